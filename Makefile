@@ -1,0 +1,39 @@
+# The two set-up commands of the README: `make report` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO := fixtures/demo/demo-must-gather.tar.gz
+
+.PHONY: report test lint bench docs clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+report: $(VENV)/.installed
+	$(BIN)/mga analyze $(DEMO) --format html --output report.html
+	@echo "wrote report.html"
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.run
+
+docs: $(VENV)/.installed
+	$(BIN)/mga rules --format markdown > docs/rules.md
+
+clean:
+	rm -rf $(VENV) report.html .pytest_cache

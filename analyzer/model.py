@@ -1,0 +1,293 @@
+"""The analysis result: what every report renders and what the JSON contract serialises.
+
+These types mirror ``report-contract.md`` field for field (schema ``mga.report/v1``), so the JSON
+report is a plain ``to_dict`` of a :class:`Result`. Fields beyond the contract are allowed
+(the contract says "add fields freely") and are marked as extensions below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"critical": 3, "warning": 2, "info": 1}[self.value]
+
+
+class CheckStatus(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+
+class Verdict(StrEnum):
+    HEALTHY = "healthy"
+    DEGRADED = "degraded"
+    BROKEN = "broken"
+    UNKNOWN = "unknown"
+
+
+CAUSES: tuple[str, ...] = (
+    "route-not-admitted",
+    "route-service-missing",
+    "route-target-port-mismatch",
+    "service-selector-mismatch",
+    "readiness-probe-failing",
+    "no-ready-endpoints",
+    "service-port-mismatch",
+    "tls-termination-mismatch",
+    "backend-timeout",
+    "backend-saturation",
+    "network-policy-blocks-router",
+    "pods-restarting",
+    "rollout-without-graceful-shutdown",
+    "invalid-response",
+    "backend-connection-closed",
+)
+
+CHECKS: tuple[str, ...] = (
+    "pods-ready",
+    "endpoints-populated",
+    "service-port-matches",
+    "tls-matches-backend",
+    "health-endpoint-ok",
+    "network-policy-allows-router",
+    "timeout-sufficient",
+    "capacity-sufficient",
+)
+
+
+def rfc3339(value: datetime | None) -> str | None:
+    """UTC RFC3339 with a ``Z`` suffix, or None."""
+    if value is None:
+        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+        ts = pd.Timestamp(value)
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        return ts.strftime("%Y-%m-%dT%H:%M:%S") + (f".{ts.microsecond // 1000:03d}Z" if ts.microsecond else "Z")
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One cited fact: a file inside an input, the line, and the text found there."""
+
+    source: str
+    line: int | None
+    text: str
+    input: str | None = None  # extension: which INPUT the source belongs to
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "line": self.line, "text": self.text, "input": self.input}
+
+
+@dataclass
+class Finding:
+    code: str
+    cause: str
+    severity: Severity
+    namespace: str
+    title: str
+    explanation: str
+    evidence: list[Evidence]
+    remediation: list[str]
+    route: str | None = None
+    service: str | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    affected_requests: int = 0
+    id: str = ""  # assigned by the runner: stable within one report
+    confidence: str = "high"  # extension: high | medium | low
+    doc: str = ""  # extension: `mga rule CODE`
+    extra: dict[str, Any] = field(default_factory=dict)  # extension: rule-specific structured detail
+
+    def __post_init__(self) -> None:
+        if self.cause not in CAUSES:
+            raise ValueError(f"unknown cause id {self.cause!r}")
+        if not self.evidence:
+            raise ValueError(f"finding {self.code} on {self.namespace}/{self.route} has no evidence")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "code": self.code,
+            "cause": self.cause,
+            "severity": str(self.severity),
+            "namespace": self.namespace,
+            "route": self.route,
+            "service": self.service,
+            "title": self.title,
+            "explanation": self.explanation,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "remediation": list(self.remediation),
+            "first_seen": rfc3339(self.first_seen),
+            "last_seen": rfc3339(self.last_seen),
+            "affected_requests": int(self.affected_requests),
+            "confidence": self.confidence,
+            "doc": self.doc,
+            "extra": self.extra,
+        }
+
+
+@dataclass(frozen=True)
+class Gap:
+    what: str
+    why_it_matters: str
+    how_to_collect: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    status: CheckStatus
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "status": str(self.status), "detail": self.detail}
+
+
+@dataclass
+class InputSummary:
+    path: str
+    kind: str  # must-gather | inspect | yaml-dump | access-log
+    files_read: int
+    files_skipped: int
+    files_seen: int = 0  # extension
+    roots: list[str] = field(default_factory=list)  # extension
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class TimelineEvent:
+    """A pod/router event drawn on a route's timeline (extension)."""
+
+    ts: datetime
+    kind: str  # not-ready | restart | oom | deleted | rollout | router-reload | server-down | event
+    pod: str | None
+    text: str
+    source: str | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ts": rfc3339(self.ts),
+            "kind": self.kind,
+            "pod": self.pod,
+            "text": self.text,
+            "source": self.source,
+            "line": self.line,
+        }
+
+
+@dataclass
+class RouteResult:
+    namespace: str
+    name: str
+    host: str | None
+    services: list[str]
+    termination: str
+    requests: int = 0
+    errors: dict[str, int] = field(default_factory=lambda: {"502": 0, "503": 0, "504": 0})
+    verdict: Verdict = Verdict.UNKNOWN
+    checklist: list[CheckResult] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    # extensions
+    endpoints_ready: int | None = None
+    endpoints_total: int | None = None
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # per-minute counts by status
+    events: list[TimelineEvent] = field(default_factory=list)
+    cause_sentence: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "namespace": self.namespace,
+            "name": self.name,
+            "host": self.host,
+            "services": list(self.services),
+            "termination": self.termination,
+            "requests": int(self.requests),
+            "errors": {k: int(v) for k, v in self.errors.items()},
+            "verdict": str(self.verdict),
+            "checklist": [c.to_dict() for c in self.checklist],
+            "findings": list(self.findings),
+            "endpoints_ready": self.endpoints_ready,
+            "endpoints_total": self.endpoints_total,
+            "timeline": self.timeline,
+            "events": [e.to_dict() for e in self.events],
+            "cause_sentence": self.cause_sentence,
+        }
+
+
+@dataclass
+class Result:
+    tool_version: str
+    generated_at: datetime
+    inputs: list[InputSummary]
+    window_start: datetime | None
+    window_end: datetime | None
+    routes: list[RouteResult]
+    findings: list[Finding]
+    gaps: list[Gap]
+    skipped: list[Skipped]
+    log_lines: int = 0
+    log_lines_unparsed: int = 0
+    requests: int = 0
+    status_counts: dict[str, int] = field(default_factory=dict)
+    # extensions
+    unparsed_samples: list[dict[str, Any]] = field(default_factory=list)
+    rule_errors: list[dict[str, str]] = field(default_factory=list)
+    cluster: dict[str, Any] = field(default_factory=dict)
+    log_accounting: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "mga.report/v1",
+            "tool": {"name": "mga", "version": self.tool_version},
+            "generated_at": rfc3339(self.generated_at),
+            "inputs": [i.to_dict() for i in self.inputs],
+            "window": {"start": rfc3339(self.window_start), "end": rfc3339(self.window_end)},
+            "summary": {
+                "routes": len(self.routes),
+                "routes_with_findings": sum(1 for r in self.routes if r.findings),
+                "log_lines": int(self.log_lines),
+                "log_lines_unparsed": int(self.log_lines_unparsed),
+                "requests": int(self.requests),
+                "status_counts": {str(k): int(v) for k, v in self.status_counts.items()},
+            },
+            "routes": [r.to_dict() for r in self.routes],
+            "findings": [f.to_dict() for f in self.findings],
+            "gaps": [g.to_dict() for g in self.gaps],
+            "skipped": [s.to_dict() for s in self.skipped],
+            "unparsed_samples": self.unparsed_samples,
+            "rule_errors": self.rule_errors,
+            "cluster": self.cluster,
+            "log_accounting": self.log_accounting,
+        }

@@ -1,0 +1,1 @@
+"""Rule families. Each module holds rules decorated with ``analyzer.registry.rule``."""

@@ -1,0 +1,405 @@
+"""Column contracts of every frame the parsers produce.
+
+Each frame is declared once here: its column names, in order, and their pandas dtypes. Parsers
+build frames with :func:`empty_frame` / :func:`conform`, and a test checks every parser's output
+against these declarations, so rules and reports can rely on a column existing with one dtype
+whether the input had zero rows or a million.
+
+Conventions:
+- ``string``: pandas nullable string; missing values are ``<NA>``.
+- ``Int64`` / ``boolean``: nullable; ``<NA>`` means "the input did not say".
+- ``ts``: UTC timestamps (``datetime64[ns, UTC]``).
+- ``json``: a compact JSON string (sorted keys) for nested data kept for evidence, never for joins.
+- Every object frame carries ``input`` (the input as given on the command line), ``source`` (the
+  path inside that input) and ``line`` (1-based line where the object starts, when known).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+STR = "string"
+INT = "Int64"
+BOOL = "boolean"
+FLOAT = "float64"
+TS = "datetime64[ns, UTC]"
+JSON = "string"  # same dtype as STR, named apart so readers know the content is JSON
+
+PROVENANCE: tuple[tuple[str, str], ...] = (("input", STR), ("source", STR), ("line", INT))
+
+# frame name -> ((column, dtype), ...). Provenance columns are appended to object frames.
+FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
+    "namespaces": (
+        ("name", STR),
+        ("labels", JSON),
+        ("phase", STR),
+        ("uid", STR),
+    ),
+    "routes": (
+        # one row per route backend: spec.to plus each alternateBackend
+        ("namespace", STR),
+        ("name", STR),
+        ("host", STR),
+        ("path", STR),
+        ("termination", STR),  # none | edge | reencrypt | passthrough
+        ("insecure_policy", STR),  # None | Allow | Redirect (as written), <NA> when unset
+        ("service", STR),  # backend object name
+        ("service_kind", STR),  # normally Service
+        ("weight", INT),  # 0..256, default 100 when unset
+        ("backend_index", INT),  # 0 = spec.to, 1.. = alternateBackends[i-1]
+        ("target_port", STR),  # spec.port.targetPort as written (name or number), <NA> when unset
+        ("wildcard_policy", STR),
+        ("has_destination_ca", BOOL),
+        ("timeout", STR),  # haproxy.router.openshift.io/timeout annotation as written
+        ("timeout_tunnel", STR),
+        ("pod_concurrent_connections", INT),
+        ("annotations", JSON),
+        ("admitted", BOOL),  # <NA> when status.ingress is absent
+        ("admitted_routers", STR),  # comma-joined routerName of Admitted=True ingress entries
+        ("not_admitted_reason", STR),  # reason/message of the first Admitted=False condition
+        ("uid", STR),
+        ("resource_version", STR),
+        ("created", TS),
+    ),
+    "services": (
+        ("namespace", STR),
+        ("name", STR),
+        ("type", STR),
+        ("cluster_ip", STR),
+        ("selector", JSON),  # {} when the service has no selector (manual endpoints)
+        ("has_selector", BOOL),
+        ("serving_cert_secret", STR),  # service.beta/alpha.openshift.io/serving-cert-secret-name
+        ("annotations", JSON),
+        ("uid", STR),
+        ("created", TS),
+    ),
+    "service_ports": (
+        ("namespace", STR),
+        ("service", STR),
+        ("port_name", STR),  # "" for a single unnamed port
+        ("port", INT),
+        ("target_port", STR),  # number as text, or a container port name
+        ("target_port_is_name", BOOL),
+        ("protocol", STR),
+        ("app_protocol", STR),
+    ),
+    "endpoints": (
+        # one row per address x port, from Endpoints and EndpointSlices alike
+        ("namespace", STR),
+        ("service", STR),
+        ("ip", STR),
+        ("port", INT),  # target (container) port
+        ("port_name", STR),
+        ("protocol", STR),
+        ("ready", BOOL),
+        ("serving", BOOL),
+        ("terminating", BOOL),
+        ("pod", STR),  # targetRef name when targetRef.kind == Pod
+        ("target_kind", STR),
+        ("node", STR),
+        ("origin", STR),  # Endpoints | EndpointSlice
+        ("object_name", STR),  # the Endpoints / EndpointSlice object name
+    ),
+    "pods": (
+        ("namespace", STR),
+        ("name", STR),
+        ("uid", STR),
+        ("node", STR),
+        ("phase", STR),
+        ("reason", STR),  # status.reason, e.g. Evicted
+        ("message", STR),
+        ("pod_ip", STR),
+        ("ready", BOOL),  # condition Ready
+        ("ready_since", TS),  # lastTransitionTime of the Ready condition
+        ("containers_ready", BOOL),
+        ("labels", JSON),
+        ("owner_kind", STR),
+        ("owner_name", STR),
+        ("created", TS),
+        ("started", TS),
+        ("deleted", TS),  # metadata.deletionTimestamp
+        ("grace_period", INT),  # spec.terminationGracePeriodSeconds (30 when unset)
+        ("host_network", BOOL),
+    ),
+    "containers": (
+        ("namespace", STR),
+        ("pod", STR),
+        ("name", STR),
+        ("init", BOOL),
+        ("image", STR),
+        ("ready", BOOL),
+        ("started", BOOL),
+        ("restart_count", INT),
+        ("state", STR),  # running | waiting | terminated
+        ("state_reason", STR),
+        ("state_since", TS),
+        ("last_reason", STR),  # lastState.terminated.reason, e.g. OOMKilled, Error
+        ("last_exit_code", INT),
+        ("last_started", TS),
+        ("last_finished", TS),
+        ("readiness_probe", JSON),
+        ("readiness_kind", STR),  # httpGet | tcpSocket | exec | grpc
+        ("readiness_port", STR),  # number as text or a port name
+        ("readiness_path", STR),
+        ("readiness_scheme", STR),
+        ("liveness_probe", JSON),
+        ("has_prestop", BOOL),
+        ("prestop", JSON),
+        ("memory_limit", STR),
+    ),
+    "container_ports": (
+        ("namespace", STR),
+        ("pod", STR),
+        ("container", STR),
+        ("name", STR),
+        ("port", INT),
+        ("protocol", STR),
+    ),
+    "events": (
+        ("namespace", STR),
+        ("name", STR),
+        ("type", STR),  # Normal | Warning
+        ("reason", STR),
+        ("message", STR),
+        ("involved_kind", STR),
+        ("involved_name", STR),
+        ("involved_namespace", STR),
+        ("first_seen", TS),
+        ("last_seen", TS),  # lastTimestamp or series.lastObservedTime or eventTime or creationTimestamp
+        ("count", INT),
+        ("component", STR),
+    ),
+    "netpols": (
+        ("namespace", STR),
+        ("name", STR),
+        ("pod_selector", JSON),
+        ("policy_types", STR),  # comma-joined
+        ("ingress", JSON),  # spec.ingress as JSON, [] when absent
+        ("applies_to_ingress", BOOL),
+    ),
+    "hpas": (
+        ("namespace", STR),
+        ("name", STR),
+        ("target_kind", STR),
+        ("target_name", STR),
+        ("min_replicas", INT),
+        ("max_replicas", INT),
+        ("current_replicas", INT),
+        ("desired_replicas", INT),
+        ("scaling_limited", BOOL),  # condition ScalingLimited True
+        ("conditions", JSON),
+    ),
+    "deployments": (
+        # Deployments, StatefulSets, DeploymentConfigs
+        ("kind", STR),
+        ("namespace", STR),
+        ("name", STR),
+        ("replicas", INT),
+        ("ready_replicas", INT),
+        ("available_replicas", INT),
+        ("updated_replicas", INT),
+        ("strategy", STR),
+        ("max_unavailable", STR),
+        ("max_surge", STR),
+        ("selector", JSON),
+        ("generation", INT),
+        ("observed_generation", INT),
+        ("created", TS),
+        ("conditions", JSON),
+    ),
+    "replicasets": (
+        # ReplicaSets and ReplicationControllers
+        ("kind", STR),
+        ("namespace", STR),
+        ("name", STR),
+        ("owner_kind", STR),
+        ("owner_name", STR),
+        ("replicas", INT),
+        ("ready_replicas", INT),
+        ("revision", STR),
+        ("created", TS),
+    ),
+    "ingresscontrollers": (
+        ("namespace", STR),
+        ("name", STR),
+        ("domain", STR),
+        ("replicas", INT),
+        ("publishing", STR),  # endpointPublishingStrategy.type
+        ("proxy_protocol", BOOL),
+        ("access_logging", BOOL),  # spec.logging.access set
+        ("log_destination", STR),  # Container | Syslog
+        ("http_log_format", STR),
+        ("capture_headers", JSON),
+        ("server_timeout", STR),
+        ("client_timeout", STR),
+        ("connect_timeout", STR),
+        ("tunnel_timeout", STR),
+        ("max_connections", INT),
+        ("tuning", JSON),
+        ("route_selector", JSON),
+        ("namespace_selector", JSON),
+        ("available", BOOL),
+        ("conditions", JSON),
+    ),
+    "nodes": (
+        ("name", STR),
+        ("ready", BOOL),
+        ("ready_since", TS),
+        ("unschedulable", BOOL),
+        ("internal_ip", STR),
+        ("roles", STR),
+        ("kubelet_version", STR),
+        ("os_image", STR),
+    ),
+    "clusterversion": (
+        ("version", STR),
+        ("channel", STR),
+        ("cluster_id", STR),
+        ("history", JSON),
+    ),
+    # --- rendered router configuration (parsers/haproxy_config.py) ---
+    "router_backends": (
+        ("ingresscontroller", STR),
+        ("router_pod", STR),
+        ("backend", STR),
+        ("backend_kind", STR),  # be_http | be_edge_http | be_secure | be_tcp | other
+        ("namespace", STR),
+        ("route", STR),
+        ("timeout_server", STR),
+        ("timeout_tunnel", STR),
+        ("balance", STR),
+        ("server_count", INT),
+    ),
+    "router_servers": (
+        ("ingresscontroller", STR),
+        ("router_pod", STR),
+        ("backend", STR),
+        ("namespace", STR),
+        ("route", STR),
+        ("server", STR),
+        ("pod", STR),
+        ("service", STR),
+        ("port_name", STR),
+        ("ip", STR),
+        ("port", INT),
+        ("weight", INT),
+        ("check", BOOL),
+        ("maxconn", INT),
+        ("ssl", BOOL),
+        ("verify", STR),  # none | required
+        ("disabled", BOOL),
+    ),
+    # --- router access logs (parsers/haproxy_log.py); Arrow-backed dtypes allowed for speed ---
+    "requests": (
+        ("ts", TS),  # HAProxy accept date ([%tr] / [%t]), as UTC
+        ("received", TS),  # syslog receive time (rsyslog / kubelet prefix), when present
+        ("mode", STR),  # http | tcp
+        ("client_ip", STR),
+        ("client_port", INT),
+        ("frontend", STR),  # without the "~"
+        ("tls", BOOL),  # frontend had the "~" suffix
+        ("backend", STR),
+        ("backend_kind", STR),  # be_http | be_edge_http | be_secure | be_tcp | openshift_default | be_sni | ...
+        ("namespace", STR),
+        ("route", STR),
+        ("server", STR),  # as logged, "<NOSRV>" kept
+        ("server_kind", STR),  # pod | ept | dynamic | nosrv | other
+        ("pod", STR),
+        ("service", STR),
+        ("port_name", STR),
+        ("server_ip", STR),
+        ("server_port", INT),
+        ("TR", INT),
+        ("Tw", INT),
+        ("Tc", INT),
+        ("Tr", INT),
+        ("Ta", INT),  # Tt for TCP lines
+        ("status", INT),  # <NA> for TCP lines; -1 when no response was sent
+        ("bytes", INT),
+        ("term", STR),  # 2-char termination state (the diagnosis key)
+        ("term_full", STR),  # 4 chars for HTTP, 2 for TCP
+        ("retries", INT),
+        ("redispatched", BOOL),  # retries logged with "+"
+        ("actconn", INT),
+        ("feconn", INT),
+        ("beconn", INT),
+        ("srv_conn", INT),
+        ("srv_queue", INT),
+        ("backend_queue", INT),
+        ("method", STR),
+        ("path", STR),
+        ("http_version", STR),
+        ("router_pod", STR),  # syslog host token, or the router pod dir the log came from
+        ("pid", INT),
+    ),
+    "router_events": (
+        # non-access router messages: server DOWN/UP, no server available, proxy started/stopped, SSL errors
+        ("ts", TS),
+        ("router_pod", STR),
+        ("pid", INT),
+        ("event", STR),  # server-down | server-up | no-server | proxy-started | proxy-stopped | ssl-error | other
+        ("backend", STR),
+        ("namespace", STR),
+        ("route", STR),
+        ("server", STR),
+        ("pod", STR),
+        ("text", STR),
+    ),
+    "container_log_lines": (
+        # application container log lines that say where the app listens (evidence only)
+        ("namespace", STR),
+        ("pod", STR),
+        ("container", STR),
+        ("ts", TS),
+        ("text", STR),
+    ),
+}
+
+OBJECT_FRAMES_WITHOUT_PROVENANCE: frozenset[str] = frozenset()
+
+
+def columns(frame: str) -> tuple[tuple[str, str], ...]:
+    """All (column, dtype) pairs of ``frame``, provenance included."""
+    return FRAMES[frame] + PROVENANCE
+
+
+def column_names(frame: str) -> list[str]:
+    return [name for name, _ in columns(frame)]
+
+
+def empty_frame(frame: str) -> pd.DataFrame:
+    """A zero-row frame with the declared columns and dtypes."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns(frame)})
+
+
+def conform(frame: str, rows: Sequence[Mapping[str, object]] | pd.DataFrame) -> pd.DataFrame:
+    """Build ``frame`` from row dicts (or a frame), with exactly the declared columns and dtypes.
+
+    Missing columns become all-missing; unknown keys are an error, so a typo in a parser fails a
+    test instead of silently dropping data.
+    """
+    spec = columns(frame)
+    names = [name for name, _ in spec]
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(list(rows))
+    extra = set(df.columns) - set(names)
+    if extra:
+        raise KeyError(f"frame {frame!r} has undeclared columns: {sorted(extra)}")
+    if df.empty and not len(df.columns):
+        return empty_frame(frame)
+    out = {}
+    for name, dtype in spec:
+        if name in df.columns:
+            col = df[name]
+            if dtype == TS:
+                out[name] = pd.to_datetime(col, utc=True, errors="coerce", format="ISO8601")
+            elif dtype == INT:
+                out[name] = pd.to_numeric(col, errors="coerce").astype(INT)
+            elif dtype == BOOL:
+                out[name] = col.astype("object").where(col.notna(), None).astype(BOOL)
+            else:
+                out[name] = col.astype("object").where(col.notna(), None).astype(dtype)
+        else:
+            out[name] = pd.Series([None] * len(df), dtype=dtype, index=df.index)
+    return pd.DataFrame(out, index=df.index).reset_index(drop=True)

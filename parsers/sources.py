@@ -1,0 +1,388 @@
+"""Open every input shape and read its members in place.
+
+An *input* is what the engineer passes on the command line: a directory, a ``.tar`` /
+``.tar.gz`` / ``.tgz`` / ``.tar.xz`` / ``.tar.bz2`` / ``.zip`` archive, a single YAML/JSON dump, or a
+plain or gzipped log file. Whatever the shape, it is presented as a flat list of :class:`Member`
+(regular files, POSIX paths relative to the input) that can be read as bytes or streamed.
+
+Safety rules, because archives come from customers:
+- Nothing is extracted. Member names are data; they are never joined onto a filesystem path
+  (a directory input is walked, and each file is opened by the path the walk produced).
+- Links (symbolic and hard), devices, fifos, absolute names and names with ``..`` are never
+  followed; each is recorded in :attr:`InputSource.skipped` with the reason.
+- Bytes read per member and in total are capped; a member over the cap is skipped, not read.
+- A damaged archive keeps what was readable before the damage and records the damage.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import os
+import stat
+import tarfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+MEMBER_CAP = 1 << 30  # 1 GiB: larger single members are skipped (decompression bombs, core dumps)
+TOTAL_CAP = 32 << 30  # 32 GiB read from one input in total
+MEMBER_COUNT_CAP = 2_000_000
+STREAM_CHUNK = 1 << 20
+
+
+class InputError(Exception):
+    """An input that cannot be read at all. The message is one line, shown to the user as is."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """A regular file inside an input."""
+
+    name: str  # POSIX path relative to the input, no leading "/" or "./"
+    size: int  # declared size in bytes (decompressed)
+    key: Any = field(default=None, compare=False, repr=False)  # reader handle (TarInfo, ZipInfo, Path)
+    order: int = 0  # position in the archive; reading in this order never seeks backwards
+
+
+@dataclass(frozen=True)
+class SkippedMember:
+    source: str
+    reason: str
+
+
+def _clean_name(raw: str) -> str | None:
+    """Normalise a member name; None when it is absolute or climbs out with ``..``."""
+    name = raw.replace("\\", "/")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return None
+    parts = [p for p in PurePosixPath(name).parts if p not in ("", ".")]
+    if any(p == ".." for p in parts) or not parts:
+        return None
+    return "/".join(parts)
+
+
+class _CappedReader(io.RawIOBase):
+    """A read-only stream that fails once more than ``cap`` bytes come out of ``raw``."""
+
+    def __init__(self, raw: IO[bytes], cap: int, name: str):
+        self._raw = raw
+        self._left = cap
+        self._name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)
+        n = self._raw.readinto(view) if hasattr(self._raw, "readinto") else self._fill(view)
+        n = n or 0
+        self._left -= n
+        if self._left < 0:
+            raise MemberTooLarge(f"{self._name}: more bytes than the {MEMBER_CAP >> 20} MiB cap")
+        return n
+
+    def _fill(self, view: memoryview) -> int:
+        data = self._raw.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            super().close()
+
+
+class MemberTooLarge(Exception):
+    pass
+
+
+class InputSource:
+    """One input, presented as members. Subclasses implement listing and opening."""
+
+    kind_hint = "directory"
+
+    def __init__(self, path: Path, label: str | None = None):
+        self.path = path
+        self.label = label or str(path)
+        self.members: list[Member] = []
+        self.skipped: list[SkippedMember] = []
+        self.damaged: str | None = None  # set when listing stopped early on damage
+        self.bytes_read = 0
+        self.member_cap = MEMBER_CAP
+        self.total_cap = TOTAL_CAP
+
+    # -- listing -------------------------------------------------------------------------
+    def _add(self, raw_name: str, size: int, key: Any) -> None:
+        name = _clean_name(raw_name)
+        if name is None:
+            self.skipped.append(SkippedMember(raw_name, "unsafe member name (absolute or contains '..'); not read"))
+            return
+        if len(self.members) >= MEMBER_COUNT_CAP:
+            if not self.damaged:
+                self.damaged = f"more than {MEMBER_COUNT_CAP} members; the rest were not listed"
+            return
+        self.members.append(Member(name, size, key, len(self.members)))
+
+    def _skip(self, raw_name: str, reason: str) -> None:
+        self.skipped.append(SkippedMember(raw_name, reason))
+
+    # -- reading -------------------------------------------------------------------------
+    def _open_raw(self, member: Member) -> IO[bytes]:
+        raise NotImplementedError
+
+    def open(self, member: Member) -> IO[bytes]:
+        """A binary stream of the member's bytes, capped at the per-member limit."""
+        if member.size > self.member_cap:
+            raise MemberTooLarge(f"{member.name}: {member.size} bytes exceeds the {self.member_cap >> 20} MiB cap")
+        return io.BufferedReader(_CappedReader(self._open_raw(member), self.member_cap, member.name), STREAM_CHUNK)
+
+    def read(self, member: Member) -> bytes:
+        """All bytes of a member. Raises :class:`MemberTooLarge` over the caps."""
+        if self.bytes_read + member.size > self.total_cap:
+            raise MemberTooLarge(f"{member.name}: total bytes read from {self.label} would exceed the cap")
+        with self.open(member) as fh:
+            data = fh.read()
+        self.bytes_read += len(data)
+        return data
+
+    def read_many(self, members: Iterable[Member]) -> Iterator[tuple[Member, bytes | None, str | None]]:
+        """Read members in archive order. Yields (member, data, None) or (member, None, reason)."""
+        for member in sorted(members, key=lambda m: m.order):
+            try:
+                yield member, self.read(member), None
+            except MemberTooLarge as exc:
+                yield member, None, str(exc)
+            except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, lzma.LZMAError, ValueError) as exc:
+                yield member, None, f"unreadable: {_one_line(exc)}"
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> InputSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class DirectorySource(InputSource):
+    kind_hint = "directory"
+
+    def __init__(self, path: Path, label: str | None = None):
+        super().__init__(path, label)
+        root = str(path)
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            rel_dir = os.path.relpath(dirpath, root)
+            for d in list(dirnames):
+                full = os.path.join(dirpath, d)
+                if os.path.islink(full):
+                    dirnames.remove(d)
+                    self._skip(_rel(rel_dir, d), "symbolic link to a directory; not followed")
+            dirnames.sort()
+            for fname in sorted(filenames):
+                full = os.path.join(dirpath, fname)
+                rel = _rel(rel_dir, fname)
+                try:
+                    st = os.lstat(full)
+                except OSError as exc:
+                    self._skip(rel, f"cannot stat: {_one_line(exc)}")
+                    continue
+                if stat.S_ISLNK(st.st_mode):
+                    self._skip(rel, "symbolic link; not followed")
+                elif not stat.S_ISREG(st.st_mode):
+                    self._skip(rel, "not a regular file")
+                else:
+                    self._add(rel, st.st_size, full)
+
+    def _open_raw(self, member: Member) -> IO[bytes]:
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(member.key, flags)
+        return os.fdopen(fd, "rb")
+
+
+def _rel(rel_dir: str, name: str) -> str:
+    return name if rel_dir in (".", "") else f"{rel_dir}/{name}".replace(os.sep, "/")
+
+
+class TarSource(InputSource):
+    kind_hint = "tar"
+
+    def __init__(self, path: Path, label: str | None = None):
+        super().__init__(path, label)
+        try:
+            self._tar = tarfile.open(str(path), mode="r:*")
+        except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zlib_error()) as exc:
+            raise InputError(f"{label or path}: cannot read archive: {_one_line(exc)}") from None
+        try:
+            while True:
+                info = self._tar.next()
+                if info is None:
+                    break
+                if info.issym() or info.islnk():
+                    self._skip(info.name, f"{'symbolic' if info.issym() else 'hard'} link to {info.linkname!r}; not followed")
+                elif info.isdir():
+                    continue
+                elif not info.isfile():
+                    self._skip(info.name, "not a regular file")
+                else:
+                    self._add(info.name, info.size, info)
+                if self.damaged:
+                    break
+        except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zlib_error()) as exc:
+            self.damaged = f"archive damaged after {len(self.members)} members: {_one_line(exc)}"
+        if not self.members and self.damaged:
+            raise InputError(f"{self.label}: {self.damaged}")
+
+    def _open_raw(self, member: Member) -> IO[bytes]:
+        fh = self._tar.extractfile(member.key)
+        if fh is None:
+            raise OSError("not a regular file")
+        return fh
+
+    def close(self) -> None:
+        self._tar.close()
+
+
+class ZipSource(InputSource):
+    kind_hint = "zip"
+
+    def __init__(self, path: Path, label: str | None = None):
+        super().__init__(path, label)
+        try:
+            self._zip = zipfile.ZipFile(str(path))
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise InputError(f"{label or path}: cannot read zip archive: {_one_line(exc)}") from None
+        for info in infos:
+            mode = (info.external_attr >> 16) & 0xFFFF
+            if info.is_dir():
+                continue
+            if stat.S_ISLNK(mode):
+                self._skip(info.filename, "symbolic link; not followed")
+            elif mode and not stat.S_ISREG(mode):
+                self._skip(info.filename, "not a regular file")
+            else:
+                self._add(info.filename, info.file_size, info)
+
+    def _open_raw(self, member: Member) -> IO[bytes]:
+        return self._zip.open(member.key)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+class SingleFileSource(InputSource):
+    """One plain file (a YAML/JSON dump or a log), optionally gzip/xz/bz2-compressed."""
+
+    kind_hint = "file"
+
+    def __init__(self, path: Path, label: str | None = None, compression: str | None = None):
+        super().__init__(path, label)
+        self._compression = compression
+        name = path.name
+        if compression and name.rsplit(".", 1)[-1] in ("gz", "xz", "bz2"):
+            name = name.rsplit(".", 1)[0]
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise InputError(f"{self.label}: cannot read: {_one_line(exc)}") from None
+        self.member_name = name
+        self._add(name, size if not compression else 0, path)
+
+    def _open_raw(self, member: Member) -> IO[bytes]:
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+        raw = os.fdopen(os.open(member.key, flags), "rb")
+        if self._compression == "gz":
+            return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        if self._compression == "xz":
+            return lzma.LZMAFile(raw)  # type: ignore[return-value]
+        if self._compression == "bz2":
+            return bz2.BZ2File(raw)  # type: ignore[return-value]
+        return raw
+
+
+def zlib_error() -> type[Exception]:
+    import zlib
+
+    return zlib.error
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) or exc.__class__.__name__
+    return " ".join(text.split())[:300]
+
+
+def _magic(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(264)
+
+
+def sniff_compression(head: bytes) -> str | None:
+    if head.startswith(b"\x1f\x8b"):
+        return "gz"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head.startswith(b"BZh"):
+        return "bz2"
+    return None
+
+
+def open_input(path: str | os.PathLike[str], label: str | None = None) -> InputSource:
+    """Open ``path`` as the right :class:`InputSource`, or raise :class:`InputError` (one line)."""
+    p = Path(path)
+    shown = label or str(path)
+    if p.is_symlink() and not p.exists():
+        raise InputError(f"{shown}: broken symbolic link")
+    if not p.exists():
+        raise InputError(f"{shown}: no such file or directory")
+    if p.is_dir():
+        return DirectorySource(p, shown)
+    if not p.is_file():
+        raise InputError(f"{shown}: not a regular file or directory")
+    try:
+        head = _magic(p)
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read: {_one_line(exc)}") from None
+    if not head:
+        raise InputError(f"{shown}: empty file")
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return ZipSource(p, shown)
+    compression = sniff_compression(head)
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return TarSource(p, shown)
+    if compression:
+        # a compressed tar, or one compressed file: look at the decompressed header
+        inner = _decompressed_head(p, compression)
+        if inner is None:
+            raise InputError(f"{shown}: cannot read archive: not valid {compression} data")
+        if len(inner) >= 262 and inner[257:262] == b"ustar":
+            return TarSource(p, shown)
+        return SingleFileSource(p, shown, compression)
+    if _looks_textual(head):
+        return SingleFileSource(p, shown)
+    raise InputError(f"{shown}: not a directory, archive (.tar, .tar.gz, .tar.xz, .zip), YAML/JSON dump or log file")
+
+
+def _decompressed_head(p: Path, compression: str) -> bytes | None:
+    opener = {"gz": gzip.open, "xz": lzma.open, "bz2": bz2.open}[compression]
+    try:
+        with opener(p, "rb") as fh:
+            return fh.read(512)
+    except (OSError, EOFError, lzma.LZMAError, zlib_error()):
+        return None
+
+
+def _looks_textual(head: bytes) -> bool:
+    if b"\x00" in head[:256]:
+        return False
+    try:
+        head.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        return exc.start > len(head) - 4  # a multi-byte character cut by the sniff window
