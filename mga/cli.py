@@ -1,8 +1,23 @@
-"""The ``mga`` command line: the only place that wires parsers, analyzer and reports together."""
+"""The ``mga`` command line: the only place that wires parsers, analyzer and reports together.
+
+Exit codes follow the report contract: 0 analysis ran and nothing reached ``--fail-on``;
+1 a finding reached it; 2 usage error or an input that cannot be read (one line on stderr).
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
 import typer
+
+from mga import __version__
 
 app = typer.Typer(
     name="mga",
@@ -13,12 +28,254 @@ app = typer.Typer(
 )
 
 
+class ReportFormat(StrEnum):
+    html = "html"
+    json = "json"
+    md = "md"
+
+
+class FailOn(StrEnum):
+    critical = "critical"
+    warning = "warning"
+    never = "never"
+
+
+class RoutesOutput(StrEnum):
+    table = "table"
+    wide = "wide"
+    json = "json"
+    yaml = "yaml"
+
+
+class CatalogFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr and exit 2: the contract's answer to unusable input."""
+    typer.echo(f"mga: {' '.join(message.split())}", err=True)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Turn input errors and unexpected failures into one line + exit 2 (MGA_DEBUG=1 shows the traceback)."""
+    from parsers.sources import InputError
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except InputError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted")
+    except Exception as exc:
+        if os.environ.get("MGA_DEBUG"):
+            raise
+        fail(f"internal error: {type(exc).__name__}: {exc} (set MGA_DEBUG=1 for details)")
+
+
+def parse_time(value: str | None, option: str) -> datetime | None:
+    """RFC3339 (``2024-05-01T10:00:00Z``) or HAProxy's ``01/May/2024:10:00:00``; naive means UTC."""
+    if not value:
+        return None
+    import pandas as pd
+
+    text = value.strip()
+    try:
+        ts = pd.to_datetime(text, format="%d/%b/%Y:%H:%M:%S", utc=True) if "/" in text else pd.Timestamp(text)
+    except (ValueError, TypeError):
+        fail(f"{option}: cannot read time {value!r} (use RFC3339 or dd/Mon/yyyy:HH:MM:SS)")
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.to_pydatetime()
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar on stderr for inputs that take more than a moment (only on a terminal)."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda stage, done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=max(total, 1))
+            bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+        yield update
+
+
+def _parse_route_keys(values: list[str] | None) -> list[tuple[str, str]] | None:
+    if not values:
+        return None
+    keys = []
+    for value in values:
+        ns, sep, name = value.partition("/")
+        if not sep or not ns or not name:
+            fail(f"--route {value!r}: expected NAMESPACE/NAME")
+        keys.append((ns, name))
+    return keys
+
+
+InputsArg = Annotated[
+    list[str],
+    typer.Argument(help="must-gather / inspect directories, YAML dumps, or archives (.tar, .tar.gz, .tar.xz, .zip)"),
+]
+
+
+@app.command("analyze")
+def analyze(
+    inputs: InputsArg,
+    logs: Annotated[list[str] | None, typer.Option("--logs", help="extra router access-log files (plain or .gz)")] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="report format")] = ReportFormat.html,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="output path; '-' for stdout")] = None,
+    namespace: Annotated[list[str] | None, typer.Option("--namespace", "-n", help="only these namespaces")] = None,
+    route: Annotated[list[str] | None, typer.Option("--route", help="only this route, NAMESPACE/NAME")] = None,
+    since: Annotated[str | None, typer.Option(help="ignore log lines before this time")] = None,
+    until: Annotated[str | None, typer.Option(help="ignore log lines after this time")] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when a finding reaches this severity")] = (
+        FailOn.never
+    ),
+    redact: Annotated[bool, typer.Option("--redact", help="replace IPs, hosts and domains by stable tokens")] = False,
+    redact_namespaces: Annotated[bool, typer.Option(help="with --redact, also replace namespace names")] = False,
+    redact_map: Annotated[
+        str | None, typer.Option(help="with --redact, write the private token map to this file")
+    ] = None,
+) -> None:
+    """Analyze inputs and write the report (HTML, JSON or Markdown)."""
+    with guarded():
+        from analyzer.run import analyze as run_analysis
+        from parsers.snapshot import load_snapshot
+
+        route_keys = _parse_route_keys(route)
+        ns = set(namespace or []) | {k[0] for k in route_keys or []}
+        with progress_bar(True) as update:
+            snap = load_snapshot(
+                inputs,
+                logs or [],
+                namespaces=ns or None,
+                since=parse_time(since, "--since"),
+                until=parse_time(until, "--until"),
+                progress=update,
+            )
+        result = run_analysis(snap, routes=route_keys, tool_version=__version__)
+        if namespace:
+            result.routes = [r for r in result.routes if r.namespace in set(namespace)]
+            result.findings = [f for f in result.findings if f.namespace in set(namespace)]
+        if redact:
+            from reports.redact import redact_result
+
+            result, mapping = redact_result(result, namespaces=redact_namespaces)
+            if redact_map:
+                import json
+
+                Path(redact_map).write_text(json.dumps(mapping, indent=2, sort_keys=True) + "\n")
+        text = render(result, fmt)
+        path = output or {"html": "report.html", "json": "report.json", "md": "report.md"}[fmt.value]
+        if path == "-":
+            sys.stdout.write(text)
+        else:
+            Path(path).write_text(text, encoding="utf-8")
+            typer.echo(f"wrote {path}: {len(result.routes)} routes, {len(result.findings)} findings", err=True)
+        raise typer.Exit(exit_code(result, fail_on))
+
+
+def render(result: Any, fmt: ReportFormat) -> str:
+    if fmt == ReportFormat.json:
+        from reports.json_report import render_json
+
+        return render_json(result)
+    if fmt == ReportFormat.md:
+        from reports.markdown import render_markdown
+
+        return render_markdown(result)
+    from reports.html import render_html
+
+    return render_html(result)
+
+
+def exit_code(result: Any, fail_on: FailOn) -> int:
+    if fail_on == FailOn.never:
+        return 0
+    wanted = {"critical": {"critical"}, "warning": {"critical", "warning"}}[fail_on.value]
+    return 1 if any(str(f.severity) in wanted for f in result.findings) else 0
+
+
+@app.command("routes")
+def routes(
+    inputs: InputsArg,
+    namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="only this namespace")] = None,
+    all_namespaces: Annotated[bool, typer.Option("--all-namespaces", "-A", help="every namespace (default)")] = False,
+    output: Annotated[RoutesOutput, typer.Option("--output", "-o", help="table | wide | json | yaml")] = (
+        RoutesOutput.table
+    ),
+) -> None:
+    """List routes like `oc get routes -A -o wide`, with service, ready/total endpoints and termination."""
+    with guarded():
+        from analyzer.joins import route_summary
+        from mga.views import routes_table
+        from parsers.snapshot import load_snapshot
+
+        with progress_bar(True) as update:
+            snap = load_snapshot(
+                inputs, namespaces=[namespace] if namespace and not all_namespaces else None,
+                progress=update, want_logs=False,
+            )
+        summary = route_summary(snap)
+        if namespace and not all_namespaces and not summary.empty:
+            summary = summary[summary["namespace"] == namespace]
+        typer.echo(routes_table(summary, output.value), nl=False)
+
+
+@app.command("rules")
+def rules(
+    fmt: Annotated[CatalogFormat, typer.Option("--format", "-f", help="table | markdown | json")] = CatalogFormat.table,
+) -> None:
+    """List every rule: code, name, cause id, severity."""
+    from mga.views import rules_catalog
+
+    typer.echo(rules_catalog(fmt.value), nl=False)
+
+
+@app.command("rule")
+def rule(code: Annotated[str, typer.Argument(help="rule code (e.g. E101) or name")]) -> None:
+    """Print one rule's documentation."""
+    from analyzer.registry import get_rule
+    from mga.views import rule_doc
+
+    found = get_rule(code)
+    if found is None:
+        fail(f"no rule {code!r}; see `mga rules`")
+    typer.echo(rule_doc(found))
+
+
 @app.command("version")
 def version() -> None:
     """Print the version."""
-    from mga import __version__
-
     typer.echo(f"mga {__version__}")
+
+
+def _register_optional_commands() -> None:
+    """Commands whose modules live beside this one."""
+    try:
+        from mga.cmd_logs import logs
+    except ImportError:
+        return
+    app.command("logs")(logs)
+
+
+_register_optional_commands()
 
 
 def main() -> None:

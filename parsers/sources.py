@@ -261,11 +261,12 @@ class ZipSource(InputSource):
             raise InputError(f"{label or path}: cannot read zip archive: {_one_line(exc)}") from None
         for info in infos:
             mode = (info.external_attr >> 16) & 0xFFFF
+            file_type = stat.S_IFMT(mode)  # 0 when the writer recorded permissions only
             if info.is_dir():
                 continue
             if stat.S_ISLNK(mode):
                 self._skip(info.filename, "symbolic link; not followed")
-            elif mode and not stat.S_ISREG(mode):
+            elif file_type and not stat.S_ISREG(mode):
                 self._skip(info.filename, "not a regular file")
             else:
                 self._add(info.filename, info.file_size, info)

@@ -1,1 +1,5 @@
-"""Rule families. Each module holds rules decorated with ``analyzer.registry.rule``."""
+"""Rule families. ``TABLE`` is the explicit list of every rule the analyzer runs."""
+
+from __future__ import annotations
+
+TABLE: list = []

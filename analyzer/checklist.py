@@ -1,0 +1,168 @@
+"""The runbook's quick checklist per route (report-contract check ids) and the route verdict.
+
+A check fails when a finding of a matching cause names the route; it passes only on positive
+evidence from the inputs; everything else is ``unknown`` with the reason, never a silent pass.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analyzer import joins
+from analyzer.context import Context
+from analyzer.model import CHECKS, CheckResult, CheckStatus, Finding, RouteResult, Severity, Verdict
+
+CAUSES_BY_CHECK: dict[str, tuple[str, ...]] = {
+    "pods-ready": ("readiness-probe-failing", "no-ready-endpoints", "pods-restarting", "service-selector-mismatch"),
+    "endpoints-populated": (
+        "no-ready-endpoints",
+        "service-selector-mismatch",
+        "readiness-probe-failing",
+        "route-target-port-mismatch",
+        "route-service-missing",
+        "route-not-admitted",
+    ),
+    "service-port-matches": ("service-port-mismatch", "route-target-port-mismatch"),
+    "tls-matches-backend": ("tls-termination-mismatch",),
+    "health-endpoint-ok": ("readiness-probe-failing",),
+    "network-policy-allows-router": ("network-policy-blocks-router",),
+    "timeout-sufficient": ("backend-timeout",),
+    "capacity-sufficient": ("backend-saturation",),
+}
+
+NO_LOGS = "no router access logs in the inputs"
+
+
+def apply_checklist(ctx: Context, routes: list[RouteResult], findings: list[Finding]) -> None:
+    by_route: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        by_route.setdefault((f.namespace, f.route or ""), []).append(f)
+    for rr in routes:
+        mine = by_route.get((rr.namespace, rr.name), [])
+        rr.checklist = [_check(ctx, rr, check, mine) for check in CHECKS]
+        rr.verdict = _verdict(rr, mine)
+        if mine:
+            worst = mine[0]
+            rr.cause_sentence = f"{worst.cause}: {worst.title}"
+
+
+def _check(ctx: Context, rr: RouteResult, check: str, findings: list[Finding]) -> CheckResult:
+    failing = [f for f in findings if f.cause in CAUSES_BY_CHECK[check]]
+    if failing:
+        return CheckResult(check, CheckStatus.FAIL, "; ".join(f"{f.id}: {f.title}" for f in failing))
+    collected = rr.namespace in ctx.snap.collected_namespaces
+    if not collected and check in (
+        "pods-ready",
+        "endpoints-populated",
+        "service-port-matches",
+        "health-endpoint-ok",
+        "network-policy-allows-router",
+    ):
+        return CheckResult(check, CheckStatus.UNKNOWN, f"namespace {rr.namespace} was not collected")
+    return _positive(ctx, rr, check)
+
+
+def _positive(ctx: Context, rr: RouteResult, check: str) -> CheckResult:
+    ready, total = rr.endpoints_ready, rr.endpoints_total
+    if check == "endpoints-populated":
+        if ready:
+            return CheckResult(check, CheckStatus.PASS, f"{ready} ready endpoint(s) of {total}")
+        return CheckResult(check, CheckStatus.UNKNOWN, f"{ready or 0} ready endpoints of {total or 0}")
+    if check == "pods-ready":
+        if total and ready == total:
+            return CheckResult(check, CheckStatus.PASS, f"all {total} endpoint pod(s) ready")
+        return CheckResult(check, CheckStatus.UNKNOWN, f"{ready or 0} of {total or 0} endpoint pods ready")
+    if check == "health-endpoint-ok":
+        probes = _backend_containers(ctx, rr)
+        with_probe = probes[probes["readiness_kind"].notna()] if not probes.empty else probes
+        if total and ready == total and not with_probe.empty:
+            return CheckResult(check, CheckStatus.PASS, "readiness probes pass on every endpoint pod")
+        if not with_probe.empty or probes.empty:
+            return CheckResult(check, CheckStatus.UNKNOWN, "readiness state of the backend pods is not conclusive")
+        return CheckResult(check, CheckStatus.UNKNOWN, "backend containers define no readiness probe")
+    if check == "service-port-matches":
+        return _port_check(ctx, rr)
+    if check == "network-policy-allows-router":
+        netpols = ctx.snap.frame("netpols")
+        if (rr.namespace, "networkpolicies") not in ctx.snap.collected_resources:
+            return CheckResult(check, CheckStatus.UNKNOWN, "NetworkPolicies of the namespace were not collected")
+        mine = netpols[netpols["namespace"] == rr.namespace]
+        if mine.empty:
+            return CheckResult(check, CheckStatus.PASS, "no NetworkPolicy in the namespace")
+        return CheckResult(check, CheckStatus.PASS, f"{len(mine)} NetworkPolicy object(s); none blocks the router")
+    if not ctx.has_logs:
+        return CheckResult(check, CheckStatus.UNKNOWN, NO_LOGS)
+    req = ctx.requests
+    mine = req[(req["namespace"] == rr.namespace) & (req["route"] == rr.name)]
+    if mine.empty:
+        return CheckResult(check, CheckStatus.UNKNOWN, "no logged requests for this route")
+    if check == "timeout-sufficient":
+        timeouts = int((mine["term"] == "sH").sum())
+        if timeouts == 0:
+            return CheckResult(check, CheckStatus.PASS, f"no server timeout (504 sH) in {len(mine)} requests")
+        return CheckResult(check, CheckStatus.UNKNOWN, f"{timeouts} server timeouts without a finding")
+    if check == "capacity-sufficient":
+        queued = int((mine["term"] == "sQ").sum()) + int((mine["srv_queue"].fillna(0) > 0).sum())
+        if queued == 0:
+            return CheckResult(check, CheckStatus.PASS, f"no queueing in {len(mine)} requests")
+        return CheckResult(check, CheckStatus.UNKNOWN, f"{queued} queued requests without a finding")
+    if check == "tls-matches-backend":
+        ok = int(mine["status"].between(100, 499).sum()) if "status" in mine else 0
+        if rr.termination == "passthrough":
+            ok = int((mine["term"] == "--").sum())
+        if ok:
+            return CheckResult(check, CheckStatus.PASS, f"{ok} requests completed through the backend")
+        return CheckResult(check, CheckStatus.UNKNOWN, "no completed request proves the TLS set-up")
+    return CheckResult(check, CheckStatus.UNKNOWN, "not evaluated")
+
+
+def _backend_pods(ctx: Context, rr: RouteResult) -> list[str]:
+    endpoints = ctx.snap.frame("endpoints")
+    pods: list[str] = []
+    for svc in rr.services:
+        eps = endpoints[(endpoints["namespace"] == rr.namespace) & (endpoints["service"] == svc)]
+        pods.extend(p for p in eps["pod"].dropna().unique().tolist() if p)
+    return pods
+
+
+def _backend_containers(ctx: Context, rr: RouteResult) -> pd.DataFrame:
+    containers = ctx.snap.frame("containers")
+    pods = _backend_pods(ctx, rr)
+    return containers[(containers["namespace"] == rr.namespace) & containers["pod"].isin(pods)]
+
+
+def _port_check(ctx: Context, rr: RouteResult) -> CheckResult:
+    check = "service-port-matches"
+    ports = ctx.snap.frame("container_ports")
+    pods = _backend_pods(ctx, rr)
+    declared = ports[(ports["namespace"] == rr.namespace) & ports["pod"].isin(pods)]
+    if declared.empty:
+        return CheckResult(check, CheckStatus.UNKNOWN, "backend pods declare no container ports to compare with")
+    sp = ctx.snap.frame("service_ports")
+    wanted = sp[(sp["namespace"] == rr.namespace) & sp["service"].isin(rr.services)]
+    names = set(declared["name"].dropna())
+    numbers = {str(int(p)) for p in declared["port"].dropna()}
+    missing = [
+        t for t in wanted["target_port"].dropna().tolist() if t not in names and t not in numbers
+    ]
+    if wanted.empty:
+        return CheckResult(check, CheckStatus.UNKNOWN, "service ports not found")
+    if missing:
+        return CheckResult(check, CheckStatus.UNKNOWN, f"targetPort {', '.join(missing)} not declared by the pods")
+    eps = joins.endpoints_for_backend(ctx.snap.frame("endpoints"), rr.namespace, rr.services[0], None)
+    return CheckResult(
+        check, CheckStatus.PASS, f"service targetPort(s) declared by the pods ({len(eps)} endpoint port rows)"
+    )
+
+
+def _verdict(rr: RouteResult, findings: list[Finding]) -> Verdict:
+    if any(f.severity == Severity.CRITICAL for f in findings):
+        return Verdict.BROKEN
+    if findings and any(f.severity == Severity.WARNING for f in findings):
+        return Verdict.DEGRADED
+    if sum(rr.errors.values()) > 0:
+        return Verdict.DEGRADED
+    statuses = {c.check: c.status for c in rr.checklist}
+    if statuses.get("endpoints-populated") == CheckStatus.PASS and statuses.get("pods-ready") == CheckStatus.PASS:
+        return Verdict.HEALTHY
+    return Verdict.UNKNOWN

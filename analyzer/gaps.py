@@ -1,0 +1,88 @@
+"""What the inputs cannot tell, and the exact command that would collect it.
+
+A gap is not a finding: it says which checks had to stay ``unknown`` and how the engineer gets
+the missing data on the next round trip with the customer.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analyzer.model import Gap
+from parsers.snapshot import Snapshot
+
+ENABLE_ACCESS_LOG = (
+    "oc patch ingresscontroller/{ic} -n openshift-ingress-operator --type=merge "
+    """-p '{{"spec":{{"logging":{{"access":{{"destination":{{"type":"Container"}}}}}}}}}}'"""
+)
+
+
+def find_gaps(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
+    gaps: list[Gap] = []
+    gaps.extend(_access_log_gaps(snap))
+    gaps.extend(_namespace_gaps(snap, route_namespaces))
+    return gaps
+
+
+def _access_log_gaps(snap: Snapshot) -> list[Gap]:
+    if snap.has_access_logs:
+        return []
+    ics = snap.frame("ingresscontrollers")
+    why = (
+        "Without the router's access log no 502/503/504 can be counted, timed or joined to the pod that "
+        "served it; log-based checks stay unknown."
+    )
+    if ics.empty:
+        return [
+            Gap(
+                what="Router access logs: none in the inputs, and no IngressController was collected",
+                why_it_matters=why,
+                how_to_collect=ENABLE_ACCESS_LOG.format(ic="default")
+                + "  # then reproduce the errors and collect: oc adm must-gather",
+            )
+        ]
+    gaps = []
+    for _, ic in ics.sort_values("name").iterrows():
+        if ic["access_logging"] is True or (pd.notna(ic["access_logging"]) and bool(ic["access_logging"])):
+            dest = ic["log_destination"] if pd.notna(ic["log_destination"]) else "Container"
+            how = (
+                "oc logs -n openshift-ingress -l ingresscontroller.operator.openshift.io/deployment-ingresscontroller="
+                f"{ic['name']} -c logs --timestamps > access.log  # then: mga analyze ... --logs access.log"
+                if dest == "Container"
+                else "export the router's messages from the customer's syslog server and pass them with --logs"
+            )
+            gaps.append(
+                Gap(
+                    what=f"Router access logs of IngressController {ic['name']} (logging to {dest}) are not in the inputs",
+                    why_it_matters=why,
+                    how_to_collect=how,
+                )
+            )
+        else:
+            gaps.append(
+                Gap(
+                    what=f"Access logging is not enabled on IngressController {ic['name']} (spec.logging.access unset)",
+                    why_it_matters=why,
+                    how_to_collect=ENABLE_ACCESS_LOG.format(ic=ic["name"])
+                    + "  # then reproduce the errors and collect: oc adm must-gather",
+                )
+            )
+    return gaps
+
+
+def _namespace_gaps(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
+    gaps = []
+    for ns in sorted(set(route_namespaces)):
+        if ns in snap.collected_namespaces:
+            continue
+        gaps.append(
+            Gap(
+                what=f"Namespace {ns} was not collected (routes only; no services, endpoints or pods)",
+                why_it_matters=(
+                    "A default must-gather does not inspect application namespaces, so the service, endpoints, "
+                    "pod readiness and NetworkPolicies behind these routes cannot be checked."
+                ),
+                how_to_collect=f"oc adm inspect ns/{ns} --dest-dir=inspect-{ns}  # then pass it as another INPUT",
+            )
+        )
+    return gaps

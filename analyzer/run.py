@@ -1,0 +1,152 @@
+"""Run every rule over a snapshot and assemble the :class:`Result` the reports render."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from analyzer.context import Context
+from analyzer.gaps import find_gaps
+from analyzer.model import Finding, InputSummary, Result, RouteResult, Skipped
+from analyzer.registry import Rule, all_rules
+from parsers.snapshot import Snapshot
+
+ERROR_STATUSES = ("502", "503", "504")
+
+
+def analyze(
+    snap: Snapshot,
+    *,
+    routes: Iterable[tuple[str, str]] | None = None,
+    tool_version: str = "0",
+    now: datetime | None = None,
+) -> Result:
+    ctx = Context(snap, frozenset(routes) if routes else None)
+    findings, rule_errors, rule_skips = run_rules(ctx, all_rules())
+    summary = ctx.route_summary
+    route_results = [_route_result(ctx, row) for _, row in summary.iterrows()]
+    _attach_findings(route_results, findings)
+
+    from analyzer.checklist import apply_checklist
+
+    apply_checklist(ctx, route_results, findings)
+    route_results.sort(key=_route_order)
+
+    requests = ctx.requests
+    status_counts = _status_counts(requests)
+    window_start, window_end = _window(snap, requests)
+    skipped = [Skipped(source=s, reason=r) for s, r in snap.skipped] + rule_skips
+    return Result(
+        tool_version=tool_version,
+        generated_at=now or datetime.now(UTC),
+        inputs=[
+            InputSummary(
+                path=r.path,
+                kind=r.kind,
+                files_read=r.files_read,
+                files_skipped=r.files_skipped,
+                files_seen=r.files_seen,
+                roots=r.roots,
+            )
+            for r in snap.inputs
+        ],
+        window_start=window_start,
+        window_end=window_end,
+        routes=route_results,
+        findings=findings,
+        gaps=find_gaps(snap, summary["namespace"].tolist() if not summary.empty else []),
+        skipped=skipped,
+        log_lines=snap.log_lines,
+        log_lines_unparsed=snap.log_unparsed,
+        requests=len(requests),
+        status_counts=status_counts,
+        unparsed_samples=snap.unparsed_samples,
+        rule_errors=rule_errors,
+        cluster=_cluster_info(snap),
+        log_accounting=snap.log_accounting,
+    )
+
+
+def run_rules(ctx: Context, rules: list[Rule]) -> tuple[list[Finding], list[dict[str, str]], list[Skipped]]:
+    """Run each rule in isolation: one rule's exception is reported, the others still run."""
+    findings: list[Finding] = []
+    errors: list[dict[str, str]] = []
+    skips: list[Skipped] = []
+    for r in rules:
+        if r.needs_logs and not ctx.has_logs:
+            continue  # log-based checks become "unknown" in the checklist and a gap says why
+        try:
+            produced = list(r.func(ctx))
+        except Exception as exc:  # a broken rule must not hide the others' findings
+            last = traceback.extract_tb(exc.__traceback__)[-1]
+            errors.append({"code": r.code, "error": f"{type(exc).__name__}: {exc} ({last.filename}:{last.lineno})"})
+            continue
+        for f in produced:
+            f.doc = f"mga rule {r.code}"
+        findings.extend(produced)
+    findings.sort(key=lambda f: (-f.severity.rank, -f.affected_requests, f.namespace, f.route or "", f.code))
+    for i, f in enumerate(findings, start=1):
+        f.id = f"F{i:03d}-{f.code}"
+    return findings, errors, skips
+
+
+def _route_result(ctx: Context, row: pd.Series) -> RouteResult:
+    rr = RouteResult(
+        namespace=row["namespace"],
+        name=row["name"],
+        host=None if pd.isna(row["host"]) else row["host"],
+        services=list(row["services"]),
+        termination=row["termination"] if isinstance(row["termination"], str) else "none",
+        endpoints_ready=None if pd.isna(row["endpoints_ready"]) else int(row["endpoints_ready"]),
+        endpoints_total=None if pd.isna(row["endpoints_total"]) else int(row["endpoints_total"]),
+    )
+    req = ctx.requests
+    if not req.empty:
+        mine = req[(req["namespace"] == rr.namespace) & (req["route"] == rr.name)]
+        rr.requests = len(mine)
+        counts = mine["status"].value_counts()
+        rr.errors = {code: int(counts.get(int(code), 0)) for code in ERROR_STATUSES}
+    return rr
+
+
+def _attach_findings(routes: list[RouteResult], findings: list[Finding]) -> None:
+    by_key = {(r.namespace, r.name): r for r in routes}
+    for f in findings:
+        target = by_key.get((f.namespace, f.route or ""))
+        if target is not None:
+            target.findings.append(f.id)
+
+
+def _route_order(r: RouteResult) -> tuple:
+    rank = {"broken": 0, "degraded": 1, "unknown": 2, "healthy": 3}[str(r.verdict)]
+    return (rank, -sum(r.errors.values()), r.namespace, r.name)
+
+
+def _status_counts(requests: pd.DataFrame) -> dict[str, int]:
+    if requests.empty:
+        return {}
+    counts = requests["status"].dropna().astype("int64").value_counts().sort_index()
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def _window(snap: Snapshot, requests: pd.DataFrame) -> tuple[datetime | None, datetime | None]:
+    if not requests.empty and requests["ts"].notna().any():
+        return requests["ts"].min().to_pydatetime(), requests["ts"].max().to_pydatetime()
+    return snap.collection_window
+
+
+def _cluster_info(snap: Snapshot) -> dict:
+    info: dict = {}
+    cv = snap.frame("clusterversion")
+    if not cv.empty:
+        info["version"] = cv.iloc[0]["version"] if pd.notna(cv.iloc[0]["version"]) else None
+        info["cluster_id"] = cv.iloc[0]["cluster_id"] if pd.notna(cv.iloc[0]["cluster_id"]) else None
+    ics = snap.frame("ingresscontrollers")
+    if not ics.empty:
+        domains = [d for d in ics["domain"].dropna().tolist() if d]
+        if domains:
+            info["apps_domain"] = domains[0]
+    return info

@@ -1,0 +1,399 @@
+"""Load one or several inputs into a :class:`Snapshot`: every frame the analysis needs, merged.
+
+Loading is selective (design.md "Inputs"): the member index is built from names alone, routes
+are read first, and only the namespaces that routes point at (plus ``openshift-ingress*``, and
+narrowed further by ``namespaces=``) are parsed. YAML dumps without a must-gather layout are read
+whole, since their names say nothing. Several inputs merge into one cluster view with objects
+de-duplicated and every source kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from parsers import schema
+from parsers.layout import INGRESS_NAMESPACES, Index, Place, access_log_members, index_input
+from parsers.sources import InputError, InputSource, Member, open_input
+
+Progress = Callable[[str, int, int], None]
+
+NAMESPACED_RESOURCES = frozenset(
+    {
+        "routes",
+        "services",
+        "endpoints",
+        "endpointslices",
+        "pods",
+        "events",
+        "networkpolicies",
+        "horizontalpodautoscalers",
+        "deployments",
+        "replicasets",
+        "statefulsets",
+        "deploymentconfigs",
+        "replicationcontrollers",
+        "ingresscontrollers",
+    }
+)
+CLUSTER_RESOURCES = frozenset({"nodes", "clusterversions", "namespaces", "ingresscontrollers"})
+
+
+@dataclass
+class InputRecord:
+    """What was done with one input (reported as the contract's ``inputs[]``)."""
+
+    path: str
+    kind: str
+    roots: list[str]
+    files_seen: int = 0
+    files_read: int = 0
+    files_skipped: int = 0
+
+
+@dataclass
+class Snapshot:
+    """The loaded cluster view. Treat as immutable once :func:`load_snapshot` returns."""
+
+    frames: dict[str, pd.DataFrame]
+    inputs: list[InputRecord]
+    skipped: list[tuple[str, str]]  # (source, reason)
+    inspected_namespaces: frozenset[str]  # namespaces with their <ns>/<ns>.yaml marker (fully inspected)
+    collected_namespaces: frozenset[str]  # namespaces for which any object was read
+    collection_window: tuple[datetime | None, datetime | None]
+    collected_resources: frozenset[tuple[str, str]] = frozenset()  # (namespace, resource) files read
+    log_lines: int = 0
+    log_unparsed: int = 0
+    unparsed_samples: list[dict[str, Any]] = field(default_factory=list)
+    log_accounting: list[dict[str, Any]] = field(default_factory=list)
+    router_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)  # router pod -> defaults
+    access_log_files: int = 0
+    namespace_filter: frozenset[str] | None = None
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """A frame by name; an empty frame with the declared columns when nothing was loaded."""
+        df = self.frames.get(name)
+        return df if df is not None else schema.empty_frame(name)
+
+    @property
+    def has_access_logs(self) -> bool:
+        return self.access_log_files > 0
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def load_snapshot(
+    inputs: Sequence[str],
+    logs: Sequence[str] = (),
+    *,
+    namespaces: Iterable[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    progress: Progress | None = None,
+    want_logs: bool = True,
+) -> Snapshot:
+    """Open, index and parse ``inputs`` (+ extra ``logs`` files). Raises InputError on unreadable input."""
+    from parsers import kube
+
+    report = progress or _noop
+    ns_filter = frozenset(namespaces) if namespaces else None
+    sources: list[tuple[InputSource, Index]] = []
+    for path in inputs:
+        src = open_input(path)
+        sources.append((src, index_input(src)))
+    log_sources = [open_input(path) for path in logs]
+
+    records: list[InputRecord] = []
+    skipped: list[tuple[str, str]] = []
+    objects: list[tuple[dict, str, str, int]] = []
+    inspected: set[str] = set()
+    resources_read: set[tuple[str, str]] = set()
+    timestamps: list[datetime] = []
+    router_backends: list[pd.DataFrame] = []
+    router_servers: list[pd.DataFrame] = []
+    router_defaults: dict[str, dict[str, Any]] = {}
+    log_jobs: list[tuple[InputSource, Member, str | None, str | None]] = []
+
+    for src, idx in sources:
+        record = InputRecord(path=src.label, kind=idx.kind, roots=idx.roots)
+        records.append(record)
+        record.files_seen = len(src.members) + len(src.skipped)
+        for item in src.skipped:
+            skipped.append((item.source, item.reason))
+        if src.damaged:
+            skipped.append((src.label, src.damaged))
+        record.files_skipped += len(src.skipped)
+        for _member, place in idx.places:
+            if place.category == "namespace" and place.namespace:
+                inspected.add(place.namespace)
+
+        # phase 1: routes, namespace markers, cluster-scoped objects, dumps, router configs, timestamps
+        first = [(m, p) for m, p in idx.places if _phase1(m, p)]
+        read_names: set[str] = set()
+        for member, data, err in src.read_many(m for m, _ in first):
+            read_names.add(member.name)
+            if err:
+                skipped.append((member.name, err))
+                record.files_skipped += 1
+                continue
+            record.files_read += 1
+            place = _place_of(idx, member)
+            assert data is not None
+            if place.category == "haproxy-config":
+                _load_haproxy_config(src, member, place, data, router_backends, router_servers, router_defaults,
+                                     skipped)
+            elif place.category == "timestamp" or member.name.rsplit("/", 1)[-1] == "timestamp":
+                timestamps.extend(parse_timestamp_file(data))
+            else:
+                _load_docs(kube, src, member, data, objects, skipped)
+
+        route_namespaces = {
+            obj.get("metadata", {}).get("namespace")
+            for obj, *_ in objects
+            if isinstance(obj, dict) and obj.get("kind") == "Route"
+        }
+        interest = {ns for ns in route_namespaces if ns} | set(INGRESS_NAMESPACES)
+        if ns_filter is not None:
+            interest = (interest & ns_filter) | set(INGRESS_NAMESPACES) | set(ns_filter)
+
+        # phase 2: namespaced objects of the namespaces that matter
+        second = _phase2(idx, interest)
+        for member, data, err in src.read_many(m for m, _ in second):
+            read_names.add(member.name)
+            if err:
+                skipped.append((member.name, err))
+                record.files_skipped += 1
+                continue
+            record.files_read += 1
+            assert data is not None
+            place = _place_of(idx, member)
+            if place.namespace and place.resource:
+                resources_read.add((place.namespace, place.resource))
+            _load_docs(kube, src, member, data, objects, skipped)
+
+        if want_logs:
+            for member, router_pod in access_log_members(src, idx):
+                log_jobs.append((src, member, router_pod, None))
+                read_names.add(member.name)
+        not_needed = len(src.members) - len(read_names)
+        if not_needed > 0:
+            record.files_skipped += not_needed
+            skipped.append(
+                (
+                    f"{src.label} ({not_needed} files)",
+                    "not needed for route analysis (other namespaces, resource types or logs)",
+                )
+            )
+
+    for src in log_sources:
+        record = InputRecord(path=src.label, kind="access-log", roots=[])
+        record.files_seen = len(src.members)
+        records.append(record)
+        for member in src.members:
+            log_jobs.append((src, member, None, None))
+
+    report("objects", 1, 1)
+    store = kube.collect(objects)
+    frames = kube.build_frames(store)
+    for problem in getattr(store, "problems", []) or []:
+        skipped.append((str(problem[1]), f"line {problem[2]}: {problem[3]}"))
+    frames["router_backends"] = _concat("router_backends", router_backends)
+    frames["router_servers"] = _concat("router_servers", router_servers)
+
+    snap = Snapshot(
+        frames=frames,
+        inputs=records,
+        skipped=skipped,
+        inspected_namespaces=frozenset(inspected),
+        collected_namespaces=frozenset(_collected(frames)),
+        collection_window=(min(timestamps), max(timestamps)) if timestamps else (None, None),
+        collected_resources=frozenset(resources_read),
+        router_defaults=router_defaults,
+        namespace_filter=ns_filter,
+    )
+    if want_logs and log_jobs:
+        _load_logs(snap, log_jobs, records, frames, since, until, report)
+    for src, _ in sources:
+        src.close()
+    for src in log_sources:
+        src.close()
+    return snap
+
+
+def _phase1(member: Member, place: Place) -> bool:
+    if place.category in ("dump", "haproxy-config", "timestamp", "namespace"):
+        return True
+    if member.name.rsplit("/", 1)[-1] == "timestamp" and member.size < 1 << 20:
+        return True
+    if place.category in ("list", "object"):
+        if place.namespace is None:
+            return place.resource in CLUSTER_RESOURCES
+        return place.resource == "routes" or (
+            place.resource == "ingresscontrollers" and place.namespace == "openshift-ingress-operator"
+        )
+    return False
+
+
+def _phase2(idx: Index, interest: set[str]) -> list[tuple[Member, Place]]:
+    lists = {
+        (p.root, p.namespace, p.group, p.resource)
+        for _, p in idx.places
+        if p.category == "list" and p.namespace in interest
+    }
+    chosen = []
+    for member, place in idx.places:
+        if place.namespace not in interest:
+            continue
+        if place.category == "list" and place.resource in NAMESPACED_RESOURCES and place.resource != "routes":
+            chosen.append((member, place))
+        elif place.category == "object" and place.resource in NAMESPACED_RESOURCES and place.resource not in (
+            "routes",
+            "ingresscontrollers",
+        ):
+            # a per-object file duplicates its list file; read it only when the list is absent
+            if (place.root, place.namespace, place.group, place.resource) not in lists:
+                chosen.append((member, place))
+        elif place.category == "pod-manifest" and (place.root, place.namespace, "core", "pods") not in lists:
+            chosen.append((member, place))
+    return chosen
+
+
+def _place_of(idx: Index, member: Member) -> Place:
+    """The index is built in member order, so a member's position is its ``order``."""
+    return idx.places[member.order][1]
+
+
+def _load_docs(kube: Any, src: InputSource, member: Member, data: bytes, objects: list, skipped: list) -> None:
+    from parsers.yaml_docs import DocumentError, iter_objects
+
+    try:
+        for obj, line in iter_objects(data, member.name):
+            objects.append((obj, src.label, member.name, line))
+    except DocumentError as exc:
+        skipped.append((member.name, f"not valid YAML/JSON: {exc}"))
+
+
+def _load_haproxy_config(
+    src: InputSource,
+    member: Member,
+    place: Place,
+    data: bytes,
+    backends: list[pd.DataFrame],
+    servers: list[pd.DataFrame],
+    defaults: dict[str, dict[str, Any]],
+    skipped: list,
+) -> None:
+    from parsers.haproxy_config import parse_haproxy_config
+
+    try:
+        cfg = parse_haproxy_config(
+            data.decode("utf-8", errors="replace"),
+            ingresscontroller=place.ingresscontroller,
+            router_pod=place.pod,
+            input=src.label,
+            source=member.name,
+        )
+    except ValueError as exc:
+        skipped.append((member.name, f"haproxy.config not parsed: {exc}"))
+        return
+    backends.append(cfg.backends)
+    servers.append(cfg.servers)
+    defaults[place.pod or member.name] = dict(cfg.defaults)
+
+
+def _load_logs(
+    snap: Snapshot,
+    jobs: list[tuple[InputSource, Member, str | None, str | None]],
+    records: list[InputRecord],
+    frames: dict[str, pd.DataFrame],
+    since: datetime | None,
+    until: datetime | None,
+    report: Progress,
+) -> None:
+    from parsers import haproxy_log
+
+    log_format = _custom_log_format(frames)
+    parses = []
+    by_label = {r.path: r for r in records}
+    for i, (src, member, router_pod, _) in enumerate(jobs):
+        report("access logs", i, len(jobs))
+        try:
+            with haproxy_log.open_log_member(src, member) as stream:
+                parses.append(
+                    haproxy_log.parse_access_log(
+                        stream,
+                        source=member.name,
+                        input=src.label,
+                        router_pod=router_pod,
+                        log_format=log_format,
+                        since=since,
+                        until=until,
+                    )
+                )
+            if src.label in by_label and by_label[src.label].kind == "access-log":
+                by_label[src.label].files_read += 1
+        except (OSError, EOFError, ValueError) as exc:
+            snap.skipped.append((member.name, f"access log unreadable: {' '.join(str(exc).split())[:200]}"))
+            if src.label in by_label and by_label[src.label].kind == "access-log":
+                by_label[src.label].files_skipped += 1
+    report("access logs", len(jobs), len(jobs))
+    combined = haproxy_log.combine(parses)
+    snap.frames["requests"] = combined.requests
+    snap.frames["router_events"] = combined.router_events
+    snap.log_lines = combined.lines_read
+    snap.log_unparsed = combined.unparsed
+    snap.unparsed_samples = list(combined.unparsed_samples)
+    snap.log_accounting = list(combined.accounting)
+    snap.access_log_files = len(parses)
+
+
+def _custom_log_format(frames: dict[str, pd.DataFrame]) -> str | None:
+    """The httpLogFormat of the IngressController, when exactly one format is configured."""
+    ics = frames.get("ingresscontrollers")
+    if ics is None or ics.empty:
+        return None
+    formats = {f for f in ics["http_log_format"].dropna().tolist() if f}
+    return formats.pop() if len(formats) == 1 else None
+
+
+def _concat(name: str, parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if p is not None and not p.empty]
+    return pd.concat(parts, ignore_index=True) if parts else schema.empty_frame(name)
+
+
+def _collected(frames: dict[str, pd.DataFrame]) -> set[str]:
+    found: set[str] = set()
+    for name in ("services", "endpoints", "pods", "events", "deployments"):
+        df = frames.get(name)
+        if df is not None and not df.empty:
+            found.update(df["namespace"].dropna().unique().tolist())
+    return found
+
+
+_TS_RE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.(\d+))? ([+-]\d{4})")
+
+
+def parse_timestamp_file(data: bytes) -> list[datetime]:
+    """Parse Go ``time.Time.String()`` lines (``2021-08-03 10:12:00.016988581 +0000 UTC m=+0.38``) to UTC."""
+    out = []
+    for raw in data.decode("utf-8", errors="replace").splitlines():
+        m = _TS_RE.match(raw.strip())
+        if not m:
+            continue
+        frac = (m.group(2) or "0")[:6].ljust(6, "0")
+        try:
+            ts = datetime.strptime(f"{m.group(1)}.{frac} {m.group(3)}", "%Y-%m-%d %H:%M:%S.%f %z")
+        except ValueError:
+            continue
+        out.append(ts.astimezone(UTC))
+    return out
+
+
+__all__ = ["InputError", "InputRecord", "Snapshot", "load_snapshot", "parse_timestamp_file"]

@@ -1,0 +1,184 @@
+"""Every input shape opens as members, read in place; unsafe members are skipped and recorded."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from parsers.sources import DirectorySource, InputError, TarSource, ZipSource, open_input
+from tests.conftest import INSPECT_SHOP, add_tar_bytes, make_tar, make_zip
+
+ROUTES = "inspect.local.5421342344627712289/namespaces/shop/route.openshift.io/routes.yaml"
+
+
+def _names(src) -> set[str]:
+    return {m.name for m in src.members}
+
+
+def test_directory_lists_regular_files_relative_to_the_input():
+    src = open_input(INSPECT_SHOP)
+    assert isinstance(src, DirectorySource)
+    assert "namespaces/shop/route.openshift.io/routes.yaml" in _names(src)
+    assert "timestamp" in _names(src)
+    member = next(m for m in src.members if m.name == "namespaces/shop/shop.yaml")
+    assert src.read(member).startswith(b"---\napiVersion: v1\nkind: Namespace")
+
+
+@pytest.mark.parametrize(("suffix", "mode"), [(".tar", "w"), (".tar.gz", "w:gz"), (".tgz", "w:gz"),
+                                               (".tar.xz", "w:xz"), (".tar.bz2", "w:bz2")])
+def test_tar_archives_of_every_compression_read_the_same_bytes(tmp_path, suffix, mode):
+    archive = make_tar(INSPECT_SHOP, tmp_path / f"inspect{suffix}", mode)
+    src = open_input(archive)
+    assert isinstance(src, TarSource)
+    assert ROUTES in _names(src)
+    member = next(m for m in src.members if m.name == ROUTES)
+    expected = (INSPECT_SHOP / "namespaces/shop/route.openshift.io/routes.yaml").read_bytes()
+    assert src.read(member) == expected
+
+
+def test_zip_archive(tmp_path):
+    src = open_input(make_zip(INSPECT_SHOP, tmp_path / "inspect.zip"))
+    assert isinstance(src, ZipSource)
+    member = next(m for m in src.members if m.name == ROUTES)
+    assert b"kind: RouteList" in src.read(member)
+
+
+def test_read_many_follows_archive_order_and_returns_every_member(tmp_path):
+    src = open_input(make_tar(INSPECT_SHOP, tmp_path / "i.tar.xz", "w:xz"))
+    got = list(src.read_many(reversed(src.members)))
+    assert [m.order for m, _, _ in got] == sorted(m.order for m in src.members)
+    assert all(err is None and data is not None for _, data, err in got)
+
+
+def test_unsafe_tar_members_are_skipped_and_the_rest_still_read(tmp_path):
+    path = tmp_path / "hostile.tar.gz"
+    with tarfile.open(path, "w:gz") as tf:
+        add_tar_bytes(tf, "mg/namespaces/a/core/pods.yaml", b"kind: PodList\nitems: []\n")
+        add_tar_bytes(tf, "../escape.yaml", b"x: 1\n")
+        add_tar_bytes(tf, "/etc/cron.d/evil", b"x: 1\n")
+        link = tarfile.TarInfo("mg/namespaces/a/core/link.yaml")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "/etc/passwd"
+        tf.addfile(link)
+        hard = tarfile.TarInfo("mg/namespaces/a/core/hard.yaml")
+        hard.type = tarfile.LNKTYPE
+        hard.linkname = "/etc/passwd"
+        tf.addfile(hard)
+    src = open_input(path)
+    assert _names(src) == {"mg/namespaces/a/core/pods.yaml"}
+    reasons = {s.source: s.reason for s in src.skipped}
+    assert "unsafe member name" in reasons["../escape.yaml"]
+    assert "unsafe member name" in reasons["/etc/cron.d/evil"]
+    assert reasons["mg/namespaces/a/core/link.yaml"].startswith("symbolic link")
+    assert reasons["mg/namespaces/a/core/hard.yaml"].startswith("hard link")
+    assert not (tmp_path / "escape.yaml").exists()
+
+
+def test_zip_symlink_member_is_skipped(tmp_path):
+    path = tmp_path / "links.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mg/namespaces/a/a.yaml", "kind: Namespace\n")
+        info = zipfile.ZipInfo("mg/namespaces/a/core/evil.yaml")
+        info.external_attr = (0o120777 << 16)
+        zf.writestr(info, "/etc/passwd")
+        zf.writestr("../../outside.yaml", "x: 1\n")
+    src = open_input(path)
+    assert _names(src) == {"mg/namespaces/a/a.yaml"}
+    assert {s.source for s in src.skipped} == {"mg/namespaces/a/core/evil.yaml", "../../outside.yaml"}
+
+
+def test_directory_symlinks_are_not_followed(tmp_path):
+    (tmp_path / "in" / "namespaces" / "a").mkdir(parents=True)
+    (tmp_path / "in" / "namespaces" / "a" / "a.yaml").write_text("kind: Namespace\n")
+    os.symlink("/etc/passwd", tmp_path / "in" / "namespaces" / "a" / "passwd.yaml")
+    os.symlink("/etc", tmp_path / "in" / "etc")
+    src = open_input(tmp_path / "in")
+    assert _names(src) == {"namespaces/a/a.yaml"}
+    assert {s.source for s in src.skipped} == {"namespaces/a/passwd.yaml", "etc"}
+
+
+def test_truncated_archive_keeps_what_was_readable(tmp_path):
+    whole = make_tar(INSPECT_SHOP, tmp_path / "whole.tar", "w")
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(gzip.compress(data)[: len(gzip.compress(data)) * 2 // 3])
+    src = open_input(cut)
+    assert src.damaged and "damaged" in src.damaged
+    assert 0 < len(src.members) < len(open_input(whole).members)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"", "empty.tar.gz", "empty file"),
+        (os.urandom(4096), "random.tar.gz", "not a directory, archive"),
+        (b"\x1f\x8b\x08\x00" + os.urandom(64), "broken.tar.gz", "cannot read archive"),
+    ],
+)
+def test_unreadable_inputs_raise_one_line_errors(tmp_path, content, name, message):
+    path = tmp_path / name
+    path.write_bytes(content if content or name != "random.tar.gz" else b"\x00")
+    with pytest.raises(InputError) as err:
+        open_input(path)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_path_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="no such file or directory"):
+        open_input(tmp_path / "nope")
+
+
+def test_single_yaml_and_gzipped_log_files(tmp_path):
+    doc = tmp_path / "routes.yaml"
+    doc.write_text("kind: Route\n")
+    src = open_input(doc)
+    assert [m.name for m in src.members] == ["routes.yaml"]
+    log = tmp_path / "access.log.gz"
+    log.write_bytes(gzip.compress(b"line one\nline two\n"))
+    src = open_input(log)
+    assert [m.name for m in src.members] == ["access.log"]
+    assert src.read(src.members[0]) == b"line one\nline two\n"
+
+
+def test_member_over_the_cap_is_reported_not_read(tmp_path):
+    path = tmp_path / "big.tar"
+    with tarfile.open(path, "w") as tf:
+        add_tar_bytes(tf, "mg/namespaces/a/core/events.yaml", b"x" * 4096)
+    src = open_input(path)
+    src.member_cap = 1024
+    [(member, data, reason)] = list(src.read_many(src.members))
+    assert data is None and "cap" in reason
+
+
+def test_zip_member_lying_about_its_size_is_cut_at_the_cap(tmp_path):
+    path = tmp_path / "lie.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.log", b"y" * 100_000)
+    src = open_input(path)
+    src.member_cap = 10_000
+    object.__setattr__(src.members[0], "size", 10)  # a forged header
+    [(member, data, reason)] = list(src.read_many(src.members))
+    assert data is None and reason is not None
+
+
+def test_stream_reading_a_member(tmp_path):
+    path = tmp_path / "s.tar.gz"
+    with tarfile.open(path, "w:gz") as tf:
+        add_tar_bytes(tf, "x/logs/current.log", b"a\nb\nc\n")
+    src = open_input(path)
+    with src.open(src.members[0]) as fh:
+        assert isinstance(fh, io.BufferedReader)
+        assert fh.read().splitlines() == [b"a", b"b", b"c"]
+
+
+def test_input_label_is_the_path_as_given():
+    src = open_input(str(INSPECT_SHOP))
+    assert src.label == str(INSPECT_SHOP)
+    assert Path(src.label).name.startswith("inspect.local.")
