@@ -53,7 +53,10 @@ def _access_log_gaps(snap: Snapshot) -> list[Gap]:
             )
             gaps.append(
                 Gap(
-                    what=f"Router access logs of IngressController {ic['name']} (logging to {dest}) are not in the inputs",
+                    what=(
+                        f"Router access logs of IngressController {ic['name']} (logging to {dest}) "
+                        "are not in the inputs"
+                    ),
                     why_it_matters=why,
                     how_to_collect=how,
                 )

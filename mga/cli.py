@@ -137,7 +137,9 @@ InputsArg = Annotated[
 @app.command("analyze")
 def analyze(
     inputs: InputsArg,
-    logs: Annotated[list[str] | None, typer.Option("--logs", help="extra router access-log files (plain or .gz)")] = None,
+    logs: Annotated[
+        list[str] | None, typer.Option("--logs", help="extra router access-log files (plain or .gz)")
+    ] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="report format")] = ReportFormat.html,
     output: Annotated[str | None, typer.Option("--output", "-o", help="output path; '-' for stdout")] = None,
     namespace: Annotated[list[str] | None, typer.Option("--namespace", "-n", help="only these namespaces")] = None,

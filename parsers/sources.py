@@ -216,7 +216,7 @@ class TarSource(InputSource):
     def __init__(self, path: Path, label: str | None = None):
         super().__init__(path, label)
         try:
-            self._tar = tarfile.open(str(path), mode="r:*")
+            self._tar = tarfile.open(str(path), mode="r:*")  # noqa: SIM115 - closed by close()
         except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zlib_error()) as exc:
             raise InputError(f"{label or path}: cannot read archive: {_one_line(exc)}") from None
         try:
@@ -225,7 +225,8 @@ class TarSource(InputSource):
                 if info is None:
                     break
                 if info.issym() or info.islnk():
-                    self._skip(info.name, f"{'symbolic' if info.issym() else 'hard'} link to {info.linkname!r}; not followed")
+                    kind = "symbolic" if info.issym() else "hard"
+                    self._skip(info.name, f"{kind} link to {info.linkname!r}; not followed")
                 elif info.isdir():
                     continue
                 elif not info.isfile():

@@ -28,7 +28,12 @@ def test_cluster_scoped_namespaces_dir_does_not_create_a_false_root():
     assert find_roots(names) == ["r"]
     place = classify(names[0], ["r"])
     assert (place.category, place.namespace, place.group, place.resource, place.name) == (
-        "object", None, "core", "namespaces", "foo")
+        "object",
+        None,
+        "core",
+        "namespaces",
+        "foo",
+    )
 
 
 def test_classify_every_kind_of_member():
@@ -39,9 +44,17 @@ def test_classify_every_kind_of_member():
         "mg/img/namespaces/shop/route.openshift.io/routes/web.yaml": ("object", "shop", "route.openshift.io", "routes"),
         "mg/img/namespaces/shop/pods/web-1/web-1.yaml": ("pod-manifest", "shop", None, "pods"),
         "mg/img/cluster-scoped-resources/config.openshift.io/clusterversions/version.yaml": (
-            "object", None, "config.openshift.io", "clusterversions"),
+            "object",
+            None,
+            "config.openshift.io",
+            "clusterversions",
+        ),
         "mg/img/cluster-scoped-resources/config.openshift.io/ingresses.yaml": (
-            "list", None, "config.openshift.io", "ingresses"),
+            "list",
+            None,
+            "config.openshift.io",
+            "ingresses",
+        ),
     }
     for name, (category, ns, group, resource) in cases.items():
         p = classify(name, roots)
@@ -53,7 +66,11 @@ def test_classify_every_kind_of_member():
     rotated = classify("mg/img/namespaces/x/pods/p/c/c/logs/rotated/0.log.20231102-061208.gz", roots)
     assert (rotated.category, rotated.container) == ("rotated-log", "c")
     cfg = classify("mg/img/ingress_controllers/default/router-default-6dd4c95495-7dqkw/haproxy.config", roots)
-    assert (cfg.category, cfg.ingresscontroller, cfg.pod) == ("haproxy-config", "default", "router-default-6dd4c95495-7dqkw")
+    assert (cfg.category, cfg.ingresscontroller, cfg.pod) == (
+        "haproxy-config",
+        "default",
+        "router-default-6dd4c95495-7dqkw",
+    )
     assert classify("mg/img/timestamp", roots).category == "timestamp"
     assert classify("mg/img/event-filter.html", roots).category == "other"
     assert classify("mg/img/namespaces/x/pods/p/c/c/logs/odd.txt", roots).category == "other"
@@ -75,7 +92,9 @@ def test_node_name_level_and_two_image_dirs_give_several_roots(tmp_path):
     idx = index_input(open_input(tree))
     assert idx.roots == ["quay-io-other-image-sha256-22", f"worker-0/{IMG}"]
     assert idx.kind == "must-gather"
-    shop_routes = [m for m, p in idx.places if p.category == "list" and p.resource == "routes" and p.namespace == "shop"]
+    shop_routes = [
+        m for m, p in idx.places if p.category == "list" and p.resource == "routes" and p.namespace == "shop"
+    ]
     assert len(shop_routes) == 1
 
 

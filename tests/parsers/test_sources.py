@@ -153,7 +153,7 @@ def test_member_over_the_cap_is_reported_not_read(tmp_path):
         add_tar_bytes(tf, "mg/namespaces/a/core/events.yaml", b"x" * 4096)
     src = open_input(path)
     src.member_cap = 1024
-    [(member, data, reason)] = list(src.read_many(src.members))
+    [(_member, data, reason)] = list(src.read_many(src.members))
     assert data is None and "cap" in reason
 
 
@@ -164,7 +164,7 @@ def test_zip_member_lying_about_its_size_is_cut_at_the_cap(tmp_path):
     src = open_input(path)
     src.member_cap = 10_000
     object.__setattr__(src.members[0], "size", 10)  # a forged header
-    [(member, data, reason)] = list(src.read_many(src.members))
+    [(_member, data, reason)] = list(src.read_many(src.members))
     assert data is None and reason is not None
 
 
