@@ -2,7 +2,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEMO := fixtures/demo/demo-must-gather.tar.gz
+DEMO := build/demo-case.tar.gz
 
 .PHONY: report test lint bench docs clean
 
@@ -18,7 +18,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-report: $(VENV)/.installed
+$(DEMO): fixtures/demo/make_demo.py | $(BIN)/python
+	rm -rf build/demo && mkdir -p build
+	$(BIN)/python fixtures/demo/make_demo.py build/demo
+	tar -C build/demo -czf $@ .
+
+report: $(VENV)/.installed $(DEMO)
 	$(BIN)/mga analyze $(DEMO) --format html --output report.html
 	@echo "wrote report.html"
 
@@ -36,4 +41,4 @@ docs: $(VENV)/.installed
 	$(BIN)/mga rules --format markdown > docs/rules.md
 
 clean:
-	rm -rf $(VENV) report.html .pytest_cache
+	rm -rf $(VENV) build report.html .pytest_cache

@@ -74,6 +74,39 @@ class Snapshot:
     router_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)  # router pod -> defaults
     access_log_files: int = 0
     namespace_filter: frozenset[str] | None = None
+    texts: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)  # (input, source) -> bytes
+    log_texts: dict[tuple[str, str, int], str] = field(default_factory=dict, repr=False)
+
+    def log_text(self, input: str | None, source: str, line: int | None) -> str | None:
+        """Raw text of an access-log line kept as evidence (error and abnormal lines only)."""
+        if line is None:
+            return None
+        return self.log_texts.get((input or "", source, int(line)))
+
+    def source_line(self, input: str | None, source: str, line: int) -> str | None:
+        """The text of one line of a document file that was read (for evidence), without reading files."""
+        data = self.texts.get((input or "", source))
+        if data is None or line < 1:
+            return None
+        lines = data.split(b"\n", line)
+        return lines[line - 1].decode("utf-8", errors="replace") if len(lines) >= line else None
+
+    def find_line(self, input: str | None, source: str, start: int, needle: str, limit: int = 400) -> tuple[int, str]:
+        """The first line at or after ``start`` (within ``limit`` lines) containing ``needle``.
+
+        Rules cite the exact line of a field (``targetPort: 8080``) rather than the start of the
+        object that holds it; when the needle is not found the object's first line is cited.
+        """
+        data = self.texts.get((input or "", source))
+        if data is None or start < 1:
+            return start, needle
+        lines = data.split(b"\n", start + limit)[start - 1 : start - 1 + limit]
+        for offset, raw in enumerate(lines):
+            text = raw.decode("utf-8", errors="replace")
+            if needle in text:
+                return start + offset, text.strip()
+        first = lines[0].decode("utf-8", errors="replace").strip() if lines else needle
+        return start, first
 
     def frame(self, name: str) -> pd.DataFrame:
         """A frame by name; an empty frame with the declared columns when nothing was loaded."""
@@ -113,6 +146,7 @@ def load_snapshot(
     records: list[InputRecord] = []
     skipped: list[tuple[str, str]] = []
     objects: list[tuple[dict, str, str, int]] = []
+    texts: dict[tuple[str, str], bytes] = {}
     inspected: set[str] = set()
     resources_read: set[tuple[str, str]] = set()
     timestamps: list[datetime] = []
@@ -146,11 +180,13 @@ def load_snapshot(
             record.files_read += 1
             place = _place_of(idx, member)
             assert data is not None
+            if place.category == "timestamp" or member.name.rsplit("/", 1)[-1] == "timestamp":
+                timestamps.extend(parse_timestamp_file(data))
+                continue
+            texts[(src.label, member.name)] = data
             if place.category == "haproxy-config":
                 _load_haproxy_config(src, member, place, data, router_backends, router_servers, router_defaults,
                                      skipped)
-            elif place.category == "timestamp" or member.name.rsplit("/", 1)[-1] == "timestamp":
-                timestamps.extend(parse_timestamp_file(data))
             else:
                 _load_docs(kube, src, member, data, objects, skipped)
 
@@ -176,6 +212,7 @@ def load_snapshot(
             place = _place_of(idx, member)
             if place.namespace and place.resource:
                 resources_read.add((place.namespace, place.resource))
+            texts[(src.label, member.name)] = data
             _load_docs(kube, src, member, data, objects, skipped)
 
         if want_logs:
@@ -217,6 +254,7 @@ def load_snapshot(
         collected_resources=frozenset(resources_read),
         router_defaults=router_defaults,
         namespace_filter=ns_filter,
+        texts=texts,
     )
     if want_logs and log_jobs:
         _load_logs(snap, log_jobs, records, frames, since, until, report)
@@ -352,6 +390,49 @@ def _load_logs(
     snap.unparsed_samples = list(combined.unparsed_samples)
     snap.log_accounting = list(combined.accounting)
     snap.access_log_files = len(parses)
+    snap.log_texts = _evidence_lines(jobs, combined.requests)
+
+
+EVIDENCE_LINE_CAP = 20_000
+
+
+def _evidence_lines(
+    jobs: list[tuple[InputSource, Member, str | None, str | None]], requests: pd.DataFrame
+) -> dict[tuple[str, str, int], str]:
+    """Keep the raw text of abnormal log lines (5xx, no response, non-normal termination) for evidence.
+
+    The parser keeps fields, not text; a second pass over only the files that hold abnormal lines
+    picks their text, capped so a log of millions of errors stays bounded.
+    """
+    from parsers import haproxy_log
+
+    if requests.empty:
+        return {}
+    status = requests["status"]
+    term = requests["term"].astype("string").fillna("--")
+    abnormal = (status >= 500).fillna(False) | (status == -1).fillna(False) | (
+        ~term.str.startswith("-") & ~term.str[0].isin(["C", "c"])
+    )
+    picked = requests.loc[abnormal.astype(bool), ["input", "source", "line"]].dropna().head(EVIDENCE_LINE_CAP)
+    wanted: dict[tuple[str, str], set[int]] = {}
+    for inp, source, line in picked.itertuples(index=False):
+        wanted.setdefault((str(inp), str(source)), set()).add(int(line))
+    out: dict[tuple[str, str, int], str] = {}
+    for src, member, _pod, _ in jobs:
+        lines = wanted.get((src.label, member.name))
+        if not lines:
+            continue
+        last = max(lines)
+        try:
+            with haproxy_log.open_log_member(src, member) as stream:
+                for number, raw in enumerate(stream, start=1):
+                    if number in lines:
+                        out[(src.label, member.name, number)] = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                    if number >= last:
+                        break
+        except (OSError, EOFError, ValueError):
+            continue
+    return out
 
 
 def _custom_log_format(frames: dict[str, pd.DataFrame]) -> str | None:

@@ -8,7 +8,10 @@ from parsers.layout import access_log_members, classify, find_roots, index_input
 from parsers.sources import open_input
 from tests.conftest import INSPECT_SHOP, MGC, MUST_GATHER, YAML_DUMP, make_tar, realworld
 
-IMG = "quay-io-openshift-release-dev-ocp-v4-0-art-dev-sha256-1f0e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0"
+IMG = (
+    "quay-io-openshift-release-dev-ocp-v4-0-art-dev-sha256-"
+    "1f0e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0"
+)
 
 
 def test_roots_are_found_by_content_not_by_name():

@@ -1,0 +1,75 @@
+"""Build :class:`Evidence` from frame rows: the file, the exact line, the text found there.
+
+Rules never open files; the snapshot keeps the bytes of every document it parsed, so a rule
+can cite the precise line of a field (``targetPort: 8080``) inside a list file, and the raw text
+of the access-log lines it counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from analyzer.model import Evidence
+from parsers.snapshot import Snapshot
+
+
+def _str(value: object) -> str | None:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def object_evidence(snap: Snapshot, row: pd.Series, needle: str | None = None) -> Evidence:
+    """Cite an object row; with ``needle``, the first line of that object containing it."""
+    source = _str(row.get("source")) or "?"
+    inp = _str(row.get("input"))
+    start = row.get("line")
+    start = int(start) if start is not None and not pd.isna(start) else None
+    if start is None:
+        return Evidence(source=source, line=None, text=needle or "", input=inp)
+    if needle:
+        line, text = snap.find_line(inp, source, start, needle)
+        return Evidence(source=source, line=line, text=text, input=inp)
+    text = snap.source_line(inp, source, start)
+    return Evidence(source=source, line=start, text=(text or "").strip(), input=inp)
+
+
+def log_evidence(snap: Snapshot, rows: pd.DataFrame, limit: int = 3) -> list[Evidence]:
+    """Cite up to ``limit`` access-log lines (first, and last when several), with their raw text."""
+    if rows.empty:
+        return []
+    ordered = rows.sort_values("ts", na_position="last") if "ts" in rows else rows
+    picks: list[pd.Series] = []
+    if len(ordered) <= limit:
+        picks = [r for _, r in ordered.iterrows()]
+    else:
+        picks = [ordered.iloc[i] for i in range(limit - 1)] + [ordered.iloc[-1]]
+    out = []
+    for r in picks:
+        inp, source = _str(r.get("input")), _str(r.get("source")) or "?"
+        line = int(r["line"]) if pd.notna(r.get("line")) else None
+        text = snap.log_text(inp, source, line) if line else None
+        out.append(Evidence(source=source, line=line, text=text or describe_request(r), input=inp))
+    return out
+
+
+def describe_request(r: pd.Series) -> str:
+    """A compact rendering of a request row when its raw text was not kept."""
+    parts = [
+        f"{r.get('backend')}/{r.get('server')}",
+        f"{r.get('TR')}/{r.get('Tw')}/{r.get('Tc')}/{r.get('Tr')}/{r.get('Ta')}",
+        str(r.get("status")),
+        str(r.get("term_full") or r.get("term")),
+    ]
+    return " ".join(str(p) for p in parts)
+
+
+def dedupe(evidence: Iterable[Evidence]) -> list[Evidence]:
+    seen: set[tuple] = set()
+    out = []
+    for e in evidence:
+        key = (e.input, e.source, e.line, e.text)
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out

@@ -1,0 +1,5 @@
+"""Rules of the lifecycle family."""
+
+from __future__ import annotations
+
+RULES: list = []
