@@ -18,7 +18,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-$(DEMO): fixtures/demo/make_demo.py | $(BIN)/python
+$(DEMO): fixtures/demo/make_demo.py $(VENV)/.installed
 	rm -rf build/demo && mkdir -p build
 	$(BIN)/python fixtures/demo/make_demo.py build/demo
 	tar -C build/demo -czf $@ .
