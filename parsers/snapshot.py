@@ -19,7 +19,7 @@ import pandas as pd
 
 from parsers import schema
 from parsers.layout import INGRESS_NAMESPACES, Index, Place, access_log_members, index_input
-from parsers.sources import InputError, InputSource, Member, open_input
+from parsers.sources import InputError, InputSource, Member, MemberTooLarge, open_input
 
 Progress = Callable[[str, int, int], None]
 
@@ -218,7 +218,7 @@ def load_snapshot(
         if want_logs:
             for member, router_pod in access_log_members(src, idx):
                 log_jobs.append((src, member, router_pod, None))
-                read_names.add(member.name)
+                read_names.add(member.name)  # counted as read or skipped when the logs are parsed
         not_needed = len(src.members) - len(read_names)
         if not_needed > 0:
             record.files_skipped += not_needed
@@ -375,11 +375,11 @@ def _load_logs(
                         until=until,
                     )
                 )
-            if src.label in by_label and by_label[src.label].kind == "access-log":
+            if src.label in by_label:
                 by_label[src.label].files_read += 1
-        except (OSError, EOFError, ValueError) as exc:
+        except (OSError, EOFError, ValueError, MemberTooLarge) as exc:
             snap.skipped.append((member.name, f"access log unreadable: {' '.join(str(exc).split())[:200]}"))
-            if src.label in by_label and by_label[src.label].kind == "access-log":
+            if src.label in by_label:
                 by_label[src.label].files_skipped += 1
     report("access logs", len(jobs), len(jobs))
     combined = haproxy_log.combine(parses)
