@@ -393,7 +393,7 @@ def conform(frame: str, rows: Sequence[Mapping[str, object]] | pd.DataFrame) -> 
         if name in df.columns:
             col = df[name]
             if dtype == TS:
-                out[name] = pd.to_datetime(col, utc=True, errors="coerce", format="ISO8601")
+                out[name] = pd.to_datetime(col, utc=True, errors="coerce", format="ISO8601").astype(TS)
             elif dtype == INT:
                 out[name] = pd.to_numeric(col, errors="coerce").astype(INT)
             elif dtype == BOOL:

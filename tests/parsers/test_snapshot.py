@@ -1,0 +1,117 @@
+"""Every input shape loads into one merged snapshot; loading is selective and accounted for."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+
+from parsers.snapshot import load_snapshot, parse_timestamp_file
+from tests.conftest import INSPECT_SHOP, MUST_GATHER, YAML_DUMP, make_tar, make_zip
+
+IMG = next(p for p in MUST_GATHER.iterdir() if p.is_dir())
+
+
+def routes_of(snap) -> set[tuple[str, str]]:
+    df = snap.frame("routes")
+    return set(zip(df["namespace"], df["name"], strict=True))
+
+
+SHOP_ROUTES = {("shop", "frontend"), ("shop", "api")}
+CANARY = {("openshift-ingress-canary", "canary")}
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory):
+    """Every input shape, built from the hand-written fixture trees."""
+    tmp = tmp_path_factory.mktemp("shapes")
+    node_level = tmp / "must-gather.local.77" / "worker-0-example-com"
+    shutil.copytree(IMG, node_level / IMG.name)
+    two_images = tmp / "must-gather.local.88"
+    shutil.copytree(IMG, two_images / IMG.name)
+    shutil.copytree(INSPECT_SHOP, two_images / "registry-example-org-mirror-must-gather-sha256-0123")
+    return {
+        "must-gather dir": ([MUST_GATHER], CANARY),
+        "bare image dir": ([IMG], CANARY),
+        "node-name level": ([node_level.parent], CANARY),
+        "two image dirs": ([two_images], CANARY | SHOP_ROUTES),
+        "inspect dir": ([INSPECT_SHOP], SHOP_ROUTES),
+        "yaml dump dir": ([YAML_DUMP], {("store", "checkout")}),
+        "must-gather .tar.gz": ([make_tar(MUST_GATHER, tmp / "mg.tar.gz")], CANARY),
+        "must-gather .tgz": ([make_tar(MUST_GATHER, tmp / "mg.tgz")], CANARY),
+        "must-gather .tar.xz": ([make_tar(MUST_GATHER, tmp / "mg.tar.xz", "w:xz")], CANARY),
+        "must-gather .tar": ([make_tar(MUST_GATHER, tmp / "mg.tar", "w")], CANARY),
+        "must-gather .zip": ([make_zip(MUST_GATHER, tmp / "mg.zip")], CANARY),
+        "inspect .zip": ([make_zip(INSPECT_SHOP, tmp / "inspect.zip")], SHOP_ROUTES),
+        "yaml dump .zip": ([make_zip(YAML_DUMP, tmp / "dump.zip")], {("store", "checkout")}),
+        "single yaml file": ([YAML_DUMP / "routes-store.yaml"], {("store", "checkout")}),
+        "must-gather + inspect": ([make_tar(MUST_GATHER, tmp / "m.tar.gz"), INSPECT_SHOP], CANARY | SHOP_ROUTES),
+    }
+
+
+SHAPE_NAMES = ["must-gather dir", "bare image dir", "node-name level", "two image dirs", "inspect dir",
+               "yaml dump dir", "must-gather .tar.gz", "must-gather .tgz", "must-gather .tar.xz", "must-gather .tar",
+               "must-gather .zip", "inspect .zip", "yaml dump .zip", "single yaml file", "must-gather + inspect"]
+
+
+@pytest.mark.parametrize("shape", SHAPE_NAMES)
+def test_every_input_shape_yields_its_routes(shapes, shape):
+    inputs, expected = shapes[shape]
+    snap = load_snapshot([str(p) for p in inputs], want_logs=False)
+    assert routes_of(snap) == expected
+    for record in snap.inputs:
+        assert record.files_seen == record.files_read + record.files_skipped
+
+
+def test_yaml_dump_objects_join_across_files(shapes):
+    snap = load_snapshot([str(YAML_DUMP)], want_logs=False)
+    assert snap.inputs[0].kind == "yaml-dump"
+    svc = snap.frame("services").iloc[0]
+    assert (svc["name"], svc["serving_cert_secret"]) == ("checkout", "checkout-tls")
+    assert snap.frame("endpoints")["pod"].tolist() == ["checkout-6d5c4b3a2-k7j6h"]
+
+
+def test_duplicates_across_inputs_are_merged_with_every_source_kept(tmp_path):
+    snap = load_snapshot([str(INSPECT_SHOP), str(make_zip(INSPECT_SHOP, tmp_path / "again.zip"))], want_logs=False)
+    assert len(snap.frame("routes")) == 3  # frontend (2 backends) + api, not twice
+    assert snap.frame("pods")["name"].is_unique
+
+
+def test_selective_loading_reads_only_namespaces_routes_point_at(tmp_path):
+    tree = tmp_path / "inspect.local.9"
+    shutil.copytree(INSPECT_SHOP, tree)
+    other = tree / "namespaces" / "unrelated"
+    (other / "core").mkdir(parents=True)
+    (other / "core" / "pods.yaml").write_text("kind: PodList\nitems:\n- kind: Pod\n  metadata:\n    name: x\n"
+                                             "    namespace: unrelated\n")
+    snap = load_snapshot([str(tree)], want_logs=False)
+    assert "unrelated" not in set(snap.frame("pods")["namespace"])
+    assert any("not needed" in reason for _, reason in snap.skipped)
+    narrowed = load_snapshot([str(tree)], namespaces=["unrelated"], want_logs=False)
+    assert "unrelated" in set(narrowed.frame("pods")["namespace"])
+
+
+def test_collection_window_from_timestamp_files():
+    snap = load_snapshot([str(MUST_GATHER)], want_logs=False)
+    start, end = snap.collection_window
+    assert start == datetime(2026, 11, 20, 8, 13, 58, 201466, tzinfo=UTC)
+    assert end == datetime(2026, 11, 20, 8, 17, 2, 870023, tzinfo=UTC)
+
+
+def test_go_time_strings_in_timestamp_files():
+    got = parse_timestamp_file(b"2021-08-03 10:12:00.016988581 +0200 CEST m=+0.380233555\ngarbage\n")
+    assert got == [datetime(2021, 8, 3, 8, 12, 0, 16988, tzinfo=UTC)]
+
+
+def test_unparsable_yaml_member_is_skipped_with_reason(tmp_path):
+    path = tmp_path / "bad.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("inspect/namespaces/shop/route.openshift.io/routes.yaml",
+                    (INSPECT_SHOP / "namespaces/shop/route.openshift.io/routes.yaml").read_bytes())
+        zf.writestr("inspect/namespaces/shop/core/services.yaml", "kind: ServiceList\nitems: [unclosed\n")
+    snap = load_snapshot([str(path)], want_logs=False)
+    assert routes_of(snap) == SHOP_ROUTES
+    reasons = dict(snap.skipped)
+    assert reasons["inspect/namespaces/shop/core/services.yaml"].startswith("not valid YAML/JSON")

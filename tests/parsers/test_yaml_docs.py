@@ -1,0 +1,89 @@
+"""YAML/JSON documents to objects with their start lines; hostile documents refused, never fatal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from parsers.yaml_docs import DocumentError, iter_objects
+from tests.conftest import INSPECT_SHOP, YAML_DUMP
+
+SHOP = INSPECT_SHOP / "namespaces" / "shop"
+
+
+def _names(data: bytes, source: str = "x.yaml") -> list[tuple[str, int]]:
+    return [(o["metadata"]["name"], line) for o, line in iter_objects(data, source)]
+
+
+def test_go_yaml_list_items_carry_their_own_start_line():
+    data = (SHOP / "core" / "pods.yaml").read_bytes()
+    got = _names(data)
+    lines = data.decode().splitlines()
+    assert [n for n, _ in got] == ["frontend-7d9fc6b8d4-x2k9p", "frontend-7d9fc6b8d4-q8w7e",
+                                   "frontend-canary-6b7c8d9e5-z1x2c", "api-5c8f9d7b6-m4n5b"]
+    for _, line in got:
+        assert lines[line - 1] == "- apiVersion: v1"
+
+
+def test_single_object_with_and_without_leading_document_marker():
+    with_marker = b"---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n"
+    assert _names(with_marker) == [("a", 2)]
+    assert _names(with_marker[4:]) == [("a", 1)]
+
+
+def test_items_null_and_empty_lists():
+    assert list(iter_objects(b"apiVersion: v1\nitems: null\nkind: RouteList\n", "r.yaml")) == []
+    assert list(iter_objects(b"apiVersion: v1\nitems: []\nkind: EventList\n", "e.yaml")) == []
+
+
+def test_several_documents_in_one_stream():
+    data = b"kind: Service\nmetadata:\n  name: a\n---\nkind: Service\nmetadata:\n  name: b\n"
+    assert _names(data) == [("a", 1), ("b", 5)]
+
+
+def test_indented_list_layout_falls_back_to_a_whole_document_load_with_lines():
+    data = b"kind: ServiceList\nitems:\n  - kind: Service\n    metadata:\n      name: a\n  - kind: Service\n" \
+           b"    metadata:\n      name: b\n"
+    assert _names(data) == [("a", 3), ("b", 6)]
+
+
+def test_json_list_and_plain_oc_list_kind():
+    data = (YAML_DUMP / "svc-store.json").read_bytes()
+    [(svc, _)] = list(iter_objects(data, "svc-store.json"))
+    assert svc["kind"] == "Service" and svc["spec"]["ports"][0]["targetPort"] == 8443
+    routes = list(iter_objects((YAML_DUMP / "routes-store.yaml").read_bytes(), "routes-store.yaml"))
+    assert [o["metadata"]["name"] for o, _ in routes] == ["checkout"]
+    assert json.loads(b'{"kind": "Pod", "metadata": {"name": "p"}}')  # sanity of the JSON sample itself
+    assert _names(b'{"kind": "Pod", "metadata": {"name": "p"}}', "p.json") == [("p", 1)]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+         b"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+         b"f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\nkind: X\n", "alias bomb"),
+        (b"kind: X\nspec: " + b"[" * 5000 + b"]" * 5000 + b"\n", "nesting deeper"),
+        (b"kind: X\n" + b"".join(b"  " * i + b"k:\n" for i in range(1, 400)), "nesting deeper"),
+        (b"kind: X\x00\n", "NUL"),
+        (b"kind: [unclosed\n", "line"),
+        (b'{"kind": ', "invalid JSON"),
+    ],
+    ids=["billion-laughs", "flow-nesting", "block-nesting", "nul", "syntax", "json"],
+)
+def test_hostile_or_broken_documents_raise_a_one_line_document_error(data, message):
+    source = "x.json" if data.startswith(b"{") else "x.yaml"
+    with pytest.raises(DocumentError) as err:
+        list(iter_objects(data, source))
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_invalid_utf8_is_replaced_not_fatal():
+    [(obj, _)] = list(iter_objects(b"kind: Pod\nmetadata:\n  name: p\n  labels:\n    a: \"\xff\xfe\"\n", "p.yaml"))
+    assert obj["metadata"]["labels"]["a"] == "\ufffd\ufffd"
+
+
+def test_non_mapping_items_are_ignored():
+    assert _names(b"kind: PodList\nitems:\n- just a string\n- kind: Pod\n  metadata:\n    name: p\n") == [("p", 4)]
