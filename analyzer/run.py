@@ -12,6 +12,7 @@ from analyzer.context import Context
 from analyzer.gaps import find_gaps
 from analyzer.model import Finding, InputSummary, Result, RouteResult, Skipped
 from analyzer.registry import Rule, all_rules
+from analyzer.timeline import route_timeline
 from parsers.snapshot import Snapshot
 
 ERROR_STATUSES = ("502", "503", "504")
@@ -109,6 +110,7 @@ def _route_result(ctx: Context, row: pd.Series) -> RouteResult:
         rr.requests = len(mine)
         counts = mine["status"].value_counts()
         rr.errors = {code: int(counts.get(int(code), 0)) for code in ERROR_STATUSES}
+    rr.timeline, rr.events = route_timeline(ctx, rr.namespace, rr.name, rr.services)
     return rr
 
 
