@@ -160,7 +160,7 @@ def _verdict(rr: RouteResult, findings: list[Finding]) -> Verdict:
         return Verdict.BROKEN
     if findings and any(f.severity == Severity.WARNING for f in findings):
         return Verdict.DEGRADED
-    if sum(rr.errors.values()) > 0:
+    if rr.router_errors > 0:
         return Verdict.DEGRADED
     statuses = {c.check: c.status for c in rr.checklist}
     if statuses.get("endpoints-populated") == CheckStatus.PASS and statuses.get("pods-ready") == CheckStatus.PASS:

@@ -110,8 +110,17 @@ def _route_result(ctx: Context, row: pd.Series) -> RouteResult:
         rr.requests = len(mine)
         counts = mine["status"].value_counts()
         rr.errors = {code: int(counts.get(int(code), 0)) for code in ERROR_STATUSES}
+        rr.router_errors = int(router_side_errors(mine).sum())
     rr.timeline, rr.events = route_timeline(ctx, rr.namespace, rr.name, rr.services)
     return rr
+
+
+def router_side_errors(requests: pd.DataFrame) -> pd.Series:
+    """5xx the router produced or saw fail: not the application's own answer (``--``) and not client aborts."""
+    term = requests["term"].astype("string").fillna("--")
+    status = requests["status"]
+    five = ((status >= 500) & (status < 600)).fillna(False).astype(bool)
+    return five & ~term.str.startswith("-") & ~term.str[0].isin(["C", "c"])
 
 
 def _attach_findings(routes: list[RouteResult], findings: list[Finding]) -> None:

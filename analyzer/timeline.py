@@ -111,8 +111,9 @@ def route_events(ctx: Context, namespace: str, route: str, services: list[str]) 
     rmine = rev[(rev["namespace"] == namespace) & (rev["route"] == route)]
     for _, r in rmine.iterrows():
         if pd.notna(r["ts"]):
-            out.append(TimelineEvent(r["ts"].to_pydatetime(), str(r["event"]), r["pod"] if pd.notna(r["pod"]) else None,
-                                     str(r["text"]), r["source"], _int(r["line"])))
+            pod = r["pod"] if pd.notna(r["pod"]) else None
+            out.append(TimelineEvent(r["ts"].floor("us").to_pydatetime(), str(r["event"]), pod, str(r["text"]),
+                                     r["source"], _int(r["line"])))
     out.sort(key=lambda e: e.ts)
     return out[:MAX_EVENTS]
 

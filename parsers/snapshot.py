@@ -410,7 +410,8 @@ def _evidence_lines(
         return {}
     status = requests["status"]
     term = requests["term"].astype("string").fillna("--")
-    abnormal = (status >= 500).fillna(False) | (status == -1).fillna(False) | (
+    queued = (requests["srv_queue"].fillna(0) > 0) | (requests["backend_queue"].fillna(0) > 0)
+    abnormal = (status >= 500).fillna(False) | (status == -1).fillna(False) | queued.fillna(False) | (
         ~term.str.startswith("-") & ~term.str[0].isin(["C", "c"])
     )
     picked = requests.loc[abnormal.astype(bool), ["input", "source", "line"]].dropna().head(EVIDENCE_LINE_CAP)

@@ -1,0 +1,173 @@
+"""Small shared helpers for rules: which pods a service selects, a route's requests, log summaries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+from analyzer import joins
+from analyzer.context import Context
+from analyzer.evidence import log_evidence, object_evidence
+from analyzer.model import Evidence
+
+
+@dataclass(frozen=True)
+class RouteRef:
+    namespace: str
+    name: str
+    services: tuple[str, ...]
+    termination: str
+    endpoints_ready: int | None
+    endpoints_total: int | None
+    row: pd.Series  # the first backend row of the routes frame (for evidence)
+
+
+def routes(ctx: Context) -> Iterator[RouteRef]:
+    """Every selected route once, with its joined summary."""
+    summary = ctx.route_summary
+    backends = ctx.routes
+    for _, s in summary.iterrows():
+        rows = backends[(backends["namespace"] == s["namespace"]) & (backends["name"] == s["name"])]
+        if rows.empty:
+            continue
+        yield RouteRef(
+            namespace=s["namespace"],
+            name=s["name"],
+            services=tuple(s["services"]),
+            termination=s["termination"] if isinstance(s["termination"], str) else "none",
+            endpoints_ready=None if pd.isna(s["endpoints_ready"]) else int(s["endpoints_ready"]),
+            endpoints_total=None if pd.isna(s["endpoints_total"]) else int(s["endpoints_total"]),
+            row=rows.sort_values("backend_index").iloc[0],
+        )
+
+
+def backend_rows(ctx: Context, route: RouteRef) -> pd.DataFrame:
+    r = ctx.routes
+    return r[(r["namespace"] == route.namespace) & (r["name"] == route.name)].sort_values("backend_index")
+
+
+def has_resource(ctx: Context, namespace: str, resource: str) -> bool:
+    """True when the inputs held that resource type for the namespace (so absence means absence)."""
+    return (namespace, resource) in ctx.snap.collected_resources
+
+
+def service_row(ctx: Context, namespace: str, service: str) -> pd.Series | None:
+    svc = ctx.snap.frame("services")
+    found = svc[(svc["namespace"] == namespace) & (svc["name"] == service)]
+    return None if found.empty else found.iloc[0]
+
+
+def labels_of(value: object) -> dict[str, str]:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return {}
+    try:
+        data = json.loads(str(value))
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def selected_pods(ctx: Context, namespace: str, selector: dict[str, str]) -> pd.DataFrame:
+    """Pods of the namespace whose labels contain every selector pair."""
+    pods = ctx.snap.frame("pods")
+    mine = pods[pods["namespace"] == namespace]
+    if not selector:
+        return mine.iloc[0:0]
+    keep = [all(labels_of(lbl).get(k) == v for k, v in selector.items()) for lbl in mine["labels"]]
+    return mine[keep]
+
+
+def route_pods(ctx: Context, route: RouteRef) -> pd.DataFrame:
+    """Pods behind a route: selected by its services' selectors, plus endpoint targets."""
+    frames = []
+    eps = ctx.snap.frame("endpoints")
+    pods = ctx.snap.frame("pods")
+    for svc in route.services:
+        row = service_row(ctx, route.namespace, svc)
+        if row is not None:
+            frames.append(selected_pods(ctx, route.namespace, labels_of(row["selector"])))
+        names = eps[(eps["namespace"] == route.namespace) & (eps["service"] == svc)]["pod"].dropna().unique()
+        frames.append(pods[(pods["namespace"] == route.namespace) & pods["name"].isin(names)])
+    if not frames:
+        return pods.iloc[0:0]
+    return pd.concat(frames).drop_duplicates(subset=["namespace", "name"])
+
+
+def route_requests(ctx: Context, route: RouteRef) -> pd.DataFrame:
+    req = ctx.requests
+    if req.empty:
+        return req
+    return req[(req["namespace"] == route.namespace) & (req["route"] == route.name)]
+
+
+def select(
+    req: pd.DataFrame, *, status: int | None = None, term: str | None = None, server_kind: str | None = None
+) -> pd.DataFrame:
+    if req.empty:
+        return req
+    keep = pd.Series(True, index=req.index)
+    if status is not None:
+        keep &= (req["status"] == status).fillna(False).astype(bool)
+    if term is not None:
+        keep &= (req["term"].astype("string") == term).fillna(False).astype(bool)
+    if server_kind is not None:
+        keep &= (req["server_kind"].astype("string") == server_kind).fillna(False).astype(bool)
+    return req[keep]
+
+
+def span(rows: pd.DataFrame) -> tuple[datetime | None, datetime | None]:
+    if rows.empty or rows["ts"].isna().all():
+        return None, None
+    return rows["ts"].min().to_pydatetime(), rows["ts"].max().to_pydatetime()
+
+
+def log_facts(ctx: Context, rows: pd.DataFrame) -> dict:
+    """first_seen / last_seen / affected_requests and log evidence for the rows a finding counts."""
+    first, last = span(rows)
+    return {
+        "first_seen": first,
+        "last_seen": last,
+        "affected_requests": len(rows),
+        "evidence": log_evidence(ctx.snap, rows),
+    }
+
+
+def route_evidence(ctx: Context, route: RouteRef, needle: str | None = None) -> Evidence:
+    return object_evidence(ctx.snap, route.row, needle)
+
+
+def ready_endpoints(ctx: Context, route: RouteRef) -> pd.DataFrame:
+    eps = ctx.snap.frame("endpoints")
+    rows = []
+    for _, b in backend_rows(ctx, route).iterrows():
+        if isinstance(b["service"], str):
+            rows.append(joins.endpoints_for_backend(eps, route.namespace, b["service"], b["target_port"]))
+    if not rows:
+        return eps.iloc[0:0]
+    return joins.distinct_servers(pd.concat(rows))
+
+
+def fmt_ts(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "unknown time"
+
+
+def workload_of(ctx: Context, pods: pd.DataFrame) -> tuple[str, str] | None:
+    """(kind, name) of the Deployment/StatefulSet/DeploymentConfig owning these pods, when known."""
+    if pods.empty:
+        return None
+    rs = ctx.snap.frame("replicasets")
+    for _, p in pods.iterrows():
+        if p["owner_kind"] in ("ReplicaSet", "ReplicationController"):
+            owner = rs[(rs["namespace"] == p["namespace"]) & (rs["name"] == p["owner_name"])]
+            if not owner.empty and pd.notna(owner.iloc[0]["owner_name"]):
+                kind = "deployment" if owner.iloc[0]["owner_kind"] == "Deployment" else "dc"
+                return kind, owner.iloc[0]["owner_name"]
+            if p["owner_kind"] == "ReplicaSet" and isinstance(p["owner_name"], str) and "-" in p["owner_name"]:
+                return "deployment", p["owner_name"].rsplit("-", 1)[0]
+        if p["owner_kind"] == "StatefulSet":
+            return "statefulset", p["owner_name"]
+    return None
