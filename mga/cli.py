@@ -18,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from mga import __version__
+from mga.cmd_logs import logs
 
 app = typer.Typer(
     name="mga",
@@ -268,16 +269,7 @@ def version() -> None:
     typer.echo(f"mga {__version__}")
 
 
-def _register_optional_commands() -> None:
-    """Commands whose modules live beside this one."""
-    try:
-        from mga.cmd_logs import logs
-    except ImportError:
-        return
-    app.command("logs")(logs)
-
-
-_register_optional_commands()
+app.command("logs")(logs)
 
 
 def main() -> None:

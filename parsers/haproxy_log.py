@@ -339,8 +339,11 @@ def split_prefix(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array
     reversed_words = pc.split_pattern(pc.utf8_reverse(pc.utf8_rtrim_whitespace(prefix)), " ", max_splits=1)
     host = pc.utf8_reverse(_nth(reversed_words, 0))
     host = pc.if_else(pc.equal(host, ""), NULL_STR, host)
-    first = _nth(pc.split_pattern(prefix, " ", max_splits=1), 0)
-    received = _iso_to_utc(first)
+    words = pc.split_pattern(prefix, " ", max_splits=2)
+    first, second = _nth(words, 0), _nth(words, 1)
+    # kubelet + rsyslog prefixes carry two times: the second is rsyslog's receive time, the one we want
+    second_is_time = pc.fill_null(pc.match_substring_regex(second, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T"), False)
+    received = _iso_to_utc(pc.if_else(second_is_time, second, first))
     return prefix, body, pid, host, received
 
 

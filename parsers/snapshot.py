@@ -346,9 +346,71 @@ def _load_haproxy_config(
     defaults[place.pod or member.name] = dict(cfg.defaults)
 
 
+LogJob = tuple[InputSource, Member, str | None, str | None]
+
+
+def parse_log_jobs(
+    jobs: list[LogJob],
+    *,
+    log_format: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    report: Progress = _noop,
+) -> tuple[list[Any], list[tuple[InputSource, Member, str]]]:
+    """Parse every access-log member; returns the parses and the (source, member, reason) that failed."""
+    from parsers import haproxy_log
+
+    parses, failures = [], []
+    for i, (src, member, router_pod, _) in enumerate(jobs):
+        report("access logs", i, len(jobs))
+        try:
+            with haproxy_log.open_log_member(src, member) as stream:
+                parses.append(
+                    haproxy_log.parse_access_log(
+                        stream, source=member.name, input=src.label, router_pod=router_pod,
+                        log_format=log_format, since=since, until=until,
+                    )
+                )
+        except (OSError, EOFError, ValueError, MemberTooLarge) as exc:
+            failures.append((src, member, f"access log unreadable: {' '.join(str(exc).split())[:200]}"))
+    report("access logs", len(jobs), len(jobs))
+    return parses, failures
+
+
+def load_access_logs(
+    paths: Sequence[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    log_format: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[Any, list[tuple[str, str]]]:
+    """Access logs alone (``mga logs``): plain/gzipped log files, or the router logs inside inputs."""
+    from parsers import haproxy_log
+
+    jobs: list[LogJob] = []
+    sources = []
+    for path in paths:
+        src = open_input(path)
+        sources.append(src)
+        idx = index_input(src)
+        found = access_log_members(src, idx)
+        if not found and not idx.roots:
+            found = [(m, None) for m in src.members]  # a log file whose name says nothing
+        jobs.extend((src, m, pod, None) for m, pod in found)
+    try:
+        parses, failures = parse_log_jobs(jobs, log_format=log_format, since=since, until=until,
+                                          report=progress or _noop)
+    finally:
+        for src in sources:
+            src.close()
+    skipped = [(member.name, reason) for _, member, reason in failures]
+    return haproxy_log.combine(parses), skipped
+
+
 def _load_logs(
     snap: Snapshot,
-    jobs: list[tuple[InputSource, Member, str | None, str | None]],
+    jobs: list[LogJob],
     records: list[InputRecord],
     frames: dict[str, pd.DataFrame],
     since: datetime | None,
@@ -357,31 +419,17 @@ def _load_logs(
 ) -> None:
     from parsers import haproxy_log
 
-    log_format = _custom_log_format(frames)
-    parses = []
     by_label = {r.path: r for r in records}
-    for i, (src, member, router_pod, _) in enumerate(jobs):
-        report("access logs", i, len(jobs))
-        try:
-            with haproxy_log.open_log_member(src, member) as stream:
-                parses.append(
-                    haproxy_log.parse_access_log(
-                        stream,
-                        source=member.name,
-                        input=src.label,
-                        router_pod=router_pod,
-                        log_format=log_format,
-                        since=since,
-                        until=until,
-                    )
-                )
-            if src.label in by_label:
-                by_label[src.label].files_read += 1
-        except (OSError, EOFError, ValueError, MemberTooLarge) as exc:
-            snap.skipped.append((member.name, f"access log unreadable: {' '.join(str(exc).split())[:200]}"))
-            if src.label in by_label:
-                by_label[src.label].files_skipped += 1
-    report("access logs", len(jobs), len(jobs))
+    parses, failures = parse_log_jobs(jobs, log_format=_custom_log_format(frames), since=since, until=until,
+                                      report=report)
+    for parse in parses:
+        for account in parse.accounting:
+            if account["input"] in by_label:
+                by_label[account["input"]].files_read += 1
+    for src, member, reason in failures:
+        snap.skipped.append((member.name, reason))
+        if src.label in by_label:
+            by_label[src.label].files_skipped += 1
     combined = haproxy_log.combine(parses)
     snap.frames["requests"] = combined.requests
     snap.frames["router_events"] = combined.router_events

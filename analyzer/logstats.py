@@ -1,0 +1,138 @@
+"""halog-style statistics of the access log, per route rather than per raw backend.
+
+``mga logs`` renders these: totals, status and termination-state counts, per-backend and per-server
+tables with error counts and Tr/Ta percentiles, and the worst minutes. Counting rules follow halog
+where they overlap (status ``-1`` is its own key; a TCP line is a request of its backend but has no
+status), so the numbers can be checked against ``halog -st`` / ``halog -srv``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from analyzer.model import rfc3339
+
+PERCENTILES = (50, 95, 99)
+
+
+def _status_counts(frame: pd.DataFrame) -> dict[str, int]:
+    status = frame["status"].dropna()
+    if status.empty:
+        return {}
+    counts = status.astype("int64").value_counts().sort_index()
+    return {str(int(k)): int(v) for k, v in counts.items()}
+
+
+def _grouped(requests: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
+    """Per-key counts and timer percentiles, vectorised (one groupby per statistic, no per-group Python)."""
+    if requests.empty:
+        return []
+    status = requests["status"].astype("Float64")
+    work = pd.DataFrame({k: requests[k].astype("object").fillna("") for k in keys})
+    work["is5xx"] = ((status >= 500) & (status < 600)).fillna(False).astype("int64")
+    for timer in ("Tr", "Ta", "Tc"):
+        values = requests[timer].astype("float64")
+        work[timer] = values.where(values >= 0)
+    grouped = work.groupby(keys, sort=True)
+    size = grouped.size()
+    errors = grouped["is5xx"].sum()
+    avg_tc = grouped["Tc"].mean()
+    quantiles = {t: grouped[t].quantile([p / 100 for p in PERCENTILES]).unstack() for t in ("Tr", "Ta")}
+    with_status = work.assign(status=requests["status"].astype("Int64")).dropna(subset=["status"])
+    by_status = with_status.groupby([*keys, "status"], sort=True).size()
+    status_maps: dict[tuple, dict[str, int]] = {}
+    for idx, count in by_status.items():
+        *key, code = idx
+        status_maps.setdefault(tuple(key), {})[str(int(code))] = int(count)
+    out = []
+    for key, n in size.items():
+        key_t = key if isinstance(key, tuple) else (key,)
+        entry: dict[str, Any] = {k: (v or None) for k, v in zip(keys, key_t, strict=True)}
+        entry["requests"] = int(n)
+        entry["errors_5xx"] = int(errors[key])
+        entry["status_counts"] = status_maps.get(key_t, {})
+        for timer in ("Tr", "Ta"):
+            row = quantiles[timer].loc[key]
+            entry[timer.lower()] = {
+                f"p{p}": (None if pd.isna(row[p / 100]) else round(row[p / 100])) for p in PERCENTILES
+            }
+        tc = avg_tc[key]
+        entry["avg_tc"] = None if pd.isna(tc) else round(float(tc), 1)
+        out.append(entry)
+    return out
+
+
+def worst_minutes(requests: pd.DataFrame, limit: int = 10) -> list[dict[str, Any]]:
+    rows = requests[requests["ts"].notna()]
+    if rows.empty:
+        return []
+    status = rows["status"].astype("Float64")
+    frame = pd.DataFrame(
+        {"minute": rows["ts"].dt.floor("min"), "s5xx": ((status >= 500) & (status < 600)).fillna(False).astype(int)}
+    )
+    for code in (502, 503, 504):
+        frame[str(code)] = (status == code).fillna(False).astype(int)
+    agg = frame.groupby("minute").agg(
+        requests=("s5xx", "size"),
+        errors_5xx=("s5xx", "sum"),
+        e502=("502", "sum"),
+        e503=("503", "sum"),
+        e504=("504", "sum"),
+    )
+    agg = agg[agg["errors_5xx"] > 0].sort_values(["errors_5xx", "requests"], ascending=False).head(limit)
+    return [
+        {
+            "minute": rfc3339(ts.to_pydatetime()),
+            "requests": int(r["requests"]),
+            "errors_5xx": int(r["errors_5xx"]),
+            "502": int(r["e502"]),
+            "503": int(r["e503"]),
+            "504": int(r["e504"]),
+        }
+        for ts, r in agg.iterrows()
+    ]
+
+
+def log_statistics(parse: Any) -> dict[str, Any]:
+    """The ``mga.logs/v1`` object from a combined :class:`~parsers.haproxy_log.LogParse`."""
+    req = parse.requests
+    term = req["term"].dropna().astype("string").value_counts() if not req.empty else pd.Series(dtype="int64")
+    backends = _grouped(req, ["backend"]) if not req.empty else []
+    for b in backends:
+        parts = str(b["backend"]).split(":", 2)
+        b["namespace"], b["route"] = (
+            (parts[1], parts[2]) if len(parts) == 3 and parts[0].startswith("be_") else (None, None)
+        )
+    servers = _grouped(req, ["backend", "server"]) if not req.empty else []
+    if servers:
+        first = req.drop_duplicates(subset=["backend", "server"])
+        pods = dict(
+            zip(
+                zip(first["backend"].astype("object"), first["server"].astype("object"), strict=True),
+                first["pod"].astype("object"),
+                strict=True,
+            )
+        )
+        for entry in servers:
+            pod = pods.get((entry["backend"], entry["server"]))
+            entry["pod"] = None if pod is None or pd.isna(pod) else pod
+    return {
+        "schema": "mga.logs/v1",
+        "lines_read": int(parse.lines_read),
+        "requests": len(req),
+        "unparsed": int(parse.unparsed),
+        "router_messages": len(parse.router_events),
+        "window": {
+            "start": rfc3339(req["ts"].min()) if not req.empty else None,
+            "end": rfc3339(req["ts"].max()) if not req.empty else None,
+        },
+        "status_counts": _status_counts(req) if not req.empty else {},
+        "term_counts": {str(k): int(v) for k, v in term.sort_index().items()},
+        "backends": backends,
+        "servers": servers,
+        "worst_minutes": worst_minutes(req) if not req.empty else [],
+        "files": list(parse.accounting),
+        "unparsed_samples": list(parse.unparsed_samples),
+    }

@@ -1,0 +1,118 @@
+"""``mga logs``: halog-style statistics of router access logs, per route, as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+class LogsFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def logs(
+    paths: Annotated[list[str], typer.Argument(help="access-log files (plain or .gz) or inputs holding router logs")],
+    fmt: Annotated[LogsFormat, typer.Option("--format", "-f", help="table | json")] = LogsFormat.table,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="write here instead of stdout")] = None,
+    since: Annotated[str | None, typer.Option(help="ignore lines before this time")] = None,
+    until: Annotated[str | None, typer.Option(help="ignore lines after this time")] = None,
+    log_format: Annotated[
+        str | None, typer.Option("--log-format", help="the IngressController's httpLogFormat, if customised")
+    ] = None,
+    top: Annotated[int, typer.Option(help="rows per table in the text output")] = 20,
+) -> None:
+    """Status and termination-state counts, per-route and per-server tables, the worst minutes."""
+    from mga.cli import guarded, parse_time, progress_bar
+
+    with guarded():
+        from analyzer.logstats import log_statistics
+        from parsers.snapshot import load_access_logs
+
+        with progress_bar(True) as update:
+            parse, skipped = load_access_logs(
+                paths,
+                since=parse_time(since, "--since"),
+                until=parse_time(until, "--until"),
+                log_format=log_format,
+                progress=update,
+            )
+        stats = log_statistics(parse)
+        stats["skipped"] = [{"source": s, "reason": r} for s, r in skipped]
+        text = json.dumps(stats, indent=2) + "\n" if fmt == LogsFormat.json else render_table(stats, top)
+        if output and output != "-":
+            Path(output).write_text(text)
+        else:
+            sys.stdout.write(text)
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    cells = [[("" if c is None else str(c)) for c in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def render_table(stats: dict[str, Any], top: int) -> str:
+    out = [
+        f"lines read {stats['lines_read']}, requests {stats['requests']}, router messages "
+        f"{stats['router_messages']}, unparsed {stats['unparsed']}",
+        f"window {stats['window']['start']} -> {stats['window']['end']}",
+        "",
+        "status  " + "  ".join(f"{k}:{v}" for k, v in stats["status_counts"].items()),
+        "term    " + "  ".join(f"{k}:{v}" for k, v in stats["term_counts"].items()),
+        "",
+    ]
+    routes = sorted(stats["backends"], key=lambda b: (-b["errors_5xx"], -b["requests"]))[:top]
+    out.append(
+        _table(
+            ["ROUTE", "BACKEND", "REQ", "5XX", "502", "503", "504", "TR_P95", "TA_P99"],
+            [
+                [
+                    f"{b['namespace']}/{b['route']}" if b["route"] else "-",
+                    b["backend"],
+                    b["requests"],
+                    b["errors_5xx"],
+                    b["status_counts"].get("502", 0),
+                    b["status_counts"].get("503", 0),
+                    b["status_counts"].get("504", 0),
+                    b["tr"]["p95"],
+                    b["ta"]["p99"],
+                ]
+                for b in routes
+            ],
+        )
+    )
+    out.append("")
+    servers = sorted(stats["servers"], key=lambda s: (-s["errors_5xx"], -s["requests"]))[:top]
+    out.append(
+        _table(
+            ["SERVER", "REQ", "5XX", "AVG_TC", "TR_P95"],
+            [
+                [f"{s['backend']}/{s['server']}", s["requests"], s["errors_5xx"], s["avg_tc"], s["tr"]["p95"]]
+                for s in servers
+            ],
+        )
+    )
+    if stats["worst_minutes"]:
+        out += [
+            "",
+            _table(
+                ["MINUTE", "REQ", "5XX", "502", "503", "504"],
+                [
+                    [m["minute"], m["requests"], m["errors_5xx"], m["502"], m["503"], m["504"]]
+                    for m in stats["worst_minutes"]
+                ],
+            ),
+        ]
+    if stats["unparsed_samples"]:
+        out += ["", "unparsed samples:"] + [
+            f"  {u['source']}:{u['line']}: {u['reason']}: {u['text'][:160]}" for u in stats["unparsed_samples"][:5]
+        ]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,338 @@
+"""Router access-log lines of every shape parse field by field (router-facts.md §1.7, §1.8)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from parsers.haproxy_log import combine, parse_access_log
+from parsers.log_format import compile_log_format
+
+# router-facts.md §1.7, verbatim from public sources
+DOCS_HTTP = (
+    "2020-05-11T19:11:50.135710+00:00 router-default-57dfc6cd95-bpmk6 router-default-57dfc6cd95-bpmk6 haproxy[108]: "
+    "174.19.21.82:39654 [11/May/2020:19:11:50.133] public be_http:hello-openshift:hello-openshift/pod:hello-openshift:"
+    'hello-openshift:10.128.2.12:8080 0/0/1/0/1 200 142 - - --NI 1/1/0/0/0 0/0 "GET / HTTP/1.1"'
+)
+DOCS_TCP = (
+    "2020-10-02T10:39:16.777555+00:00 router-default-b69b559d7-t8vcg router-default-b69b559d7-t8vcg haproxy[55]: "
+    "3.34.158.228:15893 [02/Oct/2020:10:38:17.692] public_ssl be_tcp:openshift-authentication:oauth-openshift/pod:"
+    "oauth-openshift-68c8dfb86b-m6q57:oauth-openshift:10.130.0.32:6443 1/0/59084 3093 -- 14/14/13/13/0 0/0"
+)
+PROXY_STARTED = "2019-06-20T06:45:44+00:00 10.128.6.1 haproxy[18]: Proxy openshift_default started."
+NOSRV_311 = (
+    "2019-06-20T06:45:44+00:00 10.128.6.1 haproxy[19]: 127.0.0.1:33384 [20/Jun/2019:06:45:44.643] public "
+    'openshift_default/<NOSRV> 1/-1/-1/-1/0 503 3278 - - SC-- 2/1/0/0/0 0/0 "HEAD / HTTP/1.1"'
+)
+SSL_TIMEOUT = (
+    "Feb 21 14:49:40 master2.cluster.local haproxy[153]: 10.0.1.179:1527 [21/Feb/2018:14:49:10.053] "
+    "fe_sni/1: Timeout during SSL handshake"
+)
+BADREQ = (
+    "Feb 21 14:49:40 master3.cluster.local haproxy[489]: 10.0.1.179:42234 [21/Feb/2018:14:49:17.496] fe_no_sni~ "
+    'fe_no_sni/<NOSRV> -1/-1/-1/-1/22803 408 212 - - cR-- 429/78/0/0/0 0/0 "<BADREQ>"'
+)
+CUSTOM = (
+    ".226:51394 [09/Mar/2022:02:49:20.812] fe_sni~ be_edge_http:project1:frontend/pod:frontend-v2-868959894b-"
+    "mlld2:frontend:http:10.128.2.47:8080 532 0 GET / HTTP/1.1"
+)
+# router-facts.md §1.8, complete lines as they came out of the rsyslog chain [exp]
+EXP_SH = (
+    "2026-11-24T00:55:20.712940+00:00 vm vm haproxy[19270]: 127.0.0.1:58476 [24/Nov/2026:00:55:20.711] public "
+    "be_http:ns:closenoresp/pod:closenoresp-5c6d:closenoresp:http:127.0.0.1:9003 0/0/0/-1/0 502 209 - - SHNN "
+    '1/1/0/0/0 0/0 "GET /rs-closenoresp HTTP/1.1"'
+)
+EXP_TCP_SC = (
+    "2026-11-24T00:55:23.723464+00:00 vm vm haproxy[19270]: 127.0.0.1:41368 [24/Nov/2026:00:55:20.719] public_ssl "
+    "be_tcp:ns:pass-refused/pod:pass-1:pass:https:127.0.0.1:9002 2/-1/3004 0 SC 1/1/0/0/3 0/0"
+)
+EXP_DOWN = (
+    "2026-11-24T00:55:14.619891+00:00 vm vm haproxy[19270]: Server be_http:ns:twoeps_one_refused/pod:a-1:a:http:"
+    '127.0.0.1:9002 is DOWN, reason: Layer4 connection problem, info: "Connection refused", check duration: 0ms. '
+    "1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue."
+)
+KUBELET = "2026-11-20T08:41:03.118204411Z "
+
+
+def parse(*lines: str, **kw):
+    data = ("\n".join(lines) + "\n").encode()
+    return parse_access_log(io.BytesIO(data), source="current.log", input="in", **kw)
+
+
+def one(line: str, **kw) -> pd.Series:
+    result = parse(line, **kw)
+    assert len(result.requests) == 1, (result.unparsed_samples, result.router_events)
+    return result.requests.iloc[0]
+
+
+def test_docs_http_line_field_by_field():
+    r = one(DOCS_HTTP)
+    assert (r["client_ip"], r["client_port"], r["frontend"], bool(r["tls"])) == ("174.19.21.82", 39654, "public", False)
+    assert r["ts"] == pd.Timestamp("2020-05-11T19:11:50.133Z")
+    assert r["received"] == pd.Timestamp("2020-05-11T19:11:50.135710Z")
+    assert (r["backend_kind"], r["namespace"], r["route"]) == ("be_http", "hello-openshift", "hello-openshift")
+    # 2020-era 5-part server name: no port name (reported like an unnamed port)
+    assert (r["server_kind"], r["pod"], r["service"], r["server_ip"], r["server_port"]) == (
+        "pod",
+        "hello-openshift",
+        "hello-openshift",
+        "10.128.2.12",
+        8080,
+    )
+    assert r["port_name"] == ""
+    assert [r[t] for t in ("TR", "Tw", "Tc", "Tr", "Ta")] == [0, 0, 1, 0, 1]
+    assert (r["status"], r["bytes"], r["term"], r["term_full"]) == (200, 142, "--", "--NI")
+    assert (r["actconn"], r["feconn"], r["beconn"], r["srv_conn"], r["retries"]) == (1, 1, 0, 0, 0)
+    assert (r["method"], r["path"], r["http_version"], r["mode"]) == ("GET", "/", "HTTP/1.1", "http")
+    assert (r["router_pod"], r["pid"], r["line"], r["source"]) == (
+        "router-default-57dfc6cd95-bpmk6",
+        108,
+        1,
+        "current.log",
+    )
+
+
+def test_docs_tcp_passthrough_line():
+    r = one(DOCS_TCP)
+    assert (r["mode"], r["frontend"], r["backend_kind"], r["namespace"], r["route"]) == (
+        "tcp",
+        "public_ssl",
+        "be_tcp",
+        "openshift-authentication",
+        "oauth-openshift",
+    )
+    assert (r["pod"], r["port_name"], r["server_ip"], r["server_port"]) == (
+        "oauth-openshift-68c8dfb86b-m6q57",
+        "",
+        "10.130.0.32",
+        6443,
+    )
+    assert (r["Tw"], r["Tc"], r["Ta"], r["bytes"], r["term"]) == (1, 0, 59084, 3093, "--")
+    assert pd.isna(r["status"]) and pd.isna(r["TR"]) and pd.isna(r["Tr"])
+
+
+def test_ocp3_syslog_lines_nosrv_and_router_event():
+    result = parse(PROXY_STARTED, NOSRV_311)
+    assert result.unparsed == 0 and len(result.requests) == 1
+    r = result.requests.iloc[0]
+    assert (r["backend"], r["server_kind"], r["status"], r["term"], r["Tw"], r["Tc"]) == (
+        "openshift_default",
+        "nosrv",
+        503,
+        "SC",
+        -1,
+        -1,
+    )
+    assert pd.isna(r["namespace"])
+    ev = result.router_events.iloc[0]
+    assert (ev["event"], ev["backend"], ev["pid"], ev["line"]) == ("proxy-started", "openshift_default", 18, 1)
+
+
+def test_rfc3164_badreq_and_ssl_handshake_message():
+    result = parse(SSL_TIMEOUT, BADREQ)
+    assert result.unparsed == 0
+    r = result.requests.iloc[0]
+    assert (r["frontend"], bool(r["tls"]), r["status"], r["term"], r["path"], r["Ta"]) == (
+        "fe_no_sni",
+        True,
+        408,
+        "cR",
+        "<BADREQ>",
+        22803,
+    )
+    assert pd.isna(r["method"]) and pd.isna(r["received"])  # RFC3164 has no year: receive time unknown
+    assert r["router_pod"] == "master3.cluster.local"
+    assert result.router_events.iloc[0]["event"] == "ssl-error"
+
+
+def test_experimental_lines_shapes():
+    result = parse(KUBELET + EXP_SH, KUBELET + EXP_TCP_SC, KUBELET + EXP_DOWN)
+    assert result.unparsed == 0 and len(result.requests) == 2
+    sh = result.requests[result.requests["mode"] == "http"].iloc[0]
+    assert (sh["status"], sh["term"], sh["Tr"], sh["port_name"], sh["pod"]) == (
+        502,
+        "SH",
+        -1,
+        "http",
+        "closenoresp-5c6d",
+    )
+    assert sh["received"] == pd.Timestamp("2026-11-24T00:55:20.712940Z")
+    tcp = result.requests[result.requests["mode"] == "tcp"].iloc[0]
+    assert (tcp["term"], tcp["Tc"], tcp["retries"], tcp["port_name"]) == ("SC", -1, 3, "https")
+    down = result.router_events.iloc[0]
+    assert (down["event"], down["namespace"], down["route"], down["pod"]) == (
+        "server-down",
+        "ns",
+        "twoeps_one_refused",
+        "a-1",
+    )
+
+
+def test_captures_ipv6_redispatch_h2_and_truncation():
+    line = (
+        KUBELET + "2026-11-20T08:41:03.118102+00:00 r r haproxy[812]: fddd:1194:1194:1194::1000:51034 "
+        "[20/Nov/2026:08:41:03.101] fe_sni~ be_edge_http:shop:frontend/pod:frontend-1:frontend:http:fd01:0:0:1::5:"
+        "8080 0/0/0/-1/1 502 209 - - SHNN 12/9/0/0/+1 0/0 {Mozilla/5.0 (X11; Linux)|shop.example} "
+        '"GET https://shop.example/a?b HTTP/2.0"'
+    )
+    r = one(line)
+    assert (r["client_ip"], r["client_port"]) == ("fddd:1194:1194:1194::1000", 51034)
+    assert (r["server_ip"], r["server_port"], r["retries"], bool(r["redispatched"])) == ("fd01:0:0:1::5", 8080, 1, True)
+    assert (r["path"], r["http_version"]) == ("https://shop.example/a?b", "HTTP/2.0")
+    truncated = EXP_SH[:-2]  # log max length cut the closing quote and more
+    r = one(truncated)
+    assert (r["status"], r["path"], r["http_version"]) == (502, "/rs-closenoresp", "HTTP/1.")
+
+
+def test_cri_rotated_lines_with_partial_lines_joined():
+    body = EXP_SH.split("haproxy[19270]: ", 1)[1]
+    cri = (
+        f"2026-11-24T00:55:20.713001001+00:00 stdout P 2026-11-24T00:55:20.712940+00:00 vm vm haproxy[19270]: "
+        f"{body[:40]}\n2026-11-24T00:55:20.713001002+00:00 stdout F {body[40:]}\n"
+        f"2026-11-24T00:55:21.000000000+00:00 stdout F {EXP_SH}\n"
+    )
+    result = parse_access_log(io.BytesIO(cri.encode()), source="rotated/0.log.20261124-005600", input="in")
+    assert len(result.requests) == 2 and result.unparsed == 0
+    assert result.requests["line"].tolist() == [1, 3]
+
+
+def test_unparsed_lines_are_counted_with_a_reason_and_accounting_adds_up():
+    result = parse(DOCS_HTTP, "complete garbage", "", PROXY_STARTED)
+    assert result.unparsed == 2
+    assert {s["reason"] for s in result.unparsed_samples} == {
+        "no haproxy[pid]: tag and not a bare HAProxy line",
+        "empty line",
+    }
+    [acct] = result.accounting
+    assert acct["lines_read"] == 4 == acct["requests"] + acct["router_messages"] + acct["unparsed"]
+
+
+def test_custom_log_format_from_the_docs():
+    compiled = compile_log_format("'%ci:%cp [%t] %ft %b/%s %B %bq %HM %HU %HV'")
+    assert compiled.columns[:4] == ["client_ip", "client_port", "date", "frontend_raw"]
+    line = "2022-03-09T02:49:20.813Z 2022-03-09T02:49:20.813+00:00 r r haproxy[9]: 10.1.2" + CUSTOM
+    r = one(line, log_format="'%ci:%cp [%t] %ft %b/%s %B %bq %HM %HU %HV'")
+    assert (r["namespace"], r["route"], r["pod"], r["bytes"], r["backend_queue"], r["method"], r["path"]) == (
+        "project1",
+        "frontend",
+        "frontend-v2-868959894b-mlld2",
+        532,
+        0,
+        "GET",
+        "/",
+    )
+    assert r["ts"] == pd.Timestamp("2022-03-09T02:49:20.812Z")
+    # the TCP frontend keeps tcplog: such lines still parse with the default format
+    result = parse(line, DOCS_TCP, log_format="%ci:%cp [%t] %ft %b/%s %B %bq %HM %HU %HV")
+    assert sorted(result.requests["mode"]) == ["http", "tcp"]
+
+
+def test_since_until_and_several_files_combined():
+    a = parse(DOCS_HTTP, since=datetime(2020, 5, 11, 19, 0, tzinfo=UTC))
+    b = parse(NOSRV_311, until=datetime(2019, 6, 20, 6, 45, tzinfo=UTC))
+    assert len(a.requests) == 1 and len(b.requests) == 0
+    both = combine([a, b])
+    assert both.lines_read == 2 and len(both.requests) == 1 and len(both.accounting) == 2
+
+
+def test_gzipped_member_is_decompressed(tmp_path):
+    from parsers.haproxy_log import open_log_member
+    from parsers.sources import open_input
+
+    d = tmp_path / "mg" / "namespaces" / "openshift-ingress" / "pods" / "r1" / "logs" / "logs" / "logs" / "rotated"
+    d.mkdir(parents=True)
+    (d / "0.log.20261124-005600.gz").write_bytes(gzip.compress((DOCS_HTTP + "\n").encode()))
+    src = open_input(tmp_path / "mg")
+    with open_log_member(src, src.members[0]) as stream:
+        result = parse_access_log(stream, source=src.members[0].name, input="mg")
+    assert len(result.requests) == 1
+
+
+# ------------------------------------------------------------------ property: generated lines round-trip
+names = st.from_regex(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True)
+ipv4 = st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t)))
+timer = st.integers(-1, 100_000)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ns=names,
+    route=names,
+    pod=names,
+    svc=names,
+    port_name=st.one_of(st.just(""), names),
+    ip=ipv4,
+    port=st.integers(1, 65535),
+    client=ipv4,
+    cport=st.integers(1, 65535),
+    timers=st.tuples(*[timer] * 5),
+    status=st.sampled_from([-1, 200, 301, 404, 502, 503, 504]),
+    size=st.integers(0, 10**9),
+    term=st.sampled_from(["--VN", "SCNN", "sHNN", "SHNN", "PH--", "CDNN", "--NI"]),
+    retries=st.integers(0, 3),
+    redispatch=st.booleans(),
+    queues=st.tuples(st.integers(0, 99), st.integers(0, 99)),
+    prefix=st.sampled_from(["kubelet", "rsyslog", "rfc3164", "bare"]),
+    kind=st.sampled_from(["be_http", "be_edge_http", "be_secure"]),
+    path=st.from_regex(r"/[A-Za-z0-9/_.?=&-]{0,40}", fullmatch=True),
+)
+def test_generated_http_lines_round_trip(
+    ns,
+    route,
+    pod,
+    svc,
+    port_name,
+    ip,
+    port,
+    client,
+    cport,
+    timers,
+    status,
+    size,
+    term,
+    retries,
+    redispatch,
+    queues,
+    prefix,
+    kind,
+    path,
+):
+    server = f"pod:{pod}:{svc}:{port_name}:{ip}:{port}"
+    rc = f"+{retries}" if redispatch else str(retries)
+    body = (
+        f"{client}:{cport} [20/Nov/2026:08:41:03.101] fe_sni~ {kind}:{ns}:{route}/{server} "
+        f"{'/'.join(map(str, timers))} {status} {size} - - {term} 5/4/3/2/{rc} {queues[0]}/{queues[1]} "
+        f'"GET {path} HTTP/1.1"'
+    )
+    head = {
+        "kubelet": KUBELET + "2026-11-20T08:41:03.118102+00:00 rp rp haproxy[7]: ",
+        "rsyslog": "2026-11-20T08:41:03.118102+00:00 rp rp haproxy[7]: ",
+        "rfc3164": "Nov 20 08:41:03 rp haproxy[7]: ",
+        "bare": "",
+    }[prefix]
+    r = one(head + body)
+    assert (r["namespace"], r["route"], r["backend_kind"], r["pod"], r["service"]) == (ns, route, kind, pod, svc)
+    assert r["port_name"] == port_name
+    assert (r["server_ip"], r["server_port"], r["client_ip"], r["client_port"]) == (ip, port, client, cport)
+    assert [r[t] for t in ("TR", "Tw", "Tc", "Tr", "Ta")] == list(timers)
+    assert (r["status"], r["bytes"], r["term_full"], r["retries"], bool(r["redispatched"])) == (
+        status,
+        size,
+        term,
+        retries,
+        redispatch,
+    )
+    assert (r["srv_queue"], r["backend_queue"], r["path"]) == (queues[0], queues[1], path)
+    assert (r["pid"] if pd.notna(r["pid"]) else None) == (None if prefix == "bare" else 7)
+
+
+@pytest.mark.parametrize("line", ["", "   ", "haproxy[1]: ", "\x00\x01", "x" * 5000])
+def test_odd_lines_never_raise(line):
+    result = parse(line)
+    assert result.lines_read == 1 and len(result.requests) == 0
