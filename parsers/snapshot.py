@@ -141,7 +141,7 @@ def load_snapshot(
     for path in inputs:
         src = open_input(path)
         sources.append((src, index_input(src)))
-    log_sources = [open_input(path) for path in logs]
+    log_sources = [open_input(path, as_log=True) for path in logs]
 
     records: list[InputRecord] = []
     skipped: list[tuple[str, str]] = []
@@ -391,7 +391,7 @@ def load_access_logs(
     jobs: list[LogJob] = []
     sources = []
     for path in paths:
-        src = open_input(path)
+        src = open_input(path, as_log=True)
         sources.append(src)
         idx = index_input(src)
         found = access_log_members(src, idx)

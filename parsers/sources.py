@@ -335,8 +335,12 @@ def sniff_compression(head: bytes) -> str | None:
     return None
 
 
-def open_input(path: str | os.PathLike[str], label: str | None = None) -> InputSource:
-    """Open ``path`` as the right :class:`InputSource`, or raise :class:`InputError` (one line)."""
+def open_input(path: str | os.PathLike[str], label: str | None = None, *, as_log: bool = False) -> InputSource:
+    """Open ``path`` as the right :class:`InputSource`, or raise :class:`InputError` (one line).
+
+    ``as_log``: the user said it is a log (``--logs``): a file that is not an archive is read as a
+    log whatever its bytes look like, so garbage lines are counted, not refused.
+    """
     p = Path(path)
     shown = label or str(path)
     if p.is_symlink() and not p.exists():
@@ -366,7 +370,7 @@ def open_input(path: str | os.PathLike[str], label: str | None = None) -> InputS
         if len(inner) >= 262 and inner[257:262] == b"ustar":
             return TarSource(p, shown)
         return SingleFileSource(p, shown, compression)
-    if _looks_textual(head):
+    if as_log or _looks_textual(head):
         return SingleFileSource(p, shown)
     raise InputError(f"{shown}: not a directory, archive (.tar, .tar.gz, .tar.xz, .zip), YAML/JSON dump or log file")
 

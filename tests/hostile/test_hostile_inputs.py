@@ -1,0 +1,298 @@
+"""Hostile and broken input: nothing crashes, nothing escapes, nothing readable is lost.
+
+Every case runs the real command line in a child process and checks the contract for it: exit
+0/1/2, no traceback, bounded time and memory, nothing written outside the output path, and the
+readable members still reported.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import io
+import json
+import lzma
+import os
+import re
+import resource
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+from pathlib import Path
+
+import markupsafe
+import pytest
+
+from tests.conftest import INSPECT_SHOP, add_tar_bytes, make_tar
+
+TIME_LIMIT = 60.0
+RSS_LIMIT_KB = 2 * 1024 * 1024  # 2 GiB in KiB, as ru_maxrss reports on Linux
+
+NS = "namespaces/shop"
+ROUTE_YAML = (INSPECT_SHOP / NS / "route.openshift.io/routes.yaml").read_bytes()
+
+
+def run_mga(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `mga` in ``cwd``; assert the process contract that every hostile case shares."""
+    before = set(_tree(cwd))
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "mga.cli", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=TIME_LIMIT * 2,
+        env={**os.environ, "MGA_DEBUG": ""},
+    )
+    elapsed = time.monotonic() - start
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, proc.stderr
+    assert elapsed < TIME_LIMIT, f"took {elapsed:.1f}s"
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert peak < RSS_LIMIT_KB, f"peak RSS {peak} KiB"
+    created = set(_tree(cwd)) - before
+    allowed = {a for a in args if not a.startswith("-")}
+    assert all(str(p) in allowed or p.name in allowed for p in created), f"unexpected files: {created}"
+    if proc.returncode == 2:
+        assert proc.stderr.startswith("mga: ") and proc.stderr.count("\n") == 1, proc.stderr
+    return proc
+
+
+def _tree(root: Path) -> list[Path]:
+    return [p.relative_to(root) for p in root.rglob("*")]
+
+
+def analyze_json(inp: Path, cwd: Path, *extra: str) -> dict:
+    out = cwd / "r.json"
+    proc = run_mga(["analyze", str(inp), *extra, "--format", "json", "--output", "r.json"], cwd)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(out.read_text())
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    d = tmp_path / "work"
+    d.mkdir()
+    return d
+
+
+def _shop_routes(report: dict) -> set[str]:
+    return {r["name"] for r in report["routes"] if r["namespace"] == "shop"}
+
+
+# ------------------------------------------------------------------ archive members
+def test_traversal_names_and_links_in_tar_are_skipped_and_the_rest_read(tmp_path, work):
+    path = tmp_path / "hostile.tar.gz"
+    with tarfile.open(path, "w:gz") as tf:
+        add_tar_bytes(tf, f"inspect/{NS}/route.openshift.io/routes.yaml", ROUTE_YAML)
+        add_tar_bytes(tf, "../../evil.yaml", b"kind: Route\n")
+        add_tar_bytes(tf, "/tmp/mga-absolute-evil.yaml", b"kind: Route\n")
+        for kind, name in ((tarfile.SYMTYPE, "sym.yaml"), (tarfile.LNKTYPE, "hard.yaml")):
+            info = tarfile.TarInfo(f"inspect/{NS}/core/{name}")
+            info.type, info.linkname = kind, "/etc/passwd"
+            tf.addfile(info)
+    report = analyze_json(path, work)
+    assert _shop_routes(report) == {"frontend", "api"}
+    skipped = {s["source"] for s in report["skipped"]}
+    assert {"../../evil.yaml", "/tmp/mga-absolute-evil.yaml", f"inspect/{NS}/core/sym.yaml",
+            f"inspect/{NS}/core/hard.yaml"} <= skipped
+    assert not (tmp_path / "evil.yaml").exists() and not Path("/tmp/mga-absolute-evil.yaml").exists()
+    assert "root:" not in json.dumps(report)
+
+
+def test_traversal_names_and_links_in_zip_are_skipped(tmp_path, work):
+    path = tmp_path / "hostile.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"inspect/{NS}/route.openshift.io/routes.yaml", ROUTE_YAML)
+        zf.writestr("../../../evil.yaml", "kind: Route\n")
+        link = zipfile.ZipInfo(f"inspect/{NS}/core/passwd.yaml")
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, "/etc/passwd")
+    report = analyze_json(path, work)
+    assert _shop_routes(report) == {"frontend", "api"}
+    assert {"../../../evil.yaml", f"inspect/{NS}/core/passwd.yaml"} <= {s["source"] for s in report["skipped"]}
+
+
+class _Zeros(io.RawIOBase):
+    def __init__(self, size: int):
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        n = min(len(b), self.left)
+        b[:n] = bytes(n)
+        self.left -= n
+        return n
+
+
+@pytest.mark.slow
+def test_decompression_bomb_member_is_skipped_with_a_reason(tmp_path, work):
+    path = tmp_path / "bomb.tar.gz"
+    with gzip.open(path, "wb", compresslevel=9) as gz, tarfile.open(fileobj=gz, mode="w") as tf:
+        add_tar_bytes(tf, f"inspect/{NS}/route.openshift.io/routes.yaml", ROUTE_YAML)
+        info = tarfile.TarInfo(f"inspect/{NS}/core/pods.yaml")
+        info.size = 2 << 30
+        tf.addfile(info, io.BufferedReader(_Zeros(info.size), 1 << 20))
+    assert path.stat().st_size < 12 << 20
+    report = analyze_json(path, work)
+    assert _shop_routes(report) == {"frontend", "api"}
+    reasons = {s["source"]: s["reason"] for s in report["skipped"]}
+    assert "cap" in reasons[f"inspect/{NS}/core/pods.yaml"]
+
+
+@pytest.mark.slow
+def test_archive_with_100000_members(tmp_path, work):
+    path = tmp_path / "many.tar"
+    with tarfile.open(path, "w") as tf:
+        add_tar_bytes(tf, f"inspect/{NS}/route.openshift.io/routes.yaml", ROUTE_YAML)
+        for i in range(100_000):
+            add_tar_bytes(tf, f"inspect/{NS}/pods/p{i}/c/c/logs/current.log", b"")
+    report = analyze_json(path, work)
+    assert _shop_routes(report) == {"frontend", "api"}
+    [record] = report["inputs"]
+    assert record["files_seen"] == record["files_read"] + record["files_skipped"] == 100_001
+
+
+@pytest.mark.parametrize("mode", ["w:gz", "w:xz"])
+def test_truncated_archive_keeps_what_was_readable(tmp_path, work, mode):
+    whole = make_tar(INSPECT_SHOP, tmp_path / f"whole.{mode[2:]}", mode)
+    data = whole.read_bytes()
+    cut = tmp_path / f"cut.tar.{mode[2:]}"
+    cut.write_bytes(data[: int(len(data) * 0.8)])
+    proc = run_mga(["analyze", str(cut), "--format", "json", "--output", "r.json"], work)
+    if proc.returncode == 2:
+        return  # nothing readable before the damage: a one-line error is the contract
+    report = json.loads((work / "r.json").read_text())
+    assert any("damaged" in s["reason"] for s in report["skipped"])
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("empty.tar.gz", b""), ("random.tar.gz", os.urandom(65536)), ("random.zip", b"PK\x03\x04" + os.urandom(512)),
+     ("random.tar.xz", b"\xfd7zXZ\x00" + os.urandom(512))],
+)
+def test_garbage_archives_exit_2_with_one_line(tmp_path, work, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    proc = run_mga(["analyze", str(path), "--format", "json", "--output", "r.json"], work)
+    assert proc.returncode == 2
+
+
+# ------------------------------------------------------------------ YAML
+def _tree_with(tmp_path: Path, rel: str, data: bytes) -> Path:
+    root = tmp_path / "inspect.local.1"
+    (root / NS / "route.openshift.io").mkdir(parents=True)
+    (root / NS / "route.openshift.io" / "routes.yaml").write_bytes(ROUTE_YAML)
+    target = root / NS / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return root
+
+
+BILLION_LAUGHS = b"""---
+apiVersion: v1
+kind: ServiceList
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+items: *i
+"""
+
+
+@pytest.mark.parametrize(
+    ("rel", "data"),
+    [
+        ("core/services.yaml", BILLION_LAUGHS),
+        ("core/endpoints.yaml", b"kind: EndpointsList\nitems:\n" + b"- " + b"[" * 50_000 + b"]" * 50_000 + b"\n"),
+        ("core/pods.yaml", b"kind: PodList\nitems:\n- metadata: {name: \xff\xfe\x00bad}\n  kind: Pod\n"),
+        ("core/events.yaml", b"\x00\x01\x02" * 1000),
+    ],
+    ids=["billion-laughs", "deep-nesting", "non-utf8", "nul-bytes"],
+)
+def test_hostile_yaml_is_skipped_or_read_never_fatal(tmp_path, work, rel, data):
+    report = analyze_json(_tree_with(tmp_path, rel, data), work)
+    assert _shop_routes(report) == {"frontend", "api"}
+    bad = f"{NS}/{rel}"
+    assert any(s["source"] == bad for s in report["skipped"]) or rel == "core/pods.yaml"
+
+
+# ------------------------------------------------------------------ logs
+LOG_OK = (
+    "2026-11-20T08:41:03.118204411Z 2026-11-20T08:41:03.118102+00:00 router-a router-a haproxy[812]: "
+    "10.0.1.5:51234 [20/Nov/2026:08:41:03.101] fe_sni~ be_edge_http:shop:frontend/<NOSRV> 0/-1/-1/-1/0 503 2656 "
+    '- - SCNN 12/9/0/0/0 0/0 "GET /cart HTTP/1.1"\n'
+)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"\xff\xfe garbage \x00 with nul\n" * 200,
+        b"x" * (5 << 20) + b"\n",
+        os.urandom(1 << 20),
+    ],
+    ids=["non-utf8-nul", "5MB-line", "only-garbage"],
+)
+def test_hostile_logs_are_counted_not_fatal(tmp_path, work, payload):
+    log = tmp_path / "access.log"
+    log.write_bytes(LOG_OK.encode() + payload + LOG_OK.encode())
+    report = analyze_json(INSPECT_SHOP, work, "--logs", str(log))
+    assert report["summary"]["requests"] == 2
+    assert report["summary"]["log_lines_unparsed"] >= 1
+    for acct in report["log_accounting"]:
+        assert acct["lines_read"] == acct["requests"] + acct["router_messages"] + acct["unparsed"]
+
+
+# ------------------------------------------------------------------ XSS
+XSS = '<script>alert("mga-xss")</script>'
+
+
+def test_markup_from_the_archive_is_escaped_in_every_output(tmp_path, work):
+    root = tmp_path / "inspect.local.2"
+    (root / NS / "route.openshift.io").mkdir(parents=True)
+    routes = ROUTE_YAML.decode().replace(
+        "      haproxy.router.openshift.io/timeout: 60s",
+        f"      haproxy.router.openshift.io/timeout: 60s\n      evil: '{XSS}'",
+    ).replace("      app: frontend", f"      app: frontend\n      note: '{XSS}'", 1)
+    routes = routes.replace("    name: api\n", f"    name: '{XSS}'\n")  # a route name no API would allow
+    (root / NS / "route.openshift.io" / "routes.yaml").write_text(routes)
+    log = tmp_path / "access.log"
+    log.write_text(
+        LOG_OK.replace('"GET /cart HTTP/1.1"', '{' + XSS + '} "GET /' + XSS + ' HTTP/1.1"')
+        + LOG_OK.replace("/cart", "/" + XSS)
+        + f"garbage that is not a log line {XSS}\n"
+    )
+    for fmt, name in (("html", "r.html"), ("md", "r.md"), ("json", "r.json")):
+        proc = run_mga(["analyze", str(root), "--logs", str(log), "--format", fmt, "--output", name], work)
+        assert proc.returncode == 0, proc.stderr
+        text = (work / name).read_text()
+        if fmt == "json":
+            json.loads(text)
+        elif fmt == "md":  # inside code spans and fences Markdown shows text, never markup
+            outside = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+            outside = re.sub(r"(`+)(?:(?!\1).)*?\1", "", outside)
+            assert "<script" not in outside, "raw markup in Markdown prose"
+        else:
+            assert XSS not in text and "<script>alert" not in text, "raw markup in HTML"
+    page = (work / "r.html").read_text()
+    assert str(markupsafe.escape(XSS)) in page  # it was rendered, as text
+    assert XSS in (work / "r.json").read_text().replace('\\"', '"')
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert csp and "default-src 'none'" in html.unescape(csp.group(1))
+    assert "connect-src 'none'" in html.unescape(csp.group(1))
+
+
+def test_lzma_member_inside_zip_is_just_bytes(tmp_path, work):
+    path = tmp_path / "nested.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"inspect/{NS}/route.openshift.io/routes.yaml", ROUTE_YAML)
+        zf.writestr("inspect/inner.tar.xz", lzma.compress(b"not followed"))
+    report = analyze_json(path, work)
+    assert _shop_routes(report) == {"frontend", "api"}
