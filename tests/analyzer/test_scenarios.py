@@ -84,3 +84,19 @@ def test_every_rule_has_a_firing_and_a_quiet_scenario():
         if not any(n.startswith(f"{rule.code}-quiet-") for n in names):
             missing.append(f"{rule.code}-quiet-*")
     assert not missing, f"scenarios missing: {missing}"
+
+
+LAB_LOG = FIXTURES / "haproxy-lab" / "access.log"
+
+
+@pytest.mark.parametrize("scenario", [p for p in SCENARIO_DIRS if p.name.startswith("lab-")],
+                         ids=[p.name for p in SCENARIO_DIRS if p.name.startswith("lab-")])
+def test_lab_scenarios_use_real_haproxy_lines_verbatim(scenario: Path):
+    recorded = set(LAB_LOG.read_text().splitlines())
+    [log] = list(scenario.rglob("current.log"))
+    lines = [line for line in log.read_text().splitlines() if line]
+    assert lines and all(line in recorded for line in lines)
+
+
+def test_at_least_three_scenarios_come_from_the_real_haproxy_run():
+    assert len([p for p in SCENARIO_DIRS if p.name.startswith("lab-")]) >= 3
