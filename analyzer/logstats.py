@@ -30,36 +30,35 @@ def _grouped(requests: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
     if requests.empty:
         return []
     status = requests["status"].astype("Float64")
-    work = pd.DataFrame({k: requests[k].astype("object").fillna("") for k in keys})
+    # categorical keys group on their integer codes: far cheaper than hashing millions of strings
+    work = pd.DataFrame({k: requests[k].astype("category") for k in keys})
     work["is5xx"] = ((status >= 500) & (status < 600)).fillna(False).astype("int64")
     for timer in ("Tr", "Ta", "Tc"):
         values = requests[timer].astype("float64")
         work[timer] = values.where(values >= 0)
-    grouped = work.groupby(keys, sort=True)
-    size = grouped.size()
-    errors = grouped["is5xx"].sum()
-    avg_tc = grouped["Tc"].mean()
-    quantiles = {t: grouped[t].quantile([p / 100 for p in PERCENTILES]).unstack() for t in ("Tr", "Ta")}
+    grouped = work.groupby(keys, sort=True, observed=True)
+    table = grouped.agg(requests=("is5xx", "size"), errors_5xx=("is5xx", "sum"), avg_tc=("Tc", "mean"))
+    for timer in ("Tr", "Ta"):
+        q = grouped[timer].quantile([p / 100 for p in PERCENTILES]).unstack()
+        q.columns = [f"{timer.lower()}_p{p}" for p in PERCENTILES]
+        table = table.join(q)
     with_status = work.assign(status=requests["status"].astype("Int64")).dropna(subset=["status"])
-    by_status = with_status.groupby([*keys, "status"], sort=True).size()
+    by_status = with_status.groupby([*keys, "status"], sort=True, observed=True).size()
     status_maps: dict[tuple, dict[str, int]] = {}
     for idx, count in by_status.items():
         *key, code = idx
         status_maps.setdefault(tuple(key), {})[str(int(code))] = int(count)
     out = []
-    for key, n in size.items():
-        key_t = key if isinstance(key, tuple) else (key,)
-        entry: dict[str, Any] = {k: (v or None) for k, v in zip(keys, key_t, strict=True)}
-        entry["requests"] = int(n)
-        entry["errors_5xx"] = int(errors[key])
+    for row in table.reset_index().to_dict("records"):
+        key_t = tuple(row[k] for k in keys)
+        entry: dict[str, Any] = {k: (None if pd.isna(v) else v) for k, v in zip(keys, key_t, strict=True)}
+        entry["requests"] = int(row["requests"])
+        entry["errors_5xx"] = int(row["errors_5xx"])
         entry["status_counts"] = status_maps.get(key_t, {})
-        for timer in ("Tr", "Ta"):
-            row = quantiles[timer].loc[key]
-            entry[timer.lower()] = {
-                f"p{p}": (None if pd.isna(row[p / 100]) else round(row[p / 100])) for p in PERCENTILES
-            }
-        tc = avg_tc[key]
-        entry["avg_tc"] = None if pd.isna(tc) else round(float(tc), 1)
+        for timer in ("tr", "ta"):
+            entry[timer] = {f"p{p}": (None if pd.isna(row[f"{timer}_p{p}"]) else round(row[f"{timer}_p{p}"]))
+                            for p in PERCENTILES}
+        entry["avg_tc"] = None if pd.isna(row["avg_tc"]) else round(float(row["avg_tc"]), 1)
         out.append(entry)
     return out
 

@@ -254,29 +254,6 @@ def _window(df: pd.DataFrame, since: datetime | None, until: datetime | None) ->
 
 # ---------------------------------------------------------------- the vectorised path
 NULL_STR = pa.scalar(None, pa.string())
-VALID_HTTP = {
-    0: r"^\S+:[0-9]+$",
-    1: r"^\[[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?\]$",
-    3: r"^[^/]+/.+$",
-    4: r"^-?[0-9]+/-?[0-9]+/-?[0-9]+/-?[0-9]+/\+?-?[0-9]+$",
-    5: r"^-?[0-9]+$",
-    6: r"^\+?[0-9]+$",
-    9: r"^\S{4}$",
-    10: r"^[0-9]+/[0-9]+/[0-9]+/[0-9]+/\+?[0-9]+$",
-    11: r"^[0-9]+/[0-9]+$",
-}
-VALID_TCP = {
-    0: VALID_HTTP[0],
-    1: VALID_HTTP[1],
-    3: VALID_HTTP[3],
-    4: r"^-?[0-9]+/-?[0-9]+/\+?-?[0-9]+$",
-    5: r"^\+?[0-9]+$",
-    6: r"^\S{2}$",
-    7: VALID_HTTP[10],
-    8: VALID_HTTP[11],
-}
-
-
 def _parse_chunk(
     raw_lines: list[bytes], numbers: np.ndarray, custom: Any
 ) -> tuple[pa.Table | None, list[tuple[int, bytes]]]:
@@ -323,26 +300,25 @@ def split_prefix(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array
     """Cut lines at the ``haproxy[pid]: `` tag: (prefix, body, pid, host, received time).
 
     Anchoring on the tag handles every prefix shape at once (kubelet + rsyslog, rsyslog, RFC3164,
-    CRI); lines without a tag are bare HAProxy lines whose body is the whole line.
+    CRI); lines without a tag are bare HAProxy lines whose body is the whole line. Only substring
+    kernels are used: a regex over every whole line costs more than the rest of the parse.
     """
-    tagged = pc.match_substring_regex(text, r"haproxy\[[0-9]+\]: ")
-    parts = pc.split_pattern_regex(text, r"haproxy\[[0-9]+\]: ", max_splits=1)
-    prefix = pc.if_else(tagged, _nth(parts, 0), pa.scalar("", pa.string()))
-    body = pc.if_else(tagged, _nth(parts, 1), text)
-    # pid: the digits right after the last "haproxy[" of the prefix part of the line
-    with_tag = pc.if_else(tagged, text, NULL_STR)
-    pid_text = pc.struct_field(
-        pc.extract_regex(pc.utf8_slice_codeunits(with_tag, 0, 400), r"haproxy\[(?P<pid>[0-9]+)\]: "), "pid"
-    )
-    pid = pc.cast(pid_text, pa.int64())
+    parts = pc.split_pattern(text, "]: ", max_splits=1)
+    head, rest = _nth(parts, 0), _nth(parts, 1)
+    tag = pc.split_pattern(head, "haproxy[", max_splits=1, reverse=True)
+    pid_text = _nth(tag, 1)  # the digits after the last "haproxy[" before "]: "
+    tagged = pc.fill_null(pc.and_(pc.is_valid(rest), pc.utf8_is_digit(pid_text)), False)
+    prefix = pc.if_else(tagged, _nth(tag, 0), pa.scalar("", pa.string()))
+    body = pc.if_else(tagged, rest, text)
+    pid = pc.cast(pc.if_else(tagged, pid_text, NULL_STR), pa.int64())
     # host: the last word of the prefix (rsyslog prints the pod name twice; HostNetwork: the node)
-    reversed_words = pc.split_pattern(pc.utf8_reverse(pc.utf8_rtrim_whitespace(prefix)), " ", max_splits=1)
-    host = pc.utf8_reverse(_nth(reversed_words, 0))
+    last_words = pc.split_pattern(pc.utf8_rtrim_whitespace(prefix), " ", max_splits=1, reverse=True)
+    host = pc.if_else(pc.equal(pc.list_value_length(last_words), 2), _nth(last_words, 1), _nth(last_words, 0))
     host = pc.if_else(pc.equal(host, ""), NULL_STR, host)
     words = pc.split_pattern(prefix, " ", max_splits=2)
     first, second = _nth(words, 0), _nth(words, 1)
     # kubelet + rsyslog prefixes carry two times: the second is rsyslog's receive time, the one we want
-    second_is_time = pc.fill_null(pc.match_substring_regex(second, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T"), False)
+    second_is_time = pc.fill_null(pc.equal(pc.utf8_slice_codeunits(second, 10, 11), "T"), False)
     received = _iso_to_utc(pc.if_else(second_is_time, second, first))
     return prefix, body, pid, host, received
 
@@ -399,7 +375,14 @@ def parse_bodies(body: pa.Array) -> tuple[pa.Table | None, list[int]]:
 
 
 def _nth(lists: pa.Array, i: int) -> pa.Array:
-    """Element ``i`` of every list, null where the list is shorter or null (list_element would raise)."""
+    """Element ``i`` of every list, null where the list is shorter or null (list_element would raise).
+
+    The common case (every list long enough) takes the direct kernel; the padded slice is only
+    paid for chunks holding short or null lists.
+    """
+    shortest = pc.min(pc.list_value_length(lists)).as_py()
+    if lists.null_count == 0 and shortest is not None and shortest > i:
+        return pc.list_element(lists, i)
     filled = pc.fill_null(lists, pa.scalar([], lists.type))
     return pc.list_flatten(pc.list_slice(filled, i, i + 1, return_fixed_size_list=True))
 
@@ -414,13 +397,59 @@ def _ints(strings: pa.Array, width: int) -> np.ndarray:
     return pc.cast(flat, pa.int64()).to_numpy().reshape(-1, width)
 
 
+def _all_digits(values: pa.Array, strip: str = "") -> pa.Array:
+    trimmed = pc.utf8_ltrim(values, characters=strip) if strip else values
+    return pc.fill_null(pc.utf8_is_digit(trimmed), False)
+
+
+def _numeric_lists_ok(strings: pa.Array, width: int) -> np.ndarray:
+    """Rows whose ``a/b/c`` field has exactly ``width`` integer parts (signs allowed)."""
+    parts = pc.split_pattern(pc.fill_null(strings, ""), "/")
+    ok = pc.equal(pc.list_value_length(parts), width).to_numpy(zero_copy_only=False)
+    digits = _all_digits(pc.list_flatten(parts), "+-").to_numpy(zero_copy_only=False)
+    parents = pc.list_parent_indices(parts).to_numpy()
+    bad = np.zeros(len(strings), dtype=bool)
+    bad[parents[~digits]] = True
+    return ok & ~bad
+
+
+def _accept_seconds(date: pa.Array) -> pa.Array:
+    """``[dd/Mon/yyyy:HH:MM:SS.mmm]`` -> the timestamp to the second (null when it is not a date)."""
+    inner = _nth(pc.split_pattern(pc.utf8_trim(date, characters="[]"), ".", max_splits=1), 0)
+    return pc.strptime(inner, format="%d/%b/%Y:%H:%M:%S", unit="ms", error_is_null=True)
+
+
+def _valid_rows(tokens: pa.Array, mode: str) -> np.ndarray:
+    """Which token rows really are httplog (12 fields) / tcplog (9 fields) bodies, checked field by field."""
+    http = mode == "http"
+    timers, status_bytes = _token(tokens, 4), (_token(tokens, 5), _token(tokens, 6))
+    term = _token(tokens, 9 if http else 6)
+    conns, queues = (_token(tokens, 10), _token(tokens, 11)) if http else (_token(tokens, 7), _token(tokens, 8))
+    client_port = _nth(pc.split_pattern(_token(tokens, 0), ":", max_splits=1, reverse=True), 1)
+    date = _token(tokens, 1)
+    checks = [
+        _all_digits(client_port).to_numpy(zero_copy_only=False),
+        pc.fill_null(pc.and_(pc.starts_with(date, "["), pc.ends_with(date, "]")), False).to_numpy(
+            zero_copy_only=False),
+        pc.is_valid(_accept_seconds(date)).to_numpy(zero_copy_only=False),
+        pc.fill_null(pc.equal(pc.list_value_length(pc.split_pattern(_token(tokens, 3), "/", max_splits=1)), 2),
+                     False).to_numpy(zero_copy_only=False),
+        _numeric_lists_ok(timers, 5 if http else 3),
+        _numeric_lists_ok(conns, 5),
+        _numeric_lists_ok(queues, 2),
+        pc.fill_null(pc.equal(pc.utf8_length(term), 4 if http else 2), False).to_numpy(zero_copy_only=False),
+    ]
+    if http:
+        checks.append(_all_digits(status_bytes[0], "-").to_numpy(zero_copy_only=False))
+        checks.append(_all_digits(status_bytes[1], "+").to_numpy(zero_copy_only=False))
+    else:
+        checks.append(_all_digits(status_bytes[0], "+").to_numpy(zero_copy_only=False))
+    ok = np.logical_and.reduce(checks)
+    return ok
+
+
 def _fields(tokens: pa.Array, request: pa.Array, mode: str) -> tuple[pa.Table | None, np.ndarray]:
-    checks = VALID_HTTP if mode == "http" else VALID_TCP
-    ok = None
-    for i, pattern in checks.items():
-        m = pc.fill_null(pc.match_substring_regex(_token(tokens, i), pattern), False)
-        ok = m if ok is None else pc.and_(ok, m)
-    good = np.flatnonzero(ok.to_numpy(zero_copy_only=False))
+    good = np.flatnonzero(_valid_rows(tokens, mode))
     if not len(good):
         return None, good
     tokens = pc.take(tokens, pa.array(good))
@@ -428,7 +457,7 @@ def _fields(tokens: pa.Array, request: pa.Array, mode: str) -> tuple[pa.Table | 
     client = pc.split_pattern(_token(tokens, 0), ":", max_splits=1, reverse=True)
     date = pc.utf8_trim(_token(tokens, 1), characters="[]")
     date_parts = pc.split_pattern(date, ".", max_splits=1)
-    secs = pc.strptime(pc.list_element(date_parts, 0), format="%d/%b/%Y:%H:%M:%S", unit="ms", error_is_null=True)
+    secs = pc.strptime(_nth(date_parts, 0), format="%d/%b/%Y:%H:%M:%S", unit="ms", error_is_null=True)
     frac = pc.fill_null(_nth(date_parts, 1), "0")
     millis = pc.cast(pc.utf8_slice_codeunits(pc.utf8_rpad(frac, 3, "0"), 0, 3), pa.int64())
     ts = pc.cast(pc.add(pc.cast(secs, pa.int64()), millis), pa.timestamp("ms", tz="UTC"))
