@@ -354,6 +354,8 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("container", STR),
         ("ts", TS),
         ("text", STR),
+        ("host", STR),  # the address the application says it listens on (None: all interfaces)
+        ("port", INT),
     ),
 }
 

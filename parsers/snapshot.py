@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from parsers import schema
+from parsers.app_logs import scan_listen_lines
 from parsers.layout import INGRESS_NAMESPACES, Index, Place, access_log_members, index_input
 from parsers.sources import InputError, InputSource, Member, MemberTooLarge, open_input
 
@@ -153,6 +154,7 @@ def load_snapshot(
     router_backends: list[pd.DataFrame] = []
     router_servers: list[pd.DataFrame] = []
     router_defaults: dict[str, dict[str, Any]] = {}
+    app_lines: list[dict[str, Any]] = []
     log_jobs: list[tuple[InputSource, Member, str | None, str | None]] = []
 
     for src, idx in sources:
@@ -215,6 +217,20 @@ def load_snapshot(
             texts[(src.label, member.name)] = data
             _load_docs(kube, src, member, data, objects, skipped)
 
+        for member, place in _app_log_members(idx, interest):
+            read_names.add(member.name)
+            try:
+                with src.open(member) as fh:
+                    data = fh.read(APP_LOG_BYTES)
+            except (OSError, EOFError, MemberTooLarge) as exc:
+                skipped.append((member.name, f"container log unreadable: {' '.join(str(exc).split())[:200]}"))
+                record.files_skipped += 1
+                continue
+            record.files_read += 1
+            app_lines.extend(scan_listen_lines(data, namespace=place.namespace or "", pod=place.pod or "",
+                                               container=place.container or "", input=src.label,
+                                               source=member.name))
+
         if want_logs:
             for member, router_pod in access_log_members(src, idx):
                 log_jobs.append((src, member, router_pod, None))
@@ -243,6 +259,7 @@ def load_snapshot(
         skipped.append((str(problem[1]), f"line {problem[2]}: {problem[3]}"))
     frames["router_backends"] = _concat("router_backends", router_backends)
     frames["router_servers"] = _concat("router_servers", router_servers)
+    frames["container_log_lines"] = schema.conform("container_log_lines", app_lines)
 
     snap = Snapshot(
         frames=frames,
@@ -263,6 +280,19 @@ def load_snapshot(
     for src in log_sources:
         src.close()
     return snap
+
+
+APP_LOG_BYTES = 4 << 20
+PLATFORM_PREFIXES = ("openshift", "kube-")
+
+
+def _app_log_members(idx: Index, interest: set[str]) -> list[tuple[Member, Place]]:
+    """Current logs of application containers in the namespaces that matter (listen-address evidence)."""
+    return [
+        (m, p) for m, p in idx.places
+        if p.category == "container-log" and p.name in ("current.log", "current.insecure.log")
+        and p.namespace in interest and not (p.namespace or "").startswith(PLATFORM_PREFIXES)
+    ]
 
 
 def _phase1(member: Member, place: Place) -> bool:

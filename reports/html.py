@@ -18,7 +18,7 @@ from analyzer.model import Result, RouteResult
 from reports.charts import timeline_svg
 
 HERE = Path(__file__).parent
-MAX_CHARTS = 200  # beyond this, timelines stay as tables: the page must open fast at 5,000 routes
+MAX_CHARTS = 80  # beyond this, timelines stay as tables: the page must open fast at 5,000 routes
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
     "connect-src 'none'; font-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"

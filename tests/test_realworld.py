@@ -110,3 +110,13 @@ def test_real_archive_routes_command(tmp_path):
         ("console", "reencrypt", 2, 2),
         ("downloads", "edge", 2, 2),
     ]
+
+
+@pytest.mark.realworld
+@pytest.mark.parametrize("cluster", sorted(DOMAINS))
+def test_real_clusters_get_no_critical_or_warning_finding(tmp_path, cluster):
+    """Healthy CI clusters: every route served, endpoints ready; a single install-time restart is no fault."""
+    report = analyze_json(tmp_path, archive(cluster))
+    assert [f for f in report["findings"] if f["severity"] in ("critical", "warning")] == []
+    assert {r["verdict"] for r in report["routes"]} == {"healthy"}
+    assert report["rule_errors"] == []

@@ -74,7 +74,7 @@ def _severity(rows: pd.DataFrame, total: pd.DataFrame) -> Severity:
     cause="backend-timeout",
     severity=Severity.WARNING,
     needs=("requests",),
-    needs_logs=True,
+    needs_logs=False,
 )
 def backend_timeout(ctx: Context) -> Iterator[Finding]:
     """Backend answers slower than the router's server timeout (504 sH).
@@ -96,6 +96,10 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
     Remediation:
         Make the request faster, or raise the route's timeout above the slowest legitimate response.
 
+        Without access logs it checks the route's ``haproxy.router.openshift.io/timeout`` annotation:
+        a value the router cannot parse (``2 minutes``, ``30 s``) is silently ignored, so the route
+        runs with the default although its owner believes it raised it (info).
+
     Known problems:
         Without ``option abortonclose`` a client that gave up still shows the server-side 504.
 
@@ -104,6 +108,28 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
         timeouts"; runbook-502.md "Pod taking too long to respond".
     """
     for route in common.routes(ctx):
+        annotation = route.row["timeout"]
+        if isinstance(annotation, str) and parse_duration_ms(annotation) is None:
+            yield Finding(
+                code="B501",
+                cause="backend-timeout",
+                severity=Severity.INFO,
+                namespace=route.namespace,
+                route=route.name,
+                service=route.services[0] if route.services else None,
+                title=f"timeout annotation {annotation!r} is not a valid HAProxy time: the router ignores it",
+                explanation=(
+                    f"haproxy.router.openshift.io/timeout={annotation!r} does not match [1-9][0-9]*(us|ms|s|m|h|d)?; "
+                    "the router silently drops invalid values, so this route runs with the default server timeout."
+                ),
+                evidence=[common.route_evidence(ctx, route, "haproxy.router.openshift.io/timeout")],
+                remediation=[
+                    f"oc -n {route.namespace} annotate route {route.name} "
+                    "haproxy.router.openshift.io/timeout=120s --overwrite"
+                ],
+            )
+        if not ctx.has_logs:
+            continue
         req = common.route_requests(ctx, route)
         timeouts = common.select(req, status=504, term="sH")
         if timeouts.empty:

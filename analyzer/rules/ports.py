@@ -12,6 +12,7 @@ from analyzer.evidence import object_evidence
 from analyzer.model import Evidence, Finding, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
+from parsers.app_logs import is_loopback
 
 PLAIN_HTTP_PORTS = {80, 8080, 8000, 3000, 5000}
 TLS_PORTS = {443, 8443, 9443, 6443}
@@ -49,8 +50,10 @@ def service_port_mismatch(ctx: Context) -> Iterator[Finding]:
     What it does:
         Compares each route service port's ``targetPort`` with the ports the selected containers
         declare (a named targetPort must exist as a container port name; a number should be declared
-        when the containers declare any). With access logs, counts 503 ``SC`` answers that name a real
-        server with ``Tc=-1`` (every connection attempt refused) on pods that are ready.
+        when the containers declare any), and with what the application's own log says at start-up
+        ("listening on :8081", "bound to 127.0.0.1:8080") when container logs are in the input. With
+        access logs, counts 503 ``SC`` answers that name a real server with ``Tc=-1`` (every connection
+        attempt refused) on pods that are ready.
 
     Why it matters:
         The endpoints point at a port nothing listens on: the router's connections are refused, it
@@ -97,6 +100,9 @@ def service_port_mismatch(ctx: Context) -> Iterator[Finding]:
                         f"{sorted(names) or ''} {sorted(numbers, key=int)}"
                     )
                     break
+        if not static and not wanted.empty:
+            said, detail = _app_says_elsewhere(ctx, route, pods, declared, wanted)
+            static += said
         # on a reencrypt route a failed TLS handshake logs the same 503 SC: P302 owns log-only evidence there
         refused = _refused(ctx, route) if route.termination != "reencrypt" or static else _refused(ctx, route).iloc[0:0]
         if refused.empty and not static:
@@ -138,6 +144,37 @@ def service_port_mismatch(ctx: Context) -> Iterator[Finding]:
             affected_requests=facts.get("affected_requests", 0),
             confidence="high" if both or static else "medium",
         )
+
+
+def _target_number(target: str, declared: pd.DataFrame) -> int | None:
+    if target.isdigit():
+        return int(target)
+    named = declared[declared["name"] == target]
+    return int(named.iloc[0]["port"]) if not named.empty and pd.notna(named.iloc[0]["port"]) else None
+
+
+def _app_says_elsewhere(ctx: Context, route: common.RouteRef, pods: pd.DataFrame, declared: pd.DataFrame,
+                        wanted: pd.DataFrame) -> tuple[list[Evidence], str]:
+    """The application's own start-up lines: listening on another port, or only on the loopback address."""
+    lines = ctx.snap.frame("container_log_lines")
+    mine = lines[(lines["namespace"] == route.namespace) & lines["pod"].isin(pods["name"])]
+    if mine.empty:
+        return [], ""
+    target = wanted.iloc[0]["target_port"]
+    number = _target_number(str(target), declared) if isinstance(target, str) else None
+    for _, row in mine.iterrows():
+        port = int(row["port"]) if pd.notna(row["port"]) else None
+        host = row["host"] if isinstance(row["host"], str) else None
+        evidence = [object_evidence(ctx.snap, wanted.iloc[0], f"targetPort: {target}"),
+                    Evidence(source=str(row["source"]), line=int(row["line"]), text=str(row["text"]),
+                             input=str(row["input"]))]
+        if number is not None and port is not None and port != number:
+            return evidence, (f"the application in pod {row['pod']} says it listens on port {port}, but service "
+                              f"{wanted.iloc[0]['service']} sends to {number}")
+        if is_loopback(host) and (number is None or port == number):
+            return evidence, (f"the application in pod {row['pod']} listens only on {host}:{port}, so connections "
+                              "from the router (to the pod IP) are refused")
+    return [], ""
 
 
 def _looks_plain(sp: pd.Series) -> bool:

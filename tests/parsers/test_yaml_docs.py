@@ -87,3 +87,19 @@ def test_invalid_utf8_is_replaced_not_fatal():
 
 def test_non_mapping_items_are_ignored():
     assert _names(b"kind: PodList\nitems:\n- just a string\n- kind: Pod\n  metadata:\n    name: p\n") == [("p", 4)]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+YAMLISH = st.text(alphabet=st.sampled_from(list("abc:- \n[]{}&*!|>'\"#%@`\t0123456789")), max_size=400)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(YAMLISH.map(str.encode), st.binary(max_size=300)))
+def test_fuzzed_documents_give_objects_or_a_document_error(data):
+    try:
+        objects = list(iter_objects(data, "fuzz.yaml"))
+    except DocumentError:
+        return
+    assert all(isinstance(obj, dict) and isinstance(line, int) and line >= 1 for obj, line in objects)

@@ -91,3 +91,14 @@ def test_timeline_chart_is_inline_svg(browser, report: Path):
     assert charts.count() >= 2
     assert "not-ready" in page.locator("#routes .chart").first.inner_html()
     page.close()
+
+
+def test_prints_to_pdf(browser, report: Path):
+    page = browser.new_page()
+    page.goto(report.as_uri())
+    page.emulate_media(media="print")
+    assert page.locator("input.filter").first.is_hidden()  # print CSS hides the interactive bits
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = page.pdf(path=str(ARTIFACTS / "report.pdf"), format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+    page.close()
