@@ -19,6 +19,15 @@ ENABLE_ACCESS_LOG = (
 
 def find_gaps(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
     gaps: list[Gap] = []
+    gaps.extend(
+        Gap(
+            what=f"Input {record.path} is damaged: {record.damaged}",
+            why_it_matters="Everything after the damage is missing from this analysis; what came before it was used.",
+            how_to_collect="ask for the archive again (check its size and sha256sum against the original)",
+        )
+        for record in snap.inputs
+        if record.damaged
+    )
     gaps.extend(_access_log_gaps(snap))
     gaps.extend(_namespace_gaps(snap, route_namespaces))
     return gaps

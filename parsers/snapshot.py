@@ -55,6 +55,7 @@ class InputRecord:
     files_seen: int = 0
     files_read: int = 0
     files_skipped: int = 0
+    damaged: str | None = None  # why listing stopped early (truncated or corrupt archive)
 
 
 @dataclass
@@ -165,6 +166,7 @@ def load_snapshot(
             skipped.append((item.source, item.reason))
         if src.damaged:
             skipped.append((src.label, src.damaged))
+            record.damaged = src.damaged
         record.files_skipped += len(src.skipped)
         for _member, place in idx.places:
             if place.category == "namespace" and place.namespace:

@@ -165,6 +165,7 @@ def test_truncated_archive_keeps_what_was_readable(tmp_path, work, mode):
         return  # nothing readable before the damage: a one-line error is the contract
     report = json.loads((work / "r.json").read_text())
     assert any("damaged" in s["reason"] for s in report["skipped"])
+    assert any(g["what"].startswith(f"Input {cut} is damaged") for g in report["gaps"])
 
 
 @pytest.mark.parametrize(
