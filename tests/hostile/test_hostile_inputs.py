@@ -161,11 +161,11 @@ def test_truncated_archive_keeps_what_was_readable(tmp_path, work, mode):
     cut = tmp_path / f"cut.tar.{mode[2:]}"
     cut.write_bytes(data[: int(len(data) * 0.8)])
     proc = run_mga(["analyze", str(cut), "--format", "json", "--output", "r.json"], work)
-    if proc.returncode == 2:
-        return  # nothing readable before the damage: a one-line error is the contract
+    assert proc.returncode == 0, proc.stderr  # 80% of the archive holds readable members: keep them
     report = json.loads((work / "r.json").read_text())
     assert any("damaged" in s["reason"] for s in report["skipped"])
     assert any(g["what"].startswith(f"Input {cut} is damaged") for g in report["gaps"])
+    assert {r["name"] for r in report["routes"]} == {"frontend", "api"}  # the routes file came before the damage
 
 
 @pytest.mark.parametrize(
