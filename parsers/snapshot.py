@@ -10,7 +10,7 @@ de-duplicated and every source kept.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -173,17 +173,9 @@ def load_snapshot(
                 inspected.add(place.namespace)
 
         # phase 1: routes, namespace markers, cluster-scoped objects, dumps, router configs, timestamps
-        first = [(m, p) for m, p in idx.places if _phase1(m, p)]
         read_names: set[str] = set()
-        for member, data, err in src.read_many(m for m, _ in first):
-            read_names.add(member.name)
-            if err:
-                skipped.append((member.name, err))
-                record.files_skipped += 1
-                continue
-            record.files_read += 1
-            place = _place_of(idx, member)
-            assert data is not None
+        first = [m for m, p in idx.places if _phase1(m, p)]
+        for member, place, data in _read_counted(src, idx, first, record, skipped, read_names):
             if place.category == "timestamp" or member.name.rsplit("/", 1)[-1] == "timestamp":
                 timestamps.extend(parse_timestamp_file(data))
                 continue
@@ -204,16 +196,8 @@ def load_snapshot(
             interest = (interest & ns_filter) | set(INGRESS_NAMESPACES) | set(ns_filter)
 
         # phase 2: namespaced objects of the namespaces that matter
-        second = _phase2(idx, interest)
-        for member, data, err in src.read_many(m for m, _ in second):
-            read_names.add(member.name)
-            if err:
-                skipped.append((member.name, err))
-                record.files_skipped += 1
-                continue
-            record.files_read += 1
-            assert data is not None
-            place = _place_of(idx, member)
+        second = [m for m, _ in _phase2(idx, interest)]
+        for member, place, data in _read_counted(src, idx, second, record, skipped, read_names):
             if place.namespace and place.resource:
                 resources_read.add((place.namespace, place.resource))
             texts[(src.label, member.name)] = data
@@ -333,6 +317,21 @@ def _phase2(idx: Index, interest: set[str]) -> list[tuple[Member, Place]]:
         elif place.category == "pod-manifest" and (place.root, place.namespace, "core", "pods") not in lists:
             chosen.append((member, place))
     return chosen
+
+
+def _read_counted(
+    src: InputSource, idx: Index, members: list[Member], record: InputRecord, skipped: list,
+    read_names: set[str],
+) -> Iterator[tuple[Member, Place, bytes]]:
+    """Read members in archive order, counting each as read or skipped (with the reason)."""
+    for member, data, err in src.read_many(members):
+        read_names.add(member.name)
+        if err or data is None:
+            skipped.append((member.name, err or "unreadable"))
+            record.files_skipped += 1
+            continue
+        record.files_read += 1
+        yield member, _place_of(idx, member), data
 
 
 def _place_of(idx: Index, member: Member) -> Place:
