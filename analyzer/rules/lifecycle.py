@@ -42,6 +42,14 @@ def _restart_times(ctx: Context, namespace: str, pods: list[str]) -> dict[str, l
     return out
 
 
+def prestop_patch(namespace: str, workload: tuple[str, str] | None) -> str:
+    """The ``oc patch`` that adds a 15 s preStop sleep to the workload's first container."""
+    kind, name = workload or ("deployment", "<name>")
+    value = '{"preStop":{"exec":{"command":["sleep","15"]}}}'
+    return (f"oc -n {namespace} patch {kind}/{name} --type=json -p "
+            f"'[{{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/lifecycle\",\"value\":{value}}}]'")
+
+
 RECENT = pd.Timedelta(hours=1)
 MANY_RESTARTS = 3
 
@@ -202,7 +210,8 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
         deleted (``deletionTimestamp``, ``Killing`` events) or replaced (their ReplicaSet superseded by one
         created around that time), and the router's ``Server ... is DOWN`` lines for them; checks whether
         the containers have a ``preStop`` hook. Without access logs: a single-replica workload behind a
-        route with no ``preStop`` hook is reported as info (every rollout drops requests).
+        route with no ``preStop`` hook is reported as info (every rollout drops requests), except in
+        ``openshift-*``/``kube-*`` namespaces, whose workloads belong to the platform's operators.
 
     Why it matters:
         The router learns about a deleted endpoint only after its next reload (≥ 5 s) and health check;
@@ -280,9 +289,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
                 ],
                 remediation=[
                     f"oc -n {route.namespace} scale {workload[0]}/{workload[1]} --replicas=2",
-                    f'oc -n {route.namespace} patch {workload[0]}/{workload[1]} --type=json -p \'[{{"op":"add",'
-                    '"path":"/spec/template/spec/containers/0/lifecycle","value":{"preStop":{"exec":'
-                    '{"command":["sleep","15"]}}}}]\'',
+                    prestop_patch(route.namespace, workload),
                 ],
                 confidence="medium",
             )
@@ -320,10 +327,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             ),
             evidence=evidence,
             remediation=[
-                f"oc -n {route.namespace} patch {workload[0] if workload else 'deployment'}/"
-                f'{workload[1] if workload else "<name>"} --type=json -p \'[{{"op":"add","path":'
-                '"/spec/template/spec/containers/0/lifecycle","value":{"preStop":{"exec":{"command":'
-                '["sleep","15"]}}}}]\'',
+                prestop_patch(route.namespace, workload),
                 f"oc -n {route.namespace} patch {workload[0] if workload else 'deployment'}/"
                 f"{workload[1] if workload else '<name>'} --type=merge -p "
                 '\'{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":0}}}}\'',
