@@ -100,3 +100,16 @@ def test_lab_scenarios_use_real_haproxy_lines_verbatim(scenario: Path):
 
 def test_at_least_three_scenarios_come_from_the_real_haproxy_run():
     assert len([p for p in SCENARIO_DIRS if p.name.startswith("lab-")]) >= 3
+
+
+@pytest.mark.parametrize("scenario", SCENARIO_DIRS, ids=[p.name for p in SCENARIO_DIRS])
+def test_remediation_patches_are_valid_json(scenario: Path):
+    """A fix the engineer pastes must work: every `-p '<json>'` payload parses (placeholders aside)."""
+    for finding in run_scenario(scenario).to_dict()["findings"]:
+        for command in finding["remediation"]:
+            if " -p '" not in command:
+                continue
+            payload = command.split(" -p '", 1)[1].rsplit("'", 1)[0]
+            if "<" in payload:
+                continue  # an explicit placeholder the engineer must fill in
+            json.loads(payload)
