@@ -28,7 +28,7 @@ def code(text: object) -> str:
 def plain(text: object) -> str:
     """Prose from the archive: markup characters escaped so nothing renders as HTML or links."""
     s = " ".join(str(text).split())
-    for ch in "\\`*_{}[]<>()#+!|":
+    for ch in "\\`*_[]<>|":  # emphasis, code, links, raw HTML and table cells; the rest renders as typed
         s = s.replace(ch, "\\" + ch)
     return s
 
