@@ -56,3 +56,28 @@ def test_rules_json_lists_every_registered_rule():
 def test_bad_route_option_is_a_usage_error(tmp_path):
     result = runner.invoke(app, ["analyze", str(tmp_path), "--route", "no-slash"])
     assert result.exit_code == 2
+
+
+def test_routes_table_like_oc_get_routes():
+    from tests.conftest import INSPECT_SHOP, MUST_GATHER
+
+    result = runner.invoke(app, ["routes", str(MUST_GATHER), str(INSPECT_SHOP), "-A", "-o", "wide"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:7] == ["NAMESPACE", "NAME", "HOST/PORT", "PATH", "SERVICES", "TERMINATION", "ENDPOINTS"]
+    frontend = next(line for line in lines if " frontend " in line)
+    assert "frontend(90),frontend-canary(10)" in frontend and "edge" in frontend and "2/3" in frontend
+    canary = next(line for line in lines if line.startswith("openshift-ingress-canary"))
+    assert canary.split()[-3:-1] == ["2/2", "True"]
+
+
+def test_routes_namespace_filter_and_yaml():
+    import yaml
+
+    from tests.conftest import INSPECT_SHOP
+
+    result = runner.invoke(app, ["routes", str(INSPECT_SHOP), "-n", "shop", "-o", "yaml"])
+    assert result.exit_code == 0, result.output
+    routes = yaml.safe_load(result.output)["routes"]
+    assert [(r["name"], r["termination"], r["endpoints_ready"], r["endpoints_total"]) for r in routes] == [
+        ("api", "none", 1, 1), ("frontend", "edge", 2, 3)]
