@@ -254,23 +254,100 @@ def _window(df: pd.DataFrame, since: datetime | None, until: datetime | None) ->
 
 # ---------------------------------------------------------------- the vectorised path
 NULL_STR = pa.scalar(None, pa.string())
+
+
 def _parse_chunk(
     raw_lines: list[bytes], numbers: np.ndarray, custom: Any
 ) -> tuple[pa.Table | None, list[tuple[int, bytes]]]:
     if not raw_lines:
         return None, []
     text = _as_utf8(raw_lines)
-    _prefix, body, pid, host, received = split_prefix(text)
-    table, rejected_idx = parse_bodies(body) if custom is None else _parse_custom(custom, body)
-    if table is not None:
-        rows = table.column("_row")
-        table = table.drop(["_row"])
-        table = table.append_column("pid", pc.take(pid, rows))
-        table = table.append_column("host", pc.take(host, rows))
-        table = table.append_column("received", pc.take(received, rows))
-        table = table.append_column("line", pa.array(numbers[rows.to_numpy()], pa.int64()))
-    rejected = [(int(numbers[i]), raw_lines[i]) for i in rejected_idx]
-    return table, rejected
+    tables = []
+    rest = np.arange(len(text))
+    if custom is None:
+        fast, handled = _fast_sidecar(text)
+        if fast is not None:
+            tables.append(fast)
+            rest = np.setdiff1d(rest, handled, assume_unique=True)
+    rejected_idx: list[int] = []
+    if len(rest):
+        subset = pc.take(text, pa.array(rest)) if len(rest) < len(text) else text
+        _prefix, body, pid, host, received = split_prefix(subset)
+        table, rejected_local = parse_bodies(body) if custom is None else _parse_custom(custom, body)
+        if table is not None:
+            rows = table.column("_row")
+            table = table.drop(["_row"])
+            table = table.append_column("pid", pc.take(pid, rows))
+            table = table.append_column("host", pc.take(host, rows))
+            table = table.append_column("received", pc.take(received, rows))
+            table = table.append_column("_row", pa.array(rest[rows.to_numpy()], pa.int64()))
+            tables.append(table)
+        rejected_idx = rest[rejected_local].tolist() if rejected_local else []
+    if not tables:
+        return None, [(int(numbers[i]), raw_lines[i]) for i in rejected_idx]
+    table = pa.concat_tables(tables, promote_options="default")
+    rows = table.column("_row").to_numpy()
+    table = table.drop(["_row"]).append_column("line", pa.array(numbers[rows], pa.int64()))
+    return table, [(int(numbers[i]), raw_lines[i]) for i in rejected_idx]
+
+
+SIDECAR_PREFIX = 5  # kubelet ts, rsyslog ts, host, host, haproxy[pid]:
+
+
+def _fast_sidecar(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
+    """The must-gather sidecar shape with the default formats, tokenised once on spaces.
+
+    Most lines of a router log have exactly 5 prefix tokens + 12 httplog fields + a 3-word request
+    (20 tokens) or 5 + 9 tcplog fields (14 tokens). Taking token ``i`` of every such row straight
+    from the flat token values avoids copying whole lines again; any other line (captures, other
+    prefixes, odd requests) is left to the general path.
+    """
+    tokens = pc.split_pattern(text, " ")
+    lengths = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
+    starts = tokens.offsets.to_numpy()[:-1].astype(np.int64)
+    values = tokens.values
+
+    def token(rows: np.ndarray, i: int) -> pa.Array:
+        return pc.take(values, pa.array(starts[rows] + i))
+
+    tables, handled = [], []
+    for mode, width in (("http", 20), ("tcp", 14)):
+        rows = np.flatnonzero(lengths == width)
+        if not len(rows):
+            continue
+        tag = token(rows, 4)
+        ok = pc.fill_null(pc.and_(pc.starts_with(tag, "haproxy["), pc.ends_with(tag, "]:")), False)
+        if mode == "http":
+            ok = pc.and_(ok, pc.fill_null(pc.starts_with(token(rows, 17), '"'), False))
+        rows = rows[ok.to_numpy(zero_copy_only=False)]
+        if not len(rows):
+            continue
+        tok = TokenColumns(lambda i, rows=rows: token(rows, SIDECAR_PREFIX + i))
+        request = None
+        if mode == "http":
+            joined = pc.binary_join_element_wise(token(rows, 17), token(rows, 18), token(rows, 19), " ")
+            request = pc.utf8_trim(joined, characters='"\r ')
+        table, good = _fields(tok, request, mode)
+        if table is None:
+            continue
+        kept = rows[good]
+        tag = token(kept, 4)
+        pid_text = pc.utf8_slice_codeunits(tag, 8, 64)  # after "haproxy["
+        pid = pc.cast(pc.utf8_rtrim(pid_text, characters="]:"), pa.int64())
+        second = token(kept, 1)
+        second_is_time = pc.fill_null(pc.equal(pc.utf8_slice_codeunits(second, 10, 11), "T"), False)
+        received = _iso_to_utc(pc.if_else(second_is_time, second, token(kept, 0)))
+        table = (
+            table.append_column("pid", pid)
+            .append_column("host", token(kept, 3))
+            .append_column("received", received)
+            .append_column("_row", pa.array(kept, pa.int64()))
+        )
+        tables.append(table)
+        handled.append(kept)
+    if not tables:
+        return None, np.array([], dtype=np.int64)
+    return pa.concat_tables(tables, promote_options="default"), np.concatenate(handled)
 
 
 def _parse_custom(custom: Any, body: pa.Array) -> tuple[pa.Table | None, list[int]]:
@@ -364,7 +441,8 @@ def parse_bodies(body: pa.Array) -> tuple[pa.Table | None, list[int]]:
         if not len(idx):
             continue
         take = pa.array(idx)
-        table, good = _fields(pc.take(tokens, take), pc.take(request, take), mode)
+        subset = pc.take(tokens, take)
+        table, good = _fields(TokenColumns(lambda i, subset=subset: _token(subset, i)), pc.take(request, take), mode)
         if table is not None and table.num_rows:
             parsed.append(table.append_column("_row", pa.array(idx[good], pa.int64())))
             accepted[idx[good]] = True
@@ -372,6 +450,22 @@ def parse_bodies(body: pa.Array) -> tuple[pa.Table | None, list[int]]:
     if not parsed:
         return None, rejected
     return pa.concat_tables(parsed, promote_options="default"), rejected
+
+
+class TokenColumns:
+    """Token ``i`` of every row, fetched lazily and cached: from a list array, or from flat token values."""
+
+    def __init__(self, fetch: Any):
+        self._fetch = fetch
+        self._cache: dict[int, pa.Array] = {}
+
+    def __call__(self, i: int) -> pa.Array:
+        if i not in self._cache:
+            self._cache[i] = self._fetch(i)
+        return self._cache[i]
+
+    def take(self, rows: pa.Array) -> TokenColumns:
+        return TokenColumns(lambda i: pc.take(self(i), rows))
 
 
 def _nth(lists: pa.Array, i: int) -> pa.Array:
@@ -419,21 +513,21 @@ def _accept_seconds(date: pa.Array) -> pa.Array:
     return pc.strptime(inner, format="%d/%b/%Y:%H:%M:%S", unit="ms", error_is_null=True)
 
 
-def _valid_rows(tokens: pa.Array, mode: str) -> np.ndarray:
+def _valid_rows(tok: TokenColumns, mode: str) -> np.ndarray:
     """Which token rows really are httplog (12 fields) / tcplog (9 fields) bodies, checked field by field."""
     http = mode == "http"
-    timers, status_bytes = _token(tokens, 4), (_token(tokens, 5), _token(tokens, 6))
-    term = _token(tokens, 9 if http else 6)
-    conns, queues = (_token(tokens, 10), _token(tokens, 11)) if http else (_token(tokens, 7), _token(tokens, 8))
-    client_port = _nth(pc.split_pattern(_token(tokens, 0), ":", max_splits=1, reverse=True), 1)
-    date = _token(tokens, 1)
+    timers, status_bytes = tok(4), (tok(5), tok(6))
+    term = tok(9 if http else 6)
+    conns, queues = (tok(10), tok(11)) if http else (tok(7), tok(8))
+    client_port = _nth(pc.split_pattern(tok(0), ":", max_splits=1, reverse=True), 1)
+    date = tok(1)
     checks = [
         _all_digits(client_port).to_numpy(zero_copy_only=False),
-        pc.fill_null(pc.and_(pc.starts_with(date, "["), pc.ends_with(date, "]")), False).to_numpy(
-            zero_copy_only=False),
+        pc.fill_null(pc.and_(pc.starts_with(date, "["), pc.ends_with(date, "]")), False).to_numpy(zero_copy_only=False),
         pc.is_valid(_accept_seconds(date)).to_numpy(zero_copy_only=False),
-        pc.fill_null(pc.equal(pc.list_value_length(pc.split_pattern(_token(tokens, 3), "/", max_splits=1)), 2),
-                     False).to_numpy(zero_copy_only=False),
+        pc.fill_null(pc.equal(pc.list_value_length(pc.split_pattern(tok(3), "/", max_splits=1)), 2), False).to_numpy(
+            zero_copy_only=False
+        ),
         _numeric_lists_ok(timers, 5 if http else 3),
         _numeric_lists_ok(conns, 5),
         _numeric_lists_ok(queues, 2),
@@ -448,26 +542,28 @@ def _valid_rows(tokens: pa.Array, mode: str) -> np.ndarray:
     return ok
 
 
-def _fields(tokens: pa.Array, request: pa.Array, mode: str) -> tuple[pa.Table | None, np.ndarray]:
-    good = np.flatnonzero(_valid_rows(tokens, mode))
+def _fields(tok: TokenColumns, request: pa.Array | None, mode: str) -> tuple[pa.Table | None, np.ndarray]:
+    good = np.flatnonzero(_valid_rows(tok, mode))
     if not len(good):
         return None, good
-    tokens = pc.take(tokens, pa.array(good))
-    request = pc.take(request, pa.array(good))
-    client = pc.split_pattern(_token(tokens, 0), ":", max_splits=1, reverse=True)
-    date = pc.utf8_trim(_token(tokens, 1), characters="[]")
+    rows = pa.array(good)
+    tok = tok.take(rows)
+    request = pc.take(request, rows) if request is not None else None
+    n = len(good)
+    client = pc.split_pattern(tok(0), ":", max_splits=1, reverse=True)
+    date = pc.utf8_trim(tok(1), characters="[]")
     date_parts = pc.split_pattern(date, ".", max_splits=1)
     secs = pc.strptime(_nth(date_parts, 0), format="%d/%b/%Y:%H:%M:%S", unit="ms", error_is_null=True)
     frac = pc.fill_null(_nth(date_parts, 1), "0")
     millis = pc.cast(pc.utf8_slice_codeunits(pc.utf8_rpad(frac, 3, "0"), 0, 3), pa.int64())
     ts = pc.cast(pc.add(pc.cast(secs, pa.int64()), millis), pa.timestamp("ms", tz="UTC"))
-    frontend_raw = _token(tokens, 2)
-    be_srv = pc.split_pattern(_token(tokens, 3), "/", max_splits=1)
+    frontend_raw = tok(2)
+    be_srv = pc.split_pattern(tok(3), "/", max_splits=1)
     backend = pc.list_element(be_srv, 0)
     server = pc.list_element(be_srv, 1)
     cols: dict[str, pa.Array] = {
         "ts": ts,
-        "mode": pa.array([mode] * len(tokens), pa.string()),
+        "mode": pa.array([mode] * n, pa.string()),
         "client_ip": pc.list_element(client, 0),
         "client_port": pc.cast(pc.list_element(client, 1), pa.int64()),
         "frontend": pc.utf8_rtrim(frontend_raw, characters="~"),
@@ -476,8 +572,8 @@ def _fields(tokens: pa.Array, request: pa.Array, mode: str) -> tuple[pa.Table | 
         "server": server,
     }
     if mode == "http":
-        timers = _ints(_token(tokens, 4), 5)
-        conns_tok, queues_tok, term_tok = _token(tokens, 10), _token(tokens, 11), _token(tokens, 9)
+        timers = _ints(tok(4), 5)
+        conns_tok, queues_tok, term_tok = tok(10), tok(11), tok(9)
         cols.update(
             {
                 "TR": pa.array(timers[:, 0]),
@@ -485,14 +581,14 @@ def _fields(tokens: pa.Array, request: pa.Array, mode: str) -> tuple[pa.Table | 
                 "Tc": pa.array(timers[:, 2]),
                 "Tr": pa.array(timers[:, 3]),
                 "Ta": pa.array(timers[:, 4]),
-                "status": pc.cast(_token(tokens, 5), pa.int64()),
-                "bytes": pc.cast(pc.replace_substring(_token(tokens, 6), "+", ""), pa.int64()),
+                "status": pc.cast(tok(5), pa.int64()),
+                "bytes": pc.cast(pc.replace_substring(tok(6), "+", ""), pa.int64()),
             }
         )
     else:
-        timers = _ints(_token(tokens, 4), 3)
-        conns_tok, queues_tok, term_tok = _token(tokens, 7), _token(tokens, 8), _token(tokens, 6)
-        none = pa.nulls(len(tokens), pa.int64())
+        timers = _ints(tok(4), 3)
+        conns_tok, queues_tok, term_tok = tok(7), tok(8), tok(6)
+        none = pa.nulls(n, pa.int64())
         cols.update(
             {
                 "TR": none,
@@ -501,7 +597,7 @@ def _fields(tokens: pa.Array, request: pa.Array, mode: str) -> tuple[pa.Table | 
                 "Tr": none,
                 "Ta": pa.array(timers[:, 2]),
                 "status": none,
-                "bytes": pc.cast(pc.replace_substring(_token(tokens, 5), "+", ""), pa.int64()),
+                "bytes": pc.cast(pc.replace_substring(tok(5), "+", ""), pa.int64()),
             }
         )
     conns = _ints(conns_tok, 5)
@@ -520,6 +616,8 @@ def _fields(tokens: pa.Array, request: pa.Array, mode: str) -> tuple[pa.Table | 
             "backend_queue": pa.array(queues[:, 1]),
         }
     )
+    if request is None:
+        request = pa.nulls(n, pa.string())
     cols.update(request_parts(request))
     return pa.table(cols), good
 
