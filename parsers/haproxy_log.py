@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -105,8 +106,9 @@ def open_log_member(source: InputSource, member: Member) -> Iterator[IO[bytes]]:
             yield raw
 
 
-def _chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
+def _chunks(stream: IO[bytes], size: int | None = None) -> Iterator[bytes]:
     """Byte chunks ending on a newline (the last one may not)."""
+    size = size or CHUNK_BYTES
     rest = b""
     while True:
         block = stream.read(size)
@@ -169,30 +171,12 @@ def parse_access_log(
     until: datetime | None = None,
 ) -> LogParse:
     """Parse one access-log stream (plain bytes; see :func:`open_log_member` for ``.gz``)."""
-    custom = None
-    if log_format:
-        from parsers.log_format import compile_log_format
-
-        custom = compile_log_format(log_format)
     tables: list[pa.Table] = []
     events: list[dict[str, Any]] = []
     samples: list[dict[str, Any]] = []
     lines_read = unparsed = 0
-    for chunk in _chunks(stream):
-        raw_lines = chunk.split(b"\n")
-        if raw_lines and raw_lines[-1] == b"":
-            raw_lines.pop()
-        starts: list[int] | None = None
-        if b" stdout P " in chunk or b" stderr P " in chunk:
-            raw_lines, starts = _join_cri_partials(raw_lines)
-        first_line = lines_read + 1
-        numbers = (
-            (np.asarray(starts, dtype=np.int64) + first_line)
-            if starts is not None
-            else (np.arange(first_line, first_line + len(raw_lines), dtype=np.int64))
-        )
-        lines_read += len(raw_lines) if starts is None else (starts[-1] + 1 if starts else 0)
-        table, rejected = _parse_chunk(raw_lines, numbers, custom)
+    for table, rejected, physical in _parsed_chunks(stream, log_format):
+        lines_read += physical
         if table is not None and table.num_rows:
             tables.append(table)
         for line_no, raw in rejected:
@@ -235,6 +219,85 @@ def parse_access_log(
             }
         ],
     )
+
+
+WORKERS = min(2, os.cpu_count() or 1)
+IN_FLIGHT = 4  # chunks queued to the workers at once: memory stays a few chunks, whatever the file size
+
+
+def _physical_lines(chunk: bytes) -> int:
+    return chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+
+
+def _chunk_job(chunk: bytes, first_line: int, log_format: str | None) -> tuple[pa.Table | None, list, int]:
+    """Parse one chunk (in this process or a worker): rows, rejected lines, physical line count."""
+    custom = None
+    if log_format:
+        from parsers.log_format import compile_log_format
+
+        custom = compile_log_format(log_format)
+    raw_lines = chunk.split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()
+    physical = len(raw_lines)
+    starts: list[int] | None = None
+    if b" stdout P " in chunk or b" stderr P " in chunk:
+        raw_lines, starts = _join_cri_partials(raw_lines)
+    numbers = (
+        (np.asarray(starts, dtype=np.int64) + first_line)
+        if starts is not None
+        else np.arange(first_line, first_line + len(raw_lines), dtype=np.int64)
+    )
+    table, rejected = _parse_chunk(raw_lines, numbers, custom)
+    return (_enrich(table) if table is not None and table.num_rows else None), rejected, physical
+
+
+def _parsed_chunks(stream: IO[bytes], log_format: str | None) -> Iterator[tuple[pa.Table | None, list, int]]:
+    """Chunks parsed in order; from the second chunk on, on both cores (one worker process per core)."""
+    chunks = _chunks(stream)
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    if second is None or WORKERS < 2:
+        line = 1
+        for chunk in [first, *([second] if second is not None else [])]:
+            result = _chunk_job(chunk, line, log_format)
+            line += result[2]
+            yield result
+        for chunk in chunks:
+            result = _chunk_job(chunk, line, log_format)
+            line += result[2]
+            yield result
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = multiprocessing.get_context("spawn")  # no fork of a process that runs Arrow's thread pools
+    line = 1
+    pending: deque = deque()  # (future, chunk, first line): a chunk is kept until its result arrived
+    rest = iter([first, second, *chunks])
+    try:
+        with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
+            for chunk in rest:
+                pending.append((pool.submit(_chunk_job, chunk, line, log_format), chunk, line))
+                line += _physical_lines(chunk)
+                while len(pending) >= IN_FLIGHT:
+                    yield pending[0][0].result()
+                    pending.popleft()
+            while pending:
+                yield pending[0][0].result()
+                pending.popleft()
+    except (BrokenProcessPool, OSError):
+        # workers cannot start here (no /dev/shm, a restricted sandbox): finish in this process
+        for _future, chunk, start in list(pending):
+            yield _chunk_job(chunk, start, log_format)
+        for chunk in rest:
+            result = _chunk_job(chunk, line, log_format)
+            line += result[2]
+            yield result
 
 
 def _outside(lines: int, requests: int, events: int, unparsed: int) -> int:
@@ -729,12 +792,36 @@ CATEGORICAL = (
 )
 
 
-def _to_frame(tables: list[pa.Table], *, source: str, input: str, router_pod: str | None) -> pd.DataFrame:
-    """Arrow tables of one file -> the ``requests`` frame (categoricals for the repetitive names)."""
-    if not tables:
-        return empty_requests()
-    table = pa.concat_tables(tables, promote_options="default")
-    n = table.num_rows
+PASSTHROUGH = ("ts", "received", "mode", "client_ip", "client_port", "frontend", "tls", "backend")
+MEASURES = (
+    "TR",
+    "Tw",
+    "Tc",
+    "Tr",
+    "Ta",
+    "status",
+    "bytes",
+    "term",
+    "term_full",
+    "retries",
+    "redispatched",
+    "actconn",
+    "feconn",
+    "beconn",
+    "srv_conn",
+    "srv_queue",
+    "backend_queue",
+    "method",
+    "path",
+    "http_version",
+    "pid",
+    "host",
+    "line",
+)
+
+
+def _enrich(table: pa.Table) -> pa.Table:
+    """Backend and server names split into route and pod identity (per chunk, where the work is parallel)."""
     backend = table.column("backend")
     be = pc.split_pattern(backend, ":", max_splits=2)
     kind0 = pc.list_element(be, 0)
@@ -742,7 +829,7 @@ def _to_frame(tables: list[pa.Table], *, source: str, input: str, router_pod: st
     three = pc.if_else(is_route, be, pa.scalar([], pa.list_(pa.string())))
     server = table.column("server")
     pod_m = pc.extract_regex(server, SERVER_POD_RE)
-    ept_m = pc.extract_regex(server, SERVER_EPT_RE)
+    ept_m = pc.extract_regex(pc.if_else(pc.starts_with(server, "ept:"), server, NULL_STR), SERVER_EPT_RE)
     server_kind = pc.if_else(
         pc.starts_with(server, "pod:"),
         "pod",
@@ -756,57 +843,39 @@ def _to_frame(tables: list[pa.Table], *, source: str, input: str, router_pod: st
             ),
         ),
     )
+    cols = {name: table.column(name) for name in PASSTHROUGH}
+    cols.update(
+        {
+            "backend_kind": pc.if_else(is_route, kind0, backend),
+            "namespace": _nth(three, 1),
+            "route": _nth(three, 2),
+            "server": server,
+            "server_kind": server_kind,
+            "pod": pc.struct_field(pod_m, "pod"),
+            "service": pc.coalesce(pc.struct_field(pod_m, "service"), pc.struct_field(ept_m, "service")),
+            "port_name": pc.coalesce(pc.struct_field(pod_m, "port_name"), pc.struct_field(ept_m, "port_name")),
+            "server_ip": pc.coalesce(pc.struct_field(pod_m, "ip"), pc.struct_field(ept_m, "ip")),
+            "server_port": pc.cast(
+                pc.coalesce(pc.struct_field(pod_m, "port"), pc.struct_field(ept_m, "port")), pa.int64()
+            ),
+        }
+    )
+    cols.update({name: table.column(name) for name in MEASURES})
+    return pa.table(cols)
+
+
+def _to_frame(tables: list[pa.Table], *, source: str, input: str, router_pod: str | None) -> pd.DataFrame:
+    """Enriched Arrow tables of one file -> the ``requests`` frame (categoricals for the repetitive names)."""
+    if not tables:
+        return empty_requests()
+    table = pa.concat_tables(tables, promote_options="default")
+    n = table.num_rows
     host = table.column("host")
-    cols = {
-        "ts": table.column("ts"),
-        "received": table.column("received"),
-        "mode": table.column("mode"),
-        "client_ip": table.column("client_ip"),
-        "client_port": table.column("client_port"),
-        "frontend": table.column("frontend"),
-        "tls": table.column("tls"),
-        "backend": backend,
-        "backend_kind": pc.if_else(is_route, kind0, backend),
-        "namespace": _nth(three, 1),
-        "route": _nth(three, 2),
-        "server": server,
-        "server_kind": server_kind,
-        "pod": pc.struct_field(pod_m, "pod"),
-        "service": pc.coalesce(pc.struct_field(pod_m, "service"), pc.struct_field(ept_m, "service")),
-        "port_name": pc.coalesce(pc.struct_field(pod_m, "port_name"), pc.struct_field(ept_m, "port_name")),
-        "server_ip": pc.coalesce(pc.struct_field(pod_m, "ip"), pc.struct_field(ept_m, "ip")),
-        "server_port": pc.cast(pc.coalesce(pc.struct_field(pod_m, "port"), pc.struct_field(ept_m, "port")), pa.int64()),
-    }
-    for name in (
-        "TR",
-        "Tw",
-        "Tc",
-        "Tr",
-        "Ta",
-        "status",
-        "bytes",
-        "term",
-        "term_full",
-        "retries",
-        "redispatched",
-        "actconn",
-        "feconn",
-        "beconn",
-        "srv_conn",
-        "srv_queue",
-        "backend_queue",
-        "method",
-        "path",
-        "http_version",
-    ):
-        cols[name] = table.column(name)
-    cols["router_pod"] = pc.fill_null(host, router_pod) if router_pod else host
-    cols["pid"] = table.column("pid")
-    cols["input"] = pa.array([input] * n, pa.string())
-    cols["source"] = pa.array([source] * n, pa.string())
-    cols["line"] = table.column("line")
-    out = pa.table(cols)
-    return _to_pandas(out)
+    table = table.drop(["host"])
+    table = table.append_column("router_pod", pc.fill_null(host, router_pod) if router_pod else host)
+    table = table.append_column("input", pa.array([input] * n, pa.string()))
+    table = table.append_column("source", pa.array([source] * n, pa.string()))
+    return _to_pandas(table)
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:

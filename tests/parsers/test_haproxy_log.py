@@ -336,3 +336,43 @@ def test_generated_http_lines_round_trip(
 def test_odd_lines_never_raise(line):
     result = parse(line)
     assert result.lines_read == 1 and len(result.requests) == 0
+
+
+def test_parallel_chunks_give_the_same_frame_as_one_process(tmp_path, monkeypatch):
+    from bench.gen_logs import generate
+    from parsers import haproxy_log
+
+    log = tmp_path / "a.log"
+    generate(6000, log, seed=3)
+    monkeypatch.setattr(haproxy_log, "CHUNK_BYTES", 256 * 1024)  # ~8 chunks: the worker processes are used
+    monkeypatch.setattr(haproxy_log, "WORKERS", 2)
+    with open(log, "rb") as fh:
+        parallel = parse_access_log(fh, source="a.log", input="in")
+    monkeypatch.setattr(haproxy_log, "WORKERS", 1)
+    with open(log, "rb") as fh:
+        serial = parse_access_log(fh, source="a.log", input="in")
+    assert parallel.lines_read == serial.lines_read == 6000
+    pd.testing.assert_frame_equal(parallel.requests, serial.requests)
+    assert parallel.router_events["line"].tolist() == serial.router_events["line"].tolist()
+
+
+def test_workers_that_cannot_start_fall_back_to_this_process(tmp_path, monkeypatch):
+    import concurrent.futures
+
+    from bench.gen_logs import generate
+    from parsers import haproxy_log
+
+    log = tmp_path / "a.log"
+    generate(3000, log, seed=4)
+
+    class NoPool:
+        def __init__(self, *a, **k):
+            raise OSError("no /dev/shm here")
+
+    monkeypatch.setattr(haproxy_log, "CHUNK_BYTES", 128 * 1024)
+    monkeypatch.setattr(haproxy_log, "WORKERS", 2)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoPool)
+    with open(log, "rb") as fh:
+        result = parse_access_log(fh, source="a.log", input="in")
+    assert result.lines_read == 3000 and len(result.requests) + len(result.router_events) + result.unparsed == 3000
+    assert result.requests["line"].is_unique
