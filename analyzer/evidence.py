@@ -7,8 +7,6 @@ of the access-log lines it counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pandas as pd
 
 from analyzer.model import Evidence
@@ -62,14 +60,3 @@ def describe_request(r: pd.Series) -> str:
         str(r.get("term_full") or r.get("term")),
     ]
     return " ".join(str(p) for p in parts)
-
-
-def dedupe(evidence: Iterable[Evidence]) -> list[Evidence]:
-    seen: set[tuple] = set()
-    out = []
-    for e in evidence:
-        key = (e.input, e.source, e.line, e.text)
-        if key not in seen:
-            seen.add(key)
-            out.append(e)
-    return out

@@ -8,17 +8,9 @@ become servers; without one, every endpoint port does. Only ready addresses beco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
 from parsers.snapshot import Snapshot
-
-
-@dataclass(frozen=True)
-class RouteKey:
-    namespace: str
-    name: str
 
 
 def endpoints_for_backend(endpoints: pd.DataFrame, namespace: str, service: str, target_port: object) -> pd.DataFrame:

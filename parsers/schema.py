@@ -359,9 +359,6 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
-OBJECT_FRAMES_WITHOUT_PROVENANCE: frozenset[str] = frozenset()
-
-
 def columns(frame: str) -> tuple[tuple[str, str], ...]:
     """All (column, dtype) pairs of ``frame``, provenance included."""
     return FRAMES[frame] + PROVENANCE

@@ -9,7 +9,6 @@ from datetime import datetime
 
 import pandas as pd
 
-from analyzer import joins
 from analyzer.context import Context
 from analyzer.evidence import log_evidence, object_evidence
 from analyzer.model import Evidence
@@ -138,17 +137,6 @@ def log_facts(ctx: Context, rows: pd.DataFrame) -> dict:
 
 def route_evidence(ctx: Context, route: RouteRef, needle: str | None = None) -> Evidence:
     return object_evidence(ctx.snap, route.row, needle)
-
-
-def ready_endpoints(ctx: Context, route: RouteRef) -> pd.DataFrame:
-    eps = ctx.snap.frame("endpoints")
-    rows = []
-    for _, b in backend_rows(ctx, route).iterrows():
-        if isinstance(b["service"], str):
-            rows.append(joins.endpoints_for_backend(eps, route.namespace, b["service"], b["target_port"]))
-    if not rows:
-        return eps.iloc[0:0]
-    return joins.distinct_servers(pd.concat(rows))
 
 
 def fmt_ts(value: datetime | None) -> str:
