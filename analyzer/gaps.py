@@ -28,6 +28,14 @@ def find_gaps(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
         for record in snap.inputs
         if record.damaged
     )
+    if not route_namespaces:
+        gaps.append(
+            Gap(
+                what="No Route objects in the inputs",
+                why_it_matters="Every diagnosis starts from a route; without one there is no runbook to walk.",
+                how_to_collect="oc adm inspect ns/<app namespace>  # or: oc get routes -A -o yaml > routes.yaml",
+            )
+        )
     gaps.extend(_access_log_gaps(snap))
     gaps.extend(_namespace_gaps(snap, route_namespaces))
     return gaps

@@ -40,6 +40,16 @@ def test_unreadable_archive_is_exit_2(tmp_path):
     assert proc.stderr.startswith("mga: ") and "Traceback" not in proc.stderr
 
 
+def test_inputs_without_routes_say_what_to_collect(tmp_path):
+    (tmp_path / "pods.yaml").write_text("kind: PodList\nitems: []\n")
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["analyze", str(tmp_path / "pods.yaml"), "--format", "json", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["routes"] == []
+    assert report["gaps"][0]["what"] == "No Route objects in the inputs"
+
+
 def test_unknown_rule_is_exit_2():
     result = runner.invoke(app, ["rule", "Z999"])
     assert result.exit_code == 2
