@@ -50,9 +50,15 @@ def route_summary(snap: Snapshot) -> pd.DataFrame:
                 "endpoints_ready", "endpoints_total", "namespace_collected", "admitted", "source", "line", "input",
             ]
         )
+    namespaces_with_endpoints = set(endpoints["namespace"].dropna())
     for (ns, name), group in routes.sort_values("backend_index").groupby(["namespace", "name"], sort=True):
         first = group.iloc[0]
-        collected = ns in snap.collected_namespaces
+        # endpoints count only when they were collected: absent files mean unknown, never zero
+        collected = ns in snap.collected_namespaces and (
+            (ns, "endpoints") in snap.collected_resources
+            or (ns, "endpointslices") in snap.collected_resources
+            or ns in namespaces_with_endpoints
+        )
         svc_names = [str(s) for s in group["service"].tolist() if isinstance(s, str)]
         missing = [s for s in svc_names if (ns, s) not in known_services] if collected else []
         ready = total = None

@@ -12,6 +12,7 @@ from analyzer.context import Context
 from analyzer.gaps import find_gaps
 from analyzer.model import Finding, InputSummary, Result, RouteResult, Skipped
 from analyzer.registry import Rule, all_rules
+from analyzer.scope import FrameSplits, ScopedSnapshot
 from analyzer.timeline import route_timeline
 from parsers.snapshot import Snapshot
 
@@ -22,21 +23,46 @@ def analyze(
     snap: Snapshot,
     *,
     routes: Iterable[tuple[str, str]] | None = None,
+    namespaces: Iterable[str] | None = None,
     tool_version: str = "0",
     now: datetime | None = None,
 ) -> Result:
-    ctx = Context(snap, frozenset(routes) if routes else None)
-    findings, rule_errors, rule_skips = run_rules(ctx, all_rules())
-    summary = ctx.route_summary
-    route_results = [_route_result(ctx, row) for _, row in summary.iterrows()]
-    _attach_findings(route_results, findings)
+    route_filter = frozenset(routes) if routes else None
+    wanted = set(namespaces) if namespaces else None
+    all_routes = snap.frame("routes")
+    scopes = sorted({str(ns) for ns in all_routes["namespace"].dropna()})
+    if route_filter is not None:
+        scopes = [ns for ns in scopes if any(k[0] == ns for k in route_filter)]
+    if wanted is not None:
+        scopes = [ns for ns in scopes if ns in wanted]
+    splits = FrameSplits(snap)
+    contexts = {ns: Context(ScopedSnapshot(splits, ns), route_filter) for ns in scopes}  # type: ignore[arg-type]
+    findings: list[Finding] = []
+    rule_errors: list[dict[str, str]] = []
+    rule_skips: list[Skipped] = []
+    for ctx in contexts.values():
+        found, errors, skips = run_rules(ctx, all_rules())
+        findings += found
+        rule_errors += errors
+        rule_skips += skips
+    number_findings(findings)
+    route_results: list[RouteResult] = []
+    route_namespaces: list[str] = []
 
     from analyzer.checklist import apply_checklist
 
-    apply_checklist(ctx, route_results, findings)
+    for ctx in contexts.values():
+        summary = ctx.route_summary
+        mine = [_route_result(ctx, row) for _, row in summary.iterrows()]
+        route_namespaces += summary["namespace"].tolist() if not summary.empty else []
+        _attach_findings(mine, findings)
+        apply_checklist(ctx, mine, [f for f in findings if f.namespace == ctx.snap.namespace])
+        route_results += mine
     route_results.sort(key=_route_order)
 
-    requests = ctx.requests
+    requests = snap.frame("requests")
+    if wanted is not None and not requests.empty:
+        requests = requests[requests["namespace"].astype("object").isin(wanted)]
     status_counts = _status_counts(requests)
     window_start, window_end = _window(snap, requests)
     skipped = [Skipped(source=s, reason=r) for s, r in snap.skipped] + rule_skips
@@ -58,7 +84,7 @@ def analyze(
         window_end=window_end,
         routes=route_results,
         findings=findings,
-        gaps=find_gaps(snap, summary["namespace"].tolist() if not summary.empty else []),
+        gaps=find_gaps(snap, route_namespaces),
         skipped=skipped,
         log_lines=snap.log_lines,
         log_lines_unparsed=snap.log_unparsed,
@@ -88,10 +114,14 @@ def run_rules(ctx: Context, rules: list[Rule]) -> tuple[list[Finding], list[dict
         for f in produced:
             f.doc = f"mga rule {r.code}"
         findings.extend(produced)
+    return findings, errors, skips
+
+
+def number_findings(findings: list[Finding]) -> None:
+    """Worst first, then by affected requests; ids stable within one report."""
     findings.sort(key=lambda f: (-f.severity.rank, -f.affected_requests, f.namespace, f.route or "", f.code))
     for i, f in enumerate(findings, start=1):
         f.id = f"F{i:03d}-{f.code}"
-    return findings, errors, skips
 
 
 def _route_result(ctx: Context, row: pd.Series) -> RouteResult:

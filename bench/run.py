@@ -59,6 +59,18 @@ def main() -> int:
             ref = measure([halog, "-srv"], stdin=log)
             rows.append(("halog -srv, same file", *ref))
             rows.append(("ratio mga / halog -srv", mga[0] / ref[0], float("nan")))
+    from bench.gen_mustgather import generate as generate_mustgather
+
+    tree = OUT / "mustgather_100ns"
+    if not tree.exists():
+        generate_mustgather(tree, namespaces=100, pods=40)
+    size = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file()) / 1e6
+    rows.append((f"mga analyze generated must-gather, 100 namespaces x 40 pods, 400 routes ({size:.0f} MB)",
+                 *measure([sys.executable, "-m", "mga.cli", "analyze", str(tree), "--format", "json", "--output",
+                           str(OUT / "mg.json")])))
+    rows.append(("same, --namespace team-007", *measure([sys.executable, "-m", "mga.cli", "analyze", str(tree), "-n",
+                                                        "team-007", "--format", "json", "--output",
+                                                        str(OUT / "mg7.json")])))
     demo = OUT / "demo"
     if not demo.exists():
         subprocess.run([sys.executable, str(Path(__file__).resolve().parents[1] / "fixtures" / "demo" /

@@ -172,10 +172,7 @@ def analyze(
                 until=parse_time(until, "--until"),
                 progress=update,
             )
-        result = run_analysis(snap, routes=route_keys, tool_version=__version__)
-        if namespace:
-            result.routes = [r for r in result.routes if r.namespace in set(namespace)]
-            result.findings = [f for f in result.findings if f.namespace in set(namespace)]
+        result = run_analysis(snap, routes=route_keys, namespaces=namespace or None, tool_version=__version__)
         if redact:
             from reports.redact import redact_result
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,12 +27,28 @@ class RouteRef:
 
 
 def routes(ctx: Context) -> Iterator[RouteRef]:
-    """Every selected route once, with its joined summary."""
+    """Every selected route once, with its joined summary (built once per context, shared by all rules)."""
+    if "routes" not in ctx._cache:
+        ctx._cache["routes"] = list(_route_refs(ctx))
+    yield from ctx._cache["routes"]
+
+
+def _route_refs(ctx: Context) -> Iterator[RouteRef]:
     summary = ctx.route_summary
     backends = ctx.routes
+    firsts = (
+        {
+            key: group.sort_values("backend_index").iloc[0]
+            for key, group in backends.groupby(
+                [backends["namespace"].astype("object"), backends["name"].astype("object")]
+            )
+        }
+        if not backends.empty
+        else {}
+    )
     for _, s in summary.iterrows():
-        rows = backends[(backends["namespace"] == s["namespace"]) & (backends["name"] == s["name"])]
-        if rows.empty:
+        first = firsts.get((s["namespace"], s["name"]))
+        if first is None:
             continue
         yield RouteRef(
             namespace=s["namespace"],
@@ -40,7 +57,7 @@ def routes(ctx: Context) -> Iterator[RouteRef]:
             termination=s["termination"] if isinstance(s["termination"], str) else "none",
             endpoints_ready=None if pd.isna(s["endpoints_ready"]) else int(s["endpoints_ready"]),
             endpoints_total=None if pd.isna(s["endpoints_total"]) else int(s["endpoints_total"]),
-            row=rows.sort_values("backend_index").iloc[0],
+            row=first,
         )
 
 
@@ -63,11 +80,17 @@ def service_row(ctx: Context, namespace: str, service: str) -> pd.Series | None:
 def labels_of(value: object) -> dict[str, str]:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return {}
+    return dict(_parse_labels(str(value)))
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_labels(text: str) -> tuple[tuple[str, str], ...]:
+    """Label JSON parsed once per distinct string (the same labels repeat on every pod of a workload)."""
     try:
-        data = json.loads(str(value))
+        data = json.loads(text)
     except ValueError:
-        return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        return ()
+    return tuple((str(k), str(v)) for k, v in data.items()) if isinstance(data, dict) else ()
 
 
 def selected_pods(ctx: Context, namespace: str, selector: dict[str, str]) -> pd.DataFrame:
@@ -81,7 +104,14 @@ def selected_pods(ctx: Context, namespace: str, selector: dict[str, str]) -> pd.
 
 
 def route_pods(ctx: Context, route: RouteRef) -> pd.DataFrame:
-    """Pods behind a route: selected by its services' selectors, plus endpoint targets."""
+    """Pods behind a route: selected by its services' selectors, plus endpoint targets (cached per route)."""
+    key = ("route_pods", route.namespace, route.name)
+    if key not in ctx._cache:
+        ctx._cache[key] = _route_pods(ctx, route)
+    return ctx._cache[key]
+
+
+def _route_pods(ctx: Context, route: RouteRef) -> pd.DataFrame:
     frames = []
     eps = ctx.snap.frame("endpoints")
     pods = ctx.snap.frame("pods")
