@@ -33,6 +33,8 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["short"] = lambda s, n=90: s if s is None or len(str(s)) <= n else str(s)[: n - 1] + "…"
+    # paths keep their end (file name and line) when shortened; the full path is in the title
+    env.filters["tail"] = lambda s, n=60: s if s is None or len(str(s)) <= n else "…" + str(s)[-(n - 1):]
     return env
 
 
