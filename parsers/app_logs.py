@@ -42,6 +42,3 @@ def scan_listen_lines(data: bytes, *, namespace: str, pod: str, container: str, 
             break
     return rows
 
-
-def is_loopback(host: str | None) -> bool:
-    return host in ("127.0.0.1", "localhost", "::1")

@@ -12,9 +12,14 @@ from analyzer.evidence import object_evidence
 from analyzer.model import Evidence, Finding, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
-from parsers.app_logs import is_loopback
 
 PLAIN_HTTP_PORTS = {80, 8080, 8000, 3000, 5000}
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback(host: str | None) -> bool:
+    """An application bound here refuses the router, which connects to the pod IP."""
+    return host in LOOPBACK
 TLS_PORTS = {443, 8443, 9443, 6443}
 
 

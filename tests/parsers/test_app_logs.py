@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.app_logs import is_loopback, scan_listen_lines
+from analyzer.rules.ports import is_loopback
+from parsers.app_logs import scan_listen_lines
 
 
 @pytest.mark.parametrize(
