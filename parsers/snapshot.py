@@ -9,6 +9,7 @@ de-duplicated and every source kept.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -197,11 +198,17 @@ def load_snapshot(
 
         # phase 2: namespaced objects of the namespaces that matter
         second = [m for m, _ in _phase2(idx, interest)]
+        batch: list[tuple[str, bytes]] = []
         for member, place, data in _read_counted(src, idx, second, record, skipped, read_names):
             if place.namespace and place.resource:
                 resources_read.add((place.namespace, place.resource))
             texts[(src.label, member.name)] = data
-            _load_docs(kube, src, member, data, objects, skipped)
+            batch.append((member.name, data))
+        for name, found, error in parse_documents(batch):
+            if error is not None:
+                skipped.append((name, f"not valid YAML/JSON: {error}"))
+            else:
+                objects.extend((obj, src.label, name, line) for obj, line in found)
 
         for member, place in _app_log_members(idx, interest):
             read_names.add(member.name)
@@ -337,6 +344,39 @@ def _read_counted(
 def _place_of(idx: Index, member: Member) -> Place:
     """The index is built in member order, so a member's position is its ``order``."""
     return idx.places[member.order][1]
+
+
+PARALLEL_YAML_BYTES = 4 << 20  # below this, starting worker processes costs more than it saves
+YAML_WORKERS = min(2, os.cpu_count() or 1)
+
+
+def _parse_document(name: str, data: bytes) -> tuple[str, list[tuple[dict, int]], str | None]:
+    from parsers.yaml_docs import DocumentError, iter_objects
+
+    try:
+        return name, list(iter_objects(data, name)), None
+    except DocumentError as exc:
+        return name, [], str(exc)
+
+
+def parse_documents(batch: list[tuple[str, bytes]]) -> list[tuple[str, list[tuple[dict, int]], str | None]]:
+    """Parse YAML/JSON files, on both cores when there is enough YAML to be worth it (order kept)."""
+    total = sum(len(data) for _, data in batch)
+    if total < PARALLEL_YAML_BYTES or YAML_WORKERS < 2 or len(batch) < 2:
+        return [_parse_document(name, data) for name, data in batch]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # the biggest files first, so one huge list does not finish last on a single core
+    order = sorted(range(len(batch)), key=lambda i: -len(batch[i][1]))
+    try:
+        with ProcessPoolExecutor(max_workers=YAML_WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(_parse_document, [batch[i][0] for i in order], [batch[i][1] for i in order]))
+    except (BrokenProcessPool, OSError):
+        return [_parse_document(name, data) for name, data in batch]
+    by_index = dict(zip(order, results, strict=True))
+    return [by_index[i] for i in range(len(batch))]
 
 
 def _load_docs(kube: Any, src: InputSource, member: Member, data: bytes, objects: list, skipped: list) -> None:

@@ -115,3 +115,16 @@ def test_unparsable_yaml_member_is_skipped_with_reason(tmp_path):
     assert routes_of(snap) == SHOP_ROUTES
     reasons = dict(snap.skipped)
     assert reasons["inspect/namespaces/shop/core/services.yaml"].startswith("not valid YAML/JSON")
+
+
+def test_documents_parsed_on_two_cores_equal_one_core(monkeypatch):
+    from parsers import snapshot
+
+    files = sorted(p for p in INSPECT_SHOP.rglob("*.yaml"))
+    batch = [(str(p), p.read_bytes()) for p in files] + [("broken.yaml", b"kind: [unclosed\n")]
+    serial = snapshot.parse_documents(batch)
+    monkeypatch.setattr(snapshot, "PARALLEL_YAML_BYTES", 1)
+    monkeypatch.setattr(snapshot, "YAML_WORKERS", 2)
+    parallel = snapshot.parse_documents(batch)
+    assert parallel == serial
+    assert parallel[-1][0] == "broken.yaml" and parallel[-1][2] is not None
