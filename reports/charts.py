@@ -1,23 +1,30 @@
 """Timeline charts as inline SVG, drawn by matplotlib (no network, no JavaScript needed to view).
 
-The numbers come from the analyzer (``RouteResult.timeline`` and ``.events``); this module only
-draws them: stacked bars of requests per minute by status class, with the pod and router events
-as labelled vertical markers.
+The numbers come from the analyzer (``RouteResult.timeline`` per minute and ``RouteResult.events``);
+this module only draws them: stacked bars of requests per minute by status class, with the pod and
+router events as labelled vertical markers. A span longer than ``MAX_BARS`` minutes is drawn with
+wider bars (the per-minute counts summed into 5, 10, 15... minute bars) so a day of logs stays a
+readable, small picture; the y axis says which width was used.
+
+The object-oriented API (``Figure``, no ``pyplot``) keeps no global figure state and never picks a
+GUI backend; rcParams are set per chart with ``rc_context`` so nothing leaks into other users of
+matplotlib in the same process.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
-from analyzer.model import RouteResult
+from analyzer.model import RouteResult, TimelineEvent
 
 SERIES = (  # (key, label, colour): good first, errors last so they sit on top
     ("2xx", "2xx", "#9cc5a1"),
@@ -29,65 +36,136 @@ SERIES = (  # (key, label, colour): good first, errors last so they sit on top
     ("503", "503", "#f28e2b"),
     ("504", "504", "#4e79a7"),
 )
-EVENT_COLOURS = {"not-ready": "#f28e2b", "probe-failed": "#f1a340", "restart": "#e15759", "oom": "#b2182b",
-                 "deleted": "#6a3d9a", "killing": "#6a3d9a", "rollout": "#1f78b4", "server-down": "#333333",
-                 "no-server": "#000000", "evicted": "#b2182b"}
-plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "mga", "font.size": 8,
-                     "font.family": "sans-serif"})
+EVENT_COLOURS = {
+    "not-ready": "#d95f02", "probe-failed": "#e6ab02", "restart": "#e7298a", "oom": "#b2182b",
+    "deleted": "#6a3d9a", "killing": "#6a3d9a", "evicted": "#b2182b", "rollout": "#1f78b4",
+    "router-reload": "#555555", "proxy-started": "#555555", "proxy-stopped": "#555555",
+    "server-down": "#000000", "server-up": "#1b9e77", "no-server": "#000000",
+}
+DEFAULT_EVENT_COLOUR = "#777777"
+MAX_BARS = 240
+BAR_MINUTES = (1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 1440)
+MAX_SEPARATED_BARS = 120
+MAX_LABELS = 14  # beyond this, markers stay but only the first of each kind is labelled
+HEADROOM = 1.9  # y axis to 1.9x the busiest bar: room above the bars for the event labels
+RC = {
+    "svg.fonttype": "none",  # text stays text: small, selectable, rendered with the viewer's fonts
+    "font.size": 8,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Liberation Sans"],  # a short list: it is repeated per label
+}
 
 
 def timeline_svg(route: RouteResult) -> str | None:
-    """The route's timeline as an SVG string, or None when there is no per-minute data."""
+    """The route's timeline as an inline-ready SVG string, or None when there is no per-minute data."""
     if not route.timeline:
         return None
-    with plt.rc_context({"svg.hashsalt": f"{route.namespace}/{route.name}"}):  # unique ids per chart
-        return _draw(route)
+    salt = f"{route.namespace}/{route.name}"  # clip-path ids unique per chart on one page
+    with matplotlib.rc_context({**RC, "svg.hashsalt": salt}):
+        return _compact(_draw(route.timeline, route.events))
 
 
-def _draw(route: RouteResult) -> str:
-    minutes = [datetime.fromisoformat(m["minute"].replace("Z", "+00:00")) for m in route.timeline]
-    fig, ax = plt.subplots(figsize=(9.5, 2.6), dpi=96)
-    width = (1 / 1440) * 0.85  # days per bar (matplotlib dates are in days)
-    bottom = [0] * len(minutes)
+def bar_minutes(n_minutes: int) -> int:
+    """The narrowest bar width (in minutes) that keeps the chart at ``MAX_BARS`` bars or fewer."""
+    return next((m for m in BAR_MINUTES if -(-n_minutes // m) <= MAX_BARS), BAR_MINUTES[-1])
+
+
+def merge_minutes(
+    timeline: Sequence[dict[str, Any]], width: int
+) -> tuple[list[datetime], dict[str, list[int]]]:
+    """Bar start times and per-series counts, ``width`` consecutive minutes summed into one bar."""
+    starts: list[datetime] = []
+    values: dict[str, list[int]] = {key: [] for key, _, _ in SERIES}
+    first = _minute(timeline[0])
+    for entry in timeline:
+        ts = _minute(entry)
+        index = int((ts - first).total_seconds() // 60) // width
+        while len(starts) <= index:
+            starts.append(first + timedelta(minutes=width * len(starts)))
+            for series in values.values():
+                series.append(0)
+        for key in values:
+            values[key][index] += int(entry.get(key, 0) or 0)
+    return starts, values
+
+
+def _draw(timeline: Sequence[dict[str, Any]], events: Sequence[TimelineEvent]) -> str:
+    width = bar_minutes(len(timeline))
+    starts, values = merge_minutes(timeline, width)
+    end = starts[-1] + timedelta(minutes=width)
+    edges = mdates.date2num([*starts, end])
+    fig = Figure(figsize=(9.5, 3.0), dpi=96)
+    fig.subplots_adjust(left=0.065, right=0.975, bottom=0.15, top=0.88)  # fixed: tight_layout costs 2x
+    ax = fig.add_subplot()
+    bottom = [0] * len(starts)
     for key, label, colour in SERIES:
-        values = [m.get(key, 0) for m in route.timeline]
-        if any(values):
-            ax.bar(minutes, values, width=width, bottom=bottom, color=colour, label=label, align="edge", linewidth=0)
-            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    top = max(bottom) if bottom else 1
-    start, end = minutes[0], minutes[-1]
-    shown = set()
-    for event in route.events:
-        ts = event.ts
-        if ts < start or ts > end.replace(second=59):
-            continue
-        colour = EVENT_COLOURS.get(event.kind, "#777777")
-        ax.axvline(ts, color=colour, linewidth=1, linestyle="--", alpha=0.9)
-        if (event.kind, event.pod) not in shown:
-            shown.add((event.kind, event.pod))
-            ax.text(ts, max(1, top) * 1.08, f" {event.kind}", rotation=90, va="bottom", ha="right", fontsize=6.5,
-                    color=colour)
-    ax.set_ylim(0, max(1, top) * 1.55)
-    ax.set_ylabel("requests / min")
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=start.tzinfo))
+        heights = values[key]
+        if any(heights):
+            stacked = [b + h for b, h in zip(bottom, heights, strict=True)]
+            # one filled step path per status class: the stacked bars, at a fraction of the SVG size
+            ax.stairs(stacked, edges, baseline=bottom, fill=True, color=colour, label=label, linewidth=0)
+            bottom = stacked
+    top = max(max(bottom, default=0), 1)
+    if len(starts) <= MAX_SEPARATED_BARS:
+        # thin white gaps between the steps make one bar per minute visible; one path for all of them
+        xs = [x for edge in edges[1:-1] for x in (edge, edge, math.nan)]
+        ys = [y for _ in edges[1:-1] for y in (0, top, math.nan)]
+        ax.plot(xs, ys, color="white", linewidth=0.6)
+    shown = [e for e in events if starts[0] <= e.ts <= end]
+    headroom = HEADROOM if shown else 1.15
+    _draw_events(ax, shown, top * (headroom - 0.02))
+    ax.xaxis_date(tz=starts[0].tzinfo)
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(0, top * headroom)
+    ax.set_ylabel("requests / min" if width == 1 else f"requests / {width} min")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=starts[0].tzinfo))
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="lower left", ncol=8, fontsize=6.5, frameon=False, bbox_to_anchor=(0, 1.0))
-    ax.set_xlabel(f"UTC, {start:%Y-%m-%d}")
-    fig.tight_layout()
+    ax.legend(loc="lower left", ncol=len(SERIES), fontsize=6.5, frameon=False, bbox_to_anchor=(0, 1.0))
+    span = f"{starts[0]:%Y-%m-%d}" + (f" to {end:%Y-%m-%d}" if end.date() != starts[0].date() else "")
+    ax.set_xlabel(f"UTC, {span}")
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    plt.close(fig)
-    return _strip_prolog(buf.getvalue())
+    return buf.getvalue()
 
 
-def _strip_prolog(svg: str) -> str:
-    """Inline-ready, compact SVG: no prolog, DOCTYPE or metadata, coordinates to 0.1 px, no indentation.
+def _draw_events(ax: Any, events: Sequence[TimelineEvent], label_y: float) -> None:
+    """A dashed vertical line per event; a rotated label (kind and pod suffix) for the first ones."""
+    labelled: set[tuple[str, str | None]] = set()
+    kinds_labelled: set[str] = set()
+    for event in events:
+        colour = EVENT_COLOURS.get(event.kind, DEFAULT_EVENT_COLOUR)
+        ax.axvline(event.ts, color=colour, linewidth=1, linestyle="--", alpha=0.9)
+        key = (event.kind, event.pod)
+        if key in labelled or (len(labelled) >= MAX_LABELS and event.kind in kinds_labelled):
+            continue
+        labelled.add(key)
+        kinds_labelled.add(event.kind)
+        ax.text(event.ts, label_y, f"{event.kind} {_pod_suffix(event.pod)}".strip() + " ", rotation=90,
+                va="top", ha="right", fontsize=6.5, color=colour)
 
-    A report carries up to MAX_CHARTS of these; the rounding is invisible and halves the size.
+
+def _pod_suffix(pod: str | None) -> str:
+    """The distinguishing end of a pod name (``checkout-7d9c6b8f4-2xkqp`` -> ``…2xkqp``)."""
+    if not pod:
+        return ""
+    tail = pod.rsplit("-", 1)[-1]
+    return pod if tail == pod else "…" + tail
+
+
+def _minute(entry: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(entry["minute"]).replace("Z", "+00:00"))
+
+
+def _compact(svg: str) -> str:
+    """Inline-ready, compact SVG: no prolog, DOCTYPE or metadata, coordinates to 0.1 px, no repeated points.
+
+    A report carries many of these; the rounding is invisible and halves the size.
     """
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
     svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg)
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
     svg = re.sub(r"(\d+\.\d)\d+", r"\1", svg)
     svg = re.sub(r">\s+<", "><", svg)
+    svg = re.sub(r"\s*\n\s*", " ", svg)
+    svg = re.sub(r"( L -?[\d.]+ -?[\d.]+)(?:\1)+", r"\1", svg)  # a step's repeated corner points
     return svg.strip()

@@ -1,75 +1,233 @@
 """The self-contained HTML report: one file, no request to any host when opened.
 
-Everything is inline: CSS, the vendored table-sort library (MIT, licence kept beside it in
-``reports/static``), a few lines of filter/copy JavaScript, and matplotlib's SVG charts. Every
-string that came from an archive goes through jinja2's autoescape; the only markup inserted
-unescaped is the SVG matplotlib drew (its text is escaped by matplotlib) and the vendored script.
-A Content-Security-Policy meta tag forbids any network access from the page.
+Everything is inline: the CSS, the vendored table-sort library (MIT, licence kept beside it in
+``reports/static``), a few lines of our own JavaScript (filters, copy buttons, on-demand checklists)
+and matplotlib's SVG charts. Every string from an archive goes through jinja2's autoescape; the only
+markup inserted as is, is the SVG matplotlib drew (it escapes its text) and the vendored scripts.
+The one JSON block (checklists drawn on demand) has ``<``, ``>`` and ``&`` escaped, so a
+``</script>`` in a request path cannot end it.
+
+A Content-Security-Policy meta tag forbids every network access; scripts run only if their SHA-256
+is listed in it, so nothing injected could run even if escaping failed. Styles stay
+``'unsafe-inline'`` because matplotlib's SVG styles its shapes with ``style`` attributes.
+
+At 5,000 routes the page stays small and quick: the verdict table lists every route, full sections
+(checklist, timeline, events, evidence) go to the worst ``MAX_SECTIONS`` routes, charts to the
+first ``MAX_CHARTS`` of those with log data (the others get a table of their minutes with 5xx), and
+the remaining routes' checklists travel as compact JSON drawn when their row is opened.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from analyzer.model import Result, RouteResult
+from analyzer.model import Finding, Result, RouteResult, rfc3339
 from reports.charts import timeline_svg
+from reports.json_report import VERDICT_RANK, ordered_routes, route_affected_requests
 
 HERE = Path(__file__).parent
-MAX_CHARTS = 80  # beyond this, timelines stay as tables: the page must open fast at 5,000 routes
-CSP = (
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
-    "connect-src 'none'; font-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"
+SCRIPTS = ("tablesort.min.js", "tablesort.number.min.js", "report.js")
+SMALL_REPORT = 50  # up to this many routes, every route gets a section (healthy ones closed)
+MAX_SECTIONS = 250  # beyond: sections for the worst routes only
+OPEN_SECTIONS = 12  # the worst routes' sections start open
+MAX_CHARTS = 60  # ~13 kB and ~40 ms each
+MAX_EVENTS = 60
+MAX_SKIPPED = 2000
+MAX_ERROR_MINUTES = 15
+CSP_FIXED = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'; "
+    "media-src 'none'; object-src 'none'; frame-src 'none'; worker-src 'none'; manifest-src 'none'; "
+    "base-uri 'none'; form-action 'none'"
 )
 
 
-def _env() -> Environment:
+@dataclass
+class RouteRow:
+    """One route as the page shows it: the route plus what the template needs to lay it out."""
+
+    route: RouteResult
+    index: int
+    rank: int
+    findings: list[Finding]
+    affected: int
+    section: bool = False
+    open: bool = False
+    chart: Markup | None = None
+    error_minutes: list[dict[str, Any]] = field(default_factory=list)
+    error_minutes_total: int = 0
+    lazy: int | None = None
+    unknown_reason: str = ""
+
+    @property
+    def lead(self) -> Finding | None:
+        return self.findings[0] if self.findings else None
+
+
+def render_html(result: Result) -> str:
+    rows = route_rows(result)
+    sections = [row for row in rows if row.section]
+    lazy_rows = [row for row in rows if not row.section]
+    for n, row in enumerate(lazy_rows):
+        row.lazy = n
+    scripts = [static_text(name) for name in SCRIPTS]
+    template = environment().get_template("report.html.j2")
+    return template.render(
+        r=result,
+        rows=rows,
+        sections=sections,
+        hidden_sections=sum(1 for row in lazy_rows if row.findings),
+        lazy_count=len(lazy_rows),
+        lazy_json=embed_json(lazy_checklists(lazy_rows)),
+        verdicts=Counter(str(row.route.verdict) for row in rows),
+        gateway_errors=sum(int(result.status_counts.get(code, 0)) for code in ("502", "503", "504")),
+        css=static_css(),
+        scripts=scripts,
+        csp=content_security_policy(scripts),
+        max_events=MAX_EVENTS,
+        max_charts=MAX_CHARTS,
+        many=SMALL_REPORT,
+        max_skipped=MAX_SKIPPED,
+    )
+
+
+def route_rows(result: Result) -> list[RouteRow]:
+    """Routes worst first, each with its findings (worst first), section, chart or minutes table."""
+    by_id = {f.id: f for f in result.findings}
+    affected = {f.id: int(f.affected_requests) for f in result.findings}
+    rows: list[RouteRow] = []
+    for index, route in enumerate(ordered_routes(result)):
+        findings = sorted((by_id[fid] for fid in route.findings if fid in by_id),
+                          key=lambda f: (-f.severity.rank, -f.affected_requests))
+        row = RouteRow(route, index, VERDICT_RANK.get(str(route.verdict), len(VERDICT_RANK)), findings,
+                       route_affected_requests(route, affected))
+        if str(route.verdict) == "unknown" and not findings:
+            row.unknown_reason = next((c.detail for c in route.checklist if str(c.status) == "unknown"), "")
+        rows.append(row)
+    small = len(rows) <= SMALL_REPORT
+    candidates = [row for row in rows if small or row.findings or str(row.route.verdict) != "healthy"]
+    charts = 0
+    for n, row in enumerate(candidates[:MAX_SECTIONS]):
+        row.section = True
+        row.open = n < OPEN_SECTIONS and str(row.route.verdict) in ("broken", "degraded")
+        if row.route.timeline and charts < MAX_CHARTS:
+            row.chart = _chart(row.route)
+            charts += row.chart is not None
+        elif row.route.timeline:
+            row.error_minutes, row.error_minutes_total = _error_minutes(row.route.timeline)
+    return rows
+
+
+def lazy_checklists(rows: list[RouteRow]) -> dict[str, Any]:
+    """Checklists of routes without a section, with every string stored once (they repeat a lot)."""
+    strings: dict[str, int] = {}
+    checks: dict[str, int] = {}
+    statuses: dict[str, int] = {}
+
+    def ref(table: dict[str, int], value: str) -> int:
+        return table.setdefault(value, len(table))
+
+    routes = [[[ref(checks, c.check), ref(statuses, str(c.status)), ref(strings, c.detail)]
+               for c in row.route.checklist] for row in rows]
+    return {"checks": list(checks), "statuses": list(statuses), "strings": list(strings), "routes": routes}
+
+
+def embed_json(data: Any) -> Markup:
+    """JSON safe inside a ``<script type="application/json">``: no ``<``, ``>`` or ``&`` left to end it."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def content_security_policy(scripts: list[str]) -> str:
+    """No network at all; only the scripts shipped in the page (by hash) may run."""
+    hashes = " ".join(f"'{script_hash(s)}'" for s in scripts)
+    return f"{CSP_FIXED}; script-src {hashes}"
+
+
+def script_hash(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
+
+
+def static_text(name: str) -> Markup:
+    """A vendored or own script shipped with the package; it must not be able to close its element."""
+    text = (HERE / "static" / name).read_text(encoding="utf-8")
+    if "</script" in text.lower() or "<!--" in text:
+        raise ValueError(f"{name} cannot be inlined: it would end or confuse its script element")
+    return Markup(text)
+
+
+def static_css() -> Markup:
+    text = (HERE / "templates" / "report.css").read_text(encoding="utf-8")
+    if "</style" in text.lower():
+        raise ValueError("report.css would end its style element")
+    return Markup(text)
+
+
+def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html", "j2"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["short"] = lambda s, n=90: s if s is None or len(str(s)) <= n else str(s)[: n - 1] + "…"
-    # paths keep their end (file name and line) when shortened; the full path is in the title
-    env.filters["tail"] = lambda s, n=60: s if s is None or len(str(s)) <= n else "…" + str(s)[-(n - 1):]
+    env.filters["short"] = _short
+    env.filters["tail"] = _tail
+    env.filters["ts"] = _ts
+    env.filters["span"] = _span
     return env
 
 
-def _static(name: str) -> Markup:
-    # vendored, reviewed files shipped with the package; "</script" cannot occur in them
-    text = (HERE / "static" / name).read_text(encoding="utf-8")
-    if "</script" in text.lower():
-        raise ValueError(f"{name} would break out of its script element")
-    return Markup(text)
+def _chart(route: RouteResult) -> Markup | None:
+    svg = timeline_svg(route)
+    return Markup(svg) if svg else None
 
 
-def _charts(result: Result) -> dict[tuple[str, str], Markup]:
-    """SVG per route with log data, worst routes first, capped."""
-    charts: dict[tuple[str, str], Markup] = {}
-    for route in result.routes:
-        if len(charts) >= MAX_CHARTS:
-            break
-        if route.timeline and (route.findings or sum(route.errors.values()) or len(result.routes) <= 50):
-            svg = timeline_svg(route)
-            if svg:
-                charts[(route.namespace, route.name)] = Markup(svg)
-    return charts
+def _error_minutes(timeline: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """Minutes worth a row when a route has no chart: those with most 5xx, in time order; and how many."""
+    def errors(m: dict[str, Any]) -> int:
+        return sum(int(m.get(k, 0) or 0) for k in ("502", "503", "504", "5xx_other"))
+
+    bad = [m for m in timeline if errors(m)]
+    worst = sorted(bad, key=errors, reverse=True)[:MAX_ERROR_MINUTES]
+    return sorted(worst, key=lambda m: str(m["minute"])), len(bad)
 
 
-def render_html(result: Result) -> str:
-    findings = {f.id: f for f in result.findings}
-    routes_detail: list[RouteResult] = [r for r in result.routes if str(r.verdict) != "healthy" or r.findings]
-    template = _env().get_template("report.html.j2")
-    return template.render(
-        r=result,
-        data=result.to_dict(),
-        findings=findings,
-        detail_routes=routes_detail,
-        charts=_charts(result),
-        csp=CSP,
-        tablesort=_static("tablesort.min.js"),
-        tablesort_number=_static("tablesort.number.min.js"),
-    )
+def _short(value: object, n: int = 90) -> object:
+    """Long text cut at ``n`` characters (the full text stays in the JSON report)."""
+    if value is None or len(str(value)) <= n:
+        return value
+    return str(value)[: n - 1] + "…"
+
+
+def _tail(value: object, n: int = 60) -> object:
+    """Paths keep their end (file name and line) when shortened; the full path goes in a title."""
+    if value is None or len(str(value)) <= n:
+        return value
+    return "…" + str(value)[-(n - 1):]
+
+
+def _ts(value: datetime | None) -> str:
+    return rfc3339(value) or ""
+
+
+def _span(first: datetime | None, last: datetime | None) -> str:
+    """``2026-11-20 08:41:12 → 08:59:58``: the date once when both ends share it."""
+    a, b = rfc3339(first), rfc3339(last)
+    if not a:
+        return ""
+    start = a.replace("T", " ").rstrip("Z").split(".")[0]
+    if not b:
+        return start
+    end = b.replace("T", " ").rstrip("Z").split(".")[0]
+    return f"{start} → {end[11:] if end[:10] == start[:10] else end}"

@@ -1,4 +1,4 @@
-"""The demo case, built once per test session (the same generator `make report` uses)."""
+"""The demo case and the 5,000-route report, each built once per test session."""
 
 from __future__ import annotations
 
@@ -19,3 +19,12 @@ def demo_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     module.build(out)
     return out
+
+
+@pytest.fixture(scope="session")
+def big_html() -> str:
+    """The HTML of sample_result.big_result (5,000 routes), rendered once for the scale and browser tests."""
+    from reports.html import render_html
+    from tests.reports.sample_result import big_result
+
+    return render_html(big_result())

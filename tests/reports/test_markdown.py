@@ -1,0 +1,112 @@
+"""The Markdown case note: short, pasteable, with verdicts, causes, fixes, evidence and gaps."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from analyzer.model import Evidence, Finding, Severity, Verdict
+from reports.markdown import MAX_DETAILED_ROUTES, code, fence, plain, render_markdown
+from tests.reports.sample_result import readiness_finding, sample_result
+
+
+@pytest.fixture(scope="module")
+def note() -> str:
+    return render_markdown(sample_result())
+
+
+def section(note: str, title: str) -> str:
+    return note.split(title, 1)[1].split("\n## ", 1)[0]
+
+
+def test_title_and_table_of_routes_needing_attention(note):
+    lines = note.splitlines()
+    assert lines[0] == "# mga case note: 1 broken, 1 degraded, 1 unknown of 6 routes"
+    table = [line for line in lines if line.startswith("| **")]
+    assert table == [
+        "| **broken** | `payments/checkout` | 956 | 0 | 412 | 0 | `readiness-probe-failing` |",
+        "| **degraded** | `reporting/export-api` | 540 | 0 | 0 | 37 | `backend-timeout` |",
+        "| **unknown** | `legacy/inventory` | 0 | 0 | 0 | 0 | namespace legacy was not collected |",
+    ]
+    assert "3 route(s) look healthy." in note
+
+
+def test_broken_route_has_cause_sentence_count_span_fix_and_evidence(note):
+    broken = section(note, "## broken: `payments/checkout`")
+    assert ("**critical** `readiness-probe-failing` (E202, `mga rule E202`): 3 of 3 pods fail their "
+            "readiness probe (httpGet /healthz/ready port 8080) — 412 requests affected, "
+            "`2026-11-20T08:41:12.118Z` → `2026-11-20T08:59:58.871Z`.") in broken
+    assert ("```sh\noc -n payments describe pod checkout-7d9c6b8f4-2xkqp\n"
+            "oc -n payments logs checkout-7d9c6b8f4-2xkqp --previous\n"
+            "oc -n payments get endpoints checkout -o wide\n```") in broken
+    evidence = [line for line in broken.splitlines() if line.startswith("- `")]
+    assert len(evidence) == 3  # of the finding's 4, the first 3
+    assert evidence[0] == ("- `inspect.local.7316620088154903321/namespaces/payments/core/pods.yaml:212`: "
+                           "`- lastTransitionTime: '2026-11-20T08:43:30Z' status: 'False' type: Ready`")
+
+
+def test_degraded_route_and_no_section_for_unknown_or_healthy(note):
+    degraded = section(note, "## degraded: `reporting/export-api`")
+    assert "`backend-timeout` (E401" in degraded and "37 requests affected" in degraded
+    assert "haproxy.router.openshift.io/timeout=90s --overwrite" in degraded
+    assert [line for line in note.splitlines() if line.startswith("## ")] == [
+        "## broken: `payments/checkout`", "## degraded: `reporting/export-api`", "## What to collect next"]
+
+
+def test_gaps_come_last_with_their_commands(note):
+    gaps = note.split("## What to collect next", 1)[1]
+    assert "- **Access logs of router-default-7c9d8f6b54-p9wq7**:" in gaps
+    assert "```sh\noc adm inspect ns/legacy --dest-dir=inspect-legacy\n```" in gaps
+
+
+def test_markup_from_the_archive_stays_text():
+    result = sample_result()
+    result.findings[0].title = "probe <img src=x onerror=alert(1)> fails *now* [here](http://evil)"
+    result.findings[0].evidence[0] = Evidence("a|b.yaml", 3, "text with ` backtick and </script>")
+    result.findings[0].remediation = ["echo ``` done"]
+    note = render_markdown(result)
+    assert "probe \\<img src=x onerror=alert(1)\\> fails \\*now\\* \\[here\\](http://evil)" in note
+    assert "- `a|b.yaml:3`: ``text with ` backtick and </script>``" in note
+    assert "````sh\necho ``` done\n````" in note
+
+
+def test_note_stays_short_with_many_broken_routes():
+    result = sample_result()
+    template = result.routes[3]
+    for i in range(40):
+        route = type(template)(namespace=f"team-{i:02d}", name="web", host=None, services=["web"],
+                               termination="edge", verdict=Verdict.BROKEN, findings=[f"X{i:02d}"])
+        result.routes.append(route)
+        f = readiness_finding()
+        f.id, f.namespace, f.route = f"X{i:02d}", route.namespace, route.name
+        result.findings.append(f)
+    note = render_markdown(result)
+    assert note.count("\n## broken: ") == MAX_DETAILED_ROUTES
+    assert "32 more broken or degraded routes are described in the HTML and JSON reports." in note  # 42 - 10
+    assert len([line for line in note.splitlines() if line.startswith("| **")]) == 30
+    assert "13 more routes need attention: see the HTML or JSON report." in note  # 43 not healthy, 30 shown
+
+
+def test_no_blank_line_runs(note):
+    assert "\n\n\n" not in note
+
+
+def test_helpers():
+    assert code("a `b` c") == "``a `b` c``"
+    assert code("`x`") == "`` `x` ``"
+    assert code("a|b", cell=True) == "`a\\|b`" and code("a|b") == "`a|b`"
+    assert plain("be_http <NOSRV> *x*") == "be\\_http \\<NOSRV\\> \\*x\\*"
+    assert fence(["a", "b"]) == "```sh\na\nb\n```"
+
+
+def test_a_finding_without_time_or_requests_reads_cleanly():
+    result = sample_result()
+    result.findings[1] = Finding(code="E301", cause="service-port-mismatch", severity=Severity.WARNING,
+                                 namespace="reporting", route="export-api", title="targetPort 8443 is closed",
+                                 explanation="Nothing listens on 8443.", remediation=[], id="F002-E401",
+                                 evidence=[Evidence("svc.yaml", None, "x")])
+    note = render_markdown(result)
+    line = next(line for line in note.splitlines() if line.startswith("**warning**"))
+    assert line == "**warning** `service-port-mismatch` (E301, `mga rule E301`): targetPort 8443 is closed."
+    assert re.search(r"- `svc\.yaml`: `x`", note)
