@@ -28,11 +28,18 @@ def logs(
     top: Annotated[int, typer.Option(help="rows per table in the text output")] = 20,
 ) -> None:
     """Status and termination-state counts, per-route and per-server tables, the worst minutes."""
-    from mga.cli import guarded, parse_time, progress_bar
+    from mga.cli import fail, guarded, parse_time, progress_bar
 
     with guarded():
         from analyzer.logstats import log_statistics
+        from parsers.log_format import compile_log_format
         from parsers.snapshot import load_access_logs
+
+        if log_format:
+            try:
+                compile_log_format(log_format)
+            except ValueError as exc:
+                fail(f"--log-format: {exc}")
 
         with progress_bar(True) as update:
             parse, skipped = load_access_logs(

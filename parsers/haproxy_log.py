@@ -5,14 +5,16 @@ RFC3339 time, the router pod name twice, ``haproxy[pid]:``), rsyslog-only, RFC31
 rotated files (``<ts> stdout F|P``), and bare HAProxy lines; default ``option httplog`` and
 ``option tcplog`` bodies with optional header captures, ``<BADREQ>``, ``<NOSRV>``, ``+N`` retries,
 truncated lines, IPv6 clients, both server-name generations; a custom ``httpLogFormat`` through
-:mod:`parsers.log_format`.
+:mod:`parsers.log_format`. Non-access router messages (server DOWN/UP, no server available,
+proxy started/stopped, SSL handshake errors) become ``router_events`` rows, not errors.
 
-The common path is vectorised with Arrow kernels (perf-baseline.md §1): lines are cut at the
-``haproxy[pid]: `` tag, the body is split at the quoted request and at the header captures, the
-remaining fields are space tokens whose compound parts are split by pattern. Only lines the
-fast path rejects go through a Python regex, and only lines nothing accepts are "unparsed",
-counted and sampled with a reason. Input is read in chunks cut on newlines, so memory follows
-the chunk, not the file, while parsing.
+Three layers, cheapest first (perf-baseline.md §1): lines of the usual shapes are tokenised once
+on spaces and their fields taken from the flat token values; every other line is cut at the
+``haproxy[pid]: `` tag (:mod:`parsers.log_lines`) and its body split with Arrow kernels; only
+what both reject goes through a lenient Python regex (router-facts §1.6), and only what nothing
+accepts is "unparsed", counted and sampled with a reason. Names repeat (a few thousand backends
+and servers in a million lines), so they are split once per distinct value. Input is read in
+chunks cut on newlines, parsed on both cores, so memory follows the chunk while parsing.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ import gzip
 import io
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import IO, Any
 
 import numpy as np
@@ -32,34 +36,98 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers import schema
+from parsers import log_lines, schema
+from parsers.log_lines import NULL_STR, Prefixes, nth
 from parsers.sources import InputSource, Member, sniff_compression
 
-CHUNK_BYTES = 32 << 20
 MAX_SAMPLES = 50
-REQUEST_COLUMNS = [name for name, _ in schema.columns("requests")]
-EVENT_COLUMNS = [name for name, _ in schema.columns("router_events")]
+REQUEST_COLUMNS = schema.column_names("requests")
 ROUTE_KINDS = ("be_http", "be_edge_http", "be_secure", "be_tcp")
+WORKERS = min(2, os.cpu_count() or 1)
+IN_FLIGHT = 3  # chunks being parsed or waiting at once: memory stays a few chunks, whatever the file size
 
-# -- slow-path expressions (router-facts §1.6), used for lines the vectorised path rejects ----------
+# columns that repeat a few values over millions of rows: Arrow dictionaries, pandas categoricals
+CATEGORICAL = tuple(name for name, dtype in schema.columns("requests") if dtype == "category")
+DICT = pa.dictionary(pa.int32(), pa.string())
+TS_MS = pa.timestamp("ms", tz="UTC")
+TS_US = pa.timestamp("us", tz="UTC")
+
+# What every body parser (vectorised, regex fallback, custom log-format) returns, plus ``_row``.
+BODY_SCHEMA = pa.schema(
+    [
+        ("ts", TS_MS),
+        ("mode", pa.string()),
+        ("client_ip", pa.string()),
+        ("client_port", pa.int64()),
+        ("frontend", pa.string()),
+        ("tls", pa.bool_()),
+        ("backend", pa.string()),
+        ("server", pa.string()),
+        ("TR", pa.int64()),
+        ("Tw", pa.int64()),
+        ("Tc", pa.int64()),
+        ("Tr", pa.int64()),
+        ("Ta", pa.int64()),
+        ("status", pa.int64()),
+        ("bytes", pa.int64()),
+        ("term", pa.string()),
+        ("term_full", pa.string()),
+        ("retries", pa.int64()),
+        ("redispatched", pa.bool_()),
+        ("actconn", pa.int64()),
+        ("feconn", pa.int64()),
+        ("beconn", pa.int64()),
+        ("srv_conn", pa.int64()),
+        ("srv_queue", pa.int64()),
+        ("backend_queue", pa.int64()),
+        ("method", pa.string()),
+        ("path", pa.string()),
+        ("http_version", pa.string()),
+    ]
+)
+# The ``requests`` frame as Arrow types: what a chunk hands back (input/source are added per file).
+_ARROW_TYPES = {"Int64": pa.int64(), "boolean": pa.bool_(), "string": pa.string(), "category": DICT}
+
+
+def _arrow_type(name: str, dtype: str) -> pa.DataType:
+    if name in CATEGORICAL:
+        return DICT
+    if dtype.startswith("datetime64"):
+        return TS_MS if name == "ts" else TS_US
+    return _ARROW_TYPES[dtype]
+
+
+CHUNK_SCHEMA = pa.schema(
+    [(name, _arrow_type(name, dtype)) for name, dtype in schema.columns("requests") if name not in ("input", "source")]
+)
+
+# -- the lenient per-line fallback (router-facts §1.6), for lines the vectorised path rejects ------
+# Lenient where real lines differ from the book: a "~" detached from the frontend, no "/server",
+# extra fields after the request (HAProxy 3.x `fc_err=... tevts={...}`), a request cut by the log
+# length limit, no client address.
+_NUM = r"[+-]?\d{1,15}"
 HTTP_RE = re.compile(
-    r"^(?P<ci>\S+):(?P<cp>\d+) \[(?P<tr>[^\]]+)\] (?P<fe>\S+) (?P<be>[^/ ]+)/(?P<srv>\S+) "
-    r"(?P<TR>-?\d+)/(?P<Tw>-?\d+)/(?P<Tc>-?\d+)/(?P<Tr>-?\d+)/(?P<Ta>\+?-?\d+) (?P<st>-?\d+) (?P<bytes>\+?\d+) "
-    r"(?P<cc>\S+) (?P<cs>\S+) (?P<tsc>\S{4}) (?P<ac>\d+)/(?P<fc>\d+)/(?P<bc>\d+)/(?P<sc>\d+)/(?P<rc>\+?\d+) "
-    r"(?P<sq>\d+)/(?P<bq>\d+)(?: \{[^}]*\})*(?: \"(?P<req>[^\"]*)\"?)?\s*$"
+    r"^(?:(?P<ci>\S*):(?P<cp>\d{1,5}) )?\[(?P<tr>[^\]]+)\] (?P<fe>[^ ~]+)(?P<ssl> ?~)? "
+    r"(?P<be>[^/ ]+)(?:/(?P<srv>\S+))? "
+    rf"(?P<TR>{_NUM})/(?P<Tw>{_NUM})/(?P<Tc>{_NUM})/(?P<Tr>{_NUM})/(?P<Ta>{_NUM}) (?P<st>{_NUM}) (?P<bytes>{_NUM}) "
+    r"(?P<cc>\S+) (?P<cs>\S+) (?P<tsc>\S{4}) "
+    rf"(?P<ac>{_NUM})/(?P<fc>{_NUM})/(?P<bc>{_NUM})/(?P<sc>{_NUM})/(?P<rc>{_NUM}) (?P<sq>{_NUM})/(?P<bq>{_NUM})"
+    r"(?: \{[^}]*\})*(?: \"(?P<req>[^\"]*)\"?)?(?: (?P<extra>.*))?\s*$"
 )
 TCP_RE = re.compile(
-    r"^(?P<ci>\S+):(?P<cp>\d+) \[(?P<tr>[^\]]+)\] (?P<fe>\S+) (?P<be>[^/ ]+)/(?P<srv>\S+) "
-    r"(?P<Tw>-?\d+)/(?P<Tc>-?\d+)/(?P<Ta>\+?-?\d+) (?P<bytes>\+?\d+) (?P<tsc>\S{2}) "
-    r"(?P<ac>\d+)/(?P<fc>\d+)/(?P<bc>\d+)/(?P<sc>\d+)/(?P<rc>\+?\d+) (?P<sq>\d+)/(?P<bq>\d+)\s*$"
+    r"^(?:(?P<ci>\S*):(?P<cp>\d{1,5}) )?\[(?P<tr>[^\]]+)\] (?P<fe>[^ ~]+)(?P<ssl> ?~)? "
+    r"(?P<be>[^/ ]+)(?:/(?P<srv>\S+))? "
+    rf"(?P<Tw>{_NUM})/(?P<Tc>{_NUM})/(?P<Ta>{_NUM}) (?P<bytes>{_NUM}) (?P<tsc>\S{{2}}) "
+    rf"(?P<ac>{_NUM})/(?P<fc>{_NUM})/(?P<bc>{_NUM})/(?P<sc>{_NUM})/(?P<rc>{_NUM}) (?P<sq>{_NUM})/(?P<bq>{_NUM})"
+    r"(?: (?P<extra>[^\"].*))?\s*$"
 )
-TAG_RE = re.compile(r"haproxy\[(\d+)\]: ")
+_EVENT_LEAD = r"^(?:\[\w+\]\s+\(\d+\)\s*:\s*)?"  # HAProxy's own "[WARNING] (1) : " when written to stderr
 EVENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("server-down", re.compile(r"^(?:\[\w+\]\s+\(\d+\)\s*:\s*)?Server (?P<be>[^/ ]+)/(?P<srv>\S+) is DOWN")),
-    ("server-up", re.compile(r"^(?:\[\w+\]\s+\(\d+\)\s*:\s*)?Server (?P<be>[^/ ]+)/(?P<srv>\S+) is UP")),
-    ("no-server", re.compile(r"^(?:\[\w+\]\s+\(\d+\)\s*:\s*)?backend (?P<be>\S+) has no server available")),
-    ("proxy-started", re.compile(r"^(?:\[\w+\]\s+\(\d+\)\s*:\s*)?Proxy (?P<be>\S+) started")),
-    ("proxy-stopped", re.compile(r"^(?:\[\w+\]\s+\(\d+\)\s*:\s*)?Proxy (?P<be>\S+) stopped")),
+    ("server-down", re.compile(_EVENT_LEAD + r"Server (?P<be>[^/ ]+)/(?P<srv>\S+) is (?:going )?DOWN")),
+    ("server-up", re.compile(_EVENT_LEAD + r"Server (?P<be>[^/ ]+)/(?P<srv>\S+) is (?:going )?UP")),
+    ("no-server", re.compile(_EVENT_LEAD + r"backend (?P<be>\S+) has no server available")),
+    ("proxy-started", re.compile(_EVENT_LEAD + r"Proxy (?P<be>\S+) started")),
+    ("proxy-stopped", re.compile(_EVENT_LEAD + r"Proxy (?P<be>\S+) stopped")),
     (
         "ssl-error",
         re.compile(
@@ -67,14 +135,6 @@ EVENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|Connection closed during SSL handshake|.*SSL)"
         ),
     ),
-)
-SERVER_POD_RE = (
-    r"^pod:(?P<pod>[^:]+):(?P<service>[^:]+):(?:(?P<port_name>[^:]*):)?"
-    r"(?P<ip>[0-9]+\.[0-9.]+|[0-9a-fA-F]*:[0-9a-fA-F:.]*):(?P<port>[0-9]+)$"
-)
-SERVER_EPT_RE = (
-    r"^ept:(?P<service>[^:]+):(?:(?P<port_name>[^:]*):)?"
-    r"(?P<ip>[0-9]+\.[0-9.]+|[0-9a-fA-F]*:[0-9a-fA-F:.]*):(?P<port>[0-9]+)$"
 )
 
 
@@ -106,60 +166,6 @@ def open_log_member(source: InputSource, member: Member) -> Iterator[IO[bytes]]:
             yield raw
 
 
-def _chunks(stream: IO[bytes], size: int | None = None) -> Iterator[bytes]:
-    """Byte chunks ending on a newline (the last one may not)."""
-    size = size or CHUNK_BYTES
-    rest = b""
-    while True:
-        block = stream.read(size)
-        if not block:
-            break
-        block = rest + block
-        cut = block.rfind(b"\n")
-        if cut < 0:
-            rest = block
-            if len(rest) > 4 * size:  # one absurd line: hand it over rather than grow forever
-                yield rest
-                rest = b""
-            continue
-        yield block[: cut + 1]
-        rest = block[cut + 1 :]
-    if rest:
-        yield rest
-
-
-_CRI_PARTIAL = re.compile(rb"^(\S+) (?:stdout|stderr) P (.*)$")
-_CRI_FULL = re.compile(rb"^(\S+) (?:stdout|stderr) F (.*)$")
-
-
-def _join_cri_partials(lines: list[bytes]) -> tuple[list[bytes], list[int]]:
-    """Join CRI ``P`` (partial) lines with their continuation; keep the first physical line number."""
-    out: list[bytes] = []
-    starts: list[int] = []
-    pending: bytes | None = None
-    pending_start = 0
-    for i, line in enumerate(lines):
-        m = _CRI_PARTIAL.match(line)
-        if m:
-            if pending is None:
-                pending, pending_start = line, i
-            else:
-                pending += m.group(2)
-            continue
-        if pending is not None:
-            full = _CRI_FULL.match(line)
-            out.append(pending + (full.group(2) if full else line))
-            starts.append(pending_start)
-            pending = None
-            continue
-        out.append(line)
-        starts.append(i)
-    if pending is not None:
-        out.append(pending)
-        starts.append(pending_start)
-    return out, starts
-
-
 def parse_access_log(
     stream: IO[bytes],
     *,
@@ -170,37 +176,31 @@ def parse_access_log(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> LogParse:
-    """Parse one access-log stream (plain bytes; see :func:`open_log_member` for ``.gz``)."""
+    """Parse one access-log stream (plain bytes; see :func:`open_log_member` for ``.gz``).
+
+    ``router_pod`` names the pod the file belongs to when the lines do not (bare HAProxy lines);
+    ``log_format`` is the IngressController's ``httpLogFormat`` when it is customised; ``since`` /
+    ``until`` keep requests whose accept time is inside the window (router messages are all kept).
+    """
+    if log_format:
+        try:
+            _compiled(log_format)
+        except ValueError:  # an IngressController format we cannot read: its lines end up unparsed, with why
+            log_format = None
+    job = ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input)
     tables: list[pa.Table] = []
     events: list[dict[str, Any]] = []
     samples: list[dict[str, Any]] = []
     lines_read = unparsed = 0
-    for table, rejected, physical in _parsed_chunks(stream, log_format):
-        lines_read += physical
-        if table is not None and table.num_rows:
-            tables.append(table)
-        for line_no, raw in rejected:
-            text = raw.decode("utf-8", errors="replace")
-            event = _router_event(text)
-            if event is not None:
-                events.append(
-                    {
-                        **event,
-                        "router_pod": _host_of(text) or router_pod,
-                        "input": input,
-                        "source": source,
-                        "line": line_no,
-                    }
-                )
-                continue
-            unparsed += 1
-            if len(samples) < MAX_SAMPLES:
-                samples.append(
-                    {"input": input, "source": source, "line": line_no, "text": text[:2000], "reason": _reason(text)}
-                )
-    requests = _to_frame(tables, source=source, input=input, router_pod=router_pod)
-    requests = _window(requests, since, until)
-    router_events = _events_frame(events)
+    for result in _parsed_chunks(stream, job):
+        lines_read += result.physical
+        if result.table is not None and result.table.num_rows:
+            tables.append(result.table)
+        events.extend(result.events)
+        unparsed += result.unparsed
+        samples.extend(result.samples[: max(0, MAX_SAMPLES - len(samples))])
+    requests = _to_frame(tables, source=source, input=input)
+    router_events = schema.conform("router_events", events) if events else schema.empty_frame("router_events")
     return LogParse(
         requests=requests,
         router_events=router_events,
@@ -215,689 +215,18 @@ def parse_access_log(
                 "requests": len(requests),
                 "router_messages": len(router_events),
                 "unparsed": unparsed,
-                "outside_window": _outside(lines_read, len(requests), len(router_events), unparsed),
+                "outside_window": max(0, lines_read - len(requests) - len(router_events) - unparsed),
             }
         ],
     )
 
 
-WORKERS = min(2, os.cpu_count() or 1)
-IN_FLIGHT = 4  # chunks queued to the workers at once: memory stays a few chunks, whatever the file size
-
-
-def _physical_lines(chunk: bytes) -> int:
-    return chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
-
-
-def _chunk_job(chunk: bytes, first_line: int, log_format: str | None) -> tuple[pa.Table | None, list, int]:
-    """Parse one chunk (in this process or a worker): rows, rejected lines, physical line count."""
-    custom = None
-    if log_format:
-        from parsers.log_format import compile_log_format
-
-        custom = compile_log_format(log_format)
-    raw_lines = chunk.split(b"\n")
-    if raw_lines and raw_lines[-1] == b"":
-        raw_lines.pop()
-    physical = len(raw_lines)
-    starts: list[int] | None = None
-    if b" stdout P " in chunk or b" stderr P " in chunk:
-        raw_lines, starts = _join_cri_partials(raw_lines)
-    numbers = (
-        (np.asarray(starts, dtype=np.int64) + first_line)
-        if starts is not None
-        else np.arange(first_line, first_line + len(raw_lines), dtype=np.int64)
-    )
-    table, rejected = _parse_chunk(raw_lines, numbers, custom)
-    return (_enrich(table) if table is not None and table.num_rows else None), rejected, physical
-
-
-def _parsed_chunks(stream: IO[bytes], log_format: str | None) -> Iterator[tuple[pa.Table | None, list, int]]:
-    """Chunks parsed in order; from the second chunk on, on both cores (one worker process per core)."""
-    chunks = _chunks(stream)
-    first = next(chunks, None)
-    if first is None:
-        return
-    second = next(chunks, None)
-    if second is None or WORKERS < 2:
-        line = 1
-        for chunk in [first, *([second] if second is not None else [])]:
-            result = _chunk_job(chunk, line, log_format)
-            line += result[2]
-            yield result
-        for chunk in chunks:
-            result = _chunk_job(chunk, line, log_format)
-            line += result[2]
-            yield result
-        return
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    context = multiprocessing.get_context("spawn")  # no fork of a process that runs Arrow's thread pools
-    line = 1
-    pending: deque = deque()  # (future, chunk, first line): a chunk is kept until its result arrived
-    rest = iter([first, second, *chunks])
-    try:
-        with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
-            for chunk in rest:
-                pending.append((pool.submit(_chunk_job, chunk, line, log_format), chunk, line))
-                line += _physical_lines(chunk)
-                while len(pending) >= IN_FLIGHT:
-                    yield pending[0][0].result()
-                    pending.popleft()
-            while pending:
-                yield pending[0][0].result()
-                pending.popleft()
-    except (BrokenProcessPool, OSError):
-        # workers cannot start here (no /dev/shm, a restricted sandbox): finish in this process
-        for _future, chunk, start in list(pending):
-            yield _chunk_job(chunk, start, log_format)
-        for chunk in rest:
-            result = _chunk_job(chunk, line, log_format)
-            line += result[2]
-            yield result
-
-
-def _outside(lines: int, requests: int, events: int, unparsed: int) -> int:
-    return max(0, lines - requests - events - unparsed)
-
-
-def _window(df: pd.DataFrame, since: datetime | None, until: datetime | None) -> pd.DataFrame:
-    if df.empty or (since is None and until is None):
-        return df
-    keep = pd.Series(True, index=df.index)
-    if since is not None:
-        keep &= (df["ts"] >= pd.Timestamp(since)).fillna(False).astype(bool)
-    if until is not None:
-        keep &= (df["ts"] <= pd.Timestamp(until)).fillna(False).astype(bool)
-    return df[keep].reset_index(drop=True)
-
-
-# ---------------------------------------------------------------- the vectorised path
-NULL_STR = pa.scalar(None, pa.string())
-
-
-def _parse_chunk(
-    raw_lines: list[bytes], numbers: np.ndarray, custom: Any
-) -> tuple[pa.Table | None, list[tuple[int, bytes]]]:
-    if not raw_lines:
-        return None, []
-    text = _as_utf8(raw_lines)
-    tables = []
-    rest = np.arange(len(text))
-    if custom is None:
-        fast, handled = _fast_sidecar(text)
-        if fast is not None:
-            tables.append(fast)
-            rest = np.setdiff1d(rest, handled, assume_unique=True)
-    rejected_idx: list[int] = []
-    if len(rest):
-        subset = pc.take(text, pa.array(rest)) if len(rest) < len(text) else text
-        _prefix, body, pid, host, received = split_prefix(subset)
-        table, rejected_local = parse_bodies(body) if custom is None else _parse_custom(custom, body)
-        if table is not None:
-            rows = table.column("_row")
-            table = table.drop(["_row"])
-            table = table.append_column("pid", pc.take(pid, rows))
-            table = table.append_column("host", pc.take(host, rows))
-            table = table.append_column("received", pc.take(received, rows))
-            table = table.append_column("_row", pa.array(rest[rows.to_numpy()], pa.int64()))
-            tables.append(table)
-        rejected_idx = rest[rejected_local].tolist() if rejected_local else []
-    if not tables:
-        return None, [(int(numbers[i]), raw_lines[i]) for i in rejected_idx]
-    table = pa.concat_tables(tables, promote_options="default")
-    rows = table.column("_row").to_numpy()
-    table = table.drop(["_row"]).append_column("line", pa.array(numbers[rows], pa.int64()))
-    return table, [(int(numbers[i]), raw_lines[i]) for i in rejected_idx]
-
-
-SIDECAR_PREFIX = 5  # kubelet ts, rsyslog ts, host, host, haproxy[pid]:
-
-
-def _fast_sidecar(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
-    """The must-gather sidecar shape with the default formats, tokenised once on spaces.
-
-    Most lines of a router log have exactly 5 prefix tokens + 12 httplog fields + a 3-word request
-    (20 tokens) or 5 + 9 tcplog fields (14 tokens). Taking token ``i`` of every such row straight
-    from the flat token values avoids copying whole lines again; any other line (captures, other
-    prefixes, odd requests) is left to the general path.
-    """
-    tokens = pc.split_pattern(text, " ")
-    lengths = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
-    starts = tokens.offsets.to_numpy()[:-1].astype(np.int64)
-    values = tokens.values
-
-    def token(rows: np.ndarray, i: int) -> pa.Array:
-        return pc.take(values, pa.array(starts[rows] + i))
-
-    tables, handled = [], []
-    for mode, width in (("http", 20), ("tcp", 14)):
-        rows = np.flatnonzero(lengths == width)
-        if not len(rows):
-            continue
-        tag = token(rows, 4)
-        ok = pc.fill_null(pc.and_(pc.starts_with(tag, "haproxy["), pc.ends_with(tag, "]:")), False)
-        if mode == "http":
-            ok = pc.and_(ok, pc.fill_null(pc.starts_with(token(rows, 17), '"'), False))
-        rows = rows[ok.to_numpy(zero_copy_only=False)]
-        if not len(rows):
-            continue
-        tok = TokenColumns(lambda i, rows=rows: token(rows, SIDECAR_PREFIX + i))
-        request = None
-        if mode == "http":
-            joined = pc.binary_join_element_wise(token(rows, 17), token(rows, 18), token(rows, 19), " ")
-            request = pc.utf8_trim(joined, characters='"\r ')
-        table, good = _fields(tok, request, mode)
-        if table is None:
-            continue
-        kept = rows[good]
-        tag = token(kept, 4)
-        pid_text = pc.utf8_slice_codeunits(tag, 8, 64)  # after "haproxy["
-        pid = pc.cast(pc.utf8_rtrim(pid_text, characters="]:"), pa.int64())
-        second = token(kept, 1)
-        second_is_time = pc.fill_null(pc.equal(pc.utf8_slice_codeunits(second, 10, 11), "T"), False)
-        received = _iso_to_utc(pc.if_else(second_is_time, second, token(kept, 0)))
-        table = (
-            table.append_column("pid", pid)
-            .append_column("host", token(kept, 3))
-            .append_column("received", received)
-            .append_column("_row", pa.array(kept, pa.int64()))
-        )
-        tables.append(table)
-        handled.append(kept)
-    if not tables:
-        return None, np.array([], dtype=np.int64)
-    return pa.concat_tables(tables, promote_options="default"), np.concatenate(handled)
-
-
-def _parse_custom(custom: Any, body: pa.Array) -> tuple[pa.Table | None, list[int]]:
-    """The IngressController's httpLogFormat first; what it rejects (tcplog lines) takes the default path."""
-    table, rejected = custom.parse(body)
-    if not rejected:
-        return table, rejected
-    rest = pa.array(rejected, pa.int64())
-    fallback, still = parse_bodies(pc.take(body, rest))
-    tables = [t for t in (table, fallback) if t is not None]
-    if fallback is not None:
-        remap = pc.take(rest, fallback.column("_row"))
-        tables[-1] = fallback.set_column(fallback.schema.get_field_index("_row"), "_row", remap)
-    merged = pa.concat_tables(tables, promote_options="default") if tables else None
-    return merged, [rejected[i] for i in still]
-
-
-def _as_utf8(raw_lines: list[bytes]) -> pa.Array:
-    """Lines as UTF-8 text; invalid bytes replaced (only a chunk with bad bytes pays for the replacement)."""
-    try:
-        return pa.array(raw_lines, pa.binary()).cast(pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([r.decode("utf-8", errors="replace").replace("\x00", "\ufffd") for r in raw_lines], pa.string())
-
-
-def split_prefix(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array, pa.Array]:
-    """Cut lines at the ``haproxy[pid]: `` tag: (prefix, body, pid, host, received time).
-
-    Anchoring on the tag handles every prefix shape at once (kubelet + rsyslog, rsyslog, RFC3164,
-    CRI); lines without a tag are bare HAProxy lines whose body is the whole line. Only substring
-    kernels are used: a regex over every whole line costs more than the rest of the parse.
-    """
-    parts = pc.split_pattern(text, "]: ", max_splits=1)
-    head, rest = _nth(parts, 0), _nth(parts, 1)
-    tag = pc.split_pattern(head, "haproxy[", max_splits=1, reverse=True)
-    pid_text = _nth(tag, 1)  # the digits after the last "haproxy[" before "]: "
-    tagged = pc.fill_null(pc.and_(pc.is_valid(rest), pc.utf8_is_digit(pid_text)), False)
-    prefix = pc.if_else(tagged, _nth(tag, 0), pa.scalar("", pa.string()))
-    body = pc.if_else(tagged, rest, text)
-    pid = pc.cast(pc.if_else(tagged, pid_text, NULL_STR), pa.int64())
-    # host: the last word of the prefix (rsyslog prints the pod name twice; HostNetwork: the node)
-    last_words = pc.split_pattern(pc.utf8_rtrim_whitespace(prefix), " ", max_splits=1, reverse=True)
-    host = pc.if_else(pc.equal(pc.list_value_length(last_words), 2), _nth(last_words, 1), _nth(last_words, 0))
-    host = pc.if_else(pc.equal(host, ""), NULL_STR, host)
-    words = pc.split_pattern(prefix, " ", max_splits=2)
-    first, second = _nth(words, 0), _nth(words, 1)
-    # kubelet + rsyslog prefixes carry two times: the second is rsyslog's receive time, the one we want
-    second_is_time = pc.fill_null(pc.equal(pc.utf8_slice_codeunits(second, 10, 11), "T"), False)
-    received = _iso_to_utc(pc.if_else(second_is_time, second, first))
-    return prefix, body, pid, host, received
-
-
-def _iso_to_utc(first: pa.Array) -> pa.Array:
-    """RFC3339 prefix timestamps (any fraction, Z or +00:00) to UTC; anything else null."""
-    iso = pc.match_substring_regex(first, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
-    secs = pc.strptime(
-        pc.utf8_slice_codeunits(pc.if_else(iso, first, NULL_STR), 0, 19),
-        format="%Y-%m-%dT%H:%M:%S",
-        unit="us",
-        error_is_null=True,
-    )
-    frac = pc.struct_field(pc.extract_regex(pc.if_else(iso, first, NULL_STR), r"^.{19}\.(?P<f>[0-9]{1,6})"), "f")
-    micros = pc.cast(pc.utf8_rpad(frac, 6, "0"), pa.int64())
-    offset = pc.extract_regex(pc.if_else(iso, first, NULL_STR), r"(?P<sign>[+-])(?P<h>[0-9]{2}):?(?P<m>[0-9]{2})$")
-    off_min = pc.add(
-        pc.multiply(pc.cast(pc.struct_field(offset, "h"), pa.int64()), 60),
-        pc.cast(pc.struct_field(offset, "m"), pa.int64()),
-    )
-    off_min = pc.if_else(pc.equal(pc.struct_field(offset, "sign"), "-"), pc.negate(off_min), off_min)
-    base = pc.cast(secs, pa.int64())
-    total = pc.add(base, pc.fill_null(micros, 0))
-    total = pc.subtract(total, pc.multiply(pc.fill_null(off_min, 0), 60_000_000))
-    return pc.cast(total, pa.timestamp("us", tz="UTC"))
-
-
-def parse_bodies(body: pa.Array) -> tuple[pa.Table | None, list[int]]:
-    """Default httplog (12 fields before the request) and tcplog (9 fields) bodies."""
-    n = len(body)
-    quoted = pc.split_pattern(body, '"', max_splits=1)
-    head = pc.list_element(quoted, 0)
-    has_req = pc.equal(pc.list_value_length(quoted), 2)
-    request = pc.if_else(has_req, pc.utf8_rtrim(_nth(quoted, 1), characters='"\r '), NULL_STR)
-    head = pc.list_element(pc.split_pattern(head, " {", max_splits=1), 0)  # header captures
-    head = pc.utf8_trim(head, characters=" \r")
-    tokens = pc.split_pattern(head, " ")
-    count = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
-    parsed = []
-    accepted = np.zeros(n, dtype=bool)
-    for mode, width in (("http", 12), ("tcp", 9)):
-        idx = np.flatnonzero(count == width)
-        if not len(idx):
-            continue
-        take = pa.array(idx)
-        subset = pc.take(tokens, take)
-        table, good = _fields(TokenColumns(lambda i, subset=subset: _token(subset, i)), pc.take(request, take), mode)
-        if table is not None and table.num_rows:
-            parsed.append(table.append_column("_row", pa.array(idx[good], pa.int64())))
-            accepted[idx[good]] = True
-    rejected = np.flatnonzero(~accepted).tolist()
-    if not parsed:
-        return None, rejected
-    return pa.concat_tables(parsed, promote_options="default"), rejected
-
-
-class TokenColumns:
-    """Token ``i`` of every row, fetched lazily and cached: from a list array, or from flat token values."""
-
-    def __init__(self, fetch: Any):
-        self._fetch = fetch
-        self._cache: dict[int, pa.Array] = {}
-
-    def __call__(self, i: int) -> pa.Array:
-        if i not in self._cache:
-            self._cache[i] = self._fetch(i)
-        return self._cache[i]
-
-    def take(self, rows: pa.Array) -> TokenColumns:
-        return TokenColumns(lambda i: pc.take(self(i), rows))
-
-
-def _nth(lists: pa.Array, i: int) -> pa.Array:
-    """Element ``i`` of every list, null where the list is shorter or null (list_element would raise).
-
-    The common case (every list long enough) takes the direct kernel; the padded slice is only
-    paid for chunks holding short or null lists.
-    """
-    shortest = pc.min(pc.list_value_length(lists)).as_py()
-    if lists.null_count == 0 and shortest is not None and shortest > i:
-        return pc.list_element(lists, i)
-    filled = pc.fill_null(lists, pa.scalar([], lists.type))
-    return pc.list_flatten(pc.list_slice(filled, i, i + 1, return_fixed_size_list=True))
-
-
-def _token(tokens: pa.Array, i: int) -> pa.Array:
-    return pc.list_element(tokens, i)
-
-
-def _ints(strings: pa.Array, width: int) -> np.ndarray:
-    """``"a/b/c"`` strings (already validated) -> an int64 matrix of ``width`` columns."""
-    flat = pc.list_flatten(pc.split_pattern(pc.replace_substring(strings, "+", ""), "/"))
-    return pc.cast(flat, pa.int64()).to_numpy().reshape(-1, width)
-
-
-def _all_digits(values: pa.Array, strip: str = "") -> pa.Array:
-    trimmed = pc.utf8_ltrim(values, characters=strip) if strip else values
-    return pc.fill_null(pc.utf8_is_digit(trimmed), False)
-
-
-def _numeric_lists_ok(strings: pa.Array, width: int) -> np.ndarray:
-    """Rows whose ``a/b/c`` field has exactly ``width`` integer parts (signs allowed)."""
-    parts = pc.split_pattern(pc.fill_null(strings, ""), "/")
-    ok = pc.equal(pc.list_value_length(parts), width).to_numpy(zero_copy_only=False)
-    digits = _all_digits(pc.list_flatten(parts), "+-").to_numpy(zero_copy_only=False)
-    parents = pc.list_parent_indices(parts).to_numpy()
-    bad = np.zeros(len(strings), dtype=bool)
-    bad[parents[~digits]] = True
-    return ok & ~bad
-
-
-def _accept_seconds(date: pa.Array) -> pa.Array:
-    """``[dd/Mon/yyyy:HH:MM:SS.mmm]`` -> the timestamp to the second (null when it is not a date)."""
-    inner = _nth(pc.split_pattern(pc.utf8_trim(date, characters="[]"), ".", max_splits=1), 0)
-    return pc.strptime(inner, format="%d/%b/%Y:%H:%M:%S", unit="ms", error_is_null=True)
-
-
-def _valid_rows(tok: TokenColumns, mode: str) -> np.ndarray:
-    """Which token rows really are httplog (12 fields) / tcplog (9 fields) bodies, checked field by field."""
-    http = mode == "http"
-    timers, status_bytes = tok(4), (tok(5), tok(6))
-    term = tok(9 if http else 6)
-    conns, queues = (tok(10), tok(11)) if http else (tok(7), tok(8))
-    client_port = _nth(pc.split_pattern(tok(0), ":", max_splits=1, reverse=True), 1)
-    date = tok(1)
-    checks = [
-        _all_digits(client_port).to_numpy(zero_copy_only=False),
-        pc.fill_null(pc.and_(pc.starts_with(date, "["), pc.ends_with(date, "]")), False).to_numpy(zero_copy_only=False),
-        pc.is_valid(_accept_seconds(date)).to_numpy(zero_copy_only=False),
-        pc.fill_null(pc.equal(pc.list_value_length(pc.split_pattern(tok(3), "/", max_splits=1)), 2), False).to_numpy(
-            zero_copy_only=False
-        ),
-        _numeric_lists_ok(timers, 5 if http else 3),
-        _numeric_lists_ok(conns, 5),
-        _numeric_lists_ok(queues, 2),
-        pc.fill_null(pc.equal(pc.utf8_length(term), 4 if http else 2), False).to_numpy(zero_copy_only=False),
-    ]
-    if http:
-        checks.append(_all_digits(status_bytes[0], "-").to_numpy(zero_copy_only=False))
-        checks.append(_all_digits(status_bytes[1], "+").to_numpy(zero_copy_only=False))
-    else:
-        checks.append(_all_digits(status_bytes[0], "+").to_numpy(zero_copy_only=False))
-    ok = np.logical_and.reduce(checks)
-    return ok
-
-
-def _fields(tok: TokenColumns, request: pa.Array | None, mode: str) -> tuple[pa.Table | None, np.ndarray]:
-    good = np.flatnonzero(_valid_rows(tok, mode))
-    if not len(good):
-        return None, good
-    rows = pa.array(good)
-    tok = tok.take(rows)
-    request = pc.take(request, rows) if request is not None else None
-    n = len(good)
-    client = pc.split_pattern(tok(0), ":", max_splits=1, reverse=True)
-    date = pc.utf8_trim(tok(1), characters="[]")
-    date_parts = pc.split_pattern(date, ".", max_splits=1)
-    secs = pc.strptime(_nth(date_parts, 0), format="%d/%b/%Y:%H:%M:%S", unit="ms", error_is_null=True)
-    frac = pc.fill_null(_nth(date_parts, 1), "0")
-    millis = pc.cast(pc.utf8_slice_codeunits(pc.utf8_rpad(frac, 3, "0"), 0, 3), pa.int64())
-    ts = pc.cast(pc.add(pc.cast(secs, pa.int64()), millis), pa.timestamp("ms", tz="UTC"))
-    frontend_raw = tok(2)
-    be_srv = pc.split_pattern(tok(3), "/", max_splits=1)
-    backend = pc.list_element(be_srv, 0)
-    server = pc.list_element(be_srv, 1)
-    cols: dict[str, pa.Array] = {
-        "ts": ts,
-        "mode": pa.array([mode] * n, pa.string()),
-        "client_ip": pc.list_element(client, 0),
-        "client_port": pc.cast(pc.list_element(client, 1), pa.int64()),
-        "frontend": pc.utf8_rtrim(frontend_raw, characters="~"),
-        "tls": pc.ends_with(frontend_raw, "~"),
-        "backend": backend,
-        "server": server,
-    }
-    if mode == "http":
-        timers = _ints(tok(4), 5)
-        conns_tok, queues_tok, term_tok = tok(10), tok(11), tok(9)
-        cols.update(
-            {
-                "TR": pa.array(timers[:, 0]),
-                "Tw": pa.array(timers[:, 1]),
-                "Tc": pa.array(timers[:, 2]),
-                "Tr": pa.array(timers[:, 3]),
-                "Ta": pa.array(timers[:, 4]),
-                "status": pc.cast(tok(5), pa.int64()),
-                "bytes": pc.cast(pc.replace_substring(tok(6), "+", ""), pa.int64()),
-            }
-        )
-    else:
-        timers = _ints(tok(4), 3)
-        conns_tok, queues_tok, term_tok = tok(7), tok(8), tok(6)
-        none = pa.nulls(n, pa.int64())
-        cols.update(
-            {
-                "TR": none,
-                "Tw": pa.array(timers[:, 0]),
-                "Tc": pa.array(timers[:, 1]),
-                "Tr": none,
-                "Ta": pa.array(timers[:, 2]),
-                "status": none,
-                "bytes": pc.cast(pc.replace_substring(tok(5), "+", ""), pa.int64()),
-            }
-        )
-    conns = _ints(conns_tok, 5)
-    queues = _ints(queues_tok, 2)
-    cols.update(
-        {
-            "term": pc.utf8_slice_codeunits(term_tok, 0, 2),
-            "term_full": term_tok,
-            "retries": pa.array(conns[:, 4]),
-            "redispatched": pc.match_substring(conns_tok, "/+"),
-            "actconn": pa.array(conns[:, 0]),
-            "feconn": pa.array(conns[:, 1]),
-            "beconn": pa.array(conns[:, 2]),
-            "srv_conn": pa.array(conns[:, 3]),
-            "srv_queue": pa.array(queues[:, 0]),
-            "backend_queue": pa.array(queues[:, 1]),
-        }
-    )
-    if request is None:
-        request = pa.nulls(n, pa.string())
-    cols.update(request_parts(request))
-    return pa.table(cols), good
-
-
-def request_parts(request: pa.Array) -> dict[str, pa.Array]:
-    """``"GET /path HTTP/1.1"`` -> method, path, version; ``<BADREQ>`` and truncated lines kept as path."""
-    parts = pc.split_pattern(request, " ", max_splits=2)
-    n = pc.fill_null(pc.list_value_length(parts), 0)
-    first, second, third = _nth(parts, 0), _nth(parts, 1), _nth(parts, 2)
-    single = pc.equal(n, 1)
-    return {
-        "method": pc.if_else(single, NULL_STR, first),
-        "path": pc.if_else(single, first, second),
-        "http_version": third,
-    }
-
-
-def _router_event(text: str) -> dict[str, Any] | None:
-    m = TAG_RE.search(text)
-    body = text[m.end() :] if m else text
-    for event, pattern in EVENT_PATTERNS:
-        found = pattern.search(body)
-        if found:
-            backend = found.groupdict().get("be")
-            server = found.groupdict().get("srv")
-            _kind, ns, route = _split_backend_py(backend or "")
-            pod = None
-            if server:
-                from parsers.haproxy_config import split_server
-
-                pod = split_server(server)["pod"]
-            return {
-                "ts": _received_py(text),
-                "pid": int(m.group(1)) if m else None,
-                "event": event,
-                "backend": backend,
-                "namespace": ns,
-                "route": route,
-                "server": server,
-                "pod": pod,
-                "text": body.strip()[:500],
-            }
-    return None
-
-
-def _split_backend_py(backend: str) -> tuple[str, str | None, str | None]:
-    parts = backend.split(":", 2)
-    if len(parts) == 3 and parts[0] in ROUTE_KINDS:
-        return parts[0], parts[1], parts[2]
-    return backend, None, None
-
-
-_ISO_RE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)")
-
-
-def _received_py(text: str) -> pd.Timestamp | None:
-    m = _ISO_RE.search(text[:80])
-    if not m:
-        return None
-    try:
-        ts = pd.Timestamp(m.group(1))
-    except ValueError:
-        return None
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def _host_of(text: str) -> str | None:
-    m = TAG_RE.search(text)
-    if not m:
-        return None
-    words = text[: m.start()].split()
-    return words[-1] if words else None
-
-
-def _reason(text: str) -> str:
-    if not text.strip():
-        return "empty line"
-    if not TAG_RE.search(text) and not re.match(r"^\S+:\d+ \[", text):
-        return "no haproxy[pid]: tag and not a bare HAProxy line"
-    if len(text) >= 1000 and text.count('"') == 1:
-        return "truncated line (log max length) in the fields before the request"
-    return "fields do not match the httplog or tcplog format"
-
-
-def _events_frame(events: list[dict[str, Any]]) -> pd.DataFrame:
-    return schema.conform("router_events", events) if events else schema.empty_frame("router_events")
-
-
-CATEGORICAL = (
-    "frontend",
-    "backend",
-    "backend_kind",
-    "namespace",
-    "route",
-    "server",
-    "server_kind",
-    "pod",
-    "service",
-    "port_name",
-    "server_ip",
-    "term",
-    "term_full",
-    "method",
-    "http_version",
-    "router_pod",
-    "mode",
-    "source",
-    "input",
-)
-
-
-PASSTHROUGH = ("ts", "received", "mode", "client_ip", "client_port", "frontend", "tls", "backend")
-MEASURES = (
-    "TR",
-    "Tw",
-    "Tc",
-    "Tr",
-    "Ta",
-    "status",
-    "bytes",
-    "term",
-    "term_full",
-    "retries",
-    "redispatched",
-    "actconn",
-    "feconn",
-    "beconn",
-    "srv_conn",
-    "srv_queue",
-    "backend_queue",
-    "method",
-    "path",
-    "http_version",
-    "pid",
-    "host",
-    "line",
-)
-
-
-def _enrich(table: pa.Table) -> pa.Table:
-    """Backend and server names split into route and pod identity (per chunk, where the work is parallel)."""
-    backend = table.column("backend")
-    be = pc.split_pattern(backend, ":", max_splits=2)
-    kind0 = pc.list_element(be, 0)
-    is_route = pc.and_(pc.is_in(kind0, pa.array(ROUTE_KINDS)), pc.equal(pc.list_value_length(be), 3))
-    three = pc.if_else(is_route, be, pa.scalar([], pa.list_(pa.string())))
-    server = table.column("server")
-    pod_m = pc.extract_regex(server, SERVER_POD_RE)
-    ept_m = pc.extract_regex(pc.if_else(pc.starts_with(server, "ept:"), server, NULL_STR), SERVER_EPT_RE)
-    server_kind = pc.if_else(
-        pc.starts_with(server, "pod:"),
-        "pod",
-        pc.if_else(
-            pc.starts_with(server, "ept:"),
-            "ept",
-            pc.if_else(
-                pc.equal(server, "<NOSRV>"),
-                "nosrv",
-                pc.if_else(pc.starts_with(server, "_dynamic-pod-"), "dynamic", "other"),
-            ),
-        ),
-    )
-    cols = {name: table.column(name) for name in PASSTHROUGH}
-    cols.update(
-        {
-            "backend_kind": pc.if_else(is_route, kind0, backend),
-            "namespace": _nth(three, 1),
-            "route": _nth(three, 2),
-            "server": server,
-            "server_kind": server_kind,
-            "pod": pc.struct_field(pod_m, "pod"),
-            "service": pc.coalesce(pc.struct_field(pod_m, "service"), pc.struct_field(ept_m, "service")),
-            "port_name": pc.coalesce(pc.struct_field(pod_m, "port_name"), pc.struct_field(ept_m, "port_name")),
-            "server_ip": pc.coalesce(pc.struct_field(pod_m, "ip"), pc.struct_field(ept_m, "ip")),
-            "server_port": pc.cast(
-                pc.coalesce(pc.struct_field(pod_m, "port"), pc.struct_field(ept_m, "port")), pa.int64()
-            ),
-        }
-    )
-    cols.update({name: table.column(name) for name in MEASURES})
-    return pa.table(cols)
-
-
-def _to_frame(tables: list[pa.Table], *, source: str, input: str, router_pod: str | None) -> pd.DataFrame:
-    """Enriched Arrow tables of one file -> the ``requests`` frame (categoricals for the repetitive names)."""
-    if not tables:
-        return empty_requests()
-    table = pa.concat_tables(tables, promote_options="default")
-    n = table.num_rows
-    host = table.column("host")
-    table = table.drop(["host"])
-    table = table.append_column("router_pod", pc.fill_null(host, router_pod) if router_pod else host)
-    table = table.append_column("input", pa.array([input] * n, pa.string()))
-    table = table.append_column("source", pa.array([source] * n, pa.string()))
-    return _to_pandas(table)
-
-
-def _to_pandas(table: pa.Table) -> pd.DataFrame:
-    mapping = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
-    encoded = []
-    for name in table.column_names:
-        col = table.column(name)
-        if name in CATEGORICAL:
-            col = pc.dictionary_encode(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
-        encoded.append(col)
-    df = pa.table(encoded, names=table.column_names).to_pandas(types_mapper=mapping.get)
-    for name in ("ts", "received"):
-        df[name] = df[name].astype("datetime64[ns, UTC]")
-    return df[REQUEST_COLUMNS]
-
-
 def combine(parses: Iterable[LogParse]) -> LogParse:
-    """Merge the parses of several files (requests sorted by time)."""
+    """Merge the parses of several files (requests sorted by time, categoricals kept categorical)."""
     parses = list(parses)
     reqs = [p.requests for p in parses if not p.requests.empty]
     evs = [p.router_events for p in parses if not p.router_events.empty]
-    requests = pd.concat(reqs, ignore_index=True) if reqs else empty_requests()
+    requests = _concat_requests(reqs)
     if len(reqs) > 1:
         requests = requests.sort_values("ts", kind="stable", na_position="last").reset_index(drop=True)
     samples: list[dict[str, Any]] = []
@@ -915,3 +244,711 @@ def combine(parses: Iterable[LogParse]) -> LogParse:
 
 def empty_requests() -> pd.DataFrame:
     return schema.empty_frame("requests")
+
+
+# ---------------------------------------------------------------- chunks, on both cores
+@dataclass(frozen=True)
+class ChunkJob:
+    """Everything a chunk needs besides its bytes (small, so it travels to a worker for free)."""
+
+    log_format: str | None
+    router_pod: str | None
+    since: pd.Timestamp | None
+    until: pd.Timestamp | None
+    source: str
+    input: str
+
+
+@dataclass
+class ChunkResult:
+    table: pa.Table | None  # CHUNK_SCHEMA rows
+    events: list[dict[str, Any]]
+    unparsed: int
+    samples: list[dict[str, Any]]
+    physical: int
+
+    def shifted(self, lines_before: int) -> ChunkResult:
+        """The same result for a chunk that starts after ``lines_before`` lines of its file."""
+        if not lines_before:
+            return self
+        table = self.table
+        if table is not None:
+            index = table.schema.get_field_index("line")
+            table = table.set_column(index, "line", pc.add(table.column("line"), lines_before))
+        return ChunkResult(
+            table,
+            [{**e, "line": e["line"] + lines_before} for e in self.events],
+            self.unparsed,
+            [{**s, "line": s["line"] + lines_before} for s in self.samples],
+            self.physical,
+        )
+
+
+def _parsed_chunks(stream: IO[bytes], job: ChunkJob) -> Iterator[ChunkResult]:
+    """Chunks parsed in file order, two at a time on two cores.
+
+    Arrow's kernels release the GIL, so two threads keep both cores busy without copying chunks
+    or results between processes; at most ``IN_FLIGHT`` chunks are held at once. A chunk numbers
+    its lines from 1; they are shifted here, once the lines of the chunks before it are known.
+    """
+    from collections import deque
+
+    chunks = log_lines.chunks(stream, log_lines.CHUNK_BYTES)
+    lines_before = 0
+    if WORKERS < 2:
+        for chunk in chunks:
+            result = parse_chunk(chunk, job)
+            yield result.shifted(lines_before)
+            lines_before += result.physical
+        return
+    pending: deque = deque()
+    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="mga-log") as pool:
+        for chunk in chunks:
+            pending.append(pool.submit(parse_chunk, chunk, job))
+            while len(pending) >= IN_FLIGHT:
+                result = pending.popleft().result()
+                yield result.shifted(lines_before)
+                lines_before += result.physical
+        while pending:
+            result = pending.popleft().result()
+            yield result.shifted(lines_before)
+            lines_before += result.physical
+
+
+def parse_chunk(chunk: bytes, job: ChunkJob) -> ChunkResult:
+    """Parse one newline-aligned chunk, its lines numbered from 1."""
+    lines = log_lines.chunk_lines(chunk, 1)
+    custom = _compiled(job.log_format) if job.log_format else None
+    try:
+        table, rejected = _parse_lines(lines.text, custom)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
+        # a shape no validation foresaw made a kernel refuse the chunk: keep it, line by line
+        table, rejected = _parse_lines_one_by_one(lines.text)
+    out = None
+    if table is not None and table.num_rows:
+        out = _finish(table, lines.numbers, job)
+    events, samples, unparsed = _sort_rejected(lines, rejected, job)
+    return ChunkResult(out, events, unparsed, samples, lines.physical)
+
+
+@lru_cache(maxsize=8)
+def _compiled(log_format: str) -> Any:
+    from parsers.log_format import compile_log_format
+
+    return compile_log_format(log_format)
+
+
+def _sort_rejected(
+    lines: log_lines.ChunkLines, rejected: np.ndarray, job: ChunkJob
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Rejected lines are router messages (kept as events) or unparsed (counted, a few sampled)."""
+    events: list[dict[str, Any]] = []
+    samples: list[dict[str, Any]] = []
+    unparsed = 0
+    if not len(rejected):
+        return events, samples, unparsed
+    texts = pc.take(lines.text, pa.array(rejected, pa.int64())).to_pylist()
+    for i, text in zip(rejected.tolist(), texts, strict=True):
+        text = text or ""
+        number = int(lines.numbers[i])
+        event = router_event(text)
+        if event is not None:
+            events.append(
+                {
+                    **event,
+                    "router_pod": log_lines.host_of(text) or job.router_pod,
+                    "input": job.input,
+                    "source": job.source,
+                    "line": number,
+                }
+            )
+            continue
+        unparsed += 1
+        if len(samples) < MAX_SAMPLES:
+            samples.append(
+                {"input": job.input, "source": job.source, "line": number, "text": text[:2000], "reason": reason(text)}
+            )
+    return events, samples, unparsed
+
+
+def _parse_lines(text: pa.Array, custom: Any) -> tuple[pa.Table | None, np.ndarray]:
+    """Rows for the lines that are requests (``_row`` = index into ``text``), and the rejected indices."""
+    tables: list[pa.Table] = []
+    rest = np.arange(len(text), dtype=np.int64)
+    if custom is None:
+        fast, handled = _fast_shapes(text)
+        if fast is not None:
+            tables.append(fast)
+            rest = np.setdiff1d(rest, handled, assume_unique=True)
+    rejected = rest
+    if len(rest):
+        subset = pc.take(text, pa.array(rest)) if len(rest) < len(text) else text
+        prefixes = log_lines.split_prefix(subset)
+        table, still = _parse_bodies_all_ways(prefixes.body, custom)
+        if table is not None:
+            tables.append(_with_prefix(table, prefixes, rest))
+        rejected = rest[still]
+    if not tables:
+        return None, rejected
+    return pa.concat_tables(tables), rejected
+
+
+def _parse_lines_one_by_one(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
+    prefixes = log_lines.split_prefix(text)
+    table, rejected = regex_bodies(prefixes.body, np.arange(len(text), dtype=np.int64))
+    if table is None:
+        return None, rejected
+    return _with_prefix(table, prefixes, np.arange(len(text), dtype=np.int64)), rejected
+
+
+def _parse_bodies_all_ways(body: pa.Array, custom: Any) -> tuple[pa.Table | None, np.ndarray]:
+    """Custom format (when set), then the default formats vectorised, then the per-line regex."""
+    tables = []
+    rest = np.arange(len(body), dtype=np.int64)
+    parsers: list[Callable[[pa.Array], tuple[pa.Table | None, np.ndarray]]] = [parse_bodies]
+    if custom is not None:
+        parsers.insert(0, custom.parse)
+    for parse in [*parsers, lambda b: regex_bodies(b, np.arange(len(b), dtype=np.int64))]:
+        if not len(rest):
+            break
+        subset = pc.take(body, pa.array(rest)) if len(rest) < len(body) else body
+        table, rejected = parse(subset)
+        if table is not None and table.num_rows:
+            rows = rest[table.column("_row").to_numpy()]
+            tables.append(table.set_column(table.schema.get_field_index("_row"), "_row", pa.array(rows)))
+        rest = rest[np.asarray(rejected, dtype=np.int64)]
+    if not tables:
+        return None, rest
+    return pa.concat_tables(tables), rest
+
+
+def _with_prefix(table: pa.Table, prefixes: Prefixes, rows_in_text: np.ndarray) -> pa.Table:
+    local = table.column("_row")
+    return (
+        table.drop(["_row"])
+        .append_column("pid", pc.take(prefixes.pid, local))
+        .append_column("host", pc.take(prefixes.host, local))
+        .append_column("received", pc.take(prefixes.received, local))
+        .append_column("_row", pa.array(rows_in_text[local.to_numpy()], pa.int64()))
+    )
+
+
+# ---------------------------------------------------------------- the vectorised paths
+# prefix words before the HAProxy message: 5 = kubelet + rsyslog time + host twice + tag (must-gather
+# current.log), 4 = rsyslog + host twice + tag, 3 = rsyslog + host + tag (3.x syslog), 7 = CRI
+# rotated file (time, stream, F) + rsyslog + host twice + tag, 0 = bare HAProxy line.
+PREFIX_WORDS = (5, 4, 3, 7, 0)
+HTTP_WORDS, TCP_WORDS = 12 + 3, 9  # httplog fields + a 3-word request; tcplog fields
+
+
+def _fast_shapes(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
+    """Lines of the usual shapes, tokenised once on spaces.
+
+    Most lines of a router log are a known prefix + 12 httplog fields + a 3-word request, or + 9
+    tcplog fields, so the token count says the shape; token ``i`` of every such row is taken
+    straight from the flat token values, without copying whole lines again. Every other line
+    (captures, ``<BADREQ>``, odd prefixes) is left to the general path.
+    """
+    tokens = pc.split_pattern(text, " ")
+    lengths = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
+    starts = tokens.offsets.to_numpy()[:-1].astype(np.int64)
+    values = tokens.values
+    tables, handled = [], []
+
+    def token(rows: np.ndarray, i: int) -> pa.Array:
+        return pc.take(values, pa.array(starts[rows] + i))
+
+    for words in PREFIX_WORDS:
+        for mode, width in (("http", words + HTTP_WORDS), ("tcp", words + TCP_WORDS)):
+            rows = np.flatnonzero(lengths == width)
+            if not len(rows):
+                continue
+            ok = np.ones(len(rows), dtype=bool)
+            if words:
+                tag = token(rows, words - 1)
+                tagged = pc.and_(pc.starts_with(tag, "haproxy["), pc.ends_with(tag, "]:"))
+                ok &= pc.fill_null(tagged, False).to_numpy(zero_copy_only=False)
+            if mode == "http":
+                ok &= pc.fill_null(pc.starts_with(token(rows, words + 12), '"'), False).to_numpy(zero_copy_only=False)
+            rows = rows[ok]
+            if not len(rows):
+                continue
+            tok = TokenColumns(lambda i, rows=rows, words=words: token(rows, words + i))
+            request = None
+            if mode == "http":
+                joined = pc.binary_join_element_wise(*(tok(12 + k) for k in range(3)), " ")
+                request = pc.utf8_trim(joined, characters='"')
+            table, good = _fields(tok, request, mode)
+            if table is None:
+                continue
+            kept = rows[good]
+            prefix = _prefix_of_tokens(lambda i, kept=kept: token(kept, i), words, len(kept))
+            table = table.drop(["_row"])
+            for name in ("pid", "host", "received"):
+                table = table.append_column(name, getattr(prefix, name))
+            tables.append(table.append_column("_row", pa.array(kept, pa.int64())))
+            handled.append(kept)
+    if not tables:
+        return None, np.array([], dtype=np.int64)
+    return pa.concat_tables(tables), np.concatenate(handled)
+
+
+def _prefix_of_tokens(token: Callable[[int], pa.Array], words: int, n: int) -> Prefixes:
+    if not words:
+        return Prefixes(pa.nulls(n, pa.string()), pa.nulls(n, pa.int64()), pa.nulls(n, pa.string()), pa.nulls(n, TS_US))
+    tag = token(words - 1)
+    pid_text = pc.utf8_rtrim(pc.utf8_slice_codeunits(tag, 8, 26), characters="]:")  # after "haproxy["
+    pid = pc.cast(pc.if_else(pc.ascii_is_decimal(pid_text), pid_text, NULL_STR), pa.int64())
+    host = token(words - 2) if words >= 2 else pa.nulls(n, pa.string())
+    # time words: kubelet + rsyslog (5), rsyslog (4, 3), CRI time, stream, tag + rsyslog (7)
+    received = log_lines.receive_time([token(i) for i in range(max(1, words - 3))])
+    return Prefixes(pa.nulls(n, pa.string()), pid, host, received)
+
+
+def parse_bodies(body: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
+    """Default httplog (12 fields before the request) and tcplog (9 fields) bodies, vectorised.
+
+    The request is what follows the first ``"`` (HAProxy escapes quotes in captured headers and
+    URIs), up to the closing quote; a line cut by the log length limit keeps what is left.
+    """
+    quoted = pc.split_pattern(body, '"', max_splits=1)
+    head = nth(quoted, 0)
+    after = nth(quoted, 1)
+    request = pc.utf8_rtrim(nth(pc.split_pattern(after, '" ', max_splits=1), 0), characters='"\r ')
+    head = nth(pc.split_pattern(head, " {", max_splits=1), 0)  # header captures
+    tokens = pc.split_pattern(pc.utf8_trim(head, characters=" \r"), " ")
+    count = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
+    has_request = pc.is_valid(after).to_numpy(zero_copy_only=False)
+    parsed = []
+    accepted = np.zeros(len(body), dtype=bool)
+    for mode, width in (("http", 12), ("tcp", 9)):
+        idx = np.flatnonzero((count == width) & (has_request if mode == "http" else ~has_request))
+        if not len(idx):
+            continue
+        take = pa.array(idx)
+        subset = pc.take(tokens, take)
+        table, good = _fields(
+            TokenColumns(lambda i, subset=subset: pc.list_element(subset, i)),
+            pc.take(request, take) if mode == "http" else None,
+            mode,
+        )
+        if table is not None and table.num_rows:
+            parsed.append(table.set_column(table.schema.get_field_index("_row"), "_row", pa.array(idx[good])))
+            accepted[idx[good]] = True
+    rejected = np.flatnonzero(~accepted)
+    if not parsed:
+        return None, rejected
+    return pa.concat_tables(parsed), rejected
+
+
+class TokenColumns:
+    """Token ``i`` of every row, fetched lazily and cached: from a list array, or from flat token values."""
+
+    def __init__(self, fetch: Callable[[int], pa.Array]):
+        self._fetch = fetch
+        self._cache: dict[int, pa.Array] = {}
+
+    def __call__(self, i: int) -> pa.Array:
+        if i not in self._cache:
+            self._cache[i] = self._fetch(i)
+        return self._cache[i]
+
+
+def _fields(tok: TokenColumns, request: pa.Array | None, mode: str) -> tuple[pa.Table | None, np.ndarray]:
+    """httplog/tcplog fields from body tokens; rows whose fields are not what the format says are dropped.
+
+    Every field is checked (digits where numbers go, a date in brackets, ``a/b/c`` with the right
+    count), so a line of another format that happens to have as many words is rejected here,
+    not mis-read.
+    """
+    http = mode == "http"
+    client = pc.split_pattern(tok(0), ":", max_splits=1, reverse=True)
+    client_port = nth(client, 1)
+    ts, ts_ok = accept_time(tok(1))
+    be_srv = pc.split_pattern(tok(3), "/", max_splits=1)
+    term = tok(9 if http else 6)
+    timers = SlashInts(tok(4), 5 if http else 3)
+    conns = SlashInts(tok(10 if http else 7), 5)
+    queues = SlashInts(tok(11 if http else 8), 2)
+    numbers = [tok(5), tok(6)] if http else [tok(5)]  # status and bytes / bytes
+    checks = [
+        _is_int(client_port, signed=False),
+        ts_ok,
+        _mask(pc.equal(pc.list_value_length(be_srv), 2)),
+        _mask(pc.equal(pc.utf8_length(term), 4 if http else 2)),
+        timers.ok,
+        conns.ok,
+        queues.ok,
+        *[_is_int(pc.utf8_ltrim(v, characters="+")) for v in numbers],
+    ]
+    good = np.flatnonzero(np.logical_and.reduce(checks))
+    if not len(good):
+        return None, good
+    rows = pa.array(good)
+
+    def keep(values: pa.Array) -> pa.Array:
+        return pc.take(values, rows)
+
+    n = len(good)
+    frontend_raw = keep(tok(2))
+    timer = timers.matrix(good)
+    conn = conns.matrix(good)
+    queue = queues.matrix(good)
+    none = pa.nulls(n, pa.int64())
+    cols: dict[str, Any] = {
+        "ts": keep(ts),
+        "mode": pa.array(np.full(n, mode, dtype=object), pa.string()),
+        "client_ip": keep(nth(client, 0)),
+        "client_port": pc.cast(keep(client_port), pa.int64()),
+        "frontend": pc.utf8_rtrim(frontend_raw, characters="~"),
+        "tls": pc.ends_with(frontend_raw, "~"),
+        "backend": keep(nth(be_srv, 0)),
+        "server": keep(nth(be_srv, 1)),
+        "TR": timer[:, 0] if http else none,
+        "Tw": timer[:, 1] if http else timer[:, 0],
+        "Tc": timer[:, 2] if http else timer[:, 1],
+        "Tr": timer[:, 3] if http else none,
+        "Ta": timer[:, 4] if http else timer[:, 2],
+        "status": _to_int(keep(tok(5))) if http else none,
+        "bytes": _to_int(keep(tok(6) if http else tok(5))),
+        "term": pc.utf8_slice_codeunits(keep(term), 0, 2),
+        "term_full": keep(term),
+        "retries": conn[:, 4],
+        "redispatched": pc.match_substring(keep(tok(10 if http else 7)), "/+"),
+        "actconn": conn[:, 0],
+        "feconn": conn[:, 1],
+        "beconn": conn[:, 2],
+        "srv_conn": conn[:, 3],
+        "srv_queue": queue[:, 0],
+        "backend_queue": queue[:, 1],
+        **request_parts(keep(request) if request is not None else pa.nulls(n, pa.string())),
+    }
+    return body_table(cols, good), good
+
+
+def body_table(cols: dict[str, Any], rows: Any) -> pa.Table:
+    """The columns every body parser returns, in :data:`BODY_SCHEMA` order and types, plus ``_row``."""
+    arrays = [
+        pa.array(cols[f.name], f.type) if isinstance(cols[f.name], np.ndarray | list) else cols[f.name]
+        for f in BODY_SCHEMA
+    ]
+    arrays = [a if a.type == f.type else pc.cast(a, f.type) for a, f in zip(arrays, BODY_SCHEMA, strict=True)]
+    return pa.Table.from_arrays(
+        [*arrays, pa.array(np.asarray(rows, dtype=np.int64))], schema=BODY_SCHEMA.append(pa.field("_row", pa.int64()))
+    )
+
+
+class SlashInts:
+    """An ``a/b/c`` field of ``width`` integers: checked on every row, converted for the kept rows."""
+
+    def __init__(self, strings: pa.Array, width: int):
+        self.width = width
+        self.parts = pc.split_pattern(pc.replace_substring(pc.fill_null(strings, ""), "+", ""), "/")
+        right_count = _mask(pc.equal(pc.list_value_length(self.parts), width))
+        digits = _is_int(pc.list_flatten(self.parts))
+        parents = pc.list_parent_indices(self.parts).to_numpy()
+        bad = np.zeros(len(strings), dtype=bool)
+        bad[parents[~digits]] = True
+        self.ok = right_count & ~bad
+
+    def matrix(self, rows: np.ndarray) -> np.ndarray:
+        flat = pc.list_flatten(pc.take(self.parts, pa.array(rows)))
+        return pc.cast(flat, pa.int64()).to_numpy().reshape(-1, self.width)
+
+
+def _mask(values: pa.Array) -> np.ndarray:
+    return pc.fill_null(values, False).to_numpy(zero_copy_only=False)
+
+
+def _is_int(values: pa.Array, signed: bool = True) -> np.ndarray:
+    """ASCII digits (one leading ``-`` allowed when ``signed``), short enough for int64: castable."""
+    if signed:
+        values = pc.if_else(pc.starts_with(values, "-"), pc.utf8_slice_codeunits(values, 1, 64), values)
+    short = pc.less_equal(pc.utf8_length(values), 18)
+    return _mask(pc.and_(pc.ascii_is_decimal(values), short))
+
+
+def _to_int(values: pa.Array) -> pa.Array:
+    return pc.cast(pc.utf8_ltrim(values, characters="+"), pa.int64())
+
+
+def accept_time(date: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """``[dd/Mon/yyyy:HH:MM:SS.mmm]`` -> (UTC time in ms, which rows really held such a date).
+
+    The second-resolution part is parsed once per distinct value (a million lines span a few
+    thousand seconds), the milliseconds are digits added on top.
+    """
+    inner = pc.utf8_slice_codeunits(date, 1, 21)
+    encoded = pc.dictionary_encode(inner)
+    parsed = pc.strptime(encoded.dictionary, format="%d/%b/%Y:%H:%M:%S", unit="ms", error_is_null=True)
+    seconds = pc.cast(pc.take(parsed, encoded.indices), pa.int64())
+    length = pc.utf8_length(date)
+    frac = pc.utf8_slice_codeunits(date, 22, -1)
+    bracketed = pc.and_(pc.starts_with(date, "["), pc.ends_with(date, "]"))
+    with_frac = pc.and_(
+        pc.and_(pc.greater(length, 22), pc.less_equal(length, 32)),
+        pc.and_(pc.equal(pc.utf8_slice_codeunits(date, 21, 22), "."), pc.ascii_is_decimal(frac)),
+    )
+    with_frac = pc.fill_null(with_frac, False)
+    shape = pc.and_(bracketed, pc.or_(pc.equal(length, 22), with_frac))
+    ok = _mask(pc.and_(shape, pc.is_valid(seconds)))
+    millis = pc.cast(pc.if_else(with_frac, pc.utf8_slice_codeunits(pc.utf8_rpad(frac, 3, "0"), 0, 3), "0"), pa.int64())
+    return pc.cast(pc.add(seconds, millis), TS_MS), ok
+
+
+def request_parts(request: pa.Array) -> dict[str, pa.Array]:
+    """``"GET /path HTTP/1.1"`` -> method, path, version; ``<BADREQ>`` and truncated lines kept as path."""
+    parts = pc.split_pattern(request, " ", max_splits=2)
+    n = pc.fill_null(pc.list_value_length(parts), 0)
+    first, second, third = nth(parts, 0), nth(parts, 1), nth(parts, 2)
+    single = pc.equal(n, 1)
+    # "GET HTTP/2.0": a request line whose URI was lost (seen in real H2 logs) has no path
+    no_uri = pc.and_(pc.equal(n, 2), pc.fill_null(pc.starts_with(second, "HTTP/"), False))
+    return {
+        "method": pc.if_else(single, NULL_STR, first),
+        "path": pc.if_else(single, first, pc.if_else(no_uri, NULL_STR, second)),
+        "http_version": pc.if_else(no_uri, second, third),
+    }
+
+
+# ---------------------------------------------------------------- the per-line fallback
+def regex_bodies(body: pa.Array, rows: np.ndarray) -> tuple[pa.Table | None, np.ndarray]:
+    """HAProxy bodies of ``rows`` through the lenient regexes, one line at a time (the rare lines)."""
+    texts = pc.take(body, pa.array(rows, pa.int64())).to_pylist() if len(rows) else []
+    found: list[tuple[int, str, re.Match[str]]] = []
+    rejected: list[int] = []
+    for row, text in zip(rows.tolist(), texts, strict=True):
+        m = HTTP_RE.match(text or "")
+        mode = "http"
+        if m is None:
+            m, mode = TCP_RE.match(text or ""), "tcp"
+        if m is None:
+            rejected.append(row)
+        else:
+            found.append((row, mode, m))
+    if not found:
+        return None, np.asarray(rejected, dtype=np.int64)
+
+    def ints(group: str) -> list[int | None]:
+        return [
+            int(m.group(group).replace("+", "")) if group in m.re.groupindex and m.group(group) else None
+            for _, _, m in found
+        ]
+
+    def strs(group: str) -> list[str | None]:
+        return [m.group(group) if group in m.re.groupindex else None for _, _, m in found]
+
+    ts, _ok = accept_time(pa.array([f"[{m.group('tr')}]" for _, _, m in found], pa.string()))
+    term_full = strs("tsc")
+    cols: dict[str, Any] = {
+        "ts": ts,
+        "mode": [mode for _, mode, _ in found],
+        "client_ip": strs("ci"),
+        "client_port": ints("cp"),
+        "frontend": strs("fe"),
+        "tls": [bool(m.group("ssl")) for _, _, m in found],
+        "backend": strs("be"),
+        "server": strs("srv"),
+        "TR": ints("TR"),
+        "Tw": ints("Tw"),
+        "Tc": ints("Tc"),
+        "Tr": ints("Tr"),
+        "Ta": ints("Ta"),
+        "status": ints("st"),
+        "bytes": ints("bytes"),
+        "term": [t[:2] if t else None for t in term_full],
+        "term_full": term_full,
+        "retries": ints("rc"),
+        "redispatched": [m.group("rc").startswith("+") for _, _, m in found],
+        "actconn": ints("ac"),
+        "feconn": ints("fc"),
+        "beconn": ints("bc"),
+        "srv_conn": ints("sc"),
+        "srv_queue": ints("sq"),
+        "backend_queue": ints("bq"),
+        **request_parts(pa.array(strs("req"), pa.string())),
+    }
+    return body_table(cols, [row for row, _, _ in found]), np.asarray(rejected, dtype=np.int64)
+
+
+# ---------------------------------------------------------------- names, types, frames
+def _finish(table: pa.Table, numbers: np.ndarray, job: ChunkJob) -> pa.Table | None:
+    """Body + prefix columns of one chunk -> :data:`CHUNK_SCHEMA` (names split, window applied)."""
+    if job.since is not None or job.until is not None:
+        keep = pc.is_valid(table.column("ts"))
+        if job.since is not None:
+            keep = pc.and_(keep, pc.greater_equal(table.column("ts"), pa.scalar(job.since, TS_MS)))
+        if job.until is not None:
+            keep = pc.and_(keep, pc.less_equal(table.column("ts"), pa.scalar(job.until, TS_MS)))
+        table = table.filter(pc.fill_null(keep, False))
+        if not table.num_rows:
+            return None
+    order = pc.sort_indices(table.column("_row"))  # file order, whichever path parsed a line
+    table = table.take(order)
+    cols: dict[str, Any] = {name: table.column(name) for name in table.column_names}
+    cols["line"] = pa.array(numbers[table.column("_row").to_numpy()], pa.int64())
+    host = table.column("host")
+    cols["router_pod"] = pc.fill_null(host, job.router_pod) if job.router_pod else host
+    cols.update(_backend_columns(table.column("backend")))
+    cols.update(_server_columns(table.column("server")))
+    arrays = []
+    for f in CHUNK_SCHEMA:
+        value = cols[f.name]
+        if isinstance(value, pa.ChunkedArray):
+            value = value.combine_chunks()
+        if f.type == DICT and not pa.types.is_dictionary(value.type):
+            value = pc.dictionary_encode(value)
+        arrays.append(value if value.type == f.type else pc.cast(value, f.type))
+    return pa.Table.from_arrays(arrays, schema=CHUNK_SCHEMA)
+
+
+def _per_distinct(values: pa.Array, split: Callable[[str | None], dict[str, Any]]) -> dict[str, pa.Array]:
+    """Apply ``split`` once per distinct value and spread the results over the rows as dictionaries."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
+    distinct = [split(v) for v in encoded.dictionary.to_pylist()]
+    out: dict[str, pa.Array] = {}
+    for name in distinct[0] if distinct else split(None):
+        column = [d[name] for d in distinct]
+        if any(isinstance(v, int) for v in column):
+            out[name] = pc.take(pa.array(column, pa.int64()), encoded.indices)
+            continue
+        sub = pc.dictionary_encode(pa.array(column, pa.string()))
+        out[name] = pa.DictionaryArray.from_arrays(pc.take(sub.indices, encoded.indices), sub.dictionary)
+    return out
+
+
+@lru_cache(maxsize=1 << 16)
+def split_backend(backend: str | None) -> dict[str, Any]:
+    """``be_http:<ns>:<route>`` -> kind, namespace, route; other backends keep their name as kind."""
+    parts = (backend or "").split(":", 2)
+    if len(parts) == 3 and parts[0] in ROUTE_KINDS:
+        return {"backend_kind": parts[0], "namespace": parts[1], "route": parts[2]}
+    return {"backend_kind": backend, "namespace": None, "route": None}
+
+
+def _backend_columns(backend: pa.Array) -> dict[str, pa.Array]:
+    return _per_distinct(backend, split_backend)
+
+
+@lru_cache(maxsize=1 << 16)  # chunks of one file see the same servers again: split each once
+def _split_server(name: str | None) -> dict[str, Any]:
+    from parsers.haproxy_config import split_server  # the same names as in haproxy.config
+
+    if name is None:
+        return dict.fromkeys(("server_kind", "pod", "service", "port_name", "server_ip", "server_port"))
+    parts = split_server(name)
+    return {
+        "server_kind": parts["server_kind"],
+        "pod": parts["pod"],
+        "service": parts["service"],
+        "port_name": parts["port_name"],
+        "server_ip": parts["ip"],
+        "server_port": parts["port"],
+    }
+
+
+def _server_columns(server: pa.Array) -> dict[str, pa.Array]:
+    out = _per_distinct(server, _split_server)
+    if not pa.types.is_integer(out["server_port"].type):
+        out["server_port"] = pc.cast(pc.dictionary_decode(out["server_port"]), pa.int64())
+    return out
+
+
+def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFrame:
+    """Chunk tables of one file -> the ``requests`` frame (categoricals for the repetitive names)."""
+    if not tables:
+        return empty_requests()
+    table = pa.concat_tables(tables)
+    n = table.num_rows
+    table = table.append_column("input", pa.repeat(pa.scalar(input, pa.string()), n))
+    table = table.append_column("source", pa.repeat(pa.scalar(source, pa.string()), n))
+    table = table.unify_dictionaries()
+    mapping = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
+    df = table.to_pandas(types_mapper=mapping.get, self_destruct=True, split_blocks=True)
+    for name in ("ts", "received"):
+        df[name] = df[name].astype("datetime64[ns, UTC]")
+    for name in CATEGORICAL:  # sorted categories: groupings come out in name order, however chunks fell
+        categories = df[name].cat.categories
+        if not categories.is_monotonic_increasing:
+            df[name] = df[name].cat.reorder_categories(categories.sort_values())
+    return df[REQUEST_COLUMNS]
+
+
+def _concat_requests(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate request frames; categoricals get the union of categories (else pandas makes them text)."""
+    if not frames:
+        return empty_requests()
+    if len(frames) == 1:
+        return frames[0]
+    frames = [f.copy(deep=False) for f in frames]
+    for name in CATEGORICAL:
+        columns = [
+            f[name] if isinstance(f[name].dtype, pd.CategoricalDtype) else f[name].astype("category") for f in frames
+        ]
+        categories = columns[0].cat.categories
+        for column in columns[1:]:
+            categories = categories.union(column.cat.categories)
+        for f, column in zip(frames, columns, strict=True):
+            f[name] = column.cat.set_categories(categories)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _utc(moment: datetime | None) -> pd.Timestamp | None:
+    if moment is None:
+        return None
+    ts = pd.Timestamp(moment)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+# ---------------------------------------------------------------- router messages, reasons
+def router_event(text: str) -> dict[str, Any] | None:
+    """A non-access router message (server DOWN/UP, no server, proxy start/stop, SSL error), or None."""
+    m = log_lines.TAG_RE.search(text)
+    body = text[m.end() :] if m else text
+    for event, pattern in EVENT_PATTERNS:
+        found = pattern.search(body)
+        if not found:
+            continue
+        backend = found.groupdict().get("be")
+        server = found.groupdict().get("srv")
+        names = split_backend(backend)
+        pod = None
+        if server:
+            from parsers.haproxy_config import split_server
+
+            pod = split_server(server)["pod"]
+        return {
+            "ts": log_lines.received_of(text),
+            "pid": int(m.group(1)) if m else None,
+            "event": event,
+            "backend": backend,
+            "namespace": names["namespace"],
+            "route": names["route"],
+            "server": server,
+            "pod": pod,
+            "text": body.strip()[:500],
+        }
+    return None
+
+
+_CUSTOM_HEAD = re.compile(r"^\S*:\d+ \[[^\]]+\] \S+ [^/ ]+/\S+ ")
+
+
+def reason(text: str) -> str:
+    """Why a line is not a request, in words an engineer can act on."""
+    if not text.strip():
+        return "empty line"
+    m = log_lines.TAG_RE.search(text)
+    body = text[m.end() :] if m else text
+    if not m and not re.match(r"^\S*:\d+ \[", text):
+        return "no haproxy[pid]: tag and not a bare HAProxy line"
+    if len(text) >= 1000 and text.count('"') == 1:
+        return "truncated line (log max length) in the fields before the request"
+    if _CUSTOM_HEAD.match(body):
+        return (
+            "client, date, frontend and backend/server are there but the rest is neither httplog nor tcplog: "
+            "a custom httpLogFormat? (give it with --log-format)"
+        )
+    return "fields do not match the httplog or tcplog format"

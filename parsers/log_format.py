@@ -1,10 +1,11 @@
 """Compile an HAProxy ``log-format`` string into a parser for the fields it logs.
 
 An IngressController's ``spec.logging.access.httpLogFormat`` replaces ``option httplog`` for every
-HTTP frontend (router-facts §1.1); the TCP frontend keeps ``option tcplog``. The format's
-``%``-variables (HAProxy configuration.txt §8.2.6) become named regex groups; variables we do not
-interpret become opaque string fields, so an unusual format still yields backend, server and
-whatever else it carries. Lines the format does not match fall back to the default parsers.
+HTTP frontend (router-facts.md §1.1); the TCP frontend keeps ``option tcplog``, so lines the format
+does not match go on to the default parsers. Each ``%``-variable (HAProxy configuration.txt
+§8.2.6) becomes a named group of one RE2 pattern run by Arrow over all lines at once; variables
+we do not interpret become opaque string fields, so an unusual format still yields backend,
+server and whatever else it carries.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-INT = r"[+-]?\d+"
+INT = r"[+-]?\d{1,15}"
+DATE = r"[^\]]+"
+# variable -> (column, RE2 pattern); several variables may fill the same column
 VARIABLES: dict[str, tuple[str, str]] = {
-    # variable: (column, regex)
-    "ci": ("client_ip", r"\S+?"),
-    "cp": ("client_port", r"\d+"),
-    "t": ("date", r"[^\]]+"),
-    "tr": ("date", r"[^\]]+"),
-    "trg": ("date", r"[^\]]+"),
-    "trl": ("date", r"[^\]]+"),
+    "ci": ("client_ip", r"\S*?"),
+    "cp": ("client_port", r"\d{1,5}"),
+    "t": ("date", DATE),
+    "tr": ("date", DATE),
+    "trg": ("date", DATE),
+    "trl": ("date", DATE),
     "ft": ("frontend_raw", r"\S+"),
     "f": ("frontend_raw", r"\S+"),
     "b": ("backend", r"[^/ ]+"),
@@ -47,15 +50,16 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "rc": ("retries", INT),
     "sq": ("srv_queue", INT),
     "bq": ("backend_queue", INT),
-    "hr": ("captured_request", r"\{[^}]*\}|\S*"),
-    "hs": ("captured_response", r"\{[^}]*\}|\S*"),
+    "hr": ("captured_request", r"\{[^}]*\}"),
+    "hs": ("captured_response", r"\{[^}]*\}"),
     "r": ("request", r"[^\"]*"),
     "HM": ("method", r"\S+"),
     "HU": ("path", r"\S+"),
     "HP": ("path", r"\S+"),
     "HV": ("http_version", r"\S+"),
 }
-TOKEN_RE = re.compile(r"%(?:\{(?P<opts>[^}]*)\})?(?P<var>\[[^\]]*\]|[A-Za-z]+)|%%")
+OPTIONAL = ("hr", "hs")  # header captures print nothing, not even their separator, when none are configured
+HTTP_COLUMNS = ("status", "request", "method", "path", "http_version")
 INT_COLUMNS = (
     "client_port",
     "TR",
@@ -74,41 +78,55 @@ INT_COLUMNS = (
     "srv_queue",
     "backend_queue",
 )
+TOKEN_RE = re.compile(r"%(?:\{(?P<opts>[^}]*)\})?(?P<var>\[[^\]]*\]|[A-Za-z]+)|%%")
 
 
 @dataclass
 class CompiledFormat:
-    """A compiled log format: ``parse(body)`` returns (arrow table with ``_row``, rejected row indices)."""
+    """A compiled log format.
+
+    ``columns``: the capture names in format order (known columns, then ``x_<name>`` for opaque
+    variables); ``pattern``: the RE2 pattern; :meth:`extract` gives the raw captures,
+    :meth:`parse` the typed request columns of :mod:`parsers.haproxy_log`.
+    """
 
     source: str
-    regex: re.Pattern[str]
+    pattern: str
     columns: list[str]
 
-    def parse(self, body: pa.Array) -> tuple[pa.Table | None, list[int]]:
-        from parsers.haproxy_log import request_parts  # the same request split as the default path
+    @property
+    def mode(self) -> str:
+        return "http" if any(c in self.columns for c in HTTP_COLUMNS) else "tcp"
 
-        rows: dict[str, list[Any]] = {c: [] for c in self.columns}
-        kept: list[int] = []
-        rejected: list[int] = []
-        for i, text in enumerate(body.to_pylist()):
-            m = self.regex.match(text or "")
-            if not m:
-                rejected.append(i)
-                continue
-            kept.append(i)
-            for c in self.columns:
-                rows[c].append(m.group(c))
-        if not kept:
+    def extract(self, body: pa.Array) -> tuple[pa.StructArray, np.ndarray]:
+        """Raw string captures of every line, and which lines matched the format."""
+        found = pc.extract_regex(pc.fill_null(body, ""), self.pattern)
+        matched = pc.is_valid(found).to_numpy(zero_copy_only=False)
+        return found, matched
+
+    def parse(self, body: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
+        """(typed rows with ``_row`` = index into ``body``, indices of the lines the format rejects)."""
+        from parsers.haproxy_log import body_table
+
+        found, matched = self.extract(body)
+        rows = np.flatnonzero(matched)
+        rejected = np.flatnonzero(~matched)
+        if not len(rows):
             return None, rejected
-        return _to_table(rows, kept, request_parts), rejected
+        found = pc.take(found, pa.array(rows))
+        fields = {name: pc.struct_field(found, name) for name in self.columns}
+        return body_table(_typed(fields, len(rows), self.mode), rows), rejected
 
 
 def compile_log_format(fmt: str) -> CompiledFormat:
-    """Compile a log-format string (quotes from the operator's Go ``%q`` are tolerated)."""
+    """Compile a log-format string (quotes from the operator's Go ``%q`` are tolerated).
+
+    Raises :class:`ValueError` (one line) for a format with nothing to parse.
+    """
     text = fmt.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1].replace('\\"', '"')
-    pattern = ["^"]
+    pattern: list[str] = ["^"]
     columns: list[str] = []
     pos = 0
     for m in TOKEN_RE.finditer(text):
@@ -118,86 +136,113 @@ def compile_log_format(fmt: str) -> CompiledFormat:
             pattern.append("%")
             continue
         var, opts = m.group("var"), m.group("opts") or ""
-        column, regex = VARIABLES.get(var, (f"x_{re.sub(r'[^A-Za-z0-9]', '_', var)}", r"\S*"))
+        column, regex = VARIABLES.get(var, (_opaque_name(var, columns), r"\S*"))
+        quoted = "Q" in opts
+        if quoted:
+            regex = r"[^\"]*"
         if column in columns:  # a variable logged twice: keep the first capture
-            pattern.append(f"(?:{regex})")
-            continue
-        columns.append(column)
-        group = f"(?P<{column}>{regex})"
-        pattern.append(f'"{group}"' if "Q" in opts and var != "r" else group)
+            group = f"(?:{regex})"
+        else:
+            columns.append(column)
+            group = f"(?P<{column}>{regex})"
+        if quoted:
+            group = f'"{group}"?' if var == "r" else f'"{group}"'  # a cut line may lose the closing quote
+        if var in OPTIONAL and pattern[-1].endswith(" +"):
+            pattern[-1] = pattern[-1][: -len(" +")]
+            group = f"(?: +{group})?"
+        pattern.append(group)
     pattern.append(_literal(text[pos:]))
-    pattern.append(r'"?\s*$')  # a truncated line may lose the closing quote
-    return CompiledFormat(fmt, re.compile("".join(pattern)), columns)
+    pattern.append(r"\s*$")
+    compiled = CompiledFormat(fmt, "".join(pattern), columns)
+    if not columns:
+        raise ValueError(f"log format {fmt!r} has no %-variable to parse")
+    try:
+        compiled.extract(pa.array([""], pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise ValueError(f"log format {fmt!r} cannot be read: {exc}") from exc
+    return compiled
+
+
+def _opaque_name(var: str, taken: list[str]) -> str:
+    base = "x_" + (re.sub(r"[^A-Za-z0-9]+", "_", var).strip("_") or "field")
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name
 
 
 def _literal(text: str) -> str:
-    return re.sub(r"\\ ", " +", re.escape(text))
+    """Literal text of the format as RE2; a run of spaces matches one or more spaces."""
+    out = []
+    for part in re.split(r"( +)", text):
+        if part.startswith(" "):
+            out.append(" +")
+        elif part:
+            out.append(re.escape(part))
+    return "".join(out)
 
 
-def _to_table(rows: dict[str, list[Any]], kept: list[int], request_parts: Any) -> pa.Table:
-    n = len(kept)
+def _typed(fields: dict[str, pa.Array], n: int, mode: str) -> dict[str, Any]:
+    """Raw captures -> the request columns (missing variables are null)."""
+    from parsers.haproxy_log import accept_time, request_parts
 
     def ints(name: str) -> pa.Array:
-        values = rows.get(name)
-        if values is None:
+        if name not in fields:
             return pa.nulls(n, pa.int64())
-        return pa.array([int(v.replace("+", "")) if v not in (None, "") else None for v in values], pa.int64())
+        values = pc.utf8_ltrim(fields[name], characters="+")
+        return pc.cast(pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values), pa.int64())
 
     def strs(name: str) -> pa.Array:
-        values = rows.get(name)
-        return pa.array(values, pa.string()) if values is not None else pa.nulls(n, pa.string())
+        return fields[name] if name in fields else pa.nulls(n, pa.string())
 
-    frontend_raw = rows.get("frontend_raw") or [None] * n
-    dates = rows.get("date") or [None] * n
-    ts = pa.array([_parse_date(d) for d in dates], pa.timestamp("ms", tz="UTC"))
-    ta = ints("Ta") if "Ta" in rows else ints("Tt")
+    frontend_raw = strs("frontend_raw")
     term_full = strs("term_full")
-    retries_raw = rows.get("retries") or [None] * n
-    if "request" in rows:
-        req = request_parts(pa.array(rows["request"], pa.string()))
+    retries_raw = strs("retries")
+    if "request" in fields:
+        request = request_parts(fields["request"])
     else:
-        req = {"method": strs("method"), "path": strs("path"), "http_version": strs("http_version")}
-    mode = "http" if any(k in rows for k in ("status", "request", "method", "path")) else "tcp"
-    cols: dict[str, pa.Array] = {
-        "ts": ts,
+        request = {"method": strs("method"), "path": strs("path"), "http_version": strs("http_version")}
+    return {
+        "ts": _date(fields["date"], accept_time) if "date" in fields else pa.nulls(n, pa.timestamp("ms", tz="UTC")),
         "mode": pa.array([mode] * n, pa.string()),
         "client_ip": strs("client_ip"),
         "client_port": ints("client_port"),
-        "frontend": pa.array([f.rstrip("~") if f else None for f in frontend_raw], pa.string()),
-        "tls": pa.array([bool(f and f.endswith("~")) for f in frontend_raw], pa.bool_()),
+        "frontend": pc.utf8_rtrim(frontend_raw, characters="~"),
+        "tls": pc.ends_with(frontend_raw, "~"),
         "backend": strs("backend"),
         "server": strs("server"),
         "TR": ints("TR"),
         "Tw": ints("Tw"),
         "Tc": ints("Tc"),
         "Tr": ints("Tr"),
-        "Ta": ta,
+        "Ta": ints("Ta") if "Ta" in fields else ints("Tt"),
         "status": ints("status"),
         "bytes": ints("bytes"),
-        "term": pa.array([t[:2] if t else None for t in term_full.to_pylist()], pa.string()),
+        "term": pc.utf8_slice_codeunits(term_full, 0, 2),
         "term_full": term_full,
         "retries": ints("retries"),
-        "redispatched": pa.array([bool(r and r.startswith("+")) for r in retries_raw], pa.bool_()),
+        "redispatched": pc.starts_with(retries_raw, "+"),
         "actconn": ints("actconn"),
         "feconn": ints("feconn"),
         "beconn": ints("beconn"),
         "srv_conn": ints("srv_conn"),
         "srv_queue": ints("srv_queue"),
         "backend_queue": ints("backend_queue"),
-        **req,
-        "_row": pa.array(np.asarray(kept, dtype=np.int64)),
+        **request,
     }
-    return pa.table(cols)
 
 
-def _parse_date(text: str | None) -> Any:
-    if not text:
-        return None
-    from datetime import UTC, datetime
-
-    for fmt in ("%d/%b/%Y:%H:%M:%S.%f", "%d/%b/%Y:%H:%M:%S"):
-        try:
-            return datetime.strptime(text.split(" ")[0], fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    return None
+def _date(dates: pa.Array, accept_time: Any) -> pa.Array:
+    """``%t``/``%tr`` dates (``dd/Mon/yyyy:HH:MM:SS.mmm``), and ``%trg``/``%trl`` with a ``+hhmm`` offset, as UTC."""
+    parts = pc.split_pattern(dates, " ", max_splits=1)
+    first = pc.list_element(parts, 0)
+    ts, ok = accept_time(pc.binary_join_element_wise("[", first, "]", ""))
+    ts = pc.if_else(pa.array(ok), ts, pa.scalar(None, ts.type))
+    if not pc.any(pc.match_substring(dates, " ")).as_py():  # %t / %tr: no offset to apply
+        return ts
+    found = pc.extract_regex(dates, r" (?P<sign>[+-])(?P<h>\d\d)(?P<m>\d\d)$")
+    hours = pc.cast(pc.struct_field(found, "h"), pa.int64())
+    minutes = pc.add(pc.multiply(hours, 60), pc.cast(pc.struct_field(found, "m"), pa.int64()))
+    minutes = pc.if_else(pc.equal(pc.struct_field(found, "sign"), "-"), pc.negate(minutes), minutes)
+    shift = pc.multiply(pc.fill_null(minutes, 0), 60_000)
+    return pc.cast(pc.subtract(pc.cast(ts, pa.int64()), shift), pa.timestamp("ms", tz="UTC"))

@@ -292,24 +292,26 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("disabled", BOOL),
     ),
     # --- router access logs (parsers/haproxy_log.py); Arrow-backed dtypes allowed for speed ---
+    # Names that repeat over millions of rows are "category" (grouping on codes, a fraction of the memory);
+    # compare them with strings as usual, and add new values with .astype("string") first.
     "requests": (
         ("ts", TS),  # HAProxy accept date ([%tr] / [%t]), as UTC
         ("received", TS),  # syslog receive time (rsyslog / kubelet prefix), when present
-        ("mode", STR),  # http | tcp
+        ("mode", "category"),  # http | tcp
         ("client_ip", STR),
         ("client_port", INT),
-        ("frontend", STR),  # without the "~"
+        ("frontend", "category"),  # without the "~"
         ("tls", BOOL),  # frontend had the "~" suffix
-        ("backend", STR),
-        ("backend_kind", STR),  # be_http | be_edge_http | be_secure | be_tcp | openshift_default | be_sni | ...
-        ("namespace", STR),
-        ("route", STR),
-        ("server", STR),  # as logged, "<NOSRV>" kept
-        ("server_kind", STR),  # pod | ept | dynamic | nosrv | other
-        ("pod", STR),
-        ("service", STR),
-        ("port_name", STR),
-        ("server_ip", STR),
+        ("backend", "category"),
+        ("backend_kind", "category"),  # be_http | be_edge_http | be_secure | be_tcp | openshift_default | be_sni | ...
+        ("namespace", "category"),
+        ("route", "category"),
+        ("server", "category"),  # as logged, "<NOSRV>" kept
+        ("server_kind", "category"),  # pod | ept | dynamic | nosrv | other
+        ("pod", "category"),
+        ("service", "category"),
+        ("port_name", "category"),
+        ("server_ip", "category"),
         ("server_port", INT),
         ("TR", INT),
         ("Tw", INT),
@@ -318,8 +320,8 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("Ta", INT),  # Tt for TCP lines
         ("status", INT),  # <NA> for TCP lines; -1 when no response was sent
         ("bytes", INT),
-        ("term", STR),  # 2-char termination state (the diagnosis key)
-        ("term_full", STR),  # 4 chars for HTTP, 2 for TCP
+        ("term", "category"),  # 2-char termination state (the diagnosis key)
+        ("term_full", "category"),  # 4 chars for HTTP, 2 for TCP
         ("retries", INT),
         ("redispatched", BOOL),  # retries logged with "+"
         ("actconn", INT),
@@ -328,10 +330,10 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("srv_conn", INT),
         ("srv_queue", INT),
         ("backend_queue", INT),
-        ("method", STR),
+        ("method", "category"),
         ("path", STR),
-        ("http_version", STR),
-        ("router_pod", STR),  # syslog host token, or the router pod dir the log came from
+        ("http_version", "category"),
+        ("router_pod", "category"),  # syslog host token, or the router pod dir the log came from
         ("pid", INT),
     ),
     "router_events": (

@@ -8,11 +8,9 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
+from parsers import schema
 from parsers.haproxy_log import combine, parse_access_log
-from parsers.log_format import compile_log_format
 
 # router-facts.md §1.7, verbatim from public sources
 DOCS_HTTP = (
@@ -41,6 +39,11 @@ BADREQ = (
 CUSTOM = (
     ".226:51394 [09/Mar/2022:02:49:20.812] fe_sni~ be_edge_http:project1:frontend/pod:frontend-v2-868959894b-"
     "mlld2:frontend:http:10.128.2.47:8080 532 0 GET / HTTP/1.1"
+)
+H2_32DEV = (
+    "Mar 26 20:15:24 localhost haproxy[305]: fddd:1194:1194:1194::1000:51034 [26/Mar/2025:20:15:23.929] webserver ~ "
+    'webserver 0/0/36/-1/476 502 1029 - - SH-- 8/4/15/14/0 0/0 "GET HTTP/2.0" fc_err=- bc_err=ERESET '
+    "tevts={,,e1,S5s1,E6E1,M6M1,F3X3}"
 )
 # router-facts.md §1.8, complete lines as they came out of the rsyslog chain [exp]
 EXP_SH = (
@@ -77,7 +80,7 @@ def test_docs_http_line_field_by_field():
     assert r["ts"] == pd.Timestamp("2020-05-11T19:11:50.133Z")
     assert r["received"] == pd.Timestamp("2020-05-11T19:11:50.135710Z")
     assert (r["backend_kind"], r["namespace"], r["route"]) == ("be_http", "hello-openshift", "hello-openshift")
-    # 2020-era 5-part server name: no port name (reported like an unnamed port)
+    # 2020-era 5-part server name: the port name is not logged at all (unlike an unnamed port, "")
     assert (r["server_kind"], r["pod"], r["service"], r["server_ip"], r["server_port"]) == (
         "pod",
         "hello-openshift",
@@ -85,7 +88,7 @@ def test_docs_http_line_field_by_field():
         "10.128.2.12",
         8080,
     )
-    assert r["port_name"] == ""
+    assert pd.isna(r["port_name"])
     assert [r[t] for t in ("TR", "Tw", "Tc", "Tr", "Ta")] == [0, 0, 1, 0, 1]
     assert (r["status"], r["bytes"], r["term"], r["term_full"]) == (200, 142, "--", "--NI")
     assert (r["actconn"], r["feconn"], r["beconn"], r["srv_conn"], r["retries"]) == (1, 1, 0, 0, 0)
@@ -107,12 +110,8 @@ def test_docs_tcp_passthrough_line():
         "openshift-authentication",
         "oauth-openshift",
     )
-    assert (r["pod"], r["port_name"], r["server_ip"], r["server_port"]) == (
-        "oauth-openshift-68c8dfb86b-m6q57",
-        "",
-        "10.130.0.32",
-        6443,
-    )
+    assert (r["pod"], r["server_ip"], r["server_port"]) == ("oauth-openshift-68c8dfb86b-m6q57", "10.130.0.32", 6443)
+    assert pd.isna(r["port_name"])
     assert (r["Tw"], r["Tc"], r["Ta"], r["bytes"], r["term"]) == (1, 0, 59084, 3093, "--")
     assert pd.isna(r["status"]) and pd.isna(r["TR"]) and pd.isna(r["Tr"])
 
@@ -213,26 +212,6 @@ def test_unparsed_lines_are_counted_with_a_reason_and_accounting_adds_up():
     assert acct["lines_read"] == 4 == acct["requests"] + acct["router_messages"] + acct["unparsed"]
 
 
-def test_custom_log_format_from_the_docs():
-    compiled = compile_log_format("'%ci:%cp [%t] %ft %b/%s %B %bq %HM %HU %HV'")
-    assert compiled.columns[:4] == ["client_ip", "client_port", "date", "frontend_raw"]
-    line = "2022-03-09T02:49:20.813Z 2022-03-09T02:49:20.813+00:00 r r haproxy[9]: 10.1.2" + CUSTOM
-    r = one(line, log_format="'%ci:%cp [%t] %ft %b/%s %B %bq %HM %HU %HV'")
-    assert (r["namespace"], r["route"], r["pod"], r["bytes"], r["backend_queue"], r["method"], r["path"]) == (
-        "project1",
-        "frontend",
-        "frontend-v2-868959894b-mlld2",
-        532,
-        0,
-        "GET",
-        "/",
-    )
-    assert r["ts"] == pd.Timestamp("2022-03-09T02:49:20.812Z")
-    # the TCP frontend keeps tcplog: such lines still parse with the default format
-    result = parse(line, DOCS_TCP, log_format="%ci:%cp [%t] %ft %b/%s %B %bq %HM %HU %HV")
-    assert sorted(result.requests["mode"]) == ["http", "tcp"]
-
-
 def test_since_until_and_several_files_combined():
     a = parse(DOCS_HTTP, since=datetime(2020, 5, 11, 19, 0, tzinfo=UTC))
     b = parse(NOSRV_311, until=datetime(2019, 6, 20, 6, 45, tzinfo=UTC))
@@ -254,125 +233,125 @@ def test_gzipped_member_is_decompressed(tmp_path):
     assert len(result.requests) == 1
 
 
-# ------------------------------------------------------------------ property: generated lines round-trip
-names = st.from_regex(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True)
-ipv4 = st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t)))
-timer = st.integers(-1, 100_000)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    ns=names,
-    route=names,
-    pod=names,
-    svc=names,
-    port_name=st.one_of(st.just(""), names),
-    ip=ipv4,
-    port=st.integers(1, 65535),
-    client=ipv4,
-    cport=st.integers(1, 65535),
-    timers=st.tuples(*[timer] * 5),
-    status=st.sampled_from([-1, 200, 301, 404, 502, 503, 504]),
-    size=st.integers(0, 10**9),
-    term=st.sampled_from(["--VN", "SCNN", "sHNN", "SHNN", "PH--", "CDNN", "--NI"]),
-    retries=st.integers(0, 3),
-    redispatch=st.booleans(),
-    queues=st.tuples(st.integers(0, 99), st.integers(0, 99)),
-    prefix=st.sampled_from(["kubelet", "rsyslog", "rfc3164", "bare"]),
-    kind=st.sampled_from(["be_http", "be_edge_http", "be_secure"]),
-    path=st.from_regex(r"/[A-Za-z0-9/_.?=&-]{0,40}", fullmatch=True),
-)
-def test_generated_http_lines_round_trip(
-    ns,
-    route,
-    pod,
-    svc,
-    port_name,
-    ip,
-    port,
-    client,
-    cport,
-    timers,
-    status,
-    size,
-    term,
-    retries,
-    redispatch,
-    queues,
-    prefix,
-    kind,
-    path,
-):
-    server = f"pod:{pod}:{svc}:{port_name}:{ip}:{port}"
-    rc = f"+{retries}" if redispatch else str(retries)
-    body = (
-        f"{client}:{cport} [20/Nov/2026:08:41:03.101] fe_sni~ {kind}:{ns}:{route}/{server} "
-        f"{'/'.join(map(str, timers))} {status} {size} - - {term} 5/4/3/2/{rc} {queues[0]}/{queues[1]} "
-        f'"GET {path} HTTP/1.1"'
-    )
-    head = {
-        "kubelet": KUBELET + "2026-11-20T08:41:03.118102+00:00 rp rp haproxy[7]: ",
-        "rsyslog": "2026-11-20T08:41:03.118102+00:00 rp rp haproxy[7]: ",
-        "rfc3164": "Nov 20 08:41:03 rp haproxy[7]: ",
-        "bare": "",
-    }[prefix]
-    r = one(head + body)
-    assert (r["namespace"], r["route"], r["backend_kind"], r["pod"], r["service"]) == (ns, route, kind, pod, svc)
-    assert r["port_name"] == port_name
-    assert (r["server_ip"], r["server_port"], r["client_ip"], r["client_port"]) == (ip, port, client, cport)
-    assert [r[t] for t in ("TR", "Tw", "Tc", "Tr", "Ta")] == list(timers)
-    assert (r["status"], r["bytes"], r["term_full"], r["retries"], bool(r["redispatched"])) == (
-        status,
-        size,
-        term,
-        retries,
-        redispatch,
-    )
-    assert (r["srv_queue"], r["backend_queue"], r["path"]) == (queues[0], queues[1], path)
-    assert (r["pid"] if pd.notna(r["pid"]) else None) == (None if prefix == "bare" else 7)
-
-
 @pytest.mark.parametrize("line", ["", "   ", "haproxy[1]: ", "\x00\x01", "x" * 5000])
 def test_odd_lines_never_raise(line):
     result = parse(line)
     assert result.lines_read == 1 and len(result.requests) == 0
 
 
-def test_parallel_chunks_give_the_same_frame_as_one_process(tmp_path, monkeypatch):
-    from bench.gen_logs import generate
+
+
+def test_haproxy_32_line_with_extra_fields_and_a_detached_tls_mark():
+    """§1.7's HAProxy 3.2-dev line: no "/server", "~" apart from the frontend, fields after the request."""
+    r = one(H2_32DEV)
+    assert (r["backend"], r["frontend"], bool(r["tls"]), r["status"], r["term_full"], r["bytes"]) == (
+        "webserver", "webserver", True, 502, "SH--", 1029
+    )
+    assert pd.isna(r["server"]) and pd.isna(r["server_kind"]) and pd.isna(r["namespace"])
+    assert (r["client_ip"], r["client_port"], r["Tc"], r["Tr"], r["Ta"], r["srv_conn"]) == (
+        "fddd:1194:1194:1194::1000", 51034, 36, -1, 476, 14
+    )
+    assert (r["method"], r["http_version"], r["router_pod"], r["pid"]) == ("GET", "HTTP/2.0", "localhost", 305)
+    assert pd.isna(r["path"]) and pd.isna(r["received"])
+
+
+def test_fields_after_the_request_do_not_leak_into_it():
+    r = one(DOCS_HTTP + " fc_err=- bc_err=ERESET")
+    assert (r["method"], r["path"], r["http_version"], r["status"]) == ("GET", "/", "HTTP/1.1", 200)
+
+
+@pytest.mark.parametrize("log_format", [None, "a format without variables"])
+def test_a_custom_format_line_without_its_format_says_what_to_do(log_format):
+    result = parse("2022-03-09T02:49:20.813+00:00 r r haproxy[9]: 10.1.2" + CUSTOM, DOCS_HTTP, log_format=log_format)
+    assert result.unparsed == 1 and len(result.requests) == 1
+    assert "custom httpLogFormat" in result.unparsed_samples[0]["reason"]
+    assert "--log-format" in result.unparsed_samples[0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "host", "received"),
+    [
+        ("2020-05-11T19:11:50.135710+00:00 rp rp haproxy[108]: ", "rp", "2020-05-11T19:11:50.135710Z"),
+        ("2020-05-11T19:11:50.135710+00:00 10.128.6.1 haproxy[108]: ", "10.128.6.1", "2020-05-11T19:11:50.135710Z"),
+        ("2020-05-11T19:11:50.2Z 2020-05-11T21:11:50.135+02:00 rp rp haproxy[108]: ", "rp", "2020-05-11T19:11:50.135Z"),
+        ("2020-05-11T19:11:50.3Z stdout F 2020-05-11T19:11:50.135710+00:00 rp rp haproxy[108]: ", "rp",
+         "2020-05-11T19:11:50.135710Z"),
+        ("May 11 19:11:50 node-1 haproxy[108]: ", "node-1", None),
+        ("<134>May 11 19:11:50 haproxy[108]: ", "19:11:50", None),
+    ],
+    ids=["rsyslog", "rsyslog-one-host", "kubelet-offset", "cri", "rfc3164", "rfc3164-no-host"],
+)
+def test_every_prefix_gives_host_pid_and_rsyslog_receive_time(prefix, host, received):
+    body = DOCS_HTTP.split("haproxy[108]: ", 1)[1]
+    for line in (prefix + body, prefix + body.replace(" {", " ") + " "):  # the fast path, then the general one
+        r = one(line)
+        assert (r["router_pod"], r["pid"], r["status"], r["route"]) == (host, 108, 200, "hello-openshift")
+        assert (pd.isna(r["received"]) if received is None else r["received"] == pd.Timestamp(received))
+
+
+def test_bare_lines_take_the_router_pod_from_the_caller():
+    bare = DOCS_HTTP.split("haproxy[108]: ", 1)[1]
+    r = one(bare, router_pod="router-default-1")
+    assert (r["router_pod"], r["status"]) == ("router-default-1", 200)
+    assert pd.isna(r["pid"]) and pd.isna(r["received"])
+    r = one(KUBELET + bare, router_pod="router-default-1")  # kubelet's time in front of a bare line
+    assert (r["router_pod"], r["status"], r["received"]) == (
+        "router-default-1", 200, pd.Timestamp("2026-11-20T08:41:03.118204Z")
+    )
+
+
+def test_crlf_endings_and_invalid_utf8_keep_line_numbers():
+    data = (DOCS_HTTP + "\r\n").encode() + b"\xff\xfe broken\n" + (NOSRV_311 + "\r\n").encode()
+    result = parse_access_log(io.BytesIO(data), source="a.log", input="in")
+    assert result.requests["line"].tolist() == [1, 3]
+    assert result.requests["http_version"].tolist() == ["HTTP/1.1", "HTTP/1.1"]
+    [sample] = result.unparsed_samples
+    assert (sample["line"], sample["text"]) == (2, "\ufffd\ufffd broken")
+
+
+def test_frame_dtypes_are_the_declared_ones_also_after_combining():
+    a = parse(DOCS_HTTP, NOSRV_311)
+    b = parse(DOCS_TCP, BADREQ)
+    both = combine([a, b])
+    for frame in (a.requests, both.requests):
+        assert [(n, str(frame[n].dtype)) for n in frame.columns] == list(schema.columns("requests"))
+    assert both.requests["backend"].tolist() == [  # sorted by accept time across files
+        "fe_no_sni", "openshift_default", "be_http:hello-openshift:hello-openshift",
+        "be_tcp:openshift-authentication:oauth-openshift",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("message", "event", "backend"),
+    [
+        ("Server be_http:ns:r/pod:p-1:s:http:10.0.0.1:8080 is going DOWN for maintenance.", "server-down",
+         "be_http:ns:r"),
+        ("Server be_http:ns:r/pod:p-1:s:http:10.0.0.1:8080 is UP, reason: Layer4 check passed", "server-up",
+         "be_http:ns:r"),
+        ("backend be_edge_http:ns:r has no server available!", "no-server", "be_edge_http:ns:r"),
+        ("Proxy fe_sni stopped (cumulated conns: FE: 12, BE: 0).", "proxy-stopped", "fe_sni"),
+        ("10.0.1.179:1527 [21/Feb/2018:14:49:10.053] fe_sni/1: SSL handshake failure", "ssl-error", "fe_sni/1"),
+        ("[WARNING]  (7) : Server be_tcp:ns:t/pod:q:s:https:10.0.0.2:8443 is DOWN, reason: Layer4 timeout",
+         "server-down", "be_tcp:ns:t"),
+    ],
+)
+def test_router_messages_are_events(message, event, backend):
+    result = parse("2026-11-24T00:55:14.619891+00:00 rp rp haproxy[3]: " + message)
+    assert (result.unparsed, len(result.requests)) == (0, 0)
+    ev = result.router_events.iloc[0]
+    assert (ev["event"], ev["backend"], ev["router_pod"], ev["pid"], ev["line"]) == (event, backend, "rp", 3, 1)
+    assert ev["ts"] == pd.Timestamp("2026-11-24T00:55:14.619891Z")
+
+
+def test_a_chunk_that_breaks_a_kernel_is_parsed_line_by_line(monkeypatch):
+    import pyarrow as pa
+
     from parsers import haproxy_log
 
-    log = tmp_path / "a.log"
-    generate(6000, log, seed=3)
-    monkeypatch.setattr(haproxy_log, "CHUNK_BYTES", 256 * 1024)  # ~8 chunks: the worker processes are used
-    monkeypatch.setattr(haproxy_log, "WORKERS", 2)
-    with open(log, "rb") as fh:
-        parallel = parse_access_log(fh, source="a.log", input="in")
-    monkeypatch.setattr(haproxy_log, "WORKERS", 1)
-    with open(log, "rb") as fh:
-        serial = parse_access_log(fh, source="a.log", input="in")
-    assert parallel.lines_read == serial.lines_read == 6000
-    pd.testing.assert_frame_equal(parallel.requests, serial.requests)
-    assert parallel.router_events["line"].tolist() == serial.router_events["line"].tolist()
+    def broken(text):
+        raise pa.ArrowInvalid("an input no check foresaw")
 
-
-def test_workers_that_cannot_start_fall_back_to_this_process(tmp_path, monkeypatch):
-    import concurrent.futures
-
-    from bench.gen_logs import generate
-    from parsers import haproxy_log
-
-    log = tmp_path / "a.log"
-    generate(3000, log, seed=4)
-
-    class NoPool:
-        def __init__(self, *a, **k):
-            raise OSError("no /dev/shm here")
-
-    monkeypatch.setattr(haproxy_log, "CHUNK_BYTES", 128 * 1024)
-    monkeypatch.setattr(haproxy_log, "WORKERS", 2)
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoPool)
-    with open(log, "rb") as fh:
-        result = parse_access_log(fh, source="a.log", input="in")
-    assert result.lines_read == 3000 and len(result.requests) + len(result.router_events) + result.unparsed == 3000
-    assert result.requests["line"].is_unique
+    monkeypatch.setattr(haproxy_log, "_fast_shapes", broken)
+    result = parse(DOCS_HTTP, DOCS_TCP, PROXY_STARTED, "garbage")
+    assert result.requests["route"].tolist() == ["hello-openshift", "oauth-openshift"]
+    assert (result.unparsed, len(result.router_events)) == (1, 1)

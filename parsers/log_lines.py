@@ -1,0 +1,274 @@
+"""Physical log lines -> logical lines, and the syslog/kubelet prefix in front of each HAProxy message.
+
+A router log reaches us in several wrappers (router-facts.md §1.4, §1.5): kubelet RFC3339Nano time
+in front of the sidecar's rsyslog line (``current.log``), raw CRI ``<ts> stdout F|P <content>`` in
+rotated files (``P`` = a partial line continued on the next one), rsyslog ``RSYSLOG_FileFormat``
+with the host printed twice, RFC3164 syslog, or bare HAProxy lines. This module cuts byte streams
+into newline-aligned chunks, turns a chunk into an Arrow string array (one value per logical
+line, with its 1-based physical line number), and splits every line at the ``haproxy[pid]: `` tag
+into prefix, body, pid, host and receive time. It never interprets the HAProxy message itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+CHUNK_BYTES = 32 << 20
+NULL_STR = pa.scalar(None, pa.string())
+TAG_RE = re.compile(r"haproxy\[(\d+)\]: ")
+_CRI_PARTIAL = re.compile(rb"^(\S+) (?:stdout|stderr) P (.*)$")
+_CRI_FULL = re.compile(rb"^(\S+) (?:stdout|stderr) F (.*)$")
+_ISO_RE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)")
+
+
+def chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Byte chunks ending on a newline (the last one may not), so no line is ever cut in two."""
+    rest = b""
+    while True:
+        block = stream.read(size)
+        if not block:
+            break
+        block = rest + block
+        cut = block.rfind(b"\n")
+        if cut < 0:
+            rest = block
+            if len(rest) > 4 * size:  # one absurd line: hand it over rather than grow forever
+                yield rest
+                rest = b""
+            continue
+        yield block[: cut + 1]
+        rest = block[cut + 1 :]
+    if rest:
+        yield rest
+
+
+def physical_lines(chunk: bytes) -> int:
+    return chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+
+
+@dataclass
+class ChunkLines:
+    """The logical lines of one chunk: text, 1-based physical line numbers, physical line count."""
+
+    text: pa.Array
+    numbers: np.ndarray
+    physical: int
+
+
+def chunk_lines(chunk: bytes, first_line: int) -> ChunkLines:
+    """One chunk as an Arrow string array, CRI partial lines joined, invalid UTF-8 replaced.
+
+    The common case builds the array straight from the chunk's bytes (offsets from the newline
+    positions), with no Python object per line; only chunks with CRI ``P`` lines or invalid UTF-8
+    go through a list of lines.
+    """
+    if _is_cri(chunk) and (b" stdout P " in chunk or b" stderr P " in chunk):
+        raw = _split(chunk)
+        joined, starts = join_cri_partials(raw)
+        return ChunkLines(_decode(joined), np.asarray(starts, dtype=np.int64) + first_line, len(raw))
+    text = _from_buffer(chunk)
+    if text is None:
+        text = _decode(_split(chunk))
+    return ChunkLines(text, np.arange(first_line, first_line + len(text), dtype=np.int64), len(text))
+
+
+def _is_cri(chunk: bytes) -> bool:
+    """Raw CRI files (rotated logs) say so on every line: ``<RFC3339Nano> stdout|stderr F|P ``."""
+    head = chunk[:64]
+    return b" stdout " in head or b" stderr " in head
+
+
+def _split(chunk: bytes) -> list[bytes]:
+    raw = chunk.split(b"\n")
+    if raw and raw[-1] == b"":
+        raw.pop()
+    return raw
+
+
+def _from_buffer(chunk: bytes) -> pa.Array | None:
+    """Lines of ``chunk`` without copying them into Python objects; None when the bytes are not UTF-8."""
+    if not chunk:
+        return pa.array([], pa.string())
+    if len(chunk) >= 1 << 31:
+        return None
+    data = np.frombuffer(chunk, dtype=np.uint8)
+    # newline positions block by block: small temporaries the allocator reuses (one 32 MB mask per
+    # chunk would be fresh memory, page-faulted in every time)
+    block = 1 << 22
+    newlines = np.concatenate([np.flatnonzero(data[i : i + block] == 10) + i for i in range(0, len(data), block)])
+    ends_open = not chunk.endswith(b"\n")
+    offsets = np.empty(len(newlines) + 1 + ends_open, dtype=np.int32)
+    offsets[0] = 0
+    offsets[1 : len(newlines) + 1] = newlines + 1
+    if ends_open:
+        offsets[-1] = len(chunk)
+    lines = pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(chunk))
+    try:
+        lines.validate(full=True)
+    except pa.ArrowInvalid:
+        return None
+    return pc.utf8_rtrim(lines, characters="\r\n")
+
+
+def _decode(raw_lines: list[bytes]) -> pa.Array:
+    """Lines as UTF-8 text without a CR; invalid bytes replaced (only a chunk with bad bytes pays for it)."""
+    try:
+        text = pa.array(raw_lines, pa.binary()).cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        text = pa.array([r.decode("utf-8", errors="replace") for r in raw_lines], pa.string())
+    return pc.utf8_rtrim(text, characters="\r")
+
+
+def join_cri_partials(lines: list[bytes]) -> tuple[list[bytes], list[int]]:
+    """Join CRI ``P`` (partial) lines with their continuation; keep the first physical line's index."""
+    out: list[bytes] = []
+    starts: list[int] = []
+    pending: bytes | None = None
+    pending_start = 0
+    for i, line in enumerate(lines):
+        m = _CRI_PARTIAL.match(line)
+        if m:
+            if pending is None:
+                pending, pending_start = line, i
+            else:
+                pending += m.group(2)
+            continue
+        if pending is not None:
+            full = _CRI_FULL.match(line)
+            out.append(pending + (full.group(2) if full else line))
+            starts.append(pending_start)
+            pending = None
+            continue
+        out.append(line)
+        starts.append(i)
+    if pending is not None:
+        out.append(pending)
+        starts.append(pending_start)
+    return out, starts
+
+
+def nth(lists: pa.Array, i: int) -> pa.Array:
+    """Element ``i`` of every list, null where the list is shorter or null (list_element would raise).
+
+    The common case (every list long enough) takes the direct kernel; the padded slice is only
+    paid for arrays holding short or null lists.
+    """
+    shortest = pc.min(pc.list_value_length(lists)).as_py()
+    if lists.null_count == 0 and shortest is not None and shortest > i:
+        return pc.list_element(lists, i)
+    filled = pc.fill_null(lists, pa.scalar([], lists.type))
+    return pc.list_flatten(pc.list_slice(filled, i, i + 1, return_fixed_size_list=True))
+
+
+@dataclass
+class Prefixes:
+    """What the wrapper in front of each HAProxy message says: the body and where/when it was logged."""
+
+    body: pa.Array
+    pid: pa.Array  # int64, null for bare lines
+    host: pa.Array  # the syslog hostname (router pod, or node with HostNetwork), null when absent
+    received: pa.Array  # timestamp[us, UTC] of the syslog/rsyslog receive time, null when absent
+
+
+def split_prefix(text: pa.Array) -> Prefixes:
+    """Cut lines at the ``haproxy[pid]: `` tag.
+
+    Anchoring on the tag handles every prefix shape at once (kubelet + rsyslog, rsyslog, RFC3164,
+    CRI); lines without a tag are bare HAProxy lines whose body is the whole line. Only substring
+    kernels are used: a regex over every whole line costs more than the rest of the parse.
+    """
+    parts = pc.split_pattern(text, "]: ", max_splits=1)
+    head, rest = nth(parts, 0), nth(parts, 1)
+    tag = pc.split_pattern(head, "haproxy[", max_splits=1, reverse=True)
+    pid_text = nth(tag, 1)  # the digits after the last "haproxy[" before "]: "
+    tagged = pc.fill_null(pc.and_(pc.is_valid(rest), pc.ascii_is_decimal(pid_text)), False)
+    prefix = pc.if_else(tagged, nth(tag, 0), pa.scalar("", pa.string()))
+    # an untagged line may still carry the kubelet's time in front of a bare HAProxy line
+    lead = pc.split_pattern(text, " ", max_splits=1)
+    stamped = pc.and_(pc.invert(tagged), pc.and_(looks_iso(nth(lead, 0)), pc.is_valid(nth(lead, 1))))
+    body = pc.if_else(tagged, rest, pc.if_else(stamped, nth(lead, 1), text))
+    pid = pc.cast(pc.if_else(tagged, pc.utf8_slice_codeunits(pid_text, 0, 18), NULL_STR), pa.int64())
+    # host: the last word of the prefix (rsyslog prints the pod name twice; HostNetwork: the node)
+    last_words = pc.split_pattern(pc.utf8_rtrim_whitespace(prefix), " ", max_splits=1, reverse=True)
+    host = pc.if_else(pc.equal(pc.list_value_length(last_words), 2), nth(last_words, 1), nth(last_words, 0))
+    host = pc.if_else(pc.equal(host, ""), NULL_STR, host)
+    words = pc.split_pattern(prefix, " ", max_splits=4)
+    received = receive_time([nth(words, i) for i in range(4)] + [pc.if_else(stamped, nth(lead, 0), NULL_STR)])
+    return Prefixes(body, pid, host, received)
+
+
+def receive_time(candidates: list[pa.Array]) -> pa.Array:
+    """The syslog receive time among the leading prefix words: the last RFC3339 one.
+
+    kubelet (``current.log``) and CRI (rotated files) put their own time first and rsyslog's
+    receive time after it; rsyslog's is the one that belongs to the message.
+    """
+    chosen = pa.nulls(len(candidates[0]), pa.string()) if candidates else pa.array([], pa.string())
+    for word in candidates:
+        chosen = pc.if_else(looks_iso(word), word, chosen)
+    return iso_to_utc(chosen)
+
+
+def looks_iso(word: pa.Array) -> pa.Array:
+    """``YYYY-MM-DDTHH...`` by position only (cheap); the parse decides the rest."""
+    t_at_10 = pc.equal(pc.utf8_slice_codeunits(word, 10, 11), "T")
+    dash_at_4 = pc.equal(pc.utf8_slice_codeunits(word, 4, 5), "-")
+    return pc.fill_null(pc.and_(t_at_10, dash_at_4), False)
+
+
+def iso_to_utc(words: pa.Array) -> pa.Array:
+    """RFC3339 timestamps (any fraction, ``Z`` or ``+hh:mm``) to ``timestamp[us, UTC]``; anything else null.
+
+    Arrow's ISO-8601 cast does the whole column at memory speed; it refuses the entire array
+    when one value is odd (no offset, a broken fraction), and only then the per-part parse runs.
+    """
+    iso = pc.if_else(looks_iso(words), words, NULL_STR)
+    try:
+        nanos = pc.cast(iso, pa.timestamp("ns", tz="UTC"))
+        return pc.cast(nanos, pa.timestamp("us", tz="UTC"), safe=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _iso_parts_to_utc(iso)
+
+
+def _iso_parts_to_utc(iso: pa.Array) -> pa.Array:
+    secs = pc.strptime(pc.utf8_slice_codeunits(iso, 0, 19), format="%Y-%m-%dT%H:%M:%S", unit="us", error_is_null=True)
+    frac = pc.struct_field(pc.extract_regex(iso, r"^.{19}\.(?P<f>[0-9]{1,6})"), "f")
+    micros = pc.cast(pc.utf8_rpad(frac, 6, "0"), pa.int64())
+    offset = pc.extract_regex(iso, r"(?P<sign>[+-])(?P<h>[0-9]{2}):?(?P<m>[0-9]{2})$")
+    off_min = pc.add(
+        pc.multiply(pc.cast(pc.struct_field(offset, "h"), pa.int64()), 60),
+        pc.cast(pc.struct_field(offset, "m"), pa.int64()),
+    )
+    off_min = pc.if_else(pc.equal(pc.struct_field(offset, "sign"), "-"), pc.negate(off_min), off_min)
+    total = pc.add(pc.cast(secs, pa.int64()), pc.fill_null(micros, 0))
+    total = pc.subtract(total, pc.multiply(pc.fill_null(off_min, 0), 60_000_000))
+    return pc.cast(total, pa.timestamp("us", tz="UTC"))
+
+
+def received_of(text: str) -> pd.Timestamp | None:
+    """The receive time of one line (for the few lines handled one by one, e.g. router messages)."""
+    found = [m.group(1) for m in _ISO_RE.finditer(text[:120].split("haproxy[", 1)[0])]
+    if not found:
+        return None
+    try:
+        ts = pd.Timestamp(found[-1])
+    except ValueError:
+        return None
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def host_of(text: str) -> str | None:
+    """The syslog host of one line: the word before the ``haproxy[pid]:`` tag."""
+    m = TAG_RE.search(text)
+    if not m:
+        return None
+    words = text[: m.start()].split()
+    return words[-1] if words else None
