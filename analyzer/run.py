@@ -5,6 +5,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 
@@ -108,13 +109,23 @@ def run_rules(ctx: Context, rules: list[Rule]) -> tuple[list[Finding], list[dict
         try:
             produced = list(r.func(ctx))
         except Exception as exc:  # a broken rule must not hide the others' findings
-            last = traceback.extract_tb(exc.__traceback__)[-1]
-            errors.append({"code": r.code, "error": f"{type(exc).__name__}: {exc} ({last.filename}:{last.lineno})"})
+            errors.append({"code": r.code, "error": f"{type(exc).__name__}: {exc} ({_where(exc)})"})
             continue
         for f in produced:
             f.doc = f"mga rule {r.code}"
         findings.extend(produced)
     return findings, errors, skips
+
+
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+
+
+def _where(exc: Exception) -> str:
+    """The innermost frame in our own code: a library's frame says nothing about which line of the rule failed."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if f.filename.startswith(_PACKAGE_ROOT)]
+    last = (ours or frames)[-1]
+    return f"{last.filename}:{last.lineno}"
 
 
 def number_findings(findings: list[Finding]) -> None:

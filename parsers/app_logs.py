@@ -2,9 +2,16 @@
 
 ``oc adm inspect`` stores each container's log (``pods/<pod>/<c>/<c>/logs/current.log``). Servers
 usually announce their address at start-up ("Listening on :8081", "bound to 127.0.0.1:8080",
-"Started server on 0.0.0.0:3000"). Those lines are the evidence a human would look for when the
-router's connections are refused. This module only extracts the lines and the address they name;
-the port rule decides what they mean.
+"Started server on 0.0.0.0:3000", "Tomcat started on port(s): 8080"). Those lines are the evidence a
+human would look for when the router's connections are refused. This module only extracts the lines
+and the address they name; the port rule decides what they mean.
+
+The grammar is deliberately narrow: an announcement verb, then ``on``/``to``/``at``, then an address
+whose port is introduced by a colon or by the word ``port``. Lines about the application's own
+clients ("connected to redis at redis:6379", "running migrations on postgres:5432") or clock times
+("started job at 12:30") are not announcements and must not become evidence.
+
+Rows have the columns of the ``container_log_lines`` frame (parsers/schema.py).
 """
 
 from __future__ import annotations
@@ -12,33 +19,69 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# an address announcement: "listening on", "bound to", "serving on", "started server on", "running on"
-LISTEN_RE = re.compile(
-    r"(?i)\b(?:listen(?:ing)?|bound|binding|serv(?:ing|er started|er listening)|started (?:http )?server|"
-    r"running|accepting connections|started)\b[^\n]{0,40}?\b(?:on|to|at)\b:?\s*(?:port(?:\(s\))?:?\s+)?"
-    r"(?:(?P<scheme>https?)://)?(?:(?P<host>\[[0-9a-fA-F:]*\]|[0-9]{1,3}(?:\.[0-9]{1,3}){3}|\*|[A-Za-z][\w.-]*):)?"
-    r":?(?P<port>[0-9]{2,5})\b"
+# verbs a server uses about its own listening socket
+_VERB = (
+    r"listen(?:ing|s)?|bound|binding|bind|serving(?:\s+https?)?|accepting\s+connections|"
+    r"(?:https?\s+)?server\s+(?:is\s+)?(?:started|listening|running|ready)|"
+    r"start(?:ed|ing)\s+(?:the\s+)?(?:https?\s+)?(?:web\s*)?server|"
+    r"(?:tomcat|jetty|netty|undertow|uvicorn|gunicorn|puma|kestrel)\s+(?:started|running|listening)|"
+    r"started|running"
 )
+_HOST = r"\[[0-9a-fA-F:.]*\]|[0-9]{1,3}(?:\.[0-9]{1,3}){3}|\*|localhost|[A-Za-z][\w.-]*"
+LISTEN_RE = re.compile(
+    rf"(?i)\b(?P<verb>{_VERB})\b(?P<gap>[^\n:]{{0,40}}?)\b(?:on|to|at)\b:?\s*(?:"
+    rf"port(?:\(s\))?:?\s+(?P<port1>[0-9]{{2,5}})"
+    rf"|(?P<host2>[0-9]{{1,3}}(?:\.[0-9]{{1,3}}){{3}})\s+port\s+(?P<port2>[0-9]{{2,5}})"
+    rf"|(?:(?P<scheme>https?)://)?(?P<host>{_HOST})?:(?P<port>[0-9]{{2,5}})"
+    rf")\b"
+)
+# "started"/"running" alone are too common ("started job at ...", "running migrations on ..."): only
+# right before the preposition, as in " * Running on http://..." or "Netty started on port 8080"
+_BARE_VERBS = ("started", "running")
+# a bind that failed is the opposite of an announcement
+FAILURE_RE = re.compile(r"(?i)\b(?:fail(?:ed|ure|s)?|error|unable|cannot|can't|could not|in use|refused)\b")
 MAX_BYTES = 4 << 20  # start-up lines are at the top; a huge log is not read past this
-KUBELET_TS = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) ")
+MAX_ROWS = 20
+LINE_TS = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:std(?:out|err) [FP] )?")
 
 
 def scan_listen_lines(data: bytes, *, namespace: str, pod: str, container: str, input: str,
                       source: str) -> list[dict[str, Any]]:
-    """Rows for the ``container_log_lines`` frame plus ``host``/``port`` of each announcement."""
+    """Rows for the ``container_log_lines`` frame: each announcement's text, line, host and port.
+
+    ``host`` is None when the line names no address (all interfaces), otherwise as written
+    (``0.0.0.0``, ``::``, ``127.0.0.1``, ``localhost``). At most the first 20 announcements.
+    """
     rows: list[dict[str, Any]] = []
     text = data[:MAX_BYTES].decode("utf-8", errors="replace")
     for number, line in enumerate(text.splitlines(), start=1):
-        m = LISTEN_RE.search(line)
-        if not m:
+        found = listen_address(line)
+        if found is None:
             continue
-        ts = KUBELET_TS.match(line)
+        ts = LINE_TS.match(line)
+        host, port = found
         rows.append({
             "namespace": namespace, "pod": pod, "container": container, "ts": ts.group(1) if ts else None,
             "text": line.strip()[:500], "input": input, "source": source, "line": number,
-            "host": (m.group("host") or "").strip("[]") or None, "port": int(m.group("port")),
+            "host": host, "port": port,
         })
-        if len(rows) >= 20:
+        if len(rows) >= MAX_ROWS:
             break
     return rows
 
+
+def listen_address(line: str) -> tuple[str | None, int] | None:
+    """(host or None, port) when the line announces a listening address, else None."""
+    if FAILURE_RE.search(line):
+        return None
+    for m in LISTEN_RE.finditer(line):
+        if m.group("verb").lower() in _BARE_VERBS and m.group("gap").strip():
+            continue
+        port = m.group("port1") or m.group("port2") or m.group("port")
+        host = (m.group("host2") or m.group("host") or "").strip("[]") or None
+        if host is not None and host.lower() == "port":
+            continue
+        value = int(port)
+        if 0 < value < 65536:
+            return host, value
+    return None

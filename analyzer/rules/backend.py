@@ -364,7 +364,7 @@ def pod_disruption_times(ctx: Context, namespace: str) -> dict[str, list[pd.Time
         for col in ("last_finished", "last_started"):
             if pd.notna(c[col]) and col == "last_finished":
                 out.setdefault(c["pod"], []).append(c[col])
-        if pd.notna(c["state_since"]) and (c["restart_count"] or 0) > 0:
+        if pd.notna(c["state_since"]) and pd.notna(c["restart_count"]) and c["restart_count"] > 0:
             out.setdefault(c["pod"], []).append(c["state_since"])
     pods = ctx.snap.frame("pods")
     for _, p in pods[(pods["namespace"] == namespace) & pods["deleted"].notna()].iterrows():

@@ -169,6 +169,19 @@ def route_evidence(ctx: Context, route: RouteRef, needle: str | None = None) -> 
     return object_evidence(ctx.snap, route.row, needle)
 
 
+def first_text(*values: object, default: str = "") -> str:
+    """The first value that is neither missing nor empty, as text.
+
+    Frame cells are ``pd.NA`` when a field is absent, and ``pd.NA or x`` raises instead of giving ``x``.
+    """
+    for value in values:
+        if value is None or (not isinstance(value, (list, dict, tuple)) and pd.isna(value)):
+            continue
+        if str(value):
+            return str(value)
+    return default
+
+
 def fmt_ts(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "unknown time"
 

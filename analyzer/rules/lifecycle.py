@@ -134,7 +134,8 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
                 if not near.empty:
                     hit_rows.append(near)
                     evidence.append(object_evidence(ctx.snap, c, "finishedAt:"))
-                    reasons.add(f"{pod} {c['last_reason'] or 'terminated'} at {common.fmt_ts(ts.to_pydatetime())}")
+                    why = common.first_text(c["last_reason"], default="terminated")
+                    reasons.add(f"{pod} {why} at {common.fmt_ts(ts.to_pydatetime())}")
         static = _static_restarts(ctx, containers, route.namespace, names)
         evicted = pods_frame[
             (pods_frame["namespace"] == route.namespace)
@@ -147,10 +148,9 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
         facts = common.log_facts(ctx, rows) if not rows.empty else {}
         if not evidence:
             for _, c in static.head(2).iterrows():
-                evidence.append(object_evidence(ctx.snap, c, "reason: " + str(c["last_reason"] or c["state_reason"])))
-                reasons.add(
-                    f"{c['pod']}/{c['name']} {c['last_reason'] or c['state_reason']} (restarts {c['restart_count']})"
-                )
+                why = common.first_text(c["last_reason"], c["state_reason"])
+                evidence.append(object_evidence(ctx.snap, c, "reason: " + why))
+                reasons.add(f"{c['pod']}/{c['name']} {why} (restarts {c['restart_count']})")
             for _, p in evicted.head(1).iterrows():
                 evidence.append(object_evidence(ctx.snap, p, "reason: Evicted"))
                 reasons.add(f"{p['name']} Evicted")

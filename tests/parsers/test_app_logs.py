@@ -1,11 +1,15 @@
-"""Start-up lines that say where an application listens."""
+"""Start-up lines that say where an application listens, and lines that only look like it."""
 
 from __future__ import annotations
 
 import pytest
 
-from analyzer.rules.ports import is_loopback
-from parsers.app_logs import scan_listen_lines
+from parsers import schema
+from parsers.app_logs import MAX_ROWS, scan_listen_lines
+
+
+def scan(data: bytes) -> list[dict]:
+    return scan_listen_lines(data, namespace="n", pod="p", container="c", input="i", source="s")
 
 
 @pytest.mark.parametrize(
@@ -15,19 +19,53 @@ from parsers.app_logs import scan_listen_lines
         ("Listening on http://127.0.0.1:8080", "127.0.0.1", 8080),
         ("HTTP server bound to 127.0.0.1:8080", "127.0.0.1", 8080),
         ("Started server on 0.0.0.0:3000", "0.0.0.0", 3000),
+        ("Starting server on :8080", None, 8080),
         ("Now listening on: http://[::]:8080", "::", 8080),
         (" * Running on http://localhost:5000/ (Press CTRL+C to quit)", "localhost", 5000),
+        ("Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)", "0.0.0.0", 8000),
         ("Tomcat started on port(s): 8080 (http) with context path ''", None, 8080),
+        ("Netty started on port 8080", None, 8080),
         ("listening at port 9000", None, 9000),
+        ("[INFO] Listening at: http://0.0.0.0:8000 (1)", "0.0.0.0", 8000),
+        ("Serving HTTP on 0.0.0.0 port 8000 (http://0.0.0.0:8000/) ...", "0.0.0.0", 8000),
+        ("Server running at http://127.0.0.1:3000/", "127.0.0.1", 3000),
+        ("App listening on port 3000!", None, 3000),
     ],
 )
 def test_listen_announcements(line, host, port):
-    [row] = scan_listen_lines(line.encode(), namespace="n", pod="p", container="c", input="i", source="s")
+    [row] = scan(line.encode())
     assert (row["host"], row["port"], row["line"]) == (host, port, 1)
 
 
-def test_other_lines_and_timestamps():
-    data = b"2026-11-20T08:00:00.000000001Z starting\n2026-11-20T08:00:01.5Z listening on :8080\nGET /x 200\n"
-    [row] = scan_listen_lines(data, namespace="n", pod="p", container="c", input="i", source="s")
-    assert (row["line"], row["ts"]) == (2, "2026-11-20T08:00:01.5Z")
-    assert is_loopback("127.0.0.1") and is_loopback("localhost") and not is_loopback("0.0.0.0")
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Started job at 12:30:11",  # a clock, not a port
+        "running migrations on postgres:5432",  # the application's client, not its listener
+        "Connected to redis at redis:6379",
+        "Kafka consumer listening on topic orders",  # no port at all
+        "Binding to database pool size 10",
+        "bind to 127.0.0.1:8080 failed: address already in use",  # a failed bind announces nothing
+        "GET /healthz 200 12ms",
+    ],
+)
+def test_lines_that_only_look_like_announcements(line):
+    assert scan(line.encode()) == []
+
+
+def test_rows_carry_line_numbers_timestamps_and_the_frame_columns():
+    data = (b"2026-11-20T08:00:00.000000001Z starting\n"
+            b"2026-11-20T08:00:01.5Z listening on :8080\n"
+            b"GET /x 200\n"
+            b"2023-11-02T06:12:07.604163885+00:00 stdout F metrics server listening on :9090\n")
+    rows = scan(data)
+    assert [(r["line"], r["ts"], r["port"]) for r in rows] == [
+        (2, "2026-11-20T08:00:01.5Z", 8080), (4, "2023-11-02T06:12:07.604163885+00:00", 9090)]
+    frame = schema.conform("container_log_lines", rows)
+    assert list(frame["port"]) == [8080, 9090] and str(frame["ts"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_scanning_stops_after_the_first_announcements_and_survives_bad_bytes():
+    data = b"\xff\xfe junk\n" + b"listening on :8080\n" * (MAX_ROWS + 5)
+    rows = scan(data)
+    assert len(rows) == MAX_ROWS and rows[0]["line"] == 2
