@@ -1,137 +1,358 @@
-"""halog-style statistics of the access log, per route rather than per raw backend.
+"""halog-style statistics of the access log, per route rather than per raw backend, in one pass.
 
 ``mga logs`` renders these: totals, status and termination-state counts, per-backend and per-server
 tables with error counts and Tr/Ta percentiles, and the worst minutes. Counting rules follow halog
 where they overlap (status ``-1`` is its own key; a TCP line is a request of its backend but has no
 status), so the numbers can be checked against ``halog -st`` / ``halog -srv``.
+
+The statistics are built chunk by chunk (:func:`summarize_chunk` runs on the parsing threads, or on
+Dask workers; :class:`LogStats` merges the summaries), so a 10-million-line file never becomes one
+frame: what is kept per request is a pair id and two timers (12 bytes), for exact percentiles.
+Groups follow pandas ``groupby(..., observed=True)`` semantics: a request without a backend counts
+in the totals but in no backend row, one without a server in its backend row but in no server row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analyzer.model import rfc3339
 
 PERCENTILES = (50, 95, 99)
+QUANTILES = np.array([p / 100 for p in PERCENTILES])
+WORST_MINUTES = 10
+MINUTE_MS = 60_000
+_MINUTE_COLUMNS = ("requests", "errors_5xx", "502", "503", "504")
+STATS_COLUMNS = ("backend", "server", "status", "Tc", "Tr", "Ta", "term", "ts")
 
 
-def _status_counts(frame: pd.DataFrame) -> dict[str, int]:
-    status = frame["status"].dropna()
-    if status.empty:
-        return {}
-    counts = status.astype("int64").value_counts().sort_index()
-    return {str(int(k)): int(v) for k, v in counts.items()}
+@dataclass
+class ChunkSummary:
+    """What one chunk of requests contributes; small except for the timer arrays (a few MB per chunk).
+
+    Pairs are the distinct (backend, server) of the chunk; every per-pair array is indexed by the
+    pair's position in ``pairs``.
+    """
+
+    rows: int
+    pairs: list[tuple[str | None, str | None]]
+    pair_rows: np.ndarray
+    pair_5xx: np.ndarray
+    pair_tc_sum: np.ndarray
+    pair_tc_n: np.ndarray
+    pair_status: tuple[np.ndarray, np.ndarray, np.ndarray]  # pair, status, count
+    tr: tuple[np.ndarray, np.ndarray]  # pair, value (values >= 0 only)
+    ta: tuple[np.ndarray, np.ndarray]
+    status_counts: dict[int, int]
+    term_counts: dict[str, int]
+    minutes: np.ndarray  # shape (k, 6): minute (ms since epoch), requests, 5xx, 502, 503, 504
+    ts_min: int | None  # ms since epoch
+    ts_max: int | None
 
 
-def _grouped(requests: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
-    """Per-key counts and timer percentiles, vectorised (one groupby per statistic, no per-group Python)."""
-    if requests.empty:
-        return []
-    status = requests["status"].astype("Float64")
-    # categorical keys group on their integer codes: far cheaper than hashing millions of strings
-    work = pd.DataFrame({k: requests[k].astype("category") for k in keys})
-    work["is5xx"] = ((status >= 500) & (status < 600)).fillna(False).astype("int64")
-    for timer in ("Tr", "Ta", "Tc"):
-        values = requests[timer].astype("float64")
-        work[timer] = values.where(values >= 0)
-    grouped = work.groupby(keys, sort=True, observed=True)
-    table = grouped.agg(requests=("is5xx", "size"), errors_5xx=("is5xx", "sum"), avg_tc=("Tc", "mean"))
-    for timer in ("Tr", "Ta"):
-        q = grouped[timer].quantile([p / 100 for p in PERCENTILES]).unstack()
-        q.columns = [f"{timer.lower()}_p{p}" for p in PERCENTILES]
-        table = table.join(q)
-    with_status = work.assign(status=requests["status"].astype("Int64")).dropna(subset=["status"])
-    by_status = with_status.groupby([*keys, "status"], sort=True, observed=True).size()
-    status_maps: dict[tuple, dict[str, int]] = {}
-    for idx, count in by_status.items():
-        *key, code = idx
-        status_maps.setdefault(tuple(key), {})[str(int(code))] = int(count)
-    out = []
-    for row in table.reset_index().to_dict("records"):
-        key_t = tuple(row[k] for k in keys)
-        entry: dict[str, Any] = {k: (None if pd.isna(v) else v) for k, v in zip(keys, key_t, strict=True)}
-        entry["requests"] = int(row["requests"])
-        entry["errors_5xx"] = int(row["errors_5xx"])
-        entry["status_counts"] = status_maps.get(key_t, {})
-        for timer in ("tr", "ta"):
-            entry[timer] = {f"p{p}": (None if pd.isna(row[f"{timer}_p{p}"]) else round(row[f"{timer}_p{p}"]))
-                            for p in PERCENTILES}
-        entry["avg_tc"] = None if pd.isna(row["avg_tc"]) else round(float(row["avg_tc"]), 1)
-        out.append(entry)
+def _plain(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str | None]]:
+    """Dictionary indices (-1 for null) and the dictionary, whatever the column's encoding."""
+    array = _plain(column)
+    if not pa.types.is_dictionary(array.type):
+        array = pc.dictionary_encode(array)
+    indices = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return indices, array.dictionary.to_pylist()
+
+
+def _ints(column: pa.ChunkedArray | pa.Array, missing: int) -> np.ndarray:
+    return pc.fill_null(_plain(column), missing).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _name(names: list[str | None], shifted_index: int) -> str | None:
+    return names[shifted_index - 1] if shifted_index else None
+
+
+def _timer(column: pa.ChunkedArray | pa.Array, pair: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    values = _ints(column, -1)
+    ok = keep & (values >= 0)
+    return pair[ok].astype(np.int32), values[ok]
+
+
+def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
+    """The statistics of one chunk of ``requests`` rows (Arrow, as the parser hands them over)."""
+    if table is None or table.num_rows == 0:
+        return None
+    n = table.num_rows
+    backend, backend_names = _codes(table.column("backend"))
+    server, server_names = _codes(table.column("server"))
+    width = len(server_names) + 1
+    unique_keys, pair = np.unique((backend + 1) * width + (server + 1), return_inverse=True)
+    pair = pair.astype(np.int64).reshape(-1)
+    pairs = [(_name(backend_names, int(k // width)), _name(server_names, int(k % width))) for k in unique_keys]
+    in_group = backend >= 0  # pandas drops rows whose group key is missing
+    npairs = len(pairs)
+
+    status = _ints(table.column("status"), np.iinfo(np.int64).min)
+    has_status = status != np.iinfo(np.int64).min
+    is5xx = has_status & (status >= 500) & (status < 600)
+    tc = _ints(table.column("Tc"), -1)
+    tc_ok = tc >= 0
+
+    with_status = has_status & in_group
+    if with_status.any():
+        sizes = pd.DataFrame({"pair": pair[with_status], "code": status[with_status]}).value_counts(sort=False)
+        pair_status = (sizes.index.get_level_values(0).to_numpy(np.int64),
+                       sizes.index.get_level_values(1).to_numpy(np.int64), sizes.to_numpy(np.int64))
+    else:
+        empty = np.zeros(0, np.int64)
+        pair_status = (empty, empty, empty)
+
+    codes, counts = np.unique(status[has_status], return_counts=True)
+    term = pc.value_counts(pc.drop_null(pc.cast(_plain(table.column("term")), pa.string())))
+
+    ts = _plain(table.column("ts"))  # the parser's accept times are whole milliseconds, a frame's are ns
+    ts = pc.cast(ts, pa.timestamp("ms", tz="UTC"), safe=False) if ts.type.unit != "ms" else ts
+    ts_ms = pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False)
+    ts_valid = pc.is_valid(ts).to_numpy(zero_copy_only=False)
+    minutes = np.zeros((0, 6), np.int64)
+    ts_min = ts_max = None
+    if ts_valid.any():
+        stamp = ts_ms[ts_valid].astype(np.int64)
+        ts_min, ts_max = int(stamp.min()), int(stamp.max())
+        minute_keys, minute_of = np.unique(stamp // MINUTE_MS * MINUTE_MS, return_inverse=True)
+        minute_of = minute_of.reshape(-1)
+        st = status[ts_valid]
+        k = len(minute_keys)
+        minutes = np.stack(
+            [
+                minute_keys,
+                np.bincount(minute_of, minlength=k),
+                np.bincount(minute_of, weights=is5xx[ts_valid], minlength=k).astype(np.int64),
+                *(np.bincount(minute_of, weights=st == code, minlength=k).astype(np.int64) for code in (502, 503, 504)),
+            ],
+            axis=1,
+        )
+
+    return ChunkSummary(
+        rows=n,
+        pairs=pairs,
+        pair_rows=np.bincount(pair, minlength=npairs),
+        pair_5xx=np.bincount(pair, weights=is5xx, minlength=npairs).astype(np.int64),
+        pair_tc_sum=np.bincount(pair[tc_ok], weights=tc[tc_ok], minlength=npairs),
+        pair_tc_n=np.bincount(pair[tc_ok], minlength=npairs),
+        pair_status=pair_status,
+        tr=_timer(table.column("Tr"), pair, in_group),
+        ta=_timer(table.column("Ta"), pair, in_group),
+        status_counts={int(c): int(k) for c, k in zip(codes, counts, strict=True)},
+        term_counts={str(v["values"]): int(v["counts"]) for v in term.to_pylist()},
+        minutes=minutes,
+        ts_min=ts_min,
+        ts_max=ts_max,
+    )
+
+
+def summarize_result(result: Any) -> ChunkSummary | None:
+    """The per-chunk hook of ``mga logs`` (a ``haproxy_log.ChunkResult`` in, its summary out).
+
+    A module-level function, not a lambda, so Dask can send it to workers by reference.
+    """
+    return summarize_chunk(result.table)
+
+
+def _quantiles(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
+    """Per group, the linear-interpolation quantiles of :data:`QUANTILES` (NaN for an empty group).
+
+    The arithmetic is pandas' ``GroupBy.quantile`` (``group_quantile``): position ``q * (n - 1)``,
+    then ``v[i] + (v[i+1] - v[i]) * frac``, so results equal the frame-based statistics exactly.
+    """
+    out = np.full((groups, len(QUANTILES)), np.nan)
+    if not len(values):
+        return out
+    # one sort of a combined key (group in the high bits, the non-negative 32-bit timer in the low)
+    key = np.sort((group.astype(np.int64) << 32) | values.astype(np.int64))
+    v = (key & 0xFFFFFFFF).astype(np.float64)
+    sizes = np.bincount(group, minlength=groups)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    present = sizes > 0
+    for k, q in enumerate(QUANTILES):
+        position = q * (sizes[present] - 1).astype(np.float64)
+        index = starts[present] + position.astype(np.int64)
+        frac = position % 1
+        low = v[index]
+        high = v[np.minimum(index + 1, len(v) - 1)]
+        out[present, k] = np.where(frac == 0.0, low, low + (high - low) * frac)
     return out
 
 
-def worst_minutes(requests: pd.DataFrame, limit: int = 10) -> list[dict[str, Any]]:
-    rows = requests[requests["ts"].notna()]
-    if rows.empty:
-        return []
-    status = rows["status"].astype("Float64")
-    frame = pd.DataFrame(
-        {"minute": rows["ts"].dt.floor("min"), "s5xx": ((status >= 500) & (status < 600)).fillna(False).astype(int)}
-    )
-    for code in (502, 503, 504):
-        frame[str(code)] = (status == code).fillna(False).astype(int)
-    agg = frame.groupby("minute").agg(
-        requests=("s5xx", "size"),
-        errors_5xx=("s5xx", "sum"),
-        e502=("502", "sum"),
-        e503=("503", "sum"),
-        e504=("504", "sum"),
-    )
-    agg = agg[agg["errors_5xx"] > 0].sort_values(["errors_5xx", "requests"], ascending=False).head(limit)
-    return [
-        {
-            "minute": rfc3339(ts.to_pydatetime()),
-            "requests": int(r["requests"]),
-            "errors_5xx": int(r["errors_5xx"]),
-            "502": int(r["e502"]),
-            "503": int(r["e503"]),
-            "504": int(r["e504"]),
+@dataclass
+class LogStats:
+    """Merges :class:`ChunkSummary` objects; :meth:`result` gives the ``mga.logs/v1`` object."""
+
+    pair_ids: dict[tuple[str | None, str | None], int] = field(default_factory=dict)
+    rows: int = 0
+    _pair_parts: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    _status_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    _tr: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    _ta: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    status_counts: dict[int, int] = field(default_factory=dict)
+    term_counts: dict[str, int] = field(default_factory=dict)
+    _minutes: list[np.ndarray] = field(default_factory=list)
+    ts_min: int | None = None
+    ts_max: int | None = None
+
+    def add(self, summary: ChunkSummary | None) -> None:
+        if summary is None:
+            return
+        self.rows += summary.rows
+        to_global = np.array([self.pair_ids.setdefault(p, len(self.pair_ids)) for p in summary.pairs], np.int64)
+        self._pair_parts.append(
+            (to_global, summary.pair_rows, summary.pair_5xx, summary.pair_tc_sum, summary.pair_tc_n)
+        )
+        pairs, codes, counts = summary.pair_status
+        self._status_parts.append((to_global[pairs], codes, counts))
+        self._tr.append((to_global[summary.tr[0]].astype(np.int32), summary.tr[1].astype(np.int32)))
+        self._ta.append((to_global[summary.ta[0]].astype(np.int32), summary.ta[1].astype(np.int32)))
+        for code, count in summary.status_counts.items():
+            self.status_counts[code] = self.status_counts.get(code, 0) + count
+        for term, count in summary.term_counts.items():
+            self.term_counts[term] = self.term_counts.get(term, 0) + count
+        if len(summary.minutes):
+            self._minutes.append(summary.minutes)
+            if len(self._minutes) > 64:  # keep the per-minute parts compact on very long logs
+                self._minutes = [_sum_minutes(self._minutes)]
+        if summary.ts_min is not None:
+            self.ts_min = summary.ts_min if self.ts_min is None else min(self.ts_min, summary.ts_min)
+            self.ts_max = summary.ts_max if self.ts_max is None else max(self.ts_max, summary.ts_max)
+
+    # ------------------------------------------------------------------ the result
+    def _per_pair(self) -> tuple[np.ndarray, ...]:
+        n = len(self.pair_ids)
+        totals = [np.zeros(n, np.float64) for _ in range(4)]
+        for ids, *columns in self._pair_parts:
+            for total, column in zip(totals, columns, strict=True):
+                np.add.at(total, ids, column)
+        return tuple(totals)
+
+    def _tables(self, group_of_pair: np.ndarray, groups: int, keys: list[tuple]) -> list[dict[str, Any]]:
+        """Rows of one grouping (backends or servers); pairs outside it have group -1."""
+        rows, e5xx, tc_sum, tc_n = (np.bincount(group_of_pair[group_of_pair >= 0], weights=t[group_of_pair >= 0],
+                                                minlength=groups) for t in self._per_pair())
+        status: dict[int, dict[str, int]] = {}
+        if self._status_parts:
+            pair = np.concatenate([p for p, _, _ in self._status_parts])
+            group = group_of_pair[pair]
+            keep = group >= 0
+            counts = pd.DataFrame({
+                "group": group[keep],
+                "code": np.concatenate([c for _, c, _ in self._status_parts])[keep],
+                "count": np.concatenate([k for _, _, k in self._status_parts])[keep],
+            }).groupby(["group", "code"], sort=True)["count"].sum()
+            for (g, c), total in counts.items():
+                status.setdefault(int(g), {})[str(int(c))] = int(total)
+        timers = {}
+        for name, parts in (("tr", self._tr), ("ta", self._ta)):
+            pair = np.concatenate([p for p, _ in parts]) if parts else np.zeros(0, np.int32)
+            value = np.concatenate([v for _, v in parts]) if parts else np.zeros(0, np.int32)
+            group = group_of_pair[pair] if len(pair) else np.zeros(0, np.int64)
+            keep = group >= 0
+            timers[name] = _quantiles(group[keep], value[keep], groups)
+        out = []
+        for g, key in enumerate(keys):
+            if not rows[g]:
+                continue
+            entry: dict[str, Any] = dict(key)
+            entry["requests"] = int(rows[g])
+            entry["errors_5xx"] = int(e5xx[g])
+            entry["status_counts"] = status.get(g, {})
+            for name in ("tr", "ta"):
+                entry[name] = {f"p{p}": (None if np.isnan(v) else round(float(v)))
+                               for p, v in zip(PERCENTILES, timers[name][g], strict=True)}
+            entry["avg_tc"] = round(float(tc_sum[g] / tc_n[g]), 1) if tc_n[g] else None
+            out.append(entry)
+        return out
+
+    def backends(self) -> list[dict[str, Any]]:
+        names = sorted({b for b, _ in self.pair_ids if b is not None})
+        index = {name: i for i, name in enumerate(names)}
+        group = np.array([index.get(b, -1) if b is not None else -1 for b, _ in self.pair_ids], np.int64)
+        out = self._tables(group, len(names), [(("backend", name),) for name in names])
+        for b in out:
+            parts = str(b["backend"]).split(":", 2)
+            b["namespace"], b["route"] = (
+                (parts[1], parts[2]) if len(parts) == 3 and parts[0].startswith("be_") else (None, None)
+            )
+        return out
+
+    def servers(self, pod_of: Any) -> list[dict[str, Any]]:
+        keys = sorted((b, s) for b, s in self.pair_ids if b is not None and s is not None)
+        index = {key: i for i, key in enumerate(keys)}
+        group = np.array([index.get(p, -1) for p in self.pair_ids], np.int64)
+        out = self._tables(group, len(keys), [(("backend", b), ("server", s)) for b, s in keys])
+        for entry in out:
+            entry["pod"] = pod_of(entry["server"])
+        return out
+
+    def worst_minutes(self, limit: int = WORST_MINUTES) -> list[dict[str, Any]]:
+        if not self._minutes:
+            return []
+        table = _sum_minutes(self._minutes)
+        table = table[table[:, 2] > 0]
+        order = np.lexsort((table[:, 0], -table[:, 1], -table[:, 2]))[:limit]  # 5xx, then requests, then time
+        return [
+            {"minute": rfc3339(pd.Timestamp(int(row[0]), unit="ms", tz="UTC")),
+             **{name: int(v) for name, v in zip(_MINUTE_COLUMNS, row[1:], strict=True)}}
+            for row in table[order]
+        ]
+
+    def result(self, *, lines_read: int, unparsed: int, router_messages: int, files: list[dict[str, Any]],
+               samples: list[dict[str, Any]], pod_of: Any) -> dict[str, Any]:
+        def moment(ms: int | None) -> str | None:
+            return None if ms is None else rfc3339(pd.Timestamp(ms, unit="ms", tz="UTC"))
+
+        return {
+            "schema": "mga.logs/v1",
+            "lines_read": int(lines_read),
+            "requests": self.rows,
+            "unparsed": int(unparsed),
+            "router_messages": int(router_messages),
+            "window": {"start": moment(self.ts_min), "end": moment(self.ts_max)},
+            "status_counts": {str(k): v for k, v in sorted(self.status_counts.items())},
+            "term_counts": dict(sorted(self.term_counts.items())),
+            "backends": self.backends(),
+            "servers": self.servers(pod_of),
+            "worst_minutes": self.worst_minutes(),
+            "files": list(files),
+            "unparsed_samples": list(samples),
         }
-        for ts, r in agg.iterrows()
-    ]
+
+
+def _sum_minutes(parts: list[np.ndarray]) -> np.ndarray:
+    table = np.concatenate(parts)
+    keys, inverse = np.unique(table[:, 0], return_inverse=True)
+    inverse = inverse.reshape(-1)
+    sums = [np.bincount(inverse, weights=table[:, i], minlength=len(keys)).astype(np.int64) for i in range(1, 6)]
+    return np.stack([keys, *sums], axis=1)
+
+
+def summaries_of_frame(requests: pd.DataFrame, rows_per_chunk: int = 1 << 20) -> Iterable[ChunkSummary | None]:
+    """Summaries of an already-built ``requests`` frame (``mga analyze`` has one), in slices."""
+    for start in range(0, len(requests), rows_per_chunk):
+        part = requests.iloc[start : start + rows_per_chunk]
+        yield summarize_chunk(pa.Table.from_pandas(part[list(STATS_COLUMNS)], preserve_index=False))
 
 
 def log_statistics(parse: Any) -> dict[str, Any]:
     """The ``mga.logs/v1`` object from a combined :class:`~parsers.haproxy_log.LogParse`."""
-    req = parse.requests
-    term = req["term"].dropna().astype("string").value_counts() if not req.empty else pd.Series(dtype="int64")
-    backends = _grouped(req, ["backend"]) if not req.empty else []
-    for b in backends:
-        parts = str(b["backend"]).split(":", 2)
-        b["namespace"], b["route"] = (
-            (parts[1], parts[2]) if len(parts) == 3 and parts[0].startswith("be_") else (None, None)
-        )
-    servers = _grouped(req, ["backend", "server"]) if not req.empty else []
-    if servers:
-        first = req.drop_duplicates(subset=["backend", "server"])
-        pods = dict(
-            zip(
-                zip(first["backend"].astype("object"), first["server"].astype("object"), strict=True),
-                first["pod"].astype("object"),
-                strict=True,
-            )
-        )
-        for entry in servers:
-            pod = pods.get((entry["backend"], entry["server"]))
-            entry["pod"] = None if pod is None or pd.isna(pod) else pod
-    return {
-        "schema": "mga.logs/v1",
-        "lines_read": int(parse.lines_read),
-        "requests": len(req),
-        "unparsed": int(parse.unparsed),
-        "router_messages": len(parse.router_events),
-        "window": {
-            "start": rfc3339(req["ts"].min()) if not req.empty else None,
-            "end": rfc3339(req["ts"].max()) if not req.empty else None,
-        },
-        "status_counts": _status_counts(req) if not req.empty else {},
-        "term_counts": {str(k): int(v) for k, v in term.sort_index().items()},
-        "backends": backends,
-        "servers": servers,
-        "worst_minutes": worst_minutes(req) if not req.empty else [],
-        "files": list(parse.accounting),
-        "unparsed_samples": list(parse.unparsed_samples),
-    }
+    from parsers.haproxy_log import server_pod
+
+    stats = LogStats()
+    for summary in summaries_of_frame(parse.requests):
+        stats.add(summary)
+    return stats.result(lines_read=parse.lines_read, unparsed=parse.unparsed, router_messages=len(parse.router_events),
+                        files=parse.accounting, samples=parse.unparsed_samples, pod_of=server_pod)

@@ -19,6 +19,7 @@ import typer
 
 from mga import __version__
 from mga.cmd_logs import logs
+from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, cluster_client, log_runner
 
 app = typer.Typer(
     name="mga",
@@ -155,6 +156,9 @@ def analyze(
     redact_map: Annotated[
         str | None, typer.Option(help="with --redact, write the private token map to this file")
     ] = None,
+    engine: EngineOpt = Engine.local,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Analyze inputs and write the report (HTML, JSON or Markdown)."""
     with guarded():
@@ -163,7 +167,7 @@ def analyze(
 
         route_keys = _parse_route_keys(route)
         ns = set(namespace or []) | {k[0] for k in route_keys or []}
-        with progress_bar(True) as update:
+        with log_runner(engine, scheduler, workers) as runner, progress_bar(True) as update:
             snap = load_snapshot(
                 inputs,
                 logs or [],
@@ -171,6 +175,7 @@ def analyze(
                 since=parse_time(since, "--since"),
                 until=parse_time(until, "--until"),
                 progress=update,
+                log_runner=runner,
             )
         result = run_analysis(snap, routes=route_keys, namespaces=namespace or None, tool_version=__version__)
         if redact:
@@ -258,6 +263,53 @@ def rule(code: Annotated[str, typer.Argument(help="rule code (e.g. E101) or name
     if found is None:
         fail(f"no rule {code!r}; see `mga rules`")
     typer.echo(rule_doc(found))
+
+
+@app.command("batch")
+def batch(
+    inputs: InputsArg,
+    output_dir: Annotated[str, typer.Option("--output-dir", "-d", help="where the reports and index.json go")] = (
+        "mga-reports"
+    ),
+    fmt: Annotated[
+        list[ReportFormat] | None, typer.Option("--format", "-f", help="report formats (repeat); default json and html")
+    ] = None,
+    namespace: Annotated[list[str] | None, typer.Option("--namespace", "-n", help="only these namespaces")] = None,
+    engine: EngineOpt = Engine.dask,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when a finding reaches this severity")] = (
+        FailOn.never
+    ),
+) -> None:
+    """Analyze many inputs, one report set each plus index.json (a Dask bag on a local cluster by default)."""
+    with guarded():
+        from mga.batch import analyze_one, report_names, write_index
+
+        formats = tuple(dict.fromkeys(f.value for f in (fmt or [ReportFormat.json, ReportFormat.html])))
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+        stems = [str(Path(output_dir) / name) for name in report_names(inputs)]
+        options = {"namespaces": sorted(namespace) if namespace else None}
+        with cluster_client(engine, scheduler, workers) as client, progress_bar(True) as update:
+            if client is None:
+                rows = []
+                for i, (path, stem) in enumerate(zip(inputs, stems, strict=True)):
+                    update("analyses", i, len(inputs))
+                    rows.append(analyze_one(path, stem, formats, options))
+            else:
+                from mga.dask_engine import run_batch
+
+                rows = run_batch(client, list(inputs), stems, formats, options, progress=update)
+        index = write_index(output_dir, rows)
+        for row in rows:
+            line = row.get("error") or (f"{row['routes']} routes, {row['findings']} findings "
+                                        f"({row['critical']} critical), {', '.join(row['causes']) or 'no cause'}")
+            typer.echo(f"{row['input']}: {line}")
+        typer.echo(f"wrote {index}", err=True)
+        failed = any("error" in r for r in rows)
+        reached = fail_on != FailOn.never and any(
+            r.get("critical") or (fail_on == FailOn.warning and r.get("warning")) for r in rows)
+        raise typer.Exit(2 if failed else 1 if reached else 0)
 
 
 @app.command("version")

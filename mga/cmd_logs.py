@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, log_runner
+
 
 class LogsFormat(StrEnum):
     table = "table"
@@ -26,36 +28,53 @@ def logs(
         str | None, typer.Option("--log-format", help="the IngressController's httpLogFormat, if customised")
     ] = None,
     top: Annotated[int, typer.Option(help="rows per table in the text output")] = 20,
+    engine: EngineOpt = Engine.local,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Status and termination-state counts, per-route and per-server tables, the worst minutes."""
     from mga.cli import fail, guarded, parse_time, progress_bar
-
     with guarded():
-        from analyzer.logstats import log_statistics
         from parsers.log_format import compile_log_format
-        from parsers.snapshot import load_access_logs
 
         if log_format:
             try:
                 compile_log_format(log_format)
             except ValueError as exc:
                 fail(f"--log-format: {exc}")
-
-        with progress_bar(True) as update:
-            parse, skipped = load_access_logs(
-                paths,
-                since=parse_time(since, "--since"),
-                until=parse_time(until, "--until"),
-                log_format=log_format,
-                progress=update,
-            )
-        stats = log_statistics(parse)
-        stats["skipped"] = [{"source": s, "reason": r} for s, r in skipped]
+        with log_runner(engine, scheduler, workers) as runner, progress_bar(True) as update:
+            stats = statistics(paths, since=parse_time(since, "--since"), until=parse_time(until, "--until"),
+                               log_format=log_format, progress=update, runner=runner)
         text = json.dumps(stats, indent=2) + "\n" if fmt == LogsFormat.json else render_table(stats, top)
         if output and output != "-":
             Path(output).write_text(text)
         else:
             sys.stdout.write(text)
+
+
+def statistics(paths: list[str], **options: Any) -> dict[str, Any]:
+    """The ``mga.logs/v1`` object, streamed: each chunk is summarised on its parsing thread, then dropped."""
+    from analyzer.logstats import LogStats, summarize_result
+    from parsers.haproxy_log import MAX_SAMPLES, server_pod
+    from parsers.snapshot import scan_access_logs
+
+    stats = LogStats()
+    tallies, skipped = scan_access_logs(
+        paths, lambda result: stats.add(result.extra), after=summarize_result, **options
+    )
+    samples: list[dict[str, Any]] = []
+    for tally in tallies:
+        samples.extend(tally.samples[: max(0, MAX_SAMPLES - len(samples))])
+    out = stats.result(
+        lines_read=sum(t.lines_read for t in tallies),
+        unparsed=sum(t.unparsed for t in tallies),
+        router_messages=sum(t.router_messages for t in tallies),
+        files=[t.accounting() for t in tallies],
+        samples=samples,
+        pod_of=server_pod,
+    )
+    out["skipped"] = [{"source": s, "reason": r} for s, r in skipped]
+    return out
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:

@@ -166,6 +166,69 @@ def open_log_member(source: InputSource, member: Member) -> Iterator[IO[bytes]]:
             yield raw
 
 
+def open_job(
+    *,
+    source: str,
+    input: str,
+    router_pod: str | None = None,
+    log_format: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> ChunkJob:
+    """The parameters every chunk of one file is parsed with.
+
+    An IngressController format we cannot read is dropped here: its lines end up unparsed, with why.
+    """
+    if log_format:
+        try:
+            _compiled(log_format)
+        except ValueError:
+            log_format = None
+    return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input)
+
+
+@dataclass
+class FileTally:
+    """Per-file accounting kept while chunks stream past (the ``files`` rows of the report)."""
+
+    job: ChunkJob
+    lines_read: int = 0
+    requests: int = 0
+    router_messages: int = 0
+    unparsed: int = 0
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, result: ChunkResult) -> None:
+        self.lines_read += result.physical
+        self.requests += result.requests
+        self.router_messages += len(result.events)
+        self.unparsed += result.unparsed
+        self.samples.extend(result.samples[: max(0, MAX_SAMPLES - len(self.samples))])
+
+    def accounting(self) -> dict[str, Any]:
+        return {
+            "input": self.job.input,
+            "source": self.job.source,
+            "lines_read": self.lines_read,
+            "requests": self.requests,
+            "router_messages": self.router_messages,
+            "unparsed": self.unparsed,
+            "outside_window": max(0, self.lines_read - self.requests - self.router_messages - self.unparsed),
+        }
+
+
+def iter_chunks(
+    stream: IO[bytes], job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
+) -> Iterator[ChunkResult]:
+    """Parsed chunks of one stream, in file order, line numbers counted from the file's start.
+
+    ``after`` runs on the parsing thread right after each chunk (its return value lands in
+    ``ChunkResult.extra``): per-chunk aggregation then uses both cores too, and a caller that only
+    needs statistics can drop the chunk table at once, so memory follows the chunk, not the file.
+    """
+    return _parsed_chunks(stream, job, after)
+
+
 def parse_access_log(
     stream: IO[bytes],
     *,
@@ -176,49 +239,49 @@ def parse_access_log(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> LogParse:
-    """Parse one access-log stream (plain bytes; see :func:`open_log_member` for ``.gz``).
+    """Parse one access-log stream into frames (plain bytes; see :func:`open_log_member` for ``.gz``).
 
     ``router_pod`` names the pod the file belongs to when the lines do not (bare HAProxy lines);
     ``log_format`` is the IngressController's ``httpLogFormat`` when it is customised; ``since`` /
     ``until`` keep requests whose accept time is inside the window (router messages are all kept).
     """
-    if log_format:
-        try:
-            _compiled(log_format)
-        except ValueError:  # an IngressController format we cannot read: its lines end up unparsed, with why
-            log_format = None
-    job = ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input)
+    job = open_job(source=source, input=input, router_pod=router_pod, log_format=log_format, since=since,
+                   until=until)
+    return collect(job, iter_chunks(stream, job))
+
+
+def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
+    """One file's parsed chunks (in file order, lines shifted) -> frames and accounting.
+
+    Whichever engine parsed the chunks (threads here, Dask workers elsewhere), this is the one place
+    that turns them into the ``requests`` frame, so every engine gives the same frame.
+    """
+    tally = FileTally(job)
     tables: list[pa.Table] = []
     events: list[dict[str, Any]] = []
-    samples: list[dict[str, Any]] = []
-    lines_read = unparsed = 0
-    for result in _parsed_chunks(stream, job):
-        lines_read += result.physical
+    for result in results:
+        tally.add(result)
         if result.table is not None and result.table.num_rows:
             tables.append(result.table)
         events.extend(result.events)
-        unparsed += result.unparsed
-        samples.extend(result.samples[: max(0, MAX_SAMPLES - len(samples))])
-    requests = _to_frame(tables, source=source, input=input)
+    requests = _to_frame(tables, source=job.source, input=job.input)
     router_events = schema.conform("router_events", events) if events else schema.empty_frame("router_events")
     return LogParse(
         requests=requests,
         router_events=router_events,
-        lines_read=lines_read,
-        unparsed=unparsed,
-        unparsed_samples=samples,
-        accounting=[
-            {
-                "input": input,
-                "source": source,
-                "lines_read": lines_read,
-                "requests": len(requests),
-                "router_messages": len(router_events),
-                "unparsed": unparsed,
-                "outside_window": max(0, lines_read - len(requests) - len(router_events) - unparsed),
-            }
-        ],
+        lines_read=tally.lines_read,
+        unparsed=tally.unparsed,
+        unparsed_samples=tally.samples,
+        accounting=[tally.accounting()],
     )
+
+
+def local_chunks(
+    src: InputSource, member: Member, job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
+) -> Iterator[ChunkResult]:
+    """The default :data:`ChunkRunner`: read the member here, parse its chunks on this machine's cores."""
+    with open_log_member(src, member) as stream:
+        yield from iter_chunks(stream, job, after)
 
 
 def combine(parses: Iterable[LogParse]) -> LogParse:
@@ -266,6 +329,8 @@ class ChunkResult:
     unparsed: int
     samples: list[dict[str, Any]]
     physical: int
+    extra: Any = None  # what the caller's per-chunk hook returned (see :func:`iter_chunks`)
+    requests: int = 0  # rows of ``table`` (kept when a statistics-only caller drops the table)
 
     def shifted(self, lines_before: int) -> ChunkResult:
         """The same result for a chunk that starts after ``lines_before`` lines of its file."""
@@ -281,10 +346,20 @@ class ChunkResult:
             self.unparsed,
             [{**s, "line": s["line"] + lines_before} for s in self.samples],
             self.physical,
+            self.extra,
+            self.requests,
         )
 
 
-def _parsed_chunks(stream: IO[bytes], job: ChunkJob) -> Iterator[ChunkResult]:
+# How a file's chunks get parsed: :func:`local_chunks` here, or a Dask cluster (``mga.dask_engine``).
+# Yields the file's chunk results in file order, line numbers counted from the file's start.
+ChunkHook = Callable[[ChunkResult], Any]
+ChunkRunner = Callable[[InputSource, Member, ChunkJob, ChunkHook | None], Iterator[ChunkResult]]
+
+
+def _parsed_chunks(
+    stream: IO[bytes], job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
+) -> Iterator[ChunkResult]:
     """Chunks parsed in file order, two at a time on two cores.
 
     Arrow's kernels release the GIL, so two threads keep both cores busy without copying chunks
@@ -297,14 +372,14 @@ def _parsed_chunks(stream: IO[bytes], job: ChunkJob) -> Iterator[ChunkResult]:
     lines_before = 0
     if WORKERS < 2:
         for chunk in chunks:
-            result = parse_chunk(chunk, job)
+            result = parse_chunk(chunk, job, after)
             yield result.shifted(lines_before)
             lines_before += result.physical
         return
     pending: deque = deque()
     with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="mga-log") as pool:
         for chunk in chunks:
-            pending.append(pool.submit(parse_chunk, chunk, job))
+            pending.append(pool.submit(parse_chunk, chunk, job, after))
             while len(pending) >= IN_FLIGHT:
                 result = pending.popleft().result()
                 yield result.shifted(lines_before)
@@ -315,8 +390,8 @@ def _parsed_chunks(stream: IO[bytes], job: ChunkJob) -> Iterator[ChunkResult]:
             lines_before += result.physical
 
 
-def parse_chunk(chunk: bytes, job: ChunkJob) -> ChunkResult:
-    """Parse one newline-aligned chunk, its lines numbered from 1."""
+def parse_chunk(chunk: bytes, job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None) -> ChunkResult:
+    """Parse one newline-aligned chunk, its lines numbered from 1 (``after``: see :func:`iter_chunks`)."""
     lines = log_lines.chunk_lines(chunk, 1)
     custom = _compiled(job.log_format) if job.log_format else None
     try:
@@ -328,7 +403,10 @@ def parse_chunk(chunk: bytes, job: ChunkJob) -> ChunkResult:
     if table is not None and table.num_rows:
         out = _finish(table, lines.numbers, job)
     events, samples, unparsed = _sort_rejected(lines, rejected, job)
-    return ChunkResult(out, events, unparsed, samples, lines.physical)
+    result = ChunkResult(out, events, unparsed, samples, lines.physical, None, out.num_rows if out is not None else 0)
+    if after is not None:
+        result.extra = after(result)
+    return result
 
 
 @lru_cache(maxsize=8)
@@ -847,6 +925,11 @@ def _split_server(name: str | None) -> dict[str, Any]:
         "server_ip": parts["ip"],
         "server_port": parts["port"],
     }
+
+
+def server_pod(server: str | None) -> str | None:
+    """The pod a server name points at (both server-name generations), as the ``pod`` column has it."""
+    return _split_server(server)["pod"]
 
 
 def _server_columns(server: pa.Array) -> dict[str, pa.Array]:

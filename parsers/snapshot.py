@@ -134,6 +134,7 @@ def load_snapshot(
     until: datetime | None = None,
     progress: Progress | None = None,
     want_logs: bool = True,
+    log_runner: Any = None,
 ) -> Snapshot:
     """Open, index and parse ``inputs`` (+ extra ``logs`` files). Raises InputError on unreadable input."""
     from parsers import kube
@@ -267,7 +268,7 @@ def load_snapshot(
         texts=texts,
     )
     if want_logs and log_jobs:
-        _load_logs(snap, log_jobs, records, frames, since, until, report)
+        _load_logs(snap, log_jobs, records, frames, since, until, report, log_runner)
     for src, _ in sources:
         src.close()
     for src in log_sources:
@@ -427,25 +428,47 @@ def parse_log_jobs(
     since: datetime | None,
     until: datetime | None,
     report: Progress = _noop,
+    runner: Any = None,
 ) -> tuple[list[Any], list[tuple[InputSource, Member, str]]]:
-    """Parse every access-log member; returns the parses and the (source, member, reason) that failed."""
+    """Parse every access-log member; returns the parses and the (source, member, reason) that failed.
+
+    ``runner`` parses one file's chunks (``haproxy_log.ChunkRunner``): this machine's threads by
+    default, or a Dask cluster; the frames are assembled here either way.
+    """
     from parsers import haproxy_log
 
+    run = runner or haproxy_log.local_chunks
     parses, failures = [], []
     for i, (src, member, router_pod, _) in enumerate(jobs):
         report("access logs", i, len(jobs))
+        job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
+                                   log_format=log_format, since=since, until=until)
         try:
-            with haproxy_log.open_log_member(src, member) as stream:
-                parses.append(
-                    haproxy_log.parse_access_log(
-                        stream, source=member.name, input=src.label, router_pod=router_pod,
-                        log_format=log_format, since=since, until=until,
-                    )
-                )
+            parses.append(haproxy_log.collect(job, run(src, member, job, None)))
         except (OSError, EOFError, ValueError, MemberTooLarge) as exc:
             failures.append((src, member, f"access log unreadable: {' '.join(str(exc).split())[:200]}"))
     report("access logs", len(jobs), len(jobs))
     return parses, failures
+
+
+def _log_jobs(paths: Sequence[str]) -> tuple[list[LogJob], list[InputSource]]:
+    """The access-log members of the inputs given to ``mga logs``, in the order given."""
+    jobs: list[LogJob] = []
+    sources = []
+    try:
+        for path in paths:
+            src = open_input(path, as_log=True)
+            sources.append(src)
+            idx = index_input(src)
+            found = access_log_members(src, idx)
+            if not found and not idx.roots:
+                found = [(m, None) for m in src.members]  # a log file whose name says nothing
+            jobs.extend((src, m, pod, None) for m, pod in found)
+    except BaseException:
+        for src in sources:
+            src.close()
+        raise
+    return jobs, sources
 
 
 def load_access_logs(
@@ -455,28 +478,66 @@ def load_access_logs(
     until: datetime | None = None,
     log_format: str | None = None,
     progress: Progress | None = None,
+    runner: Any = None,
 ) -> tuple[Any, list[tuple[str, str]]]:
-    """Access logs alone (``mga logs``): plain/gzipped log files, or the router logs inside inputs."""
+    """Access logs alone, as frames: plain/gzipped log files, or the router logs inside inputs."""
     from parsers import haproxy_log
 
-    jobs: list[LogJob] = []
-    sources = []
-    for path in paths:
-        src = open_input(path, as_log=True)
-        sources.append(src)
-        idx = index_input(src)
-        found = access_log_members(src, idx)
-        if not found and not idx.roots:
-            found = [(m, None) for m in src.members]  # a log file whose name says nothing
-        jobs.extend((src, m, pod, None) for m, pod in found)
+    jobs, sources = _log_jobs(paths)
     try:
         parses, failures = parse_log_jobs(jobs, log_format=log_format, since=since, until=until,
-                                          report=progress or _noop)
+                                          report=progress or _noop, runner=runner)
     finally:
         for src in sources:
             src.close()
     skipped = [(member.name, reason) for _, member, reason in failures]
     return haproxy_log.combine(parses), skipped
+
+
+def scan_access_logs(
+    paths: Sequence[str],
+    consume: Callable[[Any], None],
+    *,
+    after: Callable[[Any], Any] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    log_format: str | None = None,
+    progress: Progress | None = None,
+    runner: Any = None,
+) -> tuple[list[Any], list[tuple[str, str]]]:
+    """Stream the access logs chunk by chunk, never building a frame of the whole file.
+
+    ``after`` runs on the parsing threads for each chunk (see ``haproxy_log.iter_chunks``), and
+    ``consume`` on this thread, in file order, with each parsed chunk; the chunk is dropped after.
+    Returns the per-file tallies and the (member, reason) of files that could not be read. A file
+    that fails half-way keeps what its earlier chunks gave (they were consumed) and is listed too.
+    """
+    from parsers import haproxy_log
+
+    report = progress or _noop
+    run = runner or haproxy_log.local_chunks
+    jobs, sources = _log_jobs(paths)
+    tallies, skipped = [], []
+    try:
+        for i, (src, member, router_pod, _) in enumerate(jobs):
+            report("access logs", i, len(jobs))
+            job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
+                                       log_format=log_format, since=since, until=until)
+            tally = haproxy_log.FileTally(job)
+            try:
+                for result in run(src, member, job, after):
+                    tally.add(result)
+                    consume(result)
+            except (OSError, EOFError, ValueError, MemberTooLarge) as exc:
+                skipped.append((member.name, f"access log unreadable: {' '.join(str(exc).split())[:200]}"))
+                if not tally.lines_read:
+                    continue
+            tallies.append(tally)
+        report("access logs", len(jobs), len(jobs))
+    finally:
+        for src in sources:
+            src.close()
+    return tallies, skipped
 
 
 def _load_logs(
@@ -487,12 +548,13 @@ def _load_logs(
     since: datetime | None,
     until: datetime | None,
     report: Progress,
+    runner: Any = None,
 ) -> None:
     from parsers import haproxy_log
 
     by_label = {r.path: r for r in records}
     parses, failures = parse_log_jobs(jobs, log_format=_custom_log_format(frames), since=since, until=until,
-                                      report=report)
+                                      report=report, runner=runner)
     for parse in parses:
         for account in parse.accounting:
             if account["input"] in by_label:

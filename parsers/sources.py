@@ -161,6 +161,11 @@ class InputSource:
             except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, lzma.LZMAError, ValueError) as exc:
                 yield member, None, f"unreadable: {_one_line(exc)}"
 
+    def plain_path(self, member: Member) -> str | None:
+        """The member's own path on this machine when it can be read by offset (uncompressed, not
+        inside an archive), so that another process can read a byte range of it; None otherwise."""
+        return None
+
     def close(self) -> None:
         pass
 
@@ -204,6 +209,9 @@ class DirectorySource(InputSource):
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(member.key, flags)
         return os.fdopen(fd, "rb")
+
+    def plain_path(self, member: Member) -> str | None:
+        return str(member.key)
 
 
 def _rel(rel_dir: str, name: str) -> str:
@@ -295,6 +303,8 @@ class SingleFileSource(InputSource):
         except OSError as exc:
             raise InputError(f"{self.label}: cannot read: {_one_line(exc)}") from None
         self.member_name = name
+        if not compression:  # the size on disk is the size read: no bomb to guard against, and logs stream
+            self.member_cap = max(self.member_cap, size)
         self._add(name, size if not compression else 0, path)
 
     def _open_raw(self, member: Member) -> IO[bytes]:
@@ -307,6 +317,9 @@ class SingleFileSource(InputSource):
         if self._compression == "bz2":
             return bz2.BZ2File(raw)  # type: ignore[return-value]
         return raw
+
+    def plain_path(self, member: Member) -> str | None:
+        return None if self._compression else str(member.key)
 
 
 def zlib_error() -> type[Exception]:

@@ -1,0 +1,194 @@
+"""``--engine dask`` and ``mga batch``: the same chunk parser and the same analysis, on a Dask cluster.
+
+Nothing here parses or diagnoses: the tasks sent to the workers are the functions the local engine
+runs (``parsers.haproxy_log.parse_chunk`` with the same per-chunk hook, ``analyzer.run.analyze``),
+and the results are merged by the same code (``haproxy_log.collect``, ``logstats.LogStats``), so the
+two engines give the same JSON.
+
+Where the bytes come from:
+- a plain, uncompressed log file (given directly or inside a directory input) is cut into byte
+  ranges on newline boundaries; each worker reads its own range from the path, so on a real cluster
+  the path must be visible to the workers at the same place (shared storage);
+- a member of an archive or a gzipped log cannot be read at an offset: this process streams it and
+  ships each chunk's bytes to a worker, a few chunks in flight at a time.
+
+Results are taken back in file order and line numbers shifted by the lines of the chunks before,
+exactly as the local engine does. Requires the ``mga[dask]`` extra (``dask[distributed]``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from parsers import haproxy_log, log_lines
+from parsers.haproxy_log import ChunkHook, ChunkJob, ChunkResult
+from parsers.sources import InputSource, Member, MemberTooLarge, sniff_compression
+
+CONNECT_TIMEOUT = "15s"  # a scheduler that does not answer by then is reported, not waited for
+IN_FLIGHT_PER_WORKER = 2  # shipped chunks per worker thread: memory stays a few chunks on this side
+
+
+class EngineUnavailable(RuntimeError):
+    """Dask is not installed, or the scheduler cannot be reached (the CLI turns it into one line)."""
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as exc:  # the extra is optional
+        raise EngineUnavailable("--engine dask needs the dask extra: pip install 'mga[dask]'") from exc
+    return distributed
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
+    """A client of ``scheduler`` (``tcp://host:8786``), or of a LocalCluster of worker processes.
+
+    The local cluster listens on 127.0.0.1 only and starts no dashboard: triage stays air-gapped.
+    """
+    distributed = _distributed()
+    import logging
+
+    if scheduler:
+        try:
+            client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise EngineUnavailable(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = distributed.LocalCluster(
+        n_workers=workers or max(1, min(os.cpu_count() or 1, 8)),
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",  # local only, any free port: no clash with a running cluster
+        silence_logs=logging.ERROR,
+    )
+    try:
+        with distributed.Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()
+
+
+# ---------------------------------------------------------------- access logs
+def byte_ranges(path: str, size: int, chunk_bytes: int) -> list[tuple[int, int]]:
+    """(offset, length) ranges covering the file, each starting at the beginning of a line.
+
+    Boundaries are the first newline at or after every multiple of ``chunk_bytes``, found by small
+    reads at those offsets: planning never reads the file through.
+    """
+    starts = [0]
+    with open(path, "rb") as fh:
+        target = chunk_bytes
+        while target < size:
+            fh.seek(target)
+            pos = target
+            while True:
+                block = fh.read(1 << 16)
+                if not block:
+                    pos = size
+                    break
+                cut = block.find(b"\n")
+                if cut >= 0:
+                    pos += cut + 1
+                    break
+                pos += len(block)
+            if pos >= size:
+                break
+            if pos > starts[-1]:
+                starts.append(pos)
+            target = max(target + chunk_bytes, pos)
+    ends = [*starts[1:], size]
+    return [(a, b - a) for a, b in zip(starts, ends, strict=True) if b > a]
+
+
+def parse_range(path: str, offset: int, length: int, job: ChunkJob, after: ChunkHook | None, keep: bool) -> ChunkResult:
+    """Worker side: read one byte range of a log file and parse it as a chunk."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    with os.fdopen(os.open(path, flags), "rb") as fh:
+        fh.seek(offset)
+        chunk = fh.read(length)
+    return parse_bytes(chunk, job, after, keep)
+
+
+def parse_bytes(chunk: bytes, job: ChunkJob, after: ChunkHook | None, keep: bool) -> ChunkResult:
+    """Worker side: the local engine's chunk parser; ``keep=False`` drops the table after the hook."""
+    result = haproxy_log.parse_chunk(chunk, job, after)
+    if not keep:
+        result.table = None  # statistics only: the summary travels back, not the rows
+    return result
+
+
+class DaskChunks:
+    """A ``haproxy_log.ChunkRunner`` whose chunks are parsed by the workers of a Dask client."""
+
+    def __init__(self, client: Any, chunk_bytes: int | None = None):
+        self.client = client
+        self.chunk_bytes = chunk_bytes
+
+    def __call__(self, src: InputSource, member: Member, job: ChunkJob, after: ChunkHook | None = None
+                 ) -> Iterator[ChunkResult]:
+        chunk_bytes = self.chunk_bytes or log_lines.CHUNK_BYTES
+        keep = after is None  # with a hook the caller wants the hook's value, not the table
+        path = src.plain_path(member)
+        if path is not None and member.size > src.member_cap:
+            raise MemberTooLarge(f"{member.name}: {member.size} bytes exceeds the {src.member_cap >> 20} MiB cap")
+        if path is not None and not _compressed(path):
+            futures = [self.client.submit(parse_range, path, offset, length, job, after, keep, pure=False)
+                       for offset, length in byte_ranges(path, member.size, chunk_bytes)]
+            results: Iterator[ChunkResult] = (f.result() for f in futures)
+        else:
+            results = self._shipped(src, member, job, after, keep, chunk_bytes)
+        lines_before = 0
+        for result in results:
+            yield result.shifted(lines_before)
+            lines_before += result.physical
+
+    def _shipped(self, src: InputSource, member: Member, job: ChunkJob, after: ChunkHook | None, keep: bool,
+                 chunk_bytes: int) -> Iterator[ChunkResult]:
+        limit = IN_FLIGHT_PER_WORKER * max(1, sum(self.client.nthreads().values()))
+        pending: deque = deque()
+        with haproxy_log.open_log_member(src, member) as stream:
+            for chunk in log_lines.chunks(stream, chunk_bytes):
+                pending.append(self.client.submit(parse_bytes, chunk, job, after, keep, pure=False))
+                while len(pending) >= limit:
+                    yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _compressed(path: str) -> bool:
+    with open(path, "rb") as fh:
+        return sniff_compression(fh.read(8)) is not None
+
+
+# ---------------------------------------------------------------- many archives
+def run_batch(client: Any, paths: list[str], stems: list[str], formats: tuple[str, ...], options: dict[str, Any],
+              progress: Callable[[str, int, int], None] | None = None) -> list[dict[str, Any]]:
+    """Analyze every input as one element of a Dask bag, one partition each, on the client's cluster.
+
+    Rows come back in the order of ``paths``, whichever worker finished first.
+    """
+    import dask.bag as db
+
+    from mga.batch import analyze_one
+
+    bag = db.from_sequence(list(zip(paths, stems, strict=True)), npartitions=max(1, len(paths)))
+    rows = bag.map(lambda item: analyze_one(item[0], item[1], formats, options))
+    futures = client.compute(rows.to_delayed())
+    out: list[dict[str, Any]] = []
+    for i, future in enumerate(futures):
+        if progress:
+            progress("analyses", i, len(futures))
+        out.extend(future.result())
+    if progress:
+        progress("analyses", len(futures), len(futures))
+    return out

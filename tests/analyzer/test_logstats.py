@@ -1,0 +1,105 @@
+"""The streamed ``mga logs`` statistics equal the whole-frame pandas statistics, chunk size aside."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from analyzer.logstats import LogStats, _quantiles, log_statistics, summarize_chunk
+from bench.gen_logs import generate
+from mga.cmd_logs import statistics
+from parsers import log_lines
+from parsers.snapshot import load_access_logs
+from tests.analyzer.logstats_reference import reference_statistics
+from tests.conftest import FIXTURES
+
+LAB_LOG = FIXTURES / "haproxy-lab" / "access.log"
+
+
+def streamed(paths: list[str], **kw) -> dict:
+    out = statistics(paths, **kw)
+    assert out.pop("skipped") == []
+    return out
+
+
+def reference(paths: list[str], **kw) -> dict:
+    parse, skipped = load_access_logs(paths, **kw)
+    assert skipped == []
+    return json.loads(json.dumps(reference_statistics(parse)))
+
+
+@pytest.fixture(scope="module")
+def mixed_log(tmp_path_factory):
+    path = tmp_path_factory.mktemp("logs") / "mixed.log"
+    generate(30_000, path, seed=7)
+    return path
+
+
+@pytest.mark.parametrize("chunk_bytes", [1 << 20, 64 << 10])
+def test_generated_mixed_log_equals_the_frame_statistics(mixed_log, monkeypatch, chunk_bytes):
+    monkeypatch.setattr(log_lines, "CHUNK_BYTES", chunk_bytes)  # many chunks: merging is exercised
+    got = streamed([str(mixed_log)])
+    assert got["requests"] > 20_000 and len(got["servers"]) > 100
+    assert got == reference([str(mixed_log)])
+
+
+def test_several_files_and_a_window_equal_the_frame_statistics(mixed_log, tmp_path, monkeypatch):
+    monkeypatch.setattr(log_lines, "CHUNK_BYTES", 256 << 10)
+    other = tmp_path / "other.log"
+    generate(5_000, other, seed=11)
+    paths = [str(mixed_log), str(other), str(LAB_LOG)]
+    got = streamed(paths)
+    assert got == reference(paths)
+    window = {"since": datetime(2026, 1, 1, tzinfo=UTC), "until": datetime(2030, 1, 1, tzinfo=UTC)}
+    narrowed = streamed(paths, **window)
+    assert narrowed == reference(paths, **window)
+
+
+def test_real_haproxy_output_equals_the_frame_statistics():
+    got = streamed([str(LAB_LOG)])
+    assert got["status_counts"]  # the lab log has 502/503/504 answers of a real HAProxy
+    assert got == reference([str(LAB_LOG)])
+
+
+def test_frame_api_gives_the_same_object(mixed_log):
+    parse, _ = load_access_logs([str(mixed_log)])
+    assert json.loads(json.dumps(log_statistics(parse))) == reference([str(mixed_log)])
+
+
+def test_quantiles_follow_pandas_linear_interpolation():
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    group = rng.integers(0, 40, 5_000)
+    values = rng.integers(0, 30_000, 5_000)
+    got = _quantiles(group, values, 42)
+    want = pd.Series(values.astype(float)).groupby(group).quantile([0.5, 0.95, 0.99]).unstack()
+    assert np.isnan(got[40:]).all()
+    assert (got[:40] == want.to_numpy()).all()
+
+
+def test_requests_without_backend_or_server_count_only_where_pandas_counts_them():
+    import pyarrow as pa
+
+    table = pa.table({
+        "backend": pa.array(["be_http:a:b", "be_http:a:b", None, "public"]).dictionary_encode(),
+        "server": pa.array(["s1", None, "s2", None]).dictionary_encode(),
+        "status": pa.array([503, 200, 502, None], pa.int64()),
+        "Tc": pa.array([1, -1, 2, None], pa.int64()),
+        "Tr": pa.array([10, 20, 30, None], pa.int64()),
+        "Ta": pa.array([11, 21, 31, 5], pa.int64()),
+        "term": pa.array(["SC--", "----", "SH--", None]),
+        "ts": pa.array([0, 60_000, 120_000, None], pa.timestamp("ms", tz="UTC")),
+    })
+    stats = LogStats()
+    stats.add(summarize_chunk(table))
+    out = stats.result(lines_read=4, unparsed=0, router_messages=0, files=[], samples=[], pod_of=lambda s: None)
+    assert out["requests"] == 4 and out["status_counts"] == {"200": 1, "502": 1, "503": 1}
+    assert [(b["backend"], b["requests"], b["errors_5xx"], b["avg_tc"]) for b in out["backends"]] == [
+        ("be_http:a:b", 2, 1, 1.0), ("public", 1, 0, None)]
+    assert [(s["backend"], s["server"], s["requests"]) for s in out["servers"]] == [("be_http:a:b", "s1", 1)]
+    assert out["backends"][0]["tr"] == {"p50": 15, "p95": 20, "p99": 20}
+    assert [m["minute"] for m in out["worst_minutes"]] == ["1970-01-01T00:00:00Z", "1970-01-01T00:02:00Z"]

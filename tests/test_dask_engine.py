@@ -1,0 +1,171 @@
+"""``--engine dask`` and ``mga batch``: the same chunk parser on a LocalCluster gives the same answers.
+
+Every comparison is against the local engine on the same input: statistics JSON, the ``requests``
+frame, the analysis JSON. A LocalCluster of two worker processes is started once for the module,
+so the tasks really travel (pickled) to other processes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.run import analyze
+from bench.gen_logs import generate
+from mga.cli import app
+from mga.cmd_logs import statistics
+from parsers import log_lines
+from parsers.snapshot import load_access_logs, load_snapshot
+from tests.conftest import FIXTURES, make_tar
+
+distributed = pytest.importorskip("distributed", reason="the dask extra (mga[dask]) is not installed")
+
+from mga.dask_engine import DaskChunks, byte_ranges  # noqa: E402
+
+SCENARIOS = FIXTURES / "scenarios"
+LAB_LOG = FIXTURES / "haproxy-lab" / "access.log"
+WITH_LOGS = ["lab-timeout-reports", "lab-refused-orders", "K601-fires-oom-under-load", "B501-fires-slow-report",
+             "E203-fires-transient-outage"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def mixed_log(tmp_path_factory):
+    path = tmp_path_factory.mktemp("dask") / "mixed.log"
+    generate(20_000, path, seed=5)
+    return path
+
+
+def without_time(report: dict) -> dict:
+    report = dict(report)
+    report.pop("generated_at")
+    return report
+
+
+def analysis(inputs: list[str], runner=None) -> dict:
+    snap = load_snapshot(inputs, log_runner=runner)
+    return without_time(analyze(snap, tool_version="test").to_dict())
+
+
+def test_byte_ranges_start_on_lines_and_cover_the_file(tmp_path):
+    path = tmp_path / "x.log"
+    lines = [b"a" * n for n in (5, 300, 0, 2000, 7, 1, 4096, 3)]
+    path.write_bytes(b"\n".join(lines))  # no final newline
+    data = path.read_bytes()
+    for chunk in (1, 10, 100, 1000, 5000, 100_000):
+        ranges = byte_ranges(str(path), len(data), chunk)
+        assert b"".join(data[o : o + n] for o, n in ranges) == data
+        assert all(o == 0 or data[o - 1 : o] == b"\n" for o, _ in ranges)
+
+
+@pytest.mark.parametrize("chunk_bytes", [64 << 10, 1 << 20])
+def test_logs_statistics_equal_the_local_engine(client, mixed_log, tmp_path, chunk_bytes, monkeypatch):
+    monkeypatch.setattr(log_lines, "CHUNK_BYTES", chunk_bytes)
+    gz = tmp_path / "mixed.log.gz"
+    gz.write_bytes(gzip.compress(mixed_log.read_bytes()))  # no offsets: chunks are shipped from here
+    paths = [str(mixed_log), str(gz), str(LAB_LOG)]
+    local = statistics(paths)
+    remote = statistics(paths, runner=DaskChunks(client, chunk_bytes))
+    assert local["requests"] > 30_000
+    assert remote == local
+
+
+def test_requests_frames_equal_the_local_engine(client, mixed_log):
+    local, _ = load_access_logs([str(mixed_log)])
+    remote, _ = load_access_logs([str(mixed_log)], runner=DaskChunks(client, 256 << 10))
+    pd.testing.assert_frame_equal(remote.requests, local.requests)
+    pd.testing.assert_frame_equal(remote.router_events, local.router_events)
+    assert (remote.lines_read, remote.unparsed, remote.unparsed_samples, remote.accounting) == (
+        local.lines_read, local.unparsed, local.unparsed_samples, local.accounting)
+
+
+@pytest.mark.parametrize("name", WITH_LOGS)
+def test_analysis_of_scenarios_equals_the_local_engine(client, name):
+    inputs = sorted(str(p) for p in (SCENARIOS / name).iterdir() if p.is_dir())
+    local = analysis(inputs)
+    assert sum(a["requests"] for a in local["log_accounting"]) > 0
+    assert analysis(inputs, DaskChunks(client, 4 << 10)) == local
+
+
+def test_analysis_of_an_archive_equals_the_local_engine(client, tmp_path):
+    root = SCENARIOS / "lab-timeout-reports"
+    archives = [str(make_tar(p, tmp_path / f"{p.name}.tar.gz")) for p in sorted(root.iterdir()) if p.is_dir()]
+    local = analysis(archives)
+    assert analysis(archives, DaskChunks(client, 4 << 10)) == local
+
+
+def test_cli_logs_and_analyze_with_the_dask_engine(tmp_path, mixed_log):
+    runner = CliRunner()
+    out_local, out_dask = tmp_path / "l.json", tmp_path / "d.json"
+    for out, extra in ((out_local, []), (out_dask, ["--engine", "dask", "--workers", "1"])):
+        result = runner.invoke(app, ["logs", str(mixed_log), "-f", "json", "-o", str(out), *extra])
+        assert result.exit_code == 0, result.output
+    assert json.loads(out_dask.read_text()) == json.loads(out_local.read_text())
+    inputs = [str(p) for p in sorted((SCENARIOS / "lab-refused-orders").iterdir()) if p.is_dir()]
+    for out, extra in ((out_local, []), (out_dask, ["--engine", "dask", "--workers", "1"])):
+        result = runner.invoke(app, ["analyze", *inputs, "-f", "json", "-o", str(out), *extra])
+        assert result.exit_code == 0, result.output
+    assert without_time(json.loads(out_dask.read_text())) == without_time(json.loads(out_local.read_text()))
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_2(mixed_log, monkeypatch):
+    import mga.dask_engine
+
+    monkeypatch.setattr(mga.dask_engine, "CONNECT_TIMEOUT", "2s")
+    result = CliRunner().invoke(app, ["logs", str(mixed_log), "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("engine", ["dask", "local"])
+def test_batch_writes_the_reports_analyze_writes_and_an_index(tmp_path, engine):
+    a = tmp_path / "case-a"
+    shutil.copytree(SCENARIOS / "lab-timeout-reports", a)
+    b = make_tar(SCENARIOS / "R101-fires-host-claimed", tmp_path / "case-b.tar.gz", arc_prefix="")
+    bad = tmp_path / "broken.tar.gz"
+    bad.write_bytes(b"\x1f\x8b\x08not really gzip")
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(app, ["batch", str(a), str(b), str(bad), "-d", str(out), "-f", "json", "-f", "md",
+                                      "--engine", engine, "--workers", "2"])
+    assert result.exit_code == 2, result.output  # one input could not be read
+    index = json.loads((out / "index.json").read_text())
+    rows = {Path(r["input"]).name: r for r in index["inputs"]}
+    assert list(rows) == ["case-a", "case-b.tar.gz", "broken.tar.gz"]
+    assert "cannot read archive" in rows["broken.tar.gz"]["error"]
+    assert rows["case-a"]["causes"] == {"backend-timeout": 1}
+    assert rows["case-b.tar.gz"]["critical"] >= 1 and "route-not-admitted" in rows["case-b.tar.gz"]["causes"]
+    for name, stem in (("case-a", "case-a"), ("case-b.tar.gz", "case-b")):
+        assert rows[name]["reports"] == {"json": str(out / f"{stem}.json"), "md": str(out / f"{stem}.md")}
+        single = tmp_path / f"{stem}.json"
+        ok = CliRunner().invoke(app, ["analyze", str(a if stem == "case-a" else b), "-f", "json", "-o", str(single)])
+        assert ok.exit_code == 0, ok.output
+        assert without_time(json.loads((out / f"{stem}.json").read_text())) == without_time(
+            json.loads(single.read_text()))
+
+
+@pytest.mark.slow
+def test_default_chunks_of_a_large_log_give_the_same_statistics_and_frame(client, tmp_path_factory):
+    """300,000 lines (~110 MB): several default-size chunks. ``make bench`` compares the 1M-line file too."""
+    path = tmp_path_factory.mktemp("big") / "access_300k.log"
+    generate(300_000, path, seed=3)
+    assert statistics([str(path)], runner=DaskChunks(client)) == statistics([str(path)])
+    local, _ = load_access_logs([str(path)])
+    remote, _ = load_access_logs([str(path)], runner=DaskChunks(client))
+    assert len(local.requests) > 250_000
+    pd.testing.assert_frame_equal(remote.requests, local.requests)
