@@ -30,6 +30,7 @@ QUANTILES = np.array([p / 100 for p in PERCENTILES])
 WORST_MINUTES = 10
 MINUTE_MS = 60_000
 _MINUTE_COLUMNS = ("requests", "errors_5xx", "502", "503", "504")
+TIMER_MAX = 0xFFFFFFFF
 STATS_COLUMNS = ("backend", "server", "status", "Tc", "Tr", "Ta", "term", "ts")
 
 
@@ -81,7 +82,8 @@ def _name(names: list[str | None], shifted_index: int) -> str | None:
 def _timer(column: pa.ChunkedArray | pa.Array, pair: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     values = _ints(column, -1)
     ok = keep & (values >= 0)
-    return pair[ok].astype(np.int32), values[ok]
+    # HAProxy's timers are 32-bit milliseconds; a larger number (49 days) is stored as the largest
+    return pair[ok].astype(np.int32), np.minimum(values[ok], TIMER_MAX)
 
 
 def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
@@ -165,29 +167,75 @@ def summarize_result(result: Any) -> ChunkSummary | None:
     return summarize_chunk(result.table)
 
 
-def _quantiles(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
+def _quantiles(group: np.ndarray, values: np.ndarray, counts: np.ndarray, groups: int) -> np.ndarray:
     """Per group, the linear-interpolation quantiles of :data:`QUANTILES` (NaN for an empty group).
 
-    The arithmetic is pandas' ``GroupBy.quantile`` (``group_quantile``): position ``q * (n - 1)``,
-    then ``v[i] + (v[i+1] - v[i]) * frac``, so results equal the frame-based statistics exactly.
+    ``group``/``values`` are sorted by (group, value), each pair once, ``counts`` how often it
+    occurred. The arithmetic is pandas' ``GroupBy.quantile`` (``group_quantile``) on the expanded
+    values: position ``q * (n - 1)``, then ``v[i] + (v[i+1] - v[i]) * frac``, so results equal the
+    frame-based statistics exactly.
     """
     out = np.full((groups, len(QUANTILES)), np.nan)
     if not len(values):
         return out
-    # one sort of a combined key (group in the high bits, the non-negative 32-bit timer in the low)
-    key = np.sort((group.astype(np.int64) << 32) | values.astype(np.int64))
-    v = (key & 0xFFFFFFFF).astype(np.float64)
-    sizes = np.bincount(group, minlength=groups)
+    v = values.astype(np.float64)
+    ends = np.cumsum(counts)  # expanded index one past each (group, value)
+    sizes = np.bincount(group, weights=counts, minlength=groups).astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     present = sizes > 0
+    last = len(v) - 1
     for k, q in enumerate(QUANTILES):
         position = q * (sizes[present] - 1).astype(np.float64)
         index = starts[present] + position.astype(np.int64)
         frac = position % 1
-        low = v[index]
-        high = v[np.minimum(index + 1, len(v) - 1)]
+        low = v[np.minimum(np.searchsorted(ends, index, side="right"), last)]
+        high = v[np.minimum(np.searchsorted(ends, index + 1, side="right"), last)]
         out[present, k] = np.where(frac == 0.0, low, low + (high - low) * frac)
     return out
+
+
+class TimerValues:
+    """The exact distribution of one timer per (backend, server) pair, compacted as it grows.
+
+    Values are kept as sorted unique ``pair << 32 | value`` keys with a count each: a busy router
+    repeats the same few milliseconds millions of times, so memory follows the distinct values, and
+    at worst 16 bytes per request.
+    """
+
+    COMPACT_AT = 1 << 22  # raw keys gathered before they are folded into the counted ones
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, np.int64)
+        self.counts = np.zeros(0, np.int64)
+        self._raw: list[np.ndarray] = []
+        self._raw_rows = 0
+
+    def add(self, pair: np.ndarray, value: np.ndarray) -> None:
+        if not len(pair):
+            return
+        self._raw.append((pair.astype(np.int64) << 32) | value.astype(np.int64))
+        self._raw_rows += len(pair)
+        if self._raw_rows >= self.COMPACT_AT:
+            self.compact()
+
+    def compact(self) -> None:
+        if not self._raw:
+            return
+        keys = np.concatenate([self.keys, *self._raw])
+        counts = np.concatenate([self.counts, np.ones(self._raw_rows, np.int64)])
+        self.keys, inverse = np.unique(keys, return_inverse=True)
+        self.counts = np.bincount(inverse.reshape(-1), weights=counts).astype(np.int64)
+        self._raw, self._raw_rows = [], 0
+
+    def grouped(self, group_of_pair: np.ndarray, groups: int) -> np.ndarray:
+        """Quantiles per group, pairs mapped to groups by ``group_of_pair`` (-1: in no group)."""
+        self.compact()
+        group = group_of_pair[self.keys >> 32]
+        keep = group >= 0
+        regrouped = (group[keep] << 32) | (self.keys[keep] & TIMER_MAX)
+        keys, inverse = np.unique(regrouped, return_inverse=True)
+        counts = np.bincount(inverse.reshape(-1), weights=self.counts[keep]).astype(np.int64)
+        return _quantiles(keys >> 32, keys & TIMER_MAX, counts, groups)
 
 
 @dataclass
@@ -198,8 +246,8 @@ class LogStats:
     rows: int = 0
     _pair_parts: list[tuple[np.ndarray, ...]] = field(default_factory=list)
     _status_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
-    _tr: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
-    _ta: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    _tr: TimerValues = field(default_factory=TimerValues)
+    _ta: TimerValues = field(default_factory=TimerValues)
     status_counts: dict[int, int] = field(default_factory=dict)
     term_counts: dict[str, int] = field(default_factory=dict)
     _minutes: list[np.ndarray] = field(default_factory=list)
@@ -216,8 +264,8 @@ class LogStats:
         )
         pairs, codes, counts = summary.pair_status
         self._status_parts.append((to_global[pairs], codes, counts))
-        self._tr.append((to_global[summary.tr[0]].astype(np.int32), summary.tr[1].astype(np.int32)))
-        self._ta.append((to_global[summary.ta[0]].astype(np.int32), summary.ta[1].astype(np.int32)))
+        self._tr.add(to_global[summary.tr[0]], summary.tr[1])
+        self._ta.add(to_global[summary.ta[0]], summary.ta[1])
         for code, count in summary.status_counts.items():
             self.status_counts[code] = self.status_counts.get(code, 0) + count
         for term, count in summary.term_counts.items():
@@ -255,13 +303,7 @@ class LogStats:
             }).groupby(["group", "code"], sort=True)["count"].sum()
             for (g, c), total in counts.items():
                 status.setdefault(int(g), {})[str(int(c))] = int(total)
-        timers = {}
-        for name, parts in (("tr", self._tr), ("ta", self._ta)):
-            pair = np.concatenate([p for p, _ in parts]) if parts else np.zeros(0, np.int32)
-            value = np.concatenate([v for _, v in parts]) if parts else np.zeros(0, np.int32)
-            group = group_of_pair[pair] if len(pair) else np.zeros(0, np.int64)
-            keep = group >= 0
-            timers[name] = _quantiles(group[keep], value[keep], groups)
+        timers = {"tr": self._tr.grouped(group_of_pair, groups), "ta": self._ta.grouped(group_of_pair, groups)}
         out = []
         for g, key in enumerate(keys):
             if not rows[g]:

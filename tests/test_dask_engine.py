@@ -8,8 +8,8 @@ so the tasks really travel (pickled) to other processes.
 from __future__ import annotations
 
 import gzip
-import logging
 import json
+import logging
 import shutil
 from pathlib import Path
 

@@ -73,12 +73,20 @@ def test_quantiles_follow_pandas_linear_interpolation():
     import pandas as pd
 
     rng = np.random.default_rng(3)
-    group = rng.integers(0, 40, 5_000)
-    values = rng.integers(0, 30_000, 5_000)
-    got = _quantiles(group, values, 42)
+    group = rng.integers(0, 40, 20_000)
+    values = rng.integers(0, 300, 20_000)  # many repeats: counted once each
+    pairs, counts = np.unique(np.stack([group, values], axis=1), axis=0, return_counts=True)
+    got = _quantiles(pairs[:, 0], pairs[:, 1], counts, 42)
     want = pd.Series(values.astype(float)).groupby(group).quantile([0.5, 0.95, 0.99]).unstack()
     assert np.isnan(got[40:]).all()
     assert (got[:40] == want.to_numpy()).all()
+
+
+def test_compacted_timer_values_give_the_same_statistics(mixed_log, monkeypatch):
+    from analyzer.logstats import TimerValues
+
+    monkeypatch.setattr(TimerValues, "COMPACT_AT", 5_000)  # fold the raw values many times over
+    assert streamed([str(mixed_log)]) == reference([str(mixed_log)])
 
 
 def test_requests_without_backend_or_server_count_only_where_pandas_counts_them():
