@@ -60,7 +60,7 @@ def statistics(paths: list[str], **options: Any) -> dict[str, Any]:
 
     stats = LogStats()
     tallies, skipped = scan_access_logs(
-        paths, lambda result: stats.add(result.extra), after=summarize_result, **options
+        paths, lambda result: stats.add(result.extra), after=summarize_result, stats_only=True, **options
     )
     samples: list[dict[str, Any]] = []
     for tally in tallies:

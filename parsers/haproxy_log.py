@@ -174,6 +174,7 @@ def open_job(
     log_format: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    stats_only: bool = False,
 ) -> ChunkJob:
     """The parameters every chunk of one file is parsed with.
 
@@ -184,7 +185,7 @@ def open_job(
             _compiled(log_format)
         except ValueError:
             log_format = None
-    return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input)
+    return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input, stats_only)
 
 
 @dataclass
@@ -320,6 +321,9 @@ class ChunkJob:
     until: pd.Timestamp | None
     source: str
     input: str
+    # statistics only (``mga logs``): the columns derived from backend and server names (kind,
+    # namespace, route, pod, service, port, IP) stay empty; the per-name splitting is a fifth of a chunk
+    stats_only: bool = False
 
 
 @dataclass
@@ -867,11 +871,13 @@ def _finish(table: pa.Table, numbers: np.ndarray, job: ChunkJob) -> pa.Table | N
     cols["line"] = pa.array(numbers[table.column("_row").to_numpy()], pa.int64())
     host = table.column("host")
     cols["router_pod"] = pc.fill_null(host, job.router_pod) if job.router_pod else host
-    cols.update(_backend_columns(table.column("backend")))
-    cols.update(_server_columns(table.column("server")))
+    if not job.stats_only:
+        cols.update(_backend_columns(table.column("backend")))
+        cols.update(_server_columns(table.column("server")))
+    n = table.num_rows
     arrays = []
     for f in CHUNK_SCHEMA:
-        value = cols[f.name]
+        value = cols[f.name] if f.name in cols else pa.nulls(n, f.type)
         if isinstance(value, pa.ChunkedArray):
             value = value.combine_chunks()
         if f.type == DICT and not pa.types.is_dictionary(value.type):

@@ -504,11 +504,13 @@ def scan_access_logs(
     log_format: str | None = None,
     progress: Progress | None = None,
     runner: Any = None,
+    stats_only: bool = False,
 ) -> tuple[list[Any], list[tuple[str, str]]]:
     """Stream the access logs chunk by chunk, never building a frame of the whole file.
 
     ``after`` runs on the parsing threads for each chunk (see ``haproxy_log.iter_chunks``), and
     ``consume`` on this thread, in file order, with each parsed chunk; the chunk is dropped after.
+    ``stats_only`` leaves out the columns derived from backend/server names (see ``ChunkJob``).
     Returns the per-file tallies and the (member, reason) of files that could not be read. A file
     that fails half-way keeps what its earlier chunks gave (they were consumed) and is listed too.
     """
@@ -522,7 +524,7 @@ def scan_access_logs(
         for i, (src, member, router_pod, _) in enumerate(jobs):
             report("access logs", i, len(jobs))
             job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
-                                       log_format=log_format, since=since, until=until)
+                                       log_format=log_format, since=since, until=until, stats_only=stats_only)
             tally = haproxy_log.FileTally(job)
             try:
                 for result in run(src, member, job, after):
