@@ -1,16 +1,24 @@
-"""``make bench``: mga logs next to halog on generated router logs, and mga analyze on the demo case.
+"""``make bench``: mga next to halog and haproxy-log-analysis on the same logs, and mga on whole cases.
 
-Prints a Markdown table (wall time, peak RSS) for docs/performance.md. Sizes: ``--lines 1000000``
-by default; add more with ``--lines 1000000 --lines 10000000`` (10M needs ~3.5 GB of disk in the
-work directory). Inputs are generated under ``bench/out/`` (ignored by git).
+Prints one Markdown table (wall time, peak RSS, ratio) for docs/performance.md. Every row is a
+separate process timed with ``/usr/bin/time -v``, run in the same session as its reference, so
+ratios hold on a machine shared with other work. Inputs are generated under ``bench/out/`` (git
+ignores it) and reused by later runs:
+
+- router logs of 1M and 10M lines (``bench/gen_logs.py``; 10M is 3.8 GB of disk);
+- a whole case (``bench/gen_case.py``): a ~2 GB must-gather, an inspect of 3 app namespaces,
+  1M access-log lines in the router pods' logs.
+
+Options: ``--lines N`` (repeat; default 1M and 10M), ``--quick`` (1M only, no whole case, no
+haproxy-log-analysis), ``--no-case``, ``--no-hla``, ``--no-dask``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -21,67 +29,124 @@ from pathlib import Path
 from bench.gen_logs import generate
 
 OUT = Path(__file__).resolve().parent / "out"
+HLA_LINES = 100_000  # haproxy-log-analysis reads ~7,000 lines/s: 1M would take 2.5 minutes
+Row = tuple[str, float, float, str]
 
 
 def measure(cmd: list[str], stdin: Path | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
-    if shutil.which("time") or Path("/usr/bin/time").exists():
-        full = ["/usr/bin/time", "-v", *cmd]
-        start = time.monotonic()
-        with open(stdin, "rb") if stdin else open("/dev/null", "rb") as fh:
-            proc = subprocess.run(full, stdin=fh, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                  check=True)
-        wall = time.monotonic() - start
-        rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-        return wall, int(rss.group(1)) / 1024 if rss else float("nan")
+    """Wall seconds and peak RSS (MiB) of one child process (``/usr/bin/time -v``)."""
     start = time.monotonic()
     with open(stdin, "rb") if stdin else open("/dev/null", "rb") as fh:
-        subprocess.run(cmd, stdin=fh, stdout=subprocess.DEVNULL, check=True)
-    return time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        proc = subprocess.run(["/usr/bin/time", "-v", *cmd], stdin=fh, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    wall = time.monotonic() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    return wall, int(rss.group(1)) / 1024 if rss else float("nan")
+
+
+def mga(*args: str) -> list[str]:
+    return [sys.executable, "-m", "mga.cli", *args]
+
+
+def log_file(n: int) -> Path:
+    path = OUT / f"access_{n}.log"
+    if not path.exists():
+        print(f"generating {path} ...", file=sys.stderr)
+        generate(n, path, seed=1, http_only=True)
+    return path
+
+
+def same_json(a: Path, b: Path) -> str:
+    return "identical JSON" if json.loads(a.read_text()) == json.loads(b.read_text()) else "JSON DIFFERS"
+
+
+def bench_logs(n: int, halog: str | None, dask: bool) -> list[Row]:
+    log = log_file(n)
+    size = f"{n:,} lines ({log.stat().st_size / 1e6:,.0f} MB)"
+    local_json = OUT / f"logs_{n}.json"
+    wall, rss = measure(mga("logs", str(log), "--format", "json", "--output", str(local_json)))
+    rows: list[Row] = [(f"`mga logs --format json`, {size}", wall, rss, "")]
+    if halog:
+        ref_wall, ref_rss = measure([halog, "-srv", "-q"], stdin=log)
+        rows.append(("`halog -srv`, same file", ref_wall, ref_rss, f"mga / halog = **{wall / ref_wall:.1f} ×**"))
+    if dask:
+        dask_json = OUT / f"logs_{n}_dask.json"
+        d_wall, d_rss = measure(mga("logs", str(log), "--format", "json", "--output", str(dask_json),
+                                    "--engine", "dask", "--workers", "2"))
+        rows.append(("same, `--engine dask` (LocalCluster, 2 workers; RSS of the client only)", d_wall, d_rss,
+                     same_json(local_json, dask_json)))
+    return rows
+
+
+def bench_hla() -> list[Row]:
+    """haproxy-log-analysis 6.0.0 (PyPI) in its own venv, on the first 100k lines, next to mga."""
+    venv = OUT / "hla-venv"
+    tool = venv / "bin" / "haproxy_log_analysis"
+    if not tool.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "haproxy-log-analysis==6.0.0"], check=True)
+    sample = OUT / f"access_{HLA_LINES}.log"
+    if not sample.exists():
+        with open(log_file(1_000_000), "rb") as src, open(sample, "wb") as dst:
+            for _, line in zip(range(HLA_LINES), src, strict=False):
+                dst.write(line)
+    ours = measure(mga("logs", str(sample), "--format", "json", "--output", str(OUT / "logs_hla_sample.json")))
+    theirs = measure([str(tool), "-l", str(sample), "-c", "counter,status_codes_counter,server_load"])
+    return [(f"`mga logs`, {HLA_LINES:,} lines", *ours, ""),
+            ("haproxy-log-analysis 6.0.0 `-c counter,status_codes_counter,server_load`, same file", *theirs,
+             f"haproxy-log-analysis / mga = **{theirs[0] / ours[0]:.0f} ×**")]
+
+
+def bench_case() -> list[Row]:
+    from bench.gen_case import APP_NAMESPACES, generate_case
+
+    case = OUT / "case_2g"
+    if not (case / "inspect.local.3141592653589793238").exists():
+        print(f"generating {case} ...", file=sys.stderr)
+        generate_case(case)
+    size = sum(p.stat().st_size for p in case.rglob("*") if p.is_file()) / 1e9
+    inputs = [str(p) for p in sorted(case.iterdir()) if p.is_dir()]
+    whole = measure(mga("analyze", *inputs, "--format", "json", "--output", str(OUT / "case.json")))
+    one = measure(mga("analyze", *inputs, "-n", APP_NAMESPACES[1], "--format", "json", "--output",
+                      str(OUT / "case_ns.json")))
+    return [(f"`mga analyze` must-gather + inspect of 3 app namespaces + 1M log lines ({size:.2f} GB)", *whole,
+             "goal ≤ 30 s, ≤ 4 GiB"),
+            (f"same, `--namespace {APP_NAMESPACES[1]}`", *one, "goal ≤ 5 s")]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, action="append")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-case", action="store_true")
+    parser.add_argument("--no-hla", action="store_true")
+    parser.add_argument("--no-dask", action="store_true")
     args = parser.parse_args()
-    sizes = args.lines or [1_000_000]
+    sizes = args.lines or ([1_000_000] if args.quick else [1_000_000, 10_000_000])
     OUT.mkdir(exist_ok=True)
-    halog = shutil.which("halog") or "/usr/sbin/halog"
-    rows = []
-    for n in sizes:
-        log = OUT / f"access_{n}.log"
-        if not log.exists():
-            generate(n, log, seed=1, http_only=True)
-        mga = measure([sys.executable, "-m", "mga.cli", "logs", str(log), "--format", "json", "--output",
-                       str(OUT / f"logs_{n}.json")])
-        rows.append((f"mga logs --format json, {n:,} lines ({log.stat().st_size / 1e6:.0f} MB)", *mga))
-        if Path(halog).exists():
-            ref = measure([halog, "-srv"], stdin=log)
-            rows.append(("halog -srv, same file", *ref))
-            rows.append(("ratio mga / halog -srv", mga[0] / ref[0], float("nan")))
-    from bench.gen_mustgather import generate as generate_mustgather
+    halog = shutil.which("halog") or next((p for p in ("/usr/sbin/halog", "/usr/bin/halog") if Path(p).exists()),
+                                          None)
+    try:
+        import distributed  # noqa: F401
 
-    tree = OUT / "mustgather_100ns"
-    if not tree.exists():
-        generate_mustgather(tree, namespaces=100, pods=40)
-    size = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file()) / 1e6
-    rows.append((f"mga analyze generated must-gather, 100 namespaces x 40 pods, 400 routes ({size:.0f} MB)",
-                 *measure([sys.executable, "-m", "mga.cli", "analyze", str(tree), "--format", "json", "--output",
-                           str(OUT / "mg.json")])))
-    rows.append(("same, --namespace team-007", *measure([sys.executable, "-m", "mga.cli", "analyze", str(tree), "-n",
-                                                        "team-007", "--format", "json", "--output",
-                                                        str(OUT / "mg7.json")])))
-    demo = OUT / "demo"
-    if not demo.exists():
-        subprocess.run([sys.executable, str(Path(__file__).resolve().parents[1] / "fixtures" / "demo" /
-                                            "make_demo.py"), str(demo)], check=True)
-    rows.append(("mga analyze demo case (json)", *measure([sys.executable, "-m", "mga.cli", "analyze", str(demo),
-                                                           "--format", "json", "--output", str(OUT / "demo.json")])))
-    print(f"machine: {platform.machine()}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()}"
-          f" cores, Python {platform.python_version()}; {datetime.now(UTC):%Y-%m-%d}")
-    print("| what | wall s | peak RSS MiB |\n|---|---:|---:|")
-    for what, wall, rss in rows:
-        print(f"| {what} | {wall:.2f} | {'' if rss != rss else f'{rss:.0f}'} |")
+        dask = not args.no_dask
+    except ImportError:
+        dask = False
+    rows: list[Row] = []
+    for n in sizes:
+        rows += bench_logs(n, halog, dask and n <= 1_000_000)
+    if not (args.quick or args.no_hla):
+        rows += bench_hla()
+    if not (args.quick or args.no_case):
+        rows += bench_case()
+    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}; "
+          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print("| what | wall s | peak RSS MiB | note |\n|---|---:|---:|---|")
+    for what, wall, rss, note in rows:
+        print(f"| {what} | {wall:.2f} | {'' if rss != rss else f'{rss:,.0f}'} | {note} |")
     return 0
 
 

@@ -175,6 +175,7 @@ def open_job(
     since: datetime | None = None,
     until: datetime | None = None,
     stats_only: bool = False,
+    namespaces: frozenset[str] | None = None,
 ) -> ChunkJob:
     """The parameters every chunk of one file is parsed with.
 
@@ -185,7 +186,8 @@ def open_job(
             _compiled(log_format)
         except ValueError:
             log_format = None
-    return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input, stats_only)
+    return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input, stats_only,
+                    frozenset(namespaces) if namespaces else None)
 
 
 @dataclass
@@ -197,6 +199,7 @@ class FileTally:
     requests: int = 0
     router_messages: int = 0
     unparsed: int = 0
+    other_namespaces: int = 0
     samples: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, result: ChunkResult) -> None:
@@ -204,6 +207,7 @@ class FileTally:
         self.requests += result.requests
         self.router_messages += len(result.events)
         self.unparsed += result.unparsed
+        self.other_namespaces += result.other_namespaces
         self.samples.extend(result.samples[: max(0, MAX_SAMPLES - len(self.samples))])
 
     def accounting(self) -> dict[str, Any]:
@@ -214,7 +218,9 @@ class FileTally:
             "requests": self.requests,
             "router_messages": self.router_messages,
             "unparsed": self.unparsed,
-            "outside_window": max(0, self.lines_read - self.requests - self.router_messages - self.unparsed),
+            "outside_window": max(0, self.lines_read - self.requests - self.router_messages - self.unparsed
+                                  - self.other_namespaces),
+            **({"other_namespaces": self.other_namespaces} if self.job.namespaces else {}),
         }
 
 
@@ -324,6 +330,9 @@ class ChunkJob:
     # statistics only (``mga logs``): the columns derived from backend and server names (kind,
     # namespace, route, pod, service, port, IP) stay empty; the per-name splitting is a fifth of a chunk
     stats_only: bool = False
+    # ``--namespace``: lines about other namespaces' backends are dropped before parsing (see
+    # :func:`_about_namespaces`); they count as outside the window/namespaces in the accounting
+    namespaces: frozenset[str] | None = None
 
 
 @dataclass
@@ -335,6 +344,7 @@ class ChunkResult:
     physical: int
     extra: Any = None  # what the caller's per-chunk hook returned (see :func:`iter_chunks`)
     requests: int = 0  # rows of ``table`` (kept when a statistics-only caller drops the table)
+    other_namespaces: int = 0  # lines dropped unparsed: about backends outside ``ChunkJob.namespaces``
 
     def shifted(self, lines_before: int) -> ChunkResult:
         """The same result for a chunk that starts after ``lines_before`` lines of its file."""
@@ -352,6 +362,7 @@ class ChunkResult:
             self.physical,
             self.extra,
             self.requests,
+            self.other_namespaces,
         )
 
 
@@ -397,6 +408,11 @@ def _parsed_chunks(
 def parse_chunk(chunk: bytes, job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None) -> ChunkResult:
     """Parse one newline-aligned chunk, its lines numbered from 1 (``after``: see :func:`iter_chunks`)."""
     lines = log_lines.chunk_lines(chunk, 1)
+    dropped = 0
+    if job.namespaces:
+        before = len(lines.text)
+        lines = _about_namespaces(lines, job.namespaces)
+        dropped = before - len(lines.text)
     custom = _compiled(job.log_format) if job.log_format else None
     try:
         table, rejected = _parse_lines(lines.text, custom)
@@ -407,10 +423,27 @@ def parse_chunk(chunk: bytes, job: ChunkJob, after: Callable[[ChunkResult], Any]
     if table is not None and table.num_rows:
         out = _finish(table, lines.numbers, job)
     events, samples, unparsed = _sort_rejected(lines, rejected, job)
-    result = ChunkResult(out, events, unparsed, samples, lines.physical, None, out.num_rows if out is not None else 0)
+    result = ChunkResult(out, events, unparsed, samples, lines.physical, None, out.num_rows if out is not None else 0,
+                         dropped)
     if after is not None:
         result.extra = after(result)
     return result
+
+
+def _about_namespaces(lines: log_lines.ChunkLines, namespaces: frozenset[str]) -> log_lines.ChunkLines:
+    """Keep the lines that may concern ``namespaces``: a line naming a route backend (``be_http:``,
+    ``be_edge_http:``, ``be_secure:``, ``be_tcp:``) is kept only when it names one of them
+    (``:<ns>:``); lines without one (``openshift_default``, ``be_sni``, router messages, anything
+    unparseable) are all kept. Substring tests per line, far cheaper than parsing a million lines
+    for ten routes."""
+    route_line = pc.match_substring_regex(lines.text, r" (?:" + "|".join(ROUTE_KINDS) + r"):")
+    keep = pc.invert(pc.fill_null(route_line, False))
+    for ns in sorted(namespaces):
+        keep = pc.or_(keep, pc.fill_null(pc.match_substring(lines.text, f":{ns}:"), False))
+    mask = keep.to_numpy(zero_copy_only=False)
+    if mask.all():
+        return lines
+    return log_lines.ChunkLines(lines.text.filter(keep), lines.numbers[mask], lines.physical)
 
 
 @lru_cache(maxsize=8)

@@ -268,7 +268,7 @@ def load_snapshot(
         texts=texts,
     )
     if want_logs and log_jobs:
-        _load_logs(snap, log_jobs, records, frames, since, until, report, log_runner)
+        _load_logs(snap, log_jobs, records, frames, since, until, report, log_runner, ns_filter)
     for src, _ in sources:
         src.close()
     for src in log_sources:
@@ -429,6 +429,7 @@ def parse_log_jobs(
     until: datetime | None,
     report: Progress = _noop,
     runner: Any = None,
+    namespaces: frozenset[str] | None = None,
 ) -> tuple[list[Any], list[tuple[InputSource, Member, str]]]:
     """Parse every access-log member; returns the parses and the (source, member, reason) that failed.
 
@@ -442,7 +443,7 @@ def parse_log_jobs(
     for i, (src, member, router_pod, _) in enumerate(jobs):
         report("access logs", i, len(jobs))
         job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
-                                   log_format=log_format, since=since, until=until)
+                                   log_format=log_format, since=since, until=until, namespaces=namespaces)
         try:
             parses.append(haproxy_log.collect(job, run(src, member, job, None)))
         except (OSError, EOFError, ValueError, MemberTooLarge) as exc:
@@ -551,12 +552,13 @@ def _load_logs(
     until: datetime | None,
     report: Progress,
     runner: Any = None,
+    namespaces: frozenset[str] | None = None,
 ) -> None:
     from parsers import haproxy_log
 
     by_label = {r.path: r for r in records}
     parses, failures = parse_log_jobs(jobs, log_format=_custom_log_format(frames), since=since, until=until,
-                                      report=report, runner=runner)
+                                      report=report, runner=runner, namespaces=namespaces)
     for parse in parses:
         for account in parse.accounting:
             if account["input"] in by_label:
