@@ -30,6 +30,7 @@ TOKEN_FORMATS = {
     "node": "node-{:04d}",
     "ns": "ns-{:04d}",
     "cluster": "cluster-{:04d}",
+    "mac": "mac-{:04d}",
 }
 # Contract identifiers and enum-like fields: never free text, and a namespace that happens to be
 # spelled like one must not turn a cause id into a token.
@@ -41,6 +42,8 @@ PLATFORM_NAMESPACE_RE = re.compile(r"^(?:openshift|openshift-.+|kube-.+|default)
 MGC_TOKEN_RE = re.compile(r"x-[a-z0-9]+-\d{10}-x")
 SCAN_RE = re.compile(
     r"(?P<mgc>(?<![\w-])x-[a-z0-9]+-\d{10}-x(?![\w-]))"
+    # MAC addresses: OVN-Kubernetes derives a pod's (0a:58:<IPv4 bytes>), so they give IPs away
+    r"|(?P<mac>(?<![\w:-])[0-9A-Fa-f]{2}(?P<sep>[:-])[0-9A-Fa-f]{2}(?:(?P=sep)[0-9A-Fa-f]{2}){4}(?![\w:-]))"
     r"|(?P<ipv6>(?<![\w:])[0-9A-Fa-f]*(?::[0-9A-Fa-f]*){2,}(?![\w:]))"
     r"|(?P<name>[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)"
 )
@@ -88,6 +91,8 @@ class Redactor:
     def _replace(self, m: re.Match[str]) -> str:
         if m.group("mgc"):
             return m.group(0)
+        if m.group("mac"):
+            return self.token("mac", m.group(0).lower().replace("-", ":"))
         if m.group("ipv6") is not None:
             return self._ipv6(m.group(0))
         return self._name(m.group(0))

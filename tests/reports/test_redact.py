@@ -136,7 +136,9 @@ def test_the_mapping_is_not_in_any_output(redacted, outputs):
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("x-ipv4-0000000001-x:8080 and x-fqdn-0000000002-x", "x-ipv4-0000000001-x:8080 and x-fqdn-0000000002-x"),
-    ("at 08:41:03.104 and 0a:58:0a:80:02:0f", "at 08:41:03.104 and 0a:58:0a:80:02:0f"),
+    ("at 08:41:03.104 and 0a:58:0a:80:02:0f", "at 08:41:03.104 and mac-0001"),  # OVN: 0a:58 + the pod IP
+    ('"mac_address":"0A-58-0A-80-02-0F","x":"0a:58:0a:80:02:0f"', '"mac_address":"mac-0001","x":"mac-0001"'),
+    ("fe80::858:aff:fe80:20f and 0a:58:0a:80:02", "ip-0001 and 0a:58:0a:80:02"),  # 5 groups: not a MAC
     ("OCP 4.16.21, OID 1.3.6.1.4.1", "OCP 4.16.21, OID 1.3.6.1.4.1"),
     ("pod dns 10-128-2-15.payments.pod.cluster.local", "pod dns ip-0001.payments.pod.cluster.local"),
     ("10.128.2.15/23 via [fd01::5]:8080", "ip-0001/23 via [ip-0002]:8080"),
