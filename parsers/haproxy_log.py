@@ -415,7 +415,7 @@ def parse_chunk(chunk: bytes, job: ChunkJob, after: Callable[[ChunkResult], Any]
         dropped = before - len(lines.text)
     custom = _compiled(job.log_format) if job.log_format else None
     try:
-        table, rejected = _parse_lines(lines.text, custom)
+        table, rejected = _parse_lines(lines.text, custom, job.stats_only)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
         # a shape no validation foresaw made a kernel refuse the chunk: keep it, line by line
         table, rejected = _parse_lines_one_by_one(lines.text)
@@ -486,12 +486,15 @@ def _sort_rejected(
     return events, samples, unparsed
 
 
-def _parse_lines(text: pa.Array, custom: Any) -> tuple[pa.Table | None, np.ndarray]:
-    """Rows for the lines that are requests (``_row`` = index into ``text``), and the rejected indices."""
+def _parse_lines(text: pa.Array, custom: Any, lean: bool = False) -> tuple[pa.Table | None, np.ndarray]:
+    """Rows for the lines that are requests (``_row`` = index into ``text``), and the rejected indices.
+
+    ``lean``: only the statistics columns are needed (see :data:`LEAN_COLUMNS`).
+    """
     tables: list[pa.Table] = []
     rest = np.arange(len(text), dtype=np.int64)
     if custom is None:
-        fast, handled = _fast_shapes(text)
+        fast, handled = _fast_shapes(text, lean)
         if fast is not None:
             tables.append(fast)
             rest = np.setdiff1d(rest, handled, assume_unique=True)
@@ -556,13 +559,14 @@ PREFIX_WORDS = (5, 4, 3, 7, 0)
 HTTP_WORDS, TCP_WORDS = 12 + 3, 9  # httplog fields + a 3-word request; tcplog fields
 
 
-def _fast_shapes(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
+def _fast_shapes(text: pa.Array, lean: bool = False) -> tuple[pa.Table | None, np.ndarray]:
     """Lines of the usual shapes, tokenised once on spaces.
 
     Most lines of a router log are a known prefix + 12 httplog fields + a 3-word request, or + 9
     tcplog fields, so the token count says the shape; token ``i`` of every such row is taken
     straight from the flat token values, without copying whole lines again. Every other line
-    (captures, ``<BADREQ>``, odd prefixes) is left to the general path.
+    (captures, ``<BADREQ>``, odd prefixes) is left to the general path. ``lean`` builds only the
+    statistics columns; every field is still checked, so the same lines are accepted.
     """
     tokens = pc.split_pattern(text, " ")
     lengths = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
@@ -590,14 +594,14 @@ def _fast_shapes(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
                 continue
             tok = TokenColumns(lambda i, rows=rows, words=words: token(rows, words + i))
             request = None
-            if mode == "http":
+            if mode == "http" and not lean:
                 joined = pc.binary_join_element_wise(*(tok(12 + k) for k in range(3)), " ")
                 request = pc.utf8_trim(joined, characters='"')
-            table, good = _fields(tok, request, mode)
+            table, good = _fields(tok, request, mode, lean)
             if table is None:
                 continue
             kept = rows[good]
-            prefix = _prefix_of_tokens(lambda i, kept=kept: token(kept, i), words, len(kept))
+            prefix = _prefix_of_tokens(lambda i, kept=kept: token(kept, i), 0 if lean else words, len(kept))
             table = table.drop(["_row"])
             for name in ("pid", "host", "received"):
                 table = table.append_column(name, getattr(prefix, name))
@@ -669,7 +673,8 @@ class TokenColumns:
         return self._cache[i]
 
 
-def _fields(tok: TokenColumns, request: pa.Array | None, mode: str) -> tuple[pa.Table | None, np.ndarray]:
+def _fields(tok: TokenColumns, request: pa.Array | None, mode: str, lean: bool = False
+            ) -> tuple[pa.Table | None, np.ndarray]:
     """httplog/tcplog fields from body tokens; rows whose fields are not what the format says are dropped.
 
     Every field is checked (digits where numbers go, a date in brackets, ``a/b/c`` with the right
@@ -705,11 +710,22 @@ def _fields(tok: TokenColumns, request: pa.Array | None, mode: str) -> tuple[pa.
         return pc.take(values, rows)
 
     n = len(good)
-    frontend_raw = keep(tok(2))
     timer = timers.matrix(good)
+    none = pa.nulls(n, pa.int64())
+    if lean:
+        return body_table({
+            "ts": keep(ts),
+            "backend": keep(nth(be_srv, 0)),
+            "server": keep(nth(be_srv, 1)),
+            "Tc": timer[:, 2] if http else timer[:, 1],
+            "Tr": timer[:, 3] if http else none,
+            "Ta": timer[:, 4] if http else timer[:, 2],
+            "status": _to_int(keep(tok(5))) if http else none,
+            "term": pc.utf8_slice_codeunits(keep(term), 0, 2),
+        }, good), good
+    frontend_raw = keep(tok(2))
     conn = conns.matrix(good)
     queue = queues.matrix(good)
-    none = pa.nulls(n, pa.int64())
     cols: dict[str, Any] = {
         "ts": keep(ts),
         "mode": pa.array(np.full(n, mode, dtype=object), pa.string()),
@@ -742,9 +758,14 @@ def _fields(tok: TokenColumns, request: pa.Array | None, mode: str) -> tuple[pa.
 
 
 def body_table(cols: dict[str, Any], rows: Any) -> pa.Table:
-    """The columns every body parser returns, in :data:`BODY_SCHEMA` order and types, plus ``_row``."""
+    """The columns every body parser returns, in :data:`BODY_SCHEMA` order and types, plus ``_row``.
+
+    Columns left out (the lean statistics path) are nulls.
+    """
+    n = len(rows)
     arrays = [
-        pa.array(cols[f.name], f.type) if isinstance(cols[f.name], np.ndarray | list) else cols[f.name]
+        pa.nulls(n, f.type) if f.name not in cols
+        else pa.array(cols[f.name], f.type) if isinstance(cols[f.name], np.ndarray | list) else cols[f.name]
         for f in BODY_SCHEMA
     ]
     arrays = [a if a.type == f.type else pc.cast(a, f.type) for a, f in zip(arrays, BODY_SCHEMA, strict=True)]
