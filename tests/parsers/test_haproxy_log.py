@@ -348,7 +348,7 @@ def test_a_chunk_that_breaks_a_kernel_is_parsed_line_by_line(monkeypatch):
 
     from parsers import haproxy_log
 
-    def broken(text):
+    def broken(text, lean=False):
         raise pa.ArrowInvalid("an input no check foresaw")
 
     monkeypatch.setattr(haproxy_log, "_fast_shapes", broken)
