@@ -27,6 +27,7 @@ from analyzer.model import rfc3339
 
 PERCENTILES = (50, 95, 99)
 QUANTILES = np.array([p / 100 for p in PERCENTILES])
+_PERCENTILE_KEYS = tuple(f"p{p}" for p in PERCENTILES)
 WORST_MINUTES = 10
 MINUTE_MS = 60_000
 _MINUTE_COLUMNS = ("requests", "errors_5xx", "502", "503", "504")
@@ -43,7 +44,8 @@ class ChunkSummary:
     """
 
     rows: int
-    pairs: list[tuple[str | None, str | None]]
+    pair_backends: np.ndarray  # object: the backend of each pair (None: no backend)
+    pair_servers: np.ndarray  # object: the server of each pair (None: no server)
     pair_rows: np.ndarray
     pair_5xx: np.ndarray
     pair_tc_sum: np.ndarray
@@ -75,10 +77,6 @@ def _ints(column: pa.ChunkedArray | pa.Array, missing: int) -> np.ndarray:
     return pc.fill_null(_plain(column), missing).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _name(names: list[str | None], shifted_index: int) -> str | None:
-    return names[shifted_index - 1] if shifted_index else None
-
-
 def _timer(column: pa.ChunkedArray | pa.Array, pair: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     values = _ints(column, -1)
     ok = keep & (values >= 0)
@@ -96,9 +94,11 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
     width = len(server_names) + 1
     unique_keys, pair = np.unique((backend + 1) * width + (server + 1), return_inverse=True)
     pair = pair.astype(np.int64).reshape(-1)
-    pairs = [(_name(backend_names, int(k // width)), _name(server_names, int(k % width))) for k in unique_keys]
+    # names + [None]: index -1 (no name) picks the None at the end
+    pair_backends = np.array([*backend_names, None], dtype=object)[unique_keys // width - 1]
+    pair_servers = np.array([*server_names, None], dtype=object)[unique_keys % width - 1]
     in_group = backend >= 0  # pandas drops rows whose group key is missing
-    npairs = len(pairs)
+    npairs = len(unique_keys)
 
     status = _ints(table.column("status"), np.iinfo(np.int64).min)
     has_status = status != np.iinfo(np.int64).min
@@ -143,7 +143,8 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
 
     return ChunkSummary(
         rows=n,
-        pairs=pairs,
+        pair_backends=pair_backends,
+        pair_servers=pair_servers,
         pair_rows=np.bincount(pair, minlength=npairs),
         pair_5xx=np.bincount(pair, weights=is5xx, minlength=npairs).astype(np.int64),
         pair_tc_sum=np.bincount(pair[tc_ok], weights=tc[tc_ok], minlength=npairs),
@@ -238,12 +239,39 @@ class TimerValues:
         return _quantiles(keys >> 32, keys & TIMER_MAX, counts, groups)
 
 
+class Interner:
+    """Stable small integer ids for values seen chunk after chunk (``None`` is always -1).
+
+    A dict lookup per distinct value of a chunk (a few thousand names), not per request.
+    """
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self._ids: dict[Any, int] = {}
+
+    def ids(self, values: np.ndarray) -> np.ndarray:
+        known, seen = self._ids, self.values
+
+        def one(value: Any) -> int:
+            if value is None:
+                return -1
+            found = known.get(value)
+            if found is None:
+                found = known[value] = len(seen)
+                seen.append(value)
+            return found
+
+        return np.fromiter(map(one, values.tolist()), np.int64, len(values))
+
+
 @dataclass
 class LogStats:
     """Merges :class:`ChunkSummary` objects; :meth:`result` gives the ``mga.logs/v1`` object."""
 
-    pair_ids: dict[tuple[str | None, str | None], int] = field(default_factory=dict)
     rows: int = 0
+    _backends: Interner = field(default_factory=Interner)
+    _servers: Interner = field(default_factory=Interner)
+    _pairs: Interner = field(default_factory=Interner)  # of (backend id + 1) << 32 | (server id + 1)
     _pair_parts: list[tuple[np.ndarray, ...]] = field(default_factory=list)
     _status_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     _tr: TimerValues = field(default_factory=TimerValues)
@@ -258,7 +286,8 @@ class LogStats:
         if summary is None:
             return
         self.rows += summary.rows
-        to_global = np.array([self.pair_ids.setdefault(p, len(self.pair_ids)) for p in summary.pairs], np.int64)
+        key = ((self._backends.ids(summary.pair_backends) + 1) << 32) | (self._servers.ids(summary.pair_servers) + 1)
+        to_global = self._pairs.ids(key)
         self._pair_parts.append(
             (to_global, summary.pair_rows, summary.pair_5xx, summary.pair_tc_sum, summary.pair_tc_n)
         )
@@ -280,12 +309,17 @@ class LogStats:
 
     # ------------------------------------------------------------------ the result
     def _per_pair(self) -> tuple[np.ndarray, ...]:
-        n = len(self.pair_ids)
-        totals = [np.zeros(n, np.float64) for _ in range(4)]
-        for ids, *columns in self._pair_parts:
-            for total, column in zip(totals, columns, strict=True):
-                np.add.at(total, ids, column)
-        return tuple(totals)
+        n = len(self._pairs.values)
+        if not self._pair_parts:
+            return tuple(np.zeros(n) for _ in range(4))
+        ids = np.concatenate([part[0] for part in self._pair_parts])
+        return tuple(np.bincount(ids, weights=np.concatenate([part[k] for part in self._pair_parts]), minlength=n)
+                     for k in range(1, 5))
+
+    def _pair_names(self) -> tuple[list[str | None], list[str | None]]:
+        keys = np.array(self._pairs.values, dtype=np.int64)
+        backends, servers = [*self._backends.values, None], [*self._servers.values, None]
+        return [backends[i] for i in (keys >> 32) - 1], [servers[i] for i in (keys & 0xFFFFFFFF) - 1]
 
     def _tables(self, group_of_pair: np.ndarray, groups: int, keys: list[tuple]) -> list[dict[str, Any]]:
         """Rows of one grouping (backends or servers); pairs outside it have group -1."""
@@ -301,28 +335,33 @@ class LogStats:
                 "code": np.concatenate([c for _, c, _ in self._status_parts])[keep],
                 "count": np.concatenate([k for _, _, k in self._status_parts])[keep],
             }).groupby(["group", "code"], sort=True)["count"].sum()
-            for (g, c), total in counts.items():
-                status.setdefault(int(g), {})[str(int(c))] = int(total)
-        timers = {"tr": self._tr.grouped(group_of_pair, groups), "ta": self._ta.grouped(group_of_pair, groups)}
+            for (g, c), total in zip(counts.index.tolist(), counts.tolist(), strict=True):
+                status.setdefault(g, {})[str(c)] = total
+        # Python's round() and numpy's both round half to even: the same integers, all at once
+        timers = {name: [[None if v != v else int(v) for v in row] for row in np.round(values).tolist()]
+                  for name, values in (("tr", self._tr.grouped(group_of_pair, groups)),
+                                       ("ta", self._ta.grouped(group_of_pair, groups)))}
+        tc_sums = tc_sum.tolist()
         out = []
-        for g, key in enumerate(keys):
-            if not rows[g]:
+        for g, (key, count, errors, n_tc) in enumerate(zip(keys, rows.tolist(), e5xx.tolist(), tc_n.tolist(),
+                                                           strict=True)):
+            if not count:
                 continue
             entry: dict[str, Any] = dict(key)
-            entry["requests"] = int(rows[g])
-            entry["errors_5xx"] = int(e5xx[g])
+            entry["requests"] = int(count)
+            entry["errors_5xx"] = int(errors)
             entry["status_counts"] = status.get(g, {})
             for name in ("tr", "ta"):
-                entry[name] = {f"p{p}": (None if np.isnan(v) else round(float(v)))
-                               for p, v in zip(PERCENTILES, timers[name][g], strict=True)}
-            entry["avg_tc"] = round(float(tc_sum[g] / tc_n[g]), 1) if tc_n[g] else None
+                entry[name] = dict(zip(_PERCENTILE_KEYS, timers[name][g], strict=True))
+            entry["avg_tc"] = round(tc_sums[g] / n_tc, 1) if n_tc else None  # Python's decimal rounding
             out.append(entry)
         return out
 
     def backends(self) -> list[dict[str, Any]]:
-        names = sorted({b for b, _ in self.pair_ids if b is not None})
+        pair_backend, _ = self._pair_names()
+        names = sorted({b for b in pair_backend if b is not None})
         index = {name: i for i, name in enumerate(names)}
-        group = np.array([index.get(b, -1) if b is not None else -1 for b, _ in self.pair_ids], np.int64)
+        group = np.array([index[b] if b is not None else -1 for b in pair_backend], np.int64)
         out = self._tables(group, len(names), [(("backend", name),) for name in names])
         for b in out:
             parts = str(b["backend"]).split(":", 2)
@@ -332,9 +371,10 @@ class LogStats:
         return out
 
     def servers(self, pod_of: Any) -> list[dict[str, Any]]:
-        keys = sorted((b, s) for b, s in self.pair_ids if b is not None and s is not None)
+        pairs = list(zip(*self._pair_names(), strict=True))
+        keys = sorted(p for p in pairs if p[0] is not None and p[1] is not None)
         index = {key: i for i, key in enumerate(keys)}
-        group = np.array([index.get(p, -1) for p in self.pair_ids], np.int64)
+        group = np.array([index.get(p, -1) for p in pairs], np.int64)
         out = self._tables(group, len(keys), [(("backend", b), ("server", s)) for b, s in keys])
         for entry in out:
             entry["pod"] = pod_of(entry["server"])
