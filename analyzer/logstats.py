@@ -229,14 +229,29 @@ class TimerValues:
         self._raw, self._raw_rows = [], 0
 
     def grouped(self, group_of_pair: np.ndarray, groups: int) -> np.ndarray:
-        """Quantiles per group, pairs mapped to groups by ``group_of_pair`` (-1: in no group)."""
+        """Quantiles per group, pairs mapped to groups by ``group_of_pair`` (-1: in no group).
+
+        The keys are sorted by (pair, value). When every group holds one pair (servers), the
+        groups' values are those blocks in another order: moved, not sorted again. Otherwise
+        (backends) one sort by (group, value); equal values of two pairs may stay side by side.
+        """
         self.compact()
-        group = group_of_pair[self.keys >> 32]
-        keep = group >= 0
-        regrouped = (group[keep] << 32) | (self.keys[keep] & TIMER_MAX)
-        keys, inverse = np.unique(regrouped, return_inverse=True)
-        counts = np.bincount(inverse.reshape(-1), weights=self.counts[keep]).astype(np.int64)
-        return _quantiles(keys >> 32, keys & TIMER_MAX, counts, groups)
+        pair = self.keys >> 32
+        value = self.keys & TIMER_MAX
+        mapped = group_of_pair[group_of_pair >= 0]
+        if len(mapped) == len(np.unique(mapped)):
+            sizes = np.bincount(pair, minlength=len(group_of_pair))
+            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+            by_group = np.flatnonzero(group_of_pair >= 0)
+            by_group = by_group[np.argsort(group_of_pair[by_group], kind="stable")]
+            lengths = sizes[by_group]
+            first = np.repeat(starts[by_group] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+            order = first + np.arange(len(first))
+        else:
+            group = group_of_pair[pair]
+            keep = np.flatnonzero(group >= 0)
+            order = keep[np.argsort((group[keep] << 32) | value[keep], kind="stable")]
+        return _quantiles(group_of_pair[pair[order]], value[order], self.counts[order], groups)
 
 
 class Interner:

@@ -45,7 +45,7 @@ def logs(
         with log_runner(engine, scheduler, workers) as runner, progress_bar(True) as update:
             stats = statistics(paths, since=parse_time(since, "--since"), until=parse_time(until, "--until"),
                                log_format=log_format, progress=update, runner=runner)
-        text = json.dumps(stats, indent=2) + "\n" if fmt == LogsFormat.json else render_table(stats, top)
+        text = to_json(stats) if fmt == LogsFormat.json else render_table(stats, top)
         if output and output != "-":
             Path(output).write_text(text)
         else:
@@ -75,6 +75,22 @@ def statistics(paths: list[str], **options: Any) -> dict[str, Any]:
     )
     out["skipped"] = [{"source": s, "reason": r} for s, r in skipped]
     return out
+
+
+def to_json(stats: dict[str, Any]) -> str:
+    """The statistics as JSON, one backend, server, minute or file per line.
+
+    Easy to grep and to diff, and written by the C encoder: ``indent=2`` on tens of thousands of
+    server rows is the slow pure-Python one (a third of a second per million log lines).
+    """
+    parts = []
+    for key, value in stats.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            rows = ",\n".join("    " + json.dumps(v) for v in value)
+            parts.append(f"  {json.dumps(key)}: [\n{rows}\n  ]")
+        else:
+            parts.append(f"  {json.dumps(key)}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
