@@ -17,6 +17,7 @@ Rows have the columns of the ``container_log_lines`` frame (parsers/schema.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 # verbs a server uses about its own listening socket
@@ -40,6 +41,7 @@ LISTEN_RE = re.compile(
 _BARE_VERBS = ("started", "running")
 # a bind that failed is the opposite of an announcement
 FAILURE_RE = re.compile(r"(?i)\b(?:fail(?:ed|ure|s)?|error|unable|cannot|can't|could not|in use|refused)\b")
+CANDIDATE_RE = re.compile(rf"(?i)\b(?:{_VERB})\b")
 MAX_BYTES = 4 << 20  # start-up lines are at the top; a huge log is not read past this
 MAX_ROWS = 20
 LINE_TS = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:std(?:out|err) [FP] )?")
@@ -54,7 +56,7 @@ def scan_listen_lines(data: bytes, *, namespace: str, pod: str, container: str, 
     """
     rows: list[dict[str, Any]] = []
     text = data[:MAX_BYTES].decode("utf-8", errors="replace")
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in _candidate_lines(text):
         found = listen_address(line)
         if found is None:
             continue
@@ -70,6 +72,23 @@ def scan_listen_lines(data: bytes, *, namespace: str, pod: str, container: str, 
     return rows
 
 
+def _candidate_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the lines holding an announcement verb, found by one scan of the text.
+
+    Most lines of a log announce nothing; looking for the verbs over the whole text first (one
+    regex pass in C) spares the full grammar on every line: 120,000 lines took 1.5 s that way.
+    """
+    line_start, number, counted_to = -1, 1, 0
+    for m in CANDIDATE_RE.finditer(text):
+        if m.start() < line_start:
+            continue  # another verb on a line already given
+        start = text.rfind("\n", 0, m.start()) + 1
+        number += text.count("\n", counted_to, start)
+        counted_to = start
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        line_start = end + 1
+        yield number, text[start:end]
 def listen_address(line: str) -> tuple[str | None, int] | None:
     """(host or None, port) when the line announces a listening address, else None."""
     if FAILURE_RE.search(line):

@@ -69,3 +69,9 @@ def test_scanning_stops_after_the_first_announcements_and_survives_bad_bytes():
     data = b"\xff\xfe junk\n" + b"listening on :8080\n" * (MAX_ROWS + 5)
     rows = scan(data)
     assert len(rows) == MAX_ROWS and rows[0]["line"] == 2
+
+
+def test_line_numbers_count_newlines_only_and_one_line_gives_one_row():
+    data = b"boot\rstill line one\nListening on :8080 and listening on :9090\nno announcement\nbound to 127.0.0.1:81\n"
+    rows = scan_listen_lines(data, namespace="n", pod="p", container="c", input="i", source="s")
+    assert [(r["line"], r["port"]) for r in rows] == [(2, 8080), (4, 81)]
