@@ -1005,8 +1005,9 @@ def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFram
         return empty_requests()
     table = pa.concat_tables(tables)
     n = table.num_rows
-    table = table.append_column("input", pa.repeat(pa.scalar(input, pa.string()), n))
-    table = table.append_column("source", pa.repeat(pa.scalar(source, pa.string()), n))
+    same = pa.array(np.zeros(n, dtype=np.int32))
+    table = table.append_column("input", pa.DictionaryArray.from_arrays(same, pa.array([input], pa.string())))
+    table = table.append_column("source", pa.DictionaryArray.from_arrays(same, pa.array([source], pa.string())))
     table = table.unify_dictionaries()
     mapping = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
     df = table.to_pandas(types_mapper=mapping.get, self_destruct=True, split_blocks=True)
