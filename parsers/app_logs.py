@@ -42,6 +42,9 @@ _BARE_VERBS = ("started", "running")
 # a bind that failed is the opposite of an announcement
 FAILURE_RE = re.compile(r"(?i)\b(?:fail(?:ed|ure|s)?|error|unable|cannot|can't|could not|in use|refused)\b")
 CANDIDATE_RE = re.compile(rf"(?i)\b(?:{_VERB})\b")
+# every alternative of _VERB contains one of these (lower case): a line without any cannot announce
+VERB_STEMS = ("listen", "bound", "bind", "serving", "accepting", "server", "start", "running", "tomcat", "jetty",
+              "netty", "undertow", "uvicorn", "gunicorn", "puma", "kestrel")
 MAX_BYTES = 4 << 20  # start-up lines are at the top; a huge log is not read past this
 MAX_ROWS = 20
 LINE_TS = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:std(?:out|err) [FP] )?")
@@ -73,11 +76,36 @@ def scan_listen_lines(data: bytes, *, namespace: str, pod: str, container: str, 
 
 
 def _candidate_lines(text: str) -> Iterator[tuple[int, str]]:
-    """(line number, line) of the lines holding an announcement verb, found by one scan of the text.
+    """(line number, line) of the lines holding a word an announcement needs, in file order.
 
-    Most lines of a log announce nothing; looking for the verbs over the whole text first (one
-    regex pass in C) spares the full grammar on every line: 120,000 lines took 1.5 s that way.
+    Most lines of a log announce nothing. Every verb of :data:`LISTEN_RE` contains one of
+    :data:`VERB_STEMS`, so plain substring searches on the lower-cased text (C speed, no regex)
+    find every line the full grammar could accept; only those lines get it. 120,000 lines took
+    1.5 s line by line.
     """
+    low = text.lower()
+    if len(low) != len(text):  # a few characters change length when lower-cased: positions would drift
+        yield from _regex_candidate_lines(text)
+        return
+    starts: set[int] = set()
+    for stem in VERB_STEMS:
+        pos = low.find(stem)
+        while pos >= 0:
+            start = low.rfind("\n", 0, pos) + 1
+            starts.add(start)
+            end = low.find("\n", pos)
+            if end < 0:
+                break
+            pos = low.find(stem, end)
+    number, counted_to = 1, 0
+    for start in sorted(starts):
+        number += text.count("\n", counted_to, start)
+        counted_to = start
+        end = text.find("\n", start)
+        yield number, text[start : len(text) if end < 0 else end]
+
+
+def _regex_candidate_lines(text: str) -> Iterator[tuple[int, str]]:
     line_start, number, counted_to = -1, 1, 0
     for m in CANDIDATE_RE.finditer(text):
         if m.start() < line_start:
@@ -89,6 +117,8 @@ def _candidate_lines(text: str) -> Iterator[tuple[int, str]]:
         end = len(text) if end < 0 else end
         line_start = end + 1
         yield number, text[start:end]
+
+
 def listen_address(line: str) -> tuple[str | None, int] | None:
     """(host or None, port) when the line announces a listening address, else None."""
     if FAILURE_RE.search(line):

@@ -75,3 +75,22 @@ def test_line_numbers_count_newlines_only_and_one_line_gives_one_row():
     data = b"boot\rstill line one\nListening on :8080 and listening on :9090\nno announcement\nbound to 127.0.0.1:81\n"
     rows = scan_listen_lines(data, namespace="n", pod="p", container="c", input="i", source="s")
     assert [(r["line"], r["port"]) for r in rows] == [(2, 8080), (4, 81)]
+
+
+@pytest.mark.parametrize("verb", [
+    "listening", "listens", "listen", "bound", "binding", "bind", "serving https", "accepting connections",
+    "http server is started", "server running", "starting the web server", "started http server",
+    "Tomcat started", "Jetty running", "netty listening", "Undertow started", "Uvicorn running", "gunicorn started",
+    "Puma listening", "Kestrel running", "started", "running",
+])
+def test_every_announcement_verb_contains_a_stem_the_prefilter_looks_for(verb):
+    from parsers.app_logs import LISTEN_RE, VERB_STEMS
+
+    assert LISTEN_RE.search(f"{verb} on 0.0.0.0:8080"), verb  # the sample really is one of the verbs
+    assert any(stem in verb.lower() for stem in VERB_STEMS), verb
+
+
+def test_text_that_changes_length_when_lower_cased_is_scanned_the_slow_way():
+    data = "İstanbul office\nListening on :8080\n".encode()
+    rows = scan_listen_lines(data, namespace="n", pod="p", container="c", input="i", source="s")
+    assert [(r["line"], r["port"]) for r in rows] == [(2, 8080)]
