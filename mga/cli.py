@@ -19,7 +19,7 @@ import typer
 
 from mga import __version__
 from mga.cmd_logs import logs
-from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, cluster_client, log_runner
+from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, cluster_client, dask_installed, log_runner
 
 app = typer.Typer(
     name="mga",
@@ -275,7 +275,10 @@ def batch(
         list[ReportFormat] | None, typer.Option("--format", "-f", help="report formats (repeat); default json and html")
     ] = None,
     namespace: Annotated[list[str] | None, typer.Option("--namespace", "-n", help="only these namespaces")] = None,
-    engine: EngineOpt = Engine.dask,
+    engine: Annotated[
+        Engine | None,
+        typer.Option("--engine", help="dask (default when mga[dask] is installed) or local: one input after the other"),
+    ] = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when a finding reaches this severity")] = (
@@ -290,6 +293,10 @@ def batch(
         Path(output_dir).mkdir(parents=True, exist_ok=True)
         stems = [str(Path(output_dir) / name) for name in report_names(inputs)]
         options = {"namespaces": sorted(namespace) if namespace else None}
+        if engine is None:
+            engine = Engine.dask if dask_installed() else Engine.local
+            if engine == Engine.local:
+                typer.echo("mga: the dask extra is not installed: analysing the inputs one after the other", err=True)
         with cluster_client(engine, scheduler, workers) as client, progress_bar(True) as update:
             if client is None:
                 rows = []

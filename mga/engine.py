@@ -26,6 +26,12 @@ SchedulerOpt = Annotated[
 WorkersOpt = Annotated[int | None, typer.Option("--workers", help="worker processes of the local Dask cluster")]
 
 
+def dask_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("distributed") is not None
+
+
 @contextmanager
 def cluster_client(engine: Engine, scheduler: str | None, workers: int | None) -> Iterator[Any]:
     """A Dask client when the Dask engine is chosen (``--scheduler`` implies it), else None.

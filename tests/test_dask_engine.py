@@ -169,3 +169,14 @@ def test_default_chunks_of_a_large_log_give_the_same_statistics_and_frame(client
     remote, _ = load_access_logs([str(path)], runner=DaskChunks(client))
     assert len(local.requests) > 250_000
     pd.testing.assert_frame_equal(remote.requests, local.requests)
+
+
+def test_batch_without_the_dask_extra_runs_locally_and_says_so(tmp_path, monkeypatch):
+    import mga.cli
+
+    monkeypatch.setattr(mga.cli, "dask_installed", lambda: False)
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(app, ["batch", str(SCENARIOS / "lab-timeout-reports"), "-d", str(out), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert "the dask extra is not installed" in result.output
+    assert json.loads((out / "index.json").read_text())["inputs"][0]["causes"] == {"backend-timeout": 1}
