@@ -361,9 +361,15 @@ def _parse_document(name: str, data: bytes) -> tuple[str, list[tuple[dict, int]]
 
 
 def parse_documents(batch: list[tuple[str, bytes]]) -> list[tuple[str, list[tuple[dict, int]], str | None]]:
-    """Parse YAML/JSON files, on both cores when there is enough YAML to be worth it (order kept)."""
+    """Parse YAML/JSON files, on both cores when there is enough YAML to be worth it (order kept).
+
+    Not with the rapidyaml accelerator: it parses faster than the objects can be pickled back
+    from a worker (20k pods: 7 s in one process, 15 s on two workers; bench/yaml_throughput.py).
+    """
+    from parsers import yaml_fast
+
     total = sum(len(data) for _, data in batch)
-    if total < PARALLEL_YAML_BYTES or YAML_WORKERS < 2 or len(batch) < 2:
+    if total < PARALLEL_YAML_BYTES or YAML_WORKERS < 2 or len(batch) < 2 or yaml_fast.ENABLED:
         return [_parse_document(name, data) for name, data in batch]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
