@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers import log_lines, schema
+from parsers import log_lines, log_scan, schema
 from parsers.log_lines import NULL_STR, Prefixes, nth
 from parsers.sources import InputSource, Member, sniff_compression
 
@@ -405,7 +405,9 @@ def _parsed_chunks(
             lines_before += result.physical
 
 
-def parse_chunk(chunk: bytes, job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None) -> ChunkResult:
+def parse_chunk(
+    chunk: bytes | bytearray, job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
+) -> ChunkResult:
     """Parse one newline-aligned chunk, its lines numbered from 1 (``after``: see :func:`iter_chunks`)."""
     lines = log_lines.chunk_lines(chunk, 1)
     dropped = 0
@@ -489,8 +491,52 @@ def _sort_rejected(
 def _parse_lines(text: pa.Array, custom: Any, lean: bool = False) -> tuple[pa.Table | None, np.ndarray]:
     """Rows for the lines that are requests (``_row`` = index into ``text``), and the rejected indices.
 
-    ``lean``: only the statistics columns are needed (see :data:`LEAN_COLUMNS`).
+    ``lean``: only the statistics columns are needed (see :data:`LEAN_COLUMNS`); the compiled
+    scanner (:mod:`parsers.log_scan`) takes the lines it can read exactly, the Arrow path the rest.
     """
+    if lean and custom is None and log_scan.enabled():
+        scanned, handled = _scanned_statistics(text)
+        if scanned is not None:
+            left = np.ones(len(text), dtype=bool)
+            left[handled] = False
+            rest = np.flatnonzero(left)
+            if not len(rest):
+                return scanned, rest
+            table, rejected = _parse_lines_arrow(pc.take(text, pa.array(rest)), custom, lean)
+            tables = [scanned]
+            if table is not None:
+                index = table.schema.get_field_index("_row")
+                tables.append(table.set_column(index, "_row", pa.array(rest[table.column("_row").to_numpy()])))
+            return pa.concat_tables(tables), rest[rejected]
+    return _parse_lines_arrow(text, custom, lean)
+
+
+def _scanned_statistics(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
+    """The lean table of the lines :func:`log_scan.scan_statistics` accepts, shaped as :func:`_fast_shapes`'."""
+    found = log_scan.scan_statistics(text)
+    if found is None:
+        return None, np.zeros(0, np.int64)
+    columns, rows = found
+    n = len(rows)
+    if not n:
+        return None, rows
+    cols = {
+        name: pa.array(value[0], pa.int64(), mask=value[1]) if isinstance(value, tuple) else value
+        for name, value in columns.items()
+    }
+    cols["ts"] = pc.cast(pa.array(columns["ts"], pa.int64()), TS_MS)
+    table = body_table(cols, rows).drop(["_row"])
+    return (
+        table.append_column("pid", pa.nulls(n, pa.int64()))
+        .append_column("host", pa.nulls(n, pa.string()))
+        .append_column("received", pa.nulls(n, TS_US))
+        .append_column("_row", pa.array(rows, pa.int64())),
+        rows,
+    )
+
+
+def _parse_lines_arrow(text: pa.Array, custom: Any, lean: bool = False) -> tuple[pa.Table | None, np.ndarray]:
+    """:func:`_parse_lines` with Arrow kernels only: the usual shapes tokenised at once, then the rest."""
     tables: list[pa.Table] = []
     rest = np.arange(len(text), dtype=np.int64)
     if custom is None:
@@ -919,8 +965,9 @@ def _finish(table: pa.Table, numbers: np.ndarray, job: ChunkJob) -> pa.Table | N
         table = table.filter(pc.fill_null(keep, False))
         if not table.num_rows:
             return None
-    order = pc.sort_indices(table.column("_row"))  # file order, whichever path parsed a line
-    table = table.take(order)
+    rows = table.column("_row").to_numpy()
+    if len(rows) > 1 and not (rows[1:] > rows[:-1]).all():  # file order, whichever path parsed a line
+        table = table.take(pc.sort_indices(table.column("_row")))
     cols: dict[str, Any] = {name: table.column(name) for name in table.column_names}
     cols["line"] = pa.array(numbers[table.column("_row").to_numpy()], pa.int64())
     host = table.column("host")

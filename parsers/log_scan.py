@@ -1,0 +1,334 @@
+"""A compiled byte scanner for the statistics columns of the usual router log lines.
+
+``mga logs`` needs eight values of a line (accept time, backend, server, Tc, Tr, Ta, status,
+termination state). The Arrow path builds each field as a column with a kernel per step (about 20
+kernels a chunk, 2.9 µs of CPU a line); halog reads each line once in C. This module does the
+same with Numba: one pass over the bytes of a line finds the spaces and checks every field of
+the httplog/tcplog shapes exactly as :func:`parsers.haproxy_log._fields` does, releasing the GIL
+so both parsing threads run at once.
+
+It is an *accelerator, never a second opinion*: it accepts only lines whose values it can give
+identically to the Arrow path (plain ASCII, a date of the strict ``[dd/Mon/yyyy:HH:MM:SS.fff]``
+shape, a real calendar day, …) and hands every other line back, and those go through the Arrow
+path as before. ``tests/parsers/test_log_scan.py`` compares both on generated and real lines.
+``MGA_LOG_SCANNER=arrow`` turns it off; without Numba installed it is off.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+try:  # Numba is a dependency, but a platform without a wheel still gets the Arrow path
+    from numba import njit
+except ImportError:  # pragma: no cover - exercised only where Numba cannot be installed
+    njit = None
+
+MAX_TOKENS = 22  # the widest fast shape: 7 CRI prefix words + 12 httplog fields + a 3-word request
+# token count -> prefix words in front of the HAProxy message, and whether it is an httplog line:
+# the same shapes as ``haproxy_log.PREFIX_WORDS`` (5, 4, 3, 7, 0) x (12 + 3 http, 9 tcp) fields.
+_WORDS_OF_COUNT = np.full(MAX_TOKENS + 1, -1, np.int64)
+_HTTP_OF_COUNT = np.zeros(MAX_TOKENS + 1, np.bool_)
+for _words in (5, 4, 3, 7, 0):
+    _WORDS_OF_COUNT[_words + 15], _HTTP_OF_COUNT[_words + 15] = _words, True
+    _WORDS_OF_COUNT[_words + 9] = _words
+_MONTHS = np.frombuffer(b"JanFebMarAprMayJunJulAugSepOctNovDec", dtype=np.uint8).copy()
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
+_TAG = np.frombuffer(b"haproxy[", dtype=np.uint8).copy()
+
+
+def enabled() -> bool:
+    """Whether lines go through the scanner first (Numba importable, not turned off)."""
+    return njit is not None and os.environ.get("MGA_LOG_SCANNER", "numba").lower() != "arrow"
+
+
+def _compile(fn: Any) -> Any:
+    return njit(nogil=True, cache=True)(fn) if njit is not None else fn
+
+
+@_compile
+def _digits(data: np.ndarray, start: int, end: int) -> int:
+    """1 to 18 ASCII digits (what ``ascii_is_decimal`` + ``utf8_length <= 18`` accept) -> value, else -1."""
+    if end - start < 1 or end - start > 18:
+        return -1
+    value = 0
+    for k in range(start, end):
+        c = data[k]
+        if c < 48 or c > 57:
+            return -1
+        value = value * 10 + (c - 48)
+    return value
+
+
+@_compile
+def _signed(data: np.ndarray, start: int, end: int) -> tuple[bool, int]:
+    """Status and bytes: leading ``+`` dropped, one ``-`` allowed, then 1 to 18 digits."""
+    k = start
+    while k < end and data[k] == 43:
+        k += 1
+    negative = k < end and data[k] == 45
+    if negative:
+        k += 1
+    value = _digits(data, k, end)
+    if value < 0:
+        return False, 0
+    return True, -value if negative else value
+
+
+@_compile
+def _slash_ints(data: np.ndarray, start: int, end: int, width: int, out: np.ndarray) -> bool:
+    """``a/b/c``: exactly ``width`` signed integers, every ``+`` ignored (as the Arrow path removes them)."""
+    part = 0
+    ndigits = 0
+    negative = False
+    seen = False
+    value = 0
+    for k in range(start, end):
+        c = data[k]
+        if c == 43:  # '+'
+            continue
+        if c == 47:  # '/'
+            if ndigits == 0 or part >= width - 1:
+                return False
+            out[part] = -value if negative else value
+            part += 1
+            ndigits = 0
+            negative = False
+            seen = False
+            value = 0
+            continue
+        if c == 45 and not seen:  # '-' first in its part
+            negative = True
+            seen = True
+            continue
+        if c < 48 or c > 57:
+            return False
+        seen = True
+        ndigits += 1
+        if ndigits > 18:
+            return False
+        value = value * 10 + (c - 48)
+    if ndigits == 0 or part != width - 1:
+        return False
+    out[part] = -value if negative else value
+    return True
+
+
+@_compile
+def _two(data: np.ndarray, k: int) -> int:
+    a, b = data[k], data[k + 1]
+    if a < 48 or a > 57 or b < 48 or b > 57:
+        return -1
+    return (a - 48) * 10 + (b - 48)
+
+
+@_compile
+def _accept_ms(data: np.ndarray, start: int, end: int) -> tuple[bool, int]:
+    """``[dd/Mon/yyyy:HH:MM:SS]`` or with ``.fff`` (1 to 9 digits) -> UTC milliseconds.
+
+    Stricter than ``strptime``: two-digit fields, English month abbreviations as HAProxy writes
+    them, a real calendar day, no leap second; anything else is left to the Arrow path.
+    """
+    length = end - start
+    if length < 22 or length > 32 or length == 23 or data[start] != 91 or data[end - 1] != 93:
+        return False, 0
+    millis = 0
+    if length > 22:
+        if data[start + 21] != 46:  # '.'
+            return False, 0
+        for k in range(start + 22, end - 1):
+            c = data[k]
+            if c < 48 or c > 57:
+                return False, 0
+        for j in range(3):
+            k = start + 22 + j
+            millis = millis * 10 + (data[k] - 48 if k < end - 1 else 0)
+    s = start + 1  # "dd/Mon/yyyy:HH:MM:SS"
+    if data[s + 2] != 47 or data[s + 6] != 47 or data[s + 11] != 58 or data[s + 14] != 58 or data[s + 17] != 58:
+        return False, 0
+    day = _two(data, s)
+    century, year2 = _two(data, s + 7), _two(data, s + 9)
+    hour, minute, second = _two(data, s + 12), _two(data, s + 15), _two(data, s + 18)
+    if day < 1 or century < 19 or century > 29 or year2 < 0 or hour < 0 or hour > 23:
+        return False, 0
+    if minute < 0 or minute > 59 or second < 0 or second > 59:
+        return False, 0
+    month = -1
+    for m in range(12):
+        if data[s + 3] == _MONTHS[3 * m] and data[s + 4] == _MONTHS[3 * m + 1] and data[s + 5] == _MONTHS[3 * m + 2]:
+            month = m + 1
+            break
+    if month < 0:
+        return False, 0
+    year = century * 100 + year2
+    leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0
+    if day > _DAYS_IN_MONTH[month - 1] + (1 if month == 2 and leap else 0):
+        return False, 0
+    # days from 1970-01-01 (Howard Hinnant's days_from_civil)
+    y = year - 1 if month <= 2 else year
+    era = y // 400
+    yoe = y - era * 400
+    mp = month + 9 if month <= 2 else month - 3
+    doy = (153 * mp + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days = era * 146097 + doe - 719468
+    return True, ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis
+
+
+@_compile
+def _scan(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Every line once: the fast shapes' checks, and the statistics values of the accepted lines."""
+    n = len(offsets) - 1
+    accepted = np.zeros(n, np.bool_)
+    http = np.zeros(n, np.bool_)
+    ts = np.zeros(n, np.int64)
+    spans = np.zeros((n, 6), np.int64)  # backend, server, term: start/end byte offsets
+    timer = np.zeros((n, 3), np.int64)  # Tc, Tr, Ta
+    status = np.zeros(n, np.int64)
+    starts = np.zeros(MAX_TOKENS + 1, np.int64)
+    ends = np.zeros(MAX_TOKENS + 1, np.int64)
+    values = np.zeros(5, np.int64)
+    for i in range(n):
+        lo, hi = offsets[i], offsets[i + 1]
+        count = 0
+        starts[0] = lo
+        ascii_only = True
+        for k in range(lo, hi):
+            c = data[k]
+            if c >= 128:
+                ascii_only = False
+                break
+            if c == 32:
+                ends[count] = k
+                count += 1
+                if count > MAX_TOKENS - 1:
+                    break
+                starts[count] = k + 1
+        if not ascii_only or count > MAX_TOKENS - 1:
+            continue
+        ends[count] = hi
+        count += 1
+        words = _WORDS_OF_COUNT[count]
+        if words < 0:
+            continue
+        is_http = _HTTP_OF_COUNT[count]
+        if words:  # the "haproxy[pid]:" tag
+            t0, t1 = starts[words - 1], ends[words - 1]
+            if t1 - t0 < 10 or data[t1 - 2] != 93 or data[t1 - 1] != 58:
+                continue
+            tagged = True
+            for j in range(8):
+                if data[t0 + j] != _TAG[j]:
+                    tagged = False
+                    break
+            if not tagged:
+                continue
+        b = words  # first body token
+        if is_http and (ends[b + 12] == starts[b + 12] or data[starts[b + 12]] != 34):  # request opens with '"'
+            continue
+        # client ip:port, the port after the last ':'
+        colon = -1
+        for k in range(ends[b] - 1, starts[b] - 1, -1):
+            if data[k] == 58:
+                colon = k
+                break
+        if colon < 0 or _digits(data, colon + 1, ends[b]) < 0:
+            continue
+        ok, stamp = _accept_ms(data, starts[b + 1], ends[b + 1])
+        if not ok:
+            continue
+        slash = -1
+        for k in range(starts[b + 3], ends[b + 3]):
+            if data[k] == 47:
+                slash = k
+                break
+        if slash < 0:
+            continue
+        term = b + 9 if is_http else b + 6
+        if ends[term] - starts[term] != (4 if is_http else 2):
+            continue
+        if is_http:
+            if not _slash_ints(data, starts[b + 10], ends[b + 10], 5, values):
+                continue
+            if not _slash_ints(data, starts[b + 11], ends[b + 11], 2, values):
+                continue
+            ok, code = _signed(data, starts[b + 5], ends[b + 5])
+            if not ok or not _signed(data, starts[b + 6], ends[b + 6])[0]:
+                continue
+            if not _slash_ints(data, starts[b + 4], ends[b + 4], 5, values):
+                continue
+            timer[i, 0], timer[i, 1], timer[i, 2] = values[2], values[3], values[4]
+            status[i] = code
+        else:
+            if not _slash_ints(data, starts[b + 7], ends[b + 7], 5, values):
+                continue
+            if not _slash_ints(data, starts[b + 8], ends[b + 8], 2, values):
+                continue
+            if not _signed(data, starts[b + 5], ends[b + 5])[0]:
+                continue
+            if not _slash_ints(data, starts[b + 4], ends[b + 4], 3, values):
+                continue
+            timer[i, 0], timer[i, 2] = values[1], values[2]
+        accepted[i] = True
+        http[i] = is_http
+        ts[i] = stamp
+        spans[i, 0], spans[i, 1] = starts[b + 3], slash
+        spans[i, 2], spans[i, 3] = slash + 1, ends[b + 3]
+        spans[i, 4], spans[i, 5] = starts[term], starts[term] + 2
+    return accepted, http, ts, spans, timer, status
+
+
+@_compile
+def _gather(data: np.ndarray, spans: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """The byte ranges ``spans[:, lo]..spans[:, hi]`` as the offsets and bytes of an Arrow string array."""
+    n = spans.shape[0]
+    offsets = np.empty(n + 1, np.int32)
+    total = 0
+    for i in range(n):
+        offsets[i] = total
+        total += spans[i, hi] - spans[i, lo]
+    offsets[n] = total
+    out = np.empty(total, np.uint8)
+    for i in range(n):
+        at = offsets[i]
+        for k in range(spans[i, lo], spans[i, hi]):
+            out[at] = data[k]
+            at += 1
+    return offsets, out
+
+
+def _strings(data: np.ndarray, spans: np.ndarray, lo: int, hi: int) -> pa.Array:
+    offsets, values = _gather(data, spans, lo, hi)
+    return pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(values))
+
+
+def scan_statistics(text: pa.Array) -> tuple[dict[str, Any], np.ndarray] | None:
+    """The statistics columns of the lines the scanner accepts, and their indices into ``text``.
+
+    Column names and meanings are those of the lean Arrow path (``ts`` as UTC milliseconds; ``Tr``
+    and ``status`` missing on tcplog lines, given as ``(values, missing mask)``). None when the
+    array is not a plain string array the scanner can read in place (nulls, large offsets).
+    """
+    if not pa.types.is_string(text.type) or text.null_count:
+        return None
+    buffers = text.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32)[text.offset : text.offset + len(text) + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
+    accepted, http, ts, spans, timer, status = _scan(offsets, data)
+    rows = np.flatnonzero(accepted)
+    spans = spans[rows]
+    tcp = ~http[rows]
+    columns = {
+        "ts": ts[rows],
+        "backend": _strings(data, spans, 0, 1),
+        "server": _strings(data, spans, 2, 3),
+        "Tc": timer[rows, 0],
+        "Tr": (timer[rows, 1], tcp),
+        "Ta": timer[rows, 2],
+        "status": (status[rows], tcp),
+        "term": _strings(data, spans, 4, 5),
+    }
+    return columns, rows

@@ -1,0 +1,214 @@
+"""The compiled scanner gives exactly what the Arrow path gives, or hands the line back.
+
+``parsers.log_scan`` may only take a line when its values are the lean Arrow path's values; every
+other line must reach the Arrow path. So the whole lean parse (scanner first, Arrow for the rest)
+must equal the Arrow-only parse row for row, column for column, and reject the same lines: on real
+HAProxy output, on every router log of the fixtures, on generated router logs, and on lines
+mutated field by field with the values where the two could disagree (signs, pluses, 19 digits,
+impossible dates, leap seconds, lower-case months, non-ASCII, missing tags, short fields).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench.gen_logs import generate
+from parsers import haproxy_log, log_lines, log_scan
+
+ROOT = Path(__file__).resolve().parents[2]
+LAB_LOG = ROOT / "fixtures" / "haproxy-lab" / "access.log"
+ROUTER_LOGS = sorted((ROOT / "fixtures").glob("scenarios/*/**/openshift-ingress/pods/router-*/**/*.log"))
+
+pytestmark = pytest.mark.skipif(not log_scan.enabled(), reason="Numba is not installed: the scanner is off")
+
+HTTP = (
+    "2026-11-20T08:41:03.118204411Z 2026-11-20T08:41:03.118102+00:00 rp rp haproxy[7]: "
+    "10.128.2.1:51234 [20/Nov/2026:08:41:03.112] fe_sni~ be_secure:shop:web/pod:web-1:web:https:10.131.0.7:8443 "
+    "0/0/1/5/6 200 1523 - - ---- 12/3/0/0/0 0/0 \"GET /cart HTTP/1.1\""
+)
+TCP = (
+    "2026-11-20T08:41:03.118102+00:00 rp rp haproxy[7]: 10.128.2.1:51234 [20/Nov/2026:08:41:03.112] "
+    "fe_sni be_tcp:shop:db/pod:db-0:db:5432-tcp:10.131.0.9:5432 1/2/30 4421 SD 1/1/0/0/0 0/0"
+)
+BARE = (
+    "10.128.2.1:51234 [20/Nov/2026:08:41:03.112] public be_http:shop:web/<NOSRV> "
+    "0/-1/-1/-1/0 503 3278 - - SC-- 1/1/0/0/0 0/0 \"GET / HTTP/1.1\""
+)
+CRI = "2026-11-20T08:41:03.2Z stdout F " + HTTP.split(" ", 1)[1]
+BASES = (HTTP, TCP, BARE, CRI, HTTP.split(" ", 1)[1])
+
+# values where a byte scanner and the Arrow kernels could part ways
+TRICKY = (
+    "", "+5", "-1", "--1", "1+2", "++5", "+-5", "-+5", "-", "+", "abc", "0", "123456789012345678",
+    "1234567890123456789", "-123456789012345678", "0/0/0/0/0", "1/2/3", "+1/-2/3/4/+5", "1/2", "1/2/3/4/5/6",
+    "1//3", "/", "1/2/", "-1/-1/-1/-1/-1", "4294967296/1/1/1/1",
+    "[31/Apr/2026:10:00:00.000]", "[29/Feb/2023:10:00:00.000]", "[29/Feb/2024:10:00:00.000]",
+    "[29/Feb/2100:10:00:00.000]", "[29/Feb/2000:10:00:00.000]", "[20/jan/2026:10:00:00.000]",
+    "[20/JAN/2026:10:00:00.000]", "[20/Jan/2026:10:00:00.]", "[20/Jan/2026:10:00:00.1234567890]",
+    "[20/Jan/2026:10:00:00.123456789]", "[20/Jan/2026:10:00:00.1]", "[20/Jan/2026:10:00:00.12]",
+    "[20/Jan/2026:10:00:60.000]", "[20/Jan/1899:10:00:00.000]", "[20/Jan/1900:10:00:00.000]",
+    "[20/Jan/3000:10:00:00.000]", "[20/Jan/2999:23:59:59.999]", "[20/Jan/2026:10:00:00]",
+    "20/Jan/2026:10:00:00.000", "[2/Jan/2026:10:00:00.000]", "[ 2/Jan/2026:10:00:00.000]",
+    "[20/Jan/2026:24:00:00.000]", "[00/Jan/2026:10:00:00.000]", "[20/Jan/2026:10:00:00.0x0]",
+    "[20/Jan/2026:10:60:00.000]", "[20/Jan/2026:10:00:00,000]", "[20/Jan/26:10:00:00.000]",
+    "[01/Jan/1970:00:00:00.000]", "[31/Dec/1969:23:59:59.999]",
+    "haproxy[]:", "haproxy[12]", "haprox[1]:", "haproxy[1]:", "haproxy[x]:", "xhaproxy[1]:",
+    "be_http:ns:r/pod:a:b", "noslash", "be/", "/srv", "a/b/c", "SD--", "SD", "S", "SDXXX", "sH--",
+    '"GET', "GET", '"', '""', "10.0.0.1:80", "10.0.0.1:", ":80", "::1:8080", "host:+80", "host:-80",
+    "10.0.0.1:1234567890123456789", "é", "fe~é", "be_http:ns:r/pod:é:1",
+)
+
+
+def lean_parse(text: pa.Array, scanner: bool) -> tuple[pa.Table | None, list[int]]:
+    """The lean parse with or without the scanner, rows in line order."""
+    if scanner:
+        table, rejected = haproxy_log._parse_lines(text, None, lean=True)
+    else:
+        table, rejected = haproxy_log._parse_lines_arrow(text, None, lean=True)
+    if table is not None:
+        table = table.take(pa.array(table.column("_row").to_numpy().argsort(kind="stable")))
+    return table, sorted(rejected.tolist())
+
+
+def assert_same_as_arrow(lines: list[str]) -> int:
+    """Both parses agree on ``lines``; returns how many lines the scanner itself took."""
+    text = pa.array(lines, pa.string())
+    _, taken = haproxy_log._scanned_statistics(text)
+    with_scanner, rejected_with = lean_parse(text, scanner=True)
+    arrow_only, rejected_arrow = lean_parse(text, scanner=False)
+    assert rejected_with == rejected_arrow
+    if arrow_only is None:
+        assert with_scanner is None
+        assert not len(taken)
+        return 0
+    assert with_scanner is not None
+    assert with_scanner.schema == arrow_only.schema
+    for name in arrow_only.column_names:
+        assert with_scanner.column(name).to_pylist() == arrow_only.column(name).to_pylist(), name
+    return len(taken)
+
+
+def test_real_haproxy_output_is_taken_by_the_scanner_with_the_arrow_values():
+    lines = LAB_LOG.read_text().splitlines()
+    taken = assert_same_as_arrow(lines)
+    assert taken >= 0.9 * len(lines)  # the lab's HAProxy writes the usual shapes: the scanner reads them
+
+
+def test_every_router_log_of_the_fixtures():
+    assert ROUTER_LOGS, "fixtures hold router pod logs"
+    total = 0
+    for path in ROUTER_LOGS:
+        text = log_lines.chunk_lines(path.read_bytes(), 1).text
+        total += assert_same_as_arrow(text.to_pylist())
+    assert total > 0
+
+
+def test_generated_router_logs_every_fast_shape_line_is_scanned(tmp_path):
+    path = tmp_path / "access.log"
+    generate(20_000, path, seed=7)  # tcplog lines and router messages included
+    text = log_lines.chunk_lines(path.read_bytes(), 1).text
+    taken = assert_same_as_arrow(text.to_pylist())
+    _, handled = haproxy_log._fast_shapes(text, lean=True)
+    assert taken == len(handled) > 19_000
+
+
+def test_the_base_lines_are_taken():
+    text = pa.array(list(BASES), pa.string())
+    _, taken = haproxy_log._scanned_statistics(text)
+    assert taken.tolist() == list(range(len(BASES)))
+    assert assert_same_as_arrow(list(BASES)) == len(BASES)
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_each_tricky_value_in_each_field(value):
+    lines = []
+    for base in BASES:
+        words = base.split(" ")
+        for i in range(len(words)):
+            lines.append(" ".join([*words[:i], value, *words[i + 1 :]]))
+    assert_same_as_arrow(lines)
+
+
+def _date(moment: datetime, digits: int) -> str:
+    frac = "" if digits == 0 else "." + str(moment.microsecond).zfill(6)[:digits].ljust(digits, "7")
+    return f"[{moment:%d/%b/%Y:%H:%M:%S}{frac}]"
+
+
+@given(st.lists(st.tuples(st.datetimes(datetime(1890, 1, 1), datetime(3010, 12, 31)), st.integers(0, 11)),
+                min_size=1, max_size=40))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_accept_dates_across_the_calendar(dates):
+    words = HTTP.split(" ")
+    lines = [" ".join([*words[:6], _date(moment, digits), *words[7:]]) for moment, digits in dates]
+    assert_same_as_arrow(lines)
+
+
+mutation = st.one_of(
+    st.tuples(st.just("replace"), st.integers(0, 25), st.sampled_from(TRICKY)),
+    st.tuples(st.just("insert"), st.integers(0, 400), st.sampled_from([" ", "  ", "é", "+", "-", "/", ":", "]", '"'])),
+    st.tuples(st.just("delete"), st.integers(0, 25), st.just("")),
+)
+
+
+@given(st.lists(st.tuples(st.sampled_from(BASES), st.lists(mutation, max_size=3)), min_size=1, max_size=30))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_mutated_lines(cases):
+    lines = []
+    for base, mutations in cases:
+        line = base
+        for kind, where, value in mutations:
+            words = line.split(" ")
+            if kind == "insert":
+                at = where % (len(line) + 1)
+                line = line[:at] + value + line[at:]
+            elif kind == "replace":
+                words[where % len(words)] = value
+                line = " ".join(words)
+            else:
+                del words[where % len(words)]
+                line = " ".join(words)
+        lines.append(line)
+    assert_same_as_arrow(lines)
+
+
+def test_random_bytes_never_crash_and_agree():
+    rng = random.Random(3)
+    alphabet = " 0123456789/:.[]+-\"abcSDHé~<>"
+    lines = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 300))) for _ in range(2_000)]
+    assert_same_as_arrow(lines)
+
+
+def test_sliced_arrays_are_read_at_their_offset():
+    text = pa.array(["junk", *BASES, "junk"], pa.string()).slice(1, len(BASES))
+    _, taken = haproxy_log._scanned_statistics(text)
+    assert taken.tolist() == list(range(len(BASES)))
+
+
+def test_arrays_with_nulls_go_to_the_arrow_path():
+    assert log_scan.scan_statistics(pa.array([HTTP, None], pa.string())) is None
+
+
+def test_turned_off_by_the_environment(monkeypatch):
+    monkeypatch.setenv("MGA_LOG_SCANNER", "arrow")
+    assert not log_scan.enabled()
+    monkeypatch.setenv("MGA_LOG_SCANNER", "numba")
+    assert log_scan.enabled()
+
+
+def test_mga_logs_statistics_are_the_same_with_the_scanner_off(monkeypatch, tmp_path):
+    from mga.cmd_logs import statistics
+
+    path = tmp_path / "access.log"
+    generate(5_000, path, seed=11)
+    paths = [str(path), str(LAB_LOG)]
+    with_scanner = statistics(paths)
+    monkeypatch.setenv("MGA_LOG_SCANNER", "arrow")
+    assert statistics(paths) == with_scanner
+    assert with_scanner["requests"] > 4_000
