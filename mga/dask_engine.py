@@ -119,7 +119,7 @@ def parse_range(path: str, offset: int, length: int, job: ChunkJob, after: Chunk
     return parse_bytes(chunk, job, after, keep)
 
 
-def parse_bytes(chunk: bytes, job: ChunkJob, after: ChunkHook | None, keep: bool) -> ChunkResult:
+def parse_bytes(chunk: bytes | bytearray, job: ChunkJob, after: ChunkHook | None, keep: bool) -> ChunkResult:
     """Worker side: the local engine's chunk parser; ``keep=False`` drops the table after the hook."""
     result = haproxy_log.parse_chunk(chunk, job, after)
     if not keep:

@@ -29,8 +29,41 @@ _CRI_FULL = re.compile(rb"^(\S+) (?:stdout|stderr) F (.*)$")
 _ISO_RE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)")
 
 
-def chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """Byte chunks ending on a newline (the last one may not), so no line is ever cut in two."""
+def chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes | bytearray]:
+    """Byte chunks ending on a newline (the last one may not), so no line is ever cut in two.
+
+    Each chunk is a fresh ``bytearray`` the stream reads straight into, behind the few bytes the
+    previous chunk left over: a 16 MB block is never copied to join it to that tail or to cut it
+    (two copies of every byte, on the thread that feeds both parsing threads).
+    """
+    if not hasattr(stream, "readinto"):
+        yield from _chunks_by_read(stream, size)
+        return
+    rest = b""
+    while True:
+        buf = bytearray(len(rest) + size)
+        buf[: len(rest)] = rest
+        with memoryview(buf) as view:
+            got = stream.readinto(view[len(rest) :])
+        if not got:
+            break
+        del buf[len(rest) + got :]
+        cut = buf.rfind(b"\n")
+        if cut < 0:
+            rest = bytes(buf)
+            if len(rest) > 4 * size:  # one absurd line: hand it over rather than grow forever
+                yield rest
+                rest = b""
+            continue
+        rest = bytes(memoryview(buf)[cut + 1 :])
+        del buf[cut + 1 :]
+        yield buf
+    if rest:
+        yield rest
+
+
+def _chunks_by_read(stream: IO[bytes], size: int) -> Iterator[bytes]:
+    """:func:`chunks` for a stream without ``readinto``."""
     rest = b""
     while True:
         block = stream.read(size)
@@ -40,7 +73,7 @@ def chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
         cut = block.rfind(b"\n")
         if cut < 0:
             rest = block
-            if len(rest) > 4 * size:  # one absurd line: hand it over rather than grow forever
+            if len(rest) > 4 * size:
                 yield rest
                 rest = b""
             continue
@@ -50,7 +83,7 @@ def chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
         yield rest
 
 
-def physical_lines(chunk: bytes) -> int:
+def physical_lines(chunk: bytes | bytearray) -> int:
     return chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
 
 
@@ -63,7 +96,7 @@ class ChunkLines:
     physical: int
 
 
-def chunk_lines(chunk: bytes, first_line: int) -> ChunkLines:
+def chunk_lines(chunk: bytes | bytearray, first_line: int) -> ChunkLines:
     """One chunk as an Arrow string array, CRI partial lines joined, invalid UTF-8 replaced.
 
     The common case builds the array straight from the chunk's bytes (offsets from the newline
@@ -80,20 +113,20 @@ def chunk_lines(chunk: bytes, first_line: int) -> ChunkLines:
     return ChunkLines(text, np.arange(first_line, first_line + len(text), dtype=np.int64), len(text))
 
 
-def _is_cri(chunk: bytes) -> bool:
+def _is_cri(chunk: bytes | bytearray) -> bool:
     """Raw CRI files (rotated logs) say so on every line: ``<RFC3339Nano> stdout|stderr F|P ``."""
     head = chunk[:64]
     return b" stdout " in head or b" stderr " in head
 
 
-def _split(chunk: bytes) -> list[bytes]:
-    raw = chunk.split(b"\n")
+def _split(chunk: bytes | bytearray) -> list[bytes]:
+    raw = bytes(chunk).split(b"\n")  # bytes lines (a rare path: CRI partial lines, invalid UTF-8)
     if raw and raw[-1] == b"":
         raw.pop()
     return raw
 
 
-def _from_buffer(chunk: bytes) -> pa.Array | None:
+def _from_buffer(chunk: bytes | bytearray) -> pa.Array | None:
     """Lines of ``chunk`` without copying them into Python objects; None when the bytes are not UTF-8."""
     if not chunk:
         return pa.array([], pa.string())

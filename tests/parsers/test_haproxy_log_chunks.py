@@ -80,3 +80,40 @@ def test_no_trailing_newline_and_empty_input():
     assert parse_access_log(io.BytesIO(b""), source="a", input="in").lines_read == 0
     result = parse_access_log(io.BytesIO(DOWN.encode()), source="a", input="in")
     assert (result.lines_read, len(result.router_events)) == (1, 1)
+
+
+class _ReadOnly:
+    """A stream with ``read`` only (no ``readinto``): the fallback path of ``log_lines.chunks``."""
+
+    def __init__(self, data: bytes):
+        self._io = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._io.read(size)
+
+
+class _Trickle(io.RawIOBase):
+    """A stream whose ``readinto`` returns a few bytes at a time, as a decompressor may."""
+
+    def __init__(self, data: bytes):
+        self._io = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        with memoryview(buffer) as view:
+            return self._io.readinto(view[:7])
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"one", b"one\n", b"a\nbb\nccc\n" * 50, b"x" * 300 + b"\n" + b"y" * 10, b"\n\n\n", b"tail\nno newline",
+])
+@pytest.mark.parametrize("size", [1, 4, 16, 4096])
+def test_chunks_are_the_same_lines_whatever_the_stream(data, size):
+    whole = [bytes(c) for c in log_lines.chunks(io.BytesIO(data), size)]
+    assert b"".join(whole) == data
+    if max(map(len, data.split(b"\n"))) <= 4 * size:  # longer lines are handed over as they are
+        assert all(c.endswith(b"\n") for c in whole[:-1])  # only the last chunk may end without a newline
+    assert [bytes(c) for c in log_lines.chunks(_ReadOnly(data), size)] == whole
+    assert b"".join(bytes(c) for c in log_lines.chunks(_Trickle(data), size)) == data
