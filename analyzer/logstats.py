@@ -30,6 +30,7 @@ QUANTILES = np.array([p / 100 for p in PERCENTILES])
 _PERCENTILE_KEYS = tuple(f"p{p}" for p in PERCENTILES)
 WORST_MINUTES = 10
 MINUTE_MS = 60_000
+STATUS_FOLD_AT = 1 << 20  # (pair, status) entries kept from chunks before they are folded into one
 _MINUTE_COLUMNS = ("requests", "errors_5xx", "502", "503", "504")
 TIMER_MAX = 0xFFFFFFFF
 STATS_COLUMNS = ("backend", "server", "status", "Tc", "Tr", "Ta", "term", "ts")
@@ -44,8 +45,8 @@ class ChunkSummary:
     """
 
     rows: int
-    pair_backends: np.ndarray  # object: the backend of each pair (None: no backend)
-    pair_servers: np.ndarray  # object: the server of each pair (None: no server)
+    pair_backends: pa.Array  # string: the backend of each pair (null: no backend)
+    pair_servers: pa.Array  # string: the server of each pair (null: no server)
     pair_rows: np.ndarray
     pair_5xx: np.ndarray
     pair_tc_sum: np.ndarray
@@ -64,13 +65,19 @@ def _plain(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
-def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str | None]]:
-    """Dictionary indices (-1 for null) and the dictionary, whatever the column's encoding."""
+def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Dictionary indices (-1 for null) and the dictionary (as strings), whatever the column's encoding."""
     array = _plain(column)
     if not pa.types.is_dictionary(array.type):
         array = pc.dictionary_encode(array)
     indices = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return indices, array.dictionary.to_pylist()
+    names = array.dictionary
+    return indices, names if names.type == pa.string() else pc.cast(names, pa.string())
+
+
+def _names_at(names: pa.Array, index: np.ndarray) -> pa.Array:
+    """``names[index]``, null where ``index`` is -1 (no name)."""
+    return pc.take(names, pa.array(index, pa.int64(), mask=index < 0))
 
 
 def _ints(column: pa.ChunkedArray | pa.Array, missing: int) -> np.ndarray:
@@ -95,8 +102,8 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
     unique_keys, pair = np.unique((backend + 1) * width + (server + 1), return_inverse=True)
     pair = pair.astype(np.int64).reshape(-1)
     # names + [None]: index -1 (no name) picks the None at the end
-    pair_backends = np.array([*backend_names, None], dtype=object)[unique_keys // width - 1]
-    pair_servers = np.array([*server_names, None], dtype=object)[unique_keys % width - 1]
+    pair_backends = _names_at(backend_names, unique_keys // width - 1)
+    pair_servers = _names_at(server_names, unique_keys % width - 1)
     in_group = backend >= 0  # pandas drops rows whose group key is missing
     npairs = len(unique_keys)
 
@@ -220,12 +227,25 @@ class TimerValues:
             self.compact()
 
     def compact(self) -> None:
+        """Fold the raw keys into the counted ones: sort the new keys, count them, merge two sorted runs.
+
+        The merge is a stable sort of two sorted runs, which numpy's timsort does in one linear
+        pass; sorting everything again at every fold made long logs quadratic.
+        """
         if not self._raw:
             return
-        keys = np.concatenate([self.keys, *self._raw])
-        counts = np.concatenate([self.counts, np.ones(self._raw_rows, np.int64)])
-        self.keys, inverse = np.unique(keys, return_inverse=True)
-        self.counts = np.bincount(inverse.reshape(-1), weights=counts).astype(np.int64)
+        raw = np.concatenate(self._raw)
+        raw.sort()
+        first = np.flatnonzero(np.r_[True, raw[1:] != raw[:-1]])
+        raw_counts = np.diff(np.r_[first, len(raw)])
+        keys = np.concatenate([self.keys, raw[first]])
+        counts = np.concatenate([self.counts, raw_counts])
+        if len(self.keys):
+            order = np.argsort(keys, kind="stable")
+            keys, counts = keys[order], counts[order]
+            first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+            keys, counts = keys[first], np.add.reduceat(counts, first)
+        self.keys, self.counts = keys, counts.astype(np.int64)
         self._raw, self._raw_rows = [], 0
 
     def grouped(self, group_of_pair: np.ndarray, groups: int) -> np.ndarray:
@@ -255,28 +275,39 @@ class TimerValues:
 
 
 class Interner:
-    """Stable small integer ids for values seen chunk after chunk (``None`` is always -1).
+    """Stable small integer ids for values seen chunk after chunk (null is always -1).
 
-    A dict lookup per distinct value of a chunk (a few thousand names), not per request.
+    Ids follow first appearance. A chunk's few thousand values are looked up with Arrow's hash
+    kernel (``index_in`` against the values known so far), so names never become Python objects
+    on the thread that merges the parsing threads' results; only the new ones are appended.
     """
 
     def __init__(self) -> None:
-        self.values: list[Any] = []
-        self._ids: dict[Any, int] = {}
+        self._known: pa.Array | None = None
+        self._list: list[Any] | None = []
 
-    def ids(self, values: np.ndarray) -> np.ndarray:
-        known, seen = self._ids, self.values
+    @property
+    def size(self) -> int:
+        return len(self._known) if self._known is not None else 0
 
-        def one(value: Any) -> int:
-            if value is None:
-                return -1
-            found = known.get(value)
-            if found is None:
-                found = known[value] = len(seen)
-                seen.append(value)
-            return found
+    @property
+    def values(self) -> list[Any]:
+        """The interned values in id order (Python objects, built once when asked for)."""
+        if self._list is None:
+            self._list = self._known.to_pylist() if self._known is not None else []
+        return self._list
 
-        return np.fromiter(map(one, values.tolist()), np.int64, len(values))
+    def ids(self, values: pa.Array | np.ndarray) -> np.ndarray:
+        array = values if isinstance(values, pa.Array) else pa.array(values)
+        if self._known is None:
+            self._known = pa.array([], array.type)
+        found = pc.index_in(array, value_set=self._known)
+        new = pc.and_(pc.is_null(found), pc.is_valid(array))
+        if pc.any(new).as_py():
+            self._known = pa.concat_arrays([self._known, pc.unique(array.filter(new))])
+            self._list = None
+            found = pc.index_in(array, value_set=self._known)
+        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 @dataclass
@@ -287,8 +318,9 @@ class LogStats:
     _backends: Interner = field(default_factory=Interner)
     _servers: Interner = field(default_factory=Interner)
     _pairs: Interner = field(default_factory=Interner)  # of (backend id + 1) << 32 | (server id + 1)
-    _pair_parts: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    _pair_totals: np.ndarray = field(default_factory=lambda: np.zeros((4, 0)))  # rows, 5xx, Tc sum, Tc n
     _status_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    _status_entries: int = 0
     _tr: TimerValues = field(default_factory=TimerValues)
     _ta: TimerValues = field(default_factory=TimerValues)
     status_counts: dict[int, int] = field(default_factory=dict)
@@ -303,11 +335,18 @@ class LogStats:
         self.rows += summary.rows
         key = ((self._backends.ids(summary.pair_backends) + 1) << 32) | (self._servers.ids(summary.pair_servers) + 1)
         to_global = self._pairs.ids(key)
-        self._pair_parts.append(
-            (to_global, summary.pair_rows, summary.pair_5xx, summary.pair_tc_sum, summary.pair_tc_n)
-        )
+        n = self._pairs.size
+        totals = np.zeros((4, n))
+        totals[:, : self._pair_totals.shape[1]] = self._pair_totals
+        for k, part in enumerate((summary.pair_rows, summary.pair_5xx, summary.pair_tc_sum, summary.pair_tc_n)):
+            totals[k] += np.bincount(to_global, weights=part, minlength=n)
+        self._pair_totals = totals
         pairs, codes, counts = summary.pair_status
         self._status_parts.append((to_global[pairs], codes, counts))
+        self._status_entries += len(pairs)
+        if self._status_entries > STATUS_FOLD_AT:  # a long log: keep one entry per (pair, status)
+            self._status_parts = [_fold_status(self._status_parts)]
+            self._status_entries = len(self._status_parts[0][0])
         self._tr.add(to_global[summary.tr[0]], summary.tr[1])
         self._ta.add(to_global[summary.ta[0]], summary.ta[1])
         for code, count in summary.status_counts.items():
@@ -325,11 +364,9 @@ class LogStats:
     # ------------------------------------------------------------------ the result
     def _per_pair(self) -> tuple[np.ndarray, ...]:
         n = len(self._pairs.values)
-        if not self._pair_parts:
-            return tuple(np.zeros(n) for _ in range(4))
-        ids = np.concatenate([part[0] for part in self._pair_parts])
-        return tuple(np.bincount(ids, weights=np.concatenate([part[k] for part in self._pair_parts]), minlength=n)
-                     for k in range(1, 5))
+        totals = np.zeros((4, n))
+        totals[:, : self._pair_totals.shape[1]] = self._pair_totals
+        return tuple(totals)
 
     def _pair_names(self) -> tuple[list[str | None], list[str | None]]:
         keys = np.array(self._pairs.values, dtype=np.int64)
@@ -342,15 +379,12 @@ class LogStats:
                                                 minlength=groups) for t in self._per_pair())
         status: dict[int, dict[str, int]] = {}
         if self._status_parts:
-            pair = np.concatenate([p for p, _, _ in self._status_parts])
+            self._status_parts = [_fold_status(self._status_parts)]
+            pair, code, count = self._status_parts[0]
             group = group_of_pair[pair]
             keep = group >= 0
-            counts = pd.DataFrame({
-                "group": group[keep],
-                "code": np.concatenate([c for _, c, _ in self._status_parts])[keep],
-                "count": np.concatenate([k for _, _, k in self._status_parts])[keep],
-            }).groupby(["group", "code"], sort=True)["count"].sum()
-            for (g, c), total in zip(counts.index.tolist(), counts.tolist(), strict=True):
+            group, code, count = _fold_status([(group[keep], code[keep], count[keep])])
+            for g, c, total in zip(group.tolist(), code.tolist(), count.tolist(), strict=True):
                 status.setdefault(g, {})[str(c)] = total
         # Python's round() and numpy's both round half to even: the same integers, all at once
         timers = {name: [[None if v != v else int(v) for v in row] for row in np.round(values).tolist()]
@@ -427,6 +461,19 @@ class LogStats:
             "files": list(files),
             "unparsed_samples": list(samples),
         }
+
+
+def _fold_status(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(key, status, count) parts -> one entry per (key, status), sorted by key then status (the report's order)."""
+    key = np.concatenate([k for k, _, _ in parts])
+    code = np.concatenate([c for _, c, _ in parts])
+    count = np.concatenate([n for _, _, n in parts])
+    if not len(key):
+        return key, code, count
+    order = np.lexsort((code, key))
+    key, code, count = key[order], code[order], count[order]
+    first = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (code[1:] != code[:-1])])
+    return key[first], code[first], np.add.reduceat(count, first)
 
 
 def _sum_minutes(parts: list[np.ndarray]) -> np.ndarray:

@@ -89,6 +89,30 @@ def test_compacted_timer_values_give_the_same_statistics(mixed_log, monkeypatch)
     assert streamed([str(mixed_log)]) == reference([str(mixed_log)])
 
 
+def test_folded_status_counts_give_the_same_statistics(mixed_log, monkeypatch):
+    import analyzer.logstats as logstats
+
+    monkeypatch.setattr(logstats, "STATUS_FOLD_AT", 500)  # fold the per-chunk (pair, status) entries often
+    monkeypatch.setattr(log_lines, "CHUNK_BYTES", 128 << 10)
+    assert streamed([str(mixed_log)]) == reference([str(mixed_log)])
+
+
+def test_interner_ids_follow_first_appearance_and_nulls_are_minus_one():
+    import numpy as np
+    import pyarrow as pa
+
+    from analyzer.logstats import Interner
+
+    names = Interner()
+    assert names.ids(pa.array(["b", None, "a", "b"])).tolist() == [0, -1, 1, 0]
+    assert names.ids(pa.array(["a", "c", None])).tolist() == [1, 2, -1]
+    assert names.values == ["b", "a", "c"] and names.size == 3
+    keys = Interner()
+    assert keys.ids(np.array([7, 3, 7], np.int64)).tolist() == [0, 1, 0]
+    assert keys.ids(np.array([3, 9], np.int64)).tolist() == [1, 2]
+    assert keys.values == [7, 3, 9]
+
+
 def test_requests_without_backend_or_server_count_only_where_pandas_counts_them():
     import pyarrow as pa
 
