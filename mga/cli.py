@@ -329,6 +329,9 @@ app.command("logs")(logs)
 
 
 def main() -> None:
+    from mga.memory import tune
+
+    tune()
     app()
 
 
