@@ -50,3 +50,24 @@ def test_haproxy_durations():
     assert [parse_duration_ms(v) for v in ("30s", "90", "2m", "1h", "500us", "1d")] == [
         30000, 90, 120000, 3600000, 0, 86400000]
     assert parse_duration_ms("10 seconds") is None and parse_duration_ms("") is None
+
+
+def test_ip_test_agrees_with_ipaddress_on_dotted_quads_and_near_misses():
+    import ipaddress
+    import itertools
+
+    from parsers.haproxy_config import _is_ip
+
+    parts = ["0", "00", "1", "01", "9", "10", "99", "100", "199", "200", "249", "250", "255", "256", "300", "+1", " 1"]
+    candidates = [".".join(p) for p in itertools.product(parts, repeat=4)][::7]
+    candidates += ["1.2.3", "1.2.3.4.5", "fd00::1", "::ffff:1.2.3.4", "1.2.3.4 ", "\u0663.1.1.1", "", "a.b.c.d"]
+
+    def reference(text: str) -> bool:
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            return False
+        return True
+
+    assert [c for c in candidates if _is_ip(c) != reference(c)] == []
+    assert sum(map(_is_ip, candidates)) > 100
