@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import shutil
@@ -33,12 +34,12 @@ HLA_LINES = 1_000_000  # haproxy-log-analysis reads ~10,000 lines/s: this row ta
 Row = tuple[str, float, float, str]
 
 
-def measure(cmd: list[str], stdin: Path | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one child process (``/usr/bin/time -v``)."""
+def measure(cmd: list[str], stdin: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process (``/usr/bin/time -v``); ``env`` adds variables."""
     start = time.monotonic()
     with open(stdin, "rb") if stdin else open("/dev/null", "rb") as fh:
         proc = subprocess.run(["/usr/bin/time", "-v", *cmd], stdin=fh, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+                              stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
     wall = time.monotonic() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
@@ -71,6 +72,11 @@ def bench_logs(n: int, halog: str | None, dask: bool) -> list[Row]:
     if halog:
         ref_wall, ref_rss = measure([halog, "-srv", "-q"], stdin=log)
         rows.append(("`halog -srv`, same file", ref_wall, ref_rss, f"mga / halog = **{wall / ref_wall:.1f} ×**"))
+    arrow_json = OUT / f"logs_{n}_arrow.json"
+    a_wall, a_rss = measure(mga("logs", str(log), "--format", "json", "--output", str(arrow_json)),
+                            env={"MGA_LOG_SCANNER": "arrow"})
+    rows.append(("same, Arrow kernels only (`MGA_LOG_SCANNER=arrow`, no compiled scanner)", a_wall, a_rss,
+                 same_json(local_json, arrow_json)))
     if dask:
         dask_json = OUT / f"logs_{n}_dask.json"
         d_wall, d_rss = measure(mga("logs", str(log), "--format", "json", "--output", str(dask_json),
