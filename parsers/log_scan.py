@@ -179,7 +179,7 @@ def _accept_ms(data: np.ndarray, start: int, end: int) -> tuple[bool, int]:
 
 
 @_compile
-def _scan(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, ...]:
+def _scan(offsets: np.ndarray, data: np.ndarray, spaces: np.ndarray, all_ascii: bool) -> tuple[np.ndarray, ...]:
     """Every line once: the fast shapes' checks, and the statistics values of the accepted lines."""
     n = len(offsets) - 1
     accepted = np.zeros(n, np.bool_)
@@ -191,24 +191,29 @@ def _scan(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, ...]:
     starts = np.zeros(MAX_TOKENS + 1, np.int64)
     ends = np.zeros(MAX_TOKENS + 1, np.int64)
     values = np.zeros(5, np.int64)
+    next_space = 0
     for i in range(n):
         lo, hi = offsets[i], offsets[i + 1]
-        count = 0
         starts[0] = lo
-        ascii_only = True
-        for k in range(lo, hi):
-            c = data[k]
-            if c >= 128:
-                ascii_only = False
-                break
-            if c == 32:
-                ends[count] = k
-                count += 1
-                if count > MAX_TOKENS - 1:
-                    break
-                starts[count] = k + 1
-        if not ascii_only or count > MAX_TOKENS - 1:
+        while next_space < len(spaces) and spaces[next_space] < lo:
+            next_space += 1
+        count = 0
+        while next_space < len(spaces) and spaces[next_space] < hi and count <= MAX_TOKENS - 1:
+            k = spaces[next_space]
+            ends[count] = k
+            count += 1
+            starts[count] = k + 1
+            next_space += 1
+        if count > MAX_TOKENS - 1:
             continue
+        if not all_ascii:
+            ascii_only = True
+            for k in range(lo, hi):
+                if data[k] >= 128:
+                    ascii_only = False
+                    break
+            if not ascii_only:
+                continue
         ends[count] = hi
         count += 1
         words = _WORDS_OF_COUNT[count]
@@ -317,7 +322,11 @@ def scan_statistics(text: pa.Array) -> tuple[dict[str, Any], np.ndarray] | None:
     buffers = text.buffers()
     offsets = np.frombuffer(buffers[1], dtype=np.int32)[text.offset : text.offset + len(text) + 1]
     data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
-    accepted, http, ts, spans, timer, status = _scan(offsets, data)
+    first = int(offsets[0]) if len(offsets) else 0
+    used = data[first : offsets[-1]] if len(offsets) else data[:0]
+    spaces = np.flatnonzero(used == 32) + first  # every space of the lines at once (vectorised)
+    all_ascii = bool(len(used) == 0 or used.max() < 128)
+    accepted, http, ts, spans, timer, status = _scan(offsets, data, spaces, all_ascii)
     rows = np.flatnonzero(accepted)
     spans = spans[rows]
     tcp = ~http[rows]
