@@ -47,6 +47,7 @@ class ChunkSummary:
     rows: int
     pair_backends: pa.Array  # string: the backend of each pair (null: no backend)
     pair_servers: pa.Array  # string: the server of each pair (null: no server)
+    pair_keys: pa.Array  # string: backend and server in one unambiguous key (see :func:`_pair_key`)
     pair_rows: np.ndarray
     pair_5xx: np.ndarray
     pair_tc_sum: np.ndarray
@@ -73,6 +74,16 @@ def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     indices = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     names = array.dictionary
     return indices, names if names.type == pa.string() else pc.cast(names, pa.string())
+
+
+def _pair_key(backends: pa.Array, servers: pa.Array) -> pa.Array:
+    """``<b><s><len(backend)>:<backend><server>`` (``b``/``s``: 1 when the name is there): one string per
+    pair that no two different (backend, server) pairs share, so the merge looks pairs up once."""
+    present = pc.binary_join_element_wise(pc.if_else(pc.is_valid(backends), "1", "0"),
+                                          pc.if_else(pc.is_valid(servers), "1", "0"), "")
+    backend = pc.fill_null(backends, "")
+    length = pc.cast(pc.utf8_length(backend), pa.string())
+    return pc.binary_join_element_wise(present, length, ":", backend, pc.fill_null(servers, ""), "")
 
 
 def _names_at(names: pa.Array, index: np.ndarray) -> pa.Array:
@@ -104,6 +115,7 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
     # names + [None]: index -1 (no name) picks the None at the end
     pair_backends = _names_at(backend_names, unique_keys // width - 1)
     pair_servers = _names_at(server_names, unique_keys % width - 1)
+    pair_keys = _pair_key(pair_backends, pair_servers)
     in_group = backend >= 0  # pandas drops rows whose group key is missing
     npairs = len(unique_keys)
 
@@ -152,6 +164,7 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
         rows=n,
         pair_backends=pair_backends,
         pair_servers=pair_servers,
+        pair_keys=pair_keys,
         pair_rows=np.bincount(pair, minlength=npairs),
         pair_5xx=np.bincount(pair, weights=is5xx, minlength=npairs).astype(np.int64),
         pair_tc_sum=np.bincount(pair[tc_ok], weights=tc[tc_ok], minlength=npairs),
@@ -210,7 +223,7 @@ class TimerValues:
     at worst 16 bytes per request.
     """
 
-    COMPACT_AT = 1 << 22  # raw keys gathered before they are folded into the counted ones
+    COMPACT_AT = 1 << 23  # raw keys gathered before they are folded into the counted ones (64 MB)
 
     def __init__(self) -> None:
         self.keys = np.zeros(0, np.int64)
@@ -227,51 +240,57 @@ class TimerValues:
             self.compact()
 
     def compact(self) -> None:
-        """Fold the raw keys into the counted ones: sort the new keys, count them, merge two sorted runs.
+        """Fold the raw keys into the counted ones: sort and count the new keys, then merge them in.
 
-        Equal keys are summed, so their order does not matter and numpy's fastest (unstable) sort
-        serves; sorting the counted keys with ``np.unique``'s inverse at every fold cost four times as much.
+        The merge looks the new keys up in the sorted counted ones (``searchsorted``), adds the
+        counts of those already there and inserts the others in place: linear in the kept keys,
+        where sorting everything again at every fold made long logs quadratic.
         """
         if not self._raw:
             return
         raw = np.concatenate(self._raw)
         raw.sort()
         first = np.flatnonzero(np.r_[True, raw[1:] != raw[:-1]])
-        raw_counts = np.diff(np.r_[first, len(raw)])
-        keys = np.concatenate([self.keys, raw[first]])
-        counts = np.concatenate([self.counts, raw_counts])
-        if len(self.keys):
-            order = np.argsort(keys)
-            keys, counts = keys[order], counts[order]
-            first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-            keys, counts = keys[first], np.add.reduceat(counts, first)
-        self.keys, self.counts = keys, counts.astype(np.int64)
+        new_keys, new_counts = raw[first], np.diff(np.r_[first, len(raw)])
+        self.keys, self.counts = _merge_counted(self.keys, self.counts, new_keys, new_counts)
         self._raw, self._raw_rows = [], 0
 
     def grouped(self, group_of_pair: np.ndarray, groups: int) -> np.ndarray:
         """Quantiles per group, pairs mapped to groups by ``group_of_pair`` (-1: in no group).
 
         The keys are sorted by (pair, value). When every group holds one pair (servers), the
-        groups' values are those blocks in another order: moved, not sorted again. Otherwise
-        (backends) one sort by (group, value); equal values of two pairs may stay side by side.
+        quantiles are the pairs' own, taken where the keys lie and then put in group order.
+        Otherwise (backends) one sort by (group, value); equal values of two pairs may stay side
+        by side.
         """
         self.compact()
         pair = self.keys >> 32
         value = self.keys & TIMER_MAX
         mapped = group_of_pair[group_of_pair >= 0]
         if len(mapped) == len(np.unique(mapped)):
-            sizes = np.bincount(pair, minlength=len(group_of_pair))
-            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-            by_group = np.flatnonzero(group_of_pair >= 0)
-            by_group = by_group[np.argsort(group_of_pair[by_group], kind="stable")]
-            lengths = sizes[by_group]
-            first = np.repeat(starts[by_group] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-            order = first + np.arange(len(first))
-        else:
-            group = group_of_pair[pair]
-            keep = np.flatnonzero(group >= 0)
-            order = keep[np.argsort((group[keep] << 32) | value[keep])]  # equal keys: equal values, any order
+            per_pair = _quantiles(pair, value, self.counts, len(group_of_pair))
+            out = np.full((groups, len(QUANTILES)), np.nan)
+            has_group = group_of_pair >= 0
+            out[group_of_pair[has_group]] = per_pair[has_group]
+            return out
+        group = group_of_pair[pair]
+        keep = np.flatnonzero(group >= 0)
+        order = keep[np.argsort((group[keep] << 32) | value[keep])]  # equal keys: equal values, any order
         return _quantiles(group_of_pair[pair[order]], value[order], self.counts[order], groups)
+
+
+def _merge_counted(keys: np.ndarray, counts: np.ndarray, new_keys: np.ndarray, new_counts: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Two sorted, distinct key arrays with counts -> one (counts of equal keys added)."""
+    if not len(keys):
+        return new_keys, new_counts.astype(np.int64)
+    at = np.searchsorted(keys, new_keys)
+    found = at < len(keys)
+    found[found] = keys[at[found]] == new_keys[found]
+    counts = counts.copy()
+    counts[at[found]] += new_counts[found]  # distinct positions: each key once
+    fresh = ~found
+    return np.insert(keys, at[fresh], new_keys[fresh]), np.insert(counts, at[fresh], new_counts[fresh])
 
 
 class Interner:
@@ -280,6 +299,8 @@ class Interner:
     Ids follow first appearance. A chunk's few thousand values are looked up with Arrow's hash
     kernel (``index_in`` against the values known so far), so names never become Python objects
     on the thread that merges the parsing threads' results; only the new ones are appended.
+    (A Python dict that lives as long as the log costs more: every chunk's keys would become
+    Python strings first.)
     """
 
     def __init__(self) -> None:
@@ -315,9 +336,9 @@ class LogStats:
     """Merges :class:`ChunkSummary` objects; :meth:`result` gives the ``mga.logs/v1`` object."""
 
     rows: int = 0
-    _backends: Interner = field(default_factory=Interner)
-    _servers: Interner = field(default_factory=Interner)
-    _pairs: Interner = field(default_factory=Interner)  # of (backend id + 1) << 32 | (server id + 1)
+    _pairs: Interner = field(default_factory=Interner)  # of ChunkSummary.pair_keys
+    _pair_backends: list[pa.Array] = field(default_factory=list)  # names of the pairs, in id order
+    _pair_servers: list[pa.Array] = field(default_factory=list)
     _pair_totals: np.ndarray = field(default_factory=lambda: np.zeros((4, 0)))  # rows, 5xx, Tc sum, Tc n
     _status_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     _status_entries: int = 0
@@ -333,9 +354,13 @@ class LogStats:
         if summary is None:
             return
         self.rows += summary.rows
-        key = ((self._backends.ids(summary.pair_backends) + 1) << 32) | (self._servers.ids(summary.pair_servers) + 1)
-        to_global = self._pairs.ids(key)
+        known = self._pairs.size
+        to_global = self._pairs.ids(summary.pair_keys)
         n = self._pairs.size
+        if n > known:  # the chunk's new pairs, in id order (ids follow first appearance)
+            new = pa.array(np.flatnonzero(to_global >= known))
+            self._pair_backends.append(summary.pair_backends.take(new))
+            self._pair_servers.append(summary.pair_servers.take(new))
         totals = np.zeros((4, n))
         totals[:, : self._pair_totals.shape[1]] = self._pair_totals
         for k, part in enumerate((summary.pair_rows, summary.pair_5xx, summary.pair_tc_sum, summary.pair_tc_n)):
@@ -363,15 +388,16 @@ class LogStats:
 
     # ------------------------------------------------------------------ the result
     def _per_pair(self) -> tuple[np.ndarray, ...]:
-        n = len(self._pairs.values)
+        n = self._pairs.size
         totals = np.zeros((4, n))
         totals[:, : self._pair_totals.shape[1]] = self._pair_totals
         return tuple(totals)
 
     def _pair_names(self) -> tuple[list[str | None], list[str | None]]:
-        keys = np.array(self._pairs.values, dtype=np.int64)
-        backends, servers = [*self._backends.values, None], [*self._servers.values, None]
-        return [backends[i] for i in (keys >> 32) - 1], [servers[i] for i in (keys & 0xFFFFFFFF) - 1]
+        def names(parts: list[pa.Array]) -> list[str | None]:
+            return pa.concat_arrays(parts).to_pylist() if parts else []
+
+        return names(self._pair_backends), names(self._pair_servers)
 
     def _tables(self, group_of_pair: np.ndarray, groups: int, keys: list[tuple]) -> list[dict[str, Any]]:
         """Rows of one grouping (backends or servers); pairs outside it have group -1."""
@@ -478,7 +504,10 @@ def _fold_status(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tupl
     count = np.concatenate([n for _, _, n in parts])
     if not len(key):
         return key, code, count
-    order = np.lexsort((code, key))
+    if code.min() >= 0 and code.max() < 1 << 20 and key.min() >= 0 and key.max() < 1 << 42:
+        order = np.argsort((key << 20) | code)  # HTTP status codes: one integer key, the fast sort
+    else:
+        order = np.lexsort((code, key))
     key, code, count = key[order], code[order], count[order]
     first = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (code[1:] != code[:-1])])
     return key[first], code[first], np.add.reduceat(count, first)

@@ -136,7 +136,7 @@ class DaskChunks:
 
     def __call__(self, src: InputSource, member: Member, job: ChunkJob, after: ChunkHook | None = None
                  ) -> Iterator[ChunkResult]:
-        chunk_bytes = self.chunk_bytes or log_lines.CHUNK_BYTES
+        chunk_bytes = self.chunk_bytes or log_lines.chunk_bytes(job.stats_only)
         keep = after is None  # with a hook the caller wants the hook's value, not the table
         path = src.plain_path(member)
         if path is not None and member.size > src.member_cap:

@@ -109,9 +109,14 @@ _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4_RE = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
 
 
+_NOT_IP_CHAR_RE = re.compile(r"[^0-9A-Fa-f:.]")  # outside an address, unless after an IPv6 "%scope"
+
+
 def _is_ip(text: str) -> bool:
     if _IPV4_RE.fullmatch(text):
         return True
+    if "%" not in text and _NOT_IP_CHAR_RE.search(text):  # "http:10.0.0.1": a port name in front
+        return False
     try:
         ipaddress.ip_address(text)
     except ValueError:

@@ -383,7 +383,7 @@ def _parsed_chunks(
     """
     from collections import deque
 
-    chunks = log_lines.chunks(stream, log_lines.CHUNK_BYTES)
+    chunks = log_lines.chunks(stream, log_lines.chunk_bytes(job.stats_only))
     lines_before = 0
     if WORKERS < 2:
         for chunk in chunks:

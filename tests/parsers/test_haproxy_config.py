@@ -60,7 +60,9 @@ def test_ip_test_agrees_with_ipaddress_on_dotted_quads_and_near_misses():
 
     parts = ["0", "00", "1", "01", "9", "10", "99", "100", "199", "200", "249", "250", "255", "256", "300", "+1", " 1"]
     candidates = [".".join(p) for p in itertools.product(parts, repeat=4)][::7]
-    candidates += ["1.2.3", "1.2.3.4.5", "fd00::1", "::ffff:1.2.3.4", "1.2.3.4 ", "\u0663.1.1.1", "", "a.b.c.d"]
+    candidates += ["1.2.3", "1.2.3.4.5", "fd00::1", "::ffff:1.2.3.4", "1.2.3.4 ", "\u0663.1.1.1", "", "a.b.c.d",
+                   "http:10.0.0.1", "8443-tcp:fd00::1", "fe80::1%eth0", "fe80::1%", "FD00::ABCD", "fd00::g",
+                   "web:1.2.3.4", "::", ":::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "\uff11.1.1.1", "fd00::\u0663"]
 
     def reference(text: str) -> bool:
         try:
