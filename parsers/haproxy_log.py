@@ -505,6 +505,7 @@ def _parse_lines(text: pa.Array, custom: Any, lean: bool = False) -> tuple[pa.Ta
             table, rejected = _parse_lines_arrow(pc.take(text, pa.array(rest)), custom, lean)
             tables = [scanned]
             if table is not None:
+                tables = [_decoded(scanned)]  # one column type to concatenate with the Arrow path's rows
                 index = table.schema.get_field_index("_row")
                 tables.append(table.set_column(index, "_row", pa.array(rest[table.column("_row").to_numpy()])))
             return pa.concat_tables(tables), rest[rejected]
@@ -525,7 +526,10 @@ def _scanned_statistics(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
         for name, value in columns.items()
     }
     cols["ts"] = pc.cast(pa.array(columns["ts"], pa.int64()), TS_MS)
+    encoded = {name: cols.pop(name) for name in SCANNED_DICTIONARIES}
     table = body_table(cols, rows).drop(["_row"])
+    for name, values in encoded.items():  # kept dictionary-encoded: ``_finish`` would encode them anyway
+        table = table.set_column(table.schema.get_field_index(name), pa.field(name, values.type), values)
     return (
         table.append_column("pid", pa.nulls(n, pa.int64()))
         .append_column("host", pa.nulls(n, pa.string()))
@@ -533,6 +537,17 @@ def _scanned_statistics(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
         .append_column("_row", pa.array(rows, pa.int64())),
         rows,
     )
+
+
+SCANNED_DICTIONARIES = ("backend", "server", "term")
+
+
+def _decoded(table: pa.Table) -> pa.Table:
+    """The scanner's dictionary columns as plain strings (the Arrow path's types)."""
+    for name in SCANNED_DICTIONARIES:
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, pc.cast(table.column(name), pa.string()))
+    return table
 
 
 def _parse_lines_arrow(text: pa.Array, custom: Any, lean: bool = False) -> tuple[pa.Table | None, np.ndarray]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 try:  # Numba is a dependency, but a platform without a wheel still gets the Arrow path
     from numba import njit
@@ -287,34 +288,50 @@ def _scan(offsets: np.ndarray, data: np.ndarray, spaces: np.ndarray, all_ascii: 
 
 
 @_compile
-def _gather(data: np.ndarray, spans: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-    """The byte ranges ``spans[:, lo]..spans[:, hi]`` as the offsets and bytes of an Arrow string array."""
+def _views(data: np.ndarray, spans: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Arrow ``string_view`` headers (16 bytes each) of the byte ranges ``spans[:, lo]..spans[:, hi]``,
+    pointing into buffer 0 (``data``): the values stay where they are, nothing is copied."""
     n = spans.shape[0]
-    offsets = np.empty(n + 1, np.int32)
-    total = 0
+    out = np.zeros(n * 16, np.uint8)
     for i in range(n):
-        offsets[i] = total
-        total += spans[i, hi] - spans[i, lo]
-    offsets[n] = total
-    out = np.empty(total, np.uint8)
-    for i in range(n):
-        at = offsets[i]
-        for k in range(spans[i, lo], spans[i, hi]):
-            out[at] = data[k]
-            at += 1
-    return offsets, out
+        a, b = spans[i, lo], spans[i, hi]
+        length = b - a
+        at = i * 16
+        out[at] = length & 0xFF
+        out[at + 1] = (length >> 8) & 0xFF
+        out[at + 2] = (length >> 16) & 0xFF
+        out[at + 3] = (length >> 24) & 0xFF
+        if length <= 12:
+            for k in range(length):
+                out[at + 4 + k] = data[a + k]
+        else:
+            for k in range(4):
+                out[at + 4 + k] = data[a + k]
+            # buffer index 0 (zeros), then the offset
+            out[at + 12] = a & 0xFF
+            out[at + 13] = (a >> 8) & 0xFF
+            out[at + 14] = (a >> 16) & 0xFF
+            out[at + 15] = (a >> 24) & 0xFF
+    return out
 
 
-def _strings(data: np.ndarray, spans: np.ndarray, lo: int, hi: int) -> pa.Array:
-    offsets, values = _gather(data, spans, lo, hi)
-    return pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(values))
+DICT = pa.dictionary(pa.int32(), pa.string())
+
+
+def _names(data: np.ndarray, buffer: pa.Buffer, spans: np.ndarray, lo: int, hi: int) -> pa.DictionaryArray:
+    """The byte ranges as a dictionary array: ``string_view`` headers into the chunk's own buffer,
+    encoded by Arrow's hash kernel, so only the distinct names (a few thousand a chunk) are copied."""
+    views = pa.py_buffer(_views(data, spans, lo, hi))
+    values = pa.Array.from_buffers(pa.string_view(), spans.shape[0], [None, views, buffer])
+    return pc.cast(pc.dictionary_encode(values), DICT)
 
 
 def scan_statistics(text: pa.Array) -> tuple[dict[str, Any], np.ndarray] | None:
     """The statistics columns of the lines the scanner accepts, and their indices into ``text``.
 
     Column names and meanings are those of the lean Arrow path (``ts`` as UTC milliseconds; ``Tr``
-    and ``status`` missing on tcplog lines, given as ``(values, missing mask)``). None when the
+    and ``status`` missing on tcplog lines, given as ``(values, missing mask)``; names and
+    termination states dictionary-encoded, as the ``requests`` frame keeps them). None when the
     array is not a plain string array the scanner can read in place (nulls, large offsets).
     """
     if not pa.types.is_string(text.type) or text.null_count:
@@ -328,16 +345,19 @@ def scan_statistics(text: pa.Array) -> tuple[dict[str, Any], np.ndarray] | None:
     all_ascii = bool(len(used) == 0 or used.max() < 128)
     accepted, http, ts, spans, timer, status = _scan(offsets, data, spaces, all_ascii)
     rows = np.flatnonzero(accepted)
+    if not len(rows):
+        return {}, rows
     spans = spans[rows]
     tcp = ~http[rows]
     columns = {
         "ts": ts[rows],
-        "backend": _strings(data, spans, 0, 1),
-        "server": _strings(data, spans, 2, 3),
+        "backend": _names(data, buffers[2], spans, 0, 1),
+        "server": _names(data, buffers[2], spans, 2, 3),
         "Tc": timer[rows, 0],
         "Tr": (timer[rows, 1], tcp),
         "Ta": timer[rows, 2],
         "status": (status[rows], tcp),
-        "term": _strings(data, spans, 4, 5),
+        "term": _names(data, buffers[2], spans, 4, 5),
     }
     return columns, rows
+
