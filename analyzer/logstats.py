@@ -199,18 +199,19 @@ def _quantiles(group: np.ndarray, values: np.ndarray, counts: np.ndarray, groups
     out = np.full((groups, len(QUANTILES)), np.nan)
     if not len(values):
         return out
-    v = values.astype(np.float64)
     ends = np.cumsum(counts)  # expanded index one past each (group, value)
-    sizes = np.bincount(group, weights=counts, minlength=groups).astype(np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    # groups are sorted: each one's expanded range from its first and last entries, no pass over all
+    bounds = np.searchsorted(group, np.arange(groups + 1))
+    expanded = np.concatenate([[0], ends])[bounds]
+    starts, sizes = expanded[:-1], np.diff(expanded)
     present = sizes > 0
-    last = len(v) - 1
+    last = len(values) - 1
     for k, q in enumerate(QUANTILES):
         position = q * (sizes[present] - 1).astype(np.float64)
         index = starts[present] + position.astype(np.int64)
         frac = position % 1
-        low = v[np.minimum(np.searchsorted(ends, index, side="right"), last)]
-        high = v[np.minimum(np.searchsorted(ends, index + 1, side="right"), last)]
+        low = values[np.minimum(np.searchsorted(ends, index, side="right"), last)].astype(np.float64)
+        high = values[np.minimum(np.searchsorted(ends, index + 1, side="right"), last)].astype(np.float64)
         out[present, k] = np.where(frac == 0.0, low, low + (high - low) * frac)
     return out
 
@@ -416,18 +417,17 @@ class LogStats:
         timers = {name: _int_or_none_rows(np.round(values))
                   for name, values in (("tr", self._tr.grouped(group_of_pair, groups)),
                                        ("ta", self._ta.grouped(group_of_pair, groups)))}
-        tc_sums = tc_sum.tolist()
+        tc_sums, counts, errors, n_tcs = tc_sum.tolist(), rows.tolist(), e5xx.tolist(), tc_n.tolist()
+        tr, ta = timers["tr"], timers["ta"]
         out = []
-        for g, (key, count, errors, n_tc) in enumerate(zip(keys, rows.tolist(), e5xx.tolist(), tc_n.tolist(),
-                                                           strict=True)):
-            if not count:
-                continue
-            entry: dict[str, Any] = dict(key)
-            entry["requests"] = int(count)
-            entry["errors_5xx"] = int(errors)
+        for g in np.flatnonzero(rows).tolist():  # groups with requests, in group order
+            entry: dict[str, Any] = dict(keys[g])
+            entry["requests"] = int(counts[g])
+            entry["errors_5xx"] = int(errors[g])
             entry["status_counts"] = status.get(g, {})
-            for name in ("tr", "ta"):
-                entry[name] = dict(zip(_PERCENTILE_KEYS, timers[name][g], strict=True))
+            entry["tr"] = dict(zip(_PERCENTILE_KEYS, tr[g], strict=True))
+            entry["ta"] = dict(zip(_PERCENTILE_KEYS, ta[g], strict=True))
+            n_tc = n_tcs[g]
             entry["avg_tc"] = round(tc_sums[g] / n_tc, 1) if n_tc else None  # Python's decimal rounding
             out.append(entry)
         return out
