@@ -275,9 +275,12 @@ class TimerValues:
             out[group_of_pair[has_group]] = per_pair[has_group]
             return out
         group = group_of_pair[pair]
-        keep = np.flatnonzero(group >= 0)
-        order = keep[np.argsort((group[keep] << 32) | value[keep])]  # equal keys: equal values, any order
-        return _quantiles(group_of_pair[pair[order]], value[order], self.counts[order], groups)
+        if (group_of_pair >= 0).all():
+            order = np.argsort((group << 32) | value)  # equal keys: equal values, any order
+        else:
+            keep = np.flatnonzero(group >= 0)
+            order = keep[np.argsort((group[keep] << 32) | value[keep])]
+        return _quantiles(group[order], value[order], self.counts[order], groups)
 
 
 def _merge_counted(keys: np.ndarray, counts: np.ndarray, new_keys: np.ndarray, new_counts: np.ndarray
