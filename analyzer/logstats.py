@@ -15,6 +15,7 @@ in the totals but in no backend row, one without a server in its backend row but
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -417,9 +418,11 @@ class LogStats:
             for g, c, total in zip(group.tolist(), code.tolist(), count.tolist(), strict=True):
                 status.setdefault(g, {})[str(c)] = total
         # Python's round() and numpy's both round half to even: the same integers, all at once
-        timers = {name: _int_or_none_rows(np.round(values))
-                  for name, values in (("tr", self._tr.grouped(group_of_pair, groups)),
-                                       ("ta", self._ta.grouped(group_of_pair, groups)))}
+        # the two timers side by side: their sorts and searches are numpy's, which release the GIL
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mga-stats") as pool:
+            grouped = pool.map(lambda timer: timer.grouped(group_of_pair, groups), (self._tr, self._ta))
+            timers = {name: _int_or_none_rows(np.round(values)) for name, values in zip(("tr", "ta"), grouped,
+                                                                                          strict=True)}
         tc_sums, counts, errors, n_tcs = tc_sum.tolist(), rows.tolist(), e5xx.tolist(), tc_n.tolist()
         tr, ta = timers["tr"], timers["ta"]
         out = []
