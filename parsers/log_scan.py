@@ -2,10 +2,12 @@
 
 ``mga logs`` needs eight values of a line (accept time, backend, server, Tc, Tr, Ta, status,
 termination state). The Arrow path builds each field as a column with a kernel per step (about 20
-kernels a chunk, 2.9 µs of CPU a line); halog reads each line once in C. This module does the
-same with Numba: one pass over the bytes of a line finds the spaces and checks every field of
-the httplog/tcplog shapes exactly as :func:`parsers.haproxy_log._fields` does, releasing the GIL
-so both parsing threads run at once.
+kernels a chunk, each a pass over the chunk); halog reads each line once in C. This module does
+the same with Numba: the spaces of a whole chunk are found by one vectorised numpy pass, then each
+line walks its own space positions and checks every field of the httplog/tcplog shapes exactly
+as :func:`parsers.haproxy_log._fields` does, with the GIL released so both parsing threads run at
+once. Names are not copied per line: ``string_view`` headers point into the chunk, and Arrow's
+dictionary encoding copies only the distinct ones.
 
 It is an *accelerator, never a second opinion*: it accepts only lines whose values it can give
 identically to the Arrow path (plain ASCII, a date of the strict ``[dd/Mon/yyyy:HH:MM:SS.fff]``
