@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers import log_lines, log_scan, schema
+from parsers import log_lines, schema
 from parsers.log_lines import NULL_STR, Prefixes, nth
 from parsers.sources import InputSource, Member, sniff_compression
 
@@ -494,7 +494,7 @@ def _parse_lines(text: pa.Array, custom: Any, lean: bool = False) -> tuple[pa.Ta
     ``lean``: only the statistics columns are needed (see :data:`LEAN_COLUMNS`); the compiled
     scanner (:mod:`parsers.log_scan`) takes the lines it can read exactly, the Arrow path the rest.
     """
-    if lean and custom is None and log_scan.enabled():
+    if lean and custom is None and _scanner().enabled():
         scanned, handled = _scanned_statistics(text)
         if scanned is not None:
             left = np.ones(len(text), dtype=bool)
@@ -512,9 +512,17 @@ def _parse_lines(text: pa.Array, custom: Any, lean: bool = False) -> tuple[pa.Ta
     return _parse_lines_arrow(text, custom, lean)
 
 
+def _scanner() -> Any:
+    """:mod:`parsers.log_scan`, imported on first use: only statistics-only parses use it, and
+    importing Numba costs 0.1 s that ``mga analyze`` need not pay."""
+    from parsers import log_scan
+
+    return log_scan
+
+
 def _scanned_statistics(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
     """The lean table of the lines :func:`log_scan.scan_statistics` accepts, shaped as :func:`_fast_shapes`'."""
-    found = log_scan.scan_statistics(text)
+    found = _scanner().scan_statistics(text)
     if found is None:
         return None, np.zeros(0, np.int64)
     columns, rows = found
