@@ -1,6 +1,6 @@
 """Allocator settings for a process that parses big logs (measured in docs/performance.md).
 
-Every 16 MB chunk of a log allocates and frees tens of MB: the chunk itself, its Arrow columns,
+Every chunk of a log (16 or 32 MB) allocates and frees tens of MB: the chunk itself, its Arrow columns,
 numpy arrays. With glibc's defaults a block that large is mmap'ed and unmapped each time, and
 Arrow's jemalloc hands pages back eagerly, so the kernel zero-fills the same memory over and over:
 at 10M log lines that was 11 s of system time in 19.5 s of wall time. Arrow's mimalloc pool and
