@@ -310,7 +310,6 @@ class Interner:
 
     def __init__(self) -> None:
         self._known: pa.Array | None = None
-        self._list: list[Any] | None = []
 
     @property
     def size(self) -> int:
@@ -318,10 +317,8 @@ class Interner:
 
     @property
     def values(self) -> list[Any]:
-        """The interned values in id order (Python objects, built once when asked for)."""
-        if self._list is None:
-            self._list = self._known.to_pylist() if self._known is not None else []
-        return self._list
+        """The interned values in id order."""
+        return self._known.to_pylist() if self._known is not None else []
 
     def ids(self, values: pa.Array | np.ndarray) -> np.ndarray:
         array = values if isinstance(values, pa.Array) else pa.array(values)
@@ -331,7 +328,6 @@ class Interner:
         new = pc.and_(pc.is_null(found), pc.is_valid(array))
         if pc.any(new).as_py():
             self._known = pa.concat_arrays([self._known, pc.unique(array.filter(new))])
-            self._list = None
             found = pc.index_in(array, value_set=self._known)
         return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 

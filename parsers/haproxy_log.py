@@ -503,12 +503,12 @@ def _parse_lines(text: pa.Array, custom: Any, lean: bool = False) -> tuple[pa.Ta
             if not len(rest):
                 return scanned, rest
             table, rejected = _parse_lines_arrow(pc.take(text, pa.array(rest)), custom, lean)
-            tables = [scanned]
-            if table is not None:
-                tables = [_decoded(scanned)]  # one column type to concatenate with the Arrow path's rows
-                index = table.schema.get_field_index("_row")
-                tables.append(table.set_column(index, "_row", pa.array(rest[table.column("_row").to_numpy()])))
-            return pa.concat_tables(tables), rest[rejected]
+            if table is None:
+                return scanned, rest[rejected]
+            index = table.schema.get_field_index("_row")
+            table = table.set_column(index, "_row", pa.array(rest[table.column("_row").to_numpy()]))
+            # one column type to concatenate with the Arrow path's rows
+            return pa.concat_tables([_decoded(scanned), table]), rest[rejected]
     return _parse_lines_arrow(text, custom, lean)
 
 
