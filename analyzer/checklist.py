@@ -86,14 +86,20 @@ def _positive(ctx: Context, rr: RouteResult, check: str) -> CheckResult:
         netpols = ctx.snap.frame("netpols")
         if (rr.namespace, "networkpolicies") not in ctx.snap.collected_resources:
             return CheckResult(check, CheckStatus.UNKNOWN, "NetworkPolicies of the namespace were not collected")
-        mine = netpols[netpols["namespace"] == rr.namespace]
+        if ctx.lookups is not None:
+            mine = ctx.lookups.index("netpols", "namespace").rows((rr.namespace,))
+        else:
+            mine = netpols[netpols["namespace"] == rr.namespace]
         if mine.empty:
             return CheckResult(check, CheckStatus.PASS, "no NetworkPolicy in the namespace")
         return CheckResult(check, CheckStatus.PASS, f"{len(mine)} NetworkPolicy object(s); none blocks the router")
     if not ctx.has_logs:
         return CheckResult(check, CheckStatus.UNKNOWN, NO_LOGS)
     req = ctx.requests
-    mine = req[(req["namespace"] == rr.namespace) & (req["route"] == rr.name)]
+    if ctx.lookups is not None and not req.empty:
+        mine = ctx.lookups.index("requests", "namespace", "route").rows((rr.namespace, rr.name))
+    else:
+        mine = req[(req["namespace"] == rr.namespace) & (req["route"] == rr.name)]
     if mine.empty:
         return CheckResult(check, CheckStatus.UNKNOWN, "no logged requests for this route")
     if check == "timeout-sufficient":
@@ -117,6 +123,22 @@ def _positive(ctx: Context, rr: RouteResult, check: str) -> CheckResult:
 
 
 def _backend_pods(ctx: Context, rr: RouteResult) -> list[str]:
+    """The endpoint target pods of each service of the route, service by service (a pod may repeat)."""
+    if ctx.lookups is not None:
+        key = ("backend-pods", rr.namespace, tuple(rr.services))
+        if key not in ctx.lookups.memo:
+            index = ctx.lookups.index("endpoints", "namespace", "service")
+            names = ctx.lookups.column("endpoints", "pod")
+            found: list[str] = []
+            for svc in rr.services:
+                seen: set[str] = set()
+                for p in index.positions((rr.namespace, svc)):  # unique() keeps the first of each
+                    if names[p] is not pd.NA and names[p] is not None and names[p] not in seen:
+                        seen.add(names[p])
+                        if names[p]:
+                            found.append(names[p])
+            ctx.lookups.memo[key] = found
+        return ctx.lookups.memo[key]
     endpoints = ctx.snap.frame("endpoints")
     pods: list[str] = []
     for svc in rr.services:
@@ -126,20 +148,29 @@ def _backend_pods(ctx: Context, rr: RouteResult) -> list[str]:
 
 
 def _backend_containers(ctx: Context, rr: RouteResult) -> pd.DataFrame:
-    containers = ctx.snap.frame("containers")
     pods = _backend_pods(ctx, rr)
+    if ctx.lookups is not None:
+        return ctx.lookups.index("containers", "namespace", "pod").rows_any((rr.namespace, p) for p in pods)
+    containers = ctx.snap.frame("containers")
     return containers[(containers["namespace"] == rr.namespace) & containers["pod"].isin(pods)]
 
 
 def _port_check(ctx: Context, rr: RouteResult) -> CheckResult:
     check = "service-port-matches"
-    ports = ctx.snap.frame("container_ports")
     pods = _backend_pods(ctx, rr)
-    declared = ports[(ports["namespace"] == rr.namespace) & ports["pod"].isin(pods)]
+    lookups = ctx.lookups
+    if lookups is not None:
+        declared = lookups.index("container_ports", "namespace", "pod").rows_any((rr.namespace, p) for p in pods)
+    else:
+        ports = ctx.snap.frame("container_ports")
+        declared = ports[(ports["namespace"] == rr.namespace) & ports["pod"].isin(pods)]
     if declared.empty:
         return CheckResult(check, CheckStatus.UNKNOWN, "backend pods declare no container ports to compare with")
-    sp = ctx.snap.frame("service_ports")
-    wanted = sp[(sp["namespace"] == rr.namespace) & sp["service"].isin(rr.services)]
+    if lookups is not None:
+        wanted = lookups.index("service_ports", "namespace", "service").rows_any((rr.namespace, s) for s in rr.services)
+    else:
+        sp = ctx.snap.frame("service_ports")
+        wanted = sp[(sp["namespace"] == rr.namespace) & sp["service"].isin(rr.services)]
     names = set(declared["name"].dropna())
     numbers = {str(int(p)) for p in declared["port"].dropna()}
     missing = [
@@ -149,9 +180,12 @@ def _port_check(ctx: Context, rr: RouteResult) -> CheckResult:
         return CheckResult(check, CheckStatus.UNKNOWN, "service ports not found")
     if missing:
         return CheckResult(check, CheckStatus.UNKNOWN, f"targetPort {', '.join(missing)} not declared by the pods")
-    eps = joins.endpoints_for_backend(ctx.snap.frame("endpoints"), rr.namespace, rr.services[0], None)
+    if lookups is not None:
+        rows = len(lookups.index("endpoints", "namespace", "service").positions((rr.namespace, rr.services[0])))
+    else:
+        rows = len(joins.endpoints_for_backend(ctx.snap.frame("endpoints"), rr.namespace, rr.services[0], None))
     return CheckResult(
-        check, CheckStatus.PASS, f"service targetPort(s) declared by the pods ({len(eps)} endpoint port rows)"
+        check, CheckStatus.PASS, f"service targetPort(s) declared by the pods ({rows} endpoint port rows)"
     )
 
 

@@ -8,6 +8,7 @@ from functools import cached_property
 import pandas as pd
 
 from analyzer import joins
+from analyzer.lookup import Lookups
 from parsers.snapshot import Snapshot
 
 
@@ -16,6 +17,10 @@ class Context:
     snap: Snapshot
     route_filter: frozenset[tuple[str, str]] | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+    # The route summary of this context's routes when it was computed for the whole snapshot at once.
+    summary: pd.DataFrame | None = field(default=None, repr=False)
+    # False keeps the per-call frame filters of the helpers (the reference the lookups are tested against).
+    indexed: bool = True
 
     @cached_property
     def routes(self) -> pd.DataFrame:
@@ -28,7 +33,12 @@ class Context:
 
     @cached_property
     def route_summary(self) -> pd.DataFrame:
-        summary = joins.route_summary(self.snap)
+        if self.summary is not None:
+            summary = self.summary
+        elif self.indexed:
+            summary = joins.route_summary(self.snap)
+        else:
+            summary = joins.route_summary_by_filters(self.snap)
         if self.route_filter is not None and not summary.empty:
             keys = list(zip(summary["namespace"], summary["name"], strict=True))
             summary = summary[[k in self.route_filter for k in keys]].reset_index(drop=True)
@@ -37,6 +47,11 @@ class Context:
     @cached_property
     def requests(self) -> pd.DataFrame:
         return self.snap.frame("requests")
+
+    @cached_property
+    def lookups(self) -> Lookups | None:
+        """Row lookups by key for the helpers, or None on the reference path."""
+        return Lookups(self.snap) if self.indexed else None
 
     @property
     def has_logs(self) -> bool:

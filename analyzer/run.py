@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analyzer import joins
 from analyzer.context import Context
 from analyzer.gaps import find_gaps
 from analyzer.model import Finding, InputSummary, Result, RouteResult, Skipped
@@ -27,7 +28,16 @@ def analyze(
     namespaces: Iterable[str] | None = None,
     tool_version: str = "0",
     now: datetime | None = None,
+    reference: bool = False,
 ) -> Result:
+    """Every rule over every selected route, the checklist and timeline of each route, the result.
+
+    Rules run namespace by namespace on frames split once by namespace; the joins every rule reads
+    (the route summary, and the helpers' rows by key) are computed once for the whole snapshot and
+    looked up. ``reference=True`` runs the earlier path instead (frames split by ``groupby``, every
+    helper filtering its frame on each call, the route summary per namespace): the differential
+    tests compare the two.
+    """
     route_filter = frozenset(routes) if routes else None
     wanted = set(namespaces) if namespaces else None
     all_routes = snap.frame("routes")
@@ -36,8 +46,17 @@ def analyze(
         scopes = [ns for ns in scopes if any(k[0] == ns for k in route_filter)]
     if wanted is not None:
         scopes = [ns for ns in scopes if ns in wanted]
-    splits = FrameSplits(snap)
-    contexts = {ns: Context(ScopedSnapshot(splits, ns), route_filter) for ns in scopes}  # type: ignore[arg-type]
+    splits = FrameSplits(snap, grouped=reference)
+    summaries = {} if reference else _summaries_by_namespace(snap)
+    contexts = {
+        ns: Context(
+            ScopedSnapshot(splits, ns),  # type: ignore[arg-type]
+            route_filter,
+            summary=None if reference else summaries.get(ns, _EMPTY_SUMMARY),
+            indexed=not reference,
+        )
+        for ns in scopes
+    }
     findings: list[Finding] = []
     rule_errors: list[dict[str, str]] = []
     rule_skips: list[Skipped] = []
@@ -52,12 +71,15 @@ def analyze(
 
     from analyzer.checklist import apply_checklist
 
-    for ctx in contexts.values():
+    findings_by_namespace: dict[str, list[Finding]] = {}
+    for f in findings:
+        findings_by_namespace.setdefault(f.namespace, []).append(f)
+    for ns, ctx in contexts.items():
         summary = ctx.route_summary
         mine = [_route_result(ctx, row) for _, row in summary.iterrows()]
         route_namespaces += summary["namespace"].tolist() if not summary.empty else []
         _attach_findings(mine, findings)
-        apply_checklist(ctx, mine, [f for f in findings if f.namespace == ctx.snap.namespace])
+        apply_checklist(ctx, mine, findings_by_namespace.get(ns, []))
         route_results += mine
     route_results.sort(key=_route_order)
 
@@ -96,6 +118,20 @@ def analyze(
         cluster=_cluster_info(snap),
         log_accounting=snap.log_accounting,
     )
+
+
+_EMPTY_SUMMARY = pd.DataFrame(columns=joins.SUMMARY_COLUMNS)
+
+
+def _summaries_by_namespace(snap: Snapshot) -> dict[str, pd.DataFrame]:
+    """The route summary of the whole snapshot, joined once, cut into one part per namespace."""
+    summary = joins.route_summary(snap)
+    if summary.empty:
+        return {}
+    return {
+        str(ns): part.reset_index(drop=True)
+        for ns, part in summary.groupby(summary["namespace"].astype("object"), sort=False)
+    }
 
 
 def run_rules(ctx: Context, rules: list[Rule]) -> tuple[list[Finding], list[dict[str, str]], list[Skipped]]:
@@ -147,7 +183,10 @@ def _route_result(ctx: Context, row: pd.Series) -> RouteResult:
     )
     req = ctx.requests
     if not req.empty:
-        mine = req[(req["namespace"] == rr.namespace) & (req["route"] == rr.name)]
+        if ctx.lookups is not None:
+            mine = ctx.lookups.index("requests", "namespace", "route").rows((rr.namespace, rr.name))
+        else:
+            mine = req[(req["namespace"] == rr.namespace) & (req["route"] == rr.name)]
         rr.requests = len(mine)
         counts = mine["status"].value_counts()
         rr.errors = {code: int(counts.get(int(code), 0)) for code in ERROR_STATUSES}

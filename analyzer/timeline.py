@@ -49,16 +49,33 @@ def per_minute(requests: pd.DataFrame) -> list[dict]:
 
 def route_timeline(ctx: Context, namespace: str, route: str, services: list[str]) -> tuple[list[dict],
                                                                                            list[TimelineEvent]]:
-    req = ctx.requests
     minutes: list[dict] = []
-    if not req.empty:
-        mine = req[(req["namespace"] == namespace) & (req["route"] == route)]
+    mine = _route_requests(ctx, namespace, route)
+    if mine is not None:
         minutes = per_minute(mine)
     events = route_events(ctx, namespace, route, services)
     return minutes, events
 
 
+def _route_requests(ctx: Context, namespace: str, route: str) -> pd.DataFrame | None:
+    """The route's request rows, or None without any request at all."""
+    req = ctx.requests
+    if req.empty:
+        return None
+    if ctx.lookups is not None:
+        return ctx.lookups.index("requests", "namespace", "route").rows((namespace, route))
+    return req[(req["namespace"] == namespace) & (req["route"] == route)]
+
+
 def _pods_of(ctx: Context, namespace: str, services: list[str], route: str) -> set[str]:
+    if ctx.lookups is not None:
+        endpoints = ctx.lookups.index("endpoints", "namespace", "service")
+        names = ctx.lookups.column("endpoints", "pod")
+        pods = {names[p] for p in endpoints.positions_any((namespace, s) for s in services)} - {None, pd.NA}
+        mine = _route_requests(ctx, namespace, route)
+        if mine is not None:
+            pods |= set(mine["pod"].dropna().astype(str))
+        return pods
     snap = ctx.snap
     eps = snap.frame("endpoints")
     pods = set(eps[(eps["namespace"] == namespace) & eps["service"].isin(services)]["pod"].dropna())
@@ -69,30 +86,47 @@ def _pods_of(ctx: Context, namespace: str, services: list[str], route: str) -> s
     return pods
 
 
+def _rows(frame: pd.DataFrame) -> list[dict]:
+    """A small frame's rows as dicts of plain values (what ``iterrows`` gives, without a Series per row)."""
+    if frame.empty:
+        return []
+    columns = list(frame.columns)
+    values = zip(*(frame[c].tolist() for c in columns), strict=True)
+    return [dict(zip(columns, row, strict=True)) for row in values]
+
+
+def _where(ctx: Context, frame: str, namespace: str, column: str, values: set) -> pd.DataFrame:
+    """Rows of ``frame`` in ``namespace`` whose ``column`` is one of ``values``, in frame order."""
+    if ctx.lookups is not None:
+        index = ctx.lookups.index(frame, "namespace", column)
+        return index.rows_any((namespace, v) for v in values if v is not None and v is not pd.NA)
+    df = ctx.snap.frame(frame)
+    return df[(df["namespace"] == namespace) & df[column].isin(values)]
+
+
 def route_events(ctx: Context, namespace: str, route: str, services: list[str]) -> list[TimelineEvent]:
+    """Pod, container, event, rollout and router happenings of the route's pods, the first MAX_EVENTS by time."""
+    fast = ctx.lookups is not None
     snap = ctx.snap
     pods = _pods_of(ctx, namespace, services, route)
     out: list[TimelineEvent] = []
-    podf = snap.frame("pods")
-    mine = podf[(podf["namespace"] == namespace) & podf["name"].isin(pods)]
-    for _, p in mine.iterrows():
+    mine = _where(ctx, "pods", namespace, "name", pods)
+    for p in _rows(mine) if fast else (p for _, p in mine.iterrows()):
         if pd.notna(p["ready"]) and not bool(p["ready"]) and pd.notna(p["ready_since"]):
             out.append(TimelineEvent(p["ready_since"].to_pydatetime(), "not-ready", p["name"],
                                      f"{p['name']} not ready", p["source"], _int(p["line"])))
         if pd.notna(p["deleted"]):
             out.append(TimelineEvent(p["deleted"].to_pydatetime(), "deleted", p["name"],
                                      f"{p['name']} deletion requested", p["source"], _int(p["line"])))
-    containers = snap.frame("containers")
-    cmine = containers[(containers["namespace"] == namespace) & containers["pod"].isin(pods)]
-    for _, c in cmine.iterrows():
+    cmine = _where(ctx, "containers", namespace, "pod", pods)
+    for c in _rows(cmine) if fast else (c for _, c in cmine.iterrows()):
         if pd.notna(c["last_finished"]):
             kind = "oom" if c["last_reason"] == "OOMKilled" else "restart"
             out.append(TimelineEvent(c["last_finished"].to_pydatetime(), kind, c["pod"],
                                      f"{c['pod']}/{c['name']} terminated: {c['last_reason']} "
                                      f"(exit {c['last_exit_code']})", c["source"], _int(c["line"])))
-    ev = snap.frame("events")
-    emine = ev[(ev["namespace"] == namespace) & ev["involved_name"].isin(pods)]
-    for _, e in emine.iterrows():
+    emine = _where(ctx, "events", namespace, "involved_name", pods)
+    for e in _rows(emine) if fast else (e for _, e in emine.iterrows()):
         ts = e["first_seen"] if pd.notna(e["first_seen"]) else e["last_seen"]
         if pd.isna(ts):
             continue
@@ -100,16 +134,19 @@ def route_events(ctx: Context, namespace: str, route: str, services: list[str]) 
                 "OOMKilling": "oom"}.get(str(e["reason"]), "event")
         out.append(TimelineEvent(ts.to_pydatetime(), kind, e["involved_name"],
                                  f"{e['reason']}: {e['message']}", e["source"], _int(e["line"])))
-    rs = snap.frame("replicasets")
     owners = set(mine["owner_name"].dropna())
-    for _, r in rs[(rs["namespace"] == namespace) & rs["name"].isin(owners)].iterrows():
+    rmine = _where(ctx, "replicasets", namespace, "name", owners)
+    for r in _rows(rmine) if fast else (r for _, r in rmine.iterrows()):
         if pd.notna(r["created"]):
             out.append(TimelineEvent(r["created"].to_pydatetime(), "rollout", None,
                                      f"ReplicaSet {r['name']} created (revision {r['revision']})",
                                      r["source"], _int(r["line"])))
-    rev = snap.frame("router_events")
-    rmine = rev[(rev["namespace"] == namespace) & (rev["route"] == route)]
-    for _, r in rmine.iterrows():
+    if fast:
+        rmine = ctx.lookups.index("router_events", "namespace", "route").rows((namespace, route))
+    else:
+        rev = snap.frame("router_events")
+        rmine = rev[(rev["namespace"] == namespace) & (rev["route"] == route)]
+    for r in _rows(rmine) if fast else (r for _, r in rmine.iterrows()):
         if pd.notna(r["ts"]):
             pod = r["pod"] if pd.notna(r["pod"]) else None
             out.append(TimelineEvent(r["ts"].floor("us").to_pydatetime(), str(r["event"]), pod, str(r["text"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +12,7 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import log_evidence, object_evidence
+from analyzer.lookup import FrameIndex, Lookups
 from analyzer.model import Evidence
 
 
@@ -36,18 +37,26 @@ def routes(ctx: Context) -> Iterator[RouteRef]:
 def _route_refs(ctx: Context) -> Iterator[RouteRef]:
     summary = ctx.route_summary
     backends = ctx.routes
-    firsts = (
-        {
-            key: group.sort_values("backend_index").iloc[0]
-            for key, group in backends.groupby(
-                [backends["namespace"].astype("object"), backends["name"].astype("object")]
-            )
-        }
-        if not backends.empty
-        else {}
-    )
+    if ctx.lookups is not None:
+        index = FrameIndex(backends, ("namespace", "name"))
+        order = backends["backend_index"].tolist() if len(backends) else []
+    else:
+        firsts = (
+            {
+                key: group.sort_values("backend_index").iloc[0]
+                for key, group in backends.groupby(
+                    [backends["namespace"].astype("object"), backends["name"].astype("object")]
+                )
+            }
+            if not backends.empty
+            else {}
+        )
     for _, s in summary.iterrows():
-        first = firsts.get((s["namespace"], s["name"]))
+        if ctx.lookups is not None:
+            found = _by_backend_index(index.positions((s["namespace"], s["name"])), order)
+            first = backends.iloc[found[0]] if found else None
+        else:
+            first = firsts.get((s["namespace"], s["name"]))
         if first is None:
             continue
         yield RouteRef(
@@ -61,9 +70,24 @@ def _route_refs(ctx: Context) -> Iterator[RouteRef]:
         )
 
 
+def _by_backend_index(positions: list[int], order: list) -> list[int]:
+    """Backend row positions in ``backend_index`` order (spec.to first), a missing index last."""
+    return sorted(positions, key=lambda p: (order[p] is pd.NA, 0 if order[p] is pd.NA else order[p], p))
+
+
 def backend_rows(ctx: Context, route: RouteRef) -> pd.DataFrame:
     r = ctx.routes
-    return r[(r["namespace"] == route.namespace) & (r["name"] == route.name)].sort_values("backend_index")
+    if ctx.lookups is None:
+        return r[(r["namespace"] == route.namespace) & (r["name"] == route.name)].sort_values("backend_index")
+    memo = ctx.lookups.memo
+    key = ("backend-rows", route.namespace, route.name)
+    if key not in memo:
+        if "backend-index" not in memo:
+            memo["backend-index"] = FrameIndex(r, ("namespace", "name"))
+            memo["backend-order"] = r["backend_index"].tolist() if len(r) else []
+        index: FrameIndex = memo["backend-index"]
+        memo[key] = r.iloc[_by_backend_index(index.positions((route.namespace, route.name)), memo["backend-order"])]
+    return memo[key]
 
 
 def has_resource(ctx: Context, namespace: str, resource: str) -> bool:
@@ -72,6 +96,8 @@ def has_resource(ctx: Context, namespace: str, resource: str) -> bool:
 
 
 def service_row(ctx: Context, namespace: str, service: str) -> pd.Series | None:
+    if ctx.lookups is not None:
+        return ctx.lookups.index("services", "namespace", "name").first((namespace, service))
     svc = ctx.snap.frame("services")
     found = svc[(svc["namespace"] == namespace) & (svc["name"] == service)]
     return None if found.empty else found.iloc[0]
@@ -95,12 +121,33 @@ def _parse_labels(text: str) -> tuple[tuple[str, str], ...]:
 
 def selected_pods(ctx: Context, namespace: str, selector: dict[str, str]) -> pd.DataFrame:
     """Pods of the namespace whose labels contain every selector pair."""
+    if ctx.lookups is not None:
+        return _selected_pods(ctx.lookups, namespace, selector)
     pods = ctx.snap.frame("pods")
     mine = pods[pods["namespace"] == namespace]
     if not selector:
         return mine.iloc[0:0]
     keep = [all(labels_of(lbl).get(k) == v for k, v in selector.items()) for lbl in mine["labels"]]
     return mine[keep]
+
+
+def _selected_pods(lookups: Lookups, namespace: str, selector: dict[str, str]) -> pd.DataFrame:
+    key = ("selected-pods", namespace, tuple(sorted(selector.items())))
+    if key not in lookups.memo:
+        index = lookups.index("pods", "namespace")
+        lookups.memo[key] = index.take(_selected_positions(lookups, namespace, selector))
+    return lookups.memo[key]
+
+
+def _selected_positions(lookups: Lookups, namespace: str, selector: dict[str, str]) -> list[int]:
+    if not selector:
+        return []
+    labels = lookups.column("pods", "labels")
+    return [
+        p
+        for p in lookups.index("pods", "namespace").positions((namespace,))
+        if all(labels_of(labels[p]).get(k) == v for k, v in selector.items())
+    ]
 
 
 def route_pods(ctx: Context, route: RouteRef) -> pd.DataFrame:
@@ -112,6 +159,8 @@ def route_pods(ctx: Context, route: RouteRef) -> pd.DataFrame:
 
 
 def _route_pods(ctx: Context, route: RouteRef) -> pd.DataFrame:
+    if ctx.lookups is not None:
+        return _route_pods_by_lookup(ctx, ctx.lookups, route)
     frames = []
     eps = ctx.snap.frame("endpoints")
     pods = ctx.snap.frame("pods")
@@ -126,10 +175,37 @@ def _route_pods(ctx: Context, route: RouteRef) -> pd.DataFrame:
     return pd.concat(frames).drop_duplicates(subset=["namespace", "name"])
 
 
+def _route_pods_by_lookup(ctx: Context, lookups: Lookups, route: RouteRef) -> pd.DataFrame:
+    """:func:`_route_pods` by row positions: each service's selected pods, then its endpoint targets, each once."""
+    pods = lookups.index("pods", "namespace")
+    by_name = lookups.index("pods", "namespace", "name")
+    endpoints = lookups.index("endpoints", "namespace", "service")
+    endpoint_pods = lookups.column("endpoints", "pod")
+    pod_names = lookups.column("pods", "name")
+    picked: list[int] = []
+    seen: set[str] = set()
+
+    def keep(positions: Iterable[int]) -> None:
+        for p in positions:
+            if pod_names[p] not in seen:  # drop_duplicates on (namespace, name): the first one stays
+                seen.add(pod_names[p])
+                picked.append(p)
+
+    for svc in route.services:
+        row = service_row(ctx, route.namespace, svc)
+        if row is not None:
+            keep(_selected_positions(lookups, route.namespace, labels_of(row["selector"])))
+        names = {endpoint_pods[p] for p in endpoints.positions((route.namespace, svc))} - {None, pd.NA}
+        keep(by_name.positions_any((route.namespace, n) for n in names))
+    return pods.take(picked) if picked else pods.empty()
+
+
 def route_requests(ctx: Context, route: RouteRef) -> pd.DataFrame:
     req = ctx.requests
     if req.empty:
         return req
+    if ctx.lookups is not None:
+        return ctx.lookups.index("requests", "namespace", "route").rows((route.namespace, route.name))
     return req[(req["namespace"] == route.namespace) & (req["route"] == route.name)]
 
 
@@ -190,6 +266,14 @@ def workload_of(ctx: Context, pods: pd.DataFrame) -> tuple[str, str] | None:
     """(kind, name) of the Deployment/StatefulSet/DeploymentConfig owning these pods, when known."""
     if pods.empty:
         return None
+    if ctx.lookups is not None:
+        owners = tuple(
+            zip(pods["namespace"].tolist(), pods["owner_kind"].tolist(), pods["owner_name"].tolist(), strict=True)
+        )
+        key = ("workload", owners)
+        if key not in ctx.lookups.memo:
+            ctx.lookups.memo[key] = _workload_by_lookup(ctx.lookups, owners)
+        return ctx.lookups.memo[key]
     rs = ctx.snap.frame("replicasets")
     for _, p in pods.iterrows():
         if p["owner_kind"] in ("ReplicaSet", "ReplicationController"):
@@ -201,4 +285,20 @@ def workload_of(ctx: Context, pods: pd.DataFrame) -> tuple[str, str] | None:
                 return "deployment", p["owner_name"].rsplit("-", 1)[0]
         if p["owner_kind"] == "StatefulSet":
             return "statefulset", p["owner_name"]
+    return None
+
+
+def _workload_by_lookup(lookups: Lookups, owners: tuple[tuple, ...]) -> tuple[str, str] | None:
+    """:func:`workload_of` over (namespace, owner kind, owner name) of each pod, ReplicaSets looked up by key."""
+    replicasets = lookups.index("replicasets", "namespace", "name")
+    for namespace, owner_kind, owner_name in owners:
+        if owner_kind in ("ReplicaSet", "ReplicationController"):
+            owner = replicasets.first((namespace, owner_name)) if not pd.isna(owner_name) else None
+            if owner is not None and pd.notna(owner["owner_name"]):
+                kind = "deployment" if owner["owner_kind"] == "Deployment" else "dc"
+                return kind, owner["owner_name"]
+            if owner_kind == "ReplicaSet" and isinstance(owner_name, str) and "-" in owner_name:
+                return "deployment", owner_name.rsplit("-", 1)[0]
+        if owner_kind == "StatefulSet":
+            return "statefulset", owner_name
     return None

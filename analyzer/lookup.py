@@ -1,0 +1,101 @@
+"""Rows of a frame by key, grouped once: the per-route questions rules ask become dictionary lookups.
+
+Filtering a frame (``df[(df.namespace == ns) & (df.name == x)]``) costs about a millisecond per call
+on these Arrow-backed frames, whatever their size, and rules ask such questions for every route.
+A :class:`FrameIndex` reads the key columns once into Python lists and maps each key to its row
+positions; a lookup then takes those rows (in frame order, with their index labels) and keeps the
+result, so the same question asked by several rules is answered once. Rows whose key holds a
+missing value are never found, as they never equal anything in a comparison filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+import pandas as pd
+
+Key = tuple[Hashable, ...]
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+class FrameIndex:
+    """Row positions of one frame by the values of ``keys`` (a tuple of column names)."""
+
+    def __init__(self, frame: pd.DataFrame, keys: tuple[str, ...]):
+        self.frame = frame
+        self.keys = keys
+        self._positions: dict[Key, list[int]] = {}
+        columns = [frame[k].tolist() for k in keys] if len(frame) else []
+        for pos, key in enumerate(zip(*columns, strict=True)):
+            if any(_missing(v) for v in key):
+                continue
+            self._positions.setdefault(key, []).append(pos)
+        self._rows: dict[Key, pd.DataFrame] = {}
+        self._empty: pd.DataFrame | None = None
+
+    def positions(self, key: Key) -> list[int]:
+        return self._positions.get(key, [])
+
+    def positions_any(self, keys: Iterable[Key]) -> list[int]:
+        """Positions of rows matching any of ``keys``, in frame order, each once (as ``isin`` keeps them)."""
+        found: set[int] = set()
+        for key in keys:
+            found.update(self._positions.get(key, ()))
+        return sorted(found)
+
+    def empty(self) -> pd.DataFrame:
+        if self._empty is None:
+            self._empty = self.frame.iloc[0:0]
+        return self._empty
+
+    def take(self, positions: list[int]) -> pd.DataFrame:
+        if not positions:
+            return self.empty()
+        first, last = positions[0], positions[-1]
+        if last - first + 1 == len(positions):  # contiguous: a slice shares the frame's buffers
+            return self.frame.iloc[first : last + 1]
+        return self.frame.iloc[positions]
+
+    def rows(self, key: Key) -> pd.DataFrame:
+        """The rows whose key columns equal ``key``, in frame order (computed once per key)."""
+        found = self._rows.get(key)
+        if found is None:
+            found = self._rows[key] = self.take(self.positions(key))
+        return found
+
+    def rows_any(self, keys: Iterable[Key]) -> pd.DataFrame:
+        return self.take(self.positions_any(keys))
+
+    def first(self, key: Key) -> pd.Series | None:
+        rows = self.rows(key)
+        return None if rows.empty else rows.iloc[0]
+
+    def has(self, key: Key) -> bool:
+        return key in self._positions
+
+
+class Lookups:
+    """The :class:`FrameIndex` of each (frame, key columns) a context asks for, built on first use."""
+
+    def __init__(self, snap: Any):
+        self.snap = snap
+        self._indexes: dict[tuple[str, tuple[str, ...]], FrameIndex] = {}
+        self.memo: dict[Hashable, Any] = {}
+
+    def index(self, frame: str, *keys: str) -> FrameIndex:
+        found = self._indexes.get((frame, keys))
+        if found is None:
+            found = self._indexes[(frame, keys)] = FrameIndex(self.snap.frame(frame), keys)
+        return found
+
+    def column(self, frame: str, column: str) -> list:
+        """One column of a frame as a Python list (read once)."""
+        key = ("column", frame, column)
+        if key not in self.memo:
+            df = self.snap.frame(frame)
+            self.memo[key] = df[column].tolist() if len(df) else []
+        return self.memo[key]
