@@ -10,7 +10,7 @@ missing value are never found, as they never equal anything in a comparison filt
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -35,6 +35,7 @@ class FrameIndex:
                 continue
             self._positions.setdefault(key, []).append(pos)
         self._rows: dict[Key, pd.DataFrame] = {}
+        self._firsts: dict[Key, pd.Series | None] = {}
         self._empty: pd.DataFrame | None = None
 
     def positions(self, key: Key) -> list[int]:
@@ -71,8 +72,12 @@ class FrameIndex:
         return self.take(self.positions_any(keys))
 
     def first(self, key: Key) -> pd.Series | None:
-        rows = self.rows(key)
-        return None if rows.empty else rows.iloc[0]
+        """The first row with that key, as ``rows(key).iloc[0]`` gives it (computed once per key)."""
+        found = self._firsts.get(key, False)
+        if found is False:
+            positions = self.positions(key)
+            found = self._firsts[key] = self.frame.iloc[positions[0]] if positions else None
+        return found  # type: ignore[return-value]
 
     def has(self, key: Key) -> bool:
         return key in self._positions
@@ -92,6 +97,10 @@ class Lookups:
             found = self._indexes[(frame, keys)] = FrameIndex(self.snap.frame(frame), keys)
         return found
 
+    def take(self, frame: str, positions: list[int]) -> pd.DataFrame:
+        """The rows at ``positions`` of a frame (in that order; a shared empty frame for none)."""
+        return self.index(frame).take(positions)
+
     def column(self, frame: str, column: str) -> list:
         """One column of a frame as a Python list (read once)."""
         key = ("column", frame, column)
@@ -99,3 +108,40 @@ class Lookups:
             df = self.snap.frame(frame)
             self.memo[key] = df[column].tolist() if len(df) else []
         return self.memo[key]
+
+
+def column_values(lookups: Lookups, frame: str, *columns: str) -> list[list]:
+    """Several columns of a frame as Python lists (each read once)."""
+    return [lookups.column(frame, c) for c in columns]
+
+
+def positions_in(lookups: Lookups, frame: str, namespace: str, column: str, values: Iterable[Hashable]) -> list[int]:
+    """Positions of ``frame``'s rows in ``namespace`` whose ``column`` is one of ``values``, in frame order.
+
+    The rows ``df[(df.namespace == namespace) & df[column].isin(values)]`` selects, for the values a
+    name can take (missing values match nothing).
+    """
+    index = lookups.index(frame, "namespace", column)
+    return index.positions_any((namespace, v) for v in values if not _missing(v))
+
+
+
+def iterrows(frame: pd.DataFrame) -> Iterator[tuple[Hashable, pd.Series]]:
+    """``frame.iterrows()``, without its cost on an empty frame (every column is converted even for no row)."""
+    return iter(()) if frame.empty else frame.iterrows()
+
+
+def iterrows_where(
+    frame: pd.DataFrame, columns: tuple[str, ...], keep: Callable[[dict], bool]
+) -> Iterator[tuple[Hashable, pd.Series]]:
+    """``(label, row) for label, row in frame.iterrows() if keep(row)``, for a ``keep`` that reads only ``columns``.
+
+    ``keep`` sees each row's values of those columns as ``iterrows`` gives them (``tolist`` values:
+    Python scalars, ``pd.NA``), so it decides exactly as it would on the rows; only the rows it keeps
+    are built.
+    """
+    if frame.empty:
+        return iter(())
+    values = zip(*(frame[c].tolist() for c in columns), strict=True)
+    hits = [i for i, row in enumerate(values) if keep(dict(zip(columns, row, strict=True)))]
+    return frame.iloc[hits].iterrows() if hits else iter(())

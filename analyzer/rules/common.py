@@ -86,7 +86,7 @@ def backend_rows(ctx: Context, route: RouteRef) -> pd.DataFrame:
             memo["backend-index"] = FrameIndex(r, ("namespace", "name"))
             memo["backend-order"] = r["backend_index"].tolist() if len(r) else []
         index: FrameIndex = memo["backend-index"]
-        memo[key] = r.iloc[_by_backend_index(index.positions((route.namespace, route.name)), memo["backend-order"])]
+        memo[key] = index.take(_by_backend_index(index.positions((route.namespace, route.name)), memo["backend-order"]))
     return memo[key]
 
 

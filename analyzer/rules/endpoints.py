@@ -180,6 +180,16 @@ def _probe_failing_pods(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
     pods = common.route_pods(ctx, route)
     if pods.empty:
         return pods
+    if ctx.lookups is not None:
+        phase, ready, deleted, node = (pods[c].tolist() for c in ("phase", "ready", "deleted", "node"))
+        nodes_down = not_ready_nodes(ctx)
+        kept = [
+            i for i in range(len(pods))
+            if isinstance(phase[i], str) and phase[i] == "Running" and ready[i] is False
+            and pd.isna(deleted[i]) and node[i] not in nodes_down
+        ]
+        if not kept:
+            return ctx.lookups.index("pods").empty()
     not_ready = pods[
         (pods["phase"] == "Running").fillna(False)
         & (pods["ready"] == False).fillna(False)  # noqa: E712 - nullable boolean
@@ -194,7 +204,13 @@ def _probe_failing_pods(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
 
 
 def not_ready_nodes(ctx: Context) -> set[str]:
+    if ctx.lookups is not None and "not-ready-nodes" in ctx.lookups.memo:
+        return ctx.lookups.memo["not-ready-nodes"]
     nodes = ctx.snap.frame("nodes")
+    if ctx.lookups is not None:
+        found = set(nodes[(nodes["ready"] == False).fillna(False)]["name"].dropna())  # noqa: E712 - nullable boolean
+        ctx.lookups.memo["not-ready-nodes"] = found
+        return found
     return set(nodes[(nodes["ready"] == False).fillna(False)]["name"].dropna())  # noqa: E712 - nullable boolean
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
+from analyzer.lookup import Lookups, column_values, iterrows, positions_in
 from analyzer.model import Evidence, Finding, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
@@ -35,8 +36,13 @@ def _errors_on_pods(req: pd.DataFrame) -> pd.DataFrame:
 def _restart_times(ctx: Context, namespace: str, pods: list[str]) -> dict[str, list[tuple[pd.Timestamp, pd.Series]]]:
     containers = ctx.snap.frame("containers")
     out: dict[str, list[tuple[pd.Timestamp, pd.Series]]] = {}
-    mine = containers[(containers["namespace"] == namespace) & containers["pod"].isin(pods)]
-    for _, c in mine.iterrows():
+    if ctx.lookups is not None:  # only the containers that did terminate become rows
+        finished = ctx.lookups.column("containers", "last_finished")
+        found = positions_in(ctx.lookups, "containers", namespace, "pod", pods)
+        mine = ctx.lookups.take("containers", [p for p in found if pd.notna(finished[p])])
+    else:
+        mine = containers[(containers["namespace"] == namespace) & containers["pod"].isin(pods)]
+    for _, c in iterrows(mine):
         if pd.notna(c["last_finished"]):
             out.setdefault(c["pod"], []).append((c["last_finished"], c))
     return out
@@ -60,6 +66,8 @@ def _static_restarts(ctx: Context, containers: pd.DataFrame, namespace: str, pod
     A single old restart (typically during installation or a node reboot) says nothing about today's
     errors and is left out.
     """
+    if ctx.lookups is not None:
+        return _static_restarts_by_lookup(ctx, namespace, pods)
     mine = containers[(containers["namespace"] == namespace) & containers["pod"].isin(pods)]
     if mine.empty:
         return mine
@@ -72,6 +80,55 @@ def _static_restarts(ctx: Context, containers: pd.DataFrame, namespace: str, pod
     oom = (mine["last_reason"] == "OOMKilled").fillna(False)
     errors = (mine["restart_count"].fillna(0) >= MANY_RESTARTS) & (mine["last_reason"] == "Error").fillna(False)
     return mine[(crash | oom | (errors & recent)).astype(bool)]
+
+
+def _static_restarts_by_lookup(ctx: Context, namespace: str, pods: list[str]) -> pd.DataFrame:
+    """:func:`_static_restarts` by row positions and the columns' values (no frame filter per route)."""
+    lookups = ctx.lookups
+    assert lookups is not None
+    state, last, count, finished = column_values(
+        lookups, "containers", "state_reason", "last_reason", "restart_count", "last_finished"
+    )
+    end = ctx.snap.collection_window[1]
+    since = pd.Timestamp(end) - RECENT if end is not None else None
+
+    def keep(p: int) -> bool:
+        if _is(state[p], "CrashLoopBackOff") or _is(last[p], "OOMKilled"):
+            return True
+        errors = (0 if pd.isna(count[p]) else count[p]) >= MANY_RESTARTS and _is(last[p], "Error")
+        recent = since is None or (pd.notna(finished[p]) and finished[p] >= since)
+        return bool(errors and recent)
+
+    found = positions_in(lookups, "containers", namespace, "pod", pods)
+    return lookups.take("containers", [p for p in found if keep(p)])
+
+
+def _deleting_and_down(lookups: Lookups, route: common.RouteRef) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pods of the namespace being deleted, and the router's server-down messages for the route."""
+    key = ("deleting", route.namespace)
+    if key not in lookups.memo:
+        deleted = lookups.column("pods", "deleted")
+        found = lookups.index("pods", "namespace").positions((route.namespace,))
+        lookups.memo[key] = lookups.take("pods", [p for p in found if pd.notna(deleted[p])])
+    event = lookups.column("router_events", "event")
+    found = lookups.index("router_events", "namespace", "route").positions((route.namespace, route.name))
+    return lookups.memo[key], lookups.take("router_events", [p for p in found if _is(event[p], "server-down")])
+
+
+def _is(value: object, text: str) -> bool:
+    """``(column == text).fillna(False)`` for one value."""
+    return isinstance(value, str) and value == text
+
+
+def _evicted(ctx: Context, pods_frame: pd.DataFrame, namespace: str, names: list[str]) -> pd.DataFrame:
+    """The route's pods evicted by their node."""
+    if ctx.lookups is not None:
+        reason = ctx.lookups.column("pods", "reason")
+        found = positions_in(ctx.lookups, "pods", namespace, "name", names)
+        return ctx.lookups.take("pods", [p for p in found if _is(reason[p], "Evicted")])
+    return pods_frame[
+        (pods_frame["namespace"] == namespace) & pods_frame["name"].isin(names) & (pods_frame["reason"] == "Evicted")
+    ]
 
 
 @rule(
@@ -137,11 +194,7 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
                     why = common.first_text(c["last_reason"], default="terminated")
                     reasons.add(f"{pod} {why} at {common.fmt_ts(ts.to_pydatetime())}")
         static = _static_restarts(ctx, containers, route.namespace, names)
-        evicted = pods_frame[
-            (pods_frame["namespace"] == route.namespace)
-            & pods_frame["name"].isin(names)
-            & (pods_frame["reason"] == "Evicted")
-        ]
+        evicted = _evicted(ctx, pods_frame, route.namespace, names)
         if not hit_rows and static.empty and evicted.empty:
             continue
         rows = pd.concat(hit_rows).drop_duplicates() if hit_rows else req.iloc[0:0]
@@ -241,34 +294,47 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
         pods = common.route_pods(ctx, route)
         req = common.route_requests(ctx, route)
         errors = _errors_on_pods(req)
-        deleting = pods_frame[(pods_frame["namespace"] == route.namespace) & pods_frame["deleted"].notna()]
-        down = (
-            events[
-                (events["namespace"] == route.namespace)
-                & (events["route"] == route.name)
-                & (events["event"] == "server-down")
-            ]
-            if not events.empty
-            else events
-        )
+        if ctx.lookups is not None:
+            deleting, down = _deleting_and_down(ctx.lookups, route)
+        else:
+            deleting = pods_frame[(pods_frame["namespace"] == route.namespace) & pods_frame["deleted"].notna()]
+            down = (
+                events[
+                    (events["namespace"] == route.namespace)
+                    & (events["route"] == route.name)
+                    & (events["event"] == "server-down")
+                ]
+                if not events.empty
+                else events
+            )
         disruptions: dict[str, list[pd.Timestamp]] = {}
-        for _, p in deleting.iterrows():
+        for _, p in iterrows(deleting):
             disruptions.setdefault(p["name"], []).append(p["deleted"])
-        for _, d in down.iterrows():
+        for _, d in iterrows(down):
             if isinstance(d["pod"], str) and pd.notna(d["ts"]):
                 disruptions.setdefault(d["pod"], []).append(d["ts"])
         hits = errors[near_disruption(errors, disruptions)] if disruptions and not errors.empty else errors.iloc[0:0]
-        no_prestop = containers[
-            (containers["namespace"] == route.namespace)
-            & containers["pod"].isin(pods["name"])
-            & ~containers["init"].fillna(False).astype(bool)
-            & ~containers["has_prestop"].fillna(False).astype(bool)
-        ]
+        if ctx.lookups is not None:
+            init, prestop = column_values(ctx.lookups, "containers", "init", "has_prestop")
+            found = positions_in(ctx.lookups, "containers", route.namespace, "pod", pods["name"].tolist())
+            no_prestop = ctx.lookups.take(
+                "containers", [p for p in found if init[p] is not True and prestop[p] is not True]
+            )
+        else:
+            no_prestop = containers[
+                (containers["namespace"] == route.namespace)
+                & containers["pod"].isin(pods["name"])
+                & ~containers["init"].fillna(False).astype(bool)
+                & ~containers["has_prestop"].fillna(False).astype(bool)
+            ]
         if hits.empty:
             workload = common.workload_of(ctx, pods)
             if ctx.has_logs or workload is None or no_prestop.empty or route.namespace.startswith(PLATFORM):
                 continue
-            dep = deployments[(deployments["namespace"] == route.namespace) & (deployments["name"] == workload[1])]
+            if ctx.lookups is not None:
+                dep = ctx.lookups.index("deployments", "namespace", "name").rows((route.namespace, workload[1]))
+            else:
+                dep = deployments[(deployments["namespace"] == route.namespace) & (deployments["name"] == workload[1])]
             if dep.empty or dep.iloc[0]["replicas"] != 1:
                 continue
             yield Finding(

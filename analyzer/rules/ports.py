@@ -10,6 +10,7 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
+from analyzer.lookup import Lookups, column_values, iterrows_where
 from analyzer.model import Evidence, Finding, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
@@ -61,6 +62,8 @@ def target_service_ports(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
 
 
 def _target_service_ports(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+    if ctx.lookups is not None:
+        return _target_service_ports_by_lookup(ctx, ctx.lookups, route)
     sp = ctx.snap.frame("service_ports")
     mine = sp[sp["service"].isin(list(route.services))]
     rows = route_backends(ctx, route)
@@ -73,7 +76,32 @@ def _target_service_ports(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
     return mine
 
 
+def _target_service_ports_by_lookup(ctx: Context, lookups: Lookups, route: common.RouteRef) -> pd.DataFrame:
+    """:func:`_target_service_ports` by row positions: the services' ports, those matching the targetPort if any."""
+    found = lookups.index("service_ports", "service").positions_any((s,) for s in route.services)
+    rows = route_backends(ctx, route)
+    target = rows.iloc[0]["target_port"] if not rows.empty else None
+    if isinstance(target, str) and found:
+        port_name, target_port, port = column_values(lookups, "service_ports", "port_name", "target_port", "port")
+        picked = [
+            p for p in found
+            if _same(port_name[p], target) or _same(target_port[p], target)
+            or (not pd.isna(port[p]) and str(port[p]) == target)
+        ]
+        return lookups.take("service_ports", picked or found)
+    return lookups.take("service_ports", found)
+
+
+def _same(value: object, text: str) -> bool:
+    """``(column == text).fillna(False)`` for one value."""
+    return isinstance(value, str) and value == text
+
+
 def _declared(ctx: Context, pods: pd.DataFrame) -> pd.DataFrame:
+    if ctx.lookups is not None:
+        names = pods["name"].tolist()
+        return ctx.lookups.take("container_ports", ctx.lookups.index("container_ports", "pod").positions_any(
+            (n,) for n in names if isinstance(n, str)))
     cports = ctx.snap.frame("container_ports")
     return cports[cports["pod"].isin(pods["name"])]
 
@@ -95,12 +123,20 @@ def named_target_port_missing(ctx: Context, route: common.RouteRef) -> list[pd.S
         return []
     names = set(route_declared_ports(ctx, route)["name"].dropna())
     return [
-        sp for _, sp in target_service_ports(ctx, route).iterrows()
-        if is_true(sp["target_port_is_name"]) and isinstance(sp["target_port"], str) and sp["target_port"] not in names
+        sp for _, sp in iterrows_where(
+            target_service_ports(ctx, route), ("target_port_is_name", "target_port"),
+            lambda sp: is_true(sp["target_port_is_name"]) and isinstance(sp["target_port"], str)
+            and sp["target_port"] not in names,
+        )
     ]
 
 
 def _app_containers(ctx: Context, pods: pd.DataFrame) -> set[str]:
+    if ctx.lookups is not None:
+        init, name = column_values(ctx.lookups, "containers", "init", "name")
+        found = ctx.lookups.index("containers", "pod").positions_any((n,) for n in pods["name"].tolist()
+                                                                     if isinstance(n, str))
+        return {name[p] for p in found if init[p] is not True and not pd.isna(name[p])}
     c = ctx.snap.frame("containers")
     return set(c[c["pod"].isin(pods["name"]) & ~c["init"].fillna(False).astype(bool)]["name"].dropna())
 
@@ -117,9 +153,11 @@ def undeclared_target_number(ctx: Context, route: common.RouteRef) -> list[pd.Se
         return []
     numbers = {str(int(p)) for p in declared["port"].dropna()}
     return [
-        sp for _, sp in target_service_ports(ctx, route).iterrows()
-        if not is_true(sp["target_port_is_name"]) and isinstance(sp["target_port"], str)
-        and sp["target_port"] not in numbers
+        sp for _, sp in iterrows_where(
+            target_service_ports(ctx, route), ("target_port_is_name", "target_port"),
+            lambda sp: not is_true(sp["target_port_is_name"]) and isinstance(sp["target_port"], str)
+            and sp["target_port"] not in numbers,
+        )
     ]
 
 
@@ -139,8 +177,13 @@ def listen_claims(ctx: Context, pods: pd.DataFrame, number: int | None) -> Liste
     target port does "listens elsewhere" hold.
     """
     claims = ListenClaims()
-    lines = ctx.snap.frame("container_log_lines")
-    mine = lines[lines["pod"].isin(pods["name"])]
+    if ctx.lookups is not None:
+        found = ctx.lookups.index("container_log_lines", "pod").positions_any(
+            (n,) for n in pods["name"].tolist() if isinstance(n, str))
+        mine = ctx.lookups.take("container_log_lines", found)
+    else:
+        lines = ctx.snap.frame("container_log_lines")
+        mine = lines[lines["pod"].isin(pods["name"])]
     if mine.empty or number is None:
         return claims
     for _, row in mine.iterrows():
@@ -482,7 +525,10 @@ def tls_case(ctx: Context, route: common.RouteRef) -> TlsCase | None:
     ports = target_service_ports(ctx, route)
     if ports.empty:
         return None
-    kinds = {port_protocol(sp["port_name"], sp["target_port"], sp["port"]) for _, sp in ports.iterrows()}
+    kinds = {  # the rows' values, as iterrows gives them
+        port_protocol(name, target, port)
+        for name, target, port in zip(*(ports[c].tolist() for c in ("port_name", "target_port", "port")), strict=True)
+    }
     sp = ports.iloc[0]
     ns, name, svc = route.namespace, route.name, str(sp["service"])
     req = common.route_requests(ctx, route)

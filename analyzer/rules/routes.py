@@ -301,6 +301,13 @@ def missing_backends(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
         return ctx.routes.iloc[0:0]
     rows = route_backends(ctx, route)
     existing = service_names(ctx)
+    if ctx.lookups is not None:
+        services, kinds = rows["service"].tolist(), rows["service_kind"].tolist()
+        hits = [
+            i for i, (svc, kind) in enumerate(zip(services, kinds, strict=True))
+            if isinstance(svc, str) and (pd.isna(kind) or kind == "Service") and svc not in existing
+        ]
+        return rows.iloc[hits] if hits else memo(ctx, ("no-backends",), lambda: ctx.routes.iloc[0:0])
     kind = rows["service_kind"].fillna("Service")
     return rows[rows["service"].notna() & (kind == "Service") & ~rows["service"].isin(existing)]
 

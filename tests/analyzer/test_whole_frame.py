@@ -1,0 +1,113 @@
+"""Joins computed once and rows looked up by key give exactly the per-call frame filters' report.
+
+``analyze(snap, reference=True)`` runs the earlier path (frames split by ``groupby``, the route
+summary per namespace, every helper and rule filtering its frame on each call); the default path
+joins once and looks rows up. Their contract JSON must be identical on every fixture scenario, on
+all scenarios loaded together (namespaces repeated across inputs, duplicate objects, several access
+logs), with route and namespace filters, and on a generated must-gather.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analyzer import joins
+from analyzer.lookup import FrameIndex
+from analyzer.run import analyze
+from analyzer.scope import FrameSplits
+from bench.gen_mustgather import generate
+from parsers.snapshot import Snapshot, load_snapshot
+from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
+
+NOW = datetime(2026, 12, 4, tzinfo=UTC)
+
+
+def _report(snap: Snapshot, **options: object) -> str:
+    return json.dumps(analyze(snap, tool_version="test", now=NOW, **options).to_dict(), sort_keys=True, default=str)
+
+
+def _same_report(snap: Snapshot, **options: object) -> dict:
+    fast = _report(snap, **options)
+    reference = _report(snap, reference=True, **options)
+    assert fast == reference
+    return json.loads(fast)
+
+
+def _together(scenarios: list[Path]) -> Snapshot:
+    inputs: list[str] = []
+    logs: list[str] = []
+    for scenario in scenarios:
+        i, log = scenario_inputs(scenario)
+        inputs += i
+        logs += log
+    return load_snapshot(inputs, logs)
+
+
+@pytest.fixture(scope="module")
+def every_scenario() -> Snapshot:
+    return _together(SCENARIO_DIRS)
+
+
+@pytest.mark.parametrize("scenario", SCENARIO_DIRS, ids=[p.name for p in SCENARIO_DIRS])
+def test_scenario_report_equals_the_reference_path(scenario: Path):
+    _same_report(load_snapshot(*scenario_inputs(scenario)))
+
+
+def test_every_scenario_at_once_equals_the_reference_path(every_scenario: Snapshot):
+    report = _same_report(every_scenario)
+    assert report["findings"] and any(r["requests"] for r in report["routes"])  # findings and log lines compared
+    assert report["rule_errors"] == []
+
+
+def test_route_and_namespace_filters_equal_the_reference_path():
+    snap = _together(SCENARIO_DIRS[::4])
+    routes = snap.frame("routes")
+    keys = sorted(set(zip(routes["namespace"], routes["name"], strict=True)))
+    some = keys[::3]
+    namespaces = sorted({ns for ns, _ in keys})[::2]
+    assert len(_same_report(snap, routes=some)["routes"]) == len(some)
+    assert _same_report(snap, namespaces=namespaces)["routes"]
+
+
+def test_generated_must_gather_equals_the_reference_path(tmp_path: Path):
+    generate(tmp_path, namespaces=6, pods=8, log_kb=1)
+    report = _same_report(load_snapshot([str(tmp_path)], []))
+    assert len(report["routes"]) == 24
+
+
+def test_route_summary_equals_the_per_backend_filters(every_scenario: Snapshot):
+    fast = joins.route_summary(every_scenario)
+    reference = joins.route_summary_by_filters(every_scenario)
+    pd.testing.assert_frame_equal(fast, reference)
+    assert fast["endpoints_total"].notna().any()
+
+
+def test_sorted_namespace_parts_equal_groupby_parts(every_scenario: Snapshot):
+    fast, grouped = FrameSplits(every_scenario), FrameSplits(every_scenario, grouped=True)
+    for name, frame in every_scenario.frames.items():
+        if "namespace" not in frame.columns:
+            continue
+        for ns in [*frame["namespace"].dropna().unique().tolist(), "no-such-namespace"]:
+            pd.testing.assert_frame_equal(fast.part(name, ns), grouped.part(name, ns))
+
+
+def test_frame_index_keeps_frame_order_and_never_matches_missing_keys():
+    frame = pd.DataFrame(
+        {
+            "namespace": pd.array(["a", "b", "a", None, "a"], dtype="string"),
+            "name": pd.array(["x", "x", "y", "x", "x"], dtype="string"),
+        },
+        index=[10, 11, 12, 13, 14],
+    )
+    index = FrameIndex(frame, ("namespace", "name"))
+    assert index.rows(("a", "x")).index.tolist() == [10, 14]
+    assert index.rows_any([("a", "y"), ("a", "x")]).index.tolist() == [10, 12, 14]
+    assert index.positions((pd.NA, "x")) == []
+    assert index.rows(("c", "x")).empty and list(index.rows(("c", "x")).columns) == ["namespace", "name"]
+    assert index.first(("b", "x")).name == 11
+    pd.testing.assert_frame_equal(index.take([1, 2, 3]), frame.iloc[[1, 2, 3]])
