@@ -131,6 +131,13 @@ def selected_pods(ctx: Context, namespace: str, selector: dict[str, str]) -> pd.
     return mine[keep]
 
 
+def selects_any_pod(ctx: Context, namespace: str, selector: dict[str, str]) -> bool:
+    """Whether some pod of the namespace carries every pair of the selector (without building the rows)."""
+    if ctx.lookups is not None:
+        return bool(_selected_positions(ctx.lookups, namespace, selector))
+    return not selected_pods(ctx, namespace, selector).empty
+
+
 def _selected_pods(lookups: Lookups, namespace: str, selector: dict[str, str]) -> pd.DataFrame:
     key = ("selected-pods", namespace, tuple(sorted(selector.items())))
     if key not in lookups.memo:

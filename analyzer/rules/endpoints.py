@@ -58,7 +58,7 @@ def _selector_misses(ctx: Context, route: common.RouteRef) -> list[SelectorMiss]
         if svc is None:
             continue
         selector = common.labels_of(svc["selector"])
-        if selector and common.selected_pods(ctx, route.namespace, selector).empty:
+        if selector and not common.selects_any_pod(ctx, route.namespace, selector):
             out.append(SelectorMiss(svc, selector))
     return out
 

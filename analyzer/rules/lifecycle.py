@@ -314,12 +314,12 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             if isinstance(d["pod"], str) and pd.notna(d["ts"]):
                 disruptions.setdefault(d["pod"], []).append(d["ts"])
         hits = errors[near_disruption(errors, disruptions)] if disruptions and not errors.empty else errors.iloc[0:0]
-        if ctx.lookups is not None:
+        if ctx.lookups is not None:  # positions first: the rows are built only for a finding
             init, prestop = column_values(ctx.lookups, "containers", "init", "has_prestop")
             found = positions_in(ctx.lookups, "containers", route.namespace, "pod", pods["name"].tolist())
-            no_prestop = ctx.lookups.take(
-                "containers", [p for p in found if init[p] is not True and prestop[p] is not True]
-            )
+            kept = [p for p in found if init[p] is not True and prestop[p] is not True]
+            no_prestop_empty = not kept
+            no_prestop = ctx.lookups.take("containers", kept) if kept and not hits.empty else None
         else:
             no_prestop = containers[
                 (containers["namespace"] == route.namespace)
@@ -327,9 +327,10 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
                 & ~containers["init"].fillna(False).astype(bool)
                 & ~containers["has_prestop"].fillna(False).astype(bool)
             ]
+            no_prestop_empty = no_prestop.empty
         if hits.empty:
             workload = common.workload_of(ctx, pods)
-            if ctx.has_logs or workload is None or no_prestop.empty or route.namespace.startswith(PLATFORM):
+            if ctx.has_logs or workload is None or no_prestop_empty or route.namespace.startswith(PLATFORM):
                 continue
             if ctx.lookups is not None:
                 dep = ctx.lookups.index("deployments", "namespace", "name").rows((route.namespace, workload[1]))
@@ -337,6 +338,8 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
                 dep = deployments[(deployments["namespace"] == route.namespace) & (deployments["name"] == workload[1])]
             if dep.empty or dep.iloc[0]["replicas"] != 1:
                 continue
+            if no_prestop is None:
+                no_prestop = ctx.lookups.take("containers", kept)  # type: ignore[union-attr]
             yield Finding(
                 code="K602",
                 cause="rollout-without-graceful-shutdown",
@@ -387,7 +390,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
                 f"router ({', '.join(sorted(disruptions))}). "
                 + (
                     "Their containers have no preStop hook, so they stop before the router drops them."
-                    if not no_prestop.empty
+                    if not no_prestop_empty
                     else "They have a preStop hook; check that the application drains on SIGTERM."
                 )
             ),
