@@ -23,6 +23,14 @@ class Severity(StrEnum):
         return {"critical": 3, "warning": 2, "info": 1}[self.value]
 
 
+class IncidentStatus(StrEnum):
+    """Whether the fault was still going on when the inputs were collected (v1.1)."""
+
+    ONGOING = "ongoing"
+    ENDED = "ended"
+    UNKNOWN = "unknown"
+
+
 class CheckStatus(StrEnum):
     PASS = "pass"
     FAIL = "fail"
@@ -52,6 +60,12 @@ CAUSES: tuple[str, ...] = (
     "rollout-without-graceful-shutdown",
     "invalid-response",
     "backend-connection-closed",
+    # v1.1: the platform around the route
+    "router-reload-failed",
+    "ingress-controller-unavailable",
+    "router-saturation",
+    "node-disruption",
+    "pod-network-unreachable",
 )
 
 CHECKS: tuple[str, ...] = (
@@ -114,6 +128,13 @@ class Finding:
     confidence: str = "high"  # extension: high | medium | low
     doc: str = ""  # extension: `mga rule CODE`
     extra: dict[str, Any] = field(default_factory=dict)  # extension: rule-specific structured detail
+    # v1.1
+    status_at_collection: IncidentStatus = IncidentStatus.UNKNOWN
+    ended_at: datetime | None = None
+    began_at: datetime | None = None  # first evidence of the fault, before first_seen (e.g. the first failed probe)
+    diagnostics: list[str] = field(default_factory=list)  # commands that confirm; the fix stays in remediation
+    customer_summary: str = ""
+    incident: str | None = None  # shared by the findings of one incident over several routes
 
     def __post_init__(self) -> None:
         if self.cause not in CAUSES:
@@ -140,6 +161,12 @@ class Finding:
             "confidence": self.confidence,
             "doc": self.doc,
             "extra": self.extra,
+            "status_at_collection": str(self.status_at_collection),
+            "ended_at": rfc3339(self.ended_at),
+            "began_at": rfc3339(self.began_at),
+            "diagnostics": list(self.diagnostics),
+            "customer_summary": self.customer_summary,
+            "incident": self.incident,
         }
 
 
@@ -157,6 +184,7 @@ class Gap:
 class Skipped:
     source: str
     reason: str
+    offset: int | None = None  # v1.1: the byte where reading stopped, when reading stopped part-way
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

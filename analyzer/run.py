@@ -66,7 +66,7 @@ def analyze(
         requests = requests[requests["namespace"].astype("object").isin(wanted)]
     status_counts = _status_counts(requests)
     window_start, window_end = _window(snap, requests)
-    skipped = [Skipped(source=s, reason=r) for s, r in snap.skipped] + rule_skips
+    skipped = [Skipped(*entry) for entry in snap.skipped] + rule_skips
     return Result(
         tool_version=tool_version,
         generated_at=now or datetime.now(UTC),
