@@ -21,7 +21,8 @@ from analyzer.lookup import FrameIndex
 from analyzer.run import analyze
 from analyzer.scope import FrameSplits
 from bench.gen_mustgather import generate
-from parsers.snapshot import Snapshot, load_snapshot
+from parsers.load_snapshot import load_snapshot
+from parsers.snapshot import Snapshot
 from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
 
 NOW = datetime(2026, 12, 4, tzinfo=UTC)
