@@ -9,9 +9,14 @@ ignores it) and reused by later runs:
 - a whole case (``bench/gen_case.py``): a ~2 GB must-gather, an inspect of 3 app namespaces,
   1M access-log lines in the router pods' logs.
 
+- must-gathers of many application namespaces, no access log (``bench/gen_mustgather.py``, 8 pods
+  and 4 routes per namespace, 4 KB of container log per pod): the cost of the rules per route.
+
 Options: ``--lines N`` (repeat; default 1M and 10M), ``--hla-lines N`` (the haproxy-log-analysis
 row, default 1M: it reads ~12,000 lines a second, so 10M takes a quarter of an hour), ``--quick``
-(1M only, no whole case, no haproxy-log-analysis), ``--no-case``, ``--no-hla``, ``--no-dask``.
+(1M only, no whole case, no haproxy-log-analysis, no cluster rows), ``--no-case``, ``--no-hla``,
+``--no-dask``, ``--namespaces N`` (repeat; the cluster rows, default 500 and 2,500 namespaces),
+``--no-clusters``.
 
 Each log is read once before its rows are timed, so every tool reads it from the page cache.
 """
@@ -124,6 +129,25 @@ def bench_case() -> list[Row]:
             (f"same, `--namespace {APP_NAMESPACES[1]}`", *one, "goal ≤ 5 s")]
 
 
+CLUSTER_NAMESPACES = (500, 2_500)
+
+
+def bench_cluster(namespaces: int) -> list[Row]:
+    """``mga analyze`` of a generated must-gather with ``namespaces`` × 4 routes and × 8 pods, no access log."""
+    from bench.gen_mustgather import generate as generate_mustgather
+
+    tree = OUT / f"mustgather_{namespaces}ns"
+    if not (tree / "must-gather.local.5551212").exists():
+        print(f"generating {tree} ...", file=sys.stderr)
+        generate_mustgather(tree, namespaces=namespaces, pods=8, log_kb=4)
+    size = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file()) / 1e6
+    report = OUT / f"cluster_{namespaces}.json"
+    wall, rss = measure(mga("analyze", str(tree), "--format", "json", "--output", str(report)))
+    routes, pods = namespaces * 4, namespaces * 8
+    return [(f"`mga analyze` must-gather of {namespaces:,} namespaces: {routes:,} routes, {pods:,} pods, no log "
+             f"({size:,.0f} MB)", wall, rss, f"{wall / routes * 1000:.1f} ms per route")]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, action="append")
@@ -132,6 +156,8 @@ def main() -> int:
     parser.add_argument("--no-case", action="store_true")
     parser.add_argument("--no-hla", action="store_true")
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--namespaces", type=int, action="append")
+    parser.add_argument("--no-clusters", action="store_true")
     args = parser.parse_args()
     sizes = args.lines or ([1_000_000] if args.quick else [1_000_000, 10_000_000])
     OUT.mkdir(exist_ok=True)
@@ -150,6 +176,9 @@ def main() -> int:
         rows += bench_hla(args.hla_lines)
     if not (args.quick or args.no_case):
         rows += bench_case()
+    if not (args.quick or args.no_clusters):
+        for namespaces in args.namespaces or CLUSTER_NAMESPACES:
+            rows += bench_cluster(namespaces)
     cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}; "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
