@@ -15,8 +15,8 @@ ignores it) and reused by later runs:
 Options: ``--lines N`` (repeat; default 1M and 10M), ``--hla-lines N`` (the haproxy-log-analysis
 row, default 1M: it reads ~12,000 lines a second, so 10M takes a quarter of an hour), ``--quick``
 (1M only, no whole case, no haproxy-log-analysis, no cluster rows), ``--no-case``, ``--no-hla``,
-``--no-dask``, ``--namespaces N`` (repeat; the cluster rows, default 500 and 2,500 namespaces),
-``--no-clusters``.
+``--no-dask``, ``--no-logs`` (no log rows), ``--namespaces N`` (repeat; the cluster rows, default
+500 and 2,500 namespaces), ``--no-clusters``.
 
 Each log is read once before its rows are timed, so every tool reads it from the page cache.
 """
@@ -158,6 +158,7 @@ def main() -> int:
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument("--namespaces", type=int, action="append")
     parser.add_argument("--no-clusters", action="store_true")
+    parser.add_argument("--no-logs", action="store_true")
     args = parser.parse_args()
     sizes = args.lines or ([1_000_000] if args.quick else [1_000_000, 10_000_000])
     OUT.mkdir(exist_ok=True)
@@ -170,9 +171,9 @@ def main() -> int:
     except ImportError:
         dask = False
     rows: list[Row] = []
-    for n in sizes:
+    for n in [] if args.no_logs else sizes:
         rows += bench_logs(n, halog, dask and n <= 1_000_000)
-    if not (args.quick or args.no_hla):
+    if not (args.quick or args.no_hla or args.no_logs):
         rows += bench_hla(args.hla_lines)
     if not (args.quick or args.no_case):
         rows += bench_case()
