@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from parsers import schema
@@ -55,6 +56,7 @@ class Snapshot:
     namespace_filter: frozenset[str] | None = None
     texts: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)  # (input, source) -> bytes
     log_texts: dict[tuple[str, str, int], str] = field(default_factory=dict, repr=False)
+    _starts: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def log_text(self, input: str | None, source: str, line: int | None) -> str | None:
         """Raw text of an access-log line kept as evidence (error and abnormal lines only)."""
@@ -67,8 +69,21 @@ class Snapshot:
         data = self.texts.get((input or "", source))
         if data is None or line < 1:
             return None
-        lines = data.split(b"\n", line)
-        return lines[line - 1].decode("utf-8", errors="replace") if len(lines) >= line else None
+        starts = self._line_starts(input, source, data)
+        return _line(data, starts, line).decode("utf-8", errors="replace") if line <= len(starts) else None
+
+    def _line_starts(self, input: str | None, source: str, data: bytes) -> np.ndarray:
+        """Offsets where each line of a kept file starts, found once per file.
+
+        Evidence quotes lines of files that hold thousands of objects (``oc get -A -o yaml`` dumps);
+        splitting the bytes up to the cited line on every quote made the cost grow with routes × file.
+        """
+        key = (input or "", source)
+        found = self._starts.get(key)
+        if found is None:
+            newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+            found = self._starts[key] = np.concatenate(([0], newlines + 1))
+        return found
 
     def find_line(self, input: str | None, source: str, start: int, needle: str, limit: int = 400) -> tuple[int, str]:
         """The first line at or after ``start`` (within ``limit`` lines) containing ``needle``.
@@ -79,7 +94,8 @@ class Snapshot:
         data = self.texts.get((input or "", source))
         if data is None or start < 1:
             return start, needle
-        lines = data.split(b"\n", start + limit)[start - 1 : start - 1 + limit]
+        starts = self._line_starts(input, source, data)
+        lines = [_line(data, starts, k) for k in range(start, min(start + limit, len(starts) + 1))]
         for offset, raw in enumerate(lines):
             text = raw.decode("utf-8", errors="replace")
             if needle in text:
@@ -95,6 +111,13 @@ class Snapshot:
     @property
     def has_access_logs(self) -> bool:
         return self.access_log_files > 0
+
+
+def _line(data: bytes, starts: np.ndarray, line: int) -> bytes:
+    """Line ``line`` (1-based, ``line <= len(starts)``) without its newline: ``data.split(b"\\n")[line - 1]``."""
+    begin = int(starts[line - 1])
+    end = int(starts[line]) - 1 if line < len(starts) else len(data)
+    return data[begin:end]
 
 
 def _noop(stage: str, done: int, total: int) -> None:
