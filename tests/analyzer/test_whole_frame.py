@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from analyzer import joins
-from analyzer.lookup import FrameIndex
+from analyzer.lookup import GROUPBY_ROWS, FrameIndex
 from analyzer.run import analyze
 from analyzer.scope import FrameSplits
 from bench.gen_mustgather import generate
@@ -63,6 +63,14 @@ def test_every_scenario_at_once_equals_the_reference_path(every_scenario: Snapsh
     report = _same_report(every_scenario)
     assert report["findings"] and any(r["requests"] for r in report["routes"])  # findings and log lines compared
     assert report["rule_errors"] == []
+
+
+def test_indexes_grouped_by_pandas_equal_the_reference_path(every_scenario: Snapshot, monkeypatch):
+    """Every index built the way large frames (a request log) are, on all scenarios: same report."""
+    import analyzer.lookup
+
+    monkeypatch.setattr(analyzer.lookup, "GROUPBY_ROWS", 1)
+    assert _same_report(every_scenario)["findings"]
 
 
 def test_route_and_namespace_filters_equal_the_reference_path():
@@ -112,3 +120,26 @@ def test_frame_index_keeps_frame_order_and_never_matches_missing_keys():
     assert index.rows(("c", "x")).empty and list(index.rows(("c", "x")).columns) == ["namespace", "name"]
     assert index.first(("b", "x")).name == 11
     pd.testing.assert_frame_equal(index.take([1, 2, 3]), frame.iloc[[1, 2, 3]])
+
+
+def test_large_frames_are_grouped_by_pandas_with_the_same_positions():
+    n = GROUPBY_ROWS + 1_000
+    names = [None if i % 97 == 0 else f"route-{i % 13}" for i in range(n)]
+    frame = pd.DataFrame(
+        {
+            "namespace": pd.Categorical([f"ns-{i % 3}" for i in range(n)]),
+            "route": pd.array(names, dtype="string"),
+        }
+    )
+    large = FrameIndex(frame, ("namespace", "route"))
+    small = FrameIndex(frame.iloc[:GROUPBY_ROWS - 1], ("namespace", "route"))
+    expected: dict[tuple, list[int]] = {}
+    for pos, key in enumerate(zip(frame["namespace"].tolist(), names, strict=True)):
+        if key[1] is not None:
+            expected.setdefault(key, []).append(pos)
+    assert set(large._positions) == set(expected)
+    for key, positions in expected.items():
+        assert large.positions(key).tolist() == positions
+        assert small.positions(key) == [p for p in positions if p < GROUPBY_ROWS - 1]
+        pd.testing.assert_frame_equal(large.rows(key), frame.iloc[positions])
+    assert not len(large.positions(("ns-0", pd.NA)))
