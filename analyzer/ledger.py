@@ -202,7 +202,8 @@ def build_ledgers(
         return {}
     mask = router_side_mask(requests)
     keys = line_routes(requests, routes, mask)
-    keys = keys[[k in wanted for k in zip(keys["namespace"], keys["route"], strict=True)]]
+    keep = [k in wanted for k in zip(keys["namespace"], keys["route"], strict=True)]
+    keys = keys[pd.Series(keep, index=keys.index, dtype=bool)]
     lines = requests.loc[keys.index, ["ts", "status", "term", "server"]].assign(
         namespace=keys["namespace"], route=keys["route"]
     )
