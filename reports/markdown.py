@@ -40,7 +40,7 @@ def render_markdown(result: Result) -> str:
             lead = _lead(r, findings)
             cause = code(lead.cause, cell=True) if lead else plain(_unknown_reason(r))
             if r.errors is None:
-                measured = f"{NO_LOGS} | | | "
+                measured = f"{NO_LOGS} | | |"
             else:
                 measured = f"{r.requests} | " + " | ".join(str(r.errors.get(s, 0)) for s in ("502", "503", "504"))
             out.append(f"| **{r.verdict}** | {code(f'{r.namespace}/{r.name}', cell=True)} | {measured} | {cause} |")
