@@ -163,7 +163,7 @@ def analyze(
     """Analyze inputs and write the report (HTML, JSON or Markdown)."""
     with guarded():
         from analyzer.run import analyze as run_analysis
-        from parsers.snapshot import load_snapshot
+        from parsers.load_snapshot import load_snapshot
 
         route_keys = _parse_route_keys(route)
         ns = set(namespace or []) | {k[0] for k in route_keys or []}
@@ -230,7 +230,7 @@ def routes(
     with guarded():
         from analyzer.joins import route_summary
         from mga.views import routes_table
-        from parsers.snapshot import load_snapshot
+        from parsers.load_snapshot import load_snapshot
 
         with progress_bar(True) as update:
             snap = load_snapshot(

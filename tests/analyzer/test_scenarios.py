@@ -13,7 +13,7 @@ import pytest
 from analyzer import ledger
 from analyzer.registry import all_rules
 from analyzer.run import analyze
-from parsers.snapshot import load_snapshot
+from parsers.load_snapshot import load_snapshot
 from tests.conftest import FIXTURES
 
 SCENARIOS = FIXTURES / "scenarios"
