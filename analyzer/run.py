@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analyzer import ledger
+from analyzer import host_routes, ledger
 from analyzer.context import Context
 from analyzer.gaps import find_gaps
 from analyzer.model import ErrorLedger, Finding, InputSummary, Result, RouteResult, Skipped
@@ -153,7 +153,7 @@ def _by_host(
     requests: pd.DataFrame, routes: pd.DataFrame, keys: set[tuple[str, str]]
 ) -> dict[tuple[str, str], pd.Index]:
     """Labels of the ``openshift_default`` lines that name each route by Host (they are the route's lines too)."""
-    found = ledger.default_line_routes(requests, routes)
+    found = host_routes.default_line_routes(requests, routes)
     out: dict[tuple[str, str], pd.Index] = {}
     for (ns, name), group in found.groupby(["namespace", "route"], sort=False):
         if (ns, name) in keys:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from analyzer import ledger
+from analyzer import host_routes, ledger
 from analyzer.model import Evidence, Finding, Severity
 from parsers import schema
 
@@ -120,7 +120,7 @@ def default(headers: str | None, path: str = "/") -> dict:
 
 
 def attributed(frame: pd.DataFrame, table: pd.DataFrame) -> list[tuple[str, str] | None]:
-    found = ledger.default_line_routes(frame, table)
+    found = host_routes.default_line_routes(frame, table)
     return [tuple(found.loc[i]) if i in found.index else None for i in frame.index]
 
 

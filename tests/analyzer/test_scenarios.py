@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analyzer import ledger
+from analyzer import host_routes
 from analyzer.registry import all_rules
 from analyzer.run import analyze
 from parsers.load_snapshot import load_snapshot
@@ -158,7 +158,7 @@ def test_every_router_side_5xx_is_counted_exactly_once(scenario: Path):
                                            requests["term"], strict=True)
         if (ns, route) in routes and _router_side(status, term)
     )
-    by_host = ledger.default_line_routes(requests, snap.frame("routes"))
+    by_host = host_routes.default_line_routes(requests, snap.frame("routes"))
     attributed = sum(
         1
         for label, (ns, route) in zip(by_host.index, zip(by_host["namespace"], by_host["route"], strict=True),
