@@ -75,8 +75,13 @@ def default_line_routes(requests: pd.DataFrame, routes: pd.DataFrame) -> pd.Data
     lines = requests[(kind == DEFAULT_BACKEND).fillna(False).astype(bool)]
     if lines.empty:
         return empty
-    table = _route_table(routes)
     captured = lines["request_headers"] if "request_headers" in lines else pd.Series(pd.NA, index=lines.index)
+    absolute = lines["path"].astype("string").str.lower().str.startswith("http").fillna(False).astype(bool)
+    named = captured.notna().to_numpy() | absolute.to_numpy()
+    if not named.any():  # the usual case: no capture configured, no HTTP/2 absolute form
+        return empty
+    lines, captured = lines[named], captured[named]
+    table = _route_table(routes)
     found: dict[object, RouteKey] = {}
     for label, headers, path in zip(lines.index, captured, lines["path"], strict=True):
         uri_host, uri_path = _request_target(path)
