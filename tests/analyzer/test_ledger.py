@@ -161,3 +161,9 @@ def test_attributed_default_lines_join_the_route_ledger():
 @pytest.mark.parametrize("headers", ["", "|", "web.apps.example.com.evil|"])
 def test_near_miss_hosts_do_not_match(headers: str):
     assert attributed(requests(default(headers)), ROUTES) == [None]
+
+
+def test_claims_stay_out_of_the_json():
+    f = finding("E203", "no-ready-endpoints", [0, 1])
+    assert "claims" not in f.to_dict()
+    assert list(finding("E203", "no-ready-endpoints", []).claims) == []
