@@ -39,8 +39,9 @@ def parse_alerts(data: bytes, *, input: str, source: str) -> list[dict[str, Any]
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()
     for alert, rule in _alerts(payload):
-        labels = alert.get("labels") if isinstance(alert.get("labels"), dict) else {}
-        labels = {str(k): str(v) for k, v in labels.items()}
+        if not isinstance(alert.get("labels"), dict):
+            continue  # every Prometheus alert has a label set; without one it is not an alert
+        labels = {str(k): str(v) for k, v in alert["labels"].items()}
         state = str(alert.get("state") or "").lower()
         name = labels.get("alertname") or (rule or {}).get("name")
         if state not in ACTIVE_STATES or not name:
