@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analyzer.cluster_context import cluster_context
 from analyzer.context import Context
 from analyzer.gaps import find_gaps
 from analyzer.model import Finding, InputSummary, Result, RouteResult, Skipped
@@ -93,7 +94,7 @@ def analyze(
         status_counts=status_counts,
         unparsed_samples=snap.unparsed_samples,
         rule_errors=rule_errors,
-        cluster=_cluster_info(snap),
+        cluster=cluster_context(snap, set(route_namespaces)),
         log_accounting=snap.log_accounting,
     )
 
@@ -188,17 +189,3 @@ def _window(snap: Snapshot, requests: pd.DataFrame) -> tuple[datetime | None, da
     if not requests.empty and requests["ts"].notna().any():
         return requests["ts"].min().to_pydatetime(), requests["ts"].max().to_pydatetime()
     return snap.collection_window
-
-
-def _cluster_info(snap: Snapshot) -> dict:
-    info: dict = {}
-    cv = snap.frame("clusterversion")
-    if not cv.empty:
-        info["version"] = cv.iloc[0]["version"] if pd.notna(cv.iloc[0]["version"]) else None
-        info["cluster_id"] = cv.iloc[0]["cluster_id"] if pd.notna(cv.iloc[0]["cluster_id"]) else None
-    ics = snap.frame("ingresscontrollers")
-    if not ics.empty:
-        domains = [d for d in ics["domain"].dropna().tolist() if d]
-        if domains:
-            info["apps_domain"] = domains[0]
-    return info
