@@ -124,7 +124,7 @@ def ingress_controllers(snap: Snapshot) -> list[dict[str, Any]]:
             "name": name,
             "available": _status(by_type.get("Available")),
             "degraded": _status(by_type.get("Degraded")),
-            "replicas_ready": f"{deployment.get('ready', ready) if deployment else ready}/"
+            "replicas_ready": f"{_ready_count(deployment, pods, ready)}/"
                               f"{desired if desired is not None else len(pods)}",
             "conditions": [{"type": str(c["type"]), "status": _str(c["status"]), "since": rfc3339(c["since"]),
                             "message": _str(c["message"]), "source": _str(c["source"]), "line": _int(c["line"])}
@@ -135,6 +135,13 @@ def ingress_controllers(snap: Snapshot) -> list[dict[str, Any]]:
             "access_logging": bool(ic["access_logging"]) if pd.notna(ic["access_logging"]) else False,
         })
     return out
+
+
+def _ready_count(deployment: dict[str, int | None] | None, pods: list[dict[str, Any]], ready: int) -> str:
+    """Ready router pods per the router Deployment, else per the pods read; ``?`` when neither was collected."""
+    if deployment:
+        return str(deployment.get("ready") or 0)
+    return str(ready) if pods else "?"
 
 
 def _router_pods(snap: Snapshot, ic: str) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """Platform rules: faults of the router and the cluster around the route, not of the application.
 
-Only ``router-reload-failed`` is here so far; the other platform causes of the contract
-(``ingress-controller-unavailable``, ``router-saturation``, ``node-disruption``,
-``pod-network-unreachable``) have no rule yet. This family is written in the one-module-per-family
+``router-reload-failed`` and ``ingress-controller-unavailable`` are here so far; the other platform
+causes of the contract (``router-saturation``, ``node-disruption``, ``pod-network-unreachable``) have
+no rule yet. This family is written in the one-module-per-family
 style of today's ``analyzer/rules``.
 """
 
@@ -121,6 +121,15 @@ def _ended_at(log: pd.DataFrame, failures: pd.DataFrame) -> datetime | None:
     return max(ends) if ends else None
 
 
+def _fix_for(alert: pd.Series | None, namespace: str, route: str) -> str:
+    """The change that makes HAProxy accept the configuration again, as far as its alert tells."""
+    if alert is not None and "'timeout" in _text(alert["text"]):
+        return (f"oc -n {namespace} annotate route {route} haproxy.router.openshift.io/timeout-   "
+                "# or set a value HAProxy accepts (at most 24d)")
+    return (f"edit route {namespace}/{route}: remove or correct the annotation or certificate the HAProxy alert "
+            "names")
+
+
 def _finding(ctx: Context, route: common.RouteRef, first: pd.Series, alert: pd.Series | None,
              bad: pd.Series | None, began: datetime | None, ended: datetime | None, incident: str,
              *, rejected: bool) -> Finding:
@@ -141,9 +150,7 @@ def _finding(ctx: Context, route: common.RouteRef, first: pd.Series, alert: pd.S
                f"{int(alert['config_line'])} of the new configuration, in this route's backend"
                + (f" ({_text(alert['text'])})" if alert is not None else "") + ". The router keeps serving its "
                "previous configuration, so no route created or changed since then is served as the archive shows.")
-        fix = [f"oc -n {route.namespace} get route {route.name} -o yaml   # the annotation HAProxy rejects",
-               f"oc -n {route.namespace} annotate route {route.name} haproxy.router.openshift.io/timeout-   "
-               "# e.g. remove an out-of-range timeout, or set a valid value"]
+        fix = [_fix_for(alert, route.namespace, route.name)]
         evidence.append(common.route_evidence(ctx, route, "haproxy.router.openshift.io/timeout"))
     else:
         title = f"route {route.name} was created after the router's reloads started failing: it is not served"
@@ -151,9 +158,10 @@ def _finding(ctx: Context, route: common.RouteRef, first: pd.Series, alert: pd.S
                f"router {first['router_pod']} began failing every reload ({when})"
                + (f"; HAProxy rejects the backend of route {bad_name}" if bad_name else "") + ". The running router "
                "never loaded this route, so requests for its host end on openshift_default with the router's 503.")
-        fix = ([f"oc -n {bad['namespace']} get route {bad['route']} -o yaml   # fix the setting HAProxy rejects"]
-               if bad is not None else ["oc -n openshift-ingress logs deploy/router-default -c router | "
-                                        "grep -A8 'error reloading router'   # the line HAProxy rejects"])
+        fix = ([_fix_for(alert, str(bad["namespace"]), str(bad["route"]))
+                + "   # the next reload then loads this route too"]
+               if bad is not None else ["fix the setting HAProxy rejects (the [ALERT] lines after 'error reloading "
+                                        "router' in the router log name it); the next reload loads this route"])
         evidence.append(common.route_evidence(ctx, route, "creationTimestamp:"))
     return Finding(
         code="I701", cause="router-reload-failed", severity=Severity.CRITICAL, namespace=route.namespace,
@@ -167,4 +175,100 @@ def _finding(ctx: Context, route: common.RouteRef, first: pd.Series, alert: pd.S
     )
 
 
-RULES = [router_reload_failed]
+
+def _condition(conditions: pd.DataFrame, ctype: str) -> pd.Series | None:
+    rows = conditions[conditions["type"] == ctype]
+    return rows.iloc[0] if not rows.empty else None
+
+
+@rule(code="I702", name="ingress-controller-unavailable", cause="ingress-controller-unavailable",
+      severity=Severity.CRITICAL, needs=("ingresscontrollers",))
+def ingress_controller_unavailable(ctx: Context) -> Iterator[Finding]:
+    """The IngressController that serves the route says it is not available, or degraded.
+
+    What it does:
+        Reads each IngressController's status conditions with their times. Fires for every route the
+        controller admitted (``status.ingress[].routerName``): critical when ``Available`` is ``False``,
+        warning when it is available but ``Degraded`` is ``True``. All findings about one controller
+        share the incident id ``ingress-controller-unavailable@<since>``.
+
+    Why it matters:
+        When the router pods are not serving (not ready, crash-looping, unschedulable) or the load
+        balancer or DNS is not ready, requests fail before any route or application is involved; the
+        backend-level checks of the route judge a path the traffic never took.
+
+    Example:
+        ``{type: Available, status: "False", message: "One or more status conditions indicate unavailable:
+        DeploymentAvailable=False …"}`` on ``ingresscontrollers/default``.
+
+    Remediation:
+        Read the conditions' messages; fix what they name (router pods pending or crashing, the load
+        balancer service, DNS), e.g. ``oc -n openshift-ingress get pods -o wide`` and its events.
+
+    Known problems:
+        The conditions are the state at collection time; an outage that ended before the must-gather is
+        seen only in the condition's ``lastTransitionTime``. Routes of other IngressControllers are not
+        touched.
+
+    References:
+        report-contract.md (cause ``ingress-controller-unavailable``); cluster-ingress-operator#481, #500, #865.
+    """
+    ics = ctx.snap.frame("ingresscontrollers")
+    conditions = whole_frame(ctx, "object_conditions")
+    if ics.empty or conditions.empty:
+        return
+    for _, ic in ics.iterrows():
+        mine = conditions[(conditions["kind"] == "IngressController") & (conditions["name"] == ic["name"])]
+        available, degraded = _condition(mine, "Available"), _condition(mine, "Degraded")
+        down = available is not None and str(available["status"]) == "False"
+        bad = degraded is not None and str(degraded["status"]) == "True"
+        if not (down or bad):
+            continue
+        cause = available if down else degraded
+        since = cause["since"].to_pydatetime() if pd.notna(cause["since"]) else None
+        for route in common.routes(ctx):
+            routers = str(route.row["admitted_routers"]) if isinstance(route.row["admitted_routers"], str) else ""
+            if str(ic["name"]) not in routers.split(","):
+                continue
+            yield _unavailable(ctx, route, ic, cause, since, down=down)
+
+
+def _unavailable(ctx: Context, route: common.RouteRef, ic: pd.Series, cause: pd.Series, since: datetime | None,
+                 *, down: bool) -> Finding:
+    ctype, status = str(cause["type"]), str(cause["status"])
+    message = _text(cause["message"])
+    line, text = ctx.snap.find_line(_text(cause["input"]), str(cause["source"]), int(cause["line"]),
+                                    f"type: {ctype}")
+    evidence = [Evidence(source=str(cause["source"]), line=line, text=text, input=_text(cause["input"]))]
+    for near in (line - 1, line + 1):  # the condition's status is next to its type (keys sorted or not)
+        nearby = ctx.snap.source_line(_text(cause["input"]), str(cause["source"]), near)
+        if nearby is not None and nearby.strip().lstrip("- ").startswith("status:"):
+            evidence.append(Evidence(source=str(cause["source"]), line=near, text=nearby.strip(),
+                                     input=_text(cause["input"])))
+            break
+    evidence.append(common.route_evidence(ctx, route, "routerName:"))
+    name = str(ic["name"])
+    return Finding(
+        code="I702", cause="ingress-controller-unavailable",
+        severity=Severity.CRITICAL if down else Severity.WARNING,
+        namespace=route.namespace, route=route.name, service=route.services[0] if route.services else None,
+        title=(f"IngressController {name}, which serves route {route.name}, is "
+               + ("not available" if down else "degraded")),
+        explanation=(f"IngressController {name} reports {ctype}={status} since {common.fmt_ts(since)}"
+                     + (f": {message}" if message else "") + f". It is the router that admitted route {route.name}; "
+                     "while it is " + ("unavailable" if down else "degraded") + " requests for the route can fail in "
+                     "the router before they reach any pod."),
+        evidence=evidence,
+        remediation=[f"fix what IngressController {name}'s {ctype} condition names: router pods that cannot be "
+                     "scheduled or stay not ready (node capacity, nodePlacement, spec.replicas), the load balancer "
+                     "service, or DNS"],
+        diagnostics=["oc -n openshift-ingress get pods -o wide   # router pods: pending, crash-looping, not ready?",
+                     f"oc -n openshift-ingress-operator get ingresscontroller {name} -o yaml",
+                     "oc -n openshift-ingress get events --sort-by=.lastTimestamp",
+                     "oc -n openshift-ingress get svc router-default -o wide   # load balancer"],
+        began_at=since, incident=f"ingress-controller-unavailable@{rfc3339(since)}" if since else None,
+        status_at_collection=IncidentStatus.ONGOING,
+    )
+
+
+RULES = [router_reload_failed, ingress_controller_unavailable]
