@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from analyzer import host_routes, joins, ledger
+from analyzer.cluster_context import cluster_context
 from analyzer.context import Context
 from analyzer.gaps import find_gaps
 from analyzer.model import ErrorLedger, Finding, InputSummary, Result, RouteResult, Skipped
@@ -126,7 +127,7 @@ def analyze(
         router_side_5xx_explained=sum(x.explained for x in measured) if logs else None,
         unparsed_samples=snap.unparsed_samples,
         rule_errors=rule_errors,
-        cluster=_cluster_info(snap),
+        cluster=cluster_context(snap, set(route_namespaces)),
         log_accounting=snap.log_accounting,
     )
 
@@ -261,17 +262,3 @@ def _window(snap: Snapshot, requests: pd.DataFrame) -> tuple[datetime | None, da
         return requests["ts"].min().to_pydatetime(), requests["ts"].max().to_pydatetime(), "access-log"
     start, end = snap.collection_window
     return start, end, "collection-time" if start is not None or end is not None else None
-
-
-def _cluster_info(snap: Snapshot) -> dict:
-    info: dict = {}
-    cv = snap.frame("clusterversion")
-    if not cv.empty:
-        info["version"] = cv.iloc[0]["version"] if pd.notna(cv.iloc[0]["version"]) else None
-        info["cluster_id"] = cv.iloc[0]["cluster_id"] if pd.notna(cv.iloc[0]["cluster_id"]) else None
-    ics = snap.frame("ingresscontrollers")
-    if not ics.empty:
-        domains = [d for d in ics["domain"].dropna().tolist() if d]
-        if domains:
-            info["apps_domain"] = domains[0]
-    return info

@@ -22,6 +22,12 @@ from parsers import schema
 from parsers.kube_cluster import _clusterversion_rows, _ingresscontroller_rows, _namespace_rows, _node_rows
 from parsers.kube_network import _endpoints_rows, _endpointslice_rows, _netpol_rows, _route_rows, _service_rows
 from parsers.kube_objects import ObjectStore, Row, StoredObject, collect
+from parsers.kube_platform import (
+    CONDITION_KINDS,
+    _condition_rows,
+    _connectivity_rows,
+    _machineconfigpool_rows,
+)
 from parsers.kube_workloads import _deployment_rows, _event_rows, _hpa_rows, _pod_rows, _replicaset_rows
 
 __all__ = ["SIMPLE", "ObjectStore", "StoredObject", "build_frames", "collect"]
@@ -38,6 +44,9 @@ SIMPLE: dict[str, tuple[tuple[str, ...], Callable[[StoredObject], list[Row]]]] =
     "ingresscontrollers": (("IngressController",), _ingresscontroller_rows),
     "nodes": (("Node",), _node_rows),
     "clusterversion": (("ClusterVersion",), _clusterversion_rows),
+    "object_conditions": (CONDITION_KINDS, _condition_rows),
+    "machineconfigpools": (("MachineConfigPool",), _machineconfigpool_rows),
+    "connectivity_outages": (("PodNetworkConnectivityCheck",), _connectivity_rows),
 }
 
 

@@ -54,10 +54,14 @@ def _ingresscontroller_rows(o: StoredObject) -> list[Row]:
     ]
 
 
+MC = "machineconfiguration.openshift.io/"
+
+
 def _node_rows(o: StoredObject) -> list[Row]:
     m, spec, status = _meta(o), _d(o.obj.get("spec")), _d(o.obj.get("status"))
     ready = _condition(status.get("conditions"), "Ready")
     labels = _d(m.get("labels"))
+    annotations = _d(m.get("annotations"))
     roles = sorted(k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/"))
     address = next(
         (_d(a).get("address") for a in _l(status.get("addresses")) if _d(a).get("type") == "InternalIP"), None
@@ -73,6 +77,13 @@ def _node_rows(o: StoredObject) -> list[Row]:
             "roles": ",".join(roles) or None,
             "kubelet_version": _s(info.get("kubeletVersion")),
             "os_image": _s(info.get("osImage")),
+            "boot_id": _s(info.get("bootID")),
+            "taints": _j(_l(spec.get("taints"))) if spec.get("taints") else None,
+            "mc_current": _s(annotations.get(f"{MC}currentConfig")),
+            "mc_desired": _s(annotations.get(f"{MC}desiredConfig")),
+            "mc_state": _s(annotations.get(f"{MC}state")),
+            "mc_reason": _s(annotations.get(f"{MC}reason")) or None,
+            "created": _ts(m.get("creationTimestamp")),
             **_prov(o),
         }
     ]
@@ -86,6 +97,7 @@ def _clusterversion_rows(o: StoredObject) -> list[Row]:
             "channel": _s(spec.get("channel")),
             "cluster_id": _s(spec.get("clusterID")),
             "history": _j(_l(status.get("history"))),
+            "conditions": _j(_l(status.get("conditions"))),
             **_prov(o),
         }
     ]

@@ -40,7 +40,9 @@ NAMESPACED_RESOURCES = frozenset(
     }
 )
 
-CLUSTER_RESOURCES = frozenset({"nodes", "clusterversions", "namespaces", "ingresscontrollers"})
+CLUSTER_RESOURCES = frozenset(
+    {"nodes", "clusterversions", "namespaces", "ingresscontrollers", "clusteroperators", "machineconfigpools"}
+)
 
 
 def _phase1(member: Member, place: Place) -> bool:

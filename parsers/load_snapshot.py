@@ -29,6 +29,7 @@ from parsers.load_objects import (
     parse_documents,
     parse_timestamp_file,
 )
+from parsers.load_platform import PlatformRows, platform_kind, take
 from parsers.load_router_config import _concat, _load_haproxy_config
 from parsers.snapshot import InputRecord, Progress, Snapshot, _noop
 from parsers.sources import InputSource, Member, open_input
@@ -68,6 +69,7 @@ def load_snapshot(
     router_defaults: dict[str, dict[str, Any]] = {}
     app_lines: list[dict[str, Any]] = []
     log_jobs: list[tuple[InputSource, Member, str | None, str | None]] = []
+    platform = PlatformRows()
 
     for src, idx in sources:
         record = InputRecord(path=src.label, kind=idx.kind, roots=idx.roots)
@@ -85,10 +87,16 @@ def load_snapshot(
 
         # phase 1: routes, namespace markers, cluster-scoped objects, dumps, router configs, timestamps
         read_names: set[str] = set()
-        first = [m for m, p in idx.places if _phase1(m, p)]
+        # (+ the platform around the routers: alerts, router/operator logs, node events, connectivity checks)
+        kinds = {m.name: k for m, p in idx.places if (k := platform_kind(m, p)) is not None}
+        first = [m for m, p in idx.places if _phase1(m, p) or m.name in kinds]
         for member, place, data in _read_counted(src, idx, first, record, skipped, read_names):
             if place.category == "timestamp" or member.name.rsplit("/", 1)[-1] == "timestamp":
                 timestamps.extend(parse_timestamp_file(data))
+                continue
+            kind = kinds.get(member.name)
+            if kind is not None and kind != "document":
+                take(kind, src.label, member, place, data, platform, skipped)
                 continue
             texts[(src.label, member.name)] = data
             if place.category == "haproxy-config":
@@ -107,7 +115,7 @@ def load_snapshot(
             interest = (interest & ns_filter) | set(INGRESS_NAMESPACES) | set(ns_filter)
 
         # phase 2: namespaced objects of the namespaces that matter
-        second = [m for m, _ in _phase2(idx, interest)]
+        second = [m for m, _ in _phase2(idx, interest) if m.name not in read_names]
         batch: list[tuple[str, bytes]] = []
         for member, place, data in _read_counted(src, idx, second, record, skipped, read_names):
             if place.namespace and place.resource:
@@ -151,6 +159,9 @@ def load_snapshot(
     frames["router_backends"] = _concat("router_backends", router_backends)
     frames["router_servers"] = _concat("router_servers", router_servers)
     frames["container_log_lines"] = schema.conform("container_log_lines", app_lines)
+    frames["alerts"] = schema.conform("alerts", platform.alerts)
+    frames["router_log"] = schema.conform("router_log", platform.router_log)
+    frames["operator_log"] = schema.conform("operator_log", platform.operator_log)
 
     snap = Snapshot(
         frames=frames,
@@ -163,6 +174,8 @@ def load_snapshot(
         router_defaults=router_defaults,
         namespace_filter=ns_filter,
         texts=texts,
+        alert_sources=tuple(platform.alert_files),
+        router_log_files=tuple(platform.router_log_files),
     )
     if want_logs and log_jobs:
         _load_logs(snap, log_jobs, records, frames, since, until, report, log_runner, ns_filter)

@@ -252,12 +252,91 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("roles", STR),
         ("kubelet_version", STR),
         ("os_image", STR),
+        ("boot_id", STR),  # status.nodeInfo.bootID: changes at every reboot
+        ("taints", JSON),  # spec.taints as written
+        ("mc_current", STR),  # machineconfiguration.openshift.io/currentConfig
+        ("mc_desired", STR),  # .../desiredConfig: differs from current while an update is pending
+        ("mc_state", STR),  # .../state: Done | Working | Degraded
+        ("mc_reason", STR),
+        ("created", TS),
     ),
     "clusterversion": (
         ("version", STR),
         ("channel", STR),
         ("cluster_id", STR),
         ("history", JSON),
+        ("conditions", JSON),
+    ),
+    # --- the platform around the routers (parsers/kube_platform.py) ---
+    "object_conditions": (
+        # one row per status condition of IngressControllers, ClusterOperators, the ClusterVersion,
+        # MachineConfigPools and Nodes
+        ("kind", STR),
+        ("namespace", STR),
+        ("name", STR),
+        ("type", STR),
+        ("status", STR),  # True | False | Unknown as written
+        ("reason", STR),
+        ("message", STR),
+        ("since", TS),  # lastTransitionTime
+    ),
+    "machineconfigpools": (
+        ("name", STR),
+        ("machine_count", INT),
+        ("ready_count", INT),
+        ("updated_count", INT),
+        ("unavailable_count", INT),
+        ("degraded_count", INT),
+        ("updating", BOOL),
+        ("updating_since", TS),
+        ("degraded", BOOL),
+        ("paused", BOOL),
+        ("current_config", STR),
+        ("desired_config", STR),
+    ),
+    "connectivity_outages": (
+        # PodNetworkConnectivityCheck status.outages[], one row each
+        ("check", STR),
+        ("source_pod", STR),
+        ("target", STR),  # ip:port of the target endpoint
+        ("start", TS),
+        ("end", TS),  # <NA> while the outage lasts
+        ("message", STR),
+    ),
+    # --- logs of the router and its operator (parsers/router_log.py, parsers/operator_log.py) ---
+    "router_log": (
+        ("ts", TS),  # kubelet timestamp of the line
+        ("router_pod", STR),
+        ("log", STR),  # current | previous
+        ("level", STR),  # klog I/W/E/F, or E/W for HAProxy ALERT/WARNING; <NA> for continuation output
+        ("kind", STR),  # reload | reload-failed | haproxy-alert | haproxy-warning | template-error |
+        # service-missing | error | warning | output
+        ("config_file", STR),  # the haproxy config a HAProxy message names
+        ("config_line", INT),  # ... and its line
+        ("text", STR),
+    ),
+    "operator_log": (
+        ("ts", TS),
+        ("pod", STR),
+        ("level", STR),  # ERROR | WARN | INFO ...
+        ("controller", STR),  # last part of the zap logger name, e.g. canary_controller
+        ("kind", STR),  # canary-failure | reconcile-error | error
+        ("message", STR),
+        ("object", STR),  # the "name" field (the IngressController, usually)
+        ("error", STR),
+        ("text", STR),
+    ),
+    # --- Prometheus alerts (parsers/alerts.py) ---
+    "alerts": (
+        ("name", STR),
+        ("state", STR),  # firing | pending
+        ("severity", STR),
+        ("namespace", STR),
+        ("node", STR),
+        ("pod", STR),
+        ("active_at", TS),
+        ("summary", STR),
+        ("labels", JSON),
     ),
     # --- rendered router configuration (parsers/haproxy_config.py) ---
     "router_backends": (

@@ -57,6 +57,8 @@ class Snapshot:
     texts: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)  # (input, source) -> bytes
     log_texts: dict[tuple[str, str, int], str] = field(default_factory=dict, repr=False)
     _starts: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    alert_sources: tuple[str, ...] = ()  # files that held Prometheus alert data (none: alerts unknown)
+    router_log_files: tuple[str, ...] = ()  # router container logs read (router_log rows come from them)
 
     def log_text(self, input: str | None, source: str, line: int | None) -> str | None:
         """Raw text of an access-log line kept as evidence (error and abnormal lines only)."""

@@ -15,6 +15,10 @@ from collections import Counter
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
 from reports.json_report import ordered_routes, route_affected_requests
+from reports.markdown_text import code, fence, plain
+from reports.platform_md import platform_lines
+
+__all__ = ["code", "fence", "plain", "render_markdown"]
 
 MAX_TABLE_ROWS = 30
 MAX_DETAILED_ROUTES = 10
@@ -52,6 +56,7 @@ def render_markdown(result: Result) -> str:
         out += ["", "The inputs hold no route."]
     else:
         out += ["", f"{healthy} route(s) look healthy." if healthy else "No route looks healthy."]
+    out += platform_lines(result.cluster)
     bad = [r for r in routes if str(r.verdict) in ("broken", "degraded")]
     for r in bad[:MAX_DETAILED_ROUTES]:
         out += _route(r, findings, route_affected_requests(r, affected_by_id))
@@ -158,38 +163,3 @@ def _lead(route: RouteResult, findings: dict[str, Finding]) -> Finding | None:
 
 def _unknown_reason(route: RouteResult) -> str:
     return route.verdict_detail or next((c.detail for c in route.checklist if str(c.status) == "unknown"), "")
-
-
-def code(text: object, *, cell: bool = False) -> str:
-    """An inline code span that survives backticks in the text and stays on one line.
-
-    In a table cell a pipe would end the cell even inside a code span, so ``cell=True`` escapes it
-    (GitHub-flavoured Markdown removes that backslash before rendering the span).
-    """
-    s = " ".join(str(text).split())
-    if cell:
-        s = s.replace("|", "\\|")
-    longest = current = 0
-    for ch in s:
-        current = current + 1 if ch == "`" else 0
-        longest = max(longest, current)
-    ticks = "`" * (longest + 1)
-    pad = " " if s.startswith("`") or s.endswith("`") else ""
-    return f"{ticks}{pad}{s}{pad}{ticks}"
-
-
-def plain(text: object) -> str:
-    """Prose from the archive: markup characters escaped so nothing renders as HTML, links or emphasis."""
-    s = " ".join(str(text).split())
-    for ch in "\\`*_[]<>|":
-        s = s.replace(ch, "\\" + ch)
-    return s
-
-
-def fence(lines: list[str]) -> str:
-    """A fenced shell block longer than any backtick run inside it."""
-    body = "\n".join(lines)
-    ticks = "```"
-    while ticks in body:
-        ticks += "`"
-    return f"{ticks}sh\n{body}\n{ticks}"

@@ -112,6 +112,11 @@ class Redactor:
             return self.token(self.exact.get(value) or self.exact[lower], value)
         if _is_ipv4(value):
             return self.token("ip", value)
+        if AWS_NODE_RE.fullmatch(value):
+            # ip-10-0-1-2 and ip-10-0-1-2.ec2.internal are the same node: one token for both
+            token = self.token("node", lower.split(".", 1)[0])
+            self.mapping.setdefault(lower, token)
+            return token
         if lower in self.nodes:
             return self.token("node", lower)
         for infra in self.infra_ids:
@@ -119,11 +124,6 @@ class Redactor:
                 return self.token("cluster", lower)
             if lower.startswith(infra + "-"):
                 return self.token("node", lower)
-        if AWS_NODE_RE.fullmatch(value):
-            # ip-10-0-1-2 and ip-10-0-1-2.ec2.internal are the same node: one token for both
-            token = self.token("node", lower.split(".", 1)[0])
-            self.mapping.setdefault(lower, token)
-            return token
         if "." in value and self._is_cluster_host(lower):
             return self.token("host", lower)
         return ".".join(self._labels(value.split(".")))
@@ -186,11 +186,25 @@ def redact_result(result: Result, *, namespaces: bool = False) -> tuple[Result, 
     redactor = Redactor(
         hosts=hosts,
         domains=cluster_domains(result.cluster, hosts),
-        nodes=[*map(str, result.cluster.get("nodes") or []), *node_names(strings)],
+        nodes=[*cluster_node_names(result.cluster), *node_names(strings)],
         namespaces=namespace_names(result, strings) if namespaces else (),
         exact=exact,
     )
     return redactor.walk(result), dict(redactor.mapping)
+
+
+def cluster_node_names(cluster: dict[str, Any]) -> set[str]:
+    """Node names the cluster section names: problem nodes, router pods' and alerts' nodes."""
+    nodes = cluster.get("nodes") or {}
+    found = {str(n) for key in ("not_ready", "unschedulable", "updating") for n in nodes.get(key) or []}
+    found |= {str(b.get("name")) for b in nodes.get("recently_rebooted") or [] if b.get("name")}
+    for ic in cluster.get("ingress_controllers") or []:
+        found |= {str(p["node"]) for p in ic.get("router_pods") or [] if p.get("node")}
+    for alert in (cluster.get("alerts") or {}).get("relevant") or []:
+        node = (alert.get("labels") or {}).get("node")
+        if node:
+            found.add(str(node))
+    return found
 
 
 def cluster_domains(cluster: dict[str, Any], hosts: list[str]) -> list[str]:

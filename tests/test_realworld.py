@@ -129,3 +129,61 @@ def test_real_clusters_get_no_critical_or_warning_finding(tmp_path, cluster):
     assert (summary["requests"], summary["status_counts"], summary["router_side_5xx"]) == (None, None, None)
     assert report["window"]["source"] == "collection-time"
     assert report["rule_errors"] == []
+
+
+# (version, history started, completed, router reloads in both router logs) read by hand from each archive's
+# clusterversions/version.yaml and `grep -c "router reloaded"` of its two router current.log files
+CLUSTER_FACTS = {
+    "aws": ("4.8.0-0.nightly-2021-07-31-065602", "2021-08-03T09:14:59Z", "2021-08-03T09:45:28Z", 21),
+    "azure": ("4.8.11", "2021-09-13T14:47:58Z", "2021-09-13T15:14:20Z", 42),
+    "metal": ("4.9.0-0.nightly-2021-09-10-170926", "2021-09-14T14:06:44Z", "2021-09-14T14:33:39Z", 23),
+    "vsphere": ("4.8.11", "2021-09-14T09:35:39Z", "2021-09-14T09:58:28Z", 26),
+}
+
+
+@pytest.mark.realworld
+@pytest.mark.parametrize("cluster", sorted(DOMAINS))
+def test_real_must_gather_cluster_section(tmp_path, cluster):
+    report = analyze_json(tmp_path, archive(cluster))
+    c = report["cluster"]
+    version, started, completed, reloads = CLUSTER_FACTS[cluster]
+    assert (c["version"], c["apps_domain"]) == (version, DOMAINS[cluster])
+    assert c["upgrade"] == {"in_progress": False, "from": None, "to": version, "started": started,
+                            "history": [{"version": version, "state": "Completed", "started": started,
+                                         "completed": completed}]}
+    if cluster == "aws":  # the only archive here with monitoring/alerts.json: Watchdog and
+        # AlertmanagerReceiversNotConfigured firing, neither about the ingress, a route's namespace or node
+        assert c["alerts"]["firing"] == 2 and c["alerts"]["pending"] == 0 and c["alerts"]["relevant"] == []
+        assert c["alerts"]["source"].endswith("/monitoring/alerts.json")
+    else:
+        assert c["alerts"] is None  # no alert data is not "no alert firing"
+    [ic] = c["ingress_controllers"]
+    assert (ic["name"], ic["available"], ic["degraded"], ic["replicas_ready"]) == ("default", True, False, "2/2")
+    conditions = {x["type"]: x["status"] for x in ic["conditions"]}
+    assert conditions["CanaryChecksSucceeding"] == "True"
+    if cluster in ("aws", "azure"):  # LoadBalancerService; metal and vsphere publish on the host network
+        assert (conditions["LoadBalancerReady"], conditions["DNSReady"]) == ("True", "True")
+    else:
+        assert (conditions["LoadBalancerManaged"], conditions["DNSManaged"]) == ("False", "False")
+        assert "LoadBalancerReady" not in conditions
+    assert (ic["reloads"]["succeeded"], ic["reloads"]["failed"]) == (reloads, 0)
+    assert (ic["capacity"]["maxconn"], ic["capacity"]["nbthread"]) == ([20000], [4])
+    assert [p["ready"] for p in ic["router_pods"]] == [True, True]
+    assert c["nodes"] == {"total": 6, "not_ready": [], "unschedulable": [], "recently_rebooted": [], "updating": []}
+    assert [f for f in report["findings"] if f["severity"] in ("critical", "warning")] == []
+
+
+@pytest.mark.realworld
+def test_real_must_gather_markdown_and_html_platform_section(tmp_path):
+    out = tmp_path / "r.md"
+    result = CliRunner().invoke(app, ["analyze", archive("aws"), "--format", "md", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    note = out.read_text()
+    assert "- **Router health** (`default`): Available=True, Degraded=False, 2/2 router pods ready, reloads 21 " \
+           "succeeded, 0 failed, maxconn 20000, 4 threads." in note
+    assert "- **Alerts**: 2 firing, 0 pending" in note
+    html = tmp_path / "r.html"
+    result = CliRunner().invoke(app, ["analyze", archive("azure"), "--format", "html", "--output", str(html)])
+    assert result.exit_code == 0, result.output
+    text = html.read_text()
+    assert '<section id="platform">' in text and "no alert data in the inputs" in text

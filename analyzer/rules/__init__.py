@@ -5,7 +5,7 @@ Each family module exports ``RULES``, the functions it defines in the order they
 
 from __future__ import annotations
 
-from analyzer.rules import backend, endpoints, lifecycle, network, ports, routes
+from analyzer.rules import backend, endpoints, lifecycle, network, platform, ports, routes
 
 TABLE: list = [
     *routes.RULES,
@@ -14,4 +14,5 @@ TABLE: list = [
     *network.RULES,
     *backend.RULES,
     *lifecycle.RULES,
+    *platform.RULES,
 ]

@@ -314,12 +314,51 @@ def sample_result() -> Result:
              "text": f"{CLIENT_IPS[2]} - - [20/Nov/2026:08:55:00 +0000] \"GET / HTTP/1.1\" 200 612 \"-\" "
                      "\"curl/8.5\""},
         ],
-        cluster={"version": "4.16.21", "cluster_id": CLUSTER_ID, "apps_domain": APPS_DOMAIN},
+        cluster=cluster(),
         log_accounting=[
             {"input": MG, "source": ROUTER_LOG, "lines_read": 6843, "requests": 6836, "router_messages": 4,
              "unparsed": 3, "outside_window": 0},
         ],
     )
+
+
+def cluster() -> dict[str, Any]:
+    """The platform around the routes: no upgrade running, one alert on the payments namespace, a worker
+    (``NODE_NAMED``, where a checkout pod ran) cordoned and rebooted at 08:35, both routers ready."""
+    return {
+        "version": "4.16.21", "cluster_id": CLUSTER_ID, "apps_domain": APPS_DOMAIN,
+        "upgrade": {"in_progress": False, "from": "4.16.19", "to": "4.16.21", "started": "2026-11-02T10:00:00Z",
+                    "history": [
+                        {"version": "4.16.21", "state": "Completed", "started": "2026-11-02T10:00:00Z",
+                         "completed": "2026-11-02T11:02:13Z"},
+                        {"version": "4.16.19", "state": "Completed", "started": "2026-10-01T09:00:00Z",
+                         "completed": "2026-10-01T10:01:00Z"}]},
+        "alerts": {"source": f"{MG}/{IMAGE_DIR}/monitoring/alerts.json", "firing": 4, "pending": 1, "relevant": [
+            {"name": "KubeDeploymentReplicasMismatch", "severity": "warning", "namespace": "payments",
+             "active_at": "2026-11-20T08:56:12Z", "state": "firing", "concerns": "namespace payments",
+             "labels": {"alertname": "KubeDeploymentReplicasMismatch", "deployment": "checkout",
+                        "namespace": "payments", "severity": "warning"},
+             "summary": "Deployment has not matched the expected number of replicas.",
+             "source": f"{MG}/{IMAGE_DIR}/monitoring/alerts.json", "line": 1}]},
+        "ingress_controllers": [{
+            "name": "default", "available": True, "degraded": False, "replicas_ready": "2/2",
+            "conditions": [
+                {"type": "Available", "status": "True", "since": "2026-11-02T10:40:00Z", "message": None,
+                 "source": None, "line": None},
+                {"type": "Degraded", "status": "False", "since": "2026-11-02T10:40:00Z", "message": None,
+                 "source": None, "line": None}],
+            "router_pods": [
+                {"name": "router-default-7c9d8f6b54-4xk2m", "node": NODE_AWS, "phase": "Running", "ready": True,
+                 "ready_since": "2026-11-02T10:39:00Z", "restarts": 0, "source": None, "line": None}],
+            "reloads": {"logs_read": 0, "succeeded": 0, "failed": 0, "last_succeeded": None, "first_failed": None},
+            "capacity": {"maxconn": [50000], "nbthread": [4], "tuning_max_connections": None,
+                         "tuning_thread_count": None},
+            "access_logging": True}],
+        "nodes": {"total": 6, "not_ready": [], "unschedulable": [NODE_NAMED],
+                  "recently_rebooted": [{"name": NODE_NAMED, "at": "2026-11-20T08:35:02Z", "reason": "Rebooted",
+                                         "source": None, "line": None}], "updating": []},
+        "machine_config_pools": [],
+    }
 
 
 def secrets_of(result: Result) -> set[str]:

@@ -234,3 +234,25 @@ def test_print_styles_open_nothing_interactive(text):
     assert style is not None
     printing = style.group(1).split("@media print", 1)[1]
     assert ".filterbar, button { display: none !important; }" in printing
+
+
+def test_platform_section_shows_upgrade_alerts_router_health_and_nodes(page):
+    section = squash(page.find("section", id="platform")[0].text)
+    assert "OpenShift 4.16.21" in section and "Last update: 4.16.21 (from 4.16.19)" in section
+    assert "4 firing, 1 pending" in section
+    assert "KubeDeploymentReplicasMismatch firing warning namespace payments 2026-11-20T08:56:12Z" in section
+    assert "IngressController default Available=True, Degraded=False, 2/2 router pods ready" in section
+    assert "maxconn 50000, 4 threads" in section
+    assert "unschedulable: ocp-prod-7xk2p-worker-b-9zq4d" in section
+    assert "rebooted: ocp-prod-7xk2p-worker-b-9zq4d at 2026-11-20T08:35:02Z" in section
+
+
+def test_platform_section_without_alert_data_says_so_and_escapes_messages():
+    result = sample_result()
+    result.cluster["alerts"] = None
+    result.cluster["ingress_controllers"][0]["conditions"][0]["message"] = "<img src=x onerror=alert(1)>"
+    page = Page(render_html(result))
+    section = squash(page.find("section", id="platform")[0].text)
+    assert "no alert data in the inputs" in section
+    assert "<img src=x onerror=alert(1)>" in section  # shown as text ...
+    assert page.find("img") == []  # ... never as markup

@@ -51,7 +51,8 @@ def test_degraded_route_and_no_section_for_unknown_or_healthy(note):
     assert "`backend-timeout` (E401" in degraded and "37 requests affected" in degraded
     assert "haproxy.router.openshift.io/timeout=90s --overwrite" in degraded
     assert [line for line in note.splitlines() if line.startswith("## ")] == [
-        "## broken: `payments/checkout`", "## degraded: `reporting/export-api`", "## What to collect next"]
+        "## Platform", "## broken: `payments/checkout`", "## degraded: `reporting/export-api`",
+        "## What to collect next"]
 
 
 def test_gaps_come_last_with_their_commands(note):
@@ -110,3 +111,15 @@ def test_a_finding_without_time_or_requests_reads_cleanly():
     line = next(line for line in note.splitlines() if line.startswith("**warning**"))
     assert line == "**warning** `service-port-mismatch` (E301, `mga rule E301`): targetPort 8443 is closed."
     assert re.search(r"- `svc\.yaml`: `x`", note)
+
+
+def test_platform_section_says_what_the_archive_says(note):
+    platform = section(note, "## Platform")
+    assert "- **Cluster**: OpenShift `4.16.21`. Last update to `4.16.21` from `4.16.19` started" in platform
+    assert "4 firing, 1 pending" in platform
+    assert ("  - `KubeDeploymentReplicasMismatch` firing, warning, namespace payments, since "
+            "`2026-11-20T08:56:12Z`") in platform
+    assert "Available=True, Degraded=False, 2/2 router pods ready, no router log in the inputs" in platform
+    assert "maxconn 50000, 4 threads" in platform
+    assert "unschedulable: `ocp-prod-7xk2p-worker-b-9zq4d`" in platform
+    assert "rebooted: `ocp-prod-7xk2p-worker-b-9zq4d` at `2026-11-20T08:35:02Z`" in platform

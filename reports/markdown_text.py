@@ -1,0 +1,38 @@
+"""Text from an archive made safe for Markdown: code spans, escaped prose, fenced blocks."""
+
+from __future__ import annotations
+
+
+def code(text: object, *, cell: bool = False) -> str:
+    """An inline code span that survives backticks in the text and stays on one line.
+
+    In a table cell a pipe would end the cell even inside a code span, so ``cell=True`` escapes it
+    (GitHub-flavoured Markdown removes that backslash before rendering the span).
+    """
+    s = " ".join(str(text).split())
+    if cell:
+        s = s.replace("|", "\\|")
+    longest = current = 0
+    for ch in s:
+        current = current + 1 if ch == "`" else 0
+        longest = max(longest, current)
+    ticks = "`" * (longest + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{ticks}{pad}{s}{pad}{ticks}"
+
+
+def plain(text: object) -> str:
+    """Prose from the archive: markup characters escaped so nothing renders as HTML, links or emphasis."""
+    s = " ".join(str(text).split())
+    for ch in "\\`*_[]<>|":
+        s = s.replace(ch, "\\" + ch)
+    return s
+
+
+def fence(lines: list[str]) -> str:
+    """A fenced shell block longer than any backtick run inside it."""
+    body = "\n".join(lines)
+    ticks = "```"
+    while ticks in body:
+        ticks += "`"
+    return f"{ticks}sh\n{body}\n{ticks}"

@@ -1,0 +1,57 @@
+"""I701 router-reload-failed beyond its two scenarios: an incident that ended, and no collected config."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analyzer.model import IncidentStatus
+from tests.analyzer.test_scenarios import run_scenario
+from tests.conftest import FIXTURES
+
+FIRES = FIXTURES / "scenarios" / "I701-fires-timeout-rejected"
+LATER_RELOAD = ('2026-11-20T09:01:02.101234567Z I1120 09:01:02.101200       1 router.go:579] template "msg"="router '
+                'reloaded"  "output"=" - Checking http://localhost:80 ...\\n - Health check ok : 0 retry '
+                'attempt(s).\\n"\n')
+
+
+@pytest.fixture
+def story(tmp_path: Path) -> Path:
+    copy = tmp_path / FIRES.name
+    shutil.copytree(FIRES, copy)
+    return copy
+
+
+def _router_file(root: Path, name: str) -> Path:
+    return next(root.glob(f"must-gather.local.*/*/**/{name}"))
+
+
+def _i701(root: Path) -> dict:
+    return {f.route: f for f in run_scenario(root).findings if f.code == "I701"}
+
+
+def test_both_routes_share_one_incident_and_it_is_ongoing():
+    found = _i701(FIRES)
+    assert set(found) == {"web", "promo"}
+    assert {f.incident for f in found.values()} == {"router-reload-failed@2026-11-20T08:40:12.479Z"}
+    assert {f.status_at_collection for f in found.values()} == {IncidentStatus.ONGOING}
+    web = found["web"]
+    assert [e.line for e in web.evidence[:3]] == [3, 6, 32]  # reload error, HAProxy alert, the rejected line
+    assert web.evidence[2].text == "timeout server  30d"
+
+
+def test_a_later_successful_reload_ends_the_incident(story):
+    log = _router_file(story, "current.log")
+    log.write_text(log.read_text() + LATER_RELOAD)
+    found = _i701(story)
+    assert {f.status_at_collection for f in found.values()} == {IncidentStatus.ENDED}
+    assert {f.ended_at.isoformat() for f in found.values()} == {"2026-11-20T09:01:02.101234+00:00"}
+
+
+def test_without_the_collected_config_only_the_later_route_is_named(story):
+    _router_file(story, "haproxy.config").unlink()
+    found = _i701(story)
+    assert set(found) == {"promo"}  # the rejected backend cannot be placed without the config file
+    assert "error reloading router" in found["promo"].evidence[0].text
