@@ -154,6 +154,16 @@ def _settle_affected(findings: Sequence[Finding], owner: pd.Series) -> None:
         f.affected_requests = len(f.claims) - lost
 
 
+def without_superseded(findings: Sequence[Finding]) -> list[Finding]:
+    """The findings less those that claimed log lines and lost every one to a cause the table puts first.
+
+    Such a finding rests on those lines alone and another cause explains all of them: a backend
+    "closing connections" that the TLS mismatch makes fail is not a second fault. Call after
+    :func:`build_ledgers` has settled ``affected_requests``.
+    """
+    return [f for f in findings if not (len(f.claims) and f.affected_requests == 0)]
+
+
 def empty_ledger() -> ErrorLedger:
     """The ledger of a route with access-log lines and no router-side 5xx."""
     return ErrorLedger(router_side_5xx=0, by_finding=(), unexplained_groups=())

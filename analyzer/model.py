@@ -318,7 +318,7 @@ class RouteResult:
     checklist: list[CheckResult] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
     # extensions
-    router_errors: int = 0  # 5xx that are not the application's own answer nor client aborts
+    router_errors: int | None = None  # router-side 5xx (the ledger's total); None when nothing was measured
     endpoints_ready: int | None = None
     endpoints_total: int | None = None
     timeline: list[dict[str, Any]] = field(default_factory=list)  # per-minute counts by status
@@ -344,7 +344,7 @@ class RouteResult:
             "verdict": str(self.verdict),
             "checklist": [c.to_dict() for c in self.checklist],
             "findings": list(self.findings),
-            "router_errors": int(self.router_errors),
+            "router_errors": None if self.router_errors is None else int(self.router_errors),
             "endpoints_ready": self.endpoints_ready,
             "endpoints_total": self.endpoints_total,
             "timeline": self.timeline,

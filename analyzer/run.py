@@ -75,6 +75,7 @@ def analyze(
     keys = [(ns, name) for ctx in contexts.values() for ns, name in _keys(ctx.route_summary)]
     whole = snap.frame("requests")
     ledger.build_ledgers(whole, snap.frame("routes"), findings, keys)  # settles affected_requests by ownership
+    findings = ledger.without_superseded(findings)
     number_findings(findings)  # so the order (and ids) follow what each finding finally owns
     ledgers = ledger.build_ledgers(whole, snap.frame("routes"), findings, keys)
     by_host = _by_host(whole, snap.frame("routes"), set(keys))

@@ -167,3 +167,14 @@ def test_claims_stay_out_of_the_json():
     f = finding("E203", "no-ready-endpoints", [0, 1])
     assert "claims" not in f.to_dict()
     assert list(finding("E203", "no-ready-endpoints", []).claims) == []
+
+
+def test_a_finding_that_lost_every_line_it_claimed_is_superseded():
+    frame = requests(line(502, "SH"), line(502, "SH"))
+    closed = finding("B504", "backend-connection-closed", [0, 1], fid="F001-B504")
+    tls = finding("P302", "tls-termination-mismatch", [0, 1], fid="F002-P302")
+    static = finding("R103", "route-target-port-mismatch", [], fid="F003-R103")
+    partly = finding("K601", "pods-restarting", [1], fid="F004-K601")
+    ledger.build_ledgers(frame, ROUTES, [closed, tls, static, partly], [WEB])
+    kept = ledger.without_superseded([closed, tls, static, partly])
+    assert [f.code for f in kept] == ["P302", "R103"]  # a finding without claims is never dropped

@@ -43,3 +43,28 @@ def test_another_host_does_not_make_the_lines_the_route_s(tmp_path: Path):
     capture_host(root, "other.apps.lab-cluster.example.net")
     [route] = result(root)["routes"]
     assert route["error_ledger"] is None
+
+
+def test_unexplained_router_side_5xx_degrade_a_quiet_route_and_open_the_check_they_point_to(tmp_path: Path):
+    """No rule explains a router internal error: the lines stay unexplained, decoded, and no check reads pass."""
+    root = copy_scenario(tmp_path, "healthy-two-namespaces")
+    log = one_file(root, "router-default-*/logs/logs/logs/current.log")
+    [sample] = [line for line in log.read_text().splitlines() if "be_http:shop:api/" in line][:1]
+    broken = [
+        sample.replace(" 200 1834 - - --VN ", " 500 0 - - IH-- ").replace(":45351 ", f":4{i}351 ")
+        for i in range(3)
+    ]
+    log.write_text(log.read_text() + "\n".join(broken) + "\n")
+    out = result(root)
+    api = next(r for r in out["routes"] if (r["namespace"], r["name"]) == ("shop", "api"))
+    assert api["verdict"] == "degraded"
+    assert api["verdict_detail"] == "3 router-side 5xx, 3 of them unexplained"
+    led = api["error_ledger"]
+    assert (led["router_side_5xx"], led["explained"], led["unexplained"]) == (3, 0, 3)
+    [group] = led["unexplained_groups"]
+    assert (group["status"], group["termination"], group["requests"]) == (500, "IH", 3)
+    assert group["server"].startswith("pod:api-7c9d5b6f48-k2x9p") and "internal error" in group["meaning"]
+    checks = {c["check"]: c for c in api["checklist"]}
+    assert checks["capacity-sufficient"]["status"] == "unknown"
+    assert checks["capacity-sufficient"]["detail"].startswith("3 unexplained router-side 5xx point here")
+    assert out["summary"]["router_side_5xx"] - out["summary"]["router_side_5xx_explained"] == 3
