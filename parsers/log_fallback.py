@@ -28,7 +28,7 @@ HTTP_RE = re.compile(
     rf"(?P<TR>{_NUM})/(?P<Tw>{_NUM})/(?P<Tc>{_NUM})/(?P<Tr>{_NUM})/(?P<Ta>{_NUM}) (?P<st>{_NUM}) (?P<bytes>{_NUM}) "
     r"(?P<cc>\S+) (?P<cs>\S+) (?P<tsc>\S{4}) "
     rf"(?P<ac>{_NUM})/(?P<fc>{_NUM})/(?P<bc>{_NUM})/(?P<sc>{_NUM})/(?P<rc>{_NUM}) (?P<sq>{_NUM})/(?P<bq>{_NUM})"
-    r"(?: \{[^}]*\})*(?: \"(?P<req>[^\"]*)\"?)?(?: (?P<extra>.*))?\s*$"
+    r"(?: \{(?P<hreq>[^}]*)\})?(?: \{[^}]*\})*(?: \"(?P<req>[^\"]*)\"?)?(?: (?P<extra>.*))?\s*$"
 )
 
 TCP_RE = re.compile(
@@ -95,6 +95,7 @@ def regex_bodies(body: pa.Array, rows: np.ndarray) -> tuple[pa.Table | None, np.
         "srv_queue": ints("sq"),
         "backend_queue": ints("bq"),
         **request_parts(pa.array(strs("req"), pa.string())),
+        "captured_request": strs("hreq"),
     }
     return body_table(cols, [row for row, _, _ in found]), np.asarray(rejected, dtype=np.int64)
 

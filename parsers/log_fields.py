@@ -53,6 +53,7 @@ BODY_SCHEMA = pa.schema(
         ("method", pa.string()),
         ("path", pa.string()),
         ("http_version", pa.string()),
+        ("captured_request", pa.string()),  # the first ``{...}`` group, braces stripped (request header captures)
     ]
 )
 
@@ -67,7 +68,9 @@ def parse_bodies(body: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
     head = nth(quoted, 0)
     after = nth(quoted, 1)
     request = pc.utf8_rtrim(nth(pc.split_pattern(after, '" ', max_splits=1), 0), characters='"\r ')
-    head = nth(pc.split_pattern(head, " {", max_splits=1), 0)  # header captures
+    head_and_captures = pc.split_pattern(head, " {", max_splits=1)
+    head = nth(head_and_captures, 0)
+    captured = nth(pc.split_pattern(nth(head_and_captures, 1), "}", max_splits=1), 0)  # header captures
     tokens = pc.split_pattern(pc.utf8_trim(head, characters=" \r"), " ")
     count = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
     has_request = pc.is_valid(after).to_numpy(zero_copy_only=False)
@@ -85,7 +88,13 @@ def parse_bodies(body: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
             mode,
         )
         if table is not None and table.num_rows:
-            parsed.append(table.set_column(table.schema.get_field_index("_row"), "_row", pa.array(idx[good])))
+            table = table.set_column(table.schema.get_field_index("_row"), "_row", pa.array(idx[good]))
+            if mode == "http":
+                table = table.set_column(
+                    table.schema.get_field_index("captured_request"), "captured_request",
+                    pc.take(captured, pa.array(idx[good])),
+                )
+            parsed.append(table)
             accepted[idx[good]] = True
     rejected = np.flatnonzero(~accepted)
     if not parsed:
