@@ -95,7 +95,7 @@ def regex_bodies(body: pa.Array, rows: np.ndarray) -> tuple[pa.Table | None, np.
         "srv_queue": ints("sq"),
         "backend_queue": ints("bq"),
         **request_parts(pa.array(strs("req"), pa.string())),
-        "captured_request": strs("hreq"),
+        "request_headers": strs("hreq"),
     }
     return body_table(cols, [row for row, _, _ in found]), np.asarray(rejected, dtype=np.int64)
 

@@ -53,7 +53,7 @@ BODY_SCHEMA = pa.schema(
         ("method", pa.string()),
         ("path", pa.string()),
         ("http_version", pa.string()),
-        ("captured_request", pa.string()),  # the first ``{...}`` group, braces stripped (request header captures)
+        ("request_headers", pa.string()),
     ]
 )
 
@@ -68,9 +68,9 @@ def parse_bodies(body: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
     head = nth(quoted, 0)
     after = nth(quoted, 1)
     request = pc.utf8_rtrim(nth(pc.split_pattern(after, '" ', max_splits=1), 0), characters='"\r ')
-    head_and_captures = pc.split_pattern(head, " {", max_splits=1)
-    head = nth(head_and_captures, 0)
-    captured = nth(pc.split_pattern(nth(head_and_captures, 1), "}", max_splits=1), 0)  # header captures
+    head_captures = pc.split_pattern(head, " {", max_splits=1)
+    head = nth(head_captures, 0)
+    captured = nth(pc.split_pattern(nth(head_captures, 1), "}", max_splits=1), 0)  # the request headers' group
     tokens = pc.split_pattern(pc.utf8_trim(head, characters=" \r"), " ")
     count = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
     has_request = pc.is_valid(after).to_numpy(zero_copy_only=False)
@@ -86,15 +86,10 @@ def parse_bodies(body: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
             TokenColumns(lambda i, subset=subset: pc.list_element(subset, i)),
             pc.take(request, take) if mode == "http" else None,
             mode,
+            captured=pc.take(captured, take) if mode == "http" else None,
         )
         if table is not None and table.num_rows:
-            table = table.set_column(table.schema.get_field_index("_row"), "_row", pa.array(idx[good]))
-            if mode == "http":
-                table = table.set_column(
-                    table.schema.get_field_index("captured_request"), "captured_request",
-                    pc.take(captured, pa.array(idx[good])),
-                )
-            parsed.append(table)
+            parsed.append(table.set_column(table.schema.get_field_index("_row"), "_row", pa.array(idx[good])))
             accepted[idx[good]] = True
     rejected = np.flatnonzero(~accepted)
     if not parsed:
@@ -115,8 +110,8 @@ class TokenColumns:
         return self._cache[i]
 
 
-def _fields(tok: TokenColumns, request: pa.Array | None, mode: str, lean: bool = False
-            ) -> tuple[pa.Table | None, np.ndarray]:
+def _fields(tok: TokenColumns, request: pa.Array | None, mode: str, lean: bool = False,
+            captured: pa.Array | None = None) -> tuple[pa.Table | None, np.ndarray]:
     """httplog/tcplog fields from body tokens; rows whose fields are not what the format says are dropped.
 
     Every field is checked (digits where numbers go, a date in brackets, ``a/b/c`` with the right
@@ -195,6 +190,7 @@ def _fields(tok: TokenColumns, request: pa.Array | None, mode: str, lean: bool =
         "srv_queue": queue[:, 0],
         "backend_queue": queue[:, 1],
         **request_parts(keep(request) if request is not None else pa.nulls(n, pa.string())),
+        "request_headers": keep(captured) if captured is not None else pa.nulls(n, pa.string()),
     }
     return body_table(cols, good), good
 

@@ -228,14 +228,14 @@ def _typed(fields: dict[str, pa.Array], n: int, mode: str) -> dict[str, Any]:
         "srv_queue": ints("srv_queue"),
         "backend_queue": ints("backend_queue"),
         **request,
-        "captured_request": _captures(strs("captured_request")),
+        "request_headers": _inside_braces(strs("captured_request")),
     }
 
 
-def _captures(raw: pa.Array) -> pa.Array:
-    """``{a|b}`` -> ``a|b``; an optional ``%hr`` that printed nothing (no captures configured) -> null."""
-    braced = pc.fill_null(pc.starts_with(raw, "{"), False)
-    return pc.if_else(braced, pc.utf8_trim(raw, characters="{}"), pa.scalar(None, pa.string()))
+def _inside_braces(values: pa.Array) -> pa.Array:
+    """``{a|b}`` -> ``a|b``, as the default parser keeps a header capture; absent -> null."""
+    inner = pc.utf8_slice_codeunits(values, 1, -1)
+    return pc.if_else(pc.starts_with(values, "{"), inner, pa.scalar(None, pa.string()))
 
 
 def _date(dates: pa.Array, accept_time: Any) -> pa.Array:

@@ -338,9 +338,7 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("method", "category"),
         ("path", STR),
         ("http_version", "category"),
-        # the first "{...}" group of an httplog line, braces stripped: the request header captures,
-        # values "|"-separated in the IngressController's httpCaptureHeaders order (<NA> when none)
-        ("captured_request", STR),
+        ("request_headers", STR),  # first captured header group ({a|b}, httpCaptureHeaders) as logged, <NA> without
         ("router_pod", "category"),  # syslog host token, or the router pod dir the log came from
         ("pid", INT),
     ),

@@ -11,19 +11,19 @@ log pass can hand the same groups over without a request frame; no fact below ne
   e.g. ``be_edge_http`` until 02:07 then ``be_secure``.
 - **Servers per minute** of a route backend, and servers whose pod is not in the archive.
 - **Default-backend hits**: ``openshift_default`` lines mapped to a route by their captured
-  ``Host`` header and path (longest route path first, the oldest route on a tie), the way the
-  error ledger assigns them (report-contract.md, "Error ledger").
+  ``Host`` header (or absolute URI) and path with :mod:`analyzer.host_routes`, the same mapping the
+  error ledger uses (longest route path first, the oldest route on a tie).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
 
+from analyzer import host_routes
 from analyzer.facts.common import Where, integer, moment, text
 
 TERMINATION_OF_PREFIX = {"be_http": "none", "be_edge_http": "edge", "be_secure": "reencrypt", "be_tcp": "passthrough"}
@@ -46,12 +46,12 @@ def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
     if requests.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in GROUP_COLUMNS})
     df = requests.loc[requests["ts"].notna()]
-    default = df["backend"].astype("string") == DEFAULT_BACKEND
+    default = (df["backend_kind"].astype("string") == DEFAULT_BACKEND).fillna(False).astype(bool)
     keys = pd.DataFrame({
         "minute": df["ts"].dt.floor("min"),
         **{k: df[k].astype("string") for k in NAME_KEYS},
         "status": df["status"],
-        "host_capture": df["captured_request"].astype("string").where(default),
+        "host_capture": df["request_headers"].astype("string").where(default),
         "default_path": df["path"].astype("string").str.split("?", n=1).str[0].where(default),
     })
     keys = keys.fillna({k: "" for k in GROUP_KEYS if k not in ("minute", "status")})
@@ -227,14 +227,12 @@ class AccessFacts:
         g = self._groups
         if g.empty:
             return []
-        g = g[g["backend"] == DEFAULT_BACKEND]
-        table = _route_table(self._routes)
-        hosts = {h for h, _, _, _, _ in table}
+        g = g[g["backend_kind"] == DEFAULT_BACKEND]
+        table = host_routes.route_table(self._routes)
         out = []
         for (capture, path, status, term), s in g.groupby(["host_capture", "default_path", "status", "term"],
                                                          sort=True, dropna=False):
-            host = _captured_host(str(capture), hosts)
-            match = _match_route(table, host, str(path)) if host else None
+            host, match = host_routes.route_named(table, str(capture) if capture else None, str(path))
             first = s.sort_values("first", kind="stable").iloc[0]
             out.append(DefaultBackendHits(
                 host, str(path), match[0] if match else None, match[1] if match else None, integer(status),
@@ -246,41 +244,3 @@ class AccessFacts:
 def _first_of_minute(g: pd.DataFrame, r: dict) -> Where:
     s = g[(g["minute"] == r["minute"]) & (g["backend"] == r["backend"])].sort_values("first", kind="stable").iloc[0]
     return Where(str(s["source"]), integer(s["line"]), text(s["input"]))
-
-
-def _normal_host(value: str) -> str:
-    host = value.strip().lower()
-    if host.startswith("[") and "]" in host:  # [v6]:port
-        return host[: host.index("]") + 1]
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-
-
-def _captured_host(capture: str, route_hosts: Iterable[str]) -> str | None:
-    """The Host among the ``|``-separated captures: the value a route claims, else the first host-like one."""
-    values = [_normal_host(v) for v in capture.split("|") if v.strip()]
-    hosts = set(route_hosts)
-    for v in values:
-        if v in hosts:
-            return v
-    return next((v for v in values if "." in v and " " not in v and "/" not in v), None)
-
-
-def _route_table(routes: pd.DataFrame) -> list[tuple[str, str, str, str, datetime | None]]:
-    """(host, path, namespace, name, created) of every route with a host, one entry per route."""
-    if routes.empty:
-        return []
-    r = routes.drop_duplicates(["namespace", "name"])
-    r = r[r["host"].notna()]
-    return [(_normal_host(str(x["host"])), text(x["path"]) or "", str(x["namespace"]), str(x["name"]),
-             moment(x["created"])) for x in r.to_dict("records")]
-
-
-def _match_route(table: list[tuple[str, str, str, str, datetime | None]], host: str, path: str
-                 ) -> tuple[str, str] | None:
-    """The route of ``host`` + ``path``: the longest route path that prefixes the request path, then the oldest."""
-    candidates = [t for t in table if t[0] == host and (not t[1] or path.startswith(t[1]))]
-    if not candidates:
-        return None
-    far_future = datetime.max.replace(tzinfo=None)
-    best = min(candidates, key=lambda t: (-len(t[1]), (t[4].replace(tzinfo=None) if t[4] else far_future), t[2], t[3]))
-    return best[2], best[3]

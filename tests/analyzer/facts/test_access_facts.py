@@ -90,12 +90,3 @@ def test_default_backend_hits_map_to_a_route_by_host_then_longest_path_then_olde
     assert [h.route for h in facts.default_backend_hits("shop", "api")] == ["api"]
     assert hits[0].status == 503 and hits[0].term == "SC" and hits[0].first_line.line == 1
 
-
-def test_captured_request_headers_are_parsed_into_the_requests_frame(snapshot_of):
-    lines = [request(at(1), "public", "openshift_default", "<NOSRV>", 503, "SC--", "1/-1/-1/-1/0",
-                     capture="web.apps.example.com|Mozilla/5.0 (X11)"),
-             request(at(2), "public", "be_http:shop:web", NEW, 200, "--NI")]
-    frame = snapshot_of([route("shop", "web", "web.apps.example.com")], lines).frame("requests")
-    assert frame["captured_request"].tolist()[0] == "web.apps.example.com|Mozilla/5.0 (X11)"
-    assert frame["captured_request"].isna().tolist()[1]
-    assert frame["path"].tolist() == ["/", "/"]
