@@ -8,6 +8,7 @@ from functools import cached_property
 import pandas as pd
 
 from analyzer import joins
+from analyzer.facts import Facts
 from parsers.snapshot import Snapshot
 
 
@@ -16,6 +17,7 @@ class Context:
     snap: Snapshot
     route_filter: frozenset[tuple[str, str]] | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+    shared_facts: Facts | None = field(default=None, repr=False)  # built once over the whole snapshot
 
     @cached_property
     def routes(self) -> pd.DataFrame:
@@ -33,6 +35,15 @@ class Context:
             keys = list(zip(summary["namespace"], summary["name"], strict=True))
             summary = summary[[k in self.route_filter for k in keys]].reset_index(drop=True)
         return summary
+
+    @cached_property
+    def facts(self) -> Facts:
+        """The dated facts (access-log epochs, router messages, events, pod timelines) of the whole snapshot.
+
+        The runner builds them once and shares them between the per-namespace contexts, so
+        ``openshift_default`` lines (which belong to no namespace) are seen by every rule.
+        """
+        return self.shared_facts if self.shared_facts is not None else Facts(self.snap)
 
     @cached_property
     def requests(self) -> pd.DataFrame:

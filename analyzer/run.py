@@ -11,6 +11,7 @@ import pandas as pd
 
 from analyzer import host_routes, ledger
 from analyzer.context import Context
+from analyzer.facts import Facts
 from analyzer.gaps import find_gaps
 from analyzer.model import ErrorLedger, Finding, InputSummary, Result, RouteResult, Skipped
 from analyzer.registry import Rule, all_rules
@@ -38,7 +39,11 @@ def analyze(
     if wanted is not None:
         scopes = [ns for ns in scopes if ns in wanted]
     splits = FrameSplits(snap)
-    contexts = {ns: Context(ScopedSnapshot(splits, ns), route_filter) for ns in scopes}  # type: ignore[arg-type]
+    facts = Facts(snap)  # computed once per snapshot, shared by every namespace's rules
+    contexts = {
+        ns: Context(ScopedSnapshot(splits, ns), route_filter, shared_facts=facts)  # type: ignore[arg-type]
+        for ns in scopes
+    }
     findings: list[Finding] = []
     rule_errors: list[dict[str, str]] = []
     rule_skips: list[Skipped] = []

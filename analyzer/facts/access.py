@@ -109,7 +109,6 @@ class DefaultBackendHits:
     """``openshift_default`` lines of one captured host and status/termination, and the route they belong to."""
 
     host: str | None  # the captured Host value (port stripped, lower case); None when nothing was captured
-    path: str
     namespace: str | None  # the route the host and path map to, None when no route matches
     route: str | None
     status: int | None
@@ -122,7 +121,7 @@ class DefaultBackendHits:
 
 def router_side_5xx(status: pd.Series, term: pd.Series) -> pd.Series:
     """The contract's router-side 5xx: status 5xx whose termination state starts with neither ``-`` nor ``C``/``c``."""
-    first = term.astype("string").str[:1].fillna("")
+    first = term.astype("string").fillna("--").str[:1]  # no state logged: not counted, as the ledger does
     s = status.astype("Float64")
     return ((s >= 500) & (s < 600) & ~first.isin(["-", "C", "c"])).fillna(False).astype(bool)
 
@@ -229,16 +228,23 @@ class AccessFacts:
             return []
         g = g[g["backend_kind"] == DEFAULT_BACKEND]
         table = host_routes.route_table(self._routes)
-        out = []
+        merged: dict[tuple, DefaultBackendHits] = {}
         for (capture, path, status, term), s in g.groupby(["host_capture", "default_path", "status", "term"],
                                                          sort=True, dropna=False):
             host, match = host_routes.route_named(table, str(capture) if capture else None, str(path))
             first = s.sort_values("first", kind="stable").iloc[0]
-            out.append(DefaultBackendHits(
-                host, str(path), match[0] if match else None, match[1] if match else None, integer(status),
+            hit = DefaultBackendHits(
+                host, match[0] if match else None, match[1] if match else None, integer(status),
                 str(term), int(s["requests"].sum()), moment(s["first"].min()), moment(s["last"].max()),
-                Where(str(first["source"]), integer(first["line"]), text(first["input"]))))
-        return sorted(out, key=lambda h: h.first_seen)
+                Where(str(first["source"]), integer(first["line"]), text(first["input"])))
+            key = (hit.host, hit.namespace, hit.route, hit.status, hit.term)  # paths folded once mapped
+            seen = merged.get(key)
+            if seen is not None:
+                earliest = seen if seen.first_seen <= hit.first_seen else hit
+                hit = DefaultBackendHits(*key, seen.requests + hit.requests, earliest.first_seen,
+                                         max(seen.last_seen, hit.last_seen), earliest.first_line)
+            merged[key] = hit
+        return sorted(merged.values(), key=lambda h: h.first_seen)
 
 
 def _first_of_minute(g: pd.DataFrame, r: dict) -> Where:

@@ -14,7 +14,7 @@ from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
 from analyzer.rules.network import policy_blocks_router
-from analyzer.rules.ports import named_target_port_missing
+from analyzer.rules.ports import named_target_port_missing, tls_down_nosrv
 from analyzer.rules.routes import every_weighted_backend_missing, memo, route_backends, target_port_matches_nothing
 
 TEMPLATE_LABELS = ("pod-template-hash", "controller-revision-hash", "deployment", "deploymentconfig",
@@ -379,7 +379,8 @@ def no_ready_endpoints(ctx: Context) -> Iterator[Finding]:
         being deleted, no pod at all — or says the reason is unknown. With access logs it also fires
         (warning) for bursts (2 or more) of 503 ``SC`` ``<NOSRV>`` on a route that has ready endpoints
         now: a transient outage that was over by the time the must-gather ran; pod changes near the
-        burst are named beside it.
+        burst are named beside it. ``<NOSRV>`` lines of a ``be_secure`` backend whose servers the
+        health checks marked DOWN for a failed TLS handshake (``Layer6``) are P302's and not counted.
 
     Why it matters:
         With no server in the backend, every request gets the router's 503 page.
@@ -402,6 +403,7 @@ def no_ready_endpoints(ctx: Context) -> Iterator[Finding]:
         if route.endpoints_total is None:
             continue
         nosrv = _nosrv(ctx, route)
+        nosrv = nosrv.drop(tls_down_nosrv(ctx, route).index, errors="ignore")  # P302's: TLS checks failed
         if route.endpoints_ready == 0:
             if not explained_elsewhere(ctx, route):
                 yield _zero_ready(ctx, route, nosrv)
