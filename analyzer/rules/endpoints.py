@@ -58,9 +58,29 @@ def _selector_misses(ctx: Context, route: common.RouteRef) -> list[SelectorMiss]
         if svc is None:
             continue
         selector = common.labels_of(svc["selector"])
-        if selector and common.selected_pods(ctx, route.namespace, selector).empty:
+        no_pod = bool(selector) and common.selected_pods(ctx, route.namespace, selector).empty
+        if no_pod and not _scaled_to_zero(ctx, route.namespace, selector):
             out.append(SelectorMiss(svc, selector))
     return out
+
+
+def _scaled_to_zero(ctx: Context, namespace: str, selector: dict[str, str]) -> bool:
+    """A workload scaled to 0 whose pods would carry every label of ``selector`` (its matchLabels hold them).
+
+    Then no pod matches because none runs, not because the selector is wrong: E203 reports it.
+    """
+    deps = ctx.snap.frame("deployments")
+    for _, d in deps[deps["namespace"] == namespace].iterrows():
+        if pd.isna(d["replicas"]) or int(d["replicas"]) != 0 or not isinstance(d["selector"], str):
+            continue
+        try:
+            spec = json.loads(d["selector"])
+        except ValueError:
+            continue
+        labels = spec.get("matchLabels", spec) if isinstance(spec, dict) else {}
+        if isinstance(labels, dict) and all(labels.get(k) == v for k, v in selector.items()):
+            return True
+    return False
 
 
 def closest_pod(pods: pd.DataFrame, selector: dict[str, str]) -> tuple[pd.Series, dict[str, str]] | None:
@@ -95,7 +115,8 @@ def service_selector_mismatch(ctx: Context) -> Iterator[Finding]:
     What it does:
         For each weighted service of a route whose selector is set and whose endpoints are empty, looks
         for pods of the namespace whose labels contain every selector pair (only when the namespace's pods
-        were collected and it has pods at all). Names the pod whose labels come closest and the selector it
+        were collected and it has pods at all, and no workload scaled to 0 has the selector's pairs in
+        its ``matchLabels``). Names the pod whose labels come closest and the selector it
         would match. Critical when the route is left without a ready endpoint, warning when other
         backends still serve it. With access logs, the route's 503 ``<NOSRV>`` answers are counted.
 
