@@ -8,6 +8,7 @@ from functools import cached_property
 import pandas as pd
 
 from analyzer import joins
+from analyzer.facts import Facts
 from analyzer.lookup import Lookups
 from parsers.snapshot import Snapshot
 
@@ -21,6 +22,7 @@ class Context:
     summary: pd.DataFrame | None = field(default=None, repr=False)
     # False keeps the per-call frame filters of the helpers (the reference the lookups are tested against).
     indexed: bool = True
+    shared_facts: Facts | None = field(default=None, repr=False)  # built once over the whole snapshot
 
     @cached_property
     def routes(self) -> pd.DataFrame:
@@ -43,6 +45,15 @@ class Context:
             keys = list(zip(summary["namespace"], summary["name"], strict=True))
             summary = summary[[k in self.route_filter for k in keys]].reset_index(drop=True)
         return summary
+
+    @cached_property
+    def facts(self) -> Facts:
+        """The dated facts (access-log epochs, router messages, events, pod timelines) of the whole snapshot.
+
+        The runner builds them once and shares them between the per-namespace contexts, so
+        ``openshift_default`` lines (which belong to no namespace) are seen by every rule.
+        """
+        return self.shared_facts if self.shared_facts is not None else Facts(self.snap)
 
     @cached_property
     def requests(self) -> pd.DataFrame:

@@ -61,6 +61,26 @@ def _match(table: dict, hosts: Iterable[str], path: str) -> RouteKey | None:
     return None
 
 
+def route_table(routes: pd.DataFrame) -> dict[str, list[tuple[str, int, pd.Timestamp, RouteKey]]]:
+    """The host -> candidate routes table :func:`route_named` reads (build once, query many times)."""
+    return _route_table(routes)
+
+
+def route_named(table: dict, headers: str | None, path: object) -> tuple[str | None, RouteKey | None]:
+    """(host, route) an ``openshift_default`` request names by its captured headers or absolute URI.
+
+    ``host`` is the first host-like value asked for (the absolute URI's, else a captured value a
+    route claims, else the first captured value), ``None`` when the line names none.
+    """
+    uri_host, uri_path = _request_target(path)
+    hosts = [uri_host] if uri_host else []
+    if isinstance(headers, str):
+        hosts += [_host_of(v) for v in headers.split("|") if v.strip()]
+    key = _match(table, hosts, uri_path.split("?", 1)[0])
+    claimed = next((h for h in hosts if h in table), None)
+    return claimed or (hosts[0] if hosts else None), key
+
+
 def default_line_routes(requests: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:
     """``openshift_default`` lines that name a route by their captured ``Host`` header (or absolute URI).
 

@@ -12,6 +12,7 @@ import pandas as pd
 from analyzer import host_routes, joins, ledger
 from analyzer.cluster_context import cluster_context
 from analyzer.context import Context
+from analyzer.facts import Facts
 from analyzer.gaps import find_gaps
 from analyzer.model import ErrorLedger, Finding, InputSummary, Result, RouteResult, Skipped
 from analyzer.registry import Rule, all_rules
@@ -49,12 +50,14 @@ def analyze(
         scopes = [ns for ns in scopes if ns in wanted]
     splits = FrameSplits(snap, grouped=reference)
     summaries = {} if reference else _summaries_by_namespace(snap)
+    facts = Facts(snap)  # computed once per snapshot, shared by every namespace's rules
     contexts = {
         ns: Context(
             ScopedSnapshot(splits, ns),  # type: ignore[arg-type]
             route_filter,
             summary=None if reference else summaries.get(ns, _EMPTY_SUMMARY),
             indexed=not reference,
+            shared_facts=facts,
         )
         for ns in scopes
     }

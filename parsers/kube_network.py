@@ -6,7 +6,7 @@ its weight), ``targetPort`` defaults to ``port``, an EndpointSlice ``ready: null
 
 from __future__ import annotations
 
-from parsers.kube_objects import Row, StoredObject, _b, _condition, _d, _i, _j, _l, _meta, _prov, _s, _ts
+from parsers.kube_objects import Row, StoredObject, _b, _condition, _d, _i, _j, _l, _last_edited, _meta, _prov, _s, _ts
 
 ADMITTED = "Admitted"
 
@@ -52,6 +52,7 @@ def _route_rows(o: StoredObject) -> list[Row]:
         "uid": _s(m.get("uid")),
         "resource_version": _s(m.get("resourceVersion")),
         "created": _ts(m.get("creationTimestamp")),
+        "last_edited": _last_edited(m),
         **_prov(o),
     }
     backends = [_d(spec.get("to"))] + [_d(b) for b in _l(spec.get("alternateBackends"))]
@@ -91,6 +92,7 @@ def _service_rows(o: StoredObject) -> tuple[list[Row], list[Row]]:
         "annotations": _j(ann),
         "uid": _s(m.get("uid")),
         "created": _ts(m.get("creationTimestamp")),
+        "last_edited": _last_edited(m),
         **_prov(o),
     }
     ports = []
@@ -195,6 +197,8 @@ def _netpol_rows(o: StoredObject) -> list[Row]:
             "policy_types": ",".join(types) or None,
             "ingress": _j(_l(spec.get("ingress"))),
             "applies_to_ingress": applies,
+            "created": _ts(m.get("creationTimestamp")),
+            "last_edited": _last_edited(m),
             **_prov(o),
         }
     ]

@@ -108,6 +108,15 @@ def _ts(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+def _last_edited(meta: dict) -> str | None:
+    """The latest ``metadata.managedFields[].time``: when any manager last wrote the object (not status only)."""
+    times = [
+        str(f.get("time")) for f in _l(meta.get("managedFields"))
+        if isinstance(f, dict) and f.get("time") and f.get("subresource") != "status"
+    ]
+    return max(times) if times else None  # RFC3339 UTC times as the API server writes them sort as text
+
+
 def _condition(conditions: Any, ctype: str) -> dict:
     for c in _l(conditions):
         if isinstance(c, dict) and c.get("type") == ctype:

@@ -41,6 +41,10 @@ def _pod_rows(o: StoredObject) -> tuple[list[Row], list[Row], list[Row]]:
             "ready": _b(ready.get("status")),
             "ready_since": _ts(ready.get("lastTransitionTime")),
             "containers_ready": _b(_condition(status.get("conditions"), "ContainersReady").get("status")),
+            "conditions": _j([
+                {k: c.get(k) for k in ("type", "status", "reason", "message", "lastTransitionTime") if c.get(k)}
+                for c in _l(status.get("conditions")) if isinstance(c, dict)
+            ]),
             "labels": _j(_d(m.get("labels"))),
             "owner_kind": _s(owner.get("kind")),
             "owner_name": _s(owner.get("name")),

@@ -62,6 +62,7 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("uid", STR),
         ("resource_version", STR),
         ("created", TS),
+        ("last_edited", TS),  # latest metadata.managedFields[].time outside status: the last edit of the route
     ),
     "services": (
         ("namespace", STR),
@@ -74,6 +75,7 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("annotations", JSON),
         ("uid", STR),
         ("created", TS),
+        ("last_edited", TS),  # latest metadata.managedFields[].time outside status
     ),
     "service_ports": (
         ("namespace", STR),
@@ -114,6 +116,7 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("ready", BOOL),  # condition Ready
         ("ready_since", TS),  # lastTransitionTime of the Ready condition
         ("containers_ready", BOOL),
+        ("conditions", JSON),  # [{type, status, reason, message, lastTransitionTime}] as written
         ("labels", JSON),
         ("owner_kind", STR),
         ("owner_name", STR),
@@ -178,6 +181,8 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("policy_types", STR),  # comma-joined
         ("ingress", JSON),  # spec.ingress as JSON, [] when absent
         ("applies_to_ingress", BOOL),
+        ("created", TS),
+        ("last_edited", TS),  # latest metadata.managedFields[].time outside status
     ),
     "hpas": (
         ("namespace", STR),

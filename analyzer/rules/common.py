@@ -12,8 +12,10 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import log_evidence, object_evidence
+from analyzer.facts import Where
+from analyzer.ledger import router_side_mask
 from analyzer.lookup import FrameIndex, Lookups
-from analyzer.model import Evidence
+from analyzer.model import Evidence, IncidentStatus
 
 
 @dataclass(frozen=True)
@@ -314,3 +316,39 @@ def _workload_by_lookup(lookups: Lookups, owners: tuple[tuple, ...]) -> tuple[st
         if owner_kind == "StatefulSet":
             return "statefulset", owner_name
     return None
+# --- judging a stretch of time (v1.1): rules read analyzer/facts, these helpers phrase what they find ---
+def incident_status(
+    ctx: Context, route: RouteRef, last_error: datetime | None
+) -> tuple[IncidentStatus, datetime | None]:
+    """Whether the route's errors were still going on at the end of its access log.
+
+    ``ended`` (with ``ended_at`` = the last error) when the route logged requests after ``last_error``
+    and none of them is a router-side 5xx; ``ongoing`` when the last requests still fail; ``unknown``
+    without access-log lines of the route or a time for the error.
+    """
+    req = route_requests(ctx, route)
+    if req.empty or last_error is None:
+        return IncidentStatus.UNKNOWN, None
+    after = req[(req["ts"] > pd.Timestamp(last_error)).fillna(False).astype(bool)]
+    if after.empty:
+        return IncidentStatus.ONGOING, None
+    if router_side_mask(after).any():
+        return IncidentStatus.ONGOING, None
+    return IncidentStatus.ENDED, last_error
+
+
+def fact_evidence(ctx: Context, where: Where, needle: str, fallback: str) -> Evidence:
+    """Cite a fact: its kept log line, else the line at or after its object's first line that holds
+    ``needle``; ``fallback`` (a part of the line) when the file's text is not kept (log lines)."""
+    text = ctx.snap.log_text(where.input, where.source, where.line) if where.line else None
+    if text is not None:
+        return Evidence(source=where.source, line=where.line, text=text, input=where.input)
+    if where.line is None or (where.input or "", where.source) not in ctx.snap.texts:
+        return Evidence(source=where.source, line=where.line, text=fallback, input=where.input)
+    line, found = ctx.snap.find_line(where.input, where.source, where.line, needle)
+    return Evidence(source=where.source, line=line, text=found, input=where.input)
+
+
+def hhmm(value: datetime | None) -> str:
+    """``~08:37`` style time for explanations (the full time stays in first_seen/began_at)."""
+    return value.strftime("%H:%M:%S") if value else "an unknown time"

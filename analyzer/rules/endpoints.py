@@ -14,7 +14,7 @@ from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
 from analyzer.rules.network import policy_blocks_router
-from analyzer.rules.ports import named_target_port_missing
+from analyzer.rules.ports import named_target_port_missing, tls_down_nosrv
 from analyzer.rules.routes import every_weighted_backend_missing, memo, route_backends, target_port_matches_nothing
 
 TEMPLATE_LABELS = ("pod-template-hash", "controller-revision-hash", "deployment", "deploymentconfig",
@@ -58,9 +58,29 @@ def _selector_misses(ctx: Context, route: common.RouteRef) -> list[SelectorMiss]
         if svc is None:
             continue
         selector = common.labels_of(svc["selector"])
-        if selector and not common.selects_any_pod(ctx, route.namespace, selector):
+        no_pod = bool(selector) and not common.selects_any_pod(ctx, route.namespace, selector)
+        if no_pod and not _scaled_to_zero(ctx, route.namespace, selector):
             out.append(SelectorMiss(svc, selector))
     return out
+
+
+def _scaled_to_zero(ctx: Context, namespace: str, selector: dict[str, str]) -> bool:
+    """A workload scaled to 0 whose pods would carry every label of ``selector`` (its matchLabels hold them).
+
+    Then no pod matches because none runs, not because the selector is wrong: E203 reports it.
+    """
+    deps = ctx.snap.frame("deployments")
+    for _, d in deps[deps["namespace"] == namespace].iterrows():
+        if pd.isna(d["replicas"]) or int(d["replicas"]) != 0 or not isinstance(d["selector"], str):
+            continue
+        try:
+            spec = json.loads(d["selector"])
+        except ValueError:
+            continue
+        labels = spec.get("matchLabels", spec) if isinstance(spec, dict) else {}
+        if isinstance(labels, dict) and all(labels.get(k) == v for k, v in selector.items()):
+            return True
+    return False
 
 
 def closest_pod(pods: pd.DataFrame, selector: dict[str, str]) -> tuple[pd.Series, dict[str, str]] | None:
@@ -95,7 +115,8 @@ def service_selector_mismatch(ctx: Context) -> Iterator[Finding]:
     What it does:
         For each weighted service of a route whose selector is set and whose endpoints are empty, looks
         for pods of the namespace whose labels contain every selector pair (only when the namespace's pods
-        were collected and it has pods at all). Names the pod whose labels come closest and the selector it
+        were collected and it has pods at all, and no workload scaled to 0 has the selector's pairs in
+        its ``matchLabels``). Names the pod whose labels come closest and the selector it
         would match. Critical when the route is left without a ready endpoint, warning when other
         backends still serve it. With access logs, the route's 503 ``<NOSRV>`` answers are counted.
 
@@ -395,7 +416,8 @@ def no_ready_endpoints(ctx: Context) -> Iterator[Finding]:
         being deleted, no pod at all — or says the reason is unknown. With access logs it also fires
         (warning) for bursts (2 or more) of 503 ``SC`` ``<NOSRV>`` on a route that has ready endpoints
         now: a transient outage that was over by the time the must-gather ran; pod changes near the
-        burst are named beside it.
+        burst are named beside it. ``<NOSRV>`` lines of a ``be_secure`` backend whose servers the
+        health checks marked DOWN for a failed TLS handshake (``Layer6``) are P302's and not counted.
 
     Why it matters:
         With no server in the backend, every request gets the router's 503 page.
@@ -418,6 +440,7 @@ def no_ready_endpoints(ctx: Context) -> Iterator[Finding]:
         if route.endpoints_total is None:
             continue
         nosrv = _nosrv(ctx, route)
+        nosrv = nosrv.drop(tls_down_nosrv(ctx, route).index, errors="ignore")  # P302's: TLS checks failed
         if route.endpoints_ready == 0:
             if not explained_elsewhere(ctx, route):
                 yield _zero_ready(ctx, route, nosrv)

@@ -9,10 +9,10 @@ import pandas as pd
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
 from analyzer.lookup import Lookups, column_values, iterrows, positions_in
-from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
+from analyzer.model import NO_CLAIMS, Evidence, Finding, IncidentStatus, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
-from analyzer.rules.backend import near_disruption
+from analyzer.rules.backend import NEAR_PAIR_SECONDS, near_disruption
 
 WINDOW = pd.Timedelta(seconds=120)
 PLATFORM = ("openshift-", "kube-")  # operator-owned workloads: the customer cannot patch them
@@ -261,11 +261,15 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
 
     What it does:
         Finds errors (502 ``SH`` in flight, 503 ``SC`` on a real server, ``SD``) on pods that were being
-        deleted (``deletionTimestamp``, ``Killing`` events) or replaced (their ReplicaSet superseded by one
-        created around that time), and the router's ``Server ... is DOWN`` lines for them; checks whether
-        the containers have a ``preStop`` hook. Without access logs: a single-replica workload behind a
-        route with no ``preStop`` hook is reported as info (every rollout drops requests), except in
-        ``openshift-*``/``kube-*`` namespaces, whose workloads belong to the platform's operators.
+        deleted (``deletionTimestamp``), killed (``Killing`` events, read also for pods no longer in
+        the archive) or marked DOWN by the router's health check because the connection was refused
+        (``Server ... is DOWN, reason: Layer4 connection problem``; a TLS or timeout DOWN is another
+        cause's), within a short window of the error; checks whether the containers have a ``preStop``
+        hook. The finding says when it began (the first such disruption) and whether it had ended at
+        the end of the route's log (requests succeeded after the last error). Without access logs: a
+        single-replica workload behind a route with no ``preStop`` hook is reported as info (every
+        rollout drops requests), except in ``openshift-*``/``kube-*`` namespaces, whose workloads belong
+        to the platform's operators.
 
     Why it matters:
         The router learns about a deleted endpoint only after its next reload (≥ 5 s) and health check;
@@ -281,7 +285,8 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
 
     Known problems:
         Deleted pods disappear from the API: an archive taken long after the rollout only has the new pods;
-        then only the router's DOWN lines and the errors remain.
+        their ``Killing`` events expire after about 3 h, then only the router's DOWN lines and the errors
+        remain. A pod killed for another reason (eviction, liveness) near its errors is read as replaced.
 
     References:
         router-facts.md §6 (rollout without graceful shutdown: preStop, RELOAD_INTERVAL), §3 (health checks);
@@ -289,31 +294,27 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
     """
     containers = ctx.snap.frame("containers")
     pods_frame = ctx.snap.frame("pods")
-    events = ctx.snap.frame("router_events")
     deployments = ctx.snap.frame("deployments")
     for route in common.routes(ctx):
         pods = common.route_pods(ctx, route)
         req = common.route_requests(ctx, route)
         errors = _errors_on_pods(req)
         if ctx.lookups is not None:
-            deleting, down = _deleting_and_down(ctx.lookups, route)
+            deleting, _ = _deleting_and_down(ctx.lookups, route)
         else:
             deleting = pods_frame[(pods_frame["namespace"] == route.namespace) & pods_frame["deleted"].notna()]
-            down = (
-                events[
-                    (events["namespace"] == route.namespace)
-                    & (events["route"] == route.name)
-                    & (events["event"] == "server-down")
-                ]
-                if not events.empty
-                else events
-            )
+        # a refused health check is a pod that stopped listening; TLS/timeout DOWNs are other causes'
+        down = [c for c in ctx.facts.server_changes(route.namespace, route.name, state="DOWN")
+                if c.pod and c.ts is not None and (c.reason or "").startswith("Layer4 connection")]
+        kills = [e for e in ctx.facts.events(route.namespace, kind="Pod", reason="Killing")
+                 if e.name and e.last_seen is not None]
         disruptions: dict[str, list[pd.Timestamp]] = {}
         for _, p in iterrows(deleting):
             disruptions.setdefault(p["name"], []).append(p["deleted"])
-        for _, d in iterrows(down):
-            if isinstance(d["pod"], str) and pd.notna(d["ts"]):
-                disruptions.setdefault(d["pod"], []).append(d["ts"])
+        for c in down:
+            disruptions.setdefault(str(c.pod), []).append(pd.Timestamp(c.ts))
+        for e in kills:
+            disruptions.setdefault(str(e.name), []).append(pd.Timestamp(e.last_seen))
         hits = errors[near_disruption(errors, disruptions)] if disruptions and not errors.empty else errors.iloc[0:0]
         if ctx.lookups is not None:  # positions first: the rows are built only for a finding
             init, prestop = column_values(ctx.lookups, "containers", "init", "has_prestop")
@@ -368,15 +369,23 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
         evidence = list(facts["evidence"])
         for _, p in deleting[deleting["name"].isin(hits["pod"].dropna().astype(str))].head(2).iterrows():
             evidence.append(object_evidence(ctx.snap, p, "deletionTimestamp:"))
-        for _, d in down.head(2).iterrows():
-            evidence.append(
-                Evidence(
-                    source=str(d["source"]),
-                    line=int(d["line"]) if pd.notna(d["line"]) else None,
-                    text=str(d["text"]),
-                    input=str(d["input"]),
-                )
-            )
+        hit_pods = set(hits["pod"].dropna().astype(str))
+        hit_kills = [e for e in kills if e.name in hit_pods]
+        hit_downs = [c for c in down if c.pod in hit_pods]
+        for e in hit_kills[:2]:
+            evidence.append(common.fact_evidence(ctx, e.where, "reason: Killing", f"Killing {e.name}"))
+        for c in hit_downs[:2]:
+            evidence.append(common.fact_evidence(ctx, c.where, "is DOWN", c.text))
+        gone = sorted(p for p in hit_pods if not ctx.facts.objects.pod_exists(route.namespace, p))
+        times = [t for p in hit_pods for t in disruptions.get(p, []) if pd.notna(t)]
+        first = facts["first_seen"]
+        window = pd.Timedelta(seconds=NEAR_PAIR_SECONDS)
+        before = [t for t in times if first is not None and first - window <= t <= first]
+        began = min(before).to_pydatetime() if before else first
+        status, ended_at = common.incident_status(ctx, route, facts["last_seen"])
+        when = "; ".join(
+            f"{e.name} killed at {common.hhmm(e.last_seen)}" for e in sorted(hit_kills, key=lambda e: e.last_seen)
+        )
         workload = common.workload_of(ctx, pods)
         yield Finding(
             code="K602",
@@ -388,7 +397,11 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             title=f"{len(hits)} requests failed while pods were being replaced",
             explanation=(
                 f"{len(hits)} requests failed on pods that were being deleted or had just been marked DOWN by the "
-                f"router ({', '.join(sorted(disruptions))}). "
+                f"router ({', '.join(sorted(hit_pods))}). "
+                + (f"Kubernetes events: {when} (Killing). " if when else "")
+                + (f"Pods no longer in the archive: {', '.join(gone)}. " if gone else "")
+                + ("The errors had stopped at collection: requests succeeded after the last one. "
+                   if status is IncidentStatus.ENDED else "")
                 + (
                     "Their containers have no preStop hook, so they stop before the router drops them."
                     if not no_prestop_empty
@@ -406,6 +419,9 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             last_seen=facts["last_seen"],
             affected_requests=facts["affected_requests"],
             claims=facts.get("claims", NO_CLAIMS),
+            status_at_collection=status,
+            ended_at=ended_at,
+            began_at=began,
         )
 
 

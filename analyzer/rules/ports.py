@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pandas as pd
 
@@ -518,7 +519,30 @@ class TlsCase:
     signature: str = ""  # how the failure shows in the access log
 
 
-HANDSHAKE = "503 SC/sC on a real server with Tc=-1: the TLS handshake to the pod failed on every retry"
+HANDSHAKE = ("503 SC/sC on a real server with Tc=-1: the TLS handshake to the pod failed on every retry; or 503 "
+             "<NOSRV> while the health checks had marked the servers DOWN for that handshake")
+
+
+def tls_down_nosrv(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+    """503 ``<NOSRV>`` on the route's ``be_secure`` backend while its servers were DOWN for a failed handshake.
+
+    The health check reports ``Layer6 invalid response, info: "SSL handshake failure"`` when the
+    router speaks TLS to a plain-HTTP port (router-facts.md §8); from that DOWN until a server is
+    UP again, the backend has no server and every request gets the router's 503.
+    """
+    changes = ctx.facts.server_changes(route.namespace, route.name)
+    downs = [c for c in changes if c.state == "DOWN" and c.ts and (c.reason or "").startswith("Layer6")]
+    req = common.route_requests(ctx, route)
+    if not downs or req.empty:
+        return req.iloc[0:0]
+    start = min(c.ts for c in downs if c.ts)
+    ups = [c.ts for c in changes if c.state == "UP" and c.ts and c.ts > start]
+    nosrv = common.select(req, status=503, term="SC", server_kind="nosrv")
+    keep = (nosrv["backend_kind"].astype("string") == "be_secure").fillna(False).astype(bool)
+    keep &= (nosrv["ts"] >= pd.Timestamp(start)).fillna(False).astype(bool)
+    if ups:
+        keep &= (nosrv["ts"] < pd.Timestamp(min(ups))).fillna(False).astype(bool)
+    return nosrv[keep]
 
 
 def tls_case(ctx: Context, route: common.RouteRef) -> TlsCase | None:
@@ -538,7 +562,8 @@ def tls_case(ctx: Context, route: common.RouteRef) -> TlsCase | None:
         if has_serving_cert(ctx, ns, svc) or is_true(route.row["has_destination_ca"]):
             return None
         failed = pd.concat([refused_requests(ctx, route),
-                            common.select(req, status=503, term="sC", server_kind="pod")])
+                            common.select(req, status=503, term="sC", server_kind="pod"),
+                            tls_down_nosrv(ctx, route)])
         cert_fix = (f"oc -n {ns} annotate service {svc} service.beta.openshift.io/serving-cert-secret-name={svc}-tls"
                     "   # then serve TLS with the tls.crt/tls.key of that secret")
         if kinds == {"plain"}:
@@ -594,7 +619,12 @@ def tls_termination_mismatch(ctx: Context) -> Iterator[Finding]:
         port an untrusted-certificate risk (info). ``passthrough`` to a plain-HTTP port, and
         ``edge``/``none`` to a TLS-only port, are mismatches (warning). Access-log lines that show the
         failure raise it to critical: 503 ``SC``/``sC`` with a real server and ``Tc=-1`` (handshake
-        failed) for reencrypt, 502 ``SH``/``PH`` with ``Tr=-1`` for edge/none.
+        failed) for reencrypt, and its ``<NOSRV>`` 503s while the health checks had the servers DOWN
+        with ``Layer6 invalid response``; 502 ``SH``/``PH`` with ``Tr=-1`` for edge/none. When the
+        access log's backend name changed to the route's current termination mid-window, the finding
+        dates the fault from that change (``began_at``), names the route's last edit
+        (``managedFields``) when it is within 10 minutes, and says whether requests still failed at
+        the end of the log.
 
     Why it matters:
         The router speaks TLS to a plain-HTTP server or presents it a certificate it cannot verify
@@ -627,6 +657,8 @@ def tls_termination_mismatch(ctx: Context) -> Iterator[Finding]:
             continue  # the router completed requests through this backend: the TLS set-up works
         sp = target_service_ports(ctx, route).iloc[0]
         facts = common.log_facts(ctx, case.confirm) if not case.confirm.empty else {}
+        story, story_evidence, began = _tls_in_time(ctx, route, facts)
+        status, ended_at = common.incident_status(ctx, route, facts.get("last_seen"))
         needle = f"name: {sp['port_name']}" if _text(sp["port_name"], "") else f"targetPort: {sp['target_port']}"
         evidence = [common.route_evidence(ctx, route, "termination:"), object_evidence(ctx.snap, sp, needle)]
         yield Finding(
@@ -642,15 +674,56 @@ def tls_termination_mismatch(ctx: Context) -> Iterator[Finding]:
             + "."
             + (f" The access log confirms it: {facts['affected_requests']} requests failed ({case.signature}) between "
                f"{common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}." if facts
-               else (" The access log shows no such failure." if ctx.has_logs else "")),
-            evidence=evidence + facts.get("evidence", []),
+               else (" The access log shows no such failure." if ctx.has_logs else ""))
+            + story,
+            evidence=evidence + facts.get("evidence", []) + story_evidence,
             remediation=case.fix,
             first_seen=facts.get("first_seen"),
             last_seen=facts.get("last_seen"),
             affected_requests=facts.get("affected_requests", 0),
             claims=facts.get("claims", NO_CLAIMS),
             confidence="high" if facts else ("medium" if case.severity_static is Severity.WARNING else "low"),
+            status_at_collection=status,
+            ended_at=ended_at,
+            began_at=began,
         )
+
+
+def _tls_in_time(ctx: Context, route: common.RouteRef, facts: dict) -> tuple[str, list[Evidence], datetime | None]:
+    """When the mismatch began, from the access log's backend names and the router's DOWN reasons.
+
+    A backend-name prefix that changed to the route's current termination is the edit that caused
+    it (the termination the router applied then); the route's last ``managedFields`` time, when it
+    is near, dates the edit; a ``Layer6`` DOWN says the health checks failed the handshake.
+    """
+    if not facts:
+        return "", [], None
+    text, evidence = "", []
+    began = facts["first_seen"]
+    changes = [(a, b) for a, b in ctx.facts.termination_changes(route.namespace, route.name)
+               if b.termination == route.termination]
+    if changes:
+        before, after = changes[-1]
+        began = after.first_seen
+        failed = ("every request failed" if after.errors == after.requests
+                  else f"{after.errors} of {after.requests} requests failed")
+        text += (f" The termination changed {before.termination} → {after.termination} at ~{common.hhmm(began)} "
+                 f"(backend name in the access log: {before.backend_kind} until {common.hhmm(before.last_seen)}, "
+                 f"{after.backend_kind} since); since then {failed}, while requests had succeeded before.")
+        edit = ctx.facts.object_times("route", route.namespace, route.name)
+        if edit and edit.last_edited and abs((edit.last_edited - began).total_seconds()) <= 600:
+            text += f" The route was last edited at {common.hhmm(edit.last_edited)} (managedFields)."
+            stamp = edit.last_edited.strftime("%Y-%m-%dT%H:%M:%SZ")
+            evidence.append(common.fact_evidence(ctx, edit.where, stamp, f"time: {stamp}"))
+        evidence.append(common.fact_evidence(ctx, before.first_line, before.backend, before.backend))
+    downs = [c for c in ctx.facts.server_changes(route.namespace, route.name, state="DOWN")
+             if (c.reason or "").startswith("Layer6")]
+    if downs:
+        info = f', info: "{downs[0].info}"' if downs[0].info else ""
+        text += (f" The router's health checks marked {len(downs)} server(s) DOWN from "
+                 f"{common.hhmm(downs[0].ts)} ({downs[0].reason}{info}); after that the backend had no server.")
+        evidence.append(common.fact_evidence(ctx, downs[0].where, "is DOWN", downs[0].text))
+    return text, evidence, began
 
 
 RULES = [service_port_mismatch, tls_termination_mismatch]

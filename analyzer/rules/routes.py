@@ -12,8 +12,9 @@ import pandas as pd
 from analyzer import joins
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
+from analyzer.facts import DefaultBackendHits
 from analyzer.host_routes import default_line_routes
-from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
+from analyzer.model import NO_CLAIMS, Evidence, Finding, IncidentStatus, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
 from analyzer.rules.network import label_selector_matches
@@ -160,7 +161,9 @@ def route_not_admitted(ctx: Context) -> Iterator[Finding]:
         exist in the inputs (no router selected it: sharding by ``namespaceSelector``/``routeSelector``).
         When the rendered ``haproxy.config`` of the admitting router was collected and has no backend
         for a route that claims to be admitted, it fires as a warning. With access logs, a route whose
-        own backend logged requests is being served and does not fire for a missing status.
+        own backend logged requests is being served and does not fire for a missing status, unless
+        ``openshift_default`` 503s whose captured ``Host`` names it come after its backend's last
+        request: then it lost its router mid-window, and the finding dates that from the log.
 
     Why it matters:
         Requests for the host fall to the router's ``openshift_default`` backend and get the
@@ -191,12 +194,47 @@ def route_not_admitted(ctx: Context) -> Iterator[Finding]:
         state = admitted_state(route.row["admitted"])
         if state is False:
             yield _rejected(ctx, route)
-        elif state is None and have_ics and _served_by_log(ctx, route).empty:
+        elif state is None and have_ics and (_served_by_log(ctx, route).empty or _moved_away(ctx, route)):
             yield _no_status(ctx, route)
         elif state is True:
             configs = configs_missing_backend(ctx, route)
             if not configs.empty:
                 yield _no_backend(ctx, route, configs)
+
+
+def _moved_away(ctx: Context, route: common.RouteRef) -> list[DefaultBackendHits]:
+    """The route's ``openshift_default`` 503s (by captured Host) that came after its own backend's last request.
+
+    A route served earlier in the window and then answered from ``openshift_default`` lost its router
+    mid-window (re-labelled for another shard, host taken): its missing status is the state of now.
+    """
+    epochs = ctx.facts.route_epochs(route.namespace, route.name)
+    if not epochs:
+        return []
+    last_served = max(e.last_seen for e in epochs)
+    return [h for h in ctx.facts.default_backend_hits(route.namespace, route.name)
+            if h.status == 503 and h.first_seen > last_served]
+
+
+def _moved_sentence(ctx: Context, route: common.RouteRef) -> tuple[str, dict]:
+    """When the route stopped being served, from its backend's last request and its Host on openshift_default."""
+    hits = _moved_away(ctx, route)
+    if not hits:
+        return "", {}
+    epochs = ctx.facts.route_epochs(route.namespace, route.name)
+    last = max(epochs, key=lambda e: e.last_seen)
+    began = min(h.first_seen for h in hits)
+    ended = max(h.last_seen for h in hits)
+    text = (f" It was served earlier in the window: its own backend ({last.backend}) logged requests until "
+            f"{common.hhmm(last.last_seen)}; since {common.hhmm(began)} requests for its host end on "
+            f"openshift_default (captured Host header, {sum(h.requests for h in hits)} answers with 503).")
+    edit = ctx.facts.object_times("route", route.namespace, route.name)
+    if edit and edit.last_edited and last.last_seen <= edit.last_edited <= began + pd.Timedelta(minutes=1):
+        text += f" The route was last edited at {common.hhmm(edit.last_edited)} (managedFields), between the two."
+    # the route's own backend never came back after the default answers: still failing at the end of the log
+    return text, {"began_at": began, "status_at_collection": IncidentStatus.ONGOING
+                  if last.last_seen < ended else IncidentStatus.ENDED,
+                  "ended_at": None if last.last_seen < ended else ended}
 
 
 def _service(route: common.RouteRef) -> str | None:
@@ -249,6 +287,7 @@ def _rejected(ctx: Context, route: common.RouteRef) -> Finding:
 
 def _no_status(ctx: Context, route: common.RouteRef) -> Finding:
     shards = shard_exclusions(ctx, route.namespace)
+    moved, timing = _moved_sentence(ctx, route)
     why = (
         "; ".join(text for _, text in shards)
         if shards
@@ -273,6 +312,7 @@ def _no_status(ctx: Context, route: common.RouteRef) -> Finding:
             f"Route {route.name} carries no status.ingress entry, while {len(ics)} IngressController(s) exist: "
             f"no router admitted it ({why}). Requests for its host end on openshift_default with the router's 503."
             + _default_backend_sentence(ctx, route)
+            + moved
         ),
         evidence=evidence,
         remediation=[
@@ -282,6 +322,7 @@ def _no_status(ctx: Context, route: common.RouteRef) -> Finding:
         ],
         confidence="medium",
         **_default_claims(ctx, route),
+        **timing,
     )
 
 

@@ -1,0 +1,252 @@
+"""Access-log facts: what the router applied to each route, minute by minute.
+
+Everything here reads :func:`minute_groups`, the access log folded to one row per minute x route
+backend x server x status x termination state (plus the captured ``Host`` and path of
+``openshift_default`` lines, the only lines whose route is not in their backend name). A streamed
+log pass can hand the same groups over without a request frame; no fact below needs a single row.
+
+- **Configuration epochs**: the backend-name prefix of a line is the TLS termination the router
+  applied to that request (router-facts.md §2: ``be_http`` none, ``be_edge_http`` edge,
+  ``be_secure`` reencrypt, ``be_tcp`` passthrough). A route edited mid-window shows two epochs,
+  e.g. ``be_edge_http`` until 02:07 then ``be_secure``.
+- **Servers per minute** of a route backend, and servers whose pod is not in the archive.
+- **Default-backend hits**: ``openshift_default`` lines mapped to a route by their captured
+  ``Host`` header (or absolute URI) and path with :mod:`analyzer.host_routes`, the same mapping the
+  error ledger uses (longest route path first, the oldest route on a tie).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+from analyzer import host_routes
+from analyzer.facts.common import Where, integer, moment, text
+
+TERMINATION_OF_PREFIX = {"be_http": "none", "be_edge_http": "edge", "be_secure": "reencrypt", "be_tcp": "passthrough"}
+DEFAULT_BACKEND = "openshift_default"
+NOSRV = "<NOSRV>"
+
+GROUP_KEYS = ("minute", "namespace", "route", "backend", "backend_kind", "server", "pod", "status", "term",
+              "host_capture", "default_path")
+NAME_KEYS = ("namespace", "route", "backend", "backend_kind", "server", "pod", "term")
+GROUP_COLUMNS = (*GROUP_KEYS, "requests", "first", "last", "input", "source", "line")
+
+
+def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
+    """The access log as counts per minute and key (:data:`GROUP_KEYS`), with each group's first line.
+
+    ``host_capture``/``default_path`` are filled for ``openshift_default`` lines only, so the group
+    count stays that of backends x servers x statuses. ``first``/``last`` are the HAProxy accept
+    times of the group's first and last request; ``input``/``source``/``line`` locate its first line.
+    """
+    if requests.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in GROUP_COLUMNS})
+    df = requests.loc[requests["ts"].notna()]
+    default = (df["backend_kind"].astype("string") == DEFAULT_BACKEND).fillna(False).astype(bool)
+    keys = pd.DataFrame({
+        "minute": df["ts"].dt.floor("min"),
+        **{k: df[k].astype("string") for k in NAME_KEYS},
+        "status": df["status"],
+        "host_capture": df["request_headers"].astype("string").where(default),
+        "default_path": df["path"].astype("string").str.split("?", n=1).str[0].where(default),
+    })
+    keys = keys.fillna({k: "" for k in GROUP_KEYS if k not in ("minute", "status")})
+    keys["status"] = keys["status"].fillna(-2)  # TCP lines have no status: -2 keeps them apart from -1
+    ordered = pd.concat([keys, df[["ts", "input", "source", "line"]]], axis=1).sort_values("ts", kind="stable")
+    grouped = ordered.groupby(list(GROUP_KEYS), sort=True, dropna=False)
+    out = grouped.agg(requests=("ts", "size"), first=("ts", "min"), last=("ts", "max"),
+                      input=("input", "first"), source=("source", "first"), line=("line", "first")).reset_index()
+    out["status"] = out["status"].astype("Int64").replace(-2, pd.NA)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigEpoch:
+    """A stretch of the window during which a route was served through one backend (one termination)."""
+
+    namespace: str
+    route: str
+    backend: str
+    backend_kind: str  # be_http | be_edge_http | be_secure | be_tcp
+    termination: str | None  # none | edge | reencrypt | passthrough (None for another prefix)
+    first_seen: datetime
+    last_seen: datetime
+    requests: int
+    errors: int  # router-side 5xx (status 5xx, termination state not "-" or client-side) in the epoch
+    first_line: Where
+
+
+@dataclass(frozen=True, slots=True)
+class MinuteServers:
+    """The servers that answered (or were tried for) a route's requests in one minute."""
+
+    minute: datetime
+    servers: frozenset[str]
+    requests: int
+
+
+@dataclass(frozen=True, slots=True)
+class GoneServer:
+    """A server of the log whose pod is not in the archive (deleted before collection)."""
+
+    namespace: str
+    route: str
+    server: str
+    pod: str
+    first_seen: datetime
+    last_seen: datetime
+    requests: int
+    errors: int
+    first_line: Where
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultBackendHits:
+    """``openshift_default`` lines of one captured host and status/termination, and the route they belong to."""
+
+    host: str | None  # the captured Host value (port stripped, lower case); None when nothing was captured
+    namespace: str | None  # the route the host and path map to, None when no route matches
+    route: str | None
+    status: int | None
+    term: str
+    requests: int
+    first_seen: datetime
+    last_seen: datetime
+    first_line: Where
+
+
+def router_side_5xx(status: pd.Series, term: pd.Series) -> pd.Series:
+    """The contract's router-side 5xx: status 5xx whose termination state starts with neither ``-`` nor ``C``/``c``."""
+    first = term.astype("string").fillna("--").str[:1]  # no state logged: not counted, as the ledger does
+    s = status.astype("Float64")
+    return ((s >= 500) & (s < 600) & ~first.isin(["-", "C", "c"])).fillna(False).astype(bool)
+
+
+class AccessFacts:
+    """Access-log facts over :func:`minute_groups`, built once per snapshot."""
+
+    def __init__(self, groups: pd.DataFrame, routes: pd.DataFrame, existing_pods: set[tuple[str, str]],
+                 pod_namespaces: set[str]):
+        self._groups = groups
+        if not groups.empty:
+            # router-side 5xx requests of the group (all of its requests or none: a group has one status and state)
+            groups = groups.assign(error=groups["requests"].where(router_side_5xx(groups["status"], groups["term"]), 0))
+        self._by_route = dict(iter(groups.groupby(["namespace", "route"], sort=True))) if not groups.empty else {}
+        self._routes = routes
+        self._existing_pods = existing_pods
+        self._pod_namespaces = pod_namespaces
+        self._default_hits: list[DefaultBackendHits] | None = None
+
+    @property
+    def groups(self) -> pd.DataFrame:
+        """The per-minute groups themselves (for the ledger and the timeline; read-only)."""
+        return self._groups
+
+    def _route(self, namespace: str, route: str) -> pd.DataFrame:
+        return self._by_route.get((namespace, route), pd.DataFrame())
+
+    def route_epochs(self, namespace: str, route: str) -> list[ConfigEpoch]:
+        """The backends a route was served through, in time order, one epoch per uninterrupted stretch.
+
+        Epochs are cut where the backend name changes between consecutive minute groups (ordered by
+        their first request), so an edit at 02:07 gives ``be_edge_http`` until 02:07 then ``be_secure``.
+        """
+        g = self._route(namespace, route)
+        if g.empty:
+            return []
+        per = g.groupby(["minute", "backend", "backend_kind"], sort=False).agg(
+            first=("first", "min"), last=("last", "max"), requests=("requests", "sum"), errors=("error", "sum"))
+        per = per.reset_index().sort_values(["first", "backend"], kind="stable")
+        epochs: list[ConfigEpoch] = []
+        for r in per.to_dict("records"):
+            last = epochs[-1] if epochs else None
+            if last is not None and last.backend == r["backend"]:
+                epochs[-1] = ConfigEpoch(
+                    namespace, route, last.backend, last.backend_kind, last.termination, last.first_seen,
+                    max(last.last_seen, moment(r["last"])), last.requests + int(r["requests"]),
+                    last.errors + int(r["errors"]), last.first_line)
+                continue
+            epochs.append(ConfigEpoch(
+                namespace, route, str(r["backend"]), str(r["backend_kind"]),
+                TERMINATION_OF_PREFIX.get(str(r["backend_kind"])), moment(r["first"]), moment(r["last"]),
+                int(r["requests"]), int(r["errors"]), _first_of_minute(g, r),
+            ))
+        return epochs
+
+    def termination_changes(self, namespace: str, route: str) -> list[tuple[ConfigEpoch, ConfigEpoch]]:
+        """Consecutive epochs whose termination differs: (before, after) pairs, in time order."""
+        epochs = self.route_epochs(namespace, route)
+        return [(a, b) for a, b in itertools.pairwise(epochs) if a.termination != b.termination]
+
+    def servers_by_minute(self, namespace: str, route: str) -> list[MinuteServers]:
+        """Per minute, the set of real servers (``<NOSRV>`` left out) the route's requests went to."""
+        g = self._route(namespace, route)
+        out = []
+        for minute, m in g.groupby("minute", sort=True):
+            servers = frozenset(s for s in m["server"] if s and s != NOSRV)
+            out.append(MinuteServers(moment(minute), servers, int(m["requests"].sum())))
+        return out
+
+    def gone_servers(self, namespace: str, route: str | None = None) -> list[GoneServer]:
+        """Servers named after a pod (``pod:<name>:…``) that the archive does not hold.
+
+        Empty when the namespace's pods were not collected: absence then says nothing.
+        """
+        if namespace not in self._pod_namespaces:
+            return []
+        keys = [k for k in self._by_route if k[0] == namespace and (route is None or k[1] == route)]
+        out = []
+        for key in keys:
+            g = self._by_route[key]
+            missing = pd.Series([(namespace, p) not in self._existing_pods for p in g["pod"]], index=g.index)
+            g = g[(g["pod"] != "") & missing]
+            for (server, pod), s in g.groupby(["server", "pod"], sort=True):
+                first = s.sort_values("first", kind="stable").iloc[0]
+                out.append(GoneServer(namespace, key[1], str(server), str(pod), moment(s["first"].min()),
+                                      moment(s["last"].max()), int(s["requests"].sum()), int(s["error"].sum()),
+                                      Where(str(first["source"]), integer(first["line"]), text(first["input"]))))
+        return out
+
+    def default_backend_hits(self, namespace: str | None = None, route: str | None = None) -> list[DefaultBackendHits]:
+        """``openshift_default`` groups with the route their captured ``Host`` (and path) maps to.
+
+        ``namespace``/``route`` filter on the mapped route; without filters every hit is returned,
+        the unmapped ones (no capture, or a host no route claims) with ``route=None``.
+        """
+        if self._default_hits is None:
+            self._default_hits = self._map_default_hits()
+        return [h for h in self._default_hits
+                if (namespace is None or h.namespace == namespace) and (route is None or h.route == route)]
+
+    def _map_default_hits(self) -> list[DefaultBackendHits]:
+        g = self._groups
+        if g.empty:
+            return []
+        g = g[g["backend_kind"] == DEFAULT_BACKEND]
+        table = host_routes.route_table(self._routes)
+        merged: dict[tuple, DefaultBackendHits] = {}
+        for (capture, path, status, term), s in g.groupby(["host_capture", "default_path", "status", "term"],
+                                                         sort=True, dropna=False):
+            host, match = host_routes.route_named(table, str(capture) if capture else None, str(path))
+            first = s.sort_values("first", kind="stable").iloc[0]
+            hit = DefaultBackendHits(
+                host, match[0] if match else None, match[1] if match else None, integer(status),
+                str(term), int(s["requests"].sum()), moment(s["first"].min()), moment(s["last"].max()),
+                Where(str(first["source"]), integer(first["line"]), text(first["input"])))
+            key = (hit.host, hit.namespace, hit.route, hit.status, hit.term)  # paths folded once mapped
+            seen = merged.get(key)
+            if seen is not None:
+                earliest = seen if seen.first_seen <= hit.first_seen else hit
+                hit = DefaultBackendHits(*key, seen.requests + hit.requests, earliest.first_seen,
+                                         max(seen.last_seen, hit.last_seen), earliest.first_line)
+            merged[key] = hit
+        return sorted(merged.values(), key=lambda h: h.first_seen)
+
+
+def _first_of_minute(g: pd.DataFrame, r: dict) -> Where:
+    s = g[(g["minute"] == r["minute"]) & (g["backend"] == r["backend"])].sort_values("first", kind="stable").iloc[0]
+    return Where(str(s["source"]), integer(s["line"]), text(s["input"]))

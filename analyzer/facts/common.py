@@ -1,0 +1,49 @@
+"""What every fact carries: where in the inputs it was read, and plain conversions of frame values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """The place in the inputs a fact was read from: enough for a rule to cite it as evidence."""
+
+    source: str
+    line: int | None
+    input: str | None = None
+
+
+def where(row: Any) -> Where:
+    """The provenance columns (``input``, ``source``, ``line``) of a frame row."""
+    return Where(source=text(row.get("source")) or "", line=integer(row.get("line")), input=text(row.get("input")))
+
+
+def text(value: Any) -> str | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return str(value)
+
+
+def integer(value: Any) -> int | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return int(value)
+
+
+def moment(value: Any) -> datetime | None:
+    """A frame timestamp as a timezone-aware ``datetime`` (``None`` for NaT/NA)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.to_pydatetime()
+    return value if isinstance(value, datetime) else None
+
+
+def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame as row dicts (facts are built from small, already filtered frames)."""
+    return df.to_dict("records") if not df.empty else []
