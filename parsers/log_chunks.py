@@ -9,8 +9,6 @@ accounting while they stream past.
 
 from __future__ import annotations
 
-import gzip
-import io
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,9 +28,10 @@ from parsers.log_fallback import reason
 from parsers.log_fields import TS_MS
 from parsers.log_frames import CHUNK_SCHEMA, DICT
 from parsers.log_layers import _parse_lines, _parse_lines_one_by_one
+from parsers.log_stream import open_log_stream, raise_if_cut
 from parsers.router_messages import router_event
 from parsers.router_names import ROUTE_BACKEND_KINDS, _backend_columns, _server_columns
-from parsers.sources import InputSource, Member, sniff_compression
+from parsers.sources import InputSource, Member
 
 MAX_SAMPLES = 50
 WORKERS = min(2, os.cpu_count() or 1)
@@ -40,15 +39,15 @@ IN_FLIGHT = 3  # chunks being parsed or waiting at once: memory stays a few chun
 
 
 @contextmanager
-def open_log_member(source: InputSource, member: Member) -> Iterator[IO[bytes]]:
-    """A member's bytes as a stream, gunzipped when the member is compressed (rotated ``.gz`` files)."""
-    with source.open(member) as raw:
-        head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""
-        if sniff_compression(head) == "gz":
-            with gzip.GzipFile(fileobj=raw) as gz:
-                yield io.BufferedReader(gz, 1 << 20)  # type: ignore[arg-type]
-        else:
-            yield raw
+def open_log_member(source: InputSource, member: Member, max_log_bytes: int | None = None) -> Iterator[IO[bytes]]:
+    """A member's bytes as a stream, gunzipped when the member is compressed (rotated ``.gz`` files).
+
+    Guarded as ``parsers.log_stream`` says: a cut or damaged stream ends early, and leaving the
+    block raises its :class:`LogStreamCut` (an ``OSError``) once the caller has read what was there.
+    """
+    with open_log_stream(source, member, max_log_bytes) as (stream, readers):
+        yield stream
+    raise_if_cut(readers)
 
 
 def open_job(
@@ -61,6 +60,7 @@ def open_job(
     until: datetime | None = None,
     stats_only: bool = False,
     namespaces: frozenset[str] | None = None,
+    max_log_bytes: int | None = None,
 ) -> ChunkJob:
     """The parameters every chunk of one file is parsed with.
 
@@ -72,7 +72,7 @@ def open_job(
         except ValueError:
             log_format = None
     return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input, stats_only,
-                    frozenset(namespaces) if namespaces else None)
+                    frozenset(namespaces) if namespaces else None, max_log_bytes)
 
 
 @dataclass
@@ -125,7 +125,7 @@ def local_chunks(
     src: InputSource, member: Member, job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
 ) -> Iterator[ChunkResult]:
     """The default :data:`ChunkRunner`: read the member here, parse its chunks on this machine's cores."""
-    with open_log_member(src, member) as stream:
+    with open_log_member(src, member, job.max_log_bytes) as stream:
         yield from iter_chunks(stream, job, after)
 
 
@@ -145,6 +145,8 @@ class ChunkJob:
     # ``--namespace``: lines about other namespaces' backends are dropped before parsing (see
     # :func:`_about_namespaces`); they count as outside the window/namespaces in the accounting
     namespaces: frozenset[str] | None = None
+    # a cap on the decompressed bytes read from this log (None: streamed whole, guarded by ratio)
+    max_log_bytes: int | None = None
 
 
 @dataclass
