@@ -220,17 +220,17 @@ SERVICE_WITH_HUGE_INT = (b"kind: ServiceList\nitems:\n- kind: Service\n  apiVers
         ("core/services.yaml", BILLION_LAUGHS, "skipped"),
         ("core/endpoints.yaml", b"kind: EndpointsList\nitems:\n" + b"- " + b"[" * 50_000 + b"]" * 50_000 + b"\n",
          "skipped"),
-        ("core/pods.yaml", b"kind: PodList\nitems:\n- metadata: {name: \xff\xfe\x00bad}\n  kind: Pod\n", "read"),
+        ("core/pods.yaml", b"kind: PodList\nitems:\n- metadata: {name: \xff\xfe\x00bad}\n  kind: Pod\n", "skipped"),
         ("core/events.yaml", b"\x00\x01\x02" * 1000, "skipped"),
         ("core/services.yaml", SERVICE_WITH_HUGE_INT, "read"),
         ("core/services.json", b'{"kind": "ServiceList", "items": [{"kind": "Service", "metadata": '
          b'{"name": "big", "namespace": "shop", "resourceVersion": ' + HUGE_INT + b'}}]}', "read"),
         # one flow sequence of 10 million values: 20 MB of text, gigabytes once composed
-        ("core/configmaps.yaml", b"kind: ConfigMap\napiVersion: v1\ndata: [" + b"1," * 10_000_000 + b"1]\n",
+        ("core/endpoints.yaml", b"kind: Endpoints\napiVersion: v1\nsubsets: [" + b"1," * 10_000_000 + b"1]\n",
          "skipped"),
-        ("core/secrets.yaml", b"kind: SecretList\nitems: []\n" + b" " * 400 + b"x: deep\n", "skipped"),
+        ("core/services.yaml", b"kind: ServiceList\nitems: []\n" + b" " * 400 + b"x: deep\n", "skipped"),
         # blank lines of 400 spaces are not nesting
-        ("core/secrets.yaml", b"kind: SecretList\n" + (b" " * 400 + b"\n") * 1000 + b"items: []\n", "read"),
+        ("core/services.yaml", b"kind: ServiceList\n" + (b" " * 400 + b"\n") * 1000 + b"items: []\n", "read"),
     ],
     ids=["billion-laughs", "deep-nesting", "non-utf8", "nul-bytes", "5000-digit-int-yaml", "5000-digit-int-json",
          "20MB-flow-sequence", "400-space-indent", "400-space-blank-lines"],
@@ -419,3 +419,55 @@ def test_symlinked_command_line_inputs_are_followed_links_inside_are_not(tmp_pat
     (root / NS / "core" / "pods.yaml").symlink_to(log)
     report = analyze_json(root, work)
     assert {s["source"]: s["reason"] for s in report["skipped"]}[f"{NS}/core/pods.yaml"].startswith("symbolic link")
+
+
+# ------------------------------------------------------------------ damaged and bomb-like access logs
+def _gzip_lines(path: Path, line: str, total: int) -> None:
+    """``total`` bytes of ``line`` repeated, gzipped while streaming (the test never holds them)."""
+    block = (line * max(1, (1 << 20) // len(line))).encode()
+    with gzip.open(path, "wb", compresslevel=9) as gz:
+        for _ in range(total // len(block) + 1):
+            gz.write(block)
+
+
+def _log_trailing_garbage(path: Path) -> None:
+    path.write_bytes(gzip.compress((LOG_OK * 3).encode()) + b"trailing bytes after the gzip stream")
+
+
+def _log_truncated(path: Path) -> None:
+    data = gzip.compress((LOG_OK * 20_000).encode())
+    path.write_bytes(data[: len(data) * 6 // 10])
+
+
+def _log_gzip_in_gzip(path: Path) -> None:
+    path.write_bytes(gzip.compress(gzip.compress((LOG_OK * 3).encode())))
+
+
+def _log_ratio_bomb(path: Path) -> None:
+    _gzip_lines(path, LOG_OK, 80 << 20)  # ~80 MiB from ~100 KB: over 200x once past 64 MiB
+
+
+# what each damaged log must keep: requests before the damage (at least), and the skipped reason
+@pytest.mark.parametrize(
+    ("make", "requests_at_least", "reason", "offset_at_least"),
+    [
+        (_log_trailing_garbage, 3, "damaged stream", len(LOG_OK) * 3),
+        (_log_truncated, 5_000, "damaged stream", 1 << 20),
+        (_log_gzip_in_gzip, 0, "nested compression", 0),
+        pytest.param(_log_ratio_bomb, 100_000, "200 times", 64 << 20, marks=pytest.mark.slow),
+    ],
+    ids=["trailing-bytes", "truncated", "gzip-in-gzip", "ratio-bomb"],
+)
+def test_damaged_gzip_logs_keep_what_was_read_and_say_where_they_stopped(tmp_path, work, make, requests_at_least,
+                                                                        reason, offset_at_least):
+    log = tmp_path / "access.log.gz"
+    make(log)
+    report = analyze_json(INSPECT_SHOP, work, "--logs", str(log))
+    assert _shop_routes(report) == {"frontend", "api"}
+    assert (report["summary"]["requests"] or 0) >= requests_at_least
+    [entry] = [s for s in report["skipped"] if s["source"] == "access.log"]
+    assert reason in entry["reason"] and entry["offset"] >= offset_at_least
+    proc = run_mga(["logs", str(log), "--format", "json"], work)
+    assert proc.returncode in (0, 1), proc.stderr
+    stats = json.loads(proc.stdout)
+    assert any(reason in s["reason"] and "reading stopped at byte" in s["reason"] for s in stats["skipped"])
