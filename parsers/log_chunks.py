@@ -237,9 +237,15 @@ def parse_chunk(
         # a shape no validation foresaw made a kernel refuse the chunk: keep it, line by line
         table, rejected = _parse_lines_one_by_one(lines.text)
     out = None
+    out_of_range: frozenset[int] = frozenset()
     if table is not None and table.num_rows:
-        out = _finish(table, lines.numbers, job)
-    events, samples, unparsed = _sort_rejected(lines, rejected, job)
+        table, dropped_rows = _without_unrepresentable_times(table)
+        if len(dropped_rows):
+            out_of_range = frozenset(dropped_rows.tolist())
+            rejected = np.union1d(np.asarray(rejected, dtype=np.int64), dropped_rows)
+        if table.num_rows:
+            out = _finish(table, lines.numbers, job)
+    events, samples, unparsed = _sort_rejected(lines, rejected, job, out_of_range)
     result = ChunkResult(out, events, unparsed, samples, lines.physical, None, out.num_rows if out is not None else 0,
                          dropped)
     if after is not None:
@@ -270,8 +276,32 @@ def _compiled(log_format: str) -> Any:
     return compile_log_format(log_format)
 
 
+# what a datetime64[ns] column holds (pandas): a line dated outside is one unparsed line, not a lost file
+NS_TIME_MIN = pa.scalar(pd.Timestamp.min.ceil("ms"), TS_MS)
+NS_TIME_MAX = pa.scalar(pd.Timestamp.max.floor("ms"), TS_MS)
+OUT_OF_RANGE_REASON = "timestamp outside the years 1677-2262 (not representable)"
+
+
+def _without_unrepresentable_times(table: pa.Table) -> tuple[pa.Table, np.ndarray]:
+    """The rows whose times a nanosecond timestamp can hold, and the ``_row`` of the others."""
+    bad = None
+    for name in ("ts", "received"):
+        if name not in table.column_names:
+            continue
+        column = table.column(name)
+        outside = pc.or_(pc.less(column, NS_TIME_MIN), pc.greater(column, NS_TIME_MAX))
+        bad = outside if bad is None else pc.or_(bad, outside)
+    if bad is None:
+        return table, np.empty(0, dtype=np.int64)
+    bad = pc.fill_null(bad, False)
+    if not pc.any(bad).as_py():
+        return table, np.empty(0, dtype=np.int64)
+    rows = table.filter(bad).column("_row").to_numpy().astype(np.int64)
+    return table.filter(pc.invert(bad)), rows
+
+
 def _sort_rejected(
-    lines: log_lines.ChunkLines, rejected: np.ndarray, job: ChunkJob
+    lines: log_lines.ChunkLines, rejected: np.ndarray, job: ChunkJob, out_of_range: frozenset[int] = frozenset()
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     """Rejected lines are router messages (kept as events) or unparsed (counted, a few sampled)."""
     events: list[dict[str, Any]] = []
@@ -298,7 +328,8 @@ def _sort_rejected(
         unparsed += 1
         if len(samples) < MAX_SAMPLES:
             samples.append(
-                {"input": job.input, "source": job.source, "line": number, "text": text[:2000], "reason": reason(text)}
+                {"input": job.input, "source": job.source, "line": number, "text": text[:2000],
+                 "reason": OUT_OF_RANGE_REASON if i in out_of_range else reason(text)}
             )
     return events, samples, unparsed
 

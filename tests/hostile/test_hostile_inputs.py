@@ -257,8 +257,12 @@ LOG_OK = (
         b"\xff\xfe garbage \x00 with nul\n" * 200,
         b"x" * (5 << 20) + b"\n",
         os.urandom(1 << 20),
+        # dated where a nanosecond timestamp cannot go: one unparsed line each, the file is kept
+        (LOG_OK.replace("2026-11-20T08:41:03.118102", "9999-11-20T08:41:03.118102").replace("/2026:", "/9999:")
+         + LOG_OK.replace("2026-11-20T08:41:03.118102", "0001-11-20T08:41:03.118102").replace("/2026:", "/0001:")
+         ).encode(),
     ],
-    ids=["non-utf8-nul", "5MB-line", "only-garbage"],
+    ids=["non-utf8-nul", "5MB-line", "only-garbage", "years-9999-and-0001"],
 )
 def test_hostile_logs_are_counted_not_fatal(tmp_path, work, payload):
     log = tmp_path / "access.log"
@@ -268,6 +272,14 @@ def test_hostile_logs_are_counted_not_fatal(tmp_path, work, payload):
     assert report["summary"]["log_lines_unparsed"] >= 1
     for acct in report["log_accounting"]:
         assert acct["lines_read"] == acct["requests"] + acct["router_messages"] + acct["unparsed"]
+
+
+def test_cr_only_line_endings_are_lines_not_lost(tmp_path, work):
+    log = tmp_path / "access.log"
+    log.write_bytes((LOG_OK * 3).replace("\n", "\r").encode() + b"garbage\r" + LOG_OK.encode())
+    report = analyze_json(INSPECT_SHOP, work, "--logs", str(log))
+    assert report["summary"]["requests"] == 4
+    assert report["summary"]["log_lines_unparsed"] == 1
 
 
 # ------------------------------------------------------------------ XSS
