@@ -26,19 +26,23 @@ def _load_logs(
     report: Progress,
     runner: Any = None,
     namespaces: frozenset[str] | None = None,
+    max_log_bytes: int | None = None,
 ) -> None:
     from parsers import haproxy_log
 
     by_label = {r.path: r for r in records}
     parses, failures = parse_log_jobs(jobs, log_format=_custom_log_format(frames), since=since, until=until,
-                                      report=report, runner=runner, namespaces=namespaces)
+                                      report=report, runner=runner, namespaces=namespaces,
+                                      max_log_bytes=max_log_bytes)
+    kept = set()
     for parse in parses:
         for account in parse.accounting:
+            kept.add((account["input"], account["source"]))
             if account["input"] in by_label:
                 by_label[account["input"]].files_read += 1
-    for src, member, reason in failures:
-        snap.skipped.append((member.name, reason))
-        if src.label in by_label:
+    for src, member, reason, offset in failures:
+        snap.skipped.append((member.name, reason, offset))
+        if src.label in by_label and (src.label, member.name) not in kept:  # a cut file was read, in part
             by_label[src.label].files_skipped += 1
     combined = haproxy_log.combine(parses)
     snap.frames["requests"] = combined.requests

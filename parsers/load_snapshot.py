@@ -45,8 +45,12 @@ def load_snapshot(
     progress: Progress | None = None,
     want_logs: bool = True,
     log_runner: Any = None,
+    max_log_bytes: int | None = None,
 ) -> Snapshot:
-    """Open, index and parse ``inputs`` (+ extra ``logs`` files). Raises InputError on unreadable input."""
+    """Open, index and parse ``inputs`` (+ extra ``logs`` files). Raises InputError on unreadable input.
+
+    ``max_log_bytes``: a cap on the decompressed bytes read from each access log (None: none).
+    """
     from parsers import kube
 
     report = progress or _noop
@@ -58,7 +62,7 @@ def load_snapshot(
     log_sources = [open_input(path, as_log=True) for path in logs]
 
     records: list[InputRecord] = []
-    skipped: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str] | tuple[str, str, int | None]] = []
     objects: list[tuple[dict, str, str, int]] = []
     texts: dict[tuple[str, str], bytes] = {}
     inspected: set[str] = set()
@@ -178,7 +182,8 @@ def load_snapshot(
         router_log_files=tuple(platform.router_log_files),
     )
     if want_logs and log_jobs:
-        _load_logs(snap, log_jobs, records, frames, since, until, report, log_runner, ns_filter)
+        _load_logs(snap, log_jobs, records, frames, since, until, report, log_runner, ns_filter,
+                   max_log_bytes)
     for src, _ in sources:
         src.close()
     for src in log_sources:

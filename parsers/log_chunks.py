@@ -9,8 +9,6 @@ accounting while they stream past.
 
 from __future__ import annotations
 
-import gzip
-import io
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,9 +28,10 @@ from parsers.log_fallback import reason
 from parsers.log_fields import TS_MS
 from parsers.log_frames import CHUNK_SCHEMA, DICT
 from parsers.log_layers import _parse_lines, _parse_lines_one_by_one
+from parsers.log_stream import open_log_stream, raise_if_cut
 from parsers.router_messages import router_event
 from parsers.router_names import ROUTE_BACKEND_KINDS, _backend_columns, _server_columns
-from parsers.sources import InputSource, Member, sniff_compression
+from parsers.sources import InputSource, Member
 
 MAX_SAMPLES = 50
 WORKERS = min(2, os.cpu_count() or 1)
@@ -40,15 +39,15 @@ IN_FLIGHT = 3  # chunks being parsed or waiting at once: memory stays a few chun
 
 
 @contextmanager
-def open_log_member(source: InputSource, member: Member) -> Iterator[IO[bytes]]:
-    """A member's bytes as a stream, gunzipped when the member is compressed (rotated ``.gz`` files)."""
-    with source.open(member) as raw:
-        head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""
-        if sniff_compression(head) == "gz":
-            with gzip.GzipFile(fileobj=raw) as gz:
-                yield io.BufferedReader(gz, 1 << 20)  # type: ignore[arg-type]
-        else:
-            yield raw
+def open_log_member(source: InputSource, member: Member, max_log_bytes: int | None = None) -> Iterator[IO[bytes]]:
+    """A member's bytes as a stream, gunzipped when the member is compressed (rotated ``.gz`` files).
+
+    Guarded as ``parsers.log_stream`` says: a cut or damaged stream ends early, and leaving the
+    block raises its :class:`LogStreamCut` (an ``OSError``) once the caller has read what was there.
+    """
+    with open_log_stream(source, member, max_log_bytes) as (stream, readers):
+        yield stream
+    raise_if_cut(readers)
 
 
 def open_job(
@@ -61,6 +60,7 @@ def open_job(
     until: datetime | None = None,
     stats_only: bool = False,
     namespaces: frozenset[str] | None = None,
+    max_log_bytes: int | None = None,
 ) -> ChunkJob:
     """The parameters every chunk of one file is parsed with.
 
@@ -72,7 +72,7 @@ def open_job(
         except ValueError:
             log_format = None
     return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input, stats_only,
-                    frozenset(namespaces) if namespaces else None)
+                    frozenset(namespaces) if namespaces else None, max_log_bytes)
 
 
 @dataclass
@@ -125,7 +125,7 @@ def local_chunks(
     src: InputSource, member: Member, job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
 ) -> Iterator[ChunkResult]:
     """The default :data:`ChunkRunner`: read the member here, parse its chunks on this machine's cores."""
-    with open_log_member(src, member) as stream:
+    with open_log_member(src, member, job.max_log_bytes) as stream:
         yield from iter_chunks(stream, job, after)
 
 
@@ -145,6 +145,8 @@ class ChunkJob:
     # ``--namespace``: lines about other namespaces' backends are dropped before parsing (see
     # :func:`_about_namespaces`); they count as outside the window/namespaces in the accounting
     namespaces: frozenset[str] | None = None
+    # a cap on the decompressed bytes read from this log (None: streamed whole, guarded by ratio)
+    max_log_bytes: int | None = None
 
 
 @dataclass
@@ -235,9 +237,15 @@ def parse_chunk(
         # a shape no validation foresaw made a kernel refuse the chunk: keep it, line by line
         table, rejected = _parse_lines_one_by_one(lines.text)
     out = None
+    out_of_range: frozenset[int] = frozenset()
     if table is not None and table.num_rows:
-        out = _finish(table, lines.numbers, job)
-    events, samples, unparsed = _sort_rejected(lines, rejected, job)
+        table, dropped_rows = _without_unrepresentable_times(table)
+        if len(dropped_rows):
+            out_of_range = frozenset(dropped_rows.tolist())
+            rejected = np.union1d(np.asarray(rejected, dtype=np.int64), dropped_rows)
+        if table.num_rows:
+            out = _finish(table, lines.numbers, job)
+    events, samples, unparsed = _sort_rejected(lines, rejected, job, out_of_range)
     result = ChunkResult(out, events, unparsed, samples, lines.physical, None, out.num_rows if out is not None else 0,
                          dropped)
     if after is not None:
@@ -268,8 +276,32 @@ def _compiled(log_format: str) -> Any:
     return compile_log_format(log_format)
 
 
+# what a datetime64[ns] column holds (pandas): a line dated outside is one unparsed line, not a lost file
+NS_TIME_MIN = pa.scalar(pd.Timestamp.min.ceil("ms"), TS_MS)
+NS_TIME_MAX = pa.scalar(pd.Timestamp.max.floor("ms"), TS_MS)
+OUT_OF_RANGE_REASON = "timestamp outside the years 1677-2262 (not representable)"
+
+
+def _without_unrepresentable_times(table: pa.Table) -> tuple[pa.Table, np.ndarray]:
+    """The rows whose times a nanosecond timestamp can hold, and the ``_row`` of the others."""
+    bad = None
+    for name in ("ts", "received"):
+        if name not in table.column_names:
+            continue
+        column = table.column(name)
+        outside = pc.or_(pc.less(column, NS_TIME_MIN), pc.greater(column, NS_TIME_MAX))
+        bad = outside if bad is None else pc.or_(bad, outside)
+    if bad is None:
+        return table, np.empty(0, dtype=np.int64)
+    bad = pc.fill_null(bad, False)
+    if not pc.any(bad).as_py():
+        return table, np.empty(0, dtype=np.int64)
+    rows = table.filter(bad).column("_row").to_numpy().astype(np.int64)
+    return table.filter(pc.invert(bad)), rows
+
+
 def _sort_rejected(
-    lines: log_lines.ChunkLines, rejected: np.ndarray, job: ChunkJob
+    lines: log_lines.ChunkLines, rejected: np.ndarray, job: ChunkJob, out_of_range: frozenset[int] = frozenset()
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     """Rejected lines are router messages (kept as events) or unparsed (counted, a few sampled)."""
     events: list[dict[str, Any]] = []
@@ -296,7 +328,8 @@ def _sort_rejected(
         unparsed += 1
         if len(samples) < MAX_SAMPLES:
             samples.append(
-                {"input": job.input, "source": job.source, "line": number, "text": text[:2000], "reason": reason(text)}
+                {"input": job.input, "source": job.source, "line": number, "text": text[:2000],
+                 "reason": OUT_OF_RANGE_REASON if i in out_of_range else reason(text)}
             )
     return events, samples, unparsed
 

@@ -9,11 +9,12 @@ on a Dask cluster; the results are assembled here either way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from parsers.layout import access_log_members, index_input
+from parsers.log_stream import LogStreamCut
 from parsers.snapshot import Progress, _noop
 from parsers.sources import InputSource, Member, MemberTooLarge, open_input
 
@@ -29,8 +30,12 @@ def parse_log_jobs(
     report: Progress = _noop,
     runner: Any = None,
     namespaces: frozenset[str] | None = None,
-) -> tuple[list[Any], list[tuple[InputSource, Member, str]]]:
-    """Parse every access-log member; returns the parses and the (source, member, reason) that failed.
+    max_log_bytes: int | None = None,
+) -> tuple[list[Any], list[tuple[InputSource, Member, str, int | None]]]:
+    """Parse every access-log member; returns the parses and the (source, member, reason, offset) of
+    the files that could not be read to their end (a file cut part-way keeps its parsed lines).
+
+    ``max_log_bytes`` caps the decompressed bytes read per log (None: no cap, see ``parsers.log_stream``).
 
     ``runner`` parses one file's chunks (``haproxy_log.ChunkRunner``): this machine's threads by
     default, or a Dask cluster; the frames are assembled here either way.
@@ -42,13 +47,30 @@ def parse_log_jobs(
     for i, (src, member, router_pod, _) in enumerate(jobs):
         report("access logs", i, len(jobs))
         job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
-                                   log_format=log_format, since=since, until=until, namespaces=namespaces)
-        try:
-            parses.append(haproxy_log.collect(job, run(src, member, job, None)))
-        except (OSError, EOFError, ValueError, MemberTooLarge) as exc:
-            failures.append((src, member, f"access log unreadable: {' '.join(str(exc).split())[:200]}"))
+                                   log_format=log_format, since=since, until=until, namespaces=namespaces,
+                                   max_log_bytes=max_log_bytes)
+        stopped: list[tuple[str, int | None]] = []
+        parse = haproxy_log.collect(job, _until_stopped(run(src, member, job, None), stopped))
+        if stopped:
+            reason, offset = stopped[0]
+            failures.append((src, member, reason, offset))
+        if parse.lines_read or not stopped:  # what was read before the damage is analyzed
+            parses.append(parse)
     report("access logs", len(jobs), len(jobs))
     return parses, failures
+
+
+def _until_stopped(results: Iterable[Any], stopped: list[tuple[str, int | None]]) -> Iterator[Any]:
+    """The chunks of one file until reading stops; why it stopped (and at which byte) goes to ``stopped``.
+
+    No exception class decides the fate of a whole file: the chunks before it are kept.
+    """
+    try:
+        yield from results
+    except LogStreamCut as cut:
+        stopped.append((f"access log cut: {cut.reason}", cut.offset))
+    except (OSError, EOFError, ValueError, MemberTooLarge) as exc:
+        stopped.append((f"access log unreadable: {' '.join(str(exc).split())[:200]}", None))
 
 
 def _log_jobs(paths: Sequence[str]) -> tuple[list[LogJob], list[InputSource]]:
@@ -79,6 +101,7 @@ def load_access_logs(
     log_format: str | None = None,
     progress: Progress | None = None,
     runner: Any = None,
+    max_log_bytes: int | None = None,
 ) -> tuple[Any, list[tuple[str, str]]]:
     """Access logs alone, as frames: plain/gzipped log files, or the router logs inside inputs."""
     from parsers import haproxy_log
@@ -86,11 +109,11 @@ def load_access_logs(
     jobs, sources = _log_jobs(paths)
     try:
         parses, failures = parse_log_jobs(jobs, log_format=log_format, since=since, until=until,
-                                          report=progress or _noop, runner=runner)
+                                          report=progress or _noop, runner=runner, max_log_bytes=max_log_bytes)
     finally:
         for src in sources:
             src.close()
-    skipped = [(member.name, reason) for _, member, reason in failures]
+    skipped = [(member.name, _with_offset(reason, offset)) for _, member, reason, offset in failures]
     return haproxy_log.combine(parses), skipped
 
 
@@ -105,6 +128,7 @@ def scan_access_logs(
     progress: Progress | None = None,
     runner: Any = None,
     stats_only: bool = False,
+    max_log_bytes: int | None = None,
 ) -> tuple[list[Any], list[tuple[str, str]]]:
     """Stream the access logs chunk by chunk, never building a frame of the whole file.
 
@@ -124,12 +148,17 @@ def scan_access_logs(
         for i, (src, member, router_pod, _) in enumerate(jobs):
             report("access logs", i, len(jobs))
             job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
-                                       log_format=log_format, since=since, until=until, stats_only=stats_only)
+                                       log_format=log_format, since=since, until=until, stats_only=stats_only,
+                                       max_log_bytes=max_log_bytes)
             tally = haproxy_log.FileTally(job)
             try:
                 for result in run(src, member, job, after):
                     tally.add(result)
                     consume(result)
+            except LogStreamCut as cut:
+                skipped.append((member.name, _with_offset(f"access log cut: {cut.reason}", cut.offset)))
+                if not tally.lines_read:
+                    continue
             except (OSError, EOFError, ValueError, MemberTooLarge) as exc:
                 skipped.append((member.name, f"access log unreadable: {' '.join(str(exc).split())[:200]}"))
                 if not tally.lines_read:
@@ -140,3 +169,8 @@ def scan_access_logs(
         for src in sources:
             src.close()
     return tallies, skipped
+
+
+def _with_offset(reason: str, offset: int | None) -> str:
+    """``mga logs`` lists (source, reason) pairs: the byte where reading stopped goes into the reason."""
+    return reason if offset is None else f"{reason} (reading stopped at byte {offset})"

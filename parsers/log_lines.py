@@ -109,6 +109,9 @@ def chunk_lines(chunk: bytes | bytearray, first_line: int) -> ChunkLines:
     positions), with no Python object per line; only chunks with CRI ``P`` lines or invalid UTF-8
     go through a list of lines.
     """
+    if b"\r" in chunk and _BARE_CR_RE.search(chunk):
+        # old Mac line endings (CR alone): each CR ends a line, so no line hides inside another one
+        chunk = _BARE_CR_RE.sub(b"\n", chunk)
     if _is_cri(chunk) and (b" stdout P " in chunk or b" stderr P " in chunk):
         raw = _split(chunk)
         joined, starts = join_cri_partials(raw)
@@ -117,6 +120,9 @@ def chunk_lines(chunk: bytes | bytearray, first_line: int) -> ChunkLines:
     if text is None:
         text = _decode(_split(chunk))
     return ChunkLines(text, np.arange(first_line, first_line + len(text), dtype=np.int64), len(text))
+
+
+_BARE_CR_RE = re.compile(rb"\r(?!\n)")
 
 
 def _is_cri(chunk: bytes | bytearray) -> bool:

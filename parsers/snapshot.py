@@ -42,7 +42,7 @@ class Snapshot:
 
     frames: dict[str, pd.DataFrame]
     inputs: list[InputRecord]
-    skipped: list[tuple[str, str]]  # (source, reason)
+    skipped: list[tuple[str, str] | tuple[str, str, int | None]]  # source, reason[, byte where reading stopped]
     inspected_namespaces: frozenset[str]  # namespaces with their <ns>/<ns>.yaml marker (fully inspected)
     collected_namespaces: frozenset[str]  # namespaces for which any object was read
     collection_window: tuple[datetime | None, datetime | None]

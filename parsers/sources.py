@@ -136,11 +136,21 @@ class InputSource:
     def _open_raw(self, member: Member) -> IO[bytes]:
         raise NotImplementedError
 
-    def open(self, member: Member) -> IO[bytes]:
-        """A binary stream of the member's bytes, capped at the per-member limit."""
+    def open(self, member: Member, *, capped: bool = True) -> IO[bytes]:
+        """A binary stream of the member's bytes, capped at the per-member limit.
+
+        ``capped=False`` is for streamed access logs, which are guarded by ratio and nesting
+        instead (``parsers.log_stream``), not by size.
+        """
+        if not capped:  # unbuffered: a damaged block must not take the good bytes before it with it
+            return self._open_raw(member)
         if member.size > self.member_cap:
             raise MemberTooLarge(f"{member.name}: {member.size} bytes exceeds the {self.member_cap >> 20} MiB cap")
         return io.BufferedReader(_CappedReader(self._open_raw(member), self.member_cap, member.name), STREAM_CHUNK)
+
+    def compressed_size(self, member: Member) -> int | None:
+        """The stored (compressed) size of a member this source decompresses itself; None otherwise."""
+        return None
 
     def read(self, member: Member) -> bytes:
         """All bytes of a member. Raises :class:`MemberTooLarge` over the caps."""
@@ -159,6 +169,8 @@ class InputSource:
             except MemberTooLarge as exc:
                 yield member, None, str(exc)
             except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, lzma.LZMAError, ValueError) as exc:
+                yield member, None, f"unreadable: {_one_line(exc)}"
+            except (RuntimeError, NotImplementedError) as exc:  # zipfile: encrypted, unsupported compression
                 yield member, None, f"unreadable: {_one_line(exc)}"
 
     def plain_path(self, member: Member) -> str | None:
@@ -283,6 +295,10 @@ class ZipSource(InputSource):
     def _open_raw(self, member: Member) -> IO[bytes]:
         return self._zip.open(member.key)
 
+    def compressed_size(self, member: Member) -> int | None:
+        info = member.key
+        return info.compress_size if info.compress_type != zipfile.ZIP_STORED else None
+
     def close(self) -> None:
         self._zip.close()
 
@@ -295,6 +311,7 @@ class SingleFileSource(InputSource):
     def __init__(self, path: Path, label: str | None = None, compression: str | None = None):
         super().__init__(path, label)
         self._compression = compression
+        self.compression = compression  # what this source decompresses itself (None: the bytes as stored)
         name = path.name
         if compression and name.rsplit(".", 1)[-1] in ("gz", "xz", "bz2"):
             name = name.rsplit(".", 1)[0]
@@ -320,6 +337,9 @@ class SingleFileSource(InputSource):
 
     def plain_path(self, member: Member) -> str | None:
         return None if self._compression else str(member.key)
+
+    def compressed_size(self, member: Member) -> int | None:
+        return self.path.stat().st_size if self._compression else None
 
 
 def zlib_error() -> type[Exception]:
@@ -358,6 +378,10 @@ def open_input(path: str | os.PathLike[str], label: str | None = None, *, as_log
     shown = label or str(path)
     if p.is_symlink() and not p.exists():
         raise InputError(f"{shown}: broken symbolic link")
+    if p.is_symlink():
+        # the path the user typed is theirs (/var/log/containers/*.log are links): follow it here, once;
+        # members inside the input are still opened without following links
+        p = Path(os.path.realpath(p))
     if not p.exists():
         raise InputError(f"{shown}: no such file or directory")
     if p.is_dir():

@@ -36,7 +36,13 @@ except AttributeError:  # PyYAML built without libyaml
 MAX_EXPANDED_NODES = 5_000_000  # what aliases would expand to; real objects are far below
 MAX_DEPTH = 200
 _FLOW_DEPTH = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
-_DEEP_BLOCK_RE = re.compile(rb"(?m)^ {400,}\S|(?:- ){200}")
+_DEEP_INDENT = b" " * 400
+_DEEP_SEQUENCE = b"- " * 200
+_INDENTED_CONTENT_RE = re.compile(rb" *\S")  # the rest of an indentation run reaches content
+# What one document may compose to. PyYAML builds a node object per value before any check can run
+# (about 350 bytes each): a 20 MB flow sequence of ``1,`` is 10 million of them, gigabytes. Counting
+# the separators that can start a value bounds the node count from above at C speed.
+MAX_COMPOSED_VALUES = 2_000_000
 
 
 class DocumentError(ValueError):
@@ -45,6 +51,37 @@ class DocumentError(ValueError):
 
 class _GuardedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """The safe loader; documents are checked between composing and constructing."""
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        """An integer, or its text when it is longer than Python converts (``sys.get_int_max_str_digits``).
+
+        One such value must not lose its document, let alone the run.
+        """
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            return str(node.value)
+
+
+_GuardedLoader.add_constructor("tag:yaml.org,2002:int", _GuardedLoader.construct_yaml_int)
+
+
+def _json_int(text: str) -> int | str:
+    """``int(text)``, or the text itself past Python's integer-string limit (kept as a string)."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def _load_json(text: str) -> Any:
+    """``json.loads``; a document with an integer too long to convert is loaded again with it kept as text."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # only the integer-string limit: the slower per-integer hook, for this file only
+        return json.loads(text, parse_int=_json_int)
 
 
 def _reject_deep_nesting(data: bytes) -> None:
@@ -60,9 +97,25 @@ def _reject_deep_nesting(data: bytes) -> None:
         brackets = steps[np.flatnonzero((steps == 1) | (steps == -1))].astype(np.int32)  # the running sum
         if brackets.size and int(np.cumsum(brackets).max()) > MAX_DEPTH:  # only moves at brackets
             raise DocumentError(f"nesting deeper than {MAX_DEPTH} levels")
-    # the regex only where its literal core occurs at all (it ran at 30 MB/s over every line start)
-    if (b" " * 400 in data or b"- " * 200 in data) and _DEEP_BLOCK_RE.search(data):
+    if _DEEP_SEQUENCE in data or _deeply_indented(data):
         raise DocumentError(f"nesting deeper than {MAX_DEPTH} levels")
+
+
+def _deeply_indented(data: bytes) -> bool:
+    """A line indented by 400 spaces or more before its content.
+
+    Only the runs of 400 spaces are looked at (substring search, then the rest of each run), so the
+    cost is the size of the file at memchr speed plus the runs themselves, whatever else it holds.
+    """
+    if data.startswith(_DEEP_INDENT) and _INDENTED_CONTENT_RE.match(data):
+        return True
+    needle = b"\n" + _DEEP_INDENT
+    at = data.find(needle)
+    while at >= 0:
+        if _INDENTED_CONTENT_RE.match(data, at + 1):
+            return True
+        at = data.find(needle, at + len(needle))
+    return False
 
 
 def _check_node(node: yaml.Node) -> None:
@@ -107,6 +160,7 @@ def _load_all_yaml(text: str) -> list[Any]:
 def _load_all_nodes(text: str) -> list[tuple[Any, yaml.Node]]:
     """Every document of a YAML stream with its composed node (for line numbers), guarded against bombs."""
     docs = []
+    _reject_too_many_values(text)
     aliases_possible = "&" in text  # no anchor, no alias: the expansion check cannot find anything
     loader = _GuardedLoader(text)
     try:
@@ -126,6 +180,20 @@ def _load_all_nodes(text: str) -> list[tuple[Any, yaml.Node]]:
     finally:
         loader.dispose()
     return docs
+
+
+def _reject_too_many_values(text: str) -> None:
+    """Refuse text that could compose to more than ``MAX_COMPOSED_VALUES`` nodes, before composing it.
+
+    Every value but the first starts after a comma, a line break, a colon or a bracket, so their
+    count bounds the nodes. It runs whatever the text holds (no ``&`` needed): the memory is spent
+    composing, before the alias check could look. A Go List is loaded item by item, so this is per item.
+    """
+    if len(text) // 2 < MAX_COMPOSED_VALUES:
+        return  # a value takes at least two characters
+    values = sum(text.count(c) for c in (",", "\n", ":", "[", "{"))
+    if values > MAX_COMPOSED_VALUES:
+        raise DocumentError(f"more than {MAX_COMPOSED_VALUES} values in one document")
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:
@@ -183,7 +251,7 @@ def iter_objects(data: bytes, source: str) -> Iterator[tuple[dict, int]]:
     if stripped[0] in "{[" and (source.lower().endswith(".json") or stripped[0] == "{"):
         try:
             with _gc_paused():
-                doc = json.loads(text)
+                doc = _load_json(text)
         except (json.JSONDecodeError, RecursionError) as exc:
             if source.lower().endswith(".json"):
                 raise DocumentError(f"invalid JSON: {' '.join(str(exc).split())[:160]}") from None

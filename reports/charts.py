@@ -53,6 +53,9 @@ RC = {
     "font.size": 8,
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans", "Arial", "Liberation Sans"],  # a short list: it is repeated per label
+    # labels carry pod names from the input: plain text, never maths (``$...$`` must not be parsed)
+    "text.usetex": False,
+    "text.parse_math": False,
 }
 
 
@@ -141,7 +144,7 @@ def _draw_events(ax: Any, events: Sequence[TimelineEvent], label_y: float) -> No
         labelled.add(key)
         kinds_labelled.add(event.kind)
         ax.text(event.ts, label_y, f"{event.kind} {_pod_suffix(event.pod)}".strip() + " ", rotation=90,
-                va="top", ha="right", fontsize=6.5, color=colour)
+                va="top", ha="right", fontsize=6.5, color=colour, parse_math=False)
 
 
 def _pod_suffix(pod: str | None) -> str:

@@ -1,11 +1,13 @@
 """Stable-token redaction of a Result, applied once before any rendering.
 
-IP addresses (v4, v6, and the dashed forms in node and pod DNS names), route hosts, every host
-name under the cluster's domains, node names, the cluster id and optionally namespace names are
+IP addresses (v4, v6 with the IPv4-mapped form, ranges and addresses glued to other text, and the
+dashed forms in node and pod DNS names), route hosts, every host name under the cluster's domains,
+node names, the cluster id, e-mail addresses, JWTs, the values of credential-looking query
+parameters (``token=``, ``password=``, ``key=``, ``sig=``...) and optionally namespace names are
 replaced by tokens. The same value always gets the same token (``ip-0001``, ``host-0001.example``,
-``node-0001``, ``ns-0001``), so correlations survive: the pod IP of a log line is still the pod IP
-of that endpoint. Because it works on the Result — the one thing every output renders — nothing
-original can reach HTML, JSON or Markdown. Tokens must-gather-clean already wrote
+``node-0001``, ``ns-0001``, ``secret-0001``), so correlations survive: the pod IP of a log line is
+still the pod IP of that endpoint. Because it works on the Result — the one thing every output
+renders — nothing original can reach HTML, JSON or Markdown. Tokens must-gather-clean already wrote
 (``x-ipv4-0000000001-x``) are left as they are.
 
 The text is scanned once, token by token (IPv6 candidates, dotted names, words), and each token is
@@ -31,6 +33,8 @@ TOKEN_FORMATS = {
     "ns": "ns-{:04d}",
     "cluster": "cluster-{:04d}",
     "mac": "mac-{:04d}",
+    "email": "user-{:04d}@example.invalid",
+    "secret": "secret-{:04d}",
 }
 # Contract identifiers and enum-like fields: never free text, and a namespace that happens to be
 # spelled like one must not turn a cause id into a token.
@@ -44,7 +48,14 @@ SCAN_RE = re.compile(
     r"(?P<mgc>(?<![\w-])x-[a-z0-9]+-\d{10}-x(?![\w-]))"
     # MAC addresses: OVN-Kubernetes derives a pod's (0a:58:<IPv4 bytes>), so they give IPs away
     r"|(?P<mac>(?<![\w:-])[0-9A-Fa-f]{2}(?P<sep>[:-])[0-9A-Fa-f]{2}(?:(?P=sep)[0-9A-Fa-f]{2}){4}(?![\w:-]))"
-    r"|(?P<ipv6>(?<![\w:])[0-9A-Fa-f]*(?::[0-9A-Fa-f]*){2,}(?![\w:]))"
+    # JWTs (header.payload.signature, the header always starts ``{"``) wherever they appear
+    r"|(?P<jwt>(?<![\w-])eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)"
+    # a credential-looking query or form parameter: its value goes, its name stays
+    r"|(?P<cred>(?<=[?&;])[\w.-]*(?i:token|passw(?:or)?d|pwd|key|secret|sig|signature|auth|credential)[\w.-]*=)"
+    r"(?P<credvalue>[^&;\s\"'#<>]*)"
+    r"|(?P<email>(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-]))"
+    # IPv6, including the IPv4-mapped form (``::ffff:203.0.113.77``) and HAProxy's ``:port`` after it
+    r"|(?P<ipv6>(?<![\w:])[0-9A-Fa-f]*(?::[0-9A-Fa-f]*){2,}(?:(?:\.\d{1,3}){3}(?::\d+)?)?(?![\w:]))"
     r"|(?P<name>[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)"
 )
 NODE_NAME = r"([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])"
@@ -60,6 +71,9 @@ INFRA_ID_RE = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)+?)-(?:master|worker|infra)(
 AWS_NODE_RE = re.compile(r"ip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(?:\.[a-z0-9-]+)*", re.IGNORECASE)
 DASHED_IPV4_RE = re.compile(r"(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})")
 NUMBER_RE = re.compile(r"\d{1,3}")
+# an IPv4 address glued to other text (``_10.9.7.1``, ``10.9.8.1-10.9.8.9``); longer dotted numbers
+# (OIDs, versions) are not addresses
+EMBEDDED_IPV4_RE = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?!\d|\.\d)")
 NAMESPACE_PATH_RE = re.compile(r"(?:^|/)namespaces/([a-z0-9][a-z0-9-]*)/")
 
 
@@ -91,6 +105,13 @@ class Redactor:
     def _replace(self, m: re.Match[str]) -> str:
         if m.group("mgc"):
             return m.group(0)
+        if m.group("jwt"):
+            return self.token("secret", m.group(0))
+        if m.group("cred"):
+            value = m.group("credvalue")
+            return m.group("cred") + (self.token("secret", value) if value else "")
+        if m.group("email"):
+            return self.token("email", m.group(0).lower())
         if m.group("mac"):
             return self.token("mac", m.group(0).lower().replace("-", ":"))
         if m.group("ipv6") is not None:
@@ -103,8 +124,8 @@ class Redactor:
         for candidate, suffix in ((value, ""), (address, ":" + port)):
             if _is_ipv6(candidate):
                 return self.token("ip", str(ipaddress.IPv6Address(candidate))) + suffix
-        # times (08:41:03), MAC addresses and the like: judge the words inside
-        return re.sub(r"[A-Za-z0-9_-]+", lambda w: self._name(w.group(0)), value)
+        # times (08:41:03), MAC addresses and the like: judge the words (and dotted quads) inside
+        return re.sub(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*", lambda w: self._name(w.group(0)), value)
 
     def _name(self, value: str) -> str:
         lower = value.lower()
@@ -126,7 +147,11 @@ class Redactor:
                 return self.token("node", lower)
         if "." in value and self._is_cluster_host(lower):
             return self.token("host", lower)
-        return ".".join(self._labels(value.split(".")))
+        joined = ".".join(self._labels(value.split(".")))
+        return EMBEDDED_IPV4_RE.sub(self._embedded_ipv4, joined) if "." in joined else joined
+
+    def _embedded_ipv4(self, m: re.Match[str]) -> str:
+        return self.token("ip", m.group(0)) if _is_ipv4(m.group(0)) else m.group(0)
 
     def _is_cluster_host(self, name: str) -> bool:
         if name in self.hosts or name in self.domains:

@@ -207,21 +207,40 @@ items: *i
 """
 
 
+HUGE_INT = b"9" * 5000  # past Python's integer-string conversion limit (4300 digits)
+SERVICE_WITH_HUGE_INT = (b"kind: ServiceList\nitems:\n- kind: Service\n  apiVersion: v1\n"
+                         b"  metadata: {name: big, namespace: shop, resourceVersion: " + HUGE_INT + b"}\n")
+
+
+# what each hostile document must leave: "skipped" (the file is skipped with a reason) or "read"
+# (the file is not skipped: its document, or the valid part of it, was kept)
 @pytest.mark.parametrize(
-    ("rel", "data"),
+    ("rel", "data", "kept"),
     [
-        ("core/services.yaml", BILLION_LAUGHS),
-        ("core/endpoints.yaml", b"kind: EndpointsList\nitems:\n" + b"- " + b"[" * 50_000 + b"]" * 50_000 + b"\n"),
-        ("core/pods.yaml", b"kind: PodList\nitems:\n- metadata: {name: \xff\xfe\x00bad}\n  kind: Pod\n"),
-        ("core/events.yaml", b"\x00\x01\x02" * 1000),
+        ("core/services.yaml", BILLION_LAUGHS, "skipped"),
+        ("core/endpoints.yaml", b"kind: EndpointsList\nitems:\n" + b"- " + b"[" * 50_000 + b"]" * 50_000 + b"\n",
+         "skipped"),
+        ("core/pods.yaml", b"kind: PodList\nitems:\n- metadata: {name: \xff\xfe\x00bad}\n  kind: Pod\n", "skipped"),
+        ("core/events.yaml", b"\x00\x01\x02" * 1000, "skipped"),
+        ("core/services.yaml", SERVICE_WITH_HUGE_INT, "read"),
+        ("core/services.json", b'{"kind": "ServiceList", "items": [{"kind": "Service", "metadata": '
+         b'{"name": "big", "namespace": "shop", "resourceVersion": ' + HUGE_INT + b'}}]}', "read"),
+        # one flow sequence of 10 million values: 20 MB of text, gigabytes once composed
+        ("core/endpoints.yaml", b"kind: Endpoints\napiVersion: v1\nsubsets: [" + b"1," * 10_000_000 + b"1]\n",
+         "skipped"),
+        ("core/services.yaml", b"kind: ServiceList\nitems: []\n" + b" " * 400 + b"x: deep\n", "skipped"),
+        # blank lines of 400 spaces are not nesting
+        ("core/services.yaml", b"kind: ServiceList\n" + (b" " * 400 + b"\n") * 1000 + b"items: []\n", "read"),
     ],
-    ids=["billion-laughs", "deep-nesting", "non-utf8", "nul-bytes"],
+    ids=["billion-laughs", "deep-nesting", "non-utf8", "nul-bytes", "5000-digit-int-yaml", "5000-digit-int-json",
+         "20MB-flow-sequence", "400-space-indent", "400-space-blank-lines"],
 )
-def test_hostile_yaml_is_skipped_or_read_never_fatal(tmp_path, work, rel, data):
+def test_hostile_yaml_is_skipped_or_read_never_fatal(tmp_path, work, rel, data, kept):
     report = analyze_json(_tree_with(tmp_path, rel, data), work)
     assert _shop_routes(report) == {"frontend", "api"}
     bad = f"{NS}/{rel}"
-    assert any(s["source"] == bad for s in report["skipped"]) or rel == "core/pods.yaml"
+    skipped = {s["source"]: s["reason"] for s in report["skipped"]}
+    assert (bad in skipped) == (kept == "skipped"), skipped.get(bad)
 
 
 # ------------------------------------------------------------------ logs
@@ -238,8 +257,12 @@ LOG_OK = (
         b"\xff\xfe garbage \x00 with nul\n" * 200,
         b"x" * (5 << 20) + b"\n",
         os.urandom(1 << 20),
+        # dated where a nanosecond timestamp cannot go: one unparsed line each, the file is kept
+        (LOG_OK.replace("2026-11-20T08:41:03.118102", "9999-11-20T08:41:03.118102").replace("/2026:", "/9999:")
+         + LOG_OK.replace("2026-11-20T08:41:03.118102", "0001-11-20T08:41:03.118102").replace("/2026:", "/0001:")
+         ).encode(),
     ],
-    ids=["non-utf8-nul", "5MB-line", "only-garbage"],
+    ids=["non-utf8-nul", "5MB-line", "only-garbage", "years-9999-and-0001"],
 )
 def test_hostile_logs_are_counted_not_fatal(tmp_path, work, payload):
     log = tmp_path / "access.log"
@@ -249,6 +272,14 @@ def test_hostile_logs_are_counted_not_fatal(tmp_path, work, payload):
     assert report["summary"]["log_lines_unparsed"] >= 1
     for acct in report["log_accounting"]:
         assert acct["lines_read"] == acct["requests"] + acct["router_messages"] + acct["unparsed"]
+
+
+def test_cr_only_line_endings_are_lines_not_lost(tmp_path, work):
+    log = tmp_path / "access.log"
+    log.write_bytes((LOG_OK * 3).replace("\n", "\r").encode() + b"garbage\r" + LOG_OK.encode())
+    report = analyze_json(INSPECT_SHOP, work, "--logs", str(log))
+    assert report["summary"]["requests"] == 4
+    assert report["summary"]["log_lines_unparsed"] == 1
 
 
 # ------------------------------------------------------------------ XSS
@@ -297,3 +328,158 @@ def test_lzma_member_inside_zip_is_just_bytes(tmp_path, work):
         zf.writestr("inspect/inner.tar.xz", lzma.compress(b"not followed"))
     report = analyze_json(path, work)
     assert _shop_routes(report) == {"frontend", "api"}
+
+
+# ------------------------------------------------------------------ zip members Python cannot read
+def _patch_central_directory(data: bytes, name: str, *, flags: int = 0, method: int | None = None) -> bytes:
+    """The zip with one member's central-directory entry marked encrypted (``flags``) or its method changed."""
+    out = bytearray(data)
+    at = out.find(b"PK\x01\x02")
+    while at >= 0:
+        name_len = int.from_bytes(out[at + 28:at + 30], "little")
+        if out[at + 46:at + 46 + name_len].decode() == name:
+            out[at + 8:at + 10] = (int.from_bytes(out[at + 8:at + 10], "little") | flags).to_bytes(2, "little")
+            if method is not None:
+                out[at + 10:at + 12] = method.to_bytes(2, "little")
+        at = out.find(b"PK\x01\x02", at + 46)
+    return bytes(out)
+
+
+@pytest.mark.parametrize(("what", "patch"), [("encrypted", {"flags": 0x1}), ("imploded", {"method": 6})])
+def test_zip_member_python_cannot_read_is_skipped_and_the_run_goes_on(tmp_path, work, what, patch):
+    buf = io.BytesIO()
+    bad = f"inspect/{NS}/core/services.yaml"
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(f"inspect/{NS}/route.openshift.io/routes.yaml", ROUTE_YAML)
+        zf.writestr(bad, "kind: ServiceList\nitems: []\n")
+    path = tmp_path / f"{what}.zip"
+    path.write_bytes(_patch_central_directory(buf.getvalue(), bad, **patch))
+    report = analyze_json(path, work)
+    assert _shop_routes(report) == {"frontend", "api"}
+    assert "unreadable" in {s["source"]: s["reason"] for s in report["skipped"]}[bad]
+
+
+# ------------------------------------------------------------------ chart labels
+DOWN_WITH_MATHS = (
+    "2026-11-20T08:41:04.000000000Z 2026-11-20T08:41:04.000000+00:00 router-a router-a haproxy[812]: "
+    "Server be_edge_http:shop:frontend/pod:frontend-$\\sqrt{$:frontend:http:10.0.0.1:8080 is DOWN, reason: "
+    'Layer4 connection problem, info: "Connection refused", check duration: 0ms.\n'
+)
+
+
+def test_dollar_signs_in_a_pod_name_are_chart_text_not_maths(tmp_path, work):
+    log = tmp_path / "access.log"
+    log.write_text(LOG_OK + DOWN_WITH_MATHS + LOG_OK)
+    proc = run_mga(["analyze", str(INSPECT_SHOP), "--logs", str(log), "--format", "html", "--output", "r.html"], work)
+    assert proc.returncode == 0, proc.stderr
+    page = (work / "r.html").read_text()
+    assert "<svg" in page
+    assert "$\\sqrt{$" in html.unescape(page)  # the label, as typed
+
+
+# ------------------------------------------------------------------ redaction
+LEAKS = {
+    "mapped IPv6 client": "203.0.113.77",
+    "its last octets": "0.113.77",
+    "range": "10.9.8.1-10.9.8.9",
+    "range end": "10.9.8.9",
+    "glued address": "10.9.7.1",
+    "e-mail": "bob@example.com",
+    "token": "abc123secretvalue",
+    "password": "hunter2hunter2",
+    "signature": "c2lnbmF0dXJl",
+    "JWT": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sGnAtUrE",
+}
+
+
+def test_redaction_covers_mapped_ipv6_ranges_glued_addresses_emails_and_credentials(tmp_path, work):
+    hostile = LOG_OK.replace("10.0.1.5:51234", "::ffff:203.0.113.77:51234").replace(
+        "/cart", "/login?token=abc123secretvalue&user=bob@example.com&password=hunter2hunter2&sig=c2lnbmF0dXJl")
+    garbage = ("garbage from 10.9.8.1-10.9.8.9 and host_10.9.7.1 by bob@example.com "
+               "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sGnAtUrE\n")
+    log = tmp_path / "access.log"
+    log.write_text(LOG_OK + hostile + garbage)
+    plain = analyze_json(INSPECT_SHOP, work, "--logs", str(log))
+    text = json.dumps(plain)
+    assert [k for k, v in LEAKS.items() if v not in text] == []  # the report does carry each of them
+    assert plain["summary"]["requests"] == 2
+    for fmt, name in (("json", "x.json"), ("html", "x.html"), ("md", "x.md")):
+        proc = run_mga(["analyze", str(INSPECT_SHOP), "--logs", str(log), "--redact", "--format", fmt,
+                        "--output", name], work)
+        assert proc.returncode == 0, proc.stderr
+        out = html.unescape((work / name).read_text())
+        assert [k for k, v in LEAKS.items() if v in out] == [], fmt
+    assert "ip-0" in (work / "x.json").read_text() and "secret-0" in (work / "x.json").read_text()
+
+
+# ------------------------------------------------------------------ inputs the user names through a link
+def test_symlinked_command_line_inputs_are_followed_links_inside_are_not(tmp_path, work):
+    log = tmp_path / "real" / "access.log"
+    log.parent.mkdir()
+    log.write_text(LOG_OK * 3)
+    link = tmp_path / "router-a_openshift-ingress_router-0123.log"
+    link.symlink_to(log)
+    tree_link = tmp_path / "inspect-link"
+    tree_link.symlink_to(INSPECT_SHOP)
+    report = analyze_json(tree_link, work, "--logs", str(link))
+    assert _shop_routes(report) == {"frontend", "api"}
+    assert report["summary"]["requests"] == 3
+    root = tmp_path / "inspect.local.9"
+    (root / NS / "route.openshift.io").mkdir(parents=True)
+    (root / NS / "route.openshift.io" / "routes.yaml").write_bytes(ROUTE_YAML)
+    (root / NS / "core").mkdir()
+    (root / NS / "core" / "pods.yaml").symlink_to(log)
+    report = analyze_json(root, work)
+    assert {s["source"]: s["reason"] for s in report["skipped"]}[f"{NS}/core/pods.yaml"].startswith("symbolic link")
+
+
+# ------------------------------------------------------------------ damaged and bomb-like access logs
+def _gzip_lines(path: Path, line: str, total: int) -> None:
+    """``total`` bytes of ``line`` repeated, gzipped while streaming (the test never holds them)."""
+    block = (line * max(1, (1 << 20) // len(line))).encode()
+    with gzip.open(path, "wb", compresslevel=9) as gz:
+        for _ in range(total // len(block) + 1):
+            gz.write(block)
+
+
+def _log_trailing_garbage(path: Path) -> None:
+    path.write_bytes(gzip.compress((LOG_OK * 3).encode()) + b"trailing bytes after the gzip stream")
+
+
+def _log_truncated(path: Path) -> None:
+    data = gzip.compress((LOG_OK * 20_000).encode())
+    path.write_bytes(data[: len(data) * 6 // 10])
+
+
+def _log_gzip_in_gzip(path: Path) -> None:
+    path.write_bytes(gzip.compress(gzip.compress((LOG_OK * 3).encode())))
+
+
+def _log_ratio_bomb(path: Path) -> None:
+    _gzip_lines(path, LOG_OK, 80 << 20)  # ~80 MiB from ~100 KB: over 200x once past 64 MiB
+
+
+# what each damaged log must keep: requests before the damage (at least), and the skipped reason
+@pytest.mark.parametrize(
+    ("make", "requests_at_least", "reason", "offset_at_least"),
+    [
+        (_log_trailing_garbage, 3, "damaged stream", len(LOG_OK) * 3),
+        (_log_truncated, 5_000, "damaged stream", 1 << 20),
+        (_log_gzip_in_gzip, 0, "nested compression", 0),
+        pytest.param(_log_ratio_bomb, 100_000, "200 times", 64 << 20, marks=pytest.mark.slow),
+    ],
+    ids=["trailing-bytes", "truncated", "gzip-in-gzip", "ratio-bomb"],
+)
+def test_damaged_gzip_logs_keep_what_was_read_and_say_where_they_stopped(tmp_path, work, make, requests_at_least,
+                                                                        reason, offset_at_least):
+    log = tmp_path / "access.log.gz"
+    make(log)
+    report = analyze_json(INSPECT_SHOP, work, "--logs", str(log))
+    assert _shop_routes(report) == {"frontend", "api"}
+    assert (report["summary"]["requests"] or 0) >= requests_at_least
+    [entry] = [s for s in report["skipped"] if s["source"] == "access.log"]
+    assert reason in entry["reason"] and entry["offset"] >= offset_at_least
+    proc = run_mga(["logs", str(log), "--format", "json"], work)
+    assert proc.returncode in (0, 1), proc.stderr
+    stats = json.loads(proc.stdout)
+    assert any(reason in s["reason"] and "reading stopped at byte" in s["reason"] for s in stats["skipped"])

@@ -144,6 +144,14 @@ def test_the_mapping_is_not_in_any_output(redacted, outputs):
     ("10.128.2.15/23 via [fd01::5]:8080", "ip-0001/23 via [ip-0002]:8080"),
     ("http://10.128.2.15.nip.io/x", "http://ip-0001.nip.io/x"),
     ("https://docs.openshift.com/container-platform", "https://docs.openshift.com/container-platform"),
+    ("client ::ffff:203.0.113.77:40188 in", "client ip-0001:40188 in"),  # IPv4-mapped IPv6: one token
+    ("range 10.9.8.1-10.9.8.9 and _10.9.7.1", "range ip-0001-ip-0002 and _ip-0003"),
+    ("by Bob.Smith+ops@example.com and bob.smith+ops@example.com", "by user-0001@example.invalid and "
+     "user-0001@example.invalid"),
+    ("GET /cb?token=abc&user=x&api_key=k1&password=p&sig=zz#f", "GET /cb?token=secret-0001&user=x&api_key=secret-0002"
+     "&password=secret-0003&sig=secret-0004#f"),
+    ("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "Bearer secret-0001"),
+    ("quay.io/openshift/router@sha256:0123abcd", "quay.io/openshift/router@sha256:0123abcd"),
 ])
 def test_scrubbing_edge_cases(text, expected):
     assert Redactor().scrub(text) == expected
