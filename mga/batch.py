@@ -15,6 +15,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from mga.outputs import write_report
+
 EXTENSIONS = (".tar.gz", ".tar.xz", ".tar.bz2", ".tgz", ".tar", ".zip", ".gz", ".yaml", ".yml", ".json", ".log")
 
 
@@ -29,6 +31,8 @@ def report_names(paths: list[str]) -> list[str]:
                 base = base[: -len(ext)]
                 break
         base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "input"
+        if base.lower().split(".")[0] == "index":
+            base = f"case-{base}"  # never index.json / index.html, which list the cases
         seen[base] += 1
         names.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
     return names
@@ -36,12 +40,12 @@ def report_names(paths: list[str]) -> list[str]:
 
 def write_reports(result: Any, stem: str, formats: tuple[str, ...]) -> dict[str, str]:
     """Write ``stem.<format>`` for every format; returns format -> path."""
-    from mga.cli import ReportFormat, render
+    from mga.render import ReportFormat, render
 
     written = {}
     for fmt in formats:
         path = f"{stem}.{fmt}"
-        Path(path).write_text(render(result, ReportFormat(fmt)), encoding="utf-8")
+        write_report(path, render(result, ReportFormat(fmt)))
         written[fmt] = path
     return written
 
@@ -85,5 +89,5 @@ def analyze_one(path: str, stem: str, formats: tuple[str, ...], options: dict[st
 
 def write_index(out_dir: str, rows: list[dict[str, Any]]) -> str:
     path = os.path.join(out_dir, "index.json")
-    Path(path).write_text(json.dumps({"schema": "mga.batch/v1", "inputs": rows}, indent=2) + "\n")
+    write_report(path, json.dumps({"schema": "mga.batch/v1", "inputs": rows}, indent=2) + "\n")
     return path

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from mga.console import clean_lines, fail, guarded, progress_bar, time_window
 from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, log_runner
+from mga.outputs import check_output, write_report
 
 
 class LogsFormat(StrEnum):
@@ -20,8 +21,10 @@ class LogsFormat(StrEnum):
 
 def logs(
     paths: Annotated[list[str], typer.Argument(help="access-log files (plain or .gz) or inputs holding router logs")],
-    fmt: Annotated[LogsFormat, typer.Option("--format", "-f", help="table | json")] = LogsFormat.table,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="write here instead of stdout")] = None,
+    fmt: Annotated[LogsFormat, typer.Option("--format", "-f", "-o", help="table | json")] = LogsFormat.table,
+    output: Annotated[
+        str | None, typer.Option("--output", help="write here instead of stdout", metavar="PATH")
+    ] = None,
     since: Annotated[str | None, typer.Option(help="ignore lines before this time")] = None,
     until: Annotated[str | None, typer.Option(help="ignore lines after this time")] = None,
     log_format: Annotated[
@@ -33,7 +36,6 @@ def logs(
     workers: WorkersOpt = None,
 ) -> None:
     """Status and termination-state counts, per-route and per-server tables, the worst minutes."""
-    from mga.cli import fail, guarded, parse_time, progress_bar
     with guarded():
         from parsers.log_format import compile_log_format
 
@@ -42,12 +44,14 @@ def logs(
                 compile_log_format(log_format)
             except ValueError as exc:
                 fail(f"--log-format: {exc}")
+        start, end = time_window(since, until)
+        target = check_output(output, fmt.value, paths) if output else "-"
         with log_runner(engine, scheduler, workers) as runner, progress_bar(True) as update:
-            stats = statistics(paths, since=parse_time(since, "--since"), until=parse_time(until, "--until"),
+            stats = statistics(paths, since=start, until=end,
                                log_format=log_format, progress=update, runner=runner)
-        text = to_json(stats) if fmt == LogsFormat.json else render_table(stats, top)
-        if output and output != "-":
-            Path(output).write_text(text)
+        text = to_json(stats) if fmt == LogsFormat.json else clean_lines(render_table(stats, top))
+        if target != "-":
+            write_report(target, text)
         else:
             sys.stdout.write(text)
 
