@@ -39,8 +39,9 @@ def apply_checklist(ctx: Context, routes: list[RouteResult], findings: list[Find
         by_route.setdefault((f.namespace, f.route or ""), []).append(f)
     for rr in routes:
         mine = by_route.get((rr.namespace, rr.name), [])
-        rr.checklist = [_check(ctx, rr, check, mine) for check in CHECKS]
-        rr.verdict = _verdict(rr, mine)
+        rr.checklist = unexplained_checks(rr, [_check(ctx, rr, check, mine) for check in CHECKS])
+        rr.verdict, rr.verdict_detail = verdict(rr, mine, collected=rr.namespace in ctx.snap.collected_namespaces,
+                                                has_logs=ctx.has_logs)
         if mine:
             worst = mine[0]
             rr.cause_sentence = f"{worst.cause}: {worst.title}"
@@ -155,14 +156,50 @@ def _port_check(ctx: Context, rr: RouteResult) -> CheckResult:
     )
 
 
-def _verdict(rr: RouteResult, findings: list[Finding]) -> Verdict:
+def unexplained_checks(rr: RouteResult, checks: list[CheckResult]) -> list[CheckResult]:
+    """Turn the check that unexplained router-side 5xx point to ``unknown`` (report-contract "Verdicts").
+
+    A route with router-side 5xx must never show every check passing with no finding: the
+    termination state of the unexplained lines names the check (``SC`` -> endpoints-populated, ``sH``
+    -> timeout-sufficient, ...). A failing check keeps its finding; an unknown one gains the count.
+    """
+    ledger = rr.error_ledger
+    if ledger is None or not ledger.unexplained:
+        return checks
+    counts: dict[str, list[str]] = {}
+    for g in ledger.unexplained_groups:
+        counts.setdefault(g.check or "pods-ready", []).append(f"{g.requests} × {g.status} {g.termination}")
+    out = []
+    for c in checks:
+        hits = counts.get(c.check)
+        if hits is None or c.status == CheckStatus.FAIL:
+            out.append(c)
+            continue
+        total = sum(int(h.split(" ", 1)[0]) for h in hits)
+        why = f"{total} unexplained router-side 5xx point here ({', '.join(hits)})"
+        out.append(CheckResult(c.check, CheckStatus.UNKNOWN, f"{why}; {c.detail}" if c.detail else why))
+    return out
+
+
+def verdict(rr: RouteResult, findings: list[Finding], *, collected: bool, has_logs: bool) -> tuple[Verdict, str]:
+    """The route's verdict and why, in the contract's order: broken, degraded, healthy, unknown."""
     if any(f.severity == Severity.CRITICAL for f in findings):
-        return Verdict.BROKEN
-    if findings and any(f.severity == Severity.WARNING for f in findings):
-        return Verdict.DEGRADED
-    if rr.router_errors > 0:
-        return Verdict.DEGRADED
-    statuses = {c.check: c.status for c in rr.checklist}
-    if statuses.get("endpoints-populated") == CheckStatus.PASS and statuses.get("pods-ready") == CheckStatus.PASS:
-        return Verdict.HEALTHY
-    return Verdict.UNKNOWN
+        return Verdict.BROKEN, "a critical finding names this route"
+    ledger = rr.error_ledger
+    side = ledger.router_side_5xx if ledger is not None else 0
+    if any(f.severity == Severity.WARNING for f in findings):
+        return Verdict.DEGRADED, "a warning finding names this route"
+    if side:
+        return Verdict.DEGRADED, f"{side} router-side 5xx, {ledger.unexplained} of them unexplained"
+    if rr.requests and ledger is not None:
+        return Verdict.HEALTHY, f"{rr.requests} logged requests, no router-side 5xx"
+    reasons = []
+    if not collected:
+        reasons.append(f"namespace {rr.namespace} was not collected")
+    if not has_logs:
+        failing = any(c.status == CheckStatus.FAIL for c in rr.checklist)
+        reasons.append("no access logs to confirm" if failing or not collected
+                       else "configuration checks pass; no access logs to confirm")
+    else:
+        reasons.append("no access-log line of this route in the window (logs of other routers only, or no traffic)")
+    return Verdict.UNKNOWN, "; ".join(reasons)

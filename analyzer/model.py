@@ -12,6 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import pandas as pd
+
+NO_CLAIMS = pd.Index([], dtype="int64")  # a finding that explains no log line (a static finding)
+
 
 class Severity(StrEnum):
     CRITICAL = "critical"
@@ -85,8 +89,6 @@ def rfc3339(value: datetime | None) -> str | None:
     if value is None:
         return None
     try:
-        import pandas as pd
-
         if pd.isna(value):
             return None
         ts = pd.Timestamp(value)
@@ -135,6 +137,10 @@ class Finding:
     diagnostics: list[str] = field(default_factory=list)  # commands that confirm; the fix stays in remediation
     customer_summary: str = ""
     incident: str | None = None  # shared by the findings of one incident over several routes
+    # Not serialised: the log lines this finding explains, as row labels of the snapshot's
+    # ``requests`` frame. The ledger (analyzer/ledger.py) reads them; with streamed logs they can
+    # become per-group counts without any rule or report changing, since only the ledger groups them.
+    claims: pd.Index = field(default_factory=lambda: NO_CLAIMS, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.cause not in CAUSES:
@@ -235,6 +241,70 @@ class TimelineEvent:
         }
 
 
+@dataclass(frozen=True)
+class LedgerShare:
+    """The router-side 5xx of a route that one finding owns."""
+
+    finding: str
+    cause: str
+    requests: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"finding": self.finding, "cause": self.cause, "requests": self.requests}
+
+
+@dataclass(frozen=True)
+class LedgerGroup:
+    """Unexplained router-side 5xx of a route with the same status, termination state and server."""
+
+    status: int
+    termination: str
+    server: str
+    requests: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    meaning: str
+    check: str | None = None  # extension: the checklist item these lines point to
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "termination": self.termination,
+            "server": self.server,
+            "requests": self.requests,
+            "first_seen": rfc3339(self.first_seen),
+            "last_seen": rfc3339(self.last_seen),
+            "meaning": self.meaning,
+            "check": self.check,
+        }
+
+
+@dataclass(frozen=True)
+class ErrorLedger:
+    """Every router-side 5xx of one route: owned by exactly one finding, or unexplained (contract v1.1)."""
+
+    router_side_5xx: int
+    by_finding: tuple[LedgerShare, ...]
+    unexplained_groups: tuple[LedgerGroup, ...]
+
+    @property
+    def explained(self) -> int:
+        return sum(s.requests for s in self.by_finding)
+
+    @property
+    def unexplained(self) -> int:
+        return sum(g.requests for g in self.unexplained_groups)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "router_side_5xx": self.router_side_5xx,
+            "explained": self.explained,
+            "by_finding": [s.to_dict() for s in self.by_finding],
+            "unexplained": self.unexplained,
+            "unexplained_groups": [g.to_dict() for g in self.unexplained_groups],
+        }
+
+
 @dataclass
 class RouteResult:
     namespace: str
@@ -242,8 +312,8 @@ class RouteResult:
     host: str | None
     services: list[str]
     termination: str
-    requests: int = 0
-    errors: dict[str, int] = field(default_factory=lambda: {"502": 0, "503": 0, "504": 0})
+    requests: int | None = None  # None: no access-log line of this route, nothing was measured
+    errors: dict[str, int] | None = None
     verdict: Verdict = Verdict.UNKNOWN
     checklist: list[CheckResult] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
@@ -254,6 +324,13 @@ class RouteResult:
     timeline: list[dict[str, Any]] = field(default_factory=list)  # per-minute counts by status
     events: list[TimelineEvent] = field(default_factory=list)
     cause_sentence: str = ""
+    verdict_detail: str = ""  # extension: why the verdict is what it is (always said for `unknown`)
+    error_ledger: ErrorLedger | None = None  # v1.1: None without access-log lines of the route
+
+    @property
+    def error_total(self) -> int:
+        """502 + 503 + 504 for sorting; 0 when nothing was measured."""
+        return sum(self.errors.values()) if self.errors else 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -262,8 +339,8 @@ class RouteResult:
             "host": self.host,
             "services": list(self.services),
             "termination": self.termination,
-            "requests": int(self.requests),
-            "errors": {k: int(v) for k, v in self.errors.items()},
+            "requests": None if self.requests is None else int(self.requests),
+            "errors": None if self.errors is None else {k: int(v) for k, v in self.errors.items()},
             "verdict": str(self.verdict),
             "checklist": [c.to_dict() for c in self.checklist],
             "findings": list(self.findings),
@@ -273,6 +350,8 @@ class RouteResult:
             "timeline": self.timeline,
             "events": [e.to_dict() for e in self.events],
             "cause_sentence": self.cause_sentence,
+            "verdict_detail": self.verdict_detail,
+            "error_ledger": None if self.error_ledger is None else self.error_ledger.to_dict(),
         }
 
 
@@ -289,8 +368,11 @@ class Result:
     skipped: list[Skipped]
     log_lines: int = 0
     log_lines_unparsed: int = 0
-    requests: int = 0
-    status_counts: dict[str, int] = field(default_factory=dict)
+    requests: int | None = None  # None: the inputs hold no access log at all
+    status_counts: dict[str, int] | None = None
+    window_source: str | None = None  # v1.1: access-log | collection-time
+    router_side_5xx: int | None = None  # v1.1: over every route's ledger; None without access logs
+    router_side_5xx_explained: int | None = None
     # extensions
     unparsed_samples: list[dict[str, Any]] = field(default_factory=list)
     rule_errors: list[dict[str, str]] = field(default_factory=list)
@@ -303,14 +385,22 @@ class Result:
             "tool": {"name": "mga", "version": self.tool_version},
             "generated_at": rfc3339(self.generated_at),
             "inputs": [i.to_dict() for i in self.inputs],
-            "window": {"start": rfc3339(self.window_start), "end": rfc3339(self.window_end)},
+            "window": {
+                "start": rfc3339(self.window_start),
+                "end": rfc3339(self.window_end),
+                "source": self.window_source,
+            },
             "summary": {
                 "routes": len(self.routes),
                 "routes_with_findings": sum(1 for r in self.routes if r.findings),
                 "log_lines": int(self.log_lines),
                 "log_lines_unparsed": int(self.log_lines_unparsed),
-                "requests": int(self.requests),
-                "status_counts": {str(k): int(v) for k, v in self.status_counts.items()},
+                "requests": None if self.requests is None else int(self.requests),
+                "status_counts": None
+                if self.status_counts is None
+                else {str(k): int(v) for k, v in self.status_counts.items()},
+                "router_side_5xx": self.router_side_5xx,
+                "router_side_5xx_explained": self.router_side_5xx_explained,
             },
             "routes": [r.to_dict() for r in self.routes],
             "findings": [f.to_dict() for f in self.findings],

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from analyzer import host_routes, ledger
 from analyzer.context import Context
 from analyzer.gaps import find_gaps
-from analyzer.model import Finding, InputSummary, Result, RouteResult, Skipped
+from analyzer.model import ErrorLedger, Finding, InputSummary, Result, RouteResult, Skipped
 from analyzer.registry import Rule, all_rules
 from analyzer.scope import FrameSplits, ScopedSnapshot
 from analyzer.timeline import route_timeline
@@ -52,20 +53,28 @@ def analyze(
 
     from analyzer.checklist import apply_checklist
 
+    keys = [(ns, name) for ctx in contexts.values() for ns, name in _keys(ctx.route_summary)]
+    whole = snap.frame("requests")
+    ledger.build_ledgers(whole, snap.frame("routes"), findings, keys)  # settles affected_requests by ownership
+    number_findings(findings)  # so the order (and ids) follow what each finding finally owns
+    ledgers = ledger.build_ledgers(whole, snap.frame("routes"), findings, keys)
+    by_host = _by_host(whole, snap.frame("routes"), set(keys))
     for ctx in contexts.values():
         summary = ctx.route_summary
-        mine = [_route_result(ctx, row) for _, row in summary.iterrows()]
+        mine = [_route_result(ctx, row, whole, by_host, ledgers) for _, row in summary.iterrows()]
         route_namespaces += summary["namespace"].tolist() if not summary.empty else []
         _attach_findings(mine, findings)
         apply_checklist(ctx, mine, [f for f in findings if f.namespace == ctx.snap.namespace])
         route_results += mine
     route_results.sort(key=_route_order)
 
-    requests = snap.frame("requests")
+    requests = whole
     if wanted is not None and not requests.empty:
         requests = requests[requests["namespace"].astype("object").isin(wanted)]
-    status_counts = _status_counts(requests)
-    window_start, window_end = _window(snap, requests)
+    logs = snap.has_access_logs
+    status_counts = _status_counts(requests) if logs else None
+    window_start, window_end, window_source = _window(snap, requests)
+    measured = [r.error_ledger for r in route_results if r.error_ledger is not None]
     skipped = [Skipped(*entry) for entry in snap.skipped] + rule_skips
     return Result(
         tool_version=tool_version,
@@ -89,8 +98,11 @@ def analyze(
         skipped=skipped,
         log_lines=snap.log_lines,
         log_lines_unparsed=snap.log_unparsed,
-        requests=len(requests),
+        requests=len(requests) if logs else None,
         status_counts=status_counts,
+        window_source=window_source,
+        router_side_5xx=sum(x.router_side_5xx for x in measured) if logs else None,
+        router_side_5xx_explained=sum(x.explained for x in measured) if logs else None,
         unparsed_samples=snap.unparsed_samples,
         rule_errors=rule_errors,
         cluster=_cluster_info(snap),
@@ -135,7 +147,30 @@ def number_findings(findings: list[Finding]) -> None:
         f.id = f"F{i:03d}-{f.code}"
 
 
-def _route_result(ctx: Context, row: pd.Series) -> RouteResult:
+def _keys(summary: pd.DataFrame) -> list[tuple[str, str]]:
+    return [] if summary.empty else list(zip(summary["namespace"], summary["name"], strict=True))
+
+
+def _by_host(
+    requests: pd.DataFrame, routes: pd.DataFrame, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], pd.Index]:
+    """Labels of the ``openshift_default`` lines that name each route by Host (they are the route's lines too)."""
+    found = host_routes.default_line_routes(requests, routes)
+    out: dict[tuple[str, str], pd.Index] = {}
+    for (ns, name), group in found.groupby(["namespace", "route"], sort=False):
+        if (ns, name) in keys:
+            out[(str(ns), str(name))] = group.index
+    return out
+
+
+def _route_result(
+    ctx: Context,
+    row: pd.Series,
+    whole: pd.DataFrame,
+    by_host: dict[tuple[str, str], pd.Index],
+    ledgers: dict[tuple[str, str], ErrorLedger],
+) -> RouteResult:
+    """A route's counts from its own lines and the default-backend lines naming it; ``None`` when there are none."""
     rr = RouteResult(
         namespace=row["namespace"],
         name=row["name"],
@@ -146,22 +181,18 @@ def _route_result(ctx: Context, row: pd.Series) -> RouteResult:
         endpoints_total=None if pd.isna(row["endpoints_total"]) else int(row["endpoints_total"]),
     )
     req = ctx.requests
-    if not req.empty:
-        mine = req[(req["namespace"] == rr.namespace) & (req["route"] == rr.name)]
+    key = (rr.namespace, rr.name)
+    mine = req[(req["namespace"] == rr.namespace) & (req["route"] == rr.name)] if not req.empty else req
+    if key in by_host:
+        mine = pd.concat([mine, whole.loc[by_host[key]]])
+    if len(mine):
         rr.requests = len(mine)
         counts = mine["status"].value_counts()
         rr.errors = {code: int(counts.get(int(code), 0)) for code in ERROR_STATUSES}
-        rr.router_errors = int(router_side_errors(mine).sum())
+        rr.error_ledger = ledgers.get(key, ledger.empty_ledger())
+        rr.router_errors = rr.error_ledger.router_side_5xx
     rr.timeline, rr.events = route_timeline(ctx, rr.namespace, rr.name, rr.services)
     return rr
-
-
-def router_side_errors(requests: pd.DataFrame) -> pd.Series:
-    """5xx the router produced or saw fail: not the application's own answer (``--``) and not client aborts."""
-    term = requests["term"].astype("string").fillna("--")
-    status = requests["status"]
-    five = ((status >= 500) & (status < 600)).fillna(False).astype(bool)
-    return five & ~term.str.startswith("-") & ~term.str[0].isin(["C", "c"])
 
 
 def _attach_findings(routes: list[RouteResult], findings: list[Finding]) -> None:
@@ -174,7 +205,7 @@ def _attach_findings(routes: list[RouteResult], findings: list[Finding]) -> None
 
 def _route_order(r: RouteResult) -> tuple:
     rank = {"broken": 0, "degraded": 1, "unknown": 2, "healthy": 3}[str(r.verdict)]
-    return (rank, -sum(r.errors.values()), r.namespace, r.name)
+    return (rank, -r.error_total, r.namespace, r.name)
 
 
 def _status_counts(requests: pd.DataFrame) -> dict[str, int]:
@@ -184,10 +215,12 @@ def _status_counts(requests: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in counts.items()}
 
 
-def _window(snap: Snapshot, requests: pd.DataFrame) -> tuple[datetime | None, datetime | None]:
+def _window(snap: Snapshot, requests: pd.DataFrame) -> tuple[datetime | None, datetime | None, str | None]:
+    """First and last request, or else the collection times of the inputs; and which one it is."""
     if not requests.empty and requests["ts"].notna().any():
-        return requests["ts"].min().to_pydatetime(), requests["ts"].max().to_pydatetime()
-    return snap.collection_window
+        return requests["ts"].min().to_pydatetime(), requests["ts"].max().to_pydatetime(), "access-log"
+    start, end = snap.collection_window
+    return start, end, "collection-time" if start is not None or end is not None else None
 
 
 def _cluster_info(snap: Snapshot) -> dict:

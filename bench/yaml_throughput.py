@@ -9,7 +9,7 @@ of 40 (``bench/out/podlist_<N>_ns/``). Then times, each in its own process (``/u
 - PyYAML ``yaml.load(CSafeLoader)`` over the whole file (no item split, GC on: the naive loader);
 - our loader (``parsers.yaml_docs.iter_objects``) with ``MGA_YAML=pyyaml`` (per-item CSafeLoader);
 - our loader with ``MGA_YAML=fast`` (rapidyaml where the scan proves it agrees);
-- the per-namespace files through ``parsers.snapshot.parse_documents`` (two spawned workers, as
+- the per-namespace files through ``parsers.load_objects.parse_documents`` (two spawned workers, as
   ``mga analyze`` reads them), with either loader.
 
 Prints a Markdown table: wall and in-process seconds, MB/s of each, peak RSS (for the two-worker
@@ -152,11 +152,11 @@ data = open(sys.argv[1], 'rb').read(); t = time.perf_counter()
 n = sum(1 for _ in yaml_docs.iter_objects(data, 'pods.yaml'))
 print(json.dumps({"seconds": time.perf_counter() - t, "objects": n, "fast": calls[0]}))"""
 TWO_WORKERS = """import sys, json, time, pathlib
-from parsers import snapshot
+from parsers import load_objects
 if __name__ == '__main__':
     batch = [(str(p), p.read_bytes()) for p in sorted(pathlib.Path(sys.argv[1]).rglob('pods.yaml'))]
     t = time.perf_counter()
-    results = snapshot.parse_documents(batch)
+    results = load_objects.parse_documents(batch)
     print(json.dumps({"seconds": time.perf_counter() - t, "objects": sum(len(r[1]) for r in results)}))"""
 
 

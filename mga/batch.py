@@ -75,7 +75,7 @@ def analyze_one(path: str, stem: str, formats: tuple[str, ...], options: dict[st
     """
     from analyzer.run import analyze
     from mga import __version__
-    from parsers.snapshot import load_snapshot
+    from parsers.load_snapshot import load_snapshot
     from parsers.sources import InputError
 
     namespaces = options.get("namespaces")

@@ -95,7 +95,7 @@ def analyze(
         check_redact_map(redact_map, redact=redact, force=force, output=path, inputs=every_input)
 
         from analyzer.run import analyze as run_analysis
-        from parsers.snapshot import load_snapshot
+        from parsers.load_snapshot import load_snapshot
 
         ns = set(namespace or []) | {k[0] for k in route_keys or []}
         with log_runner(engine, scheduler, workers) as runner, progress_bar(True) as update:

@@ -100,7 +100,7 @@ def describe_route(
             fail(f"describe route {route!r}: expected NAMESPACE/NAME")
         from analyzer.run import analyze as run_analysis
         from mga.checks import require_filters_match, require_usable
-        from parsers.snapshot import load_snapshot
+        from parsers.load_snapshot import load_snapshot
 
         with progress_bar(True) as update:
             snap = load_snapshot(inputs, namespaces={ns}, progress=update)

@@ -60,7 +60,7 @@ def statistics(paths: list[str], **options: Any) -> dict[str, Any]:
     """The ``mga.logs/v1`` object, streamed: each chunk is summarised on its parsing thread, then dropped."""
     from analyzer.logstats import LogStats, summarize_result
     from parsers.haproxy_log import MAX_SAMPLES, server_pod
-    from parsers.snapshot import scan_access_logs
+    from parsers.log_jobs import scan_access_logs
 
     stats = LogStats()
     tallies, skipped = scan_access_logs(

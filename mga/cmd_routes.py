@@ -52,7 +52,7 @@ def routes(
         from analyzer.joins import route_summary
         from mga.checks import require_usable
         from mga.views import routes_table
-        from parsers.snapshot import load_snapshot
+        from parsers.load_snapshot import load_snapshot
 
         with progress_bar(True) as update:
             snap = load_snapshot(

@@ -9,7 +9,6 @@ the backend (``ssl verify``). Names follow router-facts.md §2.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +16,8 @@ from typing import Any
 import pandas as pd
 
 from parsers import schema
+from parsers.router_names import split_config_backend, split_server
 
-ROUTE_BACKEND_KINDS = ("be_http", "be_edge_http", "be_secure", "be_tcp")
 SECTION_KEYWORDS = (
     "global",
     "defaults",
@@ -52,78 +51,6 @@ def parse_duration_ms(value: str | None) -> int | None:
     return round(int(m.group(1)) * _UNITS_MS[m.group(2) or "ms"])
 
 
-def split_backend(name: str) -> tuple[str, str | None, str | None]:
-    """``be_edge_http:shop:frontend`` -> ("be_edge_http", "shop", "frontend"); specials keep their name as kind."""
-    parts = name.split(":", 2)
-    if len(parts) == 3 and parts[0] in ROUTE_BACKEND_KINDS:
-        return parts[0], parts[1], parts[2]
-    if name in ("openshift_default", "be_sni", "be_no_sni"):
-        return name, None, None
-    return "other", None, None
-
-
-def split_server(name: str) -> dict[str, Any]:
-    """Server name -> kind/pod/service/port_name/ip/port, parsed from the right (IPv6 ips hold ':').
-
-    OCP 4.4+: ``pod:<pod>:<svc>:<portName>:<ip>:<port>``; older: ``pod:<pod>:<svc>:<ip>:<port>``;
-    non-pod endpoints: ``ept:<svc>[:<portName>]:<ip>:<port>``; dynamic slots ``_dynamic-pod-N``.
-    """
-    out: dict[str, Any] = {
-        "server_kind": "other",
-        "pod": None,
-        "service": None,
-        "port_name": None,
-        "ip": None,
-        "port": None,
-    }
-    if name == "<NOSRV>":
-        out["server_kind"] = "nosrv"
-        return out
-    if name.startswith("_dynamic-pod-"):
-        out["server_kind"] = "dynamic"
-        return out
-    kind, sep, rest = name.partition(":")
-    head, _, port = rest.rpartition(":")
-    if not sep or kind not in ("pod", "ept") or not port.isdigit():
-        return out
-    fields = head.split(":")
-    known = 2 if kind == "pod" else 1
-    if len(fields) <= known:
-        return out
-    out["server_kind"], out["port"] = kind, int(port)
-    if kind == "pod":
-        out["pod"], out["service"] = fields[0], fields[1]
-    else:
-        out["service"] = fields[0]
-    tail = fields[known:]
-    if _is_ip(":".join(tail)):  # old form: no port name
-        out["ip"] = ":".join(tail)
-    else:
-        out["port_name"], out["ip"] = tail[0], ":".join(tail[1:]) or None
-    return out
-
-
-# a dotted quad as ``ipaddress`` accepts it (no leading zeros, each part <= 255): the common case, a
-# regex match instead of building an address object (12,500 server names of a busy router log: 0.09 s)
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4_RE = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
-
-
-_NOT_IP_CHAR_RE = re.compile(r"[^0-9A-Fa-f:.]")  # outside an address, unless after an IPv6 "%scope"
-
-
-def _is_ip(text: str) -> bool:
-    if _IPV4_RE.fullmatch(text):
-        return True
-    if "%" not in text and _NOT_IP_CHAR_RE.search(text):  # "http:10.0.0.1": a port name in front
-        return False
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
 @dataclass
 class HaproxyConfig:
     backends: pd.DataFrame
@@ -150,7 +77,7 @@ def parse_haproxy_config(
             section = keyword
             current = None
             if keyword == "backend" and len(words) > 1:
-                kind, ns, route = split_backend(words[1])
+                kind, ns, route = split_config_backend(words[1])
                 current = {
                     "ingresscontroller": ingresscontroller,
                     "router_pod": router_pod,

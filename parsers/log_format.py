@@ -18,6 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parsers.log_fields import accept_time, body_table, request_parts
+
 INT = r"[+-]?\d{1,15}"
 DATE = r"[^\]]+"
 # variable -> (column, RE2 pattern); several variables may fill the same column
@@ -87,7 +89,7 @@ class CompiledFormat:
 
     ``columns``: the capture names in format order (known columns, then ``x_<name>`` for opaque
     variables); ``pattern``: the RE2 pattern; :meth:`extract` gives the raw captures,
-    :meth:`parse` the typed request columns of :mod:`parsers.haproxy_log`.
+    :meth:`parse` the typed request columns of :mod:`parsers.log_fields`.
     """
 
     source: str
@@ -106,8 +108,6 @@ class CompiledFormat:
 
     def parse(self, body: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
         """(typed rows with ``_row`` = index into ``body``, indices of the lines the format rejects)."""
-        from parsers.haproxy_log import body_table
-
         found, matched = self.extract(body)
         rows = np.flatnonzero(matched)
         rejected = np.flatnonzero(~matched)
@@ -184,7 +184,6 @@ def _literal(text: str) -> str:
 
 def _typed(fields: dict[str, pa.Array], n: int, mode: str) -> dict[str, Any]:
     """Raw captures -> the request columns (missing variables are null)."""
-    from parsers.haproxy_log import accept_time, request_parts
 
     def ints(name: str) -> pa.Array:
         if name not in fields:
@@ -229,7 +228,14 @@ def _typed(fields: dict[str, pa.Array], n: int, mode: str) -> dict[str, Any]:
         "srv_queue": ints("srv_queue"),
         "backend_queue": ints("backend_queue"),
         **request,
+        "request_headers": _inside_braces(strs("captured_request")),
     }
+
+
+def _inside_braces(values: pa.Array) -> pa.Array:
+    """``{a|b}`` -> ``a|b``, as the default parser keeps a header capture; absent -> null."""
+    inner = pc.utf8_slice_codeunits(values, 1, -1)
+    return pc.if_else(pc.starts_with(values, "{"), inner, pa.scalar(None, pa.string()))
 
 
 def _date(dates: pa.Array, accept_time: Any) -> pa.Array:

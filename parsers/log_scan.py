@@ -5,7 +5,7 @@ termination state). The Arrow path builds each field as a column with a kernel p
 kernels a chunk, each a pass over the chunk); halog reads each line once in C. This module does
 the same with Numba: the spaces of a whole chunk are found by one vectorised numpy pass, then each
 line walks its own space positions and checks every field of the httplog/tcplog shapes exactly
-as :func:`parsers.haproxy_log._fields` does, with the GIL released so both parsing threads run at
+as :func:`parsers.log_fields._fields` does, with the GIL released so both parsing threads run at
 once. Names are not copied per line: ``string_view`` headers point into the chunk, and Arrow's
 dictionary encoding copies only the distinct ones.
 
@@ -25,19 +25,22 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parsers.log_shapes import HTTP_WORDS, PREFIX_WORDS, TCP_WORDS
+
 try:  # Numba is a dependency, but a platform without a wheel still gets the Arrow path
     from numba import njit
 except ImportError:  # pragma: no cover - exercised only where Numba cannot be installed
     njit = None
 
-MAX_TOKENS = 22  # the widest fast shape: 7 CRI prefix words + 12 httplog fields + a 3-word request
+# the widest fast shape: 7 CRI prefix words + 12 httplog fields + a 3-word request
+MAX_TOKENS = max(PREFIX_WORDS) + max(HTTP_WORDS, TCP_WORDS)
 # token count -> prefix words in front of the HAProxy message, and whether it is an httplog line:
-# the same shapes as ``haproxy_log.PREFIX_WORDS`` (5, 4, 3, 7, 0) x (12 + 3 http, 9 tcp) fields.
+# the shapes of ``log_shapes.PREFIX_WORDS`` x (``HTTP_WORDS``, ``TCP_WORDS``), the table the Arrow path uses.
 _WORDS_OF_COUNT = np.full(MAX_TOKENS + 1, -1, np.int64)
 _HTTP_OF_COUNT = np.zeros(MAX_TOKENS + 1, np.bool_)
-for _words in (5, 4, 3, 7, 0):
-    _WORDS_OF_COUNT[_words + 15], _HTTP_OF_COUNT[_words + 15] = _words, True
-    _WORDS_OF_COUNT[_words + 9] = _words
+for _words in PREFIX_WORDS:
+    _WORDS_OF_COUNT[_words + HTTP_WORDS], _HTTP_OF_COUNT[_words + HTTP_WORDS] = _words, True
+    _WORDS_OF_COUNT[_words + TCP_WORDS] = _words
 _MONTHS = np.frombuffer(b"JanFebMarAprMayJunJulAugSepOctNovDec", dtype=np.uint8).copy()
 _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
 _TAG = np.frombuffer(b"haproxy[", dtype=np.uint8).copy()

@@ -333,6 +333,7 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("method", "category"),
         ("path", STR),
         ("http_version", "category"),
+        ("request_headers", STR),  # first captured header group ({a|b}, httpCaptureHeaders) as logged, <NA> without
         ("router_pod", "category"),  # syslog host token, or the router pod dir the log came from
         ("pid", INT),
     ),

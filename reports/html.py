@@ -89,7 +89,9 @@ def render_html(result: Result) -> str:
         lazy_count=len(lazy_rows),
         lazy_json=embed_json(lazy_checklists(lazy_rows)),
         verdicts=Counter(str(row.route.verdict) for row in rows),
-        gateway_errors=sum(int(result.status_counts.get(code, 0)) for code in ("502", "503", "504")),
+        gateway_errors=None
+        if result.status_counts is None
+        else sum(int(result.status_counts.get(code, 0)) for code in ("502", "503", "504")),
         css=static_css(),
         scripts=scripts,
         csp=content_security_policy(scripts),
@@ -111,7 +113,9 @@ def route_rows(result: Result) -> list[RouteRow]:
         row = RouteRow(route, index, VERDICT_RANK.get(str(route.verdict), len(VERDICT_RANK)), findings,
                        route_affected_requests(route, affected))
         if str(route.verdict) == "unknown" and not findings:
-            row.unknown_reason = next((c.detail for c in route.checklist if str(c.status) == "unknown"), "")
+            row.unknown_reason = route.verdict_detail or next(
+                (c.detail for c in route.checklist if str(c.status) == "unknown"), ""
+            )
         rows.append(row)
     small = len(rows) <= SMALL_REPORT
     candidates = [row for row in rows if small or row.findings or str(row.route.verdict) != "healthy"]
@@ -185,6 +189,7 @@ def environment() -> Environment:
     env.filters["tail"] = _tail
     env.filters["ts"] = _ts
     env.filters["span"] = _span
+    env.filters["hhmm"] = _hhmm
     return env
 
 
@@ -219,6 +224,12 @@ def _tail(value: object, n: int = 60) -> object:
 
 def _ts(value: datetime | None) -> str:
     return rfc3339(value) or ""
+
+
+def _hhmm(value: datetime | None) -> str:
+    """``08:41`` (UTC) for "ended at"; the full time stays in the JSON report."""
+    text = rfc3339(value)
+    return text[11:16] if text else ""
 
 
 def _span(first: datetime | None, last: datetime | None) -> str:

@@ -40,7 +40,7 @@ def ordered_routes(result: Result) -> list[RouteResult]:
         return (
             VERDICT_RANK.get(str(route.verdict), len(VERDICT_RANK)),
             -route_affected_requests(route, affected),
-            -sum(int(v) for v in route.errors.values()),
+            -route.error_total,
             route.namespace,
             route.name,
         )

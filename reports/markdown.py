@@ -21,6 +21,7 @@ MAX_DETAILED_ROUTES = 10
 MAX_FINDINGS_PER_ROUTE = 3
 MAX_EVIDENCE = 3
 MAX_EVIDENCE_CHARS = 300
+NO_LOGS = "no access logs"
 
 
 def render_markdown(result: Result) -> str:
@@ -38,9 +39,11 @@ def render_markdown(result: Result) -> str:
         for r in attention[:MAX_TABLE_ROWS]:
             lead = _lead(r, findings)
             cause = code(lead.cause, cell=True) if lead else plain(_unknown_reason(r))
-            statuses = " | ".join(str(r.errors.get(status, 0)) for status in ("502", "503", "504"))
-            out.append(f"| **{r.verdict}** | {code(f'{r.namespace}/{r.name}', cell=True)} | {r.requests} | "
-                       f"{statuses} | {cause} |")
+            if r.errors is None:
+                measured = f"{NO_LOGS} | | |"
+            else:
+                measured = f"{r.requests} | " + " | ".join(str(r.errors.get(s, 0)) for s in ("502", "503", "504"))
+            out.append(f"| **{r.verdict}** | {code(f'{r.namespace}/{r.name}', cell=True)} | {measured} | {cause} |")
         if len(attention) > MAX_TABLE_ROWS:
             more = len(attention) - MAX_TABLE_ROWS
             out += ["", f"{more} more routes need attention: see the HTML or JSON report."]
@@ -71,8 +74,15 @@ def _context(result: Result) -> list[str]:
     start, end = rfc3339(result.window_start), rfc3339(result.window_end)
     window = f"{code(start)} → {code(end)}" if start and end else "no access-log window"
     inputs = ", ".join(f"{code(i.path)} ({i.kind})" for i in result.inputs) or "none"
-    lines = [f"Logs {window}: {result.requests} requests, {result.log_lines_unparsed} lines not understood. "
-             f"Inputs: {inputs}."]
+    if result.requests is None:
+        lines = [f"No access logs in the inputs: request counts and the error ledger are unknown, not zero. "
+                 f"Inputs: {inputs}."]
+    else:
+        lines = [f"Logs {window}: {result.requests} requests, {result.log_lines_unparsed} lines not understood. "
+                 f"Inputs: {inputs}."]
+        if result.router_side_5xx:
+            lines.append(f"Router-side 5xx explained: {result.router_side_5xx_explained} of "
+                         f"{result.router_side_5xx}.")
     if result.skipped:
         lines.append(f"{len(result.skipped)} file(s) skipped (listed in the HTML/JSON report).")
     generated = code(rfc3339(result.generated_at) or "?")
@@ -86,7 +96,9 @@ def _route(route: RouteResult, findings: dict[str, Finding], affected: int) -> l
     lines = ["", f"## {route.verdict}: {code(f'{route.namespace}/{route.name}')}", "",
              f"Host {code(route.host or 'none')}, {route.termination}, service(s) "
              f"{', '.join(code(s) for s in route.services) or 'none'}, endpoints {endpoints}, "
-             f"{route.requests} requests ({affected} affected).", ""]
+             + (f"{NO_LOGS}." if route.requests is None else f"{route.requests} requests ({affected} affected).")
+             + (f" {plain(route.verdict_detail)}." if route.verdict_detail and not route.findings else ""), ""]
+    lines += _ledger(route)
     mine = sorted((findings[fid] for fid in route.findings if fid in findings),
                   key=lambda f: (-f.severity.rank, -f.affected_requests))
     for f in mine[:MAX_FINDINGS_PER_ROUTE]:
@@ -100,6 +112,7 @@ def _finding(f: Finding) -> list[str]:
     first, last = rfc3339(f.first_seen), rfc3339(f.last_seen)
     span = f", {code(first)} → {code(last or first)}" if first else ""
     count = f" — {f.affected_requests} requests affected{span}" if f.affected_requests else span
+    count += _incident(f)
     lines = [f"**{f.severity}** {code(f.cause)} ({f.code}, {code(f.doc or f'mga rule {f.code}')}): "
              f"{plain(f.title)}{count}.", "", plain(f.explanation), ""]
     if f.remediation:
@@ -113,13 +126,38 @@ def _finding(f: Finding) -> list[str]:
     return lines
 
 
+def _ledger(route: RouteResult) -> list[str]:
+    """"68 router-side 5xx: 58 rollout-without-graceful-shutdown, 10 unexplained", then the unexplained groups."""
+    ledger = route.error_ledger
+    if ledger is None or not ledger.router_side_5xx:
+        return []
+    parts = [f"{s.requests} {code(s.cause)} ({s.finding})" for s in ledger.by_finding]
+    if ledger.unexplained:
+        parts.append(f"{ledger.unexplained} unexplained")
+    lines = [f"Error ledger: {ledger.router_side_5xx} router-side 5xx: {', '.join(parts)}.", ""]
+    for g in ledger.unexplained_groups:
+        seen = f"{code(rfc3339(g.first_seen))} → {code(rfc3339(g.last_seen))}" if g.first_seen else "unknown time"
+        lines.append(f"- {g.requests} × {g.status} {code(g.termination)} on {code(g.server)}, {seen}: "
+                     f"{plain(g.meaning)}.")
+    return [*lines, ""] if ledger.unexplained_groups else lines
+
+
+def _incident(f: Finding) -> str:
+    if str(f.status_at_collection) == "ongoing":
+        return " (ongoing at collection)"
+    if str(f.status_at_collection) == "ended":
+        ended = rfc3339(f.ended_at)
+        return f" (ended at {ended[11:16]} UTC)" if ended else " (ended before collection)"
+    return ""
+
+
 def _lead(route: RouteResult, findings: dict[str, Finding]) -> Finding | None:
     mine = [findings[fid] for fid in route.findings if fid in findings]
     return min(mine, key=lambda f: (-f.severity.rank, -f.affected_requests), default=None)
 
 
 def _unknown_reason(route: RouteResult) -> str:
-    return next((c.detail for c in route.checklist if str(c.status) == "unknown"), "")
+    return route.verdict_detail or next((c.detail for c in route.checklist if str(c.status) == "unknown"), "")
 
 
 def code(text: object, *, cell: bool = False) -> str:

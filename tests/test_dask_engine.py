@@ -22,7 +22,8 @@ from bench.gen_logs import generate
 from mga.cli import app
 from mga.cmd_logs import statistics
 from parsers import log_lines
-from parsers.snapshot import load_access_logs, load_snapshot
+from parsers.load_snapshot import load_snapshot
+from parsers.log_jobs import load_access_logs
 from tests.conftest import FIXTURES, make_tar
 
 distributed = pytest.importorskip("distributed", reason="the dask extra (mga[dask]) is not installed")

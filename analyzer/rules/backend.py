@@ -8,7 +8,7 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.model import Evidence, Finding, Severity
+from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
 from parsers.haproxy_config import parse_duration_ms
@@ -171,6 +171,7 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
             first_seen=facts["first_seen"],
             last_seen=facts["last_seen"],
             affected_requests=facts["affected_requests"],
+            claims=facts.get("claims", NO_CLAIMS),
         )
 
 
@@ -287,6 +288,7 @@ def backend_saturation(ctx: Context) -> Iterator[Finding]:
             first_seen=facts.get("first_seen"),
             last_seen=facts.get("last_seen"),
             affected_requests=facts.get("affected_requests", 0),
+            claims=facts.get("claims", NO_CLAIMS),
             confidence="high" if facts else "medium",
         )
 
@@ -353,6 +355,7 @@ def invalid_response(ctx: Context) -> Iterator[Finding]:
             first_seen=facts["first_seen"],
             last_seen=facts["last_seen"],
             affected_requests=facts["affected_requests"],
+            claims=facts.get("claims", NO_CLAIMS),
         )
 
 
@@ -469,6 +472,7 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
             first_seen=facts["first_seen"],
             last_seen=facts["last_seen"],
             affected_requests=facts["affected_requests"],
+            claims=facts.get("claims", NO_CLAIMS),
             confidence="medium",
         )
 

@@ -155,13 +155,18 @@ def span(rows: pd.DataFrame) -> tuple[datetime | None, datetime | None]:
 
 
 def log_facts(ctx: Context, rows: pd.DataFrame) -> dict:
-    """first_seen / last_seen / affected_requests and log evidence for the rows a finding counts."""
+    """first_seen / last_seen / affected_requests, log evidence and the claims for the rows a finding counts.
+
+    ``claims`` are the rows' labels in the snapshot's ``requests`` frame: the lines the finding explains,
+    which the error ledger gives to one finding each (analyzer/precedence.py decides between two).
+    """
     first, last = span(rows)
     return {
         "first_seen": first,
         "last_seen": last,
         "affected_requests": len(rows),
         "evidence": log_evidence(ctx.snap, rows),
+        "claims": rows.index,
     }
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.model import Evidence, Finding, Severity
+from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
 from analyzer.rules.network import policy_blocks_router
@@ -168,6 +168,7 @@ def _selector_finding(ctx: Context, route: common.RouteRef, miss: SelectorMiss, 
         first_seen=facts.get("first_seen"),
         last_seen=facts.get("last_seen"),
         affected_requests=facts.get("affected_requests", 0),
+        claims=facts.get("claims", NO_CLAIMS),
     )
 
 
@@ -342,6 +343,7 @@ def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) 
         first_seen=facts.get("first_seen") or (since.to_pydatetime() if pd.notna(since) else None),
         last_seen=facts.get("last_seen"),
         affected_requests=facts.get("affected_requests", 0),
+        claims=facts.get("claims", NO_CLAIMS),
         confidence="high" if not events.empty else "medium",
     )
 
@@ -440,6 +442,7 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
         first_seen=facts["first_seen"],
         last_seen=facts["last_seen"],
         affected_requests=facts["affected_requests"],
+        claims=facts.get("claims", NO_CLAIMS),
         confidence="medium",
     )
 
@@ -527,6 +530,7 @@ def _zero_ready(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fi
         first_seen=facts.get("first_seen"),
         last_seen=facts.get("last_seen"),
         affected_requests=facts.get("affected_requests", 0),
+        claims=facts.get("claims", NO_CLAIMS),
         confidence="medium" if unknown else "high",
     )
 

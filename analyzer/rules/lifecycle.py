@@ -8,7 +8,7 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.model import Evidence, Finding, Severity
+from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
 from analyzer.rules.backend import near_disruption
@@ -191,6 +191,7 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
             first_seen=facts.get("first_seen"),
             last_seen=facts.get("last_seen"),
             affected_requests=facts.get("affected_requests", 0),
+            claims=facts.get("claims", NO_CLAIMS),
             confidence="high" if facts else "medium",
         )
 
@@ -335,6 +336,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             first_seen=facts["first_seen"],
             last_seen=facts["last_seen"],
             affected_requests=facts["affected_requests"],
+            claims=facts.get("claims", NO_CLAIMS),
         )
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from analyzer import joins
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.model import Evidence, Finding, Severity
+from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
 
@@ -365,6 +365,7 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: Blocked) -> 
         first_seen=facts.get("first_seen"),
         last_seen=facts.get("last_seen"),
         affected_requests=facts.get("affected_requests", 0),
+        claims=facts.get("claims", NO_CLAIMS),
         confidence="low" if not served.empty else "high",
     )
 

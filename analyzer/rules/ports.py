@@ -10,7 +10,7 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.model import Evidence, Finding, Severity
+from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
 from analyzer.rules.routes import memo, route_backends
@@ -378,6 +378,7 @@ def _port_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         first_seen=facts.get("first_seen"),
         last_seen=facts.get("last_seen"),
         affected_requests=facts.get("affected_requests", 0),
+        claims=facts.get("claims", NO_CLAIMS),
         confidence=confidence,
     )
 
@@ -601,6 +602,7 @@ def tls_termination_mismatch(ctx: Context) -> Iterator[Finding]:
             first_seen=facts.get("first_seen"),
             last_seen=facts.get("last_seen"),
             affected_requests=facts.get("affected_requests", 0),
+            claims=facts.get("claims", NO_CLAIMS),
             confidence="high" if facts else ("medium" if case.severity_static is Severity.WARNING else "low"),
         )
 

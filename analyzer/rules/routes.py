@@ -12,7 +12,8 @@ import pandas as pd
 from analyzer import joins
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.model import Evidence, Finding, Severity
+from analyzer.host_routes import default_line_routes
+from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.registry import rule
 from analyzer.rules import common
 from analyzer.rules.network import label_selector_matches
@@ -59,16 +60,41 @@ def default_backend_503s(ctx: Context) -> pd.DataFrame:
     return req[(kind == "openshift_default").fillna(False) & (req["status"] == 503).fillna(False)]
 
 
-def _default_backend_sentence(ctx: Context) -> str:
+def _default_backend_sentence(ctx: Context, route: common.RouteRef) -> str:
     rows = default_backend_503s(ctx)
     if rows.empty:
         return ""
     first, last = common.span(rows)
+    named = _named_default_503s(ctx, route)
+    if not named.empty:
+        return (
+            f" The access log holds {len(named)} 503 answers from openshift_default whose captured Host header "
+            f"names this route, between {common.fmt_ts(common.span(named)[0])} and "
+            f"{common.fmt_ts(common.span(named)[1])}."
+        )
     return (
         f" The access log holds {len(rows)} 503 answers from openshift_default between {common.fmt_ts(first)} "
         f"and {common.fmt_ts(last)}; the log format does not record the Host header, so they cannot be tied "
         "to this route by name."
     )
+
+
+def _named_default_503s(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+    """The openshift_default 503s whose captured Host (or absolute URI) names this route: the lines it explains."""
+    rows = default_backend_503s(ctx)
+    if rows.empty:
+        return rows
+    named = default_line_routes(rows, whole_frame(ctx, "routes"))
+    mine = named[(named["namespace"] == route.namespace) & (named["route"] == route.name)]
+    return rows.loc[mine.index]
+
+
+def _default_claims(ctx: Context, route: common.RouteRef) -> dict:
+    named = _named_default_503s(ctx, route)
+    if named.empty:
+        return {}
+    first, last = common.span(named)
+    return {"claims": named.index, "affected_requests": len(named), "first_seen": first, "last_seen": last}
 
 
 def _served_by_log(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
@@ -210,13 +236,14 @@ def _rejected(ctx: Context, route: common.RouteRef) -> Finding:
             f"The route's status says no router admitted it: {reason}. No router has a backend for it, so "
             "every request for its host ends on openshift_default with the router's 503."
             + served_note
-            + _default_backend_sentence(ctx)
+            + _default_backend_sentence(ctx, route)
         ),
         evidence=[
             common.route_evidence(ctx, route, 'status: "False"'),
             common.route_evidence(ctx, route, "reason:"),
         ],
         remediation=fix,
+        **_default_claims(ctx, route),
     )
 
 
@@ -245,7 +272,7 @@ def _no_status(ctx: Context, route: common.RouteRef) -> Finding:
         explanation=(
             f"Route {route.name} carries no status.ingress entry, while {len(ics)} IngressController(s) exist: "
             f"no router admitted it ({why}). Requests for its host end on openshift_default with the router's 503."
-            + _default_backend_sentence(ctx)
+            + _default_backend_sentence(ctx, route)
         ),
         evidence=evidence,
         remediation=[
@@ -254,6 +281,7 @@ def _no_status(ctx: Context, route: common.RouteRef) -> Finding:
             f"oc get namespace {route.namespace} --show-labels",
         ],
         confidence="medium",
+        **_default_claims(ctx, route),
     )
 
 
@@ -416,6 +444,7 @@ def _missing_service(
         first_seen=facts.get("first_seen"),
         last_seen=facts.get("last_seen"),
         affected_requests=facts.get("affected_requests", 0),
+        claims=facts.get("claims", NO_CLAIMS),
     )
 
 
@@ -535,6 +564,7 @@ def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
             first_seen=facts.get("first_seen"),
             last_seen=facts.get("last_seen"),
             affected_requests=facts.get("affected_requests", 0),
+            claims=facts.get("claims", NO_CLAIMS),
         )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from analyzer.run import analyze
-from parsers.snapshot import load_snapshot
+from parsers.load_snapshot import load_snapshot
 from tests.conftest import FIXTURES
 
 SCENARIOS = FIXTURES / "scenarios"

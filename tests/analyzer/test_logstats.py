@@ -11,7 +11,7 @@ from analyzer.logstats import LogStats, _quantiles, log_statistics, summarize_ch
 from bench.gen_logs import generate
 from mga.cmd_logs import statistics
 from parsers import log_lines
-from parsers.snapshot import load_access_logs
+from parsers.log_jobs import load_access_logs
 from tests.analyzer.logstats_reference import reference_statistics
 from tests.conftest import FIXTURES
 

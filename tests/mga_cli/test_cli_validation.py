@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAP = (
-    "import sys, parsers.snapshot as s\n"
+    "import sys, parsers.load_snapshot as s\n"
     "def trap(*a, **k):\n"
     "    sys.stderr.write('LOADER CALLED\\n'); sys.exit(99)\n"
     "s.load_snapshot = trap\n"

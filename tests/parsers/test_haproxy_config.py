@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from parsers.haproxy_config import parse_duration_ms, parse_haproxy_config, split_server
+from parsers.haproxy_config import parse_duration_ms, parse_haproxy_config
+from parsers.router_names import split_server
 from tests.conftest import FIXTURES, realworld
 
 
@@ -56,7 +57,7 @@ def test_ip_test_agrees_with_ipaddress_on_dotted_quads_and_near_misses():
     import ipaddress
     import itertools
 
-    from parsers.haproxy_config import _is_ip
+    from parsers.router_names import _is_ip
 
     parts = ["0", "00", "1", "01", "9", "10", "99", "100", "199", "200", "249", "250", "255", "256", "300", "+1", " 1"]
     candidates = [".".join(p) for p in itertools.product(parts, repeat=4)][::7]

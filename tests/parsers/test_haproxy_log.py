@@ -346,12 +346,12 @@ def test_router_messages_are_events(message, event, backend):
 def test_a_chunk_that_breaks_a_kernel_is_parsed_line_by_line(monkeypatch):
     import pyarrow as pa
 
-    from parsers import haproxy_log
+    from parsers import log_layers
 
     def broken(text, lean=False):
         raise pa.ArrowInvalid("an input no check foresaw")
 
-    monkeypatch.setattr(haproxy_log, "_fast_shapes", broken)
+    monkeypatch.setattr(log_layers, "_fast_shapes", broken)
     result = parse(DOCS_HTTP, DOCS_TCP, PROXY_STARTED, "garbage")
     assert result.requests["route"].tolist() == ["hello-openshift", "oauth-openshift"]
     assert (result.unparsed, len(result.router_events)) == (1, 1)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from bench.gen_logs import generate
-from parsers import haproxy_log, log_lines
+from parsers import log_chunks, log_lines
 from parsers.haproxy_log import parse_access_log
 
 DOWN = (
@@ -29,7 +29,7 @@ def log(tmp_path_factory):
 
 def parse_with(path, monkeypatch, *, chunk: int, workers: int, **kw):
     monkeypatch.setattr(log_lines, "CHUNK_BYTES", chunk)
-    monkeypatch.setattr(haproxy_log, "WORKERS", workers)
+    monkeypatch.setattr(log_chunks, "WORKERS", workers)
     with open(path, "rb") as fh:
         return parse_access_log(fh, source="a.log", input="in", **kw)
 

@@ -8,7 +8,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from parsers.haproxy_log import parse_access_log, parse_bodies
+from parsers.haproxy_log import parse_access_log
+from parsers.log_fields import parse_bodies
 from parsers.log_format import compile_log_format
 
 DOCS_FORMAT = "%ci:%cp [%t] %ft %b/%s %B %bq %HM %HU %HV"  # OCP docs example, router-facts.md §1.6

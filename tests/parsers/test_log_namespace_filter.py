@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analyzer.run import analyze
-from parsers.snapshot import load_snapshot
+from parsers.load_snapshot import load_snapshot
 from tests.conftest import FIXTURES
 
 SCENARIO = FIXTURES / "scenarios" / "healthy-two-namespaces"

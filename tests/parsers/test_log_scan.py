@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.gen_logs import generate
-from parsers import haproxy_log, log_lines, log_scan
+from parsers import log_layers, log_lines, log_scan, log_shapes
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB_LOG = ROOT / "fixtures" / "haproxy-lab" / "access.log"
@@ -73,9 +73,9 @@ TRICKY = (
 def lean_parse(text: pa.Array, scanner: bool) -> tuple[pa.Table | None, list[int]]:
     """The lean parse with or without the scanner, rows in line order."""
     if scanner:
-        table, rejected = haproxy_log._parse_lines(text, None, lean=True)
+        table, rejected = log_layers._parse_lines(text, None, lean=True)
     else:
-        table, rejected = haproxy_log._parse_lines_arrow(text, None, lean=True)
+        table, rejected = log_layers._parse_lines_arrow(text, None, lean=True)
     if table is not None:
         table = table.take(pa.array(table.column("_row").to_numpy().argsort(kind="stable")))
     return table, sorted(rejected.tolist())
@@ -84,7 +84,7 @@ def lean_parse(text: pa.Array, scanner: bool) -> tuple[pa.Table | None, list[int
 def assert_same_as_arrow(lines: list[str]) -> int:
     """Both parses agree on ``lines``; returns how many lines the scanner itself took."""
     text = pa.array(lines, pa.string())
-    _, taken = haproxy_log._scanned_statistics(text)
+    _, taken = log_layers._scanned_statistics(text)
     with_scanner, rejected_with = lean_parse(text, scanner=True)
     arrow_only, rejected_arrow = lean_parse(text, scanner=False)
     assert rejected_with == rejected_arrow
@@ -94,7 +94,7 @@ def assert_same_as_arrow(lines: list[str]) -> int:
         return 0
     assert with_scanner is not None
     if pa.types.is_dictionary(with_scanner.schema.field("backend").type):  # the scanner's rows only
-        with_scanner = haproxy_log._decoded(with_scanner)
+        with_scanner = log_layers._decoded(with_scanner)
     assert with_scanner.schema == arrow_only.schema
     for name in arrow_only.column_names:
         assert with_scanner.column(name).to_pylist() == arrow_only.column(name).to_pylist(), name
@@ -121,13 +121,13 @@ def test_generated_router_logs_every_fast_shape_line_is_scanned(tmp_path):
     generate(20_000, path, seed=7)  # tcplog lines and router messages included
     text = log_lines.chunk_lines(path.read_bytes(), 1).text
     taken = assert_same_as_arrow(text.to_pylist())
-    _, handled = haproxy_log._fast_shapes(text, lean=True)
+    _, handled = log_shapes._fast_shapes(text, lean=True)
     assert taken == len(handled) > 19_000
 
 
 def test_the_base_lines_are_taken():
     text = pa.array(list(BASES), pa.string())
-    _, taken = haproxy_log._scanned_statistics(text)
+    _, taken = log_layers._scanned_statistics(text)
     assert taken.tolist() == list(range(len(BASES)))
     assert assert_same_as_arrow(list(BASES)) == len(BASES)
 
@@ -193,7 +193,7 @@ def test_random_bytes_never_crash_and_agree():
 
 def test_sliced_arrays_are_read_at_their_offset():
     text = pa.array(["junk", *BASES, "junk"], pa.string()).slice(1, len(BASES))
-    _, taken = haproxy_log._scanned_statistics(text)
+    _, taken = log_layers._scanned_statistics(text)
     assert taken.tolist() == list(range(len(BASES)))
 
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from parsers.snapshot import load_snapshot, parse_timestamp_file
+from parsers.load_objects import parse_timestamp_file
+from parsers.load_snapshot import load_snapshot
 from tests.conftest import INSPECT_SHOP, MUST_GATHER, YAML_DUMP, make_tar, make_zip
 
 IMG = next(p for p in MUST_GATHER.iterdir() if p.is_dir())
@@ -118,14 +119,14 @@ def test_unparsable_yaml_member_is_skipped_with_reason(tmp_path):
 
 
 def test_documents_parsed_on_two_cores_equal_one_core(monkeypatch):
-    from parsers import snapshot, yaml_fast
+    from parsers import load_objects, yaml_fast
 
     files = sorted(p for p in INSPECT_SHOP.rglob("*.yaml"))
     batch = [(str(p), p.read_bytes()) for p in files] + [("broken.yaml", b"kind: [unclosed\n")]
-    serial = snapshot.parse_documents(batch)
-    monkeypatch.setattr(snapshot, "PARALLEL_YAML_BYTES", 1)
-    monkeypatch.setattr(snapshot, "YAML_WORKERS", 2)
+    serial = load_objects.parse_documents(batch)
+    monkeypatch.setattr(load_objects, "PARALLEL_YAML_BYTES", 1)
+    monkeypatch.setattr(load_objects, "YAML_WORKERS", 2)
     monkeypatch.setattr(yaml_fast, "ENABLED", False)  # the pool is used only without the accelerator
-    parallel = snapshot.parse_documents(batch)
+    parallel = load_objects.parse_documents(batch)
     assert parallel == serial
     assert parallel[-1][0] == "broken.yaml" and parallel[-1][2] is not None

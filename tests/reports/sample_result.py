@@ -27,10 +27,12 @@ from analyzer.model import (
     CHECKS,
     CheckResult,
     CheckStatus,
+    ErrorLedger,
     Evidence,
     Finding,
     Gap,
     InputSummary,
+    LedgerShare,
     Result,
     RouteResult,
     Severity,
@@ -208,6 +210,7 @@ def routes() -> list[RouteResult]:
     checkout = RouteResult(
         namespace="payments", name="checkout", host=f"checkout-payments.{APPS_DOMAIN}", services=["checkout"],
         termination="edge", requests=956, errors={"502": 0, "503": 412, "504": 0}, verdict=Verdict.BROKEN,
+        error_ledger=ErrorLedger(412, (LedgerShare("F001-E202", "readiness-probe-failing", 412),), ()),
         checklist=checklist(
             pods_ready=("fail", "F001-E202: 3 of 3 pods fail their readiness probe (httpGet /healthz/ready)"),
             endpoints_populated=("fail", "F001-E202: 0 of 3 endpoints ready"),
@@ -222,6 +225,7 @@ def routes() -> list[RouteResult]:
         namespace="reporting", name="export-api", host=f"export-api-reporting.{APPS_DOMAIN}",
         services=["export-api"], termination="reencrypt", requests=540,
         errors={"502": 0, "503": 0, "504": 37}, verdict=Verdict.DEGRADED,
+        error_ledger=ErrorLedger(37, (LedgerShare("F002-E401", "backend-timeout", 37),), ()),
         checklist=checklist(timeout_sufficient=("fail", "F002-E401: 37 requests timed out after 30s")),
         findings=["F002-E401"], router_errors=37, endpoints_ready=2, endpoints_total=2,
         timeline=export_timeline(),
@@ -232,17 +236,21 @@ def routes() -> list[RouteResult]:
     admin = RouteResult(
         namespace="payments", name="checkout-admin", host=f"checkout-admin-payments.{APPS_DOMAIN}",
         services=["checkout-admin"], termination="edge", requests=230, verdict=Verdict.HEALTHY,
+        errors=NO_ERRORS, error_ledger=ErrorLedger(0, (), ()),
         checklist=checklist(), endpoints_ready=1, endpoints_total=1,
         timeline=steady_timeline(30, 10, **{"2xx": 23}),
     )
     www = RouteResult(
         namespace="storefront", name="www", host=CUSTOM_HOST, services=["storefront-web"], termination="edge",
-        requests=4800, verdict=Verdict.HEALTHY, checklist=checklist(), endpoints_ready=4, endpoints_total=4,
+        requests=4800, verdict=Verdict.HEALTHY,
+        errors=NO_ERRORS, error_ledger=ErrorLedger(0, (), ()), checklist=checklist(), endpoints_ready=4,
+        endpoints_total=4,
         timeline=steady_timeline(30, 30, **{"2xx": 150, "3xx": 6, "4xx": 4}),
     )
     console = RouteResult(
         namespace="openshift-console", name="console", host=f"console-openshift-console.{APPS_DOMAIN}",
         services=["console"], termination="reencrypt", requests=310, verdict=Verdict.HEALTHY,
+        errors=NO_ERRORS, error_ledger=ErrorLedger(0, (), ()),
         checklist=checklist(), endpoints_ready=2, endpoints_total=2,
         timeline=steady_timeline(30, 10, **{"2xx": 31}),
     )
@@ -254,6 +262,9 @@ def routes() -> list[RouteResult]:
     )
     # deliberately not in verdict order: the reports order routes themselves
     return [admin, www, inventory, checkout, console, export]
+
+
+NO_ERRORS = {"502": 0, "503": 0, "504": 0}
 
 
 def sample_result() -> Result:
@@ -288,6 +299,9 @@ def sample_result() -> Result:
         log_lines_unparsed=3,
         requests=6836,
         status_counts={"200": 6059, "302": 180, "404": 148, "503": 412, "504": 37},
+        window_source="access-log",
+        router_side_5xx=449,
+        router_side_5xx_explained=449,
         unparsed_samples=[
             {"input": MG, "source": ROUTER_LOG, "line": 77, "reason": "truncated at the 1024-byte log limit",
              "text": f"{CLIENT_IPS[0]}:50911 [20/Nov/2026:08:31:07.552] fe_sni~ be_edge_http:payments:"
@@ -346,6 +360,7 @@ def big_result() -> Result:
         checks = [CheckResult(c, CheckStatus.PASS, "all 2 endpoint pod(s) ready and serving") for c in CHECKS]
         rr = RouteResult(namespace=ns, name=name, host=f"{name}-{ns}.{APPS_DOMAIN}", services=[name],
                          termination="edge", requests=600, endpoints_ready=2, endpoints_total=2,
+                         errors=dict(NO_ERRORS), error_ledger=ErrorLedger(0, (), ()),
                          checklist=checks, verdict=Verdict.HEALTHY,
                          timeline=[big_minute(m, 10, 0) for m in range(60)])
         if i < BIG_BROKEN:
@@ -363,12 +378,13 @@ def big_result() -> Result:
             findings.append(f)
             rr.findings, rr.verdict = [f.id], Verdict.BROKEN
             rr.errors = {"502": 0, "503": f.affected_requests, "504": 0}
+            rr.error_ledger = ErrorLedger(f.affected_requests, (LedgerShare(f.id, f.cause, f.affected_requests),), ())
             rr.checklist[0] = CheckResult("pods-ready", CheckStatus.FAIL, f"{f.id}: {f.title}")
             rr.timeline = [big_minute(m, 10 if m < 30 else 0, 0 if m < 30 else 10) for m in range(60)]
             rr.events = [TimelineEvent(BIG_T0 + timedelta(minutes=30), "not-ready", f"{name}-6f8d9c7b5-h2j4k",
                                        "not ready", f"inspect/namespaces/{ns}/core/pods.yaml", 12 + i)]
         elif i < BIG_BROKEN + BIG_UNKNOWN:
-            rr.verdict, rr.timeline, rr.requests = Verdict.UNKNOWN, [], 0
+            rr.verdict, rr.timeline, rr.requests, rr.errors, rr.error_ledger = Verdict.UNKNOWN, [], None, None, None
             missing = f"namespace {ns} was not collected"
             rr.checklist = [CheckResult(c, CheckStatus.UNKNOWN, missing) for c in CHECKS]
         routes.append(rr)

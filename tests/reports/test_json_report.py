@@ -68,13 +68,15 @@ def test_sample_report_validates(report, validator):
     assert report["schema"] == "mga.report/v1"
     assert report["tool"] == {"name": "mga", "version": "0.1.0"}
     assert report["generated_at"] == "2026-11-20T09:05:12Z"
-    assert report["window"] == {"start": "2026-11-20T08:30:00.412Z", "end": "2026-11-20T08:59:58.871Z"}
+    assert report["window"] == {"start": "2026-11-20T08:30:00.412Z", "end": "2026-11-20T08:59:58.871Z",
+                                "source": "access-log"}
 
 
 def test_summary_counts_come_from_the_result(report):
     assert report["summary"] == {
         "routes": 6, "routes_with_findings": 2, "log_lines": 6843, "log_lines_unparsed": 3, "requests": 6836,
         "status_counts": {"200": 6059, "302": 180, "404": 148, "503": 412, "504": 37},
+        "router_side_5xx": 449, "router_side_5xx_explained": 449,
     }
 
 
@@ -180,11 +182,11 @@ def test_values_json_cannot_hold_become_plain():
 def test_an_empty_analysis_still_renders_everywhere(validator):
     result = sample_result()
     result.routes, result.findings, result.gaps, result.skipped, result.inputs = [], [], [], [], []
-    result.window_start = result.window_end = None
+    result.window_start = result.window_end = result.window_source = None
     result.unparsed_samples, result.log_accounting, result.status_counts = [], [], {}
     report = json.loads(render_json(result))
     assert errors(validator, report) == []
-    assert report["window"] == {"start": None, "end": None} and report["summary"]["routes"] == 0
+    assert report["window"] == {"start": None, "end": None, "source": None} and report["summary"]["routes"] == 0
     assert "The inputs hold no route." in render_html(result)
     note = render_markdown(result)
     assert note.splitlines()[0] == "# mga case note: 0 broken, 0 degraded, 0 unknown of 0 routes"
@@ -198,4 +200,5 @@ def test_sample_totals_match_their_description():
         "total": 956, "2xx": 516, "3xx": 0, "4xx": 28, "502": 0, "503": 412, "504": 0, "5xx_other": 0,
         "other": 0, "minutes": 30}
     assert timeline_totals(routes["export-api"].timeline)["504"] == 37
-    assert sum(r.requests for r in routes.values()) == 6836
+    assert sum(r.requests or 0 for r in routes.values()) == 6836
+    assert routes["inventory"].requests is None  # not measured: no access-log line of the route

@@ -27,7 +27,7 @@ def test_title_and_table_of_routes_needing_attention(note):
     assert table == [
         "| **broken** | `payments/checkout` | 956 | 0 | 412 | 0 | `readiness-probe-failing` |",
         "| **degraded** | `reporting/export-api` | 540 | 0 | 0 | 37 | `backend-timeout` |",
-        "| **unknown** | `legacy/inventory` | 0 | 0 | 0 | 0 | namespace legacy was not collected |",
+        "| **unknown** | `legacy/inventory` | no access logs | | | | namespace legacy was not collected |",
     ]
     assert "3 route(s) look healthy." in note
 

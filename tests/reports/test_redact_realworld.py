@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.run import analyze
-from parsers.snapshot import load_snapshot
+from parsers.load_snapshot import load_snapshot
 from reports.html import render_html
 from reports.json_report import render_json
 from reports.markdown import render_markdown

@@ -100,3 +100,17 @@ def test_redacted_outputs_contain_no_ip_or_host_of_the_input(demo_dir: Path, tmp
     report = json.loads((tmp_path / "r.json").read_text())
     # correlations survive: the same pod IP gets the same token everywhere
     assert re.fullmatch(r"host-\d{4}\.example", report["routes"][0]["host"])
+
+
+def test_demo_ledger_explains_every_router_side_5xx(demo_dir: Path, tmp_path: Path):
+    out = tmp_path / "r.json"
+    code, output = run(["analyze", str(demo_dir), "--format", "json", "--output", str(out)])
+    assert code == 0, output
+    report = json.loads(out.read_text())
+    ledgers = {r["name"]: r["error_ledger"] for r in report["routes"]}
+    assert {name: (led["router_side_5xx"], led["unexplained"]) for name, led in ledgers.items()} == {
+        "frontend": (116, 0), "reports": (35, 0), "api": (0, 0), "static": (0, 0), "canary": (0, 0)}
+    assert [s["cause"] for s in ledgers["frontend"]["by_finding"]] == ["readiness-probe-failing"]
+    assert [s["cause"] for s in ledgers["reports"]["by_finding"]] == ["backend-timeout"]
+    assert report["summary"]["router_side_5xx"] == report["summary"]["router_side_5xx_explained"] == 151
+    assert report["window"]["source"] == "access-log"

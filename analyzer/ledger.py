@@ -1,0 +1,159 @@
+"""The error ledger: every router-side 5xx of a route owned by exactly one finding, or unexplained.
+
+A router-side 5xx is a log line with a 5xx status whose termination state does not start with
+``-`` (the application answered) nor ``C``/``c`` (the client went away): report-contract "Error
+ledger". The lines of a route are the lines of its own backends plus the ``openshift_default``
+lines whose captured ``Host`` header (and path) name it, see :func:`line_routes`.
+
+Findings *claim* lines (``Finding.claims``); when several findings of the route claim one line,
+:mod:`analyzer.precedence` says which cause owns it. What no finding claims is grouped by status,
+termination state and server and decoded in words (:mod:`analyzer.termination`).
+
+All grouping happens in :func:`_tally`, on a frame with one row per router-side 5xx. When the
+access log is streamed, that frame can carry a ``count`` per group instead of one row per line
+without the rest of the ledger changing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import pandas as pd
+
+from analyzer import precedence, termination
+from analyzer.host_routes import default_line_routes
+from analyzer.model import ErrorLedger, Finding, LedgerGroup, LedgerShare
+
+RouteKey = tuple[str, str]
+_OWNER = "owner"  # column: position of the owning finding in the findings list, -1 when unexplained
+
+
+def router_side_mask(requests: pd.DataFrame) -> pd.Series:
+    """Lines with a 5xx status that neither the application answered nor the client aborted."""
+    if requests.empty:
+        return pd.Series(False, index=requests.index, dtype=bool)
+    term = requests["term"].astype("string").fillna("--")
+    status = requests["status"]
+    five = ((status >= 500) & (status < 600)).fillna(False).astype(bool)
+    first = term.str[:1]
+    return (five & ~first.isin(["-", "C", "c"]).fillna(True)).astype(bool)
+
+
+# ------------------------------------------------------------------ which route a line belongs to
+def line_routes(requests: pd.DataFrame, routes: pd.DataFrame, mask: pd.Series | None = None) -> pd.DataFrame:
+    """The route of each line (own backend, or ``openshift_default`` by Host), for the lines in ``mask``.
+
+    Lines that belong to no route (another frontend's default answers without a captured Host,
+    ``be_sni``, router statistics) are left out.
+    """
+    rows = requests if mask is None else requests[mask]
+    own = rows[rows["route"].notna()]
+    keys = pd.DataFrame(
+        {"namespace": own["namespace"].astype(object), "route": own["route"].astype(object)}, index=own.index
+    )
+    attributed = default_line_routes(rows, routes)
+    return pd.concat([keys, attributed]) if not attributed.empty else keys
+
+
+# ------------------------------------------------------------------ ownership and the ledger
+def _owners(lines: pd.DataFrame, findings: Sequence[Finding]) -> pd.Series:
+    """For each line, the position of the finding that owns it (-1: unexplained)."""
+    claims = []
+    for pos, f in enumerate(findings):
+        if f.route is None or not len(f.claims):
+            continue
+        mine = f.claims.unique()
+        mine = mine[mine.isin(lines.index)]
+        if not len(mine):
+            continue
+        ok = (lines.loc[mine, "namespace"] == f.namespace) & (lines.loc[mine, "route"] == f.route)
+        mine = mine[ok.to_numpy()]
+        if len(mine):
+            claims.append(pd.DataFrame({"line": mine, "rank": precedence.rank(f.cause), "pos": pos}))
+    owner = pd.Series(-1, index=lines.index, dtype="int64")
+    if claims:
+        ranked = pd.concat(claims, ignore_index=True).sort_values(["rank", "pos"], kind="stable")
+        first = ranked.drop_duplicates(subset="line", keep="first")
+        owner.loc[first["line"].to_numpy()] = first["pos"].to_numpy()
+    return owner
+
+
+def _tally(lines: pd.DataFrame, findings: Sequence[Finding]) -> ErrorLedger:
+    """The ledger of one route from its router-side 5xx lines and their owners (the one place lines are grouped)."""
+    shares: list[LedgerShare] = []
+    owned = lines[lines[_OWNER] >= 0]
+    for pos, count in owned[_OWNER].value_counts().items():
+        f = findings[int(pos)]
+        shares.append(LedgerShare(f.id, f.cause, int(count)))
+    shares.sort(key=lambda s: (-s.requests, s.finding))
+    groups: list[LedgerGroup] = []
+    rest = lines[lines[_OWNER] < 0]
+    if not rest.empty:
+        keyed = rest.assign(
+            _status=rest["status"].astype("int64"),
+            _term=rest["term"].astype("string").fillna("--").astype(object),
+            _server=rest["server"].astype("string").fillna(termination.NOSRV).astype(object),
+        )
+        for (status, term, server), g in keyed.groupby(["_status", "_term", "_server"], sort=True):
+            groups.append(
+                LedgerGroup(
+                    status=int(status),
+                    termination=str(term),
+                    server=str(server),
+                    requests=len(g),
+                    first_seen=_ts(g["ts"].min()),
+                    last_seen=_ts(g["ts"].max()),
+                    meaning=termination.meaning(str(term), str(server)),
+                    check=termination.check_for(str(term)),
+                )
+            )
+        groups.sort(key=lambda g: (-g.requests, g.status, g.termination, g.server))
+    return ErrorLedger(router_side_5xx=len(lines), by_finding=tuple(shares), unexplained_groups=tuple(groups))
+
+
+def _ts(value: object) -> datetime | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+
+def build_ledgers(
+    requests: pd.DataFrame, routes: pd.DataFrame, findings: Sequence[Finding], wanted: Iterable[RouteKey]
+) -> dict[RouteKey, ErrorLedger]:
+    """The ledger of each wanted route that has router-side 5xx (routes without any are not listed).
+
+    ``findings`` must be numbered (their ids are cited). Each finding's ``affected_requests`` is
+    set to the lines it claims minus those another finding owns, so no line is counted twice.
+    """
+    wanted = set(wanted)
+    if requests.empty:
+        return {}
+    mask = router_side_mask(requests)
+    keys = line_routes(requests, routes, mask)
+    keep = [k in wanted for k in zip(keys["namespace"], keys["route"], strict=True)]
+    keys = keys[pd.Series(keep, index=keys.index, dtype=bool)]
+    lines = requests.loc[keys.index, ["ts", "status", "term", "server"]].assign(
+        namespace=keys["namespace"], route=keys["route"]
+    )
+    owner = _owners(lines, findings)
+    lines[_OWNER] = owner
+    _settle_affected(findings, owner)
+    return {
+        (str(ns), str(name)): _tally(group, findings)
+        for (ns, name), group in lines.groupby(["namespace", "route"], sort=True)
+    }
+
+
+def _settle_affected(findings: Sequence[Finding], owner: pd.Series) -> None:
+    """A finding affects the lines it claims, less those a finding of higher precedence owns."""
+    for pos, f in enumerate(findings):
+        if not len(f.claims):
+            continue
+        contested = f.claims[f.claims.isin(owner.index)]
+        held = owner.loc[contested] if len(contested) else owner.iloc[0:0]
+        lost = int(((held >= 0) & (held != pos)).sum())
+        f.affected_requests = len(f.claims) - lost
+
+
+def empty_ledger() -> ErrorLedger:
+    """The ledger of a route with access-log lines and no router-side 5xx."""
+    return ErrorLedger(router_side_5xx=0, by_finding=(), unexplained_groups=())

@@ -1,0 +1,103 @@
+"""Loader phase for the router access logs inside the inputs (and ``--logs`` files) -> the snapshot's log frames.
+
+The ``requests`` and ``router_events`` frames, the log accounting, and the raw text of the
+abnormal lines that may become evidence (a second, capped pass over only the files that hold them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from parsers.log_jobs import LogJob, parse_log_jobs
+from parsers.snapshot import InputRecord, Progress, Snapshot
+from parsers.sources import InputSource, Member
+
+
+def _load_logs(
+    snap: Snapshot,
+    jobs: list[LogJob],
+    records: list[InputRecord],
+    frames: dict[str, pd.DataFrame],
+    since: datetime | None,
+    until: datetime | None,
+    report: Progress,
+    runner: Any = None,
+    namespaces: frozenset[str] | None = None,
+) -> None:
+    from parsers import haproxy_log
+
+    by_label = {r.path: r for r in records}
+    parses, failures = parse_log_jobs(jobs, log_format=_custom_log_format(frames), since=since, until=until,
+                                      report=report, runner=runner, namespaces=namespaces)
+    for parse in parses:
+        for account in parse.accounting:
+            if account["input"] in by_label:
+                by_label[account["input"]].files_read += 1
+    for src, member, reason in failures:
+        snap.skipped.append((member.name, reason))
+        if src.label in by_label:
+            by_label[src.label].files_skipped += 1
+    combined = haproxy_log.combine(parses)
+    snap.frames["requests"] = combined.requests
+    snap.frames["router_events"] = combined.router_events
+    snap.log_lines = combined.lines_read
+    snap.log_unparsed = combined.unparsed
+    snap.unparsed_samples = list(combined.unparsed_samples)
+    snap.log_accounting = list(combined.accounting)
+    snap.access_log_files = len(parses)
+    snap.log_texts = _evidence_lines(jobs, combined.requests)
+
+
+EVIDENCE_LINE_CAP = 20_000
+
+
+def _evidence_lines(
+    jobs: list[tuple[InputSource, Member, str | None, str | None]], requests: pd.DataFrame
+) -> dict[tuple[str, str, int], str]:
+    """Keep the raw text of abnormal log lines (5xx, no response, non-normal termination) for evidence.
+
+    The parser keeps fields, not text; a second pass over only the files that hold abnormal lines
+    picks their text, capped so a log of millions of errors stays bounded.
+    """
+    from parsers import haproxy_log
+
+    if requests.empty:
+        return {}
+    status = requests["status"]
+    term = requests["term"].astype("string").fillna("--")
+    queued = (requests["srv_queue"].fillna(0) > 0) | (requests["backend_queue"].fillna(0) > 0)
+    abnormal = (status >= 500).fillna(False) | (status == -1).fillna(False) | queued.fillna(False) | (
+        ~term.str.startswith("-") & ~term.str[0].isin(["C", "c"])
+    )
+    picked = requests.loc[abnormal.astype(bool), ["input", "source", "line"]].dropna().head(EVIDENCE_LINE_CAP)
+    wanted: dict[tuple[str, str], set[int]] = {}
+    for inp, source, line in picked.itertuples(index=False):
+        wanted.setdefault((str(inp), str(source)), set()).add(int(line))
+    out: dict[tuple[str, str, int], str] = {}
+    for src, member, _pod, _ in jobs:
+        lines = wanted.get((src.label, member.name))
+        if not lines:
+            continue
+        last = max(lines)
+        try:
+            with haproxy_log.open_log_member(src, member) as stream:
+                for number, raw in enumerate(stream, start=1):
+                    if number in lines:
+                        out[(src.label, member.name, number)] = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                    if number >= last:
+                        break
+        except (OSError, EOFError, ValueError):
+            continue
+    return out
+
+
+def _custom_log_format(frames: dict[str, pd.DataFrame]) -> str | None:
+    """The httpLogFormat of the IngressController, when exactly one format is configured."""
+    ics = frames.get("ingresscontrollers")
+    if ics is None or ics.empty:
+        return None
+    formats = {f for f in ics["http_log_format"].dropna().tolist() if f}
+    return formats.pop() if len(formats) == 1 else None

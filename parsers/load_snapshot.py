@@ -1,0 +1,173 @@
+"""Load one or several inputs into a :class:`~parsers.snapshot.Snapshot`, phase by phase.
+
+Open and index every input (member names alone), then per input: phase 1 (routes, cluster-scoped
+objects, router configs, timestamps: :mod:`parsers.load_objects`, :mod:`parsers.load_router_config`),
+phase 2 (the namespaced objects of the namespaces that matter), the application container logs
+(:mod:`parsers.load_app_logs`) and the access-log jobs; then the object frames
+(:mod:`parsers.kube`) and the access logs (:mod:`parsers.load_logs`). Several inputs merge into
+one cluster view with objects de-duplicated and every source kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from parsers import schema
+from parsers.layout import INGRESS_NAMESPACES, Index, access_log_members, index_input
+from parsers.load_app_logs import read_app_logs
+from parsers.load_logs import _load_logs
+from parsers.load_objects import (
+    _collected,
+    _load_docs,
+    _phase1,
+    _phase2,
+    _read_counted,
+    parse_documents,
+    parse_timestamp_file,
+)
+from parsers.load_router_config import _concat, _load_haproxy_config
+from parsers.snapshot import InputRecord, Progress, Snapshot, _noop
+from parsers.sources import InputSource, Member, open_input
+
+
+def load_snapshot(
+    inputs: Sequence[str],
+    logs: Sequence[str] = (),
+    *,
+    namespaces: Iterable[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    progress: Progress | None = None,
+    want_logs: bool = True,
+    log_runner: Any = None,
+) -> Snapshot:
+    """Open, index and parse ``inputs`` (+ extra ``logs`` files). Raises InputError on unreadable input."""
+    from parsers import kube
+
+    report = progress or _noop
+    ns_filter = frozenset(namespaces) if namespaces else None
+    sources: list[tuple[InputSource, Index]] = []
+    for path in inputs:
+        src = open_input(path)
+        sources.append((src, index_input(src)))
+    log_sources = [open_input(path, as_log=True) for path in logs]
+
+    records: list[InputRecord] = []
+    skipped: list[tuple[str, str]] = []
+    objects: list[tuple[dict, str, str, int]] = []
+    texts: dict[tuple[str, str], bytes] = {}
+    inspected: set[str] = set()
+    resources_read: set[tuple[str, str]] = set()
+    timestamps: list[datetime] = []
+    router_backends: list[pd.DataFrame] = []
+    router_servers: list[pd.DataFrame] = []
+    router_defaults: dict[str, dict[str, Any]] = {}
+    app_lines: list[dict[str, Any]] = []
+    log_jobs: list[tuple[InputSource, Member, str | None, str | None]] = []
+
+    for src, idx in sources:
+        record = InputRecord(path=src.label, kind=idx.kind, roots=idx.roots)
+        records.append(record)
+        record.files_seen = len(src.members) + len(src.skipped)
+        for item in src.skipped:
+            skipped.append((item.source, item.reason))
+        if src.damaged:
+            skipped.append((src.label, src.damaged))
+            record.damaged = src.damaged
+        record.files_skipped += len(src.skipped)
+        for _member, place in idx.places:
+            if place.category == "namespace" and place.namespace:
+                inspected.add(place.namespace)
+
+        # phase 1: routes, namespace markers, cluster-scoped objects, dumps, router configs, timestamps
+        read_names: set[str] = set()
+        first = [m for m, p in idx.places if _phase1(m, p)]
+        for member, place, data in _read_counted(src, idx, first, record, skipped, read_names):
+            if place.category == "timestamp" or member.name.rsplit("/", 1)[-1] == "timestamp":
+                timestamps.extend(parse_timestamp_file(data))
+                continue
+            texts[(src.label, member.name)] = data
+            if place.category == "haproxy-config":
+                _load_haproxy_config(src, member, place, data, router_backends, router_servers, router_defaults,
+                                     skipped)
+            else:
+                _load_docs(kube, src, member, data, objects, skipped)
+
+        route_namespaces = {
+            obj.get("metadata", {}).get("namespace")
+            for obj, *_ in objects
+            if isinstance(obj, dict) and obj.get("kind") == "Route"
+        }
+        interest = {ns for ns in route_namespaces if ns} | set(INGRESS_NAMESPACES)
+        if ns_filter is not None:
+            interest = (interest & ns_filter) | set(INGRESS_NAMESPACES) | set(ns_filter)
+
+        # phase 2: namespaced objects of the namespaces that matter
+        second = [m for m, _ in _phase2(idx, interest)]
+        batch: list[tuple[str, bytes]] = []
+        for member, place, data in _read_counted(src, idx, second, record, skipped, read_names):
+            if place.namespace and place.resource:
+                resources_read.add((place.namespace, place.resource))
+            texts[(src.label, member.name)] = data
+            batch.append((member.name, data))
+        for name, found, error in parse_documents(batch):
+            if error is not None:
+                skipped.append((name, f"not valid YAML/JSON: {error}"))
+            else:
+                objects.extend((obj, src.label, name, line) for obj, line in found)
+
+        app_lines.extend(read_app_logs(src, idx, interest, record, skipped, read_names))
+
+        if want_logs:
+            for member, router_pod in access_log_members(src, idx):
+                log_jobs.append((src, member, router_pod, None))
+                read_names.add(member.name)  # counted as read or skipped when the logs are parsed
+        not_needed = len(src.members) - len(read_names)
+        if not_needed > 0:
+            record.files_skipped += not_needed
+            skipped.append(
+                (
+                    f"{src.label} ({not_needed} files)",
+                    "not needed for route analysis (other namespaces, resource types or logs)",
+                )
+            )
+
+    for src in log_sources:
+        record = InputRecord(path=src.label, kind="access-log", roots=[])
+        record.files_seen = len(src.members)
+        records.append(record)
+        for member in src.members:
+            log_jobs.append((src, member, None, None))
+
+    report("objects", 1, 1)
+    store = kube.collect(objects)
+    frames = kube.build_frames(store)
+    for problem in getattr(store, "problems", []) or []:
+        skipped.append((str(problem[1]), f"line {problem[2]}: {problem[3]}"))
+    frames["router_backends"] = _concat("router_backends", router_backends)
+    frames["router_servers"] = _concat("router_servers", router_servers)
+    frames["container_log_lines"] = schema.conform("container_log_lines", app_lines)
+
+    snap = Snapshot(
+        frames=frames,
+        inputs=records,
+        skipped=skipped,
+        inspected_namespaces=frozenset(inspected),
+        collected_namespaces=frozenset(_collected(frames)),
+        collection_window=(min(timestamps), max(timestamps)) if timestamps else (None, None),
+        collected_resources=frozenset(resources_read),
+        router_defaults=router_defaults,
+        namespace_filter=ns_filter,
+        texts=texts,
+    )
+    if want_logs and log_jobs:
+        _load_logs(snap, log_jobs, records, frames, since, until, report, log_runner, ns_filter)
+    for src, _ in sources:
+        src.close()
+    for src in log_sources:
+        src.close()
+    return snap

@@ -1,0 +1,341 @@
+"""One log file read in newline-aligned chunks, parsed on both cores, in file order.
+
+A :class:`ChunkJob` is everything a chunk needs besides its bytes (small, so it travels to a Dask
+worker for free); :func:`parse_chunk` turns one chunk into a :class:`ChunkResult` (request rows,
+router messages, unparsed lines with samples); :func:`iter_chunks` runs them two at a time, memory
+bounded by a few chunks whatever the file size, and :class:`FileTally` keeps the per-file
+accounting while they stream past.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from parsers import log_lines
+from parsers.log_fallback import reason
+from parsers.log_fields import TS_MS
+from parsers.log_frames import CHUNK_SCHEMA, DICT
+from parsers.log_layers import _parse_lines, _parse_lines_one_by_one
+from parsers.router_messages import router_event
+from parsers.router_names import ROUTE_BACKEND_KINDS, _backend_columns, _server_columns
+from parsers.sources import InputSource, Member, sniff_compression
+
+MAX_SAMPLES = 50
+WORKERS = min(2, os.cpu_count() or 1)
+IN_FLIGHT = 3  # chunks being parsed or waiting at once: memory stays a few chunks, whatever the file size
+
+
+@contextmanager
+def open_log_member(source: InputSource, member: Member) -> Iterator[IO[bytes]]:
+    """A member's bytes as a stream, gunzipped when the member is compressed (rotated ``.gz`` files)."""
+    with source.open(member) as raw:
+        head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""
+        if sniff_compression(head) == "gz":
+            with gzip.GzipFile(fileobj=raw) as gz:
+                yield io.BufferedReader(gz, 1 << 20)  # type: ignore[arg-type]
+        else:
+            yield raw
+
+
+def open_job(
+    *,
+    source: str,
+    input: str,
+    router_pod: str | None = None,
+    log_format: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    stats_only: bool = False,
+    namespaces: frozenset[str] | None = None,
+) -> ChunkJob:
+    """The parameters every chunk of one file is parsed with.
+
+    An IngressController format we cannot read is dropped here: its lines end up unparsed, with why.
+    """
+    if log_format:
+        try:
+            _compiled(log_format)
+        except ValueError:
+            log_format = None
+    return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input, stats_only,
+                    frozenset(namespaces) if namespaces else None)
+
+
+@dataclass
+class FileTally:
+    """Per-file accounting kept while chunks stream past (the ``files`` rows of the report)."""
+
+    job: ChunkJob
+    lines_read: int = 0
+    requests: int = 0
+    router_messages: int = 0
+    unparsed: int = 0
+    other_namespaces: int = 0
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, result: ChunkResult) -> None:
+        self.lines_read += result.physical
+        self.requests += result.requests
+        self.router_messages += len(result.events)
+        self.unparsed += result.unparsed
+        self.other_namespaces += result.other_namespaces
+        self.samples.extend(result.samples[: max(0, MAX_SAMPLES - len(self.samples))])
+
+    def accounting(self) -> dict[str, Any]:
+        return {
+            "input": self.job.input,
+            "source": self.job.source,
+            "lines_read": self.lines_read,
+            "requests": self.requests,
+            "router_messages": self.router_messages,
+            "unparsed": self.unparsed,
+            "outside_window": max(0, self.lines_read - self.requests - self.router_messages - self.unparsed
+                                  - self.other_namespaces),
+            **({"other_namespaces": self.other_namespaces} if self.job.namespaces else {}),
+        }
+
+
+def iter_chunks(
+    stream: IO[bytes], job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
+) -> Iterator[ChunkResult]:
+    """Parsed chunks of one stream, in file order, line numbers counted from the file's start.
+
+    ``after`` runs on the parsing thread right after each chunk (its return value lands in
+    ``ChunkResult.extra``): per-chunk aggregation then uses both cores too, and a caller that only
+    needs statistics can drop the chunk table at once, so memory follows the chunk, not the file.
+    """
+    return _parsed_chunks(stream, job, after)
+
+
+def local_chunks(
+    src: InputSource, member: Member, job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
+) -> Iterator[ChunkResult]:
+    """The default :data:`ChunkRunner`: read the member here, parse its chunks on this machine's cores."""
+    with open_log_member(src, member) as stream:
+        yield from iter_chunks(stream, job, after)
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """Everything a chunk needs besides its bytes (small, so it travels to a worker for free)."""
+
+    log_format: str | None
+    router_pod: str | None
+    since: pd.Timestamp | None
+    until: pd.Timestamp | None
+    source: str
+    input: str
+    # statistics only (``mga logs``): the columns derived from backend and server names (kind,
+    # namespace, route, pod, service, port, IP) stay empty; the per-name splitting is a fifth of a chunk
+    stats_only: bool = False
+    # ``--namespace``: lines about other namespaces' backends are dropped before parsing (see
+    # :func:`_about_namespaces`); they count as outside the window/namespaces in the accounting
+    namespaces: frozenset[str] | None = None
+
+
+@dataclass
+class ChunkResult:
+    table: pa.Table | None  # CHUNK_SCHEMA rows
+    events: list[dict[str, Any]]
+    unparsed: int
+    samples: list[dict[str, Any]]
+    physical: int
+    extra: Any = None  # what the caller's per-chunk hook returned (see :func:`iter_chunks`)
+    requests: int = 0  # rows of ``table`` (kept when a statistics-only caller drops the table)
+    other_namespaces: int = 0  # lines dropped unparsed: about backends outside ``ChunkJob.namespaces``
+
+    def shifted(self, lines_before: int) -> ChunkResult:
+        """The same result for a chunk that starts after ``lines_before`` lines of its file."""
+        if not lines_before:
+            return self
+        table = self.table
+        if table is not None:
+            index = table.schema.get_field_index("line")
+            table = table.set_column(index, "line", pc.add(table.column("line"), lines_before))
+        return ChunkResult(
+            table,
+            [{**e, "line": e["line"] + lines_before} for e in self.events],
+            self.unparsed,
+            [{**s, "line": s["line"] + lines_before} for s in self.samples],
+            self.physical,
+            self.extra,
+            self.requests,
+            self.other_namespaces,
+        )
+
+
+# How a file's chunks get parsed: :func:`local_chunks` here, or a Dask cluster (``mga.dask_engine``).
+# Yields the file's chunk results in file order, line numbers counted from the file's start.
+ChunkHook = Callable[[ChunkResult], Any]
+
+ChunkRunner = Callable[[InputSource, Member, ChunkJob, ChunkHook | None], Iterator[ChunkResult]]
+
+
+def _parsed_chunks(
+    stream: IO[bytes], job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
+) -> Iterator[ChunkResult]:
+    """Chunks parsed in file order, two at a time on two cores.
+
+    Arrow's kernels release the GIL, so two threads keep both cores busy without copying chunks
+    or results between processes; at most ``IN_FLIGHT`` chunks are held at once. A chunk numbers
+    its lines from 1; they are shifted here, once the lines of the chunks before it are known.
+    """
+    from collections import deque
+
+    chunks = log_lines.chunks(stream, log_lines.chunk_bytes(job.stats_only))
+    lines_before = 0
+    if WORKERS < 2:
+        for chunk in chunks:
+            result = parse_chunk(chunk, job, after)
+            yield result.shifted(lines_before)
+            lines_before += result.physical
+        return
+    pending: deque = deque()
+    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="mga-log") as pool:
+        for chunk in chunks:
+            pending.append(pool.submit(parse_chunk, chunk, job, after))
+            while len(pending) >= IN_FLIGHT:
+                result = pending.popleft().result()
+                yield result.shifted(lines_before)
+                lines_before += result.physical
+        while pending:
+            result = pending.popleft().result()
+            yield result.shifted(lines_before)
+            lines_before += result.physical
+
+
+def parse_chunk(
+    chunk: bytes | bytearray, job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
+) -> ChunkResult:
+    """Parse one newline-aligned chunk, its lines numbered from 1 (``after``: see :func:`iter_chunks`)."""
+    lines = log_lines.chunk_lines(chunk, 1)
+    dropped = 0
+    if job.namespaces:
+        before = len(lines.text)
+        lines = _about_namespaces(lines, job.namespaces)
+        dropped = before - len(lines.text)
+    custom = _compiled(job.log_format) if job.log_format else None
+    try:
+        table, rejected = _parse_lines(lines.text, custom, job.stats_only)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
+        # a shape no validation foresaw made a kernel refuse the chunk: keep it, line by line
+        table, rejected = _parse_lines_one_by_one(lines.text)
+    out = None
+    if table is not None and table.num_rows:
+        out = _finish(table, lines.numbers, job)
+    events, samples, unparsed = _sort_rejected(lines, rejected, job)
+    result = ChunkResult(out, events, unparsed, samples, lines.physical, None, out.num_rows if out is not None else 0,
+                         dropped)
+    if after is not None:
+        result.extra = after(result)
+    return result
+
+
+def _about_namespaces(lines: log_lines.ChunkLines, namespaces: frozenset[str]) -> log_lines.ChunkLines:
+    """Keep the lines that may concern ``namespaces``: a line naming a route backend (``be_http:``,
+    ``be_edge_http:``, ``be_secure:``, ``be_tcp:``) is kept only when it names one of them
+    (``:<ns>:``); lines without one (``openshift_default``, ``be_sni``, router messages, anything
+    unparseable) are all kept. Substring tests per line, far cheaper than parsing a million lines
+    for ten routes."""
+    route_line = pc.match_substring_regex(lines.text, r" (?:" + "|".join(ROUTE_BACKEND_KINDS) + r"):")
+    keep = pc.invert(pc.fill_null(route_line, False))
+    for ns in sorted(namespaces):
+        keep = pc.or_(keep, pc.fill_null(pc.match_substring(lines.text, f":{ns}:"), False))
+    mask = keep.to_numpy(zero_copy_only=False)
+    if mask.all():
+        return lines
+    return log_lines.ChunkLines(lines.text.filter(keep), lines.numbers[mask], lines.physical)
+
+
+@lru_cache(maxsize=8)
+def _compiled(log_format: str) -> Any:
+    from parsers.log_format import compile_log_format
+
+    return compile_log_format(log_format)
+
+
+def _sort_rejected(
+    lines: log_lines.ChunkLines, rejected: np.ndarray, job: ChunkJob
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Rejected lines are router messages (kept as events) or unparsed (counted, a few sampled)."""
+    events: list[dict[str, Any]] = []
+    samples: list[dict[str, Any]] = []
+    unparsed = 0
+    if not len(rejected):
+        return events, samples, unparsed
+    texts = pc.take(lines.text, pa.array(rejected, pa.int64())).to_pylist()
+    for i, text in zip(rejected.tolist(), texts, strict=True):
+        text = text or ""
+        number = int(lines.numbers[i])
+        event = router_event(text)
+        if event is not None:
+            events.append(
+                {
+                    **event,
+                    "router_pod": log_lines.host_of(text) or job.router_pod,
+                    "input": job.input,
+                    "source": job.source,
+                    "line": number,
+                }
+            )
+            continue
+        unparsed += 1
+        if len(samples) < MAX_SAMPLES:
+            samples.append(
+                {"input": job.input, "source": job.source, "line": number, "text": text[:2000], "reason": reason(text)}
+            )
+    return events, samples, unparsed
+
+
+def _finish(table: pa.Table, numbers: np.ndarray, job: ChunkJob) -> pa.Table | None:
+    """Body + prefix columns of one chunk -> :data:`CHUNK_SCHEMA` (names split, window applied)."""
+    if job.since is not None or job.until is not None:
+        keep = pc.is_valid(table.column("ts"))
+        if job.since is not None:
+            keep = pc.and_(keep, pc.greater_equal(table.column("ts"), pa.scalar(job.since, TS_MS)))
+        if job.until is not None:
+            keep = pc.and_(keep, pc.less_equal(table.column("ts"), pa.scalar(job.until, TS_MS)))
+        table = table.filter(pc.fill_null(keep, False))
+        if not table.num_rows:
+            return None
+    rows = table.column("_row").to_numpy()
+    if len(rows) > 1 and not (rows[1:] > rows[:-1]).all():  # file order, whichever path parsed a line
+        table = table.take(pc.sort_indices(table.column("_row")))
+    cols: dict[str, Any] = {name: table.column(name) for name in table.column_names}
+    cols["line"] = pa.array(numbers[table.column("_row").to_numpy()], pa.int64())
+    host = table.column("host")
+    cols["router_pod"] = pc.fill_null(host, job.router_pod) if job.router_pod else host
+    if not job.stats_only:
+        cols.update(_backend_columns(table.column("backend")))
+        cols.update(_server_columns(table.column("server")))
+    n = table.num_rows
+    arrays = []
+    for f in CHUNK_SCHEMA:
+        value = cols[f.name] if f.name in cols else pa.nulls(n, f.type)
+        if isinstance(value, pa.ChunkedArray):
+            value = value.combine_chunks()
+        if f.type == DICT and not pa.types.is_dictionary(value.type):
+            value = pc.dictionary_encode(value)
+        arrays.append(value if value.type == f.type else pc.cast(value, f.type))
+    return pa.Table.from_arrays(arrays, schema=CHUNK_SCHEMA)
+
+
+def _utc(moment: datetime | None) -> pd.Timestamp | None:
+    if moment is None:
+        return None
+    ts = pd.Timestamp(moment)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")

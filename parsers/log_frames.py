@@ -1,0 +1,83 @@
+"""The ``requests`` frame: its Arrow shape while chunks are parsed, and the pandas frame they become.
+
+A chunk hands back :data:`CHUNK_SCHEMA` rows (dictionaries for the names that repeat over
+millions of rows); :func:`_to_frame` turns one file's chunk tables into the frame declared in
+:mod:`parsers.schema`, and :func:`_concat_requests` joins several files' frames keeping the
+categoricals categorical.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from parsers import schema
+from parsers.log_fields import TS_MS, TS_US
+
+REQUEST_COLUMNS = schema.column_names("requests")
+
+# columns that repeat a few values over millions of rows: Arrow dictionaries, pandas categoricals
+CATEGORICAL = tuple(name for name, dtype in schema.columns("requests") if dtype == "category")
+
+DICT = pa.dictionary(pa.int32(), pa.string())
+
+# The ``requests`` frame as Arrow types: what a chunk hands back (input/source are added per file).
+_ARROW_TYPES = {"Int64": pa.int64(), "boolean": pa.bool_(), "string": pa.string(), "category": DICT}
+
+
+def _arrow_type(name: str, dtype: str) -> pa.DataType:
+    if name in CATEGORICAL:
+        return DICT
+    if dtype.startswith("datetime64"):
+        return TS_MS if name == "ts" else TS_US
+    return _ARROW_TYPES[dtype]
+
+
+CHUNK_SCHEMA = pa.schema(
+    [(name, _arrow_type(name, dtype)) for name, dtype in schema.columns("requests") if name not in ("input", "source")]
+)
+
+
+def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFrame:
+    """Chunk tables of one file -> the ``requests`` frame (categoricals for the repetitive names)."""
+    if not tables:
+        return empty_requests()
+    table = pa.concat_tables(tables)
+    n = table.num_rows
+    same = pa.array(np.zeros(n, dtype=np.int32))
+    table = table.append_column("input", pa.DictionaryArray.from_arrays(same, pa.array([input], pa.string())))
+    table = table.append_column("source", pa.DictionaryArray.from_arrays(same, pa.array([source], pa.string())))
+    table = table.unify_dictionaries()
+    mapping = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
+    df = table.to_pandas(types_mapper=mapping.get, self_destruct=True, split_blocks=True)
+    for name in ("ts", "received"):
+        df[name] = df[name].astype("datetime64[ns, UTC]")
+    for name in CATEGORICAL:  # sorted categories: groupings come out in name order, however chunks fell
+        categories = df[name].cat.categories
+        if not categories.is_monotonic_increasing:
+            df[name] = df[name].cat.reorder_categories(categories.sort_values())
+    return df[REQUEST_COLUMNS]
+
+
+def _concat_requests(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate request frames; categoricals get the union of categories (else pandas makes them text)."""
+    if not frames:
+        return empty_requests()
+    if len(frames) == 1:
+        return frames[0]
+    frames = [f.copy(deep=False) for f in frames]
+    for name in CATEGORICAL:
+        columns = [
+            f[name] if isinstance(f[name].dtype, pd.CategoricalDtype) else f[name].astype("category") for f in frames
+        ]
+        categories = columns[0].cat.categories
+        for column in columns[1:]:
+            categories = categories.union(column.cat.categories)
+        for f, column in zip(frames, columns, strict=True):
+            f[name] = column.cat.set_categories(categories)
+    return pd.concat(frames, ignore_index=True)
+
+
+def empty_requests() -> pd.DataFrame:
+    return schema.empty_frame("requests")

@@ -1,0 +1,156 @@
+"""The lines of one chunk -> request rows, through three layers, cheapest first (perf-baseline.md §1).
+
+Lines of the usual shapes are tokenised once on spaces (:mod:`parsers.log_shapes`; for
+statistics-only parses the compiled scanner :mod:`parsers.log_scan` goes first); every other
+line is cut at the ``haproxy[pid]: `` tag (:mod:`parsers.log_lines`) and its body split with
+Arrow kernels (:mod:`parsers.log_fields`, or a custom :mod:`parsers.log_format`); only what both
+reject goes through the lenient regex (:mod:`parsers.log_fallback`). What is left is handed back
+as rejected line indices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from parsers import log_lines
+from parsers.log_fallback import regex_bodies
+from parsers.log_fields import TS_MS, TS_US, body_table, parse_bodies
+from parsers.log_lines import Prefixes
+from parsers.log_shapes import _fast_shapes
+
+
+def _parse_lines(text: pa.Array, custom: Any, lean: bool = False) -> tuple[pa.Table | None, np.ndarray]:
+    """Rows for the lines that are requests (``_row`` = index into ``text``), and the rejected indices.
+
+    ``lean``: only the statistics columns are needed (see :data:`LEAN_COLUMNS`); the compiled
+    scanner (:mod:`parsers.log_scan`) takes the lines it can read exactly, the Arrow path the rest.
+    """
+    if lean and custom is None and _scanner().enabled():
+        scanned, handled = _scanned_statistics(text)
+        if scanned is not None:
+            left = np.ones(len(text), dtype=bool)
+            left[handled] = False
+            rest = np.flatnonzero(left)
+            if not len(rest):
+                return scanned, rest
+            table, rejected = _parse_lines_arrow(pc.take(text, pa.array(rest)), custom, lean)
+            if table is None:
+                return scanned, rest[rejected]
+            index = table.schema.get_field_index("_row")
+            table = table.set_column(index, "_row", pa.array(rest[table.column("_row").to_numpy()]))
+            # one column type to concatenate with the Arrow path's rows
+            return pa.concat_tables([_decoded(scanned), table]), rest[rejected]
+    return _parse_lines_arrow(text, custom, lean)
+
+
+def _scanner() -> Any:
+    """:mod:`parsers.log_scan`, imported on first use: only statistics-only parses use it, and
+    importing Numba costs 0.1 s that ``mga analyze`` need not pay."""
+    from parsers import log_scan
+
+    return log_scan
+
+
+def _scanned_statistics(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
+    """The lean table of the lines :func:`log_scan.scan_statistics` accepts, shaped as :func:`_fast_shapes`'."""
+    found = _scanner().scan_statistics(text)
+    if found is None:
+        return None, np.zeros(0, np.int64)
+    columns, rows = found
+    n = len(rows)
+    if not n:
+        return None, rows
+    cols = {
+        name: pa.array(value[0], pa.int64(), mask=value[1]) if isinstance(value, tuple) else value
+        for name, value in columns.items()
+    }
+    cols["ts"] = pc.cast(pa.array(columns["ts"], pa.int64()), TS_MS)
+    encoded = {name: cols.pop(name) for name in SCANNED_DICTIONARIES}
+    table = body_table(cols, rows).drop(["_row"])
+    for name, values in encoded.items():  # kept dictionary-encoded: ``_finish`` would encode them anyway
+        table = table.set_column(table.schema.get_field_index(name), pa.field(name, values.type), values)
+    return (
+        table.append_column("pid", pa.nulls(n, pa.int64()))
+        .append_column("host", pa.nulls(n, pa.string()))
+        .append_column("received", pa.nulls(n, TS_US))
+        .append_column("_row", pa.array(rows, pa.int64())),
+        rows,
+    )
+
+
+SCANNED_DICTIONARIES = ("backend", "server", "term")
+
+
+def _decoded(table: pa.Table) -> pa.Table:
+    """The scanner's dictionary columns as plain strings (the Arrow path's types)."""
+    for name in SCANNED_DICTIONARIES:
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, pc.cast(table.column(name), pa.string()))
+    return table
+
+
+def _parse_lines_arrow(text: pa.Array, custom: Any, lean: bool = False) -> tuple[pa.Table | None, np.ndarray]:
+    """:func:`_parse_lines` with Arrow kernels only: the usual shapes tokenised at once, then the rest."""
+    tables: list[pa.Table] = []
+    rest = np.arange(len(text), dtype=np.int64)
+    if custom is None:
+        fast, handled = _fast_shapes(text, lean)
+        if fast is not None:
+            tables.append(fast)
+            rest = np.setdiff1d(rest, handled, assume_unique=True)
+    rejected = rest
+    if len(rest):
+        subset = pc.take(text, pa.array(rest)) if len(rest) < len(text) else text
+        prefixes = log_lines.split_prefix(subset)
+        table, still = _parse_bodies_all_ways(prefixes.body, custom)
+        if table is not None:
+            tables.append(_with_prefix(table, prefixes, rest))
+        rejected = rest[still]
+    if not tables:
+        return None, rejected
+    return pa.concat_tables(tables), rejected
+
+
+def _parse_lines_one_by_one(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
+    prefixes = log_lines.split_prefix(text)
+    table, rejected = regex_bodies(prefixes.body, np.arange(len(text), dtype=np.int64))
+    if table is None:
+        return None, rejected
+    return _with_prefix(table, prefixes, np.arange(len(text), dtype=np.int64)), rejected
+
+
+def _parse_bodies_all_ways(body: pa.Array, custom: Any) -> tuple[pa.Table | None, np.ndarray]:
+    """Custom format (when set), then the default formats vectorised, then the per-line regex."""
+    tables = []
+    rest = np.arange(len(body), dtype=np.int64)
+    parsers: list[Callable[[pa.Array], tuple[pa.Table | None, np.ndarray]]] = [parse_bodies]
+    if custom is not None:
+        parsers.insert(0, custom.parse)
+    for parse in [*parsers, lambda b: regex_bodies(b, np.arange(len(b), dtype=np.int64))]:
+        if not len(rest):
+            break
+        subset = pc.take(body, pa.array(rest)) if len(rest) < len(body) else body
+        table, rejected = parse(subset)
+        if table is not None and table.num_rows:
+            rows = rest[table.column("_row").to_numpy()]
+            tables.append(table.set_column(table.schema.get_field_index("_row"), "_row", pa.array(rows)))
+        rest = rest[np.asarray(rejected, dtype=np.int64)]
+    if not tables:
+        return None, rest
+    return pa.concat_tables(tables), rest
+
+
+def _with_prefix(table: pa.Table, prefixes: Prefixes, rows_in_text: np.ndarray) -> pa.Table:
+    local = table.column("_row")
+    return (
+        table.drop(["_row"])
+        .append_column("pid", pc.take(prefixes.pid, local))
+        .append_column("host", pc.take(prefixes.host, local))
+        .append_column("received", pc.take(prefixes.received, local))
+        .append_column("_row", pa.array(rows_in_text[local.to_numpy()], pa.int64()))
+    )
