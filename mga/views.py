@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import textwrap
 from typing import Any
 
 import pandas as pd
@@ -145,7 +147,20 @@ def rules_catalog(fmt: str) -> str:
 
 
 def rule_doc(r: Rule) -> str:
-    return f"{r.code} {r.name}\ncause: {r.cause}  severity: {r.severity}  needs logs: {r.needs_logs}\n\n{r.doc}\n"
+    """One rule as Markdown, like ``ruff rule``: a title, a facts line, then a heading per docstring section.
+
+    The docstrings use reStructuredText literals (````x````) and ``Section:`` lines over an indented
+    body; both become their Markdown forms so the text reads well raw and rendered.
+    """
+    out = [f"# {r.code} {r.name}", "",
+           f"Cause `{r.cause}`, severity {r.severity}, needs access logs: {'yes' if r.needs_logs else 'no'}.", ""]
+    for line in textwrap.dedent(r.doc).splitlines():
+        text = line.replace("``", "`")
+        if re.fullmatch(r"[A-Z][A-Za-z ]+:", text.strip()) and not line.startswith(" "):
+            out += [f"## {text.strip()[:-1]}", ""]
+        else:
+            out.append(text[4:] if text.startswith("    ") else text)
+    return "\n".join(out).rstrip() + "\n"
 
 
 def rules_markdown(rules: list[Rule]) -> str:

@@ -169,3 +169,20 @@ def test_batch_input_named_index_does_not_collide(tmp_path):
     proc = run("batch", str(src), "--engine", "local", "-d", str(out), "-f", "json")
     assert proc.returncode == 0, proc.stderr
     assert (out / "case-index.json").exists() and (out / "index.json").exists()
+
+
+def test_markdown_note_escapes_control_characters(tmp_path):
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE.replace("host: shop.example.com", 'host: "shop\\e]0;pwned\\a.example.com"'))
+    proc = run("analyze", str(src), "-o", "md", "--output", "-", "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+
+
+def test_rule_prints_markdown_headings_without_rst_literals():
+    proc = run("rule", "E202")
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "# E202 readiness-probe-failing"
+    assert "## What it does" in lines and "needs access logs: no." in proc.stdout
+    assert "``" not in proc.stdout and "needs logs: False" not in proc.stdout
