@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -20,7 +25,9 @@ class LogsFormat(StrEnum):
 
 
 def logs(
-    paths: Annotated[list[str], typer.Argument(help="access-log files (plain or .gz) or inputs holding router logs")],
+    paths: Annotated[
+        list[str], typer.Argument(help="access-log files (plain or .gz), inputs holding router logs, or - for stdin")
+    ],
     fmt: Annotated[LogsFormat, typer.Option("--format", "-f", "-o", help="table | json")] = LogsFormat.table,
     output: Annotated[
         str | None, typer.Option("--output", help="write here instead of stdout", metavar="PATH")
@@ -45,15 +52,35 @@ def logs(
             except ValueError as exc:
                 fail(f"--log-format: {exc}")
         start, end = time_window(since, until)
-        target = check_output(output, fmt.value, paths) if output else "-"
-        with log_runner(engine, scheduler, workers) as runner, progress_bar(True) as update:
-            stats = statistics(paths, since=start, until=end,
+        target = check_output(output, fmt.value, [p for p in paths if p != "-"]) if output else "-"
+        if paths.count("-") > 1:
+            fail("standard input (-) can be read only once")
+        with stdin_as_file(paths) as files, log_runner(engine, scheduler, workers) as runner, \
+                progress_bar(True) as update:
+            stats = statistics(files, since=start, until=end,
                                log_format=log_format, progress=update, runner=runner)
         text = to_json(stats) if fmt == LogsFormat.json else clean_lines(render_table(stats, top))
         if target != "-":
             write_report(target, text)
         else:
             sys.stdout.write(text)
+
+
+@contextmanager
+def stdin_as_file(paths: list[str]) -> Iterator[list[str]]:
+    """``-`` read from standard input, like halog: spooled to a private temporary file named ``stdin``.
+
+    The log scanners read files by byte ranges (and on Dask workers), so the stream is copied once;
+    the file is removed when the command ends.
+    """
+    if "-" not in paths:
+        yield paths
+        return
+    with tempfile.TemporaryDirectory(prefix="mga-stdin-") as tmp:
+        spool = os.path.join(tmp, "stdin")
+        with open(spool, "wb") as handle:
+            shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
+        yield [spool if p == "-" else p for p in paths]
 
 
 def statistics(paths: list[str], **options: Any) -> dict[str, Any]:
