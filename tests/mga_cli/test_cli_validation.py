@@ -186,3 +186,15 @@ def test_rule_prints_markdown_headings_without_rst_literals():
     assert lines[0] == "# E202 readiness-probe-failing"
     assert "## What it does" in lines and "needs access logs: no." in proc.stdout
     assert "``" not in proc.stdout and "needs logs: False" not in proc.stdout
+
+
+def test_describe_route_shows_endpoints_readiness_and_findings():
+    from tests.conftest import INSPECT_SHOP
+
+    proc = run("describe", "route", str(INSPECT_SHOP), "shop/frontend")
+    assert proc.returncode == 0, proc.stderr
+    assert "TLS:          edge/Redirect" in proc.stdout
+    assert "frontend-7d9fc6b8d4-q8w7e   10.131.0.77   8080   False" in proc.stdout
+    assert "Verdict:      degraded" in proc.stdout and "E202" in proc.stdout
+    missing = run("describe", "route", str(INSPECT_SHOP), "shop/frontendd")
+    assert missing.returncode == 2 and "closest: shop/frontend" in one_line(missing)
