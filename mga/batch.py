@@ -88,6 +88,39 @@ def analyze_one(path: str, stem: str, formats: tuple[str, ...], options: dict[st
 
 
 def write_index(out_dir: str, rows: list[dict[str, Any]]) -> str:
+    """``index.json`` and ``index.html`` over every case; returns the JSON path."""
     path = os.path.join(out_dir, "index.json")
     write_report(path, json.dumps({"schema": "mga.batch/v1", "inputs": rows}, indent=2) + "\n")
+    write_report(os.path.join(out_dir, "index.html"), index_html(rows))
     return path
+
+
+def index_html(rows: list[dict[str, Any]]) -> str:
+    """One row per case: verdict counts, top causes and links to its reports; every input value escaped.
+
+    A self-contained page under the same strict CSP as the reports (no script, inline style only).
+    """
+    from html import escape
+    from urllib.parse import quote
+
+    body = []
+    for row in rows:
+        name = escape(str(row["input"]))
+        if "error" in row:
+            body.append(f"<tr><td>{name}</td><td colspan=4 class=err>{escape(str(row['error']))}</td></tr>")
+            continue
+        verdicts = ", ".join(f"{escape(str(k))} {int(v)}" for k, v in row["verdicts"].items()) or "no route"
+        causes = ", ".join(f"{escape(str(c))} ({int(n)})" for c, n in list(row["causes"].items())[:3]) or "none"
+        links = " ".join(f'<a href="{escape(quote(os.path.basename(p)))}">{escape(fmt)}</a>'
+                         for fmt, p in row["reports"].items())
+        body.append(f"<tr><td>{name}</td><td>{verdicts}</td><td>{int(row['critical'])} critical, "
+                    f"{int(row['warning'])} warning</td><td>{causes}</td><td>{links}</td></tr>")
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        "<title>mga batch index</title><style>body{font:14px system-ui,sans-serif;margin:1.5rem}"
+        "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;"
+        "vertical-align:top;overflow-wrap:anywhere}.err{color:#a00}</style></head><body>"
+        f"<h1>mga batch: {len(rows)} cases</h1><table><thead><tr><th>input</th><th>verdicts</th><th>findings</th>"
+        "<th>top causes</th><th>reports</th></tr></thead><tbody>" + "".join(body) + "</tbody></table></body></html>\n"
+    )

@@ -169,6 +169,18 @@ def test_batch_input_named_index_does_not_collide(tmp_path):
     proc = run("batch", str(src), "--engine", "local", "-d", str(out), "-f", "json")
     assert proc.returncode == 0, proc.stderr
     assert (out / "case-index.json").exists() and (out / "index.json").exists()
+    page = (out / "index.html").read_text()
+    assert 'href="case-index.json"' in page and "unknown 1" in page
+
+
+def test_batch_index_html_escapes_input_names(tmp_path):
+    src = tmp_path / "<b>x.yaml"
+    src.write_text(ROUTE)
+    out = tmp_path / "out"
+    proc = run("batch", str(src), "--engine", "local", "-d", str(out), "-f", "json")
+    assert proc.returncode == 0, proc.stderr
+    page = (out / "index.html").read_text()
+    assert "<b>x" not in page and "&lt;b&gt;x" in page
 
 
 def test_markdown_note_escapes_control_characters(tmp_path):
