@@ -25,7 +25,6 @@ $(DEMO): fixtures/demo/make_demo.py $(VENV)/.installed
 
 report: $(VENV)/.installed $(DEMO)
 	$(BIN)/mga analyze $(DEMO) --format html --output report.html
-	@echo "wrote report.html"
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .

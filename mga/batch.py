@@ -15,6 +15,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from mga.outputs import write_report
+
 EXTENSIONS = (".tar.gz", ".tar.xz", ".tar.bz2", ".tgz", ".tar", ".zip", ".gz", ".yaml", ".yml", ".json", ".log")
 
 
@@ -29,6 +31,8 @@ def report_names(paths: list[str]) -> list[str]:
                 base = base[: -len(ext)]
                 break
         base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "input"
+        if base.lower().split(".")[0] == "index":
+            base = f"case-{base}"  # never index.json / index.html, which list the cases
         seen[base] += 1
         names.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
     return names
@@ -36,12 +40,12 @@ def report_names(paths: list[str]) -> list[str]:
 
 def write_reports(result: Any, stem: str, formats: tuple[str, ...]) -> dict[str, str]:
     """Write ``stem.<format>`` for every format; returns format -> path."""
-    from mga.cli import ReportFormat, render
+    from mga.render import ReportFormat, render
 
     written = {}
     for fmt in formats:
         path = f"{stem}.{fmt}"
-        Path(path).write_text(render(result, ReportFormat(fmt)), encoding="utf-8")
+        write_report(path, render(result, ReportFormat(fmt)))
         written[fmt] = path
     return written
 
@@ -84,6 +88,39 @@ def analyze_one(path: str, stem: str, formats: tuple[str, ...], options: dict[st
 
 
 def write_index(out_dir: str, rows: list[dict[str, Any]]) -> str:
+    """``index.json`` and ``index.html`` over every case; returns the JSON path."""
     path = os.path.join(out_dir, "index.json")
-    Path(path).write_text(json.dumps({"schema": "mga.batch/v1", "inputs": rows}, indent=2) + "\n")
+    write_report(path, json.dumps({"schema": "mga.batch/v1", "inputs": rows}, indent=2) + "\n")
+    write_report(os.path.join(out_dir, "index.html"), index_html(rows))
     return path
+
+
+def index_html(rows: list[dict[str, Any]]) -> str:
+    """One row per case: verdict counts, top causes and links to its reports; every input value escaped.
+
+    A self-contained page under the same strict CSP as the reports (no script, inline style only).
+    """
+    from html import escape
+    from urllib.parse import quote
+
+    body = []
+    for row in rows:
+        name = escape(str(row["input"]))
+        if "error" in row:
+            body.append(f"<tr><td>{name}</td><td colspan=4 class=err>{escape(str(row['error']))}</td></tr>")
+            continue
+        verdicts = ", ".join(f"{escape(str(k))} {int(v)}" for k, v in row["verdicts"].items()) or "no route"
+        causes = ", ".join(f"{escape(str(c))} ({int(n)})" for c, n in list(row["causes"].items())[:3]) or "none"
+        links = " ".join(f'<a href="{escape(quote(os.path.basename(p)))}">{escape(fmt)}</a>'
+                         for fmt, p in row["reports"].items())
+        body.append(f"<tr><td>{name}</td><td>{verdicts}</td><td>{int(row['critical'])} critical, "
+                    f"{int(row['warning'])} warning</td><td>{causes}</td><td>{links}</td></tr>")
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        "<title>mga batch index</title><style>body{font:14px system-ui,sans-serif;margin:1.5rem}"
+        "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;"
+        "vertical-align:top;overflow-wrap:anywhere}.err{color:#a00}</style></head><body>"
+        f"<h1>mga batch: {len(rows)} cases</h1><table><thead><tr><th>input</th><th>verdicts</th><th>findings</th>"
+        "<th>top causes</th><th>reports</th></tr></thead><tbody>" + "".join(body) + "</tbody></table></body></html>\n"
+    )

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from mga.console import clean_lines, fail, guarded, progress_bar, time_window
 from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, log_runner
+from mga.outputs import check_output, write_report
 
 
 class LogsFormat(StrEnum):
@@ -19,9 +25,13 @@ class LogsFormat(StrEnum):
 
 
 def logs(
-    paths: Annotated[list[str], typer.Argument(help="access-log files (plain or .gz) or inputs holding router logs")],
-    fmt: Annotated[LogsFormat, typer.Option("--format", "-f", help="table | json")] = LogsFormat.table,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="write here instead of stdout")] = None,
+    paths: Annotated[
+        list[str], typer.Argument(help="access-log files (plain or .gz), inputs holding router logs, or - for stdin")
+    ],
+    fmt: Annotated[LogsFormat, typer.Option("--format", "-f", "-o", help="table | json")] = LogsFormat.table,
+    output: Annotated[
+        str | None, typer.Option("--output", help="write here instead of stdout", metavar="PATH")
+    ] = None,
     since: Annotated[str | None, typer.Option(help="ignore lines before this time")] = None,
     until: Annotated[str | None, typer.Option(help="ignore lines after this time")] = None,
     log_format: Annotated[
@@ -33,7 +43,6 @@ def logs(
     workers: WorkersOpt = None,
 ) -> None:
     """Status and termination-state counts, per-route and per-server tables, the worst minutes."""
-    from mga.cli import fail, guarded, parse_time, progress_bar
     with guarded():
         from parsers.log_format import compile_log_format
 
@@ -42,14 +51,36 @@ def logs(
                 compile_log_format(log_format)
             except ValueError as exc:
                 fail(f"--log-format: {exc}")
-        with log_runner(engine, scheduler, workers) as runner, progress_bar(True) as update:
-            stats = statistics(paths, since=parse_time(since, "--since"), until=parse_time(until, "--until"),
+        start, end = time_window(since, until)
+        target = check_output(output, fmt.value, [p for p in paths if p != "-"]) if output else "-"
+        if paths.count("-") > 1:
+            fail("standard input (-) can be read only once")
+        with stdin_as_file(paths) as files, log_runner(engine, scheduler, workers) as runner, \
+                progress_bar(True) as update:
+            stats = statistics(files, since=start, until=end,
                                log_format=log_format, progress=update, runner=runner)
-        text = to_json(stats) if fmt == LogsFormat.json else render_table(stats, top)
-        if output and output != "-":
-            Path(output).write_text(text)
+        text = to_json(stats) if fmt == LogsFormat.json else clean_lines(render_table(stats, top))
+        if target != "-":
+            write_report(target, text)
         else:
             sys.stdout.write(text)
+
+
+@contextmanager
+def stdin_as_file(paths: list[str]) -> Iterator[list[str]]:
+    """``-`` read from standard input, like halog: spooled to a private temporary file named ``stdin``.
+
+    The log scanners read files by byte ranges (and on Dask workers), so the stream is copied once;
+    the file is removed when the command ends.
+    """
+    if "-" not in paths:
+        yield paths
+        return
+    with tempfile.TemporaryDirectory(prefix="mga-stdin-") as tmp:
+        spool = os.path.join(tmp, "stdin")
+        with open(spool, "wb") as handle:
+            shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
+        yield [spool if p == "-" else p for p in paths]
 
 
 def statistics(paths: list[str], **options: Any) -> dict[str, Any]:

@@ -48,7 +48,8 @@ def _distributed() -> Any:
 def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
     """A client of ``scheduler`` (``tcp://host:8786``), or of a LocalCluster of worker processes.
 
-    The local cluster listens on 127.0.0.1 only and starts no dashboard: triage stays air-gapped.
+    The local cluster listens on 127.0.0.1 only, speaks TLS with a per-run certificate and keeps its
+    scratch space in a temporary directory it removes: triage stays air-gapped and leaves nothing.
     """
     distributed = _distributed()
     import logging
@@ -63,19 +64,34 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         finally:
             client.close()
         return
-    cluster = distributed.LocalCluster(
-        n_workers=workers or max(1, min(os.cpu_count() or 1, 8)),
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:0",  # local only, any free port: no clash with a running cluster
-        silence_logs=logging.ERROR,
-    )
-    try:
-        with distributed.Client(cluster) as client:
-            yield client
-    finally:
-        cluster.close()
+    import tempfile
+
+    from distributed.security import Security
+
+    # TLS with a certificate made for this run only: another local user cannot submit work to the
+    # scheduler while it runs. The workers' scratch space is a private directory removed afterwards.
+    security = Security.temporary()
+    import dask
+
+    with tempfile.TemporaryDirectory(prefix="mga-dask-") as scratch, dask.config.set(
+        {"temporary-directory": scratch}
+    ):
+        cluster = distributed.LocalCluster(
+            n_workers=workers or max(1, min(os.cpu_count() or 1, 8)),
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            protocol="tls://",
+            security=security,
+            local_directory=scratch,
+            dashboard_address="127.0.0.1:0",  # local only, any free port: no clash with a running cluster
+            silence_logs=logging.ERROR,
+        )
+        try:
+            with distributed.Client(cluster, security=security) as client:
+                yield client
+        finally:
+            cluster.close()
 
 
 # ---------------------------------------------------------------- access logs

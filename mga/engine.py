@@ -41,7 +41,7 @@ def cluster_client(engine: Engine, scheduler: str | None, workers: int | None) -
     if engine != Engine.dask and not scheduler:
         yield None
         return
-    from mga.cli import fail
+    from mga.console import fail
     from mga.dask_engine import EngineUnavailable, dask_client
 
     try:

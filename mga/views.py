@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import textwrap
 from typing import Any
 
 import pandas as pd
 import yaml
 
 from analyzer.registry import Rule, all_rules
+from mga.console import table
 
 
 def _cell(value: Any) -> str:
@@ -50,7 +53,41 @@ def route_records(summary: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
-def routes_table(summary: pd.DataFrame, output: str) -> str:
+def oc_host(host: str | None, admitted: bool | None, reason: Any) -> str:
+    """The HOST/PORT cell as ``oc get routes`` prints it: the host, or the reason no router admitted it."""
+    if admitted is False:
+        return str(reason).split()[0] if isinstance(reason, str) and reason.strip() else "Pending"
+    return _cell(host)
+
+
+def oc_termination(termination: Any, insecure: Any) -> str:
+    """``edge/Redirect`` like ``oc``: the TLS termination, then the insecure-edge policy when set."""
+    term = "" if not isinstance(termination, str) or termination == "none" else termination
+    policy = insecure if isinstance(insecure, str) and insecure else ""
+    if term and policy:
+        return f"{term}/{policy}"
+    return term or (f"default/{policy}" if policy else "")
+
+
+def oc_services(services: list[str], weights: list[Any]) -> str:
+    """``svc`` alone, or ``svc(60%),other(40%)`` with weights as percentages of their sum, like ``oc``."""
+    total = sum(int(w) for w in weights if w is not None)
+    cells = []
+    for name, weight in zip(services, weights, strict=False):
+        if weight is None or (len(services) == 1 and total != 0):
+            cells.append(name)
+        elif total == 0:
+            cells.append(f"{name}(0%)")
+        else:
+            cells.append(f"{name}({int(weight) * 100 // total}%)")
+    return ",".join(cells)
+
+
+OC_COLUMNS = ["NAMESPACE", "NAME", "HOST/PORT", "PATH", "SERVICES", "PORT", "TERMINATION", "WILDCARD"]
+
+
+def routes_table(summary: pd.DataFrame, output: str, routes: pd.DataFrame | None = None) -> str:
+    """``oc get routes -A`` columns, then mga's READY (ready/total endpoints); SOURCE with ``-o wide``."""
     records = route_records(summary)
     if output == "json":
         return json.dumps({"routes": records}, indent=2) + "\n"
@@ -58,36 +95,34 @@ def routes_table(summary: pd.DataFrame, output: str) -> str:
         return yaml.safe_dump({"routes": records}, sort_keys=False)
     if not records:
         return "No routes found.\n"
-    headers = ["NAMESPACE", "NAME", "HOST/PORT", "PATH", "SERVICES", "TERMINATION", "ENDPOINTS"]
-    if output == "wide":
-        headers += ["ADMITTED", "SOURCE"]
+    first: dict[tuple[str, str], pd.Series] = {}
+    if routes is not None and not routes.empty:
+        for _, row in routes.iterrows():
+            first.setdefault((row["namespace"], row["name"]), row)
+    headers = OC_COLUMNS + ["READY"] + (["SOURCE"] if output == "wide" else [])
     rows = []
     for rec, (_, row) in zip(records, summary.iterrows(), strict=True):
-        services = [
-            f"{s}({w})" if len(rec["services"]) > 1 and w is not None else s
-            for s, w in zip(rec["services"], rec["weights"], strict=False)
-        ]
+        spec = first.get((rec["namespace"], rec["name"]), pd.Series(dtype=object))
+        port = spec.get("target_port")
         line = [
             rec["namespace"],
             rec["name"],
-            _cell(rec["host"]),
-            _cell(rec["path"]) if rec["path"] else "",
-            ",".join(services) or "<none>",
-            rec["termination"],
+            oc_host(rec["host"], rec["admitted"], spec.get("not_admitted_reason")),
+            rec["path"] or "",
+            oc_services(rec["services"], rec["weights"]),
+            port if isinstance(port, str) and port else "<all>",
+            oc_termination(rec["termination"], spec.get("insecure_policy")),
+            spec.get("wildcard_policy") if isinstance(spec.get("wildcard_policy"), str) else "",
             _endpoints(row),
         ]
         if output == "wide":
-            line += [_cell(rec["admitted"]), f"{rec['source']}:{rec['line']}"]
+            line.append(f"{rec['source']}:{rec['line']}")
         rows.append(line)
     return _format(headers, rows)
 
 
 def _format(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    lines = ["   ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    for r in rows:
-        lines.append("   ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-    return "\n".join(lines) + "\n"
+    return table(headers, rows)
 
 
 def rules_catalog(fmt: str) -> str:
@@ -112,7 +147,20 @@ def rules_catalog(fmt: str) -> str:
 
 
 def rule_doc(r: Rule) -> str:
-    return f"{r.code} {r.name}\ncause: {r.cause}  severity: {r.severity}  needs logs: {r.needs_logs}\n\n{r.doc}\n"
+    """One rule as Markdown, like ``ruff rule``: a title, a facts line, then a heading per docstring section.
+
+    The docstrings use reStructuredText literals (````x````) and ``Section:`` lines over an indented
+    body; both become their Markdown forms so the text reads well raw and rendered.
+    """
+    out = [f"# {r.code} {r.name}", "",
+           f"Cause `{r.cause}`, severity {r.severity}, needs access logs: {'yes' if r.needs_logs else 'no'}.", ""]
+    for line in textwrap.dedent(r.doc).splitlines():
+        text = line.replace("``", "`")
+        if re.fullmatch(r"[A-Z][A-Za-z ]+:", text.strip()) and not line.startswith(" "):
+            out += [f"## {text.strip()[:-1]}", ""]
+        else:
+            out.append(text[4:] if text.startswith("    ") else text)
+    return "\n".join(out).rstrip() + "\n"
 
 
 def rules_markdown(rules: list[Rule]) -> str:

@@ -114,12 +114,12 @@ def test_cli_logs_and_analyze_with_the_dask_engine(tmp_path, mixed_log):
     runner = CliRunner()
     out_local, out_dask = tmp_path / "l.json", tmp_path / "d.json"
     for out, extra in ((out_local, []), (out_dask, ["--engine", "dask", "--workers", "1"])):
-        result = runner.invoke(app, ["logs", str(mixed_log), "-f", "json", "-o", str(out), *extra])
+        result = runner.invoke(app, ["logs", str(mixed_log), "-f", "json", "--output", str(out), *extra])
         assert result.exit_code == 0, result.output
     assert json.loads(out_dask.read_text()) == json.loads(out_local.read_text())
     inputs = [str(p) for p in sorted((SCENARIOS / "lab-refused-orders").iterdir()) if p.is_dir()]
     for out, extra in ((out_local, []), (out_dask, ["--engine", "dask", "--workers", "1"])):
-        result = runner.invoke(app, ["analyze", *inputs, "-f", "json", "-o", str(out), *extra])
+        result = runner.invoke(app, ["analyze", *inputs, "-f", "json", "--output", str(out), *extra])
         assert result.exit_code == 0, result.output
     assert without_time(json.loads(out_dask.read_text())) == without_time(json.loads(out_local.read_text()))
 
@@ -154,7 +154,8 @@ def test_batch_writes_the_reports_analyze_writes_and_an_index(tmp_path, engine):
     for name, stem in (("case-a", "case-a"), ("case-b.tar.gz", "case-b")):
         assert rows[name]["reports"] == {"json": str(out / f"{stem}.json"), "md": str(out / f"{stem}.md")}
         single = tmp_path / f"{stem}.json"
-        ok = CliRunner().invoke(app, ["analyze", str(a if stem == "case-a" else b), "-f", "json", "-o", str(single)])
+        ok = CliRunner().invoke(
+            app, ["analyze", str(a if stem == "case-a" else b), "-f", "json", "--output", str(single)])
         assert ok.exit_code == 0, ok.output
         assert without_time(json.loads((out / f"{stem}.json").read_text())) == without_time(
             json.loads(single.read_text()))

@@ -84,9 +84,9 @@ def _input_secrets(root: Path) -> tuple[set[str], set[str]]:
 def test_redacted_outputs_contain_no_ip_or_host_of_the_input(demo_dir: Path, tmp_path: Path):
     ips, hosts = _input_secrets(demo_dir)
     assert len(ips) > 20 and len(hosts) > 5  # the demo really carries addresses and names
-    mapping = tmp_path / "map.json"
     for fmt in ("json", "html", "md"):
         out = tmp_path / f"r.{fmt}"
+        mapping = tmp_path / f"map-{fmt}.json"  # an existing map is never overwritten without --force
         code, output = run(["analyze", str(demo_dir), "--format", fmt, "--output", str(out), "--redact",
                             "--redact-map", str(mapping)])
         assert code == 0, output

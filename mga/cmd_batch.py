@@ -1,0 +1,74 @@
+"""``mga batch``: many inputs, one report set each, and ``index.json`` over them all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mga.console import clean, echo, fail, guarded, progress_bar
+from mga.engine import Engine, SchedulerOpt, WorkersOpt, cluster_client, dask_installed
+from mga.render import FailOn, ReportFormat
+
+InputsArg = Annotated[
+    list[str],
+    typer.Argument(help="must-gather / inspect directories, YAML dumps, or archives (.tar, .tar.gz, .tar.xz, .zip)"),
+]
+
+
+def batch(
+    inputs: InputsArg,
+    output_dir: Annotated[str, typer.Option("--output-dir", "-d", help="where the reports and index.json go")] = (
+        "mga-reports"
+    ),
+    fmt: Annotated[
+        list[ReportFormat] | None,
+        typer.Option("--format", "-f", "-o", help="report formats (repeat); default json and html"),
+    ] = None,
+    namespace: Annotated[list[str] | None, typer.Option("--namespace", "-n", help="only these namespaces")] = None,
+    engine: Annotated[
+        Engine | None,
+        typer.Option("--engine", help="dask (default when mga[dask] is installed) or local: one input after the other"),
+    ] = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when a finding reaches this severity")] = (
+        FailOn.never
+    ),
+) -> None:
+    """Analyze many inputs, one report set each plus index.json (a Dask bag on a local cluster by default)."""
+    with guarded():
+        from mga.batch import analyze_one, report_names, write_index
+
+        formats = tuple(dict.fromkeys(f.value for f in (fmt or [ReportFormat.json, ReportFormat.html])))
+        out = Path(output_dir)
+        if out.is_symlink():
+            fail(f"--output-dir {output_dir}: is a symbolic link; refusing to write through it")
+        out.mkdir(parents=True, exist_ok=True)
+        stems = [str(out / name) for name in report_names(inputs)]
+        options = {"namespaces": sorted(namespace) if namespace else None}
+        if engine is None:
+            engine = Engine.dask if dask_installed() else Engine.local
+            if engine == Engine.local:
+                echo("mga: the dask extra is not installed: analysing the inputs one after the other", err=True)
+        with cluster_client(engine, scheduler, workers) as client, progress_bar(True) as update:
+            if client is None:
+                rows = []
+                for i, (path, stem) in enumerate(zip(inputs, stems, strict=True)):
+                    update("analyses", i, len(inputs))
+                    rows.append(analyze_one(path, stem, formats, options))
+            else:
+                from mga.dask_engine import run_batch
+
+                rows = run_batch(client, list(inputs), stems, formats, options, progress=update)
+        index = write_index(output_dir, rows)
+        for row in rows:
+            line = row.get("error") or (f"{row['routes']} routes, {row['findings']} findings "
+                                        f"({row['critical']} critical), {', '.join(row['causes']) or 'no cause'}")
+            echo(f"{clean(row['input'])}: {clean(line)}")
+        echo(f"wrote {index}", err=True)
+        failed = any("error" in r for r in rows)
+        reached = fail_on != FailOn.never and any(
+            r.get("critical") or (fail_on == FailOn.warning and r.get("warning")) for r in rows)
+        raise typer.Exit(2 if failed else 1 if reached else 0)

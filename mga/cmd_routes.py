@@ -1,0 +1,70 @@
+"""``mga routes [NAME]``: the collected routes like ``oc get routes -A -o wide``, plus READY.
+
+A positional argument that is not an existing path is a route name (``mga routes mg.tar.xz
+console``); when it is both, the path wins and a warning says so.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from mga.console import echo, fail, guarded, progress_bar, warn
+
+
+class RoutesOutput(StrEnum):
+    table = "table"
+    wide = "wide"
+    json = "json"
+    yaml = "yaml"
+
+
+def split_paths_and_names(args: list[str], known_names: set[str] | None = None) -> tuple[list[str], list[str]]:
+    """Existing paths are inputs, everything else is a route name; a name that is also a path stays a path."""
+    paths, names = [], []
+    for arg in args:
+        if os.path.lexists(arg):
+            if paths and "/" not in arg and known_names is None:
+                warn(f"{arg!r} is both a path and possibly a route name: reading it as a path")
+            paths.append(arg)
+        else:
+            names.append(arg)
+    return paths, names
+
+
+def routes(
+    args: Annotated[list[str], typer.Argument(help="inputs (existing paths), then optional route NAMEs",
+                                              metavar="INPUT... [NAME]...")],
+    namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="only this namespace")] = None,
+    all_namespaces: Annotated[bool, typer.Option("--all-namespaces", "-A", help="every namespace (default)")] = False,
+    output: Annotated[RoutesOutput, typer.Option("--output", "-o", help="table | wide | json | yaml")] = (
+        RoutesOutput.table
+    ),
+) -> None:
+    """List routes like `oc get routes -A -o wide`, with ready/total endpoints at the end."""
+    with guarded():
+        paths, names = split_paths_and_names(args)
+        if not paths:
+            fail(f"no input among {', '.join(args)}: the first argument must be an existing path")
+        from analyzer.joins import route_summary
+        from mga.checks import require_usable
+        from mga.views import routes_table
+        from parsers.load_snapshot import load_snapshot
+
+        with progress_bar(True) as update:
+            snap = load_snapshot(
+                paths, namespaces=[namespace] if namespace and not all_namespaces else None,
+                progress=update, want_logs=False,
+            )
+        require_usable(snap, paths)
+        summary = route_summary(snap)
+        if namespace and not all_namespaces and not summary.empty:
+            summary = summary[summary["namespace"] == namespace]
+        if names and not summary.empty:
+            summary = summary[summary["name"].isin(names)]
+        if names and summary.empty:
+            fail(f"route {', '.join(names)} not found in {', '.join(paths)}")
+        echo(routes_table(summary, output.value, snap.frame("routes")), nl=False)

@@ -1,0 +1,140 @@
+"""Shared terminal helpers of every ``mga`` command: one-line errors, guards, times, progress, safe text.
+
+Everything a command prints about its inputs goes through :func:`clean` (or :func:`echo`, which
+applies it): names, paths and log fields come from archives a customer sent, and a raw ESC, OSC
+sequence or newline in them would clear the screen, retitle the terminal or forge a table row.
+This module imports nothing from the rest of ``mga``: every command module may import it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, NoReturn
+
+import typer
+
+# C0 controls (tab, newline and CR included: one record is one row), DEL and the C1 range
+# (U+0080-U+009F, where 0x9B is a one-byte CSI), plus the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(value: object) -> str:
+    """``value`` as text with every control character shown escaped (``ESC`` -> ``\\x1b``)."""
+    return _CONTROL.sub(_escape, "" if value is None else str(value))
+
+
+def clean_lines(text: str) -> str:
+    """Multi-line output made safe line by line: the line breaks stay, controls inside lines are escaped."""
+    return "\n".join(clean(line) for line in text.split("\n"))
+
+
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print ``text`` (one or more lines) with every control character inside a line escaped."""
+    typer.echo(clean_lines(text), err=err, nl=nl)
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr, prefixed like errors."""
+    echo(f"mga: warning: {' '.join(clean(message).split())}", err=True)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """One line on stderr and exit 2: the contract's answer to unusable input or a refused request."""
+    echo(f"mga: {' '.join(clean(message).split())}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Input errors and unexpected failures become one line + exit 2; Ctrl-C exits 130.
+
+    ``MGA_DEBUG=1`` shows the traceback of an unexpected failure.
+    """
+    from parsers.sources import InputError
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        echo("mga: interrupted", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except InputError as exc:
+        fail(str(exc))
+    except Exception as exc:
+        if os.environ.get("MGA_DEBUG"):
+            raise
+        fail(f"internal error: {type(exc).__name__}: {exc} (set MGA_DEBUG=1 for details)")
+
+
+def parse_time(value: str | None, option: str) -> datetime | None:
+    """RFC3339 (``2024-05-01T10:00:00Z``) or HAProxy's ``01/May/2024:10:00:00``; naive means UTC."""
+    if not value:
+        return None
+    import pandas as pd
+
+    text = value.strip()
+    try:
+        ts = pd.to_datetime(text, format="%d/%b/%Y:%H:%M:%S", utc=True) if "/" in text else pd.Timestamp(text)
+    except (ValueError, TypeError, OverflowError):
+        fail(f"{option}: cannot read time {value!r} (use RFC3339 or dd/Mon/yyyy:HH:MM:SS)")
+    if ts is pd.NaT:
+        fail(f"{option}: cannot read time {value!r} (use RFC3339 or dd/Mon/yyyy:HH:MM:SS)")
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.to_pydatetime()
+
+
+def time_window(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
+    """``--since``/``--until`` read and checked: a window that ends before it starts is a usage error."""
+    start, end = parse_time(since, "--since"), parse_time(until, "--until")
+    if start is not None and end is not None and start > end:
+        fail(f"--since {since} is after --until {until}: the window holds nothing")
+    return start, end
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar on stderr for inputs that take more than a moment (only on a terminal)."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda stage, done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(clean(stage), total=max(total, 1))
+            bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+        yield update
+
+
+def table(headers: list[str], rows: list[list[Any]], gap: str = "   ") -> str:
+    """A left-aligned text table like ``oc get``: every cell sanitised, so one record is one row."""
+    cells = [[clean("" if c is None else c) for c in r] for r in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    lines = [gap.join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += [gap.join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,95 @@
+"""Where reports and redaction maps may be written, checked before any long work starts.
+
+The rules (issue 13 §6, contract v1.1 exit code 2): the parent directories of an output path are
+the user's, but its final component must not be a symlink (a planted link would redirect the write
+outside the output directory); the file written must not be one of the inputs; a directory gets
+``report.<ext>`` inside it. Files are written to a temporary sibling and renamed into place, so an
+interrupted run leaves no partial file and a rename never follows a link.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from mga.console import fail
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def check_output(path: str, ext: str, inputs: Iterable[str], option: str = "--output") -> str:
+    """The file to write for ``path`` (``-`` stays stdout), or exit 2 with the reason."""
+    if path == "-":
+        return path
+    target = Path(path)
+    if target.is_dir() and not target.is_symlink():
+        target = target / f"report.{ext}"
+    if target.is_symlink():
+        fail(f"{option} {target}: is a symbolic link; refusing to write through it")
+    if target.exists() and target.is_dir():
+        fail(f"{option} {target}: is a directory")
+    parent = target.parent
+    if not parent.is_dir():
+        fail(f"{option} {target}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        fail(f"{option} {target}: directory {parent} is not writable")
+    for given in inputs:
+        if _same_file(target, Path(given)):
+            fail(f"{option} {target}: is one of the inputs; refusing to overwrite it")
+    return str(target)
+
+
+def check_redact_map(path: str | None, *, redact: bool, force: bool, output: str, inputs: Iterable[str]) -> None:
+    """``--redact-map`` only with ``--redact``, never the report itself, never clobbered without ``--force``."""
+    if path is None:
+        return
+    if not redact:
+        fail("--redact-map needs --redact: without it there is no token map to write")
+    target = Path(path)
+    if target.is_symlink():
+        fail(f"--redact-map {path}: is a symbolic link; refusing to write through it")
+    if output != "-" and _same_file(target, Path(output)):
+        fail(f"--redact-map {path}: is the report's own path")
+    if target.exists() and not force:
+        fail(f"--redact-map {path}: exists; use --force to replace it")
+    if not target.parent.is_dir():
+        fail(f"--redact-map {path}: directory {target.parent} does not exist")
+    for given in inputs:
+        if _same_file(target, Path(given)):
+            fail(f"--redact-map {path}: is one of the inputs; refusing to overwrite it")
+
+
+def write_private(path: str, text: str) -> None:
+    """Write ``text`` readable by its owner only (0600): the redaction map turns tokens back into names."""
+    _write(path, text, 0o600)
+
+
+def write_report(path: str, text: str) -> None:
+    """Write a report atomically (temporary sibling + rename): no partial file, no link followed."""
+    _write(path, text, 0o644)
+
+
+def _write(path: str, text: str, mode: int) -> None:
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, mode & ~_umask() if mode != 0o600 else 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

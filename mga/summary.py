@@ -1,0 +1,56 @@
+"""The terminal summary printed after ``mga analyze``: triage on a jump host without a browser.
+
+One line per broken or degraded route (verdict, cause, since when, affected requests), then one line
+counting the ``unknown`` routes and naming the report. Rich styles it on a colour terminal; under
+``NO_COLOR`` or when not a terminal it is plain text. Every name is sanitised.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, TextIO
+
+from mga.console import clean
+
+
+def summary_lines(result: Any, report_path: str) -> list[tuple[str, str]]:
+    """``(style, text)`` per line; the style is a rich style name or ``""``."""
+    by_id = {f.id: f for f in result.findings}
+    lines: list[tuple[str, str]] = []
+    order = {"broken": 0, "degraded": 1}
+    bad = [r for r in result.routes if str(r.verdict) in order]
+    for route in sorted(bad, key=lambda r: (order[str(r.verdict)], r.namespace, r.name)):
+        findings = [by_id[i] for i in route.findings if i in by_id]
+        top = findings[0] if findings else None
+        cause = top.cause if top else "no finding"
+        starts = [t for f in findings for t in (f.began_at, f.first_seen) if t is not None]
+        since = f"since {min(starts):%Y-%m-%d %H:%M:%S}Z" if starts else "since unknown"
+        affected = sum(f.affected_requests for f in findings)
+        style = "bold red" if str(route.verdict) == "broken" else "yellow"
+        text = (f"{str(route.verdict).upper():8} {clean(route.namespace)}/{clean(route.name)}  {clean(cause)}  "
+                f"{since}  {affected} affected requests")
+        lines.append((style, text))
+    unknown = sum(1 for r in result.routes if str(r.verdict) == "unknown")
+    healthy = sum(1 for r in result.routes if str(r.verdict) == "healthy")
+    where = "report on stdout" if report_path == "-" else f"wrote {clean(report_path)}"
+    lines.append(("", f"{len(result.routes)} routes: {len(bad)} broken or degraded, {healthy} healthy, "
+                      f"{unknown} unknown; {where}"))
+    return lines
+
+
+def print_summary(result: Any, report_path: str, stream: TextIO | None = None) -> None:
+    """Print the summary on ``stream`` (stderr when the report itself went to stdout)."""
+    stream = stream or (sys.stderr if report_path == "-" else sys.stdout)
+    lines = summary_lines(result, report_path)
+    colour = stream.isatty() and not os.environ.get("NO_COLOR")
+    if not colour:
+        stream.write("".join(text + "\n" for _, text in lines))
+        stream.flush()
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=stream, highlight=False)
+    for style, text in lines:
+        console.print(Text(text, style=style or ""))

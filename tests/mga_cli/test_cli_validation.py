@@ -1,0 +1,212 @@
+"""Issue 15 item 1 and issue 13 §4/§6 through the real CLI in a child process.
+
+"Before any long work" is tested with a loader that ends the child with exit 99 if it is called:
+a refusal that came after loading the inputs shows up as 99, not as the expected 2.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAP = (
+    "import sys, parsers.load_snapshot as s\n"
+    "def trap(*a, **k):\n"
+    "    sys.stderr.write('LOADER CALLED\\n'); sys.exit(99)\n"
+    "s.load_snapshot = trap\n"
+    "from mga.cli import main\n"
+    "sys.argv = ['mga'] + sys.argv[1:]\n"
+    "main()\n"
+)
+ROUTE = """apiVersion: route.openshift.io/v1
+kind: Route
+metadata: {name: shop, namespace: web}
+spec:
+  host: shop.example.com
+  to: {kind: Service, name: shop}
+  port: {targetPort: http}
+  tls: {termination: edge, insecureEdgeTerminationPolicy: Redirect}
+  wildcardPolicy: None
+"""
+
+
+def run(*args: str, trap: bool = False, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-c", TRAP, *args] if trap else [sys.executable, "-m", "mga.cli", *args]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=cwd or ROOT, env=env)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def one_line(proc: subprocess.CompletedProcess[str]) -> str:
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def test_version_flag():
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("mga ")
+
+
+def test_since_after_until_is_refused_before_loading(tmp_path):
+    proc = run("analyze", str(tmp_path), "--since", "2024-05-02T00:00:00Z", "--until", "2024-05-01T00:00:00Z",
+               trap=True)
+    assert proc.returncode == 2 and "is after --until" in one_line(proc)
+
+
+def test_output_in_missing_directory_is_refused_before_loading(tmp_path):
+    proc = run("analyze", str(tmp_path), "--output", str(tmp_path / "nope" / "r.html"), trap=True)
+    assert proc.returncode == 2 and "does not exist" in one_line(proc)
+
+
+def test_symlinked_output_is_refused(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    (tmp_path / "out.html").symlink_to(victim)
+    proc = run("analyze", str(tmp_path), "--output", str(tmp_path / "out.html"), trap=True)
+    assert proc.returncode == 2 and "symbolic link" in one_line(proc)
+    assert victim.read_text() == "keep"
+
+
+def test_output_equal_to_an_input_is_refused(tmp_path):
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE)
+    proc = run("analyze", str(src), "--output", str(src), trap=True)
+    assert proc.returncode == 2 and "one of the inputs" in one_line(proc)
+    assert src.read_text() == ROUTE
+
+
+def test_redact_map_without_redact_and_existing_map_are_refused(tmp_path):
+    proc = run("analyze", str(tmp_path), "--redact-map", str(tmp_path / "m.json"), trap=True)
+    assert proc.returncode == 2 and "needs --redact" in one_line(proc)
+    existing = tmp_path / "m.json"
+    existing.write_text("{}")
+    proc = run("analyze", str(tmp_path), "--redact", "--redact-map", str(existing), trap=True)
+    assert proc.returncode == 2 and "--force" in one_line(proc)
+    assert existing.read_text() == "{}"
+
+
+def test_output_directory_gets_report_inside_and_map_is_private(tmp_path):
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE)
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = run("analyze", str(src), "-f", "json", "--output", str(out), "--redact", "--redact-map",
+               str(tmp_path / "map.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "report.json").exists()
+    assert stat.S_IMODE((tmp_path / "map.json").stat().st_mode) == 0o600
+
+
+def test_not_a_must_gather_is_exit_2(tmp_path):
+    (tmp_path / "README.txt").write_text("just documentation\n")
+    (tmp_path / "notes.md").write_text("# notes\n")
+    proc = run("analyze", str(tmp_path), "--output", str(tmp_path / "r.html"))
+    assert proc.returncode == 2
+    assert "no Kubernetes objects found" in one_line(proc)
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_filters_that_match_nothing_list_the_closest_names(tmp_path):
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE)
+    proc = run("analyze", str(src), "-n", "webb", "--output", str(tmp_path / "r.html"))
+    assert proc.returncode == 2 and "closest: web" in one_line(proc)
+    proc = run("analyze", str(src), "--route", "web/shopp", "--output", str(tmp_path / "r.html"))
+    assert proc.returncode == 2 and "closest: web/shop" in one_line(proc)
+
+
+def test_terminal_summary_goes_to_stderr_when_report_goes_to_stdout_and_quiet_hides_it(tmp_path):
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE)
+    proc = run("analyze", str(src), "-o", "json", "--output", "-")
+    assert proc.returncode == 0 and proc.stdout.lstrip().startswith("{")
+    assert "1 routes:" in proc.stderr and "report on stdout" in proc.stderr
+    quiet = run("analyze", str(src), "-o", "json", "--output", "-", "--quiet")
+    assert quiet.stderr == ""
+
+
+def test_analyze_dash_o_path_is_deprecated_but_works(tmp_path):
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE)
+    proc = run("analyze", str(src), "-f", "json", "-o", str(tmp_path / "r.json"), "-q")
+    assert proc.returncode == 0 and (tmp_path / "r.json").exists()
+    assert "deprecated" in one_line(proc)
+
+
+def test_route_names_with_control_characters_are_escaped_on_the_terminal(tmp_path):
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE.replace("name: shop, namespace", 'name: "sh\\e[2Jop\\nfake", namespace'))
+    proc = run("routes", str(src))
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\\x1b[2J" in proc.stdout
+    assert len(proc.stdout.splitlines()) == 2
+
+
+def test_error_messages_are_escaped(tmp_path):
+    proc = run("analyze", str(tmp_path / "no\x1b[2Jpe"))
+    assert proc.returncode == 2 and "\x1b" not in proc.stderr and "\\x1b" in proc.stderr
+
+
+def test_routes_positional_name_filters(tmp_path):
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE)
+    proc = run("routes", str(src), "shop")
+    assert proc.returncode == 0 and "shop" in proc.stdout
+    proc = run("routes", str(src), "nosuch")
+    assert proc.returncode == 2 and "not found" in one_line(proc)
+
+
+def test_batch_input_named_index_does_not_collide(tmp_path):
+    src = tmp_path / "index.yaml"
+    src.write_text(ROUTE)
+    out = tmp_path / "out"
+    proc = run("batch", str(src), "--engine", "local", "-d", str(out), "-f", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "case-index.json").exists() and (out / "index.json").exists()
+    page = (out / "index.html").read_text()
+    assert 'href="case-index.json"' in page and "unknown 1" in page
+
+
+def test_batch_index_html_escapes_input_names(tmp_path):
+    src = tmp_path / "<b>x.yaml"
+    src.write_text(ROUTE)
+    out = tmp_path / "out"
+    proc = run("batch", str(src), "--engine", "local", "-d", str(out), "-f", "json")
+    assert proc.returncode == 0, proc.stderr
+    page = (out / "index.html").read_text()
+    assert "<b>x" not in page and "&lt;b&gt;x" in page
+
+
+def test_markdown_note_escapes_control_characters(tmp_path):
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE.replace("host: shop.example.com", 'host: "shop\\e]0;pwned\\a.example.com"'))
+    proc = run("analyze", str(src), "-o", "md", "--output", "-", "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+
+
+def test_rule_prints_markdown_headings_without_rst_literals():
+    proc = run("rule", "E202")
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "# E202 readiness-probe-failing"
+    assert "## What it does" in lines and "needs access logs: no." in proc.stdout
+    assert "``" not in proc.stdout and "needs logs: False" not in proc.stdout
+
+
+def test_describe_route_shows_endpoints_readiness_and_findings():
+    from tests.conftest import INSPECT_SHOP
+
+    proc = run("describe", "route", str(INSPECT_SHOP), "shop/frontend")
+    assert proc.returncode == 0, proc.stderr
+    assert "TLS:          edge/Redirect" in proc.stdout
+    assert "frontend-7d9fc6b8d4-q8w7e   10.131.0.77   8080   False" in proc.stdout
+    assert "Verdict:      degraded" in proc.stdout and "E202" in proc.stdout
+    missing = run("describe", "route", str(INSPECT_SHOP), "shop/frontendd")
+    assert missing.returncode == 2 and "closest: shop/frontend" in one_line(missing)

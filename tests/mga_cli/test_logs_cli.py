@@ -1,0 +1,46 @@
+"""``mga logs`` through the real CLI: standard input like halog, several files, safe terminal output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.test_cmd_logs import DOCS_HTTP, NOSRV
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "mga.cli", *args], input=stdin, capture_output=True, text=True,
+                          timeout=120, cwd=ROOT, env=env)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def test_logs_reads_standard_input_and_files_together(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_text(DOCS_HTTP + "\n")
+    proc = run("logs", "-", str(log), "-o", "json", stdin=NOSRV + "\n" + DOCS_HTTP + "\n")
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads(proc.stdout)
+    assert stats["requests"] == 3
+    assert stats["status_counts"]["503"] == 1
+
+
+def test_logs_refuses_stdin_twice():
+    proc = run("logs", "-", "-", stdin="")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+def test_logs_table_escapes_control_characters_from_log_fields(tmp_path):
+    hostile = DOCS_HTTP.replace('"GET / HTTP/1.1"', '"GET /\x1b]0;pwned\x07 HTTP/1.1"').replace(
+        "hello-openshift:hello-openshift/pod", "hello\x1b[2J:hello-openshift/pod")
+    log = tmp_path / "a.log"
+    log.write_text(hostile + "\ngarbage\x1b[2J line\n")
+    proc = run("logs", str(log))
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
