@@ -1,18 +1,33 @@
-"""Small shared helpers for rules: which pods a service selects, a route's requests, log summaries."""
+"""Small shared helpers for rules of every family: a route's backends, pods and requests, log summaries.
+
+Rules read the snapshot through these (and the other neutral modules of ``analyzer/rules/``), never
+through another rule family's module. Answers several rules need are computed once per analysis
+context with :func:`memo`.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import log_evidence, object_evidence
 from analyzer.model import Evidence
+
+T = TypeVar("T")
+
+
+def memo(ctx: Context, key: tuple, build: Callable[[], T]) -> T:
+    """Compute once per analysis context: several rules ask the same question of the same route."""
+    if key not in ctx._cache:
+        ctx._cache[key] = build()
+    return ctx._cache[key]
 
 
 @dataclass(frozen=True)
@@ -61,9 +76,26 @@ def _route_refs(ctx: Context) -> Iterator[RouteRef]:
         )
 
 
+def first_service(route: RouteRef) -> str | None:
+    """The service of ``spec.to``: the one a route finding names."""
+    return route.services[0] if route.services else None
+
+
 def backend_rows(ctx: Context, route: RouteRef) -> pd.DataFrame:
     r = ctx.routes
     return r[(r["namespace"] == route.namespace) & (r["name"] == route.name)].sort_values("backend_index")
+
+
+def route_backends(ctx: Context, route: RouteRef) -> pd.DataFrame:
+    """The route's backend rows (spec.to first, then alternateBackends), computed once."""
+    return memo(ctx, ("backends", route.namespace, route.name), lambda: backend_rows(ctx, route))
+
+
+def whole_frame(ctx: Context, name: str) -> pd.DataFrame:
+    """A frame across every namespace: rules run per namespace, but router-wide facts are not namespaced."""
+    frames = getattr(ctx.snap, "frames", None)
+    found = frames.get(name) if isinstance(frames, dict) else None
+    return found if found is not None else ctx.snap.frame(name)
 
 
 def has_resource(ctx: Context, namespace: str, resource: str) -> bool:
@@ -207,3 +239,36 @@ def workload_of(ctx: Context, pods: pd.DataFrame) -> tuple[str, str] | None:
         if p["owner_kind"] == "StatefulSet":
             return "statefulset", p["owner_name"]
     return None
+
+
+def is_true(value: object) -> bool:
+    """A nullable boolean cell as a plain bool (``<NA>`` is not true)."""
+    return value is not None and not pd.isna(value) and bool(value)
+
+
+def text_or(value: object, default: str) -> str:
+    """A cell's text when it is a non-empty string, else ``default``."""
+    return value if isinstance(value, str) and value else default
+
+
+def label_selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    """Kubernetes label selector semantics: matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist).
+
+    ``None`` (the field is absent) selects nothing here; ``{}`` selects everything.
+    """
+    if selector is None:
+        return False
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(str(k)) != str(v):
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = str(expr.get("key")), expr.get("operator"), [str(x) for x in expr.get("values") or []]
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
