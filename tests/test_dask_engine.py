@@ -174,9 +174,9 @@ def test_default_chunks_of_a_large_log_give_the_same_statistics_and_frame(client
 
 
 def test_batch_without_the_dask_extra_runs_locally_and_says_so(tmp_path, monkeypatch):
-    import mga.cli
+    import mga.cmd_batch
 
-    monkeypatch.setattr(mga.cli, "dask_installed", lambda: False)
+    monkeypatch.setattr(mga.cmd_batch, "dask_installed", lambda: False)
     out = tmp_path / "reports"
     result = CliRunner().invoke(app, ["batch", str(SCENARIOS / "lab-timeout-reports"), "-d", str(out), "-f", "json"])
     assert result.exit_code == 0, result.output
