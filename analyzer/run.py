@@ -13,6 +13,7 @@ import pandas as pd
 from analyzer import host_routes, joins, ledger
 from analyzer.cluster_context import cluster_context
 from analyzer.context import Context
+from analyzer.customer_summary import fill_customer_summaries
 from analyzer.facts import Facts
 from analyzer.gaps import find_gaps
 from analyzer.model import ErrorLedger, Finding, InputSummary, Result, RouteResult, Skipped
@@ -83,6 +84,7 @@ def analyze(
     ledger.build_ledgers(whole, snap.frame("routes"), findings, keys)  # settles affected_requests by ownership
     findings = ledger.without_superseded(findings)
     number_findings(findings)  # so the order (and ids) follow what each finding finally owns
+    fill_customer_summaries(findings)  # after the ledger settled each finding's affected requests
     ledgers = ledger.build_ledgers(whole, snap.frame("routes"), findings, keys)
     by_host = _by_host(whole, snap.frame("routes"), set(keys))
     findings_by_namespace: dict[str, list[Finding]] = {}
