@@ -55,3 +55,34 @@ def test_without_the_collected_config_only_the_later_route_is_named(story):
     found = _i701(story)
     assert set(found) == {"promo"}  # the rejected backend cannot be placed without the config file
     assert "error reloading router" in found["promo"].evidence[0].text
+
+
+def _edit_web(root: Path, when: str) -> None:
+    """Give route web a managedFields entry: an `oc` edit at ``when``."""
+    routes = next(root.glob("inspect.local.*/namespaces/shop/route.openshift.io/routes.yaml"))
+    text = routes.read_text()
+    marker = "    creationTimestamp: \"2026-11-17T08:30:00Z\"\n    labels:\n      app: web\n"
+    assert marker in text
+    routes.write_text(text.replace(marker, marker + (
+        "    managedFields:\n    - apiVersion: route.openshift.io/v1\n      fieldsType: FieldsV1\n"
+        f"      manager: oc\n      operation: Update\n      time: \"{when}\"\n"), 1))
+
+
+def test_a_route_edited_after_the_first_failure_is_told_its_edit_is_not_applied(story):
+    _router_file(story, "haproxy.config").unlink()  # web is no longer named as the rejected backend
+    _edit_web(story, "2026-11-20T08:50:00Z")
+    found = _i701(story)
+    assert set(found) == {"web", "promo"}
+    web = found["web"]
+    assert web.severity.value == "warning"
+    assert "edit is not applied" in web.title
+    assert "last edited at 2026-11-20 08:50:00 UTC (managedFields)" in web.explanation
+    assert web.began_at.isoformat() == "2026-11-20T08:50:00+00:00"
+    assert web.incident == found["promo"].incident
+    assert any(e.text == 'time: "2026-11-20T08:50:00Z"' for e in web.evidence), [e.text for e in web.evidence]
+
+
+def test_an_edit_before_the_first_failure_is_not_reported(story):
+    _router_file(story, "haproxy.config").unlink()
+    _edit_web(story, "2026-11-20T08:30:00Z")
+    assert set(_i701(story)) == {"promo"}

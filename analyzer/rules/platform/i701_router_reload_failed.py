@@ -7,9 +7,10 @@ logs/*.log`) for `error reloading router` and the HAProxy `[ALERT]` lines that f
 When an alert names a config line and the router pod's `haproxy.config` was collected, the
 `backend` section holding that line names the route whose setting HAProxy rejects. Fires
 (critical) for that route and for every route created after the first failed reload: the
-running router never loaded them. A later `router reloaded` line of the same router ends
-the incident (`status_at_collection: ended`). All findings of one failure share the
-incident id `router-reload-failed@<first failure>`.
+running router never loaded them. A route last edited (`managedFields`) after the first failure
+gets a warning: the router still serves it as it was before the edit. A later `router reloaded`
+line of the same router ends the incident (`status_at_collection: ended`). All findings of one
+failure share the incident id `router-reload-failed@<first failure>`.
 
 ## Why it matters
 
@@ -31,9 +32,9 @@ Fix or remove the setting HAProxy rejects (usually a route annotation such as
 ## Known problems
 
 Without the router pod's collected `haproxy.config` the rejected route cannot be named; only
-routes created after the failure are reported. A route edited (not created) after the failure
-is not recognised. Only the router log in the inputs is read: a failure older than the log is
-not seen.
+routes created or edited after the failure are reported. An edit is dated by the route's last
+`managedFields` time only: an object collected without managedFields shows none. Only the
+router log in the inputs is read: a failure older than the log is not seen.
 
 ## References
 
@@ -48,6 +49,7 @@ from datetime import datetime
 import pandas as pd
 
 from analyzer.context import Context
+from analyzer.facts.objects import ObjectTimes
 from analyzer.model import Evidence, Finding, IncidentStatus, Severity, rfc3339
 from analyzer.rule import rule
 from analyzer.rules import common, default_backend
@@ -104,6 +106,46 @@ def router_reload_failed(ctx: Context) -> Iterator[Finding]:
         is_new = began is not None and pd.notna(created) and created.to_pydatetime() > began
         if is_rejected or is_new:
             yield _finding(ctx, route, first, alert, bad, began, ended, incident, rejected=is_rejected)
+        elif began is not None and (edited := _edited_after(ctx, route, began)) is not None:
+            yield _edited_finding(ctx, route, first, alert, bad, began, ended, incident, edited)
+
+
+def _edited_after(ctx: Context, route: common.RouteRef, began: datetime) -> ObjectTimes | None:
+    """The route's last edit (``managedFields``), when it came after the first failed reload."""
+    times = ctx.facts.object_times("route", route.namespace, route.name)
+    if times is None or times.last_edited is None or times.last_edited <= began:
+        return None
+    return times
+
+
+def _edited_finding(ctx: Context, route: common.RouteRef, first: pd.Series, alert: pd.Series | None,
+                    bad: pd.Series | None, began: datetime, ended: datetime | None, incident: str,
+                    edited: ObjectTimes) -> Finding:
+    """A route changed after the reloads began failing: the router still serves its previous settings."""
+    evidence = [log_evidence(first)] + ([log_evidence(alert)] if alert is not None else [])
+    stamp = edited.last_edited.strftime("%Y-%m-%dT%H:%M:%SZ") if edited.last_edited else ""
+    evidence.append(common.fact_evidence(ctx, edited.where, stamp, f"time: {stamp}"))
+    bad_name = f"{bad['namespace']}/{bad['route']}" if bad is not None else None
+    fix = ([_fix_for(alert, str(bad["namespace"]), str(bad["route"])) + "   # the next reload then applies the edit"]
+           if bad is not None else ["fix the setting HAProxy rejects (the [ALERT] lines after 'error reloading "
+                                    "router' in the router log name it); the next reload applies the edit"])
+    return RULE.finding(
+        severity=Severity.WARNING,
+        namespace=route.namespace, route=route.name, service=route.services[0] if route.services else None,
+        title=f"route {route.name} was edited after the router's reloads started failing: the edit is not applied",
+        explanation=(f"Route {route.name} was last edited at {common.fmt_ts(edited.last_edited)} (managedFields), "
+                     f"after router {first['router_pod']} began failing every reload ({common.fmt_ts(began)})"
+                     + (f"; HAProxy rejects the backend of route {bad_name}" if bad_name else "")
+                     + ". The running router still serves the route as it was before the edit, so the archive shows "
+                     "settings (termination, target port, timeouts, services) the traffic does not follow."),
+        evidence=evidence, remediation=fix,
+        diagnostics=["oc -n openshift-ingress logs deploy/router-default -c router --timestamps | "
+                     "grep -A8 'error reloading router'",
+                     f"oc -n {route.namespace} get route {route.name} -o yaml --show-managed-fields   # what changed"],
+        began_at=edited.last_edited, ended_at=ended, incident=incident,
+        status_at_collection=IncidentStatus.ENDED if ended else IncidentStatus.ONGOING,
+        confidence="medium",
+    )
 
 
 def _ended_at(log: pd.DataFrame, failures: pd.DataFrame) -> datetime | None:
