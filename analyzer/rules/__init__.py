@@ -5,7 +5,7 @@ Each family module exports ``RULES``, the functions it defines in the order they
 
 from __future__ import annotations
 
-from analyzer.rules import backend, endpoints, lifecycle, network, platform, ports, routes
+from analyzer.rules import backend, endpoints, lifecycle, network, platform, platform_nodes, ports, routes
 
 TABLE: list = [
     *routes.RULES,
@@ -15,4 +15,5 @@ TABLE: list = [
     *backend.RULES,
     *lifecycle.RULES,
     *platform.RULES,
+    *platform_nodes.RULES,
 ]
