@@ -1,8 +1,8 @@
 """Platform rules: faults of the router and the cluster around the route, not of the application.
 
-``router-reload-failed`` and ``ingress-controller-unavailable`` are here so far; the other platform
-causes of the contract (``router-saturation``, ``node-disruption``, ``pod-network-unreachable``) have
-no rule yet. This family is written in the one-module-per-family
+``router-reload-failed`` and ``ingress-controller-unavailable`` are here; the other platform causes
+of the contract (``router-saturation``, ``node-disruption``, ``pod-network-unreachable``) are in
+:mod:`analyzer.rules.platform_nodes`. This family is written in the one-module-per-family
 style of today's ``analyzer/rules``.
 """
 
