@@ -241,6 +241,7 @@ def _saturated(ctx: Context, route: common.RouteRef, found: Saturation, mine: pd
 NODE_GOING = ("NodeNotSchedulable", "NodeNotReady", "Cordon", "Drain", "OSUpdateStarted", "OSUpdateStaged", "Reboot",
               "Rebooted", "NodeShutdown")
 NODE_BACK = ("NodeReady", "NodeSchedulable")
+NODE_CORDON = ("NodeNotSchedulable", "Cordon")
 _ASSIGNED = re.compile(r"Successfully assigned (?P<ns>[^/\s]+)/(?P<pod>\S+) to (?P<node>\S+)")
 
 
@@ -254,6 +255,13 @@ class NodeDisruption:
     signs: tuple[KubeEvent, ...]  # the node events that say it went away, oldest first
     back: KubeEvent | None  # the event that says it was back
     node_row: pd.Series | None  # the node object, when it still shows the fault at collection
+
+    @property
+    def takes_pods(self) -> bool:
+        """Drained, rebooted or not ready: its pods stopped. A cordon alone only keeps new pods away."""
+        if self.node_row is not None and self.node_row["ready"] is not True:
+            return True
+        return any(e.reason not in NODE_CORDON for e in self.signs)
 
 
 @dataclass(frozen=True)
@@ -324,12 +332,8 @@ def route_pod_places(ctx: Context, route: common.RouteRef) -> list[PodPlace]:
         names |= {str(p) for p in req["pod"].dropna().unique()}
     workload = common.workload_of(ctx, present)
     if workload is not None:
-        names |= {t.name for t in ctx.facts.gone_pods(route.namespace) if t.name.startswith(f"{workload[1]}-")}
-    scheduled = {}
-    for e in ctx.facts.events(route.namespace, kind="Pod", reason="Scheduled"):
-        m = _ASSIGNED.search(e.message or "")
-        if m and m.group("pod") == e.name:
-            scheduled[e.name] = (m.group("node"), e)
+        names |= {n for n in _gone_pod_names(ctx, route.namespace) if n.startswith(f"{workload[1]}-")}
+    scheduled = _scheduled(ctx, route.namespace)
     rows = {str(r["name"]): r for _, r in present.iterrows()} if not present.empty else {}
     out = []
     for name in sorted(names):
@@ -349,6 +353,26 @@ def route_pod_places(ctx: Context, route: common.RouteRef) -> list[PodPlace]:
     return out
 
 
+def _gone_pod_names(ctx: Context, namespace: str) -> list[str]:
+    key = ("gone-pod-names", namespace)
+    if key not in ctx._cache:
+        ctx._cache[key] = [t.name for t in ctx.facts.gone_pods(namespace)]
+    return ctx._cache[key]
+
+
+def _scheduled(ctx: Context, namespace: str) -> dict[str, tuple[str, KubeEvent]]:
+    """Pod -> (node, its ``Scheduled`` event) for the namespace, read once per namespace."""
+    key = ("scheduled", namespace)
+    if key not in ctx._cache:
+        found: dict[str, tuple[str, KubeEvent]] = {}
+        for e in ctx.facts.events(namespace, kind="Pod", reason="Scheduled"):
+            m = _ASSIGNED.search(e.message or "")
+            if m and m.group("pod") == e.name:
+                found[e.name] = (m.group("node"), e)
+        ctx._cache[key] = found
+    return ctx._cache[key]
+
+
 def _alive_at(place: PodPlace, when: datetime) -> bool:
     return (place.since is None or place.since <= when) and (place.gone is None or place.gone >= when)
 
@@ -364,9 +388,11 @@ def node_disruption(ctx: Context) -> Iterator[Finding]:
         then ``NodeReady``/``NodeSchedulable``) and the node objects (``Ready`` condition,
         ``spec.unschedulable``) for the time each node went away and came back. Places each pod of
         the route, present or gone from the archive, on its node (the pod's ``Scheduled`` event, else
-        its ``spec.nodeName``). Fires when pods of the route ran on the node when it went away:
-        critical when every replica running then was on it (the route had nothing left), warning
-        when replicas elsewhere survived but router-side 5xx hit the evicted ones. Claims the route's
+        its ``spec.nodeName``). Fires when pods of the route ran on the node when it went away (a
+        cordon alone counts only for pods stopped during it): critical when every replica running
+        then was on it (the route had nothing left), warning when replicas elsewhere survived but
+        router-side 5xx hit the evicted ones. When the route's access log covers the disruption and
+        holds no such 5xx, it stays silent: the route rode it out. Claims the route's
         router-side 5xx from the start of the disruption until the node was back that were sent to
         the evicted pods, and the ``<NOSRV>`` 503s when nothing was left. The findings of one node
         share the incident id ``node-disruption@<start>``.
@@ -401,14 +427,29 @@ def node_disruption(ctx: Context) -> Iterator[Finding]:
     for route in common.routes(ctx):
         places = route_pod_places(ctx, route)
         for d in disruptions:
-            on_node = [p for p in places if _same_node(p.node, d.node) and _alive_at(p, d.start)]
+            on_node = [p for p in places if _same_node(p.node, d.node) and _alive_at(p, d.start)
+                       and (d.takes_pods or _stopped_during(p, d))]
             if not on_node:
                 continue
             elsewhere = [p for p in places if not _same_node(p.node, d.node) and _alive_at(p, d.start)]
             rows = _evicted_errors(ctx, route, d, {p.name for p in on_node}, nosrv=not elsewhere)
-            if elsewhere and rows.empty:
-                continue
+            if rows.empty and (elsewhere or _logged_during(ctx, route, d)):
+                continue  # replicas elsewhere carried it, or the route's requests of that time succeeded
             yield _disrupted(ctx, route, d, on_node, elsewhere, rows)
+
+
+def _stopped_during(place: PodPlace, d: NodeDisruption) -> bool:
+    return place.gone is not None and d.start <= place.gone and (d.end is None or place.gone <= d.end)
+
+
+def _logged_during(ctx: Context, route: common.RouteRef, d: NodeDisruption) -> bool:
+    """Whether the route's access log has requests in the disruption (then the log, not the node, tells)."""
+    req = common.route_requests(ctx, route)
+    if req.empty:
+        return False
+    ts = req["ts"]
+    during = (ts >= pd.Timestamp(d.start)) & ((ts <= pd.Timestamp(d.end)) if d.end else True)
+    return bool(during.fillna(False).any())
 
 
 def _same_node(a: str, b: str) -> bool:

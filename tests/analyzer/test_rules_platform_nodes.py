@@ -172,3 +172,17 @@ def test_every_platform_finding_names_its_incident_and_when_it_began(scenario: P
     for f in run_scenario(scenario).findings:
         if f.code in ("I703", "I704", "I705"):
             assert f.incident and f.incident.startswith(f"{f.cause}@") and f.began_at is not None
+
+
+def test_a_cordon_alone_takes_no_pod_away(tmp_path):
+    root = _copy(tmp_path, DRAINED)
+    _file(root, "current.log").unlink()
+    node_events = _file(next(root.glob("must-gather.*")), "events.yaml")
+    obj = yaml.safe_load(node_events.read_text())
+    obj["items"] = [e for e in obj["items"] if e["reason"] in ("NodeNotSchedulable", "Cordon", "NodeSchedulable")]
+    node_events.write_text(yaml.safe_dump(obj))
+    pod_events = _file(next(root.glob("inspect.*")), "events.yaml")
+    obj = yaml.safe_load(pod_events.read_text())
+    obj["items"] = [e for e in obj["items"] if e["reason"] != "Killing"]
+    pod_events.write_text(yaml.safe_dump(obj))
+    assert _found(root, "I704") == {}
