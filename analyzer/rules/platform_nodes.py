@@ -528,12 +528,51 @@ class Outage:
     node: str
     start: datetime | None
     end: datetime | None
-    row: pd.Series
+    row: pd.Series | None  # the check's outage; None when the access log alone shows it
+    lines: pd.DataFrame | None = None  # access log alone: the connect failures on the node's pods, by route
 
 
 def pod_network_outages(ctx: Context) -> list[Outage]:
     """Outages of the checks whose target is a node's ``network-check-target`` pod, computed once."""
     return _shared(ctx, "pod-network-outages", lambda: _outages(ctx))
+
+
+def logged_outages(ctx: Context) -> list[Outage]:
+    """Nodes whose ready pods the router could not connect to, from the access log alone, computed once.
+
+    The connect failures (``sC``/``SC`` on a pod server) of at least two routes of different services
+    fall on ready pods of one node, and none of those routes failed to connect to a pod elsewhere.
+    """
+    return _shared(ctx, "logged-outages", lambda: _logged_outages(ctx))
+
+
+def _logged_outages(ctx: Context) -> list[Outage]:
+    req = whole_frame(ctx, "requests")
+    pods = whole_frame(ctx, "pods")
+    if req.empty or pods.empty:
+        return []
+    connect = (router_side_mask(req) & req["term"].astype("string").isin(CONNECT_FAILED).fillna(False)
+               & (req["server_kind"].astype("string") == "pod").fillna(False)).astype(bool)
+    failed = req[connect & req["route"].notna()]
+    if failed.empty:
+        return []
+    ready = pods[pods["ready"].fillna(False).astype(bool) & pods["node"].notna()]
+    node_of = {(str(ns), str(n)): str(node) for ns, n, node in ready[["namespace", "name", "node"]].itertuples(
+        index=False)}
+    nodes = pd.Series([node_of.get((str(ns), str(p))) for ns, p in zip(failed["namespace"], failed["pod"],
+                                                                       strict=True)], index=failed.index, dtype=object)
+    failed = failed.assign(namespace=failed["namespace"].astype(object), route=failed["route"].astype(object),
+                           _node=nodes)
+    out = []
+    for node, lines in failed[failed["_node"].notna()].groupby("_node"):
+        routes = set(zip(lines["namespace"], lines["route"], strict=True))
+        services = {(str(ns), str(svc)) for ns, svc in zip(lines["namespace"], lines["service"], strict=True)}
+        mine = failed[[k in routes for k in zip(failed["namespace"], failed["route"], strict=True)]]
+        if len(routes) < MIN_ROUTES or len(services) < MIN_ROUTES or (mine["_node"] != node).any():
+            continue
+        start, end = common.span(lines)
+        out.append(Outage(str(node), start, end, None, lines.drop(columns="_node")))
+    return out
 
 
 def _outages(ctx: Context) -> list[Outage]:
@@ -556,7 +595,7 @@ def _outages(ctx: Context) -> list[Outage]:
 
 
 @rule(code="I705", name="pod-network-unreachable", cause="pod-network-unreachable", severity=Severity.CRITICAL,
-      needs=("connectivity_outages",))
+      needs=("connectivity_outages", "requests"))
 def pod_network_unreachable(ctx: Context) -> Iterator[Finding]:
     """The pod network of the node running the route's pods was unreachable while they were ready.
 
@@ -568,8 +607,10 @@ def pod_network_unreachable(ctx: Context) -> Iterator[Finding]:
         failed at the connection stage (``sC``/``SC``) on those pods, and the ``<NOSRV>`` 503s when
         every ready pod of the route is on that node. Fires when it claims lines (critical when
         every pod is on the node, else warning), or, without access-log lines of the route, when the
-        outage was still going on at collection (warning). The findings of one outage share the
-        incident id ``pod-network-unreachable@<start>``.
+        outage was still going on at collection (warning). Without a check, the access log alone
+        names a node when the connect failures of at least two routes of different services all
+        fall on ready pods of that node, and none of theirs elsewhere. The findings of one outage
+        share the incident id ``pod-network-unreachable@<start>``.
 
     Why it matters:
         The pods are running and ready (the kubelet probes them from their own node), yet the router
@@ -595,24 +636,31 @@ def pod_network_unreachable(ctx: Context) -> Iterator[Finding]:
         report-contract.md (cause ``pod-network-unreachable``); router-facts.md §8 (PodNetworkConnectivityCheck,
         Layer4 timeout); openshift/sdn#47.
     """
-    outages = pod_network_outages(ctx)
-    if not outages:
+    checked = pod_network_outages(ctx)
+    logged = logged_outages(ctx)
+    if not checked and not logged:
         return
     for route in common.routes(ctx):
         pods = common.route_pods(ctx, route)
         if pods.empty:
             continue
         ready = pods[pods["ready"].fillna(False).astype(bool)]
-        for outage in outages:
+        named: set[str] = set()
+        for outage in checked + logged:
             here = [_same_node(str(n), outage.node) for n in ready["node"].astype("string").fillna("")]
             on_node = ready[here]
-            if on_node.empty:
+            if on_node.empty or (outage.row is None and outage.node in named):
                 continue
             every = len(on_node) == len(ready)
-            rows = _unreachable_errors(ctx, route, outage, {str(n) for n in on_node["name"]}, nosrv=every)
+            if outage.lines is not None:
+                rows = outage.lines[(outage.lines["namespace"] == route.namespace)
+                                    & (outage.lines["route"] == route.name)]
+            else:
+                rows = _unreachable_errors(ctx, route, outage, {str(n) for n in on_node["name"]}, nosrv=every)
             no_lines = common.route_requests(ctx, route).empty
-            if rows.empty and not (no_lines and outage.end is None):
+            if rows.empty and not (no_lines and outage.end is None and outage.row is not None):
                 continue
+            named.add(outage.node)
             yield _unreachable(ctx, route, outage, on_node, rows, every)
 
 
@@ -644,34 +692,45 @@ def _outage_evidence(ctx: Context, outage: Outage, message: str) -> Evidence:
 
 def _unreachable(ctx: Context, route: common.RouteRef, outage: Outage, on_node: pd.DataFrame, rows: pd.DataFrame,
                  every: bool) -> Finding:
-    message = _text(outage.row["message"])
-    evidence = [_outage_evidence(ctx, outage, message)]
+    message = _text(outage.row["message"]) if outage.row is not None else ""
+    evidence = [_outage_evidence(ctx, outage, message)] if outage.row is not None else []
     evidence += [object_evidence(ctx.snap, p, "nodeName:") for _, p in on_node.head(2).iterrows()]
     evidence += log_evidence(ctx.snap, rows, limit=2)
     first, last = common.span(rows)
+    status = common.incident_status(ctx, route, last)
     names = ", ".join(str(n) for n in on_node["name"])
     until = f"until {common.hhmm(outage.end)}" if outage.end else "still at collection"
     errors = (f"; {len(rows)} requests of the route failed in the router at the connection stage in that time"
               if len(rows) else "; the route has no access-log lines to show its requests")
+    if outage.row is not None:
+        said = (f"From {common.hhmm(outage.start)} {until}, connectivity check {outage.row['check']} could not "
+                f"reach the pod network of node {outage.node}"
+                + (f" (the outage record says: {message})" if message else ""))
+        diagnostics = [f"oc -n openshift-network-diagnostics get podnetworkconnectivitycheck {outage.row['check']} "
+                       "-o yaml"]
+    else:
+        routes = outage.lines[["namespace", "route"]].drop_duplicates() if outage.lines is not None else []
+        said = (f"From {common.hhmm(outage.start)} to {common.hhmm(outage.end)} the router failed to connect to "
+                f"ready pods on node {outage.node} for {len(routes)} routes of different services, and to no pod of "
+                "theirs on another node (no PodNetworkConnectivityCheck outage in the inputs says more)")
+        diagnostics = ["oc -n openshift-network-diagnostics get podnetworkconnectivitychecks -o yaml | "
+                       "grep -B3 -A8 'outages:'   # collected by must-gathers of 4.11+"]
+    diagnostics.append(f"oc get pods -A -o wide --field-selector spec.nodeName={outage.node} | grep -E 'ovnkube|sdn'")
     return Finding(
         code="I705", cause="pod-network-unreachable",
         severity=Severity.CRITICAL if every and len(rows) else Severity.WARNING,
         namespace=route.namespace, route=route.name, service=route.services[0] if route.services else None,
         title=f"the pod network of node {outage.node}, which runs route {route.name}'s pods, was unreachable",
-        explanation=(f"From {common.hhmm(outage.start)} {until}, connectivity check {outage.row['check']} could not "
-                     f"reach the pod network of node {outage.node}"
-                     + (f" (the outage record says: {message})" if message else "")
-                     + f". Ready pods of route {route.name} run there: {names}" + errors + ". The pods pass their "
+        explanation=(said + f". Ready pods of route {route.name} run there: {names}" + errors + ". The pods pass their "
                      "own probes; the network between the router and that node is what fails."),
         evidence=evidence,
         remediation=[f"restore the pod network of node {outage.node} (its ovnkube-node / sdn pod, the MTU), or "
                      f"oc adm drain {outage.node} --ignore-daemonsets --delete-emptydir-data   # moves the pods"],
-        diagnostics=[f"oc -n openshift-network-diagnostics get podnetworkconnectivitycheck {outage.row['check']} "
-                     "-o yaml",
-                     f"oc get pods -A -o wide --field-selector spec.nodeName={outage.node} | grep -E 'ovnkube|sdn'"],
+        diagnostics=diagnostics,
         first_seen=first, last_seen=last, affected_requests=len(rows), claims=rows.index if len(rows) else NO_CLAIMS,
-        began_at=outage.start, ended_at=outage.end,
-        status_at_collection=IncidentStatus.ENDED if outage.end else IncidentStatus.ONGOING,
+        began_at=outage.start, ended_at=outage.end if outage.row is not None else status[1],
+        status_at_collection=(IncidentStatus.ENDED if outage.end else IncidentStatus.ONGOING) if outage.row is not None
+        else status[0],
         incident=f"pod-network-unreachable@{rfc3339(outage.start)}" if outage.start else None,
     )
 

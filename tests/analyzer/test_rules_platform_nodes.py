@@ -186,3 +186,31 @@ def test_a_cordon_alone_takes_no_pod_away(tmp_path):
     obj["items"] = [e for e in obj["items"] if e["reason"] != "Killing"]
     pod_events.write_text(yaml.safe_dump(obj))
     assert _found(root, "I704") == {}
+
+
+SPLIT = SCENARIOS / "I705-fires-connect-timeouts-on-one-node"
+
+
+def test_the_access_log_alone_names_the_node_when_two_services_fail_only_there():
+    found = _found(SPLIT, "I705")
+    assert set(found) == {"web", "promo"}
+    assert {f.incident for f in found.values()} == {"pod-network-unreachable@2026-11-20T08:40:00.669Z"}
+    assert {f.severity for f in found.values()} == {Severity.WARNING}  # the worker-0 pods kept serving
+    assert {f.status_at_collection for f in found.values()} == {IncidentStatus.ENDED}
+
+
+@pytest.mark.parametrize("change", ["one-route", "elsewhere-too"])
+def test_connect_failures_of_one_route_or_beyond_the_node_name_no_node(tmp_path, change: str):
+    root = _copy(tmp_path, SPLIT)
+    log = _file(root, "current.log")
+    lines = log.read_text().splitlines()
+    if change == "one-route":
+        lines = [x for x in lines if not (" be_edge_http:shop:promo/" in x and " sC-- " in x)]
+    else:  # promo also fails to connect to its worker-0 pod: not a node's network
+        lines = [re.sub(r" \S+ 200 \d+ - - --VN ", " 0/0/-1/-1/20004 503 2656 - - sC-- ", x)
+                 if " be_edge_http:shop:promo/pod:promo-7c9d5b6f48-w7q4d:" in x and "[20/Nov/2026:08:41:" in x
+                 else x for x in lines]
+    failing = [x for x in lines if " sC-- " in x]
+    assert failing and (change == "one-route" or any("promo-7c9d5b6f48-w7q4d:" in x for x in failing))
+    log.write_text("\n".join(lines) + "\n")
+    assert _found(root, "I705") == {}
