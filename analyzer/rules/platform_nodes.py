@@ -519,6 +519,7 @@ def _disrupted(ctx: Context, route: common.RouteRef, d: NodeDisruption, on_node:
 # ====================================================================== I705 pod-network-unreachable
 _TARGET = re.compile(r"-to-network-check-target-(?P<node>.+)$")
 CONNECT_FAILED = ("sC", "SC")  # the router gave up connecting: timeout or refusal at the connection stage
+CONNECT_TIMEOUT = "sC"  # what an unreachable pod network looks like without a check: SYNs unanswered
 
 
 @dataclass(frozen=True)
@@ -551,7 +552,7 @@ def _logged_outages(ctx: Context) -> list[Outage]:
     pods = whole_frame(ctx, "pods")
     if req.empty or pods.empty:
         return []
-    connect = (router_side_mask(req) & req["term"].astype("string").isin(CONNECT_FAILED).fillna(False)
+    connect = (router_side_mask(req) & (req["term"].astype("string") == CONNECT_TIMEOUT).fillna(False)
                & (req["server_kind"].astype("string") == "pod").fillna(False)).astype(bool)
     failed = req[connect & req["route"].notna()]
     if failed.empty:
@@ -571,6 +572,8 @@ def _logged_outages(ctx: Context) -> list[Outage]:
         if len(routes) < MIN_ROUTES or len(services) < MIN_ROUTES or (mine["_node"] != node).any():
             continue
         start, end = common.span(lines)
+        if not _answered_elsewhere(req, node_of, str(node), start, end):
+            continue
         out.append(Outage(str(node), start, end, None, lines.drop(columns="_node")))
     return out
 
@@ -594,6 +597,17 @@ def _outages(ctx: Context) -> list[Outage]:
     return out
 
 
+def _answered_elsewhere(req: pd.DataFrame, node_of: dict[tuple[str, str], str], node: str, start: datetime | None,
+                        end: datetime | None) -> bool:
+    """Whether pods on another node answered through the router meanwhile (so the router itself could connect)."""
+    if start is None or end is None:
+        return False
+    during = ((req["ts"] >= pd.Timestamp(start)) & (req["ts"] <= pd.Timestamp(end))).fillna(False)
+    answered = req[during & ~router_side_mask(req) & (req["server_kind"].astype("string") == "pod").fillna(False)]
+    return any(node_of.get((str(ns), str(p)), node) != node
+               for ns, p in zip(answered["namespace"], answered["pod"], strict=True))
+
+
 @rule(code="I705", name="pod-network-unreachable", cause="pod-network-unreachable", severity=Severity.CRITICAL,
       needs=("connectivity_outages", "requests"))
 def pod_network_unreachable(ctx: Context) -> Iterator[Finding]:
@@ -608,8 +622,9 @@ def pod_network_unreachable(ctx: Context) -> Iterator[Finding]:
         every ready pod of the route is on that node. Fires when it claims lines (critical when
         every pod is on the node, else warning), or, without access-log lines of the route, when the
         outage was still going on at collection (warning). Without a check, the access log alone
-        names a node when the connect failures of at least two routes of different services all
-        fall on ready pods of that node, and none of theirs elsewhere. The findings of one outage
+        names a node when the connect timeouts (``sC``) of at least two routes of different services
+        all fall on ready pods of that node, none of theirs elsewhere, while pods on other nodes
+        answered through the router. The findings of one outage
         share the incident id ``pod-network-unreachable@<start>``.
 
     Why it matters:

@@ -199,18 +199,20 @@ def test_the_access_log_alone_names_the_node_when_two_services_fail_only_there()
     assert {f.status_at_collection for f in found.values()} == {IncidentStatus.ENDED}
 
 
-@pytest.mark.parametrize("change", ["one-route", "elsewhere-too"])
-def test_connect_failures_of_one_route_or_beyond_the_node_name_no_node(tmp_path, change: str):
+@pytest.mark.parametrize("change", ["one-route", "elsewhere-too", "nothing-answered-elsewhere"])
+def test_connect_failures_of_one_route_beyond_the_node_or_with_no_pod_answering_name_no_node(tmp_path, change: str):
     root = _copy(tmp_path, SPLIT)
     log = _file(root, "current.log")
     lines = log.read_text().splitlines()
     if change == "one-route":
         lines = [x for x in lines if not (" be_edge_http:shop:promo/" in x and " sC-- " in x)]
+    elif change == "nothing-answered-elsewhere":  # the router reached no pod at all: not one node's network
+        lines = [x for x in lines if "-7c9d5b6f48-w7q4d:" not in x]
     else:  # promo also fails to connect to its worker-0 pod: not a node's network
         lines = [re.sub(r" \S+ 200 \d+ - - --VN ", " 0/0/-1/-1/20004 503 2656 - - sC-- ", x)
                  if " be_edge_http:shop:promo/pod:promo-7c9d5b6f48-w7q4d:" in x and "[20/Nov/2026:08:41:" in x
                  else x for x in lines]
     failing = [x for x in lines if " sC-- " in x]
-    assert failing and (change == "one-route" or any("promo-7c9d5b6f48-w7q4d:" in x for x in failing))
+    assert failing and (change != "elsewhere-too" or any("promo-7c9d5b6f48-w7q4d:" in x for x in failing))
     log.write_text("\n".join(lines) + "\n")
     assert _found(root, "I705") == {}
