@@ -10,6 +10,7 @@ Each cause touches several routes at once: one finding per affected route, all s
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import re
@@ -320,10 +321,12 @@ def _taint_time(taints: object) -> datetime | None:
 
 
 def route_pod_places(ctx: Context, route: common.RouteRef) -> list[PodPlace]:
-    """The route's pods, present or gone, each with its node: the pod object, else its ``Scheduled`` event.
+    """The route's pods, present or gone, each with its node: its ``Scheduled`` event, else the pod
+    object, else the node whose pod subnet holds the pod's IP in the access log.
 
     Pods gone from the archive count when the route's access-log lines name them or when their name
-    starts with the name of the workload that owns the route's present pods.
+    starts with the name of the workload that owns the route's present pods. A pod placed by its IP
+    alone was gone, at the latest, after its last line in the log.
     """
     present = common.route_pods(ctx, route)
     names = {str(n) for n in present["name"]} if not present.empty else set()
@@ -347,10 +350,70 @@ def route_pod_places(ctx: Context, route: common.RouteRef) -> list[PodPlace]:
             node, since = str(row["node"]), _moment(row["created"])
             evidence = object_evidence(ctx.snap, row, "nodeName:")
         else:
+            placed = _placed_by_ip(ctx, req, name)
+            if placed is None:
+                continue
+            node, evidence, last_line = placed
+            out.append(PodPlace(name, node, None, timeline.last_killed() or last_line, evidence))
             continue
         gone = timeline.last_killed() or timeline.deleted
         out.append(PodPlace(name, node, since, gone, evidence))
     return out
+
+
+def _placed_by_ip(ctx: Context, req: pd.DataFrame, pod: str) -> tuple[str, Evidence, datetime | None] | None:
+    """(node, the node's subnet line, the pod's last log line) for a pod known only by the access log."""
+    if req.empty:
+        return None
+    mine = req[(req["pod"].astype("string") == pod).fillna(False)]
+    ips = mine["server_ip"].dropna().astype(str).unique() if not mine.empty else []
+    for ip in ips:
+        found = node_of_ip(ctx, ip)
+        if found is not None:
+            node, row = found
+            return node, object_evidence(ctx.snap, row, _subnet_needle(row, ip)), _moment(mine["ts"].max())
+    return None
+
+
+def node_subnets(ctx: Context) -> list[tuple[Any, str, pd.Series]]:
+    """(pod subnet, node name, node row) of every node that says its pod subnets, computed once."""
+    return _shared(ctx, "node-subnets", lambda: _node_subnets(ctx))
+
+
+def _node_subnets(ctx: Context) -> list[tuple[Any, str, pd.Series]]:
+    nodes = whole_frame(ctx, "nodes")
+    out = []
+    for _, row in nodes.iterrows():
+        if pd.isna(row["pod_subnets"]):
+            continue
+        for cidr in json.loads(str(row["pod_subnets"])):
+            try:
+                out.append((ipaddress.ip_network(str(cidr), strict=False), str(row["name"]), row))
+            except ValueError:
+                continue
+    return out
+
+
+def node_of_ip(ctx: Context, ip: str) -> tuple[str, pd.Series] | None:
+    """The node whose pod subnet holds ``ip`` (and its row), when the nodes say their subnets."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    for net, name, row in node_subnets(ctx):
+        if address.version == net.version and address in net:
+            return name, row
+    return None
+
+
+def _subnet_needle(row: pd.Series, ip: str) -> str:
+    for cidr in json.loads(str(row["pod_subnets"])):
+        try:
+            if ipaddress.ip_address(ip) in ipaddress.ip_network(str(cidr), strict=False):
+                return str(cidr)
+        except ValueError:
+            continue
+    return "node-subnets"
 
 
 def _gone_pod_names(ctx: Context, namespace: str) -> list[str]:
@@ -591,6 +654,8 @@ def _outages(ctx: Context) -> list[Outage]:
         ip = _text(r["target"]).rsplit(":", 1)[0]
         m = _TARGET.search(_text(r["check"]))
         node = by_ip.get(ip) or (m.group("node") if m else None)
+        if node is None and (found := node_of_ip(ctx, ip)) is not None:
+            node = found[0]
         if node:
             node = next((n for n in known if _same_node(n, node)), node)  # the check names the node without domain
             out.append(Outage(node, _moment(r["start"]), _moment(r["end"]), r))

@@ -216,3 +216,15 @@ def test_connect_failures_of_one_route_beyond_the_node_or_with_no_pod_answering_
     assert failing and (change != "elsewhere-too" or any("promo-7c9d5b6f48-w7q4d:" in x for x in failing))
     log.write_text("\n".join(lines) + "\n")
     assert _found(root, "I705") == {}
+
+
+def test_gone_pods_without_scheduled_events_are_placed_by_their_ip_in_the_node_subnet(tmp_path):
+    root = _copy(tmp_path, DRAINED)
+    pod_events = _file(next(root.glob("inspect.*")), "events.yaml")
+    obj = yaml.safe_load(pod_events.read_text())
+    obj["items"] = [e for e in obj["items"] if e["reason"] != "Scheduled"]
+    pod_events.write_text(yaml.safe_dump(obj))
+    [f] = _found(root, "I704").values()
+    assert f.severity == Severity.CRITICAL and f.affected_requests == 12
+    subnet = [e for e in f.evidence if e.source.endswith("worker-1.lab-cluster.example.net.yaml")]
+    assert subnet and all("10.128.2.0/23" in e.text for e in subnet)
