@@ -451,7 +451,7 @@ def node_disruption(ctx: Context) -> Iterator[Finding]:
         then ``NodeReady``/``NodeSchedulable``) and the node objects (``Ready`` condition,
         ``spec.unschedulable``) for the time each node went away and came back. Places each pod of
         the route, present or gone from the archive, on its node (the pod's ``Scheduled`` event, else
-        its ``spec.nodeName``). Fires when pods of the route ran on the node when it went away (a
+        its ``spec.nodeName``, else its IP in the access log inside a node's pod subnet). Fires when pods of the route ran on the node when it went away (a
         cordon alone counts only for pods stopped during it): critical when every replica running
         then was on it (the route had nothing left), warning when replicas elsewhere survived but
         router-side 5xx hit the evicted ones. When the route's access log covers the disruption and
@@ -477,8 +477,9 @@ def node_disruption(ctx: Context) -> Iterator[Finding]:
 
     Known problems:
         Node events live about three hours: an older drain is seen only in the node's current state.
-        A pod gone from the archive is placed only by its ``Scheduled`` event. PodDisruptionBudgets are
-        not read, so the finding does not say whether one existed.
+        A pod gone from the archive is placed only by its ``Scheduled`` event or, when the nodes say
+        their pod subnets (OVN), by its logged IP. PodDisruptionBudgets are not read, so the finding
+        does not say whether one existed.
 
     References:
         report-contract.md (cause ``node-disruption``); router-facts.md §8 (node drains and reboots);
