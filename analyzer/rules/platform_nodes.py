@@ -338,9 +338,9 @@ def route_pod_places(ctx: Context, route: common.RouteRef) -> list[PodPlace]:
         names |= {n for n in _gone_pod_names(ctx, route.namespace) if n.startswith(f"{workload[1]}-")}
     scheduled = _scheduled(ctx, route.namespace)
     rows = {str(r["name"]): r for _, r in present.iterrows()} if not present.empty else {}
+    killed = _killed(ctx, route.namespace)
     out = []
     for name in sorted(names):
-        timeline = ctx.facts.pod_timeline(route.namespace, name)
         row, sched = rows.get(name), scheduled.get(name)
         if sched is not None:
             node, event = sched
@@ -354,9 +354,9 @@ def route_pod_places(ctx: Context, route: common.RouteRef) -> list[PodPlace]:
             if placed is None:
                 continue
             node, evidence, last_line = placed
-            out.append(PodPlace(name, node, None, timeline.last_killed() or last_line, evidence))
+            out.append(PodPlace(name, node, None, killed.get(name) or last_line, evidence))
             continue
-        gone = timeline.last_killed() or timeline.deleted
+        gone = killed.get(name) or (_moment(row["deleted"]) if row is not None else None)
         out.append(PodPlace(name, node, since, gone, evidence))
     return out
 
@@ -417,9 +417,23 @@ def _subnet_needle(row: pd.Series, ip: str) -> str:
 
 
 def _gone_pod_names(ctx: Context, namespace: str) -> list[str]:
+    """Pods that events of the namespace name but the archive does not hold, read once per namespace."""
     key = ("gone-pod-names", namespace)
     if key not in ctx._cache:
-        ctx._cache[key] = [t.name for t in ctx.facts.gone_pods(namespace)]
+        named = {e.name for e in ctx.facts.events(namespace, kind="Pod") if e.name}
+        ctx._cache[key] = sorted(n for n in named if not ctx.facts.objects.pod_exists(namespace, n))
+    return ctx._cache[key]
+
+
+def _killed(ctx: Context, namespace: str) -> dict[str, datetime]:
+    """Pod -> its last ``Killing`` event, read once per namespace."""
+    key = ("killed", namespace)
+    if key not in ctx._cache:
+        found: dict[str, datetime] = {}
+        for e in ctx.facts.events(namespace, kind="Pod", reason="Killing"):
+            if e.name and e.last_seen and (e.name not in found or e.last_seen > found[e.name]):
+                found[e.name] = e.last_seen
+        ctx._cache[key] = found
     return ctx._cache[key]
 
 
@@ -451,14 +465,15 @@ def node_disruption(ctx: Context) -> Iterator[Finding]:
         then ``NodeReady``/``NodeSchedulable``) and the node objects (``Ready`` condition,
         ``spec.unschedulable``) for the time each node went away and came back. Places each pod of
         the route, present or gone from the archive, on its node (the pod's ``Scheduled`` event, else
-        its ``spec.nodeName``, else its IP in the access log inside a node's pod subnet). Fires when pods of the route ran on the node when it went away (a
-        cordon alone counts only for pods stopped during it): critical when every replica running
-        then was on it (the route had nothing left), warning when replicas elsewhere survived but
-        router-side 5xx hit the evicted ones. When the route's access log covers the disruption and
-        holds no such 5xx, it stays silent: the route rode it out. Claims the route's
-        router-side 5xx from the start of the disruption until the node was back that were sent to
-        the evicted pods, and the ``<NOSRV>`` 503s when nothing was left. The findings of one node
-        share the incident id ``node-disruption@<start>``.
+        its ``spec.nodeName``, else its IP in the access log inside a node's pod subnet). Fires when
+        pods of the route ran on the node when it went away (a cordon alone counts only for pods
+        stopped during it): critical when every replica running then was on it (the route had
+        nothing left), warning when replicas elsewhere survived but router-side 5xx hit the evicted
+        ones. When the route's access log covers the disruption and holds no such 5xx, it stays
+        silent: the route rode it out. Claims the route's router-side 5xx from the start of the
+        disruption until the node was back that were sent to the evicted pods, and the ``<NOSRV>``
+        503s when nothing was left. The findings of one node share the incident id
+        ``node-disruption@<start>``.
 
     Why it matters:
         A drain (MachineConfig update, cluster upgrade) evicts every pod of the node at once. A
