@@ -58,7 +58,8 @@ def _ic_of(route: common.RouteRef) -> str:
 
 
 # ====================================================================== I703 router-saturation
-DEFAULT_MAXCONN = 50000  # tuningOptions.maxConnections unset or 0: the router's default (router-facts.md §3)
+DEFAULT_MAXCONN = 50000  # tuningOptions.maxConnections unset or 0: the router's default from 4.12 (router-facts.md §3)
+OLD_DEFAULT_MAXCONN = 20000  # ... and up to 4.11
 SATURATED = 0.9  # share of maxconn from which the router is at its limit
 MIN_ROUTES = 2  # routes of different services failing in the same minutes
 
@@ -84,9 +85,10 @@ class Saturation:
     routes: int
 
 
-def router_maxconn(ctx: Context) -> ConnLimit:
+def router_maxconn(ctx: Context) -> ConnLimit | None:
     """The smallest ``global maxconn`` of the collected haproxy.config files, else the IngressController's
-    ``tuningOptions.maxConnections``, else the router's default."""
+    ``tuningOptions.maxConnections``, else the router's default for the cluster's version. None when
+    ``maxConnections: -1`` lets HAProxy size the limit itself (no ``maxconn`` line): unknown."""
     found: ConnLimit | None = None
     for pod, defaults in sorted(ctx.snap.router_defaults.items()):
         value = str(defaults.get("global maxconn", ""))
@@ -106,14 +108,26 @@ def router_maxconn(ctx: Context) -> ConnLimit:
     if found is not None:
         return found
     ics = whole_frame(ctx, "ingresscontrollers")
+    if not ics.empty and (ics["max_connections"] == -1).fillna(False).any():
+        return None
     tuned = ics[(ics["max_connections"] > 0).fillna(False).astype(bool)] if not ics.empty else ics
     if not tuned.empty:
         row = tuned.sort_values("max_connections").iloc[0]
         value = int(row["max_connections"])
         return ConnLimit(value, f"IngressController {row['name']} tuningOptions.maxConnections {value}",
                          object_evidence(ctx.snap, row, "maxConnections"))
-    return ConnLimit(DEFAULT_MAXCONN, f"the router's default maxconn {DEFAULT_MAXCONN} (no haproxy.config collected, "
+    version = _minor_version(whole_frame(ctx, "clusterversion"))
+    value = OLD_DEFAULT_MAXCONN if version is not None and version < (4, 12) else DEFAULT_MAXCONN
+    return ConnLimit(value, f"the router's default maxconn {value} (no haproxy.config collected, "
                      "tuningOptions.maxConnections unset)", None)
+
+
+def _minor_version(cv: pd.DataFrame) -> tuple[int, int] | None:
+    """(4, 16) from the ClusterVersion's desired version, when it reads like one."""
+    if cv.empty:
+        return None
+    m = re.match(r"(\d+)\.(\d+)", _text(cv.iloc[0]["version"]))
+    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 def saturation(ctx: Context) -> Saturation | None:
@@ -126,6 +140,8 @@ def _saturation(ctx: Context) -> Saturation | None:
     if req.empty or req["actconn"].isna().all():
         return None
     limit = router_maxconn(ctx)
+    if limit is None:
+        return None
     busy = (req["actconn"] >= math.ceil(SATURATED * limit.value)).fillna(False).astype(bool)
     if not busy.any():
         return None
@@ -136,11 +152,11 @@ def _saturation(ctx: Context) -> Saturation | None:
     keys = line_routes(req, routes, mask)
     if keys.empty:
         return None
-    services: dict[tuple[str, str], str] = {}
+    services: dict[tuple[str, str], tuple[str, str]] = {}  # route -> (namespace, service of spec.to)
     for ns, name, svc in routes.sort_values("backend_index")[["namespace", "name", "service"]].itertuples(index=False):
-        services.setdefault((str(ns), str(name)), str(svc))
+        services.setdefault((str(ns), str(name)), (str(ns), str(svc)))
     affected = set(zip(keys["namespace"].astype(str), keys["route"].astype(str), strict=True))
-    if len(affected) < MIN_ROUTES or len({services.get(k, f"{k[0]}/{k[1]}") for k in affected}) < MIN_ROUTES:
+    if len(affected) < MIN_ROUTES or len({services.get(k, k) for k in affected}) < MIN_ROUTES:
         return None
     errors = req.loc[keys.index].assign(namespace=keys["namespace"].astype(object), route=keys["route"].astype(object))
     loud = errors[busy.loc[errors.index]]
@@ -157,7 +173,8 @@ def router_saturation(ctx: Context) -> Iterator[Finding]:
     What it does:
         Reads the ``actconn`` field of every access-log line (connections the HAProxy process held)
         and the router's limit: the smallest ``global maxconn`` of the collected ``haproxy.config``
-        files, else the IngressController's ``tuningOptions.maxConnections``, else the default 50000.
+        files, else the IngressController's ``tuningOptions.maxConnections``, else the router's
+        default (20000 up to 4.11, 50000 from 4.12; 50000 when the version is unknown).
         The minutes in which some line shows ``actconn`` at 90 % of that limit or more are the
         router's saturated minutes. Fires (critical) when the router-side 5xx of those minutes belong
         to at least two routes of different services: one finding per such route, claiming that
@@ -183,11 +200,12 @@ def router_saturation(ctx: Context) -> Iterator[Finding]:
         Saturation is seen only through access-log lines: a router that refused connections at its
         limit logs nothing for them. ``actconn`` is per HAProxy process, the limit per process too;
         with several router pods each is judged against the smallest limit collected. Threads and
-        CPU are not measured (no metrics in a must-gather).
+        CPU are not measured (no metrics in a must-gather). With ``maxConnections: -1`` HAProxy
+        sizes its own limit and nothing says it: the rule stays silent.
 
     References:
         report-contract.md (cause ``router-saturation``); router-facts.md §1 (the ``actconn/feconn``
-        fields), §3 (limits); openshift/router#471.
+        fields), §3 (``maxconn`` defaults and ``maxConnections``).
     """
     found = saturation(ctx)
     if found is None:
@@ -497,8 +515,7 @@ def node_disruption(ctx: Context) -> Iterator[Finding]:
         does not say whether one existed.
 
     References:
-        report-contract.md (cause ``node-disruption``); router-facts.md §8 (node drains and reboots);
-        openshift/must-gather#333.
+        report-contract.md (cause ``node-disruption``); router-facts.md §8 (node drains and reboots).
     """
     disruptions = node_disruptions(ctx)
     if not disruptions:
@@ -730,7 +747,7 @@ def pod_network_unreachable(ctx: Context) -> Iterator[Finding]:
 
     References:
         report-contract.md (cause ``pod-network-unreachable``); router-facts.md §8 (PodNetworkConnectivityCheck,
-        Layer4 timeout); openshift/sdn#47.
+        Layer4 timeout).
     """
     checked = pod_network_outages(ctx)
     logged = logged_outages(ctx)

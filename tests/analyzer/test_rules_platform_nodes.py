@@ -228,3 +228,27 @@ def test_gone_pods_without_scheduled_events_are_placed_by_their_ip_in_the_node_s
     assert f.severity == Severity.CRITICAL and f.affected_requests == 12
     subnet = [e for e in f.evidence if e.source.endswith("worker-1.lab-cluster.example.net.yaml")]
     assert subnet and all("10.128.2.0/23" in e.text for e in subnet)
+
+
+def test_saturation_is_unknown_when_haproxy_sizes_its_own_limit(tmp_path):
+    root = _copy(tmp_path, SATURATED)
+    _file(root, "haproxy.config").unlink()
+    ic = _file(root, "default.yaml")
+    obj = yaml.safe_load(ic.read_text())
+    obj["spec"]["tuningOptions"]["maxConnections"] = -1  # "auto": no maxconn line, the limit is not written anywhere
+    ic.write_text(yaml.safe_dump(obj))
+    assert _found(root, "I703") == {}
+
+
+def test_the_default_limit_follows_the_cluster_version(tmp_path):
+    root = _copy(tmp_path, SATURATED)
+    _file(root, "haproxy.config").unlink()
+    image = next(p for p in next(root.glob("must-gather.*")).iterdir() if p.is_dir())
+    cv = image / "cluster-scoped-resources" / "config.openshift.io" / "clusterversions" / "version.yaml"
+    cv.parent.mkdir(parents=True)
+    cv.write_text(yaml.safe_dump({"apiVersion": "config.openshift.io/v1", "kind": "ClusterVersion",
+                                  "metadata": {"name": "version"}, "spec": {"channel": "stable-4.10"},
+                                  "status": {"desired": {"version": "4.10.3"}, "history": []}}))
+    found = _found(root, "I703")
+    assert set(found) == {"web", "promo", "api"}
+    assert "the router's default maxconn 20000" in found["web"].explanation
