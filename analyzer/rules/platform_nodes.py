@@ -585,7 +585,15 @@ def _disrupted(ctx: Context, route: common.RouteRef, d: NodeDisruption, on_node:
     errors = f"; {len(rows)} router-side 5xx of the route in that time went to them or found no server" if len(
         rows) else ""
     workload = common.workload_of(ctx, common.route_pods(ctx, route))
-    target = f"{workload[0]}/{workload[1]}" if workload else "<deployment>"
+    target = f"{workload[0]}/{workload[1]}" if workload else "deployment/<name>"
+    selector = _pod_selector(ctx, route)
+    spread = json.dumps({"spec": {"template": {"spec": {"topologySpreadConstraints": [{
+        "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
+        "labelSelector": {"matchLabels": selector or {"<label>": "<value>"}}}]}}}}, separators=(",", ":"))
+    fix = [f"oc -n {route.namespace} scale {target} --replicas=2"] if len(on_node) + len(elsewhere) < 2 else []
+    fix += [f"oc -n {route.namespace} patch {target} --type=merge -p '{spread}'   # replicas on different nodes",
+            f"oc -n {route.namespace} create poddisruptionbudget {route.name} --min-available=1 --selector="
+            + (",".join(f"{k}={v}" for k, v in sorted(selector.items())) if selector else "<the pods' labels>")]
     return Finding(
         code="I704", cause="node-disruption", severity=Severity.CRITICAL if alone else Severity.WARNING,
         namespace=route.namespace, route=route.name, service=route.services[0] if route.services else None,
@@ -597,10 +605,7 @@ def _disrupted(ctx: Context, route: common.RouteRef, d: NodeDisruption, on_node:
                                         f", while {', '.join(p.name for p in elsewhere)} ran elsewhere")
                      + errors + "."),
         evidence=evidence,
-        remediation=[f"oc -n {route.namespace} scale {target} --replicas=2   # and spread them: "
-                     "topologySpreadConstraints on kubernetes.io/hostname",
-                     f"oc -n {route.namespace} create poddisruptionbudget {route.name} --min-available=1 "
-                     f"--selector=<the pods' labels>"],
+        remediation=fix,
         diagnostics=[f"oc get events -n default --field-selector involvedObject.name={d.node} "
                      "--sort-by=.lastTimestamp",
                      f"oc -n {route.namespace} get pods -o wide",
@@ -610,6 +615,12 @@ def _disrupted(ctx: Context, route: common.RouteRef, d: NodeDisruption, on_node:
         status_at_collection=IncidentStatus.ENDED if d.end else IncidentStatus.ONGOING,
         incident=f"node-disruption@{rfc3339(d.start)}",
     )
+
+
+def _pod_selector(ctx: Context, route: common.RouteRef) -> dict[str, str]:
+    """The selector of the route's first service: the labels a spread constraint or a PDB must match."""
+    row = common.service_row(ctx, route.namespace, route.services[0]) if route.services else None
+    return common.labels_of(row["selector"]) if row is not None else {}
 
 
 # ====================================================================== I705 pod-network-unreachable
