@@ -252,3 +252,12 @@ def test_the_default_limit_follows_the_cluster_version(tmp_path):
     found = _found(root, "I703")
     assert set(found) == {"web", "promo", "api"}
     assert "the router's default maxconn 20000" in found["web"].explanation
+
+
+@pytest.mark.parametrize(("scenario", "route", "check"), [(SATURATED, "web", "capacity-sufficient"),
+                                                          (DRAINED, "web", "endpoints-populated")],
+                         ids=["I703", "I704"])
+def test_the_platform_finding_fails_the_check_it_answers(scenario: Path, route: str, check: str):
+    [rr] = [r for r in run_scenario(scenario).routes if r.name == route]
+    [item] = [c for c in rr.checklist if c.check == check]
+    assert str(item.status) == "fail" and ("I703" in item.detail or "I704" in item.detail)
