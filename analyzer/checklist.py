@@ -21,13 +21,14 @@ CAUSES_BY_CHECK: dict[str, tuple[str, ...]] = {
         "route-target-port-mismatch",
         "route-service-missing",
         "route-not-admitted",
+        "node-disruption",
     ),
     "service-port-matches": ("service-port-mismatch", "route-target-port-mismatch"),
     "tls-matches-backend": ("tls-termination-mismatch",),
     "health-endpoint-ok": ("readiness-probe-failing",),
     "network-policy-allows-router": ("network-policy-blocks-router",),
     "timeout-sufficient": ("backend-timeout",),
-    "capacity-sufficient": ("backend-saturation",),
+    "capacity-sufficient": ("backend-saturation", "router-saturation"),
 }
 
 NO_LOGS = "no router access logs in the inputs"

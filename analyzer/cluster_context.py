@@ -208,7 +208,11 @@ def _capacity(snap: Snapshot, ic: pd.Series) -> dict[str, Any]:
 
 
 def nodes(snap: Snapshot) -> dict[str, Any]:
-    """Node counts and the names of those not ready, cordoned, or rebooted (per their events)."""
+    """Node counts and the names of those not ready, cordoned, or rebooted (per their events).
+
+    ``total`` is None when the inputs hold no node object (an inspect of one namespace, a must-gather
+    without ``cluster-scoped-resources/core/nodes``): the count is unknown, not zero.
+    """
     df = snap.frame("nodes")
     events = snap.frame("events")
     rebooted = []
@@ -220,7 +224,7 @@ def nodes(snap: Snapshot) -> dict[str, Any]:
                              "source": _str(last["source"]), "line": _int(last["line"])})
     not_ready = sorted(str(n) for n in df[df["ready"].eq(False).fillna(False).astype(bool)]["name"])
     return {
-        "total": len(df),
+        "total": len(df) if not df.empty else None,
         "not_ready": not_ready,
         "unschedulable": sorted(str(n) for n in df[df["unschedulable"].fillna(False).astype(bool)]["name"]),
         "recently_rebooted": sorted(rebooted, key=lambda r: (r["at"] or "", r["name"])),

@@ -23,7 +23,13 @@ from analyzer.rules.endpoints import (
 )
 from analyzer.rules.lifecycle import k601_pods_restarting_under_traffic, k602_rollout_without_graceful_shutdown
 from analyzer.rules.network import n401_network_policy_blocks_router
-from analyzer.rules.platform import i701_router_reload_failed, i702_ingress_controller_unavailable
+from analyzer.rules.platform import (
+    i701_router_reload_failed,
+    i702_ingress_controller_unavailable,
+    i703_router_saturation,
+    i704_node_disruption,
+    i705_pod_network_unreachable,
+)
 from analyzer.rules.ports import p301_service_target_port_not_served, p302_route_tls_termination_mismatch
 from analyzer.rules.routes import (
     r101_route_not_admitted,
@@ -49,6 +55,9 @@ TABLE: tuple[ModuleType, ...] = (
     k602_rollout_without_graceful_shutdown,
     i701_router_reload_failed,
     i702_ingress_controller_unavailable,
+    i703_router_saturation,
+    i704_node_disruption,
+    i705_pod_network_unreachable,
 )
 
 

@@ -98,7 +98,7 @@ def parse_haproxy_config(
                 frontends.append(words[1])
             continue
         if section in ("global", "defaults"):
-            _default(defaults, section, words)
+            _default(defaults, section, words, number)
         elif section == "backend" and current is not None:
             if keyword == "timeout" and len(words) >= 3 and words[1] in ("server", "tunnel"):
                 current[f"timeout_{words[1]}"] = words[2]
@@ -107,6 +107,8 @@ def parse_haproxy_config(
             elif keyword == "server" and len(words) >= 3:
                 servers.append(_server(words, current, number))
                 current["server_count"] += 1
+    if defaults:
+        defaults["where"] = {"input": input, "source": source}
     return HaproxyConfig(
         backends=schema.conform("router_backends", backends),
         servers=schema.conform("router_servers", servers),
@@ -115,12 +117,14 @@ def parse_haproxy_config(
     )
 
 
-def _default(defaults: dict[str, Any], section: str, words: list[str]) -> None:
+def _default(defaults: dict[str, Any], section: str, words: list[str], number: int) -> None:
+    """One ``global``/``defaults`` setting; ``defaults["lines"]`` keeps the line of each limit (cited as evidence)."""
     key = words[0]
     if key == "timeout" and len(words) >= 3:
         defaults[f"timeout {words[1]}"] = words[2]
     elif key in ("maxconn", "nbthread", "tune.bufsize", "tune.maxrewrite") and len(words) >= 2:
         defaults[f"{section} {key}"] = words[1]
+        defaults.setdefault("lines", {})[f"{section} {key}"] = number
     elif key == "option" and len(words) >= 2:
         defaults.setdefault("options", []).append(" ".join(words[1:]))
     elif key == "log-format":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from parsers.kube_objects import Row, StoredObject, _b, _condition, _d, _i, _j, _l, _meta, _prov, _s, _ts
 
 
@@ -83,10 +85,25 @@ def _node_rows(o: StoredObject) -> list[Row]:
             "mc_desired": _s(annotations.get(f"{MC}desiredConfig")),
             "mc_state": _s(annotations.get(f"{MC}state")),
             "mc_reason": _s(annotations.get(f"{MC}reason")) or None,
+            "pod_subnets": _j(subnets) if (subnets := _pod_subnets(spec, annotations)) else None,
             "created": _ts(m.get("creationTimestamp")),
             **_prov(o),
         }
     ]
+
+
+def _pod_subnets(spec: dict, annotations: dict) -> list[str]:
+    """The node's pod subnets: ``spec.podCIDRs``/``podCIDR``, and OVN's ``k8s.ovn.org/node-subnets``
+    annotation (``{"default":["10.128.2.0/23"]}``; a plain string in older releases)."""
+    found = [str(c) for c in _l(spec.get("podCIDRs")) if c] or ([str(spec["podCIDR"])] if spec.get("podCIDR") else [])
+    raw = annotations.get("k8s.ovn.org/node-subnets")
+    try:
+        ovn = json.loads(raw) if isinstance(raw, str) else {}
+    except ValueError:
+        ovn = {}
+    for value in (ovn.values() if isinstance(ovn, dict) else []):
+        found += [str(v) for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
+    return list(dict.fromkeys(found))
 
 
 def _clusterversion_rows(o: StoredObject) -> list[Row]:

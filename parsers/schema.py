@@ -263,6 +263,7 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("mc_desired", STR),  # .../desiredConfig: differs from current while an update is pending
         ("mc_state", STR),  # .../state: Done | Working | Degraded
         ("mc_reason", STR),
+        ("pod_subnets", JSON),  # spec.podCIDRs and OVN's k8s.ovn.org/node-subnets: which pod IPs live here
         ("created", TS),
     ),
     "clusterversion": (

@@ -90,6 +90,8 @@ def _router(ic: dict[str, Any]) -> list[str]:
 
 
 def _nodes(nodes: dict[str, Any], pools: list[dict[str, Any]]) -> str:
+    if nodes.get("total") is None:
+        return "- **Nodes**: not collected (no node objects in the inputs)."
     parts = [f"- **Nodes**: {nodes['total']}"]
     if nodes["not_ready"]:
         parts.append(f"not ready: {', '.join(map(code, nodes['not_ready']))}")

@@ -131,4 +131,4 @@ def test_no_alert_data_is_null_not_an_empty_list():
                     collected_namespaces=frozenset(), collection_window=(None, None))
     c = cluster_context(snap, set())
     assert c["alerts"] is None and c["upgrade"] is None and c["ingress_controllers"] == []
-    assert c["nodes"] == {"total": 0, "not_ready": [], "unschedulable": [], "recently_rebooted": [], "updating": []}
+    assert c["nodes"] == {"total": None, "not_ready": [], "unschedulable": [], "recently_rebooted": [], "updating": []}

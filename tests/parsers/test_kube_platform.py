@@ -63,3 +63,23 @@ def test_connectivity_outages_open_and_closed():
     assert out["end"].isna().tolist() == [False, True]
     assert out["start"].iloc[1] == pd.Timestamp("2026-11-24T02:20:00Z")
     assert "i/o timeout" in out["message"].iloc[1]
+
+
+def test_pod_subnets_from_the_ovn_annotation_of_a_real_node():
+    from tests.conftest import realworld
+
+    nodes = realworld("RedHatQE__must-gather-explorer", "must_gather_explorer", "tests", "manifests",
+                      "must-gather-data", "data", "cluster-scoped-resources", "core", "nodes")
+    path = nodes / "infd-vrf-418t2-2lnlk-worker-0-5ddfx.yaml"
+    store = kube.collect((obj, "mg", path.name, line) for obj, line in iter_objects(path.read_bytes(), path.name))
+    node = kube.build_frames(store)["nodes"].iloc[0]
+    assert json.loads(node["pod_subnets"]) == ["10.128.2.0/23"]
+
+
+def test_pod_subnets_from_spec_pod_cidrs_and_none_when_absent():
+    obj = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "w"},
+           "spec": {"podCIDR": "10.244.1.0/24", "podCIDRs": ["10.244.1.0/24", "fd00:10:244:1::/64"]}}
+    bare = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "b"}, "spec": {}}
+    frames = kube.build_frames(kube.collect([(obj, "in", "n.yaml", 1), (bare, "in", "n.yaml", 9)]))
+    subnets = dict(zip(frames["nodes"]["name"], frames["nodes"]["pod_subnets"], strict=True))
+    assert json.loads(subnets["w"]) == ["10.244.1.0/24", "fd00:10:244:1::/64"] and pd.isna(subnets["b"])

@@ -247,6 +247,15 @@ def test_platform_section_shows_upgrade_alerts_router_health_and_nodes(page):
     assert "rebooted: ocp-prod-7xk2p-worker-b-9zq4d at 2026-11-20T08:35:02Z" in section
 
 
+def test_platform_section_without_node_objects_says_not_collected_not_zero():
+    result = sample_result()
+    result.cluster["nodes"] = {"total": None, "not_ready": [], "unschedulable": [], "recently_rebooted": [],
+                               "updating": []}
+    section = squash(Page(render_html(result)).find("section", id="platform")[0].text)
+    assert "Nodes: not collected (no node objects in the inputs)." in section
+    assert "Nodes: 0" not in section and "all ready and schedulable" not in section
+
+
 def test_platform_section_without_alert_data_says_so_and_escapes_messages():
     result = sample_result()
     result.cluster["alerts"] = None

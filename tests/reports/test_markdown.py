@@ -129,3 +129,12 @@ def test_platform_section_says_what_the_archive_says(note):
     assert "maxconn 50000, 4 threads" in platform
     assert "unschedulable: `ocp-prod-7xk2p-worker-b-9zq4d`" in platform
     assert "rebooted: `ocp-prod-7xk2p-worker-b-9zq4d` at `2026-11-20T08:35:02Z`" in platform
+
+
+def test_platform_section_without_node_objects_says_not_collected():
+    result = sample_result()
+    result.cluster["nodes"] = {"total": None, "not_ready": [], "unschedulable": [], "recently_rebooted": [],
+                               "updating": []}
+    platform = section(render_markdown(result), "## Platform")
+    assert "- **Nodes**: not collected (no node objects in the inputs)." in platform
+    assert "**Nodes**: None" not in platform and "all ready and schedulable" not in platform
