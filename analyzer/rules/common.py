@@ -372,6 +372,19 @@ def incident_timing(
     return began, status, ended
 
 
+def timing_sentence(began: datetime | None, status: IncidentStatus, ended: datetime | None,
+                    source: str | None = None) -> str:
+    """One sentence for an explanation: when the fault began (and from which evidence), whether it was over."""
+    if began is None:
+        return ""
+    out = f" It began at {hhmm(began)}" + (f" ({source})" if source else "")
+    if status is IncidentStatus.ENDED:
+        return out + f" and ended at {hhmm(ended)}: the route's requests after that succeeded."
+    if status is IncidentStatus.ONGOING:
+        return out + "; requests still failed at the end of the access log."
+    return out + "."
+
+
 def last_change(ctx: Context, kind: str, namespace: str, name: str) -> datetime | None:
     """When a route, service or networkpolicy was last edited (``managedFields``), else created."""
     times = ctx.facts.object_times(kind, namespace, name)

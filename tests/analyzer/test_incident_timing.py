@@ -73,3 +73,13 @@ def test_the_pause_between_two_errors_of_an_intermittent_fault_is_not_its_end():
     ctx, route = context("time-saturation-mid-window")
     assert common.incident_status(ctx, route, at(8, 49, 30, 729)) == (IncidentStatus.ONGOING, None)
     assert common.incident_status(ctx, route, at(8, 41, 0)) == (IncidentStatus.ONGOING, None)
+
+
+def test_the_timing_sentence_says_when_and_whether_it_was_over():
+    began, ended = at(8, 40), at(8, 45, 30, 647)
+    assert common.timing_sentence(began, IncidentStatus.ENDED, ended, "the service's last edit") == (
+        " It began at 08:40:00 (the service's last edit) and ended at 08:45:30: the route's requests after that "
+        "succeeded.")
+    assert common.timing_sentence(began, IncidentStatus.ONGOING, None) == (
+        " It began at 08:40:00; requests still failed at the end of the access log.")
+    assert common.timing_sentence(None, IncidentStatus.UNKNOWN, None) == ""
