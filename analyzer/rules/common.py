@@ -11,7 +11,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -354,19 +354,83 @@ def incident_status(
 ) -> tuple[IncidentStatus, datetime | None]:
     """Whether the route's errors were still going on at the end of its access log.
 
-    ``ended`` (with ``ended_at`` = the last error) when the route logged requests after ``last_error``
-    and none of them is a router-side 5xx; ``ongoing`` when the last requests still fail; ``unknown``
-    without access-log lines of the route or a time for the error.
+    ``ended`` (with ``ended_at`` = the last error) when the route logged requests after ``last_error``,
+    none of them a router-side 5xx, over a quiet stretch long enough to tell an end from the pause
+    between two errors of an intermittent fault: at least :data:`QUIET_MIN` and three times the
+    median gap between the route's router-side 5xx. ``ongoing`` otherwise (the last requests still
+    fail, or too little success followed); ``unknown`` without access-log lines of the route or a
+    time for the error.
     """
     req = route_requests(ctx, route)
     if req.empty or last_error is None:
         return IncidentStatus.UNKNOWN, None
     after = req[(req["ts"] > pd.Timestamp(last_error)).fillna(False).astype(bool)]
-    if after.empty:
+    if after.empty or router_side_mask(after).any():
         return IncidentStatus.ONGOING, None
-    if router_side_mask(after).any():
+    errors = req.loc[router_side_mask(req), "ts"].dropna().sort_values()
+    gaps = errors.diff().dropna()
+    needed = max(QUIET_MIN, 3 * gaps.median().to_pytimedelta()) if not gaps.empty else QUIET_MIN
+    quiet = after["ts"].max() - pd.Timestamp(last_error)
+    if pd.isna(quiet) or quiet < needed:
         return IncidentStatus.ONGOING, None
     return IncidentStatus.ENDED, last_error
+
+
+QUIET_MIN = timedelta(minutes=1)  # the shortest run of successful requests after the last error that ends it
+LEAD_TIME = timedelta(minutes=10)  # how long before the first error a dated change may be its cause
+
+
+def incident_timing(
+    ctx: Context, route: RouteRef, first_error: datetime | None, last_error: datetime | None,
+    *changes: datetime | None,
+) -> tuple[datetime | None, IncidentStatus, datetime | None]:
+    """``began_at``, ``status_at_collection`` and ``ended_at`` of a finding whose errors span
+    ``first_error``..``last_error``.
+
+    ``changes`` are the dated facts the rule read as the fault's start (a route or service edit, a
+    policy's creation, the first failed probe, a container's termination): ``began_at`` is the
+    earliest of them that lies at most :data:`LEAD_TIME` before the first error (a change after the
+    first error did not start it, one long before it did not either: the errors would have come
+    earlier), else the first error itself. Without a first error (no access-log line of the
+    fault), the latest change, if any. Status and ``ended_at`` as :func:`incident_status`.
+    """
+    dated = [c for c in changes if c is not None]
+    if first_error is None:
+        began = max(dated) if dated else None
+    else:
+        near = [c for c in dated if first_error - LEAD_TIME <= c <= first_error]
+        began = min(near) if near else first_error
+    status, ended = incident_status(ctx, route, last_error)
+    return began, status, ended
+
+
+def timing_sentence(began: datetime | None, status: IncidentStatus, ended: datetime | None,
+                    source: str | None = None) -> str:
+    """One sentence for an explanation: when the fault began (and from which evidence), whether it was over."""
+    if began is None:
+        return ""
+    out = f" It began at {hhmm(began)}" + (f" ({source})" if source else "")
+    if status is IncidentStatus.ENDED:
+        return out + f" and ended at {hhmm(ended)}: the route's requests after that succeeded."
+    if status is IncidentStatus.ONGOING:
+        return out + "; requests still failed at the end of the access log."
+    return out + "."
+
+
+def last_change(ctx: Context, kind: str, namespace: str, name: str) -> datetime | None:
+    """When a route, service or networkpolicy was last edited (``managedFields``), else created."""
+    times = ctx.facts.object_times(kind, namespace, name)
+    if times is None:
+        return None
+    return times.last_edited or times.created
+
+
+def first_event(ctx: Context, namespace: str, pods: Iterable[str], reason: str | tuple[str, ...]) -> datetime | None:
+    """The earliest ``first_seen`` of the events with ``reason`` about any of ``pods``."""
+    wanted = set(pods)
+    times = [e.first_seen for e in ctx.facts.events(namespace, kind="Pod", reason=reason)
+             if e.name in wanted and e.first_seen is not None]
+    return min(times) if times else None
 
 
 def fact_evidence(ctx: Context, where: Where, needle: str, fallback: str) -> Evidence:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analyzer import host_routes
+from analyzer import host_routes, ledger
 from analyzer.registry import all_rules
 from analyzer.run import analyze
 from parsers.load_snapshot import load_snapshot
@@ -43,7 +43,10 @@ def golden(result: dict) -> dict:
 
 
 def _update_golden(scenario: Path, expected: dict, result: dict) -> dict:
-    """``UPDATE_GOLDEN=1``: rewrite the exact parts; the reviewed findings and description stay as written."""
+    """``UPDATE_GOLDEN=1``: rewrite the exact parts; the reviewed findings and description stay as written. A
+    scenario with a known gap (``xfail_golden``) keeps its reviewed answer: the wrong one is not recorded."""
+    if expected.get("xfail_golden"):
+        return expected
     expected = {**expected, **golden(result)}
     (scenario / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n")
     return expected
@@ -53,7 +56,18 @@ def _matches(finding: dict, wanted: dict) -> bool:
     return all(finding.get(k) == v for k, v in wanted.items())
 
 
-@pytest.mark.parametrize("scenario", SCENARIO_DIRS, ids=[p.name for p in SCENARIO_DIRS])
+def _known_gaps(scenarios: list[Path], key: str) -> list:
+    """Scenarios whose ``expected.json`` names a known gap under ``key``: strict xfail with that reason, so the
+    mark must go once the analyzer gets the story right."""
+    out = []
+    for scenario in scenarios:
+        reason = json.loads((scenario / "expected.json").read_text()).get(key)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        out.append(pytest.param(scenario, id=scenario.name, marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("scenario", _known_gaps(SCENARIO_DIRS, "xfail_golden"))
 def test_scenario_yields_its_golden_answer(scenario: Path):
     expected = json.loads((scenario / "expected.json").read_text())
     result = run_scenario(scenario).to_dict()
@@ -188,6 +202,9 @@ def test_every_router_side_5xx_is_counted_exactly_once(scenario: Path):
         for s in led["by_finding"]:
             owned[s["finding"]] = owned.get(s["finding"], 0) + s["requests"]
     assert counted == own + attributed
+    keyed = ledger.line_routes(requests, snap.frame("routes"), ledger.router_side_mask(requests))
+    assert keyed.index.is_unique, "a log line is in two routes' ledgers"
+    assert counted == sum((ns, route) in routes for ns, route in zip(keyed["namespace"], keyed["route"], strict=True))
     affected = {f["id"]: f["affected_requests"] for f in result["findings"]}
     assert all(n <= affected[fid] for fid, n in owned.items())
     summary = result["summary"]

@@ -1,0 +1,85 @@
+"""The helpers rules use to date a fault (analyzer/rules/common.py): began_at from the change that caused it,
+status_at_collection and ended_at from the requests after the last error. Read on the time stories."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from analyzer.context import Context
+from analyzer.model import IncidentStatus
+from analyzer.rules import common
+from parsers.load_snapshot import load_snapshot
+from tests.analyzer.scenario_helpers import SCENARIOS
+
+
+def context(name: str) -> tuple[Context, common.RouteRef]:
+    """The story's snapshot; its must-gather holds the router pod's log, read as the access log."""
+    root = SCENARIOS / name
+    inputs = sorted(str(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    ctx = Context(load_snapshot(inputs, []))
+    [route] = list(common.routes(ctx))
+    return ctx, route
+
+
+def at(hh: int, mm: int, ss: int = 0, ms: int = 0) -> datetime:
+    return datetime(2026, 11, 20, hh, mm, ss, ms * 1000, tzinfo=UTC)
+
+
+def test_the_service_edit_before_the_first_error_is_when_the_fault_began():
+    ctx, route = context("time-selector-edited-mid-window")
+    edit = common.last_change(ctx, "service", "accounts", "profile")
+    assert edit == at(8, 40)
+    began, status, ended = common.incident_timing(ctx, route, at(8, 40, 0, 120), at(8, 49, 50, 103), edit)
+    assert (began, ended) == (at(8, 40), None)
+    assert status is IncidentStatus.ONGOING  # the router log in the must-gather fails to its end
+
+
+def test_a_change_after_the_first_error_or_long_before_it_did_not_start_the_fault():
+    ctx, route = context("time-selector-edited-mid-window")
+    first = at(8, 40, 0, 120)
+    later, long_before = first + timedelta(seconds=1), first - common.LEAD_TIME - timedelta(seconds=1)
+    assert common.incident_timing(ctx, route, first, first, later, long_before)[0] == first
+    assert common.incident_timing(ctx, route, first, first, later, first - common.LEAD_TIME)[0] == (
+        first - common.LEAD_TIME)
+    assert common.incident_timing(ctx, route, None, None, later, long_before)[0] == later  # no error: the change
+    assert common.incident_timing(ctx, route, None, None) == (None, IncidentStatus.UNKNOWN, None)
+
+
+def test_the_first_failed_probe_dates_a_readiness_fault():
+    ctx, _ = context("time-readiness-failed-and-recovered")
+    pods = ["web-7c9d5b6f48-k2x9p", "web-7c9d5b6f48-w7q4d"]
+    assert common.first_event(ctx, "webshop", pods, "Unhealthy") == at(8, 39, 40)
+    assert common.first_event(ctx, "webshop", pods, "Killing") is None
+    assert common.first_event(ctx, "webshop", ["another-pod"], "Unhealthy") is None
+
+
+def test_a_policy_is_dated_by_its_creation_when_never_edited():
+    ctx, _ = context("time-netpol-fixed-before-collection")
+    assert common.last_change(ctx, "networkpolicy", "ledger", "deny-by-default") == at(8, 40)
+    assert common.last_change(ctx, "networkpolicy", "ledger", "allow-from-openshift-ingress") == at(8, 46)
+    assert common.last_change(ctx, "networkpolicy", "ledger", "absent") is None
+
+
+def test_errors_followed_by_successful_requests_ended_and_errors_to_the_end_are_ongoing():
+    ctx, route = context("time-timeout-ended")
+    last = at(8, 45, 30, 647)  # the last 504 sH; four minutes of successful requests follow
+    assert common.incident_timing(ctx, route, at(8, 40, 0, 40), last) == (
+        at(8, 40, 0, 40), IncidentStatus.ENDED, last)
+    assert common.incident_status(ctx, route, at(8, 44, 30))[0] is IncidentStatus.ONGOING  # a 504 follows
+
+
+def test_the_pause_between_two_errors_of_an_intermittent_fault_is_not_its_end():
+    """One request in four queues out (every 40 s); the log ends 20 s after the last one: ongoing."""
+    ctx, route = context("time-saturation-mid-window")
+    assert common.incident_status(ctx, route, at(8, 49, 30, 729)) == (IncidentStatus.ONGOING, None)
+    assert common.incident_status(ctx, route, at(8, 41, 0)) == (IncidentStatus.ONGOING, None)
+
+
+def test_the_timing_sentence_says_when_and_whether_it_was_over():
+    began, ended = at(8, 40), at(8, 45, 30, 647)
+    assert common.timing_sentence(began, IncidentStatus.ENDED, ended, "the service's last edit") == (
+        " It began at 08:40:00 (the service's last edit) and ended at 08:45:30: the route's requests after that "
+        "succeeded.")
+    assert common.timing_sentence(began, IncidentStatus.ONGOING, None) == (
+        " It began at 08:40:00; requests still failed at the end of the access log.")
+    assert common.timing_sentence(None, IncidentStatus.UNKNOWN, None) == ""
