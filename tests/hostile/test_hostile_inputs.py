@@ -274,6 +274,26 @@ def test_hostile_logs_are_counted_not_fatal(tmp_path, work, payload):
         assert acct["lines_read"] == acct["requests"] + acct["router_messages"] + acct["unparsed"]
 
 
+def _dated(line: str, year: str) -> str:
+    return line.replace("2026-11-20T08:41:03.118102", f"{year}-11-20T08:41:03.118102").replace("/2026:", f"/{year}:")
+
+
+# with the container-log prefix, and as bare router lines (no receive time to hide behind)
+@pytest.mark.parametrize("line", [LOG_OK, LOG_OK.split(" ", 1)[1]], ids=["cri-prefixed", "bare"])
+def test_lines_dated_9999_or_0001_are_unparsed_with_a_reason_in_logs_and_analyze(tmp_path, work, line):
+    log = tmp_path / "access.log"
+    log.write_text(line + _dated(line, "9999") + _dated(line, "0001") + line)
+    proc = run_mga(["logs", str(log), "--format", "json"], work)
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads(proc.stdout)
+    assert (stats["lines_read"], stats["requests"], stats["unparsed"]) == (4, 2, 2)
+    assert [s["line"] for s in stats["unparsed_samples"]] == [2, 3]
+    assert all("outside the years" in s["reason"] for s in stats["unparsed_samples"])
+    assert stats["window"]["start"].startswith("2026") and stats["window"]["end"].startswith("2026")
+    report = analyze_json(INSPECT_SHOP, work, "--logs", str(log))
+    assert (report["summary"]["requests"], report["summary"]["log_lines_unparsed"]) == (2, 2)
+
+
 def test_cr_only_line_endings_are_lines_not_lost(tmp_path, work):
     log = tmp_path / "access.log"
     log.write_bytes((LOG_OK * 3).replace("\n", "\r").encode() + b"garbage\r" + LOG_OK.encode())
