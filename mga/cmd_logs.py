@@ -16,6 +16,7 @@ import typer
 
 from mga.console import clean_lines, fail, guarded, progress_bar, time_window
 from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, log_runner
+from mga.limits import MaxLogBytesOpt, parse_size
 from mga.outputs import check_output, write_report
 
 
@@ -38,6 +39,7 @@ def logs(
         str | None, typer.Option("--log-format", help="the IngressController's httpLogFormat, if customised")
     ] = None,
     top: Annotated[int, typer.Option(help="rows per table in the text output")] = 20,
+    max_log_bytes: MaxLogBytesOpt = None,
     engine: EngineOpt = Engine.local,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
@@ -52,13 +54,14 @@ def logs(
             except ValueError as exc:
                 fail(f"--log-format: {exc}")
         start, end = time_window(since, until)
+        log_cap = parse_size(max_log_bytes, "--max-log-bytes")
         target = check_output(output, fmt.value, [p for p in paths if p != "-"]) if output else "-"
         if paths.count("-") > 1:
             fail("standard input (-) can be read only once")
         with stdin_as_file(paths) as files, log_runner(engine, scheduler, workers) as runner, \
                 progress_bar(True) as update:
             stats = statistics(files, since=start, until=end,
-                               log_format=log_format, progress=update, runner=runner)
+                               log_format=log_format, progress=update, runner=runner, max_log_bytes=log_cap)
         text = to_json(stats) if fmt == LogsFormat.json else clean_lines(render_table(stats, top))
         if target != "-":
             write_report(target, text)

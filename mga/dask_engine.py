@@ -9,8 +9,9 @@ Where the bytes come from:
 - a plain, uncompressed log file (given directly or inside a directory input) is cut into byte
   ranges on newline boundaries; each worker reads its own range from the path, so on a real cluster
   the path must be visible to the workers at the same place (shared storage);
-- a member of an archive or a gzipped log cannot be read at an offset: this process streams it and
-  ships each chunk's bytes to a worker, a few chunks in flight at a time.
+- a member of an archive or a gzipped log cannot be read at an offset (nor can a file longer than
+  ``--max-log-bytes``, which is cut while streaming): this process streams it, guarded like the local
+  engine's stream, and ships each chunk's bytes to a worker, a few chunks in flight at a time.
 
 Results are taken back in file order and line numbers shifted by the lines of the chunks before,
 exactly as the local engine does. Requires the ``mga[dask]`` extra (``dask[distributed]``).
@@ -26,6 +27,7 @@ from typing import Any
 
 from parsers import haproxy_log, log_lines
 from parsers.haproxy_log import ChunkHook, ChunkJob, ChunkResult
+from parsers.log_stream import open_log_stream, raise_if_cut
 from parsers.sources import InputSource, Member, MemberTooLarge, sniff_compression
 
 CONNECT_TIMEOUT = "15s"  # a scheduler that does not answer by then is reported, not waited for
@@ -157,7 +159,8 @@ class DaskChunks:
         path = src.plain_path(member)
         if path is not None and member.size > src.member_cap:
             raise MemberTooLarge(f"{member.name}: {member.size} bytes exceeds the {src.member_cap >> 20} MiB cap")
-        if path is not None and not _compressed(path):
+        capped = job.max_log_bytes is not None and member.size > job.max_log_bytes
+        if path is not None and not capped and not _compressed(path):
             futures = [self.client.submit(parse_range, path, offset, length, job, after, keep, pure=False)
                        for offset, length in byte_ranges(path, member.size, chunk_bytes)]
             results: Iterator[ChunkResult] = (f.result() for f in futures)
@@ -170,15 +173,22 @@ class DaskChunks:
 
     def _shipped(self, src: InputSource, member: Member, job: ChunkJob, after: ChunkHook | None, keep: bool,
                  chunk_bytes: int) -> Iterator[ChunkResult]:
+        """Stream the member here and ship its chunks; a cut stream keeps every chunk read before it.
+
+        The stream is guarded as ``parsers.log_stream`` says (damage, bombs, ``max_log_bytes``): a cut
+        ends it cleanly, the chunks still in flight are taken back, and only then is the
+        :class:`~parsers.log_stream.LogStreamCut` raised, with its offset, for the caller to record.
+        """
         limit = IN_FLIGHT_PER_WORKER * max(1, sum(self.client.nthreads().values()))
         pending: deque = deque()
-        with haproxy_log.open_log_member(src, member) as stream:
+        with open_log_stream(src, member, job.max_log_bytes) as (stream, readers):
             for chunk in log_lines.chunks(stream, chunk_bytes):
                 pending.append(self.client.submit(parse_bytes, chunk, job, after, keep, pure=False))
                 while len(pending) >= limit:
                     yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+        raise_if_cut(readers)
 
 
 def _compressed(path: str) -> bool:

@@ -289,11 +289,12 @@ def _without_unrepresentable_times(table: pa.Table) -> tuple[pa.Table, np.ndarra
         if name not in table.column_names:
             continue
         column = table.column(name)
-        outside = pc.or_(pc.less(column, NS_TIME_MIN), pc.greater(column, NS_TIME_MAX))
+        # a missing time (``received`` when a line has no container prefix) is no verdict: it must
+        # not hide the other column's (a null in pc.or_ makes the whole answer null)
+        outside = pc.fill_null(pc.or_(pc.less(column, NS_TIME_MIN), pc.greater(column, NS_TIME_MAX)), False)
         bad = outside if bad is None else pc.or_(bad, outside)
     if bad is None:
         return table, np.empty(0, dtype=np.int64)
-    bad = pc.fill_null(bad, False)
     if not pc.any(bad).as_py():
         return table, np.empty(0, dtype=np.int64)
     rows = table.filter(bad).column("_row").to_numpy().astype(np.int64)

@@ -56,10 +56,6 @@ class _GuardedReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def limit(self, max_bytes: int | None) -> None:
-        """Cap the bytes handed out (``max_log_bytes``) from now on."""
-        self._max = max_bytes
-
     def readinto(self, buffer: Any) -> int:
         if self.cut is not None:
             return 0
@@ -67,13 +63,16 @@ class _GuardedReader(io.RawIOBase):
         if self._max is not None:
             view = view[: max(0, self._max - self.offset)]
             if not len(view):
-                self.cut = LogStreamCut(f"the log byte limit ({self._max} bytes) was reached", self.offset)
                 return 0
         try:
             # one underlying read at a time: what came before a damaged block is handed out first
             data = self._raw.read1(min(len(view), READ_SIZE))  # type: ignore[attr-defined]
             n = len(data)
-            view[:n] = data
+            if self._max is not None and n and self.offset + n >= self._max and self._raw.read1(1):  # type: ignore[attr-defined]
+                # past the limit: the stream ends after the last whole line, where the cut is said to be
+                n = data.rfind(b"\n") + 1 or n
+                self.cut = LogStreamCut(f"the log byte limit ({self._max} bytes) was reached", self.offset + n)
+            view[:n] = data[:n]
         except (OSError, EOFError, zlib.error, lzma.LZMAError, MemberTooLarge, ValueError) as exc:
             self.cut = LogStreamCut(f"damaged stream: {' '.join(str(exc).split())[:160]}", self.offset)
             return 0
@@ -115,8 +114,11 @@ def open_log_stream(source: InputSource, member: Member, max_log_bytes: int | No
                 reader = _GuardedReader(gz, compressed_size=compressed_size or member.size or None,
                                         max_bytes=max_log_bytes)
                 yield io.BufferedReader(reader, STREAM_BUFFER), [reader, outer_reader]
+        elif max_log_bytes is not None:
+            # counted from the first byte: the sniffing above already buffered up to STREAM_BUFFER of them
+            capped = _GuardedReader(stream, compressed_size=None, max_bytes=max_log_bytes)
+            yield io.BufferedReader(capped, STREAM_BUFFER), [capped, outer_reader]
         else:
-            outer_reader.limit(max_log_bytes)
             yield stream, [outer_reader]
 
 

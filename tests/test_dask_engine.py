@@ -86,6 +86,43 @@ def test_logs_statistics_equal_the_local_engine(client, mixed_log, tmp_path, chu
     assert remote == local
 
 
+def _truncated(mixed_log: Path, path: Path) -> None:
+    data = gzip.compress(mixed_log.read_bytes())
+    path.write_bytes(data[: len(data) * 6 // 10])
+
+
+def _trailing_garbage(mixed_log: Path, path: Path) -> None:
+    path.write_bytes(gzip.compress(mixed_log.read_bytes()) + b"trailing bytes after the gzip stream")
+
+
+@pytest.mark.parametrize("damage", [_truncated, _trailing_garbage], ids=["truncated", "trailing-bytes"])
+def test_a_damaged_gzip_keeps_what_was_read_and_where_it_stopped_like_the_local_engine(
+        client, mixed_log, tmp_path, damage):
+    gz = tmp_path / "mixed.log.gz"
+    damage(mixed_log, gz)
+    runner = DaskChunks(client, 64 << 10)  # several chunks in flight when the stream is cut
+    local = statistics([str(gz)])
+    remote = statistics([str(gz)], runner=runner)
+    assert local["requests"] > 5_000
+    assert remote == local
+    [entry] = remote["skipped"]
+    assert "damaged stream" in entry["reason"] and "reading stopped at byte" in entry["reason"]
+    frames, skipped = load_access_logs([str(gz)], runner=runner)
+    assert len(frames.requests) == local["requests"] and [r for _, r in skipped] == [entry["reason"]]
+
+
+def test_max_log_bytes_cuts_a_plain_log_on_the_workers_like_the_local_engine(client, mixed_log):
+    cap = mixed_log.stat().st_size // 3
+    local = statistics([str(mixed_log)], max_log_bytes=cap)
+    remote = statistics([str(mixed_log)], runner=DaskChunks(client, 64 << 10), max_log_bytes=cap)
+    assert remote == local
+    assert 0 < local["lines_read"] < statistics([str(mixed_log)])["lines_read"]
+    [entry] = remote["skipped"]
+    assert f"({cap} bytes) was reached" in entry["reason"]
+    offset = int(entry["reason"].rsplit("reading stopped at byte ", 1)[1].rstrip(")"))
+    assert cap - 2000 < offset <= cap and mixed_log.read_bytes()[offset - 1:offset] == b"\n"  # after a whole line
+
+
 def test_requests_frames_equal_the_local_engine(client, mixed_log):
     local, _ = load_access_logs([str(mixed_log)])
     remote, _ = load_access_logs([str(mixed_log)], runner=DaskChunks(client, 256 << 10))

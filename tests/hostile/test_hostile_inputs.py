@@ -274,6 +274,26 @@ def test_hostile_logs_are_counted_not_fatal(tmp_path, work, payload):
         assert acct["lines_read"] == acct["requests"] + acct["router_messages"] + acct["unparsed"]
 
 
+def _dated(line: str, year: str) -> str:
+    return line.replace("2026-11-20T08:41:03.118102", f"{year}-11-20T08:41:03.118102").replace("/2026:", f"/{year}:")
+
+
+# with the container-log prefix, and as bare router lines (no receive time to hide behind)
+@pytest.mark.parametrize("line", [LOG_OK, LOG_OK.split(" ", 1)[1]], ids=["cri-prefixed", "bare"])
+def test_lines_dated_9999_or_0001_are_unparsed_with_a_reason_in_logs_and_analyze(tmp_path, work, line):
+    log = tmp_path / "access.log"
+    log.write_text(line + _dated(line, "9999") + _dated(line, "0001") + line)
+    proc = run_mga(["logs", str(log), "--format", "json"], work)
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads(proc.stdout)
+    assert (stats["lines_read"], stats["requests"], stats["unparsed"]) == (4, 2, 2)
+    assert [s["line"] for s in stats["unparsed_samples"]] == [2, 3]
+    assert all("outside the years" in s["reason"] for s in stats["unparsed_samples"])
+    assert stats["window"]["start"].startswith("2026") and stats["window"]["end"].startswith("2026")
+    report = analyze_json(INSPECT_SHOP, work, "--logs", str(log))
+    assert (report["summary"]["requests"], report["summary"]["log_lines_unparsed"]) == (2, 2)
+
+
 def test_cr_only_line_endings_are_lines_not_lost(tmp_path, work):
     log = tmp_path / "access.log"
     log.write_bytes((LOG_OK * 3).replace("\n", "\r").encode() + b"garbage\r" + LOG_OK.encode())
@@ -483,3 +503,33 @@ def test_damaged_gzip_logs_keep_what_was_read_and_say_where_they_stopped(tmp_pat
     assert proc.returncode in (0, 1), proc.stderr
     stats = json.loads(proc.stdout)
     assert any(reason in s["reason"] and "reading stopped at byte" in s["reason"] for s in stats["skipped"])
+
+
+# ------------------------------------------------------------------ --max-log-bytes
+@pytest.mark.parametrize("name", ["access.log", "access.log.gz"])
+def test_max_log_bytes_cuts_each_log_after_its_last_whole_line_and_says_where(tmp_path, work, name):
+    lines = [LOG_OK.replace("/cart", f"/item{i}") for i in range(1000)]
+    log = tmp_path / name
+    data = "".join(lines).encode()
+    log.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    kept = len("".join(lines[:100]).encode())
+    cap = kept + 10  # 100 whole lines and part of the 101st
+    report = analyze_json(INSPECT_SHOP, work, "--logs", str(log), "--max-log-bytes", str(cap))
+    assert _shop_routes(report) == {"frontend", "api"}  # the archive is analyzed as usual
+    assert report["summary"]["requests"] == 100 and not report["summary"]["log_lines_unparsed"]
+    [entry] = [s for s in report["skipped"] if s["source"] == "access.log"]
+    assert f"limit ({cap} bytes)" in entry["reason"] and entry["offset"] == kept
+    proc = run_mga(["logs", str(log), "--format", "json", "--max-log-bytes", str(cap)], work)
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads(proc.stdout)
+    assert (stats["requests"], stats["unparsed"]) == (100, 0)
+    assert [s["reason"] for s in stats["skipped"]] == [
+        f"access log cut: the log byte limit ({cap} bytes) was reached (reading stopped at byte {kept})"]
+    whole = run_mga(["logs", str(log), "--format", "json", "--max-log-bytes", str(len(data))], work)
+    assert json.loads(whole.stdout)["requests"] == 1000 and json.loads(whole.stdout)["skipped"] == []
+
+
+@pytest.mark.parametrize("value", ["0", "12x", "-5", "G"])
+def test_max_log_bytes_that_is_not_a_size_is_one_line_and_exit_2(work, value):
+    proc = run_mga(["logs", "nothing.log", f"--max-log-bytes={value}"], work)
+    assert proc.returncode == 2 and "--max-log-bytes" in proc.stderr
