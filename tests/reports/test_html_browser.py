@@ -202,3 +202,17 @@ def test_prints_to_pdf_with_every_section_open(context, demo_report):
     pdf = visit.page.pdf(path=str(ARTIFACTS / "report.pdf"), format="A4", print_background=True)
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
     visit.page.close()
+
+
+def test_logs_page_opens_offline_with_its_chart_and_fits_1024_px(context, tmp_path):
+    out = tmp_path / "logs.html"
+    log = REPO / "fixtures" / "haproxy-lab" / "access.log"
+    result = CliRunner().invoke(app, ["logs", str(log), "--format", "html", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    visit = Visit(context, out)
+    visit.page.set_viewport_size({"width": 1024, "height": 900})
+    assert visit.problems() == [] and visit.foreign_requests() == []
+    assert visit.page.locator("#minutes svg").count() == 1
+    assert visit.page.evaluate("document.documentElement.scrollWidth") <= 1024
+    assert "worst, mostly 503" in visit.page.locator("#minutes table").inner_text()
+    visit.page.close()
