@@ -124,7 +124,8 @@ def test_section_holds_checklist_events_finding_evidence_and_doc(page):
     assert "rule E202: mga rule E202" in body
     evidence = page.find("table", class_="evidence small")[0]
     assert "…ocal.7316620088154903321/namespaces/payments/core/pods.yaml:212" in evidence.text
-    assert page.find("pre", id="fix-finding-E202-payments-checkout")[0].text.startswith("oc -n payments set probe deployment/checkout ")
+    fix = page.find("pre", id="fix-finding-E202-payments-checkout")[0]
+    assert fix.text.startswith("oc -n payments set probe deployment/checkout ")
     assert "oc -n payments describe pod checkout-7d9c6b8f4-2xkqp" in page.find("div", class_="diagnostics")[0].text
 
 
@@ -259,7 +260,7 @@ def test_platform_section_without_alert_data_says_so_and_escapes_messages():
 
 
 def test_copy_fix_copies_the_fix_and_the_confirming_commands_stand_apart(page):
-    fix = page.find("pre", id="fix-F001-E202")[0].text
+    fix = page.find("pre", id="fix-finding-E202-payments-checkout")[0].text
     assert fix.startswith("oc -n payments set probe deployment/checkout")
     [checks] = page.find("div", class_="diagnostics")
     assert "confirm with" in checks.text and "oc -n payments describe pod " in checks.text

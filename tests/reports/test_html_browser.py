@@ -282,7 +282,7 @@ def test_diagnostics_have_their_own_label_and_copy_button_and_the_span_starts_at
     visit = Visit(context, navigation_report)
     finding = visit.page.locator("#finding-E202-payments-checkout")
     labels = finding.locator(".label").all_inner_texts()
-    assert labels == ["Fix", "Commands that confirm it"]
+    assert labels == ["Fix", "Commands to confirm with"]
     finding.locator(".diagnostics button").click()
     assert visit.page.evaluate("navigator.clipboard.readText()") == "oc -n payments get endpoints checkout -o yaml"
     assert "2026-11-20 08:38:12 → 08:59:58" in finding.inner_text()
