@@ -167,3 +167,12 @@ def without_superseded(findings: Sequence[Finding]) -> list[Finding]:
 def empty_ledger() -> ErrorLedger:
     """The ledger of a route with access-log lines and no router-side 5xx."""
     return ErrorLedger(router_side_5xx=0, by_finding=(), unexplained_groups=())
+
+
+def router_side_5xx_by_route(requests: pd.DataFrame, routes: pd.DataFrame) -> dict[RouteKey, int]:
+    """How many router-side 5xx lines each route has (routes without any are not listed)."""
+    if requests.empty:
+        return {}
+    keys = line_routes(requests, routes, router_side_mask(requests))
+    counts = keys.groupby(["namespace", "route"], observed=True, dropna=True).size()
+    return {(str(ns), str(name)): int(n) for (ns, name), n in counts.items()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from mga.console import fail
+from mga.console import fail, warn
 
 
 def has_objects(snap: Any) -> bool:
@@ -20,7 +20,20 @@ def has_objects(snap: Any) -> bool:
     return any(len(frame) for frame in snap.frames.values())
 
 
+def warn_damaged(snap: Any) -> None:
+    """One stderr line per damaged input: where reading stopped and what was still read.
+
+    The report records the damage too (a skipped entry and a gap); this line is for the terminal,
+    so a truncated download is never mistaken for a complete must-gather.
+    """
+    for record in snap.inputs:
+        if record.damaged:
+            warn(f"{record.path}: {record.damaged}; still read {record.files_read} of {record.files_seen} "
+                 "files listed")
+
+
 def require_usable(snap: Any, inputs: list[str]) -> None:
+    warn_damaged(snap)
     if not has_objects(snap):
         fail(f"not a must-gather, inspect or log: no Kubernetes objects found in {', '.join(inputs)}")
 

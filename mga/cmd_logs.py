@@ -1,4 +1,9 @@
-"""``mga logs``: halog-style statistics of router access logs, per route, as a table or JSON."""
+"""``mga logs``: halog-style statistics of router access logs, as a table, JSON or a self-contained HTML page.
+
+Per route and per server always; per client, the worst minutes (in time order, each labelled with
+its rank and main status); ``-u`` adds the busiest URLs and ``-ue`` the URLs with the most 5xx
+(see :mod:`analyzer.logtops` for how they compare with halog's ``-u``/``-ue``/``-ic``).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mga.console import clean_lines, fail, guarded, progress_bar, time_window
+from mga.console import clean_lines, echo, fail, guarded, progress_bar, time_window
 from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, log_runner
 from mga.limits import MaxLogBytesOpt, parse_size
 from mga.outputs import check_output, write_report
@@ -23,22 +28,30 @@ from mga.outputs import check_output, write_report
 class LogsFormat(StrEnum):
     table = "table"
     json = "json"
+    html = "html"
 
 
 def logs(
     paths: Annotated[
         list[str], typer.Argument(help="access-log files (plain or .gz), inputs holding router logs, or - for stdin")
     ],
-    fmt: Annotated[LogsFormat, typer.Option("--format", "-f", "-o", help="table | json")] = LogsFormat.table,
+    fmt: Annotated[LogsFormat, typer.Option("--format", "-f", "-o", help="table | json | html")] = LogsFormat.table,
     output: Annotated[
-        str | None, typer.Option("--output", help="write here instead of stdout", metavar="PATH")
+        str | None,
+        typer.Option("--output", help="write here instead of stdout (html: logs.html by default)", metavar="PATH"),
     ] = None,
+    urls: Annotated[bool, typer.Option("--urls", "-u", help="add the busiest URLs (query strings cut, like halog)")] = (
+        False
+    ),
+    urls_5xx: Annotated[bool, typer.Option("--urls-5xx", "-ue", help="add the URLs with the most 5xx")] = False,
+    clients: Annotated[bool, typer.Option("--clients", "-ic", help="add the busiest client addresses")] = False,
     since: Annotated[str | None, typer.Option(help="ignore lines before this time")] = None,
     until: Annotated[str | None, typer.Option(help="ignore lines after this time")] = None,
     log_format: Annotated[
         str | None, typer.Option("--log-format", help="the IngressController's httpLogFormat, if customised")
     ] = None,
-    top: Annotated[int, typer.Option(help="rows per table in the text output")] = 20,
+    top: Annotated[int, typer.Option("--top", help="rows per table (URLs, clients, routes, servers)", metavar="N",
+                                     min=1)] = 20,
     max_log_bytes: MaxLogBytesOpt = None,
     engine: EngineOpt = Engine.local,
     scheduler: SchedulerOpt = None,
@@ -55,16 +68,33 @@ def logs(
                 fail(f"--log-format: {exc}")
         start, end = time_window(since, until)
         log_cap = parse_size(max_log_bytes, "--max-log-bytes")
-        target = check_output(output, fmt.value, [p for p in paths if p != "-"]) if output else "-"
+        if output is None and fmt == LogsFormat.html:
+            output = "logs.html"
+        given = [p for p in paths if p != "-"]
+        target = check_output(output, fmt.value, given) if output else "-"
+        if target != "-" and target.endswith("report.html") and fmt == LogsFormat.html:
+            target = target[: -len("report.html")] + "logs.html"
         if paths.count("-") > 1:
             fail("standard input (-) can be read only once")
         with stdin_as_file(paths) as files, log_runner(engine, scheduler, workers) as runner, \
                 progress_bar(True) as update:
-            stats = statistics(files, since=start, until=end,
+            want = urls or urls_5xx or clients or fmt == LogsFormat.html
+            stats = statistics(files, top=top, tops=want, since=start, until=end,
                                log_format=log_format, progress=update, runner=runner, max_log_bytes=log_cap)
-        text = to_json(stats) if fmt == LogsFormat.json else clean_lines(render_table(stats, top))
+        if fmt == LogsFormat.json:
+            text = to_json(stats)
+        elif fmt == LogsFormat.html:
+            from reports.logs_html import render_logs_html
+
+            routes, servers = ranked(stats, top)
+            text = render_logs_html(stats, [p if p != "-" else "standard input" for p in paths], routes=routes,
+                                    servers=servers, worst=minute_labels(stats["worst_minutes"]))
+        else:
+            text = clean_lines(render_table(stats, top, urls=urls, urls_5xx=urls_5xx, clients=clients))
         if target != "-":
             write_report(target, text)
+            if fmt == LogsFormat.html:
+                echo(f"wrote {target}", err=True)
         else:
             sys.stdout.write(text)
 
@@ -86,16 +116,29 @@ def stdin_as_file(paths: list[str]) -> Iterator[list[str]]:
         yield [spool if p == "-" else p for p in paths]
 
 
-def statistics(paths: list[str], **options: Any) -> dict[str, Any]:
-    """The ``mga.logs/v1`` object, streamed: each chunk is summarised on its parsing thread, then dropped."""
+def statistics(paths: list[str], top: int = 20, tops: bool = False, **options: Any) -> dict[str, Any]:
+    """The ``mga.logs/v1`` object, streamed: each chunk is summarised on its parsing thread, then dropped.
+
+    With ``tops`` it also carries the ``top`` URLs, URLs by 5xx and clients, and every minute by
+    status class (:mod:`analyzer.logtops`); those need the full parse of each line (path, client,
+    bytes, every timer), about a third more CPU than the lean statistics-only parse, so they are
+    computed only when asked for.
+    """
     from analyzer.logstats import LogStats, summarize_result
+    from analyzer.logtops import LogTops, summarize_with_tops
     from parsers.haproxy_log import MAX_SAMPLES, server_pod
     from parsers.log_jobs import scan_access_logs
 
     stats = LogStats()
-    tallies, skipped = scan_access_logs(
-        paths, lambda result: stats.add(result.extra), after=summarize_result, stats_only=True, **options
-    )
+
+    def consume(result: Any) -> None:
+        summary, chunk_tops = result.extra if tops else (result.extra, None)
+        stats.add(summary)
+        found.add(chunk_tops)
+
+    found = LogTops()
+    tallies, skipped = scan_access_logs(paths, consume, after=summarize_with_tops if tops else summarize_result,
+                                        stats_only=not tops, **options)
     samples: list[dict[str, Any]] = []
     for tally in tallies:
         samples.extend(tally.samples[: max(0, MAX_SAMPLES - len(samples))])
@@ -107,6 +150,8 @@ def statistics(paths: list[str], **options: Any) -> dict[str, Any]:
         samples=samples,
         pod_of=server_pod,
     )
+    if tops:
+        out.update(found.result(top))
     out["skipped"] = [{"source": s, "reason": r} for s, r in skipped]
     return out
 
@@ -135,7 +180,30 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def render_table(stats: dict[str, Any], top: int) -> str:
+def ranked(stats: dict[str, Any], top: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ``top`` routes and servers, most 5xx first, then most requests."""
+    routes = sorted(stats["backends"], key=lambda b: (-b["errors_5xx"], -b["requests"]))[:top]
+    servers = sorted(stats["servers"], key=lambda s: (-s["errors_5xx"], -s["requests"]))[:top]
+    return routes, servers
+
+
+def minute_labels(worst: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The worst minutes in time order, each with a label: its rank by 5xx and its main 5xx status."""
+    out = []
+    for rank, minute in enumerate(worst, start=1):
+        codes = {code: int(minute.get(code, 0)) for code in ("502", "503", "504")}
+        main = max(codes, key=lambda c: (codes[c], c))
+        share = f"mostly {main}" if codes[main] * 2 > minute["errors_5xx"] else "mixed 5xx"
+        out.append({**minute, "label": ("worst" if rank == 1 else f"#{rank}") + f", {share}"})
+    return sorted(out, key=lambda m: m["minute"])
+
+
+def _url_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    return [[u["requests"], u["errors_5xx"], u["failed"], u["avg_ta_ok"], u["bytes_total"], u["url"]] for u in rows]
+
+
+def render_table(stats: dict[str, Any], top: int, *, urls: bool = False, urls_5xx: bool = False,
+                 clients: bool = False) -> str:
     out = [
         f"lines read {stats['lines_read']}, requests {stats['requests']}, router messages "
         f"{stats['router_messages']}, unparsed {stats['unparsed']}",
@@ -145,7 +213,7 @@ def render_table(stats: dict[str, Any], top: int) -> str:
         "term    " + "  ".join(f"{k}:{v}" for k, v in stats["term_counts"].items()),
         "",
     ]
-    routes = sorted(stats["backends"], key=lambda b: (-b["errors_5xx"], -b["requests"]))[:top]
+    routes, servers = ranked(stats, top)
     out.append(
         _table(
             ["ROUTE", "BACKEND", "REQ", "5XX", "502", "503", "504", "TR_P95", "TA_P99"],
@@ -166,7 +234,6 @@ def render_table(stats: dict[str, Any], top: int) -> str:
         )
     )
     out.append("")
-    servers = sorted(stats["servers"], key=lambda s: (-s["errors_5xx"], -s["requests"]))[:top]
     out.append(
         _table(
             ["SERVER", "REQ", "5XX", "AVG_TC", "TR_P95"],
@@ -176,14 +243,26 @@ def render_table(stats: dict[str, Any], top: int) -> str:
             ],
         )
     )
+    if clients:
+        out += ["", f"busiest clients ({len(stats['clients'])} of {stats['distinct_clients']})",
+                _table(["REQ", "5XX", "FAILED", "OK_AVG_TA", "BYTES", "CLIENT"],
+                       [[c["requests"], c["errors_5xx"], c["failed"], c["avg_ta_ok"], c["bytes_total"], c["client"]]
+                        for c in stats["clients"]])]
+    url_headers = ["REQ", "5XX", "FAILED", "OK_AVG_TA", "BYTES", "URL"]
+    if urls:
+        out += ["", f"busiest URLs ({len(stats['urls'])} of {stats['distinct_urls']})",
+                _table(url_headers, _url_rows(stats["urls"]))]
+    if urls_5xx:
+        out += ["", f"URLs with the most 5xx ({len(stats['urls_5xx'])} with any)",
+                _table(url_headers, _url_rows(stats["urls_5xx"]))]
     if stats["worst_minutes"]:
         out += [
             "",
             _table(
-                ["MINUTE", "REQ", "5XX", "502", "503", "504"],
+                ["MINUTE", "REQ", "5XX", "502", "503", "504", "LABEL"],
                 [
-                    [m["minute"], m["requests"], m["errors_5xx"], m["502"], m["503"], m["504"]]
-                    for m in stats["worst_minutes"]
+                    [m["minute"], m["requests"], m["errors_5xx"], m["502"], m["503"], m["504"], m["label"]]
+                    for m in minute_labels(stats["worst_minutes"])
                 ],
             ),
         ]

@@ -1,4 +1,8 @@
-"""``mga routes [NAME]``: the collected routes like ``oc get routes -A -o wide``, plus READY.
+"""``mga routes [NAME]``: the collected routes like ``oc get routes -A -o wide``, plus READY and 5XX.
+
+``-o yaml|json`` prints the collected Route objects themselves, each with the file it came from
+(:mod:`mga.route_objects`); ``--show-labels`` adds LABELS; ``--logs`` fills 5XX with each route's
+router-side 5xx (``-`` without access logs: unknown, never 0).
 
 A positional argument that is not an existing path is a route name (``mga routes mg.tar.xz
 console``); when it is both, the path wins and a warning says so.
@@ -43,6 +47,12 @@ def routes(
     output: Annotated[RoutesOutput, typer.Option("--output", "-o", help="table | wide | json | yaml")] = (
         RoutesOutput.table
     ),
+    show_labels: Annotated[bool, typer.Option("--show-labels", help="add a LABELS column, like oc")] = False,
+    logs: Annotated[
+        list[str] | None,
+        typer.Option("--logs", help="access-log files: fills 5XX (the inputs' own router logs are read too)",
+                     metavar="PATH"),
+    ] = None,
 ) -> None:
     """List routes like `oc get routes -A -o wide`, with ready/total endpoints at the end."""
     with guarded():
@@ -56,10 +66,10 @@ def routes(
 
         with progress_bar(True) as update:
             snap = load_snapshot(
-                paths, namespaces=[namespace] if namespace and not all_namespaces else None,
-                progress=update, want_logs=False,
+                paths, logs or [], namespaces=[namespace] if namespace and not all_namespaces else None,
+                progress=update, want_logs=bool(logs),
             )
-        require_usable(snap, paths)
+        require_usable(snap, paths + list(logs or []))
         summary = route_summary(snap)
         if namespace and not all_namespaces and not summary.empty:
             summary = summary[summary["namespace"] == namespace]
@@ -67,4 +77,21 @@ def routes(
             summary = summary[summary["name"].isin(names)]
         if names and summary.empty:
             fail(f"route {', '.join(names)} not found in {', '.join(paths)}")
-        echo(routes_table(summary, output.value, snap.frame("routes")), nl=False)
+        keys = list(zip(summary["namespace"], summary["name"], strict=True)) if not summary.empty else []
+        if output in (RoutesOutput.json, RoutesOutput.yaml):
+            from mga.route_objects import collected_routes, routes_json, routes_yaml
+
+            found = collected_routes(snap, keys)
+            echo(routes_json(found) if output == RoutesOutput.json else routes_yaml(found), nl=False)
+            return
+        labels = None
+        if show_labels:
+            from mga.route_objects import collected_routes, labels_cell
+
+            labels = {(r.namespace, r.name): labels_cell(r.labels) for r in collected_routes(snap, keys)}
+        five_xx = None
+        if snap.has_access_logs:
+            from analyzer.ledger import router_side_5xx_by_route
+
+            five_xx = router_side_5xx_by_route(snap.frame("requests"), snap.frame("routes"))
+        echo(routes_table(summary, output.value, snap.frame("routes"), five_xx, labels), nl=False)

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from analyzer.registry import all_rules
 from analyzer.rule import Rule
@@ -85,23 +84,32 @@ def oc_services(services: list[str], weights: list[Any]) -> str:
 OC_COLUMNS = ["NAMESPACE", "NAME", "HOST/PORT", "PATH", "SERVICES", "PORT", "TERMINATION", "WILDCARD"]
 
 
-def routes_table(summary: pd.DataFrame, output: str, routes: pd.DataFrame | None = None) -> str:
-    """``oc get routes -A`` columns, then mga's READY (ready/total endpoints); SOURCE with ``-o wide``."""
+def routes_table(
+    summary: pd.DataFrame,
+    output: str,
+    routes: pd.DataFrame | None = None,
+    five_xx: dict[tuple[str, str], int] | None = None,
+    labels: dict[tuple[str, str], str] | None = None,
+) -> str:
+    """``oc get routes -A`` columns, then mga's READY (ready/total endpoints) and 5XX.
+
+    5XX is the route's router-side 5xx in the access logs read; ``-`` when none were (``five_xx``
+    None): unknown, never 0. SOURCE follows with ``-o wide``, LABELS last with ``labels`` (as
+    ``oc --show-labels``).
+    """
     records = route_records(summary)
-    if output == "json":
-        return json.dumps({"routes": records}, indent=2) + "\n"
-    if output == "yaml":
-        return yaml.safe_dump({"routes": records}, sort_keys=False)
     if not records:
         return "No routes found.\n"
     first: dict[tuple[str, str], pd.Series] = {}
     if routes is not None and not routes.empty:
         for _, row in routes.iterrows():
             first.setdefault((row["namespace"], row["name"]), row)
-    headers = OC_COLUMNS + ["READY"] + (["SOURCE"] if output == "wide" else [])
+    headers = OC_COLUMNS + ["READY", "5XX"] + (["SOURCE"] if output == "wide" else [])
+    headers += ["LABELS"] if labels is not None else []
     rows = []
     for rec, (_, row) in zip(records, summary.iterrows(), strict=True):
-        spec = first.get((rec["namespace"], rec["name"]), pd.Series(dtype=object))
+        key = (rec["namespace"], rec["name"])
+        spec = first.get(key, pd.Series(dtype=object))
         port = spec.get("target_port")
         line = [
             rec["namespace"],
@@ -113,9 +121,12 @@ def routes_table(summary: pd.DataFrame, output: str, routes: pd.DataFrame | None
             oc_termination(rec["termination"], spec.get("insecure_policy")),
             spec.get("wildcard_policy") if isinstance(spec.get("wildcard_policy"), str) else "",
             _endpoints(row),
+            "-" if five_xx is None else str(five_xx.get(key, 0)),
         ]
         if output == "wide":
             line.append(f"{rec['source']}:{rec['line']}")
+        if labels is not None:
+            line.append(labels.get(key, "<none>"))
         rows.append(line)
     return _format(headers, rows)
 

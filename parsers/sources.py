@@ -256,7 +256,8 @@ class TarSource(InputSource):
                 if self.damaged:
                     break
         except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zlib_error()) as exc:
-            self.damaged = f"archive damaged after {len(self.members)} members: {_one_line(exc)}"
+            last = f", reading stopped at member {self.members[-1].name}" if self.members else ""
+            self.damaged = f"archive damaged after {len(self.members)} members{last}: {_one_line(exc)}"
         if not self.members and self.damaged:
             raise InputError(f"{self.label}: {self.damaged}")
 

@@ -68,6 +68,14 @@ def timeline_svg(route: RouteResult) -> str | None:
         return _compact(_draw(route.timeline, route.events))
 
 
+def minutes_svg(minutes: Sequence[dict[str, Any]], salt: str) -> str | None:
+    """Per-minute counts by status class (``mga logs --format html``) as the same chart, without events."""
+    if not minutes:
+        return None
+    with matplotlib.rc_context({**RC, "svg.hashsalt": salt}):
+        return _compact(_draw(minutes, ()))
+
+
 def bar_minutes(n_minutes: int) -> int:
     """The narrowest bar width (in minutes) that keeps the chart at ``MAX_BARS`` bars or fewer."""
     return next((m for m in BAR_MINUTES if -(-n_minutes // m) <= MAX_BARS), BAR_MINUTES[-1])

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,6 +68,9 @@ class RouteRow:
     error_minutes_total: int = 0
     lazy: int | None = None
     unknown_reason: str = ""
+    anchor: str = ""  # id of the route's section: route-<ns>-<name>
+    anchors: dict[str, str] = field(default_factory=dict)  # finding id -> finding-<code>-<ns>-<name>[-k]
+    starts: dict[str, datetime | None] = field(default_factory=dict)  # finding id -> start of its time span
 
     @property
     def lead(self) -> Finding | None:
@@ -84,6 +88,7 @@ def render_html(result: Result) -> str:
     return template.render(
         r=result,
         rows=rows,
+        anchors={fid: anchor for row in rows if row.section for fid, anchor in row.anchors.items()},
         sections=sections,
         hidden_sections=sum(1 for row in lazy_rows if row.findings),
         lazy_count=len(lazy_rows),
@@ -117,6 +122,7 @@ def route_rows(result: Result) -> list[RouteRow]:
                 (c.detail for c in route.checklist if str(c.status) == "unknown"), ""
             )
         rows.append(row)
+    name_anchors(rows)
     small = len(rows) <= SMALL_REPORT
     candidates = [row for row in rows if small or row.findings or str(row.route.verdict) != "healthy"]
     charts = 0
@@ -129,6 +135,45 @@ def route_rows(result: Result) -> list[RouteRow]:
         elif row.route.timeline:
             row.error_minutes, row.error_minutes_total = _error_minutes(row.route.timeline)
     return rows
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def anchor_part(value: object) -> str:
+    """A piece of an anchor: Kubernetes names stay as they are, any other character becomes ``_``."""
+    return _UNSAFE.sub("_", str(value))
+
+
+def name_anchors(rows: list[RouteRow]) -> None:
+    """Stable ids, the same for a route in every report: ``route-<ns>-<name>`` and, per finding,
+    ``finding-<code>-<ns>-<name>`` (``-2``, ``-3`` ... for further findings of one code on the route).
+
+    Two routes whose parts join to the same text (``a-b``/``c`` and ``a``/``b-c``) keep one id
+    each: the later one (in the table's order) gets ``~2``. Also sets each finding's time span
+    start: ``began_at`` (the first evidence) when it comes before ``first_seen``.
+    """
+    taken: set[str] = set()
+
+    def unique(base: str) -> str:
+        name, k = base, 2
+        while name in taken:
+            name, k = f"{base}~{k}", k + 1
+        taken.add(name)
+        return name
+
+    for row in rows:
+        route = row.route
+        tail = f"{anchor_part(route.namespace)}-{anchor_part(route.name)}"
+        row.anchor = unique(f"route-{tail}")
+        seen: Counter[str] = Counter()
+        for f in sorted(row.findings, key=lambda f: (len(f.id), f.id)):  # by id: the order the rules found them
+            seen[f.code] += 1
+            suffix = f"-{seen[f.code]}" if seen[f.code] > 1 else ""
+            row.anchors[f.id] = unique(f"finding-{anchor_part(f.code)}-{tail}{suffix}")
+            began = f.began_at
+            row.starts[f.id] = began if began is not None and (f.first_seen is None or began < f.first_seen) \
+                else f.first_seen
 
 
 def lazy_checklists(rows: list[RouteRow]) -> dict[str, Any]:
@@ -154,7 +199,7 @@ def embed_json(data: Any) -> Markup:
 
 def content_security_policy(scripts: list[str]) -> str:
     """No network at all; only the scripts shipped in the page (by hash) may run."""
-    hashes = " ".join(f"'{script_hash(s)}'" for s in scripts)
+    hashes = " ".join(f"'{script_hash(s)}'" for s in scripts) or "'none'"
     return f"{CSP_FIXED}; script-src {hashes}"
 
 

@@ -10,28 +10,65 @@
   /* Sorting: the vendored tablesort (MIT), one instance per table.sortable. */
   each("table.sortable", function (table) { new Tablesort(table); });
 
-  /* Filtering: a box per table, matching any cell text, case-insensitive. */
-  each("input[data-filter]", function (input) {
-    var table = document.getElementById(input.getAttribute("data-filter"));
-    var counter = document.querySelector('[data-filter-count="' + input.getAttribute("data-filter") + '"]');
-    var timer = null;
-    if (!table) { return; }
-    function apply() {
-      var needle = input.value.trim().toLowerCase();
-      var shown = 0;
-      var rows = table.tBodies[0].rows;
-      for (var i = 0; i < rows.length; i++) {
-        var hit = needle === "" || rows[i].textContent.toLowerCase().indexOf(needle) !== -1;
-        rows[i].hidden = !hit;
-        if (hit) { shown++; }
-      }
-      if (counter) { counter.textContent = needle === "" ? "" : shown + " of " + rows.length + " rows"; }
+  /* Filtering: a box per table, matching any cell text, case-insensitive; on the verdict table
+   * also the verdict picked by a summary card (data-verdict on the table). */
+  var filters = {};
+  function applyFilter(id) {
+    var table = document.getElementById(id);
+    if (!table || !table.tBodies[0]) { return; }
+    var input = document.querySelector('input[data-filter="' + id + '"]');
+    var counter = document.querySelector('[data-filter-count="' + id + '"]');
+    var needle = input ? input.value.trim().toLowerCase() : "";
+    var verdict = table.getAttribute("data-verdict") || "";
+    var shown = 0;
+    var rows = table.tBodies[0].rows;
+    for (var i = 0; i < rows.length; i++) {
+      var hit = (needle === "" || rows[i].textContent.toLowerCase().indexOf(needle) !== -1) &&
+        (verdict === "" || rows[i].getAttribute("data-verdict") === verdict);
+      rows[i].hidden = !hit;
+      if (hit) { shown++; }
     }
+    if (counter) {
+      counter.textContent = needle === "" && verdict === "" ? "" : shown + " of " + rows.length + " rows";
+    }
+  }
+  each("input[data-filter]", function (input) {
+    var id = input.getAttribute("data-filter");
+    var table = document.getElementById(id);
+    if (!table) { return; }
     input.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(apply, rowsOf(table) > 500 ? 120 : 0);
+      clearTimeout(filters[id]);
+      filters[id] = setTimeout(function () { applyFilter(id); }, rowsOf(table) > 500 ? 120 : 0);
     });
   });
+
+  /* Summary cards: a verdict card shows only the routes with that verdict; pressed again, all. */
+  each("button[data-verdict-filter]", function (card) {
+    card.addEventListener("click", function () {
+      var table = document.getElementById("routes-table");
+      if (!table) { return; }
+      var verdict = card.getAttribute("data-verdict-filter");
+      var on = table.getAttribute("data-verdict") !== verdict;
+      table.setAttribute("data-verdict", on ? verdict : "");
+      each("button[data-verdict-filter]", function (other) {
+        other.setAttribute("aria-pressed", on && other === card ? "true" : "false");
+      });
+      applyFilter("routes-table");
+    });
+  });
+
+  /* Links to a route or a finding open the closed sections around their target first. */
+  function reveal() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id ? document.getElementById(id) : null;
+    if (!target) { return; }
+    for (var node = target; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") { node.open = true; }
+    }
+    target.scrollIntoView();
+  }
+  window.addEventListener("hashchange", reveal);
+  reveal();
 
   function rowsOf(table) { return table.tBodies[0] ? table.tBodies[0].rows.length : 0; }
 

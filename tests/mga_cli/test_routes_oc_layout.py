@@ -4,7 +4,7 @@ The fixture ``oc_get_routes_wide.txt`` holds the cells oc's route printer gives 
 (columns NAME HOST/PORT PATH SERVICES PORT TERMINATION WILDCARD, NAMESPACE first with ``-A``;
 weights as percentages of their sum, ``<all>`` without a target port, ``edge/Redirect``, the
 rejection reason in HOST/PORT when no router admitted the route). The cells are compared, not the
-padding: mga appends READY (and SOURCE with ``-o wide``), which widens nothing before it.
+padding: mga appends READY and 5XX (and SOURCE with ``-o wide``), which widens nothing before it.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def test_routes_columns_match_oc_get_routes_wide():
     lines = proc.stdout.splitlines()
     header = lines[0].split()
     assert header == ["NAMESPACE", "NAME", "HOST/PORT", "PATH", "SERVICES", "PORT", "TERMINATION", "WILDCARD",
-                      "READY"]
+                      "READY", "5XX"]
     # fixed-width columns: cut each line at the header's column starts
     starts = [lines[0].index(h) for h in lines[0].split()]
     got = []
@@ -50,4 +50,4 @@ def test_routes_columns_match_oc_get_routes_wide():
 def test_wide_adds_source_at_the_end():
     proc = run("routes", str(FIXTURES / "routes.yaml"), "-o", "wide")
     assert proc.returncode == 0
-    assert proc.stdout.splitlines()[0].split()[-2:] == ["READY", "SOURCE"]
+    assert proc.stdout.splitlines()[0].split()[-3:] == ["READY", "5XX", "SOURCE"]

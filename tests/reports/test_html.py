@@ -116,7 +116,7 @@ def test_small_reports_have_a_section_per_route_only_the_bad_ones_open(page):
 
 
 def test_section_holds_checklist_events_finding_evidence_and_doc(page):
-    section = page.find("details", id="r0")[0]
+    section = page.find("details", id="route-payments-checkout")[0]
     body = squash(section.text)
     assert "pods-ready fail F001-E202: 3 of 3 pods fail their readiness probe" in body
     assert "capacity-sufficient pass no problem found" in body
@@ -124,7 +124,8 @@ def test_section_holds_checklist_events_finding_evidence_and_doc(page):
     assert "rule E202: mga rule E202" in body
     evidence = page.find("table", class_="evidence small")[0]
     assert "…ocal.7316620088154903321/namespaces/payments/core/pods.yaml:212" in evidence.text
-    assert page.find("pre", id="fix-F001-E202")[0].text.startswith("oc -n payments set probe deployment/checkout ")
+    fix = page.find("pre", id="fix-finding-E202-payments-checkout")[0]
+    assert fix.text.startswith("oc -n payments set probe deployment/checkout ")
     assert "oc -n payments describe pod checkout-7d9c6b8f4-2xkqp" in page.find("div", class_="diagnostics")[0].text
 
 
@@ -184,13 +185,13 @@ def test_routes_beyond_the_chart_budget_get_a_table_of_their_5xx_minutes(monkeyp
     monkeypatch.setattr(html_report, "MAX_CHARTS", 1)
     page = Page(render_html(sample_result()))
     assert len([e for e in page.all if e.tag == "svg"]) == 1  # the broken route's
-    export = page.find("details", id="r1")[0]
+    export = page.find("details", id="route-reporting-export-api")[0]
     table = next(e for e in export.children if e.tag == "table" and "minutes" in e.attrs.get("class", ""))
     body = next(c for c in table.children if c.tag == "tbody")
     timeouts = ((50, 5), (51, 7), (52, 8), (53, 6), (54, 6), (55, 5))  # the sample's 504s per minute
     expected = [f"2026-11-20T08:{m}:00Z 30 0 0 {n} 0" for m, n in timeouts]
     assert [squash(r.text) for r in body.children] == expected
-    console = squash(page.find("details", id="r3")[0].text)
+    console = squash(page.find("details", id="route-openshift-console-console")[0].text)
     assert "10 minutes of traffic, none with a 5xx." in console
 
 
@@ -233,7 +234,7 @@ def test_print_styles_open_nothing_interactive(text):
     style = re.search(r"<style>(.*?)</style>", text, re.S)
     assert style is not None
     printing = style.group(1).split("@media print", 1)[1]
-    assert ".filterbar, button { display: none !important; }" in printing
+    assert ".filterbar, button:not(.card), .permalink { display: none !important; }" in printing  # cards are counts
 
 
 def test_platform_section_shows_upgrade_alerts_router_health_and_nodes(page):
@@ -268,7 +269,7 @@ def test_platform_section_without_alert_data_says_so_and_escapes_messages():
 
 
 def test_copy_fix_copies_the_fix_and_the_confirming_commands_stand_apart(page):
-    fix = page.find("pre", id="fix-F001-E202")[0].text
+    fix = page.find("pre", id="fix-finding-E202-payments-checkout")[0].text
     assert fix.startswith("oc -n payments set probe deployment/checkout")
     [checks] = page.find("div", class_="diagnostics")
     assert "confirm with" in checks.text and "oc -n payments describe pod " in checks.text

@@ -202,3 +202,105 @@ def test_prints_to_pdf_with_every_section_open(context, demo_report):
     pdf = visit.page.pdf(path=str(ARTIFACTS / "report.pdf"), format="A4", print_background=True)
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
     visit.page.close()
+
+
+def test_logs_page_opens_offline_with_its_chart_and_fits_1024_px(context, tmp_path):
+    out = tmp_path / "logs.html"
+    log = REPO / "fixtures" / "haproxy-lab" / "access.log"
+    result = CliRunner().invoke(app, ["logs", str(log), "--format", "html", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    visit = Visit(context, out)
+    visit.page.set_viewport_size({"width": 1024, "height": 900})
+    assert visit.problems() == [] and visit.foreign_requests() == []
+    assert visit.page.locator("#minutes svg").count() == 1
+    assert visit.page.evaluate("document.documentElement.scrollWidth") <= 1024
+    assert "worst, mostly 503" in visit.page.locator("#minutes table").inner_text()
+    visit.page.close()
+
+
+@pytest.fixture(scope="module")
+def navigation_report(tmp_path_factory) -> Path:
+    """The sample with a second E202 finding on payments/checkout, diagnostics and an earlier first evidence."""
+    import dataclasses
+    from datetime import timedelta
+
+    result = sample_result()
+    first = result.findings[0]
+    first.diagnostics = ["oc -n payments get endpoints checkout -o yaml"]
+    first.began_at = first.first_seen - timedelta(minutes=3)  # the first failed probe, 08:38:12
+    second = dataclasses.replace(first, id="F009-E202", title="second E202 on the same route", diagnostics=[],
+                                 began_at=None)
+    result.findings.append(second)
+    next(r for r in result.routes if r.name == "checkout").findings.append(second.id)
+    out = tmp_path_factory.mktemp("nav") / "nav.html"
+    out.write_text(render_html(result), encoding="utf-8")
+    return out
+
+
+def test_anchors_are_stable_names_and_verdict_rows_link_to_their_findings(context, navigation_report):
+    visit = Visit(context, navigation_report)
+    page = visit.page
+    assert page.locator("details#route-payments-checkout").count() == 1
+    assert page.locator("#finding-E202-payments-checkout").count() == 1
+    assert page.locator("#finding-E202-payments-checkout-2").inner_text().count("second E202 on the same route")
+    assert page.locator("#finding-E401-reporting-export-api").count() == 1
+    # the row of a healthy route links to its (closed) section; following it opens the section
+    page.locator('#routes-table tr[data-route="storefront/www"] a[href="#route-storefront-www"]').click()
+    expect(page.locator("details#route-storefront-www")).to_have_attribute("open", "")
+    # the verdict row's cause links to the finding, the "+1 more" to the second one
+    row = page.locator('#routes-table tr[data-route="payments/checkout"]')
+    assert row.locator("a.finding-link").get_attribute("href") == "#finding-E202-payments-checkout"
+    page.locator("details#route-payments-checkout").evaluate("d => { d.open = false; }")
+    row.locator('a[href="#finding-E202-payments-checkout-2"]').click()
+    target = page.locator("#finding-E202-payments-checkout-2")
+    expect(page.locator("details#route-payments-checkout")).to_have_attribute("open", "")
+    box = target.bounding_box()
+    assert box is not None and -5 <= box["y"] < 1000  # scrolled to the top of the window
+    assert visit.problems() == [] and visit.foreign_requests() == []
+    page.close()
+
+
+def test_summary_cards_filter_the_verdict_table(context, navigation_report):
+    visit = Visit(context, navigation_report)
+    shown = visit.page.locator("#routes-table > tbody > tr:not([hidden])")
+    card = visit.page.locator('button[data-verdict-filter="healthy"]')
+    card.click()
+    expect(shown).to_have_count(3)
+    assert sorted(visit.visible_routes()) == ["openshift-console/console", "payments/checkout-admin", "storefront/www"]
+    assert card.get_attribute("aria-pressed") == "true"
+    visit.page.locator('button[data-verdict-filter="broken"]').click()
+    assert visit.visible_routes() == ["payments/checkout"]
+    visit.page.fill('input[data-filter="routes-table"]', "export")  # the text filter and the card together
+    expect(shown).to_have_count(0)
+    visit.page.fill('input[data-filter="routes-table"]', "")
+    visit.page.locator('button[data-verdict-filter="broken"]').click()  # pressed again: every route
+    expect(shown).to_have_count(6)
+    visit.page.close()
+
+
+def test_diagnostics_have_their_own_label_and_copy_button_and_the_span_starts_at_began_at(context, navigation_report):
+    visit = Visit(context, navigation_report)
+    finding = visit.page.locator("#finding-E202-payments-checkout")
+    labels = finding.locator(".label").all_inner_texts()
+    assert labels == ["Fix", "Commands to confirm with"]
+    finding.locator(".diagnostics button").click()
+    assert visit.page.evaluate("navigator.clipboard.readText()") == "oc -n payments get endpoints checkout -o yaml"
+    assert "2026-11-20 08:38:12 → 08:59:58" in finding.inner_text()
+    row = visit.page.locator('#routes-table tr[data-route="payments/checkout"]')
+    assert row.locator("td").last.inner_text() == "2026-11-20 08:38:12 → 08:59:58"
+    visit.page.close()
+
+
+def test_verdict_table_keeps_every_column_visible_at_1024_px_and_in_print(context, navigation_report):
+    visit = Visit(context, navigation_report)
+    page = visit.page
+    page.set_viewport_size({"width": 1024, "height": 800})
+    scroller = "#verdicts .scroll"
+    assert page.eval_on_selector(scroller, "s => s.scrollWidth <= s.clientWidth")  # nothing cut off
+    span = page.locator("#routes-table th").last.bounding_box()
+    assert span is not None and span["x"] + span["width"] <= 1024
+    page.emulate_media(media="print")
+    assert page.eval_on_selector(scroller, "s => s.scrollWidth <= s.clientWidth")
+    assert page.locator('button[data-verdict-filter="broken"]').is_visible()  # the counts print
+    assert page.locator("#routes-table button").first.is_hidden()  # the copy buttons do not
+    page.close()
