@@ -224,12 +224,15 @@ def navigation_report(tmp_path_factory) -> Path:
     import dataclasses
     from datetime import timedelta
 
+    from analyzer.customer_summary import customer_summary
+
     result = sample_result()
     first = result.findings[0]
     first.diagnostics = ["oc -n payments get endpoints checkout -o yaml"]
     first.began_at = first.first_seen - timedelta(minutes=3)  # the first failed probe, 08:38:12
+    first.customer_summary = customer_summary(first)
     second = dataclasses.replace(first, id="F009-E202", title="second E202 on the same route", diagnostics=[],
-                                 began_at=None)
+                                 began_at=None, customer_summary="")
     result.findings.append(second)
     next(r for r in result.routes if r.name == "checkout").findings.append(second.id)
     out = tmp_path_factory.mktemp("nav") / "nav.html"
@@ -304,3 +307,20 @@ def test_verdict_table_keeps_every_column_visible_at_1024_px_and_in_print(contex
     assert page.locator('button[data-verdict-filter="broken"]').is_visible()  # the counts print
     assert page.locator("#routes-table button").first.is_hidden()  # the copy buttons do not
     page.close()
+
+
+def test_the_reply_to_the_customer_opens_and_copies_as_one_text(context, navigation_report):
+    visit = Visit(context, navigation_report)
+    finding = visit.page.locator("#finding-E202-payments-checkout")
+    reply = finding.locator("details.reply")
+    expect(reply.locator("pre")).to_be_hidden()  # folded: the finding reads first
+    reply.locator("summary").click()
+    expect(reply.locator("pre")).to_be_visible()
+    reply.get_by_role("button", name="copy reply").click()
+    copied = visit.page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("What happened on route payments/checkout: ")
+    assert "Change to make:\noc -n payments set probe deployment/checkout" in copied
+    assert "oc -n payments get endpoints checkout -o yaml" not in copied  # a diagnostic is not the fix
+    assert visit.page.locator("#finding-E202-payments-checkout-2 details.reply").count() == 0
+    assert visit.problems() == []
+    visit.page.close()
