@@ -19,6 +19,9 @@ from mga.cmd_describe import describe_app
 from mga.cmd_logs import logs
 from mga.cmd_routes import routes
 from mga.cmd_rules import rule, rules
+from mga.help_types import plain_help_types
+
+plain_help_types()
 
 app = typer.Typer(
     name="mga",

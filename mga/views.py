@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pandas as pd
@@ -157,8 +158,16 @@ def rules_catalog(fmt: str) -> str:
 
 
 def rule_doc(r: Rule) -> str:
-    """One rule's page, like ``ruff rule``: a title, what it is, then the docstring's own Markdown sections."""
-    return "\n".join(_rule_page(r, level=1)) + "\n"
+    """One rule's page, like ``ruff rule``: a title, what it is, then the docstring's own Markdown sections.
+
+    The documents the text cites by name (``router-facts.md §2``) are listed at the end with the
+    path of their copy installed with mga, so a reference resolves wherever mga is installed.
+    """
+    page = "\n".join(_rule_page(r, level=1)).rstrip()
+    files = resolved_references(r.doc)
+    if files:
+        page += "\n\n## Cited documents (installed with mga)\n\n" + "\n".join(files)
+    return page + "\n"
 
 
 def _rule_page(r: Rule, level: int) -> list[str]:
@@ -175,6 +184,26 @@ def _rule_page(r: Rule, level: int) -> list[str]:
         "",
         body,
     ]
+
+
+REFERENCE_FILE = re.compile(r"\b([a-z0-9][a-z0-9-]*\.md)\b")
+
+
+def reference_path(name: str) -> str | None:
+    """The installed copy of a document a rule cites (``router-facts.md``), or None when none is shipped."""
+    from importlib import resources
+
+    found = resources.files("mga") / "references" / name
+    return str(found) if found.is_file() else None
+
+
+def resolved_references(doc: str) -> list[str]:
+    """A line per document the rule's text cites: where its installed copy is (or that none is)."""
+    lines = []
+    for name in dict.fromkeys(REFERENCE_FILE.findall(doc)):
+        path = reference_path(name)
+        lines.append(f"- `{name}`: {path}" if path else f"- `{name}`: not installed with mga")
+    return lines
 
 
 def rules_markdown(rules: list[Rule]) -> str:

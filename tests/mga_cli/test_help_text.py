@@ -1,0 +1,31 @@
+"""Help text reads like a command's, not like Python: no ``<bool>``, ``<str>`` or ``<list[str]>``."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON_TYPE = re.compile(r"<(?:bool|str|int|float|list\[[^>]*\]|Path|datetime)>")
+
+
+@pytest.mark.parametrize("command", [[], ["analyze"], ["routes"], ["logs"], ["batch"], ["rules"], ["rule"],
+                                     ["describe"], ["describe", "route"], ["version"]])
+def test_help_shows_words_and_choices_never_python_types(command):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "NO_COLOR": "1"}
+    proc = subprocess.run([sys.executable, "-m", "mga.cli", *command, "--help"], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert not PYTHON_TYPE.findall(proc.stdout), proc.stdout
+    options = {line.split()[1]: line for line in proc.stdout.splitlines() if line.startswith("│ --")}
+    if "--quiet" in options:  # a flag has no type column at all
+        assert options["--quiet"].split()[2:4] == ["-q", "no"]
+    if "--since" in options:
+        assert options["--since"].split()[2] == "TEXT"
+    if "--fail-on" in options:
+        assert options["--fail-on"].split()[2] == "critical|warning|never"
