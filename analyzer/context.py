@@ -12,6 +12,15 @@ from analyzer.facts import Facts
 from analyzer.lookup import Lookups
 from parsers.snapshot import Snapshot
 
+# a rule's `needs` entry -> (the frame that holds it, the resource names of the files it comes from)
+INPUT_FRAMES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "routes": ("routes", ("routes",)),
+    "services": ("services", ("services",)),
+    "endpoints": ("endpoints", ("endpoints", "endpointslices")),
+    "pods": ("pods", ("pods",)),
+    "networkpolicies": ("netpols", ("networkpolicies",)),
+}
+
 
 @dataclass
 class Context:
@@ -67,3 +76,19 @@ class Context:
     @property
     def has_logs(self) -> bool:
         return self.snap.has_access_logs
+
+    def has_input(self, name: str) -> bool:
+        """Whether the inputs hold ``name`` (a rule's `needs` entry) for this context's namespace.
+
+        A resource counts when its file was read for the namespace, even with no object in it (an empty
+        list is an answer), or when objects of it were loaded some other way; ``logs`` when router
+        access logs were read at all.
+        """
+        if name == "logs":
+            return self.has_logs
+        frame, resources = INPUT_FRAMES[name]
+        namespace = getattr(self.snap, "namespace", None)
+        collected = self.snap.collected_resources
+        if namespace is not None and any((namespace, r) in collected for r in resources):
+            return True
+        return not self.snap.frame(frame).empty

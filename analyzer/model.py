@@ -224,7 +224,7 @@ class TimelineEvent:
     """A pod/router event drawn on a route's timeline (extension)."""
 
     ts: datetime
-    kind: str  # not-ready | restart | oom | deleted | rollout | router-reload | server-down | event
+    kind: str  # not-ready | restart | oom | deleted | rollout | router-reload | server-down | config-change | event
     pod: str | None
     text: str
     source: str | None = None

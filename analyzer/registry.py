@@ -1,65 +1,79 @@
-"""The explicit table of rules: code -> rule, with each rule's documentation.
+"""The explicit table of rules: every rule module the analyzer runs, listed by hand.
 
-A rule is a pure function of the analysis context (the snapshot and the shared joins) returning
-findings. The decorator only attaches metadata; the table below lists every rule by hand, so the
-catalogue (``mga rules``, ``docs/rules.md``) is exactly what this file says.
+The catalogue (``mga rules``, ``mga rule CODE``, ``docs/rules.md``) is exactly what :data:`TABLE`
+says. Rule modules import only :mod:`analyzer.rule` and the neutral helpers; this module imports
+them, so the data flows one way: rule modules → registry → runner.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from types import ModuleType
 
-from analyzer.model import CAUSES, Finding, Severity
+from analyzer.rule import SECTIONS, Rule
+from analyzer.rules.backend import (
+    b501_backend_slower_than_router_timeout,
+    b502_backend_saturated,
+    b503_backend_response_rejected,
+    b504_backend_closes_connections,
+)
+from analyzer.rules.endpoints import (
+    e201_service_selector_matches_no_pod,
+    e202_readiness_probe_failing,
+    e203_no_ready_endpoints,
+)
+from analyzer.rules.lifecycle import k601_pods_restarting_under_traffic, k602_rollout_without_graceful_shutdown
+from analyzer.rules.network import n401_network_policy_blocks_router
+from analyzer.rules.platform import i701_router_reload_failed, i702_ingress_controller_unavailable
+from analyzer.rules.ports import p301_service_target_port_not_served, p302_route_tls_termination_mismatch
+from analyzer.rules.routes import (
+    r101_route_not_admitted,
+    r102_route_backend_service_missing,
+    r103_route_target_port_matches_nothing,
+)
 
-if TYPE_CHECKING:
-    from analyzer.context import Context
-
-RuleFunc = Callable[["Context"], Iterable[Finding]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    name: str  # kebab-case, names the flagged pattern
-    cause: str
-    severity: Severity
-    needs: tuple[str, ...]  # frames the rule reads; a missing frame turns the rule into "skipped"
-    needs_logs: bool
-    func: RuleFunc
-
-    @property
-    def doc(self) -> str:
-        return inspect.cleandoc(self.func.__doc__ or "")
-
-    @property
-    def summary(self) -> str:
-        return self.doc.splitlines()[0] if self.doc else self.name
+TABLE: tuple[ModuleType, ...] = (
+    r101_route_not_admitted,
+    r102_route_backend_service_missing,
+    r103_route_target_port_matches_nothing,
+    e201_service_selector_matches_no_pod,
+    e202_readiness_probe_failing,
+    e203_no_ready_endpoints,
+    p301_service_target_port_not_served,
+    p302_route_tls_termination_mismatch,
+    n401_network_policy_blocks_router,
+    b501_backend_slower_than_router_timeout,
+    b502_backend_saturated,
+    b503_backend_response_rejected,
+    b504_backend_closes_connections,
+    k601_pods_restarting_under_traffic,
+    k602_rollout_without_graceful_shutdown,
+    i701_router_reload_failed,
+    i702_ingress_controller_unavailable,
+)
 
 
-def rule(
-    *, code: str, name: str, cause: str, severity: Severity, needs: tuple[str, ...] = (), needs_logs: bool = False
-) -> Callable[[RuleFunc], RuleFunc]:
-    if cause not in CAUSES:
-        raise ValueError(f"{code}: unknown cause id {cause!r}")
-
-    def attach(func: RuleFunc) -> RuleFunc:
-        func.rule = Rule(code, name, cause, severity, needs, needs_logs, func)  # type: ignore[attr-defined]
-        return func
-
-    return attach
+def _checked(module: ModuleType) -> Rule:
+    """The module's ``RULE``, refused when it has no check, lives in the wrong place or lacks a doc section."""
+    found = getattr(module, "RULE", None)
+    if not isinstance(found, Rule):
+        raise RuntimeError(f"{module.__name__} defines no RULE = rule(...)")
+    if found.func is None or found.module != module.__name__:
+        raise RuntimeError(f"{module.__name__}: RULE has no check function of its own (@RULE.check)")
+    expected = f"{found.code.lower()}_{found.name.replace('-', '_')}"
+    if module.__name__.rsplit(".", 1)[-1] != expected:
+        raise RuntimeError(f"{module.__name__}: the module of rule {found.code} is named {expected}.py")
+    missing = [s for s in SECTIONS if f"## {s}" not in found.doc]
+    if missing:
+        raise RuntimeError(f"{module.__name__}: the docstring lacks the sections {missing}")
+    return found
 
 
 def all_rules() -> list[Rule]:
-    """Every rule, in code order. Imported lazily so the model stays importable on its own."""
-    from analyzer.rules import TABLE
-
-    rules = [f.rule for f in TABLE]  # type: ignore[attr-defined]
+    """Every rule, in code order."""
+    rules = [_checked(m) for m in TABLE]
     codes = [r.code for r in rules]
     if len(codes) != len(set(codes)):
-        raise RuntimeError("duplicate rule codes in analyzer.rules.TABLE")
+        raise RuntimeError("duplicate rule codes in analyzer.registry.TABLE")
     return sorted(rules, key=lambda r: r.code)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,10 +13,12 @@ import pandas as pd
 from analyzer import host_routes, joins, ledger
 from analyzer.cluster_context import cluster_context
 from analyzer.context import Context
+from analyzer.customer_summary import fill_customer_summaries
 from analyzer.facts import Facts
 from analyzer.gaps import find_gaps
 from analyzer.model import ErrorLedger, Finding, InputSummary, Result, RouteResult, Skipped
-from analyzer.registry import Rule, all_rules
+from analyzer.registry import all_rules
+from analyzer.rule import INPUTS, LOGS, Rule
 from analyzer.scope import FrameSplits, ScopedSnapshot
 from analyzer.timeline import route_timeline
 from parsers.snapshot import Snapshot
@@ -63,9 +66,10 @@ def analyze(
     }
     findings: list[Finding] = []
     rule_errors: list[dict[str, str]] = []
-    rule_skips: list[Skipped] = []
+    rule_skips: list[RuleSkip] = []
+    rules = all_rules()
     for ctx in contexts.values():
-        found, errors, skips = run_rules(ctx, all_rules())
+        found, errors, skips = run_rules(ctx, rules)
         findings += found
         rule_errors += errors
         rule_skips += skips
@@ -80,6 +84,7 @@ def analyze(
     ledger.build_ledgers(whole, snap.frame("routes"), findings, keys)  # settles affected_requests by ownership
     findings = ledger.without_superseded(findings)
     number_findings(findings)  # so the order (and ids) follow what each finding finally owns
+    fill_customer_summaries(findings)  # after the ledger settled each finding's affected requests
     ledgers = ledger.build_ledgers(whole, snap.frame("routes"), findings, keys)
     by_host = _by_host(whole, snap.frame("routes"), set(keys))
     findings_by_namespace: dict[str, list[Finding]] = {}
@@ -101,7 +106,7 @@ def analyze(
     status_counts = _status_counts(requests) if logs else None
     window_start, window_end, window_source = _window(snap, requests)
     measured = [r.error_ledger for r in route_results if r.error_ledger is not None]
-    skipped = [Skipped(*entry) for entry in snap.skipped] + rule_skips
+    skipped = [Skipped(*entry) for entry in snap.skipped] + skipped_rules(rule_skips)
     return Result(
         tool_version=tool_version,
         generated_at=now or datetime.now(UTC),
@@ -150,23 +155,65 @@ def _summaries_by_namespace(snap: Snapshot) -> dict[str, pd.DataFrame]:
     }
 
 
-def run_rules(ctx: Context, rules: list[Rule]) -> tuple[list[Finding], list[dict[str, str]], list[Skipped]]:
-    """Run each rule in isolation: one rule's exception is reported, the others still run."""
+@dataclass(frozen=True)
+class RuleSkip:
+    """A rule not run in one namespace because an input it needs is missing there."""
+
+    code: str
+    missing: str  # in words: "pods", "pods or router access logs"
+    namespace: str
+
+
+def missing_input(ctx: Context, r: Rule) -> str | None:
+    """The first of the rule's `needs` the context lacks, in words; None when it has them all."""
+    for need in r.needs:
+        options = need if isinstance(need, tuple) else (need,)
+        if not any(ctx.has_input(name) for name in options):
+            return " or ".join(INPUTS[name] for name in options)
+    return None
+
+
+def run_rules(ctx: Context, rules: list[Rule]) -> tuple[list[Finding], list[dict[str, str]], list[RuleSkip]]:
+    """Run each rule in isolation: one rule's exception is reported, the others still run.
+
+    A rule whose needed input is missing does not run on empty frames: it is recorded as skipped
+    (its checks stay ``unknown`` in the checklist, and a gap says what to collect).
+    """
     findings: list[Finding] = []
     errors: list[dict[str, str]] = []
-    skips: list[Skipped] = []
+    skips: list[RuleSkip] = []
     for r in rules:
-        if r.needs_logs and not ctx.has_logs:
-            continue  # log-based checks become "unknown" in the checklist and a gap says why
+        missing = missing_input(ctx, r)
+        if missing is not None:
+            skips.append(RuleSkip(r.code, missing, str(getattr(ctx.snap, "namespace", ""))))
+            continue
         try:
-            produced = list(r.func(ctx))
+            produced = r.run(ctx)
         except Exception as exc:  # a broken rule must not hide the others' findings
             errors.append({"code": r.code, "error": f"{type(exc).__name__}: {exc} ({_where(exc)})"})
             continue
-        for f in produced:
-            f.doc = f"mga rule {r.code}"
         findings.extend(produced)
     return findings, errors, skips
+
+
+SHOWN_NAMESPACES = 5
+
+
+def skipped_rules(skips: list[RuleSkip]) -> list[Skipped]:
+    """One ``skipped`` entry per rule and missing input, naming the namespaces (the logs are not per namespace)."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for s in skips:
+        grouped.setdefault((s.code, s.missing), []).append(s.namespace)
+    out = []
+    for (code, missing), namespaces in sorted(grouped.items()):
+        if missing == INPUTS[LOGS]:
+            reason = "no router access logs in the inputs: what it checks stays unknown"
+        else:
+            shown = ", ".join(namespaces[:SHOWN_NAMESPACES])
+            more = f" and {len(namespaces) - SHOWN_NAMESPACES} more" if len(namespaces) > SHOWN_NAMESPACES else ""
+            reason = f"no {missing} in the inputs for namespace{'s' if len(namespaces) > 1 else ''} {shown}{more}"
+        out.append(Skipped(source=f"rule {code}", reason=reason))
+    return out
 
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])

@@ -2,8 +2,10 @@
 
 The report draws these; computing them here keeps reports free of analysis. Events come from
 pod conditions (not ready since), container last terminations (restart, OOM), deletion
-timestamps, Kubernetes events (probe failures, kills, back-off), ReplicaSet creation (rollout)
-and the router's own messages (server DOWN, no server available, reloads).
+timestamps, Kubernetes events (probe failures, kills, back-off), ReplicaSet creation (rollout),
+the router's own messages (server DOWN, no server available, reloads) and configuration changes:
+the route's and its services' last edit (``managedFields``, when later than creation) and a
+termination change the access log shows (the backend-name prefix changed).
 """
 
 from __future__ import annotations
@@ -151,8 +153,35 @@ def route_events(ctx: Context, namespace: str, route: str, services: list[str]) 
             pod = r["pod"] if pd.notna(r["pod"]) else None
             out.append(TimelineEvent(r["ts"].floor("us").to_pydatetime(), str(r["event"]), pod, str(r["text"]),
                                      r["source"], _int(r["line"])))
+    out += config_changes(ctx, namespace, route, services)
     out.sort(key=lambda e: e.ts)
     return out[:MAX_EVENTS]
+
+
+def config_changes(ctx: Context, namespace: str, route: str, services: list[str]) -> list[TimelineEvent]:
+    """Edits of the route and its services, and termination changes seen in the access log, as events.
+
+    An object's last ``managedFields`` time equal to its creation is no change; only the last edit
+    is known (earlier edits leave no trace in the object).
+    """
+    out: list[TimelineEvent] = []
+    objects = [("route", route)] + [("service", s) for s in services]
+    for kind, name in objects:
+        times = ctx.facts.object_times(kind, namespace, name)
+        if times is None or times.last_edited is None:
+            continue
+        if times.created is not None and times.last_edited <= times.created:
+            continue
+        out.append(TimelineEvent(times.last_edited, "config-change", None,
+                                 f"{kind} {name} last edited (managedFields)", times.where.source,
+                                 times.where.line))
+    for before, after in ctx.facts.termination_changes(namespace, route):
+        out.append(TimelineEvent(after.first_seen, "config-change", None,
+                                 f"termination {before.termination or before.backend_kind} → "
+                                 f"{after.termination or after.backend_kind} (backend name in the access log: "
+                                 f"{before.backend_kind} → {after.backend_kind})",
+                                 after.first_line.source, after.first_line.line))
+    return out
 
 
 def _int(value: object) -> int | None:

@@ -40,7 +40,7 @@ EVENT_COLOURS = {
     "not-ready": "#d95f02", "probe-failed": "#e6ab02", "restart": "#e7298a", "oom": "#b2182b",
     "deleted": "#6a3d9a", "killing": "#6a3d9a", "evicted": "#b2182b", "rollout": "#1f78b4",
     "router-reload": "#555555", "proxy-started": "#555555", "proxy-stopped": "#555555",
-    "server-down": "#000000", "server-up": "#1b9e77", "no-server": "#000000",
+    "server-down": "#000000", "server-up": "#1b9e77", "no-server": "#000000", "config-change": "#0868ac",
 }
 DEFAULT_EVENT_COLOUR = "#777777"
 MAX_BARS = 240

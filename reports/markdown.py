@@ -131,6 +131,8 @@ def _finding(f: Finding) -> list[str]:
              f"{plain(f.title)}{count}.", "", plain(f.explanation), ""]
     if f.remediation:
         lines += ["Fix:", "", fence(f.remediation), ""]
+    if f.diagnostics:
+        lines += ["Confirm with:", "", fence(f.diagnostics), ""]
     lines += ["Evidence:", ""]
     for e in f.evidence[:MAX_EVIDENCE]:
         where = f"{e.source}:{e.line}" if e.line else e.source

@@ -1,12 +1,18 @@
-"""Small shared helpers for rules: which pods a service selects, a route's requests, log summaries."""
+"""Small shared helpers for rules of every family: a route's backends, pods and requests, log summaries.
+
+Rules read the snapshot through these (and the other neutral modules of ``analyzer/rules/``), never
+through another rule family's module. Answers several rules need are computed once per analysis
+context with :func:`memo`.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -16,6 +22,15 @@ from analyzer.facts import Where
 from analyzer.ledger import router_side_mask
 from analyzer.lookup import FrameIndex, Lookups
 from analyzer.model import Evidence, IncidentStatus
+
+T = TypeVar("T")
+
+
+def memo(ctx: Context, key: tuple, build: Callable[[], T]) -> T:
+    """Compute once per analysis context: several rules ask the same question of the same route."""
+    if key not in ctx._cache:
+        ctx._cache[key] = build()
+    return ctx._cache[key]
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,11 @@ def _by_backend_index(positions: list[int], order: list) -> list[int]:
     return sorted(positions, key=lambda p: (order[p] is pd.NA, 0 if order[p] is pd.NA else order[p], p))
 
 
+def first_service(route: RouteRef) -> str | None:
+    """The service of ``spec.to``: the one a route finding names."""
+    return route.services[0] if route.services else None
+
+
 def backend_rows(ctx: Context, route: RouteRef) -> pd.DataFrame:
     r = ctx.routes
     if ctx.lookups is None:
@@ -90,6 +110,18 @@ def backend_rows(ctx: Context, route: RouteRef) -> pd.DataFrame:
         index: FrameIndex = memo["backend-index"]
         memo[key] = index.take(_by_backend_index(index.positions((route.namespace, route.name)), memo["backend-order"]))
     return memo[key]
+
+
+def route_backends(ctx: Context, route: RouteRef) -> pd.DataFrame:
+    """The route's backend rows (spec.to first, then alternateBackends), computed once."""
+    return memo(ctx, ("backends", route.namespace, route.name), lambda: backend_rows(ctx, route))
+
+
+def whole_frame(ctx: Context, name: str) -> pd.DataFrame:
+    """A frame across every namespace: rules run per namespace, but router-wide facts are not namespaced."""
+    frames = getattr(ctx.snap, "frames", None)
+    found = frames.get(name) if isinstance(frames, dict) else None
+    return found if found is not None else ctx.snap.frame(name)
 
 
 def has_resource(ctx: Context, namespace: str, resource: str) -> bool:
@@ -352,3 +384,59 @@ def fact_evidence(ctx: Context, where: Where, needle: str, fallback: str) -> Evi
 def hhmm(value: datetime | None) -> str:
     """``~08:37`` style time for explanations (the full time stays in first_seen/began_at)."""
     return value.strftime("%H:%M:%S") if value else "an unknown time"
+
+
+def is_true(value: object) -> bool:
+    """A nullable boolean cell as a plain bool (``<NA>`` is not true)."""
+    return value is not None and not pd.isna(value) and bool(value)
+
+
+def text_or(value: object, default: str) -> str:
+    """A cell's text when it is a non-empty string, else ``default``."""
+    return value if isinstance(value, str) and value else default
+
+
+def label_selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    """Kubernetes label selector semantics: matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist).
+
+    ``None`` (the field is absent) selects nothing here; ``{}`` selects everything.
+    """
+    if selector is None:
+        return False
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(str(k)) != str(v):
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = str(expr.get("key")), expr.get("operator"), [str(x) for x in expr.get("values") or []]
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def tls_down_nosrv(ctx: Context, route: RouteRef) -> pd.DataFrame:
+    """503 ``<NOSRV>`` on the route's ``be_secure`` backend while its servers were DOWN for a failed handshake.
+
+    The health check reports ``Layer6 invalid response, info: "SSL handshake failure"`` when the
+    router speaks TLS to a plain-HTTP port (router-facts.md §8); from that DOWN until a server is
+    UP again, the backend has no server and every request gets the router's 503. P302 owns these
+    lines, and E203 leaves them out.
+    """
+    changes = ctx.facts.server_changes(route.namespace, route.name)
+    downs = [c for c in changes if c.state == "DOWN" and c.ts and (c.reason or "").startswith("Layer6")]
+    req = route_requests(ctx, route)
+    if not downs or req.empty:
+        return req.iloc[0:0]
+    start = min(c.ts for c in downs if c.ts)
+    ups = [c.ts for c in changes if c.state == "UP" and c.ts and c.ts > start]
+    nosrv = select(req, status=503, term="SC", server_kind="nosrv")
+    keep = (nosrv["backend_kind"].astype("string") == "be_secure").fillna(False).astype(bool)
+    keep &= (nosrv["ts"] >= pd.Timestamp(start)).fillna(False).astype(bool)
+    if ups:
+        keep &= (nosrv["ts"] < pd.Timestamp(min(ups))).fillna(False).astype(bool)
+    return nosrv[keep]

@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import yaml
 
-from analyzer.rules.endpoints import closest_pod, first_clause, suggested_selector
+from analyzer.rules.endpoints.e201_service_selector_matches_no_pod import closest_pod, suggested_selector
+from analyzer.rules.endpoints.e203_no_ready_endpoints import first_clause
 from parsers import schema
 from tests.analyzer.scenario_helpers import SCENARIOS, append, copy_scenario, edit, findings, one_file, result
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analyzer.rules.network import RouterSide, admits_router, ip_block_admits, label_selector_matches, port_allowed
+from analyzer.rules.common import label_selector_matches
+from analyzer.rules.network_policies import RouterSide, admits_router, ip_block_admits, port_allowed
 from tests.analyzer.scenario_helpers import SCENARIOS, copy_scenario, findings, one_file
 
 INGRESS_NS = {"kubernetes.io/metadata.name": "openshift-ingress", "network.openshift.io/policy-group": "ingress",

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analyzer.rules.ports import is_loopback, is_true, port_protocol
+from analyzer.rules.common import is_true
+from analyzer.rules.ports.p301_service_target_port_not_served import is_loopback
+from analyzer.rules.ports.shared import port_protocol
 from tests.analyzer.scenario_helpers import SCENARIOS, copy_scenario, edit, files, findings, one_file, router_log
 
 

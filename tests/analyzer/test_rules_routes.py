@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analyzer.rules.routes import admitted_state, closest_service, json_value, suggested_target
+from analyzer.rules.routes.r101_route_not_admitted import admitted_state
+from analyzer.rules.routes.r102_route_backend_service_missing import closest_service
+from analyzer.rules.routes.r103_route_target_port_matches_nothing import json_value, suggested_target
 from parsers import schema
 from tests.analyzer.scenario_helpers import SCENARIOS, copy_scenario, edit, findings, one_file
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -108,6 +109,7 @@ def test_every_rule_has_a_firing_and_a_quiet_scenario():
 
 
 LAB_LOG = FIXTURES / "haproxy-lab" / "access.log"
+LOOKING = re.compile(r"oc (-n \S+ )?(describe|get|logs|exec|rsh)\b|oc adm inspect\b")
 
 
 @pytest.mark.parametrize("scenario", [p for p in SCENARIO_DIRS if p.name.startswith("lab-")],
@@ -124,9 +126,15 @@ def test_at_least_three_scenarios_come_from_the_real_haproxy_run():
 
 
 @pytest.mark.parametrize("scenario", SCENARIO_DIRS, ids=[p.name for p in SCENARIO_DIRS])
-def test_remediation_patches_are_valid_json(scenario: Path):
-    """A fix the engineer pastes must work: every `-p '<json>'` payload parses (placeholders aside)."""
+def test_remediation_is_the_fix_and_its_patches_are_valid_json(scenario: Path):
+    """A fix the engineer pastes must work: every `-p '<json>'` payload parses (placeholders aside).
+
+    The remediation is the change to make; commands that only look (`oc describe/get/logs/exec`) are
+    diagnostics, never in the remediation (contract v1.1).
+    """
     for finding in run_scenario(scenario).to_dict()["findings"]:
+        looks = [c for c in finding["remediation"] if LOOKING.match(c)]
+        assert not looks, f"{finding['id']}: confirming commands in the remediation: {looks}"
         for command in finding["remediation"]:
             if " -p '" not in command:
                 continue

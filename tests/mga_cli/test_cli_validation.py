@@ -196,7 +196,7 @@ def test_rule_prints_markdown_headings_without_rst_literals():
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
     assert lines[0] == "# E202 readiness-probe-failing"
-    assert "## What it does" in lines and "needs access logs: no." in proc.stdout
+    assert "## What it does" in lines and "Needs: pods." in proc.stdout
     assert "``" not in proc.stdout and "needs logs: False" not in proc.stdout
 
 

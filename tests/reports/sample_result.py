@@ -135,6 +135,10 @@ def readiness_finding() -> Finding:
                      f"\"GET /api/cart?next=</script><b>x</b> HTTP/1.1\"", MG),
         ],
         remediation=[
+            "oc -n payments set probe deployment/checkout --readiness --get-url=http://:8080/healthz/ready "
+            "--timeout-seconds=3 --failure-threshold=3   # only if the probe itself is wrong",
+        ],
+        diagnostics=[
             f"oc -n payments describe pod {CHECKOUT_PODS[0]}",
             f"oc -n payments logs {CHECKOUT_PODS[0]} --previous",
             "oc -n payments get endpoints checkout -o wide",

@@ -92,9 +92,9 @@ def test_first_row_is_the_broken_route_with_cause_count_span_and_fix(page):
     assert cells[7].startswith("readiness-probe-failing 3 of 3 pods fail their readiness probe")
     assert cells[8:] == ["412", "2026-11-20 08:41:12 → 08:59:58"]
     button = next(e for e in first.children[7].children if e.tag == "div").children[1]
-    assert button.attrs["data-copy"] == ("oc -n payments describe pod checkout-7d9c6b8f4-2xkqp\n"
-                                         "oc -n payments logs checkout-7d9c6b8f4-2xkqp --previous\n"
-                                         "oc -n payments get endpoints checkout -o wide")
+    assert button.attrs["data-copy"] == (
+        "oc -n payments set probe deployment/checkout --readiness --get-url=http://:8080/healthz/ready "
+        "--timeout-seconds=3 --failure-threshold=3   # only if the probe itself is wrong")
 
 
 def test_every_route_is_listed_worst_first(page):
@@ -124,8 +124,8 @@ def test_section_holds_checklist_events_finding_evidence_and_doc(page):
     assert "rule E202: mga rule E202" in body
     evidence = page.find("table", class_="evidence small")[0]
     assert "…ocal.7316620088154903321/namespaces/payments/core/pods.yaml:212" in evidence.text
-    assert page.find("pre", id="fix-F001-E202")[0].text.splitlines()[0] == \
-        "oc -n payments describe pod checkout-7d9c6b8f4-2xkqp"
+    assert page.find("pre", id="fix-F001-E202")[0].text.startswith("oc -n payments set probe deployment/checkout ")
+    assert "oc -n payments describe pod checkout-7d9c6b8f4-2xkqp" in page.find("div", class_="diagnostics")[0].text
 
 
 def test_gaps_inputs_skipped_and_unparsed_sections(page):
@@ -256,3 +256,13 @@ def test_platform_section_without_alert_data_says_so_and_escapes_messages():
     assert "no alert data in the inputs" in section
     assert "<img src=x onerror=alert(1)>" in section  # shown as text ...
     assert page.find("img") == []  # ... never as markup
+
+
+def test_copy_fix_copies_the_fix_and_the_confirming_commands_stand_apart(page):
+    fix = page.find("pre", id="fix-F001-E202")[0].text
+    assert fix.startswith("oc -n payments set probe deployment/checkout")
+    [checks] = page.find("div", class_="diagnostics")
+    assert "confirm with" in checks.text and "oc -n payments describe pod " in checks.text
+    assert "describe pod" not in fix
+    copy = [e.attrs["data-copy"] for e in page.all if e.tag == "button" and "data-copy" in e.attrs]
+    assert copy and not any(c.startswith(("oc -n payments describe", "oc -n payments get")) for c in copy)

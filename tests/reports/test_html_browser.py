@@ -157,9 +157,9 @@ def test_copy_fix_puts_the_commands_on_the_clipboard(context, sample_report):
     visit = Visit(context, sample_report)
     visit.page.locator("#routes-table tbody tr").first.get_by_role("button", name="copy fix").click()
     clipboard = visit.page.evaluate("navigator.clipboard.readText()")
-    assert clipboard == ("oc -n payments describe pod checkout-7d9c6b8f4-2xkqp\n"
-                         "oc -n payments logs checkout-7d9c6b8f4-2xkqp --previous\n"
-                         "oc -n payments get endpoints checkout -o wide")
+    assert clipboard == (  # the fix, not the commands that confirm it
+        "oc -n payments set probe deployment/checkout --readiness --get-url=http://:8080/healthz/ready "
+        "--timeout-seconds=3 --failure-threshold=3   # only if the probe itself is wrong")
     visit.page.locator("#gaps button").nth(1).click()  # a gap's collection command
     assert visit.page.evaluate("navigator.clipboard.readText()") == \
         "oc adm inspect ns/legacy --dest-dir=inspect-legacy"

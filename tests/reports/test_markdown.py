@@ -61,6 +61,12 @@ def test_gaps_come_last_with_their_commands(note):
     assert "```sh\noc adm inspect ns/legacy --dest-dir=inspect-legacy\n```" in gaps
 
 
+def test_the_fix_comes_before_the_commands_that_confirm_it(note):
+    fix = note.index("Fix:\n\n```sh\noc -n payments set probe deployment/checkout")
+    confirm = note.index("Confirm with:\n\n```sh\noc -n payments describe pod ")
+    assert fix < confirm
+
+
 def test_markup_from_the_archive_stays_text():
     result = sample_result()
     result.findings[0].title = "probe <img src=x onerror=alert(1)> fails *now* [here](http://evil)"

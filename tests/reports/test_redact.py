@@ -98,7 +98,8 @@ def test_namespaces_when_asked_everywhere_but_the_platform_ones():
     assert result.findings[0].namespace == ns
     assert f"be_edge_http:{ns}:checkout/<NOSRV>" in result.findings[0].evidence[3].text  # backend names too
     assert f"/namespaces/{ns}/core/pods.yaml" in result.findings[0].evidence[0].source
-    assert result.findings[0].remediation[0].startswith(f"oc -n {ns} describe pod ")
+    assert result.findings[0].remediation[0].startswith(f"oc -n {ns} set probe ")
+    assert result.findings[0].diagnostics[0].startswith(f"oc -n {ns} describe pod ")  # every field, new ones too
     assert "openshift-console" in [r.namespace for r in result.routes]  # platform namespaces are kept
     assert "/namespaces/openshift-ingress/pods/" in result.findings[1].evidence[0].source
     text = render_json(result)

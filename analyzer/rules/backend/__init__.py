@@ -1,0 +1,2 @@
+"""Backend rules (B5xx): behaviour seen in the access log: too slow, saturated, invalid answers, dropped
+connections."""

@@ -1,0 +1,167 @@
+"""Backend answers slower than the router's server timeout (504 sH).
+
+## What it does
+
+Counts 504 `sH` lines (server timeout while waiting for response headers, `Tr=-1`, `Ta` ≈ the
+timeout) per route, works out the effective `timeout server` (route annotation
+`haproxy.router.openshift.io/timeout`, the backend's rendered `timeout server`, the
+IngressController's `tuningOptions.serverTimeout`, the router default 30 s) and compares the
+successful responses' times with it.
+
+It also checks the route's `haproxy.router.openshift.io/timeout` annotation, logs or not:
+a value the router cannot parse (`2 minutes`, `30 s`) is silently ignored, so the route
+runs with the default although its owner believes it raised it (info).
+
+## Why it matters
+
+The router gives up and answers 504 while the application is still working; clients retry and
+add load.
+
+## Example
+
+`be_edge_http:shop:reports/pod:... 0/0/1/-1/30001 504 198 - - sHNN`.
+
+## Remediation
+
+Make the request faster, or raise the route's timeout above the slowest legitimate response.
+
+## Known problems
+
+Without `option abortonclose` a client that gave up still shows the server-side 504.
+
+## References
+
+router-facts.md §3 (timeouts, annotation syntax), §4.2 (504 sH), §6; OCP docs "Configuring route
+timeouts"; runbook-502.md "Pod taking too long to respond".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from analyzer.context import Context
+from analyzer.evidence import object_evidence
+from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
+from analyzer.rule import rule
+from analyzer.rules import common
+from analyzer.rules.backend import shared
+from parsers.haproxy_config import parse_duration_ms
+
+RULE = rule(
+    code="B501",
+    name="backend-slower-than-router-timeout",
+    cause="backend-timeout",
+    severity=Severity.WARNING,
+    needs=("routes",),
+)
+
+DEFAULT_SERVER_TIMEOUT_MS = 30_000
+
+
+def effective_timeout(ctx: Context, route: common.RouteRef) -> tuple[int, str, Evidence | None]:
+    """(ms, where it comes from, evidence): route annotation > haproxy.config backend > IngressController > 30s."""
+    annotation = route.row["timeout"]
+    if isinstance(annotation, str):
+        ms = parse_duration_ms(annotation)
+        if ms:
+            return (
+                ms,
+                f"route annotation haproxy.router.openshift.io/timeout={annotation}",
+                common.route_evidence(ctx, route, "haproxy.router.openshift.io/timeout"),
+            )
+    backends = ctx.snap.frame("router_backends")
+    mine = backends[
+        (backends["namespace"] == route.namespace)
+        & (backends["route"] == route.name)
+        & backends["timeout_server"].notna()
+    ]
+    if not mine.empty:
+        ms = parse_duration_ms(mine.iloc[0]["timeout_server"])
+        if ms:
+            return (
+                ms,
+                f"haproxy.config backend timeout server {mine.iloc[0]['timeout_server']}",
+                object_evidence(ctx.snap, mine.iloc[0], "timeout server"),
+            )
+    ics = ctx.snap.frame("ingresscontrollers")
+    configured = ics[ics["server_timeout"].notna()] if not ics.empty else ics
+    if not configured.empty:
+        ms = parse_duration_ms(configured.iloc[0]["server_timeout"])
+        if ms:
+            return (
+                ms,
+                f"IngressController {configured.iloc[0]['name']} tuningOptions.serverTimeout "
+                f"{configured.iloc[0]['server_timeout']}",
+                object_evidence(ctx.snap, configured.iloc[0], "serverTimeout"),
+            )
+    for defaults in ctx.snap.router_defaults.values():
+        ms = parse_duration_ms(defaults.get("timeout server"))
+        if ms:
+            return ms, f"router default timeout server {defaults.get('timeout server')}", None
+    return DEFAULT_SERVER_TIMEOUT_MS, "the router's default timeout server 30s", None
+
+
+@RULE.check
+def backend_timeout(ctx: Context) -> Iterator[Finding]:
+    for route in common.routes(ctx):
+        annotation = route.row["timeout"]
+        if isinstance(annotation, str) and parse_duration_ms(annotation) is None:
+            yield RULE.finding(
+                severity=Severity.INFO,
+                namespace=route.namespace,
+                route=route.name,
+                service=route.services[0] if route.services else None,
+                title=f"timeout annotation {annotation!r} is not a valid HAProxy time: the router ignores it",
+                explanation=(
+                    f"haproxy.router.openshift.io/timeout={annotation!r} does not match [1-9][0-9]*(us|ms|s|m|h|d)?; "
+                    "the router silently drops invalid values, so this route runs with the default server timeout."
+                ),
+                evidence=[common.route_evidence(ctx, route, "haproxy.router.openshift.io/timeout")],
+                remediation=[
+                    f"oc -n {route.namespace} annotate route {route.name} "
+                    "haproxy.router.openshift.io/timeout=120s --overwrite"
+                ],
+            )
+        if not ctx.has_logs:
+            continue
+        req = common.route_requests(ctx, route)
+        timeouts = common.select(req, status=504, term="sH")
+        if timeouts.empty:
+            continue
+        limit, origin, cfg_evidence = effective_timeout(ctx, route)
+        ok = req[
+            (req["status"] < 500).fillna(False).astype(bool)
+            & req["Tr"].notna()
+            & (req["Tr"] >= 0).fillna(False).astype(bool)
+        ]
+        slowest = int(ok["Tr"].max()) if not ok.empty else None
+        p99 = int(ok["Tr"].quantile(0.99)) if not ok.empty else None
+        facts = common.log_facts(ctx, timeouts)
+        suggested = max(2 * limit, 2 * (slowest or 0)) // 1000
+        evidence = facts["evidence"] + ([cfg_evidence] if cfg_evidence else [])
+        yield RULE.finding(
+            severity=shared.severity_by_share(timeouts, req),
+            namespace=route.namespace,
+            route=route.name,
+            service=route.services[0] if route.services else None,
+            title=f"{len(timeouts)} requests timed out after {limit / 1000:g}s (504) on route {route.name}",
+            explanation=(
+                f"The router waited {limit / 1000:g}s ({origin}) for response headers and gave up {len(timeouts)} "
+                f"times ({shared.share(timeouts, req):.0%} of the route's requests)."
+                + (
+                    f" Successful responses took up to {slowest / 1000:.1f}s (p99 {p99 / 1000:.1f}s), close to the "
+                    "limit: the backend is slow, not down."
+                    if slowest is not None
+                    else ""
+                )
+            ),
+            evidence=evidence,
+            remediation=[
+                f"oc -n {route.namespace} annotate route {route.name} "
+                f"haproxy.router.openshift.io/timeout={suggested}s --overwrite  # or make the request faster"
+            ],
+            first_seen=facts["first_seen"],
+            last_seen=facts["last_seen"],
+            affected_requests=facts["affected_requests"],
+            claims=facts.get("claims", NO_CLAIMS),
+        )

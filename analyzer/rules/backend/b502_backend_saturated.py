@@ -1,0 +1,143 @@
+"""Backend saturated: requests queued or rejected for lack of connections (503 sQ, queues, HPA at max).
+
+## What it does
+
+Counts 503 `sQ` (queue timeout, `<NOSRV>`) and requests that waited in a server or backend
+queue (`sq`/`bq` > 0); cites the route's `pod-concurrent-connections` annotation (server
+`maxconn`) and a HorizontalPodAutoscaler of the route's workload stuck at `maxReplicas`.
+Without access logs, an HPA at its maximum is reported as info.
+
+## Why it matters
+
+Queued requests wait up to the queue timeout (5 s) and then get the router's 503; the
+application cannot take more load.
+
+## Example
+
+`be_http:ns:maxconn/<NOSRV> 0/2001/-1/-1/2001 503 217 - - sQNN 2/2/1/0/0 0/2`.
+
+## Remediation
+
+Scale out (raise the HPA maximum), raise or remove `pod-concurrent-connections`, make the
+application faster.
+
+## Known problems
+
+Queueing without a maxconn limit is rare on the router; large `Tw` with `Tc=-1` is retry
+delay, not queueing.
+
+## References
+
+router-facts.md §4.2 (503 sQ), §6 (pod-concurrent-connections); runbook-502.md "Too many connections".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+
+from analyzer.context import Context
+from analyzer.evidence import object_evidence
+from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
+from analyzer.rule import LOGS, rule
+from analyzer.rules import common
+
+RULE = rule(
+    code="B502",
+    name="backend-saturated",
+    cause="backend-saturation",
+    severity=Severity.WARNING,
+    needs=(("pods", LOGS),),
+)
+
+
+@RULE.check
+def backend_saturation(ctx: Context) -> Iterator[Finding]:
+    hpas = ctx.snap.frame("hpas")
+    for route in common.routes(ctx):
+        req = common.route_requests(ctx, route)
+        queued = (
+            req.iloc[0:0]
+            if req.empty
+            else req[
+                (req["term"].astype("string") == "sQ").fillna(False).astype(bool)
+                | (req["srv_queue"].fillna(0) > 0)
+                | (req["backend_queue"].fillna(0) > 0)
+            ]
+        )
+        pods = common.route_pods(ctx, route)
+        workload = common.workload_of(ctx, pods)
+        at_max = hpas.iloc[0:0]
+        if workload and not hpas.empty:
+            at_max = hpas[
+                (hpas["namespace"] == route.namespace)
+                & (hpas["target_name"] == workload[1])
+                & (hpas["current_replicas"] >= hpas["max_replicas"]).fillna(False).astype(bool)
+            ]
+        maxconn = route.row["pod_concurrent_connections"]
+        if queued.empty and at_max.empty:
+            continue
+        evidence: list[Evidence] = []
+        facts = common.log_facts(ctx, queued) if not queued.empty else {}
+        evidence += facts.get("evidence", [])
+        if pd.notna(maxconn):
+            evidence.append(common.route_evidence(ctx, route, "pod-concurrent-connections"))
+        for _, h in at_max.head(1).iterrows():
+            evidence.append(object_evidence(ctx.snap, h, "maxReplicas:"))
+        rejected = int((queued["status"] == 503).fillna(False).sum()) if not queued.empty else 0
+        severity = Severity.INFO  # an HPA at its maximum with no queueing seen
+        if not queued.empty:
+            severity = Severity.CRITICAL if rejected >= 0.5 * max(1, len(req)) else Severity.WARNING
+        fix = []
+        if not at_max.empty:
+            h = at_max.iloc[0]
+            fix.append(
+                f"oc -n {route.namespace} patch hpa {h['name']} --type=merge "
+                f'-p \'{{"spec":{{"maxReplicas":{int(h["max_replicas"]) * 2}}}}}\''
+            )
+        if pd.notna(maxconn):
+            fix.append(
+                f"oc -n {route.namespace} annotate route {route.name} "
+                f"haproxy.router.openshift.io/pod-concurrent-connections={int(maxconn) * 4} --overwrite"
+            )
+        if workload:
+            fix.append(f"oc -n {route.namespace} scale {workload[0]}/{workload[1]} --replicas=<more>")
+        yield RULE.finding(
+            severity=severity,
+            namespace=route.namespace,
+            route=route.name,
+            service=route.services[0] if route.services else None,
+            title=(
+                f"{len(queued)} requests queued, {rejected} rejected with 503 sQ"
+                if not queued.empty
+                else f"HorizontalPodAutoscaler {at_max.iloc[0]['name']} is at its maximum"
+            ),
+            explanation=(
+                (
+                    f"{len(queued)} requests waited in the router's queues for route {route.name}; "
+                    f"{rejected} timed out in the queue and got 503."
+                    if not queued.empty
+                    else ""
+                )
+                + (
+                    f" The per-pod connection limit is {int(maxconn)} (pod-concurrent-connections)."
+                    if pd.notna(maxconn)
+                    else ""
+                )
+                + (
+                    f" HPA {at_max.iloc[0]['name']} runs {int(at_max.iloc[0]['current_replicas'])} of at most "
+                    f"{int(at_max.iloc[0]['max_replicas'])} replicas: it cannot add capacity."
+                    if not at_max.empty
+                    else ""
+                )
+            ).strip(),
+            evidence=evidence or [common.route_evidence(ctx, route)],
+            remediation=fix,
+            diagnostics=[f"oc -n {route.namespace} get hpa"],
+            first_seen=facts.get("first_seen"),
+            last_seen=facts.get("last_seen"),
+            affected_requests=facts.get("affected_requests", 0),
+            claims=facts.get("claims", NO_CLAIMS),
+            confidence="high" if facts else "medium",
+        )

@@ -1,0 +1,84 @@
+"""The router rejected the backend's response as invalid (502 PH).
+
+## What it does
+
+Counts 502 `PH` lines (`Tr=-1`, the router's 209-byte 502 page) per route and pod.
+
+## Why it matters
+
+The application answered, but HAProxy refused what it sent: invalid or oversized headers,
+a duplicated `Transfer-Encoding` (rejected since HAProxy 2.5, OpenShift 4.14), or non-HTTP bytes
+such as a TLS alert.
+
+## Example
+
+`be_http:ns:dupte/pod:...:127.0.0.1:9007 0/0/0/-1/4 502 209 - - PHNN`.
+
+## Remediation
+
+Fix the response headers in the application; for large headers raise
+`tuningOptions.headerBufferBytes`/`headerBufferMaxRewriteBytes` on the IngressController.
+
+## Known problems
+
+The log does not say which header was wrong; reproduce with `curl -v` from a router pod.
+
+## References
+
+router-facts.md §4.2 (502 PH), §6; KCS 7055002 (duplicate Transfer-Encoding after 4.14); HAProxy
+configuration.txt §8.5.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from analyzer.context import Context
+from analyzer.model import NO_CLAIMS, Finding, Severity
+from analyzer.rule import LOGS, rule
+from analyzer.rules import common
+from analyzer.rules.backend import shared
+
+RULE = rule(
+    code="B503",
+    name="backend-response-rejected",
+    cause="invalid-response",
+    severity=Severity.WARNING,
+    needs=(LOGS,),
+)
+
+
+@RULE.check
+def invalid_response(ctx: Context) -> Iterator[Finding]:
+    for route in common.routes(ctx):
+        req = common.route_requests(ctx, route)
+        bad = common.select(req, status=502, term="PH")
+        if bad.empty:
+            continue
+        facts = common.log_facts(ctx, bad)
+        pods = sorted(bad["pod"].dropna().astype(str).unique())
+        yield RULE.finding(
+            severity=shared.severity_by_share(bad, req),
+            namespace=route.namespace,
+            route=route.name,
+            service=route.services[0] if route.services else None,
+            title=f"{len(bad)} responses rejected by the router as invalid (502 PH)",
+            explanation=(
+                f"The router received responses from {', '.join(pods) or 'the backend'} that it could not accept "
+                "(malformed or oversized headers, duplicate Transfer-Encoding, non-HTTP bytes) and answered 502."
+            ),
+            evidence=facts["evidence"],
+            remediation=[
+                "# fix the headers the application sends (duplicate Transfer-Encoding, malformed or oversized)",
+                "oc -n openshift-ingress-operator patch ingresscontroller/default --type=merge -p "
+                '\'{"spec":{"tuningOptions":{"headerBufferBytes":65536}}}\'  # only for large headers',
+            ],
+            diagnostics=[
+                "oc -n openshift-ingress rsh deploy/router-default curl -sv http://<pod-ip>:<port>/<path>  "
+                "# inspect the raw headers",
+            ],
+            first_seen=facts["first_seen"],
+            last_seen=facts["last_seen"],
+            affected_requests=facts["affected_requests"],
+            claims=facts.get("claims", NO_CLAIMS),
+        )

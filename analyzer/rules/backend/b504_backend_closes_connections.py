@@ -1,0 +1,122 @@
+"""Backend closes connections before answering, with no restart or rollout to explain it (502 SH).
+
+## What it does
+
+Counts 502 `SH` lines (server closed or reset before sending headers, `Tr=-1`) whose pod was
+not restarted, OOM-killed, deleted or killed within two minutes (those belong to K601/K602).
+
+## Why it matters
+
+The application drops the connection mid-request: an application-side timeout (Ta close to a
+round number such as 30000/60000), a crash of a worker thread, a sidecar resetting, or a keep-alive
+race on a fresh connection.
+
+## Example
+
+`be_http:ns:closenoresp/pod:closenoresp-5c6d:closenoresp:http:127.0.0.1:9003 0/0/0/-1/4 502 209 - - SHNN`.
+
+## Remediation
+
+Read the application's logs at those times; align its idle/keep-alive and request timeouts with the
+router (keep-alive above the router's reuse, request timeout below the route timeout).
+
+## Known problems
+
+HAProxy ≤ 2.8.9 does not log such failures on reused keep-alive connections at all (router-facts
+§4.3): the real count can be higher than the log shows.
+
+## References
+
+router-facts.md §4.2 (502 SH), §4.3, §6 (keep-alive row); haproxy/haproxy#3414.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+
+from analyzer import windows
+from analyzer.context import Context
+from analyzer.model import NO_CLAIMS, Finding, Severity
+from analyzer.rule import LOGS, rule
+from analyzer.rules import common
+from analyzer.rules.backend import shared
+
+RULE = rule(
+    code="B504",
+    name="backend-closes-connections",
+    cause="backend-connection-closed",
+    severity=Severity.WARNING,
+    needs=(LOGS,),
+)
+
+
+def pod_disruption_times(ctx: Context, namespace: str) -> dict[str, list[pd.Timestamp]]:
+    """Per pod, the moments it restarted, was OOM-killed, deleted or killed (for time correlation)."""
+    out: dict[str, list[pd.Timestamp]] = {}
+    containers = ctx.snap.frame("containers")
+    for _, c in containers[containers["namespace"] == namespace].iterrows():
+        for col in ("last_finished", "last_started"):
+            if pd.notna(c[col]) and col == "last_finished":
+                out.setdefault(c["pod"], []).append(c[col])
+        if pd.notna(c["state_since"]) and pd.notna(c["restart_count"]) and c["restart_count"] > 0:
+            out.setdefault(c["pod"], []).append(c["state_since"])
+    pods = ctx.snap.frame("pods")
+    for _, p in pods[(pods["namespace"] == namespace) & pods["deleted"].notna()].iterrows():
+        out.setdefault(p["name"], []).append(p["deleted"])
+    ev = ctx.snap.frame("events")
+    kills = ev[(ev["namespace"] == namespace) & ev["reason"].isin(["Killing", "BackOff", "Evicted", "OOMKilling"])]
+    for _, e in kills.iterrows():
+        for col in ("first_seen", "last_seen"):
+            if pd.notna(e[col]):
+                out.setdefault(e["involved_name"], []).append(e[col])
+    return out
+
+
+@RULE.check
+def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
+    for route in common.routes(ctx):
+        req = common.route_requests(ctx, route)
+        closed = common.select(req, status=502, term="SH")
+        if closed.empty:
+            continue
+        closed = closed[~windows.near_disruption(closed, pod_disruption_times(ctx, route.namespace))]
+        if closed.empty:
+            continue
+        facts = common.log_facts(ctx, closed)
+        ta = closed["Ta"].dropna()
+        typical = int(ta.median()) if not ta.empty else None
+        yield RULE.finding(
+            severity=shared.severity_by_share(closed, req),
+            namespace=route.namespace,
+            route=route.name,
+            service=route.services[0] if route.services else None,
+            title=f"{len(closed)} requests: the backend closed the connection before answering (502 SH)",
+            explanation=(
+                f"{len(closed)} requests on route {route.name} ended with the server closing the connection before "
+                "any response header, and no restart, OOM kill or deletion of the pods explains them."
+                + (f" They typically lasted {typical} ms" if typical is not None else "")
+                + (
+                    ": a round number suggests an application-side timeout."
+                    if typical and typical >= 1000 and typical % 1000 < 50
+                    else "."
+                )
+            ),
+            evidence=facts["evidence"],
+            remediation=[
+                "# keep the application's idle/keep-alive timeout above the router's and its request timeout "
+                "below the route's",
+            ],
+            diagnostics=[
+                f"oc -n {route.namespace} logs --since-time={facts['first_seen']:%Y-%m-%dT%H:%M:%SZ} "
+                f"<pod>  # what the application said"
+                if facts["first_seen"]
+                else f"oc -n {route.namespace} logs <pod>"
+            ],
+            first_seen=facts["first_seen"],
+            last_seen=facts["last_seen"],
+            affected_requests=facts["affected_requests"],
+            claims=facts.get("claims", NO_CLAIMS),
+            confidence="medium",
+        )

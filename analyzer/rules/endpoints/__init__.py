@@ -1,0 +1,1 @@
+"""Endpoint rules (E2xx): the route's services have no ready endpoint, and why."""

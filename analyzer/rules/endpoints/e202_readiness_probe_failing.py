@@ -1,0 +1,156 @@
+"""Selected pods are running but fail their readiness probe.
+
+## What it does
+
+Finds the route's pods that are `Running` with `Ready=False`, not being deleted, whose probed
+containers are running, cites their not-ready status, the kubelet's `Unhealthy` events
+("Readiness probe failed: ...") and the probe definition. Critical when no ready endpoint
+remains, warning when others still serve. With access logs, counts the router's 503
+`<NOSRV>` on the route from the time the pods went not ready, and the 5xx answered by the
+failing pods' servers.
+
+## Why it matters
+
+Not-ready pods are removed from the endpoints and from the router's backend. With none left,
+every request gets 503; with some left, capacity drops and the rest may saturate.
+
+## Example
+
+`Readiness probe failed: HTTP probe failed with statuscode: 503` on both web pods and
+`be_edge_http:webshop:web/<NOSRV> 0/-1/-1/-1/0 503 2656 - - SCNN` in the access log.
+
+## Remediation
+
+Find out why the health endpoint fails (`oc logs`, dependencies), or fix the probe (path,
+port, timeout, initial delay) so it reflects real readiness.
+
+## Known problems
+
+A probe that fails because a dependency is down is doing its job: fix the dependency. Without
+`Unhealthy` events (they expire after about 3 hours) the probe is inferred from the pod state
+and the finding says so (medium confidence).
+
+## References
+
+runbook-502.md step 3; router-facts.md §2 (only ready addresses become servers), §4.2, §6; KCS 7013260.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+
+from analyzer.context import Context
+from analyzer.evidence import object_evidence
+from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
+from analyzer.rule import rule
+from analyzer.rules import common
+from analyzer.rules.endpoints import shared
+
+RULE = rule(
+    code="E202",
+    name="readiness-probe-failing",
+    cause="readiness-probe-failing",
+    severity=Severity.CRITICAL,
+    needs=("pods",),
+)
+
+
+def _probe_events(ctx: Context, pods: list[str]) -> pd.DataFrame:
+    ev = ctx.snap.frame("events")
+    return ev[
+        ev["involved_name"].isin(pods)
+        & (ev["reason"] == "Unhealthy")
+        & ev["message"].fillna("").str.startswith("Readiness probe failed")
+    ]
+
+
+def _server_errors_on(req: pd.DataFrame, pods: list[str]) -> pd.DataFrame:
+    """5xx answered by these pods' servers, client aborts aside."""
+    if req.empty:
+        return req
+    on_pods = req["pod"].astype("string").isin(pods).fillna(False)
+    five = req["status"].between(500, 599).fillna(False)
+    client = req["term"].astype("string").str.startswith(("C", "c")).fillna(False)
+    return req[on_pods & five & ~client]
+
+
+def _ready_left(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) -> int:
+    if route.endpoints_ready is not None:
+        return route.endpoints_ready
+    pods = common.route_pods(ctx, route)
+    others = pods[~pods["name"].isin(failing["name"])]
+    return int((others["ready"] == True).fillna(False).sum())  # noqa: E712 - nullable boolean
+
+
+@RULE.check
+def readiness_probe_failing(ctx: Context) -> Iterator[Finding]:
+    for route in common.routes(ctx):
+        failing = shared.probe_failing_pods(ctx, route)
+        if failing.empty:
+            continue
+        yield _probe_finding(ctx, route, failing)
+
+
+def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) -> Finding:
+    names = failing["name"].tolist()
+    events = _probe_events(ctx, names)
+    left = _ready_left(ctx, route, failing)
+    evidence: list[Evidence] = [object_evidence(ctx.snap, p, "type: Ready") for _, p in failing.head(3).iterrows()]
+    evidence += [object_evidence(ctx.snap, e, "Readiness probe failed") for _, e in events.head(2).iterrows()]
+    c = shared.probed_containers(ctx, names).iloc[0]
+    evidence.append(object_evidence(ctx.snap, c, "readinessProbe:"))
+    evidence.append(object_evidence(ctx.snap, failing.iloc[0], "ready: false"))
+    since = failing["ready_since"].min()
+    req = common.route_requests(ctx, route)
+    nosrv = shared.nosrv(ctx, route)
+    if not nosrv.empty and pd.notna(since):
+        nosrv = nosrv[nosrv["ts"] >= since - pd.Timedelta(minutes=1)]
+    on_pods = _server_errors_on(req, names)
+    counted = pd.concat([nosrv, on_pods]) if not on_pods.empty else nosrv
+    facts = common.log_facts(ctx, counted) if not counted.empty else {}
+    probe = " ".join(str(x) for x in (c["readiness_kind"], c["readiness_path"], "port", c["readiness_port"])
+                     if isinstance(x, str))
+    last_msg = events.sort_values("last_seen").iloc[-1]["message"] if not events.empty else None
+    agree = ""
+    if facts:
+        agree = (
+            f" The access log agrees: {len(nosrv)} requests got the router's 503 <NOSRV>"
+            + (f" and {len(on_pods)} got a 5xx from the failing pods" if not on_pods.empty else "")
+            + f" between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}."
+        )
+    workload = common.workload_of(ctx, failing)
+    checks = [f"oc -n {route.namespace} describe pod {names[0]}", f"oc -n {route.namespace} logs {names[0]}"]
+    fix = [f"# make the readiness endpoint of {names[0]} answer: its log says why it fails (a dependency, a crash)"]
+    if workload and c["readiness_kind"] == "httpGet":
+        fix.append(
+            f"oc -n {route.namespace} set probe {workload[0]}/{workload[1]} --readiness "
+            f"--get-url=http://:{c['readiness_port']}{common.text_or(c['readiness_path'], '/')} --timeout-seconds=3 "
+            "--failure-threshold=3   # only if the probe itself is wrong"
+        )
+    total = len(common.route_pods(ctx, route))
+    return RULE.finding(
+        severity=Severity.CRITICAL if left == 0 else Severity.WARNING,
+        namespace=route.namespace,
+        route=route.name,
+        service=route.services[0] if route.services else None,
+        title=f"{len(names)} of {total} pods fail their readiness probe ({probe})",
+        explanation=(
+            (f"Pods {', '.join(names)} are" if len(names) > 1 else f"Pod {names[0]} is")
+            + " running but not ready"
+            + (f" since {common.fmt_ts(since.to_pydatetime())}" if pd.notna(since) else "")
+            + f"; their readiness probe ({probe}) fails"
+            + (f': "{last_msg}"' if last_msg else " (no Unhealthy event left in the archive to quote)")
+            + f". Not-ready pods are not servers of the router's backend; {left} ready endpoint(s) remain for "
+            f"route {route.name}." + agree
+        ),
+        evidence=evidence + facts.get("evidence", []),
+        remediation=fix,
+        diagnostics=checks,
+        first_seen=facts.get("first_seen") or (since.to_pydatetime() if pd.notna(since) else None),
+        last_seen=facts.get("last_seen"),
+        affected_requests=facts.get("affected_requests", 0),
+        claims=facts.get("claims", NO_CLAIMS),
+        confidence="high" if not events.empty else "medium",
+    )

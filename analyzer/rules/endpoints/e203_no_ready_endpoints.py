@@ -1,0 +1,283 @@
+"""No ready endpoint for another or unknown reason (scaled to zero, pending, node down, transient).
+
+## What it does
+
+Fires (critical) when a route has no ready endpoint and none of the causes with their own rule
+explains it (missing service, targetPort mismatch, selector mismatch, failing readiness probe,
+named targetPort absent from the containers): it names what the inputs show instead — workload
+scaled to zero, pods Pending (`FailedScheduling`), node NotReady, containers waiting, pods
+being deleted, no pod at all — or says the reason is unknown. With access logs it also fires
+(warning) for bursts (2 or more) of 503 `SC` `<NOSRV>` on a route that has ready endpoints
+now: a transient outage that was over by the time the must-gather ran; pod changes near the
+burst are named beside it. `<NOSRV>` lines of a `be_secure` backend whose servers the health
+checks marked DOWN for a failed TLS handshake (`Layer6`) are P302's and not counted.
+
+## Why it matters
+
+With no server in the backend, every request gets the router's 503 page.
+
+## Example
+
+Deployment `replicas: 0` behind the route and `be_edge_http:finance:reports/<NOSRV>
+0/-1/-1/-1/0 503 2656 - - SCNN`; or `FailedScheduling` events on the only pod.
+
+## Remediation
+
+Scale the workload up, fix scheduling or the node, or look at what happened during the burst.
+
+## Known problems
+
+A transient outage's reason may be gone from the archive (events expire after ~3 h). When the
+endpoints were not collected the rule stays silent (the checklist says unknown).
+
+## References
+
+router-facts.md §4.2 (503 SC <NOSRV>), §3 (all servers DOWN), §6; KCS 7013260.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pandas as pd
+
+from analyzer import windows
+from analyzer.context import Context
+from analyzer.evidence import object_evidence
+from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
+from analyzer.rule import rule
+from analyzer.rules import backend_services, common, network_policies, target_ports
+from analyzer.rules.endpoints import shared
+
+RULE = rule(
+    code="E203",
+    name="no-ready-endpoints",
+    cause="no-ready-endpoints",
+    severity=Severity.CRITICAL,
+    needs=("endpoints",),
+)
+
+
+def explained_elsewhere(ctx: Context, route: common.RouteRef) -> str | None:
+    """Which other rule owns the route's missing endpoints (so E203 stays silent), or None."""
+    if backend_services.every_weighted_backend_missing(ctx, route):
+        return "route-service-missing"
+    if backend_services.target_port_matches_nothing(ctx, route):
+        return "route-target-port-mismatch"
+    weighted = shared.weighted_services(ctx, route)
+    missed = {str(m.service["name"]) for m in shared.selector_misses(ctx, route)}
+    if missed and all(s in missed or common.service_row(ctx, route.namespace, s) is None for s in weighted):
+        return "service-selector-mismatch"
+    if not shared.probe_failing_pods(ctx, route).empty:
+        return "readiness-probe-failing"
+    if target_ports.named_target_port_missing(ctx, route):
+        return "service-port-mismatch"
+    return None
+
+
+@RULE.check
+def no_ready_endpoints(ctx: Context) -> Iterator[Finding]:
+    for route in common.routes(ctx):
+        if route.endpoints_total is None:
+            continue
+        nosrv = shared.nosrv(ctx, route)
+        nosrv = nosrv.drop(common.tls_down_nosrv(ctx, route).index, errors="ignore")  # P302's: TLS checks failed
+        if route.endpoints_ready == 0:
+            if not explained_elsewhere(ctx, route):
+                yield _zero_ready(ctx, route, nosrv)
+        elif (len(nosrv) >= 2 and not explained_elsewhere(ctx, route)
+              and not network_policies.policy_blocks_router(ctx, route)):
+            yield _transient(ctx, route, nosrv)
+
+
+def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Finding:
+    facts = common.log_facts(ctx, nosrv)
+    changes = pod_changes_near(ctx, route, facts["first_seen"], facts["last_seen"])
+    eps = ctx.snap.frame("endpoints")
+    ready_now = eps[eps["service"].isin(list(route.services)) & (eps["ready"] == True).fillna(False)]  # noqa: E712
+    evidence = facts["evidence"]
+    if not ready_now.empty:
+        evidence = [*evidence, object_evidence(ctx.snap, ready_now.iloc[0], str(ready_now.iloc[0]["ip"]))]
+    else:
+        evidence = [*evidence, common.route_evidence(ctx, route, "name:")]
+    return RULE.finding(
+        severity=Severity.WARNING,
+        namespace=route.namespace,
+        route=route.name,
+        service=route.services[0] if route.services else None,
+        title=f"{len(nosrv)} requests found no server; {route.endpoints_ready} endpoint(s) are ready now",
+        explanation=(
+            f"Between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])} the router "
+            f"had no usable server for route {route.name} (503 <NOSRV>), but at collection time the route "
+            f"has {route.endpoints_ready} ready endpoint(s): a transient outage that ended before the must-gather."
+            + (f" Around that time: {'; '.join(changes)}." if changes
+               else " Nothing in the archive changed around that time (restart, rollout, all servers DOWN?).")
+        ),
+        evidence=evidence,
+        remediation=[],  # over before collection: nothing to change now; the diagnostics tell what happened
+        diagnostics=[
+            f"oc -n {route.namespace} get events --sort-by=.lastTimestamp",
+            f"oc -n {route.namespace} get pods -o wide",
+        ],
+        first_seen=facts["first_seen"],
+        last_seen=facts["last_seen"],
+        affected_requests=facts["affected_requests"],
+        claims=facts.get("claims", NO_CLAIMS),
+        confidence="medium",
+    )
+
+
+def pod_changes_near(ctx: Context, route: common.RouteRef, first: object, last: object) -> list[str]:
+    """Pod starts, restarts and deletions within two minutes of a burst, in words."""
+    if first is None or last is None:
+        return []
+    lo, hi = pd.Timestamp(first) - windows.NEAR_EVENT, pd.Timestamp(last) + windows.NEAR_EVENT
+    out = []
+    pods = common.route_pods(ctx, route)
+    for _, p in pods.iterrows():
+        for column, what in (("created", "was created"), ("deleted", "was being deleted")):
+            if pd.notna(p[column]) and lo <= p[column] <= hi:
+                out.append(f"pod {p['name']} {what} at {common.fmt_ts(p[column].to_pydatetime())}")
+    containers = ctx.snap.frame("containers")
+    for _, c in containers[containers["pod"].isin(pods["name"])].iterrows():
+        if pd.notna(c["last_finished"]) and lo <= c["last_finished"] <= hi:
+            out.append(f"container {c['pod']}/{c['name']} stopped ({c['last_reason']}) at "
+                       f"{common.fmt_ts(c['last_finished'].to_pydatetime())}")
+    return out[:4]
+
+
+def workloads_behind(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+    """Deployments/StatefulSets/DeploymentConfigs whose selector is consistent with a route service's selector."""
+    deployments = ctx.snap.frame("deployments")
+    if deployments.empty:
+        return deployments
+    keep = []
+    for _, d in deployments.iterrows():
+        dsel = _deployment_labels(d["selector"])
+        hit = False
+        for svc_name in route.services:
+            svc = common.service_row(ctx, route.namespace, svc_name)
+            ssel = common.labels_of(svc["selector"]) if svc is not None else {}
+            shared = set(dsel) & set(ssel)
+            if shared and all(dsel[k] == ssel[k] for k in shared):
+                hit = True
+        keep.append(hit or d["name"] in route.services)
+    return deployments[keep]
+
+
+def _deployment_labels(value: object) -> dict[str, str]:
+    """matchLabels of a Deployment selector, or a DeploymentConfig's plain selector map."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return {}
+    try:
+        data = json.loads(str(value))
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    labels = data.get("matchLabels", data if "matchExpressions" not in data else {})
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+
+def _zero_ready(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Finding:
+    reason, evidence, fix, checks = zero_ready_reason(ctx, route)
+    eps = ctx.snap.frame("endpoints")
+    mine = eps[eps["service"].isin(list(route.services))]
+    if not mine.empty:
+        not_ready = mine[(mine["ready"] == False).fillna(False)]  # noqa: E712 - nullable boolean
+        row = not_ready.iloc[0] if not not_ready.empty else mine.iloc[0]
+        evidence.append(object_evidence(ctx.snap, row, str(row["ip"])))
+    evidence.append(common.route_evidence(ctx, route, "to:"))
+    facts = common.log_facts(ctx, nosrv) if not nosrv.empty else {}
+    unknown = reason == UNKNOWN_REASON
+    return RULE.finding(
+        namespace=route.namespace,
+        route=route.name,
+        service=route.services[0] if route.services else None,
+        title=f"route {route.name} has no ready endpoint: {reason}",
+        explanation=(
+            f"The services behind route {route.name} "
+            + (f"have {route.endpoints_total} endpoint(s) and none is ready" if route.endpoints_total
+               else "have no endpoint at all")
+            + f" ({reason}). The router's backend has no server, so every request gets its 503 page."
+            + (f" The access log shows {facts['affected_requests']} such 503 <NOSRV> answers." if facts else "")
+        ),
+        evidence=evidence + facts.get("evidence", []),
+        remediation=fix,
+        diagnostics=checks,
+        first_seen=facts.get("first_seen"),
+        last_seen=facts.get("last_seen"),
+        affected_requests=facts.get("affected_requests", 0),
+        claims=facts.get("claims", NO_CLAIMS),
+        confidence="medium" if unknown else "high",
+    )
+
+
+UNKNOWN_REASON = "the inputs do not say why"
+
+
+def first_clause(message: str, limit: int = 100) -> str:
+    """The first sentence of a long event message, short enough for a title."""
+    head = message.split(". ", 1)[0].rstrip(".")
+    return head if len(head) <= limit else head[: limit - 1] + "…"
+
+
+def zero_ready_reason(ctx: Context, route: common.RouteRef) -> tuple[str, list[Evidence], list[str], list[str]]:
+    """Why nothing is ready, from the objects: (reason, evidence, remediation, diagnostics).
+
+    The remediation is empty when the inputs do not say what to change.
+    """
+    ns = route.namespace
+    check = f"oc -n {ns} get endpoints {' '.join(route.services)} -o yaml"
+    pods = common.route_pods(ctx, route)
+    scaled = workloads_behind(ctx, route)
+    scaled = scaled[(scaled["replicas"] == 0).fillna(False)]
+    if not scaled.empty:
+        d = scaled.iloc[0]
+        kind = {"Deployment": "deployment", "StatefulSet": "statefulset", "DeploymentConfig": "dc"}.get(
+            str(d["kind"]), str(d["kind"]).lower())
+        return (f"{d['kind']} {d['name']} is scaled to 0 replicas", [object_evidence(ctx.snap, d, "replicas: 0")],
+                [f"oc -n {ns} scale {kind}/{d['name']} --replicas=2"], [check])
+    if pods.empty:
+        if common.has_resource(ctx, ns, "pods"):
+            return ("no pod backs the service", [],
+                    [f"# deploy the workload that service {route.services[0] if route.services else ''} selects"],
+                    [check, f"oc -n {ns} get deployments,statefulsets,dc"])
+        return UNKNOWN_REASON, [], [], [check]
+    pending = pods[(pods["phase"] == "Pending").fillna(False)]
+    if not pending.empty:
+        p = pending.iloc[0]
+        evidence = [object_evidence(ctx.snap, p, "phase: Pending")]
+        ev = ctx.snap.frame("events")
+        sched = ev[(ev["involved_name"] == p["name"]) & (ev["reason"] == "FailedScheduling")]
+        if not sched.empty:
+            evidence.append(object_evidence(ctx.snap, sched.iloc[0], "message:"))
+        message = sched.iloc[0]["message"] if not sched.empty else p["message"]
+        detail = f": {first_clause(message)}" if isinstance(message, str) else ""
+        return (f"pod {p['name']} is Pending{detail}", evidence,
+                ["# free capacity, or relax the pod's requests, nodeSelector, affinity or tolerations so it schedules"],
+                [check, f"oc -n {ns} describe pod {p['name']}"])
+    nodes = ctx.snap.frame("nodes")
+    down = nodes[nodes["name"].isin(pods["node"].dropna()) & nodes["name"].isin(shared.not_ready_nodes(ctx))]
+    if not down.empty:
+        n = down.iloc[0]
+        return (f"node {n['name']} is NotReady", [object_evidence(ctx.snap, n, "type: Ready")],
+                [f"oc adm drain {n['name']} --ignore-daemonsets --delete-emptydir-data   # if the node does not "
+                 "come back: its pods start elsewhere"],
+                [check, f"oc describe node {n['name']}"])
+    deleting = pods[pods["deleted"].notna()]
+    if len(deleting) == len(pods):
+        p = deleting.iloc[0]
+        return (f"every pod is being deleted (pod {p['name']} since "
+                f"{common.fmt_ts(p['deleted'].to_pydatetime())})",
+                [object_evidence(ctx.snap, p, "deletionTimestamp:")], [], [check, f"oc -n {ns} get pods -o wide"])
+    containers = ctx.snap.frame("containers")
+    waiting = containers[containers["pod"].isin(pods["name"]) & (containers["state"] == "waiting").fillna(False)]
+    if not waiting.empty:
+        c = waiting.iloc[0]
+        return (f"container {c['pod']}/{c['name']} is waiting ({c['state_reason']})",
+                [object_evidence(ctx.snap, c, f"reason: {c['state_reason']}")],
+                [f"# fix what keeps {c['pod']}/{c['name']} waiting ({c['state_reason']}): image, configuration, crash"],
+                [check, f"oc -n {ns} describe pod {c['pod']}"])
+    return UNKNOWN_REASON, [], [], [check, f"oc -n {ns} get pods -o wide"]

@@ -1,0 +1,127 @@
+"""What the endpoint rules share: a route's 503 <NOSRV> answers, its weighted services, the
+services whose selector matches no pod and the pods failing their readiness probe.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analyzer.context import Context
+from analyzer.rules import common
+
+
+@dataclass(frozen=True)
+class SelectorMiss:
+    service: pd.Series
+    selector: dict[str, str]
+
+
+def weighted_services(ctx: Context, route: common.RouteRef) -> list[str]:
+    rows = common.route_backends(ctx, route)
+    return [str(s) for s, w in zip(rows["service"], rows["weight"], strict=True)
+            if isinstance(s, str) and (pd.isna(w) or int(w) > 0)]
+
+
+def _has_endpoints(ctx: Context, service: str) -> bool:
+    with_endpoints = common.memo(ctx, ("services-with-endpoints",),
+                          lambda: frozenset(ctx.snap.frame("endpoints")["service"].dropna()))
+    return service in with_endpoints
+
+
+def selector_misses(ctx: Context, route: common.RouteRef) -> list[SelectorMiss]:
+    """The route's weighted services whose selector matches no pod of the (collected) namespace."""
+    return common.memo(ctx, ("selector-misses", route.namespace, route.name), lambda: _selector_misses(ctx, route))
+
+
+def _selector_misses(ctx: Context, route: common.RouteRef) -> list[SelectorMiss]:
+    if not common.has_resource(ctx, route.namespace, "pods"):
+        return []
+    if ctx.snap.frame("pods").empty:
+        return []  # nothing to select at all: scaled to zero or not deployed (E203 says which)
+    out = []
+    for name in weighted_services(ctx, route):
+        if _has_endpoints(ctx, name):
+            continue
+        svc = common.service_row(ctx, route.namespace, name)
+        if svc is None:
+            continue
+        selector = common.labels_of(svc["selector"])
+        no_pod = bool(selector) and not common.selects_any_pod(ctx, route.namespace, selector)
+        if no_pod and not _scaled_to_zero(ctx, route.namespace, selector):
+            out.append(SelectorMiss(svc, selector))
+    return out
+
+
+def _scaled_to_zero(ctx: Context, namespace: str, selector: dict[str, str]) -> bool:
+    """A workload scaled to 0 whose pods would carry every label of ``selector`` (its matchLabels hold them).
+
+    Then no pod matches because none runs, not because the selector is wrong: E203 reports it.
+    """
+    deps = ctx.snap.frame("deployments")
+    for _, d in deps[deps["namespace"] == namespace].iterrows():
+        if pd.isna(d["replicas"]) or int(d["replicas"]) != 0 or not isinstance(d["selector"], str):
+            continue
+        try:
+            spec = json.loads(d["selector"])
+        except ValueError:
+            continue
+        labels = spec.get("matchLabels", spec) if isinstance(spec, dict) else {}
+        if isinstance(labels, dict) and all(labels.get(k) == v for k, v in selector.items()):
+            return True
+    return False
+
+
+def probe_failing_pods(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+    """Route pods that run (containers running, not being deleted) but are not Ready, with a readiness probe."""
+    return common.memo(ctx, ("probe-failing", route.namespace, route.name), lambda: _probe_failing_pods(ctx, route))
+
+
+def _probe_failing_pods(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+    pods = common.route_pods(ctx, route)
+    if pods.empty:
+        return pods
+    if ctx.lookups is not None:
+        phase, ready, deleted, node = (pods[c].tolist() for c in ("phase", "ready", "deleted", "node"))
+        nodes_down = not_ready_nodes(ctx)
+        kept = [
+            i for i in range(len(pods))
+            if isinstance(phase[i], str) and phase[i] == "Running" and ready[i] is False
+            and pd.isna(deleted[i]) and node[i] not in nodes_down
+        ]
+        if not kept:
+            return ctx.lookups.index("pods").empty()
+    not_ready = pods[
+        (pods["phase"] == "Running").fillna(False)
+        & (pods["ready"] == False).fillna(False)  # noqa: E712 - nullable boolean
+        & pods["deleted"].isna()
+        & ~pods["node"].isin(not_ready_nodes(ctx))  # the node controller marked them, not their probe
+    ]
+    if not_ready.empty:
+        return not_ready
+    containers = probed_containers(ctx, not_ready["name"].tolist())
+    running = containers[(containers["state"] == "running").fillna(False)]
+    return not_ready[not_ready["name"].isin(running["pod"])]
+
+
+def not_ready_nodes(ctx: Context) -> set[str]:
+    if ctx.lookups is not None and "not-ready-nodes" in ctx.lookups.memo:
+        return ctx.lookups.memo["not-ready-nodes"]
+    nodes = ctx.snap.frame("nodes")
+    if ctx.lookups is not None:
+        found = set(nodes[(nodes["ready"] == False).fillna(False)]["name"].dropna())  # noqa: E712 - nullable boolean
+        ctx.lookups.memo["not-ready-nodes"] = found
+        return found
+    return set(nodes[(nodes["ready"] == False).fillna(False)]["name"].dropna())  # noqa: E712 - nullable boolean
+
+
+def probed_containers(ctx: Context, pods: list[str]) -> pd.DataFrame:
+    c = ctx.snap.frame("containers")
+    return c[c["pod"].isin(pods) & c["readiness_kind"].notna() & ~c["init"].fillna(False).astype(bool)]
+
+
+def nosrv(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+    """503 SC <NOSRV>: the backend had no usable server (not sQ, a queue timeout)."""
+    return common.select(common.route_requests(ctx, route), status=503, term="SC", server_kind="nosrv")

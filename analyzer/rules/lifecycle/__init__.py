@@ -1,0 +1,2 @@
+"""Pod lifecycle rules (K6xx): errors caused by pods that crash, get killed, or are replaced without
+draining."""

@@ -1,0 +1,220 @@
+"""Backend containers crash, are OOM-killed or evicted while serving the route.
+
+## What it does
+
+Joins the route's errors (502 `SH`, 503 `SC` on a real server, `SD` truncated bodies) to the
+pod that served them and to that pod's container terminations (`lastState.terminated`
+finishedAt, reason, exit code) within two minutes. Without access logs it reports the route's pods
+that are in `CrashLoopBackOff`, were OOM-killed, restarted 3+ times with errors in the hour
+before collection, or were
+`Evicted`.
+
+## Why it matters
+
+In-flight requests die with the process (502 SH), new ones are refused until the container is up
+again (503 SC), and a crash loop keeps the pod out of the backend.
+
+## Example
+
+`lastState.terminated: {reason: OOMKilled, exitCode: 137, finishedAt: 08:40:58Z}` and 502 SH
+lines on that pod's server at 08:40:5x.
+
+## Remediation
+
+Read the previous container log; raise the memory limit when OOM-killed; fix the crash.
+
+## Known problems
+
+Only the last termination of each container is in the archive; older restarts cannot be placed
+in time.
+
+## References
+
+router-facts.md §4.2 (502 SH: app crashed/OOM-killed), §6; runbook-502.md step 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+
+from analyzer import windows
+from analyzer.context import Context
+from analyzer.evidence import object_evidence
+from analyzer.lookup import column_values, iterrows, positions_in
+from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
+from analyzer.rule import rule
+from analyzer.rules import common
+from analyzer.rules.lifecycle import shared
+
+RULE = rule(
+    code="K601",
+    name="pods-restarting-under-traffic",
+    cause="pods-restarting",
+    severity=Severity.WARNING,
+    needs=("pods",),
+)
+
+
+def _restart_times(ctx: Context, namespace: str, pods: list[str]) -> dict[str, list[tuple[pd.Timestamp, pd.Series]]]:
+    containers = ctx.snap.frame("containers")
+    out: dict[str, list[tuple[pd.Timestamp, pd.Series]]] = {}
+    if ctx.lookups is not None:  # only the containers that did terminate become rows
+        finished = ctx.lookups.column("containers", "last_finished")
+        found = positions_in(ctx.lookups, "containers", namespace, "pod", pods)
+        mine = ctx.lookups.take("containers", [p for p in found if pd.notna(finished[p])])
+    else:
+        mine = containers[(containers["namespace"] == namespace) & containers["pod"].isin(pods)]
+    for _, c in iterrows(mine):
+        if pd.notna(c["last_finished"]):
+            out.setdefault(c["pod"], []).append((c["last_finished"], c))
+    return out
+
+
+RECENT = pd.Timedelta(hours=1)
+
+
+MANY_RESTARTS = 3
+
+
+def _static_restarts(ctx: Context, containers: pd.DataFrame, namespace: str, pods: list[str]) -> pd.DataFrame:
+    """Restarts worth reporting without logs: crash loops, OOM kills, or repeated recent errors.
+
+    A single old restart (typically during installation or a node reboot) says nothing about today's
+    errors and is left out.
+    """
+    if ctx.lookups is not None:
+        return _static_restarts_by_lookup(ctx, namespace, pods)
+    mine = containers[(containers["namespace"] == namespace) & containers["pod"].isin(pods)]
+    if mine.empty:
+        return mine
+    end = ctx.snap.collection_window[1]
+    if end is not None:
+        recent = (mine["last_finished"] >= pd.Timestamp(end) - RECENT).fillna(False)
+    else:
+        recent = pd.Series(True, index=mine.index)
+    crash = (mine["state_reason"] == "CrashLoopBackOff").fillna(False)
+    oom = (mine["last_reason"] == "OOMKilled").fillna(False)
+    errors = (mine["restart_count"].fillna(0) >= MANY_RESTARTS) & (mine["last_reason"] == "Error").fillna(False)
+    return mine[(crash | oom | (errors & recent)).astype(bool)]
+
+
+def _static_restarts_by_lookup(ctx: Context, namespace: str, pods: list[str]) -> pd.DataFrame:
+    """:func:`_static_restarts` by row positions and the columns' values (no frame filter per route)."""
+    lookups = ctx.lookups
+    assert lookups is not None
+    state, last, count, finished = column_values(
+        lookups, "containers", "state_reason", "last_reason", "restart_count", "last_finished"
+    )
+    end = ctx.snap.collection_window[1]
+    since = pd.Timestamp(end) - RECENT if end is not None else None
+
+    def keep(p: int) -> bool:
+        if _is(state[p], "CrashLoopBackOff") or _is(last[p], "OOMKilled"):
+            return True
+        errors = (0 if pd.isna(count[p]) else count[p]) >= MANY_RESTARTS and _is(last[p], "Error")
+        recent = since is None or (pd.notna(finished[p]) and finished[p] >= since)
+        return bool(errors and recent)
+
+    found = positions_in(lookups, "containers", namespace, "pod", pods)
+    return lookups.take("containers", [p for p in found if keep(p)])
+
+
+def _is(value: object, text: str) -> bool:
+    """``(column == text).fillna(False)`` for one value."""
+    return isinstance(value, str) and value == text
+
+
+def _evicted(ctx: Context, pods_frame: pd.DataFrame, namespace: str, names: list[str]) -> pd.DataFrame:
+    """The route's pods evicted by their node."""
+    if ctx.lookups is not None:
+        reason = ctx.lookups.column("pods", "reason")
+        found = positions_in(ctx.lookups, "pods", namespace, "name", names)
+        return ctx.lookups.take("pods", [p for p in found if _is(reason[p], "Evicted")])
+    return pods_frame[
+        (pods_frame["namespace"] == namespace) & pods_frame["name"].isin(names) & (pods_frame["reason"] == "Evicted")
+    ]
+
+
+@RULE.check
+def pods_restarting(ctx: Context) -> Iterator[Finding]:
+    containers = ctx.snap.frame("containers")
+    pods_frame = ctx.snap.frame("pods")
+    for route in common.routes(ctx):
+        pods = common.route_pods(ctx, route)
+        names = pods["name"].tolist()
+        req = common.route_requests(ctx, route)
+        errors = shared.errors_on_pods(req)
+        restarts = _restart_times(ctx, route.namespace, names)
+        hit_rows: list[pd.DataFrame] = []
+        evidence: list[Evidence] = []
+        reasons: set[str] = set()
+        for pod, items in restarts.items():
+            mine = (
+                errors[(errors["pod"].astype("string") == pod).fillna(False).astype(bool)]
+                if not errors.empty
+                else errors
+            )
+            for ts, c in items:
+                if mine.empty:
+                    continue
+                near = mine[((mine["ts"] - ts).abs() <= windows.NEAR_EVENT).fillna(False).astype(bool)]
+                if not near.empty:
+                    hit_rows.append(near)
+                    evidence.append(object_evidence(ctx.snap, c, "finishedAt:"))
+                    why = common.first_text(c["last_reason"], default="terminated")
+                    reasons.add(f"{pod} {why} at {common.fmt_ts(ts.to_pydatetime())}")
+        static = _static_restarts(ctx, containers, route.namespace, names)
+        evicted = _evicted(ctx, pods_frame, route.namespace, names)
+        if not hit_rows and static.empty and evicted.empty:
+            continue
+        rows = pd.concat(hit_rows).drop_duplicates() if hit_rows else req.iloc[0:0]
+        facts = common.log_facts(ctx, rows) if not rows.empty else {}
+        if not evidence:
+            for _, c in static.head(2).iterrows():
+                why = common.first_text(c["last_reason"], c["state_reason"])
+                evidence.append(object_evidence(ctx.snap, c, "reason: " + why))
+                reasons.add(f"{c['pod']}/{c['name']} {why} (restarts {c['restart_count']})")
+            for _, p in evicted.head(1).iterrows():
+                evidence.append(object_evidence(ctx.snap, p, "reason: Evicted"))
+                reasons.add(f"{p['name']} Evicted")
+        oom = any("OOMKilled" in r for r in reasons)
+        severity = Severity.CRITICAL if route.endpoints_ready == 0 else Severity.WARNING
+        if not facts and ctx.has_logs:
+            severity = Severity.INFO  # restarts happened, but no logged request suffered from them
+        yield RULE.finding(
+            severity=severity,
+            namespace=route.namespace,
+            route=route.name,
+            service=route.services[0] if route.services else None,
+            title=(
+                f"{facts['affected_requests']} errors when backend pods restarted" if facts else "backend pods restart"
+            )
+            + (" (OOM-killed)" if oom else ""),
+            explanation=(
+                "; ".join(sorted(reasons))
+                + ". "
+                + (
+                    f"{facts['affected_requests']} requests on those pods failed within two minutes of it "
+                    "(502 SH in flight, 503 SC while the container was down)."
+                    if facts
+                    else "Each restart drops in-flight requests and takes the pod out of the backend."
+                )
+            ),
+            evidence=evidence + facts.get("evidence", []),
+            remediation=[
+                f"oc -n {route.namespace} set resources {w[0]}/{w[1]} --limits=memory=<more>"
+                for w in [common.workload_of(ctx, pods)]
+                if w and oom
+            ]
+            or ["# fix the crash the previous container's log shows"],
+            diagnostics=[
+                f"oc -n {route.namespace} logs --previous {sorted(reasons)[0].split(' ')[0].split('/')[0]}"
+            ],
+            first_seen=facts.get("first_seen"),
+            last_seen=facts.get("last_seen"),
+            affected_requests=facts.get("affected_requests", 0),
+            claims=facts.get("claims", NO_CLAIMS),
+            confidence="high" if facts else "medium",
+        )

@@ -1,0 +1,153 @@
+"""NetworkPolicies select the route's pods and none admits the router.
+
+## What it does
+
+Evaluates the namespace's NetworkPolicies against each of the route's pods: policies whose
+`podSelector` selects a pod and whose types include Ingress isolate it; traffic is admitted only
+if some rule allows it on the pod port the router connects to (`ports` by number, range or
+container port name): no `from` at all, a `namespaceSelector` matching the router namespace's
+labels (`policy-group.network.openshift.io/ingress`, legacy `network.openshift.io/policy-group:
+ingress`; read from the collected `openshift-ingress` namespace), an empty `namespaceSelector`
+(every namespace), or an `ipBlock` holding a router pod IP (node IP for HostNetwork; assumed
+to admit when those are unknown). When every IngressController that admitted the route publishes
+with HostNetwork, the rule must also carry `podSelector: {}`. Critical when every pod is
+blocked, warning when some are. With access logs, 503 `sC` with `Tc=-1` (connect timeout on
+every retry, Ta ≈ 4 × connect timeout) and `Server ... is DOWN ... Layer4 timeout` lines
+confirm it; requests the pods answered through the router contradict it, and the finding says so.
+
+## Why it matters
+
+The SDN/OVN drops the router's SYNs: each request waits for the connect timeout three times and
+ends with 503 after ~20 s; health checks mark the servers DOWN and later requests get `<NOSRV>`.
+
+## Example
+
+A `deny-by-default` policy (`podSelector: {}`, no ingress rule) plus `allow-same-namespace`,
+and `be_edge_http:ledger:ledger/pod:... 0/15003/-1/-1/20004 503 2656 - - sCNN ... 3/2/1/0/3`.
+
+## Remediation
+
+Add a policy that admits the router's namespace (the command applies it), with
+`podSelector: {}` for HostNetwork routers.
+
+## Known problems
+
+Egress policies on the router side, AdminNetworkPolicies and the SDN's multitenant isolation are
+not evaluated. An ipBlock is checked against the router pod IPs found in the inputs, which may
+have changed since.
+
+## References
+
+router-facts.md §5 (NetworkPolicy, HostNetwork), §4.2 (503 sC), §6 ("NetworkPolicy blocks router");
+OCP docs "Network policy" (4.18); OCP 4.7 release notes (policy-group labels, host-network ingress).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pandas as pd
+
+from analyzer.context import Context
+from analyzer.evidence import object_evidence
+from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
+from analyzer.rule import rule
+from analyzer.rules import common, network_policies
+
+RULE = rule(
+    code="N401",
+    name="network-policy-blocks-router",
+    cause="network-policy-blocks-router",
+    severity=Severity.CRITICAL,
+    needs=("networkpolicies",),
+)
+
+
+def _connect_timeouts(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+    """503 sC with Tc=-1: the router's SYNs went unanswered until the connect timeout, on every retry."""
+    req = common.select(common.route_requests(ctx, route), status=503, term="sC")
+    return req[(req["Tc"] == -1).fillna(False).astype(bool)] if not req.empty else req
+
+
+def _layer4_down(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+    events = ctx.snap.frame("router_events")
+    if events.empty:
+        return events
+    down = events[(events["route"] == route.name) & (events["event"] == "server-down")]
+    return down[down["text"].fillna("").str.contains("Layer4 timeout")]
+
+
+def event_evidence(row: pd.Series) -> Evidence:
+    """Cite a router event line (``Server ... is DOWN``) with the message as logged."""
+    line = int(row["line"]) if pd.notna(row["line"]) else None
+    return Evidence(source=str(row["source"]), line=line, text=str(row["text"]),
+                    input=None if pd.isna(row["input"]) else str(row["input"]))
+
+
+def _served(ctx: Context, route: common.RouteRef, pods: list[str]) -> pd.DataFrame:
+    req = common.route_requests(ctx, route)
+    if req.empty:
+        return req
+    hit = req["pod"].astype("string").isin(pods).fillna(False) & (req["Tc"] >= 0).fillna(False)
+    return req[hit]
+
+
+@RULE.check
+def network_policy_blocks_router(ctx: Context) -> Iterator[Finding]:
+    for route in common.routes(ctx):
+        blocked = network_policies.policy_blocks_router(ctx, route)
+        if blocked is not None:
+            yield _blocked_finding(ctx, route, blocked)
+
+
+def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_policies.Blocked) -> Finding:
+    timeouts = _connect_timeouts(ctx, route)
+    down = _layer4_down(ctx, route)
+    facts = common.log_facts(ctx, timeouts) if not timeouts.empty else {}
+    served = _served(ctx, route, blocked.pods) if ctx.has_logs and timeouts.empty else pd.DataFrame()
+    names = ", ".join(str(p["name"]) for p in blocked.policies)
+    everyone = len(blocked.pods) == blocked.total
+    router = blocked.router
+    explanation = (
+        f"NetworkPolic{'y' if len(blocked.policies) == 1 else 'ies'} {names} isolate "
+        + (f"all {blocked.total} pod(s)" if everyone else f"{len(blocked.pods)} of the {blocked.total} pods")
+        + f" of route {route.name} for ingress, and no rule admits the router's namespace "
+        f"(labels {router.namespace_labels})"
+        + (" with podSelector: {} (the admitting router uses HostNetwork)" if router.host_network else "")
+        + f" on port {blocked.port if blocked.port is not None else 'unknown'}. The router's connection attempts "
+        "are dropped and time out."
+    )
+    if facts:
+        explanation += (
+            f" The access log agrees: {facts['affected_requests']} requests ended 503 sC (connect timeout on every "
+            f"retry) between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}."
+        )
+    if not down.empty:
+        explanation += f" The router marked {len(down)} server(s) DOWN on Layer4 timeouts."
+    if not served.empty:
+        explanation += (
+            f" The access log disagrees: the router reached these pods for {len(served)} requests, so the "
+            "policies may have been created after them, or a rule admits the router that this check cannot "
+            "evaluate."
+        )
+    severity = Severity.CRITICAL if everyone and served.empty else Severity.WARNING
+    policy = network_policies.allow_policy(route.namespace, router.host_network)
+    return RULE.finding(
+        severity=severity,
+        namespace=route.namespace,
+        route=route.name,
+        service=route.services[0] if route.services else None,
+        title=f"NetworkPolicy {names} isolates the route's pods and nothing admits the router",
+        explanation=explanation,
+        evidence=[object_evidence(ctx.snap, p, "podSelector:") for p in blocked.policies[:3]]
+        + facts.get("evidence", [])
+        + [event_evidence(r) for _, r in down.head(1).iterrows()],
+        remediation=[f"cat <<'EOF' | oc apply -f -\n{json.dumps(policy, indent=2)}\nEOF"],
+        diagnostics=[f"oc -n {route.namespace} get networkpolicy -o yaml"],
+        first_seen=facts.get("first_seen"),
+        last_seen=facts.get("last_seen"),
+        affected_requests=facts.get("affected_requests", 0),
+        claims=facts.get("claims", NO_CLAIMS),
+        confidence="low" if not served.empty else "high",
+    )

@@ -1,0 +1,400 @@
+"""Service targetPort is not a port the application serves.
+
+## What it does
+
+Compares each route service port's `targetPort` with the route pods' containers: a *named*
+targetPort that no container declares (Kubernetes then has no endpoint port), or a number that
+no container declares while every container declares its ports (many declare none: then the
+static check stays silent). Reads what the application's own log says at start-up
+("listening on :8081", "bound to 127.0.0.1:8080") when container logs are in the input: only
+the loopback address, or only other ports. With access logs, counts 503 `SC` answers naming
+a real server with `Tc=-1` (every connection attempt refused, after retries) by pods that were
+up, not restarting and not being deleted at the time. When both kinds of evidence agree the
+finding says so (high confidence); log evidence alone gives medium confidence.
+
+## Why it matters
+
+The endpoints point at a port nothing listens on: the router's connections are refused, it
+retries 3 times, and answers 503 after about 3 s. An application bound to 127.0.0.1 refuses
+the router the same way, as the router connects to the pod IP.
+
+## Example
+
+Service `targetPort: 8081` while the container declares and listens on `8080`; log lines
+`be_edge_http:discovery:search/pod:search-...:search:http:10.128.2.31:8081 0/3006/-1/-1/3006 503
+2656 - - SCNN 4/3/1/0/3 0/0`.
+
+## Remediation
+
+Point the service's targetPort at the port the application listens on (the command names it
+when the inputs do), or make the application listen on all interfaces on that port.
+
+## Known problems
+
+Containers are not required to declare their ports; without declarations, container logs and
+access logs the rule cannot tell (the checklist says `unknown`). On a reencrypt route a failed
+TLS handshake logs the same 503 `SC`; P302 reports it when the port looks like plain HTTP.
+
+## References
+
+runbook-502.md "Application not listening on the right port"; router-facts.md §4.2 (503 SC with a
+real server, Tc=-1, retries), §5 (named targetPort), §6 ("Wrong port / app not listening / app on
+localhost"); HAProxy configuration.txt §8.5 (`SC`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analyzer import windows
+from analyzer.context import Context
+from analyzer.evidence import object_evidence
+from analyzer.lookup import column_values, iterrows_where
+from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
+from analyzer.rule import LOGS, rule
+from analyzer.rules import common, target_ports
+from analyzer.rules.ports import shared
+
+RULE = rule(
+    code="P301",
+    name="service-target-port-not-served",
+    cause="service-port-mismatch",
+    severity=Severity.CRITICAL,
+    needs=(("services", LOGS),),
+)
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+STEADY = pd.Timedelta(seconds=60)  # a container this long up should accept connections
+
+
+MIN_REFUSALS = 3  # log-only evidence needs a pattern, not one unlucky request
+
+
+def is_loopback(host: str | None) -> bool:
+    """An application bound here refuses the router, which connects to the pod IP."""
+    return host in LOOPBACK
+
+
+def _app_containers(ctx: Context, pods: pd.DataFrame) -> set[str]:
+    if ctx.lookups is not None:
+        init, name = column_values(ctx.lookups, "containers", "init", "name")
+        found = ctx.lookups.index("containers", "pod").positions_any((n,) for n in pods["name"].tolist()
+                                                                     if isinstance(n, str))
+        return {name[p] for p in found if init[p] is not True and not pd.isna(name[p])}
+    c = ctx.snap.frame("containers")
+    return set(c[c["pod"].isin(pods["name"]) & ~c["init"].fillna(False).astype(bool)]["name"].dropna())
+
+
+def undeclared_target_number(ctx: Context, route: common.RouteRef) -> list[pd.Series]:
+    """Service ports whose numeric targetPort no container declares, while every app container declares ports.
+
+    Declaring ports is optional in Kubernetes, so this only counts when every (non-init) container of the
+    route's pods declares some: then an undeclared number is most likely a typo or an old port.
+    """
+    pods = common.route_pods(ctx, route)
+    declared = target_ports.route_declared_ports(ctx, route)
+    if pods.empty or declared.empty or _app_containers(ctx, pods) - set(declared["container"].dropna()):
+        return []
+    numbers = {str(int(p)) for p in declared["port"].dropna()}
+    return [
+        sp for _, sp in iterrows_where(
+            target_ports.target_service_ports(ctx, route), ("target_port_is_name", "target_port"),
+            lambda sp: not common.is_true(sp["target_port_is_name"]) and isinstance(sp["target_port"], str)
+            and sp["target_port"] not in numbers,
+        )
+    ]
+
+
+@dataclass
+class ListenClaims:
+    """What the application's own start-up lines say about the target port."""
+
+    on_target: list[pd.Series] = field(default_factory=list)  # announces the target port on a routable address
+    loopback: list[pd.Series] = field(default_factory=list)  # announces it on 127.0.0.1 / localhost only
+    elsewhere: list[pd.Series] = field(default_factory=list)  # announces only other ports
+
+
+def listen_claims(ctx: Context, pods: pd.DataFrame, number: int | None) -> ListenClaims:
+    """Sort the pods' listen announcements against the port the service sends to.
+
+    An application often announces several listeners (metrics, admin); only when none of them is the
+    target port does "listens elsewhere" hold.
+    """
+    claims = ListenClaims()
+    if ctx.lookups is not None:
+        found = ctx.lookups.index("container_log_lines", "pod").positions_any(
+            (n,) for n in pods["name"].tolist() if isinstance(n, str))
+        mine = ctx.lookups.take("container_log_lines", found)
+    else:
+        lines = ctx.snap.frame("container_log_lines")
+        mine = lines[lines["pod"].isin(pods["name"])]
+    if mine.empty or number is None:
+        return claims
+    for _, row in mine.iterrows():
+        port = int(row["port"]) if pd.notna(row["port"]) else None
+        host = row["host"] if isinstance(row["host"], str) else None
+        if port == number:
+            (claims.loopback if is_loopback(host) else claims.on_target).append(row)
+        else:
+            claims.elsewhere.append(row)
+    if claims.on_target:
+        claims.loopback, claims.elsewhere = [], []
+    elif claims.loopback:
+        claims.elsewhere = []
+    return claims
+
+
+def _target_number(sp: pd.Series, declared: pd.DataFrame) -> int | None:
+    target = sp["target_port"]
+    if not isinstance(target, str):
+        return None
+    if target.isdigit():
+        return int(target)
+    named = declared[declared["name"] == target]
+    return int(named.iloc[0]["port"]) if not named.empty and pd.notna(named.iloc[0]["port"]) else None
+
+
+def steady_refusals(ctx: Context, route: common.RouteRef, refused: pd.DataFrame) -> pd.DataFrame:
+    """Refusals by pods that exist, are not being deleted, and were up and not restarting at the time.
+
+    A pod that is starting, restarting or going away refuses connections for a moment: that is the
+    restart's or the rollout's story (pods-restarting, rollout-without-graceful-shutdown), not a port fault.
+    """
+    if refused.empty or not common.has_resource(ctx, route.namespace, "pods"):
+        return refused
+    pods = ctx.snap.frame("pods")
+    containers = ctx.snap.frame("containers")
+    keep = []
+    for _, r in refused.iterrows():
+        pod_name = str(r["pod"]) if pd.notna(r["pod"]) else ""
+        pod = pods[pods["name"] == pod_name]
+        if pod.empty or pd.notna(pod.iloc[0]["deleted"]):
+            keep.append(False)
+            continue
+        mine = containers[(containers["pod"] == pod_name) & ~containers["init"].fillna(False).astype(bool)]
+        ts = r["ts"]
+        restarting = any(
+            (pd.notna(c["last_finished"]) and abs(ts - c["last_finished"]) <= windows.NEAR_EVENT)
+            or (pd.notna(c["state_since"]) and str(c["state"]) == "running" and ts < c["state_since"] + STEADY)
+            for _, c in mine.iterrows()
+        ) if pd.notna(ts) else False
+        keep.append(not restarting)
+    return refused[keep]
+
+
+def refusal_share(ctx: Context, route: common.RouteRef, refused: pd.DataFrame) -> float:
+    """Refused requests as a share of the route's logged requests (client aborts aside)."""
+    req = common.route_requests(ctx, route)
+    client = req["term"].astype("string").str.startswith(("C", "c")).fillna(False)
+    counted = int((~client).sum())
+    return len(refused) / counted if counted else 1.0
+
+
+@dataclass
+class PortCase:
+    """The static side of a port finding."""
+
+    detail: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+    certain: bool = False  # Kubernetes itself cannot route (named port) or the app says loopback
+    no_endpoints: bool = False  # the fault leaves the service without endpoints: it shows as 503 <NOSRV>
+    right_port: int | str | None = None  # what the service should target, when known
+    service_port: pd.Series | None = None
+    loopback: bool = False
+
+
+@RULE.check
+def service_port_mismatch(ctx: Context) -> Iterator[Finding]:
+    for route in common.routes(ctx):
+        finding = _port_finding(ctx, route)
+        if finding is not None:
+            yield finding
+
+
+def static_port_case(ctx: Context, route: common.RouteRef) -> PortCase | None:
+    """What the objects and the application's log say is wrong with the port, if anything."""
+    pods = common.route_pods(ctx, route)
+    declared = target_ports.route_declared_ports(ctx, route)
+    for sp in target_ports.named_target_port_missing(ctx, route):
+        names = sorted(str(n) for n in declared["name"].dropna().unique())
+        right = names[0] if len(names) == 1 else None
+        return PortCase(
+            detail=(f"service {sp['service']} sends to the named targetPort '{sp['target_port']}', but no container "
+                    f"of the route's pods declares a port with that name (they declare {names or 'none'}), so "
+                    "Kubernetes gives the pods no endpoint port"),
+            evidence=[object_evidence(ctx.snap, sp, f"targetPort: {sp['target_port']}")]
+            + ([object_evidence(ctx.snap, declared.iloc[0], "containerPort:")] if not declared.empty else []),
+            certain=True, right_port=right, service_port=sp, no_endpoints=True,
+        )
+    wanted = target_ports.target_service_ports(ctx, route)
+    if wanted.empty:
+        return None
+    sp = wanted.iloc[0]
+    number = _target_number(sp, declared)
+    claims = listen_claims(ctx, pods, number)
+    cite_target = object_evidence(ctx.snap, sp, f"targetPort: {sp['target_port']}")
+    if claims.loopback:
+        row = claims.loopback[0]
+        return PortCase(
+            detail=(f"the application in pod {row['pod']} says it listens only on {row['host']}:{row['port']}, so "
+                    "connections from the router (to the pod IP) are refused"),
+            evidence=[cite_target, _log_line(row)], certain=True, service_port=sp, loopback=True,
+            right_port=number,
+        )
+    undeclared = undeclared_target_number(ctx, route)
+    if undeclared:
+        sp = undeclared[0]
+        numbers = sorted({int(p) for p in declared["port"].dropna()})
+        said = [int(r["port"]) for r in claims.elsewhere if pd.notna(r["port"])]
+        right = said[0] if said and said[0] in numbers else (numbers[0] if len(numbers) == 1 else None)
+        return PortCase(
+            detail=(f"service {sp['service']} sends to targetPort {sp['target_port']}, but the pods' containers "
+                    f"declare only {numbers}"),
+            evidence=[object_evidence(ctx.snap, sp, f"targetPort: {sp['target_port']}"),
+                      object_evidence(ctx.snap, declared.iloc[0], "containerPort:")]
+            + [_log_line(r) for r in claims.elsewhere[:1]],
+            right_port=right, service_port=sp,
+        )
+    if claims.elsewhere and not claims.on_target:
+        row = claims.elsewhere[0]
+        ports = sorted({int(r["port"]) for r in claims.elsewhere if pd.notna(r["port"])})
+        return PortCase(
+            detail=(f"the application in pod {row['pod']} announces port(s) {ports}, never {number}, the port "
+                    f"service {sp['service']} sends to"),
+            evidence=[cite_target, _log_line(row)], right_port=ports[0] if len(ports) == 1 else None,
+            service_port=sp,
+        )
+    return None
+
+
+def _log_line(row: pd.Series) -> Evidence:
+    return Evidence(source=str(row["source"]), line=int(row["line"]), text=str(row["text"]),
+                    input=None if pd.isna(row["input"]) else str(row["input"]))
+
+
+def _port_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
+    case = static_port_case(ctx, route)
+    refused = steady_refusals(ctx, route, shared.refused_requests(ctx, route))
+    if case is None and (route.termination == "reencrypt" and shared.tls_case(ctx, route) is not None):
+        refused = refused.iloc[0:0]  # a failed handshake looks the same; P302 reports it
+    if case is None and len(refused) < MIN_REFUSALS:
+        return None
+    if case is not None and not case.certain and refused.empty and shared.served_fine(ctx, route):
+        return None  # the objects look wrong, but the router reached the application: nothing to report
+    if case is not None and case.no_endpoints and refused.empty:
+        refused = common.select(common.route_requests(ctx, route), status=503, term="SC", server_kind="nosrv")
+    facts = common.log_facts(ctx, refused) if not refused.empty else {}
+    if case is not None:
+        severity = Severity.CRITICAL if case.certain or facts else Severity.WARNING
+        confidence = "high" if case.certain or facts else "medium"
+    else:
+        severity = Severity.CRITICAL if refusal_share(ctx, route, refused) >= 0.5 else Severity.WARNING
+        confidence = "medium"
+    return RULE.finding(
+        severity=severity,
+        namespace=route.namespace,
+        route=route.name,
+        service=str(case.service_port["service"]) if case and case.service_port is not None else (
+            route.services[0] if route.services else None),
+        title=f"route {route.name}: the service's targetPort is not served by the pods"
+        + (f" ({facts['affected_requests']} requests " + ("without a server)" if case and case.no_endpoints
+                                                          else "refused)") if facts else ""),
+        explanation=_port_explanation(ctx, route, case, facts),
+        evidence=(case.evidence if case else []) + facts.get("evidence", []),
+        remediation=_port_fix(ctx, route, case),
+        diagnostics=_port_checks(ctx, route),
+        first_seen=facts.get("first_seen"),
+        last_seen=facts.get("last_seen"),
+        affected_requests=facts.get("affected_requests", 0),
+        claims=facts.get("claims", NO_CLAIMS),
+        confidence=confidence,
+    )
+
+
+def _port_explanation(ctx: Context, route: common.RouteRef, case: PortCase | None, facts: dict) -> str:
+    text = (case.detail[0].upper() + case.detail[1:] + ". ") if case else ""
+    if facts and case is not None and case.no_endpoints:
+        text += (
+            f"The access log shows {facts['affected_requests']} requests answered by the router's 503 <NOSRV> "
+            f"between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}."
+        )
+    elif facts:
+        text += (
+            f"The router's connections to the pods were refused on every attempt: {facts['affected_requests']} "
+            f"requests got 503 SC with Tc=-1 between {common.fmt_ts(facts['first_seen'])} and "
+            f"{common.fmt_ts(facts['last_seen'])}, from pods that were up at the time."
+        )
+    elif case is not None and ctx.has_logs:
+        text += "The access log shows no refused connection on this route in its time range."
+    else:
+        text += "The router will connect to a port nothing listens on and answer 503 after its retries."
+    if case and facts:
+        text += " The objects and the access log agree."
+    elif facts:
+        text += (
+            f" The objects do not show the port mismatch ({_declaration_note(ctx, route)}): the log and the "
+            "objects disagree. Check what the application listens on; it may be bound to 127.0.0.1 or listen on "
+            "another port."
+        )
+        if route.termination == "reencrypt":
+            text += " On this reencrypt route a failed TLS handshake to the pod logs the same 503 SC."
+    return text
+
+
+def _declaration_note(ctx: Context, route: common.RouteRef) -> str:
+    declared = target_ports.route_declared_ports(ctx, route)
+    wanted = target_ports.target_service_ports(ctx, route)
+    numbers = {_target_number(sp, declared) for _, sp in wanted.iterrows()} - {None}
+    if declared.empty:
+        return "no container declares its ports"
+    if numbers & {int(p) for p in declared["port"].dropna()}:
+        return f"the containers declare the target port {sorted(numbers)[0]}"
+    return "not every container declares its ports"
+
+
+def _port_checks(ctx: Context, route: common.RouteRef) -> list[str]:
+    """What the application really listens on, asked inside its pod."""
+    target = _exec_target(ctx, route)
+    ns = route.namespace
+    if target is None:
+        return []
+    return [f"oc -n {ns} exec {target} -- sh -c 'ss -ltn || netstat -ltn'   # what does it listen on?"]
+
+
+def _exec_target(ctx: Context, route: common.RouteRef) -> str | None:
+    pods = common.route_pods(ctx, route)
+    workload = common.workload_of(ctx, pods)
+    return f"{workload[0]}/{workload[1]}" if workload else (f"pod/{pods.iloc[0]['name']}" if not pods.empty else None)
+
+
+def _port_fix(ctx: Context, route: common.RouteRef, case: PortCase | None) -> list[str]:
+    ns = route.namespace
+    target = _exec_target(ctx, route)
+    fix = []
+    if case is not None and case.loopback:
+        fix.append(f"# make the application bind 0.0.0.0:{case.right_port or '<port>'} (its listen-address "
+                   f"setting), then: oc -n {ns} rollout restart {target or 'deployment/<name>'}")
+        return fix
+    sp = case.service_port if case is not None else None
+    service = str(sp["service"]) if sp is not None else (route.services[0] if route.services else "<service>")
+    index = _port_index(ctx, sp) if sp is not None else 0
+    value = case.right_port if case is not None else None
+    rendered = ("<port>" if value is None else (str(value) if isinstance(value, int) or str(value).isdigit()
+                                                else f'"{value}"'))
+    fix.append(f"oc -n {ns} patch service {service} --type=json "
+               f"-p '[{{\"op\":\"replace\",\"path\":\"/spec/ports/{index}/targetPort\",\"value\":{rendered}}}]'")
+    return fix
+
+
+def _port_index(ctx: Context, sp: pd.Series) -> int:
+    ports = ctx.snap.frame("service_ports")
+    mine = ports[ports["service"] == sp["service"]].reset_index(drop=True)
+    for i, row in mine.iterrows():
+        if str(row["port_name"]) == str(sp["port_name"]) and str(row["port"]) == str(sp["port"]):
+            return int(i)
+    return 0

@@ -1,0 +1,124 @@
+"""Route targetPort matches no endpoint port of its services.
+
+## What it does
+
+Applies the router's own endpoint selection: with `spec.port.targetPort` set, only endpoints
+whose port *name* or target port *number* equals it become servers. Fires when the services do
+have endpoints but none survives that filter. With access logs, the route's 503 `SC`
+`<NOSRV>` answers are the affected requests.
+
+## Why it matters
+
+The backend is rendered with no servers: every request gets the router's 503 `<NOSRV>`
+although the pods are healthy and ready.
+
+## Example
+
+Service port `http: 80 → targetPort 8080` and the route says `targetPort: 80`: 80 is the
+service port, not a container port, so nothing matches.
+
+## Remediation
+
+Set the route's `spec.port.targetPort` to the service port *name* (the command names it),
+or to the container port number.
+
+## Known problems
+
+Endpoints captured a moment after a rollout may carry different port names than the route
+expects; check both objects' timestamps.
+
+## References
+
+router-facts.md §2 ("Endpoint selection", `endpointsForAlias`), §4.2, §6; KCS 7013260.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pandas as pd
+
+from analyzer.context import Context
+from analyzer.evidence import object_evidence
+from analyzer.model import NO_CLAIMS, Finding, Severity
+from analyzer.rule import rule
+from analyzer.rules import backend_services, common
+
+RULE = rule(
+    code="R103",
+    name="route-target-port-matches-nothing",
+    cause="route-target-port-mismatch",
+    severity=Severity.CRITICAL,
+    needs=("routes", "endpoints"),
+)
+
+
+def json_value(value: str) -> str:
+    """A port for a JSON patch: a number stays a number (IntOrString), a name is quoted."""
+    return value if value.isdigit() else json.dumps(value)
+
+
+def suggested_target(target: str, service_ports: pd.DataFrame, endpoint_names: list[str]) -> str | None:
+    """What the route should say: the name (or container port) of the service port it meant."""
+    meant = service_ports[service_ports["port"].astype("string") == target]
+    pick = meant.iloc[0] if not meant.empty else (service_ports.iloc[0] if len(service_ports) == 1 else None)
+    if pick is not None:
+        if isinstance(pick["port_name"], str) and pick["port_name"]:
+            return str(pick["port_name"])
+        if isinstance(pick["target_port"], str):
+            return str(pick["target_port"])
+    return endpoint_names[0] if endpoint_names else None
+
+
+@RULE.check
+def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
+    eps = ctx.snap.frame("endpoints")
+    ports = ctx.snap.frame("service_ports")
+    for route in common.routes(ctx):
+        if not backend_services.target_port_matches_nothing(ctx, route):
+            continue
+        target = str(common.route_backends(ctx, route).iloc[0]["target_port"])
+        mine = eps[eps["service"].isin(list(route.services))]
+        names = sorted({str(n) for n in mine["port_name"].dropna() if n})
+        numbers = sorted({int(p) for p in mine["port"].dropna()})
+        sp = ports[ports["service"].isin(list(route.services))]
+        suggestion = suggested_target(target, sp, names)
+        evidence = [common.route_evidence(ctx, route, "targetPort:")]
+        meant = sp[sp["port"].astype("string") == target]
+        if not meant.empty:
+            evidence.append(object_evidence(ctx.snap, meant.iloc[0], f"port: {target}"))
+        elif not sp.empty:
+            evidence.append(object_evidence(ctx.snap, sp.iloc[0], "targetPort:"))
+        nosrv = common.select(common.route_requests(ctx, route), status=503, term="SC", server_kind="nosrv")
+        facts = common.log_facts(ctx, nosrv) if not nosrv.empty else {}
+        service_port_note = (
+            f" {target} is the port of service {meant.iloc[0]['service']}, not a container port: the router "
+            "matches the service port's name or the endpoint's (container) port."
+            if not meant.empty
+            else ""
+        )
+        yield RULE.finding(
+            namespace=route.namespace,
+            route=route.name,
+            service=common.first_service(route),
+            title=f"route targetPort {target} matches no endpoint port (names {names or ['<none>']}, "
+            f"numbers {numbers})",
+            explanation=(
+                f"The router keeps only endpoints whose port name or target port equals the route's targetPort "
+                f"'{target}'. The services' endpoints use port names {names or ['(none)']} and container ports "
+                f"{numbers}, so the backend has no servers and every request gets the router's 503."
+                + service_port_note
+                + (f" The access log shows {facts['affected_requests']} such 503 <NOSRV> answers." if facts else "")
+            ),
+            evidence=evidence + facts.get("evidence", []),
+            remediation=[
+                f"oc -n {route.namespace} patch route {route.name} --type=merge "
+                f"-p '{{\"spec\":{{\"port\":{{\"targetPort\":{json_value(suggestion or '<port name>')}}}}}}}'"
+            ],
+            diagnostics=[f"oc -n {route.namespace} get endpoints {' '.join(route.services)} -o yaml"],
+            first_seen=facts.get("first_seen"),
+            last_seen=facts.get("last_seen"),
+            affected_requests=facts.get("affected_requests", 0),
+            claims=facts.get("claims", NO_CLAIMS),
+        )

@@ -1,0 +1,87 @@
+"""The service ports a route sends to and the container ports its pods declare: the port rules' facts,
+which the endpoint rules read too (a named targetPort no container declares leaves no endpoint).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analyzer.context import Context
+from analyzer.lookup import Lookups, column_values, iterrows_where
+from analyzer.rules import common
+
+
+def target_service_ports(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+    """The service ports the route uses (all of them when the route names no targetPort), computed once."""
+    return common.memo(ctx, ("target-service-ports", route.namespace, route.name),
+                       lambda: _target_service_ports(ctx, route))
+
+
+def _target_service_ports(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+    if ctx.lookups is not None:
+        return _target_service_ports_by_lookup(ctx, ctx.lookups, route)
+    sp = ctx.snap.frame("service_ports")
+    mine = sp[sp["service"].isin(list(route.services))]
+    rows = common.route_backends(ctx, route)
+    target = rows.iloc[0]["target_port"] if not rows.empty else None
+    if isinstance(target, str) and not mine.empty:
+        picked = mine[
+            (mine["port_name"] == target) | (mine["target_port"] == target) | (mine["port"].astype("string") == target)
+        ]
+        return picked if not picked.empty else mine
+    return mine
+
+
+def _target_service_ports_by_lookup(ctx: Context, lookups: Lookups, route: common.RouteRef) -> pd.DataFrame:
+    """:func:`_target_service_ports` by row positions: the services' ports, those matching the targetPort if any."""
+    found = lookups.index("service_ports", "service").positions_any((s,) for s in route.services)
+    rows = common.route_backends(ctx, route)
+    target = rows.iloc[0]["target_port"] if not rows.empty else None
+    if isinstance(target, str) and found:
+        port_name, target_port, port = column_values(lookups, "service_ports", "port_name", "target_port", "port")
+        picked = [
+            p for p in found
+            if _same(port_name[p], target) or _same(target_port[p], target)
+            or (not pd.isna(port[p]) and str(port[p]) == target)
+        ]
+        return lookups.take("service_ports", picked or found)
+    return lookups.take("service_ports", found)
+
+
+def _same(value: object, text: str) -> bool:
+    """``(column == text).fillna(False)`` for one value."""
+    return isinstance(value, str) and value == text
+
+
+def _declared(ctx: Context, pods: pd.DataFrame) -> pd.DataFrame:
+    if ctx.lookups is not None:
+        names = pods["name"].tolist()
+        return ctx.lookups.take("container_ports", ctx.lookups.index("container_ports", "pod").positions_any(
+            (n,) for n in names if isinstance(n, str)))
+    cports = ctx.snap.frame("container_ports")
+    return cports[cports["pod"].isin(pods["name"])]
+
+
+def route_declared_ports(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+    """Container ports declared by the route's pods, computed once."""
+    return common.memo(ctx, ("declared-ports", route.namespace, route.name),
+                lambda: _declared(ctx, common.route_pods(ctx, route)))
+
+
+def named_target_port_missing(ctx: Context, route: common.RouteRef) -> list[pd.Series]:
+    """Service ports whose *named* targetPort no container of the route's pods declares.
+
+    Kubernetes resolves a named targetPort through the container's ``ports[].name``; with no such name
+    the pod gets no endpoint port at all, whatever the application listens on.
+    """
+    pods = common.route_pods(ctx, route)
+    if pods.empty:
+        return []
+    names = set(route_declared_ports(ctx, route)["name"].dropna())
+    return [
+        sp for _, sp in iterrows_where(
+            target_service_ports(ctx, route), ("target_port_is_name", "target_port"),
+            lambda sp: common.is_true(sp["target_port_is_name"]) and isinstance(sp["target_port"], str)
+            and sp["target_port"] not in names,
+        )
+    ]
