@@ -15,7 +15,7 @@ from mga import __version__
 from mga.checks import require_filters_match, require_usable
 from mga.console import fail, guarded, progress_bar, time_window, warn
 from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, log_runner
-from mga.limits import MaxLogBytesOpt, parse_size
+from mga.limits import MaxBytesOpt, MaxLogBytesOpt, parse_size
 from mga.outputs import check_output, check_redact_map, write_private, write_report
 from mga.render import FailOn, ReportFormat, exit_code, render
 
@@ -82,6 +82,7 @@ def analyze(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="replace an existing --redact-map file")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no terminal summary")] = False,
+    max_bytes: MaxBytesOpt = None,
     max_log_bytes: MaxLogBytesOpt = None,
     engine: EngineOpt = Engine.local,
     scheduler: SchedulerOpt = None,
@@ -93,6 +94,7 @@ def analyze(
         start, end = time_window(since, until)
         route_keys = parse_route_keys(route)
         log_cap = parse_size(max_log_bytes, "--max-log-bytes")
+        run_bytes = parse_size(max_bytes, "--max-bytes")
         every_input = list(inputs) + list(logs or [])
         path = check_output(output or f"report.{fmt.value}", fmt.value, every_input)
         check_redact_map(redact_map, redact=redact, force=force, output=path, inputs=every_input)
@@ -103,7 +105,8 @@ def analyze(
         ns = set(namespace or []) | {k[0] for k in route_keys or []}
         with log_runner(engine, scheduler, workers) as runner, progress_bar(True) as update:
             snap = load_snapshot(inputs, logs or [], namespaces=ns or None, since=start, until=end,
-                                 progress=update, log_runner=runner, max_log_bytes=log_cap)
+                                 progress=update, log_runner=runner, max_log_bytes=log_cap,
+                                 max_bytes=run_bytes)
         require_usable(snap, every_input)
         require_filters_match(snap, namespace, route_keys)
         result = run_analysis(snap, routes=route_keys, namespaces=namespace or None, tool_version=__version__)

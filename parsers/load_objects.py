@@ -88,10 +88,10 @@ def _read_counted(
     read_names: set[str],
 ) -> Iterator[tuple[Member, Place, bytes]]:
     """Read members in archive order, counting each as read or skipped (with the reason)."""
-    for member, data, err in src.read_many(members):
+    for member, data, err, offset in src.read_many(members):
         read_names.add(member.name)
         if err or data is None:
-            skipped.append((member.name, err or "unreadable"))
+            skipped.append((member.name, err or "unreadable", offset))
             record.files_skipped += 1
             continue
         record.files_read += 1

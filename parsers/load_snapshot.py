@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from parsers import schema
+from parsers.byte_budget import ByteBudget
 from parsers.layout import INGRESS_NAMESPACES, Index, access_log_members, index_input
 from parsers.load_app_logs import read_app_logs
 from parsers.load_logs import _load_logs
@@ -46,18 +47,23 @@ def load_snapshot(
     want_logs: bool = True,
     log_runner: Any = None,
     max_log_bytes: int | None = None,
+    max_bytes: int | None = None,
 ) -> Snapshot:
     """Open, index and parse ``inputs`` (+ extra ``logs`` files). Raises InputError on unreadable input.
 
     ``max_log_bytes``: a cap on the decompressed bytes read from each access log (None: none).
+    ``max_bytes``: the run's budget for the files read into memory, all inputs together (None: the
+    default of :mod:`parsers.byte_budget`); a file that would pass it is skipped with its offset.
     """
     from parsers import kube
 
     report = progress or _noop
     ns_filter = frozenset(namespaces) if namespaces else None
+    budget = ByteBudget(max_bytes) if max_bytes is not None else ByteBudget()
     sources: list[tuple[InputSource, Index]] = []
     for path in inputs:
         src = open_input(path)
+        src.budget = budget
         sources.append((src, index_input(src)))
     log_sources = [open_input(path, as_log=True) for path in logs]
 

@@ -10,7 +10,8 @@ Safety rules, because archives come from customers:
   (a directory input is walked, and each file is opened by the path the walk produced).
 - Links (symbolic and hard), devices, fifos, absolute names and names with ``..`` are never
   followed; each is recorded in :attr:`InputSource.skipped` with the reason.
-- Bytes read per member and in total are capped; a member over the cap is skipped, not read.
+- Bytes read into memory are capped per member and per run (``parsers.byte_budget``); a member
+  over a cap is skipped with the byte offset where reading stopped, never kept in part.
 - A damaged archive keeps what was readable before the damage and records the damage.
 """
 
@@ -24,13 +25,13 @@ import os
 import stat
 import tarfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-MEMBER_CAP = 1 << 30  # 1 GiB: larger single members are skipped (decompression bombs, core dumps)
-TOTAL_CAP = 32 << 30  # 32 GiB read from one input in total
+from parsers.byte_budget import MEMBER_CAP, ByteBudget, MemberTooLarge, not_kept
+
 MEMBER_COUNT_CAP = 2_000_000
 STREAM_CHUNK = 1 << 20
 
@@ -67,12 +68,13 @@ def _clean_name(raw: str) -> str | None:
 
 
 class _CappedReader(io.RawIOBase):
-    """A read-only stream that fails once more than ``cap`` bytes come out of ``raw``."""
+    """A read-only stream that raises ``over(cap)`` once more than ``cap`` bytes come out of ``raw``."""
 
-    def __init__(self, raw: IO[bytes], cap: int, name: str):
+    def __init__(self, raw: IO[bytes], cap: int, over: Callable[[int], MemberTooLarge]):
         self._raw = raw
-        self._left = cap
-        self._name = name
+        self._cap = cap
+        self._over = over
+        self.offset = 0
 
     def readable(self) -> bool:
         return True
@@ -80,11 +82,10 @@ class _CappedReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer)
         n = self._raw.readinto(view) if hasattr(self._raw, "readinto") else self._fill(view)
-        n = n or 0
-        self._left -= n
-        if self._left < 0:
-            raise MemberTooLarge(f"{self._name}: more bytes than the {MEMBER_CAP >> 20} MiB cap")
-        return n
+        self.offset += n or 0
+        if self.offset > self._cap:
+            raise self._over(self._cap)
+        return n or 0
 
     def _fill(self, view: memoryview) -> int:
         data = self._raw.read(len(view))
@@ -98,10 +99,6 @@ class _CappedReader(io.RawIOBase):
             super().close()
 
 
-class MemberTooLarge(Exception):
-    pass
-
-
 class InputSource:
     """One input, presented as members. Subclasses implement listing and opening."""
 
@@ -113,9 +110,8 @@ class InputSource:
         self.members: list[Member] = []
         self.skipped: list[SkippedMember] = []
         self.damaged: str | None = None  # set when listing stopped early on damage
-        self.bytes_read = 0
         self.member_cap = MEMBER_CAP
-        self.total_cap = TOTAL_CAP
+        self.budget = ByteBudget()  # the run's: ``load_snapshot`` gives every input of a run the same one
 
     # -- listing -------------------------------------------------------------------------
     def _add(self, raw_name: str, size: int, key: Any) -> None:
@@ -145,33 +141,53 @@ class InputSource:
         if not capped:  # unbuffered: a damaged block must not take the good bytes before it with it
             return self._open_raw(member)
         if member.size > self.member_cap:
-            raise MemberTooLarge(f"{member.name}: {member.size} bytes exceeds the {self.member_cap >> 20} MiB cap")
-        return io.BufferedReader(_CappedReader(self._open_raw(member), self.member_cap, member.name), STREAM_CHUNK)
+            raise self._over_member_cap(member, member.size)(0)
+        return io.BufferedReader(
+            _CappedReader(self._open_raw(member), self.member_cap, self._over_member_cap(member)), STREAM_CHUNK)
+
+    def _over_member_cap(self, member: Member, size: int | None = None) -> Callable[[int], MemberTooLarge]:
+        what = f"{size} bytes, over" if size is not None else "more bytes than"
+        return lambda offset: MemberTooLarge(
+            f"{member.name}: {what} the per-file cap of {self.member_cap} bytes; {not_kept(offset)}", offset)
 
     def compressed_size(self, member: Member) -> int | None:
         """The stored (compressed) size of a member this source decompresses itself; None otherwise."""
         return None
 
     def read(self, member: Member) -> bytes:
-        """All bytes of a member. Raises :class:`MemberTooLarge` over the caps."""
-        if self.bytes_read + member.size > self.total_cap:
-            raise MemberTooLarge(f"{member.name}: total bytes read from {self.label} would exceed the cap")
-        with self.open(member) as fh:
+        """All bytes of a member, counted against the run's budget (:mod:`parsers.byte_budget`).
+
+        Raises :class:`MemberTooLarge` (with the byte ``offset`` where reading stopped) when the member
+        passes the per-file cap or what is left of the budget: refused before reading when its declared
+        size says so, cut while streaming when the bytes turn out to be more.
+        """
+        left = self.budget.left()
+        if member.size > self.member_cap:
+            raise self._over_member_cap(member, member.size)(0)
+        if member.size > left:
+            raise self.budget.refusal(member.name, f"{member.size} bytes")
+        if left < self.member_cap:
+            cap, over = left, lambda offset: self.budget.refusal(member.name, f"more than {left} bytes", offset)
+        else:
+            cap, over = self.member_cap, self._over_member_cap(member)
+        with io.BufferedReader(_CappedReader(self._open_raw(member), cap, over), STREAM_CHUNK) as fh:
             data = fh.read()
-        self.bytes_read += len(data)
+        self.budget.take(len(data))
         return data
 
-    def read_many(self, members: Iterable[Member]) -> Iterator[tuple[Member, bytes | None, str | None]]:
-        """Read members in archive order. Yields (member, data, None) or (member, None, reason)."""
+    def read_many(self, members: Iterable[Member]
+                  ) -> Iterator[tuple[Member, bytes | None, str | None, int | None]]:
+        """Read members in archive order. Yields (member, data, None, None) or (member, None, reason,
+        offset): ``offset`` is the byte where reading stopped when a byte limit cut it, else None."""
         for member in sorted(members, key=lambda m: m.order):
             try:
-                yield member, self.read(member), None
+                yield member, self.read(member), None, None
             except MemberTooLarge as exc:
-                yield member, None, str(exc)
+                yield member, None, str(exc), exc.offset
             except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, lzma.LZMAError, ValueError) as exc:
-                yield member, None, f"unreadable: {_one_line(exc)}"
+                yield member, None, f"unreadable: {_one_line(exc)}", None
             except (RuntimeError, NotImplementedError) as exc:  # zipfile: encrypted, unsupported compression
-                yield member, None, f"unreadable: {_one_line(exc)}"
+                yield member, None, f"unreadable: {_one_line(exc)}", None
 
     def plain_path(self, member: Member) -> str | None:
         """The member's own path on this machine when it can be read by offset (uncompressed, not

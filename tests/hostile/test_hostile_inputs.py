@@ -533,3 +533,98 @@ def test_max_log_bytes_cuts_each_log_after_its_last_whole_line_and_says_where(tm
 def test_max_log_bytes_that_is_not_a_size_is_one_line_and_exit_2(work, value):
     proc = run_mga(["logs", "nothing.log", f"--max-log-bytes={value}"], work)
     assert proc.returncode == 2 and "--max-log-bytes" in proc.stderr
+
+
+# ------------------------------------------------------------------ the run's byte budget (--max-bytes)
+MiB = 1 << 20
+# lists of the shop namespace the fixture does not hold: read in phase 2, before the fixture's own files
+HUGE_LISTS = [("apps/deployments.yaml", "DeploymentList"), ("apps/replicasets.yaml", "ReplicaSetList"),
+              ("apps/statefulsets.yaml", "StatefulSetList"),
+              ("networking.k8s.io/networkpolicies.yaml", "NetworkPolicyList")]
+
+
+def _huge_list(kind: str, size: int) -> bytes:
+    """A valid, empty list padded with comments to ``size`` bytes: megabytes that compress to kilobytes."""
+    head = f"kind: {kind}\napiVersion: v1\nitems: []\n".encode()
+    return head + b"# padding\n" * ((size - len(head)) // 10)
+
+
+def _shop_files() -> list[tuple[str, bytes]]:
+    return sorted((p.relative_to(INSPECT_SHOP).as_posix(), p.read_bytes()) for p in INSPECT_SHOP.rglob("*")
+                  if p.is_file())
+
+
+def _budget_entries(report: dict) -> list[dict]:
+    return [s for s in report["skipped"] if "byte budget" in s["reason"]]
+
+
+def _same_analysis(report: dict, baseline: dict) -> None:
+    """What the fixture's own files give is there: its routes and each route's verdict."""
+    assert _shop_routes(report) == {"frontend", "api"}
+    verdicts = {(r["namespace"], r["name"]): r["verdict"] for r in report["routes"]}
+    assert verdicts == {(r["namespace"], r["name"]): r["verdict"] for r in baseline["routes"]}
+    shop_files = {f"inspect/{rel}" for rel, _ in _shop_files()} | {rel for rel, _ in _shop_files()}
+    assert not [s for s in report["skipped"] if s["source"] in shop_files]
+
+
+def test_tar_gz_with_several_huge_members_is_stopped_by_the_run_budget_and_the_rest_analyzed(tmp_path, work):
+    path = tmp_path / "huge-members.tar.gz"
+    with tarfile.open(path, "w:gz") as tf:
+        for rel, kind in HUGE_LISTS:  # 4 x 3 MiB, first in the archive
+            add_tar_bytes(tf, f"inspect/{NS}/{rel}", _huge_list(kind, 3 * MiB))
+        for rel, data in _shop_files():
+            add_tar_bytes(tf, f"inspect/{rel}", data)
+    assert path.stat().st_size < MiB
+    baseline = analyze_json(INSPECT_SHOP, work)
+    report = analyze_json(path, work, "--max-bytes", "4M")
+    _same_analysis(report, baseline)
+    cut = _budget_entries(report)
+    # the first huge list fits in 4 MiB with the routes; the three after it would pass what is left
+    assert [s["source"] for s in cut] == [f"inspect/{NS}/{rel}" for rel, _ in HUGE_LISTS[1:]]
+    assert all(s["offset"] == 0 and "--max-bytes" in s["reason"] for s in cut)  # refused before reading
+    assert f"inspect/{NS}/{HUGE_LISTS[0][0]}" not in {s["source"] for s in report["skipped"]}
+    whole = analyze_json(path, work)  # the default budget (4 GiB) reads them all
+    assert not _budget_entries(whole)
+
+
+def test_zip_members_sharing_one_body_count_against_the_budget_each_time_they_are_read(tmp_path, work):
+    import copy
+
+    path = tmp_path / "shared-body.zip"
+    name = f"inspect/{NS}/apps/deployments.yaml"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(name, _huge_list("DeploymentList", 3 * MiB))
+        shared = zf.filelist[0]
+        zf.filelist.extend(copy.copy(shared) for _ in range(4))  # 4 more entries at the same data offset
+        for rel, data in _shop_files():
+            zf.writestr(f"inspect/{rel}", data)
+    assert path.stat().st_size < MiB
+    assert len({i.header_offset for i in zipfile.ZipFile(path).infolist() if i.filename == name}) == 1
+    baseline = analyze_json(INSPECT_SHOP, work)
+    report = analyze_json(path, work, "--max-bytes", "7M")
+    _same_analysis(report, baseline)
+    # 3 MiB each time it is read: twice fits in 7 MiB, the three reads after are refused
+    cut = _budget_entries(report)
+    assert [s["source"] for s in cut] == [name] * 3
+    assert all(s["offset"] == 0 for s in cut)
+
+
+def test_a_member_longer_than_it_said_is_cut_by_the_budget_while_streaming_with_its_offset(tmp_path, work):
+    dump = tmp_path / "deployments.yaml.gz"  # a gzipped dump: its size is known only once read
+    dump.write_bytes(gzip.compress(_huge_list("DeploymentList", 3 * MiB)))
+    baseline = analyze_json(INSPECT_SHOP, work)
+    proc = run_mga(["analyze", str(INSPECT_SHOP), str(dump), "--max-bytes", "1M", "--format", "json",
+                    "--output", "r.json"], work)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((work / "r.json").read_text())
+    _same_analysis(report, baseline)
+    [entry] = _budget_entries(report)
+    assert entry["source"] == "deployments.yaml" and "more than" in entry["reason"]
+    shop_bytes = sum(len(data) for _, data in _shop_files())
+    assert MiB - shop_bytes <= entry["offset"] <= MiB  # read up to what the budget had left, then cut
+
+
+@pytest.mark.parametrize("value", ["0", "4Q", "lots"])
+def test_max_bytes_that_is_not_a_size_is_one_line_and_exit_2(work, value):
+    proc = run_mga(["analyze", str(INSPECT_SHOP), f"--max-bytes={value}"], work)
+    assert proc.returncode == 2 and "--max-bytes" in proc.stderr

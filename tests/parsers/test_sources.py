@@ -52,8 +52,8 @@ def test_zip_archive(tmp_path):
 def test_read_many_follows_archive_order_and_returns_every_member(tmp_path):
     src = open_input(make_tar(INSPECT_SHOP, tmp_path / "i.tar.xz", "w:xz"))
     got = list(src.read_many(reversed(src.members)))
-    assert [m.order for m, _, _ in got] == sorted(m.order for m in src.members)
-    assert all(err is None and data is not None for _, data, err in got)
+    assert [m.order for m, _, _, _ in got] == sorted(m.order for m in src.members)
+    assert all(err is None and data is not None for _, data, err, _ in got)
 
 
 def test_unsafe_tar_members_are_skipped_and_the_rest_still_read(tmp_path):
@@ -153,7 +153,7 @@ def test_member_over_the_cap_is_reported_not_read(tmp_path):
         add_tar_bytes(tf, "mg/namespaces/a/core/events.yaml", b"x" * 4096)
     src = open_input(path)
     src.member_cap = 1024
-    [(_member, data, reason)] = list(src.read_many(src.members))
+    [(_member, data, reason, _offset)] = list(src.read_many(src.members))
     assert data is None and "cap" in reason
 
 
@@ -164,7 +164,7 @@ def test_zip_member_lying_about_its_size_is_cut_at_the_cap(tmp_path):
     src = open_input(path)
     src.member_cap = 10_000
     object.__setattr__(src.members[0], "size", 10)  # a forged header
-    [(_member, data, reason)] = list(src.read_many(src.members))
+    [(_member, data, reason, _offset)] = list(src.read_many(src.members))
     assert data is None and reason is not None
 
 
