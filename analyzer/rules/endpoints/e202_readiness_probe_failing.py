@@ -114,6 +114,9 @@ def _recovered_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         return None
     events = _probe_events(ctx, pods["name"].astype(str).tolist())
     events = events[events["first_seen"].notna() & events["last_seen"].notna()]
+    ready = set(pods.loc[(pods["ready"] == True).fillna(False).astype(bool), "name"].astype(str))  # noqa: E712
+    if not set(events["involved_name"].astype(str)) <= ready:
+        return None  # a probed pod is still not ready (or crash-looping): not a recovered probe failure
     nosrv = shared.nosrv(ctx, route)
     if events.empty or len(nosrv) < MIN_BURST:
         return None
