@@ -18,7 +18,7 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import log_evidence, object_evidence
-from analyzer.facts import Where
+from analyzer.facts import Facts, Where
 from analyzer.ledger import router_side_mask
 from analyzer.lookup import FrameIndex, Lookups
 from analyzer.model import Evidence, IncidentStatus
@@ -417,6 +417,40 @@ def timing_sentence(began: datetime | None, status: IncidentStatus, ended: datet
     return out + "."
 
 
+def timing(ctx: Context, route: RouteRef, facts: dict, *changes: datetime | None,
+           source: str | None = None) -> tuple[dict[str, Any], str]:
+    """The finding fields ``began_at``/``status_at_collection``/``ended_at`` for the errors in ``facts``
+    (:func:`log_facts`) and the sentence that says them; ``source`` names the change's evidence, said
+    only when a change (not the first error) dates the fault."""
+    first, last = facts.get("first_seen"), facts.get("last_seen")
+    began, status, ended = incident_timing(ctx, route, first, last, *changes)
+    said = source if began is not None and began != first else None
+    return ({"began_at": began, "status_at_collection": status, "ended_at": ended},
+            timing_sentence(began, status, ended, said))
+
+
+def restarting_at(facts: Facts, namespace: str, pod: str, moment: datetime, window: pd.Timedelta) -> bool:
+    """Whether ``pod`` was restarting its container (not being replaced) around ``moment``.
+
+    The pod is still in the archive, not being deleted and never sent a ``Killing`` event, and a
+    container of it restarted: its last termination (``lastState.terminated.finishedAt``) lies within
+    ``window`` of ``moment``, or the kubelet's ``BackOff`` events (a crash loop) span it. A health-check
+    DOWN of such a pod is its crash, K601's, not a rollout's.
+    """
+    timeline = facts.pod_timeline(namespace, pod)
+    if not timeline.in_archive or timeline.deleted is not None or timeline.last_killed() is not None:
+        return False
+    at = pd.Timestamp(moment)
+    restarted = [c for c in timeline.containers if c.restart_count > 0]
+    if not restarted:
+        return False
+    if any(c.last_finished is not None and abs(pd.Timestamp(c.last_finished) - at) <= window for c in restarted):
+        return True
+    return any(e.reason == "BackOff" and e.first_seen is not None and e.last_seen is not None
+               and pd.Timestamp(e.first_seen) - window <= at <= pd.Timestamp(e.last_seen) + window
+               for e in timeline.events)
+
+
 def last_change(ctx: Context, kind: str, namespace: str, name: str) -> datetime | None:
     """When a route, service or networkpolicy was last edited (``managedFields``), else created."""
     times = ctx.facts.object_times(kind, namespace, name)
@@ -491,16 +525,24 @@ def tls_down_nosrv(ctx: Context, route: RouteRef) -> pd.DataFrame:
     UP again, the backend has no server and every request gets the router's 503. P302 owns these
     lines, and E203 leaves them out.
     """
+    nosrv = down_nosrv(ctx, route, "Layer6")
+    return nosrv[(nosrv["backend_kind"].astype("string") == "be_secure").fillna(False).astype(bool)]
+
+
+def down_nosrv(ctx: Context, route: RouteRef, reason: str, info: str | None = None) -> pd.DataFrame:
+    """503 ``<NOSRV>`` on the route from the first health-check DOWN whose reason starts with ``reason``
+    (and whose info holds ``info``) until a server of the route is UP again: the backend had no server
+    because the checks failed that way, so the cause that explains the checks owns these lines."""
     changes = ctx.facts.server_changes(route.namespace, route.name)
-    downs = [c for c in changes if c.state == "DOWN" and c.ts and (c.reason or "").startswith("Layer6")]
+    downs = [c for c in changes if c.state == "DOWN" and c.ts and (c.reason or "").startswith(reason)
+             and (info is None or info in (c.info or ""))]
     req = route_requests(ctx, route)
     if not downs or req.empty:
         return req.iloc[0:0]
     start = min(c.ts for c in downs if c.ts)
     ups = [c.ts for c in changes if c.state == "UP" and c.ts and c.ts > start]
     nosrv = select(req, status=503, term="SC", server_kind="nosrv")
-    keep = (nosrv["backend_kind"].astype("string") == "be_secure").fillna(False).astype(bool)
-    keep &= (nosrv["ts"] >= pd.Timestamp(start)).fillna(False).astype(bool)
+    keep = (nosrv["ts"] >= pd.Timestamp(start)).fillna(False).astype(bool)
     if ups:
         keep &= (nosrv["ts"] < pd.Timestamp(min(ups))).fillna(False).astype(bool)
     return nosrv[keep]

@@ -10,6 +10,7 @@ import ipaddress
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -168,11 +169,17 @@ class Blocked:
     router: RouterSide
 
 
-def policy_blocks_router(ctx: Context, route: common.RouteRef) -> Blocked | None:
-    """The route's pods that NetworkPolicies isolate for ingress with no rule admitting the router."""
+def policy_blocks_router(ctx: Context, route: common.RouteRef, at: datetime | None = None) -> Blocked | None:
+    """The route's pods that NetworkPolicies isolate for ingress with no rule admitting the router.
+
+    With ``at``, only the policies created by then count: the set as it stood at that moment, as far
+    as the archive tells (a policy edited since is judged by its current spec).
+    """
     netpols = ctx.snap.frame("netpols")
     if netpols.empty:
         return None
+    if at is not None:
+        netpols = netpols[~(netpols["created"] > pd.Timestamp(at)).fillna(False).astype(bool)]
     ingress_pols = netpols[netpols["applies_to_ingress"].fillna(False).astype(bool)]
     pods = common.route_pods(ctx, route)
     if ingress_pols.empty or pods.empty:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from analyzer.context import Context
 from analyzer.model import IncidentStatus
-from analyzer.rules import common
+from analyzer.rules import common, network_policies
 from parsers.load_snapshot import load_snapshot
 from tests.analyzer.scenario_helpers import SCENARIOS
 
@@ -83,3 +83,22 @@ def test_the_timing_sentence_says_when_and_whether_it_was_over():
     assert common.timing_sentence(began, IncidentStatus.ONGOING, None) == (
         " It began at 08:40:00; requests still failed at the end of the access log.")
     assert common.timing_sentence(None, IncidentStatus.UNKNOWN, None) == ""
+
+
+def test_a_pod_in_a_crash_loop_was_restarting_at_each_down_and_its_healthy_twin_was_not():
+    ctx, _ = context("time-crashloop-mid-window")
+    crashing, healthy = "render-7c9d5b6f48-w7q4d", "render-7c9d5b6f48-k2x9p"
+    window = timedelta(minutes=2)
+    assert common.restarting_at(ctx.facts, "media", crashing, at(8, 43, 27), window)  # BackOff events span it
+    assert common.restarting_at(ctx.facts, "media", crashing, at(8, 49, 30), window)  # its last termination
+    assert not common.restarting_at(ctx.facts, "media", crashing, at(8, 35), window)  # before the first BackOff
+    assert not common.restarting_at(ctx.facts, "media", healthy, at(8, 43, 27), window)
+
+
+def test_the_policies_are_judged_as_they_stood_when_the_router_was_blocked():
+    ctx, route = context("time-netpol-fixed-before-collection")
+    assert network_policies.policy_blocks_router(ctx, route) is None  # the allow policy of 08:46 admits it now
+    then = network_policies.policy_blocks_router(ctx, route, at=at(8, 40, 30))
+    assert then is not None and sorted(str(p["name"]) for p in then.policies) == [
+        "allow-same-namespace", "deny-by-default"]
+    assert network_policies.policy_blocks_router(ctx, route, at=at(8, 39)) is None  # no policy yet

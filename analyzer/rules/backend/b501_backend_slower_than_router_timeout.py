@@ -6,7 +6,10 @@ Counts 504 `sH` lines (server timeout while waiting for response headers, `Tr=-1
 timeout) per route, works out the effective `timeout server` (route annotation
 `haproxy.router.openshift.io/timeout`, the backend's rendered `timeout server`, the
 IngressController's `tuningOptions.serverTimeout`, the router default 30 s) and compares the
-successful responses' times with it.
+successful responses' times with it. The first and last of these lines date the fault (`began_at`; `ended_at` with
+`status_at_collection: ended` when the route's requests after the last one succeeded for a
+minute and three typical gaps between its errors), and the severity weighs them against the
+route's requests from the first of them on (a warning when it was over before collection).
 
 It also checks the route's `haproxy.router.openshift.io/timeout` annotation, logs or not:
 a value the router cannot parse (`2 minutes`, `30 s`) is silently ignored, so the route
@@ -139,8 +142,9 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
         facts = common.log_facts(ctx, timeouts)
         suggested = max(2 * limit, 2 * (slowest or 0)) // 1000
         evidence = facts["evidence"] + ([cfg_evidence] if cfg_evidence else [])
+        when, said = common.timing(ctx, route, facts)
         yield RULE.finding(
-            severity=shared.severity_by_share(timeouts, req),
+            severity=shared.severity_by_share(timeouts, req, when["status_at_collection"]),
             namespace=route.namespace,
             route=route.name,
             service=route.services[0] if route.services else None,
@@ -154,6 +158,7 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
                     if slowest is not None
                     else ""
                 )
+                + said
             ),
             evidence=evidence,
             remediation=[
@@ -164,4 +169,5 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
             last_seen=facts["last_seen"],
             affected_requests=facts["affected_requests"],
             claims=facts.get("claims", NO_CLAIMS),
+            **when,
         )

@@ -5,7 +5,10 @@
 Counts 503 `sQ` (queue timeout, `<NOSRV>`) and requests that waited in a server or backend
 queue (`sq`/`bq` > 0); cites the route's `pod-concurrent-connections` annotation (server
 `maxconn`) and a HorizontalPodAutoscaler of the route's workload stuck at `maxReplicas`.
-Without access logs, an HPA at its maximum is reported as info.
+Without access logs, an HPA at its maximum is reported as info. The first and last queued
+request date the fault (`began_at`; `ended_at` with `status_at_collection: ended` when the
+route's requests after the last one succeeded for a minute and three typical gaps between
+its errors).
 
 ## Why it matters
 
@@ -80,6 +83,7 @@ def backend_saturation(ctx: Context) -> Iterator[Finding]:
             continue
         evidence: list[Evidence] = []
         facts = common.log_facts(ctx, queued) if not queued.empty else {}
+        when, said = common.timing(ctx, route, facts)
         evidence += facts.get("evidence", [])
         if pd.notna(maxconn):
             evidence.append(common.route_evidence(ctx, route, "pod-concurrent-connections"))
@@ -131,6 +135,7 @@ def backend_saturation(ctx: Context) -> Iterator[Finding]:
                     if not at_max.empty
                     else ""
                 )
+                + said
             ).strip(),
             evidence=evidence or [common.route_evidence(ctx, route)],
             remediation=fix,
@@ -140,4 +145,5 @@ def backend_saturation(ctx: Context) -> Iterator[Finding]:
             affected_requests=facts.get("affected_requests", 0),
             claims=facts.get("claims", NO_CLAIMS),
             confidence="high" if facts else "medium",
+            **when,
         )

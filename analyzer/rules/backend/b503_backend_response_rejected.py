@@ -3,6 +3,10 @@
 ## What it does
 
 Counts 502 `PH` lines (`Tr=-1`, the router's 209-byte 502 page) per route and pod.
+The first and last of these lines date the fault (`began_at`; `ended_at` with
+`status_at_collection: ended` when the route's requests after the last one succeeded for a
+minute and three typical gaps between its errors), and the severity weighs them against the
+route's requests from the first of them on (a warning when it was over before collection).
 
 ## Why it matters
 
@@ -57,8 +61,9 @@ def invalid_response(ctx: Context) -> Iterator[Finding]:
             continue
         facts = common.log_facts(ctx, bad)
         pods = sorted(bad["pod"].dropna().astype(str).unique())
+        when, said = common.timing(ctx, route, facts)
         yield RULE.finding(
-            severity=shared.severity_by_share(bad, req),
+            severity=shared.severity_by_share(bad, req, when["status_at_collection"]),
             namespace=route.namespace,
             route=route.name,
             service=route.services[0] if route.services else None,
@@ -66,6 +71,7 @@ def invalid_response(ctx: Context) -> Iterator[Finding]:
             explanation=(
                 f"The router received responses from {', '.join(pods) or 'the backend'} that it could not accept "
                 "(malformed or oversized headers, duplicate Transfer-Encoding, non-HTTP bytes) and answered 502."
+                + said
             ),
             evidence=facts["evidence"],
             remediation=[
@@ -81,4 +87,5 @@ def invalid_response(ctx: Context) -> Iterator[Finding]:
             last_seen=facts["last_seen"],
             affected_requests=facts["affected_requests"],
             claims=facts.get("claims", NO_CLAIMS),
+            **when,
         )

@@ -4,6 +4,10 @@
 
 Counts 502 `SH` lines (server closed or reset before sending headers, `Tr=-1`) whose pod was
 not restarted, OOM-killed, deleted or killed within two minutes (those belong to K601/K602).
+The first and last of these lines date the fault (`began_at`; `ended_at` with
+`status_at_collection: ended` when the route's requests after the last one succeeded for a
+minute and three typical gaps between its errors), and the severity weighs them against the
+route's requests from the first of them on (a warning when it was over before collection).
 
 ## Why it matters
 
@@ -87,8 +91,9 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
         facts = common.log_facts(ctx, closed)
         ta = closed["Ta"].dropna()
         typical = int(ta.median()) if not ta.empty else None
+        when, said = common.timing(ctx, route, facts)
         yield RULE.finding(
-            severity=shared.severity_by_share(closed, req),
+            severity=shared.severity_by_share(closed, req, when["status_at_collection"]),
             namespace=route.namespace,
             route=route.name,
             service=route.services[0] if route.services else None,
@@ -102,6 +107,7 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
                     if typical and typical >= 1000 and typical % 1000 < 50
                     else "."
                 )
+                + said
             ),
             evidence=facts["evidence"],
             remediation=[
@@ -119,4 +125,5 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
             affected_requests=facts["affected_requests"],
             claims=facts.get("claims", NO_CLAIMS),
             confidence="medium",
+            **when,
         )

@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analyzer.model import Severity
+from analyzer.model import IncidentStatus, Severity
 
 
 def share(rows: pd.DataFrame, total: pd.DataFrame) -> float:
     return len(rows) / max(1, len(total))
 
 
-def severity_by_share(rows: pd.DataFrame, total: pd.DataFrame) -> Severity:
-    return Severity.CRITICAL if share(rows, total) >= 0.5 else Severity.WARNING
+def severity_by_share(rows: pd.DataFrame, total: pd.DataFrame,
+                      status: IncidentStatus = IncidentStatus.UNKNOWN) -> Severity:
+    """Critical when the fault hit at least half of the route's requests from its first failed one on: a
+    fault that began mid-window is judged by the stretch it covers, not diluted by the healthy traffic
+    before it. A fault over before collection (``status`` ended) is a warning: the route works now."""
+    if status is IncidentStatus.ENDED:
+        return Severity.WARNING
+    first = rows["ts"].min() if "ts" in rows and not rows.empty else pd.NaT
+    since = total if pd.isna(first) else total[(total["ts"] >= first).fillna(False).astype(bool)]
+    return Severity.CRITICAL if share(rows, since) >= 0.5 else Severity.WARNING

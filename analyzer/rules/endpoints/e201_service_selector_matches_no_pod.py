@@ -7,7 +7,10 @@ for pods of the namespace whose labels contain every selector pair (only when th
 were collected and it has pods at all, and no workload scaled to 0 has the selector's pairs in
 its `matchLabels`). Names the pod whose labels come closest and the selector it would match.
 Critical when the route is left without a ready endpoint, warning when other backends still
-serve it. With access logs, the route's 503 `<NOSRV>` answers are counted.
+serve it. With access logs, the route's 503 `<NOSRV>` answers are counted; the fault is dated
+(`began_at`) from the service's last edit (`managedFields`) when it lies at most 10 minutes
+before the first of them, else from that first 503, and the requests after the last one say
+whether it was over at collection.
 
 ## Why it matters
 
@@ -111,6 +114,8 @@ def _selector_finding(ctx: Context, route: common.RouteRef, miss: shared.Selecto
     else:
         fix = [f"oc -n {route.namespace} set selector service/{svc['name']} '<the pod template labels>'"]
         checks.append(f"oc -n {route.namespace} get deployments -o jsonpath='{{..template.metadata.labels}}'")
+    when, said = common.timing(ctx, route, facts, common.last_change(ctx, "service", route.namespace, str(svc["name"])),
+                               source=f"service {svc['name']}'s last edit, managedFields")
     return RULE.finding(
         severity=severity,
         namespace=route.namespace,
@@ -123,6 +128,7 @@ def _selector_finding(ctx: Context, route: common.RouteRef, miss: shared.Selecto
             + hint
             + (f" The access log shows {facts['affected_requests']} 503 <NOSRV> answers on the route." if facts
                else "")
+            + said
         ),
         evidence=evidence + facts.get("evidence", []),
         remediation=fix,
@@ -131,4 +137,5 @@ def _selector_finding(ctx: Context, route: common.RouteRef, miss: shared.Selecto
         last_seen=facts.get("last_seen"),
         affected_requests=facts.get("affected_requests", 0),
         claims=facts.get("claims", NO_CLAIMS),
+        **when,
     )

@@ -3,11 +3,18 @@
 ## What it does
 
 Finds the route's pods that are `Running` with `Ready=False`, not being deleted, whose probed
-containers are running, cites their not-ready status, the kubelet's `Unhealthy` events
+containers are running and whose node was not reported down (a NotReady node, or a pod whose
+last event is `NodeNotReady`: that is E203's), cites their not-ready status, the kubelet's `Unhealthy` events
 ("Readiness probe failed: ...") and the probe definition. Critical when no ready endpoint
 remains, warning when others still serve. With access logs, counts the router's 503
 `<NOSRV>` on the route from the time the pods went not ready, and the 5xx answered by the
-failing pods' servers.
+failing pods' servers. The fault is dated (`began_at`) from the first `Unhealthy` event or
+the pods' `Ready` transition when it lies at most 10 minutes before the first such error, and
+the route's requests after the last one say whether it was over at collection. When the pods
+are ready again at collection, it still fires (warning) for a burst (2 or more) of 503
+`<NOSRV>` within two minutes of the span of their `Readiness probe failed` events: an outage
+the probe caused and that was over before the must-gather (the precedence table gives those
+lines to this cause rather than E203's).
 
 ## Why it matters
 
@@ -41,6 +48,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
+from analyzer import windows
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
 from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
@@ -88,9 +96,67 @@ def _ready_left(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) -> 
 def readiness_probe_failing(ctx: Context) -> Iterator[Finding]:
     for route in common.routes(ctx):
         failing = shared.probe_failing_pods(ctx, route)
-        if failing.empty:
+        if not failing.empty:
+            yield _probe_finding(ctx, route, failing)
             continue
-        yield _probe_finding(ctx, route, failing)
+        recovered = _recovered_finding(ctx, route)
+        if recovered is not None:
+            yield recovered
+
+
+MIN_BURST = 2  # 503 <NOSRV> lines inside the failing probes' span that make a recovered outage worth a finding
+
+
+def _recovered_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
+    """Pods ready again at collection whose readiness probe failed while the router had no server."""
+    pods = common.route_pods(ctx, route)
+    if pods.empty:
+        return None
+    events = _probe_events(ctx, pods["name"].astype(str).tolist())
+    events = events[events["first_seen"].notna() & events["last_seen"].notna()]
+    ready = set(pods.loc[(pods["ready"] == True).fillna(False).astype(bool), "name"].astype(str))  # noqa: E712
+    if not set(events["involved_name"].astype(str)) <= ready:
+        return None  # a probed pod is still not ready (or crash-looping): not a recovered probe failure
+    nosrv = shared.nosrv(ctx, route)
+    if events.empty or len(nosrv) < MIN_BURST:
+        return None
+    start, end = events["first_seen"].min(), events["last_seen"].max()
+    inside = nosrv[((nosrv["ts"] >= start - windows.NEAR_EVENT) & (nosrv["ts"] <= end + windows.NEAR_EVENT))
+                   .fillna(False).astype(bool)]
+    if len(inside) < MIN_BURST:
+        return None
+    facts = common.log_facts(ctx, inside)
+    names = sorted(events["involved_name"].astype(str).unique())
+    when, said = common.timing(ctx, route, facts, start.to_pydatetime(), source="the first failed probe")
+    last_msg = events.sort_values("last_seen").iloc[-1]["message"]
+    return RULE.finding(
+        severity=Severity.WARNING,
+        namespace=route.namespace,
+        route=route.name,
+        service=route.services[0] if route.services else None,
+        title=f"readiness probe of {len(names)} pod(s) failed from {common.hhmm(start.to_pydatetime())} to "
+        f"{common.hhmm(end.to_pydatetime())}; {len(inside)} requests found no server",
+        explanation=(
+            f"The readiness probe of {', '.join(names)} failed between {common.fmt_ts(start.to_pydatetime())} and "
+            f"{common.fmt_ts(end.to_pydatetime())} (\"{last_msg}\", {int(events['count'].fillna(1).sum())} times), "
+            f"and in that time {len(inside)} requests got the router's 503 <NOSRV>: not-ready pods are not servers "
+            f"of the backend. At collection the pods are ready again ({route.endpoints_ready} ready endpoint(s))."
+            + said
+        ),
+        evidence=[object_evidence(ctx.snap, e, "Readiness probe failed") for _, e in events.head(2).iterrows()]
+        + facts["evidence"],
+        remediation=[f"# make the readiness endpoint of {names[0]} answer through what made it fail then (a "
+                     "dependency, a slow start): the application's log of that time says why"],
+        diagnostics=[f"oc -n {route.namespace} logs {names[0]} --since-time={facts['first_seen']:%Y-%m-%dT%H:%M:%SZ}"
+                     if facts["first_seen"] else f"oc -n {route.namespace} logs {names[0]}",
+                     f"oc -n {route.namespace} get events --field-selector reason=Unhealthy"],
+        first_seen=facts["first_seen"],
+        last_seen=facts["last_seen"],
+        affected_requests=facts["affected_requests"],
+        claims=facts.get("claims", NO_CLAIMS),
+        confidence="high",
+        **when,
+    )
 
 
 def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) -> Finding:
@@ -130,6 +196,9 @@ def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) 
             "--failure-threshold=3   # only if the probe itself is wrong"
         )
     total = len(common.route_pods(ctx, route))
+    when, said = common.timing(ctx, route, facts, common.first_event(ctx, route.namespace, names, "Unhealthy"),
+                               since.to_pydatetime() if pd.notna(since) else None,
+                               source="the first failed probe or the pods' Ready transition")
     return RULE.finding(
         severity=Severity.CRITICAL if left == 0 else Severity.WARNING,
         namespace=route.namespace,
@@ -143,7 +212,7 @@ def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) 
             + f"; their readiness probe ({probe}) fails"
             + (f': "{last_msg}"' if last_msg else " (no Unhealthy event left in the archive to quote)")
             + f". Not-ready pods are not servers of the router's backend; {left} ready endpoint(s) remain for "
-            f"route {route.name}." + agree
+            f"route {route.name}." + agree + said
         ),
         evidence=evidence + facts.get("evidence", []),
         remediation=fix,
@@ -153,4 +222,5 @@ def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) 
         affected_requests=facts.get("affected_requests", 0),
         claims=facts.get("claims", NO_CLAIMS),
         confidence="high" if not events.empty else "medium",
+        **when,
     )

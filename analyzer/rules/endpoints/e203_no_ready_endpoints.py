@@ -5,12 +5,16 @@
 Fires (critical) when a route has no ready endpoint and none of the causes with their own rule
 explains it (missing service, targetPort mismatch, selector mismatch, failing readiness probe,
 named targetPort absent from the containers): it names what the inputs show instead — workload
-scaled to zero, pods Pending (`FailedScheduling`), node NotReady, containers waiting, pods
+scaled to zero, pods Pending (`FailedScheduling`), node NotReady (the Node object, or a pod
+whose last event is `NodeNotReady`), containers waiting, pods
 being deleted, no pod at all — or says the reason is unknown. With access logs it also fires
 (warning) for bursts (2 or more) of 503 `SC` `<NOSRV>` on a route that has ready endpoints
 now: a transient outage that was over by the time the must-gather ran; pod changes near the
 burst are named beside it. `<NOSRV>` lines of a `be_secure` backend whose servers the health
-checks marked DOWN for a failed TLS handshake (`Layer6`) are P302's and not counted.
+checks marked DOWN for a failed TLS handshake (`Layer6`) are P302's and not counted. The first
+and last of the counted 503s date the outage (`began_at`, and `ended_at` when the route's
+requests after the last one succeeded); with no ready endpoint, the not-ready pods' `Ready`
+transition dates it when it lies at most 10 minutes before the first 503.
 
 ## Why it matters
 
@@ -101,6 +105,7 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
         evidence = [*evidence, object_evidence(ctx.snap, ready_now.iloc[0], str(ready_now.iloc[0]["ip"]))]
     else:
         evidence = [*evidence, common.route_evidence(ctx, route, "name:")]
+    when, _ = common.timing(ctx, route, facts)
     return RULE.finding(
         severity=Severity.WARNING,
         namespace=route.namespace,
@@ -125,6 +130,7 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
         affected_requests=facts["affected_requests"],
         claims=facts.get("claims", NO_CLAIMS),
         confidence="medium",
+        **when,
     )
 
 
@@ -191,6 +197,10 @@ def _zero_ready(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fi
     evidence.append(common.route_evidence(ctx, route, "to:"))
     facts = common.log_facts(ctx, nosrv) if not nosrv.empty else {}
     unknown = reason == UNKNOWN_REASON
+    pods = common.route_pods(ctx, route)
+    unready = pods[(pods["ready"] == False).fillna(False)] if not pods.empty else pods  # noqa: E712
+    when, said = common.timing(ctx, route, facts, *(t.to_pydatetime() for t in unready.get("ready_since", [])
+                                                    if pd.notna(t)), source="the pods' Ready transition")
     return RULE.finding(
         namespace=route.namespace,
         route=route.name,
@@ -202,6 +212,7 @@ def _zero_ready(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fi
                else "have no endpoint at all")
             + f" ({reason}). The router's backend has no server, so every request gets its 503 page."
             + (f" The access log shows {facts['affected_requests']} such 503 <NOSRV> answers." if facts else "")
+            + said
         ),
         evidence=evidence + facts.get("evidence", []),
         remediation=fix,
@@ -211,6 +222,7 @@ def _zero_ready(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fi
         affected_requests=facts.get("affected_requests", 0),
         claims=facts.get("claims", NO_CLAIMS),
         confidence="medium" if unknown else "high",
+        **when,
     )
 
 
@@ -266,6 +278,13 @@ def zero_ready_reason(ctx: Context, route: common.RouteRef) -> tuple[str, list[E
                 [f"oc adm drain {n['name']} --ignore-daemonsets --delete-emptydir-data   # if the node does not "
                  "come back: its pods start elsewhere"],
                 [check, f"oc describe node {n['name']}"])
+    marked = sorted(shared.marked_by_node_controller(ctx, ns) & set(pods["name"].astype(str)))
+    if marked:
+        e = next(e for e in ctx.facts.events(ns, kind="Pod", name=marked[0], reason="NodeNotReady"))
+        return (f"the node of pod {marked[0]} stopped reporting (NodeNotReady at {common.fmt_ts(e.last_seen)})",
+                [common.fact_evidence(ctx, e.where, "NodeNotReady", f"reason: NodeNotReady ({e.message})")],
+                [f"# bring the node back, or delete pod {marked[0]} so it is scheduled on a ready node"],
+                [check, f"oc -n {ns} get pods -o wide", "oc get nodes"])
     deleting = pods[pods["deleted"].notna()]
     if len(deleting) == len(pods):
         p = deleting.iloc[0]

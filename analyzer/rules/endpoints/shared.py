@@ -103,7 +103,21 @@ def _probe_failing_pods(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
         return not_ready
     containers = probed_containers(ctx, not_ready["name"].tolist())
     running = containers[(containers["state"] == "running").fillna(False)]
-    return not_ready[not_ready["name"].isin(running["pod"])]
+    node_marked = marked_by_node_controller(ctx, route.namespace)
+    return not_ready[not_ready["name"].isin(running["pod"]) & ~not_ready["name"].isin(node_marked)]
+
+
+def marked_by_node_controller(ctx: Context, namespace: str) -> set[str]:
+    """Pods whose last word is a ``NodeNotReady`` event (no ``Unhealthy`` after it): their node went away,
+    the node controller marked them not ready, and their probe is not to blame (the archive may hold no
+    Node object to say so)."""
+    last: dict[str, tuple[pd.Timestamp, str]] = {}
+    for e in ctx.facts.events(namespace, kind="Pod", reason=("NodeNotReady", "Unhealthy")):
+        if e.name and e.last_seen is not None:
+            seen = pd.Timestamp(e.last_seen)
+            if e.name not in last or seen >= last[e.name][0]:
+                last[e.name] = (seen, str(e.reason))
+    return {name for name, (_, reason) in last.items() if reason == "NodeNotReady"}
 
 
 def not_ready_nodes(ctx: Context) -> set[str]:

@@ -4,7 +4,12 @@
 
 Joins the route's errors (502 `SH`, 503 `SC` on a real server, `SD` truncated bodies) to the
 pod that served them and to that pod's container terminations (`lastState.terminated`
-finishedAt, reason, exit code) within two minutes. Without access logs it reports the route's pods
+finishedAt, reason, exit code) within two minutes, and to the router's `Layer4 connection`
+DOWN marks of a pod that was restarting then (its last termination near the DOWN, or its
+`BackOff` events spanning it: a crash loop whose earlier terminations the archive no longer
+holds). The fault is dated (`began_at`) from a termination at most 10 minutes before the first
+such error, else from that error, and the requests after the last one say whether it was over
+at collection. Without access logs it reports the route's pods
 that are in `CrashLoopBackOff`, were OOM-killed, restarted 3+ times with errors in the hour
 before collection, or were
 `Evicted`.
@@ -165,12 +170,26 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
                     evidence.append(object_evidence(ctx.snap, c, "finishedAt:"))
                     why = common.first_text(c["last_reason"], default="terminated")
                     reasons.add(f"{pod} {why} at {common.fmt_ts(ts.to_pydatetime())}")
+        for c in ctx.facts.server_changes(route.namespace, route.name, state="DOWN"):
+            if not (c.pod and c.ts is not None and (c.reason or "").startswith("Layer4 connection")
+                    and common.restarting_at(ctx.facts, route.namespace, str(c.pod), c.ts, windows.NEAR_EVENT)):
+                continue
+            mine = errors[(errors["pod"].astype("string") == c.pod).fillna(False).astype(bool)] if not (
+                errors.empty) else errors
+            near = mine[((mine["ts"] - pd.Timestamp(c.ts)).abs() <= windows.NEAR_EVENT).fillna(False).astype(bool)]
+            if not near.empty:
+                hit_rows.append(near)
+                evidence.append(common.fact_evidence(ctx, c.where, "is DOWN", c.text))
+                reasons.add(f"{c.pod} refused connections while restarting (router DOWN at "
+                            f"{common.fmt_ts(c.ts)})")
         static = _static_restarts(ctx, containers, route.namespace, names)
         evicted = _evicted(ctx, pods_frame, route.namespace, names)
         if not hit_rows and static.empty and evicted.empty:
             continue
         rows = pd.concat(hit_rows).drop_duplicates() if hit_rows else req.iloc[0:0]
         facts = common.log_facts(ctx, rows) if not rows.empty else {}
+        when, said = common.timing(ctx, route, facts, *(ts.to_pydatetime() for items in restarts.values()
+                                                         for ts, _ in items), source="the container's termination")
         if not evidence:
             for _, c in static.head(2).iterrows():
                 why = common.first_text(c["last_reason"], c["state_reason"])
@@ -201,6 +220,7 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
                     if facts
                     else "Each restart drops in-flight requests and takes the pod out of the backend."
                 )
+                + said
             ),
             evidence=evidence + facts.get("evidence", []),
             remediation=[
@@ -217,4 +237,5 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
             affected_requests=facts.get("affected_requests", 0),
             claims=facts.get("claims", NO_CLAIMS),
             confidence="high" if facts else "medium",
+            **when,
         )

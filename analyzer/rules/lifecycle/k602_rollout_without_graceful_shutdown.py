@@ -6,7 +6,8 @@ Finds errors (502 `SH` in flight, 503 `SC` on a real server, `SD`) on pods that 
 deleted (`deletionTimestamp`), killed (`Killing` events, read also for pods no longer in the
 archive) or marked DOWN by the router's health check because the connection was refused
 (`Server ... is DOWN, reason: Layer4 connection problem`; a TLS or timeout DOWN is another
-cause's), within a short window of the error; checks whether the containers have a `preStop`
+cause's, and so is the DOWN of a pod that was restarting its container then, K601's),
+within a short window of the error; checks whether the containers have a `preStop`
 hook. The finding says when it began (the first such disruption) and whether it had ended at
 the end of the route's log (requests succeeded after the last error). Without access logs: a
 single-replica workload behind a route with no `preStop` hook is reported as info (every
@@ -88,8 +89,10 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
         else:
             deleting = pods_frame[(pods_frame["namespace"] == route.namespace) & pods_frame["deleted"].notna()]
         # a refused health check is a pod that stopped listening; TLS/timeout DOWNs are other causes'
+        # and the DOWN of a pod restarting its container then is that crash's (K601)
         down = [c for c in ctx.facts.server_changes(route.namespace, route.name, state="DOWN")
-                if c.pod and c.ts is not None and (c.reason or "").startswith("Layer4 connection")]
+                if c.pod and c.ts is not None and (c.reason or "").startswith("Layer4 connection")
+                and not common.restarting_at(ctx.facts, route.namespace, str(c.pod), c.ts, windows.NEAR_EVENT)]
         kills = [e for e in ctx.facts.events(route.namespace, kind="Pod", reason="Killing")
                  if e.name and e.last_seen is not None]
         disruptions: dict[str, list[pd.Timestamp]] = {}

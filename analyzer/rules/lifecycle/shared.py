@@ -18,3 +18,4 @@ def errors_on_pods(req: pd.DataFrame) -> pd.DataFrame:
     )
     sd = (term == "SD").fillna(False).astype(bool)
     return req[sh | sc | sd]
+

@@ -13,7 +13,15 @@ to admit when those are unknown). When every IngressController that admitted the
 with HostNetwork, the rule must also carry `podSelector: {}`. Critical when every pod is
 blocked, warning when some are. With access logs, 503 `sC` with `Tc=-1` (connect timeout on
 every retry, Ta ≈ 4 × connect timeout) and `Server ... is DOWN ... Layer4 timeout` lines
-confirm it; requests the pods answered through the router contradict it, and the finding says so.
+confirm it, and the 503 `<NOSRV>` from such a DOWN until a server is UP again are counted too;
+requests the pods answered through the router contradict it, and the finding says so. When
+the policies at collection admit the router but the log holds connect timeouts (2 or more),
+the policies as they stood at the first of them (those created by then) are judged the same
+way: a block lifted by a policy created later is reported as a warning, with that policy and
+nothing left to change. The
+fault is dated (`began_at`) from the blocking policies' creation or last edit when it lies at
+most 10 minutes before the first such error, and the requests after the last one say whether
+it was over at collection.
 
 ## Why it matters
 
@@ -46,6 +54,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 
 import pandas as pd
 
@@ -99,12 +108,36 @@ def network_policy_blocks_router(ctx: Context) -> Iterator[Finding]:
         blocked = network_policies.policy_blocks_router(ctx, route)
         if blocked is not None:
             yield _blocked_finding(ctx, route, blocked)
+            continue
+        timeouts = _connect_timeouts(ctx, route)
+        if len(timeouts) < MIN_PAST_TIMEOUTS:
+            continue
+        then = timeouts["ts"].min().to_pydatetime()
+        blocked = network_policies.policy_blocks_router(ctx, route, at=then)
+        if blocked is not None:
+            yield _blocked_finding(ctx, route, blocked, lifted_by=_created_after(ctx, route, then))
 
 
-def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_policies.Blocked) -> Finding:
+MIN_PAST_TIMEOUTS = 2  # connect timeouts that make a policy set of the past worth judging
+
+
+def _created_after(ctx: Context, route: common.RouteRef, moment: datetime) -> list[pd.Series]:
+    """The route namespace's policies created after ``moment`` (one of them admits the router now)."""
+    pols = ctx.snap.frame("netpols")
+    mine = pols[(pols["namespace"] == route.namespace) & (pols["created"] > pd.Timestamp(moment)).fillna(False)]
+    return [p for _, p in mine.iterrows()]
+
+
+def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_policies.Blocked,
+                     lifted_by: list[pd.Series] | None = None) -> Finding:
     timeouts = _connect_timeouts(ctx, route)
     down = _layer4_down(ctx, route)
-    facts = common.log_facts(ctx, timeouts) if not timeouts.empty else {}
+    nosrv = common.down_nosrv(ctx, route, "Layer4 timeout").drop(timeouts.index, errors="ignore")
+    counted = pd.concat([timeouts, nosrv]).sort_values("ts") if not nosrv.empty else timeouts
+    facts = common.log_facts(ctx, counted) if not counted.empty else {}
+    when, said = common.timing(ctx, route, facts, *(
+        common.last_change(ctx, "networkpolicy", route.namespace, str(p["name"])) for p in blocked.policies),
+        source="the blocking policy's creation or last edit")
     served = _served(ctx, route, blocked.pods) if ctx.has_logs and timeouts.empty else pd.DataFrame()
     names = ", ".join(str(p["name"]) for p in blocked.policies)
     everyone = len(blocked.pods) == blocked.total
@@ -120,8 +153,10 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_poli
     )
     if facts:
         explanation += (
-            f" The access log agrees: {facts['affected_requests']} requests ended 503 sC (connect timeout on every "
-            f"retry) between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}."
+            f" The access log agrees: {len(timeouts)} requests ended 503 sC (connect timeout on every retry)"
+            + (f" and {len(nosrv)} got 503 <NOSRV> while the health checks had every server DOWN (Layer4 timeout)"
+               if not nosrv.empty else "")
+            + f" between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}."
         )
     if not down.empty:
         explanation += f" The router marked {len(down)} server(s) DOWN on Layer4 timeouts."
@@ -131,7 +166,14 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_poli
             "policies may have been created after them, or a rule admits the router that this check cannot "
             "evaluate."
         )
-    severity = Severity.CRITICAL if everyone and served.empty else Severity.WARNING
+    if lifted_by:
+        explanation += (
+            " Since then, " + ", ".join(f"{p['name']} (created {common.fmt_ts(p['created'].to_pydatetime())})"
+                                        for p in lifted_by)
+            + " admits the router: the policies in the archive no longer block it."
+        )
+    explanation += said
+    severity = Severity.CRITICAL if everyone and served.empty and not lifted_by else Severity.WARNING
     policy = network_policies.allow_policy(route.namespace, router.host_network)
     return RULE.finding(
         severity=severity,
@@ -141,13 +183,15 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_poli
         title=f"NetworkPolicy {names} isolates the route's pods and nothing admits the router",
         explanation=explanation,
         evidence=[object_evidence(ctx.snap, p, "podSelector:") for p in blocked.policies[:3]]
+        + [object_evidence(ctx.snap, p, "creationTimestamp:") for p in (lifted_by or [])[:1]]
         + facts.get("evidence", [])
         + [event_evidence(r) for _, r in down.head(1).iterrows()],
-        remediation=[f"cat <<'EOF' | oc apply -f -\n{json.dumps(policy, indent=2)}\nEOF"],
+        remediation=[] if lifted_by else [f"cat <<'EOF' | oc apply -f -\n{json.dumps(policy, indent=2)}\nEOF"],
         diagnostics=[f"oc -n {route.namespace} get networkpolicy -o yaml"],
         first_seen=facts.get("first_seen"),
         last_seen=facts.get("last_seen"),
         affected_requests=facts.get("affected_requests", 0),
         claims=facts.get("claims", NO_CLAIMS),
         confidence="low" if not served.empty else "high",
+        **when,
     )

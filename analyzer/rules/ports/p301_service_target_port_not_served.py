@@ -9,8 +9,12 @@ static check stays silent). Reads what the application's own log says at start-u
 ("listening on :8081", "bound to 127.0.0.1:8080") when container logs are in the input: only
 the loopback address, or only other ports. With access logs, counts 503 `SC` answers naming
 a real server with `Tc=-1` (every connection attempt refused, after retries) by pods that were
-up, not restarting and not being deleted at the time. When both kinds of evidence agree the
-finding says so (high confidence); log evidence alone gives medium confidence.
+up, not restarting and not being deleted at the time, and, when the objects show the mismatch
+too, the 503 `<NOSRV>` from a `Connection refused` health-check DOWN until a server is UP
+again. When both kinds of evidence agree the finding says so (high confidence); log evidence
+alone gives medium confidence. The fault is dated (`began_at`) from the service's last edit
+(`managedFields`) when it lies at most 10 minutes before the first error, and the requests
+after the last one say whether it was over at collection.
 
 ## Why it matters
 
@@ -160,7 +164,8 @@ def _target_number(sp: pd.Series, declared: pd.DataFrame) -> int | None:
 
 
 def steady_refusals(ctx: Context, route: common.RouteRef, refused: pd.DataFrame) -> pd.DataFrame:
-    """Refusals by pods that exist, are not being deleted, and were up and not restarting at the time.
+    """Refusals by pods that exist, are not being deleted, and were up and not restarting at the time
+    (a termination near it, or ``BackOff`` events spanning it: :func:`common.restarting_at`).
 
     A pod that is starting, restarting or going away refuses connections for a moment: that is the
     restart's or the rollout's story (pods-restarting, rollout-without-graceful-shutdown), not a port fault.
@@ -183,6 +188,8 @@ def steady_refusals(ctx: Context, route: common.RouteRef, refused: pd.DataFrame)
             or (pd.notna(c["state_since"]) and str(c["state"]) == "running" and ts < c["state_since"] + STEADY)
             for _, c in mine.iterrows()
         ) if pd.notna(ts) else False
+        restarting = restarting or (pd.notna(ts) and common.restarting_at(
+            ctx.facts, route.namespace, pod_name, ts.to_pydatetime(), windows.NEAR_EVENT))
         keep.append(not restarting)
     return refused[keep]
 
@@ -288,7 +295,16 @@ def _port_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         return None  # the objects look wrong, but the router reached the application: nothing to report
     if case is not None and case.no_endpoints and refused.empty:
         refused = common.select(common.route_requests(ctx, route), status=503, term="SC", server_kind="nosrv")
+    after_down = 0
+    if case is not None and not case.no_endpoints and not refused.empty:
+        down = common.down_nosrv(ctx, route, "Layer4 connection problem", "Connection refused")
+        down = down.drop(refused.index, errors="ignore")
+        after_down = len(down)
+        refused = pd.concat([refused, down]).sort_values("ts") if after_down else refused
     facts = common.log_facts(ctx, refused) if not refused.empty else {}
+    service = case.service_port["service"] if case and case.service_port is not None else None
+    when, said = common.timing(ctx, route, facts, common.last_change(ctx, "service", route.namespace, str(service))
+                               if service is not None else None, source=f"service {service}'s last edit, managedFields")
     if case is not None:
         severity = Severity.CRITICAL if case.certain or facts else Severity.WARNING
         confidence = "high" if case.certain or facts else "medium"
@@ -304,7 +320,7 @@ def _port_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         title=f"route {route.name}: the service's targetPort is not served by the pods"
         + (f" ({facts['affected_requests']} requests " + ("without a server)" if case and case.no_endpoints
                                                           else "refused)") if facts else ""),
-        explanation=_port_explanation(ctx, route, case, facts),
+        explanation=_port_explanation(ctx, route, case, facts, after_down) + said,
         evidence=(case.evidence if case else []) + facts.get("evidence", []),
         remediation=_port_fix(ctx, route, case),
         diagnostics=_port_checks(ctx, route),
@@ -313,10 +329,12 @@ def _port_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         affected_requests=facts.get("affected_requests", 0),
         claims=facts.get("claims", NO_CLAIMS),
         confidence=confidence,
+        **when,
     )
 
 
-def _port_explanation(ctx: Context, route: common.RouteRef, case: PortCase | None, facts: dict) -> str:
+def _port_explanation(ctx: Context, route: common.RouteRef, case: PortCase | None, facts: dict,
+                      after_down: int = 0) -> str:
     text = (case.detail[0].upper() + case.detail[1:] + ". ") if case else ""
     if facts and case is not None and case.no_endpoints:
         text += (
@@ -325,9 +343,12 @@ def _port_explanation(ctx: Context, route: common.RouteRef, case: PortCase | Non
         )
     elif facts:
         text += (
-            f"The router's connections to the pods were refused on every attempt: {facts['affected_requests']} "
-            f"requests got 503 SC with Tc=-1 between {common.fmt_ts(facts['first_seen'])} and "
-            f"{common.fmt_ts(facts['last_seen'])}, from pods that were up at the time."
+            f"The router's connections to the pods were refused on every attempt: "
+            f"{facts['affected_requests'] - after_down} requests got 503 SC with Tc=-1"
+            + (f" and {after_down} got 503 <NOSRV> once the health checks had marked every server DOWN "
+               "(Connection refused)" if after_down else "")
+            + f" between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}, from pods "
+            "that were up at the time."
         )
     elif case is not None and ctx.has_logs:
         text += "The access log shows no refused connection on this route in its time range."

@@ -6,7 +6,9 @@ Checks `spec.to` and every `spec.alternateBackends[]` entry against the services
 route's namespace (only when that namespace's services were collected). Critical when no
 backend with a weight above 0 is left (`spec.to` alone, or every weighted backend missing),
 warning for a missing backend that still carries a weight, info for a weight-0 backend.
-With access logs, the route's 503 `<NOSRV>` answers are its affected requests.
+With access logs, the route's 503 `<NOSRV>` answers are its affected requests; the first of
+them dates the fault (`began_at`: a deleted service leaves no date in the archive), and
+the requests after the last one say whether it was over at collection.
 
 ## Why it matters
 
@@ -100,6 +102,7 @@ def _missing_service(
         fix.append(f"oc -n {route.namespace} expose deployment <workload> --name={b['service']} --port=8080")
     facts = common.log_facts(ctx, nosrv) if total_loss and not nosrv.empty else {}
     share = "all" if total_loss else ("part of the" if weight > 0 else "none of the (weight 0)")
+    when, said = common.timing(ctx, route, facts)
     return RULE.finding(
         severity=severity,
         namespace=route.namespace,
@@ -114,6 +117,7 @@ def _missing_service(
             + (", and no other weighted backend is left: the router answers 503 to every request." if total_loss
                else "; the other backends take its share.")
             + (f" The access log shows {facts['affected_requests']} such 503 <NOSRV> answers." if facts else "")
+            + said
         ),
         evidence=[object_evidence(ctx.snap, b, f"name: {b['service']}"), *facts.get("evidence", [])],
         remediation=fix,
@@ -122,4 +126,5 @@ def _missing_service(
         last_seen=facts.get("last_seen"),
         affected_requests=facts.get("affected_requests", 0),
         claims=facts.get("claims", NO_CLAIMS),
+        **when,
     )

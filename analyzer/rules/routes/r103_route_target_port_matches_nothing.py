@@ -5,7 +5,9 @@
 Applies the router's own endpoint selection: with `spec.port.targetPort` set, only endpoints
 whose port *name* or target port *number* equals it become servers. Fires when the services do
 have endpoints but none survives that filter. With access logs, the route's 503 `SC`
-`<NOSRV>` answers are the affected requests.
+`<NOSRV>` answers are the affected requests; the fault is dated (`began_at`) from the route's
+last edit (`managedFields`) when it lies at most 10 minutes before the first of them, else from
+that first 503, and the requests after the last one say whether it was over at collection.
 
 ## Why it matters
 
@@ -92,6 +94,8 @@ def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
             evidence.append(object_evidence(ctx.snap, sp.iloc[0], "targetPort:"))
         nosrv = common.select(common.route_requests(ctx, route), status=503, term="SC", server_kind="nosrv")
         facts = common.log_facts(ctx, nosrv) if not nosrv.empty else {}
+        when, said = common.timing(ctx, route, facts, common.last_change(ctx, "route", route.namespace, route.name),
+                                   source="the route's last edit, managedFields")
         service_port_note = (
             f" {target} is the port of service {meant.iloc[0]['service']}, not a container port: the router "
             "matches the service port's name or the endpoint's (container) port."
@@ -110,6 +114,7 @@ def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
                 f"{numbers}, so the backend has no servers and every request gets the router's 503."
                 + service_port_note
                 + (f" The access log shows {facts['affected_requests']} such 503 <NOSRV> answers." if facts else "")
+                + said
             ),
             evidence=evidence + facts.get("evidence", []),
             remediation=[
@@ -121,4 +126,5 @@ def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
             last_seen=facts.get("last_seen"),
             affected_requests=facts.get("affected_requests", 0),
             claims=facts.get("claims", NO_CLAIMS),
+            **when,
         )
