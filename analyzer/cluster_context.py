@@ -158,8 +158,31 @@ def _router_pods(snap: Snapshot, ic: str) -> list[dict[str, Any]]:
                     "ready": bool(p["ready"]) if pd.notna(p["ready"]) else False,
                     "ready_since": rfc3339(p["ready_since"]),
                     "restarts": int(c["restart_count"].fillna(0).sum()) if not c.empty else 0,
+                    "events": _router_pod_events(snap, str(p["name"])),
                     "source": _str(p["source"]), "line": _int(p["line"])})
     return out
+
+
+# what keeps a router pod from serving: not scheduled, probes failing, restarting, evicted or killed
+ROUTER_POD_EVENTS = ("FailedScheduling", "Unhealthy", "BackOff", "Killing", "Evicted", "Preempted", "FailedMount",
+                     "FailedCreatePodSandBox", "NodeNotReady", "FailedAttachVolume")
+MAX_ROUTER_POD_EVENTS = 5
+
+
+def _router_pod_events(snap: Snapshot, pod: str) -> list[dict[str, Any]]:
+    """The router pod's scheduling and health events, newest first (at most MAX_ROUTER_POD_EVENTS)."""
+    events = snap.frame("events")
+    if events.empty:
+        return []
+    mine = events[(events["namespace"] == "openshift-ingress") & (events["involved_name"] == pod)
+                  & events["reason"].isin(ROUTER_POD_EVENTS)].fillna({"reason": ""})
+    out = []
+    for _, e in mine.iterrows():
+        at = e["last_seen"] if pd.notna(e["last_seen"]) else e["first_seen"]
+        out.append({"reason": str(e["reason"]), "at": rfc3339(at), "count": _int(e["count"]),
+                    "message": _str(e["message"]), "source": _str(e["source"]), "line": _int(e["line"])})
+    out.sort(key=lambda x: x["at"] or "", reverse=True)
+    return out[:MAX_ROUTER_POD_EVENTS]
 
 
 def _deployment(snap: Snapshot, name: str) -> dict[str, int | None] | None:

@@ -56,6 +56,35 @@ NODE_REBOOT = NODE_EVENTS + b"""- apiVersion: v1
   count: 1
 """
 
+ROUTER_POD_EVENTS = f"""apiVersion: v1
+kind: EventList
+items:
+- kind: Event
+  metadata: {{name: {ROUTER}.1, namespace: openshift-ingress}}
+  involvedObject: {{kind: Pod, name: {ROUTER}, namespace: openshift-ingress}}
+  reason: Unhealthy
+  type: Warning
+  message: "Readiness probe failed: HTTP probe failed with statuscode: 500"
+  lastTimestamp: "2026-11-24T02:06:30Z"
+  count: 14
+- kind: Event
+  metadata: {{name: {ROUTER}.2, namespace: openshift-ingress}}
+  involvedObject: {{kind: Pod, name: {ROUTER}, namespace: openshift-ingress}}
+  reason: Pulled
+  type: Normal
+  message: "Container image already present on machine"
+  lastTimestamp: "2026-11-24T02:07:00Z"
+  count: 1
+- kind: Event
+  metadata: {{name: {ROUTER}.3, namespace: openshift-ingress}}
+  involvedObject: {{kind: Pod, name: {ROUTER}, namespace: openshift-ingress}}
+  reason: FailedScheduling
+  type: Warning
+  message: "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules."
+  lastTimestamp: "2026-11-24T02:01:00Z"
+  count: 2
+""".encode()
+
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory) -> dict:
@@ -75,6 +104,7 @@ def cluster(tmp_path_factory) -> dict:
         add_tar_bytes(tf, f"{ROOT}/namespaces/openshift-ingress-operator/operator.openshift.io/ingresscontrollers/"
                       "default.yaml", IC)
         add_tar_bytes(tf, f"{ROOT}/namespaces/openshift-ingress/core/pods.yaml", ROUTER_PODS)
+        add_tar_bytes(tf, f"{ROOT}/namespaces/openshift-ingress/core/events.yaml", ROUTER_POD_EVENTS)
         add_tar_bytes(tf, f"{ROOT}/namespaces/shop/route.openshift.io/routes.yaml", ROUTE)
     snap = load_snapshot([str(dest)])
     return cluster_context(snap, {"shop"})
@@ -106,6 +136,9 @@ def test_router_health_conditions_pods_reloads_and_capacity(cluster):
         ("Available", "False", "2026-11-24T02:13:00Z"), ("Degraded", "True", "2026-11-24T02:13:00Z")]
     [pod] = ic["router_pods"]
     assert (pod["name"], pod["node"], pod["ready"], pod["restarts"]) == (ROUTER, "worker-1", False, 3)
+    assert [(e["reason"], e["at"], e["count"]) for e in pod["events"]] == [  # newest first, no Normal noise
+        ("Unhealthy", "2026-11-24T02:06:30Z", 14), ("FailedScheduling", "2026-11-24T02:01:00Z", 2)]
+    assert pod["events"][1]["message"].startswith("0/3 nodes are available") and pod["events"][1]["line"]
     reloads = ic["reloads"]
     assert (reloads["succeeded"], reloads["failed"], reloads["logs_read"]) == (2, 2, 1)
     first = reloads["first_failed"]

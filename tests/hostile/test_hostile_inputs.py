@@ -172,6 +172,7 @@ def test_truncated_archive_keeps_what_was_readable(tmp_path, work, mode):
     ("name", "content"),
     [("empty.tar.gz", b""), ("random.tar.gz", os.urandom(65536)), ("random.zip", b"PK\x03\x04" + os.urandom(512)),
      ("random.tar.xz", b"\xfd7zXZ\x00" + os.urandom(512))],
+    ids=["empty.tar.gz", "random.tar.gz", "random.zip", "random.tar.xz"],  # random bytes: ids of their own
 )
 def test_garbage_archives_exit_2_with_one_line(tmp_path, work, name, content):
     path = tmp_path / name

@@ -120,6 +120,7 @@ def test_truncated_archive_keeps_what_was_readable(tmp_path):
         (os.urandom(4096), "random.tar.gz", "not a directory, archive"),
         (b"\x1f\x8b\x08\x00" + os.urandom(64), "broken.tar.gz", "cannot read archive"),
     ],
+    ids=["empty", "random", "broken-gzip"],  # random bytes: ids of their own, the same in every process
 )
 def test_unreadable_inputs_raise_one_line_errors(tmp_path, content, name, message):
     path = tmp_path / name
