@@ -28,7 +28,7 @@ report: $(VENV)/.installed $(DEMO)
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

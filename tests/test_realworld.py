@@ -105,11 +105,16 @@ def test_must_gather_and_inspect_merge_into_one_view(tmp_path):
 def test_real_archive_routes_command(tmp_path):
     result = CliRunner().invoke(app, ["routes", archive("aws"), "-n", "openshift-console", "-o", "json"])
     assert result.exit_code == 0, result.output
-    routes = json.loads(result.output)["routes"]
-    assert [(r["name"], r["termination"], r["endpoints_ready"], r["endpoints_total"]) for r in routes] == [
-        ("console", "reencrypt", 2, 2),
-        ("downloads", "edge", 2, 2),
-    ]
+    routes = json.loads(result.output)["items"]  # the collected Route objects, each with the file it came from
+    assert [(r["metadata"]["name"], r["spec"]["tls"]["termination"]) for r in routes] == [
+        ("console", "reencrypt"), ("downloads", "edge")]
+    assert all(r["mga.source"]["file"].endswith("/namespaces/openshift-console/route.openshift.io/routes.yaml")
+               for r in routes)
+    table = CliRunner().invoke(app, ["routes", archive("aws"), "-n", "openshift-console"])
+    assert table.exit_code == 0, table.output
+    rows = [line.split() for line in table.output.splitlines()[1:]]
+    assert [(r[1], r[-4], r[-2], r[-1]) for r in rows] == [  # NAME, TERMINATION, READY, 5XX (no access logs)
+        ("console", "reencrypt/Redirect", "2/2", "-"), ("downloads", "edge/Redirect", "2/2", "-")]
 
 
 @pytest.mark.realworld
