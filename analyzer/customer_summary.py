@@ -22,13 +22,15 @@ def _when(value: datetime | None) -> str:
 
 def _what_happened(f: Finding) -> str:
     target = f"route {f.namespace}/{f.route}" if f.route else f"namespace {f.namespace}"
-    start = f.began_at or f.first_seen
     parts = [f"What happened on {target}: {f.title}."]
+    if f.began_at and (f.first_seen is None or f.began_at < f.first_seen):
+        parts.append(f"It began at {_when(f.began_at)}.")  # the first evidence, before the first failed request
     if f.affected_requests:
+        start = f.first_seen or f.began_at
         span = f" between {_when(start)} and {_when(f.last_seen)}" if start and f.last_seen else ""
         parts.append(f"{f.affected_requests} requests failed{span}.")
-    elif start:
-        parts.append(f"It began at {_when(start)}.")
+    elif f.first_seen and not f.began_at:
+        parts.append(f"It began at {_when(f.first_seen)}.")
     if f.status_at_collection is IncidentStatus.ENDED:
         parts.append(f"It had ended by {_when(f.ended_at)}." if f.ended_at else "It had ended before collection.")
     elif f.status_at_collection is IncidentStatus.ONGOING:

@@ -32,7 +32,8 @@ def test_reply_says_what_happened_when_cites_evidence_and_ends_with_the_fix_not_
     text = customer_summary(f)
     first = text.splitlines()[0]
     assert first == ("What happened on route shop/web: 58 requests failed while pods were being replaced. "
-                     "58 requests failed between 2026-11-20 08:38:00 UTC and 2026-11-20 08:46:30 UTC. "
+                     "It began at 2026-11-20 08:38:00 UTC. "  # the first kill, before the first failed request
+                     "58 requests failed between 2026-11-20 08:38:05 UTC and 2026-11-20 08:46:30 UTC. "
                      "It had ended by 2026-11-20 08:46:30 UTC.")
     assert "- ns/shop/events.yaml:1: reason: Killing 0" in text
     assert f"- ns/shop/events.yaml:{MAX_EVIDENCE}: reason: Killing {MAX_EVIDENCE - 1}" in text
