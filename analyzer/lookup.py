@@ -127,6 +127,11 @@ class Lookups:
         return self.memo[key]
 
 
+def is_text(value: object, text: str) -> bool:
+    """``(column == text).fillna(False)`` for one value of a column read with :meth:`Lookups.column`."""
+    return isinstance(value, str) and value == text
+
+
 def column_values(lookups: Lookups, frame: str, *columns: str) -> list[list]:
     """Several columns of a frame as Python lists (each read once)."""
     return [lookups.column(frame, c) for c in columns]

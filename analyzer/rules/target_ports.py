@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analyzer.context import Context
-from analyzer.lookup import Lookups, column_values, iterrows_where
+from analyzer.lookup import Lookups, column_values, is_text, iterrows_where
 from analyzer.rules import common
 
 
@@ -41,16 +41,12 @@ def _target_service_ports_by_lookup(ctx: Context, lookups: Lookups, route: commo
         port_name, target_port, port = column_values(lookups, "service_ports", "port_name", "target_port", "port")
         picked = [
             p for p in found
-            if _same(port_name[p], target) or _same(target_port[p], target)
+            if is_text(port_name[p], target) or is_text(target_port[p], target)
             or (not pd.isna(port[p]) and str(port[p]) == target)
         ]
         return lookups.take("service_ports", picked or found)
     return lookups.take("service_ports", found)
 
-
-def _same(value: object, text: str) -> bool:
-    """``(column == text).fillna(False)`` for one value."""
-    return isinstance(value, str) and value == text
 
 
 def _declared(ctx: Context, pods: pd.DataFrame) -> pd.DataFrame:

@@ -113,7 +113,7 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
                 severity=Severity.INFO,
                 namespace=route.namespace,
                 route=route.name,
-                service=route.services[0] if route.services else None,
+                service=common.first_service(route),
                 title=f"timeout annotation {annotation!r} is not a valid HAProxy time: the router ignores it",
                 explanation=(
                     f"haproxy.router.openshift.io/timeout={annotation!r} does not match [1-9][0-9]*(us|ms|s|m|h|d)?; "
@@ -147,7 +147,7 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
             severity=shared.severity_by_share(timeouts, req, when["status_at_collection"]),
             namespace=route.namespace,
             route=route.name,
-            service=route.services[0] if route.services else None,
+            service=common.first_service(route),
             title=f"{len(timeouts)} requests timed out after {limit / 1000:g}s (504) on route {route.name}",
             explanation=(
                 f"The router waited {limit / 1000:g}s ({origin}) for response headers and gave up {len(timeouts)} "

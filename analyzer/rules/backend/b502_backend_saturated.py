@@ -111,7 +111,7 @@ def backend_saturation(ctx: Context) -> Iterator[Finding]:
             severity=severity,
             namespace=route.namespace,
             route=route.name,
-            service=route.services[0] if route.services else None,
+            service=common.first_service(route),
             title=(
                 f"{len(queued)} requests queued, {rejected} rejected with 503 sQ"
                 if not queued.empty

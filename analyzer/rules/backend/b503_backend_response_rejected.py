@@ -66,7 +66,7 @@ def invalid_response(ctx: Context) -> Iterator[Finding]:
             severity=shared.severity_by_share(bad, req, when["status_at_collection"]),
             namespace=route.namespace,
             route=route.name,
-            service=route.services[0] if route.services else None,
+            service=common.first_service(route),
             title=f"{len(bad)} responses rejected by the router as invalid (502 PH)",
             explanation=(
                 f"The router received responses from {', '.join(pods) or 'the backend'} that it could not accept "

@@ -96,7 +96,7 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
             severity=shared.severity_by_share(closed, req, when["status_at_collection"]),
             namespace=route.namespace,
             route=route.name,
-            service=route.services[0] if route.services else None,
+            service=common.first_service(route),
             title=f"{len(closed)} requests: the backend closed the connection before answering (502 SH)",
             explanation=(
                 f"{len(closed)} requests on route {route.name} ended with the server closing the connection before "

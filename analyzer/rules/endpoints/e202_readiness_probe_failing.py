@@ -133,7 +133,7 @@ def _recovered_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         severity=Severity.WARNING,
         namespace=route.namespace,
         route=route.name,
-        service=route.services[0] if route.services else None,
+        service=common.first_service(route),
         title=f"readiness probe of {len(names)} pod(s) failed from {common.hhmm(start.to_pydatetime())} to "
         f"{common.hhmm(end.to_pydatetime())}; {len(inside)} requests found no server",
         explanation=(
@@ -203,7 +203,7 @@ def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) 
         severity=Severity.CRITICAL if left == 0 else Severity.WARNING,
         namespace=route.namespace,
         route=route.name,
-        service=route.services[0] if route.services else None,
+        service=common.first_service(route),
         title=f"{len(names)} of {total} pods fail their readiness probe ({probe})",
         explanation=(
             (f"Pods {', '.join(names)} are" if len(names) > 1 else f"Pod {names[0]} is")

@@ -110,7 +110,7 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
         severity=Severity.WARNING,
         namespace=route.namespace,
         route=route.name,
-        service=route.services[0] if route.services else None,
+        service=common.first_service(route),
         title=f"{len(nosrv)} requests found no server; {route.endpoints_ready} endpoint(s) are ready now",
         explanation=(
             f"Between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])} the router "
@@ -204,7 +204,7 @@ def _zero_ready(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fi
     return RULE.finding(
         namespace=route.namespace,
         route=route.name,
-        service=route.services[0] if route.services else None,
+        service=common.first_service(route),
         title=f"route {route.name} has no ready endpoint: {reason}",
         explanation=(
             f"The services behind route {route.name} "

@@ -47,7 +47,7 @@ import pandas as pd
 from analyzer import windows
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.lookup import column_values, iterrows, positions_in
+from analyzer.lookup import column_values, is_text, iterrows, positions_in
 from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import rule
 from analyzer.rules import common
@@ -116,9 +116,9 @@ def _static_restarts_by_lookup(ctx: Context, namespace: str, pods: list[str]) ->
     since = pd.Timestamp(end) - RECENT if end is not None else None
 
     def keep(p: int) -> bool:
-        if _is(state[p], "CrashLoopBackOff") or _is(last[p], "OOMKilled"):
+        if is_text(state[p], "CrashLoopBackOff") or is_text(last[p], "OOMKilled"):
             return True
-        errors = (0 if pd.isna(count[p]) else count[p]) >= MANY_RESTARTS and _is(last[p], "Error")
+        errors = (0 if pd.isna(count[p]) else count[p]) >= MANY_RESTARTS and is_text(last[p], "Error")
         recent = since is None or (pd.notna(finished[p]) and finished[p] >= since)
         return bool(errors and recent)
 
@@ -126,17 +126,13 @@ def _static_restarts_by_lookup(ctx: Context, namespace: str, pods: list[str]) ->
     return lookups.take("containers", [p for p in found if keep(p)])
 
 
-def _is(value: object, text: str) -> bool:
-    """``(column == text).fillna(False)`` for one value."""
-    return isinstance(value, str) and value == text
-
 
 def _evicted(ctx: Context, pods_frame: pd.DataFrame, namespace: str, names: list[str]) -> pd.DataFrame:
     """The route's pods evicted by their node."""
     if ctx.lookups is not None:
         reason = ctx.lookups.column("pods", "reason")
         found = positions_in(ctx.lookups, "pods", namespace, "name", names)
-        return ctx.lookups.take("pods", [p for p in found if _is(reason[p], "Evicted")])
+        return ctx.lookups.take("pods", [p for p in found if is_text(reason[p], "Evicted")])
     return pods_frame[
         (pods_frame["namespace"] == namespace) & pods_frame["name"].isin(names) & (pods_frame["reason"] == "Evicted")
     ]
@@ -206,7 +202,7 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
             severity=severity,
             namespace=route.namespace,
             route=route.name,
-            service=route.services[0] if route.services else None,
+            service=common.first_service(route),
             title=(
                 f"{facts['affected_requests']} errors when backend pods restarted" if facts else "backend pods restart"
             )

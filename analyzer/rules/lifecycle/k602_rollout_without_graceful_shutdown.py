@@ -50,7 +50,7 @@ import pandas as pd
 from analyzer import windows
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.lookup import Lookups, column_values, iterrows, positions_in
+from analyzer.lookup import Lookups, column_values, is_text, iterrows, positions_in
 from analyzer.model import NO_CLAIMS, Finding, IncidentStatus, Severity
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common
@@ -134,7 +134,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
                 severity=Severity.INFO,
                 namespace=route.namespace,
                 route=route.name,
-                service=route.services[0] if route.services else None,
+                service=common.first_service(route),
                 title=f"{workload[1]} runs one replica without a preStop hook: every rollout drops requests",
                 explanation=(
                     "With a single replica and no preStop hook, the only server leaves the router's backend "
@@ -177,7 +177,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             severity=Severity.CRITICAL if route.endpoints_ready == 0 else Severity.WARNING,
             namespace=route.namespace,
             route=route.name,
-            service=route.services[0] if route.services else None,
+            service=common.first_service(route),
             title=f"{len(hits)} requests failed while pods were being replaced",
             explanation=(
                 f"{len(hits)} requests failed on pods that were being deleted or had just been marked DOWN by the "
@@ -219,9 +219,5 @@ def _deleting_and_down(lookups: Lookups, route: common.RouteRef) -> tuple[pd.Dat
         lookups.memo[key] = lookups.take("pods", [p for p in found if pd.notna(deleted[p])])
     event = lookups.column("router_events", "event")
     found = lookups.index("router_events", "namespace", "route").positions((route.namespace, route.name))
-    return lookups.memo[key], lookups.take("router_events", [p for p in found if _is(event[p], "server-down")])
+    return lookups.memo[key], lookups.take("router_events", [p for p in found if is_text(event[p], "server-down")])
 
-
-def _is(value: object, text: str) -> bool:
-    """``(column == text).fillna(False)`` for one value."""
-    return isinstance(value, str) and value == text

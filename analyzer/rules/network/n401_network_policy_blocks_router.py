@@ -179,7 +179,7 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_poli
         severity=severity,
         namespace=route.namespace,
         route=route.name,
-        service=route.services[0] if route.services else None,
+        service=common.first_service(route),
         title=f"NetworkPolicy {names} isolates the route's pods and nothing admits the router",
         explanation=explanation,
         evidence=[object_evidence(ctx.snap, p, "podSelector:") for p in blocked.policies[:3]]

@@ -131,7 +131,7 @@ def _edited_finding(ctx: Context, route: common.RouteRef, first: pd.Series, aler
                                     "router' in the router log name it); the next reload applies the edit"])
     return RULE.finding(
         severity=Severity.WARNING,
-        namespace=route.namespace, route=route.name, service=route.services[0] if route.services else None,
+        namespace=route.namespace, route=route.name, service=common.first_service(route),
         title=f"route {route.name} was edited after the router's reloads started failing: the edit is not applied",
         explanation=(f"Route {route.name} was last edited at {common.fmt_ts(edited.last_edited)} (managedFields), "
                      f"after router {first['router_pod']} began failing every reload ({common.fmt_ts(began)})"
@@ -203,7 +203,7 @@ def _finding(ctx: Context, route: common.RouteRef, first: pd.Series, alert: pd.S
         evidence.append(common.route_evidence(ctx, route, "creationTimestamp:"))
     return RULE.finding(
         namespace=route.namespace,
-        route=route.name, service=route.services[0] if route.services else None, title=title, explanation=why,
+        route=route.name, service=common.first_service(route), title=title, explanation=why,
         evidence=evidence, remediation=fix,
         diagnostics=["oc -n openshift-ingress logs deploy/router-default -c router --timestamps | "
                      "grep -A8 'error reloading router'"],

@@ -99,7 +99,7 @@ def _unavailable(ctx: Context, route: common.RouteRef, ic: pd.Series, cause: pd.
     name = str(ic["name"])
     return RULE.finding(
         severity=Severity.CRITICAL if down else Severity.WARNING,
-        namespace=route.namespace, route=route.name, service=route.services[0] if route.services else None,
+        namespace=route.namespace, route=route.name, service=common.first_service(route),
         title=(f"IngressController {name}, which serves route {route.name}, is "
                + ("not available" if down else "degraded")),
         explanation=(f"IngressController {name} reports {ctype}={status} since {common.fmt_ts(since)}"

@@ -208,7 +208,7 @@ def _saturated(ctx: Context, route: common.RouteRef, found: Saturation, mine: pd
     patch = json.dumps({"spec": {"tuningOptions": {"maxConnections": found.limit.value * 2}}}, separators=(",", ":"))
     return RULE.finding(
         namespace=route.namespace,
-        route=route.name, service=route.services[0] if route.services else None,
+        route=route.name, service=common.first_service(route),
         title=f"the router was at its connection limit while route {route.name} and other routes failed",
         explanation=(f"From {common.hhmm(found.start)} to {common.hhmm(found.end)} the router held up to "
                      f"{int(peak['actconn'])} connections ({share}% of {found.limit.said}). In those minutes "

@@ -326,7 +326,7 @@ def _disrupted(ctx: Context, route: common.RouteRef, d: NodeDisruption, on_node:
             + (",".join(f"{k}={v}" for k, v in sorted(selector.items())) if selector else "<the pods' labels>")]
     return RULE.finding(
         severity=Severity.CRITICAL if alone else Severity.WARNING,
-        namespace=route.namespace, route=route.name, service=route.services[0] if route.services else None,
+        namespace=route.namespace, route=route.name, service=common.first_service(route),
         title=(f"node {d.node} went away while it ran " + ("every replica" if alone else "replicas")
                + f" of route {route.name}"),
         explanation=(f"Node {d.node} went away at {common.hhmm(d.start)} ({how}); {back}. It ran {names} of route "

@@ -248,7 +248,7 @@ def _unreachable(ctx: Context, route: common.RouteRef, outage: Outage, on_node: 
     diagnostics.append(f"oc get pods -A -o wide --field-selector spec.nodeName={outage.node} | grep -E 'ovnkube|sdn'")
     return RULE.finding(
         severity=Severity.CRITICAL if every and len(rows) else Severity.WARNING,
-        namespace=route.namespace, route=route.name, service=route.services[0] if route.services else None,
+        namespace=route.namespace, route=route.name, service=common.first_service(route),
         title=f"the pod network of node {outage.node}, which runs route {route.name}'s pods, was unreachable",
         explanation=(said + f". Ready pods of route {route.name} run there: {names}" + errors + ". The pods pass their "
                      "own probes; the network between the router and that node is what fails."),

@@ -316,7 +316,7 @@ def _port_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         namespace=route.namespace,
         route=route.name,
         service=str(case.service_port["service"]) if case and case.service_port is not None else (
-            route.services[0] if route.services else None),
+            common.first_service(route)),
         title=f"route {route.name}: the service's targetPort is not served by the pods"
         + (f" ({facts['affected_requests']} requests " + ("without a server)" if case and case.no_endpoints
                                                           else "refused)") if facts else ""),
