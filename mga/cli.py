@@ -20,6 +20,7 @@ from mga.cmd_logs import logs
 from mga.cmd_routes import routes
 from mga.cmd_rules import rule, rules
 from mga.help_types import plain_help_types
+from mga.once_options import OnceOptionsCommand
 
 plain_help_types()
 
@@ -52,13 +53,13 @@ def version() -> None:
     typer.echo(f"mga {__version__}")
 
 
-app.command("analyze")(analyze)
-app.command("routes")(routes)
-app.command("logs")(logs)
-app.command("batch")(batch)
-app.command("rules")(rules)
-app.command("rule")(rule)
-app.command("version")(version)
+app.command("analyze", cls=OnceOptionsCommand)(analyze)
+app.command("routes", cls=OnceOptionsCommand)(routes)
+app.command("logs", cls=OnceOptionsCommand)(logs)
+app.command("batch", cls=OnceOptionsCommand)(batch)
+app.command("rules", cls=OnceOptionsCommand)(rules)
+app.command("rule", cls=OnceOptionsCommand)(rule)
+app.command("version", cls=OnceOptionsCommand)(version)
 app.add_typer(describe_app, name="describe")
 
 

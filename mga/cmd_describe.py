@@ -13,6 +13,7 @@ import typer
 
 from mga import __version__
 from mga.console import clean, echo, fail, guarded, progress_bar, table
+from mga.once_options import OnceOptionsCommand
 
 describe_app = typer.Typer(help="Show one object with what mga found about it.", no_args_is_help=True)
 
@@ -81,7 +82,7 @@ def describe_text(snap: Any, result: Any, ns: str, name: str) -> str:
     return "\n".join(out) + "\n"
 
 
-@describe_app.command("route")
+@describe_app.command("route", cls=OnceOptionsCommand)
 def describe_route(
     inputs: Annotated[list[str], typer.Argument(help="must-gather / inspect directories or archives")],
     route: Annotated[str, typer.Option("--route", "-r", help="NAMESPACE/NAME", metavar="NS/NAME")] = "",
