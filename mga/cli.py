@@ -63,10 +63,24 @@ app.command("version", cls=OnceOptionsCommand)(version)
 app.add_typer(describe_app, name="describe")
 
 
-def main() -> None:
-    from mga.memory import tune
+NO_DATA_COMMANDS = frozenset({"version", "rules", "rule"})
 
-    tune()
+
+def reads_data(args: list[str]) -> bool:
+    """Whether this command line parses inputs: help, version and the rule catalogue do not, and
+    they need neither the allocator settings nor pyarrow, which those settings import (0.2 s)."""
+    if not args or "--help" in args or "--version" in args:
+        return False
+    return args[0] not in NO_DATA_COMMANDS
+
+
+def main() -> None:
+    import sys
+
+    if reads_data(sys.argv[1:]):
+        from mga.memory import tune
+
+        tune()
     app()
 
 

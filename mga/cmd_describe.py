@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
 from mga import __version__
@@ -19,6 +18,8 @@ describe_app = typer.Typer(help="Show one object with what mga found about it.",
 
 
 def _value(value: Any) -> str:
+    import pandas as pd  # here, not at import: ``mga --help`` and ``mga version`` need no pandas
+
     if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
         return "<none>"
     return clean(value)
