@@ -43,7 +43,7 @@ def test_analyze_json_imports_no_html_stack_and_no_accelerator(tmp_path: Path):
 def test_logs_json_imports_no_html_stack(tmp_path: Path):
     out = tmp_path / "logs.json"
     found = _imported_by("logs", str(FIXTURES / "haproxy-lab" / "access.log"), "--format", "json", "--output", str(out))
-    assert "matplotlib" not in found and "jinja2" not in found and "dask" not in found
+    assert found == []  # nor Numba: a log this small is read faster without the compiled scanner
     assert out.exists()
 
 
