@@ -9,6 +9,7 @@ import typer
 
 from mga.console import clean, echo, fail, guarded, progress_bar
 from mga.engine import Engine, SchedulerOpt, WorkersOpt, cluster_client, dask_installed
+from mga.limits import MaxBytesOpt, MaxLogBytesOpt, parse_size
 from mga.render import FailOn, ReportFormat
 
 InputsArg = Annotated[
@@ -36,10 +37,19 @@ def batch(
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when a finding reaches this severity")] = (
         FailOn.never
     ),
+    max_bytes: MaxBytesOpt = None,
+    max_log_bytes: MaxLogBytesOpt = None,
 ) -> None:
-    """Analyze many inputs, one report set each plus index.json (a Dask bag on a local cluster by default)."""
+    """Analyze many inputs, one report set each plus index.json (a Dask bag on a local cluster by default).
+
+    ``--max-bytes`` and ``--max-log-bytes`` mean what they mean for ``analyze``, for each input's run:
+    every input is analyzed on its own, with its own budget.
+    """
     with guarded():
         from mga.batch import analyze_one, report_names, write_index
+
+        limits = {"max_bytes": parse_size(max_bytes, "--max-bytes"),
+                  "max_log_bytes": parse_size(max_log_bytes, "--max-log-bytes")}
 
         formats = tuple(dict.fromkeys(f.value for f in (fmt or [ReportFormat.json, ReportFormat.html])))
         out = Path(output_dir)
@@ -47,7 +57,7 @@ def batch(
             fail(f"--output-dir {output_dir}: is a symbolic link; refusing to write through it")
         out.mkdir(parents=True, exist_ok=True)
         stems = [str(out / name) for name in report_names(inputs)]
-        options = {"namespaces": sorted(namespace) if namespace else None}
+        options = {"namespaces": sorted(namespace) if namespace else None, **limits}
         if engine is None:
             engine = Engine.dask if dask_installed() else Engine.local
             if engine == Engine.local:

@@ -25,7 +25,7 @@ from pathlib import Path
 import markupsafe
 import pytest
 
-from tests.conftest import INSPECT_SHOP, add_tar_bytes, make_tar
+from tests.conftest import FIXTURES, INSPECT_SHOP, add_tar_bytes, make_tar
 
 TIME_LIMIT = 60.0
 RSS_LIMIT_KB = 2 * 1024 * 1024  # 2 GiB in KiB, as ru_maxrss reports on Linux
@@ -629,3 +629,27 @@ def test_a_member_longer_than_it_said_is_cut_by_the_budget_while_streaming_with_
 def test_max_bytes_that_is_not_a_size_is_one_line_and_exit_2(work, value):
     proc = run_mga(["analyze", str(INSPECT_SHOP), f"--max-bytes={value}"], work)
     assert proc.returncode == 2 and "--max-bytes" in proc.stderr
+
+
+def test_batch_takes_the_same_byte_limits_for_each_input(tmp_path, work):
+    """``mga batch --max-bytes/--max-log-bytes``: each input's report has the cuts ``analyze`` would make."""
+    path = tmp_path / "huge-members.tar.gz"
+    with tarfile.open(path, "w:gz") as tf:
+        for rel, kind in HUGE_LISTS:
+            add_tar_bytes(tf, f"inspect/{NS}/{rel}", _huge_list(kind, 3 * MiB))
+        for rel, data in _shop_files():
+            add_tar_bytes(tf, f"inspect/{rel}", data)
+    must_gather = next(p for p in (FIXTURES / "scenarios" / "E202-fires-probe-503").iterdir()
+                       if p.name.startswith("must-gather"))
+    out = tmp_path / "out"  # outside the working directory, where run_mga allows no new file
+    proc = run_mga(["batch", str(path), str(must_gather), "--engine", "local", "-f", "json", "-d", str(out),
+                    "--max-bytes", "4M", "--max-log-bytes", "2K"], work)
+    assert proc.returncode == 0, proc.stderr
+    index = json.loads((out / "index.json").read_text())
+    reports = [json.loads(Path(row["reports"]["json"]).read_text()) for row in index["inputs"]]
+    assert [s["source"] for s in _budget_entries(reports[0])] == [f"inspect/{NS}/{rel}" for rel, _ in HUGE_LISTS[1:]]
+    cut = [s for s in reports[1]["skipped"] if "log byte limit (2048 bytes)" in s["reason"]]
+    assert cut and all(0 < s["offset"] <= 2048 for s in cut)
+    proc = run_mga(["batch", str(path), "--engine", "local", "-d", str(tmp_path / "out2"), "--max-bytes", "lots"],
+                   work)
+    assert proc.returncode == 2 and "--max-bytes" in proc.stderr and not (tmp_path / "out2" / "index.json").exists()
