@@ -276,12 +276,41 @@ class TimerValues:
             out[group_of_pair[has_group]] = per_pair[has_group]
             return out
         group = group_of_pair[pair]
-        if (group_of_pair >= 0).all():
-            order = np.argsort((group << 32) | value)  # equal keys: equal values, any order
-        else:
+        counts = self.counts
+        if not (group_of_pair >= 0).all():
             keep = np.flatnonzero(group >= 0)
-            order = keep[np.argsort((group[keep] << 32) | value[keep])]
-        return _quantiles(group[order], value[order], self.counts[order], groups)
+            group, value, counts = group[keep], value[keep], counts[keep]
+        return _quantiles(*_sorted_by_group(group, value, counts), groups)
+
+
+def _packed_fields(*columns: np.ndarray) -> list[int] | None:
+    """Bit widths that hold every column's values side by side in one int64 (None: they do not fit,
+    or a value is negative)."""
+    widths = []
+    for column in columns:
+        if len(column) and column.min() < 0:
+            return None
+        widths.append(max(1, int(column.max()).bit_length()) if len(column) else 1)
+    return widths if sum(widths) <= 63 else None
+
+
+def _sorted_by_group(group: np.ndarray, value: np.ndarray, counts: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(group, value, count) entries sorted by group, then value; equal (group, value) entries stay
+    side by side in any order (their expanded values are the same).
+
+    When the three fit in one int64 they are packed and sorted as plain integers: numpy sorts
+    integers several times faster than it arg-sorts them (1.5M entries: 0.08 s against 0.4 s).
+    """
+    widths = _packed_fields(group, value, counts)
+    if widths is None:
+        order = np.argsort((group << 32) | value)
+        return group[order], value[order], counts[order]
+    _, value_bits, count_bits = widths
+    packed = (group << (value_bits + count_bits)) | (value << count_bits) | counts
+    packed.sort()
+    low = (1 << count_bits) - 1
+    return packed >> (value_bits + count_bits), (packed >> count_bits) & ((1 << value_bits) - 1), packed & low
 
 
 def _merge_counted(keys: np.ndarray, counts: np.ndarray, new_keys: np.ndarray, new_counts: np.ndarray
@@ -404,35 +433,48 @@ class LogStats:
         """Rows of one grouping (backends or servers); pairs outside it have group -1."""
         rows, e5xx, tc_sum, tc_n = (np.bincount(group_of_pair[group_of_pair >= 0], weights=t[group_of_pair >= 0],
                                                 minlength=groups) for t in self._per_pair())
-        status: dict[int, dict[str, int]] = {}
-        if self._status_parts:
-            self._status_parts = [_fold_status(self._status_parts)]
-            pair, code, count = self._status_parts[0]
-            group = group_of_pair[pair]
-            keep = group >= 0
-            group, code, count = _fold_status([(group[keep], code[keep], count[keep])])
-            for g, c, total in zip(group.tolist(), code.tolist(), count.tolist(), strict=True):
-                status.setdefault(g, {})[str(c)] = total
+        status = self._status_by_group(group_of_pair)
         # Python's round() and numpy's both round half to even: the same integers, all at once
         # the two timers side by side: their sorts and searches are numpy's, which release the GIL
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mga-stats") as pool:
             grouped = pool.map(lambda timer: timer.grouped(group_of_pair, groups), (self._tr, self._ta))
             timers = {name: _int_or_none_rows(np.round(values)) for name, values in zip(("tr", "ta"), grouped,
                                                                                           strict=True)}
-        tc_sums, counts, errors, n_tcs = tc_sum.tolist(), rows.tolist(), e5xx.tolist(), tc_n.tolist()
+        present = np.flatnonzero(rows)  # groups with requests, in group order
+        counts, errors = rows[present].astype(np.int64).tolist(), e5xx[present].astype(np.int64).tolist()
+        tc_sums, n_tcs = tc_sum[present].tolist(), tc_n[present].tolist()
         tr, ta = timers["tr"], timers["ta"]
         out = []
-        for g in np.flatnonzero(rows).tolist():  # groups with requests, in group order
+        for k, g in enumerate(present.tolist()):
+            n_tc = n_tcs[k]
             entry: dict[str, Any] = dict(keys[g])
-            entry["requests"] = int(counts[g])
-            entry["errors_5xx"] = int(errors[g])
+            entry["requests"] = counts[k]
+            entry["errors_5xx"] = errors[k]
             entry["status_counts"] = status.get(g, {})
             entry["tr"] = dict(zip(_PERCENTILE_KEYS, tr[g], strict=True))
             entry["ta"] = dict(zip(_PERCENTILE_KEYS, ta[g], strict=True))
-            n_tc = n_tcs[g]
-            entry["avg_tc"] = round(tc_sums[g] / n_tc, 1) if n_tc else None  # Python's decimal rounding
+            entry["avg_tc"] = round(tc_sums[k] / n_tc, 1) if n_tc else None  # Python's decimal rounding
             out.append(entry)
         return out
+
+    def _status_by_group(self, group_of_pair: np.ndarray) -> dict[int, dict[str, int]]:
+        """Status counts per group, codes in ascending order: one slice of the folded entries per group."""
+        if not self._status_parts:
+            return {}
+        self._status_parts = [_fold_status(self._status_parts)]
+        pair, code, count = self._status_parts[0]
+        group = group_of_pair[pair]
+        keep = group >= 0
+        group, code, count = _fold_status([(group[keep], code[keep], count[keep])])
+        if not len(group):
+            return {}
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        text = {c: str(c) for c in np.unique(code).tolist()}
+        codes = [text[c] for c in code.tolist()]
+        totals = count.tolist()
+        bounds = np.r_[starts, len(group)].tolist()
+        return {g: dict(zip(codes[bounds[k]:bounds[k + 1]], totals[bounds[k]:bounds[k + 1]], strict=True))
+                for k, g in enumerate(group[starts].tolist())}
 
     def backends(self) -> list[dict[str, Any]]:
         pair_backend, _ = self._pair_names()
@@ -506,11 +548,16 @@ def _fold_status(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tupl
     count = np.concatenate([n for _, _, n in parts])
     if not len(key):
         return key, code, count
-    if code.min() >= 0 and code.max() < 1 << 20 and key.min() >= 0 and key.max() < 1 << 42:
-        order = np.argsort((key << 20) | code)  # HTTP status codes: one integer key, the fast sort
+    widths = _packed_fields(key, code, count)
+    if widths is not None:  # packed and sorted as plain integers (see _sorted_by_group)
+        _, code_bits, count_bits = widths
+        packed = (key << (code_bits + count_bits)) | (code << count_bits) | count
+        packed.sort()
+        key, code, count = (packed >> (code_bits + count_bits), (packed >> count_bits) & ((1 << code_bits) - 1),
+                            packed & ((1 << count_bits) - 1))
     else:
         order = np.lexsort((code, key))
-    key, code, count = key[order], code[order], count[order]
+        key, code, count = key[order], code[order], count[order]
     first = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (code[1:] != code[:-1])])
     return key[first], code[first], np.add.reduceat(count, first)
 

@@ -5,9 +5,18 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
-from analyzer.logstats import LogStats, _quantiles, log_statistics, summarize_chunk
+from analyzer.logstats import (
+    TIMER_MAX,
+    LogStats,
+    _fold_status,
+    _quantiles,
+    _sorted_by_group,
+    log_statistics,
+    summarize_chunk,
+)
 from bench.gen_logs import generate
 from mga.cmd_logs import statistics
 from parsers import log_lines
@@ -135,3 +144,30 @@ def test_requests_without_backend_or_server_count_only_where_pandas_counts_them(
     assert [(s["backend"], s["server"], s["requests"]) for s in out["servers"]] == [("be_http:a:b", "s1", 1)]
     assert out["backends"][0]["tr"] == {"p50": 15, "p95": 20, "p99": 20}
     assert [m["minute"] for m in out["worst_minutes"]] == ["1970-01-01T00:00:00Z", "1970-01-01T00:02:00Z"]
+
+
+@pytest.mark.parametrize("largest", [(50, 900, 40), (1 << 20, TIMER_MAX, 1 << 20)])
+def test_packed_sorts_give_what_the_arg_sorts_give(largest):
+    """Entries packed into one integer sort as the (group, value) arg-sort and the (key, code) lexsort
+    do, and entries too wide to pack take those sorts: the same quantiles and folded counts."""
+    rng = np.random.default_rng(3)
+    group_max, value_max, count_max = largest
+    n = 20_000
+    group = rng.integers(0, group_max, n)
+    value = rng.integers(0, value_max, n, endpoint=True)
+    counts = rng.integers(1, count_max, n, endpoint=True)
+    got = _sorted_by_group(group, value, counts)
+    order = np.argsort((group << 32) | value, kind="stable")
+    assert (got[0] == group[order]).all() and (got[1] == value[order]).all()
+    groups = int(group.max()) + 1
+    assert np.array_equal(_quantiles(*got, groups), _quantiles(group[order], value[order], counts[order], groups),
+                          equal_nan=True)
+    code = rng.integers(-1, 600, n)  # status -1 (no answer) is a key of its own, as halog counts it
+    for codes in (code, np.abs(code)):
+        key, folded_code, folded = _fold_status([(group[: n // 2], codes[: n // 2], counts[: n // 2]),
+                                                 (group[n // 2 :], codes[n // 2 :], counts[n // 2 :])])
+        expected: dict[tuple[int, int], int] = {}
+        for k, c, m in zip(group.tolist(), codes.tolist(), counts.tolist(), strict=True):
+            expected[(k, c)] = expected.get((k, c), 0) + m
+        assert list(zip(key.tolist(), folded_code.tolist(), folded.tolist(), strict=True)) == [
+            (k, c, expected[(k, c)]) for k, c in sorted(expected)]
