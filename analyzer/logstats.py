@@ -103,6 +103,49 @@ def _timer(column: pa.ChunkedArray | pa.Array, pair: np.ndarray, keep: np.ndarra
     return pair[ok].astype(np.int32), np.minimum(values[ok], TIMER_MAX)
 
 
+def _dense(keys: np.ndarray) -> bool:
+    """Whether the keys span a range small enough to count them in a table (no sort at all)."""
+    return bool(len(keys)) and int(keys.max()) - int(keys.min()) < max(1 << 16, 4 * len(keys))
+
+
+def _factorized(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)``; keys of a small range (minutes, codes) by a table."""
+    if not _dense(keys):
+        unique_keys, inverse = np.unique(keys, return_inverse=True)
+        return unique_keys, inverse.astype(np.int64).reshape(-1)
+    low = int(keys.min())
+    present = np.zeros(int(keys.max()) - low + 1, np.bool_)
+    present[keys - low] = True
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present) + low, rank[keys - low]
+
+
+def _counted(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_counts=True)``: by a table for a small range, else by one sort."""
+    if not _dense(keys):
+        ordered = np.sort(keys)
+        first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        return ordered[first], np.diff(np.r_[first, len(ordered)])
+    low = int(keys.min())
+    counts = np.bincount(keys - low)
+    present = np.flatnonzero(counts)
+    return present + low, counts[present]
+
+
+def _value_counts(column: pa.Array) -> dict[str, int]:
+    """How often each value occurs (nulls left out); a dictionary column is counted by its indices,
+    without turning every row into a string."""
+    if not pa.types.is_dictionary(column.type):
+        return {str(v["values"]): int(v["counts"]) for v in pc.value_counts(pc.drop_null(column)).to_pylist()}
+    indices = pc.drop_null(column.indices).to_numpy(zero_copy_only=False)
+    out: dict[str, int] = {}
+    for name, count in zip(column.dictionary.to_pylist(), np.bincount(indices, minlength=len(column.dictionary))
+                           .tolist(), strict=True):
+        if count and name is not None:  # a dictionary may repeat a value or hold a null
+            out[str(name)] = out.get(str(name), 0) + count
+    return out
+
+
 def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
     """The statistics of one chunk of ``requests`` rows (Arrow, as the parser hands them over)."""
     if table is None or table.num_rows == 0:
@@ -111,8 +154,7 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
     backend, backend_names = _codes(table.column("backend"))
     server, server_names = _codes(table.column("server"))
     width = len(server_names) + 1
-    unique_keys, pair = np.unique((backend + 1) * width + (server + 1), return_inverse=True)
-    pair = pair.astype(np.int64).reshape(-1)
+    unique_keys, pair = _factorized((backend + 1) * width + (server + 1))
     # names + [None]: index -1 (no name) picks the None at the end
     pair_backends = _names_at(backend_names, unique_keys // width - 1)
     pair_servers = _names_at(server_names, unique_keys % width - 1)
@@ -127,16 +169,13 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
     tc_ok = tc >= 0
 
     with_status = has_status & in_group
-    if with_status.any():
-        sizes = pd.DataFrame({"pair": pair[with_status], "code": status[with_status]}).value_counts(sort=False)
-        pair_status = (sizes.index.get_level_values(0).to_numpy(np.int64),
-                       sizes.index.get_level_values(1).to_numpy(np.int64), sizes.to_numpy(np.int64))
+    codes, counts = _counted(status[has_status])
+    if with_status.any():  # one entry per (pair, status): the status as its rank among the chunk's codes
+        keys, sizes = _counted(pair[with_status] * len(codes) + np.searchsorted(codes, status[with_status]))
+        pair_status = (keys // len(codes), codes[keys % len(codes)], sizes)
     else:
         empty = np.zeros(0, np.int64)
         pair_status = (empty, empty, empty)
-
-    codes, counts = np.unique(status[has_status], return_counts=True)
-    term = pc.value_counts(pc.drop_null(pc.cast(_plain(table.column("term")), pa.string())))
 
     ts = _plain(table.column("ts"))  # the parser's accept times are whole milliseconds, a frame's are ns
     ts = pc.cast(ts, pa.timestamp("ms", tz="UTC"), safe=False) if ts.type.unit != "ms" else ts
@@ -147,19 +186,18 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
     if ts_valid.any():
         stamp = ts_ms[ts_valid].astype(np.int64)
         ts_min, ts_max = int(stamp.min()), int(stamp.max())
-        minute_keys, minute_of = np.unique(stamp // MINUTE_MS * MINUTE_MS, return_inverse=True)
-        minute_of = minute_of.reshape(-1)
+        minute_keys, minute_of = _factorized(stamp // MINUTE_MS)
         st = status[ts_valid]
         k = len(minute_keys)
         minutes = np.stack(
             [
-                minute_keys,
+                minute_keys * MINUTE_MS,
                 np.bincount(minute_of, minlength=k),
-                np.bincount(minute_of, weights=is5xx[ts_valid], minlength=k).astype(np.int64),
-                *(np.bincount(minute_of, weights=st == code, minlength=k).astype(np.int64) for code in (502, 503, 504)),
+                np.bincount(minute_of[is5xx[ts_valid]], minlength=k),
+                *(np.bincount(minute_of[st == code], minlength=k) for code in (502, 503, 504)),
             ],
             axis=1,
-        )
+        ).astype(np.int64)
 
     return ChunkSummary(
         rows=n,
@@ -174,7 +212,7 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
         tr=_timer(table.column("Tr"), pair, in_group),
         ta=_timer(table.column("Ta"), pair, in_group),
         status_counts={int(c): int(k) for c, k in zip(codes, counts, strict=True)},
-        term_counts={str(v["values"]): int(v["counts"]) for v in term.to_pylist()},
+        term_counts=_value_counts(_plain(table.column("term"))),
         minutes=minutes,
         ts_min=ts_min,
         ts_max=ts_max,

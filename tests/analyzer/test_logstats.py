@@ -6,14 +6,18 @@ import json
 from datetime import UTC, datetime
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from analyzer.logstats import (
     TIMER_MAX,
     LogStats,
+    _counted,
+    _factorized,
     _fold_status,
     _quantiles,
     _sorted_by_group,
+    _value_counts,
     log_statistics,
     summarize_chunk,
 )
@@ -171,3 +175,22 @@ def test_packed_sorts_give_what_the_arg_sorts_give(largest):
             expected[(k, c)] = expected.get((k, c), 0) + m
         assert list(zip(key.tolist(), folded_code.tolist(), folded.tolist(), strict=True)) == [
             (k, c, expected[(k, c)]) for k, c in sorted(expected)]
+
+
+@pytest.mark.parametrize("spread", [10, 1 << 40])
+def test_counting_by_table_or_by_sort_gives_what_unique_gives(spread):
+    """Keys of a small range (minutes, status codes) are counted in a table, others by a sort: both
+    must be ``np.unique``'s answer, negative keys included."""
+    keys = np.random.default_rng(5).integers(-spread, spread, 5_000)
+    unique_keys, inverse = np.unique(keys, return_inverse=True)
+    got_keys, got_inverse = _factorized(keys)
+    assert np.array_equal(got_keys, unique_keys) and np.array_equal(got_inverse, inverse)
+    counted = np.unique(keys, return_counts=True)
+    assert all(np.array_equal(a, b) for a, b in zip(_counted(keys), counted, strict=True))
+
+
+def test_value_counts_of_a_dictionary_column_add_up_repeated_values_and_leave_out_nulls():
+    column = pa.DictionaryArray.from_arrays(pa.array([0, 1, 2, None, 1, 3], pa.int32()),
+                                            pa.array(["SD", "----", "SD", None]))
+    assert _value_counts(column) == {"SD": 2, "----": 2}
+    assert _value_counts(column.dictionary_decode()) == {"SD": 2, "----": 2}
