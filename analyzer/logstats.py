@@ -122,6 +122,8 @@ def _factorized(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _counted(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(keys, return_counts=True)``: by a table for a small range, else by one sort."""
+    if not len(keys):
+        return keys.astype(np.int64), np.zeros(0, np.int64)
     if not _dense(keys):
         ordered = np.sort(keys)
         first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
