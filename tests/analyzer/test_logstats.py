@@ -15,6 +15,7 @@ from analyzer.logstats import (
     _counted,
     _factorized,
     _fold_status,
+    _pairs,
     _quantiles,
     _sorted_by_group,
     _value_counts,
@@ -195,3 +196,21 @@ def test_value_counts_of_a_dictionary_column_add_up_repeated_values_and_leave_ou
                                             pa.array(["SD", "----", "SD", None]))
     assert _value_counts(column) == {"SD": 2, "----": 2}
     assert _value_counts(column.dictionary_decode()) == {"SD": 2, "----": 2}
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_pairs_looked_up_by_server_are_the_sorted_pair_keys(shared):
+    """Pair ids as ``np.unique(keys, return_inverse=True)`` gives them: servers that belong to one
+    backend each (in any order of backends), and servers shared by several backends, missing names
+    (-1) included."""
+    rng = np.random.default_rng(11)
+    servers, n = 300, 20_000
+    server = rng.integers(-1, servers, n)
+    owner = rng.permutation(servers + 1) % 40 - 1  # backend -1 (none) too
+    backend = owner[server + 1]
+    if shared:
+        backend = np.where(rng.random(n) < 0.2, rng.integers(-1, 40, n), backend)
+    width = servers + 1
+    expected = np.unique((backend + 1) * width + (server + 1), return_inverse=True)
+    got = _pairs(backend, server, width)
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
