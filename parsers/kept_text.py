@@ -35,6 +35,7 @@ import os
 import stat
 import zipfile
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,7 @@ from typing import Any
 import numpy as np
 
 BLOCK = 64 << 10  # a block ends at the first line end after this many bytes
+RECENT = 8  # blocks re-read lately, kept for the next quotes (8 x ~64 KiB)
 PACKED_CAP = 256 << 20  # zlib copies of compressed inputs' blocks kept per run, all inputs together
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
@@ -225,6 +227,7 @@ class KeptTexts:
         self._files: dict[tuple[str, str], _Kept] = {}
         self.packed_cap = PACKED_CAP if packed_cap is None else packed_cap
         self.packed_bytes = 0
+        self._recent: OrderedDict[tuple[tuple[str, str], int], bytes] = OrderedDict()  # checked blocks
 
     @classmethod
     def in_memory(cls, texts: dict[tuple[str, str], bytes]) -> KeptTexts:
@@ -267,10 +270,23 @@ class KeptTexts:
 
     @property
     def kept_bytes(self) -> int:
-        """Bytes held in memory for all kept files: block indexes and zlib copies."""
-        return sum(entry.cost for entry in self._files.values())
+        """Bytes held in memory for all kept files: block indexes, zlib copies and the recent blocks."""
+        return sum(entry.cost for entry in self._files.values()) + sum(len(b) for b in self._recent.values())
 
-    def _block(self, entry: _Kept, i: int) -> bytes:
+    def _block(self, key: tuple[str, str], entry: _Kept, i: int) -> bytes:
+        """Block ``i``, checked; the last :data:`RECENT` blocks read are reused (rules quote lines of
+        the same list file one after another), so a quote rarely opens the input again."""
+        found = self._recent.get((key, i))
+        if found is not None:
+            self._recent.move_to_end((key, i))
+            return found
+        data = self._read_block(entry, i)
+        self._recent[(key, i)] = data
+        while len(self._recent) > RECENT:
+            self._recent.popitem(last=False)
+        return data
+
+    def _read_block(self, entry: _Kept, i: int) -> bytes:
         begin, end = int(entry.offsets[i]), int(entry.offsets[i + 1])
         if entry.packed is not None:
             data = zlib.decompress(entry.packed[i])
@@ -297,7 +313,7 @@ class KeptTexts:
         i = int(np.searchsorted(entry.first, start, side="right")) - 1
         line = start
         while line < stop and i < len(entry.first):
-            parts = self._block(entry, i).split(b"\n")
+            parts = self._block(key, entry, i).split(b"\n")
             base = int(entry.first[i])
             last = i + 1 >= len(entry.first)
             upto = len(parts) if last else len(parts) - 1  # a block's trailing "" is the next block's line
@@ -312,7 +328,7 @@ class KeptTexts:
         entry = self._files.get(key)
         if entry is None:
             return None
-        return b"".join(self._block(entry, i) for i in range(len(entry.first)))
+        return b"".join(self._read_block(entry, i) for i in range(len(entry.first)))
 
     def get(self, key: tuple[str, str]) -> bytes | None:
         """:meth:`whole`, None when it cannot be re-read either (``mga routes`` then says the object is missing)."""

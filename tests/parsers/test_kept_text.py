@@ -86,7 +86,13 @@ def test_every_cited_line_comes_back_exactly(dump, tmp_path, shape):
 
 
 def _first_route(snap):
-    return snap.frame("routes").sort_values("name").iloc[-1]  # the last route: the end of the file
+    return snap.frame("routes").sort_values("name").iloc[0]  # the first block of the file
+
+
+def _last_route(snap):
+    """The last route: the file's last block, which :func:`_first_route`'s quote did not read (the
+    blocks read lately are reused within a run: they were checked when read)."""
+    return snap.frame("routes").sort_values("name").iloc[-1]
 
 
 def _note(snap, row) -> str:
@@ -97,8 +103,8 @@ def _note(snap, row) -> str:
 def test_a_file_removed_after_loading_gives_a_note(dump, tmp_path, shape):
     path = _shape(dump, tmp_path, shape)
     snap = load_snapshot([str(path)], want_logs=False)
-    row = _first_route(snap)
-    assert _note(snap, row) == "targetPort: 9499"
+    assert _note(snap, _first_route(snap)) == "targetPort: 8000"
+    row = _last_route(snap)
     if path.is_dir():
         (path / "routes.yaml").unlink()
     else:
@@ -112,7 +118,8 @@ def test_a_file_removed_after_loading_gives_a_note(dump, tmp_path, shape):
 def test_a_file_changed_after_loading_gives_a_note_not_another_line(dump, tmp_path, shape):
     path = _shape(dump, tmp_path, shape)
     snap = load_snapshot([str(path)], want_logs=False)
-    row = _first_route(snap)
+    assert _note(snap, _first_route(snap)) == "targetPort: 8000"
+    row = _last_route(snap)
     target = path / "routes.yaml" if path.is_dir() else path
     before = os.stat(target)
     data = bytearray(target.read_bytes())
@@ -129,7 +136,8 @@ def test_a_changed_block_is_caught_by_its_checksum(dump, tmp_path):
     """Same inode, size and time: only the block's CRC can tell, and does."""
     path = _shape(dump, tmp_path, "directory")
     snap = load_snapshot([str(path)], want_logs=False)
-    row = _first_route(snap)
+    assert _note(snap, _first_route(snap)) == "targetPort: 8000"
+    row = _last_route(snap)
     target = path / "routes.yaml"
     before = os.stat(target)
     with open(target, "r+b") as fh:
@@ -147,9 +155,9 @@ def test_a_link_planted_in_a_directory_input_is_not_followed(dump, tmp_path):
     nested.mkdir()
     shutil.move(str(path / "routes.yaml"), nested / "routes.yaml")
     snap = load_snapshot([str(path)], want_logs=False)
-    row = _first_route(snap)
+    assert _note(snap, _first_route(snap)) == "targetPort: 8000"
+    row = _last_route(snap)
     assert row["source"] == "store/routes.yaml"
-    assert _note(snap, row) == "targetPort: 9499"
     elsewhere = tmp_path / "elsewhere"
     shutil.copytree(nested, elsewhere)  # the same bytes, outside the input
     shutil.rmtree(nested)
@@ -180,6 +188,21 @@ def test_compressed_streams_keep_a_bounded_copy(dump, tmp_path, monkeypatch):
     capped = load_snapshot([str(_shape(dump, tmp_path, "tar.xz"))], want_logs=False)
     assert capped.texts.packed_bytes == 0
     assert capped.texts.kept_bytes <= 20 * (size // kept_text.BLOCK + 2)
-    row = _first_route(capped)
+    row = _last_route(capped)
     note = _note(capped, row)
     assert note.startswith(f"(line {int(row['line'])} could not be re-read: not kept: the run's limit of ")
+
+
+def test_blocks_read_lately_are_reused_and_bounded(dump, tmp_path, monkeypatch):
+    """Quotes of one file one after another reuse its checked blocks; at most RECENT are held."""
+    monkeypatch.setattr(kept_text, "RECENT", 3)
+    snap = load_snapshot([str(_shape(dump, tmp_path, "directory"))], want_logs=False)
+    index_only = snap.texts.kept_bytes
+    routes = snap.frame("routes")
+    for _, row in routes.iterrows():
+        object_evidence(snap, row, "targetPort")
+    blocks = (dump / "routes.yaml").stat().st_size // kept_text.BLOCK + 1
+    assert blocks > kept_text.RECENT
+    assert index_only < snap.texts.kept_bytes <= index_only + kept_text.RECENT * (kept_text.BLOCK + 1024)
+    (tmp_path / "dir" / "routes.yaml").unlink()  # the blocks read last still quote their lines
+    assert object_evidence(snap, routes.iloc[-1], "targetPort").text == "targetPort: 9499"
