@@ -9,7 +9,7 @@ import pandas as pd
 
 from analyzer import joins
 from analyzer.facts import Facts
-from analyzer.lookup import Lookups
+from analyzer.lookup import Lookups, WholeLookups
 from parsers.snapshot import Snapshot
 
 # a rule's `needs` entry -> (the frame that holds it, the resource names of the files it comes from)
@@ -32,6 +32,8 @@ class Context:
     # False keeps the per-call frame filters of the helpers (the reference the lookups are tested against).
     indexed: bool = True
     shared_facts: Facts | None = field(default=None, repr=False)  # built once over the whole snapshot
+    # The whole snapshot's indexes and columns, shared by every namespace's lookups (None: per namespace).
+    whole_lookups: WholeLookups | None = field(default=None, repr=False)
 
     @cached_property
     def routes(self) -> pd.DataFrame:
@@ -71,7 +73,9 @@ class Context:
     @cached_property
     def lookups(self) -> Lookups | None:
         """Row lookups by key for the helpers, or None on the reference path."""
-        return Lookups(self.snap) if self.indexed else None
+        if not self.indexed:
+            return None
+        return Lookups(self.snap, self.whole_lookups, getattr(self.snap, "namespace", None))
 
     @property
     def has_logs(self) -> bool:

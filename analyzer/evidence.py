@@ -1,6 +1,6 @@
 """Build :class:`Evidence` from frame rows: the file, the exact line, the text found there.
 
-Rules never open files; the snapshot keeps the bytes of every document it parsed, so a rule
+Rules never open files; the snapshot gives back the lines of every document it parsed, so a rule
 can cite the precise line of a field (``targetPort: 8080``) inside a list file, and the raw text
 of the access-log lines it counts.
 """

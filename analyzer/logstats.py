@@ -103,6 +103,78 @@ def _timer(column: pa.ChunkedArray | pa.Array, pair: np.ndarray, keep: np.ndarra
     return pair[ok].astype(np.int32), np.minimum(values[ok], TIMER_MAX)
 
 
+def _dense(keys: np.ndarray) -> bool:
+    """Whether the keys span a range small enough to count them in a table (no sort at all)."""
+    return bool(len(keys)) and int(keys.max()) - int(keys.min()) < max(1 << 16, 4 * len(keys))
+
+
+def _factorized(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)``; keys of a small range (minutes, codes) by a table."""
+    if not _dense(keys):
+        unique_keys, inverse = np.unique(keys, return_inverse=True)
+        return unique_keys, inverse.astype(np.int64).reshape(-1)
+    low = int(keys.min())
+    present = np.zeros(int(keys.max()) - low + 1, np.bool_)
+    present[keys - low] = True
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present) + low, rank[keys - low]
+
+
+def _pairs(backend: np.ndarray, server: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_factorized`` of the pair keys ``(backend + 1) * width + (server + 1)`` (codes, -1 for none).
+
+    A server name nearly always belongs to one backend, so the rows are looked up by their server
+    in a table of ``width`` entries, and only the rows whose backend is not their server's first
+    one are sorted: 93k rows, 8.6 -> about 3 ms (a sort of all keys, or a hash, costs more).
+    """
+    keys = (backend + 1) * width + (server + 1)
+    if not len(keys):
+        return _factorized(keys)
+    slot = server + 1
+    owner = np.full(width, -2, np.int64)
+    owner[slot[::-1]] = backend[::-1]  # the last write wins: each server's first backend
+    other = owner[slot] != backend
+    used = np.zeros(width, np.bool_)
+    used[slot] = True
+    servers = np.flatnonzero(used)
+    first_keys = (owner[servers] + 1) * width + servers  # keys of (server, its first backend)
+    unique_keys = _counted(np.concatenate([first_keys, keys[other]]))[0]
+    rank = np.zeros(width, np.int64)
+    rank[servers] = np.searchsorted(unique_keys, first_keys)
+    pair = rank[slot]
+    if other.any():
+        pair[other] = np.searchsorted(unique_keys, keys[other])
+    return unique_keys, pair
+
+
+def _counted(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_counts=True)``: by a table for a small range, else by one sort."""
+    if not len(keys):
+        return keys.astype(np.int64), np.zeros(0, np.int64)
+    if not _dense(keys):
+        ordered = np.sort(keys)
+        first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        return ordered[first], np.diff(np.r_[first, len(ordered)])
+    low = int(keys.min())
+    counts = np.bincount(keys - low)
+    present = np.flatnonzero(counts)
+    return present + low, counts[present]
+
+
+def _value_counts(column: pa.Array) -> dict[str, int]:
+    """How often each value occurs (nulls left out); a dictionary column is counted by its indices,
+    without turning every row into a string."""
+    if not pa.types.is_dictionary(column.type):
+        return {str(v["values"]): int(v["counts"]) for v in pc.value_counts(pc.drop_null(column)).to_pylist()}
+    indices = pc.drop_null(column.indices).to_numpy(zero_copy_only=False)
+    out: dict[str, int] = {}
+    for name, count in zip(column.dictionary.to_pylist(), np.bincount(indices, minlength=len(column.dictionary))
+                           .tolist(), strict=True):
+        if count and name is not None:  # a dictionary may repeat a value or hold a null
+            out[str(name)] = out.get(str(name), 0) + count
+    return out
+
+
 def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
     """The statistics of one chunk of ``requests`` rows (Arrow, as the parser hands them over)."""
     if table is None or table.num_rows == 0:
@@ -111,8 +183,7 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
     backend, backend_names = _codes(table.column("backend"))
     server, server_names = _codes(table.column("server"))
     width = len(server_names) + 1
-    unique_keys, pair = np.unique((backend + 1) * width + (server + 1), return_inverse=True)
-    pair = pair.astype(np.int64).reshape(-1)
+    unique_keys, pair = _pairs(backend, server, width)
     # names + [None]: index -1 (no name) picks the None at the end
     pair_backends = _names_at(backend_names, unique_keys // width - 1)
     pair_servers = _names_at(server_names, unique_keys % width - 1)
@@ -127,16 +198,13 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
     tc_ok = tc >= 0
 
     with_status = has_status & in_group
-    if with_status.any():
-        sizes = pd.DataFrame({"pair": pair[with_status], "code": status[with_status]}).value_counts(sort=False)
-        pair_status = (sizes.index.get_level_values(0).to_numpy(np.int64),
-                       sizes.index.get_level_values(1).to_numpy(np.int64), sizes.to_numpy(np.int64))
+    codes, counts = _counted(status[has_status])
+    if with_status.any():  # one entry per (pair, status): the status as its rank among the chunk's codes
+        keys, sizes = _counted(pair[with_status] * len(codes) + np.searchsorted(codes, status[with_status]))
+        pair_status = (keys // len(codes), codes[keys % len(codes)], sizes)
     else:
         empty = np.zeros(0, np.int64)
         pair_status = (empty, empty, empty)
-
-    codes, counts = np.unique(status[has_status], return_counts=True)
-    term = pc.value_counts(pc.drop_null(pc.cast(_plain(table.column("term")), pa.string())))
 
     ts = _plain(table.column("ts"))  # the parser's accept times are whole milliseconds, a frame's are ns
     ts = pc.cast(ts, pa.timestamp("ms", tz="UTC"), safe=False) if ts.type.unit != "ms" else ts
@@ -147,19 +215,18 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
     if ts_valid.any():
         stamp = ts_ms[ts_valid].astype(np.int64)
         ts_min, ts_max = int(stamp.min()), int(stamp.max())
-        minute_keys, minute_of = np.unique(stamp // MINUTE_MS * MINUTE_MS, return_inverse=True)
-        minute_of = minute_of.reshape(-1)
+        minute_keys, minute_of = _factorized(stamp // MINUTE_MS)
         st = status[ts_valid]
         k = len(minute_keys)
         minutes = np.stack(
             [
-                minute_keys,
+                minute_keys * MINUTE_MS,
                 np.bincount(minute_of, minlength=k),
-                np.bincount(minute_of, weights=is5xx[ts_valid], minlength=k).astype(np.int64),
-                *(np.bincount(minute_of, weights=st == code, minlength=k).astype(np.int64) for code in (502, 503, 504)),
+                np.bincount(minute_of[is5xx[ts_valid]], minlength=k),
+                *(np.bincount(minute_of[st == code], minlength=k) for code in (502, 503, 504)),
             ],
             axis=1,
-        )
+        ).astype(np.int64)
 
     return ChunkSummary(
         rows=n,
@@ -174,7 +241,7 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
         tr=_timer(table.column("Tr"), pair, in_group),
         ta=_timer(table.column("Ta"), pair, in_group),
         status_counts={int(c): int(k) for c, k in zip(codes, counts, strict=True)},
-        term_counts={str(v["values"]): int(v["counts"]) for v in term.to_pylist()},
+        term_counts=_value_counts(_plain(table.column("term"))),
         minutes=minutes,
         ts_min=ts_min,
         ts_max=ts_max,
@@ -276,12 +343,41 @@ class TimerValues:
             out[group_of_pair[has_group]] = per_pair[has_group]
             return out
         group = group_of_pair[pair]
-        if (group_of_pair >= 0).all():
-            order = np.argsort((group << 32) | value)  # equal keys: equal values, any order
-        else:
+        counts = self.counts
+        if not (group_of_pair >= 0).all():
             keep = np.flatnonzero(group >= 0)
-            order = keep[np.argsort((group[keep] << 32) | value[keep])]
-        return _quantiles(group[order], value[order], self.counts[order], groups)
+            group, value, counts = group[keep], value[keep], counts[keep]
+        return _quantiles(*_sorted_by_group(group, value, counts), groups)
+
+
+def _packed_fields(*columns: np.ndarray) -> list[int] | None:
+    """Bit widths that hold every column's values side by side in one int64 (None: they do not fit,
+    or a value is negative)."""
+    widths = []
+    for column in columns:
+        if len(column) and column.min() < 0:
+            return None
+        widths.append(max(1, int(column.max()).bit_length()) if len(column) else 1)
+    return widths if sum(widths) <= 63 else None
+
+
+def _sorted_by_group(group: np.ndarray, value: np.ndarray, counts: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(group, value, count) entries sorted by group, then value; equal (group, value) entries stay
+    side by side in any order (their expanded values are the same).
+
+    When the three fit in one int64 they are packed and sorted as plain integers: numpy sorts
+    integers several times faster than it arg-sorts them (1.5M entries: 0.08 s against 0.4 s).
+    """
+    widths = _packed_fields(group, value, counts)
+    if widths is None:
+        order = np.argsort((group << 32) | value)
+        return group[order], value[order], counts[order]
+    _, value_bits, count_bits = widths
+    packed = (group << (value_bits + count_bits)) | (value << count_bits) | counts
+    packed.sort()
+    low = (1 << count_bits) - 1
+    return packed >> (value_bits + count_bits), (packed >> count_bits) & ((1 << value_bits) - 1), packed & low
 
 
 def _merge_counted(keys: np.ndarray, counts: np.ndarray, new_keys: np.ndarray, new_counts: np.ndarray
@@ -404,35 +500,48 @@ class LogStats:
         """Rows of one grouping (backends or servers); pairs outside it have group -1."""
         rows, e5xx, tc_sum, tc_n = (np.bincount(group_of_pair[group_of_pair >= 0], weights=t[group_of_pair >= 0],
                                                 minlength=groups) for t in self._per_pair())
-        status: dict[int, dict[str, int]] = {}
-        if self._status_parts:
-            self._status_parts = [_fold_status(self._status_parts)]
-            pair, code, count = self._status_parts[0]
-            group = group_of_pair[pair]
-            keep = group >= 0
-            group, code, count = _fold_status([(group[keep], code[keep], count[keep])])
-            for g, c, total in zip(group.tolist(), code.tolist(), count.tolist(), strict=True):
-                status.setdefault(g, {})[str(c)] = total
+        status = self._status_by_group(group_of_pair)
         # Python's round() and numpy's both round half to even: the same integers, all at once
         # the two timers side by side: their sorts and searches are numpy's, which release the GIL
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mga-stats") as pool:
             grouped = pool.map(lambda timer: timer.grouped(group_of_pair, groups), (self._tr, self._ta))
             timers = {name: _int_or_none_rows(np.round(values)) for name, values in zip(("tr", "ta"), grouped,
                                                                                           strict=True)}
-        tc_sums, counts, errors, n_tcs = tc_sum.tolist(), rows.tolist(), e5xx.tolist(), tc_n.tolist()
+        present = np.flatnonzero(rows)  # groups with requests, in group order
+        counts, errors = rows[present].astype(np.int64).tolist(), e5xx[present].astype(np.int64).tolist()
+        tc_sums, n_tcs = tc_sum[present].tolist(), tc_n[present].tolist()
         tr, ta = timers["tr"], timers["ta"]
         out = []
-        for g in np.flatnonzero(rows).tolist():  # groups with requests, in group order
+        for k, g in enumerate(present.tolist()):
+            n_tc = n_tcs[k]
             entry: dict[str, Any] = dict(keys[g])
-            entry["requests"] = int(counts[g])
-            entry["errors_5xx"] = int(errors[g])
+            entry["requests"] = counts[k]
+            entry["errors_5xx"] = errors[k]
             entry["status_counts"] = status.get(g, {})
             entry["tr"] = dict(zip(_PERCENTILE_KEYS, tr[g], strict=True))
             entry["ta"] = dict(zip(_PERCENTILE_KEYS, ta[g], strict=True))
-            n_tc = n_tcs[g]
-            entry["avg_tc"] = round(tc_sums[g] / n_tc, 1) if n_tc else None  # Python's decimal rounding
+            entry["avg_tc"] = round(tc_sums[k] / n_tc, 1) if n_tc else None  # Python's decimal rounding
             out.append(entry)
         return out
+
+    def _status_by_group(self, group_of_pair: np.ndarray) -> dict[int, dict[str, int]]:
+        """Status counts per group, codes in ascending order: one slice of the folded entries per group."""
+        if not self._status_parts:
+            return {}
+        self._status_parts = [_fold_status(self._status_parts)]
+        pair, code, count = self._status_parts[0]
+        group = group_of_pair[pair]
+        keep = group >= 0
+        group, code, count = _fold_status([(group[keep], code[keep], count[keep])])
+        if not len(group):
+            return {}
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        text = {c: str(c) for c in np.unique(code).tolist()}
+        codes = [text[c] for c in code.tolist()]
+        totals = count.tolist()
+        bounds = np.r_[starts, len(group)].tolist()
+        return {g: dict(zip(codes[bounds[k]:bounds[k + 1]], totals[bounds[k]:bounds[k + 1]], strict=True))
+                for k, g in enumerate(group[starts].tolist())}
 
     def backends(self) -> list[dict[str, Any]]:
         pair_backend, _ = self._pair_names()
@@ -506,11 +615,16 @@ def _fold_status(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tupl
     count = np.concatenate([n for _, _, n in parts])
     if not len(key):
         return key, code, count
-    if code.min() >= 0 and code.max() < 1 << 20 and key.min() >= 0 and key.max() < 1 << 42:
-        order = np.argsort((key << 20) | code)  # HTTP status codes: one integer key, the fast sort
+    widths = _packed_fields(key, code, count)
+    if widths is not None:  # packed and sorted as plain integers (see _sorted_by_group)
+        _, code_bits, count_bits = widths
+        packed = (key << (code_bits + count_bits)) | (code << count_bits) | count
+        packed.sort()
+        key, code, count = (packed >> (code_bits + count_bits), (packed >> count_bits) & ((1 << code_bits) - 1),
+                            packed & ((1 << count_bits) - 1))
     else:
         order = np.lexsort((code, key))
-    key, code, count = key[order], code[order], count[order]
+        key, code, count = key[order], code[order], count[order]
     first = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (code[1:] != code[:-1])])
     return key[first], code[first], np.add.reduceat(count, first)
 

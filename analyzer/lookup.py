@@ -25,11 +25,11 @@ def _missing(value: object) -> bool:
 class FrameIndex:
     """Row positions of one frame by the values of ``keys`` (a tuple of column names)."""
 
-    def __init__(self, frame: pd.DataFrame, keys: tuple[str, ...]):
+    def __init__(self, frame: pd.DataFrame, keys: tuple[str, ...], *, grouped: bool = True):
         self.frame = frame
         self.keys = keys
         self._positions: dict[Key, Any] = {}
-        if keys and len(frame) >= GROUPBY_ROWS:
+        if grouped and keys and len(frame) >= GROUPBY_ROWS:
             self._positions = _grouped_positions(frame, keys)
         else:
             columns = [frame[k].tolist() for k in keys] if len(frame) else []
@@ -100,31 +100,199 @@ def _grouped_positions(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[Key, 
     return {(k if isinstance(k, tuple) else (k,)): v for k, v in grouped.items()}
 
 
-class Lookups:
-    """The :class:`FrameIndex` of each (frame, key columns) a context asks for, built on first use."""
+class NamespaceIndex(FrameIndex):
+    """A :class:`FrameIndex` of one namespace's rows, answered by an index of the whole frame keyed by
+    namespace first: positions are the whole frame's.
+
+    A namespace's frame is a stable slice of the whole frame, so the rows one key finds here are those
+    the namespace's own index finds, in the same order, with the same labels and values; the whole
+    frame's keys and columns are read once for every namespace instead of once per namespace.
+    """
+
+    def __init__(self, whole: FrameIndex, keys: tuple[str, ...], namespace: str, empty: pd.DataFrame):
+        self.frame = whole.frame
+        self.keys = keys
+        self._whole = whole
+        self._prefixed = not keys or keys[0] != "namespace"  # else the key names its namespace itself
+        self._namespace = namespace
+        self._rows = {}
+        self._firsts = {}
+        self._empty = empty
+
+    def _whole_key(self, key: Key) -> Key | None:
+        if self._prefixed:
+            return (self._namespace, *key)
+        return key if isinstance(key[0], str) and key[0] == self._namespace else None
+
+    def positions(self, key: Key) -> Any:
+        found = self._whole_key(key)
+        return [] if found is None else self._whole.positions(found)
+
+    def positions_any(self, keys: Iterable[Key]) -> list[int]:
+        found: set[int] = set()
+        for key in keys:
+            found.update(self.positions(key))
+        return sorted(found)
+
+    def has(self, key: Key) -> bool:
+        found = self._whole_key(key)
+        return found is not None and self._whole.has(found)
+
+
+# The namespaced frames whose indexes and column lists are read once over the whole snapshot (the object
+# frames rules look rows up in); the others are indexed per namespace.
+WHOLE_FRAMES = frozenset({
+    "pods", "containers", "container_ports", "container_log_lines", "services", "service_ports", "endpoints",
+    "events", "replicasets", "deployments", "netpols",
+})
+
+
+class WholeLookups:
+    """Indexes (namespace first) and column lists of the whole snapshot's frames, shared by the
+    :class:`Lookups` of every namespace."""
 
     def __init__(self, snap: Any):
         self.snap = snap
         self._indexes: dict[tuple[str, tuple[str, ...]], FrameIndex] = {}
+        self._columns: dict[tuple[str, str], list] = {}
+        self._empty: dict[str, pd.DataFrame] = {}
+
+    def serves(self, frame: str) -> bool:
+        """Whether a namespace's rows of ``frame`` are the whole frame's rows of that namespace."""
+        df = self.snap.frames.get(frame) if isinstance(getattr(self.snap, "frames", None), dict) else None
+        return frame in WHOLE_FRAMES and df is not None and "namespace" in df.columns and not df.empty
+
+    def index(self, frame: str, keys: tuple[str, ...]) -> FrameIndex:
+        found = self._indexes.get((frame, keys))
+        if found is None:
+            found = self._indexes[(frame, keys)] = FrameIndex(self.snap.frame(frame), keys, grouped=False)
+        return found
+
+    def column(self, frame: str, column: str) -> list:
+        found = self._columns.get((frame, column))
+        if found is None:
+            found = self._columns[(frame, column)] = self.snap.frame(frame)[column].tolist()
+        return found
+
+    def empty(self, frame: str) -> pd.DataFrame:
+        if frame not in self._empty:
+            self._empty[frame] = self.snap.frame(frame).iloc[0:0]
+        return self._empty[frame]
+
+
+class Lookups:
+    """The :class:`FrameIndex` of each (frame, key columns) a context asks for, built on first use.
+
+    With ``whole`` (and the context's ``namespace``), the frames :meth:`WholeLookups.serves` are
+    answered from indexes and columns of the whole snapshot; positions are then the whole frame's.
+    """
+
+    def __init__(self, snap: Any, whole: WholeLookups | None = None, namespace: str | None = None):
+        self.snap = snap
+        self._indexes: dict[tuple[str, tuple[str, ...]], FrameIndex] = {}
         self.memo: dict[Hashable, Any] = {}
+        self._whole = whole if namespace is not None else None
+        self._namespace = namespace
+        self._served: dict[str, bool] = {}
+
+    def _shared(self, frame: str) -> bool:
+        if self._whole is None:
+            return False
+        if frame not in self._served:
+            self._served[frame] = self._whole.serves(frame)
+        return self._served[frame]
 
     def index(self, frame: str, *keys: str) -> FrameIndex:
         found = self._indexes.get((frame, keys))
         if found is None:
-            found = self._indexes[(frame, keys)] = FrameIndex(self.snap.frame(frame), keys)
+            if self._shared(frame):
+                whole = self._whole
+                assert whole is not None and self._namespace is not None
+                prefixed = keys if keys and keys[0] == "namespace" else ("namespace", *keys)
+                found = NamespaceIndex(whole.index(frame, prefixed), keys, self._namespace, whole.empty(frame))
+            else:
+                found = FrameIndex(self.snap.frame(frame), keys)
+            self._indexes[(frame, keys)] = found
         return found
 
     def take(self, frame: str, positions: list[int]) -> pd.DataFrame:
         """The rows at ``positions`` of a frame (in that order; a shared empty frame for none)."""
         return self.index(frame).take(positions)
 
+    def rows_at(self, frame: str, positions: list[int]) -> Rows:
+        """Rows of a frame by position, read column by column; a DataFrame is built only when asked for."""
+        return Rows(self, frame, positions)
+
     def column(self, frame: str, column: str) -> list:
         """One column of a frame as a Python list (read once)."""
+        if self._shared(frame):
+            return self._whole.column(frame, column)  # type: ignore[union-attr]
         key = ("column", frame, column)
         if key not in self.memo:
             df = self.snap.frame(frame)
             self.memo[key] = df[column].tolist() if len(df) else []
         return self.memo[key]
+
+
+class Rows:
+    """Some rows of one frame, by position: what a rule asks of a route's pods or ports without a DataFrame.
+
+    Taking rows of these Arrow-backed frames costs a pandas take per column (about a millisecond for
+    a pods frame), and most per-route questions only test a few values and find nothing. ``values``
+    reads a column's values at the positions from the frame's column read once as a Python list
+    (the values ``tolist`` gives, as the taken frame's ``tolist`` would); ``frame`` builds the rows
+    as :meth:`FrameIndex.take` does, once, for the rule bodies that go on with pandas.
+    """
+
+    __slots__ = ("_first", "_frame", "_lookups", "name", "positions")
+
+    def __init__(self, lookups: Lookups, name: str, positions: list[int]):
+        self._lookups = lookups
+        self.name = name
+        self.positions = positions
+        self._frame: pd.DataFrame | None = None
+        self._first: pd.Series | None = None
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    @property
+    def empty(self) -> bool:
+        return not len(self.positions)
+
+    def values(self, column: str) -> list:
+        """The column's values at these rows, in row order."""
+        if not len(self.positions):
+            return []
+        whole = self._lookups.column(self.name, column)
+        return [whole[p] for p in self.positions]
+
+    def present(self, column: str) -> list:
+        """``frame[column].dropna().tolist()``: the column's values at these rows, missing ones left out."""
+        return [v for v in self.values(column) if not _missing(v)]
+
+    def where(self, columns: tuple[str, ...], keep: Callable[[dict], bool]) -> Rows:
+        """The rows whose values of ``columns`` (as a dict) ``keep`` accepts, in row order."""
+        values = zip(*(self.values(c) for c in columns), strict=True) if len(self.positions) else iter(())
+        return Rows(self._lookups, self.name, [
+            p for p, row in zip(self.positions, values, strict=False) if keep(dict(zip(columns, row, strict=True)))
+        ])
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = self._lookups.take(self.name, self.positions)
+        return self._frame
+
+    def first(self) -> pd.Series | None:
+        """The first row as ``frame.iloc[0]`` gives it (built once), or None."""
+        if self._first is None and len(self.positions):
+            self._first = self._lookups.index(self.name).frame.iloc[self.positions[0]]
+        return self._first
+
+    def iterrows(self) -> Iterator[tuple[Hashable, pd.Series]]:
+        """``frame.iterrows()``, nothing built for no row."""
+        return self.frame.iterrows() if len(self.positions) else iter(())
 
 
 def is_text(value: object, text: str) -> bool:

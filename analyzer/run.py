@@ -16,6 +16,7 @@ from analyzer.context import Context
 from analyzer.customer_summary import fill_customer_summaries
 from analyzer.facts import Facts
 from analyzer.gaps import find_gaps
+from analyzer.lookup import WholeLookups
 from analyzer.model import ErrorLedger, Finding, InputSummary, Result, RouteResult, Skipped
 from analyzer.registry import all_rules
 from analyzer.rule import INPUTS, LOGS, Rule
@@ -54,6 +55,7 @@ def analyze(
     splits = FrameSplits(snap, grouped=reference)
     summaries = {} if reference else _summaries_by_namespace(snap)
     facts = Facts(snap)  # computed once per snapshot, shared by every namespace's rules
+    whole_lookups = None if reference else WholeLookups(snap)  # rows by key, read once for every namespace
     contexts = {
         ns: Context(
             ScopedSnapshot(splits, ns),  # type: ignore[arg-type]
@@ -61,6 +63,7 @@ def analyze(
             summary=None if reference else summaries.get(ns, _EMPTY_SUMMARY),
             indexed=not reference,
             shared_facts=facts,
+            whole_lookups=whole_lookups,
         )
         for ns in scopes
     }

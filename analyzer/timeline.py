@@ -88,13 +88,22 @@ def _pods_of(ctx: Context, namespace: str, services: list[str], route: str) -> s
     return pods
 
 
-def _rows(frame: pd.DataFrame) -> list[dict]:
-    """A small frame's rows as dicts of plain values (what ``iterrows`` gives, without a Series per row)."""
-    if frame.empty:
+def _dicts_at(ctx: Context, frame: str, positions: list[int]) -> list[dict]:
+    """The frame's rows at ``positions`` as dicts of plain values (what ``iterrows`` gives, without a Series
+    per row), read from its columns read once: no rows are taken."""
+    if not len(positions):  # a list, or an int64 array from an index grouped by pandas
         return []
-    columns = list(frame.columns)
-    values = zip(*(frame[c].tolist() for c in columns), strict=True)
-    return [dict(zip(columns, row, strict=True)) for row in values]
+    assert ctx.lookups is not None
+    columns = list(ctx.snap.frame(frame).columns)
+    values = [ctx.lookups.column(frame, c) for c in columns]
+    return [dict(zip(columns, (v[p] for v in values), strict=True)) for p in positions]
+
+
+def _dicts_where(ctx: Context, frame: str, namespace: str, column: str, values: set) -> list[dict]:
+    """The rows :func:`_where` selects, as :func:`_dicts_at` gives them (lookups only)."""
+    index = ctx.lookups.index(frame, "namespace", column)  # type: ignore[union-attr]
+    return _dicts_at(ctx, frame, index.positions_any((namespace, v) for v in values
+                                                     if v is not None and v is not pd.NA))
 
 
 def _where(ctx: Context, frame: str, namespace: str, column: str, values: set) -> pd.DataFrame:
@@ -112,23 +121,24 @@ def route_events(ctx: Context, namespace: str, route: str, services: list[str]) 
     snap = ctx.snap
     pods = _pods_of(ctx, namespace, services, route)
     out: list[TimelineEvent] = []
-    mine = _where(ctx, "pods", namespace, "name", pods)
-    for p in _rows(mine) if fast else (p for _, p in mine.iterrows()):
+    mine = None if fast else _where(ctx, "pods", namespace, "name", pods)
+    pod_rows = _dicts_where(ctx, "pods", namespace, "name", pods) if fast else None
+    for p in pod_rows if pod_rows is not None else (p for _, p in mine.iterrows()):  # type: ignore[union-attr]
         if pd.notna(p["ready"]) and not bool(p["ready"]) and pd.notna(p["ready_since"]):
             out.append(TimelineEvent(p["ready_since"].to_pydatetime(), "not-ready", p["name"],
                                      f"{p['name']} not ready", p["source"], _int(p["line"])))
         if pd.notna(p["deleted"]):
             out.append(TimelineEvent(p["deleted"].to_pydatetime(), "deleted", p["name"],
                                      f"{p['name']} deletion requested", p["source"], _int(p["line"])))
-    cmine = _where(ctx, "containers", namespace, "pod", pods)
-    for c in _rows(cmine) if fast else (c for _, c in cmine.iterrows()):
+    for c in (_dicts_where(ctx, "containers", namespace, "pod", pods) if fast
+              else (c for _, c in _where(ctx, "containers", namespace, "pod", pods).iterrows())):
         if pd.notna(c["last_finished"]):
             kind = "oom" if c["last_reason"] == "OOMKilled" else "restart"
             out.append(TimelineEvent(c["last_finished"].to_pydatetime(), kind, c["pod"],
                                      f"{c['pod']}/{c['name']} terminated: {c['last_reason']} "
                                      f"(exit {c['last_exit_code']})", c["source"], _int(c["line"])))
-    emine = _where(ctx, "events", namespace, "involved_name", pods)
-    for e in _rows(emine) if fast else (e for _, e in emine.iterrows()):
+    for e in (_dicts_where(ctx, "events", namespace, "involved_name", pods) if fast
+              else (e for _, e in _where(ctx, "events", namespace, "involved_name", pods).iterrows())):
         ts = e["first_seen"] if pd.notna(e["first_seen"]) else e["last_seen"]
         if pd.isna(ts):
             continue
@@ -136,19 +146,21 @@ def route_events(ctx: Context, namespace: str, route: str, services: list[str]) 
                 "OOMKilling": "oom"}.get(str(e["reason"]), "event")
         out.append(TimelineEvent(ts.to_pydatetime(), kind, e["involved_name"],
                                  f"{e['reason']}: {e['message']}", e["source"], _int(e["line"])))
-    owners = set(mine["owner_name"].dropna())
-    rmine = _where(ctx, "replicasets", namespace, "name", owners)
-    for r in _rows(rmine) if fast else (r for _, r in rmine.iterrows()):
+    owners = ({p["owner_name"] for p in pod_rows if pd.notna(p["owner_name"])} if pod_rows is not None
+              else set(mine["owner_name"].dropna()))  # type: ignore[index]
+    for r in (_dicts_where(ctx, "replicasets", namespace, "name", owners) if fast
+              else (r for _, r in _where(ctx, "replicasets", namespace, "name", owners).iterrows())):
         if pd.notna(r["created"]):
             out.append(TimelineEvent(r["created"].to_pydatetime(), "rollout", None,
                                      f"ReplicaSet {r['name']} created (revision {r['revision']})",
                                      r["source"], _int(r["line"])))
     if fast:
-        rmine = ctx.lookups.index("router_events", "namespace", "route").rows((namespace, route))
+        router = _dicts_at(ctx, "router_events", ctx.lookups.index(  # type: ignore[union-attr]
+            "router_events", "namespace", "route").positions((namespace, route)))
     else:
         rev = snap.frame("router_events")
-        rmine = rev[(rev["namespace"] == namespace) & (rev["route"] == route)]
-    for r in _rows(rmine) if fast else (r for _, r in rmine.iterrows()):
+        router = [r for _, r in rev[(rev["namespace"] == namespace) & (rev["route"] == route)].iterrows()]
+    for r in router:
         if pd.notna(r["ts"]):
             pod = r["pod"] if pd.notna(r["pod"]) else None
             out.append(TimelineEvent(r["ts"].floor("us").to_pydatetime(), str(r["event"]), pod, str(r["text"]),

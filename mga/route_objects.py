@@ -1,9 +1,10 @@
 """The collected Route objects themselves, for ``mga routes -o yaml|json`` and ``--show-labels``.
 
-The loader keeps the bytes of every document file it read (``Snapshot.texts``) and each route
-row names its input, file and start line; the object is parsed again from those bytes, so what is
-printed is the Route as collected (``spec.tls``, annotations, ``port.targetPort`` ...), not mga's
-summary of it. Nothing is read from disk again and no file is opened.
+The snapshot keeps a way to give back every document file it parsed (``Snapshot.texts``: re-read
+by offset from the input, checked block by block, or a compressed copy) and each route row names its
+input, file and start line; the object is parsed again from those bytes, so what is printed is the
+Route as collected (``spec.tls``, annotations, ``port.targetPort`` ...), not mga's summary of it.
+A file changed or removed since loading gives no object (printed as ``null``), never another one.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _is_route(obj: Any, namespace: str, name: str) -> bool:
 
 
 def collected_routes(snap: Any, keys: list[tuple[str, str]]) -> list[CollectedRoute]:
-    """The Route object of each ``(namespace, name)`` in ``keys``, in that order, from the kept file bytes.
+    """The Route object of each ``(namespace, name)`` in ``keys``, in that order, from the kept files.
 
     Each file is parsed once however many routes it holds. The object at the row's start line is
     taken; if that line does not match (it always should), the first Route of that name in the file.
@@ -67,7 +68,7 @@ def collected_routes(snap: Any, keys: list[tuple[str, str]]) -> list[CollectedRo
         where = (str(row["input"] or ""), str(row["source"]))
         line = None if pd.isna(row["line"]) else int(row["line"])
         if where not in parsed:
-            data = snap.texts.get(where)
+            data = snap.texts.get(where)  # None when not kept or no longer the bytes that were parsed
             try:
                 parsed[where] = list(iter_objects(data, where[1])) if data is not None else []
             except DocumentError:

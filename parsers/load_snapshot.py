@@ -18,6 +18,7 @@ import pandas as pd
 
 from parsers import schema
 from parsers.byte_budget import ByteBudget
+from parsers.kept_text import KeptTexts, reader_for
 from parsers.layout import INGRESS_NAMESPACES, Index, access_log_members, index_input
 from parsers.load_app_logs import read_app_logs
 from parsers.load_logs import _load_logs
@@ -70,7 +71,7 @@ def load_snapshot(
     records: list[InputRecord] = []
     skipped: list[tuple[str, str] | tuple[str, str, int | None]] = []
     objects: list[tuple[dict, str, str, int]] = []
-    texts: dict[tuple[str, str], bytes] = {}
+    texts = KeptTexts()  # what evidence needs of each file read: a way to re-read its lines
     inspected: set[str] = set()
     resources_read: set[tuple[str, str]] = set()
     timestamps: list[datetime] = []
@@ -108,12 +109,15 @@ def load_snapshot(
             if kind is not None and kind != "document":
                 take(kind, src.label, member, place, data, platform, skipped)
                 continue
-            texts[(src.label, member.name)] = data
             if place.category == "haproxy-config":
                 _load_haproxy_config(src, member, place, data, router_backends, router_servers, router_defaults,
                                      skipped)
+                texts.keep((src.label, member.name), data, reader_for(src, member))
             else:
+                before = len(objects)
                 _load_docs(kube, src, member, data, objects, skipped)
+                if len(objects) > before:  # only a file with objects is ever cited
+                    texts.keep((src.label, member.name), data, reader_for(src, member))
 
         route_namespaces = {
             obj.get("metadata", {}).get("namespace")
@@ -127,16 +131,20 @@ def load_snapshot(
         # phase 2: namespaced objects of the namespaces that matter
         second = [m for m, _ in _phase2(idx, interest) if m.name not in read_names]
         batch: list[tuple[str, bytes]] = []
+        members: dict[str, Member] = {}
         for member, place, data in _read_counted(src, idx, second, record, skipped, read_names):
             if place.namespace and place.resource:
                 resources_read.add((place.namespace, place.resource))
-            texts[(src.label, member.name)] = data
             batch.append((member.name, data))
-        for name, found, error in parse_documents(batch):
+            members[member.name] = member
+        for (name, found, error), (_, data) in zip(parse_documents(batch), batch, strict=True):
             if error is not None:
                 skipped.append((name, f"not valid YAML/JSON: {error}"))
             else:
                 objects.extend((obj, src.label, name, line) for obj, line in found)
+                if found:
+                    texts.keep((src.label, name), data, reader_for(src, members[name]))
+        del batch
 
         app_lines.extend(read_app_logs(src, idx, interest, record, skipped, read_names))
 

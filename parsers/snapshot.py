@@ -3,7 +3,8 @@
 A Snapshot is built by :func:`parsers.load_snapshot.load_snapshot` (the loader phases live in
 ``parsers/load_*.py``) and treated as immutable afterwards; rules read it, never files. Besides the
 frames it keeps what the report says about the inputs (:class:`InputRecord`, skipped members, log
-accounting) and the bytes of the files read, so evidence can quote a line without reading again.
+accounting) and what evidence needs to quote a line of a file that was read
+(:class:`~parsers.kept_text.KeptTexts`: an index to re-read the line by offset, or a compressed copy).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from parsers import schema
+from parsers.kept_text import KeptTexts, Unreadable
 from parsers.sources import InputError
 
 # how a loader reports what it is doing: (stage, done, total)
@@ -54,11 +55,14 @@ class Snapshot:
     router_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)  # router pod -> defaults
     access_log_files: int = 0
     namespace_filter: frozenset[str] | None = None
-    texts: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)  # (input, source) -> bytes
+    texts: KeptTexts = field(default_factory=KeptTexts, repr=False)  # (input, source) -> a file's lines
     log_texts: dict[tuple[str, str, int], str] = field(default_factory=dict, repr=False)
-    _starts: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     alert_sources: tuple[str, ...] = ()  # files that held Prometheus alert data (none: alerts unknown)
     router_log_files: tuple[str, ...] = ()  # router container logs read (router_log rows come from them)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.texts, dict):  # a snapshot built from bytes, without inputs (tests, tools)
+            self.texts = KeptTexts.in_memory(self.texts)
 
     def log_text(self, input: str | None, source: str, line: int | None) -> str | None:
         """Raw text of an access-log line kept as evidence (error and abnormal lines only)."""
@@ -67,37 +71,29 @@ class Snapshot:
         return self.log_texts.get((input or "", source, int(line)))
 
     def source_line(self, input: str | None, source: str, line: int) -> str | None:
-        """The text of one line of a document file that was read (for evidence), without reading files."""
-        data = self.texts.get((input or "", source))
-        if data is None or line < 1:
-            return None
-        starts = self._line_starts(input, source, data)
-        return _line(data, starts, line).decode("utf-8", errors="replace") if line <= len(starts) else None
-
-    def _line_starts(self, input: str | None, source: str, data: bytes) -> np.ndarray:
-        """Offsets where each line of a kept file starts, found once per file.
-
-        Evidence quotes lines of files that hold thousands of objects (``oc get -A -o yaml`` dumps);
-        splitting the bytes up to the cited line on every quote made the cost grow with routes × file.
-        """
-        key = (input or "", source)
-        found = self._starts.get(key)
-        if found is None:
-            newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-            found = self._starts[key] = np.concatenate(([0], newlines + 1))
-        return found
+        """The text of one line of a document file that was read (for evidence); None when the file
+        was not kept or has no such line, a note in brackets when the line could not be re-read."""
+        try:
+            found = self.texts.lines((input or "", source), line, 1)
+        except Unreadable as exc:
+            return _unreadable(line, exc)
+        return found[0].decode("utf-8", errors="replace") if found else None
 
     def find_line(self, input: str | None, source: str, start: int, needle: str, limit: int = 400) -> tuple[int, str]:
         """The first line at or after ``start`` (within ``limit`` lines) containing ``needle``.
 
         Rules cite the exact line of a field (``targetPort: 8080``) rather than the start of the
-        object that holds it; when the needle is not found the object's first line is cited.
+        object that holds it; when the needle is not found the object's first line is cited, and
+        when the lines cannot be re-read, a note saying so.
         """
-        data = self.texts.get((input or "", source))
-        if data is None or start < 1:
+        if start < 1:
             return start, needle
-        starts = self._line_starts(input, source, data)
-        lines = [_line(data, starts, k) for k in range(start, min(start + limit, len(starts) + 1))]
+        try:
+            lines = self.texts.lines((input or "", source), start, limit)
+        except Unreadable as exc:
+            return start, _unreadable(start, exc)
+        if lines is None:
+            return start, needle
         for offset, raw in enumerate(lines):
             text = raw.decode("utf-8", errors="replace")
             if needle in text:
@@ -115,11 +111,8 @@ class Snapshot:
         return self.access_log_files > 0
 
 
-def _line(data: bytes, starts: np.ndarray, line: int) -> bytes:
-    """Line ``line`` (1-based, ``line <= len(starts)``) without its newline: ``data.split(b"\\n")[line - 1]``."""
-    begin = int(starts[line - 1])
-    end = int(starts[line]) - 1 if line < len(starts) else len(data)
-    return data[begin:end]
+def _unreadable(line: int, exc: Unreadable) -> str:
+    return f"(line {line} could not be re-read: {exc})"
 
 
 def _noop(stage: str, done: int, total: int) -> None:

@@ -22,16 +22,18 @@ def weight(value: object) -> int:
 def missing_backends(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
     """Backend rows (spec.to, alternateBackends) naming a service absent from a collected namespace."""
     if not common.has_resource(ctx, route.namespace, "services"):
-        return ctx.routes.iloc[0:0]
-    rows = common.route_backends(ctx, route)
+        return common.memo(ctx, ("no-backends",), lambda: ctx.routes.iloc[0:0])
     existing = service_names(ctx)
-    if ctx.lookups is not None:
-        services, kinds = rows["service"].tolist(), rows["service_kind"].tolist()
+    if ctx.lookups is not None:  # the backend rows are taken only when one names a missing service
+        services, kinds = common.route_backend_values(ctx, route, "service", "service_kind")
         hits = [
             i for i, (svc, kind) in enumerate(zip(services, kinds, strict=True))
             if isinstance(svc, str) and (pd.isna(kind) or kind == "Service") and svc not in existing
         ]
-        return rows.iloc[hits] if hits else common.memo(ctx, ("no-backends",), lambda: ctx.routes.iloc[0:0])
+        if not hits:
+            return common.memo(ctx, ("no-backends",), lambda: ctx.routes.iloc[0:0])
+        return common.route_backends(ctx, route).iloc[hits]
+    rows = common.route_backends(ctx, route)
     kind = rows["service_kind"].fillna("Service")
     return rows[rows["service"].notna() & (kind == "Service") & ~rows["service"].isin(existing)]
 

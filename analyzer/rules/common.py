@@ -20,7 +20,7 @@ from analyzer.context import Context
 from analyzer.evidence import log_evidence, object_evidence
 from analyzer.facts import Facts, Where
 from analyzer.ledger import router_side_mask
-from analyzer.lookup import FrameIndex, Lookups
+from analyzer.lookup import FrameIndex, Lookups, Rows
 from analyzer.model import Evidence, IncidentStatus
 
 T = TypeVar("T")
@@ -104,12 +104,41 @@ def backend_rows(ctx: Context, route: RouteRef) -> pd.DataFrame:
     memo = ctx.lookups.memo
     key = ("backend-rows", route.namespace, route.name)
     if key not in memo:
-        if "backend-index" not in memo:
-            memo["backend-index"] = FrameIndex(r, ("namespace", "name"))
-            memo["backend-order"] = r["backend_index"].tolist() if len(r) else []
-        index: FrameIndex = memo["backend-index"]
-        memo[key] = index.take(_by_backend_index(index.positions((route.namespace, route.name)), memo["backend-order"]))
+        memo[key] = _backend_index(ctx).take(_backend_positions(ctx, route))
     return memo[key]
+
+
+def _backend_index(ctx: Context) -> FrameIndex:
+    """The context's backend rows (``ctx.routes``) by (namespace, name), built once (lookups only)."""
+    memo = ctx.lookups.memo  # type: ignore[union-attr]
+    if "backend-index" not in memo:
+        r = ctx.routes
+        memo["backend-index"] = FrameIndex(r, ("namespace", "name"))
+        memo["backend-order"] = r["backend_index"].tolist() if len(r) else []
+    return memo["backend-index"]
+
+
+def _backend_positions(ctx: Context, route: RouteRef) -> list[int]:
+    """Positions in ``ctx.routes`` of the route's backend rows, spec.to first (lookups only)."""
+    index = _backend_index(ctx)
+    return _by_backend_index(index.positions((route.namespace, route.name)), ctx.lookups.memo["backend-order"])  # type: ignore[union-attr]
+
+
+def route_backend_values(ctx: Context, route: RouteRef, *columns: str) -> list[list]:
+    """``[route_backends(ctx, route)[c].tolist() for c in columns]``, without taking the rows on the lookup path."""
+    if ctx.lookups is None:
+        rows = route_backends(ctx, route)
+        return [rows[c].tolist() for c in columns]
+    positions = _backend_positions(ctx, route)
+    out = []
+    for c in columns:
+        key = ("backend-column", c)
+        if key not in ctx.lookups.memo:
+            frame = _backend_index(ctx).frame
+            ctx.lookups.memo[key] = frame[c].tolist() if len(frame) else []
+        whole = ctx.lookups.memo[key]
+        out.append([whole[p] for p in positions])
+    return out
 
 
 def route_backends(ctx: Context, route: RouteRef) -> pd.DataFrame:
@@ -217,8 +246,21 @@ def _route_pods(ctx: Context, route: RouteRef) -> pd.DataFrame:
 
 
 def _route_pods_by_lookup(ctx: Context, lookups: Lookups, route: RouteRef) -> pd.DataFrame:
-    """:func:`_route_pods` by row positions: each service's selected pods, then its endpoint targets, each once."""
-    pods = lookups.index("pods", "namespace")
+    """:func:`_route_pods` by row positions (:func:`route_pod_rows`)."""
+    return route_pod_rows(ctx, route).frame
+
+
+def route_pod_rows(ctx: Context, route: RouteRef) -> Rows:
+    """The rows :func:`route_pods` holds, by position: each service's selected pods, then its endpoint
+    targets, each pod once (lookups only; cached per route, the frame built on first use)."""
+    key = ("route_pod_rows", route.namespace, route.name)
+    if key not in ctx._cache:
+        assert ctx.lookups is not None
+        ctx._cache[key] = ctx.lookups.rows_at("pods", _route_pod_positions(ctx, ctx.lookups, route))
+    return ctx._cache[key]
+
+
+def _route_pod_positions(ctx: Context, lookups: Lookups, route: RouteRef) -> list[int]:
     by_name = lookups.index("pods", "namespace", "name")
     endpoints = lookups.index("endpoints", "namespace", "service")
     endpoint_pods = lookups.column("endpoints", "pod")
@@ -232,13 +274,33 @@ def _route_pods_by_lookup(ctx: Context, lookups: Lookups, route: RouteRef) -> pd
                 seen.add(pod_names[p])
                 picked.append(p)
 
+    services = lookups.index("services", "namespace", "name")
+    selectors = lookups.column("services", "selector")
     for svc in route.services:
-        row = service_row(ctx, route.namespace, svc)
-        if row is not None:
-            keep(_selected_positions(lookups, route.namespace, labels_of(row["selector"])))
+        found = services.positions((route.namespace, svc))
+        if len(found):  # the service_row's selector
+            keep(_selected_positions(lookups, route.namespace, labels_of(selectors[found[0]])))
         names = {endpoint_pods[p] for p in endpoints.positions((route.namespace, svc))} - {None, pd.NA}
         keep(by_name.positions_any((route.namespace, n) for n in names))
-    return pods.take(picked) if picked else pods.empty()
+    return picked
+
+
+def route_pod_names(ctx: Context, route: RouteRef) -> list:
+    """``route_pods(ctx, route)["name"].tolist()``, without building the rows on the lookup path."""
+    if ctx.lookups is None:
+        return route_pods(ctx, route)["name"].tolist()
+    return route_pod_rows(ctx, route).values("name")
+
+
+def route_workload(ctx: Context, route: RouteRef) -> tuple[str, str] | None:
+    """``workload_of(ctx, route_pods(ctx, route))``, read from the pods' owner columns on the lookup path."""
+    if ctx.lookups is None:
+        return workload_of(ctx, route_pods(ctx, route))
+    rows = route_pod_rows(ctx, route)
+    if rows.empty:
+        return None
+    owners = tuple(zip(rows.values("namespace"), rows.values("owner_kind"), rows.values("owner_name"), strict=True))
+    return _workload_memo(ctx.lookups, owners)
 
 
 def route_requests(ctx: Context, route: RouteRef) -> pd.DataFrame:
@@ -316,10 +378,7 @@ def workload_of(ctx: Context, pods: pd.DataFrame) -> tuple[str, str] | None:
         owners = tuple(
             zip(pods["namespace"].tolist(), pods["owner_kind"].tolist(), pods["owner_name"].tolist(), strict=True)
         )
-        key = ("workload", owners)
-        if key not in ctx.lookups.memo:
-            ctx.lookups.memo[key] = _workload_by_lookup(ctx.lookups, owners)
-        return ctx.lookups.memo[key]
+        return _workload_memo(ctx.lookups, owners)
     rs = ctx.snap.frame("replicasets")
     for _, p in pods.iterrows():
         if p["owner_kind"] in ("ReplicaSet", "ReplicationController"):
@@ -332,6 +391,13 @@ def workload_of(ctx: Context, pods: pd.DataFrame) -> tuple[str, str] | None:
         if p["owner_kind"] == "StatefulSet":
             return "statefulset", p["owner_name"]
     return None
+
+
+def _workload_memo(lookups: Lookups, owners: tuple[tuple, ...]) -> tuple[str, str] | None:
+    key = ("workload", owners)
+    if key not in lookups.memo:
+        lookups.memo[key] = _workload_by_lookup(lookups, owners)
+    return lookups.memo[key]
 
 
 def _workload_by_lookup(lookups: Lookups, owners: tuple[tuple, ...]) -> tuple[str, str] | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analyzer.context import Context
-from analyzer.lookup import Lookups, column_values, is_text, iterrows_where
+from analyzer.lookup import Lookups, Rows, column_values, is_text, iterrows_where
 from analyzer.rules import common
 
 
@@ -33,10 +33,20 @@ def _target_service_ports(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
 
 
 def _target_service_ports_by_lookup(ctx: Context, lookups: Lookups, route: common.RouteRef) -> pd.DataFrame:
-    """:func:`_target_service_ports` by row positions: the services' ports, those matching the targetPort if any."""
+    """:func:`_target_service_ports` by row positions (:func:`target_port_rows`)."""
+    return target_port_rows(ctx, route).frame
+
+
+def target_port_rows(ctx: Context, route: common.RouteRef) -> Rows:
+    """The rows :func:`target_service_ports` holds, by position (lookups only, computed once): the services'
+    ports, those matching the route's targetPort if any."""
+    return common.memo(ctx, ("target-port-rows", route.namespace, route.name),
+                       lambda: _target_port_rows(ctx.lookups, route))  # type: ignore[arg-type]
+
+
+def _target_port_rows(lookups: Lookups, route: common.RouteRef) -> Rows:
     found = lookups.index("service_ports", "service").positions_any((s,) for s in route.services)
-    rows = common.route_backends(ctx, route)
-    target = rows.iloc[0]["target_port"] if not rows.empty else None
+    target = route.row["target_port"]  # the first backend row (spec.to), as route_backends(...).iloc[0]
     if isinstance(target, str) and found:
         port_name, target_port, port = column_values(lookups, "service_ports", "port_name", "target_port", "port")
         picked = [
@@ -44,9 +54,8 @@ def _target_service_ports_by_lookup(ctx: Context, lookups: Lookups, route: commo
             if is_text(port_name[p], target) or is_text(target_port[p], target)
             or (not pd.isna(port[p]) and str(port[p]) == target)
         ]
-        return lookups.take("service_ports", picked or found)
-    return lookups.take("service_ports", found)
-
+        return lookups.rows_at("service_ports", picked or found)
+    return lookups.rows_at("service_ports", found)
 
 
 def _declared(ctx: Context, pods: pd.DataFrame) -> pd.DataFrame:
@@ -60,8 +69,20 @@ def _declared(ctx: Context, pods: pd.DataFrame) -> pd.DataFrame:
 
 def route_declared_ports(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
     """Container ports declared by the route's pods, computed once."""
+    if ctx.lookups is not None:
+        return declared_port_rows(ctx, route).frame
     return common.memo(ctx, ("declared-ports", route.namespace, route.name),
                 lambda: _declared(ctx, common.route_pods(ctx, route)))
+
+
+def declared_port_rows(ctx: Context, route: common.RouteRef) -> Rows:
+    """The rows :func:`route_declared_ports` holds, by position (lookups only, computed once)."""
+    def build() -> Rows:
+        lookups: Lookups = ctx.lookups  # type: ignore[assignment]
+        names = common.route_pod_names(ctx, route)
+        return lookups.rows_at("container_ports", lookups.index("container_ports", "pod").positions_any(
+            (n,) for n in names if isinstance(n, str)))
+    return common.memo(ctx, ("declared-port-rows", route.namespace, route.name), build)
 
 
 def named_target_port_missing(ctx: Context, route: common.RouteRef) -> list[pd.Series]:
@@ -70,6 +91,12 @@ def named_target_port_missing(ctx: Context, route: common.RouteRef) -> list[pd.S
     Kubernetes resolves a named targetPort through the container's ``ports[].name``; with no such name
     the pod gets no endpoint port at all, whatever the application listens on.
     """
+    if ctx.lookups is not None:
+        if common.route_pod_rows(ctx, route).empty:
+            return []
+        names = set(declared_port_rows(ctx, route).present("name"))
+        return [sp for _, sp in target_port_rows(ctx, route).where(
+            ("target_port_is_name", "target_port"), lambda sp: _named_and_undeclared(sp, names)).iterrows()]
     pods = common.route_pods(ctx, route)
     if pods.empty:
         return []
@@ -77,7 +104,11 @@ def named_target_port_missing(ctx: Context, route: common.RouteRef) -> list[pd.S
     return [
         sp for _, sp in iterrows_where(
             target_service_ports(ctx, route), ("target_port_is_name", "target_port"),
-            lambda sp: common.is_true(sp["target_port_is_name"]) and isinstance(sp["target_port"], str)
-            and sp["target_port"] not in names,
+            lambda sp: _named_and_undeclared(sp, names),
         )
     ]
+
+
+def _named_and_undeclared(sp: dict, names: set) -> bool:
+    return common.is_true(sp["target_port_is_name"]) and isinstance(sp["target_port"], str) \
+        and sp["target_port"] not in names

@@ -5,9 +5,23 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import numpy as np
+import pyarrow as pa
 import pytest
 
-from analyzer.logstats import LogStats, _quantiles, log_statistics, summarize_chunk
+from analyzer.logstats import (
+    TIMER_MAX,
+    LogStats,
+    _counted,
+    _factorized,
+    _fold_status,
+    _pairs,
+    _quantiles,
+    _sorted_by_group,
+    _value_counts,
+    log_statistics,
+    summarize_chunk,
+)
 from bench.gen_logs import generate
 from mga.cmd_logs import statistics
 from parsers import log_lines
@@ -135,3 +149,68 @@ def test_requests_without_backend_or_server_count_only_where_pandas_counts_them(
     assert [(s["backend"], s["server"], s["requests"]) for s in out["servers"]] == [("be_http:a:b", "s1", 1)]
     assert out["backends"][0]["tr"] == {"p50": 15, "p95": 20, "p99": 20}
     assert [m["minute"] for m in out["worst_minutes"]] == ["1970-01-01T00:00:00Z", "1970-01-01T00:02:00Z"]
+
+
+@pytest.mark.parametrize("largest", [(50, 900, 40), (1 << 20, TIMER_MAX, 1 << 20)])
+def test_packed_sorts_give_what_the_arg_sorts_give(largest):
+    """Entries packed into one integer sort as the (group, value) arg-sort and the (key, code) lexsort
+    do, and entries too wide to pack take those sorts: the same quantiles and folded counts."""
+    rng = np.random.default_rng(3)
+    group_max, value_max, count_max = largest
+    n = 20_000
+    group = rng.integers(0, group_max, n)
+    value = rng.integers(0, value_max, n, endpoint=True)
+    counts = rng.integers(1, count_max, n, endpoint=True)
+    got = _sorted_by_group(group, value, counts)
+    order = np.argsort((group << 32) | value, kind="stable")
+    assert (got[0] == group[order]).all() and (got[1] == value[order]).all()
+    groups = int(group.max()) + 1
+    assert np.array_equal(_quantiles(*got, groups), _quantiles(group[order], value[order], counts[order], groups),
+                          equal_nan=True)
+    code = rng.integers(-1, 600, n)  # status -1 (no answer) is a key of its own, as halog counts it
+    for codes in (code, np.abs(code)):
+        key, folded_code, folded = _fold_status([(group[: n // 2], codes[: n // 2], counts[: n // 2]),
+                                                 (group[n // 2 :], codes[n // 2 :], counts[n // 2 :])])
+        expected: dict[tuple[int, int], int] = {}
+        for k, c, m in zip(group.tolist(), codes.tolist(), counts.tolist(), strict=True):
+            expected[(k, c)] = expected.get((k, c), 0) + m
+        assert list(zip(key.tolist(), folded_code.tolist(), folded.tolist(), strict=True)) == [
+            (k, c, expected[(k, c)]) for k, c in sorted(expected)]
+
+
+@pytest.mark.parametrize("spread", [10, 1 << 40])
+def test_counting_by_table_or_by_sort_gives_what_unique_gives(spread):
+    """Keys of a small range (minutes, status codes) are counted in a table, others by a sort: both
+    must be ``np.unique``'s answer, negative keys included."""
+    keys = np.random.default_rng(5).integers(-spread, spread, 5_000)
+    unique_keys, inverse = np.unique(keys, return_inverse=True)
+    got_keys, got_inverse = _factorized(keys)
+    assert np.array_equal(got_keys, unique_keys) and np.array_equal(got_inverse, inverse)
+    for some in (keys, keys[:0]):  # no keys at all: a chunk without one status (tcplog lines only)
+        counted = np.unique(some, return_counts=True)
+        assert all(np.array_equal(a, b) for a, b in zip(_counted(some), counted, strict=True))
+
+
+def test_value_counts_of_a_dictionary_column_add_up_repeated_values_and_leave_out_nulls():
+    column = pa.DictionaryArray.from_arrays(pa.array([0, 1, 2, None, 1, 3], pa.int32()),
+                                            pa.array(["SD", "----", "SD", None]))
+    assert _value_counts(column) == {"SD": 2, "----": 2}
+    assert _value_counts(column.dictionary_decode()) == {"SD": 2, "----": 2}
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_pairs_looked_up_by_server_are_the_sorted_pair_keys(shared):
+    """Pair ids as ``np.unique(keys, return_inverse=True)`` gives them: servers that belong to one
+    backend each (in any order of backends), and servers shared by several backends, missing names
+    (-1) included."""
+    rng = np.random.default_rng(11)
+    servers, n = 300, 20_000
+    server = rng.integers(-1, servers, n)
+    owner = rng.permutation(servers + 1) % 40 - 1  # backend -1 (none) too
+    backend = owner[server + 1]
+    if shared:
+        backend = np.where(rng.random(n) < 0.2, rng.integers(-1, 40, n), backend)
+    width = servers + 1
+    expected = np.unique((backend + 1) * width + (server + 1), return_inverse=True)
+    got = _pairs(backend, server, width)
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])

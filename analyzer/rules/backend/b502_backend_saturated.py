@@ -58,10 +58,11 @@ RULE = rule(
 @RULE.check
 def backend_saturation(ctx: Context) -> Iterator[Finding]:
     hpas = ctx.snap.frame("hpas")
+    no_hpa = hpas.iloc[0:0]
     for route in common.routes(ctx):
         req = common.route_requests(ctx, route)
         queued = (
-            req.iloc[0:0]
+            req  # no rows: nothing queued
             if req.empty
             else req[
                 (req["term"].astype("string") == "sQ").fillna(False).astype(bool)
@@ -69,9 +70,8 @@ def backend_saturation(ctx: Context) -> Iterator[Finding]:
                 | (req["backend_queue"].fillna(0) > 0)
             ]
         )
-        pods = common.route_pods(ctx, route)
-        workload = common.workload_of(ctx, pods)
-        at_max = hpas.iloc[0:0]
+        workload = common.route_workload(ctx, route)
+        at_max = no_hpa
         if workload and not hpas.empty:
             at_max = hpas[
                 (hpas["namespace"] == route.namespace)

@@ -51,6 +51,7 @@ import pandas as pd
 from analyzer import windows
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
+from analyzer.lookup import Rows, column_values, is_text
 from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import rule
 from analyzer.rules import common
@@ -72,6 +73,21 @@ def _probe_events(ctx: Context, pods: list[str]) -> pd.DataFrame:
         & (ev["reason"] == "Unhealthy")
         & ev["message"].fillna("").str.startswith("Readiness probe failed")
     ]
+
+
+def _has_dated_probe_events(ctx: Context, pods: Rows) -> bool:
+    """Whether :func:`_probe_events` of these pods holds a row with both times (by lookup, no frame built)."""
+    if pods.empty:
+        return False
+    lookups = ctx.lookups
+    assert lookups is not None
+    names = {str(n) for n in pods.values("name")}
+    reason, message, first, last = column_values(lookups, "events", "reason", "message", "first_seen", "last_seen")
+    return any(
+        is_text(reason[p], "Unhealthy") and isinstance(message[p], str)
+        and message[p].startswith("Readiness probe failed") and pd.notna(first[p]) and pd.notna(last[p])
+        for p in lookups.index("events", "involved_name").positions_any((n,) for n in names)
+    )
 
 
 def _server_errors_on(req: pd.DataFrame, pods: list[str]) -> pd.DataFrame:
@@ -109,6 +125,8 @@ MIN_BURST = 2  # 503 <NOSRV> lines inside the failing probes' span that make a r
 
 def _recovered_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
     """Pods ready again at collection whose readiness probe failed while the router had no server."""
+    if ctx.lookups is not None and not _has_dated_probe_events(ctx, common.route_pod_rows(ctx, route)):
+        return None  # no pod, or no dated failed probe of one: what the frames below would conclude
     pods = common.route_pods(ctx, route)
     if pods.empty:
         return None

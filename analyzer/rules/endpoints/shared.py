@@ -20,8 +20,8 @@ class SelectorMiss:
 
 
 def weighted_services(ctx: Context, route: common.RouteRef) -> list[str]:
-    rows = common.route_backends(ctx, route)
-    return [str(s) for s, w in zip(rows["service"], rows["weight"], strict=True)
+    services, weights = common.route_backend_values(ctx, route, "service", "weight")
+    return [str(s) for s, w in zip(services, weights, strict=True)
             if isinstance(s, str) and (pd.isna(w) or int(w) > 0)]
 
 
@@ -80,19 +80,24 @@ def probe_failing_pods(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
 
 
 def _probe_failing_pods(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
-    pods = common.route_pods(ctx, route)
-    if pods.empty:
-        return pods
     if ctx.lookups is not None:
-        phase, ready, deleted, node = (pods[c].tolist() for c in ("phase", "ready", "deleted", "node"))
+        rows = common.route_pod_rows(ctx, route)
+        if rows.empty:
+            return rows.frame
+        phase, ready, deleted, node = (rows.values(c) for c in ("phase", "ready", "deleted", "node"))
         nodes_down = not_ready_nodes(ctx)
         kept = [
-            i for i in range(len(pods))
+            i for i in range(len(rows))
             if isinstance(phase[i], str) and phase[i] == "Running" and ready[i] is False
             and pd.isna(deleted[i]) and node[i] not in nodes_down
         ]
         if not kept:
             return ctx.lookups.index("pods").empty()
+        pods = rows.frame
+    else:
+        pods = common.route_pods(ctx, route)
+        if pods.empty:
+            return pods
     not_ready = pods[
         (pods["phase"] == "Running").fillna(False)
         & (pods["ready"] == False).fillna(False)  # noqa: E712 - nullable boolean

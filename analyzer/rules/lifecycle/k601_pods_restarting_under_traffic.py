@@ -143,8 +143,7 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
     containers = ctx.snap.frame("containers")
     pods_frame = ctx.snap.frame("pods")
     for route in common.routes(ctx):
-        pods = common.route_pods(ctx, route)
-        names = pods["name"].tolist()
+        names = common.route_pod_names(ctx, route)
         req = common.route_requests(ctx, route)
         errors = shared.errors_on_pods(req)
         restarts = _restart_times(ctx, route.namespace, names)
@@ -221,7 +220,7 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
             evidence=evidence + facts.get("evidence", []),
             remediation=[
                 f"oc -n {route.namespace} set resources {w[0]}/{w[1]} --limits=memory=<more>"
-                for w in [common.workload_of(ctx, pods)]
+                for w in [common.route_workload(ctx, route)]
                 if w and oom
             ]
             or ["# fix the crash the previous container's log shows"],

@@ -81,7 +81,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
     pods_frame = ctx.snap.frame("pods")
     deployments = ctx.snap.frame("deployments")
     for route in common.routes(ctx):
-        pods = common.route_pods(ctx, route)
+        pods = common.route_pods(ctx, route) if ctx.lookups is None else None
         req = common.route_requests(ctx, route)
         errors = shared.errors_on_pods(req)
         if ctx.lookups is not None:
@@ -103,23 +103,23 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
         for e in kills:
             disruptions.setdefault(str(e.name), []).append(pd.Timestamp(e.last_seen))
         hits = (errors[windows.near_disruption(errors, disruptions)] if disruptions and not errors.empty
-                else errors.iloc[0:0])
+                else errors if errors.empty else errors.iloc[0:0])
         if ctx.lookups is not None:  # positions first: the rows are built only for a finding
             init, prestop = column_values(ctx.lookups, "containers", "init", "has_prestop")
-            found = positions_in(ctx.lookups, "containers", route.namespace, "pod", pods["name"].tolist())
+            found = positions_in(ctx.lookups, "containers", route.namespace, "pod", common.route_pod_names(ctx, route))
             kept = [p for p in found if init[p] is not True and prestop[p] is not True]
             no_prestop_empty = not kept
             no_prestop = ctx.lookups.take("containers", kept) if kept and not hits.empty else None
         else:
             no_prestop = containers[
                 (containers["namespace"] == route.namespace)
-                & containers["pod"].isin(pods["name"])
+                & containers["pod"].isin(pods["name"])  # type: ignore[index]
                 & ~containers["init"].fillna(False).astype(bool)
                 & ~containers["has_prestop"].fillna(False).astype(bool)
             ]
             no_prestop_empty = no_prestop.empty
         if hits.empty:
-            workload = common.workload_of(ctx, pods)
+            workload = common.route_workload(ctx, route)
             if ctx.has_logs or workload is None or no_prestop_empty or route.namespace.startswith(PLATFORM):
                 continue
             if ctx.lookups is not None:
@@ -172,7 +172,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
         when = "; ".join(
             f"{e.name} killed at {common.hhmm(e.last_seen)}" for e in sorted(hit_kills, key=lambda e: e.last_seen)
         )
-        workload = common.workload_of(ctx, pods)
+        workload = common.route_workload(ctx, route)
         yield RULE.finding(
             severity=Severity.CRITICAL if route.endpoints_ready == 0 else Severity.WARNING,
             namespace=route.namespace,

@@ -56,7 +56,7 @@ import pandas as pd
 from analyzer import windows
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.lookup import column_values, iterrows_where
+from analyzer.lookup import column_values, is_text, iterrows_where
 from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common, target_ports
@@ -84,12 +84,13 @@ def is_loopback(host: str | None) -> bool:
     return host in LOOPBACK
 
 
-def _app_containers(ctx: Context, pods: pd.DataFrame) -> set[str]:
+def _app_containers(ctx: Context, route: common.RouteRef) -> set[str]:
     if ctx.lookups is not None:
         init, name = column_values(ctx.lookups, "containers", "init", "name")
-        found = ctx.lookups.index("containers", "pod").positions_any((n,) for n in pods["name"].tolist()
-                                                                     if isinstance(n, str))
+        found = ctx.lookups.index("containers", "pod").positions_any(
+            (n,) for n in common.route_pod_names(ctx, route) if isinstance(n, str))
         return {name[p] for p in found if init[p] is not True and not pd.isna(name[p])}
+    pods = common.route_pods(ctx, route)
     c = ctx.snap.frame("containers")
     return set(c[c["pod"].isin(pods["name"]) & ~c["init"].fillna(False).astype(bool)]["name"].dropna())
 
@@ -100,18 +101,30 @@ def undeclared_target_number(ctx: Context, route: common.RouteRef) -> list[pd.Se
     Declaring ports is optional in Kubernetes, so this only counts when every (non-init) container of the
     route's pods declares some: then an undeclared number is most likely a typo or an old port.
     """
+    if ctx.lookups is not None:
+        declared_rows = target_ports.declared_port_rows(ctx, route)
+        if (common.route_pod_rows(ctx, route).empty or declared_rows.empty
+                or _app_containers(ctx, route) - set(declared_rows.present("container"))):
+            return []
+        numbers = {str(int(p)) for p in declared_rows.present("port")}
+        return [sp for _, sp in target_ports.target_port_rows(ctx, route).where(
+            ("target_port_is_name", "target_port"), lambda sp: _numbered_and_undeclared(sp, numbers)).iterrows()]
     pods = common.route_pods(ctx, route)
     declared = target_ports.route_declared_ports(ctx, route)
-    if pods.empty or declared.empty or _app_containers(ctx, pods) - set(declared["container"].dropna()):
+    if pods.empty or declared.empty or _app_containers(ctx, route) - set(declared["container"].dropna()):
         return []
     numbers = {str(int(p)) for p in declared["port"].dropna()}
     return [
         sp for _, sp in iterrows_where(
             target_ports.target_service_ports(ctx, route), ("target_port_is_name", "target_port"),
-            lambda sp: not common.is_true(sp["target_port_is_name"]) and isinstance(sp["target_port"], str)
-            and sp["target_port"] not in numbers,
+            lambda sp: _numbered_and_undeclared(sp, numbers),
         )
     ]
+
+
+def _numbered_and_undeclared(sp: dict, numbers: set[str]) -> bool:
+    return not common.is_true(sp["target_port_is_name"]) and isinstance(sp["target_port"], str) \
+        and sp["target_port"] not in numbers
 
 
 @dataclass
@@ -123,8 +136,8 @@ class ListenClaims:
     elsewhere: list[pd.Series] = field(default_factory=list)  # announces only other ports
 
 
-def listen_claims(ctx: Context, pods: pd.DataFrame, number: int | None) -> ListenClaims:
-    """Sort the pods' listen announcements against the port the service sends to.
+def listen_claims(ctx: Context, route: common.RouteRef, number: int | None) -> ListenClaims:
+    """Sort the route pods' listen announcements against the port the service sends to.
 
     An application often announces several listeners (metrics, admin); only when none of them is the
     target port does "listens elsewhere" hold.
@@ -132,9 +145,12 @@ def listen_claims(ctx: Context, pods: pd.DataFrame, number: int | None) -> Liste
     claims = ListenClaims()
     if ctx.lookups is not None:
         found = ctx.lookups.index("container_log_lines", "pod").positions_any(
-            (n,) for n in pods["name"].tolist() if isinstance(n, str))
+            (n,) for n in common.route_pod_names(ctx, route) if isinstance(n, str))
+        if not found or number is None:
+            return claims
         mine = ctx.lookups.take("container_log_lines", found)
     else:
+        pods = common.route_pods(ctx, route)
         lines = ctx.snap.frame("container_log_lines")
         mine = lines[lines["pod"].isin(pods["name"])]
     if mine.empty or number is None:
@@ -153,12 +169,19 @@ def listen_claims(ctx: Context, pods: pd.DataFrame, number: int | None) -> Liste
     return claims
 
 
-def _target_number(sp: pd.Series, declared: pd.DataFrame) -> int | None:
+def _target_number(ctx: Context, route: common.RouteRef, sp: pd.Series) -> int | None:
+    """The port number ``sp``'s targetPort means: its digits, or the port of the first declared port of that name."""
     target = sp["target_port"]
     if not isinstance(target, str):
         return None
     if target.isdigit():
         return int(target)
+    if ctx.lookups is not None:
+        declared_rows = target_ports.declared_port_rows(ctx, route)
+        ports = [port for name, port in zip(declared_rows.values("name"), declared_rows.values("port"), strict=True)
+                 if is_text(name, target)]
+        return int(ports[0]) if ports and pd.notna(ports[0]) else None
+    declared = target_ports.route_declared_ports(ctx, route)
     named = declared[declared["name"] == target]
     return int(named.iloc[0]["port"]) if not named.empty and pd.notna(named.iloc[0]["port"]) else None
 
@@ -225,9 +248,8 @@ def service_port_mismatch(ctx: Context) -> Iterator[Finding]:
 
 def static_port_case(ctx: Context, route: common.RouteRef) -> PortCase | None:
     """What the objects and the application's log say is wrong with the port, if anything."""
-    pods = common.route_pods(ctx, route)
-    declared = target_ports.route_declared_ports(ctx, route)
     for sp in target_ports.named_target_port_missing(ctx, route):
+        declared = target_ports.route_declared_ports(ctx, route)
         names = sorted(str(n) for n in declared["name"].dropna().unique())
         right = names[0] if len(names) == 1 else None
         return PortCase(
@@ -238,12 +260,17 @@ def static_port_case(ctx: Context, route: common.RouteRef) -> PortCase | None:
             + ([object_evidence(ctx.snap, declared.iloc[0], "containerPort:")] if not declared.empty else []),
             certain=True, right_port=right, service_port=sp, no_endpoints=True,
         )
-    wanted = target_ports.target_service_ports(ctx, route)
-    if wanted.empty:
-        return None
-    sp = wanted.iloc[0]
-    number = _target_number(sp, declared)
-    claims = listen_claims(ctx, pods, number)
+    if ctx.lookups is not None:
+        sp = target_ports.target_port_rows(ctx, route).first()
+        if sp is None:
+            return None
+    else:
+        wanted = target_ports.target_service_ports(ctx, route)
+        if wanted.empty:
+            return None
+        sp = wanted.iloc[0]
+    number = _target_number(ctx, route, sp)
+    claims = listen_claims(ctx, route, number)
     cite_target = object_evidence(ctx.snap, sp, f"targetPort: {sp['target_port']}")
     if claims.loopback:
         row = claims.loopback[0]
@@ -256,6 +283,7 @@ def static_port_case(ctx: Context, route: common.RouteRef) -> PortCase | None:
     undeclared = undeclared_target_number(ctx, route)
     if undeclared:
         sp = undeclared[0]
+        declared = target_ports.route_declared_ports(ctx, route)
         numbers = sorted({int(p) for p in declared["port"].dropna()})
         said = [int(r["port"]) for r in claims.elsewhere if pd.notna(r["port"])]
         right = said[0] if said and said[0] in numbers else (numbers[0] if len(numbers) == 1 else None)
@@ -370,7 +398,7 @@ def _port_explanation(ctx: Context, route: common.RouteRef, case: PortCase | Non
 def _declaration_note(ctx: Context, route: common.RouteRef) -> str:
     declared = target_ports.route_declared_ports(ctx, route)
     wanted = target_ports.target_service_ports(ctx, route)
-    numbers = {_target_number(sp, declared) for _, sp in wanted.iterrows()} - {None}
+    numbers = {_target_number(ctx, route, sp) for _, sp in wanted.iterrows()} - {None}
     if declared.empty:
         return "no container declares its ports"
     if numbers & {int(p) for p in declared["port"].dropna()}:

@@ -77,14 +77,21 @@ HANDSHAKE = ("503 SC/sC on a real server with Tc=-1: the TLS handshake to the po
 
 def tls_case(ctx: Context, route: common.RouteRef) -> TlsCase | None:
     """The TLS mismatch the objects show for a route, with the log lines that would confirm it."""
-    ports = target_ports.target_service_ports(ctx, route)
-    if ports.empty:
-        return None
+    if ctx.lookups is not None:
+        rows = target_ports.target_port_rows(ctx, route)
+        if rows.empty:
+            return None
+        columns = [rows.values(c) for c in ("port_name", "target_port", "port")]
+        sp = rows.first()
+    else:
+        ports = target_ports.target_service_ports(ctx, route)
+        if ports.empty:
+            return None
+        columns = [ports[c].tolist() for c in ("port_name", "target_port", "port")]
+        sp = ports.iloc[0]
     kinds = {  # the rows' values, as iterrows gives them
-        port_protocol(name, target, port)
-        for name, target, port in zip(*(ports[c].tolist() for c in ("port_name", "target_port", "port")), strict=True)
+        port_protocol(name, target, port) for name, target, port in zip(*columns, strict=True)
     }
-    sp = ports.iloc[0]
     ns, name, svc = route.namespace, route.name, str(sp["service"])
     req = common.route_requests(ctx, route)
     patch = f"oc -n {ns} patch route {name} --type=merge -p "
