@@ -20,6 +20,7 @@ from mga.cmd_logs import logs
 from mga.cmd_routes import routes
 from mga.cmd_rules import rule, rules
 from mga.help_types import plain_help_types
+from mga.once_options import OnceOptionsCommand
 
 plain_help_types()
 
@@ -52,20 +53,34 @@ def version() -> None:
     typer.echo(f"mga {__version__}")
 
 
-app.command("analyze")(analyze)
-app.command("routes")(routes)
-app.command("logs")(logs)
-app.command("batch")(batch)
-app.command("rules")(rules)
-app.command("rule")(rule)
-app.command("version")(version)
+app.command("analyze", cls=OnceOptionsCommand)(analyze)
+app.command("routes", cls=OnceOptionsCommand)(routes)
+app.command("logs", cls=OnceOptionsCommand)(logs)
+app.command("batch", cls=OnceOptionsCommand)(batch)
+app.command("rules", cls=OnceOptionsCommand)(rules)
+app.command("rule", cls=OnceOptionsCommand)(rule)
+app.command("version", cls=OnceOptionsCommand)(version)
 app.add_typer(describe_app, name="describe")
 
 
-def main() -> None:
-    from mga.memory import tune
+NO_DATA_COMMANDS = frozenset({"version", "rules", "rule"})
 
-    tune()
+
+def reads_data(args: list[str]) -> bool:
+    """Whether this command line parses inputs: help, version and the rule catalogue do not, and
+    they need neither the allocator settings nor pyarrow, which those settings import (0.2 s)."""
+    if not args or "--help" in args or "--version" in args:
+        return False
+    return args[0] not in NO_DATA_COMMANDS
+
+
+def main() -> None:
+    import sys
+
+    if reads_data(sys.argv[1:]):
+        from mga.memory import tune
+
+        tune()
     app()
 
 

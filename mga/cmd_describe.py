@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
 from mga import __version__
 from mga.console import clean, echo, fail, guarded, progress_bar, table
+from mga.once_options import OnceOptionsCommand
 
 describe_app = typer.Typer(help="Show one object with what mga found about it.", no_args_is_help=True)
 
 
 def _value(value: Any) -> str:
+    import pandas as pd  # here, not at import: ``mga --help`` and ``mga version`` need no pandas
+
     if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
         return "<none>"
     return clean(value)
@@ -81,7 +83,7 @@ def describe_text(snap: Any, result: Any, ns: str, name: str) -> str:
     return "\n".join(out) + "\n"
 
 
-@describe_app.command("route")
+@describe_app.command("route", cls=OnceOptionsCommand)
 def describe_route(
     inputs: Annotated[list[str], typer.Argument(help="must-gather / inspect directories or archives")],
     route: Annotated[str, typer.Option("--route", "-r", help="NAMESPACE/NAME", metavar="NS/NAME")] = "",

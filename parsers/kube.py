@@ -28,7 +28,7 @@ from parsers.kube_platform import (
     _connectivity_rows,
     _machineconfigpool_rows,
 )
-from parsers.kube_workloads import _deployment_rows, _event_rows, _hpa_rows, _pod_rows, _replicaset_rows
+from parsers.kube_workloads import _deployment_rows, _event_rows, _hpa_rows, _pdb_rows, _pod_rows, _replicaset_rows
 
 __all__ = ["SIMPLE", "ObjectStore", "StoredObject", "build_frames", "collect"]
 
@@ -39,6 +39,7 @@ SIMPLE: dict[str, tuple[tuple[str, ...], Callable[[StoredObject], list[Row]]]] =
     "events": (("Event",), _event_rows),
     "netpols": (("NetworkPolicy",), _netpol_rows),
     "hpas": (("HorizontalPodAutoscaler",), _hpa_rows),
+    "pdbs": (("PodDisruptionBudget",), _pdb_rows),
     "deployments": (("Deployment", "StatefulSet", "DeploymentConfig"), _deployment_rows),
     "replicasets": (("ReplicaSet", "ReplicationController"), _replicaset_rows),
     "ingresscontrollers": (("IngressController",), _ingresscontroller_rows),

@@ -180,6 +180,25 @@ def _hpa_rows(o: StoredObject) -> list[Row]:
     ]
 
 
+def _pdb_rows(o: StoredObject) -> list[Row]:
+    m, spec, status = _meta(o), _d(o.obj.get("spec")), _d(o.obj.get("status"))
+    selector = spec.get("selector")
+    return [
+        {
+            "namespace": m.get("namespace"),
+            "name": m.get("name"),
+            "selector": _j(selector) if isinstance(selector, dict) else None,
+            "min_available": _s(spec.get("minAvailable")),
+            "max_unavailable": _s(spec.get("maxUnavailable")),
+            "disruptions_allowed": _i(status.get("disruptionsAllowed")),
+            "current_healthy": _i(status.get("currentHealthy")),
+            "desired_healthy": _i(status.get("desiredHealthy")),
+            "expected_pods": _i(status.get("expectedPods")),
+            **_prov(o),
+        }
+    ]
+
+
 def _deployment_rows(o: StoredObject) -> list[Row]:
     m, spec, status = _meta(o), _d(o.obj.get("spec")), _d(o.obj.get("status"))
     strategy = _d(spec.get("strategy") or spec.get("updateStrategy"))

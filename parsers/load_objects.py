@@ -31,6 +31,7 @@ NAMESPACED_RESOURCES = frozenset(
         "events",
         "networkpolicies",
         "horizontalpodautoscalers",
+        "poddisruptionbudgets",
         "deployments",
         "replicasets",
         "statefulsets",

@@ -61,6 +61,7 @@ def open_job(
     stats_only: bool = False,
     namespaces: frozenset[str] | None = None,
     max_log_bytes: int | None = None,
+    scanner: bool = True,
 ) -> ChunkJob:
     """The parameters every chunk of one file is parsed with.
 
@@ -72,7 +73,7 @@ def open_job(
         except ValueError:
             log_format = None
     return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input, stats_only,
-                    frozenset(namespaces) if namespaces else None, max_log_bytes)
+                    frozenset(namespaces) if namespaces else None, max_log_bytes, scanner)
 
 
 @dataclass
@@ -147,6 +148,9 @@ class ChunkJob:
     namespaces: frozenset[str] | None = None
     # a cap on the decompressed bytes read from this log (None: streamed whole, guarded by ratio)
     max_log_bytes: int | None = None
+    # the compiled scanner for statistics-only parses (``parsers.log_scan``); off for small logs,
+    # where loading Numba and its cached code (about 0.6 s) costs more than the scanner saves
+    scanner: bool = True
 
 
 @dataclass
@@ -232,7 +236,7 @@ def parse_chunk(
         dropped = before - len(lines.text)
     custom = _compiled(job.log_format) if job.log_format else None
     try:
-        table, rejected = _parse_lines(lines.text, custom, job.stats_only)
+        table, rejected = _parse_lines(lines.text, custom, job.stats_only, job.scanner)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
         # a shape no validation foresaw made a kernel refuse the chunk: keep it, line by line
         table, rejected = _parse_lines_one_by_one(lines.text)

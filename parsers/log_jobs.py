@@ -143,13 +143,14 @@ def scan_access_logs(
     report = progress or _noop
     run = runner or haproxy_log.local_chunks
     jobs, sources = _log_jobs(paths)
+    scanner = stats_only and worth_the_scanner(member for _, member, _, _ in jobs)
     tallies, skipped = [], []
     try:
         for i, (src, member, router_pod, _) in enumerate(jobs):
             report("access logs", i, len(jobs))
             job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
                                        log_format=log_format, since=since, until=until, stats_only=stats_only,
-                                       max_log_bytes=max_log_bytes)
+                                       max_log_bytes=max_log_bytes, scanner=scanner)
             tally = haproxy_log.FileTally(job)
             try:
                 for result in run(src, member, job, after):
@@ -169,6 +170,25 @@ def scan_access_logs(
         for src in sources:
             src.close()
     return tallies, skipped
+
+
+SCANNER_FLOOR = 128 << 20  # log bytes from which the compiled scanner saves more than loading it costs
+COMPRESSED_RATIO = 10  # a router log's usual gzip ratio, to judge a .gz by its stored size
+
+
+def worth_the_scanner(members: Iterable[Member]) -> bool:
+    """Whether the logs are big enough for the compiled scanner to pay for its start.
+
+    Loading Numba and the scanner's cached machine code takes about 0.6 s; the scanner saves about
+    5 ms a MB over the Arrow path on two parsing threads (docs/performance.md, "Start-up"), so it
+    pays from about 128 MB of log. Both give the same statistics, so this decides speed only.
+    """
+    total = 0
+    for member in members:
+        total += member.size * (COMPRESSED_RATIO if member.name.endswith((".gz", ".xz")) else 1)
+        if total >= SCANNER_FLOOR:
+            return True
+    return False
 
 
 def _with_offset(reason: str, offset: int | None) -> str:

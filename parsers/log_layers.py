@@ -24,13 +24,16 @@ from parsers.log_lines import Prefixes
 from parsers.log_shapes import _fast_shapes
 
 
-def _parse_lines(text: pa.Array, custom: Any, lean: bool = False) -> tuple[pa.Table | None, np.ndarray]:
+def _parse_lines(
+    text: pa.Array, custom: Any, lean: bool = False, scanner: bool = True
+) -> tuple[pa.Table | None, np.ndarray]:
     """Rows for the lines that are requests (``_row`` = index into ``text``), and the rejected indices.
 
     ``lean``: only the statistics columns are needed (see :data:`LEAN_COLUMNS`); the compiled
     scanner (:mod:`parsers.log_scan`) takes the lines it can read exactly, the Arrow path the rest.
+    ``scanner=False`` keeps the scanner out (and Numba unimported): small logs, see ``ChunkJob.scanner``.
     """
-    if lean and custom is None and _scanner().enabled():
+    if lean and scanner and custom is None and _scanner().enabled():
         scanned, handled = _scanned_statistics(text)
         if scanned is not None:
             left = np.ones(len(text), dtype=bool)

@@ -196,6 +196,18 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("scaling_limited", BOOL),  # condition ScalingLimited True
         ("conditions", JSON),
     ),
+    "pdbs": (
+        # PodDisruptionBudgets: whether a drain may evict every replica of a workload at once
+        ("namespace", STR),
+        ("name", STR),
+        ("selector", JSON),  # spec.selector (matchLabels / matchExpressions); None when absent
+        ("min_available", STR),  # spec.minAvailable as written: a count or a percentage
+        ("max_unavailable", STR),  # spec.maxUnavailable as written
+        ("disruptions_allowed", INT),  # status.disruptionsAllowed at collection
+        ("current_healthy", INT),
+        ("desired_healthy", INT),
+        ("expected_pods", INT),
+    ),
     "deployments": (
         # Deployments, StatefulSets, DeploymentConfigs
         ("kind", STR),

@@ -40,3 +40,45 @@ def test_mimalloc_for_arrow_and_glibc_heap_blocks():
 def test_the_environment_wins():
     applied, pool = probe(ARROW_DEFAULT_MEMORY_POOL="system", MALLOC_TRIM_THRESHOLD_="131072")
     assert applied == [] and pool == "system"
+
+
+@pytest.mark.parametrize(
+    ("args", "tuned"),
+    [
+        (["analyze", "dir"], True),
+        (["logs", "a.log"], True),
+        (["batch", "a", "b"], True),
+        (["routes", "dir"], True),
+        (["describe", "route", "dir", "x"], True),
+        ([], False),
+        (["--help"], False),
+        (["analyze", "--help"], False),
+        (["--version"], False),
+        (["version"], False),
+        (["rules"], False),
+        (["rule", "E202"], False),
+    ],
+)
+def test_the_command_line_applies_the_settings_only_where_inputs_are_read(args, tuned):
+    from mga.cli import reads_data
+
+    assert reads_data(args) is tuned
+
+
+def test_mga_logs_runs_with_the_settings(tmp_path):
+    import pyarrow as pa
+
+    try:
+        pa.mimalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow has no mimalloc")
+    log = tmp_path / "a.log"
+    log.write_text('10.0.1.5:56271 [20/Nov/2026:08:30:00.000] fe_sni~ be_edge_http:web:shop/pod:shop-1:shop:http:'
+                   '10.128.0.9:8080 0/0/1/2/3 200 512 - - --VN 12/9/3/1/0 0/0 "GET /a HTTP/1.1"\n')
+    code = ("import sys, runpy\nsys.argv = ['mga', 'logs', sys.argv[1], '--format', 'json']\n"
+            "try:\n    runpy.run_module('mga.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "import pyarrow as pa\nprint(pa.default_memory_pool().backend_name, file=sys.stderr)\n")
+    clean = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL" and not k.startswith("MALLOC_")}
+    proc = subprocess.run([sys.executable, "-c", code, str(log)], env=clean, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.stderr.strip().splitlines()[-1] == "mimalloc", proc.stderr

@@ -97,6 +97,57 @@ def test_drain_owns_the_503s_of_the_evicted_replicas_and_ended_when_the_node_cam
     assert not [x for x in result.findings if x.code in ("E203", "K602", "K601")]  # symptoms of the drain
 
 
+PDB_LIST = """apiVersion: policy/v1
+kind: PodDisruptionBudgetList
+items:
+{items}
+"""
+PDB = """- apiVersion: policy/v1
+  kind: PodDisruptionBudget
+  metadata: {{name: {name}, namespace: shop}}
+  spec:
+    {limit}
+    selector:
+      matchLabels: {{app: {app}}}
+  status: {{currentHealthy: 0, desiredHealthy: 1, disruptionsAllowed: 0, expectedPods: 2}}
+"""
+
+
+def _with_budgets(tmp_path: Path, *items: str) -> Path:
+    root = _copy(tmp_path, DRAINED)
+    ns = _file(root, "shop.yaml").parent
+    (ns / "policy").mkdir()
+    (ns / "policy" / "poddisruptionbudgets.yaml").write_text(PDB_LIST.format(items="".join(items) or " []"))
+    return root
+
+
+def test_the_drain_says_the_budgets_were_not_collected_and_proposes_one():
+    finding = _found(DRAINED, "I704")["web"]
+    assert "PodDisruptionBudgets of namespace shop were not collected" in finding.explanation
+    assert any("create poddisruptionbudget web --min-available=1 --selector=app=web" in f for f in finding.remediation)
+
+
+def test_no_budget_selecting_the_pods_is_said_and_one_is_proposed(tmp_path):
+    other = PDB.format(name="db", limit="minAvailable: 1", app="db")
+    finding = _found(_with_budgets(tmp_path, other), "I704")["web"]
+    assert "No PodDisruptionBudget of namespace shop selects these pods" in finding.explanation
+    assert any("create poddisruptionbudget web" in f for f in finding.remediation)
+    finding = _found(_with_budgets(tmp_path / "empty"), "I704")["web"]
+    assert "No PodDisruptionBudget of namespace shop selects these pods" in finding.explanation
+
+
+def test_a_budget_selecting_the_pods_is_named_with_its_terms_and_cited(tmp_path):
+    mine = PDB.format(name="web-pdb", limit="maxUnavailable: 50%", app="web")
+    finding = _found(_with_budgets(tmp_path, mine), "I704")["web"]
+    assert ("PodDisruptionBudget web-pdb (maxUnavailable 50%, 0 disruptions allowed at collection) selects these "
+            "pods") in finding.explanation
+    assert not any("create poddisruptionbudget" in f for f in finding.remediation)
+    cited = [e for e in finding.evidence if e.source.endswith("policy/poddisruptionbudgets.yaml")]
+    assert [e.text.strip() for e in cited] == ["status: {currentHealthy: 0, desiredHealthy: 1, disruptionsAllowed: 0, "
+                                              "expectedPods: 2}"]
+    assert finding.severity == Severity.CRITICAL  # the budget did not keep a replica: the route had none
+
+
 def test_a_node_still_not_ready_at_collection_is_an_ongoing_disruption(tmp_path):
     root = _copy(tmp_path, DRAINED)
     events = _file(root.glob("must-gather.*").__next__(), "events.yaml")

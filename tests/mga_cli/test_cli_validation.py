@@ -210,3 +210,20 @@ def test_describe_route_shows_endpoints_readiness_and_findings():
     assert "Verdict:      degraded" in proc.stdout and "E202" in proc.stdout
     missing = run("describe", "route", str(INSPECT_SHOP), "shop/frontendd")
     assert missing.returncode == 2 and "closest: shop/frontend" in one_line(missing)
+
+
+def test_a_single_value_option_given_twice_is_refused_before_loading(tmp_path):
+    proc = run("analyze", str(tmp_path), "--format", "json", "--format", "md", trap=True)
+    assert proc.returncode == 2 and "--format" in proc.stderr and "given 2 times" in proc.stderr
+    proc = run("logs", str(tmp_path / "a.log"), "--top", "3", "--top=5", trap=True)
+    assert proc.returncode == 2 and "--top" in proc.stderr and "given 2 times" in proc.stderr
+
+
+def test_repeatable_options_and_flags_still_repeat(tmp_path):
+    (tmp_path / "routes.yaml").write_text(ROUTE)
+    log = tmp_path / "a.log"
+    log.write_text('10.0.1.5:56271 [20/Nov/2026:08:30:00.000] fe_sni~ be_edge_http:web:shop/pod:shop-1:shop:http:'
+                   '10.128.0.9:8080 0/0/1/2/3 200 512 - - --VN 12/9/3/1/0 0/0 "GET /a HTTP/1.1"\n')
+    proc = run("routes", str(tmp_path), "--logs", str(log), "--logs", str(log), "--show-labels", "--show-labels")
+    assert proc.returncode == 0, proc.stderr
+    assert "shop" in proc.stdout and "given" not in proc.stderr

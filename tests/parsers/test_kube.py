@@ -159,3 +159,20 @@ def test_real_kube_system_tree_with_newer_resource_files():
     assert list(netpols.columns) == schema.column_names("netpols")
     assert len(frames["pods"]) >= 7
     assert MGC.exists()
+
+
+def test_real_router_pod_disruption_budget():
+    root = realworld("openshift__must-gather-clean", "test", "files", "must-gather-aws.tar.xz__extracted")
+    [path] = root.glob("must-gather-aws/*/namespaces/openshift-ingress/policy/poddisruptionbudgets.yaml")
+    frames, store = frames_of(path)
+    assert not store.problems
+    pdbs = frames["pdbs"]
+    assert list(pdbs.columns) == schema.column_names("pdbs")
+    [row] = pdbs.to_dict("records")
+    assert (row["namespace"], row["name"], row["min_available"], row["max_unavailable"]) == (
+        "openshift-ingress", "router-default", None, "50%")
+    label = "ingresscontroller.operator.openshift.io/deployment-ingresscontroller"
+    assert row["selector"] == '{"matchLabels":{"' + label + '":"default"}}'
+    assert (row["disruptions_allowed"], row["current_healthy"], row["desired_healthy"], row["expected_pods"]) == (
+        1, 2, 1, 2)
+    assert row["line"] == 4  # the item, not the list

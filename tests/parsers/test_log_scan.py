@@ -221,7 +221,32 @@ def test_mga_logs_statistics_are_the_same_with_the_scanner_off(monkeypatch, tmp_
     path = tmp_path / "access.log"
     generate(5_000, path, seed=11)
     paths = [str(path), str(LAB_LOG)]
+    from parsers import log_jobs
+
+    monkeypatch.setattr(log_jobs, "SCANNER_FLOOR", 0)  # logs this small skip the scanner otherwise
+    scanned = []
+    real = log_scan.scan_statistics
+    monkeypatch.setattr(log_scan, "scan_statistics", lambda text: scanned.append(len(text)) or real(text))
     with_scanner = statistics(paths)
+    assert sum(scanned) > 4_000  # the scanner really read them
     monkeypatch.setenv("MGA_LOG_SCANNER", "arrow")
     assert statistics(paths) == with_scanner
     assert with_scanner["requests"] > 4_000
+
+
+def test_small_logs_skip_the_scanner_big_ones_use_it(monkeypatch, tmp_path):
+    """The scanner's 0.6 s start pays from about 128 MB of log; a .gz counts ten times its size."""
+    from mga.cmd_logs import statistics
+    from parsers.log_jobs import SCANNER_FLOOR, worth_the_scanner
+    from parsers.sources import Member
+
+    assert not worth_the_scanner([Member("a.log", SCANNER_FLOOR - 1)])
+    assert worth_the_scanner([Member("a.log", SCANNER_FLOOR // 2), Member("b.log", SCANNER_FLOOR // 2)])
+    assert worth_the_scanner([Member("a.log.gz", SCANNER_FLOOR // 10 + 1)])
+    assert not worth_the_scanner([])
+    path = tmp_path / "access.log"
+    generate(2_000, path, seed=12)
+    scanned = []
+    monkeypatch.setattr(log_scan, "scan_statistics", lambda text: scanned.append(len(text)))
+    assert statistics([str(path)])["requests"] > 1_000
+    assert scanned == []

@@ -39,8 +39,11 @@ replica at a time.
 
 Node events live about three hours: an older drain is seen only in the node's current state.
 A pod gone from the archive is placed only by its `Scheduled` event or, when the nodes say
-their pod subnets (OVN), by its logged IP. PodDisruptionBudgets are not read, so the finding
-does not say whether one existed.
+their pod subnets (OVN), by its logged IP. PodDisruptionBudgets (`policy/poddisruptionbudgets.yaml`)
+are matched to the pods' labels (the service selector's when no pod is left); the finding names
+the ones that select the pods with their terms and `disruptionsAllowed` at collection, says when
+none does (and proposes one), or that they were not collected. Whether the drain actually waited
+for a budget is not in the archive.
 
 ## References
 
@@ -314,16 +317,20 @@ def _disrupted(ctx: Context, route: common.RouteRef, d: NodeDisruption, on_node:
     back = f"it was back at {common.hhmm(d.end)}" if d.end else "it was not back when the inputs were collected"
     errors = f"; {len(rows)} router-side 5xx of the route in that time went to them or found no server" if len(
         rows) else ""
-    workload = common.workload_of(ctx, common.route_pods(ctx, route))
+    pods = common.route_pods(ctx, route)
+    workload = common.workload_of(ctx, pods)
     target = f"{workload[0]}/{workload[1]}" if workload else "deployment/<name>"
     selector = _pod_selector(ctx, route)
+    budgets = _budgets(ctx, route, pods, selector)
+    evidence += [object_evidence(ctx.snap, row, "disruptionsAllowed") for row in (budgets or [])[:1]]
     spread = json.dumps({"spec": {"template": {"spec": {"topologySpreadConstraints": [{
         "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
         "labelSelector": {"matchLabels": selector or {"<label>": "<value>"}}}]}}}}, separators=(",", ":"))
     fix = [f"oc -n {route.namespace} scale {target} --replicas=2"] if len(on_node) + len(elsewhere) < 2 else []
-    fix += [f"oc -n {route.namespace} patch {target} --type=merge -p '{spread}'   # replicas on different nodes",
-            f"oc -n {route.namespace} create poddisruptionbudget {route.name} --min-available=1 --selector="
-            + (",".join(f"{k}={v}" for k, v in sorted(selector.items())) if selector else "<the pods' labels>")]
+    fix += [f"oc -n {route.namespace} patch {target} --type=merge -p '{spread}'   # replicas on different nodes"]
+    if not budgets:  # none selects the pods, or none was collected (then: if the namespace has none)
+        fix.append(f"oc -n {route.namespace} create poddisruptionbudget {route.name} --min-available=1 --selector="
+                   + (",".join(f"{k}={v}" for k, v in sorted(selector.items())) if selector else "<the pods' labels>"))
     return RULE.finding(
         severity=Severity.CRITICAL if alone else Severity.WARNING,
         namespace=route.namespace, route=route.name, service=common.first_service(route),
@@ -333,7 +340,7 @@ def _disrupted(ctx: Context, route: common.RouteRef, d: NodeDisruption, on_node:
                      f"{route.name}" + (", and no other replica was running then: the route had no server until "
                                         "replacements were scheduled elsewhere and became ready" if alone else
                                         f", while {', '.join(p.name for p in elsewhere)} ran elsewhere")
-                     + errors + "."),
+                     + errors + ". " + _budget_sentence(route, budgets)),
         evidence=evidence,
         remediation=fix,
         diagnostics=[f"oc get events -n default --field-selector involvedObject.name={d.node} "
@@ -345,6 +352,50 @@ def _disrupted(ctx: Context, route: common.RouteRef, d: NodeDisruption, on_node:
         status_at_collection=IncidentStatus.ENDED if d.end else IncidentStatus.ONGOING,
         incident=f"node-disruption@{rfc3339(d.start)}",
     )
+
+
+def _budgets(ctx: Context, route: common.RouteRef, pods: pd.DataFrame,
+             selector: dict[str, str]) -> list[pd.Series] | None:
+    """The PodDisruptionBudgets that select the route's pods; None when the namespace's were not collected.
+
+    A pod's own labels when the archive has one, else the service selector's (every pod the
+    service sends to carries at least those).
+    """
+    if not common.has_resource(ctx, route.namespace, "poddisruptionbudgets"):
+        return None
+    labels = next((common.labels_of(v) for v in pods["labels"] if common.labels_of(v)), selector) if len(
+        pods) else selector
+    found = []
+    for _, row in ctx.snap.frame("pdbs").iterrows():
+        if row["namespace"] != route.namespace or not isinstance(row["selector"], str):
+            continue
+        try:
+            chosen = json.loads(row["selector"])
+        except ValueError:
+            continue
+        if isinstance(chosen, dict) and labels and common.label_selector_matches(chosen, labels):
+            found.append(row)
+    return found
+
+
+def _budget_sentence(route: common.RouteRef, budgets: list[pd.Series] | None) -> str:
+    """What the PodDisruptionBudgets say: none collected, none selecting the pods, or each one's terms."""
+    if budgets is None:
+        return (f"The PodDisruptionBudgets of namespace {route.namespace} were not collected, so whether one "
+                "limited the eviction is unknown.")
+    if not budgets:
+        return (f"No PodDisruptionBudget of namespace {route.namespace} selects these pods: a drain may evict all "
+                "of them at once.")
+    terms = []
+    for row in budgets:
+        limit = (f"minAvailable {row['min_available']}" if isinstance(row["min_available"], str)
+                 else f"maxUnavailable {row['max_unavailable']}" if isinstance(row["max_unavailable"], str)
+                 else "no limit")
+        allowed = row["disruptions_allowed"]
+        terms.append(f"{row['name']} ({limit}" + (f", {int(allowed)} disruptions allowed at collection)"
+                                                   if not pd.isna(allowed) else ")"))
+    return ("PodDisruptionBudget " + ", ".join(terms) + " selects these pods: a drain through the eviction API "
+            "respects it, a node that fails or reboots without a drain does not.")
 
 
 def _pod_selector(ctx: Context, route: common.RouteRef) -> dict[str, str]:
