@@ -46,13 +46,13 @@ def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
     if requests.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in GROUP_COLUMNS})
     df = requests.loc[requests["ts"].notna()]
-    default = (df["backend_kind"].astype("string") == DEFAULT_BACKEND).fillna(False).astype(bool)
+    default = pd.Series(df["backend_kind"] == DEFAULT_BACKEND, index=df.index).fillna(False).astype(bool)
     keys = pd.DataFrame({
         "minute": df["ts"].dt.floor("min"),
         **{k: df[k].astype("string") for k in NAME_KEYS},
         "status": df["status"],
-        "host_capture": df["request_headers"].astype("string").where(default),
-        "default_path": df["path"].astype("string").str.split("?", n=1).str[0].where(default),
+        "host_capture": _default_only(df["request_headers"], default),
+        "default_path": _default_only(df["path"], default, before="?"),
     })
     keys = keys.fillna({k: "" for k in GROUP_KEYS if k not in ("minute", "status")})
     keys["status"] = keys["status"].fillna(-2)  # TCP lines have no status: -2 keeps them apart from -1
@@ -63,6 +63,22 @@ def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
     out["status"] = out["status"].astype("Int64").replace(-2, pd.NA)
     return out
 
+
+
+def _default_only(values: pd.Series, default: pd.Series, before: str | None = None) -> pd.Series:
+    """``values`` as text on the ``openshift_default`` rows, NA elsewhere.
+
+    Only those rows are converted: on a big log they are few, and converting the whole column to
+    strings (then throwing most of it away) was a copy of every path and header capture.
+    ``before`` cuts each value at its first occurrence (the query string of a path).
+    """
+    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    if default.any():
+        picked = values[default].astype("string")
+        if before is not None:
+            picked = picked.str.split(before, n=1).str[0]
+        out[default] = picked
+    return out
 
 @dataclass(frozen=True, slots=True)
 class ConfigEpoch:
