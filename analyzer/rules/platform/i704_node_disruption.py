@@ -41,8 +41,8 @@ Node events live about three hours: an older drain is seen only in the node's cu
 A pod gone from the archive is placed only by its `Scheduled` event or, when the nodes say
 their pod subnets (OVN), by its logged IP. PodDisruptionBudgets (`policy/poddisruptionbudgets.yaml`)
 are matched to the pods' labels (the service selector's when no pod is left); the finding names
-the ones that select the pods with their terms and `disruptionsAllowed` at collection, says when
-none does (and proposes one), or that they were not collected. Whether the drain actually waited
+the ones that select the pods with their terms and `disruptionsAllowed` at collection, or says
+that none does or that they were not collected; in those two cases it proposes one. Whether the drain actually waited
 for a budget is not in the archive.
 
 ## References
@@ -363,8 +363,8 @@ def _budgets(ctx: Context, route: common.RouteRef, pods: pd.DataFrame,
     """
     if not common.has_resource(ctx, route.namespace, "poddisruptionbudgets"):
         return None
-    labels = next((common.labels_of(v) for v in pods["labels"] if common.labels_of(v)), selector) if len(
-        pods) else selector
+    pod_labels = (common.labels_of(value) for value in pods["labels"]) if len(pods) else iter(())
+    labels = next((found for found in pod_labels if found), selector)
     found = []
     for _, row in ctx.snap.frame("pdbs").iterrows():
         if row["namespace"] != route.namespace or not isinstance(row["selector"], str):
