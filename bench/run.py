@@ -9,14 +9,18 @@ ignores it) and reused by later runs:
 - a whole case (``bench/gen_case.py``): a ~2 GB must-gather, an inspect of 3 app namespaces,
   1M access-log lines in the router pods' logs.
 
+- ``mga analyze`` of a must-gather with each log (the real ``must-gather-aws.tar.xz`` of
+  ``../shared/realworld`` when present, else the bundled demo case, made by ``fixtures/demo/make_demo.py``),
+  next to ``mga logs`` of the same log in the same run: the workload a support engineer runs;
+
 - must-gathers of many application namespaces, no access log (``bench/gen_mustgather.py``, 8 pods
   and 4 routes per namespace, 4 KB of container log per pod): the cost of the rules per route.
 
 Options: ``--lines N`` (repeat; default 1M and 10M), ``--hla-lines N`` (the haproxy-log-analysis
 row, default 1M: it reads ~12,000 lines a second, so 10M takes a quarter of an hour), ``--quick``
 (1M only, no whole case, no haproxy-log-analysis, no cluster rows), ``--no-case``, ``--no-hla``,
-``--no-dask``, ``--no-logs`` (no log rows), ``--namespaces N`` (repeat; the cluster rows, default
-500 and 2,500 namespaces), ``--no-clusters``.
+``--no-dask``, ``--no-logs`` (no log rows), ``--no-analyze`` (no analyze-with-log rows),
+``--namespaces N`` (repeat; the cluster rows, default 500 and 2,500 namespaces), ``--no-clusters``.
 
 Each log is read once before its rows are timed, so every tool reads it from the page cache.
 """
@@ -38,6 +42,10 @@ from pathlib import Path
 from bench.gen_logs import generate
 
 OUT = Path(__file__).resolve().parent / "out"
+REPO = Path(__file__).resolve().parent.parent
+AWS = REPO.parent / "shared" / "realworld" / "openshift__must-gather-clean" / "test" / "files" / \
+    "must-gather-aws.tar.xz"
+DEMO = OUT / "demo-case"
 HLA_LINES = 1_000_000  # haproxy-log-analysis reads ~10,000 lines/s: this row takes two minutes or so
 Row = tuple[str, float, float, str]
 
@@ -74,7 +82,16 @@ def same_json(a: Path, b: Path) -> str:
     return "identical JSON" if json.loads(a.read_text()) == json.loads(b.read_text()) else "JSON DIFFERS"
 
 
-def bench_logs(n: int, halog: str | None, dask: bool) -> list[Row]:
+def analyze_mustgather() -> Path:
+    """The must-gather the analyze rows pair with each log: the real aws archive, else the demo archive."""
+    if AWS.exists():
+        return AWS
+    if not DEMO.exists():
+        subprocess.run([sys.executable, str(REPO / "fixtures" / "demo" / "make_demo.py"), str(DEMO)], check=True)
+    return DEMO
+
+
+def bench_logs(n: int, halog: str | None, dask: bool, mustgather: Path | None = None) -> list[Row]:
     log = log_file(n)
     size = f"{n:,} lines ({log.stat().st_size / 1e6:,.0f} MB)"
     local_json = OUT / f"logs_{n}.json"
@@ -83,6 +100,11 @@ def bench_logs(n: int, halog: str | None, dask: bool) -> list[Row]:
     if halog:
         ref_wall, ref_rss = measure([halog, "-srv", "-q"], stdin=log)
         rows.append(("`halog -srv`, same file", ref_wall, ref_rss, f"mga / halog = **{wall / ref_wall:.1f} ×**"))
+    if mustgather is not None:
+        a_wall, a_rss = measure(mga("analyze", str(mustgather), "--logs", str(log), "--format", "json",
+                                    "--output", str(OUT / f"analyze_{n}.json")))
+        rows.append((f"`mga analyze {mustgather.name} --logs` same file --format json", a_wall, a_rss,
+                     f"analyze / mga logs = **{a_wall / wall:.1f} ×** (goal ≤ 2 ×, ≤ 2,048 MiB)"))
     arrow_json = OUT / f"logs_{n}_arrow.json"
     a_wall, a_rss = measure(mga("logs", str(log), "--format", "json", "--output", str(arrow_json)),
                             env={"MGA_LOG_SCANNER": "arrow"})
@@ -159,6 +181,7 @@ def main() -> int:
     parser.add_argument("--namespaces", type=int, action="append")
     parser.add_argument("--no-clusters", action="store_true")
     parser.add_argument("--no-logs", action="store_true")
+    parser.add_argument("--no-analyze", action="store_true")
     args = parser.parse_args()
     sizes = args.lines or ([1_000_000] if args.quick else [1_000_000, 10_000_000])
     OUT.mkdir(exist_ok=True)
@@ -171,8 +194,9 @@ def main() -> int:
     except ImportError:
         dask = False
     rows: list[Row] = []
+    mustgather = None if args.no_logs or args.no_analyze else analyze_mustgather()
     for n in [] if args.no_logs else sizes:
-        rows += bench_logs(n, halog, dask and n <= 1_000_000)
+        rows += bench_logs(n, halog, dask and n <= 1_000_000, mustgather)
     if not (args.quick or args.no_hla or args.no_logs):
         rows += bench_hla(args.hla_lines)
     if not (args.quick or args.no_case):
