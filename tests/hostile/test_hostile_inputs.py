@@ -653,3 +653,128 @@ def test_batch_takes_the_same_byte_limits_for_each_input(tmp_path, work):
     proc = run_mga(["batch", str(path), "--engine", "local", "-d", str(tmp_path / "out2"), "--max-bytes", "lots"],
                    work)
     assert proc.returncode == 2 and "--max-bytes" in proc.stderr and not (tmp_path / "out2" / "index.json").exists()
+
+
+# ------------------------------------------------------------------ the ratio guard of files read whole
+ZEROS_MiB_GZ = gzip.compress(bytes(MiB), 9)  # one gzip member: 1 MiB of zeros from about 1 KB
+
+
+def _tar_entry(name: str, data: bytes) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return info.tobuf() + data + bytes(-len(data) % 512)
+
+
+def _bomb_tar_gz(path: Path, before: list[str], huge: int = 4, mib_each: int = 700) -> None:
+    """The fixture's files (``before``: those that come first) and ``huge`` members of ``mib_each``
+    MiB of zeros, as one gzip stream.
+
+    gzip streams may be concatenated, so each MiB of zeros is the same small member written again:
+    gigabytes described in a few MB, written in a blink (compressing them would take minutes).
+    """
+    files = _shop_files()
+    first = gzip.compress(b"".join(_tar_entry(f"inspect/{rel}", data) for rel, data in files if rel in before))
+    after = gzip.compress(b"".join(_tar_entry(f"inspect/{rel}", data) for rel, data in files if rel not in before))
+    with open(path, "wb") as out:
+        out.write(first)
+        for rel, _ in HUGE_LISTS[:huge]:
+            info = tarfile.TarInfo(f"inspect/{NS}/{rel}")
+            info.size = mib_each * MiB
+            out.write(gzip.compress(info.tobuf()))
+            for _ in range(mib_each):
+                out.write(ZEROS_MiB_GZ)
+        out.write(after)
+        out.write(gzip.compress(bytes(1024)))  # the end-of-archive blocks
+
+
+def test_tar_gz_of_4_members_of_700_mb_is_refused_by_ratio_and_the_rest_analyzed(tmp_path, work):
+    path = tmp_path / "bomb.tar.gz"
+    _bomb_tar_gz(path, before=[rel for rel, _ in _shop_files()])
+    assert path.stat().st_size < 4 * MiB
+    baseline = analyze_json(INSPECT_SHOP, work)
+    report = analyze_json(path, work)
+    _same_analysis(report, baseline)
+    reasons = {s["source"]: s for s in report["skipped"]}
+    first = reasons[f"inspect/{NS}/{HUGE_LISTS[0][0]}"]  # refused by its declared size: never decompressed
+    assert "200 times the compressed size of the archive" in first["reason"] and first["offset"] == 0
+    # the stream passed what the archive can explain in that member: listing stopped there, and said where
+    stop = reasons[str(path)]
+    assert "listing stopped" in stop["reason"] and "decompression bomb" in stop["reason"]
+    assert stop["offset"] > 700 * MiB
+    assert not [s for s in report["skipped"] if "byte budget" in s["reason"] or "cap" in s["reason"]]
+
+
+def test_tar_gz_bomb_between_files_keeps_those_before_and_says_those_after_were_not_listed(tmp_path, work):
+    """What follows a bomb in a compressed stream costs its whole decompression to reach: not listed,
+    and the input is reported damaged at the byte where listing stopped."""
+    path = tmp_path / "bomb-between.tar.gz"
+    routes = f"{NS}/route.openshift.io/routes.yaml"
+    _bomb_tar_gz(path, before=[routes])
+    proc = run_mga(["analyze", str(path), "--format", "json", "--output", "r.json"], work)
+    assert proc.returncode == 0, proc.stderr
+    assert "listing stopped at decompressed byte" in proc.stderr and "\n" not in proc.stderr.strip()
+    report = json.loads((work / "r.json").read_text())
+    assert _shop_routes(report) == {"frontend", "api"}  # the routes came before the bomb
+    [stop] = [s for s in report["skipped"] if s["source"] == str(path)]
+    assert "the members after it were not listed" in stop["reason"] and stop["offset"] > 700 * MiB
+    assert any(g["what"].startswith(f"Input {path} is damaged: listing stopped") for g in report["gaps"])
+    assert {s["source"] for s in report["skipped"]}.isdisjoint(f"inspect/{rel}" for rel, _ in _shop_files())
+
+
+@pytest.mark.parametrize(("body_mib", "kept"), [(40, 1), (200, 0)])
+def test_zip_members_sharing_one_body_are_refused_by_ratio_at_the_default_budget(tmp_path, work, body_mib, kept):
+    """Each read of a shared body counts against that one stored body: 40 MiB is read once (under
+    the 64 MiB floor), the second read would pass it; 200 MiB is past 200 times its stored size."""
+    import copy
+
+    path = tmp_path / "shared-body.zip"
+    name = f"inspect/{NS}/apps/deployments.yaml"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr(name, _huge_list("DeploymentList", body_mib * MiB))
+        zf.filelist.extend(copy.copy(zf.filelist[0]) for _ in range(4))  # 4 more entries at the same data offset
+        for rel, data in _shop_files():
+            zf.writestr(f"inspect/{rel}", data)
+    assert path.stat().st_size < MiB
+    baseline = analyze_json(INSPECT_SHOP, work)
+    report = analyze_json(path, work)
+    _same_analysis(report, baseline)
+    cut = [s for s in report["skipped"] if s["source"] == name and "200 times" in s["reason"]]
+    assert len(cut) == 5 - kept and all(s["offset"] == 0 for s in cut)
+    assert all("its stored body, which 5 members share" in s["reason"] for s in cut)
+    assert not _budget_entries(report)
+
+
+def test_gzipped_dump_bomb_is_cut_by_ratio_while_streaming_with_its_offset(tmp_path, work):
+    dump = tmp_path / "deployments.yaml.gz"  # 300 MiB from about 300 KB: its size is known only once read
+    dump.write_bytes(ZEROS_MiB_GZ * 300)
+    baseline = analyze_json(INSPECT_SHOP, work)
+    proc = run_mga(["analyze", str(INSPECT_SHOP), str(dump), "--format", "json", "--output", "r.json"], work)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((work / "r.json").read_text())
+    _same_analysis(report, baseline)
+    [entry] = [s for s in report["skipped"] if s["source"] == "deployments.yaml"]
+    allowed = max(64 * MiB, 200 * dump.stat().st_size)
+    assert "200 times the compressed size of the file" in entry["reason"] and entry["offset"] == allowed
+    assert f"reading stopped at byte {allowed}, nothing of it kept" in entry["reason"]
+
+
+# ------------------------------------------------------------------ container logs count in the budget
+def test_container_logs_are_read_within_the_run_budget_and_refused_with_its_reason(tmp_path, work):
+    import shutil
+
+    root = tmp_path / "inspect.local.3"
+    shutil.copytree(INSPECT_SHOP, root)
+    pod = "frontend-7d9fc6b8d4-x2k9p"
+    log = root / NS / "pods" / pod / "frontend" / "frontend" / "logs" / "current.log"
+    log.parent.mkdir(parents=True)
+    log.write_bytes(b"2026-11-20T08:40:00Z starting\n" + b"x" * 100 + b"\n" * (2 * MiB))
+    source = f"{NS}/pods/{pod}/frontend/frontend/logs/current.log"
+    baseline = analyze_json(INSPECT_SHOP, work)
+    whole = analyze_json(root, work)
+    _same_analysis(whole, baseline)
+    assert source not in {s["source"] for s in whole["skipped"]}
+    small = analyze_json(root, work, "--max-bytes", "1M")  # the fixture's files fit, the log's 2 MiB do not
+    _same_analysis(small, baseline)
+    [entry] = [s for s in small["skipped"] if s["source"] == source]
+    assert entry["offset"] == 0 and f"{log.stat().st_size} bytes would pass the run's byte budget" in entry["reason"]
+    assert small["inputs"][0]["files_read"] == whole["inputs"][0]["files_read"] - 1
