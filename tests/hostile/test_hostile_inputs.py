@@ -27,6 +27,7 @@ import pytest
 
 from tests.conftest import FIXTURES, INSPECT_SHOP, add_tar_bytes, make_tar
 
+ROOT = Path(__file__).resolve().parents[2]  # absolute: the children run in another directory
 TIME_LIMIT = 60.0
 RSS_LIMIT_KB = 2 * 1024 * 1024  # 2 GiB in KiB, as ru_maxrss reports on Linux
 
@@ -34,14 +35,14 @@ NS = "namespaces/shop"
 ROUTE_YAML = (INSPECT_SHOP / NS / "route.openshift.io/routes.yaml").read_bytes()
 
 
-def run_mga(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_mga(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run `mga` in ``cwd``; assert the process contract that every hostile case shares."""
     before = set(_tree(cwd))
     start = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "mga.cli", *args],
         cwd=cwd, capture_output=True, text=True, timeout=TIME_LIMIT * 2,
-        env={**os.environ, "MGA_DEBUG": ""},
+        env={**os.environ, "MGA_DEBUG": "", "PYTHONPATH": str(ROOT), **(env or {})},
     )
     elapsed = time.monotonic() - start
     assert proc.returncode in (0, 1, 2), proc.stderr
@@ -778,3 +779,80 @@ def test_container_logs_are_read_within_the_run_budget_and_refused_with_its_reas
     [entry] = [s for s in small["skipped"] if s["source"] == source]
     assert entry["offset"] == 0 and f"{log.stat().st_size} bytes would pass the run's byte budget" in entry["reason"]
     assert small["inputs"][0]["files_read"] == whole["inputs"][0]["files_read"] - 1
+
+
+# ------------------------------------------------------------------ issue 13 "Why", checked again
+def test_rotated_gz_bomb_inside_a_must_gather_is_cut_by_ratio_and_the_rest_analyzed(tmp_path, work):
+    """A rotated ``.gz`` access log is judged against its own stored size, not capped by it."""
+    import shutil
+
+    root = tmp_path / "inspect.local.4"
+    shutil.copytree(INSPECT_SHOP, root)
+    rotated = root / "namespaces/openshift-ingress/pods/router-default-abc/logs/logs/logs/rotated"
+    rotated.mkdir(parents=True)
+    line = gzip.compress(b"x" * (MiB - 1) + b"\n", 9)  # concatenated gzip members: 100 MiB from ~100 KB
+    (rotated / "0.log.20261120-081500.gz").write_bytes(gzip.compress(LOG_OK.encode()) + line * 100)
+    baseline = analyze_json(INSPECT_SHOP, work)
+    report = analyze_json(root, work)
+    _same_analysis(report, baseline)
+    [entry] = [s for s in report["skipped"] if s["source"].endswith("0.log.20261120-081500.gz")]
+    assert "200 times" in entry["reason"] and 64 * MiB < entry["offset"] < 100 * MiB
+    assert report["summary"]["requests"] == 1  # the line before the bomb was kept
+
+
+def test_yaml_flow_sequence_of_20_mb_inside_a_23_kb_archive_is_skipped_in_bounded_memory(tmp_path, work):
+    path = tmp_path / "flow.tar.gz"
+    with tarfile.open(path, "w:gz", compresslevel=9) as tf:
+        for rel, data in _shop_files():
+            add_tar_bytes(tf, f"inspect/{rel}", data)
+        add_tar_bytes(tf, f"inspect/{NS}/apps/deployments.yaml",
+                      b"kind: Deployment\napiVersion: apps/v1\nspec: [" + b"1," * 10_000_000 + b"1]\n")
+    assert path.stat().st_size < 32 * 1024
+    baseline = analyze_json(INSPECT_SHOP, work)
+    report = analyze_json(path, work)  # run_mga holds the child under 2 GiB
+    _same_analysis(report, baseline)
+    assert "more than" in {s["source"]: s["reason"] for s in report["skipped"]}[f"inspect/{NS}/apps/deployments.yaml"]
+
+
+def test_output_paths_never_write_through_links_onto_inputs_or_the_report(tmp_path, work):
+    """What ``tests/mga_cli/test_cli_validation.py`` leaves out: a link planted in a batch directory,
+    ``report.<ext>`` inside an output directory that is an input, the map on the report's path, and
+    ``--force`` replacing a map with a private one."""
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    out = tmp_path / "batch-out"
+    out.mkdir()
+    (out / "index.json").symlink_to(victim)
+    proc = run_mga(["batch", str(INSPECT_SHOP), "--engine", "local", "-f", "json", "-d", str(out)], work)
+    assert proc.returncode == 0, proc.stderr
+    assert victim.read_text() == "keep" and not (out / "index.json").is_symlink()
+    json.loads((out / "index.json").read_text())
+    inside = tmp_path / "od"
+    inside.mkdir()
+    (inside / "report.json").write_bytes(ROUTE_YAML)
+    proc = run_mga(["analyze", str(inside / "report.json"), "-f", "json", "--output", str(inside)], work)
+    assert proc.returncode == 2 and "one of the inputs" in proc.stderr
+    assert (inside / "report.json").read_bytes() == ROUTE_YAML
+    proc = run_mga(["analyze", str(INSPECT_SHOP), "-f", "json", "--output", "r.json", "--redact",
+                    "--redact-map", "r.json"], work)
+    assert proc.returncode == 2 and "report's own path" in proc.stderr and not (work / "r.json").exists()
+    old_map = tmp_path / "map.json"
+    old_map.write_text("{}")
+    old_map.chmod(0o644)
+    proc = run_mga(["analyze", str(INSPECT_SHOP), "-f", "json", "--output", "r.json", "--redact",
+                    "--redact-map", str(old_map), "--force", "-q"], work)
+    assert proc.returncode == 0, proc.stderr
+    assert oct(old_map.stat().st_mode & 0o777) == "0o600" and json.loads(old_map.read_text())
+
+
+def test_dask_engine_through_the_cli_leaves_nothing_in_tmpdir(tmp_path, work):
+    """The cluster's TLS is checked in ``tests/mga_cli/test_dask_private.py``; here the command line."""
+    pytest.importorskip("distributed")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    log = tmp_path / "access.log"
+    log.write_text(LOG_OK * 3)
+    proc = run_mga(["logs", str(log), "--engine", "dask", "--format", "json"], work, env={"TMPDIR": str(scratch)})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["requests"] == 3
+    assert list(scratch.iterdir()) == []
