@@ -2,7 +2,8 @@
 
 Every case runs the real command line in a child process and checks the contract for it: exit
 0/1/2, no traceback, bounded time and memory, nothing written outside the output path, and the
-readable members still reported.
+readable members still reported. The cases, with what each must keep or record, are listed in one
+table in ``tests/hostile/README.md`` (kept in step with this module by ``test_case_table.py``).
 """
 
 from __future__ import annotations
