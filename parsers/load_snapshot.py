@@ -89,7 +89,7 @@ def load_snapshot(
         for item in src.skipped:
             skipped.append((item.source, item.reason))
         if src.damaged:
-            skipped.append((src.label, src.damaged))
+            skipped.append((src.label, src.damaged, src.damaged_offset))
             record.damaged = src.damaged
         record.files_skipped += len(src.skipped)
         for _member, place in idx.places:

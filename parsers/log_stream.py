@@ -26,10 +26,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
+from parsers.byte_budget import RATIO_FLOOR, RATIO_LIMIT  # the members read whole use the same guard
 from parsers.sources import InputSource, Member, MemberTooLarge, sniff_compression
 
-RATIO_LIMIT = 200
-RATIO_FLOOR = 64 << 20  # the ratio is only judged past this many decompressed bytes
 STREAM_BUFFER = 1 << 20
 READ_SIZE = 1 << 20
 

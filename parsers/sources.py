@@ -10,8 +10,9 @@ Safety rules, because archives come from customers:
   (a directory input is walked, and each file is opened by the path the walk produced).
 - Links (symbolic and hard), devices, fifos, absolute names and names with ``..`` are never
   followed; each is recorded in :attr:`InputSource.skipped` with the reason.
-- Bytes read into memory are capped per member and per run (``parsers.byte_budget``); a member
-  over a cap is skipped with the byte offset where reading stopped, never kept in part.
+- Bytes read into memory are capped per member and per run, and the bytes decompressed from one
+  compressed body by ratio (``parsers.byte_budget``); a member over a cap is skipped with the byte
+  offset where reading stopped, never kept in part.
 - A damaged archive keeps what was readable before the damage and records the damage.
 """
 
@@ -25,12 +26,22 @@ import os
 import stat
 import tarfile
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from parsers.byte_budget import MEMBER_CAP, ByteBudget, MemberTooLarge, not_kept
+from parsers.byte_budget import (
+    MEMBER_CAP,
+    RATIO_LIMIT,
+    ByteBudget,
+    CappedReader,
+    MemberTooLarge,
+    RatioGuard,
+    not_kept,
+    ratio_allowance,
+)
 
 MEMBER_COUNT_CAP = 2_000_000
 STREAM_CHUNK = 1 << 20
@@ -67,38 +78,6 @@ def _clean_name(raw: str) -> str | None:
     return "/".join(parts)
 
 
-class _CappedReader(io.RawIOBase):
-    """A read-only stream that raises ``over(cap)`` once more than ``cap`` bytes come out of ``raw``."""
-
-    def __init__(self, raw: IO[bytes], cap: int, over: Callable[[int], MemberTooLarge]):
-        self._raw = raw
-        self._cap = cap
-        self._over = over
-        self.offset = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer)
-        n = self._raw.readinto(view) if hasattr(self._raw, "readinto") else self._fill(view)
-        self.offset += n or 0
-        if self.offset > self._cap:
-            raise self._over(self._cap)
-        return n or 0
-
-    def _fill(self, view: memoryview) -> int:
-        data = self._raw.read(len(view))
-        view[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        try:
-            self._raw.close()
-        finally:
-            super().close()
-
-
 class InputSource:
     """One input, presented as members. Subclasses implement listing and opening."""
 
@@ -110,8 +89,10 @@ class InputSource:
         self.members: list[Member] = []
         self.skipped: list[SkippedMember] = []
         self.damaged: str | None = None  # set when listing stopped early on damage
+        self.damaged_offset: int | None = None  # the decompressed byte where listing stopped, when known
         self.member_cap = MEMBER_CAP
         self.budget = ByteBudget()  # the run's: ``load_snapshot`` gives every input of a run the same one
+        self.ratio = RatioGuard()  # this input's own: what was decompressed from each compressed body
 
     # -- listing -------------------------------------------------------------------------
     def _add(self, raw_name: str, size: int, key: Any) -> None:
@@ -143,7 +124,7 @@ class InputSource:
         if member.size > self.member_cap:
             raise self._over_member_cap(member, member.size)(0)
         return io.BufferedReader(
-            _CappedReader(self._open_raw(member), self.member_cap, self._over_member_cap(member)), STREAM_CHUNK)
+            CappedReader(self._open_raw(member), self.member_cap, self._over_member_cap(member)), STREAM_CHUNK)
 
     def _over_member_cap(self, member: Member, size: int | None = None) -> Callable[[int], MemberTooLarge]:
         what = f"{size} bytes, over" if size is not None else "more bytes than"
@@ -154,34 +135,50 @@ class InputSource:
         """The stored (compressed) size of a member this source decompresses itself; None otherwise."""
         return None
 
-    def read(self, member: Member) -> bytes:
-        """All bytes of a member, counted against the run's budget (:mod:`parsers.byte_budget`).
+    def ratio_bodies(self, member: Member) -> list[tuple[object, int, str]]:
+        """The compressed bodies the member's bytes come out of: (key, stored bytes, what it is)."""
+        return []
+
+    def read(self, member: Member, limit: int | None = None) -> bytes:
+        """All bytes of a member (its first ``limit`` when given), counted against the run's budget
+        (:mod:`parsers.byte_budget`) and, when they are decompressed here, against the ratio guard.
 
         Raises :class:`MemberTooLarge` (with the byte ``offset`` where reading stopped) when the member
-        passes the per-file cap or what is left of the budget: refused before reading when its declared
-        size says so, cut while streaming when the bytes turn out to be more.
+        passes the per-file cap, what is left of the budget or of its bodies' ratio allowance: refused
+        before reading when its declared size says so, cut while streaming when the bytes turn out to
+        be more.
         """
+        size = member.size if limit is None else min(member.size, limit)
         left = self.budget.left()
-        if member.size > self.member_cap:
-            raise self._over_member_cap(member, member.size)(0)
-        if member.size > left:
-            raise self.budget.refusal(member.name, f"{member.size} bytes")
-        if left < self.member_cap:
-            cap, over = left, lambda offset: self.budget.refusal(member.name, f"more than {left} bytes", offset)
-        else:
-            cap, over = self.member_cap, self._over_member_cap(member)
-        with io.BufferedReader(_CappedReader(self._open_raw(member), cap, over), STREAM_CHUNK) as fh:
+        if size > self.member_cap:
+            raise self._over_member_cap(member, size)(0)
+        if size > left:
+            raise self.budget.refusal(member.name, f"{size} bytes")
+        caps = [(self.member_cap, self._over_member_cap(member)),
+                (left, lambda offset: self.budget.refusal(member.name, f"more than {left} bytes", offset))]
+        bodies = self.ratio_bodies(member)
+        for body, stored, what in bodies:
+            allowed = self.ratio.left(body, stored)
+            if size > allowed:
+                raise self.ratio.refusal(member.name, f"{size} bytes", body, stored, what)
+            caps.append((allowed, lambda offset, b=body, n=stored, w=what, a=allowed: self.ratio.refusal(
+                member.name, f"more than {a} bytes", b, n, w, offset)))
+        cap, over = min(caps, key=lambda c: c[0])  # the tightest limit says why it cut
+        with io.BufferedReader(CappedReader(self._open_raw(member), cap, over, limit), STREAM_CHUNK) as fh:
             data = fh.read()
         self.budget.take(len(data))
+        for body, _, _ in bodies:
+            self.ratio.take(body, len(data))
         return data
 
-    def read_many(self, members: Iterable[Member]
+    def read_many(self, members: Iterable[Member], limit: int | None = None
                   ) -> Iterator[tuple[Member, bytes | None, str | None, int | None]]:
-        """Read members in archive order. Yields (member, data, None, None) or (member, None, reason,
-        offset): ``offset`` is the byte where reading stopped when a byte limit cut it, else None."""
+        """Read members (their first ``limit`` bytes when given) in archive order. Yields (member, data,
+        None, None) or (member, None, reason, offset): ``offset`` is the byte where reading stopped when
+        a byte limit cut it, else None."""
         for member in sorted(members, key=lambda m: m.order):
             try:
-                yield member, self.read(member), None, None
+                yield member, self.read(member, limit), None, None
             except MemberTooLarge as exc:
                 yield member, None, str(exc), exc.offset
             except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, lzma.LZMAError, ValueError) as exc:
@@ -252,6 +249,7 @@ class TarSource(InputSource):
     def __init__(self, path: Path, label: str | None = None):
         super().__init__(path, label)
         try:
+            self._stored = path.stat().st_size if sniff_compression(_magic(path)) else None
             self._tar = tarfile.open(str(path), mode="r:*")  # noqa: SIM115 - closed by close()
         except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zlib_error()) as exc:
             raise InputError(f"{label or path}: cannot read archive: {_one_line(exc)}") from None
@@ -269,6 +267,8 @@ class TarSource(InputSource):
                     self._skip(info.name, "not a regular file")
                 else:
                     self._add(info.name, info.size, info)
+                if self._stored is not None and self._tar.offset > ratio_allowance(self._stored):
+                    self._stop_listing_at(self._tar.offset)
                 if self.damaged:
                     break
         except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zlib_error()) as exc:
@@ -277,11 +277,23 @@ class TarSource(InputSource):
         if not self.members and self.damaged:
             raise InputError(f"{self.label}: {self.damaged}")
 
+    def _stop_listing_at(self, offset: int) -> None:
+        """A compressed tar is one stream: the members after a bomb cost its whole decompression to
+        reach, so listing stops where the stream passes what the archive's size can explain."""
+        self.damaged_offset = offset
+        self.damaged = (f"listing stopped at decompressed byte {offset}: the archive decompresses to more than "
+                        f"{RATIO_LIMIT} times its size ({self._stored} bytes), a decompression bomb; "
+                        f"the members after it were not listed")
+
     def _open_raw(self, member: Member) -> IO[bytes]:
         fh = self._tar.extractfile(member.key)
         if fh is None:
             raise OSError("not a regular file")
         return fh
+
+    def ratio_bodies(self, member: Member) -> list[tuple[object, int, str]]:
+        # one compressed stream: every member read counts against the whole archive's size
+        return [] if self._stored is None else [("archive", self._stored, "the archive")]
 
     def close(self) -> None:
         self._tar.close()
@@ -308,6 +320,7 @@ class ZipSource(InputSource):
                 self._skip(info.filename, "not a regular file")
             else:
                 self._add(info.filename, info.file_size, info)
+        self._sharing = Counter(m.key.header_offset for m in self.members)
 
     def _open_raw(self, member: Member) -> IO[bytes]:
         return self._zip.open(member.key)
@@ -315,6 +328,15 @@ class ZipSource(InputSource):
     def compressed_size(self, member: Member) -> int | None:
         info = member.key
         return info.compress_size if info.compress_type != zipfile.ZIP_STORED else None
+
+    def ratio_bodies(self, member: Member) -> list[tuple[object, int, str]]:
+        # members that share one data offset share one body: each read of it counts against it
+        info, stored = member.key, self.compressed_size(member)
+        if stored is None:
+            return []
+        shared = self._sharing[info.header_offset]
+        what = f"its stored body, which {shared} members share" if shared > 1 else "its stored body"
+        return [(info.header_offset, stored, what)]
 
     def close(self) -> None:
         self._zip.close()
@@ -357,6 +379,10 @@ class SingleFileSource(InputSource):
 
     def compressed_size(self, member: Member) -> int | None:
         return self.path.stat().st_size if self._compression else None
+
+    def ratio_bodies(self, member: Member) -> list[tuple[object, int, str]]:
+        stored = self.compressed_size(member)
+        return [] if stored is None else [("file", stored, "the file")]
 
 
 def zlib_error() -> type[Exception]:

@@ -2,7 +2,8 @@
 
 Every case runs the real command line in a child process and checks the contract for it: exit
 0/1/2, no traceback, bounded time and memory, nothing written outside the output path, and the
-readable members still reported.
+readable members still reported. The cases, with what each must keep or record, are listed in one
+table in ``tests/hostile/README.md`` (kept in step with this module by ``test_case_table.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pytest
 
 from tests.conftest import FIXTURES, INSPECT_SHOP, add_tar_bytes, make_tar
 
+ROOT = Path(__file__).resolve().parents[2]  # absolute: the children run in another directory
 TIME_LIMIT = 60.0
 RSS_LIMIT_KB = 2 * 1024 * 1024  # 2 GiB in KiB, as ru_maxrss reports on Linux
 
@@ -34,14 +36,14 @@ NS = "namespaces/shop"
 ROUTE_YAML = (INSPECT_SHOP / NS / "route.openshift.io/routes.yaml").read_bytes()
 
 
-def run_mga(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_mga(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run `mga` in ``cwd``; assert the process contract that every hostile case shares."""
     before = set(_tree(cwd))
     start = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "mga.cli", *args],
         cwd=cwd, capture_output=True, text=True, timeout=TIME_LIMIT * 2,
-        env={**os.environ, "MGA_DEBUG": ""},
+        env={**os.environ, "MGA_DEBUG": "", "PYTHONPATH": str(ROOT), **(env or {})},
     )
     elapsed = time.monotonic() - start
     assert proc.returncode in (0, 1, 2), proc.stderr
@@ -653,3 +655,205 @@ def test_batch_takes_the_same_byte_limits_for_each_input(tmp_path, work):
     proc = run_mga(["batch", str(path), "--engine", "local", "-d", str(tmp_path / "out2"), "--max-bytes", "lots"],
                    work)
     assert proc.returncode == 2 and "--max-bytes" in proc.stderr and not (tmp_path / "out2" / "index.json").exists()
+
+
+# ------------------------------------------------------------------ the ratio guard of files read whole
+ZEROS_MiB_GZ = gzip.compress(bytes(MiB), 9)  # one gzip member: 1 MiB of zeros from about 1 KB
+
+
+def _tar_entry(name: str, data: bytes) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return info.tobuf() + data + bytes(-len(data) % 512)
+
+
+def _bomb_tar_gz(path: Path, before: list[str], huge: int = 4, mib_each: int = 700) -> None:
+    """The fixture's files (``before``: those that come first) and ``huge`` members of ``mib_each``
+    MiB of zeros, as one gzip stream.
+
+    gzip streams may be concatenated, so each MiB of zeros is the same small member written again:
+    gigabytes described in a few MB, written in a blink (compressing them would take minutes).
+    """
+    files = _shop_files()
+    first = gzip.compress(b"".join(_tar_entry(f"inspect/{rel}", data) for rel, data in files if rel in before))
+    after = gzip.compress(b"".join(_tar_entry(f"inspect/{rel}", data) for rel, data in files if rel not in before))
+    with open(path, "wb") as out:
+        out.write(first)
+        for rel, _ in HUGE_LISTS[:huge]:
+            info = tarfile.TarInfo(f"inspect/{NS}/{rel}")
+            info.size = mib_each * MiB
+            out.write(gzip.compress(info.tobuf()))
+            for _ in range(mib_each):
+                out.write(ZEROS_MiB_GZ)
+        out.write(after)
+        out.write(gzip.compress(bytes(1024)))  # the end-of-archive blocks
+
+
+def test_tar_gz_of_4_members_of_700_mb_is_refused_by_ratio_and_the_rest_analyzed(tmp_path, work):
+    path = tmp_path / "bomb.tar.gz"
+    _bomb_tar_gz(path, before=[rel for rel, _ in _shop_files()])
+    assert path.stat().st_size < 4 * MiB
+    baseline = analyze_json(INSPECT_SHOP, work)
+    report = analyze_json(path, work)
+    _same_analysis(report, baseline)
+    reasons = {s["source"]: s for s in report["skipped"]}
+    first = reasons[f"inspect/{NS}/{HUGE_LISTS[0][0]}"]  # refused by its declared size: never decompressed
+    assert "200 times the compressed size of the archive" in first["reason"] and first["offset"] == 0
+    # the stream passed what the archive can explain in that member: listing stopped there, and said where
+    stop = reasons[str(path)]
+    assert "listing stopped" in stop["reason"] and "decompression bomb" in stop["reason"]
+    assert stop["offset"] > 700 * MiB
+    assert not [s for s in report["skipped"] if "byte budget" in s["reason"] or "cap" in s["reason"]]
+
+
+def test_tar_gz_bomb_between_files_keeps_those_before_and_says_those_after_were_not_listed(tmp_path, work):
+    """What follows a bomb in a compressed stream costs its whole decompression to reach: not listed,
+    and the input is reported damaged at the byte where listing stopped."""
+    path = tmp_path / "bomb-between.tar.gz"
+    routes = f"{NS}/route.openshift.io/routes.yaml"
+    _bomb_tar_gz(path, before=[routes])
+    proc = run_mga(["analyze", str(path), "--format", "json", "--output", "r.json"], work)
+    assert proc.returncode == 0, proc.stderr
+    assert "listing stopped at decompressed byte" in proc.stderr and "\n" not in proc.stderr.strip()
+    report = json.loads((work / "r.json").read_text())
+    assert _shop_routes(report) == {"frontend", "api"}  # the routes came before the bomb
+    [stop] = [s for s in report["skipped"] if s["source"] == str(path)]
+    assert "the members after it were not listed" in stop["reason"] and stop["offset"] > 700 * MiB
+    assert any(g["what"].startswith(f"Input {path} is damaged: listing stopped") for g in report["gaps"])
+    assert {s["source"] for s in report["skipped"]}.isdisjoint(f"inspect/{rel}" for rel, _ in _shop_files())
+
+
+@pytest.mark.parametrize(("body_mib", "kept"), [(40, 1), (200, 0)])
+def test_zip_members_sharing_one_body_are_refused_by_ratio_at_the_default_budget(tmp_path, work, body_mib, kept):
+    """Each read of a shared body counts against that one stored body: 40 MiB is read once (under
+    the 64 MiB floor), the second read would pass it; 200 MiB is past 200 times its stored size."""
+    import copy
+
+    path = tmp_path / "shared-body.zip"
+    name = f"inspect/{NS}/apps/deployments.yaml"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr(name, _huge_list("DeploymentList", body_mib * MiB))
+        zf.filelist.extend(copy.copy(zf.filelist[0]) for _ in range(4))  # 4 more entries at the same data offset
+        for rel, data in _shop_files():
+            zf.writestr(f"inspect/{rel}", data)
+    assert path.stat().st_size < MiB
+    baseline = analyze_json(INSPECT_SHOP, work)
+    report = analyze_json(path, work)
+    _same_analysis(report, baseline)
+    cut = [s for s in report["skipped"] if s["source"] == name and "200 times" in s["reason"]]
+    assert len(cut) == 5 - kept and all(s["offset"] == 0 for s in cut)
+    assert all("its stored body, which 5 members share" in s["reason"] for s in cut)
+    assert not _budget_entries(report)
+
+
+def test_gzipped_dump_bomb_is_cut_by_ratio_while_streaming_with_its_offset(tmp_path, work):
+    dump = tmp_path / "deployments.yaml.gz"  # 300 MiB from about 300 KB: its size is known only once read
+    dump.write_bytes(ZEROS_MiB_GZ * 300)
+    baseline = analyze_json(INSPECT_SHOP, work)
+    proc = run_mga(["analyze", str(INSPECT_SHOP), str(dump), "--format", "json", "--output", "r.json"], work)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((work / "r.json").read_text())
+    _same_analysis(report, baseline)
+    [entry] = [s for s in report["skipped"] if s["source"] == "deployments.yaml"]
+    allowed = max(64 * MiB, 200 * dump.stat().st_size)
+    assert "200 times the compressed size of the file" in entry["reason"] and entry["offset"] == allowed
+    assert f"reading stopped at byte {allowed}, nothing of it kept" in entry["reason"]
+
+
+# ------------------------------------------------------------------ container logs count in the budget
+def test_container_logs_are_read_within_the_run_budget_and_refused_with_its_reason(tmp_path, work):
+    import shutil
+
+    root = tmp_path / "inspect.local.3"
+    shutil.copytree(INSPECT_SHOP, root)
+    pod = "frontend-7d9fc6b8d4-x2k9p"
+    log = root / NS / "pods" / pod / "frontend" / "frontend" / "logs" / "current.log"
+    log.parent.mkdir(parents=True)
+    log.write_bytes(b"2026-11-20T08:40:00Z starting\n" + b"x" * 100 + b"\n" * (2 * MiB))
+    source = f"{NS}/pods/{pod}/frontend/frontend/logs/current.log"
+    baseline = analyze_json(INSPECT_SHOP, work)
+    whole = analyze_json(root, work)
+    _same_analysis(whole, baseline)
+    assert source not in {s["source"] for s in whole["skipped"]}
+    small = analyze_json(root, work, "--max-bytes", "1M")  # the fixture's files fit, the log's 2 MiB do not
+    _same_analysis(small, baseline)
+    [entry] = [s for s in small["skipped"] if s["source"] == source]
+    assert entry["offset"] == 0 and f"{log.stat().st_size} bytes would pass the run's byte budget" in entry["reason"]
+    assert small["inputs"][0]["files_read"] == whole["inputs"][0]["files_read"] - 1
+
+
+# ------------------------------------------------------------------ issue 13 "Why", checked again
+def test_rotated_gz_bomb_inside_a_must_gather_is_cut_by_ratio_and_the_rest_analyzed(tmp_path, work):
+    """A rotated ``.gz`` access log is judged against its own stored size, not capped by it."""
+    import shutil
+
+    root = tmp_path / "inspect.local.4"
+    shutil.copytree(INSPECT_SHOP, root)
+    rotated = root / "namespaces/openshift-ingress/pods/router-default-abc/logs/logs/logs/rotated"
+    rotated.mkdir(parents=True)
+    line = gzip.compress(b"x" * (MiB - 1) + b"\n", 9)  # concatenated gzip members: 100 MiB from ~100 KB
+    (rotated / "0.log.20261120-081500.gz").write_bytes(gzip.compress(LOG_OK.encode()) + line * 100)
+    baseline = analyze_json(INSPECT_SHOP, work)
+    report = analyze_json(root, work)
+    _same_analysis(report, baseline)
+    [entry] = [s for s in report["skipped"] if s["source"].endswith("0.log.20261120-081500.gz")]
+    assert "200 times" in entry["reason"] and 64 * MiB < entry["offset"] < 100 * MiB
+    assert report["summary"]["requests"] == 1  # the line before the bomb was kept
+
+
+def test_yaml_flow_sequence_of_20_mb_inside_a_23_kb_archive_is_skipped_in_bounded_memory(tmp_path, work):
+    path = tmp_path / "flow.tar.gz"
+    with tarfile.open(path, "w:gz", compresslevel=9) as tf:
+        for rel, data in _shop_files():
+            add_tar_bytes(tf, f"inspect/{rel}", data)
+        add_tar_bytes(tf, f"inspect/{NS}/apps/deployments.yaml",
+                      b"kind: Deployment\napiVersion: apps/v1\nspec: [" + b"1," * 10_000_000 + b"1]\n")
+    assert path.stat().st_size < 32 * 1024
+    baseline = analyze_json(INSPECT_SHOP, work)
+    report = analyze_json(path, work)  # run_mga holds the child under 2 GiB
+    _same_analysis(report, baseline)
+    assert "more than" in {s["source"]: s["reason"] for s in report["skipped"]}[f"inspect/{NS}/apps/deployments.yaml"]
+
+
+def test_output_paths_never_write_through_links_onto_inputs_or_the_report(tmp_path, work):
+    """What ``tests/mga_cli/test_cli_validation.py`` leaves out: a link planted in a batch directory,
+    ``report.<ext>`` inside an output directory that is an input, the map on the report's path, and
+    ``--force`` replacing a map with a private one."""
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    out = tmp_path / "batch-out"
+    out.mkdir()
+    (out / "index.json").symlink_to(victim)
+    proc = run_mga(["batch", str(INSPECT_SHOP), "--engine", "local", "-f", "json", "-d", str(out)], work)
+    assert proc.returncode == 0, proc.stderr
+    assert victim.read_text() == "keep" and not (out / "index.json").is_symlink()
+    json.loads((out / "index.json").read_text())
+    inside = tmp_path / "od"
+    inside.mkdir()
+    (inside / "report.json").write_bytes(ROUTE_YAML)
+    proc = run_mga(["analyze", str(inside / "report.json"), "-f", "json", "--output", str(inside)], work)
+    assert proc.returncode == 2 and "one of the inputs" in proc.stderr
+    assert (inside / "report.json").read_bytes() == ROUTE_YAML
+    proc = run_mga(["analyze", str(INSPECT_SHOP), "-f", "json", "--output", "r.json", "--redact",
+                    "--redact-map", "r.json"], work)
+    assert proc.returncode == 2 and "report's own path" in proc.stderr and not (work / "r.json").exists()
+    old_map = tmp_path / "map.json"
+    old_map.write_text("{}")
+    old_map.chmod(0o644)
+    proc = run_mga(["analyze", str(INSPECT_SHOP), "-f", "json", "--output", "r.json", "--redact",
+                    "--redact-map", str(old_map), "--force", "-q"], work)
+    assert proc.returncode == 0, proc.stderr
+    assert oct(old_map.stat().st_mode & 0o777) == "0o600" and json.loads(old_map.read_text())
+
+
+def test_dask_engine_through_the_cli_leaves_nothing_in_tmpdir(tmp_path, work):
+    """The cluster's TLS is checked in ``tests/mga_cli/test_dask_private.py``; here the command line."""
+    pytest.importorskip("distributed")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    log = tmp_path / "access.log"
+    log.write_text(LOG_OK * 3)
+    proc = run_mga(["logs", str(log), "--engine", "dask", "--format", "json"], work, env={"TMPDIR": str(scratch)})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["requests"] == 3
+    assert list(scratch.iterdir()) == []
