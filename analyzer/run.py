@@ -95,7 +95,7 @@ def analyze(
         findings_by_namespace.setdefault(f.namespace, []).append(f)
     for ns, ctx in contexts.items():
         summary = ctx.route_summary
-        mine = [_route_result(ctx, row, whole, by_host, ledgers) for _, row in summary.iterrows()]
+        mine = [_route_result(ctx, row, whole, by_host, ledgers) for row in _summary_rows(summary)]
         route_namespaces += summary["namespace"].tolist() if not summary.empty else []
         _attach_findings(mine, findings)
         apply_checklist(ctx, mine, findings_by_namespace.get(ns, []))
@@ -253,9 +253,20 @@ def _by_host(
     return out
 
 
+_RESULT_COLUMNS = ("namespace", "name", "host", "services", "termination", "endpoints_ready", "endpoints_total")
+
+
+def _summary_rows(summary: pd.DataFrame) -> list[dict]:
+    """The summary's rows as dicts of the columns a route result reads (a row Series each cost more than the rest)."""
+    if summary.empty:
+        return []
+    columns = [summary[c].tolist() for c in _RESULT_COLUMNS]
+    return [dict(zip(_RESULT_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
 def _route_result(
     ctx: Context,
-    row: pd.Series,
+    row: pd.Series | dict,
     whole: pd.DataFrame,
     by_host: dict[tuple[str, str], pd.Index],
     ledgers: dict[tuple[str, str], ErrorLedger],

@@ -12,7 +12,7 @@ from analyzer.rules import common
 
 
 def service_names(ctx: Context) -> frozenset[str]:
-    return common.memo(ctx, ("service-names",), lambda: frozenset(ctx.snap.frame("services")["name"].dropna()))
+    return common.namespace_values(ctx, "services", "name")
 
 
 def weight(value: object) -> int:
