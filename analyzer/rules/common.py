@@ -106,9 +106,11 @@ def _indexed_route_refs(ctx: Context, summary: pd.DataFrame, backends: pd.DataFr
         index = FrameIndex(backends, ("namespace", "name"))
         order = backends["backend_index"].tolist() if len(backends) else []
         columns = ColumnCache(backends)  # shared by the rows of this frame
-    for ns, name, services, termination, ready, total in zip(
-        *(summary[c].tolist() for c in _REF_COLUMNS), strict=True
-    ):
+    if ctx.summary_rows is not None:
+        values: Iterable[tuple] = ([row[c] for c in _REF_COLUMNS] for row in ctx.summary_rows)
+    else:
+        values = zip(*(summary[c].tolist() for c in _REF_COLUMNS), strict=True)
+    for ns, name, services, termination, ready, total in values:
         found = _by_backend_index(index.positions((ns, name)), order)
         if not found:
             continue
