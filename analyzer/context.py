@@ -34,6 +34,9 @@ class Context:
     shared_facts: Facts | None = field(default=None, repr=False)  # built once over the whole snapshot
     # The whole snapshot's indexes and columns, shared by every namespace's lookups (None: per namespace).
     whole_lookups: WholeLookups | None = field(default=None, repr=False)
+    # The route summary's rows as dicts (namespace, name, host, services, termination, endpoints), when
+    # they were read once for the whole snapshot; None: read from ``route_summary``.
+    summary_rows: list[dict] | None = field(default=None, repr=False)
 
     @cached_property
     def routes(self) -> pd.DataFrame:

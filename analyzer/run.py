@@ -53,7 +53,7 @@ def analyze(
     if wanted is not None:
         scopes = [ns for ns in scopes if ns in wanted]
     splits = FrameSplits(snap, grouped=reference)
-    summaries = {} if reference else _summaries_by_namespace(snap)
+    summaries, summary_rows = ({}, {}) if reference else _summaries_by_namespace(snap)
     facts = Facts(snap)  # computed once per snapshot, shared by every namespace's rules
     whole_lookups = None if reference else WholeLookups(snap)  # rows by key, read once for every namespace
     contexts = {
@@ -64,6 +64,9 @@ def analyze(
             indexed=not reference,
             shared_facts=facts,
             whole_lookups=whole_lookups,
+            # the summary's rows as dicts, read once for every namespace (without a route filter, the
+            # context's summary is exactly its namespace's part of the whole summary)
+            summary_rows=None if reference or route_filter is not None else summary_rows.get(ns, []),
         )
         for ns in scopes
     }
@@ -82,7 +85,11 @@ def analyze(
 
     from analyzer.checklist import apply_checklist
 
-    keys = [(ns, name) for ctx in contexts.values() for ns, name in _keys(ctx.route_summary)]
+    keys = [
+        (ns, name) for ctx in contexts.values()
+        for ns, name in (_keys(ctx.route_summary) if ctx.summary_rows is None
+                         else [(row["namespace"], row["name"]) for row in ctx.summary_rows])
+    ]
     whole = snap.frame("requests")
     ledger.build_ledgers(whole, snap.frame("routes"), findings, keys)  # settles affected_requests by ownership
     findings = ledger.without_superseded(findings)
@@ -95,7 +102,8 @@ def analyze(
         findings_by_namespace.setdefault(f.namespace, []).append(f)
     for ns, ctx in contexts.items():
         summary = ctx.route_summary
-        mine = [_route_result(ctx, row, whole, by_host, ledgers) for _, row in summary.iterrows()]
+        rows = ctx.summary_rows if ctx.summary_rows is not None else _summary_rows(summary)
+        mine = [_route_result(ctx, row, whole, by_host, ledgers) for row in rows]
         route_namespaces += summary["namespace"].tolist() if not summary.empty else []
         _attach_findings(mine, findings)
         apply_checklist(ctx, mine, findings_by_namespace.get(ns, []))
@@ -147,15 +155,20 @@ def analyze(
 _EMPTY_SUMMARY = pd.DataFrame(columns=joins.SUMMARY_COLUMNS)
 
 
-def _summaries_by_namespace(snap: Snapshot) -> dict[str, pd.DataFrame]:
-    """The route summary of the whole snapshot, joined once, cut into one part per namespace."""
+def _summaries_by_namespace(snap: Snapshot) -> tuple[dict[str, pd.DataFrame], dict[str, list[dict]]]:
+    """The route summary of the whole snapshot, joined once, cut into one part per namespace; and each
+    part's rows as dicts of the columns route refs and route results read (:func:`_summary_rows`)."""
     summary = joins.route_summary(snap)
     if summary.empty:
-        return {}
-    return {
+        return {}, {}
+    parts = {
         str(ns): part.reset_index(drop=True)
         for ns, part in summary.groupby(summary["namespace"].astype("object"), sort=False)
     }
+    rows: dict[str, list[dict]] = {}
+    for row in _summary_rows(summary):
+        rows.setdefault(str(row["namespace"]), []).append(row)
+    return parts, rows
 
 
 @dataclass(frozen=True)
@@ -253,9 +266,20 @@ def _by_host(
     return out
 
 
+_RESULT_COLUMNS = ("namespace", "name", "host", "services", "termination", "endpoints_ready", "endpoints_total")
+
+
+def _summary_rows(summary: pd.DataFrame) -> list[dict]:
+    """The summary's rows as dicts of the columns a route result reads (a row Series each cost more than the rest)."""
+    if summary.empty:
+        return []
+    columns = [summary[c].tolist() for c in _RESULT_COLUMNS]
+    return [dict(zip(_RESULT_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
 def _route_result(
     ctx: Context,
-    row: pd.Series,
+    row: pd.Series | dict,
     whole: pd.DataFrame,
     by_host: dict[tuple[str, str], pd.Index],
     ledgers: dict[tuple[str, str], ErrorLedger],

@@ -60,11 +60,18 @@ def scan_listen_lines(data: bytes, *, namespace: str, pod: str, container: str, 
     """
     rows: list[dict[str, Any]] = []
     text = data[:MAX_BYTES].decode("utf-8", errors="replace")
+    # a log repeats its messages ("serving request" on every line): each message is parsed once. The
+    # answer is the line's without its time prefix, which holds no verb, preposition or failure word.
+    answers: dict[str, tuple[str | None, int] | None] = {}
     for number, line in _candidate_lines(text):
-        found = listen_address(line)
+        ts = LINE_TS.match(line)
+        message = line[ts.end():] if ts else line
+        if message in answers:
+            found = answers[message]
+        else:
+            found = answers[message] = listen_address(message)
         if found is None:
             continue
-        ts = LINE_TS.match(line)
         host, port = found
         rows.append({
             "namespace": namespace, "pod": pod, "container": container, "ts": ts.group(1) if ts else None,

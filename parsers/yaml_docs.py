@@ -286,7 +286,8 @@ def _iter_yaml(text: str) -> Iterator[tuple[dict, int]]:
     with _gc_paused():
         if split is not None:
             rest, items, body = split
-            head_docs = _load_all_yaml(rest)
+            # the list's own keys (apiVersion, kind, metadata): rapidyaml when its scan allows, as for items
+            head_docs = yaml_fast.load_item(rest) or _load_all_yaml(rest)
             head = head_docs[0] if head_docs and isinstance(head_docs[0], dict) else {}
             if _is_list({**head, "items": None}) or not head.get("kind"):
                 for docs, line in _item_docs(items, body):

@@ -63,6 +63,11 @@ class EventFacts:
         records = events.to_dict("records") if not events.empty else []
         self._events = sorted((event_of(r) for r in records),
                               key=lambda e: (e.last_seen is None, e.last_seen or datetime.min, e.where.line or 0))
+        # the same order within each namespace: rules ask per namespace, and scanning every event of a
+        # large cluster for each route's question made this the largest fact cost
+        self._by_namespace: dict[str, list[KubeEvent]] = {}
+        for e in self._events:
+            self._by_namespace.setdefault(e.namespace, []).append(e)
 
     def events(self, namespace: str | None = None, *, kind: str | None = None, name: str | None = None,
                names: Iterable[str] | None = None, reason: str | Iterable[str] | None = None,
@@ -70,8 +75,9 @@ class EventFacts:
         """Events filtered by namespace, involved kind/name (or a set of names), reason(s) and time span."""
         reasons = {reason} if isinstance(reason, str) else set(reason) if reason is not None else None
         wanted = set(names) if names is not None else None
+        pool = self._events if namespace is None else self._by_namespace.get(namespace, ())
         return [
-            e for e in self._events
+            e for e in pool
             if (namespace is None or e.namespace == namespace) and (kind is None or e.kind == kind)
             and (name is None or e.name == name) and (wanted is None or e.name in wanted)
             and (reasons is None or e.reason in reasons)

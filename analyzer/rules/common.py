@@ -20,7 +20,7 @@ from analyzer.context import Context
 from analyzer.evidence import log_evidence, object_evidence
 from analyzer.facts import Facts, Where
 from analyzer.ledger import router_side_mask
-from analyzer.lookup import FrameIndex, Lookups, Rows
+from analyzer.lookup import WHOLE_FRAMES, ColumnCache, FrameIndex, Lookups, Rows, RowView
 from analyzer.model import Evidence, IncidentStatus
 
 T = TypeVar("T")
@@ -41,7 +41,7 @@ class RouteRef:
     termination: str
     endpoints_ready: int | None
     endpoints_total: int | None
-    row: pd.Series  # the first backend row of the routes frame (for evidence)
+    row: pd.Series | RowView  # the first backend row of the routes frame (for evidence)
 
 
 def routes(ctx: Context) -> Iterator[RouteRef]:
@@ -55,8 +55,8 @@ def _route_refs(ctx: Context) -> Iterator[RouteRef]:
     summary = ctx.route_summary
     backends = ctx.routes
     if ctx.lookups is not None:
-        index = FrameIndex(backends, ("namespace", "name"))
-        order = backends["backend_index"].tolist() if len(backends) else []
+        yield from _indexed_route_refs(ctx, summary, backends)
+        return
     else:
         firsts = (
             {
@@ -69,11 +69,7 @@ def _route_refs(ctx: Context) -> Iterator[RouteRef]:
             else {}
         )
     for _, s in summary.iterrows():
-        if ctx.lookups is not None:
-            found = _by_backend_index(index.positions((s["namespace"], s["name"])), order)
-            first = backends.iloc[found[0]] if found else None
-        else:
-            first = firsts.get((s["namespace"], s["name"]))
+        first = firsts.get((s["namespace"], s["name"]))
         if first is None:
             continue
         yield RouteRef(
@@ -84,6 +80,48 @@ def _route_refs(ctx: Context) -> Iterator[RouteRef]:
             endpoints_ready=None if pd.isna(s["endpoints_ready"]) else int(s["endpoints_ready"]),
             endpoints_total=None if pd.isna(s["endpoints_total"]) else int(s["endpoints_total"]),
             row=first,
+        )
+
+
+_REF_COLUMNS = ("namespace", "name", "services", "termination", "endpoints_ready", "endpoints_total")
+
+
+def _indexed_route_refs(ctx: Context, summary: pd.DataFrame, backends: pd.DataFrame) -> Iterator[RouteRef]:
+    """The route refs from the summary's columns, each with its first backend row as a :class:`RowView`.
+
+    With the whole snapshot's lookups, the rows are those of the whole routes frame (indexed and read
+    once for every namespace): a namespace's frame is a stable slice of it, so the first backend row
+    of a route is the same row, with the same label. A route filter only drops routes the summary
+    has already dropped.
+    """
+    if summary.empty:
+        return
+    whole = ctx.whole_lookups
+    if whole is not None:
+        index = whole.index("routes", ("namespace", "name"))
+        order = whole.column("routes", "backend_index")
+        columns = whole.row_cache("routes")
+        backends = columns.frame
+    else:
+        index = FrameIndex(backends, ("namespace", "name"))
+        order = backends["backend_index"].tolist() if len(backends) else []
+        columns = ColumnCache(backends)  # shared by the rows of this frame
+    if ctx.summary_rows is not None:
+        values: Iterable[tuple] = ([row[c] for c in _REF_COLUMNS] for row in ctx.summary_rows)
+    else:
+        values = zip(*(summary[c].tolist() for c in _REF_COLUMNS), strict=True)
+    for ns, name, services, termination, ready, total in values:
+        found = _by_backend_index(index.positions((ns, name)), order)
+        if not found:
+            continue
+        yield RouteRef(
+            namespace=ns,
+            name=name,
+            services=tuple(services),
+            termination=termination if isinstance(termination, str) else "none",
+            endpoints_ready=None if pd.isna(ready) else int(ready),
+            endpoints_total=None if pd.isna(total) else int(total),
+            row=RowView(backends, found[0], columns),
         )
 
 
@@ -109,12 +147,22 @@ def backend_rows(ctx: Context, route: RouteRef) -> pd.DataFrame:
 
 
 def _backend_index(ctx: Context) -> FrameIndex:
-    """The context's backend rows (``ctx.routes``) by (namespace, name), built once (lookups only)."""
+    """The context's backend rows (``ctx.routes``) by (namespace, name), built once (lookups only).
+
+    With the whole snapshot's lookups, the whole routes frame's index and columns, shared by every
+    namespace: the context's routes are a stable slice of it, and the rows of a selected route are
+    the same rows there (a route filter only drops routes the summary has already dropped).
+    """
     memo = ctx.lookups.memo  # type: ignore[union-attr]
     if "backend-index" not in memo:
-        r = ctx.routes
-        memo["backend-index"] = FrameIndex(r, ("namespace", "name"))
-        memo["backend-order"] = r["backend_index"].tolist() if len(r) else []
+        whole = ctx.whole_lookups
+        if whole is not None:
+            memo["backend-index"] = whole.index("routes", ("namespace", "name"))
+            memo["backend-order"] = whole.column("routes", "backend_index")
+        else:
+            r = ctx.routes
+            memo["backend-index"] = FrameIndex(r, ("namespace", "name"))
+            memo["backend-order"] = r["backend_index"].tolist() if len(r) else []
     return memo["backend-index"]
 
 
@@ -135,7 +183,10 @@ def route_backend_values(ctx: Context, route: RouteRef, *columns: str) -> list[l
         key = ("backend-column", c)
         if key not in ctx.lookups.memo:
             frame = _backend_index(ctx).frame
-            ctx.lookups.memo[key] = frame[c].tolist() if len(frame) else []
+            if ctx.whole_lookups is not None:  # the index is the whole frame's: so is its column, read once
+                ctx.lookups.memo[key] = ctx.whole_lookups.column("routes", c)
+            else:
+                ctx.lookups.memo[key] = frame[c].tolist() if len(frame) else []
         whole = ctx.lookups.memo[key]
         out.append([whole[p] for p in positions])
     return out
@@ -144,6 +195,24 @@ def route_backend_values(ctx: Context, route: RouteRef, *columns: str) -> list[l
 def route_backends(ctx: Context, route: RouteRef) -> pd.DataFrame:
     """The route's backend rows (spec.to first, then alternateBackends), computed once."""
     return memo(ctx, ("backends", route.namespace, route.name), lambda: backend_rows(ctx, route))
+
+
+def namespace_values(ctx: Context, frame: str, column: str) -> frozenset:
+    """``frozenset(ctx.snap.frame(frame)[column].dropna())`` of the context's namespace, computed once per context.
+
+    With the whole snapshot's lookups, the sets of every namespace come from one pass over the whole
+    frame's columns (a namespace's rows are its part of the whole frame).
+    """
+    def build() -> frozenset:
+        whole = ctx.whole_lookups
+        namespace = getattr(ctx.snap, "namespace", None)
+        if ctx.lookups is not None and whole is not None and isinstance(namespace, str) and frame in WHOLE_FRAMES:
+            if not whole.serves(frame):  # no rows at all (or no namespace column): every part is empty
+                return frozenset()
+            return whole.values_by_namespace(frame, column).get(namespace, frozenset())
+        return frozenset(ctx.snap.frame(frame)[column].dropna())
+
+    return memo(ctx, ("namespace-values", frame, column), build)
 
 
 def whole_frame(ctx: Context, name: str) -> pd.DataFrame:
@@ -158,9 +227,15 @@ def has_resource(ctx: Context, namespace: str, resource: str) -> bool:
     return (namespace, resource) in ctx.snap.collected_resources
 
 
-def service_row(ctx: Context, namespace: str, service: str) -> pd.Series | None:
+def service_row(ctx: Context, namespace: str, service: str) -> pd.Series | RowView | None:
+    """The service's row (its first, should the inputs hold it twice), or None."""
     if ctx.lookups is not None:
-        return ctx.lookups.index("services", "namespace", "name").first((namespace, service))
+        memo = ctx.lookups.memo
+        key = ("service-row", namespace, service)
+        if key not in memo:
+            found = ctx.lookups.index("services", "namespace", "name").positions((namespace, service))
+            memo[key] = ctx.lookups.row_view("services", found[0]) if len(found) else None
+        return memo[key]
     svc = ctx.snap.frame("services")
     found = svc[(svc["namespace"] == namespace) & (svc["name"] == service)]
     return None if found.empty else found.iloc[0]

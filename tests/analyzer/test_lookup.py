@@ -97,7 +97,11 @@ def test_rows_give_the_taken_frame_values_without_taking_it(lookups_by_namespace
         pd.testing.assert_frame_equal(kept.frame, frame[
             (frame["owner_kind"] == "ReplicaSet").fillna(False) & (frame["restarts"] > 4).fillna(False)])
         assert [label for label, _ in kept.iterrows()] == kept.frame.index.tolist()
-        if len(frame):
-            pd.testing.assert_series_equal(rows.first(), frame.iloc[0])
+        if len(frame):  # a row view: each value as the row Series holds it, and that Series on demand
+            first, expected = rows.first(), frame.iloc[0]
+            for column in frame.columns:
+                value, wanted = first[column], expected[column]
+                assert type(value) is type(wanted) and (value is wanted or value == wanted), column
+            pd.testing.assert_series_equal(first.series, expected)
         else:
             assert rows.first() is None and list(rows.iterrows()) == []

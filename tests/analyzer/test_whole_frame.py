@@ -143,3 +143,54 @@ def test_large_frames_are_grouped_by_pandas_with_the_same_positions():
         assert small.positions(key) == [p for p in positions if p < GROUPBY_ROWS - 1]
         pd.testing.assert_frame_equal(large.rows(key), frame.iloc[positions])
     assert not len(large.positions(("ns-0", pd.NA)))
+
+
+def _same_value(a: object, b: object) -> bool:
+    """The same type and value (NA and NaT are themselves; NaN equals NaN)."""
+    if type(a) is not type(b):
+        return False
+    if a is b:
+        return True
+    try:
+        return bool(a == b) or (a != a and b != b)  # type: ignore[comparison-overlap]
+    except TypeError:
+        return False
+
+
+def test_row_views_answer_as_row_series_on_every_frame(every_scenario: Snapshot):
+    """Each column of each row, read through a RowView, is the value (and type) ``frame.iloc[i]`` holds."""
+    from analyzer.lookup import ColumnCache, RowView
+
+    checked = 0
+    for name, frame in every_scenario.frames.items():
+        if frame.empty or len(frame.columns) < 2:
+            continue
+        cache = ColumnCache(frame)
+        for position in range(0, len(frame), max(1, len(frame) // 40)):  # up to ~40 rows of each frame
+            series = frame.iloc[position]
+            view = RowView(frame, position, cache)
+            for column in frame.columns:
+                assert _same_value(view[column], series[column]), (name, position, column)
+                assert _same_value(view.get(column), series.get(column)), (name, position, column)
+                checked += 1
+            assert view.get("no such column", "x") == "x"
+            assert view.name == series.name
+    assert checked > 1000
+
+
+def test_object_fact_records_equal_to_dict_records(every_scenario: Snapshot):
+    """The object facts' rows, read column by column, are ``to_dict("records")``'s: values, types, None for NA."""
+    from analyzer.facts.objects import _records
+
+    compared = 0
+    for name in ("pods", "containers", "routes", "services", "netpols", "replicasets"):
+        frame = every_scenario.frame(name)
+        expected = frame.to_dict("records")
+        got = _records(frame)
+        assert len(got) == len(expected) and expected
+        for mine, theirs in zip(got, expected, strict=True):
+            assert list(mine) == list(theirs)
+            for column, value in theirs.items():
+                assert _same_value(mine[column], value), (name, column)
+                compared += 1
+    assert compared > 1000

@@ -94,3 +94,24 @@ def test_text_that_changes_length_when_lower_cased_is_scanned_the_slow_way():
     data = "İstanbul office\nListening on :8080\n".encode()
     rows = scan_listen_lines(data, namespace="n", pod="p", container="c", input="i", source="s")
     assert [(r["line"], r["port"]) for r in rows] == [(2, 8080)]
+
+
+PREFIXES = ("", "2026-11-20T08:00:01.100000000Z ", "2023-11-02T06:12:07.604163885+00:00 stdout F ",
+            "2026-11-20T08:00:01Z stderr P ")
+MESSAGES = ("server listening on :8081", "serving request", "Started job at 12:30:11",
+            "bind to 127.0.0.1:8080 failed: address already in use", "Listening on http://127.0.0.1:8080",
+            "running on port 3000", "Connected to redis at redis:6379", "HTTP server bound to 0.0.0.0:9000")
+
+
+def test_repeated_messages_with_different_time_prefixes_give_each_line_its_own_answer():
+    """Each message is parsed once per log; every line still gets the answer (and time) of the line alone."""
+    from parsers.app_logs import listen_address
+
+    lines = [prefix + message for message in MESSAGES for prefix in PREFIXES] * 2
+    rows = scan("\n".join(lines).encode())
+    expected = [(number, *found) for number, line in enumerate(lines, start=1)
+                if (found := listen_address(line)) is not None][:MAX_ROWS]
+    assert [(r["line"], r["host"], r["port"]) for r in rows] == expected
+    assert len(expected) == MAX_ROWS  # repeated hits count again, up to the cap
+    assert {r["ts"] for r in rows} == {None, "2026-11-20T08:00:01.100000000Z", "2023-11-02T06:12:07.604163885+00:00",
+                                       "2026-11-20T08:00:01Z"}

@@ -58,7 +58,7 @@ RULE = rule(
 @RULE.check
 def backend_saturation(ctx: Context) -> Iterator[Finding]:
     hpas = ctx.snap.frame("hpas")
-    no_hpa = hpas.iloc[0:0]
+    no_hpa = hpas if hpas.empty else hpas.iloc[0:0]  # an empty frame is its own empty slice
     for route in common.routes(ctx):
         req = common.route_requests(ctx, route)
         queued = (

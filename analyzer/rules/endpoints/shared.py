@@ -26,9 +26,7 @@ def weighted_services(ctx: Context, route: common.RouteRef) -> list[str]:
 
 
 def _has_endpoints(ctx: Context, service: str) -> bool:
-    with_endpoints = common.memo(ctx, ("services-with-endpoints",),
-                          lambda: frozenset(ctx.snap.frame("endpoints")["service"].dropna()))
-    return service in with_endpoints
+    return service in common.namespace_values(ctx, "endpoints", "service")
 
 
 def selector_misses(ctx: Context, route: common.RouteRef) -> list[SelectorMiss]:
@@ -126,12 +124,14 @@ def marked_by_node_controller(ctx: Context, namespace: str) -> set[str]:
 
 
 def not_ready_nodes(ctx: Context) -> set[str]:
-    if ctx.lookups is not None and "not-ready-nodes" in ctx.lookups.memo:
-        return ctx.lookups.memo["not-ready-nodes"]
+    # nodes are not namespaced: the whole snapshot's answer is every namespace's, computed once
+    memo = ctx.whole_lookups.memo if ctx.whole_lookups is not None else ctx.lookups.memo if ctx.lookups else None
+    if memo is not None and "not-ready-nodes" in memo:
+        return set(memo["not-ready-nodes"])
     nodes = ctx.snap.frame("nodes")
-    if ctx.lookups is not None:
+    if memo is not None:
         found = set(nodes[(nodes["ready"] == False).fillna(False)]["name"].dropna())  # noqa: E712 - nullable boolean
-        ctx.lookups.memo["not-ready-nodes"] = found
+        memo["not-ready-nodes"] = frozenset(found)
         return found
     return set(nodes[(nodes["ready"] == False).fillna(False)]["name"].dropna())  # noqa: E712 - nullable boolean
 

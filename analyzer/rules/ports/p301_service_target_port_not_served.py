@@ -271,13 +271,15 @@ def static_port_case(ctx: Context, route: common.RouteRef) -> PortCase | None:
         sp = wanted.iloc[0]
     number = _target_number(ctx, route, sp)
     claims = listen_claims(ctx, route, number)
-    cite_target = object_evidence(ctx.snap, sp, f"targetPort: {sp['target_port']}")
+    def cite_target() -> Evidence:  # only for a case found: finding the line in the kept text costs
+        return object_evidence(ctx.snap, sp, f"targetPort: {sp['target_port']}")
+
     if claims.loopback:
         row = claims.loopback[0]
         return PortCase(
             detail=(f"the application in pod {row['pod']} says it listens only on {row['host']}:{row['port']}, so "
                     "connections from the router (to the pod IP) are refused"),
-            evidence=[cite_target, _log_line(row)], certain=True, service_port=sp, loopback=True,
+            evidence=[cite_target(), _log_line(row)], certain=True, service_port=sp, loopback=True,
             right_port=number,
         )
     undeclared = undeclared_target_number(ctx, route)
@@ -301,7 +303,7 @@ def static_port_case(ctx: Context, route: common.RouteRef) -> PortCase | None:
         return PortCase(
             detail=(f"the application in pod {row['pod']} announces port(s) {ports}, never {number}, the port "
                     f"service {sp['service']} sends to"),
-            evidence=[cite_target, _log_line(row)], right_port=ports[0] if len(ports) == 1 else None,
+            evidence=[cite_target(), _log_line(row)], right_port=ports[0] if len(ports) == 1 else None,
             service_port=sp,
         )
     return None
