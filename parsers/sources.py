@@ -206,29 +206,39 @@ class DirectorySource(InputSource):
 
     def __init__(self, path: Path, label: str | None = None):
         super().__init__(path, label)
-        root = str(path)
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            rel_dir = os.path.relpath(dirpath, root)
-            for d in list(dirnames):
-                full = os.path.join(dirpath, d)
-                if os.path.islink(full):
-                    dirnames.remove(d)
-                    self._skip(_rel(rel_dir, d), "symbolic link to a directory; not followed")
-            dirnames.sort()
-            for fname in sorted(filenames):
-                full = os.path.join(dirpath, fname)
-                rel = _rel(rel_dir, fname)
-                try:
-                    st = os.lstat(full)
-                except OSError as exc:
-                    self._skip(rel, f"cannot stat: {_one_line(exc)}")
-                    continue
-                if stat.S_ISLNK(st.st_mode):
-                    self._skip(rel, "symbolic link; not followed")
-                elif not stat.S_ISREG(st.st_mode):
-                    self._skip(rel, "not a regular file")
+        # depth first, names sorted: the members' order is the same on every file system
+        pending: list[tuple[str, str]] = [(str(path), "")]
+        while pending:
+            full_dir, rel_dir = pending.pop()
+            try:
+                with os.scandir(full_dir) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                self._skip(rel_dir or ".", f"directory not listed: {_one_line(exc)}")
+                continue
+            subdirs = []
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                self._take_entry(entry, rel, subdirs)
+            pending.extend(reversed(subdirs))
+
+    def _take_entry(self, entry: os.DirEntry, rel: str, subdirs: list[tuple[str, str]]) -> None:
+        """A member, a directory to walk, or a ``skipped`` entry; links are never followed."""
+        try:
+            if entry.is_symlink():
+                target_is_dir = entry.is_dir()  # follows the link only to say what it points at
+                self._skip(rel, "symbolic link to a directory; not followed" if target_is_dir
+                           else "symbolic link; not followed")
+            elif entry.is_dir(follow_symlinks=False):
+                subdirs.append((entry.path, rel))
+            else:
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(st.st_mode):
+                    self._add(rel, st.st_size, entry.path)
                 else:
-                    self._add(rel, st.st_size, full)
+                    self._skip(rel, "not a regular file")
+        except OSError as exc:
+            self._skip(rel, f"cannot stat: {_one_line(exc)}")
 
     def _open_raw(self, member: Member) -> IO[bytes]:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
@@ -237,10 +247,6 @@ class DirectorySource(InputSource):
 
     def plain_path(self, member: Member) -> str | None:
         return str(member.key)
-
-
-def _rel(rel_dir: str, name: str) -> str:
-    return name if rel_dir in (".", "") else f"{rel_dir}/{name}".replace(os.sep, "/")
 
 
 class TarSource(InputSource):

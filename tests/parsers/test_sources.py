@@ -183,3 +183,46 @@ def test_input_label_is_the_path_as_given():
     src = open_input(str(INSPECT_SHOP))
     assert src.label == str(INSPECT_SHOP)
     assert Path(src.label).name.startswith("inspect.local.")
+
+
+def test_directory_members_come_depth_first_in_name_order_and_links_are_skipped(tmp_path):
+    root = tmp_path / "mg"
+    (root / "b" / "inner").mkdir(parents=True)
+    (root / "a").mkdir()
+    (root / "outside").mkdir()
+    for rel in ("z.yaml", "b/1.yaml", "b/inner/2.yaml", "a/3.yaml"):
+        (root / rel).write_text("kind: List\n")
+    os.symlink(root / "outside", root / "b" / "to-dir")
+    os.symlink(root / "z.yaml", root / "b" / "to-file")
+    os.symlink(root / "nowhere", root / "b" / "broken")
+    os.mkfifo(root / "a" / "pipe")
+    src = open_input(root)
+    assert [m.name for m in src.members] == ["z.yaml", "a/3.yaml", "b/1.yaml", "b/inner/2.yaml"]
+    assert [m.order for m in src.members] == [0, 1, 2, 3]
+    assert {(s.source, s.reason) for s in src.skipped} == {
+        ("a/pipe", "not a regular file"),
+        ("b/broken", "symbolic link; not followed"),
+        ("b/to-dir", "symbolic link to a directory; not followed"),
+        ("b/to-file", "symbolic link; not followed"),
+    }
+    assert "outside" not in {m.name.split("/")[0] for m in src.members if m.name.startswith("b/")}
+
+
+def test_a_directory_that_cannot_be_listed_is_skipped_and_the_rest_listed(tmp_path, monkeypatch):
+    root = tmp_path / "mg"
+    (root / "locked").mkdir(parents=True)
+    (root / "open").mkdir()
+    (root / "locked" / "x.yaml").write_text("kind: List\n")
+    (root / "open" / "y.yaml").write_text("kind: List\n")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    src = open_input(root)
+    assert [m.name for m in src.members] == ["open/y.yaml"]
+    [entry] = src.skipped
+    assert entry.source == "locked" and entry.reason.startswith("directory not listed: ")
