@@ -86,3 +86,24 @@ def test_every_scenario_log_groups_as_on_text(scenario):
     if requests.empty:
         pytest.skip("no access log in this scenario")
     pd.testing.assert_frame_equal(minute_groups(requests), groups_on_text(requests))
+
+
+def _router_side_on_text(requests: pd.DataFrame) -> pd.Series:
+    """The earlier mask, every termination state converted to text: the reference."""
+    term = requests["term"].astype("string").fillna("--")
+    status = requests["status"]
+    five = ((status >= 500) & (status < 600)).fillna(False).astype(bool)
+    return (five & ~term.str[:1].isin(["-", "C", "c"]).fillna(True)).astype(bool)
+
+
+def test_router_side_mask_on_categories_equals_the_mask_on_text():
+    from analyzer.ledger import router_side_mask
+
+    frame = _awkward_requests()
+    frame["term"] = pd.Categorical(["SC", "", "--", None, "cD", "CD", "sH", "PR"] * 5)
+    frame["status"] = pd.array([503, 502, 504, None, 500, 599, 200, 600] * 5, dtype="Int64")
+    expected = _router_side_on_text(frame)
+    assert expected.any() and not expected.all()
+    pd.testing.assert_series_equal(router_side_mask(frame), expected)
+    as_text = frame.assign(term=frame["term"].astype("string"))
+    pd.testing.assert_series_equal(router_side_mask(as_text), expected)
