@@ -29,10 +29,6 @@ CATEGORICAL = tuple(name for name, dtype in schema.columns("requests") if dtype 
 
 DICT = pa.dictionary(pa.int32(), pa.string())
 
-# Categoricals that chunks hand back as text and a file's frame encodes once: ``mga logs`` reads the
-# chunks only and wants them as text, and one encoding per file costs less than one per chunk.
-ENCODED_PER_FILE = ("client_ip", "path")
-
 # integer columns: each file's frame holds them in the narrowest type their values fit in
 INTEGER = tuple(name for name, dtype in schema.columns("requests") if dtype == "Int64")
 _NARROWER = ((pa.int8(), 8), (pa.int16(), 16), (pa.int32(), 32))
@@ -54,8 +50,6 @@ _ARROW_TYPES = {"Int64": pa.int64(), "boolean": pa.bool_(), "string": pa.string(
 
 
 def _arrow_type(name: str, dtype: str) -> pa.DataType:
-    if name in ENCODED_PER_FILE:
-        return pa.string()
     if name in CATEGORICAL:
         return DICT
     if dtype.startswith("datetime64"):
@@ -77,8 +71,6 @@ def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFram
     same = pa.array(np.zeros(n, dtype=np.int32))
     table = table.append_column("input", pa.DictionaryArray.from_arrays(same, pa.array([input], pa.string())))
     table = table.append_column("source", pa.DictionaryArray.from_arrays(same, pa.array([source], pa.string())))
-    for name in ENCODED_PER_FILE:
-        table = table.set_column(table.schema.get_field_index(name), name, pc.dictionary_encode(table.column(name)))
     table = table.unify_dictionaries()
     for name in INTEGER:
         column = table.column(name)

@@ -311,7 +311,7 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("ts", TS),  # HAProxy accept date ([%tr] / [%t]), as UTC
         ("received", TS),  # syslog receive time (rsyslog / kubelet prefix), when present
         ("mode", "category"),  # http | tcp
-        ("client_ip", "category"),  # a few thousand clients over millions of lines
+        ("client_ip", STR),
         ("client_port", INT),
         ("frontend", "category"),  # without the "~"
         ("tls", BOOL),  # frontend had the "~" suffix
@@ -344,7 +344,7 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("srv_queue", INT),
         ("backend_queue", INT),
         ("method", "category"),
-        ("path", "category"),  # as logged; encoded per file, after the chunks (see parsers/log_frames.py)
+        ("path", STR),
         ("http_version", "category"),
         ("request_headers", STR),  # first captured header group ({a|b}, httpCaptureHeaders) as logged, <NA> without
         ("router_pod", "category"),  # syslog host token, or the router pod dir the log came from
