@@ -91,7 +91,7 @@ def default_line_routes(requests: pd.DataFrame, routes: pd.DataFrame) -> pd.Data
     empty = pd.DataFrame({"namespace": pd.Series(dtype=object), "route": pd.Series(dtype=object)})
     if requests.empty or routes.empty:
         return empty
-    kind = requests["backend_kind"].astype("string")
+    kind = requests["backend_kind"]  # compared as it is: a categorical is compared on its few categories
     lines = requests[(kind == DEFAULT_BACKEND).fillna(False).astype(bool)]
     if lines.empty:
         return empty

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from analyzer import precedence, termination
@@ -33,11 +34,22 @@ def router_side_mask(requests: pd.DataFrame) -> pd.Series:
     """Lines with a 5xx status that neither the application answered nor the client aborted."""
     if requests.empty:
         return pd.Series(False, index=requests.index, dtype=bool)
-    term = requests["term"].astype("string").fillna("--")
     status = requests["status"]
     five = ((status >= 500) & (status < 600)).fillna(False).astype(bool)
-    first = term.str[:1]
-    return (five & ~first.isin(["-", "C", "c"]).fillna(True)).astype(bool)
+    return (five & _router_side_term(requests["term"])).astype(bool)
+
+
+def _router_side_term(term: pd.Series) -> pd.Series:
+    """Termination states that start with neither ``-`` nor ``C``/``c`` (a missing state counts as ``--``).
+
+    The categorical column is answered per category and read through its codes: converting millions of
+    states to text for a few distinct values was a copy of the whole column.
+    """
+    if isinstance(term.dtype, pd.CategoricalDtype):
+        side = np.array([str(t)[:1] not in ("-", "C", "c") for t in term.cat.categories.tolist()] + [False])
+        return pd.Series(side[term.cat.codes.to_numpy()], index=term.index)  # code -1 (missing) reads False
+    first = term.astype("string").fillna("--").str[:1]
+    return ~first.isin(["-", "C", "c"]).fillna(True)
 
 
 # ------------------------------------------------------------------ which route a line belongs to

@@ -93,7 +93,8 @@ def _names_at(names: pa.Array, index: np.ndarray) -> pa.Array:
 
 
 def _ints(column: pa.ChunkedArray | pa.Array, missing: int) -> np.ndarray:
-    return pc.fill_null(_plain(column), missing).to_numpy(zero_copy_only=False).astype(np.int64)
+    # a frame's integer columns may be narrower than int64 (parsers/log_frames.py): widen before filling
+    return pc.fill_null(pc.cast(_plain(column), pa.int64()), missing).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _timer(column: pa.ChunkedArray | pa.Array, pair: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

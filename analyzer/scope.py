@@ -6,10 +6,13 @@ pre-split frames keeps each filter small, so the cost grows with the archive, no
 routes × archive. Cluster-level frames (IngressControllers, nodes, namespaces, cluster version)
 stay whole.
 
-Each frame is split once for all namespaces: one stable sort by namespace, then each namespace's
-part is a slice of the sorted frame (rows in their original order, with their original index
-labels, exactly what a ``groupby`` would give, without one copy per namespace). Namespaces a
-frame has no rows for share one empty frame.
+Each frame is split once for all namespaces into row positions (``groupby().indices`` on the
+namespace column: on the ``requests`` frame a categorical, so grouping reads its integer codes),
+and a namespace's part is taken from those positions the first time a rule asks for it (rows in
+their original order, with their original index labels, exactly what a ``groupby`` would give).
+Neither the whole frame nor its namespace keys are copied or sorted: with a million log lines in
+namespaces the archive has no routes for, only the rows of the namespaces analysed are ever taken.
+Namespaces a frame has no rows for share one empty frame.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class FrameSplits:
         self.snap = snap
         self.grouped = grouped
         self._splits: dict[str, dict[str, pd.DataFrame]] = {}
+        self._positions: dict[str, dict[str, np.ndarray]] = {}
         self._empty: dict[str, pd.DataFrame] = {}
 
     def part(self, name: str, namespace: str) -> pd.DataFrame:
@@ -47,9 +51,14 @@ class FrameSplits:
                 key = df["namespace"].astype("object")
                 self._splits[name] = {str(ns): part for ns, part in df.groupby(key, sort=False)}
             else:
-                self._splits[name] = _sorted_parts(df)
+                self._splits[name] = {}
+                self._positions[name] = namespace_positions(df)
         found = self._splits[name].get(namespace)
         if found is not None:
+            return found
+        positions = self._positions.get(name, {}).get(namespace)
+        if positions is not None:
+            found = self._splits[name][namespace] = _take(self.snap.frame(name), positions)
             return found
         if self.grouped:
             return self.snap.frame(name).iloc[0:0] if name in self.snap.frames else schema.empty_frame(name)
@@ -59,20 +68,19 @@ class FrameSplits:
         return self._empty[name]
 
 
-def _sorted_parts(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Slices of ``df`` stably sorted by namespace; rows without a namespace belong to none."""
-    keys = np.array(["" if v is None or v is pd.NA else str(v) for v in df["namespace"].tolist()], dtype=object)
-    valid = np.array([v is not None and v is not pd.NA for v in df["namespace"].tolist()], dtype=bool)
-    order = np.argsort(keys, kind="stable")
-    order = order[valid[order]]
-    if len(order) == 0:
-        return {}
-    ordered = df.iloc[order]
-    sorted_keys = keys[order]
-    bounds = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-    starts = np.concatenate(([0], bounds))
-    stops = np.concatenate((bounds, [len(order)]))
-    return {str(sorted_keys[a]): ordered.iloc[a:b] for a, b in zip(starts.tolist(), stops.tolist(), strict=True)}
+def namespace_positions(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Ascending row positions of each namespace of ``df``; rows without a namespace belong to none."""
+    column = df["namespace"]
+    grouped = df.groupby(column, sort=False, observed=True, dropna=True).indices
+    return {str(ns): positions for ns, positions in grouped.items()}
+
+
+def _take(df: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """The rows at ascending ``positions``; a contiguous run is a slice sharing the frame's buffers."""
+    first, last = int(positions[0]), int(positions[-1])
+    if last - first + 1 == len(positions):
+        return df.iloc[first : last + 1]
+    return df.iloc[positions]
 
 
 class ScopedSnapshot:

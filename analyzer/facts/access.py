@@ -21,6 +21,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from analyzer import host_routes
@@ -42,43 +43,81 @@ def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
     ``host_capture``/``default_path`` are filled for ``openshift_default`` lines only, so the group
     count stays that of backends x servers x statuses. ``first``/``last`` are the HAProxy accept
     times of the group's first and last request; ``input``/``source``/``line`` locate its first line.
+
+    The name columns are categoricals over millions of rows: the lines are grouped on integer codes
+    (one code per distinct text, a missing name sharing the code of ``""`` as the text keys did) and
+    only the group keys, a few thousand, become text; the groups are then ordered by their text keys,
+    the order a grouping on text gives.
     """
     if requests.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in GROUP_COLUMNS})
-    df = requests.loc[requests["ts"].notna()]
-    default = pd.Series(df["backend_kind"] == DEFAULT_BACKEND, index=df.index).fillna(False).astype(bool)
-    keys = pd.DataFrame({
-        "minute": df["ts"].dt.floor("min"),
-        **{k: df[k].astype("string") for k in NAME_KEYS},
-        "status": df["status"],
-        "host_capture": _default_only(df["request_headers"], default),
-        "default_path": _default_only(df["path"], default, before="?"),
-    })
-    keys = keys.fillna({k: "" for k in GROUP_KEYS if k not in ("minute", "status")})
-    keys["status"] = keys["status"].fillna(-2)  # TCP lines have no status: -2 keeps them apart from -1
-    ordered = pd.concat([keys, df[["ts", "input", "source", "line"]]], axis=1).sort_values("ts", kind="stable")
-    grouped = ordered.groupby(list(GROUP_KEYS), sort=True, dropna=False)
+    dated = requests["ts"].notna().to_numpy()
+    df = requests if dated.all() else requests.loc[dated]
+    default = pd.Series(df["backend_kind"] == DEFAULT_BACKEND, index=df.index).fillna(False).astype(bool).to_numpy()
+    labels: dict[str, np.ndarray] = {}
+    keys: dict[str, np.ndarray] = {}
+    for k in NAME_KEYS:
+        keys[k], labels[k] = _text_codes(df[k])
+    keys["status"] = df["status"].fillna(-2).to_numpy(dtype=np.int64)  # TCP lines: -2 keeps them apart from -1
+    keys["host_capture"], labels["host_capture"] = _default_codes(df["request_headers"], default)
+    keys["default_path"], labels["default_path"] = _default_codes(df["path"], default, before="?")
+    order = np.argsort(df["ts"].array.asi8, kind="stable")
+    frame = pd.DataFrame({"minute": df["ts"].dt.floor("min").take(order).reset_index(drop=True)})
+    for k, v in keys.items():
+        frame[k] = v[order]
+    for c in ("ts", "input", "source", "line"):
+        frame[c] = df[c].take(order).reset_index(drop=True)
+    grouped = frame.groupby(list(GROUP_KEYS), sort=False)
     out = grouped.agg(requests=("ts", "size"), first=("ts", "min"), last=("ts", "max"),
                       input=("input", "first"), source=("source", "first"), line=("line", "first")).reset_index()
-    out["status"] = out["status"].astype("Int64").replace(-2, pd.NA)
+    for k, texts in labels.items():
+        out[k] = pd.array(texts[out[k].to_numpy()], dtype="string")
+    out["status"] = pd.array(out["status"].to_numpy(), dtype="Int64")
+    out = out.sort_values(list(GROUP_KEYS), kind="stable", ignore_index=True)
+    out["status"] = out["status"].replace(-2, pd.NA)
     return out
 
 
+def _text_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes for ``column`` as text with missing values as ``""``, and the text of each code.
 
-def _default_only(values: pd.Series, default: pd.Series, before: str | None = None) -> pd.Series:
-    """``values`` as text on the ``openshift_default`` rows, NA elsewhere.
+    Two codes never share a text, so grouping on the codes groups as the text would.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+        names = [str(v) for v in column.cat.categories.tolist()]
+    else:
+        codes, uniques = pd.factorize(column, sort=False, use_na_sentinel=True)
+        names = [str(v) for v in uniques.tolist()]
+    codes = np.where(codes < 0, len(names), codes)
+    return _merged(codes, [*names, ""])  # the last code stands for a missing value
+
+
+def _default_codes(values: pd.Series, default: np.ndarray, before: str | None = None) -> tuple[np.ndarray,
+                                                                                             np.ndarray]:
+    """Codes of ``values`` as text on the ``openshift_default`` rows, of ``""`` elsewhere.
 
     Only those rows are converted: on a big log they are few, and converting the whole column to
     strings (then throwing most of it away) was a copy of every path and header capture.
     ``before`` cuts each value at its first occurrence (the query string of a path).
     """
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
-    if default.any():
-        picked = values[default].astype("string")
-        if before is not None:
-            picked = picked.str.split(before, n=1).str[0]
-        out[default] = picked
-    return out
+    codes = np.zeros(len(values), dtype=np.int64)
+    if not default.any():
+        return codes, np.array([""], dtype=object)
+    picked = values[default].astype("string")
+    if before is not None:
+        picked = picked.str.split(before, n=1).str[0]
+    picked_codes, uniques = pd.factorize(picked.fillna(""), sort=False)
+    codes[default] = picked_codes + 1
+    return _merged(codes, ["", *(str(v) for v in uniques.tolist())])
+
+
+def _merged(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``codes`` renumbered so that codes of equal texts become one, with the text of each new code."""
+    first: dict[str, int] = {}
+    renumber = np.array([first.setdefault(t, len(first)) for t in texts], dtype=np.int64)
+    return renumber[codes], np.array(list(first), dtype=object)
+
 
 @dataclass(frozen=True, slots=True)
 class ConfigEpoch:
@@ -151,7 +190,11 @@ class AccessFacts:
         if not groups.empty:
             # router-side 5xx requests of the group (all of its requests or none: a group has one status and state)
             groups = groups.assign(error=groups["requests"].where(router_side_5xx(groups["status"], groups["term"]), 0))
-        self._by_route = dict(iter(groups.groupby(["namespace", "route"], sort=True))) if not groups.empty else {}
+        # each route's groups are taken when asked (a log names thousands of routes, an archive a few)
+        self._with_errors = groups
+        positions = groups.groupby(["namespace", "route"], sort=True).indices if not groups.empty else {}
+        self._route_positions = {key: positions[key] for key in sorted(positions)}
+        self._by_route: dict[tuple[str, str], pd.DataFrame] = {}
         self._routes = routes
         self._existing_pods = existing_pods
         self._pod_namespaces = pod_namespaces
@@ -163,7 +206,14 @@ class AccessFacts:
         return self._groups
 
     def _route(self, namespace: str, route: str) -> pd.DataFrame:
-        return self._by_route.get((namespace, route), pd.DataFrame())
+        key = (namespace, route)
+        found = self._by_route.get(key)
+        if found is None:
+            positions = self._route_positions.get(key)
+            if positions is None:
+                return pd.DataFrame()
+            found = self._by_route[key] = self._with_errors.iloc[positions]
+        return found
 
     def route_epochs(self, namespace: str, route: str) -> list[ConfigEpoch]:
         """The backends a route was served through, in time order, one epoch per uninterrupted stretch.
@@ -214,10 +264,10 @@ class AccessFacts:
         """
         if namespace not in self._pod_namespaces:
             return []
-        keys = [k for k in self._by_route if k[0] == namespace and (route is None or k[1] == route)]
+        keys = [k for k in self._route_positions if k[0] == namespace and (route is None or k[1] == route)]
         out = []
         for key in keys:
-            g = self._by_route[key]
+            g = self._route(*key)
             missing = pd.Series([(namespace, p) not in self._existing_pods for p in g["pod"]], index=g.index)
             g = g[(g["pod"] != "") & missing]
             for (server, pod), s in g.groupby(["server", "pod"], sort=True):

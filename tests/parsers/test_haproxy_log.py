@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -313,8 +314,10 @@ def test_frame_dtypes_are_the_declared_ones_also_after_combining():
     a = parse(DOCS_HTTP, NOSRV_311)
     b = parse(DOCS_TCP, BADREQ)
     both = combine([a, b])
+    declared = [(n, "Int" if dtype == "Int64" else dtype) for n, dtype in schema.columns("requests")]
     for frame in (a.requests, both.requests):
-        assert [(n, str(frame[n].dtype)) for n in frame.columns] == list(schema.columns("requests"))
+        # integer columns are held in the narrowest nullable integer type their values fit in
+        assert [(n, re.sub(r"^Int(8|16|32|64)$", "Int", str(frame[n].dtype))) for n in frame.columns] == declared
     assert both.requests["backend"].tolist() == [  # sorted by accept time across files
         "fe_no_sni", "openshift_default", "be_http:hello-openshift:hello-openshift",
         "be_tcp:openshift-authentication:oauth-openshift",
