@@ -41,7 +41,7 @@ from parsers.log_chunks import (
     open_log_member,
     parse_chunk,
 )
-from parsers.log_frames import _concat_requests, _to_frame, empty_requests
+from parsers.log_frames import _concat_requests, _to_frame, empty_requests, narrow_integers
 from parsers.router_names import server_pod
 
 __all__ = [
@@ -113,7 +113,7 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
     for result in results:
         tally.add(result)
         if result.table is not None and result.table.num_rows:
-            tables.append(result.table)
+            tables.append(narrow_integers(result.table))
         events.extend(result.events)
     requests = _to_frame(tables, source=job.source, input=job.input)
     router_events = schema.conform("router_events", events) if events else schema.empty_frame("router_events")

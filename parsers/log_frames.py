@@ -45,6 +45,37 @@ def narrowest_integer(column: pa.ChunkedArray | pa.Array) -> pa.DataType:
             return kind
     return pa.int64()
 
+def narrow_integers(table: pa.Table) -> pa.Table:
+    """``table`` with each integer column in the narrowest type holding its values.
+
+    Applied to each chunk as it arrives, so a file's chunk tables, all alive until the frame is
+    built, take 1 to 4 bytes a value instead of 8 (about 300 MB less at 3M lines).
+    """
+    for name in INTEGER:
+        column = table.column(name)
+        narrow = narrowest_integer(column)
+        if narrow != column.type:
+            table = table.set_column(table.schema.get_field_index(name), name, pc.cast(column, narrow))
+    return table
+
+
+def _same_integer_types(tables: list[pa.Table]) -> list[pa.Table]:
+    """Chunk tables narrowed apart, cast to the widest type of each integer column (exact: widening)."""
+    widest: dict[str, pa.DataType] = {}
+    for table in tables:
+        for name in INTEGER:
+            kind = table.schema.field(name).type
+            if name not in widest or kind.bit_width > widest[name].bit_width:
+                widest[name] = kind
+    out = []
+    for table in tables:
+        for name, kind in widest.items():
+            if table.schema.field(name).type != kind:
+                table = table.set_column(table.schema.get_field_index(name), name, pc.cast(table.column(name), kind))
+        out.append(table)
+    return out
+
+
 # The ``requests`` frame as Arrow types: what a chunk hands back (input/source are added per file).
 _ARROW_TYPES = {"Int64": pa.int64(), "boolean": pa.bool_(), "string": pa.string(), "category": DICT}
 
@@ -66,17 +97,13 @@ def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFram
     """Chunk tables of one file -> the ``requests`` frame (categoricals for the repetitive names)."""
     if not tables:
         return empty_requests()
-    table = pa.concat_tables(tables)
+    table = pa.concat_tables(_same_integer_types(tables))
+    tables.clear()  # the caller's list, used once: the chunks' buffers that were cast wider are freed now
     n = table.num_rows
     same = pa.array(np.zeros(n, dtype=np.int32))
     table = table.append_column("input", pa.DictionaryArray.from_arrays(same, pa.array([input], pa.string())))
     table = table.append_column("source", pa.DictionaryArray.from_arrays(same, pa.array([source], pa.string())))
-    table = table.unify_dictionaries()
-    for name in INTEGER:
-        column = table.column(name)
-        narrow = narrowest_integer(column)
-        if narrow != column.type:
-            table = table.set_column(table.schema.get_field_index(name), name, pc.cast(column, narrow))
+    table = narrow_integers(table.unify_dictionaries())  # chunks given wide (int64) are narrowed here
     mapping = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
                pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
     df = table.to_pandas(types_mapper=mapping.get, self_destruct=True, split_blocks=True)

@@ -75,3 +75,18 @@ def test_narrowest_integer_bounds(values, expected):
     assert narrowest_integer(pa.array(values, pa.int64())) == expected
     held = pa.array(values, pa.int64()).cast(expected)
     assert held.to_pylist() == values
+
+
+def test_chunks_narrowed_apart_join_in_the_widest_type_of_the_file_exactly(monkeypatch):
+    from parsers import log_lines
+
+    monkeypatch.setattr(log_lines, "CHUNK_BYTES", 300)  # about one line a chunk: each chunk narrowed alone
+    lines = [_line("1", "0/0/0/5/5", "200", "1", "0/0/0/0/0", "0/0"),
+             _line("2", "0/-1/-1/-1/0", "503", "0", "0/0/0/0/0", "0/0"),
+             _line("3", "0/0/0/70000/70000", "200", BIG, "0/0/0/0/0", "0/0"),
+             _line("4", "0/0/0/7/7", "200", "3", "0/0/0/0/0", "0/0")]
+    frame = _parse(*lines).requests
+    assert frame["Tr"].tolist() == [5, -1, 70000, 7] and str(frame["Tr"].dtype) == "Int32"
+    assert frame["bytes"].tolist() == [1, 0, int(BIG), 3] and str(frame["bytes"].dtype) == "Int64"
+    assert frame["Tw"].tolist() == [0, -1, 0, 0] and str(frame["Tw"].dtype) == "Int8"
+    assert frame["line"].tolist() == [1, 2, 3, 4]
