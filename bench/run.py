@@ -1,7 +1,7 @@
 """``make bench``: mga next to halog and haproxy-log-analysis on the same logs, and mga on whole cases.
 
 Prints one Markdown table (wall time, peak RSS, ratio) for docs/performance.md. Every row is a
-separate process timed with ``/usr/bin/time -v``, run in the same session as its reference, so
+separate process timed with ``/usr/bin/time -v``, run next to its reference, so
 ratios hold on a machine shared with other work. Inputs are generated under ``bench/out/`` (git
 ignores it) and reused by later runs:
 
