@@ -94,16 +94,19 @@ CHUNK_SCHEMA = pa.schema(
 
 
 def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFrame:
-    """Chunk tables of one file -> the ``requests`` frame (categoricals for the repetitive names)."""
+    """Chunk tables of one file -> the ``requests`` frame (categoricals for the repetitive names).
+
+    The chunks come narrowed by :func:`narrow_integers` as they arrived; joined in the widest type of
+    each integer column, they are the narrowest type for the whole file, with no second pass.
+    """
     if not tables:
         return empty_requests()
     table = pa.concat_tables(_same_integer_types(tables))
-    tables.clear()  # the caller's list, used once: the chunks' buffers that were cast wider are freed now
     n = table.num_rows
     same = pa.array(np.zeros(n, dtype=np.int32))
     table = table.append_column("input", pa.DictionaryArray.from_arrays(same, pa.array([input], pa.string())))
     table = table.append_column("source", pa.DictionaryArray.from_arrays(same, pa.array([source], pa.string())))
-    table = narrow_integers(table.unify_dictionaries())  # chunks given wide (int64) are narrowed here
+    table = table.unify_dictionaries()
     mapping = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
                pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
     df = table.to_pandas(types_mapper=mapping.get, self_destruct=True, split_blocks=True)
