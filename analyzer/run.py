@@ -110,12 +110,12 @@ def analyze(
         route_results += mine
     route_results.sort(key=_route_order)
 
-    requests = whole
-    if wanted is not None and not requests.empty:
-        requests = requests[requests["namespace"].astype("object").isin(wanted)]
+    # whole-log figures: every request parsed, also those of namespaces whose rows were not kept
+    totals = snap.totals()
+    scope = frozenset(wanted) if wanted is not None else None
     logs = snap.has_access_logs
-    status_counts = _status_counts(requests) if logs else None
-    window_start, window_end, window_source = _window(snap, requests)
+    status_counts = {str(k): n for k, n in totals.status_counts(scope).items()} if logs else None
+    window_start, window_end, window_source = _window(snap, totals.time_range(scope))
     measured = [r.error_ledger for r in route_results if r.error_ledger is not None]
     skipped = [Skipped(*entry) for entry in snap.skipped] + skipped_rules(rule_skips)
     return Result(
@@ -140,7 +140,7 @@ def analyze(
         skipped=skipped,
         log_lines=snap.log_lines,
         log_lines_unparsed=snap.log_unparsed,
-        requests=len(requests) if logs else None,
+        requests=totals.requests(scope) if logs else None,
         status_counts=status_counts,
         window_source=window_source,
         router_side_5xx=sum(x.router_side_5xx for x in measured) if logs else None,
@@ -327,16 +327,11 @@ def _route_order(r: RouteResult) -> tuple:
     return (rank, -r.error_total, r.namespace, r.name)
 
 
-def _status_counts(requests: pd.DataFrame) -> dict[str, int]:
-    if requests.empty:
-        return {}
-    counts = requests["status"].dropna().astype("int64").value_counts().sort_index()
-    return {str(k): int(v) for k, v in counts.items()}
-
-
-def _window(snap: Snapshot, requests: pd.DataFrame) -> tuple[datetime | None, datetime | None, str | None]:
-    """First and last request, or else the collection times of the inputs; and which one it is."""
-    if not requests.empty and requests["ts"].notna().any():
-        return requests["ts"].min().to_pydatetime(), requests["ts"].max().to_pydatetime(), "access-log"
+def _window(snap: Snapshot, logged: tuple[int, int] | None) -> tuple[datetime | None, datetime | None, str | None]:
+    """First and last request (``logged``, ns since the epoch), or else the collection times of the inputs;
+    and which one it is."""
+    if logged is not None:
+        return (pd.Timestamp(logged[0], tz="UTC").to_pydatetime(), pd.Timestamp(logged[1], tz="UTC").to_pydatetime(),
+                "access-log")
     start, end = snap.collection_window
     return start, end, "collection-time" if start is not None or end is not None else None

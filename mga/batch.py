@@ -81,7 +81,8 @@ def analyze_one(path: str, stem: str, formats: tuple[str, ...], options: dict[st
     namespaces = options.get("namespaces")
     try:
         snap = load_snapshot([path], options.get("logs") or [], namespaces=namespaces,
-                             max_bytes=options.get("max_bytes"), max_log_bytes=options.get("max_log_bytes"))
+                             max_bytes=options.get("max_bytes"), max_log_bytes=options.get("max_log_bytes"),
+                             keep_all_requests=False)
     except InputError as exc:
         return {"input": path, "error": str(exc)}
     result = analyze(snap, namespaces=namespaces, tool_version=__version__)

@@ -106,7 +106,7 @@ def analyze(
         with log_runner(engine, scheduler, workers) as runner, progress_bar(True) as update:
             snap = load_snapshot(inputs, logs or [], namespaces=ns or None, since=start, until=end,
                                  progress=update, log_runner=runner, max_log_bytes=log_cap,
-                                 max_bytes=run_bytes)
+                                 max_bytes=run_bytes, keep_all_requests=False)
         require_usable(snap, every_input)
         require_filters_match(snap, namespace, route_keys)
         result = run_analysis(snap, routes=route_keys, namespaces=namespace or None, tool_version=__version__)

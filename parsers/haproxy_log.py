@@ -42,6 +42,7 @@ from parsers.log_chunks import (
     parse_chunk,
 )
 from parsers.log_frames import _concat_requests, _to_frame, empty_requests, narrow_integers
+from parsers.log_totals import LogTotals
 from parsers.router_names import server_pod
 
 __all__ = [
@@ -74,6 +75,8 @@ class LogParse:
     unparsed: int = 0
     unparsed_samples: list[dict[str, Any]] = field(default_factory=list)
     accounting: list[dict[str, Any]] = field(default_factory=list)
+    # every parsed request's whole-log figures, also of the rows ``ChunkJob.keep_namespaces`` left out
+    totals: LogTotals = field(default_factory=LogTotals)
 
     @property
     def router_messages(self) -> int:
@@ -110,8 +113,10 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
     tally = FileTally(job)
     tables: list[pa.Table] = []
     events: list[dict[str, Any]] = []
+    totals = LogTotals()
     for result in results:
         tally.add(result)
+        totals.add(result.totals)
         if result.table is not None and result.table.num_rows:
             tables.append(narrow_integers(result.table))
         events.extend(result.events)
@@ -124,6 +129,7 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
         unparsed=tally.unparsed,
         unparsed_samples=tally.samples,
         accounting=[tally.accounting()],
+        totals=totals,
     )
 
 
@@ -145,4 +151,5 @@ def combine(parses: Iterable[LogParse]) -> LogParse:
         unparsed=sum(p.unparsed for p in parses),
         unparsed_samples=samples,
         accounting=[a for p in parses for a in p.accounting],
+        totals=LogTotals.merged(p.totals for p in parses),
     )

@@ -27,13 +27,14 @@ def _load_logs(
     runner: Any = None,
     namespaces: frozenset[str] | None = None,
     max_log_bytes: int | None = None,
+    keep_namespaces: frozenset[str] | None = None,
 ) -> None:
     from parsers import haproxy_log
 
     by_label = {r.path: r for r in records}
     parses, failures = parse_log_jobs(jobs, log_format=_custom_log_format(frames), since=since, until=until,
                                       report=report, runner=runner, namespaces=namespaces,
-                                      max_log_bytes=max_log_bytes)
+                                      max_log_bytes=max_log_bytes, keep_namespaces=keep_namespaces)
     kept = set()
     for parse in parses:
         for account in parse.accounting:
@@ -51,6 +52,7 @@ def _load_logs(
     snap.log_unparsed = combined.unparsed
     snap.unparsed_samples = list(combined.unparsed_samples)
     snap.log_accounting = list(combined.accounting)
+    snap.log_totals = combined.totals
     snap.access_log_files = len(parses)
     snap.log_texts = _evidence_lines(jobs, combined.requests)
 

@@ -37,6 +37,16 @@ from parsers.snapshot import InputRecord, Progress, Snapshot, _noop
 from parsers.sources import InputSource, Member, open_input
 
 
+def object_namespaces(frames: dict[str, pd.DataFrame]) -> frozenset[str]:
+    """Every namespace some object frame has a row of (the access-log frames left out)."""
+    found: set[str] = set()
+    for name, frame in frames.items():
+        if name in ("requests", "router_events") or "namespace" not in frame.columns or frame.empty:
+            continue
+        found.update(str(ns) for ns in frame["namespace"].dropna().unique())
+    return frozenset(found)
+
+
 def load_snapshot(
     inputs: Sequence[str],
     logs: Sequence[str] = (),
@@ -49,12 +59,17 @@ def load_snapshot(
     log_runner: Any = None,
     max_log_bytes: int | None = None,
     max_bytes: int | None = None,
+    keep_all_requests: bool = True,
 ) -> Snapshot:
     """Open, index and parse ``inputs`` (+ extra ``logs`` files). Raises InputError on unreadable input.
 
     ``max_log_bytes``: a cap on the decompressed bytes read from each access log (None: none).
     ``max_bytes``: the run's budget for the files read into memory, all inputs together (None: the
     default of :mod:`parsers.byte_budget`); a file that would pass it is skipped with its offset.
+    ``keep_all_requests=False`` (``mga analyze``): the ``requests`` frame keeps the rows of the
+    namespaces the inputs hold objects of, of no namespace, and of every 5xx; the other routes'
+    requests are only counted, in ``Snapshot.log_totals`` (memory then grows with the analysed
+    routes' traffic and the router's failures, not with all its traffic).
     """
     from parsers import kube
 
@@ -196,8 +211,9 @@ def load_snapshot(
         router_log_files=tuple(platform.router_log_files),
     )
     if want_logs and log_jobs:
+        keep = None if keep_all_requests else object_namespaces(frames)
         _load_logs(snap, log_jobs, records, frames, since, until, report, log_runner, ns_filter,
-                   max_log_bytes)
+                   max_log_bytes, keep)
     for src, _ in sources:
         src.close()
     for src in log_sources:

@@ -29,6 +29,7 @@ from parsers.log_fields import TS_MS
 from parsers.log_frames import CHUNK_SCHEMA, DICT
 from parsers.log_layers import _parse_lines, _parse_lines_one_by_one
 from parsers.log_stream import open_log_stream, raise_if_cut
+from parsers.log_totals import LogTotals
 from parsers.router_messages import router_event
 from parsers.router_names import ROUTE_BACKEND_KINDS, _backend_columns, _server_columns
 from parsers.sources import InputSource, Member
@@ -62,6 +63,7 @@ def open_job(
     namespaces: frozenset[str] | None = None,
     max_log_bytes: int | None = None,
     scanner: bool = True,
+    keep_namespaces: frozenset[str] | None = None,
 ) -> ChunkJob:
     """The parameters every chunk of one file is parsed with.
 
@@ -73,7 +75,8 @@ def open_job(
         except ValueError:
             log_format = None
     return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input, stats_only,
-                    frozenset(namespaces) if namespaces else None, max_log_bytes, scanner)
+                    frozenset(namespaces) if namespaces else None, max_log_bytes, scanner,
+                    None if keep_namespaces is None else frozenset(keep_namespaces))
 
 
 @dataclass
@@ -151,6 +154,9 @@ class ChunkJob:
     # the compiled scanner for statistics-only parses (``parsers.log_scan``); off for small logs,
     # where loading Numba and its cached code (about 0.6 s) costs more than the scanner saves
     scanner: bool = True
+    # ``mga analyze``: full rows are kept only for requests of these namespaces, of no namespace and
+    # answered 5xx; every request still counts in ``totals`` (see :func:`keep_rows`). None keeps all.
+    keep_namespaces: frozenset[str] | None = None
 
 
 @dataclass
@@ -163,6 +169,7 @@ class ChunkResult:
     extra: Any = None  # what the caller's per-chunk hook returned (see :func:`iter_chunks`)
     requests: int = 0  # rows of ``table`` (kept when a statistics-only caller drops the table)
     other_namespaces: int = 0  # lines dropped unparsed: about backends outside ``ChunkJob.namespaces``
+    totals: LogTotals | None = None  # every parsed request's whole-log figures (None for statistics only)
 
     def shifted(self, lines_before: int) -> ChunkResult:
         """The same result for a chunk that starts after ``lines_before`` lines of its file."""
@@ -181,6 +188,7 @@ class ChunkResult:
             self.extra,
             self.requests,
             self.other_namespaces,
+            self.totals,
         )
 
 
@@ -250,11 +258,46 @@ def parse_chunk(
         if table.num_rows:
             out = _finish(table, lines.numbers, job)
     events, samples, unparsed = _sort_rejected(lines, rejected, job, out_of_range)
-    result = ChunkResult(out, events, unparsed, samples, lines.physical, None, out.num_rows if out is not None else 0,
-                         dropped)
+    requests = out.num_rows if out is not None else 0
+    totals = None
+    if out is not None and not job.stats_only:
+        totals = LogTotals.of_table(out)
+        if job.keep_namespaces is not None:
+            out = keep_rows(out, job.keep_namespaces)
+    result = ChunkResult(out, events, unparsed, samples, lines.physical, None, requests, dropped, totals)
     if after is not None:
         result.extra = after(result)
     return result
+
+
+def keep_rows(table: pa.Table, namespaces: frozenset[str]) -> pa.Table | None:
+    """The rows of requests about ``namespaces``, about no namespace, or answered 5xx; in file order.
+
+    A rule joins a request to the objects of its namespace (route, service, endpoints, pods); the
+    other requests of namespaces the inputs hold nothing of can only be counted, which their
+    chunk's :class:`LogTotals` already did. Kept whatever their namespace: rows naming none
+    (``openshift_default`` answers map to routes by their captured Host; TCP and SNI lines), and
+    every 5xx, since a router-wide question (the router at its connection limit while routes of
+    other services fail) counts and cites the failures of every route of the log.
+    """
+    column = table.column("namespace").combine_chunks()
+    wanted = pa.array(sorted(namespaces), pa.string())
+    if pa.types.is_dictionary(column.type):
+        known = pc.is_in(column.dictionary, value_set=wanted).to_numpy(zero_copy_only=False)
+        codes = pc.fill_null(column.indices, 0).to_numpy(zero_copy_only=False)
+        missing = column.is_null().to_numpy(zero_copy_only=False)
+        mask = (missing | known[codes]) if len(known) else missing
+    else:
+        mask = pc.fill_null(pc.is_in(column, value_set=wanted), True).to_numpy(zero_copy_only=False)
+    if "status" in table.column_names:
+        status = table.column("status")
+        five = pc.and_(pc.greater_equal(status, 500), pc.less(status, 600))
+        mask = mask | pc.fill_null(five, False).to_numpy(zero_copy_only=False)
+    if mask.all():
+        return table
+    if not mask.any():
+        return None
+    return table.filter(pa.array(mask))
 
 
 def _about_namespaces(lines: log_lines.ChunkLines, namespaces: frozenset[str]) -> log_lines.ChunkLines:

@@ -31,11 +31,14 @@ def parse_log_jobs(
     runner: Any = None,
     namespaces: frozenset[str] | None = None,
     max_log_bytes: int | None = None,
+    keep_namespaces: frozenset[str] | None = None,
 ) -> tuple[list[Any], list[tuple[InputSource, Member, str, int | None]]]:
     """Parse every access-log member; returns the parses and the (source, member, reason, offset) of
     the files that could not be read to their end (a file cut part-way keeps its parsed lines).
 
     ``max_log_bytes`` caps the decompressed bytes read per log (None: no cap, see ``parsers.log_stream``).
+    ``keep_namespaces``: full rows only for requests of these namespaces or of none, every request
+    counted in the parse's ``totals`` (``parsers.log_chunks.keep_rows``); None keeps every row.
 
     ``runner`` parses one file's chunks (``haproxy_log.ChunkRunner``): this machine's threads by
     default, or a Dask cluster; the frames are assembled here either way.
@@ -48,7 +51,7 @@ def parse_log_jobs(
         report("access logs", i, len(jobs))
         job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
                                    log_format=log_format, since=since, until=until, namespaces=namespaces,
-                                   max_log_bytes=max_log_bytes)
+                                   max_log_bytes=max_log_bytes, keep_namespaces=keep_namespaces)
         stopped: list[tuple[str, int | None]] = []
         parse = haproxy_log.collect(job, _until_stopped(run(src, member, job, None), stopped))
         if stopped:

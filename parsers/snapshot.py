@@ -18,6 +18,7 @@ import pandas as pd
 
 from parsers import schema
 from parsers.kept_text import KeptTexts, Unreadable
+from parsers.log_totals import LogTotals
 from parsers.sources import InputError
 
 # how a loader reports what it is doing: (stage, done, total)
@@ -59,10 +60,19 @@ class Snapshot:
     log_texts: dict[tuple[str, str, int], str] = field(default_factory=dict, repr=False)
     alert_sources: tuple[str, ...] = ()  # files that held Prometheus alert data (none: alerts unknown)
     router_log_files: tuple[str, ...] = ()  # router container logs read (router_log rows come from them)
+    # whole-log figures of every request parsed; the ``requests`` frame may hold only some rows
+    # (``load_snapshot(keep_all_requests=False)``). None: not parsed here, read from the frame.
+    log_totals: LogTotals | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.texts, dict):  # a snapshot built from bytes, without inputs (tests, tools)
             self.texts = KeptTexts.in_memory(self.texts)
+
+    def totals(self) -> LogTotals:
+        """The access log's whole-log figures: the streamed parse's, or the ``requests`` frame's."""
+        if self.log_totals is None:
+            self.log_totals = LogTotals.of_frame(self.frames.get("requests"))
+        return self.log_totals
 
     def log_text(self, input: str | None, source: str, line: int | None) -> str | None:
         """Raw text of an access-log line kept as evidence (error and abnormal lines only)."""

@@ -2,10 +2,11 @@
 
 ## What it does
 
-Reads the `actconn` field of every access-log line (connections the HAProxy process held)
-and the router's limit: the smallest `global maxconn` of the collected `haproxy.config`
-files, else the IngressController's `tuningOptions.maxConnections`, else the router's
-default (20000 up to 4.11, 50000 from 4.12; 50000 when the version is unknown).
+Reads the `actconn` field of every access-log line (connections the HAProxy process held;
+counted for every line parsed, also of routes the inputs hold no objects of) and the router's
+limit: the smallest `global maxconn` of the collected `haproxy.config` files, else the
+IngressController's `tuningOptions.maxConnections`, else the router's default (20000 up to
+4.11, 50000 from 4.12; 50000 when the version is unknown).
 The minutes in which some line shows `actconn` at 90 % of that limit or more are the
 router's saturated minutes. Fires (critical) when the router-side 5xx of those minutes belong
 to at least two routes of different services: one finding per such route, claiming that
@@ -53,6 +54,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from analyzer.context import Context
@@ -150,17 +152,21 @@ def saturation(ctx: Context) -> Saturation | None:
 
 
 def _saturation(ctx: Context) -> Saturation | None:
-    req = common.whole_frame(ctx, "requests")
-    if req.empty or req["actconn"].isna().all():
+    totals = ctx.snap.totals()  # every line's actconn, also of routes whose rows are not kept
+    if not totals.has_actconn:
         return None
     limit = router_maxconn(ctx)
     if limit is None:
         return None
-    busy = (req["actconn"] >= math.ceil(SATURATED * limit.value)).fillna(False).astype(bool)
-    if not busy.any():
+    threshold = math.ceil(SATURATED * limit.value)
+    busy_lines, busy_first, busy_last = totals.actconn_at_least(threshold)
+    req = common.whole_frame(ctx, "requests")
+    if not busy_lines or req.empty:
         return None
+    busy = (req["actconn"] >= threshold).fillna(False).astype(bool)
     minute = req["ts"].dt.floor("min")
-    in_busy = minute.isin(set(minute[busy].dropna())).fillna(False).astype(bool)
+    saturated = np.fromiter(totals.minutes_with_actconn_at_least(threshold), dtype=np.int64)
+    in_busy = pd.Series(np.isin(minute.array.asi8, saturated) & minute.notna().to_numpy(), index=req.index)
     mask = router_side_mask(req) & in_busy
     routes = common.whole_frame(ctx, "routes")
     keys = line_routes(req, routes, mask)
@@ -175,7 +181,7 @@ def _saturation(ctx: Context) -> Saturation | None:
     errors = req.loc[keys.index].assign(namespace=keys["namespace"].astype(object), route=keys["route"].astype(object))
     loud = errors[busy.loc[errors.index]]
     peak = (loud if not loud.empty else errors).sort_values(["actconn", "ts"], ascending=[False, True]).iloc[0]
-    start, end = common.span(req[busy])
+    start, end = (None if t is None else pd.Timestamp(t, tz="UTC").to_pydatetime() for t in (busy_first, busy_last))
     return Saturation(limit, start, end, peak, errors, len(affected))
 
 
