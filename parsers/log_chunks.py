@@ -25,11 +25,12 @@ import pyarrow.compute as pc
 
 from parsers import log_lines
 from parsers.log_fallback import reason
-from parsers.log_fields import TS_MS
 from parsers.log_frames import CHUNK_SCHEMA, DICT
+from parsers.log_keep import keep_rows, lean_selection
 from parsers.log_layers import _parse_lines, _parse_lines_one_by_one
 from parsers.log_stream import open_log_stream, raise_if_cut
 from parsers.log_totals import LogTotals
+from parsers.log_window import OUT_OF_RANGE_REASON, in_window, without_unrepresentable_times
 from parsers.router_messages import router_event
 from parsers.router_names import ROUTE_BACKEND_KINDS, _backend_columns, _server_columns
 from parsers.sources import InputSource, Member
@@ -155,7 +156,7 @@ class ChunkJob:
     # where loading Numba and its cached code (about 0.6 s) costs more than the scanner saves
     scanner: bool = True
     # ``mga analyze``: full rows are kept only for requests of these namespaces, of no namespace and
-    # answered 5xx; every request still counts in ``totals`` (see :func:`keep_rows`). None keeps all.
+    # answered 5xx; every request still counts in ``totals`` (see :mod:`parsers.log_keep`). None: all.
     keep_namespaces: frozenset[str] | None = None
 
 
@@ -243,6 +244,11 @@ def parse_chunk(
         lines = _about_namespaces(lines, job.namespaces)
         dropped = before - len(lines.text)
     custom = _compiled(job.log_format) if job.log_format else None
+    selection = None
+    if job.keep_namespaces is not None and not job.stats_only and custom is None:
+        selection = lean_selection(lines, job.keep_namespaces, job.scanner, job.since, job.until)
+        if selection is not None:
+            lines = selection.lines  # the kept requests and the rejected lines, parsed in full below
     try:
         table, rejected = _parse_lines(lines.text, custom, job.stats_only, job.scanner)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
@@ -251,7 +257,7 @@ def parse_chunk(
     out = None
     out_of_range: frozenset[int] = frozenset()
     if table is not None and table.num_rows:
-        table, dropped_rows = _without_unrepresentable_times(table)
+        table, dropped_rows = without_unrepresentable_times(table)
         if len(dropped_rows):
             out_of_range = frozenset(dropped_rows.tolist())
             rejected = np.union1d(np.asarray(rejected, dtype=np.int64), dropped_rows)
@@ -260,44 +266,16 @@ def parse_chunk(
     events, samples, unparsed = _sort_rejected(lines, rejected, job, out_of_range)
     requests = out.num_rows if out is not None else 0
     totals = None
-    if out is not None and not job.stats_only:
+    if selection is not None:  # counted lean, before the lines left out were dropped
+        requests, totals = selection.requests, selection.totals
+    elif out is not None and not job.stats_only:
         totals = LogTotals.of_table(out)
-        if job.keep_namespaces is not None:
-            out = keep_rows(out, job.keep_namespaces)
+    if out is not None and job.keep_namespaces is not None and not job.stats_only:
+        out = keep_rows(out, job.keep_namespaces)
     result = ChunkResult(out, events, unparsed, samples, lines.physical, None, requests, dropped, totals)
     if after is not None:
         result.extra = after(result)
     return result
-
-
-def keep_rows(table: pa.Table, namespaces: frozenset[str]) -> pa.Table | None:
-    """The rows of requests about ``namespaces``, about no namespace, or answered 5xx; in file order.
-
-    A rule joins a request to the objects of its namespace (route, service, endpoints, pods); the
-    other requests of namespaces the inputs hold nothing of can only be counted, which their
-    chunk's :class:`LogTotals` already did. Kept whatever their namespace: rows naming none
-    (``openshift_default`` answers map to routes by their captured Host; TCP and SNI lines), and
-    every 5xx, since a router-wide question (the router at its connection limit while routes of
-    other services fail) counts and cites the failures of every route of the log.
-    """
-    column = table.column("namespace").combine_chunks()
-    wanted = pa.array(sorted(namespaces), pa.string())
-    if pa.types.is_dictionary(column.type):
-        known = pc.is_in(column.dictionary, value_set=wanted).to_numpy(zero_copy_only=False)
-        codes = pc.fill_null(column.indices, 0).to_numpy(zero_copy_only=False)
-        missing = column.is_null().to_numpy(zero_copy_only=False)
-        mask = (missing | known[codes]) if len(known) else missing
-    else:
-        mask = pc.fill_null(pc.is_in(column, value_set=wanted), True).to_numpy(zero_copy_only=False)
-    if "status" in table.column_names:
-        status = table.column("status")
-        five = pc.and_(pc.greater_equal(status, 500), pc.less(status, 600))
-        mask = mask | pc.fill_null(five, False).to_numpy(zero_copy_only=False)
-    if mask.all():
-        return table
-    if not mask.any():
-        return None
-    return table.filter(pa.array(mask))
 
 
 def _about_namespaces(lines: log_lines.ChunkLines, namespaces: frozenset[str]) -> log_lines.ChunkLines:
@@ -321,31 +299,6 @@ def _compiled(log_format: str) -> Any:
     from parsers.log_format import compile_log_format
 
     return compile_log_format(log_format)
-
-
-# what a datetime64[ns] column holds (pandas): a line dated outside is one unparsed line, not a lost file
-NS_TIME_MIN = pa.scalar(pd.Timestamp.min.ceil("ms"), TS_MS)
-NS_TIME_MAX = pa.scalar(pd.Timestamp.max.floor("ms"), TS_MS)
-OUT_OF_RANGE_REASON = "timestamp outside the years 1677-2262 (not representable)"
-
-
-def _without_unrepresentable_times(table: pa.Table) -> tuple[pa.Table, np.ndarray]:
-    """The rows whose times a nanosecond timestamp can hold, and the ``_row`` of the others."""
-    bad = None
-    for name in ("ts", "received"):
-        if name not in table.column_names:
-            continue
-        column = table.column(name)
-        # a missing time (``received`` when a line has no container prefix) is no verdict: it must
-        # not hide the other column's (a null in pc.or_ makes the whole answer null)
-        outside = pc.fill_null(pc.or_(pc.less(column, NS_TIME_MIN), pc.greater(column, NS_TIME_MAX)), False)
-        bad = outside if bad is None else pc.or_(bad, outside)
-    if bad is None:
-        return table, np.empty(0, dtype=np.int64)
-    if not pc.any(bad).as_py():
-        return table, np.empty(0, dtype=np.int64)
-    rows = table.filter(bad).column("_row").to_numpy().astype(np.int64)
-    return table.filter(pc.invert(bad)), rows
 
 
 def _sort_rejected(
@@ -385,12 +338,7 @@ def _sort_rejected(
 def _finish(table: pa.Table, numbers: np.ndarray, job: ChunkJob) -> pa.Table | None:
     """Body + prefix columns of one chunk -> :data:`CHUNK_SCHEMA` (names split, window applied)."""
     if job.since is not None or job.until is not None:
-        keep = pc.is_valid(table.column("ts"))
-        if job.since is not None:
-            keep = pc.and_(keep, pc.greater_equal(table.column("ts"), pa.scalar(job.since, TS_MS)))
-        if job.until is not None:
-            keep = pc.and_(keep, pc.less_equal(table.column("ts"), pa.scalar(job.until, TS_MS)))
-        table = table.filter(pc.fill_null(keep, False))
+        table = table.filter(in_window(table, job.since, job.until))
         if not table.num_rows:
             return None
     rows = table.column("_row").to_numpy()

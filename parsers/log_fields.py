@@ -159,6 +159,7 @@ def _fields(tok: TokenColumns, request: pa.Array | None, mode: str, lean: bool =
             "Ta": timer[:, 4] if http else timer[:, 2],
             "status": _to_int(keep(tok(5))) if http else none,
             "term": pc.utf8_slice_codeunits(keep(term), 0, 2),
+            "actconn": conns.matrix(good)[:, 0],  # the router-wide connection count (analyze's totals)
         }, good), good
     frontend_raw = keep(tok(2))
     conn = conns.matrix(good)

@@ -194,6 +194,7 @@ def _scan(offsets: np.ndarray, data: np.ndarray, spaces: np.ndarray, all_ascii: 
     spans = np.zeros((n, 6), np.int64)  # backend, server, term: start/end byte offsets
     timer = np.zeros((n, 3), np.int64)  # Tc, Tr, Ta
     status = np.zeros(n, np.int64)
+    actconn = np.zeros(n, np.int64)
     starts = np.zeros(MAX_TOKENS + 1, np.int64)
     ends = np.zeros(MAX_TOKENS + 1, np.int64)
     values = np.zeros(5, np.int64)
@@ -264,6 +265,7 @@ def _scan(offsets: np.ndarray, data: np.ndarray, spaces: np.ndarray, all_ascii: 
         if is_http:
             if not _slash_ints(data, starts[b + 10], ends[b + 10], 5, values):
                 continue
+            connections = values[0]
             if not _slash_ints(data, starts[b + 11], ends[b + 11], 2, values):
                 continue
             ok, code = _signed(data, starts[b + 5], ends[b + 5])
@@ -276,6 +278,7 @@ def _scan(offsets: np.ndarray, data: np.ndarray, spaces: np.ndarray, all_ascii: 
         else:
             if not _slash_ints(data, starts[b + 7], ends[b + 7], 5, values):
                 continue
+            connections = values[0]
             if not _slash_ints(data, starts[b + 8], ends[b + 8], 2, values):
                 continue
             if not _signed(data, starts[b + 5], ends[b + 5])[0]:
@@ -286,10 +289,11 @@ def _scan(offsets: np.ndarray, data: np.ndarray, spaces: np.ndarray, all_ascii: 
         accepted[i] = True
         http[i] = is_http
         ts[i] = stamp
+        actconn[i] = connections
         spans[i, 0], spans[i, 1] = starts[b + 3], slash
         spans[i, 2], spans[i, 3] = slash + 1, ends[b + 3]
         spans[i, 4], spans[i, 5] = starts[term], starts[term] + 2
-    return accepted, http, ts, spans, timer, status
+    return accepted, http, ts, spans, timer, status, actconn
 
 
 @_compile
@@ -348,7 +352,7 @@ def scan_statistics(text: pa.Array) -> tuple[dict[str, Any], np.ndarray] | None:
     used = data[first : offsets[-1]] if len(offsets) else data[:0]
     spaces = np.flatnonzero(used == 32) + first  # every space of the lines at once (vectorised)
     all_ascii = bool(len(used) == 0 or used.max() < 128)
-    accepted, http, ts, spans, timer, status = _scan(offsets, data, spaces, all_ascii)
+    accepted, http, ts, spans, timer, status, actconn = _scan(offsets, data, spaces, all_ascii)
     rows = np.flatnonzero(accepted)
     if not len(rows):
         return {}, rows
@@ -363,6 +367,7 @@ def scan_statistics(text: pa.Array) -> tuple[dict[str, Any], np.ndarray] | None:
         "Ta": timer[rows, 2],
         "status": (status[rows], tcp),
         "term": _names(data, buffers[2], spans, 4, 5),
+        "actconn": actconn[rows],
     }
     return columns, rows
 

@@ -23,7 +23,7 @@ from analyzer.run import analyze
 from bench.gen_logs import generate as generate_log
 from parsers import log_lines
 from parsers.load_snapshot import load_snapshot, object_namespaces
-from parsers.log_chunks import keep_rows
+from parsers.log_keep import keep_rows
 from parsers.log_totals import LogTotals
 from parsers.snapshot import Snapshot
 from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
