@@ -16,6 +16,7 @@ import lzma
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -506,6 +507,29 @@ def test_damaged_gzip_logs_keep_what_was_read_and_say_where_they_stopped(tmp_pat
     assert proc.returncode in (0, 1), proc.stderr
     stats = json.loads(proc.stdout)
     assert any(reason in s["reason"] and "reading stopped at byte" in s["reason"] for s in stats["skipped"])
+
+
+def test_gzip_inside_gzip_of_2_gib_is_refused_without_decompressing_it(tmp_path, work):
+    """A ``.gz`` log whose content is itself a gzip stream of 2 GiB of log lines (issue 16, "Done when").
+
+    It is refused where it starts, at byte 0 of the outer stream, so neither the 2 GiB nor the inner
+    stream's few megabytes are ever decompressed: ``analyze`` and ``mga logs`` finish under the 2 GiB
+    that ``run_mga`` holds them to, the archive analyzed as usual.
+    """
+    inner = tmp_path / "inner.gz"
+    _gzip_lines(inner, LOG_OK, 2 << 30)
+    log = tmp_path / "access.log.gz"
+    with open(inner, "rb") as src, gzip.open(log, "wb", compresslevel=1) as out:
+        shutil.copyfileobj(src, out)
+    inner.unlink()
+    report = analyze_json(INSPECT_SHOP, work, "--logs", str(log))
+    assert _shop_routes(report) == {"frontend", "api"}
+    assert not report["summary"]["requests"]
+    [entry] = [s for s in report["skipped"] if s["source"] == "access.log"]
+    assert "nested compression" in entry["reason"] and entry["offset"] == 0
+    proc = run_mga(["logs", str(log), "--format", "json"], work)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert any("nested compression" in s["reason"] for s in json.loads(proc.stdout)["skipped"])
 
 
 # ------------------------------------------------------------------ --max-log-bytes
