@@ -6,7 +6,9 @@ passthrough routes, a few IPv6 clients and a few ``Server ... is DOWN`` router m
 perf-baseline.md "Test data": 500 namespaces, 5,000 routes, 1–4 pods per route, 3 router pods, ~88%
 200 and the usual 3xx/4xx/5xx with their termination states, timers consistent (Ta ≥ TR+Tw+Tc+Tr).
 
-Usage: ``python -m bench.gen_logs N PATH [--seed S]``
+Usage: ``python -m bench.gen_logs N PATH [--seed S] [--routes-yaml DUMP]``; ``DUMP`` is an
+``oc get routes -A -o yaml``-shaped List of the log's 5,000 routes (the case where the inputs hold
+every route the log names, so ``mga analyze`` keeps every request row).
 """
 
 from __future__ import annotations
@@ -125,14 +127,37 @@ def generate(n: int, path: Path, seed: int = 1, http_only: bool = False) -> None
             )
 
 
+TERMINATION_OF_KIND = {"be_http": None, "be_edge_http": "edge", "be_secure": "reencrypt", "be_tcp": "passthrough"}
+
+
+def write_routes_dump(path: Path) -> None:
+    """The log's routes as one ``v1 List`` of Route objects (namespace, name, host, service, termination)."""
+    import json
+
+    items = []
+    for ns, name, kind, _pods, host in routes(random.Random(0)):  # names and kinds do not depend on the seed
+        spec: dict = {"host": host, "to": {"kind": "Service", "name": name, "weight": 100},
+                      "port": {"targetPort": "http"}}
+        if TERMINATION_OF_KIND[kind]:
+            spec["tls"] = {"termination": TERMINATION_OF_KIND[kind]}
+        items.append({"apiVersion": "route.openshift.io/v1", "kind": "Route",
+                      "metadata": {"name": name, "namespace": ns}, "spec": spec,
+                      "status": {"ingress": [{"host": host, "routerName": "default", "conditions": [
+                          {"type": "Admitted", "status": "True"}]}]}})
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lines", type=int)
     parser.add_argument("path", type=Path)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--http-only", action="store_true", help="no tcplog lines or router messages")
+    parser.add_argument("--routes-yaml", type=Path, help="also write the log's routes as a List dump here")
     args = parser.parse_args()
     generate(args.lines, args.path, args.seed, args.http_only)
+    if args.routes_yaml:
+        write_routes_dump(args.routes_yaml)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ separate process timed with ``/usr/bin/time -v``, run next to its reference, so
 ratios hold on a machine shared with other work. Inputs are generated under ``bench/out/`` (git
 ignores it) and reused by later runs:
 
-- router logs of 1M and 10M lines (``bench/gen_logs.py``; 10M is 3.8 GB of disk);
+- router logs of 1M, 3M and 10M lines (``bench/gen_logs.py``; 10M is 3.8 GB of disk);
 - a whole case (``bench/gen_case.py``): a ~2 GB must-gather, an inspect of 3 app namespaces,
   1M access-log lines in the router pods' logs.
 
@@ -16,7 +16,7 @@ ignores it) and reused by later runs:
 - must-gathers of many application namespaces, no access log (``bench/gen_mustgather.py``, 8 pods
   and 4 routes per namespace, 4 KB of container log per pod): the cost of the rules per route.
 
-Options: ``--lines N`` (repeat; default 1M and 10M), ``--hla-lines N`` (the haproxy-log-analysis
+Options: ``--lines N`` (repeat; default 1M, 3M and 10M), ``--hla-lines N`` (the haproxy-log-analysis
 row, default 1M: it reads ~12,000 lines a second, so 10M takes a quarter of an hour), ``--quick``
 (1M only, no whole case, no haproxy-log-analysis, no cluster rows), ``--no-case``, ``--no-hla``,
 ``--no-dask``, ``--no-logs`` (no log rows), ``--no-analyze`` (no analyze-with-log rows),
@@ -183,7 +183,7 @@ def main() -> int:
     parser.add_argument("--no-logs", action="store_true")
     parser.add_argument("--no-analyze", action="store_true")
     args = parser.parse_args()
-    sizes = args.lines or ([1_000_000] if args.quick else [1_000_000, 10_000_000])
+    sizes = args.lines or ([1_000_000] if args.quick else [1_000_000, 3_000_000, 10_000_000])
     OUT.mkdir(exist_ok=True)
     halog = shutil.which("halog") or next((p for p in ("/usr/sbin/halog", "/usr/bin/halog") if Path(p).exists()),
                                           None)
