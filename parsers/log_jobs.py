@@ -46,12 +46,15 @@ def parse_log_jobs(
     from parsers import haproxy_log
 
     run = runner or haproxy_log.local_chunks
+    # the lean first pass of kept rows reads with the compiled scanner once the logs are worth its start
+    scanner = keep_namespaces is not None and worth_the_scanner(member for _, member, _, _ in jobs)
     parses, failures = [], []
     for i, (src, member, router_pod, _) in enumerate(jobs):
         report("access logs", i, len(jobs))
         job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
                                    log_format=log_format, since=since, until=until, namespaces=namespaces,
-                                   max_log_bytes=max_log_bytes, keep_namespaces=keep_namespaces)
+                                   max_log_bytes=max_log_bytes, keep_namespaces=keep_namespaces,
+                                   scanner=scanner)
         stopped: list[tuple[str, int | None]] = []
         parse = haproxy_log.collect(job, _until_stopped(run(src, member, job, None), stopped))
         if stopped:
