@@ -89,13 +89,17 @@ def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
             size = len(uniques)
         line_key = line_key * n + codes
         size *= n
-    _, group = np.unique(line_key, return_inverse=True)  # groups numbered in key order
+    by_group = np.lexsort((ts.array.asi8, line_key))  # lines by key (the groups' order), then time, then log order
+    sorted_keys = line_key[by_group]
     del line_key
-    ts_values = ts.array.asi8
-    by_group = np.lexsort((ts_values, group))  # each group's lines together, in time order (ties: log order)
-    counts = np.bincount(group)
-    ends = np.cumsum(counts)
-    first_rows, last_rows = by_group[ends - counts], by_group[ends - 1]
+    new_group = np.empty(len(sorted_keys), dtype=bool)
+    new_group[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_group[1:])
+    del sorted_keys
+    starts = np.flatnonzero(new_group)
+    ends = np.append(starts[1:], len(by_group))
+    counts = ends - starts
+    first_rows, last_rows = by_group[starts], by_group[ends - 1]
     out = pd.DataFrame({"minute": minute.array.take(first_rows)})
     for k, codes, texts in keys:
         at = codes[first_rows]
@@ -111,19 +115,22 @@ def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
     out["last"] = ts.array.take(last_rows)
     for c in ("input", "source", "line"):
         values = column(c)
-        out[c] = values.array.take(_first_valid(values, group, by_group, first_rows), allow_fill=True)
+        out[c] = values.array.take(_first_valid(values, new_group, by_group, first_rows), allow_fill=True)
     return out
 
 
-def _first_valid(values: pd.Series, group: np.ndarray, by_group: np.ndarray, first_rows: np.ndarray) -> np.ndarray:
-    """Per group, the position of its first line (in ``by_group`` order) where ``values`` is not missing, or -1."""
+def _first_valid(values: pd.Series, new_group: np.ndarray, by_group: np.ndarray, first_rows: np.ndarray) -> np.ndarray:
+    """Per group, the position of its first line (in ``by_group`` order) where ``values`` is not missing, or -1.
+
+    ``new_group`` marks, in ``by_group`` order, the first line of each group.
+    """
     missing = values.isna().to_numpy()
     if not missing.any():
         return first_rows
-    kept = by_group[~missing[by_group]]
-    groups, first = np.unique(group[kept], return_index=True)
+    kept = np.flatnonzero(~missing[by_group])  # positions in by_group order
+    groups, first = np.unique((np.cumsum(new_group) - 1)[kept], return_index=True)
     out = np.full(len(first_rows), -1, dtype=np.int64)
-    out[groups] = kept[first]
+    out[groups] = by_group[kept[first]]
     return out
 
 
