@@ -52,8 +52,9 @@ def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
 
     Each line's keys become integer codes ranked in text order (one code per distinct text, a missing
     name sharing the code of ``""`` as the text keys did), folded into one integer per line; the
-    groups are the distinct integers, in their sorted order, which is the order of the text keys. No
-    frame of the lines is built: the memory is a few integer arrays as long as the log.
+    lines are sorted once by that integer and time, and the groups are the runs of equal integers,
+    in the order of the text keys. No frame of the lines is built: the memory is a few integer
+    arrays as long as the log.
     """
     if requests.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in GROUP_COLUMNS})
