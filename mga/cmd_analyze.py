@@ -107,6 +107,9 @@ def analyze(
             snap = load_snapshot(inputs, logs or [], namespaces=ns or None, since=start, until=end,
                                  progress=update, log_runner=runner, max_log_bytes=log_cap,
                                  max_bytes=run_bytes, keep_all_requests=False)
+        from mga.memory import release_unused
+
+        release_unused()  # the chunk tables' pages, kept by the pools, would sit under the analysis' own peak
         require_usable(snap, every_input)
         require_filters_match(snap, namespace, route_keys)
         result = run_analysis(snap, routes=route_keys, namespaces=namespace or None, tool_version=__version__)

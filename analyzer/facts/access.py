@@ -42,60 +42,117 @@ def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
 
     ``host_capture``/``default_path`` are filled for ``openshift_default`` lines only, so the group
     count stays that of backends x servers x statuses. ``first``/``last`` are the HAProxy accept
-    times of the group's first and last request; ``input``/``source``/``line`` locate its first line.
+    times of the group's first and last request; ``input``/``source``/``line`` locate its first line
+    (the first of the group's lines, in time order, that has one).
 
-    The name columns are categoricals over millions of rows: the lines are grouped on integer codes
-    (one code per distinct text, a missing name sharing the code of ``""`` as the text keys did) and
-    only the group keys, a few thousand, become text; the groups are then ordered by their text keys,
-    the order a grouping on text gives.
+    The name columns (:data:`NAME_KEYS`, ``host_capture``, ``default_path``) are categoricals whose
+    categories are the texts present, sorted, a missing name reading ``""``: a big log folds into a
+    million groups, and a text per group and column was most of their memory. Group on them with
+    ``observed=True``; their order is the text order.
+
+    Each line's keys become integer codes ranked in text order (one code per distinct text, a missing
+    name sharing the code of ``""`` as the text keys did), folded into one integer per line; the
+    lines are sorted once by that integer and time, and the groups are the runs of equal integers,
+    in the order of the text keys. No frame of the lines is built: the memory is a few integer
+    arrays as long as the log.
     """
     if requests.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in GROUP_COLUMNS})
     dated = requests["ts"].notna().to_numpy()
-    df = requests if dated.all() else requests.loc[dated]
-    default = pd.Series(df["backend_kind"] == DEFAULT_BACKEND, index=df.index).fillna(False).astype(bool).to_numpy()
-    labels: dict[str, np.ndarray] = {}
-    keys: dict[str, np.ndarray] = {}
+    rows = None if dated.all() else np.flatnonzero(dated)
+    if rows is not None and not len(rows):
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in GROUP_COLUMNS})
+
+    def column(name: str) -> pd.Series:
+        return requests[name] if rows is None else requests[name].take(rows)
+
+    ts = column("ts")
+    minute = ts.dt.floor("min")
+    keys: list[tuple[str, np.ndarray, list]] = []  # (key, each line's code, the value of each code), GROUP_KEYS order
+    minutes, minute_codes = np.unique(minute.array.asi8, return_inverse=True)
+    keys.append(("minute", minute_codes.astype(_narrow(len(minutes))), []))
     for k in NAME_KEYS:
-        keys[k], labels[k] = _text_codes(df[k])
-    keys["status"] = df["status"].fillna(-2).to_numpy(dtype=np.int64)  # TCP lines: -2 keeps them apart from -1
-    keys["host_capture"], labels["host_capture"] = _default_codes(df["request_headers"], default)
-    keys["default_path"], labels["default_path"] = _default_codes(df["path"], default, before="?")
-    order = np.argsort(df["ts"].array.asi8, kind="stable")
-    frame = pd.DataFrame({"minute": df["ts"].dt.floor("min").take(order).reset_index(drop=True)})
-    for k, v in keys.items():
-        frame[k] = v[order]
-    for c in ("ts", "input", "source", "line"):
-        frame[c] = df[c].take(order).reset_index(drop=True)
-    grouped = frame.groupby(list(GROUP_KEYS), sort=False)
-    out = grouped.agg(requests=("ts", "size"), first=("ts", "min"), last=("ts", "max"),
-                      input=("input", "first"), source=("source", "first"), line=("line", "first")).reset_index()
-    for k, texts in labels.items():
-        out[k] = pd.array(texts[out[k].to_numpy()], dtype="string")
-    out["status"] = pd.array(out["status"].to_numpy(), dtype="Int64")
-    out = out.sort_values(list(GROUP_KEYS), kind="stable", ignore_index=True)
-    out["status"] = out["status"].replace(-2, pd.NA)
+        keys.append((k, *_text_codes(column(k))))
+    statuses, status_codes = np.unique(column("status").fillna(-2).to_numpy(dtype=np.int64), return_inverse=True)
+    # TCP lines have no status: -2 keeps them apart from -1
+    keys.insert(GROUP_KEYS.index("status"), ("status", status_codes.astype(_narrow(len(statuses))), []))
+    default = pd.Series(column("backend_kind") == DEFAULT_BACKEND).fillna(False).astype(bool).to_numpy()
+    keys.append(("host_capture", *_default_codes(column("request_headers"), default)))
+    keys.append(("default_path", *_default_codes(column("path"), default, before="?")))
+    assert tuple(k for k, _, _ in keys) == GROUP_KEYS
+    cardinality = {"minute": len(minutes), "status": len(statuses)}
+    line_key = np.zeros(len(ts), dtype=np.int64)
+    size = 1
+    for k, codes, texts in keys:
+        n = cardinality.get(k) or len(texts)
+        if size * n >= 1 << 62:  # renumber the keys so far densely (in their order) before they overflow
+            uniques, line_key = np.unique(line_key, return_inverse=True)
+            size = len(uniques)
+        line_key = line_key * n + codes
+        size *= n
+    by_group = np.lexsort((ts.array.asi8, line_key))  # lines by key (the groups' order), then time, then log order
+    sorted_keys = line_key[by_group]
+    del line_key
+    new_group = np.empty(len(sorted_keys), dtype=bool)
+    new_group[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_group[1:])
+    del sorted_keys
+    starts = np.flatnonzero(new_group)
+    ends = np.append(starts[1:], len(by_group))
+    counts = ends - starts
+    first_rows, last_rows = by_group[starts], by_group[ends - 1]
+    out = pd.DataFrame({"minute": minute.array.take(first_rows)})
+    for k, codes, texts in keys:
+        at = codes[first_rows]
+        if k == "minute":
+            continue
+        if k == "status":
+            values = statuses[at]
+            out[k] = pd.arrays.IntegerArray(values, values == -2)
+        else:
+            out[k] = pd.Categorical.from_codes(at, categories=pd.Index(texts)).remove_unused_categories()
+    out["requests"] = counts.astype(np.int64)
+    out["first"] = ts.array.take(first_rows)
+    out["last"] = ts.array.take(last_rows)
+    for c in ("input", "source", "line"):
+        values = column(c)
+        out[c] = values.array.take(_first_valid(values, new_group, by_group, first_rows), allow_fill=True)
     return out
 
 
-def _text_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes for ``column`` as text with missing values as ``""``, and the text of each code.
+def _first_valid(values: pd.Series, new_group: np.ndarray, by_group: np.ndarray, first_rows: np.ndarray) -> np.ndarray:
+    """Per group, the position of its first line (in ``by_group`` order) where ``values`` is not missing, or -1.
 
-    Two codes never share a text, so grouping on the codes groups as the text would.
+    ``new_group`` marks, in ``by_group`` order, the first line of each group.
+    """
+    missing = values.isna().to_numpy()
+    if not missing.any():
+        return first_rows
+    kept = np.flatnonzero(~missing[by_group])  # positions in by_group order
+    groups, first = np.unique((np.cumsum(new_group) - 1)[kept], return_index=True)
+    out = np.full(len(first_rows), -1, dtype=np.int64)
+    out[groups] = by_group[kept[first]]
+    return out
+
+
+def _text_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes for ``column`` as text with missing values as ``""``, and the sorted texts the codes stand for.
+
+    Two codes never share a text and the codes follow the texts' order, so grouping and sorting on
+    the codes group and sort as the text would.
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy().astype(np.int64)
+        codes = column.cat.codes.to_numpy()
         names = [str(v) for v in column.cat.categories.tolist()]
     else:
         codes, uniques = pd.factorize(column, sort=False, use_na_sentinel=True)
         names = [str(v) for v in uniques.tolist()]
-    codes = np.where(codes < 0, len(names), codes)
-    return _merged(codes, [*names, ""])  # the last code stands for a missing value
+    return _ranked(codes, [*names, ""])  # code -1 (missing) reads the last text
 
 
 def _default_codes(values: pd.Series, default: np.ndarray, before: str | None = None) -> tuple[np.ndarray,
-                                                                                             np.ndarray]:
-    """Codes of ``values`` as text on the ``openshift_default`` rows, of ``""`` elsewhere.
+                                                                                             list[str]]:
+    """Codes of ``values`` as text on the ``openshift_default`` rows, of ``""`` elsewhere, and their sorted texts.
 
     Only those rows are converted: on a big log they are few, and converting the whole column to
     strings (then throwing most of it away) was a copy of every path and header capture.
@@ -103,20 +160,26 @@ def _default_codes(values: pd.Series, default: np.ndarray, before: str | None = 
     """
     codes = np.zeros(len(values), dtype=np.int64)
     if not default.any():
-        return codes, np.array([""], dtype=object)
+        return codes, [""]
     picked = values[default].astype("string")
     if before is not None:
         picked = picked.str.split(before, n=1).str[0]
     picked_codes, uniques = pd.factorize(picked.fillna(""), sort=False)
     codes[default] = picked_codes + 1
-    return _merged(codes, ["", *(str(v) for v in uniques.tolist())])
+    return _ranked(codes, ["", *(str(v) for v in uniques.tolist())])
 
 
-def _merged(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """``codes`` renumbered so that codes of equal texts become one, with the text of each new code."""
-    first: dict[str, int] = {}
-    renumber = np.array([first.setdefault(t, len(first)) for t in texts], dtype=np.int64)
-    return renumber[codes], np.array(list(first), dtype=object)
+def _ranked(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, list[str]]:
+    """``codes`` (positions in ``texts``, -1 the last) renumbered to positions in the sorted distinct texts."""
+    ranked = sorted(set(texts))
+    rank = {t: i for i, t in enumerate(ranked)}
+    renumber = np.array([rank[t] for t in texts], dtype=_narrow(len(ranked)))
+    return renumber[codes], ranked
+
+
+def _narrow(count: int) -> type[np.integer]:
+    """The smallest signed integer type numbering ``count`` values (a code array per key stays small)."""
+    return next(t for t in (np.int8, np.int16, np.int32, np.int64) if count <= np.iinfo(t).max)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,10 +238,19 @@ class DefaultBackendHits:
 
 
 def router_side_5xx(status: pd.Series, term: pd.Series) -> pd.Series:
-    """The contract's router-side 5xx: status 5xx whose termination state starts with neither ``-`` nor ``C``/``c``."""
-    first = term.astype("string").fillna("--").str[:1]  # no state logged: not counted, as the ledger does
+    """The contract's router-side 5xx: status 5xx whose termination state starts with neither ``-`` nor ``C``/``c``.
+
+    A categorical state is answered per category and read through its codes (a million groups, a
+    few dozen states).
+    """
+    if isinstance(term.dtype, pd.CategoricalDtype):
+        side = np.array([str(t)[:1] not in ("-", "C", "c") for t in term.cat.categories.tolist()] + [False])
+        router_side = pd.Series(side[term.cat.codes.to_numpy()], index=term.index)  # code -1 (no state) reads False
+    else:
+        first = term.astype("string").fillna("--").str[:1]  # no state logged: not counted, as the ledger does
+        router_side = ~first.isin(["-", "C", "c"])
     s = status.astype("Float64")
-    return ((s >= 500) & (s < 600) & ~first.isin(["-", "C", "c"])).fillna(False).astype(bool)
+    return ((s >= 500) & (s < 600) & router_side).fillna(False).astype(bool)
 
 
 class AccessFacts:
@@ -187,13 +259,14 @@ class AccessFacts:
     def __init__(self, groups: pd.DataFrame, routes: pd.DataFrame, existing_pods: set[tuple[str, str]],
                  pod_namespaces: set[str]):
         self._groups = groups
-        if not groups.empty:
-            # router-side 5xx requests of the group (all of its requests or none: a group has one status and state)
-            groups = groups.assign(error=groups["requests"].where(router_side_5xx(groups["status"], groups["term"]), 0))
+        # router-side 5xx requests of each group (all of its requests or none: a group has one status and
+        # state), added to a route's groups when they are taken: a column on the whole frame was a copy of it
+        self._errors = (groups["requests"].where(router_side_5xx(groups["status"], groups["term"]), 0).to_numpy()
+                        if not groups.empty else np.zeros(0, dtype=np.int64))
         # each route's groups are taken when asked (a log names thousands of routes, an archive a few)
-        self._with_errors = groups
-        positions = groups.groupby(["namespace", "route"], sort=True).indices if not groups.empty else {}
-        self._route_positions = {key: positions[key] for key in sorted(positions)}
+        positions = (groups.groupby(["namespace", "route"], sort=True, observed=True).indices
+                     if not groups.empty else {})
+        self._route_positions = {(str(ns), str(route)): positions[ns, route] for ns, route in sorted(positions)}
         self._by_route: dict[tuple[str, str], pd.DataFrame] = {}
         self._routes = routes
         self._existing_pods = existing_pods
@@ -212,7 +285,7 @@ class AccessFacts:
             positions = self._route_positions.get(key)
             if positions is None:
                 return pd.DataFrame()
-            found = self._by_route[key] = self._with_errors.iloc[positions]
+            found = self._by_route[key] = self._groups.iloc[positions].assign(error=self._errors[positions])
         return found
 
     def route_epochs(self, namespace: str, route: str) -> list[ConfigEpoch]:
@@ -224,7 +297,7 @@ class AccessFacts:
         g = self._route(namespace, route)
         if g.empty:
             return []
-        per = g.groupby(["minute", "backend", "backend_kind"], sort=False).agg(
+        per = g.groupby(["minute", "backend", "backend_kind"], sort=False, observed=True).agg(
             first=("first", "min"), last=("last", "max"), requests=("requests", "sum"), errors=("error", "sum"))
         per = per.reset_index().sort_values(["first", "backend"], kind="stable")
         epochs: list[ConfigEpoch] = []
@@ -270,7 +343,7 @@ class AccessFacts:
             g = self._route(*key)
             missing = pd.Series([(namespace, p) not in self._existing_pods for p in g["pod"]], index=g.index)
             g = g[(g["pod"] != "") & missing]
-            for (server, pod), s in g.groupby(["server", "pod"], sort=True):
+            for (server, pod), s in g.groupby(["server", "pod"], sort=True, observed=True):
                 first = s.sort_values("first", kind="stable").iloc[0]
                 out.append(GoneServer(namespace, key[1], str(server), str(pod), moment(s["first"].min()),
                                       moment(s["last"].max()), int(s["requests"].sum()), int(s["error"].sum()),
@@ -296,7 +369,7 @@ class AccessFacts:
         table = host_routes.route_table(self._routes)
         merged: dict[tuple, DefaultBackendHits] = {}
         for (capture, path, status, term), s in g.groupby(["host_capture", "default_path", "status", "term"],
-                                                         sort=True, dropna=False):
+                                                         sort=True, dropna=False, observed=True):
             host, match = host_routes.route_named(table, str(capture) if capture else None, str(path))
             first = s.sort_values("first", kind="stable").iloc[0]
             hit = DefaultBackendHits(

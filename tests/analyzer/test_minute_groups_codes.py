@@ -1,6 +1,13 @@
-"""``minute_groups`` groups on categorical codes: the same groups, keys, order and first lines as on text."""
+"""``minute_groups`` groups on categorical codes: the same groups, keys, order and first lines as on text.
+
+The groups' name columns are categoricals (sorted texts as categories); read as text they equal the
+reference grouping's text columns.
+"""
 
 from __future__ import annotations
+
+import functools
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -8,7 +15,13 @@ import pytest
 from analyzer.facts.access import DEFAULT_BACKEND, GROUP_KEYS, NAME_KEYS, minute_groups
 from parsers import schema
 from parsers.load_snapshot import load_snapshot
+from parsers.snapshot import Snapshot
 from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
+
+
+@functools.cache
+def _snapshot(scenario: Path) -> Snapshot:
+    return load_snapshot(*scenario_inputs(scenario))  # read once for both scenario tests
 
 
 def _default_only(values: pd.Series, default: pd.Series, before: str | None = None) -> pd.Series:
@@ -42,6 +55,19 @@ def groups_on_text(requests: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+CATEGORICAL_KEYS = (*NAME_KEYS, "host_capture", "default_path")
+
+
+def as_text(groups: pd.DataFrame) -> pd.DataFrame:
+    """The groups with their categorical name columns read as text, after checking the categories' order."""
+    for k in CATEGORICAL_KEYS:
+        categories = groups[k].cat.categories.tolist()
+        assert categories == sorted(set(categories)), k  # sorted, distinct: codes order as the texts do
+        assert set(categories) == set(groups[k].unique()), k  # only the texts present
+        assert not groups[k].isna().any(), k  # a missing name reads ""
+    return groups.assign(**{k: groups[k].astype("string") for k in CATEGORICAL_KEYS})
+
+
 def _awkward_requests() -> pd.DataFrame:
     """Missing names next to the empty name, unsorted categories, ties in time, undated and TCP lines."""
     rows = []
@@ -71,21 +97,33 @@ def _awkward_requests() -> pd.DataFrame:
 def test_awkward_lines_group_as_on_text():
     frame = _awkward_requests()
     assert frame["namespace"].isna().any() and (frame["namespace"] == "").any()
-    pd.testing.assert_frame_equal(minute_groups(frame), groups_on_text(frame))
+    pd.testing.assert_frame_equal(as_text(minute_groups(frame)), groups_on_text(frame))
+
+
+def test_a_group_whose_first_line_has_no_location_takes_the_next_one_as_on_text():
+    once = _awkward_requests()
+    frame = pd.concat([once, once.assign(line=once["line"] + 100)], ignore_index=True)  # two lines a group
+    first = frame.index[:len(once)]  # the first line (in time, then log order) of each group
+    frame.loc[first[1::3], "line"] = pd.NA
+    frame.loc[first[2::7], "input"] = pd.NA
+    frame.loc[frame.index[::len(once)], "source"] = pd.NA  # both lines of one group
+    got = as_text(minute_groups(frame))
+    assert (got["requests"] == 2).all() and (got["line"] > 100).any() and got["source"].isna().any()
+    pd.testing.assert_frame_equal(got, groups_on_text(frame))
 
 
 def test_text_name_columns_group_as_categoricals_do():
     frame = _awkward_requests()
-    as_text = frame.assign(**{k: frame[k].astype("string") for k in NAME_KEYS})
-    pd.testing.assert_frame_equal(minute_groups(as_text), groups_on_text(frame))
+    text_names = frame.assign(**{k: frame[k].astype("string") for k in NAME_KEYS})
+    pd.testing.assert_frame_equal(as_text(minute_groups(text_names)), groups_on_text(frame))
 
 
 @pytest.mark.parametrize("scenario", SCENARIO_DIRS, ids=[p.name for p in SCENARIO_DIRS])
 def test_every_scenario_log_groups_as_on_text(scenario):
-    requests = load_snapshot(*scenario_inputs(scenario)).frame("requests")
+    requests = _snapshot(scenario).frame("requests")
     if requests.empty:
         pytest.skip("no access log in this scenario")
-    pd.testing.assert_frame_equal(minute_groups(requests), groups_on_text(requests))
+    pd.testing.assert_frame_equal(as_text(minute_groups(requests)), groups_on_text(requests))
 
 
 def _router_side_on_text(requests: pd.DataFrame) -> pd.Series:
@@ -105,5 +143,41 @@ def test_router_side_mask_on_categories_equals_the_mask_on_text():
     expected = _router_side_on_text(frame)
     assert expected.any() and not expected.all()
     pd.testing.assert_series_equal(router_side_mask(frame), expected)
-    as_text = frame.assign(term=frame["term"].astype("string"))
-    pd.testing.assert_series_equal(router_side_mask(as_text), expected)
+    text_term = frame.assign(term=frame["term"].astype("string"))
+    pd.testing.assert_series_equal(router_side_mask(text_term), expected)
+
+
+def _access_answers(access) -> dict:
+    """Every answer the access facts give about the log's routes and namespaces."""
+    keys = sorted(access._route_positions)
+    return {
+        "routes": keys,
+        "epochs": {k: access.route_epochs(*k) for k in keys},
+        "changes": {k: access.termination_changes(*k) for k in keys},
+        "minutes": {k: access.servers_by_minute(*k) for k in keys},
+        "gone": {k: access.gone_servers(*k) for k in keys},
+        "gone_by_namespace": {ns: access.gone_servers(ns) for ns in sorted({ns for ns, _ in keys})},
+        "default_hits": access.default_backend_hits(),
+    }
+
+
+def test_access_facts_on_categorical_groups_answer_as_on_text_groups(monkeypatch):
+    """Epochs, termination changes, servers per minute, gone servers and default-backend hits of every
+    scenario's log are the same over the categorical groups as over the reference text groups."""
+    import analyzer.facts as facts_module
+    from analyzer.facts import Facts
+
+    seen = {"changes": 0, "gone": 0, "default_hits": 0}
+    for scenario in SCENARIO_DIRS:
+        snap = _snapshot(scenario)
+        if snap.frame("requests").empty:
+            continue
+        on_codes = _access_answers(Facts(snap).access)
+        with monkeypatch.context() as m:
+            m.setattr(facts_module, "minute_groups", groups_on_text)
+            on_text = _access_answers(Facts(snap).access)
+        assert on_codes == on_text, scenario.name
+        seen["changes"] += sum(map(len, on_codes["changes"].values()))
+        seen["gone"] += sum(map(len, on_codes["gone"].values()))
+        seen["default_hits"] += len(on_codes["default_hits"])
+    assert all(seen.values()), seen  # the scenarios exercise every answer
