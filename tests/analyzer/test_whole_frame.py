@@ -212,7 +212,7 @@ def test_object_fact_records_equal_to_dict_records(every_scenario: Snapshot):
     from analyzer.facts.objects import _records
 
     compared = 0
-    for name in ("pods", "containers", "routes", "services", "netpols", "replicasets"):
+    for name in ("pods", "containers", "routes", "services", "netpols", "replicasets", "events"):
         frame = every_scenario.frame(name)
         expected = frame.to_dict("records")
         got = _records(frame)
