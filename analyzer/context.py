@@ -10,6 +10,7 @@ import pandas as pd
 from analyzer import joins
 from analyzer.facts import Facts
 from analyzer.lookup import Lookups, WholeLookups
+from analyzer.scope import has_rows
 from parsers.snapshot import Snapshot
 
 # a rule's `needs` entry -> (the frame that holds it, the resource names of the files it comes from)
@@ -98,4 +99,4 @@ class Context:
         collected = self.snap.collected_resources
         if namespace is not None and any((namespace, r) in collected for r in resources):
             return True
-        return not self.snap.frame(frame).empty
+        return has_rows(self.snap, frame)

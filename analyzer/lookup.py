@@ -54,8 +54,10 @@ class FrameIndex:
         return sorted(found)
 
     def empty(self) -> pd.DataFrame:
+        """No rows of the frame; an empty frame is its own (a namespace's absent part is shared: slicing it
+        again for every namespace cost 0.15 ms each)."""
         if self._empty is None:
-            self._empty = self.frame.iloc[0:0]
+            self._empty = self.frame if not len(self.frame) else self.frame.iloc[0:0]
         return self._empty
 
     def take(self, positions: Any) -> pd.DataFrame:

@@ -46,6 +46,8 @@ CANDIDATE_RE = re.compile(rf"(?i)\b(?:{_VERB})\b")
 # every alternative of _VERB contains one of these (lower case): a line without any cannot announce
 VERB_STEMS = ("listen", "bound", "bind", "serving", "accepting", "server", "start", "running", "tomcat", "jetty",
               "netty", "undertow", "uvicorn", "gunicorn", "puma", "kestrel")
+# the words of _PREPOSITION_RE (lower case): a line without any of them as a substring cannot announce
+PREPOSITIONS = ("on", "to", "at")
 MAX_BYTES = 4 << 20  # start-up lines are at the top; a huge log is not read past this
 MAX_ROWS = 20
 LINE_TS = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (?:std(?:out|err) [FP] )?")
@@ -84,33 +86,44 @@ def scan_listen_lines(data: bytes, *, namespace: str, pod: str, container: str, 
 
 
 def _candidate_lines(text: str) -> Iterator[tuple[int, str]]:
-    """(line number, line) of the lines holding a word an announcement needs, in file order.
+    """(line number, line) of the lines holding the words an announcement needs, in file order.
 
     Most lines of a log announce nothing. Every verb of :data:`LISTEN_RE` contains one of
-    :data:`VERB_STEMS`, so plain substring searches on the lower-cased text (C speed, no regex)
-    find every line the full grammar could accept; only those lines get it. 120,000 lines took
-    1.5 s line by line.
+    :data:`VERB_STEMS` and every announcement one of :data:`PREPOSITIONS` (as a word, which
+    :func:`listen_address` checks), so plain substring searches on the lower-cased text (C speed, no
+    regex) find every line the full grammar could accept; only those lines get it. The rarer of the
+    two kinds of word is searched for and the other tested on its lines: a log that says "serving
+    request" on every line and never "on", "to" or "at" gives no candidate (4,000 such logs: 1.37 →
+    0.11 s of CPU). 120,000 lines took 1.5 s line by line.
     """
     low = text.lower()
     if len(low) != len(text):  # a few characters change length when lower-cased: positions would drift
         yield from _regex_candidate_lines(text)
         return
+    words = sum(map(low.count, PREPOSITIONS))
+    stems = sum(map(low.count, VERB_STEMS)) if words else 0
+    if not stems:
+        return
+    searched, tested = (VERB_STEMS, PREPOSITIONS) if stems <= words else (PREPOSITIONS, VERB_STEMS)
     starts: set[int] = set()
-    for stem in VERB_STEMS:
-        pos = low.find(stem)
+    for needle in searched:
+        pos = low.find(needle)
         while pos >= 0:
-            start = low.rfind("\n", 0, pos) + 1
-            starts.add(start)
+            starts.add(low.rfind("\n", 0, pos) + 1)
             end = low.find("\n", pos)
             if end < 0:
                 break
-            pos = low.find(stem, end)
+            pos = low.find(needle, end)
     number, counted_to = 1, 0
     for start in sorted(starts):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line_low = low[start:end]
+        if not any(needle in line_low for needle in tested):
+            continue
         number += text.count("\n", counted_to, start)
         counted_to = start
-        end = text.find("\n", start)
-        yield number, text[start : len(text) if end < 0 else end]
+        yield number, text[start:end]
 
 
 def _regex_candidate_lines(text: str) -> Iterator[tuple[int, str]]:

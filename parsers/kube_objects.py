@@ -69,7 +69,11 @@ def _j(value: Any) -> str | None:
     """Compact, sorted JSON for nested data kept as evidence."""
     if value is None:
         return None
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return _COMPACT.encode(value)
+
+
+# what ``json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)`` builds on every call
+_COMPACT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
 
 
 def _d(value: Any) -> dict:

@@ -335,9 +335,26 @@ def load_item(text: str, checked: bool = False) -> list[Any] | None:
     body = _strip_document_start(text)
     if not checked and risky_offsets(body):
         return None
+    with _stderr_silenced():
+        return _converted(body)
+
+
+def load_items(texts: list[str]) -> list[list[Any] | None]:
+    """``load_item(text, checked=True)`` of each text, with fd 2 silenced once for all of them.
+
+    Silencing is three ``dup`` calls; once per item of a 14,000-item archive it cost half a second.
+    Only rapidyaml and the JSON decoder run while it is silenced (no caller's code).
+    """
+    if not ENABLED or ryml is None:
+        return [None] * len(texts)
+    with _stderr_silenced():
+        return [_converted(_strip_document_start(text)) for text in texts]
+
+
+def _converted(body: str) -> list[Any] | None:
+    """rapidyaml's reading of ``body`` (already scanned, its document start stripped), or None."""
     try:
-        with _stderr_silenced():
-            tree = ryml.parse_in_arena(body.encode("utf-8"), _tree())
+        tree = ryml.parse_in_arena(body.encode("utf-8"), _tree())
         root = tree.root_id()
         if not (tree.is_map(root) or tree.is_seq(root)):
             return None

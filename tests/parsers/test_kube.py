@@ -176,3 +176,17 @@ def test_real_router_pod_disruption_budget():
     assert (row["disruptions_allowed"], row["current_healthy"], row["desired_healthy"], row["expected_pods"]) == (
         1, 2, 1, 2)
     assert row["line"] == 4  # the item, not the list
+
+
+@pytest.mark.parametrize("value", [
+    {"b": 1, "a": [1, 2.5, None, True]}, {"x": {"z": "é", "nan": float("nan")}}, [], {}, "text",
+    {"when": __import__("datetime").date(2020, 1, 1)},
+])
+def test_nested_values_are_kept_as_compact_sorted_json(value):
+    """One shared encoder gives what ``json.dumps`` with the same options gives."""
+    import json
+
+    from parsers.kube_objects import _j
+
+    assert _j(value) == json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    assert _j(None) is None

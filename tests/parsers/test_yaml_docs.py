@@ -26,6 +26,30 @@ def test_go_yaml_list_items_carry_their_own_start_line():
         assert lines[line - 1] == "- apiVersion: v1"
 
 
+def test_list_items_read_in_batches_equal_pyyaml_item_by_item(monkeypatch):
+    """Items go to rapidyaml a batch at a time (fd 2 silenced once per batch); the risky ones (YAML 1.1
+    words) still go to PyYAML, and every item keeps its place, object and start line."""
+    import yaml
+
+    from parsers import yaml_docs, yaml_fast
+
+    items = []
+    for i in range(3 * yaml_docs.ITEM_BATCH + 5):
+        value = "yes" if i % 7 == 3 else f'"v{i}"'  # `yes` is true to PyYAML and a string to rapidyaml
+        items.append(f"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-{i}\n  data:\n    k: {value}\n")
+    data = ("apiVersion: v1\nitems:\n" + "".join(items) + "kind: List\nmetadata:\n  resourceVersion: \"\"\n").encode()
+    reference = yaml.load(data, Loader=yaml.CSafeLoader)["items"]
+    batches: list[int] = []
+    load_items = yaml_fast.load_items
+    monkeypatch.setattr(yaml_fast, "load_items", lambda texts: batches.append(len(texts)) or load_items(texts))
+    got = list(iter_objects(data, "x.yaml"))
+    assert [obj for obj, _ in got] == reference
+    assert [line for _, line in got] == [3 + 6 * i for i in range(len(items))]
+    assert got[3][0]["data"]["k"] is True and got[4][0]["data"]["k"] == "v4"
+    if yaml_fast.ENABLED:
+        assert len(batches) == 4 and sum(batches) == len(items) - sum(1 for i in range(len(items)) if i % 7 == 3)
+
+
 def test_single_object_with_and_without_leading_document_marker():
     with_marker = b"---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n"
     assert _names(with_marker) == [("a", 2)]

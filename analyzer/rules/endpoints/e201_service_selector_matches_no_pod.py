@@ -83,11 +83,11 @@ def suggested_selector(selector: dict[str, str], labels: dict[str, str]) -> dict
 
 @RULE.check
 def service_selector_mismatch(ctx: Context) -> Iterator[Finding]:
-    pods = ctx.snap.frame("pods")
     for route in common.routes(ctx):
         misses = shared.selector_misses(ctx, route)
         if not misses:
             continue
+        pods = ctx.snap.frame("pods")  # the namespace's pods, taken only for a finding
         nosrv = shared.nosrv(ctx, route)
         facts = common.log_facts(ctx, nosrv) if not nosrv.empty else {}
         severity = Severity.WARNING if route.endpoints_ready else Severity.CRITICAL

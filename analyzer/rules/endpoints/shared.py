@@ -11,6 +11,7 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.rules import common
+from analyzer.scope import has_rows
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def selector_misses(ctx: Context, route: common.RouteRef) -> list[SelectorMiss]:
 def _selector_misses(ctx: Context, route: common.RouteRef) -> list[SelectorMiss]:
     if not common.has_resource(ctx, route.namespace, "pods"):
         return []
-    if ctx.snap.frame("pods").empty:
+    if not has_rows(ctx.snap, "pods"):
         return []  # nothing to select at all: scaled to zero or not deployed (E203 says which)
     out = []
     for name in weighted_services(ctx, route):

@@ -63,13 +63,13 @@ RULE = rule(
 
 
 def _restart_times(ctx: Context, namespace: str, pods: list[str]) -> dict[str, list[tuple[pd.Timestamp, pd.Series]]]:
-    containers = ctx.snap.frame("containers")
     out: dict[str, list[tuple[pd.Timestamp, pd.Series]]] = {}
     if ctx.lookups is not None:  # only the containers that did terminate become rows
         finished = ctx.lookups.column("containers", "last_finished")
         found = positions_in(ctx.lookups, "containers", namespace, "pod", pods)
         mine = ctx.lookups.take("containers", [p for p in found if pd.notna(finished[p])])
     else:
+        containers = ctx.snap.frame("containers")
         mine = containers[(containers["namespace"] == namespace) & containers["pod"].isin(pods)]
     for _, c in iterrows(mine):
         if pd.notna(c["last_finished"]):
@@ -83,7 +83,7 @@ RECENT = pd.Timedelta(hours=1)
 MANY_RESTARTS = 3
 
 
-def _static_restarts(ctx: Context, containers: pd.DataFrame, namespace: str, pods: list[str]) -> pd.DataFrame:
+def _static_restarts(ctx: Context, namespace: str, pods: list[str]) -> pd.DataFrame:
     """Restarts worth reporting without logs: crash loops, OOM kills, or repeated recent errors.
 
     A single old restart (typically during installation or a node reboot) says nothing about today's
@@ -91,6 +91,7 @@ def _static_restarts(ctx: Context, containers: pd.DataFrame, namespace: str, pod
     """
     if ctx.lookups is not None:
         return _static_restarts_by_lookup(ctx, namespace, pods)
+    containers = ctx.snap.frame("containers")
     mine = containers[(containers["namespace"] == namespace) & containers["pod"].isin(pods)]
     if mine.empty:
         return mine
@@ -127,12 +128,13 @@ def _static_restarts_by_lookup(ctx: Context, namespace: str, pods: list[str]) ->
 
 
 
-def _evicted(ctx: Context, pods_frame: pd.DataFrame, namespace: str, names: list[str]) -> pd.DataFrame:
+def _evicted(ctx: Context, namespace: str, names: list[str]) -> pd.DataFrame:
     """The route's pods evicted by their node."""
     if ctx.lookups is not None:
         reason = ctx.lookups.column("pods", "reason")
         found = positions_in(ctx.lookups, "pods", namespace, "name", names)
         return ctx.lookups.take("pods", [p for p in found if is_text(reason[p], "Evicted")])
+    pods_frame = ctx.snap.frame("pods")
     return pods_frame[
         (pods_frame["namespace"] == namespace) & pods_frame["name"].isin(names) & (pods_frame["reason"] == "Evicted")
     ]
@@ -140,8 +142,6 @@ def _evicted(ctx: Context, pods_frame: pd.DataFrame, namespace: str, names: list
 
 @RULE.check
 def pods_restarting(ctx: Context) -> Iterator[Finding]:
-    containers = ctx.snap.frame("containers")
-    pods_frame = ctx.snap.frame("pods")
     for route in common.routes(ctx):
         names = common.route_pod_names(ctx, route)
         req = common.route_requests(ctx, route)
@@ -177,8 +177,8 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
                 evidence.append(common.fact_evidence(ctx, c.where, "is DOWN", c.text))
                 reasons.add(f"{c.pod} refused connections while restarting (router DOWN at "
                             f"{common.fmt_ts(c.ts)})")
-        static = _static_restarts(ctx, containers, route.namespace, names)
-        evicted = _evicted(ctx, pods_frame, route.namespace, names)
+        static = _static_restarts(ctx, route.namespace, names)
+        evicted = _evicted(ctx, route.namespace, names)
         if not hit_rows and static.empty and evicted.empty:
             continue
         rows = pd.concat(hit_rows).drop_duplicates() if hit_rows else req.iloc[0:0]

@@ -77,9 +77,6 @@ def prestop_patch(namespace: str, workload: tuple[str, str] | None) -> str:
 
 @RULE.check
 def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
-    containers = ctx.snap.frame("containers")
-    pods_frame = ctx.snap.frame("pods")
-    deployments = ctx.snap.frame("deployments")
     for route in common.routes(ctx):
         pods = common.route_pods(ctx, route) if ctx.lookups is None else None
         req = common.route_requests(ctx, route)
@@ -87,6 +84,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
         if ctx.lookups is not None:
             deleting, _ = _deleting_and_down(ctx.lookups, route)
         else:
+            pods_frame = ctx.snap.frame("pods")
             deleting = pods_frame[(pods_frame["namespace"] == route.namespace) & pods_frame["deleted"].notna()]
         # a refused health check is a pod that stopped listening; TLS/timeout DOWNs are other causes'
         # and the DOWN of a pod restarting its container then is that crash's (K601)
@@ -111,6 +109,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             no_prestop_empty = not kept
             no_prestop = ctx.lookups.take("containers", kept) if kept and not hits.empty else None
         else:
+            containers = ctx.snap.frame("containers")
             no_prestop = containers[
                 (containers["namespace"] == route.namespace)
                 & containers["pod"].isin(pods["name"])  # type: ignore[index]
@@ -125,6 +124,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             if ctx.lookups is not None:
                 dep = ctx.lookups.index("deployments", "namespace", "name").rows((route.namespace, workload[1]))
             else:
+                deployments = ctx.snap.frame("deployments")
                 dep = deployments[(deployments["namespace"] == route.namespace) & (deployments["name"] == workload[1])]
             if dep.empty or dep.iloc[0]["replicas"] != 1:
                 continue
