@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -293,26 +294,52 @@ class AccessFacts:
 
         Epochs are cut where the backend name changes between consecutive minute groups (ordered by
         their first request), so an edit at 02:07 gives ``be_edge_http`` until 02:07 then ``be_secure``.
+
+        The route's groups are folded per (minute, backend, backend kind) in plain Python: a route
+        has a few groups per minute, and a pandas ``groupby`` with its sort cost about 30 ms a route,
+        most of ``mga analyze`` for inputs holding every route of a busy log (docs/performance.md).
+        Groups are taken in their frame order, ordered by first request then backend (the
+        categorical's order, its text order), ties kept in the order they were met.
         """
         g = self._route(namespace, route)
         if g.empty:
             return []
-        per = g.groupby(["minute", "backend", "backend_kind"], sort=False, observed=True).agg(
-            first=("first", "min"), last=("last", "max"), requests=("requests", "sum"), errors=("error", "sum"))
-        per = per.reset_index().sort_values(["first", "backend"], kind="stable")
-        epochs: list[ConfigEpoch] = []
-        for r in per.to_dict("records"):
-            last = epochs[-1] if epochs else None
-            if last is not None and last.backend == r["backend"]:
-                epochs[-1] = ConfigEpoch(
-                    namespace, route, last.backend, last.backend_kind, last.termination, last.first_seen,
-                    max(last.last_seen, moment(r["last"])), last.requests + int(r["requests"]),
-                    last.errors + int(r["errors"]), last.first_line)
+        minute, backend, kind, first, last = (g[c].tolist() for c in ("minute", "backend", "backend_kind", "first",
+                                                                        "last"))
+        requests, errors = g["requests"].tolist(), g["error"].tolist()
+        backend_rank = _sort_ranks(g["backend"])
+        folded: dict[tuple, list] = {}  # (minute, backend, kind) -> [first, last, requests, errors, rank], met order
+        earliest: dict[tuple, int] = {}  # (minute, backend) -> the row of its earliest first request
+        for i, key in enumerate(zip(minute, backend, kind, strict=True)):
+            if key[0] is not pd.NaT and not _missing(key[1]):
+                at = (key[0], key[1])
+                best = earliest.get(at)
+                if best is None or _time_rank(first[i]) < _time_rank(first[best]):
+                    earliest[at] = i
+            if any(_missing(v) for v in key):
                 continue
+            entry = folded.get(key)
+            if entry is None:
+                folded[key] = [first[i], last[i], int(requests[i]), int(errors[i]), backend_rank[i]]
+                continue
+            entry[0] = _earlier(entry[0], first[i])
+            entry[1] = _later(entry[1], last[i])
+            entry[2] += int(requests[i])
+            entry[3] += int(errors[i])
+        ordered = sorted(folded.items(), key=lambda item: (_time_rank(item[1][0]), item[1][4]))
+        epochs: list[ConfigEpoch] = []
+        for (m, b, k), (first_at, last_at, n, e, _) in ordered:
+            previous = epochs[-1] if epochs else None
+            if previous is not None and previous.backend == b:
+                epochs[-1] = ConfigEpoch(
+                    namespace, route, previous.backend, previous.backend_kind, previous.termination,
+                    previous.first_seen, max(previous.last_seen, moment(last_at)), previous.requests + n,
+                    previous.errors + e, previous.first_line)
+                continue
+            row = g.iloc[earliest[(m, b)]]
             epochs.append(ConfigEpoch(
-                namespace, route, str(r["backend"]), str(r["backend_kind"]),
-                TERMINATION_OF_PREFIX.get(str(r["backend_kind"])), moment(r["first"]), moment(r["last"]),
-                int(r["requests"]), int(r["errors"]), _first_of_minute(g, r),
+                namespace, route, str(b), str(k), TERMINATION_OF_PREFIX.get(str(k)), moment(first_at),
+                moment(last_at), n, e, Where(str(row["source"]), integer(row["line"]), text(row["input"])),
             ))
         return epochs
 
@@ -386,6 +413,29 @@ class AccessFacts:
         return sorted(merged.values(), key=lambda h: h.first_seen)
 
 
-def _first_of_minute(g: pd.DataFrame, r: dict) -> Where:
-    s = g[(g["minute"] == r["minute"]) & (g["backend"] == r["backend"])].sort_values("first", kind="stable").iloc[0]
-    return Where(str(s["source"]), integer(s["line"]), text(s["input"]))
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def _time_rank(value: Any) -> tuple[int, int]:
+    """Sort key of a timestamp as ``sort_values`` orders them: times ascending, missing ones last."""
+    return (1, 0) if _missing(value) else (0, value.value)
+
+
+def _earlier(a: Any, b: Any) -> Any:
+    """``min`` of two timestamps skipping missing ones (a pandas ``min`` aggregation)."""
+    return b if _missing(a) else a if _missing(b) or a <= b else b
+
+
+def _later(a: Any, b: Any) -> Any:
+    return b if _missing(a) else a if _missing(b) or a >= b else b
+
+
+def _sort_ranks(column: pd.Series) -> list:
+    """Each row's rank in ``sort_values`` order: a categorical by its codes (missing last), text by itself."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        return np.where(codes < 0, np.iinfo(np.int64).max, codes).tolist()
+    return [(1, "") if _missing(v) else (0, str(v)) for v in column.tolist()]
+
+

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from analyzer.context import Context
@@ -393,14 +394,26 @@ def select(
 ) -> pd.DataFrame:
     if req.empty:
         return req
-    keep = pd.Series(True, index=req.index)
+    keep = np.ones(len(req), dtype=bool)
     if status is not None:
-        keep &= (req["status"] == status).fillna(False).astype(bool)
+        keep &= _equals(req["status"], status)
     if term is not None:
-        keep &= (req["term"].astype("string") == term).fillna(False).astype(bool)
+        keep &= _equals(req["term"], term)
     if server_kind is not None:
-        keep &= (req["server_kind"].astype("string") == server_kind).fillna(False).astype(bool)
+        keep &= _equals(req["server_kind"], server_kind)
     return req[keep]
+
+
+def _equals(column: pd.Series, value: object) -> np.ndarray:
+    """``column == value`` with missing values False, as a numpy mask.
+
+    A categorical is compared through its categories (a few) and codes, not converted to text row by
+    row: ``astype("string")`` of a route's rows cost more than the rest of a selection.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        matches = np.array([c == value for c in column.cat.categories.tolist()] + [False])
+        return matches[column.cat.codes.to_numpy()]  # code -1 (missing) reads the last entry
+    return (column == value).fillna(False).to_numpy(dtype=bool)
 
 
 def span(rows: pd.DataFrame) -> tuple[datetime | None, datetime | None]:
