@@ -7,6 +7,7 @@ of the access-log lines it counts.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analyzer.model import Evidence
@@ -36,12 +37,12 @@ def log_evidence(snap: Snapshot, rows: pd.DataFrame, limit: int = 3) -> list[Evi
     """Cite up to ``limit`` access-log lines (first, and last when several), with their raw text."""
     if rows.empty:
         return []
-    ordered = rows.sort_values("ts", na_position="last") if "ts" in rows else rows
-    picks: list[pd.Series] = []
-    if len(ordered) <= limit:
-        picks = [r for _, r in ordered.iterrows()]
-    else:
-        picks = [ordered.iloc[i] for i in range(limit - 1)] + [ordered.iloc[-1]]
+    # the rows' order by time, found on the time column alone (the same sort a frame's ``sort_values``
+    # runs on it); only the cited rows are taken, not every column of a reordered copy
+    order = (rows["ts"].reset_index(drop=True).sort_values(na_position="last").index.to_numpy() if "ts" in rows
+             else np.arange(len(rows)))
+    chosen = order if len(order) <= limit else [*order[: limit - 1], order[-1]]
+    picks = [rows.iloc[int(i)] for i in chosen]
     out = []
     for r in picks:
         inp, source = _str(r.get("input")), _str(r.get("source")) or "?"

@@ -16,6 +16,7 @@ without the rest of the ledger changing.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -92,36 +93,43 @@ def _owners(lines: pd.DataFrame, findings: Sequence[Finding]) -> pd.Series:
 
 
 def _tally(lines: pd.DataFrame, findings: Sequence[Finding]) -> ErrorLedger:
-    """The ledger of one route from its router-side 5xx lines and their owners (the one place lines are grouped)."""
-    shares: list[LedgerShare] = []
-    owned = lines[lines[_OWNER] >= 0]
-    for pos, count in owned[_OWNER].value_counts().items():
-        f = findings[int(pos)]
-        shares.append(LedgerShare(f.id, f.cause, int(count)))
+    """The ledger of one route from its router-side 5xx lines and their owners (the one place lines are grouped).
+
+    A route has a handful of such lines, so they are counted in plain Python: the pandas
+    ``value_counts`` and ``groupby`` this replaced cost about 7 ms a route, with thousands of routes
+    in the inputs a large part of ``mga analyze`` (docs/performance.md).
+    """
+    owners = lines[_OWNER].tolist()
+    owned = Counter(pos for pos in owners if pos >= 0)
+    shares = [LedgerShare(findings[int(pos)].id, findings[int(pos)].cause, int(count)) for pos, count in owned.items()]
     shares.sort(key=lambda s: (-s.requests, s.finding))
-    groups: list[LedgerGroup] = []
-    rest = lines[lines[_OWNER] < 0]
-    if not rest.empty:
-        keyed = rest.assign(
-            _status=rest["status"].astype("int64"),
-            _term=rest["term"].astype("string").fillna("--").astype(object),
-            _server=rest["server"].astype("string").fillna(termination.NOSRV).astype(object),
-        )
-        for (status, term, server), g in keyed.groupby(["_status", "_term", "_server"], sort=True):
-            groups.append(
-                LedgerGroup(
-                    status=int(status),
-                    termination=str(term),
-                    server=str(server),
-                    requests=len(g),
-                    first_seen=_ts(g["ts"].min()),
-                    last_seen=_ts(g["ts"].max()),
-                    meaning=termination.meaning(str(term), str(server)),
-                    check=termination.check_for(str(term)),
-                )
-            )
-        groups.sort(key=lambda g: (-g.requests, g.status, g.termination, g.server))
+    folded: dict[tuple[int, str, str], list] = {}  # (status, state, server) -> [requests, first, last]
+    columns = zip(owners, lines["status"].tolist(), lines["term"].tolist(), lines["server"].tolist(),
+                  lines["ts"].tolist(), strict=True)
+    for owner, status, term, server, ts in columns:
+        if owner >= 0:
+            continue
+        key = (int(status), "--" if _missing(term) else str(term),
+               termination.NOSRV if _missing(server) else str(server))
+        entry = folded.get(key)
+        if entry is None:
+            folded[key] = [1, ts, ts]
+            continue
+        entry[0] += 1
+        if not _missing(ts):
+            entry[1] = ts if _missing(entry[1]) or ts < entry[1] else entry[1]
+            entry[2] = ts if _missing(entry[2]) or ts > entry[2] else entry[2]
+    groups = [
+        LedgerGroup(status=status, termination=term, server=server, requests=count, first_seen=_ts(first),
+                    last_seen=_ts(last), meaning=termination.meaning(term, server), check=termination.check_for(term))
+        for (status, term, server), (count, first, last) in folded.items()
+    ]
+    groups.sort(key=lambda g: (-g.requests, g.status, g.termination, g.server))
     return ErrorLedger(router_side_5xx=len(lines), by_finding=tuple(shares), unexplained_groups=tuple(groups))
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
 def _ts(value: object) -> datetime | None:

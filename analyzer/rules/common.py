@@ -519,13 +519,15 @@ def incident_status(
     req = route_requests(ctx, route)
     if req.empty or last_error is None:
         return IncidentStatus.UNKNOWN, None
-    after = req[(req["ts"] > pd.Timestamp(last_error)).fillna(False).astype(bool)]
-    if after.empty or router_side_mask(after).any():
+    # read on the columns (time, status, state) alone: the route's rows are not copied
+    later = (req["ts"] > pd.Timestamp(last_error)).fillna(False).to_numpy(dtype=bool)
+    failing = router_side_mask(req).to_numpy(dtype=bool)
+    if not later.any() or (failing & later).any():
         return IncidentStatus.ONGOING, None
-    errors = req.loc[router_side_mask(req), "ts"].dropna().sort_values()
+    errors = req["ts"][failing].dropna().sort_values()
     gaps = errors.diff().dropna()
     needed = max(QUIET_MIN, 3 * gaps.median().to_pytimedelta()) if not gaps.empty else QUIET_MIN
-    quiet = after["ts"].max() - pd.Timestamp(last_error)
+    quiet = req["ts"][later].max() - pd.Timestamp(last_error)
     if pd.isna(quiet) or quiet < needed:
         return IncidentStatus.ONGOING, None
     return IncidentStatus.ENDED, last_error

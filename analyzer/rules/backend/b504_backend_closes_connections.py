@@ -80,12 +80,15 @@ def pod_disruption_times(ctx: Context, namespace: str) -> dict[str, list[pd.Time
 
 @RULE.check
 def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
+    disruptions: dict[str, dict[str, list[pd.Timestamp]]] = {}  # per namespace, read once for all its routes
     for route in common.routes(ctx):
         req = common.route_requests(ctx, route)
         closed = common.select(req, status=502, term="SH")
         if closed.empty:
             continue
-        closed = closed[~windows.near_disruption(closed, pod_disruption_times(ctx, route.namespace))]
+        if route.namespace not in disruptions:
+            disruptions[route.namespace] = pod_disruption_times(ctx, route.namespace)
+        closed = closed[~windows.near_disruption(closed, disruptions[route.namespace])]
         if closed.empty:
             continue
         facts = common.log_facts(ctx, closed)

@@ -1,0 +1,82 @@
+"""A route's ledger counted in plain Python equals the pandas ``value_counts``/``groupby`` it replaced.
+
+The reference below is the earlier implementation, kept as the specification: shares per owning
+finding (most lines first, then finding id), the unexplained lines grouped by status, termination
+state (missing: ``--``) and server (missing: ``<NOSRV>``), each with its first and last time.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from analyzer import ledger, termination
+from analyzer.model import ErrorLedger, Evidence, Finding, LedgerGroup, LedgerShare, Severity
+
+T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+
+
+def reference_tally(lines: pd.DataFrame, findings: list[Finding]) -> ErrorLedger:
+    shares: list[LedgerShare] = []
+    owned = lines[lines["owner"] >= 0]
+    for pos, count in owned["owner"].value_counts().items():
+        f = findings[int(pos)]
+        shares.append(LedgerShare(f.id, f.cause, int(count)))
+    shares.sort(key=lambda s: (-s.requests, s.finding))
+    groups: list[LedgerGroup] = []
+    rest = lines[lines["owner"] < 0]
+    if not rest.empty:
+        keyed = rest.assign(
+            _status=rest["status"].astype("int64"),
+            _term=rest["term"].astype("string").fillna("--").astype(object),
+            _server=rest["server"].astype("string").fillna(termination.NOSRV).astype(object),
+        )
+        for (status, term, server), g in keyed.groupby(["_status", "_term", "_server"], sort=True):
+            groups.append(LedgerGroup(
+                status=int(status), termination=str(term), server=str(server), requests=len(g),
+                first_seen=ledger._ts(g["ts"].min()), last_seen=ledger._ts(g["ts"].max()),
+                meaning=termination.meaning(str(term), str(server)), check=termination.check_for(str(term))))
+        groups.sort(key=lambda g: (-g.requests, g.status, g.termination, g.server))
+    return ErrorLedger(router_side_5xx=len(lines), by_finding=tuple(shares), unexplained_groups=tuple(groups))
+
+
+def findings(n: int) -> list[Finding]:
+    causes = ["backend-timeout", "no-ready-endpoints", "backend-connection-closed"]
+    out = []
+    for k in range(n):
+        f = Finding(code="B501", cause=causes[k % 3], severity=Severity.WARNING, namespace="shop",
+                    title="t", explanation="e", remediation=[], route="web",
+                    evidence=[Evidence(source="s", line=1, text="x")])
+        f.id = f"F{k + 1:03d}-B501"
+        out.append(f)
+    return out
+
+
+def lines(seed: int, categorical: bool) -> pd.DataFrame:
+    rng = random.Random(seed)
+    n = rng.randint(1, 60)
+    frame = pd.DataFrame({
+        "ts": pd.Series([None if rng.random() < 0.1 else T0 + timedelta(seconds=rng.randint(0, 900))
+                         for _ in range(n)], dtype="datetime64[ns, UTC]"),
+        "status": pd.Series([rng.choice((502, 503, 504)) for _ in range(n)], dtype="Int16"),
+        "term": [rng.choice(("SC", "SH", "sH", "PH", None)) for _ in range(n)],
+        "server": [rng.choice(("pod:web-1:web:http:10.0.0.1:8080", "<NOSRV>", None)) for _ in range(n)],
+        "owner": [rng.choice((-1, -1, 0, 1, 2)) for _ in range(n)],
+    })
+    frame.index = rng.sample(range(10_000), n)  # the lines' labels in the whole requests frame
+    assert frame["status"].notna().all() and frame["ts"].notna().any()
+    if categorical:
+        frame = frame.astype({"term": "category", "server": "category"})
+    return frame
+
+
+@pytest.mark.parametrize("categorical", [True, False])
+@pytest.mark.parametrize("seed", range(20))
+def test_tally_equals_the_pandas_reference(seed: int, categorical: bool):
+    frame, found = lines(seed, categorical), findings(3)
+    got = ledger._tally(frame, found)
+    assert got == reference_tally(frame, found)
+    assert got.explained + got.unexplained == got.router_side_5xx == len(frame)
