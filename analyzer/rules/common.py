@@ -396,15 +396,17 @@ def select(
         return req
     keep = np.ones(len(req), dtype=bool)
     if status is not None:
-        keep &= _equals(req["status"], status)
+        keep &= equals(req["status"], status)
     if term is not None:
-        keep &= _equals(req["term"], term)
+        keep &= equals(req["term"], term)
     if server_kind is not None:
-        keep &= _equals(req["server_kind"], server_kind)
+        keep &= equals(req["server_kind"], server_kind)
+    if not keep.any():  # the usual answer: a slice of no rows, not a take of every column
+        return req.iloc[0:0]
     return req[keep]
 
 
-def _equals(column: pd.Series, value: object) -> np.ndarray:
+def equals(column: pd.Series, value: object) -> np.ndarray:
     """``column == value`` with missing values False, as a numpy mask.
 
     A categorical is compared through its categories (a few) and codes, not converted to text row by

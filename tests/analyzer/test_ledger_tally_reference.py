@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from analyzer import ledger, termination
+from analyzer import ledger, precedence, termination
 from analyzer.model import ErrorLedger, Evidence, Finding, LedgerGroup, LedgerShare, Severity
 
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -80,3 +80,45 @@ def test_tally_equals_the_pandas_reference(seed: int, categorical: bool):
     got = ledger._tally(frame, found)
     assert got == reference_tally(frame, found)
     assert got.explained + got.unexplained == got.router_side_5xx == len(frame)
+
+
+def reference_owners(lines: pd.DataFrame, found: list[Finding]) -> pd.Series:
+    """The earlier ownership: per finding, its claims on lines of its own route, best (rank, position) wins."""
+    claims = []
+    for pos, f in enumerate(found):
+        if f.route is None or not len(f.claims):
+            continue
+        mine = f.claims.unique()
+        mine = mine[mine.isin(lines.index)]
+        if not len(mine):
+            continue
+        ok = (lines.loc[mine, "namespace"] == f.namespace) & (lines.loc[mine, "route"] == f.route)
+        mine = mine[ok.to_numpy()]
+        if len(mine):
+            claims.append(pd.DataFrame({"line": mine, "rank": precedence.rank(f.cause), "pos": pos}))
+    owner = pd.Series(-1, index=lines.index, dtype="int64")
+    if claims:
+        ranked = pd.concat(claims, ignore_index=True).sort_values(["rank", "pos"], kind="stable")
+        first = ranked.drop_duplicates(subset="line", keep="first")
+        owner.loc[first["line"].to_numpy()] = first["pos"].to_numpy()
+    return owner
+
+
+def test_owners_equal_the_pandas_reference():
+    owned = []
+    for seed in range(40):
+        rng = random.Random(seed)
+        frame = lines(seed, categorical=bool(seed % 2))
+        frame["namespace"] = [rng.choice(("shop", "shop", "bank")) for _ in range(len(frame))]
+        frame["route"] = pd.Series([rng.choice(("web", "web", "api", None)) for _ in range(len(frame))],
+                                   dtype="category" if seed % 2 else object).to_numpy()
+        found = findings(rng.randint(0, 8))
+        labels = [*frame.index.tolist(), 99_999, 100_000]  # claims of lines that are not router-side 5xx too
+        for f in found:
+            f.namespace, f.route = rng.choice((("shop", "web"), ("shop", "api"), ("bank", "web"), ("shop", None)))
+            f.cause = rng.choice(("backend-timeout", "no-ready-endpoints", "backend-connection-closed"))
+            f.claims = pd.Index([rng.choice(labels) for _ in range(rng.randint(0, 30))], dtype="int64")
+        got = ledger._owners(frame, found)
+        assert got.equals(reference_owners(frame, found)), seed
+        owned.append(int((got >= 0).sum()))
+    assert sum(n > 0 for n in owned) >= 20  # lines were really given owners, not only -1 compared

@@ -21,5 +21,6 @@ def severity_by_share(rows: pd.DataFrame, total: pd.DataFrame,
     if status is IncidentStatus.ENDED:
         return Severity.WARNING
     first = rows["ts"].min() if "ts" in rows and not rows.empty else pd.NaT
-    since = total if pd.isna(first) else total[(total["ts"] >= first).fillna(False).astype(bool)]
-    return Severity.CRITICAL if share(rows, since) >= 0.5 else Severity.WARNING
+    # the requests from the first failed one on, counted on the time column (the rows are not copied)
+    since = len(total) if pd.isna(first) else int((total["ts"] >= first).fillna(False).astype(bool).sum())
+    return Severity.CRITICAL if len(rows) / max(1, since) >= 0.5 else Severity.WARNING

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analyzer.rules import common
+
 
 def errors_on_pods(req: pd.DataFrame) -> pd.DataFrame:
     """Errors a pod going away produces: 502 SH, 503 SC on a real server, truncated bodies (SD)."""
     if req.empty:
         return req
-    term = req["term"].astype("string")
-    sh = (req["status"] == 502).fillna(False).astype(bool) & (term == "SH").fillna(False).astype(bool)
-    sc = (
-        (req["status"] == 503).fillna(False).astype(bool)
-        & (term == "SC").fillna(False).astype(bool)
-        & (req["server_kind"].astype("string") == "pod").fillna(False).astype(bool)
-    )
-    sd = (term == "SD").fillna(False).astype(bool)
-    return req[sh | sc | sd]
+    term, status = req["term"], req["status"]  # categoricals compared through their codes (common.equals)
+    sh = common.equals(status, 502) & common.equals(term, "SH")
+    sc = common.equals(status, 503) & common.equals(term, "SC") & common.equals(req["server_kind"], "pod")
+    sd = common.equals(term, "SD")
+    keep = sh | sc | sd
+    return req[keep] if keep.any() else req.iloc[0:0]
 
