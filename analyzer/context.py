@@ -81,6 +81,20 @@ class Context:
             return None
         return Lookups(self.snap, self.whole_lookups, getattr(self.snap, "namespace", None))
 
+    def release_requests(self) -> None:
+        """Let go of this namespace's request rows: its part of the ``requests`` frame, and each route's
+        rows the lookups took. They are copies of the whole frame's rows; with every route of a
+        router log in the inputs, keeping them for every namespace until the end held the log's kept
+        rows twice more (docs/performance.md, "Routes with traffic"). Asked again, they are taken again.
+        """
+        self.__dict__.pop("requests", None)
+        lookups = self.__dict__.get("lookups")
+        if lookups is not None:
+            lookups.forget("requests")
+        forget = getattr(self.snap, "forget", None)
+        if forget is not None:
+            forget("requests")
+
     @property
     def has_logs(self) -> bool:
         return self.snap.has_access_logs

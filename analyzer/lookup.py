@@ -224,6 +224,11 @@ class Lookups:
             self._served[frame] = self._whole.serves(frame)
         return self._served[frame]
 
+    def forget(self, frame: str) -> None:
+        """Drop the indexes of ``frame`` and the rows they took (built again if asked again)."""
+        for key in [k for k in self._indexes if k[0] == frame]:
+            del self._indexes[key]
+
     def index(self, frame: str, *keys: str) -> FrameIndex:
         found = self._indexes.get((frame, keys))
         if found is None:

@@ -76,6 +76,7 @@ def analyze(
     rules = all_rules()
     for ctx in contexts.values():
         found, errors, skips = run_rules(ctx, rules)
+        ctx.release_requests()  # taken again for the route results below, one namespace at a time
         findings += found
         rule_errors += errors
         rule_skips += skips
@@ -107,6 +108,7 @@ def analyze(
         route_namespaces += summary["namespace"].tolist() if not summary.empty else []
         _attach_findings(mine, findings)
         apply_checklist(ctx, mine, findings_by_namespace.get(ns, []))
+        ctx.release_requests()
         route_results += mine
     route_results.sort(key=_route_order)
 

@@ -72,6 +72,11 @@ class FrameSplits:
             self._empty[name] = whole.iloc[0:0] if whole is not None else schema.empty_frame(name)
         return self._empty[name]
 
+    def forget(self, name: str, namespace: str) -> None:
+        """Drop the namespace's taken part of ``name`` (taken again from the positions if asked again)."""
+        if not self.grouped:
+            self._splits.get(name, {}).pop(namespace, None)
+
     def has_rows(self, name: str, namespace: str) -> bool:
         """Whether the namespace's part of ``name`` has rows (``not part(...).empty``), without taking it."""
         self._split(name)
@@ -114,6 +119,11 @@ class ScopedSnapshot:
         if name in CLUSTER_FRAMES:
             return not self._splits.snap.frame(name).empty
         return self._splits.has_rows(name, self.namespace)
+
+    def forget(self, name: str) -> None:
+        """Drop this namespace's taken part of ``name`` (see :meth:`FrameSplits.forget`)."""
+        if name not in CLUSTER_FRAMES:
+            self._splits.forget(name, self.namespace)
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self._splits.snap, attr)

@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from analyzer import joins
-from analyzer.lookup import GROUPBY_ROWS, FrameIndex
+from analyzer.context import Context
+from analyzer.lookup import GROUPBY_ROWS, FrameIndex, WholeLookups
 from analyzer.run import analyze
 from analyzer.scope import FrameSplits, ScopedSnapshot, has_rows
 from bench.gen_mustgather import generate
@@ -223,3 +224,25 @@ def test_object_fact_records_equal_to_dict_records(every_scenario: Snapshot):
                 assert _same_value(mine[column], value), (name, column)
                 compared += 1
     assert compared > 1000
+
+
+def test_released_request_rows_are_taken_again_equal(every_scenario: Snapshot):
+    """``Context.release_requests`` (the runner calls it after each namespace's rules and route results)
+    drops the namespace's part of ``requests`` and the route rows its lookups took; asked again, the
+    same rows come back. The whole-report comparisons above run with the releases in place."""
+    splits = FrameSplits(every_scenario)
+    requests = every_scenario.frame("requests")
+    keyed = requests.dropna(subset=["namespace", "route"])
+    assert len(keyed)  # the scenarios' logs name routes: the check below really compares rows
+    namespace, route = str(keyed["namespace"].iloc[0]), str(keyed["route"].iloc[0])
+    ctx = Context(ScopedSnapshot(splits, namespace), whole_lookups=WholeLookups(every_scenario))
+    part = ctx.requests
+    rows = ctx.lookups.index("requests", "namespace", "route").rows((namespace, route))
+    assert len(rows) and namespace in splits._splits["requests"]
+    ctx.release_requests()
+    assert "requests" not in ctx.__dict__ and namespace not in splits._splits["requests"]
+    assert not [k for k in ctx.lookups._indexes if k[0] == "requests"]
+    pd.testing.assert_frame_equal(ctx.requests, part)
+    again = ctx.lookups.index("requests", "namespace", "route").rows((namespace, route))
+    assert again is not rows  # taken again, not kept
+    pd.testing.assert_frame_equal(again, rows)
