@@ -41,12 +41,6 @@ def status_class_codes(status: pd.Series) -> np.ndarray:
     return out
 
 
-def status_class(status: pd.Series) -> pd.Series:
-    """The class names of :func:`status_class_codes`, as a Series on the same index."""
-    names = np.array(STATUS_CLASSES, dtype=object)
-    return pd.Series(names[status_class_codes(status)], index=status.index, dtype="object")
-
-
 def per_minute(requests: pd.DataFrame) -> list[dict]:
     """Counts per minute by status class, every minute of the span present (zeros included).
 
