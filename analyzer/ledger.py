@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer import precedence, termination
+from analyzer.facts.common import missing
 from analyzer.host_routes import default_line_routes
 from analyzer.model import ErrorLedger, Finding, LedgerGroup, LedgerShare
 
@@ -123,16 +124,16 @@ def _tally(lines: pd.DataFrame, findings: Sequence[Finding]) -> ErrorLedger:
     for owner, status, term, server, ts in columns:
         if owner >= 0:
             continue
-        key = (int(status), "--" if _missing(term) else str(term),
-               termination.NOSRV if _missing(server) else str(server))
+        key = (int(status), "--" if missing(term) else str(term),
+               termination.NOSRV if missing(server) else str(server))
         entry = folded.get(key)
         if entry is None:
             folded[key] = [1, ts, ts]
             continue
         entry[0] += 1
-        if not _missing(ts):
-            entry[1] = ts if _missing(entry[1]) or ts < entry[1] else entry[1]
-            entry[2] = ts if _missing(entry[2]) or ts > entry[2] else entry[2]
+        if not missing(ts):
+            entry[1] = ts if missing(entry[1]) or ts < entry[1] else entry[1]
+            entry[2] = ts if missing(entry[2]) or ts > entry[2] else entry[2]
     groups = [
         LedgerGroup(status=status, termination=term, server=server, requests=count, first_seen=_ts(first),
                     last_seen=_ts(last), meaning=termination.meaning(term, server), check=termination.check_for(term))
@@ -140,10 +141,6 @@ def _tally(lines: pd.DataFrame, findings: Sequence[Finding]) -> ErrorLedger:
     ]
     groups.sort(key=lambda g: (-g.requests, g.status, g.termination, g.server))
     return ErrorLedger(router_side_5xx=len(lines), by_finding=tuple(shares), unexplained_groups=tuple(groups))
-
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
 def _ts(value: object) -> datetime | None:

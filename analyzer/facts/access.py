@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer import host_routes
-from analyzer.facts.common import Where, integer, moment, text
+from analyzer.facts.common import Where, integer, missing, moment, text
 
 TERMINATION_OF_PREFIX = {"be_http": "none", "be_edge_http": "edge", "be_secure": "reencrypt", "be_tcp": "passthrough"}
 DEFAULT_BACKEND = "openshift_default"
@@ -311,12 +311,12 @@ class AccessFacts:
         folded: dict[tuple, list] = {}  # (minute, backend, kind) -> [first, last, requests, errors, rank], met order
         earliest: dict[tuple, int] = {}  # (minute, backend) -> the row of its earliest first request
         for i, key in enumerate(zip(minute, backend, kind, strict=True)):
-            if key[0] is not pd.NaT and not _missing(key[1]):
+            if key[0] is not pd.NaT and not missing(key[1]):
                 at = (key[0], key[1])
                 best = earliest.get(at)
                 if best is None or _time_rank(first[i]) < _time_rank(first[best]):
                     earliest[at] = i
-            if any(_missing(v) for v in key):
+            if any(missing(v) for v in key):
                 continue
             entry = folded.get(key)
             if entry is None:
@@ -413,22 +413,18 @@ class AccessFacts:
         return sorted(merged.values(), key=lambda h: h.first_seen)
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
-
-
 def _time_rank(value: Any) -> tuple[int, int]:
     """Sort key of a timestamp as ``sort_values`` orders them: times ascending, missing ones last."""
-    return (1, 0) if _missing(value) else (0, value.value)
+    return (1, 0) if missing(value) else (0, value.value)
 
 
 def _earlier(a: Any, b: Any) -> Any:
     """``min`` of two timestamps skipping missing ones (a pandas ``min`` aggregation)."""
-    return b if _missing(a) else a if _missing(b) or a <= b else b
+    return b if missing(a) else a if missing(b) or a <= b else b
 
 
 def _later(a: Any, b: Any) -> Any:
-    return b if _missing(a) else a if _missing(b) or a >= b else b
+    return b if missing(a) else a if missing(b) or a >= b else b
 
 
 def _sort_ranks(column: pd.Series) -> list:
@@ -436,6 +432,6 @@ def _sort_ranks(column: pd.Series) -> list:
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy()
         return np.where(codes < 0, np.iinfo(np.int64).max, codes).tolist()
-    return [(1, "") if _missing(v) else (0, str(v)) for v in column.tolist()]
+    return [(1, "") if missing(v) else (0, str(v)) for v in column.tolist()]
 
 

@@ -23,6 +23,11 @@ def where(row: Any) -> Where:
     return Where(source=text(row.get("source")) or "", line=integer(row.get("line")), input=text(row.get("input")))
 
 
+def missing(value: Any) -> bool:
+    """A frame cell's missing value, whatever the column type: None, ``pd.NA``, ``pd.NaT`` or NaN."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
 def text(value: Any) -> str | None:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
