@@ -130,12 +130,15 @@ def generate(n: int, path: Path, seed: int = 1, http_only: bool = False) -> None
 TERMINATION_OF_KIND = {"be_http": None, "be_edge_http": "edge", "be_secure": "reencrypt", "be_tcp": "passthrough"}
 
 
-def write_routes_dump(path: Path) -> None:
-    """The log's routes as one ``v1 List`` of Route objects (namespace, name, host, service, termination)."""
+def write_routes_dump(path: Path, namespaces: int | None = None) -> None:
+    """The log's routes as one ``v1 List`` of Route objects (namespace, name, host, service, termination);
+    with ``namespaces``, those of the log's first ``namespaces`` namespaces only (10 routes each)."""
     import json
 
     items = []
     for ns, name, kind, _pods, host in routes(random.Random(0)):  # names and kinds do not depend on the seed
+        if namespaces is not None and int(ns.split("-")[1]) >= namespaces:
+            continue
         spec: dict = {"host": host, "to": {"kind": "Service", "name": name, "weight": 100},
                       "port": {"targetPort": "http"}}
         if TERMINATION_OF_KIND[kind]:
@@ -154,10 +157,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--http-only", action="store_true", help="no tcplog lines or router messages")
     parser.add_argument("--routes-yaml", type=Path, help="also write the log's routes as a List dump here")
+    parser.add_argument("--routes-namespaces", type=int, help="the dump holds the first N namespaces' routes")
     args = parser.parse_args()
     generate(args.lines, args.path, args.seed, args.http_only)
     if args.routes_yaml:
-        write_routes_dump(args.routes_yaml)
+        write_routes_dump(args.routes_yaml, args.routes_namespaces)
 
 
 if __name__ == "__main__":

@@ -14,13 +14,19 @@ ignores it) and reused by later runs:
   next to ``mga logs`` of the same log in the same run: the workload a support engineer runs;
 
 - must-gathers of many application namespaces, no access log (``bench/gen_mustgather.py``, 8 pods
-  and 4 routes per namespace, 4 KB of container log per pod): the cost of the rules per route.
+  and 4 routes per namespace, 4 KB of container log per pod): the cost of the rules per route;
+
+- routes with traffic: a routes dump of the 1M-line log's first N namespaces (10 routes each,
+  ``bench.gen_logs.write_routes_dump``) analysed with that log, next to ``mga logs`` of it: every
+  request of those routes is kept and nearly every route gets findings, a ledger and a timeline.
 
 Options: ``--lines N`` (repeat; default 1M, 3M and 10M), ``--hla-lines N`` (the haproxy-log-analysis
 row, default 1M: it reads ~12,000 lines a second, so 10M takes a quarter of an hour), ``--quick``
 (1M only, no whole case, no haproxy-log-analysis, no cluster rows), ``--no-case``, ``--no-hla``,
 ``--no-dask``, ``--no-logs`` (no log rows), ``--no-analyze`` (no analyze-with-log rows),
-``--namespaces N`` (repeat; the cluster rows, default 500, 1,250 and 2,500 namespaces), ``--no-clusters``.
+``--namespaces N`` (repeat; the cluster rows, default 500, 1,250 and 2,500 namespaces), ``--no-clusters``,
+``--traffic-namespaces N`` (repeat; the routes-with-traffic rows, default 50 namespaces = 500 routes),
+``--no-traffic``.
 
 Each log is read once before its rows are timed, so every tool reads it from the page cache.
 """
@@ -170,6 +176,28 @@ def bench_cluster(namespaces: int) -> list[Row]:
              f"({size:,.0f} MB)", wall, rss, f"{wall / routes * 1000:.1f} ms per route")]
 
 
+TRAFFIC_NAMESPACES = (50,)  # 500 routes of the 1M-line log in the inputs (all 500 namespaces take minutes)
+
+
+def bench_traffic(namespaces: list[int], lines: int = 1_000_000) -> list[Row]:
+    """``mga analyze`` of a routes dump of the log's first ``namespaces`` namespaces with the log, next to
+    ``mga logs`` of the same log: the case where the inputs hold the routes the log names."""
+    from bench.gen_logs import write_routes_dump
+
+    log = log_file(lines)
+    wall, rss = measure(mga("logs", str(log), "--format", "json", "--output", str(OUT / f"logs_{lines}.json")))
+    rows: list[Row] = [(f"`mga logs --format json`, {lines:,} lines", wall, rss, "")]
+    for n in namespaces:
+        dump = OUT / f"routes_{n}ns.json"
+        write_routes_dump(dump, n)
+        a_wall, a_rss = measure(mga("analyze", str(dump), "--logs", str(log), "--format", "json",
+                                    "--output", str(OUT / f"traffic_{n}ns.json")))
+        rows.append((f"`mga analyze` routes dump of {n * 10:,} routes ({n} namespaces) `--logs` same file",
+                     a_wall, a_rss, f"{a_wall / (n * 10) * 1000:.0f} ms per route; analyze / mga logs = "
+                                    f"**{a_wall / wall:.1f} ×**"))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, action="append")
@@ -182,6 +210,8 @@ def main() -> int:
     parser.add_argument("--no-clusters", action="store_true")
     parser.add_argument("--no-logs", action="store_true")
     parser.add_argument("--no-analyze", action="store_true")
+    parser.add_argument("--traffic-namespaces", type=int, action="append")
+    parser.add_argument("--no-traffic", action="store_true")
     args = parser.parse_args()
     sizes = args.lines or ([1_000_000] if args.quick else [1_000_000, 3_000_000, 10_000_000])
     OUT.mkdir(exist_ok=True)
@@ -204,6 +234,8 @@ def main() -> int:
     if not (args.quick or args.no_clusters):
         for namespaces in args.namespaces or CLUSTER_NAMESPACES:
             rows += bench_cluster(namespaces)
+    if not (args.quick or args.no_traffic):
+        rows += bench_traffic(args.traffic_namespaces or list(TRAFFIC_NAMESPACES))
     cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}; "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
