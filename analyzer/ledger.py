@@ -82,8 +82,6 @@ def _owners(lines: pd.DataFrame, findings: Sequence[Finding]) -> pd.Series:
     claimed = [(pos, f) for pos, f in enumerate(findings) if f.route is not None and len(f.claims)]
     if not claimed or lines.empty:
         return owner
-    if not lines.index.is_unique:  # labels come from one requests frame; kept as a guard, not expected
-        raise ValueError("ledger lines must have unique labels")
     labels = [np.asarray(f.claims.unique()) for _, f in claimed]
     sizes = [len(part) for part in labels]
     at = lines.index.get_indexer(np.concatenate(labels))  # -1: a claimed line that is not a router-side 5xx

@@ -20,8 +20,6 @@ from analyzer.model import TimelineEvent, rfc3339
 
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "502", "503", "504", "5xx_other", "other")
 MAX_EVENTS = 200
-
-
 _OTHER = STATUS_CLASSES.index("other")
 _NS_PER_MINUTE = 60_000_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

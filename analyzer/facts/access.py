@@ -270,6 +270,7 @@ class AccessFacts:
         self._route_positions = {(str(ns), str(route)): positions[ns, route] for ns, route in sorted(positions)}
         self._by_route: dict[tuple[str, str], pd.DataFrame] = {}
         self._columns: dict[str, list] = {}  # whole columns of the groups as Python lists, read once
+        self._backend_rank: list | None = None  # each group's backend rank (see _sort_ranks), read once
         self._routes = routes
         self._existing_pods = existing_pods
         self._pod_namespaces = pod_namespaces
@@ -357,10 +358,9 @@ class AccessFacts:
 
     def _backend_ranks(self) -> list:
         """Each group's backend rank in ``sort_values`` order (see :func:`_sort_ranks`), read once."""
-        found = self._columns.get("_backend_rank")
-        if found is None:
-            found = self._columns["_backend_rank"] = _sort_ranks(self._groups["backend"])
-        return found
+        if self._backend_rank is None:
+            self._backend_rank = _sort_ranks(self._groups["backend"])
+        return self._backend_rank
 
     def termination_changes(self, namespace: str, route: str) -> list[tuple[ConfigEpoch, ConfigEpoch]]:
         """Consecutive epochs whose termination differs: (before, after) pairs, in time order."""
