@@ -48,10 +48,15 @@ def _router_side_term(term: pd.Series) -> pd.Series:
     states to text for a few distinct values was a copy of the whole column.
     """
     if isinstance(term.dtype, pd.CategoricalDtype):
-        side = np.array([str(t)[:1] not in ("-", "C", "c") for t in term.cat.categories.tolist()] + [False])
+        side = np.array([router_side_state(str(t)) for t in term.cat.categories.tolist()] + [False])
         return pd.Series(side[term.cat.codes.to_numpy()], index=term.index)  # code -1 (missing) reads False
     first = term.astype("string").fillna("--").str[:1]
     return ~first.isin(["-", "C", "c"]).fillna(True)
+
+
+def router_side_state(term: str | None) -> bool:
+    """One termination state read as :func:`_router_side_term` reads a column's."""
+    return (term if term is not None else "--")[:1] not in ("-", "C", "c")
 
 
 # ------------------------------------------------------------------ which route a line belongs to

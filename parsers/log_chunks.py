@@ -270,8 +270,10 @@ def parse_chunk(
         requests, totals = selection.requests, selection.totals
     elif out is not None and not job.stats_only:
         totals = LogTotals.of_table(out)
-    if out is not None and job.keep_namespaces is not None and not job.stats_only:
-        out = keep_rows(out, job.keep_namespaces)
+    if out is not None and job.keep_namespaces is not None and not job.stats_only and selection is None:
+        out, left_out = keep_rows(out, job.keep_namespaces)  # (a selection parsed only the rows it kept)
+        if totals is not None:
+            totals.left_out = left_out
     result = ChunkResult(out, events, unparsed, samples, lines.physical, None, requests, dropped, totals)
     if after is not None:
         result.extra = after(result)

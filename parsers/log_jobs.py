@@ -37,8 +37,9 @@ def parse_log_jobs(
     the files that could not be read to their end (a file cut part-way keeps its parsed lines).
 
     ``max_log_bytes`` caps the decompressed bytes read per log (None: no cap, see ``parsers.log_stream``).
-    ``keep_namespaces``: full rows only for requests of these namespaces or of none, every request
-    counted in the parse's ``totals`` (``parsers.log_chunks.keep_rows``); None keeps every row.
+    ``keep_namespaces``: full rows only for requests of these namespaces or of none (and of the other
+    namespaces' 5xx, the busiest of each minute), every request counted in the parse's ``totals``
+    (``parsers.log_keep.kept_mask``); None keeps every row.
 
     ``runner`` parses one file's chunks (``haproxy_log.ChunkRunner``): this machine's threads by
     default, or a Dask cluster; the frames are assembled here either way.

@@ -1,13 +1,15 @@
 """Which request rows ``mga analyze`` keeps whole, and the lean pass that chooses them cheaply.
 
-``mga analyze`` keeps full rows only for requests about the namespaces the inputs hold objects of,
-about no namespace, or answered 5xx (:func:`keep_rows`); every request still counts in the chunk's
-:class:`~parsers.log_totals.LogTotals`. Parsing a line into all of its columns costs several times
-the statistics columns, so a chunk is first read lean (the statistics columns, every field still
-checked: the same lines are accepted, see :func:`parsers.log_layers._parse_lines`), counted, and
-only the lines to keep, plus the rejected ones (router messages, unparsed lines), are parsed in
-full (:func:`lean_selection`). On a router log of thousands of routes beside a must-gather that
-holds a few of them, that is a few percent of the lines.
+``mga analyze`` keeps full rows for the requests about the namespaces the inputs hold objects of
+and about no namespace; of the 5xx answers of other namespaces it keeps one row per minute, status
+and termination state and counts the others (:func:`kept_mask`). Every request still counts in
+the chunk's :class:`~parsers.log_totals.LogTotals`. Parsing a line into all of its columns costs
+several times the statistics columns, so a chunk is first read lean (the statistics columns, every
+field still checked: the same lines are accepted, see :func:`parsers.log_layers._parse_lines`),
+counted, and only the lines to keep, plus the rejected ones (router messages, unparsed lines), are
+parsed in full (:func:`lean_selection`). On a router log of thousands of routes beside a
+must-gather that holds a few of them, that is a few percent of the lines, even when most of the
+router's answers are 5xx.
 """
 
 from __future__ import annotations
@@ -22,24 +24,38 @@ import pyarrow.compute as pc
 from parsers import log_lines
 from parsers.log_fields import TS_MS
 from parsers.log_layers import _parse_lines
-from parsers.log_totals import LogTotals
+from parsers.log_left_out import LeftOutFailures
+from parsers.log_totals import NS_PER_MINUTE, NS_PER_UNIT, LogTotals
 from parsers.log_window import in_window, without_unrepresentable_times
 from parsers.router_names import _backend_columns
 
 
-def kept_mask(namespace: pa.Array | pa.ChunkedArray, status: pa.Array | pa.ChunkedArray,
-              namespaces: frozenset[str]) -> np.ndarray:
-    """Rows about ``namespaces``, about no namespace, or answered 5xx.
+@dataclass(frozen=True)
+class Kept:
+    """Which rows of a chunk to keep, and the 5xx left out, counted."""
+
+    mask: np.ndarray  # bool per row
+    left_out: LeftOutFailures
+
+
+def kept_mask(table: pa.Table, namespaces: frozenset[str], order: np.ndarray | None = None) -> Kept:
+    """Rows about ``namespaces`` or about no namespace; of the other 5xx, the busiest of each minute.
+
+    ``table`` holds ``namespace``, ``route``, ``status``, ``term``, ``actconn`` and ``ts`` (a
+    timestamp); ``order`` is each row's place in the file (default: the table's order).
 
     A rule joins a request to the objects of its namespace (route, service, endpoints, pods); the
-    other requests of namespaces the inputs hold nothing of can only be counted, which their
-    chunk's :class:`LogTotals` does. Kept whatever their namespace: rows naming none
-    (``openshift_default`` answers map to routes by their captured Host; TCP and SNI lines), and
-    every 5xx, since a router-wide question (the router at its connection limit while routes of
-    other services fail) counts and cites the failures of every route of the log.
+    requests of namespaces the inputs hold nothing of can only be counted, which their chunk's
+    :class:`LogTotals` does. Kept whatever their namespace: rows naming none (``openshift_default``
+    answers map to routes by their captured Host; TCP and SNI lines). The 5xx of the other namespaces
+    matter to a router-wide question only (the router at its connection limit while routes of
+    other services fail), which counts them per minute and route and cites the one logged at the
+    highest ``actconn``: of them one row per (minute, status, termination state) is kept, the one
+    with the highest ``actconn`` (then the earliest accept time, then the first in the file), and
+    the others are counted in :class:`LeftOutFailures`. Rows without an accept time belong to no
+    minute: they count in the status figures only.
     """
-    if isinstance(namespace, pa.ChunkedArray):
-        namespace = namespace.combine_chunks()
+    namespace = _combined(table.column("namespace"))
     wanted = pa.array(sorted(namespaces), pa.string())
     if pa.types.is_dictionary(namespace.type):
         known = pc.is_in(namespace.dictionary, value_set=wanted).to_numpy(zero_copy_only=False)
@@ -48,18 +64,65 @@ def kept_mask(namespace: pa.Array | pa.ChunkedArray, status: pa.Array | pa.Chunk
         mask = (missing | known[codes]) if len(known) else missing
     else:
         mask = pc.fill_null(pc.is_in(namespace, value_set=wanted), True).to_numpy(zero_copy_only=False)
-    five = pc.and_(pc.greater_equal(status, 500), pc.less(status, 600))
-    return mask | pc.fill_null(five, False).to_numpy(zero_copy_only=False)
+    status = _combined(table.column("status"))
+    five = pc.fill_null(pc.and_(pc.greater_equal(status, 500), pc.less(status, 600)), False)
+    ts = _combined(table.column("ts"))
+    dated = ts.is_valid().to_numpy(zero_copy_only=False)
+    others = np.flatnonzero(five.to_numpy(zero_copy_only=False) & ~mask & dated)
+    if not len(others):
+        return Kept(mask, LeftOutFailures())
+    take = pa.array(others)
+    accepted = pc.cast(pc.take(ts, take), pa.int64()).to_numpy()
+    unit = NS_PER_UNIT[ts.type.unit] if pa.types.is_timestamp(ts.type) else 1
+    minute = accepted * unit // NS_PER_MINUTE * NS_PER_MINUTE
+    status_of = pc.fill_null(pc.take(status, take), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    term_codes, term_names = _dictionary(pc.take(_combined(table.column("term")), take))
+    actconn = pc.take(_combined(table.column("actconn")), take)
+    conn_missing = actconn.is_null().to_numpy(zero_copy_only=False)
+    conn = pc.fill_null(actconn, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    at = (order[others] if order is not None else others).astype(np.int64)
+    # the busiest row of each (minute, status, state): highest actconn (missing last), earliest, first in file
+    ranked = np.lexsort((at, accepted, -conn, conn_missing, term_codes, status_of, minute))
+    head = np.ones(len(ranked), bool)
+    head[1:] = ((np.diff(minute[ranked]) != 0) | (np.diff(status_of[ranked]) != 0)
+                | (np.diff(term_codes[ranked]) != 0))
+    mask = mask.copy()
+    mask[others[ranked[head]]] = True
+    rest = np.sort(ranked[~head])
+    if not len(rest):
+        return Kept(mask, LeftOutFailures())
+    picked = pa.array(others[rest])
+    ns_codes, ns_names = _dictionary(pc.take(namespace, picked))
+    route_codes, route_names = _dictionary(pc.take(_combined(table.column("route")), picked))
+    width = len(route_names)
+    pairs, pair_codes = np.unique(ns_codes * width + route_codes, return_inverse=True)
+    routes = [(ns_names[p // width], route_names[p % width]) for p in pairs.tolist()]
+    left_out = LeftOutFailures.of_codes(minute[rest], pair_codes, routes, status_of[rest], term_codes[rest],
+                                        term_names)
+    return Kept(mask, left_out)
 
 
-def keep_rows(table: pa.Table, namespaces: frozenset[str]) -> pa.Table | None:
-    """The rows of ``table`` (``CHUNK_SCHEMA``) that :func:`kept_mask` keeps, in file order; None if none."""
-    mask = kept_mask(table.column("namespace"), table.column("status"), namespaces)
-    if mask.all():
-        return table
-    if not mask.any():
-        return None
-    return table.filter(pa.array(mask))
+def _combined(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _dictionary(values: pa.Array) -> tuple[np.ndarray, list]:
+    """A code per value and the values by code; a missing value reads the last entry (None)."""
+    encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
+    names = [*encoded.dictionary.to_pylist(), None]
+    codes = pc.fill_null(encoded.indices, len(names) - 1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, names
+
+
+def keep_rows(table: pa.Table, namespaces: frozenset[str]) -> tuple[pa.Table | None, LeftOutFailures]:
+    """The rows of ``table`` (``CHUNK_SCHEMA``) that :func:`kept_mask` keeps, in file order (None if none),
+    and the 5xx it left out, counted."""
+    kept = kept_mask(table, namespaces)
+    if kept.mask.all():
+        return table, kept.left_out
+    if not kept.mask.any():
+        return None, kept.left_out
+    return table.filter(pa.array(kept.mask)), kept.left_out
 
 
 @dataclass(frozen=True)
@@ -87,16 +150,20 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
     lean, out_of_range = without_unrepresentable_times(lean)
     if since is not None or until is not None:
         lean = lean.filter(in_window(lean, since, until))
-    namespace = _backend_columns(lean.column("backend").combine_chunks())["namespace"]
+    names = _backend_columns(lean.column("backend").combine_chunks())
     counted = pa.table({
-        "namespace": namespace,
+        "namespace": names["namespace"],
         "status": pc.cast(lean.column("status"), pa.int64()),
         "actconn": pc.cast(lean.column("actconn"), pa.int64()),
         "ts": pc.cast(lean.column("ts"), TS_MS),
     })
-    keep = kept_mask(counted.column("namespace"), counted.column("status"), namespaces)
-    rows = lean.column("_row").to_numpy().astype(np.int64)[keep]
+    place = lean.column("_row").to_numpy().astype(np.int64)
+    kept = kept_mask(counted.append_column("route", names["route"]).append_column("term", lean.column("term")),
+                     namespaces, place)
+    rows = place[kept.mask]
     rows = np.union1d(np.union1d(rows, np.asarray(rejected, dtype=np.int64)), out_of_range)
     picked = lines if len(rows) == len(lines.text) else log_lines.ChunkLines(
         pc.take(lines.text, pa.array(rows)), lines.numbers[rows], lines.physical)
-    return LeanSelection(picked, LogTotals.of_table(counted), lean.num_rows)
+    totals = LogTotals.of_table(counted)
+    totals.left_out = kept.left_out
+    return LeanSelection(picked, totals, lean.num_rows)

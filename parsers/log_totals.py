@@ -1,10 +1,11 @@
 """Whole-log figures that stay exact when the ``requests`` frame keeps only some rows.
 
 ``mga analyze`` keeps full request rows only for the namespaces the inputs hold objects of (the
-rows a rule can join to a route, a service or a pod), of no namespace, and of 5xx answers (see
-:func:`parsers.log_chunks.keep_rows`); the other lines of other routes of a shared router can
-never be diagnosed, yet they count in the report's totals: requests and status counts of the
-log, its first and last request, and the router's connection count per minute.
+rows a rule can join to a route, a service or a pod), of no namespace, and a few of the 5xx
+answers of the others (see :func:`parsers.log_keep.kept_mask`); the other lines of other routes of
+a shared router can never be diagnosed, yet they count in the report's totals: requests and status
+counts of the log, its first and last request, the router's connection count per minute, and the
+5xx left out, per minute and route (:class:`~parsers.log_left_out.LeftOutFailures`).
 :class:`LogTotals` keeps exactly those, folded chunk by chunk while the log streams past, so
 its memory grows with namespaces x statuses, distinct ``actconn`` values and minutes, never with
 lines.
@@ -23,8 +24,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parsers.log_left_out import LeftOutFailures
+
 NS_PER_MINUTE = 60 * 1_000_000_000
-_NS_PER_UNIT = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+NS_PER_UNIT = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 
 
 @dataclass
@@ -39,6 +42,8 @@ class LogTotals:
     actconn: dict[int, tuple[int, int | None, int | None]] = field(default_factory=dict)
     # minute (start, ns) -> the highest actconn of its requests
     minute_actconn: dict[int, int] = field(default_factory=dict)
+    # the 5xx of other namespaces whose rows were not kept, per minute, route, status and state
+    left_out: LeftOutFailures = field(default_factory=LeftOutFailures)
 
     # -- building ---------------------------------------------------------------------------------
 
@@ -57,7 +62,7 @@ class LogTotals:
         status, status_ok = _ints(table.column("status"))
         actconn, actconn_ok = _ints(table.column("actconn"))
         ts_column = table.column("ts")
-        unit = _NS_PER_UNIT[ts_column.type.unit] if pa.types.is_timestamp(ts_column.type) else 1
+        unit = NS_PER_UNIT[ts_column.type.unit] if pa.types.is_timestamp(ts_column.type) else 1
         ts, ts_ok = _ints(pc.cast(ts_column, pa.int64()))
         return cls._of(names, np.asarray(codes, dtype=np.int64), status, status_ok, ts * unit, ts_ok, actconn,
                        actconn_ok)
@@ -116,6 +121,7 @@ class LogTotals:
             self.actconn[value] = (seen_n + n, _pick(min, seen_lo, lo), _pick(max, seen_hi, hi))
         for minute, top in other.minute_actconn.items():
             self.minute_actconn[minute] = max(top, self.minute_actconn.get(minute, top))
+        self.left_out.add(other.left_out)
         return self
 
     @classmethod

@@ -1,8 +1,9 @@
 """``mga analyze`` keeps request rows only for the namespaces the inputs hold objects of: same report.
 
 ``load_snapshot(keep_all_requests=False)`` parses every line but keeps full rows only for requests
-of namespaces some object frame has, of no namespace and of 5xx answers; every request counts in the
-snapshot's ``LogTotals``. The reference is the full frame (``keep_all_requests=True``): the contract
+of namespaces some object frame has and of no namespace, and of the other namespaces' 5xx the busiest
+of each minute, status and state; every request counts in the snapshot's ``LogTotals`` (the 5xx left
+out per minute and route). The reference is the full frame (``keep_all_requests=True``): the contract
 JSON must be identical on every scenario, on every scenario's objects read with *all* scenarios'
 logs (most lines then name namespaces without objects, so their rows are left out), and on the real
 must-gather with a generated router log of thousands of routes it holds nothing of. The totals
@@ -12,9 +13,11 @@ themselves are compared with what the report computed from the full frame before
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -24,6 +27,7 @@ from bench.gen_logs import generate as generate_log
 from parsers import log_lines
 from parsers.load_snapshot import load_snapshot, object_namespaces
 from parsers.log_keep import keep_rows
+from parsers.log_left_out import LeftOutFailures
 from parsers.log_totals import LogTotals
 from parsers.snapshot import Snapshot
 from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
@@ -78,30 +82,103 @@ def test_namespace_filter_with_kept_rows_equals_the_full_frame():
     _both(inputs, _all_logs(), namespaces=namespaces)
 
 
-def test_kept_rows_are_those_of_object_namespaces_of_none_and_5xx():
+def _expected_kept(full: pd.DataFrame, mine: frozenset[str]) -> tuple[pd.DataFrame, list[tuple]]:
+    """Reference of ``kept_mask`` on a full frame: rows of ``mine`` or of no namespace, and of the other
+    namespaces' dated 5xx the busiest of each (minute, status, state) of each file (the scenarios' logs
+    are one chunk each); the 5xx left out, counted."""
+    names = full["namespace"].astype(object)
+    five = full["status"].between(500, 599).fillna(False).astype(bool)
+    others = full[five & names.notna() & ~names.isin(mine) & full["ts"].notna()]
+    ranked = others.assign(_minute=others["ts"].dt.floor("min"), _term=others["term"].astype(object),
+                           _missing=others["actconn"].isna(), _at=np.arange(len(others)))
+    ranked = ranked.sort_values(["input", "source", "_minute", "status", "_term", "_missing", "actconn", "ts",
+                                 "_at"], ascending=[True] * 6 + [False, True, True], na_position="first")
+    first = ~ranked.duplicated(["input", "source", "_minute", "status", "_term"])
+    busiest = ranked.index[first.to_numpy()]
+    expected = full[names.isna() | names.isin(mine) | full.index.isin(busiest)]
+    rest = ranked[~first.to_numpy()]
+    counts = rest.groupby([rest["_minute"].map(lambda t: t.value), rest["namespace"].astype(object),
+                           rest["route"].astype(object), rest["status"].astype(int), rest["_term"]],
+                          sort=True, dropna=False).size()
+    return expected, [(*key, int(n)) for key, n in counts.items()]
+
+
+def test_kept_rows_are_those_of_object_namespaces_of_none_and_the_busiest_other_5xx():
     inputs, _ = scenario_inputs(WITH_LOGS[0])
     full = load_snapshot(inputs, _all_logs())
     kept = load_snapshot(inputs, _all_logs(), keep_all_requests=False)
-    mine = object_namespaces(full.frames)
-    names = full.frame("requests")["namespace"].astype(object)
-    five = full.frame("requests")["status"].between(500, 599).fillna(False).astype(bool)
-    expected = full.frame("requests")[names.isna() | names.isin(mine) | five]
+    expected, left_out = _expected_kept(full.frame("requests"), object_namespaces(full.frames))
     got = kept.frame("requests")
     assert len(got) == len(expected) > 0
     pairs = ["input", "source", "line"]
     assert got[pairs].astype(str).values.tolist() == expected[pairs].astype(str).values.tolist()
+    counted = sorted(kept.totals().left_out.groups(), key=_sortable)
+    assert counted == sorted(left_out, key=_sortable) and left_out  # every other 5xx kept or counted
+    assert len(got) + sum(n for *_, n in left_out) > len(expected)  # (and some were counted, not kept)
     assert kept.log_accounting == full.log_accounting  # every line still accounted for
 
 
-def test_keep_rows_keeps_rows_without_namespace_and_5xx_and_drops_the_others():
-    names = pa.array(["a", None, "b", "c", None, "a", "b", "b"]).dictionary_encode()
-    status = pa.array([200, 200, 200, 503, None, 404, None, 600])
-    table = pa.table({"namespace": names, "status": status, "line": pa.array(range(8))})
-    assert keep_rows(table, frozenset({"a"})).column("line").to_pylist() == [0, 1, 3, 4, 5]
-    assert keep_rows(table, frozenset({"a", "b", "c"})) is table
-    only_named = pa.table({"namespace": pa.array(["b", "c"]).dictionary_encode(), "status": pa.array([200, 499]),
-                           "line": pa.array([0, 1])})
-    assert keep_rows(only_named, frozenset({"a"})) is None
+def _chunk(rows: list[tuple]) -> pa.Table:
+    """A chunk table of (namespace, route, status, term, actconn, second of 2026-01-01 00:00, line)."""
+    ns, route, status, term, conn, second, line = (list(c) for c in zip(*rows, strict=True))
+    ts = [None if s is None else datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=s) for s in second]
+    return pa.table({"namespace": pa.array(ns).dictionary_encode(), "route": pa.array(route), "status": pa.array(
+        status, pa.int16()), "term": pa.array(term), "actconn": pa.array(conn, pa.int32()), "ts": pa.array(
+        ts, pa.timestamp("ms", tz="UTC")), "line": pa.array(line)})
+
+
+def test_keep_rows_keeps_rows_of_the_inputs_and_of_none_and_the_busiest_other_5xx_of_each_minute():
+    table = _chunk([
+        ("a", "r", 200, "--", 5, 0, 0),  # the inputs' namespace: kept whatever its status
+        (None, None, 200, "--", 5, 1, 1),  # no namespace: kept
+        ("b", "x", 200, "--", 9, 2, 2),  # another namespace, not a 5xx: counted in the totals only
+        ("c", "y", 503, "sQ", 7, 3, 3),  # another namespace's 5xx, minute 0, 503 sQ: not the busiest
+        ("c", "z", 503, "sQ", 9, 4, 4),  # ... the busiest of (0, 503, sQ): kept
+        ("b", "x", 503, "sQ", 9, 4, 5),  # ... a tie on actconn and time, later in the file: counted
+        ("b", "x", 503, "SC", 1, 5, 6),  # (0, 503, SC): alone, kept
+        ("b", "x", 503, "sQ", 3, 61, 7),  # minute 1: kept
+        ("b", "x", 504, "sH", None, 62, 8),  # missing actconn ranks last ...
+        ("b", "x", 504, "sH", 2, 63, 9),  # ... so this one is kept
+        ("b", "x", 502, "SH", 8, None, 10),  # no accept time: no minute, neither kept nor counted here
+        ("a", "r", 600, "--", 5, 0, 11),
+    ])
+    rows, left_out = keep_rows(table, frozenset({"a"}))
+    assert rows.column("line").to_pylist() == [0, 1, 4, 6, 7, 9, 11]
+    minute = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp()) * 10**9
+    assert sorted(left_out.groups()) == [(minute, "b", "x", 503, "sQ", 1), (minute, "c", "y", 503, "sQ", 1),
+                                         (minute + 60 * 10**9, "b", "x", 504, "sH", 1)]
+    everything, none_left_out = keep_rows(table, frozenset({"a", "b", "c"}))
+    assert everything is table and not none_left_out
+    only_others = _chunk([("b", "x", 200, "--", 1, 0, 0), ("c", "y", 499, "CD", 1, 0, 1)])
+    assert keep_rows(only_others, frozenset({"a"}))[0] is None
+
+
+def test_left_out_failures_fold_and_add_exactly(monkeypatch):
+    """Counts folded early (a tiny fold threshold) and added across parts equal one count of every row."""
+    from parsers import log_left_out
+
+    rng = np.random.default_rng(7)
+    n = 5000
+    minute = rng.integers(0, 6, n) * 60 * 10**9
+    names = [f"ns-{i}" for i in rng.integers(0, 3, n)]
+    routes = [f"r-{i}" for i in rng.integers(0, 4, n)]
+    status = rng.choice([502, 503, 504], n)
+    term = [None if t == "" else t for t in rng.choice(["sQ", "SC", "sH", ""], n)]
+    whole = LeftOutFailures.of_rows(minute, names, routes, status, term)
+    monkeypatch.setattr(log_left_out, "FOLD_AT", 7)
+    parts = LeftOutFailures()
+    for lo in range(0, n, 611):
+        hi = min(n, lo + 611)
+        parts.add(LeftOutFailures.of_rows(minute[lo:hi], names[lo:hi], routes[lo:hi], status[lo:hi], term[lo:hi]))
+    counted = pd.Series(1, index=pd.MultiIndex.from_arrays([minute, names, routes, status, [
+        t if t is not None else "\x00" for t in term]])).groupby(level=[0, 1, 2, 3, 4]).sum()
+    reference = [(m, ns, r, s, None if t == "\x00" else t, int(c)) for (m, ns, r, s, t), c in counted.items()]
+    assert sorted(whole.groups(), key=_sortable) == sorted(reference, key=_sortable)
+    assert parts == whole and sum(g[-1] for g in parts.groups()) == n
+
+
+def _sortable(group: tuple) -> tuple:
+    return tuple("" if v is None else v for v in group)
 
 
 def _reference_totals(requests: pd.DataFrame) -> dict:
@@ -148,7 +225,8 @@ def test_streamed_totals_equal_the_full_frame_figures(chunk: int | None, monkeyp
     assert totals.requests(some) == len(mine)
     assert totals.status_counts(some) == _reference_totals(mine)["statuses"]
     assert totals.time_range(some) == _reference_totals(mine)["window"]
-    assert LogTotals.of_frame(full) == totals  # the fallback for snapshots built without a parse
+    figures = LogTotals.of_frame(full)  # the fallback for snapshots built without a parse (keeps every row)
+    assert not figures.left_out and replace(totals, left_out=figures.left_out) == figures
 
 
 def test_real_must_gather_with_a_router_log_of_other_routes_equals_the_full_frame(tmp_path: Path):
@@ -160,3 +238,54 @@ def test_real_must_gather_with_a_router_log_of_other_routes_equals_the_full_fram
     assert len(kept.frame("requests")) < len(full.frame("requests")) // 10  # the 5xx rows (2 %) stay
     assert report["summary"]["requests"] == len(full.frame("requests")) and report["summary"]["status_counts"]
     assert report["window"]["source"] == "access-log"
+
+
+def _busy_other_routes_log(path: Path) -> None:
+    """Dense failures of routes of two namespaces the I703 scenario's inputs hold nothing of, in its
+    saturated minutes (08:38, 08:42) and a calm one (08:35): several lines per (minute, status, state),
+    the highest ``actconn`` of the log twice at the same instant (the first in the file is the peak)."""
+    rng = np.random.default_rng(11)
+    router = "router-default-5f7d8c9b64-q2w4e"
+    outcomes = [("503", "sQ--", "0/30000/-1/-1/30001"), ("504", "sH--", "0/0/1/-1/30002"),
+                ("502", "SH--", "0/0/1/-1/12"), ("503", "SC--", "0/0/-1/-1/3"), ("500", "--VN", "0/0/1/5/6"),
+                ("503", "CD--", "0/0/1/-1/9"), ("200", "--VN", "0/0/1/5/6")]
+    routes = [("billing", "pay"), ("billing", "invoices"), ("billing", "ledger"), ("search", "query"),
+              ("search", "suggest")]
+    lines = []
+    for minute in (35, 38, 42):
+        for i in range(240):
+            second, milli = divmod(i * 250, 1000)
+            ns, route = routes[i % len(routes)]
+            status, term, timers = outcomes[int(rng.integers(0, len(outcomes)))]
+            conn = int(rng.integers(49000, 49900)) if minute != 35 else int(rng.integers(700, 900))
+            if minute == 42 and i in (100, 105):  # a tie on actconn and time, routes apart: the first is the peak
+                conn, second, milli, status, term, timers = 49990, 25, 0, "503", "sQ--", "0/30000/-1/-1/30001"
+            accept = f"20/Nov/2026:08:{minute:02d}:{second:02d}.{milli:03d}"
+            logged = f"2026-11-20T08:{minute:02d}:{second:02d}.{milli:03d}"
+            lines.append(f"{logged}449118Z {logged}412+00:00 {router} {router} haproxy[4121]: 10.0.1.5:{40000 + i} "
+                         f"[{accept}] fe_sni~ be_edge_http:{ns}:{route}/pod:{route}-7c9d5b6f48-k2x9p:{route}:http:"
+                         f"10.130.0.{i % 50 + 2}:8080 {timers} {status} 2656 - - {term} {conn}/{conn - 20}/310/12/0 "
+                         f'0/0 "GET /{route}/{i} HTTP/1.1"')
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("chunk", [None, 4096], ids=["one-chunk", "4-kib-chunks"])
+def test_router_saturation_counts_the_other_routes_failures_it_does_not_keep(chunk: int | None, tmp_path: Path,
+                                                                          monkeypatch):
+    """I703 counts and cites the failures of routes of namespaces without objects exactly as from every row."""
+    if chunk is not None:
+        monkeypatch.setattr(log_lines, "chunk_bytes", lambda stats_only=False: chunk)
+    scenario = next(p for p in SCENARIO_DIRS if p.name == "I703-fires-router-at-maxconn")
+    inputs, logs = scenario_inputs(scenario)
+    other = tmp_path / "other-routes.log"
+    _busy_other_routes_log(other)
+    full, kept, report = _both(inputs, [*logs, str(other)])
+    names = full.frame("requests")["namespace"].astype(object)
+    others_full = int(names.isin(["billing", "search"]).sum())
+    others_kept = int(kept.frame("requests")["namespace"].astype(object).isin(["billing", "search"]).sum())
+    # most of those rows were counted, not kept (one row per minute, status and state of each chunk is)
+    assert others_kept < (others_full // 4 if chunk is None else others_full)
+    saturation = [f for f in report["findings"] if f["code"] == "I703"]
+    assert saturation and all("of 8 routes of different services" in f["explanation"] for f in saturation)
+    peak = next(e for e in saturation[0]["evidence"] if "49990/" in e.get("text", ""))
+    assert "be_edge_http:billing:pay/" in peak["text"]  # the first of the two busiest lines in the file

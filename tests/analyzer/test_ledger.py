@@ -178,3 +178,13 @@ def test_a_finding_that_lost_every_line_it_claimed_is_superseded():
     ledger.build_ledgers(frame, ROUTES, [closed, tls, static, partly], [WEB])
     kept = ledger.without_superseded([closed, tls, static, partly])
     assert [f.code for f in kept] == ["P302", "R103"]  # a finding without claims is never dropped
+
+
+def test_router_side_state_reads_one_state_as_the_column_reading_does():
+    """I703 reads the counted (not kept) failures' states one by one: the same answer as for a column."""
+    from analyzer.ledger import _router_side_term, router_side_state
+
+    states = [None, "", "--", "-V", "CD", "cD", "SC", "sC", "sQ", "sH", "SH", "PH", "PR", "IH", "LR", "KC", "cR"]
+    plain = pd.Series(states, dtype=object)
+    for column in (plain, plain.astype("category"), plain.astype("string")):
+        assert _router_side_term(column).tolist() == [router_side_state(s) for s in states]

@@ -8,8 +8,11 @@ limit: the smallest `global maxconn` of the collected `haproxy.config` files, el
 IngressController's `tuningOptions.maxConnections`, else the router's default (20000 up to
 4.11, 50000 from 4.12; 50000 when the version is unknown).
 The minutes in which some line shows `actconn` at 90 % of that limit or more are the
-router's saturated minutes. Fires (critical) when the router-side 5xx of those minutes belong
-to at least two routes of different services: one finding per such route, claiming that
+router's saturated minutes. Their router-side 5xx are read from the request rows and, for
+namespaces the inputs hold no objects of, from the parse's counts per minute and route (of those
+failures the parse keeps one row per minute, status and state: the one logged at the highest
+`actconn`). Fires (critical) when the router-side 5xx of those minutes belong to at least two
+routes of different services: one finding per such route, claiming that
 route's router-side 5xx of the saturated minutes, all sharing the incident id
 `router-saturation@<first saturated line>`.
 
@@ -59,11 +62,12 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import log_evidence, object_evidence
-from analyzer.ledger import line_routes, router_side_mask
+from analyzer.ledger import line_routes, router_side_mask, router_side_state
 from analyzer.model import Evidence, Finding, Severity, rfc3339
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common
 from analyzer.rules.platform.shared import ic_of, once_per_snapshot, text
+from parsers.log_totals import LogTotals
 
 RULE = rule(
     code="I703",
@@ -97,8 +101,9 @@ class Saturation:
     start: datetime | None
     end: datetime | None
     peak: pd.Series  # the router-side 5xx logged at the highest actconn
-    errors: pd.DataFrame  # those 5xx lines with the ``namespace``/``route`` they belong to
+    errors: pd.DataFrame  # those 5xx lines kept as rows, with the ``namespace``/``route`` they belong to
     routes: int
+    failed: int  # those 5xx, also of the other namespaces' lines counted without their rows
 
 
 def router_maxconn(ctx: Context) -> ConnLimit | None:
@@ -176,13 +181,25 @@ def _saturation(ctx: Context) -> Saturation | None:
     for ns, name, svc in routes.sort_values("backend_index")[["namespace", "name", "service"]].itertuples(index=False):
         services.setdefault((str(ns), str(name)), (str(ns), str(svc)))
     affected = set(zip(keys["namespace"].astype(str), keys["route"].astype(str), strict=True))
+    left_out = _left_out_errors(totals, set(saturated.tolist()))
+    affected |= set(left_out)
     if len(affected) < MIN_ROUTES or len({services.get(k, k) for k in affected}) < MIN_ROUTES:
         return None
     errors = req.loc[keys.index].assign(namespace=keys["namespace"].astype(object), route=keys["route"].astype(object))
     loud = errors[busy.loc[errors.index]]
     peak = (loud if not loud.empty else errors).sort_values(["actconn", "ts"], ascending=[False, True]).iloc[0]
     start, end = (None if t is None else pd.Timestamp(t, tz="UTC").to_pydatetime() for t in (busy_first, busy_last))
-    return Saturation(limit, start, end, peak, errors, len(affected))
+    return Saturation(limit, start, end, peak, errors, len(affected), len(errors) + sum(left_out.values()))
+
+
+def _left_out_errors(totals: LogTotals, minutes: set[int]) -> dict[tuple[str, str], int]:
+    """Router-side 5xx of the saturated ``minutes`` that the parse counted without keeping their rows
+    (other namespaces' failures: ``parsers.log_left_out``), per route."""
+    out: dict[tuple[str, str], int] = {}
+    for minute, namespace, route, status, term, n in totals.left_out.groups():
+        if minute in minutes and 500 <= status < 600 and router_side_state(term):
+            out[(namespace, route)] = out.get((namespace, route), 0) + n
+    return out
 
 
 @RULE.check
@@ -218,7 +235,7 @@ def _saturated(ctx: Context, route: common.RouteRef, found: Saturation, mine: pd
         title=f"the router was at its connection limit while route {route.name} and other routes failed",
         explanation=(f"From {common.hhmm(found.start)} to {common.hhmm(found.end)} the router held up to "
                      f"{int(peak['actconn'])} connections ({share}% of {found.limit.said}). In those minutes "
-                     f"{len(found.errors)} requests of {found.routes} routes of different services failed in the "
+                     f"{found.failed} requests of {found.routes} routes of different services failed in the "
                      f"router; {len(mine)} of them on route {route.name} ({terms}). Unrelated backends failing at "
                      "the same moment while the router runs at its limit: the router, not this route's backend, "
                      "was the bottleneck."),
