@@ -6,7 +6,8 @@ passthrough routes, a few IPv6 clients and a few ``Server ... is DOWN`` router m
 perf-baseline.md "Test data": 500 namespaces, 5,000 routes, 1–4 pods per route, 3 router pods, ~88%
 200 and the usual 3xx/4xx/5xx with their termination states, timers consistent (Ta ≥ TR+Tw+Tc+Tr).
 
-Usage: ``python -m bench.gen_logs N PATH [--seed S] [--routes-yaml DUMP]``; ``DUMP`` is an
+Usage: ``python -m bench.gen_logs N PATH [--seed S] [--outage] [--routes-yaml DUMP]``; ``--outage`` makes
+nine answers in ten 5xx (a router-wide outage); ``DUMP`` is an
 ``oc get routes -A -o yaml``-shaped List of the log's 5,000 routes (the case where the inputs hold
 every route the log names, so ``mga analyze`` keeps every request row).
 """
@@ -36,6 +37,14 @@ OUTCOMES = [  # (weight, status, term, timers kind)
     (6, -1, "CD--", "abort"),
 ]
 
+OUTAGE_OUTCOMES = [  # a router-wide outage: nine answers in ten are 5xx failed in the router
+    (100, 200, "--VN", "ok"),
+    (300, 503, "SC--", "nosrv"),
+    (300, 502, "SH--", "sh"),
+    (200, 504, "sH--", "timeout"),
+    (100, 503, "SC--", "refused"),
+]
+
 
 def routes(rng: random.Random) -> list[tuple[str, str, str, list[str], str]]:
     out = []
@@ -53,11 +62,13 @@ def routes(rng: random.Random) -> list[tuple[str, str, str, list[str], str]]:
     return out
 
 
-def generate(n: int, path: Path, seed: int = 1, http_only: bool = False) -> None:
-    """Write ``n`` lines; ``http_only`` leaves out tcplog lines and router messages (halog misreads them)."""
+def generate(n: int, path: Path, seed: int = 1, http_only: bool = False, outage: bool = False) -> None:
+    """Write ``n`` lines; ``http_only`` leaves out tcplog lines and router messages (halog misreads them);
+    ``outage`` answers with :data:`OUTAGE_OUTCOMES` (90 % 5xx) instead of the usual mix."""
     rng = random.Random(seed)
     table = routes(rng)
-    weights = [w for w, *_ in OUTCOMES]
+    outcomes = OUTAGE_OUTCOMES if outage else OUTCOMES
+    weights = [w for w, *_ in outcomes]
     t = START
     with open(path, "w", encoding="ascii") as out:
         for i in range(n):
@@ -96,7 +107,7 @@ def generate(n: int, path: Path, seed: int = 1, http_only: bool = False) -> None
                     f"{0 if state == '--' else 3} 0/0\n"
                 )
                 continue
-            _, status, term, timers = rng.choices(OUTCOMES, weights)[0]
+            _, status, term, timers = rng.choices(outcomes, weights)[0]
             tq, tw, tc, tr = rng.randint(0, 20), 0, rng.randint(0, 3), rng.randint(1, 400)
             size = rng.randint(200, 60000)
             retries = "0"
@@ -156,10 +167,11 @@ def main() -> None:
     parser.add_argument("path", type=Path)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--http-only", action="store_true", help="no tcplog lines or router messages")
+    parser.add_argument("--outage", action="store_true", help="nine answers in ten are 5xx (a router-wide outage)")
     parser.add_argument("--routes-yaml", type=Path, help="also write the log's routes as a List dump here")
     parser.add_argument("--routes-namespaces", type=int, help="the dump holds the first N namespaces' routes")
     args = parser.parse_args()
-    generate(args.lines, args.path, args.seed, args.http_only)
+    generate(args.lines, args.path, args.seed, args.http_only, args.outage)
     if args.routes_yaml:
         write_routes_dump(args.routes_yaml, args.routes_namespaces)
 

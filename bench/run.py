@@ -16,6 +16,10 @@ ignores it) and reused by later runs:
 - must-gathers of many application namespaces, no access log (``bench/gen_mustgather.py``, 8 pods
   and 4 routes per namespace, 4 KB of container log per pod): the cost of the rules per route;
 
+- a router-wide outage: a log of the same routes in which nine answers in ten are 5xx
+  (``bench.gen_logs.OUTAGE_OUTCOMES``), analysed with the must-gather, next to ``mga logs`` of it:
+  the failures of namespaces the inputs hold nothing of are counted, not kept;
+
 - routes with traffic: a routes dump of the 1M-line log's first N namespaces (10 routes each,
   ``bench.gen_logs.write_routes_dump``) analysed with that log, next to ``mga logs`` of it: every
   request of those routes is kept and nearly every route gets findings, a ledger and a timeline.
@@ -26,7 +30,7 @@ row, default 1M: it reads ~12,000 lines a second, so 10M takes a quarter of an h
 ``--no-dask``, ``--no-logs`` (no log rows), ``--no-analyze`` (no analyze-with-log rows),
 ``--namespaces N`` (repeat; the cluster rows, default 500, 1,250 and 2,500 namespaces), ``--no-clusters``,
 ``--traffic-namespaces N`` (repeat; the routes-with-traffic rows, default 50 namespaces = 500 routes),
-``--no-traffic``.
+``--no-traffic``, ``--outage-lines N`` (repeat; the outage rows, default 3M lines), ``--no-outage``.
 
 Each log is read once before its rows are timed, so every tool reads it from the page cache.
 """
@@ -125,6 +129,25 @@ def bench_logs(n: int, halog: str | None, dask: bool, mustgather: Path | None = 
     return rows
 
 
+def bench_outage(n: int, mustgather: Path) -> list[Row]:
+    """``mga analyze`` of the must-gather with an ``n``-line outage log, next to ``mga logs`` of it."""
+    log = OUT / f"outage_{n}.log"
+    if not log.exists():
+        print(f"generating {log} ...", file=sys.stderr)
+        generate(n, log, seed=1, http_only=True, outage=True)
+    with open(log, "rb") as fh:  # into the page cache, as log_file does
+        while fh.read(64 << 20):
+            pass
+    wall, rss = measure(mga("logs", str(log), "--format", "json", "--output", str(OUT / f"outage_logs_{n}.json")))
+    rows: list[Row] = [(f"`mga logs --format json`, outage log of {n:,} lines (90 % 5xx, "
+                        f"{log.stat().st_size / 1e6:,.0f} MB)", wall, rss, "")]
+    a_wall, a_rss = measure(mga("analyze", str(mustgather), "--logs", str(log), "--format", "json",
+                                "--output", str(OUT / f"outage_analyze_{n}.json")))
+    rows.append((f"`mga analyze {mustgather.name} --logs` same file --format json", a_wall, a_rss,
+                 f"analyze / mga logs = **{a_wall / wall:.1f} ×**"))
+    return rows
+
+
 def bench_hla(lines: int = HLA_LINES) -> list[Row]:
     """haproxy-log-analysis 6.0.0 (PyPI) in its own venv, on the ``lines``-line file, next to mga."""
     venv = OUT / "hla-venv"
@@ -212,6 +235,8 @@ def main() -> int:
     parser.add_argument("--no-analyze", action="store_true")
     parser.add_argument("--traffic-namespaces", type=int, action="append")
     parser.add_argument("--no-traffic", action="store_true")
+    parser.add_argument("--outage-lines", type=int, action="append")
+    parser.add_argument("--no-outage", action="store_true")
     args = parser.parse_args()
     sizes = args.lines or ([1_000_000] if args.quick else [1_000_000, 3_000_000, 10_000_000])
     OUT.mkdir(exist_ok=True)
@@ -227,6 +252,9 @@ def main() -> int:
     mustgather = None if args.no_logs or args.no_analyze else analyze_mustgather()
     for n in [] if args.no_logs else sizes:
         rows += bench_logs(n, halog, dask and n <= 1_000_000, mustgather)
+    if mustgather is not None and not (args.quick or args.no_outage):
+        for n in args.outage_lines or [3_000_000]:
+            rows += bench_outage(n, mustgather)
     if not (args.quick or args.no_hla or args.no_logs):
         rows += bench_hla(args.hla_lines)
     if not (args.quick or args.no_case):
