@@ -16,7 +16,6 @@ without the rest of the ledger changing.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -110,18 +109,40 @@ def _owners(lines: pd.DataFrame, findings: Sequence[Finding]) -> pd.Series:
     return pd.Series(values, index=lines.index, dtype="int64")
 
 
+ARRAYS_FROM = 2_000  # router-side 5xx lines of one route from which its ledger is counted on arrays
+
+
 def _tally(lines: pd.DataFrame, findings: Sequence[Finding]) -> ErrorLedger:
     """The ledger of one route from its router-side 5xx lines and their owners (the one place lines are grouped).
 
-    A route has a handful of such lines, so they are counted in plain Python: the pandas
+    Most routes have a handful of such lines: they are counted in plain Python (the pandas
     ``value_counts`` and ``groupby`` this replaced cost about 7 ms a route, with thousands of routes
-    in the inputs a large part of ``mga analyze`` (docs/performance.md).
+    in the inputs a large part of ``mga analyze``, docs/performance.md). A route in an outage has
+    hundreds of thousands: from :data:`ARRAYS_FROM` lines they are counted on numpy arrays
+    (:func:`_unexplained_by_arrays`), where a Python loop over every line cost seconds.
     """
-    owners = lines[_OWNER].tolist()
-    owned = Counter(pos for pos in owners if pos >= 0)
-    shares = [LedgerShare(findings[int(pos)].id, findings[int(pos)].cause, int(count)) for pos, count in owned.items()]
+    owners = lines[_OWNER].to_numpy(dtype=np.int64)
+    ids, counts = np.unique(owners[owners >= 0], return_counts=True)
+    shares = [LedgerShare(findings[pos].id, findings[pos].cause, n) for pos, n in zip(ids.tolist(), counts.tolist(),
+                                                                                      strict=True)]
     shares.sort(key=lambda s: (-s.requests, s.finding))
-    folded: dict[tuple[int, str, str], list] = {}  # (status, state, server) -> [requests, first, last]
+    folded = (_unexplained_by_arrays(lines, owners < 0) if len(lines) >= ARRAYS_FROM
+              else _unexplained_in_python(lines, owners.tolist()))
+    groups = [
+        LedgerGroup(status=status, termination=term, server=server, requests=count, first_seen=_ts(first),
+                    last_seen=_ts(last), meaning=termination.meaning(term, server), check=termination.check_for(term))
+        for (status, term, server), (count, first, last) in folded.items()
+    ]
+    groups.sort(key=lambda g: (-g.requests, g.status, g.termination, g.server))
+    return ErrorLedger(router_side_5xx=len(lines), by_finding=tuple(shares), unexplained_groups=tuple(groups))
+
+
+Folded = dict[tuple[int, str, str], list]  # (status, state, server) -> [requests, first, last]
+
+
+def _unexplained_in_python(lines: pd.DataFrame, owners: list[int]) -> Folded:
+    """The unowned lines grouped by status, state (missing: ``--``) and server (missing: ``<NOSRV>``)."""
+    folded: Folded = {}
     columns = zip(owners, lines["status"].tolist(), lines["term"].tolist(), lines["server"].tolist(),
                   lines["ts"].tolist(), strict=True)
     for owner, status, term, server, ts in columns:
@@ -137,13 +158,46 @@ def _tally(lines: pd.DataFrame, findings: Sequence[Finding]) -> ErrorLedger:
         if not missing(ts):
             entry[1] = ts if missing(entry[1]) or ts < entry[1] else entry[1]
             entry[2] = ts if missing(entry[2]) or ts > entry[2] else entry[2]
-    groups = [
-        LedgerGroup(status=status, termination=term, server=server, requests=count, first_seen=_ts(first),
-                    last_seen=_ts(last), meaning=termination.meaning(term, server), check=termination.check_for(term))
-        for (status, term, server), (count, first, last) in folded.items()
-    ]
-    groups.sort(key=lambda g: (-g.requests, g.status, g.termination, g.server))
-    return ErrorLedger(router_side_5xx=len(lines), by_finding=tuple(shares), unexplained_groups=tuple(groups))
+    return folded
+
+
+def _unexplained_by_arrays(lines: pd.DataFrame, unowned: np.ndarray) -> Folded:
+    """:func:`_unexplained_in_python` on arrays: the same groups, counts and first/last times."""
+    rest = lines[unowned] if not unowned.all() else lines
+    if rest.empty:
+        return {}
+    status = rest["status"].to_numpy(dtype=np.int64)
+    term, terms = _text_codes(rest["term"], "--")
+    server, servers = _text_codes(rest["server"], termination.NOSRV)
+    key = (status * len(terms) + term) * len(servers) + server
+    keys, group, counts = np.unique(key, return_inverse=True, return_counts=True)
+    stamps = pd.DatetimeIndex(rest["ts"]).as_unit("ns")
+    dated = ~stamps.isna()
+    ns = stamps.asi8
+    first = np.full(len(keys), np.iinfo(np.int64).max)
+    last = np.full(len(keys), np.iinfo(np.int64).min)
+    np.minimum.at(first, group[dated], ns[dated])
+    np.maximum.at(last, group[dated], ns[dated])
+    out: Folded = {}
+    for k, n, lo, hi, seen in zip(keys.tolist(), counts.tolist(), first.tolist(), last.tolist(),
+                                  (first <= last).tolist(), strict=True):
+        rest_key, s = divmod(k, len(servers))
+        code, t = divmod(rest_key, len(terms))
+        at = (pd.Timestamp(lo, tz="UTC"), pd.Timestamp(hi, tz="UTC")) if seen else (None, None)
+        out[(code, terms[t], servers[s])] = [n, *at]
+    return out
+
+
+def _text_codes(column: pd.Series, default: str) -> tuple[np.ndarray, list[str]]:
+    """A code per value for the value's text (a missing value reads ``default``), and the texts by code."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, names = column.cat.codes.to_numpy(dtype=np.int64), list(column.cat.categories)
+    else:
+        codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
+        codes, names = codes.astype(np.int64), list(uniques)
+    texts = [str(name) for name in names] + [default]  # code -1 (missing) reads the last
+    distinct, of_text = np.unique(np.array(texts, dtype=object), return_inverse=True)
+    return of_text[codes], distinct.tolist()
 
 
 def _ts(value: object) -> datetime | None:
@@ -163,8 +217,7 @@ def build_ledgers(
         return {}
     mask = router_side_mask(requests)
     keys = line_routes(requests, routes, mask)
-    keep = [k in wanted for k in zip(keys["namespace"], keys["route"], strict=True)]
-    keys = keys[pd.Series(keep, index=keys.index, dtype=bool)]
+    keys = keys[_in_routes(keys, wanted)]
     lines = requests.loc[keys.index, ["ts", "status", "term", "server"]].assign(
         namespace=keys["namespace"], route=keys["route"]
     )
@@ -177,13 +230,29 @@ def build_ledgers(
     }
 
 
+def _in_routes(keys: pd.DataFrame, wanted: set[RouteKey]) -> np.ndarray:
+    """Which lines (``namespace``/``route`` columns) belong to a ``wanted`` route: asked once per distinct
+    route, not once per line (a route in an outage has hundreds of thousands of lines)."""
+    ns_codes, namespaces = pd.factorize(keys["namespace"], use_na_sentinel=True)
+    route_codes, names = pd.factorize(keys["route"], use_na_sentinel=True)
+    width = len(names) + 1  # codes shifted by one: 0 is a missing value
+    pairs, pair_of_line = np.unique((ns_codes.astype(np.int64) + 1) * width + route_codes + 1, return_inverse=True)
+    namespaces, names = [None, *namespaces], [None, *names]
+    asked = np.array([(namespaces[p // width], names[p % width]) in wanted for p in pairs.tolist()], dtype=bool)
+    return asked[pair_of_line] if len(pairs) else np.zeros(len(keys), dtype=bool)
+
+
 def _settle_affected(findings: Sequence[Finding], owner: pd.Series) -> None:
-    """A finding affects the lines it claims, less those a finding of higher precedence owns."""
+    """A finding affects the lines it claims, less those a finding of higher precedence owns.
+
+    Claims are found by the lines' index engine, built once (``Index.isin`` hashed every line of the
+    ledger again for each finding: seconds on a route in an outage)."""
+    values = owner.to_numpy()
     for pos, f in enumerate(findings):
         if not len(f.claims):
             continue
-        contested = f.claims[f.claims.isin(owner.index)]
-        held = owner.loc[contested] if len(contested) else owner.iloc[0:0]
+        at = owner.index.get_indexer(f.claims) if len(owner) else np.full(len(f.claims), -1)
+        held = values[at[at >= 0]]
         lost = int(((held >= 0) & (held != pos)).sum())
         f.affected_requests = len(f.claims) - lost
 

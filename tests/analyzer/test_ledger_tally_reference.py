@@ -1,4 +1,4 @@
-"""A route's ledger counted in plain Python equals the pandas ``value_counts``/``groupby`` it replaced.
+"""A route's ledger counted in plain Python or on arrays equals the pandas ``value_counts``/``groupby`` it replaced.
 
 The reference below is the earlier implementation, kept as the specification: shares per owning
 finding (most lines first, then finding id), the unexplained lines grouped by status, termination
@@ -55,9 +55,9 @@ def findings(n: int) -> list[Finding]:
     return out
 
 
-def lines(seed: int, categorical: bool) -> pd.DataFrame:
+def lines(seed: int, categorical: bool, n: int | None = None) -> pd.DataFrame:
     rng = random.Random(seed)
-    n = rng.randint(1, 60)
+    n = n or rng.randint(1, 60)
     frame = pd.DataFrame({
         "ts": pd.Series([None if rng.random() < 0.1 else T0 + timedelta(seconds=rng.randint(0, 900))
                          for _ in range(n)], dtype="datetime64[ns, UTC]"),
@@ -66,20 +66,41 @@ def lines(seed: int, categorical: bool) -> pd.DataFrame:
         "server": [rng.choice(("pod:web-1:web:http:10.0.0.1:8080", "<NOSRV>", None)) for _ in range(n)],
         "owner": [rng.choice((-1, -1, 0, 1, 2)) for _ in range(n)],
     })
-    frame.index = rng.sample(range(10_000), n)  # the lines' labels in the whole requests frame
+    frame.index = rng.sample(range(max(10_000, 2 * n)), n)  # the lines' labels in the whole requests frame
     assert frame["status"].notna().all() and frame["ts"].notna().any()
     if categorical:
         frame = frame.astype({"term": "category", "server": "category"})
     return frame
 
 
+@pytest.mark.parametrize("arrays", [False, True], ids=["python", "arrays"])
 @pytest.mark.parametrize("categorical", [True, False])
 @pytest.mark.parametrize("seed", range(20))
-def test_tally_equals_the_pandas_reference(seed: int, categorical: bool):
+def test_tally_equals_the_pandas_reference(seed: int, categorical: bool, arrays: bool, monkeypatch):
+    """Both ways of counting (plain Python for a few lines, arrays for many) equal the reference."""
+    if arrays:
+        monkeypatch.setattr(ledger, "ARRAYS_FROM", 0)
     frame, found = lines(seed, categorical), findings(3)
     got = ledger._tally(frame, found)
     assert got == reference_tally(frame, found)
     assert got.explained + got.unexplained == got.router_side_5xx == len(frame)
+
+
+@pytest.mark.parametrize("categorical", [True, False])
+def test_a_route_in_an_outage_is_counted_on_arrays_as_the_reference_counts_it(categorical: bool):
+    """A route with more router-side 5xx than ``ARRAYS_FROM`` (the arrays path by default), plain text
+    ``<NOSRV>`` and missing servers in one group, a group without any time."""
+    frame, found = lines(5, False, n=3 * ledger.ARRAYS_FROM), findings(3)
+    frame.loc[frame.index[:7], ["term", "server"]] = ["LR", None]  # one group of its own ...
+    frame.loc[frame.index[:7], "ts"] = pd.NaT  # ... without a time
+    frame.loc[frame.index[:7], ["owner", "status"]] = [-1, 503]
+    if categorical:
+        frame = frame.astype({"term": "category", "server": "category"})
+    got = ledger._tally(frame, found)
+    assert got == reference_tally(frame, found)
+    lonely = next(g for g in got.unexplained_groups if g.termination == "LR")
+    assert lonely.requests == 7 and lonely.first_seen is None and lonely.last_seen is None
+    assert any(g.server == termination.NOSRV and g.requests > 7 for g in got.unexplained_groups)
 
 
 def reference_owners(lines: pd.DataFrame, found: list[Finding]) -> pd.Series:
@@ -122,3 +143,36 @@ def test_owners_equal_the_pandas_reference():
         assert got.equals(reference_owners(frame, found)), seed
         owned.append(int((got >= 0).sum()))
     assert sum(n > 0 for n in owned) >= 20  # lines were really given owners, not only -1 compared
+
+
+def test_lines_of_wanted_routes_equal_the_per_line_reference():
+    """``_in_routes`` asks once per distinct route what the earlier code asked per line."""
+    rng = random.Random(3)
+    namespaces = ["shop", "bank", None, "shop-2"]
+    routes = ["web", "api", None, "web-2"]
+    for _ in range(30):
+        n = rng.randint(0, 300)
+        keys = pd.DataFrame({"namespace": [rng.choice(namespaces) for _ in range(n)],
+                             "route": [rng.choice(routes) for _ in range(n)]}, dtype=object)
+        wanted = {(ns, r) for ns in namespaces for r in routes if ns and r and rng.random() < 0.4}
+        reference = [k in wanted for k in zip(keys["namespace"], keys["route"], strict=True)]
+        assert ledger._in_routes(keys, wanted).tolist() == reference
+
+
+def test_settled_affected_requests_equal_the_isin_reference():
+    """Claims found through the lines' index engine: the same count as ``isin`` + ``loc`` per finding."""
+    for seed in range(20):
+        rng = random.Random(seed)
+        frame = lines(seed, categorical=False)
+        owner = frame["owner"].astype("int64")
+        found = findings(4)
+        for f in found:  # claims: some lines of the ledger (repeated too), some that are not router-side 5xx
+            picked = rng.sample(list(frame.index), rng.randint(0, len(frame)))
+            f.claims = pd.Index(picked + picked[:2] + [10**7 + rng.randint(0, 9) for _ in range(rng.randint(0, 3))])
+        expected = []
+        for pos, f in enumerate(found):
+            contested = f.claims[f.claims.isin(owner.index)]
+            held = owner.loc[contested] if len(contested) else owner.iloc[0:0]
+            expected.append(len(f.claims) - int(((held >= 0) & (held != pos)).sum()) if len(f.claims) else None)
+        ledger._settle_affected(found, owner)
+        assert [f.affected_requests if len(f.claims) else None for f in found] == expected
