@@ -212,21 +212,33 @@ def build_ledgers(
     ``findings`` must be numbered (their ids are cited). Each finding's ``affected_requests`` is
     set to the lines it claims minus those another finding owns, so no line is counted twice.
     """
+    return ledgers_of(ledger_lines(requests, routes, wanted), findings)
+
+
+def ledger_lines(requests: pd.DataFrame, routes: pd.DataFrame, wanted: Iterable[RouteKey]) -> pd.DataFrame:
+    """The router-side 5xx lines of the wanted routes, with the route each belongs to: what the ledgers
+    are counted from, whatever the findings (``analyzer.run`` counts them twice from one such frame)."""
     wanted = set(wanted)
     if requests.empty:
-        return {}
+        return pd.DataFrame(columns=["ts", "status", "term", "server", "namespace", "route"])
     mask = router_side_mask(requests)
     keys = line_routes(requests, routes, mask)
     keys = keys[_in_routes(keys, wanted)]
-    lines = requests.loc[keys.index, ["ts", "status", "term", "server"]].assign(
+    return requests.loc[keys.index, ["ts", "status", "term", "server"]].assign(
         namespace=keys["namespace"], route=keys["route"]
     )
+
+
+def ledgers_of(lines: pd.DataFrame, findings: Sequence[Finding]) -> dict[RouteKey, ErrorLedger]:
+    """:func:`build_ledgers` from the lines :func:`ledger_lines` gave (``lines`` is left as it was)."""
     owner = _owners(lines, findings)
-    lines[_OWNER] = owner
     _settle_affected(findings, owner)
+    if lines.empty:
+        return {}
+    owned = lines.assign(**{_OWNER: owner})
     return {
         (str(ns), str(name)): _tally(group, findings)
-        for (ns, name), group in lines.groupby(["namespace", "route"], sort=True)
+        for (ns, name), group in owned.groupby(["namespace", "route"], sort=True)
     }
 
 

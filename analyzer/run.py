@@ -92,11 +92,12 @@ def analyze(
                          else [(row["namespace"], row["name"]) for row in ctx.summary_rows])
     ]
     whole = snap.frame("requests")
-    ledger.build_ledgers(whole, snap.frame("routes"), findings, keys)  # settles affected_requests by ownership
+    lines = ledger.ledger_lines(whole, snap.frame("routes"), keys)
+    ledger.ledgers_of(lines, findings)  # settles affected_requests by ownership
     findings = ledger.without_superseded(findings)
     number_findings(findings)  # so the order (and ids) follow what each finding finally owns
     fill_customer_summaries(findings)  # after the ledger settled each finding's affected requests
-    ledgers = ledger.build_ledgers(whole, snap.frame("routes"), findings, keys)
+    ledgers = ledger.ledgers_of(lines, findings)
     by_host = _by_host(whole, snap.frame("routes"), set(keys))
     findings_by_namespace: dict[str, list[Finding]] = {}
     for f in findings:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.context import Context
+from analyzer.facts.common import distinct_texts
 from analyzer.model import TimelineEvent, rfc3339
 
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "502", "503", "504", "5xx_other", "other")
@@ -95,7 +96,7 @@ def _pods_of(ctx: Context, namespace: str, services: list[str], route: str) -> s
         pods = {names[p] for p in endpoints.positions_any((namespace, s) for s in services)} - {None, pd.NA}
         mine = _route_requests(ctx, namespace, route)
         if mine is not None:
-            pods |= set(mine["pod"].dropna().astype(str))
+            pods |= distinct_texts(mine["pod"])
         return pods
     snap = ctx.snap
     eps = snap.frame("endpoints")
@@ -103,7 +104,7 @@ def _pods_of(ctx: Context, namespace: str, services: list[str], route: str) -> s
     req = ctx.requests
     if not req.empty:
         mine = req[(req["namespace"] == namespace) & (req["route"] == route)]
-        pods |= set(mine["pod"].dropna().astype(str))
+        pods |= distinct_texts(mine["pod"])
     return pods
 
 

@@ -23,6 +23,12 @@ def where(row: Any) -> Where:
     return Where(source=text(row.get("source")) or "", line=integer(row.get("line")), input=text(row.get("input")))
 
 
+def distinct_texts(values: pd.Series) -> set[str]:
+    """The text of each distinct present value: ``set(values.dropna().astype(str))`` without converting
+    every row (a route in an outage has hundreds of thousands of lines naming a few pods)."""
+    return {str(v) for v in values.dropna().unique()}
+
+
 def missing(value: Any) -> bool:
     """A frame cell's missing value, whatever the column type: None, ``pd.NA``, ``pd.NaT`` or NaN."""
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)

@@ -50,6 +50,7 @@ import pandas as pd
 from analyzer import windows
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
+from analyzer.facts.common import distinct_texts
 from analyzer.lookup import Lookups, column_values, is_text, iterrows, positions_in
 from analyzer.model import NO_CLAIMS, Finding, IncidentStatus, Severity
 from analyzer.rule import LOGS, rule
@@ -153,9 +154,9 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             continue
         facts = common.log_facts(ctx, hits)
         evidence = list(facts["evidence"])
-        for _, p in deleting[deleting["name"].isin(hits["pod"].dropna().astype(str))].head(2).iterrows():
+        for _, p in deleting[deleting["name"].isin(sorted(distinct_texts(hits["pod"])))].head(2).iterrows():
             evidence.append(object_evidence(ctx.snap, p, "deletionTimestamp:"))
-        hit_pods = set(hits["pod"].dropna().astype(str))
+        hit_pods = distinct_texts(hits["pod"])
         hit_kills = [e for e in kills if e.name in hit_pods]
         hit_downs = [c for c in down if c.pod in hit_pods]
         for e in hit_kills[:2]:
