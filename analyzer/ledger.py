@@ -17,6 +17,7 @@ without the rest of the ledger changing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -75,12 +76,15 @@ def line_routes(requests: pd.DataFrame, routes: pd.DataFrame, mask: pd.Series | 
 
 
 # ------------------------------------------------------------------ ownership and the ledger
-def _owners(lines: pd.DataFrame, findings: Sequence[Finding]) -> pd.Series:
+def _owners(lines: pd.DataFrame, findings: Sequence[Finding],
+            pairs: tuple[np.ndarray, list[RouteKey]] | None = None) -> pd.Series:
     """For each line, the position of the finding that owns it (-1: unexplained).
 
     A line goes to the claiming finding of its own route whose cause comes first in the precedence
     table, then the first in report order. Every finding's claims are matched in one pass over
-    arrays (per finding, pandas lookups cost about 2 ms each, with thousands of findings a second).
+    arrays (per finding, pandas lookups cost about 2 ms each, with thousands of findings a second);
+    a finding's route and a line's are compared as codes of (namespace, route) pairs (``pairs``:
+    :func:`_route_pairs` of ``lines``, when known).
     """
     owner = pd.Series(-1, index=lines.index, dtype="int64")
     claimed = [(pos, f) for pos, f in enumerate(findings) if f.route is not None and len(f.claims)]
@@ -89,15 +93,14 @@ def _owners(lines: pd.DataFrame, findings: Sequence[Finding]) -> pd.Series:
     labels = [np.asarray(f.claims.unique()) for _, f in claimed]
     sizes = [len(part) for part in labels]
     at = lines.index.get_indexer(np.concatenate(labels))  # -1: a claimed line that is not a router-side 5xx
+    line_route, keys = pairs if pairs is not None else _route_pairs(lines)
+    code = {key: c for c, key in enumerate(keys)}
     pos = np.repeat([p for p, _ in claimed], sizes)
     rank = np.repeat([precedence.rank(f.cause) for _, f in claimed], sizes)
-    namespaces = np.repeat(np.array([f.namespace for _, f in claimed], dtype=object), sizes)
-    routes = np.repeat(np.array([f.route for _, f in claimed], dtype=object), sizes)
+    route = np.repeat([code.get((f.namespace, f.route), -2) for _, f in claimed], sizes)
     found = at >= 0
-    at, pos, rank, namespaces, routes = at[found], pos[found], rank[found], namespaces[found], routes[found]
-    own_ns = lines["namespace"].astype("string").fillna("\0").to_numpy(dtype=object)[at]
-    own_route = lines["route"].astype("string").fillna("\0").to_numpy(dtype=object)[at]
-    mine = (own_ns == namespaces) & (own_route == routes)  # a finding owns lines of its own route only
+    at, pos, rank, route = at[found], pos[found], rank[found], route[found]
+    mine = line_route[at] == route  # a finding owns lines of its own route only
     at, pos, rank = at[mine], pos[mine], rank[mine]
     if not len(at):
         return owner
@@ -107,6 +110,24 @@ def _owners(lines: pd.DataFrame, findings: Sequence[Finding]) -> pd.Series:
     values = owner.to_numpy(copy=True)
     values[at[first]] = pos[first]
     return pd.Series(values, index=lines.index, dtype="int64")
+
+
+def _route_pairs(lines: pd.DataFrame) -> tuple[np.ndarray, list[RouteKey]]:
+    """A code per line for its (``namespace``, ``route``) pair, and the pairs by code in name order
+    (-1: a line missing either). Each column is factorized once; no line is converted to text."""
+    ns_codes, namespaces = pd.factorize(lines["namespace"], use_na_sentinel=True)
+    route_codes, names = pd.factorize(lines["route"], use_na_sentinel=True)
+    present = (ns_codes >= 0) & (route_codes >= 0)
+    width = max(len(names), 1)
+    pairs, pair_of_line = np.unique(ns_codes.astype(np.int64)[present] * width + route_codes[present],
+                                    return_inverse=True)
+    keys = [(namespaces[p // width], names[p % width]) for p in pairs.tolist()]
+    ranked = sorted(range(len(keys)), key=lambda c: (str(keys[c][0]), str(keys[c][1])))
+    renumber = np.empty(len(keys), dtype=np.int64)
+    renumber[ranked] = np.arange(len(keys))
+    codes = np.full(len(lines), -1, dtype=np.int64)
+    codes[present] = renumber[pair_of_line] if len(keys) else pair_of_line
+    return codes, [keys[c] for c in ranked]
 
 
 ARRAYS_FROM = 2_000  # router-side 5xx lines of one route from which its ledger is counted on arrays
@@ -215,43 +236,54 @@ def build_ledgers(
     return ledgers_of(ledger_lines(requests, routes, wanted), findings)
 
 
-def ledger_lines(requests: pd.DataFrame, routes: pd.DataFrame, wanted: Iterable[RouteKey]) -> pd.DataFrame:
-    """The router-side 5xx lines of the wanted routes, with the route each belongs to: what the ledgers
-    are counted from, whatever the findings (``analyzer.run`` counts them twice from one such frame)."""
+@dataclass(frozen=True)
+class LedgerLines:
+    """The router-side 5xx lines of the wanted routes, and the route of each as a code into ``routes``."""
+
+    frame: pd.DataFrame  # ts, status, term, server, namespace, route
+    codes: np.ndarray  # per line, its route's position in ``routes`` (-1: none)
+    routes: list[RouteKey]  # in name order
+
+
+def ledger_lines(requests: pd.DataFrame, routes: pd.DataFrame, wanted: Iterable[RouteKey]) -> LedgerLines:
+    """What the ledgers are counted from, whatever the findings (``analyzer.run`` counts them twice)."""
     wanted = set(wanted)
     if requests.empty:
-        return pd.DataFrame(columns=["ts", "status", "term", "server", "namespace", "route"])
+        empty = pd.DataFrame(columns=["ts", "status", "term", "server", "namespace", "route"])
+        return LedgerLines(empty, np.zeros(0, dtype=np.int64), [])
     mask = router_side_mask(requests)
     keys = line_routes(requests, routes, mask)
     keys = keys[_in_routes(keys, wanted)]
-    return requests.loc[keys.index, ["ts", "status", "term", "server"]].assign(
+    frame = requests.loc[keys.index, ["ts", "status", "term", "server"]].assign(
         namespace=keys["namespace"], route=keys["route"]
     )
+    return LedgerLines(frame, *_route_pairs(frame))
 
 
-def ledgers_of(lines: pd.DataFrame, findings: Sequence[Finding]) -> dict[RouteKey, ErrorLedger]:
-    """:func:`build_ledgers` from the lines :func:`ledger_lines` gave (``lines`` is left as it was)."""
-    owner = _owners(lines, findings)
+def ledgers_of(found: LedgerLines, findings: Sequence[Finding]) -> dict[RouteKey, ErrorLedger]:
+    """:func:`build_ledgers` from the lines :func:`ledger_lines` gave (left as they were)."""
+    lines = found.frame
+    owner = _owners(lines, findings, (found.codes, found.routes))
     _settle_affected(findings, owner)
     if lines.empty:
         return {}
-    owned = lines.assign(**{_OWNER: owner})
+    owned = lines[["ts", "status", "term", "server"]].assign(**{_OWNER: owner})
+    line_route, keys = found.codes, found.routes
+    order = np.argsort(line_route, kind="stable")  # each route's lines together, in frame order, routes by name
+    order = order[line_route[order] >= 0]
+    bounds = np.flatnonzero(np.diff(line_route[order])) + 1
     return {
-        (str(ns), str(name)): _tally(group, findings)
-        for (ns, name), group in owned.groupby(["namespace", "route"], sort=True)
+        (str(keys[line_route[part[0]]][0]), str(keys[line_route[part[0]]][1])): _tally(owned.iloc[part], findings)
+        for part in np.split(order, bounds) if len(part)
     }
 
 
 def _in_routes(keys: pd.DataFrame, wanted: set[RouteKey]) -> np.ndarray:
     """Which lines (``namespace``/``route`` columns) belong to a ``wanted`` route: asked once per distinct
     route, not once per line (a route in an outage has hundreds of thousands of lines)."""
-    ns_codes, namespaces = pd.factorize(keys["namespace"], use_na_sentinel=True)
-    route_codes, names = pd.factorize(keys["route"], use_na_sentinel=True)
-    width = len(names) + 1  # codes shifted by one: 0 is a missing value
-    pairs, pair_of_line = np.unique((ns_codes.astype(np.int64) + 1) * width + route_codes + 1, return_inverse=True)
-    namespaces, names = [None, *namespaces], [None, *names]
-    asked = np.array([(namespaces[p // width], names[p % width]) in wanted for p in pairs.tolist()], dtype=bool)
-    return asked[pair_of_line] if len(pairs) else np.zeros(len(keys), dtype=bool)
+    codes, pairs = _route_pairs(keys)
+    asked = np.array([key in wanted for key in pairs] + [False], dtype=bool)  # code -1 reads the last
+    return asked[codes]
 
 
 def _settle_affected(findings: Sequence[Finding], owner: pd.Series) -> None:
