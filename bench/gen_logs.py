@@ -62,11 +62,13 @@ def routes(rng: random.Random) -> list[tuple[str, str, str, list[str], str]]:
     return out
 
 
-def generate(n: int, path: Path, seed: int = 1, http_only: bool = False, outage: bool = False) -> None:
+def generate(n: int, path: Path, seed: int = 1, http_only: bool = False, outage: bool = False,
+             first_routes: int | None = None) -> None:
     """Write ``n`` lines; ``http_only`` leaves out tcplog lines and router messages (halog misreads them);
-    ``outage`` answers with :data:`OUTAGE_OUTCOMES` (90 % 5xx) instead of the usual mix."""
+    ``outage`` answers with :data:`OUTAGE_OUTCOMES` (90 % 5xx) instead of the usual mix;
+    ``first_routes`` sends every request to the first N routes only (one application's routes)."""
     rng = random.Random(seed)
-    table = routes(rng)
+    table = routes(rng)[:first_routes]
     outcomes = OUTAGE_OUTCOMES if outage else OUTCOMES
     weights = [w for w, *_ in outcomes]
     t = START
@@ -168,10 +170,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--http-only", action="store_true", help="no tcplog lines or router messages")
     parser.add_argument("--outage", action="store_true", help="nine answers in ten are 5xx (a router-wide outage)")
+    parser.add_argument("--first-routes", type=int, help="every request to the first N routes only")
     parser.add_argument("--routes-yaml", type=Path, help="also write the log's routes as a List dump here")
     parser.add_argument("--routes-namespaces", type=int, help="the dump holds the first N namespaces' routes")
     args = parser.parse_args()
-    generate(args.lines, args.path, args.seed, args.http_only, args.outage)
+    generate(args.lines, args.path, args.seed, args.http_only, args.outage, args.first_routes)
     if args.routes_yaml:
         write_routes_dump(args.routes_yaml, args.routes_namespaces)
 

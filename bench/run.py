@@ -18,7 +18,9 @@ ignores it) and reused by later runs:
 
 - a router-wide outage: a log of the same routes in which nine answers in ten are 5xx
   (``bench.gen_logs.OUTAGE_OUTCOMES``), analysed with the must-gather, next to ``mga logs`` of it:
-  the failures of namespaces the inputs hold nothing of are counted, not kept;
+  the failures of namespaces the inputs hold nothing of are counted, not kept; and the outage of
+  one application's 10 routes (``--first-routes 10``) analysed with a routes dump of them, where
+  every line is kept;
 
 - routes with traffic: a routes dump of the 1M-line log's first N namespaces (10 routes each,
   ``bench.gen_logs.write_routes_dump``) analysed with that log, next to ``mga logs`` of it: every
@@ -145,6 +147,30 @@ def bench_outage(n: int, mustgather: Path) -> list[Row]:
                                 "--output", str(OUT / f"outage_analyze_{n}.json")))
     rows.append((f"`mga analyze {mustgather.name} --logs` same file --format json", a_wall, a_rss,
                  f"analyze / mga logs = **{a_wall / wall:.1f} ×**"))
+    return rows + bench_app_outage(n)
+
+
+def bench_app_outage(n: int) -> list[Row]:
+    """The outage of one application's 10 routes, all of them in the inputs (a routes dump of their
+    namespace): every line is kept, the rules and ledgers read them all."""
+    from bench.gen_logs import write_routes_dump
+
+    log = OUT / f"app_outage_{n}.log"
+    if not log.exists():
+        print(f"generating {log} ...", file=sys.stderr)
+        generate(n, log, seed=1, http_only=True, outage=True, first_routes=10)
+    with open(log, "rb") as fh:
+        while fh.read(64 << 20):
+            pass
+    dump = OUT / "routes_1ns.json"
+    write_routes_dump(dump, 1)
+    wall, rss = measure(mga("logs", str(log), "--format", "json", "--output", str(OUT / f"app_outage_logs_{n}.json")))
+    rows: list[Row] = [(f"`mga logs --format json`, outage of 10 routes, {n:,} lines "
+                        f"({log.stat().st_size / 1e6:,.0f} MB)", wall, rss, "")]
+    a_wall, a_rss = measure(mga("analyze", str(dump), "--logs", str(log), "--format", "json",
+                                "--output", str(OUT / f"app_outage_analyze_{n}.json")))
+    rows.append(("`mga analyze` routes dump of those 10 routes `--logs` same file --format json", a_wall, a_rss,
+                 f"analyze / mga logs = **{a_wall / wall:.1f} ×** (every line kept)"))
     return rows
 
 

@@ -25,3 +25,10 @@ def test_outage_log_answers_mostly_5xx_and_parses_whole(tmp_path: Path):
     with outage.open("rb") as stream:
         parse = parse_access_log(stream, source="outage.log", input="bench")
     assert parse.unparsed == 0 and len(parse.requests) == 3000
+
+
+def test_an_application_outage_sends_every_request_to_its_first_routes(tmp_path: Path):
+    log = tmp_path / "app.log"
+    generate(2000, log, seed=2, http_only=True, outage=True, first_routes=10)
+    backends = {line.split("] ", 1)[1].split()[1].split("/", 1)[0] for line in log.read_text().splitlines()}
+    assert backends and all(":ns-000-team:route-000" in b for b in backends)  # the first namespace's 10 routes
