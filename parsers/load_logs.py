@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from parsers.log_jobs import LogJob, parse_log_jobs
@@ -60,6 +61,16 @@ def _load_logs(
 EVIDENCE_LINE_CAP = 20_000
 
 
+def _abnormal_state(term: pd.Series) -> np.ndarray:
+    """Termination states starting with neither ``-`` nor ``C``/``c`` (a missing state reads ``--``),
+    answered once per category of the categorical column rather than by converting every row."""
+    if isinstance(term.dtype, pd.CategoricalDtype):
+        per = [not str(t).startswith("-") and str(t)[:1] not in ("C", "c") for t in term.cat.categories]
+        return np.array([*per, False], dtype=bool)[term.cat.codes.to_numpy()]  # code -1 (missing) reads False
+    text = term.astype("string").fillna("--")
+    return (~text.str.startswith("-") & ~text.str[0].isin(["C", "c"])).fillna(True).to_numpy(dtype=bool)
+
+
 def _evidence_lines(
     jobs: list[tuple[InputSource, Member, str | None, str | None]], requests: pd.DataFrame
 ) -> dict[tuple[str, str, int], str]:
@@ -73,12 +84,10 @@ def _evidence_lines(
     if requests.empty:
         return {}
     status = requests["status"]
-    term = requests["term"].astype("string").fillna("--")
     queued = (requests["srv_queue"].fillna(0) > 0) | (requests["backend_queue"].fillna(0) > 0)
-    abnormal = (status >= 500).fillna(False) | (status == -1).fillna(False) | queued.fillna(False) | (
-        ~term.str.startswith("-") & ~term.str[0].isin(["C", "c"])
-    )
-    picked = requests.loc[abnormal.astype(bool), ["input", "source", "line"]].dropna().head(EVIDENCE_LINE_CAP)
+    abnormal = ((status >= 500).fillna(False) | (status == -1).fillna(False) | queued.fillna(False)).to_numpy(
+        dtype=bool) | _abnormal_state(requests["term"])
+    picked = requests.loc[abnormal, ["input", "source", "line"]].dropna().head(EVIDENCE_LINE_CAP)
     wanted: dict[tuple[str, str], set[int]] = {}
     for inp, source, line in picked.itertuples(index=False):
         wanted.setdefault((str(inp), str(source)), set()).add(int(line))
