@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from parsers import log_lines
 from parsers.log_fallback import reason
 from parsers.log_frames import CHUNK_SCHEMA, DICT
-from parsers.log_keep import keep_rows, lean_selection
+from parsers.log_keep import LeanHint, keep_rows, lean_selection
 from parsers.log_layers import _parse_lines, _parse_lines_one_by_one
 from parsers.log_stream import open_log_stream, raise_if_cut
 from parsers.log_totals import LogTotals
@@ -155,9 +155,12 @@ class ChunkJob:
     # the compiled scanner for statistics-only parses (``parsers.log_scan``); off for small logs,
     # where loading Numba and its cached code (about 0.6 s) costs more than the scanner saves
     scanner: bool = True
-    # ``mga analyze``: full rows are kept only for requests of these namespaces, of no namespace and
-    # answered 5xx; every request still counts in ``totals`` (see :mod:`parsers.log_keep`). None: all.
+    # ``mga analyze``: full rows are kept only for requests of these namespaces and of no namespace
+    # (of the others' 5xx, the busiest of each minute); every request still counts in ``totals``
+    # (see :mod:`parsers.log_keep`). None: all.
     keep_namespaces: frozenset[str] | None = None
+    # whether this file's chunks are still read lean first (:class:`parsers.log_keep.LeanHint`)
+    lean: LeanHint = field(default_factory=LeanHint, compare=False, repr=False)
 
 
 @dataclass
@@ -245,9 +248,10 @@ def parse_chunk(
         dropped = before - len(lines.text)
     custom = _compiled(job.log_format) if job.log_format else None
     selection = None
-    if job.keep_namespaces is not None and not job.stats_only and custom is None:
+    if job.keep_namespaces is not None and not job.stats_only and custom is None and job.lean.lean_first():
         selection = lean_selection(lines, job.keep_namespaces, job.scanner, job.since, job.until)
         if selection is not None:
+            job.lean.saw(len(selection.lines.text), len(lines.text))
             lines = selection.lines  # the kept requests and the rejected lines, parsed in full below
     try:
         table, rejected = _parse_lines(lines.text, custom, job.stats_only, job.scanner)
@@ -271,7 +275,9 @@ def parse_chunk(
     elif out is not None and not job.stats_only:
         totals = LogTotals.of_table(out)
     if out is not None and job.keep_namespaces is not None and not job.stats_only and selection is None:
+        parsed = out.num_rows
         out, left_out = keep_rows(out, job.keep_namespaces)  # (a selection parsed only the rows it kept)
+        job.lean.saw(out.num_rows if out is not None else 0, parsed)
         if totals is not None:
             totals.left_out = left_out
     result = ChunkResult(out, events, unparsed, samples, lines.physical, None, requests, dropped, totals)

@@ -125,6 +125,26 @@ def keep_rows(table: pa.Table, namespaces: frozenset[str]) -> tuple[pa.Table | N
     return table.filter(pa.array(kept.mask)), kept.left_out
 
 
+class LeanHint:
+    """Whether reading a file's chunks lean first still pays: it does not when nearly every line is
+    kept (the inputs hold the routes of the whole log, or one application's outage fills it), since
+    the kept lines are parsed in full anyway. Updated from each chunk's kept share; chunks in flight
+    may read it before or after an update: both ways give the same rows and figures, only speed differs.
+    """
+
+    FULL_FROM = 0.9  # kept share of a chunk's lines from which the next chunks are parsed in full at once
+
+    def __init__(self) -> None:
+        self.kept_share = 0.0
+
+    def lean_first(self) -> bool:
+        return self.kept_share < self.FULL_FROM
+
+    def saw(self, kept: int, lines: int) -> None:
+        if lines:
+            self.kept_share = kept / lines
+
+
 @dataclass(frozen=True)
 class LeanSelection:
     """A chunk read lean: the lines still to parse in full, and every request's figures."""

@@ -289,3 +289,43 @@ def test_router_saturation_counts_the_other_routes_failures_it_does_not_keep(chu
     assert saturation and all("of 8 routes of different services" in f["explanation"] for f in saturation)
     peak = next(e for e in saturation[0]["evidence"] if "49990/" in e.get("text", ""))
     assert "be_edge_http:billing:pay/" in peak["text"]  # the first of the two busiest lines in the file
+
+
+@pytest.mark.parametrize("chunk", [None, 4096], ids=["one-chunk", "4-kib-chunks"])
+@pytest.mark.parametrize("full_from", [0.0, 0.5], ids=["always-in-full", "adaptive"])
+def test_rows_and_figures_are_the_same_whether_chunks_are_read_lean_first_or_not(chunk: int | None, full_from: float,
+                                                                                   monkeypatch):
+    """Skipping the lean first pass (``LeanHint``: most lines kept) keeps the same rows, counts the same."""
+    from parsers.log_keep import LeanHint
+
+    if chunk is not None:
+        monkeypatch.setattr(log_lines, "chunk_bytes", lambda stats_only=False: chunk)
+    inputs, _ = scenario_inputs(WITH_LOGS[0])
+    monkeypatch.setattr(LeanHint, "FULL_FROM", 2.0)  # never skipped: the reference
+    lean = load_snapshot(inputs, _all_logs(), keep_all_requests=False)
+    monkeypatch.setattr(LeanHint, "FULL_FROM", full_from)
+    from parsers import log_chunks
+
+    read_lean = []
+    lean_selection = log_chunks.lean_selection
+    monkeypatch.setattr(log_chunks, "lean_selection", lambda *a, **k: read_lean.append(1) or lean_selection(*a, **k))
+    other = load_snapshot(inputs, _all_logs(), keep_all_requests=False)
+    assert (not read_lean) if full_from == 0.0 else read_lean  # (adaptive: some files' chunks skip it)
+    pairs = ["input", "source", "line"]
+    assert (other.frame("requests")[pairs].astype(str).values.tolist()
+            == lean.frame("requests")[pairs].astype(str).values.tolist())
+    assert other.totals() == lean.totals() and lean.totals().left_out
+    assert other.log_accounting == lean.log_accounting
+
+
+def test_lean_hint_follows_the_last_chunk_kept_share():
+    from parsers.log_keep import LeanHint
+
+    hint = LeanHint()
+    assert hint.lean_first()
+    hint.saw(95, 100)
+    assert not hint.lean_first()  # nearly every line kept: the next chunks are parsed in full at once
+    hint.saw(10, 100)
+    assert hint.lean_first()  # few kept again: lean first again
+    hint.saw(0, 0)
+    assert hint.lean_first()  # an empty chunk changes nothing
