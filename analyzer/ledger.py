@@ -9,9 +9,9 @@ Findings *claim* lines (``Finding.claims``); when several findings of the route 
 :mod:`analyzer.precedence` says which cause owns it. What no finding claims is grouped by status,
 termination state and server and decoded in words (:mod:`analyzer.termination`).
 
-All grouping happens in :func:`_tally`, on a frame with one row per router-side 5xx. When the
-access log is streamed, that frame can carry a ``count`` per group instead of one row per line
-without the rest of the ledger changing.
+The lines are selected and given their route once (:func:`ledger_lines`: a code per (namespace,
+route) pair), owned (:func:`_owners`), then counted route by route in :func:`_tally`, one row per
+router-side 5xx: in plain Python for the usual few lines, on arrays for a route in an outage.
 """
 
 from __future__ import annotations
