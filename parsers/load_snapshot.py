@@ -67,9 +67,10 @@ def load_snapshot(
     ``max_bytes``: the run's budget for the files read into memory, all inputs together (None: the
     default of :mod:`parsers.byte_budget`); a file that would pass it is skipped with its offset.
     ``keep_all_requests=False`` (``mga analyze``): the ``requests`` frame keeps the rows of the
-    namespaces the inputs hold objects of, of no namespace, and of every 5xx; the other routes'
-    requests are only counted, in ``Snapshot.log_totals`` (memory then grows with the analysed
-    routes' traffic and the router's failures, not with all its traffic).
+    namespaces the inputs hold objects of and of no namespace, and of the other namespaces' 5xx the
+    busiest of each minute, status and state (``parsers.log_keep.kept_mask``); the other requests
+    are only counted, in ``Snapshot.log_totals`` (memory then grows with the analysed routes'
+    traffic, not with all the router's traffic or failures).
     """
     from parsers import kube
 
