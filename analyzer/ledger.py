@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer import precedence, termination
+from analyzer.facts.access import text_codes
 from analyzer.facts.common import missing
 from analyzer.host_routes import default_line_routes
 from analyzer.model import ErrorLedger, Finding, LedgerGroup, LedgerShare
@@ -188,9 +189,9 @@ def _unexplained_by_arrays(lines: pd.DataFrame, unowned: np.ndarray) -> Folded:
     if rest.empty:
         return {}
     status = rest["status"].to_numpy(dtype=np.int64)
-    term, terms = _text_codes(rest["term"], "--")
-    server, servers = _text_codes(rest["server"], termination.NOSRV)
-    key = (status * len(terms) + term) * len(servers) + server
+    term, terms = text_codes(rest["term"], "--")
+    server, servers = text_codes(rest["server"], termination.NOSRV)
+    key = (status * len(terms) + term.astype(np.int64)) * len(servers) + server.astype(np.int64)
     keys, group, counts = np.unique(key, return_inverse=True, return_counts=True)
     stamps = pd.DatetimeIndex(rest["ts"]).as_unit("ns")
     dated = ~stamps.isna()
@@ -207,18 +208,6 @@ def _unexplained_by_arrays(lines: pd.DataFrame, unowned: np.ndarray) -> Folded:
         at = (pd.Timestamp(lo, tz="UTC"), pd.Timestamp(hi, tz="UTC")) if seen else (None, None)
         out[(code, terms[t], servers[s])] = [n, *at]
     return out
-
-
-def _text_codes(column: pd.Series, default: str) -> tuple[np.ndarray, list[str]]:
-    """A code per value for the value's text (a missing value reads ``default``), and the texts by code."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        codes, names = column.cat.codes.to_numpy(dtype=np.int64), list(column.cat.categories)
-    else:
-        codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
-        codes, names = codes.astype(np.int64), list(uniques)
-    texts = [str(name) for name in names] + [default]  # code -1 (missing) reads the last
-    distinct, of_text = np.unique(np.array(texts, dtype=object), return_inverse=True)
-    return of_text[codes], distinct.tolist()
 
 
 def _ts(value: object) -> datetime | None:
@@ -242,7 +231,7 @@ class LedgerLines:
 
     frame: pd.DataFrame  # ts, status, term, server, namespace, route
     codes: np.ndarray  # per line, its route's position in ``routes`` (-1: none)
-    routes: list[RouteKey]  # in name order
+    routes: list[RouteKey]  # in name order (also routes whose lines were not wanted: no code points there)
 
 
 def ledger_lines(requests: pd.DataFrame, routes: pd.DataFrame, wanted: Iterable[RouteKey]) -> LedgerLines:
@@ -253,11 +242,13 @@ def ledger_lines(requests: pd.DataFrame, routes: pd.DataFrame, wanted: Iterable[
         return LedgerLines(empty, np.zeros(0, dtype=np.int64), [])
     mask = router_side_mask(requests)
     keys = line_routes(requests, routes, mask)
-    keys = keys[_in_routes(keys, wanted)]
+    codes, pairs = _route_pairs(keys)
+    inside = _in_routes(codes, pairs, wanted)
+    keys = keys[inside]
     frame = requests.loc[keys.index, ["ts", "status", "term", "server"]].assign(
         namespace=keys["namespace"], route=keys["route"]
     )
-    return LedgerLines(frame, *_route_pairs(frame))
+    return LedgerLines(frame, codes[inside], pairs)
 
 
 def ledgers_of(found: LedgerLines, findings: Sequence[Finding]) -> dict[RouteKey, ErrorLedger]:
@@ -278,10 +269,9 @@ def ledgers_of(found: LedgerLines, findings: Sequence[Finding]) -> dict[RouteKey
     }
 
 
-def _in_routes(keys: pd.DataFrame, wanted: set[RouteKey]) -> np.ndarray:
-    """Which lines (``namespace``/``route`` columns) belong to a ``wanted`` route: asked once per distinct
+def _in_routes(codes: np.ndarray, pairs: list[RouteKey], wanted: set[RouteKey]) -> np.ndarray:
+    """Which lines (their :func:`_route_pairs` codes) belong to a ``wanted`` route: asked once per distinct
     route, not once per line (a route in an outage has hundreds of thousands of lines)."""
-    codes, pairs = _route_pairs(keys)
     asked = np.array([key in wanted for key in pairs] + [False], dtype=bool)  # code -1 reads the last
     return asked[codes]
 

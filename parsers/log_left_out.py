@@ -16,7 +16,7 @@ coded once, folded when many have piled up; counts are exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,20 +32,6 @@ class LeftOutFailures:
     terms: list[str | None] = field(default_factory=list)  # termination state (two characters) by code
     parts: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # (minute, route, status, term, count)
     pending: int = 0  # groups in ``parts`` since the last fold
-
-    @classmethod
-    def of_rows(cls, minute: np.ndarray, namespace: list[str], route: list[str], status: np.ndarray,
-                term: list[str | None]) -> LeftOutFailures:
-        """Count rows given column by column (``minute``: its start in ns since the epoch)."""
-        out = cls()
-        if not len(minute):
-            return out
-        route_codes = out._codes(out.routes, list(zip(namespace, route, strict=True)))
-        term_codes = out._codes(out.terms, term)
-        out._append(np.asarray(minute, np.int64), route_codes, np.asarray(status, np.int64), term_codes,
-                    np.ones(len(minute), np.int64))
-        out.fold()
-        return out
 
     @classmethod
     def of_codes(cls, minute: np.ndarray, route: np.ndarray, routes: list[tuple[str, str]], status: np.ndarray,
@@ -106,11 +92,14 @@ class LeftOutFailures:
 
     # -- reading ----------------------------------------------------------------------------------
 
-    def groups(self) -> Iterator[tuple[int, str, str, int, str | None, int]]:
-        """(minute, namespace, route, status, state, requests) of every group, by minute, then routes in
-        the order they were first counted, then status and state codes."""
+    def groups(self, minutes: Iterable[int] | None = None) -> Iterator[tuple[int, str, str, int, str | None, int]]:
+        """(minute, namespace, route, status, state, requests) of every group (of ``minutes`` only, when
+        given), by minute, then routes in the order they were first counted, then status and state codes."""
         self.fold()
+        wanted = None if minutes is None else np.fromiter(minutes, dtype=np.int64)
         for part in self.parts:
+            if wanted is not None:
+                part = tuple(a[np.isin(part[0], wanted)] for a in part)
             for m, r, s, t, n in zip(*(a.tolist() for a in part), strict=True):
                 ns, route = self.routes[r]
                 yield m, ns, route, s, self.terms[t], n

@@ -73,7 +73,7 @@ def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
     minutes, minute_codes = np.unique(minute.array.asi8, return_inverse=True)
     keys.append(("minute", minute_codes.astype(_narrow(len(minutes))), []))
     for k in NAME_KEYS:
-        keys.append((k, *_text_codes(column(k))))
+        keys.append((k, *text_codes(column(k))))
     statuses, status_codes = np.unique(column("status").fillna(-2).to_numpy(dtype=np.int64), return_inverse=True)
     # TCP lines have no status: -2 keeps them apart from -1
     keys.insert(GROUP_KEYS.index("status"), ("status", status_codes.astype(_narrow(len(statuses))), []))
@@ -136,8 +136,8 @@ def _first_valid(values: pd.Series, new_group: np.ndarray, by_group: np.ndarray,
     return out
 
 
-def _text_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Codes for ``column`` as text with missing values as ``""``, and the sorted texts the codes stand for.
+def text_codes(column: pd.Series, missing: str = "") -> tuple[np.ndarray, list[str]]:
+    """Codes for ``column`` as text with missing values as ``missing``, and the sorted texts the codes stand for.
 
     Two codes never share a text and the codes follow the texts' order, so grouping and sorting on
     the codes group and sort as the text would.
@@ -148,7 +148,7 @@ def _text_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     else:
         codes, uniques = pd.factorize(column, sort=False, use_na_sentinel=True)
         names = [str(v) for v in uniques.tolist()]
-    return _ranked(codes, [*names, ""])  # code -1 (missing) reads the last text
+    return _ranked(codes, [*names, missing])  # code -1 (missing) reads the last text
 
 
 def _default_codes(values: pd.Series, default: np.ndarray, before: str | None = None) -> tuple[np.ndarray,

@@ -164,17 +164,26 @@ def test_left_out_failures_fold_and_add_exactly(monkeypatch):
     routes = [f"r-{i}" for i in rng.integers(0, 4, n)]
     status = rng.choice([502, 503, 504], n)
     term = [None if t == "" else t for t in rng.choice(["sQ", "SC", "sH", ""], n)]
-    whole = LeftOutFailures.of_rows(minute, names, routes, status, term)
+    whole = _counted(minute, names, routes, status, term)
     monkeypatch.setattr(log_left_out, "FOLD_AT", 7)
     parts = LeftOutFailures()
     for lo in range(0, n, 611):
         hi = min(n, lo + 611)
-        parts.add(LeftOutFailures.of_rows(minute[lo:hi], names[lo:hi], routes[lo:hi], status[lo:hi], term[lo:hi]))
+        parts.add(_counted(minute[lo:hi], names[lo:hi], routes[lo:hi], status[lo:hi], term[lo:hi]))
     counted = pd.Series(1, index=pd.MultiIndex.from_arrays([minute, names, routes, status, [
         t if t is not None else "\x00" for t in term]])).groupby(level=[0, 1, 2, 3, 4]).sum()
     reference = [(m, ns, r, s, None if t == "\x00" else t, int(c)) for (m, ns, r, s, t), c in counted.items()]
     assert sorted(whole.groups(), key=_sortable) == sorted(reference, key=_sortable)
     assert parts == whole and sum(g[-1] for g in parts.groups()) == n
+
+
+def _counted(minute: np.ndarray, names: list[str], routes: list[str], status: np.ndarray,
+             term: list[str | None]) -> LeftOutFailures:
+    """Rows given column by column, coded as ``kept_mask`` codes them (each part with codes of its own)."""
+    pairs = sorted(set(zip(names, routes, strict=True)))
+    terms = sorted(set(term), key=lambda t: (t is None, t or ""))
+    return LeftOutFailures.of_codes(minute, [pairs.index(p) for p in zip(names, routes, strict=True)], pairs,
+                                    status, [terms.index(t) for t in term], terms)
 
 
 def _sortable(group: tuple) -> tuple:
@@ -329,3 +338,12 @@ def test_lean_hint_follows_the_last_chunk_kept_share():
     assert hint.lean_first()  # few kept again: lean first again
     hint.saw(0, 0)
     assert hint.lean_first()  # an empty chunk changes nothing
+
+
+def test_left_out_groups_of_some_minutes_are_those_groups():
+    minute = np.array([0, 60, 60, 120]) * 10**9
+    counted = _counted(minute, ["a", "a", "b", "a"], ["r", "r", "s", "r"], np.array([503, 503, 504, 502]),
+                       ["sQ", "sQ", "SC", None])
+    some = [g for g in counted.groups() if g[0] in {60 * 10**9, 120 * 10**9}]
+    assert sorted(counted.groups([60 * 10**9, 120 * 10**9]), key=_sortable) == sorted(some, key=_sortable)
+    assert len(some) == 3 and list(counted.groups([])) == []

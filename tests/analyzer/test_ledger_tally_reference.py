@@ -156,7 +156,7 @@ def test_lines_of_wanted_routes_equal_the_per_line_reference():
                              "route": [rng.choice(routes) for _ in range(n)]}, dtype=object)
         wanted = {(ns, r) for ns in namespaces for r in routes if ns and r and rng.random() < 0.4}
         reference = [k in wanted for k in zip(keys["namespace"], keys["route"], strict=True)]
-        assert ledger._in_routes(keys, wanted).tolist() == reference
+        assert ledger._in_routes(*ledger._route_pairs(keys), wanted).tolist() == reference
 
 
 def test_settled_affected_requests_equal_the_isin_reference():

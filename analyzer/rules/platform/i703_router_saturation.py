@@ -196,8 +196,8 @@ def _left_out_errors(totals: LogTotals, minutes: set[int]) -> dict[tuple[str, st
     """Router-side 5xx of the saturated ``minutes`` that the parse counted without keeping their rows
     (other namespaces' failures: ``parsers.log_left_out``), per route."""
     out: dict[tuple[str, str], int] = {}
-    for minute, namespace, route, status, term, n in totals.left_out.groups():
-        if minute in minutes and 500 <= status < 600 and router_side_state(term):
+    for _, namespace, route, status, term, n in totals.left_out.groups(minutes):
+        if 500 <= status < 600 and router_side_state(term):
             out[(namespace, route)] = out.get((namespace, route), 0) + n
     return out
 
