@@ -19,6 +19,18 @@ import pandas as pd
 Key = tuple[Hashable, ...]
 
 
+def equals(column: pd.Series, value: object) -> np.ndarray:
+    """``column == value`` with missing values False, as a numpy mask.
+
+    A categorical is compared through its categories (a few) and codes, not converted to text row by
+    row: ``astype("string")`` of a route's rows cost more than the rest of a selection.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        matches = np.array([c == value for c in column.cat.categories.tolist()] + [False])
+        return matches[column.cat.codes.to_numpy()]  # code -1 (missing) reads the last entry
+    return (column == value).fillna(False).to_numpy(dtype=bool)
+
+
 def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
@@ -40,6 +52,7 @@ class FrameIndex:
                 self._positions.setdefault(key, []).append(pos)
         self._rows: dict[Key, pd.DataFrame] = {}
         self._firsts: dict[Key, pd.Series | None] = {}
+        self._derived: dict[tuple, Any] = {}  # answers of positions_where and rows_where
         self._empty: pd.DataFrame | None = None
 
     def positions(self, key: Key) -> Any:
@@ -78,6 +91,33 @@ class FrameIndex:
     def rows_any(self, keys: Iterable[Key]) -> pd.DataFrame:
         return self.take(self.positions_any(keys))
 
+    def positions_where(self, key: Key, column: str, value: Hashable) -> np.ndarray:
+        """Positions of the rows with that key whose ``column`` equals ``value`` (missing values never
+        equal), found once per question: only that column is read at the key's positions."""
+        memo_key = ("where", key, column, value)
+        found = self._derived.get(memo_key)
+        if found is None:
+            positions = np.asarray(self.positions(key), dtype=np.int64)
+            if len(positions):
+                positions = positions[equals(self.frame[column].iloc[positions], value)]
+            found = self._derived[memo_key] = positions
+        return found
+
+    def rows_where(self, key: Key, column: str | None = None, value: Hashable = None) -> pd.DataFrame:
+        """``rows(key)`` whose ``column`` equals ``value`` (all of them without a column), in frame
+        order with their labels.
+
+        Kept when at most :data:`KEPT_ROWS` rows (rules ask a route the same question several times);
+        a larger selection is taken again when asked again, so that a route whose lines are nearly all
+        one error keeps one copy of its rows (``rows``), not one more per question."""
+        memo_key = ("rows-where", key, column, value)
+        found = self._derived.get(memo_key)
+        if found is None:
+            found = self.take(self.positions(key) if column is None else self.positions_where(key, column, value))
+            if len(found) <= KEPT_ROWS:
+                self._derived[memo_key] = found
+        return found
+
     def first(self, key: Key) -> pd.Series | None:
         """The first row with that key, as ``rows(key).iloc[0]`` gives it (computed once per key)."""
         found = self._firsts.get(key, False)
@@ -90,6 +130,7 @@ class FrameIndex:
         return key in self._positions
 
 
+KEPT_ROWS = 10_000  # rows_where keeps a selection of at most this many rows (about 5 MB of request rows)
 GROUPBY_ROWS = 50_000  # above this, positions are grouped by pandas into int64 arrays (8 bytes a row)
 
 
@@ -120,6 +161,7 @@ class NamespaceIndex(FrameIndex):
         self._namespace = namespace
         self._rows = {}
         self._firsts = {}
+        self._derived = {}
         self._empty = empty
 
     def _whole_key(self, key: Key) -> Key | None:

@@ -21,7 +21,7 @@ from analyzer.context import Context
 from analyzer.evidence import log_evidence, object_evidence
 from analyzer.facts import Facts, Where
 from analyzer.ledger import router_side_mask
-from analyzer.lookup import WHOLE_FRAMES, ColumnCache, FrameIndex, Lookups, Rows, RowView
+from analyzer.lookup import WHOLE_FRAMES, ColumnCache, FrameIndex, Lookups, Rows, RowView, equals
 from analyzer.model import Evidence, IncidentStatus
 
 T = TypeVar("T")
@@ -389,6 +389,27 @@ def route_requests(ctx: Context, route: RouteRef) -> pd.DataFrame:
     return req[(req["namespace"] == route.namespace) & (req["route"] == route.name)]
 
 
+def route_select(
+    ctx: Context, route: RouteRef, *, status: int | None = None, term: str | None = None,
+    server_kind: str | None = None,
+) -> pd.DataFrame:
+    """``select(route_requests(ctx, route), ...)``, found on the lookup path through an index of the
+    namespace's requests by route, status and termination state.
+
+    Every rule asks a route for its lines of one status and state (504 ``sH``, 502 ``SH``); a boolean
+    selection of the route's rows compared three columns and took every column of the matches per
+    question. The index reads the key columns once per namespace; a route's lines of one status and
+    state are then the rows at their positions (the same rows, labels and order: the route's rows are
+    the namespace's in frame order). A server kind is selected among those rows by their positions,
+    found once per question (``FrameIndex.rows_where``).
+    """
+    if ctx.lookups is None or status is None or term is None:
+        return select(route_requests(ctx, route), status=status, term=term, server_kind=server_kind)
+    index = ctx.lookups.index("requests", "namespace", "route", "status", "term")
+    key = (route.namespace, route.name, status, term)
+    return index.rows_where(key, None if server_kind is None else "server_kind", server_kind)
+
+
 def select(
     req: pd.DataFrame, *, status: int | None = None, term: str | None = None, server_kind: str | None = None
 ) -> pd.DataFrame:
@@ -404,18 +425,6 @@ def select(
     if not keep.any():  # the usual answer: a slice of no rows, not a take of every column
         return req.iloc[0:0]
     return req[keep]
-
-
-def equals(column: pd.Series, value: object) -> np.ndarray:
-    """``column == value`` with missing values False, as a numpy mask.
-
-    A categorical is compared through its categories (a few) and codes, not converted to text row by
-    row: ``astype("string")`` of a route's rows cost more than the rest of a selection.
-    """
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        matches = np.array([c == value for c in column.cat.categories.tolist()] + [False])
-        return matches[column.cat.codes.to_numpy()]  # code -1 (missing) reads the last entry
-    return (column == value).fillna(False).to_numpy(dtype=bool)
 
 
 def span(rows: pd.DataFrame) -> tuple[datetime | None, datetime | None]:
@@ -700,7 +709,7 @@ def down_nosrv(ctx: Context, route: RouteRef, reason: str, info: str | None = No
         return req.iloc[0:0]
     start = min(c.ts for c in downs if c.ts)
     ups = [c.ts for c in changes if c.state == "UP" and c.ts and c.ts > start]
-    nosrv = select(req, status=503, term="SC", server_kind="nosrv")
+    nosrv = route_select(ctx, route, status=503, term="SC", server_kind="nosrv")
     keep = (nosrv["ts"] >= pd.Timestamp(start)).fillna(False).astype(bool)
     if ups:
         keep &= (nosrv["ts"] < pd.Timestamp(min(ups))).fillna(False).astype(bool)

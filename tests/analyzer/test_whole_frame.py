@@ -246,3 +246,48 @@ def test_released_request_rows_are_taken_again_equal(every_scenario: Snapshot):
     again = ctx.lookups.index("requests", "namespace", "route").rows((namespace, route))
     assert again is not rows  # taken again, not kept
     pd.testing.assert_frame_equal(again, rows)
+
+
+@pytest.mark.parametrize("grouped", [False, True], ids=["listed", "grouped-by-pandas"])
+def test_route_select_by_index_equals_the_selection_of_the_route_rows(every_scenario: Snapshot, monkeypatch,
+                                                                       grouped: bool):
+    """``common.route_select`` finds a route's lines of one status and state through an index (and a
+    server kind among them, once per question); the reference path selects them from the route's rows.
+    Same rows, labels, order and values for every route, status, state and server kind of the scenarios,
+    plus a route and a status and state that log nothing; kept when small, taken again when large."""
+    import analyzer.lookup
+    from analyzer.rules import common
+
+    if grouped:  # the index of a large frame, and selections too large to keep: taken again when asked again
+        monkeypatch.setattr(analyzer.lookup, "GROUPBY_ROWS", 1)
+        monkeypatch.setattr(analyzer.lookup, "KEPT_ROWS", 1)
+    requests = every_scenario.frame("requests")
+    keyed = requests.dropna(subset=["namespace", "route"])
+    splits = FrameSplits(every_scenario)
+    whole = WholeLookups(every_scenario)
+    kinds = [None, *sorted({str(k) for k in requests["server_kind"].dropna()}), "nothing"]
+    assert len(kinds) > 3
+    found = 0
+    for namespace, part in keyed.groupby("namespace", observed=True):
+        fast = Context(ScopedSnapshot(splits, str(namespace)), whole_lookups=whole)
+        reference = Context(ScopedSnapshot(splits, str(namespace)), indexed=False)
+        assert fast.lookups is not None and reference.lookups is None  # the two paths under test
+        for name in [*sorted({str(n) for n in part["route"]}), "no-such-route"]:
+            route = common.RouteRef(str(namespace), name, (), "", None, None, pd.Series(dtype=object))
+            mine = part[part["route"] == name]
+            logged = set(zip(mine["status"].tolist(), mine["term"].tolist(), strict=True))
+            # every (status, state) the route logs, one no line has, and the 503 SC lines down_nosrv asks for
+            asked = {(int(s), str(t)) for s, t in logged if pd.notna(s) and pd.notna(t)} | {(599, "zz"), (503, "SC")}
+            for status, term in sorted(asked):
+                for kind in kinds:
+                    rows = common.route_select(fast, route, status=status, term=term, server_kind=kind)
+                    expected = common.route_select(reference, route, status=status, term=term, server_kind=kind)
+                    pd.testing.assert_frame_equal(rows, expected)
+                    found += len(rows)
+                    again = common.route_select(fast, route, status=status, term=term, server_kind=kind)
+                    if len(rows) <= analyzer.lookup.KEPT_ROWS:  # asked again: the kept answer
+                        assert again is rows
+                    else:
+                        assert again is not rows
+                        pd.testing.assert_frame_equal(again, rows)
+    assert found > 100  # the comparison really compared rows

@@ -128,7 +128,7 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
         if not ctx.has_logs:
             continue
         req = common.route_requests(ctx, route)
-        timeouts = common.select(req, status=504, term="sH")
+        timeouts = common.route_select(ctx, route, status=504, term="sH")
         if timeouts.empty:
             continue
         limit, origin, cfg_evidence = effective_timeout(ctx, route)

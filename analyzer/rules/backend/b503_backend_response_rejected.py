@@ -56,7 +56,7 @@ RULE = rule(
 def invalid_response(ctx: Context) -> Iterator[Finding]:
     for route in common.routes(ctx):
         req = common.route_requests(ctx, route)
-        bad = common.select(req, status=502, term="PH")
+        bad = common.route_select(ctx, route, status=502, term="PH")
         if bad.empty:
             continue
         facts = common.log_facts(ctx, bad)

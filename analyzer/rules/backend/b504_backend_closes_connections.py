@@ -83,7 +83,7 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
     disruptions: dict[str, dict[str, list[pd.Timestamp]]] = {}  # per namespace, read once for all its routes
     for route in common.routes(ctx):
         req = common.route_requests(ctx, route)
-        closed = common.select(req, status=502, term="SH")
+        closed = common.route_select(ctx, route, status=502, term="SH")
         if closed.empty:
             continue
         if route.namespace not in disruptions:

@@ -144,4 +144,4 @@ def probed_containers(ctx: Context, pods: list[str]) -> pd.DataFrame:
 
 def nosrv(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
     """503 SC <NOSRV>: the backend had no usable server (not sQ, a queue timeout)."""
-    return common.select(common.route_requests(ctx, route), status=503, term="SC", server_kind="nosrv")
+    return common.route_select(ctx, route, status=503, term="SC", server_kind="nosrv")

@@ -75,7 +75,7 @@ RULE = rule(
 
 def _connect_timeouts(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
     """503 sC with Tc=-1: the router's SYNs went unanswered until the connect timeout, on every retry."""
-    req = common.select(common.route_requests(ctx, route), status=503, term="sC")
+    req = common.route_select(ctx, route, status=503, term="sC")
     return req[(req["Tc"] == -1).fillna(False).astype(bool)] if not req.empty else req
 
 

@@ -324,7 +324,7 @@ def _port_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
     if case is not None and not case.certain and refused.empty and shared.served_fine(ctx, route):
         return None  # the objects look wrong, but the router reached the application: nothing to report
     if case is not None and case.no_endpoints and refused.empty:
-        refused = common.select(common.route_requests(ctx, route), status=503, term="SC", server_kind="nosrv")
+        refused = common.route_select(ctx, route, status=503, term="SC", server_kind="nosrv")
     after_down = 0
     if case is not None and not case.no_endpoints and not refused.empty:
         down = common.down_nosrv(ctx, route, "Layer4 connection problem", "Connection refused")

@@ -43,7 +43,7 @@ def port_protocol(port_name: object, target: object, port: object) -> str | None
 
 def refused_requests(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
     """503 SC on a real server with Tc=-1: every connection attempt to the pod failed."""
-    req = common.select(common.route_requests(ctx, route), status=503, term="SC", server_kind="pod")
+    req = common.route_select(ctx, route, status=503, term="SC", server_kind="pod")
     return req[(req["Tc"] == -1).fillna(False).astype(bool)] if not req.empty else req
 
 
@@ -99,7 +99,7 @@ def tls_case(ctx: Context, route: common.RouteRef) -> TlsCase | None:
         if has_serving_cert(ctx, ns, svc) or common.is_true(route.row["has_destination_ca"]):
             return None
         failed = pd.concat([refused_requests(ctx, route),
-                            common.select(req, status=503, term="sC", server_kind="pod"),
+                            common.route_select(ctx, route, status=503, term="sC", server_kind="pod"),
                             common.tls_down_nosrv(ctx, route)])
         cert_fix = (f"oc -n {ns} annotate service {svc} service.beta.openshift.io/serving-cert-secret-name={svc}-tls"
                     "   # then serve TLS with the tls.crt/tls.key of that secret")
@@ -122,7 +122,8 @@ def tls_case(ctx: Context, route: common.RouteRef) -> TlsCase | None:
                        Severity.WARNING, req.iloc[0:0],
                        [patch + '\'{"spec":{"tls":{"termination":"edge"}}}\''])
     if route.termination in ("edge", "none") and kinds == {"tls"}:
-        closed = pd.concat([common.select(req, status=502, term="SH"), common.select(req, status=502, term="PH")])
+        closed = pd.concat([common.route_select(ctx, route, status=502, term="SH"),
+                            common.route_select(ctx, route, status=502, term="PH")])
         closed = closed[(closed["Tr"] == -1).fillna(False)] if not closed.empty else closed
         return TlsCase(
             f"the route sends plain HTTP from the router ({route.termination}) to a port that looks TLS-only: the "

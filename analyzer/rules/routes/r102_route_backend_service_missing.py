@@ -73,7 +73,7 @@ def route_service_missing(ctx: Context) -> Iterator[Finding]:
         in_use = set(common.route_backends(ctx, route)["service"].dropna())
         existing = sorted(str(s) for s in ctx.snap.frame("services")["name"].dropna().unique() if s not in in_use)
         total_loss = backend_services.every_weighted_backend_missing(ctx, route)
-        nosrv = common.select(common.route_requests(ctx, route), status=503, term="SC", server_kind="nosrv")
+        nosrv = common.route_select(ctx, route, status=503, term="SC", server_kind="nosrv")
         for _, b in missing.iterrows():
             yield _missing_service(ctx, route, b, existing, total_loss, nosrv)
 

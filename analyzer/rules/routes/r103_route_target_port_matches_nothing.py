@@ -92,7 +92,7 @@ def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
             evidence.append(object_evidence(ctx.snap, meant.iloc[0], f"port: {target}"))
         elif not sp.empty:
             evidence.append(object_evidence(ctx.snap, sp.iloc[0], "targetPort:"))
-        nosrv = common.select(common.route_requests(ctx, route), status=503, term="SC", server_kind="nosrv")
+        nosrv = common.route_select(ctx, route, status=503, term="SC", server_kind="nosrv")
         facts = common.log_facts(ctx, nosrv) if not nosrv.empty else {}
         when, said = common.timing(ctx, route, facts, common.last_change(ctx, "route", route.namespace, route.name),
                                    source="the route's last edit, managedFields")
