@@ -41,14 +41,18 @@ def log_evidence(snap: Snapshot, rows: pd.DataFrame, limit: int = 3) -> list[Evi
     # runs on it); only the cited rows are taken, not every column of a reordered copy
     order = (rows["ts"].reset_index(drop=True).sort_values(na_position="last").index.to_numpy() if "ts" in rows
              else np.arange(len(rows)))
-    chosen = order if len(order) <= limit else [*order[: limit - 1], order[-1]]
-    picks = [rows.iloc[int(i)] for i in chosen]
+    chosen = [int(i) for i in (order if len(order) <= limit else [*order[: limit - 1], order[-1]])]
+    # the cited rows' file, line and input read from those columns alone (a row of every column was
+    # built for each pick); the whole row is read only to describe a line whose text was not kept
+    cells = {c: (rows[c].iloc[chosen].tolist() if c in rows else [None] * len(chosen))
+             for c in ("input", "source", "line")}
     out = []
-    for r in picks:
-        inp, source = _str(r.get("input")), _str(r.get("source")) or "?"
-        line = int(r["line"]) if pd.notna(r.get("line")) else None
+    for at, inp_value, source_value, line_value in zip(chosen, cells["input"], cells["source"], cells["line"],
+                                                        strict=True):
+        inp, source = _str(inp_value), _str(source_value) or "?"
+        line = int(line_value) if line_value is not None and pd.notna(line_value) else None
         text = snap.log_text(inp, source, line) if line else None
-        out.append(Evidence(source=source, line=line, text=text or describe_request(r), input=inp))
+        out.append(Evidence(source=source, line=line, text=text or describe_request(rows.iloc[at]), input=inp))
     return out
 
 
