@@ -55,21 +55,23 @@ RULE = rule(
 )
 
 
+def _queued(req: pd.DataFrame) -> pd.DataFrame:
+    """The requests that waited in a router queue: ended in it (``sQ``) or logged a server or backend queue."""
+    waited = (
+        common.equals(req["term"], "sQ")  # a categorical compared through its codes, not as text row by row
+        | (req["srv_queue"].fillna(0) > 0).to_numpy(dtype=bool)
+        | (req["backend_queue"].fillna(0) > 0).to_numpy(dtype=bool)
+    )
+    return req[waited] if waited.any() else req.iloc[0:0]
+
+
 @RULE.check
 def backend_saturation(ctx: Context) -> Iterator[Finding]:
     hpas = ctx.snap.frame("hpas")
     no_hpa = hpas if hpas.empty else hpas.iloc[0:0]  # an empty frame is its own empty slice
     for route in common.routes(ctx):
         req = common.route_requests(ctx, route)
-        queued = (
-            req  # no rows: nothing queued
-            if req.empty
-            else req[
-                (req["term"].astype("string") == "sQ").fillna(False).astype(bool)
-                | (req["srv_queue"].fillna(0) > 0)
-                | (req["backend_queue"].fillna(0) > 0)
-            ]
-        )
+        queued = req if req.empty else _queued(req)  # no rows: nothing queued
         workload = common.route_workload(ctx, route)
         at_max = no_hpa
         if workload and not hpas.empty:
