@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -291,3 +292,24 @@ def test_route_select_by_index_equals_the_selection_of_the_route_rows(every_scen
                         assert again is not rows
                         pd.testing.assert_frame_equal(again, rows)
     assert found > 100  # the comparison really compared rows
+
+
+def test_take_rows_equals_iloc_on_every_frame(every_scenario: Snapshot):
+    """``lookup.take_rows`` (each column's array taken, one frame built from them) gives what ``iloc``
+    gives: values, dtypes, labels and order, on every frame the scenarios load, for positions in and
+    out of order, repeated, one row, and on a frame whose labels are not its positions."""
+    from analyzer.lookup import take_rows
+
+    rng = np.random.default_rng(7)
+    compared = set()
+    for name, frame in every_scenario.frames.items():
+        if len(frame) < 2:
+            continue
+        for labelled in (frame, frame.iloc[::-1]):  # the second's labels run backwards
+            arrays = [labelled[c].array for c in labelled.columns]
+            n = len(labelled)
+            for positions in (np.sort(rng.choice(n, min(n, 7), replace=False)), rng.integers(0, n, 9),
+                              [n - 1, 0, n - 1], [1]):
+                pd.testing.assert_frame_equal(take_rows(labelled, arrays, positions), labelled.iloc[positions])
+        compared.add(name)
+    assert {"requests", "pods", "routes", "endpoints"} <= compared  # extension, categorical and object columns
