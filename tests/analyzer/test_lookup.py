@@ -105,3 +105,21 @@ def test_rows_give_the_taken_frame_values_without_taking_it(lookups_by_namespace
             pd.testing.assert_series_equal(first.series, expected)
         else:
             assert rows.first() is None and list(rows.iterrows()) == []
+
+
+@pytest.mark.parametrize("values", [
+    ["SH", "sH", None, "SC", "SH", "--"],  # termination states, one missing
+    [502, 503, None, 504, 502, 200],  # integer categories
+])
+def test_equals_on_categories_answers_as_the_comparison_of_values(values):
+    """``lookup.equals`` on a categorical (answered per category, read through the codes) gives
+    the mask of the plain comparison, missing values False, for every category, a value that is no
+    category, one of another type, and on a slice whose rows hold only some of the categories."""
+    from analyzer.lookup import equals
+
+    column = pd.Series(values, dtype="category")
+    plain = pd.Series(values, dtype=object)
+    for frame in (column, column.iloc[[3, 0, 2]]):
+        for value in [*frame.cat.categories.tolist(), "zz", 999, 502.0, "502"]:
+            expected = [v is not None and v == value for v in plain[frame.index]]
+            assert equals(frame, value).tolist() == expected, value

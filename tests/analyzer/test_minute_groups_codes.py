@@ -145,6 +145,8 @@ def test_router_side_mask_on_categories_equals_the_mask_on_text():
     pd.testing.assert_series_equal(router_side_mask(frame), expected)
     text_term = frame.assign(term=frame["term"].astype("string"))
     pd.testing.assert_series_equal(router_side_mask(text_term), expected)
+    for dtype in ("Int16", "float64", "int16[pyarrow]"):  # the status as the parsers and a dump may type it
+        pd.testing.assert_series_equal(router_side_mask(frame.assign(status=frame["status"].astype(dtype))), expected)
 
 
 def _access_answers(access) -> dict:
