@@ -28,6 +28,7 @@ from analyzer.facts.access import text_codes
 from analyzer.facts.common import missing
 from analyzer.host_routes import default_line_routes
 from analyzer.model import ErrorLedger, Finding, LedgerGroup, LedgerShare
+from parsers.term_side import router_side_states
 
 RouteKey = tuple[str, str]
 _OWNER = "owner"  # column: position of the owning finding in the findings list, -1 when unexplained
@@ -43,21 +44,9 @@ def router_side_mask(requests: pd.DataFrame) -> pd.Series:
 
 
 def _router_side_term(term: pd.Series) -> pd.Series:
-    """Termination states that start with neither ``-`` nor ``C``/``c`` (a missing state counts as ``--``).
-
-    The categorical column is answered per category and read through its codes: converting millions of
-    states to text for a few distinct values was a copy of the whole column.
-    """
-    if isinstance(term.dtype, pd.CategoricalDtype):
-        side = np.array([router_side_state(str(t)) for t in term.cat.categories.tolist()] + [False])
-        return pd.Series(side[term.cat.codes.to_numpy()], index=term.index)  # code -1 (missing) reads False
-    first = term.astype("string").fillna("--").str[:1]
-    return ~first.isin(["-", "C", "c"]).fillna(True)
-
-
-def router_side_state(term: str | None) -> bool:
-    """One termination state read as :func:`_router_side_term` reads a column's."""
-    return (term if term is not None else "--")[:1] not in ("-", "C", "c")
+    """Termination states that start with neither ``-`` nor ``C``/``c`` (a missing state counts as ``--``),
+    as :func:`parsers.term_side.router_side_states` reads them, on the column's index."""
+    return pd.Series(router_side_states(term), index=term.index)
 
 
 # ------------------------------------------------------------------ which route a line belongs to

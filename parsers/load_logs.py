@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from parsers.log_jobs import LogJob, parse_log_jobs
 from parsers.snapshot import InputRecord, Progress, Snapshot
 from parsers.sources import InputSource, Member
+from parsers.term_side import router_side_states
 
 
 def _load_logs(
@@ -61,16 +61,6 @@ def _load_logs(
 EVIDENCE_LINE_CAP = 20_000
 
 
-def _abnormal_state(term: pd.Series) -> np.ndarray:
-    """Termination states starting with neither ``-`` nor ``C``/``c`` (a missing state reads ``--``),
-    answered once per category of the categorical column rather than by converting every row."""
-    if isinstance(term.dtype, pd.CategoricalDtype):
-        per = [not str(t).startswith("-") and str(t)[:1] not in ("C", "c") for t in term.cat.categories]
-        return np.array([*per, False], dtype=bool)[term.cat.codes.to_numpy()]  # code -1 (missing) reads False
-    text = term.astype("string").fillna("--")
-    return (~text.str.startswith("-") & ~text.str[0].isin(["C", "c"])).fillna(True).to_numpy(dtype=bool)
-
-
 def _evidence_lines(
     jobs: list[tuple[InputSource, Member, str | None, str | None]], requests: pd.DataFrame
 ) -> dict[tuple[str, str, int], str]:
@@ -86,7 +76,7 @@ def _evidence_lines(
     status = requests["status"]
     queued = (requests["srv_queue"].fillna(0) > 0) | (requests["backend_queue"].fillna(0) > 0)
     abnormal = ((status >= 500).fillna(False) | (status == -1).fillna(False) | queued.fillna(False)).to_numpy(
-        dtype=bool) | _abnormal_state(requests["term"])
+        dtype=bool) | router_side_states(requests["term"])
     picked = requests.loc[abnormal, ["input", "source", "line"]].dropna().head(EVIDENCE_LINE_CAP)
     wanted: dict[tuple[str, str], set[int]] = {}
     for inp, source, line in picked.itertuples(index=False):

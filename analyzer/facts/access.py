@@ -27,6 +27,7 @@ import pandas as pd
 
 from analyzer import host_routes
 from analyzer.facts.common import Where, integer, missing, moment, text
+from parsers.term_side import router_side_states
 
 TERMINATION_OF_PREFIX = {"be_http": "none", "be_edge_http": "edge", "be_secure": "reencrypt", "be_tcp": "passthrough"}
 DEFAULT_BACKEND = "openshift_default"
@@ -244,12 +245,7 @@ def router_side_5xx(status: pd.Series, term: pd.Series) -> pd.Series:
     A categorical state is answered per category and read through its codes (a million groups, a
     few dozen states).
     """
-    if isinstance(term.dtype, pd.CategoricalDtype):
-        side = np.array([str(t)[:1] not in ("-", "C", "c") for t in term.cat.categories.tolist()] + [False])
-        router_side = pd.Series(side[term.cat.codes.to_numpy()], index=term.index)  # code -1 (no state) reads False
-    else:
-        first = term.astype("string").fillna("--").str[:1]  # no state logged: not counted, as the ledger does
-        router_side = ~first.isin(["-", "C", "c"])
+    router_side = pd.Series(router_side_states(term), index=term.index)  # no state logged: not counted
     s = status.astype("Float64")
     return ((s >= 500) & (s < 600) & router_side).fillna(False).astype(bool)
 

@@ -182,7 +182,8 @@ def test_a_finding_that_lost_every_line_it_claimed_is_superseded():
 
 def test_router_side_state_reads_one_state_as_the_column_reading_does():
     """I703 reads the counted (not kept) failures' states one by one: the same answer as for a column."""
-    from analyzer.ledger import _router_side_term, router_side_state
+    from analyzer.ledger import _router_side_term
+    from parsers.term_side import router_side_state
 
     states = [None, "", "--", "-V", "CD", "cD", "SC", "sC", "sQ", "sH", "SH", "PH", "PR", "IH", "LR", "KC", "cR"]
     plain = pd.Series(states, dtype=object)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from parsers.load_logs import _abnormal_state
+from parsers.term_side import router_side_states
 
 STATES = [None, "", "--", "-V", "CD", "cD", "CR", "SC", "sC", "sQ", "sH", "SH", "PH", "PR", "IH", "LR", "KC"]
 
@@ -19,6 +19,6 @@ def _row_by_row(term: pd.Series) -> list[bool]:
 @pytest.mark.parametrize("dtype", ["category", "string", object])
 def test_abnormal_states_equal_the_row_by_row_reading(dtype):
     term = pd.Series(STATES * 3, dtype=dtype)
-    got = _abnormal_state(term).tolist()
+    got = router_side_states(term).tolist()
     assert got == _row_by_row(term)
     assert got[:5] == [False, True, False, False, False] and got[STATES.index("sQ")]

@@ -62,12 +62,13 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import log_evidence, object_evidence
-from analyzer.ledger import line_routes, router_side_mask, router_side_state
+from analyzer.ledger import line_routes, router_side_mask
 from analyzer.model import Evidence, Finding, Severity, rfc3339
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common
 from analyzer.rules.platform.shared import ic_of, once_per_snapshot, text
 from parsers.log_totals import LogTotals
+from parsers.term_side import router_side_state
 
 RULE = rule(
     code="I703",
