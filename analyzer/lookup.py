@@ -147,7 +147,7 @@ def take_rows(frame: pd.DataFrame, arrays: list, positions: Any) -> pd.DataFrame
     bench log: 1.7 -> 0.8 ms), and rules take a route's rows or a selection of them several times a
     route. ``DataFrame._from_arrays`` is the constructor ``DataFrame(dict)`` ends in, minus the
     checks these arrays (already a frame's columns, one length) pass by construction;
-    ``tests/analyzer/test_lookup.py`` compares it with ``iloc`` on every frame of the scenarios.
+    ``tests/analyzer/test_whole_frame.py`` compares it with ``iloc`` on every frame of the scenarios.
     """
     at = np.asarray(positions, dtype=np.intp)
     return pd.DataFrame._from_arrays(
@@ -156,7 +156,7 @@ def take_rows(frame: pd.DataFrame, arrays: list, positions: Any) -> pd.DataFrame
     )
 
 
-KEPT_ROWS = 10_000  # rows_where keeps a selection of at most this many rows (about 5 MB of request rows)
+KEPT_ROWS = 10_000  # rows_where keeps a selection of at most this many rows (about 1.5 MB of request rows)
 GROUPBY_ROWS = 50_000  # above this, positions are grouped by pandas into int64 arrays (8 bytes a row)
 
 
