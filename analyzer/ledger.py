@@ -40,13 +40,7 @@ def router_side_mask(requests: pd.DataFrame) -> pd.Series:
         return pd.Series(False, index=requests.index, dtype=bool)
     status = requests["status"]
     five = ((status >= 500) & (status < 600)).fillna(False).astype(bool)
-    return (five & _router_side_term(requests["term"])).astype(bool)
-
-
-def _router_side_term(term: pd.Series) -> pd.Series:
-    """Termination states that start with neither ``-`` nor ``C``/``c`` (a missing state counts as ``--``),
-    as :func:`parsers.term_side.router_side_states` reads them, on the column's index."""
-    return pd.Series(router_side_states(term), index=term.index)
+    return five & pd.Series(router_side_states(requests["term"]), index=requests.index)
 
 
 # ------------------------------------------------------------------ which route a line belongs to

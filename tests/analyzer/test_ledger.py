@@ -182,10 +182,9 @@ def test_a_finding_that_lost_every_line_it_claimed_is_superseded():
 
 def test_router_side_state_reads_one_state_as_the_column_reading_does():
     """I703 reads the counted (not kept) failures' states one by one: the same answer as for a column."""
-    from analyzer.ledger import _router_side_term
-    from parsers.term_side import router_side_state
+    from parsers.term_side import router_side_state, router_side_states
 
     states = [None, "", "--", "-V", "CD", "cD", "SC", "sC", "sQ", "sH", "SH", "PH", "PR", "IH", "LR", "KC", "cR"]
     plain = pd.Series(states, dtype=object)
     for column in (plain, plain.astype("category"), plain.astype("string")):
-        assert _router_side_term(column).tolist() == [router_side_state(s) for s in states]
+        assert router_side_states(column).tolist() == [router_side_state(s) for s in states]

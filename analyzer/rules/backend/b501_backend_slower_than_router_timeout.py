@@ -127,10 +127,10 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
             )
         if not ctx.has_logs:
             continue
-        req = common.route_requests(ctx, route)
         timeouts = common.route_select(ctx, route, status=504, term="sH")
         if timeouts.empty:
             continue
+        req = common.route_requests(ctx, route)
         limit, origin, cfg_evidence = effective_timeout(ctx, route)
         tr = req["Tr"]  # of the answered requests (column alone: the route's rows are not copied)
         ok = tr[(req["status"] < 500).fillna(False).astype(bool) & tr.notna() & (tr >= 0).fillna(False).astype(bool)]

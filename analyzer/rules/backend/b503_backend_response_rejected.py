@@ -55,10 +55,10 @@ RULE = rule(
 @RULE.check
 def invalid_response(ctx: Context) -> Iterator[Finding]:
     for route in common.routes(ctx):
-        req = common.route_requests(ctx, route)
         bad = common.route_select(ctx, route, status=502, term="PH")
         if bad.empty:
             continue
+        req = common.route_requests(ctx, route)
         facts = common.log_facts(ctx, bad)
         pods = sorted(bad["pod"].dropna().astype(str).unique())
         when, said = common.timing(ctx, route, facts)

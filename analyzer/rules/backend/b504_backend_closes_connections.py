@@ -82,10 +82,10 @@ def pod_disruption_times(ctx: Context, namespace: str) -> dict[str, list[pd.Time
 def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
     disruptions: dict[str, dict[str, list[pd.Timestamp]]] = {}  # per namespace, read once for all its routes
     for route in common.routes(ctx):
-        req = common.route_requests(ctx, route)
         closed = common.route_select(ctx, route, status=502, term="SH")
         if closed.empty:
             continue
+        req = common.route_requests(ctx, route)
         if route.namespace not in disruptions:
             disruptions[route.namespace] = pod_disruption_times(ctx, route.namespace)
         closed = closed[~windows.near_disruption(closed, disruptions[route.namespace])]
