@@ -27,7 +27,7 @@ from parsers import log_lines
 from parsers.log_fallback import reason
 from parsers.log_frames import CHUNK_SCHEMA, DICT
 from parsers.log_keep import LeanHint, keep_rows, lean_selection
-from parsers.log_layers import _parse_lines, _parse_lines_one_by_one
+from parsers.log_layers import _decoded, _parse_lines, _parse_lines_one_by_one, scanner_on
 from parsers.log_stream import open_log_stream, raise_if_cut
 from parsers.log_totals import LogTotals
 from parsers.log_window import OUT_OF_RANGE_REASON, in_window, without_unrepresentable_times
@@ -248,16 +248,28 @@ def parse_chunk(
         dropped = before - len(lines.text)
     custom = _compiled(job.log_format) if job.log_format else None
     selection = None
-    if job.keep_namespaces is not None and not job.stats_only and custom is None and job.lean.lean_first():
+    # the scanner gives kept rows whole: reading lean first always pays then (LeanHint: without it)
+    if job.keep_namespaces is not None and not job.stats_only and custom is None and (
+            scanner_on(job.scanner) or job.lean.lean_first()):
         selection = lean_selection(lines, job.keep_namespaces, job.scanner, job.since, job.until)
         if selection is not None:
             job.lean.saw(len(selection.lines.text), len(lines.text))
             lines = selection.lines  # the kept requests and the rejected lines, parsed in full below
+    to_parse = None if selection is None else selection.to_parse
+    text = lines.text if to_parse is None else pc.take(lines.text, pa.array(to_parse))
     try:
-        table, rejected = _parse_lines(lines.text, custom, job.stats_only, job.scanner)
+        table, rejected = _parse_lines(text, custom, job.stats_only, job.scanner)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
         # a shape no validation foresaw made a kernel refuse the chunk: keep it, line by line
-        table, rejected = _parse_lines_one_by_one(lines.text)
+        table, rejected = _parse_lines_one_by_one(text)
+    if to_parse is not None:  # back to positions in ``lines``, next to the rows the scanner read whole
+        rejected = to_parse[np.asarray(rejected, dtype=np.int64)]
+        if table is not None:
+            at = table.schema.get_field_index("_row")
+            table = table.set_column(at, "_row", pa.array(to_parse[table.column("_row").to_numpy()]))
+            table = pa.concat_tables([_decoded(selection.scanned), _decoded(table)])
+        else:
+            table = selection.scanned
     out = None
     out_of_range: frozenset[int] = frozenset()
     if table is not None and table.num_rows:

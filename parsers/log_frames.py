@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from parsers import schema
 from parsers.log_fields import TS_MS, TS_US
+from parsers.router_names import DEFAULT_BACKEND
 
 REQUEST_COLUMNS = schema.column_names("requests")
 
@@ -32,6 +33,16 @@ DICT = pa.dictionary(pa.int32(), pa.string())
 # integer columns: each file's frame holds them in the narrowest type their values fit in
 INTEGER = tuple(name for name, dtype in schema.columns("requests") if dtype == "Int64")
 _NARROWER = ((pa.int8(), 8), (pa.int16(), 16), (pa.int32(), 32))
+
+# Columns of a request no analysis reads: ``mga analyze``'s kept rows leave them out (``mga routes``,
+# ``mga logs`` and the library default keep every column). Together with the request line and the captured
+# headers of every line but the router's own default answers, they were 55 % of a kept row (about 140 bytes),
+# and every frame a rule takes of a route's rows carried them.
+UNANALYZED = ("received", "mode", "client_ip", "client_port", "frontend", "bytes", "retries", "redispatched",
+              "feconn", "beconn", "srv_conn", "method", "http_version")
+# read only on ``openshift_default`` lines (``analyzer.host_routes`` maps them to routes by Host or absolute
+# URI; ``analyzer.facts.access`` groups their paths): null on every other kept row
+DEFAULT_ANSWER_ONLY = ("path", "request_headers")
 
 
 def narrowest_integer(column: pa.ChunkedArray | pa.Array) -> pa.DataType:
@@ -52,6 +63,8 @@ def narrow_integers(table: pa.Table) -> pa.Table:
     built, take 1 to 4 bytes a value instead of 8 (about 300 MB less at 3M lines).
     """
     for name in INTEGER:
+        if name not in table.column_names:  # left out of analyze's kept rows (UNANALYZED)
+            continue
         column = table.column(name)
         narrow = narrowest_integer(column)
         if narrow != column.type:
@@ -64,6 +77,8 @@ def _same_integer_types(tables: list[pa.Table]) -> list[pa.Table]:
     widest: dict[str, pa.DataType] = {}
     for table in tables:
         for name in INTEGER:
+            if name not in table.column_names:
+                continue
             kind = table.schema.field(name).type
             if name not in widest or kind.bit_width > widest[name].bit_width:
                 widest[name] = kind
@@ -93,6 +108,20 @@ CHUNK_SCHEMA = pa.schema(
 )
 
 
+def analysis_columns(table: pa.Table) -> pa.Table:
+    """A chunk's kept rows as ``mga analyze`` reads them: without :data:`UNANALYZED`, and the request
+    line and captured headers only on the router's default answers (:data:`DEFAULT_ANSWER_ONLY`)."""
+    table = table.drop_columns([name for name in UNANALYZED if name in table.column_names])
+    default = pc.fill_null(pc.equal(pc.cast(table.column("backend_kind"), pa.string()), DEFAULT_BACKEND), False)
+    if pc.all(default).as_py():
+        return table
+    for name in DEFAULT_ANSWER_ONLY:
+        column = table.column(name)
+        at = table.column_names.index(name)
+        table = table.set_column(at, name, pc.if_else(default, column, pa.nulls(len(column), column.type)))
+    return table
+
+
 def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFrame:
     """Chunk tables of one file -> the ``requests`` frame (categoricals for the repetitive names).
 
@@ -102,6 +131,7 @@ def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFram
     if not tables:
         return empty_requests()
     table = pa.concat_tables(_same_integer_types(tables))
+    tables.clear()  # the joined table alone holds the chunks' buffers: to_pandas(self_destruct) frees them as it goes
     n = table.num_rows
     same = pa.array(np.zeros(n, dtype=np.int32))
     table = table.append_column("input", pa.DictionaryArray.from_arrays(same, pa.array([input], pa.string())))
@@ -111,12 +141,15 @@ def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFram
                pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
     df = table.to_pandas(types_mapper=mapping.get, self_destruct=True, split_blocks=True)
     for name in ("ts", "received"):
-        df[name] = df[name].astype("datetime64[ns, UTC]")
+        if name in df:
+            df[name] = df[name].astype("datetime64[ns, UTC]")
     for name in CATEGORICAL:  # sorted categories: groupings come out in name order, however chunks fell
+        if name not in df:
+            continue
         categories = df[name].cat.categories
         if not categories.is_monotonic_increasing:
             df[name] = df[name].cat.reorder_categories(categories.sort_values())
-    return df[REQUEST_COLUMNS]
+    return df[[name for name in REQUEST_COLUMNS if name in df]]
 
 
 def _concat_requests(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -127,6 +160,8 @@ def _concat_requests(frames: list[pd.DataFrame]) -> pd.DataFrame:
         return frames[0]
     frames = [f.copy(deep=False) for f in frames]
     for name in CATEGORICAL:
+        if name not in frames[0]:
+            continue
         columns = [
             f[name] if isinstance(f[name].dtype, pd.CategoricalDtype) else f[name].astype("category") for f in frames
         ]

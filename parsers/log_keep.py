@@ -9,7 +9,9 @@ field still checked: the same lines are accepted, see :func:`parsers.log_layers.
 counted, and only the lines to keep, plus the rejected ones (router messages, unparsed lines), are
 parsed in full (:func:`lean_selection`). On a router log of thousands of routes beside a
 must-gather that holds a few of them, that is a few percent of the lines, even when most of the
-router's answers are 5xx.
+router's answers are 5xx. Where the compiled scanner reads a line, it gives every value a kept row
+needs at once, so the lines to keep that it read are not parsed again (an outage of the inputs' own
+routes keeps nearly every line).
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ import pyarrow.compute as pc
 
 from parsers import log_lines
 from parsers.log_fields import TS_MS
-from parsers.log_layers import _parse_lines
+from parsers.log_layers import _parse_lines, scanned_first, scanner_on, with_analysis_values
 from parsers.log_left_out import LeftOutFailures
 from parsers.log_totals import NS_PER_MINUTE, NS_PER_UNIT, LogTotals
 from parsers.log_window import in_window, without_unrepresentable_times
-from parsers.router_names import _backend_columns
+from parsers.router_names import DEFAULT_BACKEND, _backend_columns
 
 
 @dataclass(frozen=True)
@@ -126,10 +128,11 @@ def keep_rows(table: pa.Table, namespaces: frozenset[str]) -> tuple[pa.Table | N
 
 
 class LeanHint:
-    """Whether reading a file's chunks lean first still pays: it does not when nearly every line is
-    kept (the inputs hold the routes of the whole log, or one application's outage fills it), since
-    the kept lines are parsed in full anyway. Updated from each chunk's kept share; chunks in flight
-    may read it before or after an update: both ways give the same rows and figures, only speed differs.
+    """Whether reading a file's chunks lean first still pays without the compiled scanner (with it, it
+    always does): it does not when nearly every line is kept (the inputs hold the routes of the whole
+    log, or one application's outage fills it), since the kept lines are parsed in full anyway.
+    Updated from each chunk's kept share; chunks in flight may read it before or after an update:
+    both ways give the same rows and figures, only speed differs.
     """
 
     FULL_FROM = 0.9  # kept share of a chunk's lines from which the next chunks are parsed in full at once
@@ -152,17 +155,30 @@ class LeanSelection:
     lines: log_lines.ChunkLines  # the kept requests' lines and the rejected lines, in file order
     totals: LogTotals
     requests: int  # requests of the chunk (inside the window), kept or not
+    # kept rows the compiled scanner read whole (``_row``: index into ``lines``), and the indices into
+    # ``lines`` of the lines still to parse in full; None: every line of ``lines`` is parsed in full
+    scanned: pa.Table | None = None
+    to_parse: np.ndarray | None = None
+
 
 
 def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scanner: bool,
                    since: pd.Timestamp | None, until: pd.Timestamp | None) -> LeanSelection | None:
     """Read ``lines`` lean, count every request, and pick the lines to parse in full.
 
-    None when the lean pass cannot help (no request in the chunk, or a kernel refused it): the
-    caller parses every line in full, as without a selection.
+    With the compiled scanner on, the lines it reads come with every value ``mga analyze`` keeps
+    (``parsers.log_layers.scanned_first``): those kept rows are taken as they are, and only the kept
+    lines the Arrow path read lean (and the router's default answers, whose request line is kept)
+    are parsed in full. None when the lean pass cannot help (no request in the chunk, or a kernel
+    refused it): the caller parses every line in full, as without a selection.
     """
+    scans = scanner_on(scanner)
     try:
-        lean, rejected = _parse_lines(lines.text, None, True, scanner)
+        if scans:
+            lean, rejected, handled, values = scanned_first(lines.text, analysis=True)
+        else:
+            lean, rejected = _parse_lines(lines.text, None, True, False)
+            handled, values = np.zeros(0, np.int64), None
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
         return None
     if lean is None or not lean.num_rows:
@@ -180,10 +196,45 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
     place = lean.column("_row").to_numpy().astype(np.int64)
     kept = kept_mask(counted.append_column("route", names["route"]).append_column("term", lean.column("term")),
                      namespaces, place)
-    rows = place[kept.mask]
-    rows = np.union1d(np.union1d(rows, np.asarray(rejected, dtype=np.int64)), out_of_range)
-    picked = lines if len(rows) == len(lines.text) else log_lines.ChunkLines(
-        pc.take(lines.text, pa.array(rows)), lines.numbers[rows], lines.physical)
     totals = LogTotals.of_table(counted)
     totals.left_out = kept.left_out
-    return LeanSelection(picked, totals, lean.num_rows)
+    whole = kept.mask & np.isin(place, handled, assume_unique=True) if values is not None else None
+    if whole is not None:  # the router's default answers are parsed in full for their request line
+        kind = pc.cast(names["backend_kind"], pa.string())
+        whole &= ~pc.fill_null(pc.equal(kind, DEFAULT_BACKEND), False).to_numpy(zero_copy_only=False)
+    parse = np.union1d(np.union1d(place[kept.mask if whole is None else kept.mask & ~whole],
+                                  np.asarray(rejected, dtype=np.int64)), out_of_range)
+    if whole is None or not whole.any():
+        picked = lines if len(parse) == len(lines.text) else _take(lines, parse)
+        return LeanSelection(picked, totals, lean.num_rows)
+    scanned = with_analysis_values(lean.filter(pa.array(whole)), values, handled)
+    for name in scanned.column_names:
+        column = scanned.column(name)
+        if pa.types.is_dictionary(column.type):
+            scanned = scanned.set_column(scanned.schema.get_field_index(name), name,
+                                         _used_only(column.combine_chunks()))
+    from_scanner = scanned.column("_row").to_numpy()
+    rows = np.union1d(parse, from_scanner)
+    picked = lines if len(rows) == len(lines.text) else _take(lines, rows)
+    at = scanned.schema.get_field_index("_row")
+    scanned = scanned.set_column(at, "_row", pa.array(np.searchsorted(rows, from_scanner)))
+    return LeanSelection(picked, totals, lean.num_rows, scanned, np.searchsorted(rows, parse))
+
+
+def _used_only(values: pa.DictionaryArray) -> pa.DictionaryArray:
+    """``values`` with only the dictionary entries some row uses: rows taken from the scanner's chunk keep
+    the whole chunk's names, which the names' split (``_finish``) would read one by one and the frame
+    would list as categories."""
+    indices = values.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    valid = ~np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    used = np.unique(indices[valid]).astype(np.int64)
+    if len(used) == len(values.dictionary):
+        return values
+    remap = np.zeros(len(values.dictionary), dtype=np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    compact = pa.array(remap[np.where(valid, indices, 0)], pa.int32(), mask=~valid)
+    return pa.DictionaryArray.from_arrays(compact, values.dictionary.take(pa.array(used)))
+
+
+def _take(lines: log_lines.ChunkLines, rows: np.ndarray) -> log_lines.ChunkLines:
+    return log_lines.ChunkLines(pc.take(lines.text, pa.array(rows)), lines.numbers[rows], lines.physical)

@@ -1,7 +1,8 @@
 """The lines of one chunk -> request rows, through three layers, cheapest first (perf-baseline.md §1).
 
 Lines of the usual shapes are tokenised once on spaces (:mod:`parsers.log_shapes`; for
-statistics-only parses the compiled scanner :mod:`parsers.log_scan` goes first); every other
+lean parses the compiled scanner :mod:`parsers.log_scan` goes first, and for ``mga analyze``'s lean
+pass it also gives the kept rows' other values, :func:`scanned_first`); every other
 line is cut at the ``haproxy[pid]: `` tag (:mod:`parsers.log_lines`) and its body split with
 Arrow kernels (:mod:`parsers.log_fields`, or a custom :mod:`parsers.log_format`); only what both
 reject goes through the lenient regex (:mod:`parsers.log_fallback`). What is left is handed back
@@ -33,27 +34,53 @@ def _parse_lines(
     scanner (:mod:`parsers.log_scan`) takes the lines it can read exactly, the Arrow path the rest.
     ``scanner=False`` keeps the scanner out (and Numba unimported): small logs, see ``ChunkJob.scanner``.
     """
-    if lean and scanner and custom is None and _scanner().enabled():
-        scanned, handled = _scanned_statistics(text)
-        if scanned is not None:
-            left = np.ones(len(text), dtype=bool)
-            left[handled] = False
-            rest = np.flatnonzero(left)
-            if not len(rest):
-                return scanned, rest
-            table, rejected = _parse_lines_arrow(pc.take(text, pa.array(rest)), custom, lean)
-            if table is None:
-                return scanned, rest[rejected]
-            index = table.schema.get_field_index("_row")
-            table = table.set_column(index, "_row", pa.array(rest[table.column("_row").to_numpy()]))
-            # one column type to concatenate with the Arrow path's rows
-            return pa.concat_tables([_decoded(scanned), table]), rest[rejected]
+    if lean and scanner_on(scanner) and custom is None:
+        table, rejected, _, _ = scanned_first(text)
+        return table, rejected
     return _parse_lines_arrow(text, custom, lean)
 
 
+def scanned_first(text: pa.Array, analysis: bool = False) -> tuple[pa.Table | None, np.ndarray, np.ndarray, Any]:
+    """The lean parse, the compiled scanner first: (rows, rejected indices, the indices the scanner took,
+    and with ``analysis`` the other values of those lines, ``log_scan.AnalysisValues``, else None).
+
+    :func:`with_analysis_values` completes scanned rows with them into the full parse's rows.
+    """
+    scanned, handled, values = _scanned(text, analysis)
+    if scanned is None:
+        table, rejected = _parse_lines_arrow(text, None, True)
+        return table, rejected, handled, None
+    left = np.ones(len(text), dtype=bool)
+    left[handled] = False
+    rest = np.flatnonzero(left)
+    if not len(rest):
+        return scanned, rest, handled, values
+    table, rejected = _parse_lines_arrow(pc.take(text, pa.array(rest)), None, True)
+    if table is None:
+        return scanned, rest[rejected], handled, values
+    index = table.schema.get_field_index("_row")
+    table = table.set_column(index, "_row", pa.array(rest[table.column("_row").to_numpy()]))
+    # one column type to concatenate with the Arrow path's rows
+    return pa.concat_tables([_decoded(scanned), table]), rest[rejected], handled, values
+
+
+def with_analysis_values(rows: pa.Table, values: Any, handled: np.ndarray) -> pa.Table:
+    """Lean rows the scanner read (``_row`` among ``handled``) with every value ``mga analyze`` keeps, as
+    the full Arrow parse gives them (``received``, the request line and the captured headers stay null)."""
+    at = np.searchsorted(handled, rows.column("_row").to_numpy())
+    for name, column in values.columns(at).items():
+        rows = rows.set_column(rows.schema.get_field_index(name), name, column)
+    return rows
+
+
+def scanner_on(wanted: bool) -> bool:
+    """Whether the compiled scanner reads lines: wanted (the log is worth its start) and enabled."""
+    return wanted and _scanner().enabled()
+
+
 def _scanner() -> Any:
-    """:mod:`parsers.log_scan`, imported on first use: only statistics-only parses use it, and
-    importing Numba costs 0.1 s that ``mga analyze`` need not pay."""
+    """:mod:`parsers.log_scan`, imported on first use: only lean parses use it, and
+    importing Numba costs 0.1 s that small logs need not pay."""
     from parsers import log_scan
 
     return log_scan
@@ -61,13 +88,19 @@ def _scanner() -> Any:
 
 def _scanned_statistics(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
     """The lean table of the lines :func:`log_scan.scan_statistics` accepts, shaped as :func:`_fast_shapes`'."""
-    found = _scanner().scan_statistics(text)
+    table, rows, _ = _scanned(text, False)
+    return table, rows
+
+
+def _scanned(text: pa.Array, analysis: bool) -> tuple[pa.Table | None, np.ndarray, Any]:
+    found = _scanner().scan_statistics(text, analysis)
     if found is None:
-        return None, np.zeros(0, np.int64)
+        return None, np.zeros(0, np.int64), None
     columns, rows = found
     n = len(rows)
     if not n:
-        return None, rows
+        return None, rows, None
+    values = columns.pop("analysis", None)
     cols = {
         name: pa.array(value[0], pa.int64(), mask=value[1]) if isinstance(value, tuple) else value
         for name, value in columns.items()
@@ -75,14 +108,15 @@ def _scanned_statistics(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
     cols["ts"] = pc.cast(pa.array(columns["ts"], pa.int64()), TS_MS)
     encoded = {name: cols.pop(name) for name in SCANNED_DICTIONARIES}
     table = body_table(cols, rows).drop(["_row"])
-    for name, values in encoded.items():  # kept dictionary-encoded: ``_finish`` would encode them anyway
-        table = table.set_column(table.schema.get_field_index(name), pa.field(name, values.type), values)
+    for name, array in encoded.items():  # kept dictionary-encoded: ``_finish`` would encode them anyway
+        table = table.set_column(table.schema.get_field_index(name), pa.field(name, array.type), array)
     return (
         table.append_column("pid", pa.nulls(n, pa.int64()))
         .append_column("host", pa.nulls(n, pa.string()))
         .append_column("received", pa.nulls(n, TS_US))
         .append_column("_row", pa.array(rows, pa.int64())),
         rows,
+        values,
     )
 
 

@@ -9,6 +9,11 @@ as :func:`parsers.log_fields._fields` does, with the GIL released so both parsin
 once. Names are not copied per line: ``string_view`` headers point into the chunk, and Arrow's
 dictionary encoding copies only the distinct ones.
 
+``mga analyze`` reads each line lean first and keeps full rows only for the requests it analyses;
+with ``analysis=True`` the scanner also gives the other values such a row holds (:data:`ANALYSIS_VALUES`:
+the other timers, queues, the whole termination state, TLS, the syslog host and pid), so a kept line
+it read is not parsed a second time.
+
 It is an *accelerator, never a second opinion*: it accepts only lines whose values it can give
 identically to the Arrow path (plain ASCII, a date of the strict ``[dd/Mon/yyyy:HH:MM:SS.fff]``
 shape, a real calendar day, …) and hands every other line back, and those go through the Arrow
@@ -19,6 +24,7 @@ path as before. ``tests/parsers/test_log_scan.py`` compares both on generated an
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -185,9 +191,27 @@ def _accept_ms(data: np.ndarray, start: int, end: int) -> tuple[bool, int]:
 
 
 @_compile
-def _scan(offsets: np.ndarray, data: np.ndarray, spaces: np.ndarray, all_ascii: bool) -> tuple[np.ndarray, ...]:
-    """Every line once: the fast shapes' checks, and the statistics values of the accepted lines."""
+def _pid(data: np.ndarray, t0: int, t1: int) -> int:
+    """The pid of a ``haproxy[pid]:`` tag as the Arrow path reads it (``_prefix_of_tokens``: code units
+    8 to 26, trailing ``]``/``:`` trimmed, digits only), -1 when it gives none."""
+    start, end = t0 + 8, min(t1, t0 + 26)
+    while end > start and (data[end - 1] == 93 or data[end - 1] == 58):
+        end -= 1
+    return _digits(data, start, end)
+
+
+@_compile
+def _scan(offsets: np.ndarray, data: np.ndarray, spaces: np.ndarray, all_ascii: bool,
+          analysis: bool) -> tuple[np.ndarray, ...]:
+    """Every line once: the fast shapes' checks, and the statistics values of the accepted lines
+    (with ``analysis``, also the other values ``mga analyze`` reads of a request: :data:`ANALYSIS_VALUES`)."""
     n = len(offsets) - 1
+    m = n if analysis else 0
+    # written for the accepted lines only, read for those only
+    extra = np.empty((m, 5), np.int64)  # TR, Tw, srv_queue, backend_queue, pid
+    extra_missing = np.empty((m, 2), np.bool_)  # no pid, no host
+    tls = np.empty(m, np.bool_)
+    extra_spans = np.empty((m, 4), np.int64)  # whole termination state, host: start/end byte offsets
     accepted = np.zeros(n, np.bool_)
     http = np.zeros(n, np.bool_)
     ts = np.zeros(n, np.int64)
@@ -268,6 +292,7 @@ def _scan(offsets: np.ndarray, data: np.ndarray, spaces: np.ndarray, all_ascii: 
             connections = values[0]
             if not _slash_ints(data, starts[b + 11], ends[b + 11], 2, values):
                 continue
+            queued, backend_queued = values[0], values[1]
             ok, code = _signed(data, starts[b + 5], ends[b + 5])
             if not ok or not _signed(data, starts[b + 6], ends[b + 6])[0]:
                 continue
@@ -275,17 +300,22 @@ def _scan(offsets: np.ndarray, data: np.ndarray, spaces: np.ndarray, all_ascii: 
                 continue
             timer[i, 0], timer[i, 1], timer[i, 2] = values[2], values[3], values[4]
             status[i] = code
+            if analysis:
+                extra[i, 0], extra[i, 1] = values[0], values[1]
         else:
             if not _slash_ints(data, starts[b + 7], ends[b + 7], 5, values):
                 continue
             connections = values[0]
             if not _slash_ints(data, starts[b + 8], ends[b + 8], 2, values):
                 continue
+            queued, backend_queued = values[0], values[1]
             if not _signed(data, starts[b + 5], ends[b + 5])[0]:
                 continue
             if not _slash_ints(data, starts[b + 4], ends[b + 4], 3, values):
                 continue
             timer[i, 0], timer[i, 2] = values[1], values[2]
+            if analysis:
+                extra[i, 0], extra[i, 1] = 0, values[0]  # no TR on a tcplog line (a null)
         accepted[i] = True
         http[i] = is_http
         ts[i] = stamp
@@ -293,7 +323,19 @@ def _scan(offsets: np.ndarray, data: np.ndarray, spaces: np.ndarray, all_ascii: 
         spans[i, 0], spans[i, 1] = starts[b + 3], slash
         spans[i, 2], spans[i, 3] = slash + 1, ends[b + 3]
         spans[i, 4], spans[i, 5] = starts[term], starts[term] + 2
-    return accepted, http, ts, spans, timer, status, actconn
+        if analysis:
+            extra[i, 2], extra[i, 3] = queued, backend_queued
+            pid = _pid(data, starts[words - 1], ends[words - 1]) if words else -1
+            extra[i, 4] = pid
+            extra_missing[i, 0] = pid < 0
+            extra_missing[i, 1] = words < 2
+            if words >= 2:
+                extra_spans[i, 2], extra_spans[i, 3] = starts[words - 2], ends[words - 2]
+            else:  # no host (a null): an empty range, never read past the chunk
+                extra_spans[i, 2], extra_spans[i, 3] = lo, lo
+            extra_spans[i, 0], extra_spans[i, 1] = starts[term], ends[term]
+            tls[i] = ends[b + 2] > starts[b + 2] and data[ends[b + 2] - 1] == 126  # frontend ends with '~'
+    return accepted, http, ts, spans, timer, status, actconn, extra, extra_missing, tls, extra_spans
 
 
 @_compile
@@ -335,13 +377,15 @@ def _names(data: np.ndarray, buffer: pa.Buffer, spans: np.ndarray, lo: int, hi: 
     return pc.cast(pc.dictionary_encode(values), DICT)
 
 
-def scan_statistics(text: pa.Array) -> tuple[dict[str, Any], np.ndarray] | None:
+def scan_statistics(text: pa.Array, analysis: bool = False) -> tuple[dict[str, Any], np.ndarray] | None:
     """The statistics columns of the lines the scanner accepts, and their indices into ``text``.
 
     Column names and meanings are those of the lean Arrow path (``ts`` as UTC milliseconds; ``Tr``
     and ``status`` missing on tcplog lines, given as ``(values, missing mask)``; names and
     termination states dictionary-encoded, as the ``requests`` frame keeps them). None when the
     array is not a plain string array the scanner can read in place (nulls, large offsets).
+    ``analysis`` adds ``"analysis"``: the :class:`AnalysisValues` of those lines, to be turned into
+    columns for the few rows that need them.
     """
     if not pa.types.is_string(text.type) or text.null_count:
         return None
@@ -352,7 +396,8 @@ def scan_statistics(text: pa.Array) -> tuple[dict[str, Any], np.ndarray] | None:
     used = data[first : offsets[-1]] if len(offsets) else data[:0]
     spaces = np.flatnonzero(used == 32) + first  # every space of the lines at once (vectorised)
     all_ascii = bool(len(used) == 0 or used.max() < 128)
-    accepted, http, ts, spans, timer, status, actconn = _scan(offsets, data, spaces, all_ascii)
+    accepted, http, ts, spans, timer, status, actconn, extra, missing, tls, extra_spans = _scan(
+        offsets, data, spaces, all_ascii, analysis)
     rows = np.flatnonzero(accepted)
     if not len(rows):
         return {}, rows
@@ -369,5 +414,53 @@ def scan_statistics(text: pa.Array) -> tuple[dict[str, Any], np.ndarray] | None:
         "term": _names(data, buffers[2], spans, 4, 5),
         "actconn": actconn[rows],
     }
+    if analysis:
+        columns["analysis"] = AnalysisValues(data, buffers[2], rows, http, extra, missing, tls, extra_spans)
     return columns, rows
 
+
+# what :class:`AnalysisValues` adds to the statistics columns: the rest of what ``mga analyze`` keeps of a
+# request (``parsers.log_frames.analysis_columns``) that a line's own fields give
+ANALYSIS_VALUES = ("TR", "Tw", "srv_queue", "backend_queue", "tls", "term_full", "pid", "host")
+
+
+@dataclass(frozen=True)
+class AnalysisValues:
+    """The :data:`ANALYSIS_VALUES` of the scanned lines, as plain arrays (one row per scanned line).
+
+    Turned into Arrow columns only for the rows ``mga analyze`` keeps (:meth:`columns`): most lines of a
+    shared router's log are counted and left out, and building names for them would cost more than
+    scanning them.
+    """
+
+    data: np.ndarray
+    buffer: pa.Buffer
+    rows: np.ndarray  # the scanned lines' indices into the chunk; the arrays below are per chunk line
+    http: np.ndarray
+    numbers: np.ndarray  # TR, Tw, srv_queue, backend_queue, pid
+    missing: np.ndarray  # no pid, no host
+    tls: np.ndarray
+    spans: np.ndarray  # whole termination state, host: start/end byte offsets
+
+    def columns(self, at: np.ndarray) -> dict[str, pa.Array]:
+        """The columns of the scanned rows ``at`` (positions among the scanned lines), as the full Arrow
+        parse types them."""
+        lines = self.rows[at]
+        numbers, missing, spans = self.numbers[lines], self.missing[lines], self.spans[lines]
+        return {
+            "TR": pa.array(numbers[:, 0], pa.int64(), mask=~self.http[lines]),
+            "Tw": pa.array(numbers[:, 1], pa.int64()),
+            "srv_queue": pa.array(numbers[:, 2], pa.int64()),
+            "backend_queue": pa.array(numbers[:, 3], pa.int64()),
+            "tls": pa.array(self.tls[lines], pa.bool_()),
+            "term_full": pc.cast(_names(self.data, self.buffer, spans, 0, 1), pa.string()),
+            "pid": pa.array(numbers[:, 4], pa.int64(), mask=missing[:, 0]),
+            "host": pc.cast(_with_nulls(_names(self.data, self.buffer, spans, 2, 3), missing[:, 1]), pa.string()),
+        }
+
+
+def _with_nulls(values: pa.DictionaryArray, missing: np.ndarray) -> pa.DictionaryArray:
+    if not missing.any():
+        return values
+    indices = pa.array(values.indices.to_numpy(zero_copy_only=False), pa.int32(), mask=missing)
+    return pa.DictionaryArray.from_arrays(indices, values.dictionary)

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 ROUTE_BACKEND_KINDS = ("be_http", "be_edge_http", "be_secure", "be_tcp")
 SPECIAL_BACKENDS = ("openshift_default", "be_sni", "be_no_sni")  # the router's own backends, not a route's
+DEFAULT_BACKEND = SPECIAL_BACKENDS[0]  # the router's answer to a request no route took
 
 
 @lru_cache(maxsize=1 << 16)

@@ -24,6 +24,7 @@ import pytest
 
 from analyzer.run import analyze
 from bench.gen_logs import generate as generate_log
+from bench.gen_logs import write_routes_dump
 from parsers import log_lines
 from parsers.load_snapshot import load_snapshot, object_namespaces
 from parsers.log_keep import keep_rows
@@ -325,6 +326,71 @@ def test_rows_and_figures_are_the_same_whether_chunks_are_read_lean_first_or_not
             == lean.frame("requests")[pairs].astype(str).values.tolist())
     assert other.totals() == lean.totals() and lean.totals().left_out
     assert other.log_accounting == lean.log_accounting
+
+
+@pytest.mark.parametrize("chunk", [None, 4096], ids=["one-chunk", "4-kib-chunks"])
+def test_kept_rows_the_scanner_read_whole_equal_the_full_parse(chunk: int | None, monkeypatch, tmp_path):
+    """With the compiled scanner on, the kept rows it read are taken as they are, not parsed again: the
+    frame (every column, the router's default answers with their request line), the totals and the
+    accounting equal the Arrow path's, where every kept line is parsed in full."""
+    from parsers import log_chunks, log_jobs, log_scan
+
+    if not log_scan.enabled():
+        pytest.skip("Numba is not installed: the scanner is off")
+    if chunk is not None:
+        monkeypatch.setattr(log_lines, "chunk_bytes", lambda stats_only=False: chunk)
+    monkeypatch.setattr(log_jobs, "SCANNER_FLOOR", 0)  # the scanner reads these small logs too
+    generated = tmp_path / "access.log"
+    generate_log(20_000, generated, seed=7)  # tcplog lines and router messages among them
+    dump = tmp_path / "routes.json"
+    write_routes_dump(dump, 50)  # the generated log's first 50 namespaces: a tenth of its lines kept
+    inputs, _ = scenario_inputs(WITH_LOGS[0])
+    inputs = [*inputs, str(dump)]
+    logs = [*_all_logs(), str(generated)]
+    taken: list[int] = []
+    lean_selection = log_chunks.lean_selection
+
+    def counted(*args: object, **kwargs: object) -> object:
+        selection = lean_selection(*args, **kwargs)
+        taken.append(0 if selection is None or selection.scanned is None else selection.scanned.num_rows)
+        return selection
+
+    monkeypatch.setattr(log_chunks, "lean_selection", counted)
+    scanned = load_snapshot(inputs, logs, keep_all_requests=False)
+    assert sum(taken) > 1_000  # rows were taken from the scanner
+    monkeypatch.setenv("MGA_LOG_SCANNER", "arrow")
+    parsed = load_snapshot(inputs, logs, keep_all_requests=False)
+    requests = scanned.frame("requests")
+    pd.testing.assert_frame_equal(requests, parsed.frame("requests"))
+    defaults = requests[(requests["backend_kind"] == "openshift_default").fillna(False).astype(bool)]
+    assert len(defaults) and defaults["path"].notna().all()  # parsed in full: the request line is there
+    # the routes of the failures left out are numbered as each path met them (I703 reads them as a set)
+    assert (sorted(scanned.totals().left_out.groups(), key=_sortable)
+            == sorted(parsed.totals().left_out.groups(), key=_sortable))
+    assert replace(scanned.totals(), left_out=LeftOutFailures()) == replace(parsed.totals(), left_out=LeftOutFailures())
+    assert scanned.log_accounting == parsed.log_accounting
+    assert scanned.log_lines == parsed.log_lines and scanned.log_unparsed == parsed.log_unparsed
+
+
+def test_kept_rows_hold_only_the_columns_the_analysis_reads():
+    """``mga analyze``'s rows leave out what no rule reads (client address, bytes, ...) and keep the request
+    line on the router's default answers only (mapped to routes by Host); the reports are the same
+    (the scenario tests above)."""
+    from parsers.log_frames import DEFAULT_ANSWER_ONLY, UNANALYZED
+
+    scenario = next(p for p in WITH_LOGS if p.name == "R101-fires-sharded-away")  # default answers with paths
+    inputs, _ = scenario_inputs(scenario)
+    logs = _all_logs()
+    full = load_snapshot(inputs, logs).frame("requests")
+    kept = load_snapshot(inputs, logs, keep_all_requests=False).frame("requests")
+    assert list(kept.columns) == [c for c in full.columns if c not in UNANALYZED]
+    default = (kept["backend_kind"] == "openshift_default").fillna(False).astype(bool)
+    assert default.any() and (~default).any()
+    for name in DEFAULT_ANSWER_ONLY:
+        assert kept.loc[~default, name].isna().all()
+    assert kept.loc[default, "path"].tolist() == full.loc[(full["backend_kind"] == "openshift_default")
+                                                          .fillna(False).astype(bool), "path"].tolist()
+    assert full.loc[(full["backend_kind"] != "openshift_default").fillna(True).astype(bool), "path"].notna().any()
 
 
 def test_lean_hint_follows_the_last_chunk_kept_share():

@@ -64,6 +64,9 @@ TRICKY = (
     "[01/Jan/1970:00:00:00.000]", "[31/Dec/1969:23:59:59.999]",
     "haproxy[]:", "haproxy[12]", "haprox[1]:", "haproxy[1]:", "haproxy[x]:", "xhaproxy[1]:", "haproxy[1]x:",
     "haproxy[7:", "haproxy[1]]:", "haproxy[1]", "HAPROXY[1]:", "Haproxy[1]:",
+    # pids as the Arrow path reads them: code units 8 to 26 of the tag, trailing ']' and ':' trimmed
+    "haproxy[007]:", "haproxy[123456789012345678]:", "haproxy[1234567890123456789]:", "haproxy[12345678901234567]:",
+    "haproxy[1]::]:", "haproxy[:1]:", "haproxy[1a]:", "haproxy[-1]:", "haproxy[ ]:",
     "be_http:ns:r/pod:a:b", "noslash", "be/", "/srv", "a/b/c", "SD--", "SD", "S", "SDXXX", "sH--",
     '"GET', "GET", '"', '""', "10.0.0.1:80", "10.0.0.1:", ":80", "::1:8080", "host:+80", "host:-80",
     "10.0.0.1:1234567890123456789", "é", "fe~é", "be_http:ns:r/pod:é:1",
@@ -98,7 +101,30 @@ def assert_same_as_arrow(lines: list[str]) -> int:
     assert with_scanner.schema == arrow_only.schema
     for name in arrow_only.column_names:
         assert with_scanner.column(name).to_pylist() == arrow_only.column(name).to_pylist(), name
+    assert_analysis_values_as_the_full_parse(text, taken)
     return len(taken)
+
+
+# what ``mga analyze`` takes from the scanner's rows without parsing them again (``log_keep.lean_selection``)
+ANALYSIS_COLUMNS = ("ts", "backend", "server", "Tc", "Tr", "Ta", "status", "term", "actconn",
+                    *log_scan.ANALYSIS_VALUES)
+
+
+def assert_analysis_values_as_the_full_parse(text: pa.Array, taken) -> None:
+    """The scanner's analysis rows take the same lines, with the values of the full Arrow parse."""
+    scanned, rows, values = log_layers._scanned(text, analysis=True)
+    assert rows.tolist() == taken.tolist()
+    if scanned is None:
+        return
+    scanned = log_layers.with_analysis_values(scanned, values, rows)
+    full, _ = log_layers._parse_lines_arrow(text, None, lean=False)
+    assert full is not None
+    by_row = {r: i for i, r in enumerate(full.column("_row").to_pylist())}
+    full = full.take(pa.array([by_row[r] for r in rows.tolist()]))
+    scanned = log_layers._decoded(scanned)
+    for name in ANALYSIS_COLUMNS:
+        assert scanned.column(name).type == full.column(name).type, name
+        assert scanned.column(name).to_pylist() == full.column(name).to_pylist(), name
 
 
 def test_real_haproxy_output_is_taken_by_the_scanner_with_the_arrow_values():
@@ -226,7 +252,7 @@ def test_mga_logs_statistics_are_the_same_with_the_scanner_off(monkeypatch, tmp_
     monkeypatch.setattr(log_jobs, "SCANNER_FLOOR", 0)  # logs this small skip the scanner otherwise
     scanned = []
     real = log_scan.scan_statistics
-    monkeypatch.setattr(log_scan, "scan_statistics", lambda text: scanned.append(len(text)) or real(text))
+    monkeypatch.setattr(log_scan, "scan_statistics", lambda text, *more: scanned.append(len(text)) or real(text, *more))
     with_scanner = statistics(paths)
     assert sum(scanned) > 4_000  # the scanner really read them
     monkeypatch.setenv("MGA_LOG_SCANNER", "arrow")
@@ -247,6 +273,6 @@ def test_small_logs_skip_the_scanner_big_ones_use_it(monkeypatch, tmp_path):
     path = tmp_path / "access.log"
     generate(2_000, path, seed=12)
     scanned = []
-    monkeypatch.setattr(log_scan, "scan_statistics", lambda text: scanned.append(len(text)))
+    monkeypatch.setattr(log_scan, "scan_statistics", lambda text, *more: scanned.append(len(text)))
     assert statistics([str(path)])["requests"] > 1_000
     assert scanned == []
