@@ -131,7 +131,6 @@ def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFram
     if not tables:
         return empty_requests()
     table = pa.concat_tables(_same_integer_types(tables))
-    tables.clear()  # the joined table alone holds the chunks' buffers: to_pandas(self_destruct) frees them as it goes
     n = table.num_rows
     same = pa.array(np.zeros(n, dtype=np.int32))
     table = table.append_column("input", pa.DictionaryArray.from_arrays(same, pa.array([input], pa.string())))

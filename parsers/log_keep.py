@@ -161,7 +161,6 @@ class LeanSelection:
     to_parse: np.ndarray | None = None
 
 
-
 def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scanner: bool,
                    since: pd.Timestamp | None, until: pd.Timestamp | None) -> LeanSelection | None:
     """Read ``lines`` lean, count every request, and pick the lines to parse in full.
