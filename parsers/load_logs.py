@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from parsers.log_frames import ordered_by_route
 from parsers.log_jobs import LogJob, parse_log_jobs
 from parsers.snapshot import InputRecord, Progress, Snapshot
 from parsers.sources import InputSource, Member
@@ -47,7 +48,8 @@ def _load_logs(
         if src.label in by_label and (src.label, member.name) not in kept:  # a cut file was read, in part
             by_label[src.label].files_skipped += 1
     combined = haproxy_log.combine(parses)
-    snap.frames["requests"] = combined.requests
+    snap.log_texts = _evidence_lines(jobs, combined.requests)  # the first abnormal lines in file order
+    snap.frames["requests"] = combined.requests if keep_namespaces is None else ordered_by_route(combined.requests)
     snap.frames["router_events"] = combined.router_events
     snap.log_lines = combined.lines_read
     snap.log_unparsed = combined.unparsed
@@ -55,7 +57,6 @@ def _load_logs(
     snap.log_accounting = list(combined.accounting)
     snap.log_totals = combined.totals
     snap.access_log_files = len(parses)
-    snap.log_texts = _evidence_lines(jobs, combined.requests)
 
 
 EVIDENCE_LINE_CAP = 20_000

@@ -123,32 +123,44 @@ def analysis_columns(table: pa.Table) -> pa.Table:
 
 
 def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFrame:
-    """Chunk tables of one file -> the ``requests`` frame (categoricals for the repetitive names).
+    """Chunk tables of one file -> the ``requests`` frame (categoricals for the repetitive names);
+    consumes ``tables`` (the list is emptied, so each column's Arrow memory goes as it is converted).
 
     The chunks come narrowed by :func:`narrow_integers` as they arrived; joined in the widest type of
     each integer column, they are the narrowest type for the whole file, with no second pass.
+
+    Converted column by column, each Arrow column dropped and the Arrow pool's freed pages handed back
+    as soon as its pandas column exists: converting the whole table at once held the Arrow table, the
+    frame and the pool's freed pages together (at 10M kept rows, 3.0 GiB for a 0.7 GiB frame).
     """
     if not tables:
         return empty_requests()
     table = pa.concat_tables(_same_integer_types(tables))
+    tables.clear()
     n = table.num_rows
-    same = pa.array(np.zeros(n, dtype=np.int32))
-    table = table.append_column("input", pa.DictionaryArray.from_arrays(same, pa.array([input], pa.string())))
-    table = table.append_column("source", pa.DictionaryArray.from_arrays(same, pa.array([source], pa.string())))
-    table = table.unify_dictionaries()
+    pool = pa.default_memory_pool()
     mapping = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
                pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
-    df = table.to_pandas(types_mapper=mapping.get, self_destruct=True, split_blocks=True)
+    columns: dict[str, pd.Series] = {}
+    for name in table.column_names:
+        columns[name] = table.column(name).to_pandas(types_mapper=mapping.get)
+        table = table.drop_columns([name])
+        pool.release_unused()
+    same = np.zeros(n, dtype=np.int8)
+    columns["input"] = pd.Series(pd.Categorical.from_codes(same, categories=pd.Index([input], dtype="str")))
+    columns["source"] = pd.Series(pd.Categorical.from_codes(same, categories=pd.Index([source], dtype="str")))
     for name in ("ts", "received"):
-        if name in df:
-            df[name] = df[name].astype("datetime64[ns, UTC]")
+        if name in columns:
+            columns[name] = columns[name].astype("datetime64[ns, UTC]")
     for name in CATEGORICAL:  # sorted categories: groupings come out in name order, however chunks fell
-        if name not in df:
+        if name not in columns:
             continue
-        categories = df[name].cat.categories
+        categories = columns[name].cat.categories
         if not categories.is_monotonic_increasing:
-            df[name] = df[name].cat.reorder_categories(categories.sort_values())
-    return df[[name for name in REQUEST_COLUMNS if name in df]]
+            columns[name] = columns[name].cat.reorder_categories(categories.sort_values())
+    names = [name for name in REQUEST_COLUMNS if name in columns]
+    return pd.DataFrame._from_arrays([columns.pop(name).array for name in names], columns=pd.Index(names),
+                                     index=pd.RangeIndex(n), verify_integrity=False)
 
 
 def _concat_requests(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -174,3 +186,37 @@ def _concat_requests(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def empty_requests() -> pd.DataFrame:
     return schema.empty_frame("requests")
+
+
+def ordered_by_route(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s rows grouped by (namespace, route), each route's rows in their order; consumes ``frame``.
+
+    The analysis takes each route's rows (and each namespace's) several times; grouped, those rows are
+    one stretch of the frame, which pandas slices without copying. On a log whose lines are nearly all a
+    few routes', the copies of each route's rows were as large as the frame again. The sort is stable
+    (rows without a namespace or route last, in their order): within a route, and so within every
+    question the rules ask of a route, the rows are in file order as before. The labels are renumbered
+    in the new order (a ``RangeIndex``: the rows' labels are looked up by the ledger, and an index of
+    arbitrary integers is hashed for that, hundreds of MB at 10M rows).
+
+    The frame is rebuilt column by column, each old column dropped as soon as its new one is made: the
+    memory this needs beyond the frame is one column and the order.
+    """
+    if len(frame) < 2 or "namespace" not in frame or "route" not in frame:
+        return frame
+    key = np.zeros(len(frame), dtype=np.int64)
+    for name in ("namespace", "route"):
+        codes = frame[name].cat.codes.to_numpy().astype(np.int64)
+        size = len(frame[name].cat.categories) + 1
+        key = key * size + np.where(codes < 0, size - 1, codes)  # a missing name sorts last
+    if not (key[1:] < key[:-1]).any():
+        return frame
+    order = np.argsort(key, kind="stable")
+    del key
+    names = list(frame.columns)
+    arrays = []
+    for name in names:
+        arrays.append(frame[name].array.take(order))
+        del frame[name]
+    return pd.DataFrame._from_arrays(arrays, columns=pd.Index(names), index=pd.RangeIndex(len(order)),
+                                     verify_integrity=False)

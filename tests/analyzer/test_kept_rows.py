@@ -112,7 +112,8 @@ def test_kept_rows_are_those_of_object_namespaces_of_none_and_the_busiest_other_
     got = kept.frame("requests")
     assert len(got) == len(expected) > 0
     pairs = ["input", "source", "line"]
-    assert got[pairs].astype(str).values.tolist() == expected[pairs].astype(str).values.tolist()
+    # the same rows; analyze's frame holds them by route (parsers.log_frames.ordered_by_route)
+    assert sorted(got[pairs].astype(str).values.tolist()) == sorted(expected[pairs].astype(str).values.tolist())
     counted = sorted(kept.totals().left_out.groups(), key=_sortable)
     assert counted == sorted(left_out, key=_sortable) and left_out  # every other 5xx kept or counted
     assert len(got) + sum(n for *_, n in left_out) > len(expected)  # (and some were counted, not kept)

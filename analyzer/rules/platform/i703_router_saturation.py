@@ -188,7 +188,9 @@ def _saturation(ctx: Context) -> Saturation | None:
         return None
     errors = req.loc[keys.index].assign(namespace=keys["namespace"].astype(object), route=keys["route"].astype(object))
     loud = errors[busy.loc[errors.index]]
-    peak = (loud if not loud.empty else errors).sort_values(["actconn", "ts"], ascending=[False, True]).iloc[0]
+    # the busiest line, then the earliest, then the first in its file (the frame's order is by route)
+    peak = (loud if not loud.empty else errors).sort_values(["actconn", "ts", "line"],
+                                                            ascending=[False, True, True]).iloc[0]
     start, end = (None if t is None else pd.Timestamp(t, tz="UTC").to_pydatetime() for t in (busy_first, busy_last))
     return Saturation(limit, start, end, peak, errors, len(affected), len(errors) + sum(left_out.values()))
 
