@@ -16,7 +16,7 @@ router-side 5xx: in plain Python for the usual few lines, on arrays for a route 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer import precedence, termination
-from analyzer.facts.access import text_codes
+from analyzer.facts.access import dense_codes, text_codes
 from analyzer.facts.common import missing
 from analyzer.host_routes import default_line_routes
 from analyzer.model import ErrorLedger, Finding, LedgerGroup, LedgerShare
@@ -52,48 +52,79 @@ def line_routes(requests: pd.DataFrame, routes: pd.DataFrame, mask: pd.Series | 
     """
     rows = requests if mask is None else requests[mask]
     own = rows[rows["route"].notna()]
+    attributed = default_line_routes(rows, routes)
+    if attributed.empty:  # the names as they are (categoricals: a code a line, not a text object a line)
+        return pd.DataFrame({"namespace": own["namespace"], "route": own["route"]}, index=own.index)
     keys = pd.DataFrame(
         {"namespace": own["namespace"].astype(object), "route": own["route"].astype(object)}, index=own.index
     )
-    attributed = default_line_routes(rows, routes)
-    return pd.concat([keys, attributed]) if not attributed.empty else keys
+    return pd.concat([keys, attributed]).sort_index(kind="stable")  # lines in frame order (labels ascending)
 
 
 # ------------------------------------------------------------------ ownership and the ledger
 def _owners(lines: pd.DataFrame, findings: Sequence[Finding],
-            pairs: tuple[np.ndarray, list[RouteKey]] | None = None) -> pd.Series:
+            pairs: tuple[np.ndarray, list[RouteKey]] | None = None, locate: Locate | None = None) -> pd.Series:
     """For each line, the position of the finding that owns it (-1: unexplained).
 
     A line goes to the claiming finding of its own route whose cause comes first in the precedence
-    table, then the first in report order. Every finding's claims are matched in one pass over
-    arrays (per finding, pandas lookups cost about 2 ms each, with thousands of findings a second);
-    a finding's route and a line's are compared as codes of (namespace, route) pairs (``pairs``:
-    :func:`_route_pairs` of ``lines``, when known).
+    table, then the first in report order. Findings are taken in report order, each claiming on arrays
+    the lines of its own route that no claim of a better or equal rank holds yet (pandas lookups per
+    finding cost about 2 ms each, with thousands of findings a second); a finding's route and a line's
+    are compared as codes of (namespace, route) pairs (``pairs``: :func:`_route_pairs` of ``lines``,
+    when known). ``locate``: :func:`label_locator` of ``lines.index``.
+
+    The memory is two arrays of the lines and one finding's claims at a time: every claim of every
+    finding matched at once held five arrays as long as all claims together (a route in an outage has
+    millions of claimed lines, several findings claiming each).
     """
-    owner = pd.Series(-1, index=lines.index, dtype="int64")
+    values = np.full(len(lines), -1, dtype=np.int64)
     claimed = [(pos, f) for pos, f in enumerate(findings) if f.route is not None and len(f.claims)]
     if not claimed or lines.empty:
-        return owner
-    labels = [np.asarray(f.claims.unique()) for _, f in claimed]
-    sizes = [len(part) for part in labels]
-    at = lines.index.get_indexer(np.concatenate(labels))  # -1: a claimed line that is not a router-side 5xx
+        return pd.Series(values, index=lines.index, dtype="int64")
+    locate = locate or label_locator(lines.index)
     line_route, keys = pairs if pairs is not None else _route_pairs(lines)
     code = {key: c for c, key in enumerate(keys)}
-    pos = np.repeat([p for p, _ in claimed], sizes)
-    rank = np.repeat([precedence.rank(f.cause) for _, f in claimed], sizes)
-    route = np.repeat([code.get((f.namespace, f.route), -2) for _, f in claimed], sizes)
-    found = at >= 0
-    at, pos, rank, route = at[found], pos[found], rank[found], route[found]
-    mine = line_route[at] == route  # a finding owns lines of its own route only
-    at, pos, rank = at[mine], pos[mine], rank[mine]
-    if not len(at):
-        return owner
-    order = np.lexsort((pos, rank))  # the best claim first: precedence, then report order
-    at, pos = at[order], pos[order]
-    first = np.unique(at, return_index=True)[1]  # each line's best claim
-    values = owner.to_numpy(copy=True)
-    values[at[first]] = pos[first]
+    best = np.full(len(lines), np.iinfo(np.int64).max, dtype=np.int64)  # each line's owning rank so far
+    for pos, f in claimed:
+        route = code.get((f.namespace, f.route))
+        if route is None:
+            continue
+        at = locate(np.asarray(f.claims))  # -1: a claimed line that is not a router-side 5xx
+        at = at[at >= 0]
+        at = at[line_route[at] == route]  # a finding owns lines of its own route only
+        rank = precedence.rank(f.cause)
+        at = at[best[at] > rank]  # an equal rank stays with the finding before (report order)
+        best[at] = rank
+        values[at] = pos
     return pd.Series(values, index=lines.index, dtype="int64")
+
+
+Locate = Callable[[np.ndarray], np.ndarray]
+
+
+def label_locator(index: pd.Index) -> Locate:
+    """Positions in ``index`` of the labels asked (-1: absent), as ``index.get_indexer`` gives them.
+
+    The ledger's lines are in frame order, so their labels (the request frame's) are integers in
+    increasing order: they are searched (``np.searchsorted``), not hashed. ``get_indexer`` built a hash
+    table of every label, kept with the index: hundreds of MB for a route in an outage of millions of
+    lines. Any other index is asked through ``get_indexer``.
+    """
+    values = index.to_numpy()
+    if values.dtype.kind not in "iu" or not len(values) or not bool((values[1:] > values[:-1]).all()):
+        return index.get_indexer
+
+    def locate(labels: np.ndarray) -> np.ndarray:
+        labels = np.asarray(labels)
+        if labels.dtype.kind not in "iu":
+            return index.get_indexer(labels)
+        at = np.searchsorted(values, labels)
+        inside = at < len(values)
+        found = np.zeros(len(labels), dtype=bool)
+        found[inside] = values[at[inside]] == labels[inside]
+        return np.where(found, at, -1)
+
+    return locate
 
 
 def _route_pairs(lines: pd.DataFrame) -> tuple[np.ndarray, list[RouteKey]]:
@@ -103,8 +134,7 @@ def _route_pairs(lines: pd.DataFrame) -> tuple[np.ndarray, list[RouteKey]]:
     route_codes, names = pd.factorize(lines["route"], use_na_sentinel=True)
     present = (ns_codes >= 0) & (route_codes >= 0)
     width = max(len(names), 1)
-    pairs, pair_of_line = np.unique(ns_codes.astype(np.int64)[present] * width + route_codes[present],
-                                    return_inverse=True)
+    pairs, pair_of_line = dense_codes(ns_codes.astype(np.int64)[present] * width + route_codes[present])
     keys = [(namespaces[p // width], names[p % width]) for p in pairs.tolist()]
     ranked = sorted(range(len(keys)), key=lambda c: (str(keys[c][0]), str(keys[c][1])))
     renumber = np.empty(len(keys), dtype=np.int64)
@@ -175,7 +205,8 @@ def _unexplained_by_arrays(lines: pd.DataFrame, unowned: np.ndarray) -> Folded:
     term, terms = text_codes(rest["term"], "--")
     server, servers = text_codes(rest["server"], termination.NOSRV)
     key = (status * len(terms) + term.astype(np.int64)) * len(servers) + server.astype(np.int64)
-    keys, group, counts = np.unique(key, return_inverse=True, return_counts=True)
+    keys, group = dense_codes(key)
+    counts = np.bincount(group, minlength=len(keys))
     stamps = pd.DatetimeIndex(rest["ts"]).as_unit("ns")
     dated = ~stamps.isna()
     ns = stamps.asi8
@@ -237,8 +268,9 @@ def ledger_lines(requests: pd.DataFrame, routes: pd.DataFrame, wanted: Iterable[
 def ledgers_of(found: LedgerLines, findings: Sequence[Finding]) -> dict[RouteKey, ErrorLedger]:
     """:func:`build_ledgers` from the lines :func:`ledger_lines` gave (left as they were)."""
     lines = found.frame
-    owner = _owners(lines, findings, (found.codes, found.routes))
-    _settle_affected(findings, owner)
+    locate = label_locator(lines.index)
+    owner = _owners(lines, findings, (found.codes, found.routes), locate)
+    _settle_affected(findings, owner, locate)
     if lines.empty:
         return {}
     owned = lines[["ts", "status", "term", "server"]].assign(**{_OWNER: owner})
@@ -259,16 +291,17 @@ def _in_routes(codes: np.ndarray, pairs: list[RouteKey], wanted: set[RouteKey]) 
     return asked[codes]
 
 
-def _settle_affected(findings: Sequence[Finding], owner: pd.Series) -> None:
+def _settle_affected(findings: Sequence[Finding], owner: pd.Series, locate: Locate | None = None) -> None:
     """A finding affects the lines it claims, less those a finding of higher precedence owns.
 
-    Claims are found by the lines' index engine, built once (``Index.isin`` hashed every line of the
-    ledger again for each finding: seconds on a route in an outage)."""
+    Claims are found by ``locate`` (:func:`label_locator` of the lines' index), made once (``Index.isin``
+    hashed every line of the ledger again for each finding: seconds on a route in an outage)."""
     values = owner.to_numpy()
+    locate = locate or label_locator(owner.index)
     for pos, f in enumerate(findings):
         if not len(f.claims):
             continue
-        at = owner.index.get_indexer(f.claims) if len(owner) else np.full(len(f.claims), -1)
+        at = locate(np.asarray(f.claims)) if len(owner) else np.full(len(f.claims), -1)
         held = values[at[at >= 0]]
         lost = int(((held >= 0) & (held != pos)).sum())
         f.affected_requests = len(f.claims) - lost

@@ -92,6 +92,9 @@ def analyze(
                          else [(row["namespace"], row["name"]) for row in ctx.summary_rows])
     ]
     whole = snap.frame("requests")
+    # the access facts (the route timelines read them) folded before the ledger's lines are held: each
+    # is a pass over every request row, and together they were the peak on a log of millions of 5xx
+    _ = facts.access
     lines = ledger.ledger_lines(whole, snap.frame("routes"), keys)
     ledger.ledgers_of(lines, findings)  # settles affected_requests by ownership
     findings = ledger.without_superseded(findings)
