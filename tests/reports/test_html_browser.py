@@ -324,3 +324,38 @@ def test_the_reply_to_the_customer_opens_and_copies_as_one_text(context, navigat
     assert visit.page.locator("#finding-E202-payments-checkout-2 details.reply").count() == 0
     assert visit.problems() == []
     visit.page.close()
+
+
+@pytest.fixture(scope="module")
+def busy_report(tmp_path_factory) -> Path:
+    """The sample whose first route logged an outage: 8-digit requests and 6-digit 502/503/504 counts."""
+    result = sample_result()
+    route = result.routes[0]
+    route.requests = 10_486_200
+    route.errors = {"502": 312_004, "503": 987_654, "504": 100_200}
+    out = tmp_path_factory.mktemp("busy") / "report.html"
+    out.write_text(render_html(result), encoding="utf-8")
+    return out
+
+
+def test_an_outage_s_counts_each_fit_their_cell_on_one_line_at_1024_px_and_in_print(context, busy_report):
+    visit = Visit(context, busy_report)
+    page = visit.page
+    first = sample_result().routes[0]
+    row = f'#routes-table tr[data-route="{first.namespace}/{first.name}"]'
+    cells = f"{row} td:nth-child(n+4):nth-child(-n+7)"  # requests, 502, 503, 504
+    measure = """cells => cells.map(td => {
+        const range = document.createRange(); range.selectNodeContents(td);
+        return [td.innerText, range.getClientRects().length, td.scrollWidth <= td.clientWidth,
+                range.getBoundingClientRect().right <= td.getBoundingClientRect().right];
+    })"""
+    for width in (1024, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        got = page.eval_on_selector_all(cells, measure)
+        assert [text for text, *_ in got] == ["10486200", "312004", "987654", "100200"]
+        assert all(lines == 1 and fits and inside for _, lines, fits, inside in got), (width, got)
+    page.emulate_media(media="print")
+    got = page.eval_on_selector_all(cells, measure)
+    assert all(lines == 1 and fits and inside for _, lines, fits, inside in got), ("print", got)
+    assert page.eval_on_selector("#verdicts .scroll", "s => s.scrollWidth <= s.clientWidth")
+    page.close()
