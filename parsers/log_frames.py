@@ -112,10 +112,13 @@ def analysis_columns(table: pa.Table) -> pa.Table:
     """A chunk's kept rows as ``mga analyze`` reads them: without :data:`UNANALYZED`, and the request
     line and captured headers only on the router's default answers (:data:`DEFAULT_ANSWER_ONLY`)."""
     table = table.drop_columns([name for name in UNANALYZED if name in table.column_names])
+    filled = [name for name in DEFAULT_ANSWER_ONLY if table.column(name).null_count < table.num_rows]
+    if not filled:  # rows the scanner read whole hold no request line: nothing to blank
+        return table
     default = pc.fill_null(pc.equal(pc.cast(table.column("backend_kind"), pa.string()), DEFAULT_BACKEND), False)
     if pc.all(default).as_py():
         return table
-    for name in DEFAULT_ANSWER_ONLY:
+    for name in filled:
         column = table.column(name)
         at = table.column_names.index(name)
         table = table.set_column(at, name, pc.if_else(default, column, pa.nulls(len(column), column.type)))

@@ -201,8 +201,8 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
     if whole is not None:  # the router's default answers are parsed in full for their request line
         kind = pc.cast(names["backend_kind"], pa.string())
         whole &= ~pc.fill_null(pc.equal(kind, DEFAULT_BACKEND), False).to_numpy(zero_copy_only=False)
-    parse = np.union1d(np.union1d(place[kept.mask if whole is None else kept.mask & ~whole],
-                                  np.asarray(rejected, dtype=np.int64)), out_of_range)
+    parse = sorted_union(sorted_union(place[kept.mask if whole is None else kept.mask & ~whole],
+                                      np.asarray(rejected, dtype=np.int64)), out_of_range)
     if whole is None or not whole.any():
         picked = lines if len(parse) == len(lines.text) else _take(lines, parse)
         return LeanSelection(picked, totals, lean.num_rows)
@@ -213,7 +213,7 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
             scanned = scanned.set_column(scanned.schema.get_field_index(name), name,
                                          _used_only(column.combine_chunks()))
     from_scanner = scanned.column("_row").to_numpy()
-    rows = np.union1d(parse, from_scanner)
+    rows = sorted_union(parse, from_scanner)
     picked = lines if len(rows) == len(lines.text) else _take(lines, rows)
     at = scanned.schema.get_field_index("_row")
     scanned = scanned.set_column(at, "_row", pa.array(np.searchsorted(rows, from_scanner)))
@@ -226,13 +226,27 @@ def _used_only(values: pa.DictionaryArray) -> pa.DictionaryArray:
     would list as categories."""
     indices = values.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     valid = ~np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    used = np.unique(indices[valid]).astype(np.int64)
+    used = np.flatnonzero(np.bincount(indices[valid], minlength=len(values.dictionary)))  # sorted, each once
     if len(used) == len(values.dictionary):
         return values
     remap = np.zeros(len(values.dictionary), dtype=np.int32)
     remap[used] = np.arange(len(used), dtype=np.int32)
     compact = pa.array(remap[np.where(valid, indices, 0)], pa.int32(), mask=~valid)
     return pa.DictionaryArray.from_arrays(compact, values.dictionary.take(pa.array(used)))
+
+
+def sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.union1d(a, b)`` (sorted, each value once), cheap when ``a`` and ``b`` are each sorted already
+    (row positions are): a stable sort of the two runs merges them in one pass, where ``union1d``'s sort
+    of a chunk's 350,000 kept rows cost 20 ms a chunk. Correct for any input, only slower unsorted."""
+    joined = np.concatenate((np.asarray(a), np.asarray(b)))
+    if not len(joined):
+        return joined
+    joined.sort(kind="stable")
+    first = np.empty(len(joined), dtype=bool)
+    first[0] = True
+    np.not_equal(joined[1:], joined[:-1], out=first[1:])
+    return joined[first]
 
 
 def _take(lines: log_lines.ChunkLines, rows: np.ndarray) -> log_lines.ChunkLines:

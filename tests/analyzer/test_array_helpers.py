@@ -1,5 +1,6 @@
-"""The array helpers the analysis uses on millions of request rows, against the numpy and pandas calls
-they stand in for: codes counted over a range (``np.unique``), labels searched in order (``get_indexer``)."""
+"""The array helpers the loader and the analysis use on millions of request rows, against the numpy and
+pandas calls they stand in for: codes counted over a range (``np.unique``), labels searched in order
+(``get_indexer``), sorted row positions merged (``np.union1d``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from analyzer.facts.access import dense_codes
 from analyzer.ledger import label_locator
+from parsers.log_keep import sorted_union
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -51,3 +53,14 @@ def test_label_locator_of_a_range_and_of_text_labels():
     text = pd.Index(["b", "a"])
     assert label_locator(text)(np.array(["a", "c"], dtype=object)).tolist() == [1, -1]
     assert label_locator(pd.Index([], dtype="int64"))(np.array([1])).tolist() == [-1]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_sorted_union_equals_union1d(seed):
+    rng = np.random.default_rng(seed)
+    a = np.unique(rng.integers(0, 2000, int(rng.integers(0, 60))))  # a chunk's few lines to parse in full
+    b = np.unique(rng.integers(0, 2000, int(rng.integers(0, 1500))))  # the rows the scanner read whole
+    if seed % 3 == 0:
+        a = rng.integers(0, 200, 40)  # unsorted, repeated: still right
+    assert sorted_union(a, b).tolist() == np.union1d(a, b).tolist()
+    assert sorted_union(b, a).tolist() == np.union1d(a, b).tolist()
