@@ -44,13 +44,18 @@ def router_side_mask(requests: pd.DataFrame) -> pd.Series:
 
 
 # ------------------------------------------------------------------ which route a line belongs to
+ROUTING_COLUMNS = ("namespace", "route", "backend_kind", "request_headers", "path")  # what line_routes reads
+
+
 def line_routes(requests: pd.DataFrame, routes: pd.DataFrame, mask: pd.Series | None = None) -> pd.DataFrame:
     """The route of each line (own backend, or ``openshift_default`` by Host), for the lines in ``mask``.
 
     Lines that belong to no route (another frontend's default answers without a captured Host,
     ``be_sni``, router statistics) are left out.
     """
-    rows = requests if mask is None else requests[mask]
+    # only the columns read here: masking every column copied nearly the whole frame in an outage
+    rows = requests[[c for c in ROUTING_COLUMNS if c in requests.columns]]
+    rows = rows if mask is None else rows[mask]
     own = rows[rows["route"].notna()]
     attributed = default_line_routes(rows, routes)
     if attributed.empty:  # the names as they are (categoricals: a code a line, not a text object a line)
@@ -84,7 +89,7 @@ def _owners(lines: pd.DataFrame, findings: Sequence[Finding],
     locate = locate or label_locator(lines.index)
     line_route, keys = pairs if pairs is not None else _route_pairs(lines)
     code = {key: c for c, key in enumerate(keys)}
-    best = np.full(len(lines), np.iinfo(np.int64).max, dtype=np.int64)  # each line's owning rank so far
+    best = np.full(len(lines), np.iinfo(np.int32).max, dtype=np.int32)  # each line's owning rank so far
     for pos, f in claimed:
         route = code.get((f.namespace, f.route))
         if route is None:
@@ -96,7 +101,7 @@ def _owners(lines: pd.DataFrame, findings: Sequence[Finding],
         at = at[best[at] > rank]  # an equal rank stays with the finding before (report order)
         best[at] = rank
         values[at] = pos
-    return pd.Series(values, index=lines.index, dtype="int64")
+    return pd.Series(values, index=lines.index, dtype="int64", copy=False)  # pandas copies an array by default
 
 
 Locate = Callable[[np.ndarray], np.ndarray]

@@ -101,6 +101,7 @@ def analyze(
     number_findings(findings)  # so the order (and ids) follow what each finding finally owns
     fill_customer_summaries(findings)  # after the ledger settled each finding's affected requests
     ledgers = ledger.ledgers_of(lines, findings)
+    del lines  # every router-side 5xx of the log: not held while the route results take their rows
     by_host = _by_host(whole, snap.frame("routes"), set(keys))
     findings_by_namespace: dict[str, list[Finding]] = {}
     for f in findings:
