@@ -83,11 +83,16 @@ def demo_report(demo_dir: Path, tmp_path_factory) -> Path:
     return out
 
 
+def _report_file(tmp_path_factory, name: str, result: Any) -> Path:
+    """``result`` rendered as HTML into a fresh directory of the session's temporary tree."""
+    out = tmp_path_factory.mktemp(name) / f"{name}.html"
+    out.write_text(render_html(result), encoding="utf-8")
+    return out
+
+
 @pytest.fixture(scope="module")
 def sample_report(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sample") / "sample.html"
-    out.write_text(render_html(sample_result()), encoding="utf-8")
-    return out
+    return _report_file(tmp_path_factory, "sample", sample_result())
 
 
 def test_demo_report_opens_offline_without_errors_and_names_the_broken_route_first(context, demo_report):
@@ -235,9 +240,7 @@ def navigation_report(tmp_path_factory) -> Path:
                                  began_at=None, customer_summary="")
     result.findings.append(second)
     next(r for r in result.routes if r.name == "checkout").findings.append(second.id)
-    out = tmp_path_factory.mktemp("nav") / "nav.html"
-    out.write_text(render_html(result), encoding="utf-8")
-    return out
+    return _report_file(tmp_path_factory, "nav", result)
 
 
 def test_anchors_are_stable_names_and_verdict_rows_link_to_their_findings(context, navigation_report):
@@ -333,9 +336,7 @@ def busy_report(tmp_path_factory) -> Path:
     route = result.routes[0]
     route.requests = 10_486_200
     route.errors = {"502": 312_004, "503": 987_654, "504": 100_200}
-    out = tmp_path_factory.mktemp("busy") / "report.html"
-    out.write_text(render_html(result), encoding="utf-8")
-    return out
+    return _report_file(tmp_path_factory, "busy", result)
 
 
 def test_an_outage_s_counts_each_fit_their_cell_on_one_line_at_1024_px_and_in_print(context, busy_report):
