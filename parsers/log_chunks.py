@@ -27,7 +27,7 @@ from parsers import log_lines
 from parsers.log_fallback import reason
 from parsers.log_frames import CHUNK_SCHEMA, DICT
 from parsers.log_keep import LeanHint, keep_rows, lean_selection
-from parsers.log_layers import _decoded, _parse_lines, _parse_lines_one_by_one, scanner_on
+from parsers.log_layers import _parse_lines, _parse_lines_one_by_one, encoded_like, scanner_on
 from parsers.log_stream import open_log_stream, raise_if_cut
 from parsers.log_totals import LogTotals
 from parsers.log_window import OUT_OF_RANGE_REASON, in_window, without_unrepresentable_times
@@ -267,7 +267,7 @@ def parse_chunk(
         if table is not None:
             at = table.schema.get_field_index("_row")
             table = table.set_column(at, "_row", pa.array(to_parse[table.column("_row").to_numpy()]))
-            table = pa.concat_tables([_decoded(selection.scanned), _decoded(table)])
+            table = pa.concat_tables([selection.scanned, encoded_like(table, selection.scanned)])
         else:
             table = selection.scanned
     out = None

@@ -131,6 +131,24 @@ def _decoded(table: pa.Table) -> pa.Table:
     return table
 
 
+def encoded_like(table: pa.Table, like: pa.Table) -> pa.Table:
+    """``table`` with its name columns typed as ``like`` holds them (dictionaries or plain strings), to be
+    concatenated with ``like``: the few rows parsed in full next to the many the scanner read whole,
+    whose names stay encoded (``parsers.log_frames.CHUNK_SCHEMA`` keeps them so)."""
+    for field in like.schema:
+        own = table.schema.field(field.name).type
+        if own == field.type:
+            continue
+        if pa.types.is_dictionary(field.type) and own == pa.string():
+            column = pc.cast(pc.dictionary_encode(table.column(field.name)), field.type)
+        elif pa.types.is_dictionary(own) and field.type == pa.string():
+            column = pc.cast(table.column(field.name), pa.string())
+        else:
+            continue
+        table = table.set_column(table.schema.get_field_index(field.name), field.name, column)
+    return table
+
+
 def _parse_lines_arrow(text: pa.Array, custom: Any, lean: bool = False) -> tuple[pa.Table | None, np.ndarray]:
     """:func:`_parse_lines` with Arrow kernels only: the usual shapes tokenised at once, then the rest."""
     tables: list[pa.Table] = []

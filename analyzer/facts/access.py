@@ -27,6 +27,7 @@ import pandas as pd
 
 from analyzer import host_routes
 from analyzer.facts.common import Where, integer, missing, moment, text
+from parsers.int_codes import dense_codes
 from parsers.term_side import router_side_states
 
 TERMINATION_OF_PREFIX = {"be_http": "none", "be_edge_http": "edge", "be_secure": "reencrypt", "be_tcp": "passthrough"}
@@ -123,24 +124,6 @@ def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
 
 
 _TICKS_A_MINUTE = {"s": 60, "ms": 60_000, "us": 60_000_000, "ns": 60_000_000_000}
-
-
-def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(values, return_inverse=True)`` for integers that span a small range (minutes of a
-    log, HTTP statuses): counted over the range instead of sorted. ``np.unique`` sorts a copy of every
-    value and keeps the order and the inverse, three arrays as long as the log (a few hundred MB at
-    10M lines, the analysis' peak); this needs one array of the range and the codes.
-    """
-    if not len(values):
-        return np.unique(values, return_inverse=True)
-    low, high = int(values.min()), int(values.max())
-    if high - low >= max(len(values) // 4, 1 << 16):  # a sparse range: sorting costs less
-        return np.unique(values, return_inverse=True)
-    offsets = values - low
-    present = np.zeros(high - low + 1, dtype=bool)
-    present[offsets] = True
-    code_of = np.cumsum(present) - 1
-    return np.flatnonzero(present) + low, code_of[offsets]
 
 
 def _first_valid(values: pd.Series, new_group: np.ndarray, by_group: np.ndarray, first_rows: np.ndarray) -> np.ndarray:

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analyzer.facts.access import dense_codes
 from analyzer.ledger import label_locator
+from parsers.int_codes import dense_codes
 from parsers.log_keep import sorted_union
 
 

@@ -121,7 +121,7 @@ def assert_analysis_values_as_the_full_parse(text: pa.Array, taken) -> None:
     assert full is not None
     by_row = {r: i for i, r in enumerate(full.column("_row").to_pylist())}
     full = full.take(pa.array([by_row[r] for r in rows.tolist()]))
-    scanned = log_layers._decoded(scanned)
+    scanned = log_layers.encoded_like(scanned, full)  # the names the scanner keeps encoded, as plain strings
     for name in ANALYSIS_COLUMNS:
         assert scanned.column(name).type == full.column(name).type, name
         assert scanned.column(name).to_pylist() == full.column(name).to_pylist(), name
