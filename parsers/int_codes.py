@@ -12,7 +12,8 @@ def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_inverse=True)`` for integers that span a small range (minutes of a
     log, HTTP statuses): counted over the range instead of sorted. ``np.unique`` sorts a copy of every
     value and keeps the order and the inverse, three arrays as long as the log (a few hundred MB at
-    10M lines, the analysis' peak); this needs one array of the range and the codes.
+    10M lines, the analysis' peak); this needs one array of the range and the codes. Codes counted over
+    a range are 32-bit integers; sorted ones, ``np.intp``.
     """
     if not len(values):
         return np.unique(values, return_inverse=True)
@@ -23,6 +24,8 @@ def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     present = np.zeros(high - low + 1, dtype=bool)
     present[offsets] = True
     code_of = np.cumsum(present) - 1
+    if len(code_of) < 1 << 31:  # 32-bit codes: half the bytes of the one array as long as the values
+        code_of = code_of.astype(np.int32)
     return np.flatnonzero(present) + low, code_of[offsets]
 
 

@@ -92,7 +92,7 @@ class LogTotals:
         spaces, space_of = dense_codes(codes)
         missing_status = int(status[status_ok].min()) - 1 if status_ok.any() else 0  # no status has this value
         values, value_of = dense_codes(np.where(status_ok, status, missing_status))
-        counts = np.bincount(space_of * len(values) + value_of)
+        counts = np.bincount(space_of.astype(np.int64) * len(values) + value_of)
         for pair in np.flatnonzero(counts):
             space, value = divmod(int(pair), len(values))
             logged = int(values[value])

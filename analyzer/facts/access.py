@@ -93,8 +93,7 @@ def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
             size = len(uniques)
         line_key = line_key * n + codes
         size *= n
-    by_group = np.lexsort((ts.array.asi8, line_key))  # lines by key (the groups' order), then time, then log order
-    sorted_keys = line_key[by_group]
+    by_group, sorted_keys = _group_order(line_key, ts)  # lines by key (the groups' order), then time, then log order
     del line_key
     new_group = np.empty(len(sorted_keys), dtype=bool)
     new_group[0] = True
@@ -123,6 +122,50 @@ def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _group_order(line_key: np.ndarray, ts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``np.lexsort((ts, line_key))`` and the keys in that order, or a number in the keys' order per line.
+
+    A group's lines share a minute, so the key, the millisecond within the minute and the line's position
+    fold into one 64-bit number per line (group rank, 16 bits of milliseconds, the position): one sort
+    of plain integers (vectorised by numpy) gives the lexsort's order, where the lexsort's two stable
+    passes over 64-bit keys cost a quarter of a second at 3M lines. The keys' ranks come from a hash
+    factorization, not a sort. Times finer than a millisecond, or too many groups and lines for 63
+    bits, take the lexsort.
+    """
+    ticks = ts.array.asi8
+    unit = ts.dt.unit
+    if len(ticks) < 2 or unit not in _TICKS_A_MS:
+        return _lexsorted(line_key, ticks)
+    within = ticks % _TICKS_A_MINUTE[unit]
+    if _TICKS_A_MS[unit] > 1:
+        if (within % _TICKS_A_MS[unit]).any():
+            return _lexsorted(line_key, ticks)
+        within //= _TICKS_A_MS[unit]
+    codes, uniques = pd.factorize(line_key)
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[np.argsort(uniques)] = np.arange(len(uniques))
+    position_bits = (len(ticks) - 1).bit_length()
+    if (len(uniques) - 1).bit_length() + 16 + position_bits > 63:
+        return _lexsorted(line_key, ticks)
+    folded = rank[codes]
+    del codes
+    folded <<= 16
+    folded |= within
+    del within
+    folded <<= position_bits
+    folded |= np.arange(len(ticks), dtype=np.int64)
+    folded.sort()
+    by_group = folded & ((1 << position_bits) - 1)
+    folded >>= 16 + position_bits
+    return by_group, folded
+
+
+def _lexsorted(line_key: np.ndarray, ticks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    by_group = np.lexsort((ticks, line_key))
+    return by_group, line_key[by_group]
+
+
+_TICKS_A_MS = {"ms": 1, "us": 1_000, "ns": 1_000_000}
 _TICKS_A_MINUTE = {"s": 60, "ms": 60_000, "us": 60_000_000, "ns": 60_000_000_000}
 
 

@@ -39,10 +39,12 @@ def test_dense_codes_of_one_value_and_of_none():
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_label_locator_equals_get_indexer(seed):
+@pytest.mark.parametrize("spread", [1, 1_000_000])  # labels dense enough for a position map, or searched
+def test_label_locator_equals_get_indexer(seed, spread):
     rng = np.random.default_rng(seed)
-    labels = np.unique(rng.integers(0, 5000, int(rng.integers(1, 800))))  # increasing, as the ledger's lines
-    asked = rng.integers(-10, 5100, 300)  # present, absent, before the first and after the last
+    labels = np.unique(rng.integers(0, 5000, int(rng.integers(1, 800)))) * spread  # increasing, as the ledger's
+    asked = np.concatenate((rng.integers(-10, 5100, 300) * spread, rng.choice(labels, 50)))  # present, absent,
+    # before the first and after the last
     for index in (pd.Index(labels), pd.Index(rng.permutation(labels))):  # in order: searched; else: get_indexer
         assert label_locator(index)(asked).tolist() == index.get_indexer(asked).tolist()
 
@@ -64,3 +66,41 @@ def test_sorted_union_equals_union1d(seed):
         a = rng.integers(0, 200, 40)  # unsorted, repeated: still right
     assert sorted_union(a, b).tolist() == np.union1d(a, b).tolist()
     assert sorted_union(b, a).tolist() == np.union1d(a, b).tolist()
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("unit", ["ms", "us", "ns", "s"])
+def test_minute_groups_order_equals_the_lexsort(seed, unit):
+    """The access groups' line order (keys, then time, then log order) folded into one integer sort is the
+    lexsort's, ties of time included; times finer than a millisecond take the lexsort itself."""
+    from analyzer.facts.access import _group_order
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 4000))
+    ms = rng.integers(1_700_000_000_000, 1_700_000_000_000 + int(rng.integers(1, 4 * 3_600_000)), n)
+    ms[rng.random(n) < 0.3] = ms[0]  # ties of time
+    ticks = ms * {"s": 1, "ms": 1, "us": 1_000, "ns": 1_000_000}[unit] // (1000 if unit == "s" else 1)
+    if seed % 3 == 0 and unit in ("us", "ns"):
+        ticks = ticks + rng.integers(0, 1000, n)  # below the millisecond: the lexsort
+    ts = pd.Series(pd.to_datetime(ticks, unit=unit, utc=True)).astype(f"datetime64[{unit}, UTC]")
+    minute = ts.array.asi8 // {"s": 60, "ms": 60_000, "us": 60_000_000, "ns": 60_000_000_000}[unit]
+    key = (minute - minute.min()) * 1_000_003 + rng.integers(0, int(rng.integers(1, 50)), n) * 7919
+    by_group, keys = _group_order(key, ts)
+    expected = np.lexsort((ts.array.asi8, key))
+    assert by_group.tolist() == expected.tolist()
+    assert np.array_equal(np.diff(keys) != 0, np.diff(key[expected]) != 0)  # the same groups' bounds
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_route_parts_are_each_route_s_lines_in_frame_order_whether_sorted_or_not(seed):
+    """The ledger's lines per route: slices when the lines come in route order, else gathered; the same
+    positions either way, routes by code, lines without a route (-1) left out."""
+    from analyzer.ledger import _route_parts
+
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(-1, int(rng.integers(1, 20)), int(rng.integers(1, 500)))
+    for line_route in (np.sort(codes), codes):
+        expected = {c: np.flatnonzero(line_route == c).tolist() for c in sorted(set(line_route.tolist())) if c >= 0}
+        parts = [(code, np.arange(len(line_route))[part].tolist()) for code, part in _route_parts(line_route)]
+        assert parts == list(expected.items())
+    assert list(_route_parts(np.array([], dtype=np.int64))) == []

@@ -123,3 +123,16 @@ def test_equals_on_categories_answers_as_the_comparison_of_values(values):
         for value in [*frame.cat.categories.tolist(), "zz", 999, 502.0, "502"]:
             expected = [v is not None and v == value for v in plain[frame.index]]
             assert equals(frame, value).tolist() == expected, value
+
+
+@pytest.mark.parametrize("dtype", ["category", "string", object])
+def test_starts_with_answers_as_the_string_test_of_values(dtype):
+    """``lookup.starts_with`` (per category on a categorical) gives the mask of ``str.startswith``, missing
+    values False, on a whole column and on a slice holding only some of the categories."""
+    from analyzer.lookup import starts_with
+
+    values = ["CD--", "cD", None, "SH--", "----", "CD--", "sC"]
+    column = pd.Series(values, dtype=dtype)
+    for part in (column, column.iloc[[3, 2, 0]]):
+        expected = [v is not None and v.startswith(("C", "c")) for v in pd.Series(values, dtype=object)[part.index]]
+        assert starts_with(part, ("C", "c")).tolist() == expected

@@ -19,7 +19,7 @@ import pytest
 
 from analyzer import joins
 from analyzer.context import Context
-from analyzer.lookup import GROUPBY_ROWS, FrameIndex, WholeLookups
+from analyzer.lookup import GROUPBY_ROWS, FrameIndex, WholeLookups, _counted_positions
 from analyzer.run import analyze
 from analyzer.scope import FrameSplits, ScopedSnapshot, has_rows
 from bench.gen_mustgather import generate
@@ -174,6 +174,35 @@ def test_large_frames_are_grouped_by_pandas_with_the_same_positions():
         assert small.positions(key) == [p for p in positions if p < GROUPBY_ROWS - 1]
         pd.testing.assert_frame_equal(large.rows(key), frame.iloc[positions])
     assert not len(large.positions(("ns-0", pd.NA)))
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_large_frames_are_grouped_by_counting_with_the_positions_groupby_finds(ordered):
+    """Categorical and integer keys are grouped by counting (``_counted_positions``), whether the frame comes
+    ordered by its keys (the requests frame, by route) or not; the positions are those of
+    ``groupby().indices``, missing values never found. A text key leaves the grouping to pandas."""
+    rng = np.random.default_rng(7)
+    n = GROUPBY_ROWS + 3_000
+    frame = pd.DataFrame({
+        "namespace": pd.Categorical(rng.choice(["ns-a", "ns-b", None], n, p=[0.5, 0.45, 0.05])),
+        "route": pd.Categorical(rng.choice(["r1", "r2", "r3", None], n, p=[0.3, 0.3, 0.3, 0.1])),
+        "status": pd.array(rng.choice([200, 503, 504, -1], n), dtype="Int16"),
+        "term": pd.Categorical(rng.choice(["----", "sH--", "SC--"], n)),
+    })
+    frame.loc[rng.random(n) < 0.02, "status"] = pd.NA
+    if ordered:  # as ``ordered_by_route`` leaves it: by namespace and route, missing ones last
+        frame = frame.sort_values(["namespace", "route"], kind="stable", na_position="last").reset_index(drop=True)
+    for keys in (("namespace", "route"), ("namespace", "route", "status", "term"), ("route",)):
+        counted = _counted_positions(frame, keys)
+        assert counted is not None
+        grouped = frame.groupby([frame[k] for k in keys], sort=False, observed=True, dropna=True).indices
+        grouped = {(k if isinstance(k, tuple) else (k,)): v for k, v in grouped.items()}
+        assert set(counted) == set(grouped)
+        index = FrameIndex(frame, keys)
+        for key, positions in grouped.items():
+            assert counted[key].tolist() == positions.tolist()
+            assert index.positions(key).tolist() == positions.tolist()
+    assert _counted_positions(frame.assign(route=frame["route"].astype("string")), ("namespace", "route")) is None
 
 
 def _same_value(a: object, b: object) -> bool:

@@ -51,7 +51,7 @@ import pandas as pd
 from analyzer import windows
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.lookup import Rows, column_values, is_text
+from analyzer.lookup import Rows, column_values, is_text, starts_with
 from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import rule
 from analyzer.rules import common
@@ -96,7 +96,7 @@ def _server_errors_on(req: pd.DataFrame, pods: list[str]) -> pd.DataFrame:
         return req
     on_pods = req["pod"].astype("string").isin(pods).fillna(False)
     five = req["status"].between(500, 599).fillna(False)
-    client = req["term"].astype("string").str.startswith(("C", "c")).fillna(False)
+    client = starts_with(req["term"], ("C", "c"))
     return req[on_pods & five & ~client]
 
 

@@ -56,7 +56,7 @@ import pandas as pd
 from analyzer import windows
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.lookup import column_values, is_text, iterrows_where
+from analyzer.lookup import column_values, is_text, iterrows_where, starts_with
 from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common, target_ports
@@ -220,7 +220,7 @@ def steady_refusals(ctx: Context, route: common.RouteRef, refused: pd.DataFrame)
 def refusal_share(ctx: Context, route: common.RouteRef, refused: pd.DataFrame) -> float:
     """Refused requests as a share of the route's logged requests (client aborts aside)."""
     req = common.route_requests(ctx, route)
-    client = req["term"].astype("string").str.startswith(("C", "c")).fillna(False)
+    client = starts_with(req["term"], ("C", "c"))
     counted = int((~client).sum())
     return len(refused) / counted if counted else 1.0
 
