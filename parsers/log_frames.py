@@ -208,12 +208,16 @@ def ordered_by_route(frame: pd.DataFrame) -> pd.DataFrame:
     if len(frame) < 2 or "namespace" not in frame or "route" not in frame:
         return frame
     key = np.zeros(len(frame), dtype=np.int64)
+    span = 1
     for name in ("namespace", "route"):
         codes = frame[name].cat.codes.to_numpy().astype(np.int64)
         size = len(frame[name].cat.categories) + 1
         key = key * size + np.where(codes < 0, size - 1, codes)  # a missing name sorts last
+        span *= size
     if not (key[1:] < key[:-1]).any():
         return frame
+    if span <= 1 << 16:  # numpy's stable sort of 16-bit integers is a radix sort: one pass, no comparisons
+        key = key.astype(np.uint16)
     order = np.argsort(key, kind="stable")
     del key
     names = list(frame.columns)
