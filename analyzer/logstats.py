@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.model import rfc3339
+from parsers.int_codes import dense_codes
 
 PERCENTILES = (50, 95, 99)
 QUANTILES = np.array([p / 100 for p in PERCENTILES])
@@ -526,14 +527,28 @@ class LogStats:
         return out
 
     def _status_by_group(self, group_of_pair: np.ndarray) -> dict[int, dict[str, int]]:
-        """Status counts per group, codes in ascending order: one slice of the folded entries per group."""
+        """Status counts per group, codes in ascending order: one slice of the folded entries per group.
+
+        Counted in a table of groups x statuses when it is small (a log's statuses are a few dozen):
+        the two sorts of every (pair, status) entry this replaces were a quarter of a second at 3M
+        lines, after the parse, with one core idle.
+        """
         if not self._status_parts:
             return {}
-        self._status_parts = [_fold_status(self._status_parts)]
+        if len(self._status_parts) > 1:  # entries of a (pair, status) met in several chunks add up below
+            self._status_parts = [tuple(np.concatenate(column) for column in zip(*self._status_parts, strict=True))]
         pair, code, count = self._status_parts[0]
         group = group_of_pair[pair]
         keep = group >= 0
-        group, code, count = _fold_status([(group[keep], code[keep], count[keep])])
+        statuses, status_of = dense_codes(code[keep])
+        groups = int(group_of_pair.max()) + 1 if len(group_of_pair) else 0
+        if groups * len(statuses) <= STATUS_TABLE_CELLS:
+            table = np.bincount(group[keep] * len(statuses) + status_of, weights=count[keep],
+                                minlength=groups * len(statuses)).reshape(groups, len(statuses))
+            group, at = np.nonzero(table)  # row-major: by group, then status (ascending)
+            code, count = statuses[at], table[group, at].astype(np.int64)
+        else:
+            group, code, count = _fold_status([(group[keep], code[keep], count[keep])])
         if not len(group):
             return {}
         starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
@@ -599,6 +614,9 @@ class LogStats:
             "files": list(files),
             "unparsed_samples": list(samples),
         }
+
+
+STATUS_TABLE_CELLS = 1 << 22  # groups x statuses counted in a table up to this many cells (32 MB of floats)
 
 
 def _int_or_none_rows(values: np.ndarray) -> list[list[int | None]]:

@@ -103,10 +103,12 @@ def test_compacted_timer_values_give_the_same_statistics(mixed_log, monkeypatch)
     assert streamed([str(mixed_log)]) == reference([str(mixed_log)])
 
 
-def test_folded_status_counts_give_the_same_statistics(mixed_log, monkeypatch):
+@pytest.mark.parametrize("table_cells", [1 << 22, 0])  # status counts per group counted in a table, or sorted
+def test_folded_status_counts_give_the_same_statistics(mixed_log, monkeypatch, table_cells):
     import analyzer.logstats as logstats
 
     monkeypatch.setattr(logstats, "STATUS_FOLD_AT", 500)  # fold the per-chunk (pair, status) entries often
+    monkeypatch.setattr(logstats, "STATUS_TABLE_CELLS", table_cells)
     monkeypatch.setattr(log_lines, "CHUNK_BYTES", 128 << 10)
     assert streamed([str(mixed_log)]) == reference([str(mixed_log)])
 
