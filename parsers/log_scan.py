@@ -412,8 +412,8 @@ def scan_statistics(text: pa.Array, analysis: bool = False) -> tuple[dict[str, A
 
     Column names and meanings are those of the lean Arrow path (``ts`` as UTC milliseconds; ``Tr``
     and ``status`` missing on tcplog lines, given as ``(values, missing mask)``; names and
-    termination states dictionary-encoded, as the ``requests`` frame keeps them). None when the
-    array is not a plain string array the scanner can read in place (nulls, large offsets).
+    termination states dictionary-encoded, as the ``requests`` frame keeps them). None when the array
+    is not a plain string array read in place (nulls, large offsets) or the platform is big-endian.
     ``analysis`` adds ``"analysis"``: the :class:`AnalysisValues` of those lines, to be turned into
     columns for the few rows that need them.
     """
