@@ -28,7 +28,7 @@ from analyzer.facts.access import text_codes
 from analyzer.facts.common import missing
 from analyzer.host_routes import default_line_routes
 from analyzer.model import ErrorLedger, Finding, LedgerGroup, LedgerShare
-from parsers.int_codes import dense_codes
+from parsers.int_codes import dense_codes, group_extremes
 from parsers.term_side import router_side_states
 
 RouteKey = tuple[str, str]
@@ -251,10 +251,7 @@ def _unexplained_by_arrays(lines: pd.DataFrame, unowned: np.ndarray) -> Folded:
     stamps = pd.DatetimeIndex(rest["ts"]).as_unit("ns")
     dated = ~stamps.isna()
     ns = stamps.asi8
-    first = np.full(len(keys), np.iinfo(np.int64).max)
-    last = np.full(len(keys), np.iinfo(np.int64).min)
-    np.minimum.at(first, group[dated], ns[dated])
-    np.maximum.at(last, group[dated], ns[dated])
+    first, last = group_extremes(group[dated], len(keys), ns[dated])
     out: Folded = {}
     for k, n, lo, hi, seen in zip(keys.tolist(), counts.tolist(), first.tolist(), last.tolist(),
                                   (first <= last).tolist(), strict=True):
