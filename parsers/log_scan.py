@@ -477,8 +477,8 @@ class AnalysisValues:
     def columns(self, at: np.ndarray) -> dict[str, pa.Array]:
         """The columns of the scanned rows ``at`` (positions among the scanned lines), as the full Arrow
         parse types them, but for the termination state and the router's host: dictionaries, as the
-        frame keeps them (decoding them here only for the chunk's end to encode them again cost a
-        tenth of the parse of an outage, where every line is kept)."""
+        frame keeps them (decoding them here only for the chunk's end to encode them again was paid
+        for every kept row, and in an outage every line is kept)."""
         lines = self.rows[at]
         numbers, missing, spans = self.numbers[lines], self.missing[lines], self.spans[lines]
         return {
