@@ -32,7 +32,10 @@ row, default 1M: it reads ~12,000 lines a second, so 10M takes a quarter of an h
 ``--no-dask``, ``--no-logs`` (no log rows), ``--no-analyze`` (no analyze-with-log rows),
 ``--namespaces N`` (repeat; the cluster rows, default 500, 1,250 and 2,500 namespaces), ``--no-clusters``,
 ``--traffic-namespaces N`` (repeat; the routes-with-traffic rows, default 50 namespaces = 500 routes),
-``--no-traffic``, ``--outage-lines N`` (repeat; the outage rows, default 3M lines), ``--no-outage``.
+``--no-traffic``, ``--outage-lines N`` (repeat; the outage rows, default 3M lines), ``--no-outage``,
+``--rounds N`` (default 3): the commands whose ratios are goals (``mga logs`` next to halog and to
+``mga analyze`` of the same log) run N times each, taking turns; their rows give the median wall time,
+the highest RSS, and the range of the rounds' ratios.
 
 Each log is read once before its rows are timed, so every tool reads it from the page cache.
 """
@@ -45,9 +48,11 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -79,6 +84,35 @@ def mga(*args: str) -> list[str]:
     return [sys.executable, "-m", "mga.cli", *args]
 
 
+ROUNDS = 3  # ``--rounds``: how many times the commands whose ratios are the goals run, taking turns
+
+
+def alternated(*runs: Callable[[], tuple[float, float]]) -> list[tuple[float, float, list[float]]]:
+    """Each run :data:`ROUNDS` times, in turn (A B C A B C ...): its median wall time, highest RSS and walls.
+
+    The machine's speed drifts by a third within minutes when it is shared; two commands timed once each,
+    one after the other, compare that drift as much as themselves. Taking turns puts every pair close
+    together, and the medians leave out a round that one slow minute spoiled.
+    """
+    walls: list[list[float]] = [[] for _ in runs]
+    peaks = [0.0 for _ in runs]
+    for _ in range(ROUNDS):
+        for i, run in enumerate(runs):
+            wall, rss = run()
+            walls[i].append(wall)
+            peaks[i] = max(peaks[i], rss)
+    return [(statistics.median(w), peak, w) for w, peak in zip(walls, peaks, strict=True)]
+
+
+def ratio_note(label: str, ours: list[float], reference: list[float], goal: str = "") -> str:
+    """``label = **median ratio ×**``, and with several rounds the range of the rounds' own ratios."""
+    note = f"{label} = **{statistics.median(ours) / statistics.median(reference):.1f} ×**"
+    if len(ours) > 1:
+        each = [a / b for a, b in zip(ours, reference, strict=True)]
+        note += f" (median of {len(ours)} alternated rounds, each {min(each):.1f}–{max(each):.1f} ×)"
+    return note + (f" {goal}" if goal else "")
+
+
 def log_file(n: int) -> Path:
     path = OUT / f"access_{n}.log"
     if not path.exists():
@@ -107,16 +141,22 @@ def bench_logs(n: int, halog: str | None, dask: bool, mustgather: Path | None = 
     log = log_file(n)
     size = f"{n:,} lines ({log.stat().st_size / 1e6:,.0f} MB)"
     local_json = OUT / f"logs_{n}.json"
-    wall, rss = measure(mga("logs", str(log), "--format", "json", "--output", str(local_json)))
+    runs = [lambda: measure(mga("logs", str(log), "--format", "json", "--output", str(local_json)))]
+    if halog:
+        runs.append(lambda: measure([halog, "-srv", "-q"], stdin=log))
+    if mustgather is not None:
+        runs.append(lambda: measure(mga("analyze", str(mustgather), "--logs", str(log), "--format", "json",
+                                        "--output", str(OUT / f"analyze_{n}.json"))))
+    timed = alternated(*runs)
+    wall, rss, walls = timed.pop(0)
     rows: list[Row] = [(f"`mga logs --format json`, {size}", wall, rss, "")]
     if halog:
-        ref_wall, ref_rss = measure([halog, "-srv", "-q"], stdin=log)
-        rows.append(("`halog -srv`, same file", ref_wall, ref_rss, f"mga / halog = **{wall / ref_wall:.1f} ×**"))
+        ref_wall, ref_rss, ref_walls = timed.pop(0)
+        rows.append(("`halog -srv`, same file", ref_wall, ref_rss, ratio_note("mga / halog", walls, ref_walls)))
     if mustgather is not None:
-        a_wall, a_rss = measure(mga("analyze", str(mustgather), "--logs", str(log), "--format", "json",
-                                    "--output", str(OUT / f"analyze_{n}.json")))
+        a_wall, a_rss, a_walls = timed.pop(0)
         rows.append((f"`mga analyze {mustgather.name} --logs` same file --format json", a_wall, a_rss,
-                     f"analyze / mga logs = **{a_wall / wall:.1f} ×** (goal ≤ 2 ×, ≤ 2,048 MiB)"))
+                     ratio_note("analyze / mga logs", a_walls, walls, "(goal ≤ 2 ×, ≤ 2,048 MiB)")))
     arrow_json = OUT / f"logs_{n}_arrow.json"
     a_wall, a_rss = measure(mga("logs", str(log), "--format", "json", "--output", str(arrow_json)),
                             env={"MGA_LOG_SCANNER": "arrow"})
@@ -140,13 +180,14 @@ def bench_outage(n: int, mustgather: Path) -> list[Row]:
     with open(log, "rb") as fh:  # into the page cache, as log_file does
         while fh.read(64 << 20):
             pass
-    wall, rss = measure(mga("logs", str(log), "--format", "json", "--output", str(OUT / f"outage_logs_{n}.json")))
+    (wall, rss, walls), (a_wall, a_rss, a_walls) = alternated(
+        lambda: measure(mga("logs", str(log), "--format", "json", "--output", str(OUT / f"outage_logs_{n}.json"))),
+        lambda: measure(mga("analyze", str(mustgather), "--logs", str(log), "--format", "json",
+                            "--output", str(OUT / f"outage_analyze_{n}.json"))))
     rows: list[Row] = [(f"`mga logs --format json`, outage log of {n:,} lines (90 % 5xx, "
                         f"{log.stat().st_size / 1e6:,.0f} MB)", wall, rss, "")]
-    a_wall, a_rss = measure(mga("analyze", str(mustgather), "--logs", str(log), "--format", "json",
-                                "--output", str(OUT / f"outage_analyze_{n}.json")))
     rows.append((f"`mga analyze {mustgather.name} --logs` same file --format json", a_wall, a_rss,
-                 f"analyze / mga logs = **{a_wall / wall:.1f} ×**"))
+                 ratio_note("analyze / mga logs", a_walls, walls)))
     return rows + bench_app_outage(n)
 
 
@@ -164,13 +205,15 @@ def bench_app_outage(n: int) -> list[Row]:
             pass
     dump = OUT / "routes_1ns.json"
     write_routes_dump(dump, 1)
-    wall, rss = measure(mga("logs", str(log), "--format", "json", "--output", str(OUT / f"app_outage_logs_{n}.json")))
+    (wall, rss, walls), (a_wall, a_rss, a_walls) = alternated(
+        lambda: measure(mga("logs", str(log), "--format", "json", "--output",
+                            str(OUT / f"app_outage_logs_{n}.json"))),
+        lambda: measure(mga("analyze", str(dump), "--logs", str(log), "--format", "json",
+                            "--output", str(OUT / f"app_outage_analyze_{n}.json"))))
     rows: list[Row] = [(f"`mga logs --format json`, outage of 10 routes, {n:,} lines "
                         f"({log.stat().st_size / 1e6:,.0f} MB)", wall, rss, "")]
-    a_wall, a_rss = measure(mga("analyze", str(dump), "--logs", str(log), "--format", "json",
-                                "--output", str(OUT / f"app_outage_analyze_{n}.json")))
     rows.append(("`mga analyze` routes dump of those 10 routes `--logs` same file --format json", a_wall, a_rss,
-                 f"analyze / mga logs = **{a_wall / wall:.1f} ×** (every line kept)"))
+                 ratio_note("analyze / mga logs", a_walls, walls, "(every line kept)")))
     return rows
 
 
@@ -263,7 +306,10 @@ def main() -> int:
     parser.add_argument("--no-traffic", action="store_true")
     parser.add_argument("--outage-lines", type=int, action="append")
     parser.add_argument("--no-outage", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    global ROUNDS
+    ROUNDS = max(1, args.rounds)
     sizes = args.lines or ([1_000_000] if args.quick else [1_000_000, 3_000_000, 10_000_000])
     OUT.mkdir(exist_ok=True)
     halog = shutil.which("halog") or next((p for p in ("/usr/sbin/halog", "/usr/bin/halog") if Path(p).exists()),
