@@ -27,6 +27,7 @@ from analyzer import precedence, termination
 from analyzer.facts.access import text_codes
 from analyzer.facts.common import missing
 from analyzer.host_routes import default_line_routes
+from analyzer.lookup import column_codes
 from analyzer.model import ErrorLedger, Finding, LedgerGroup, LedgerShare
 from parsers.int_codes import dense_codes, group_extremes
 from parsers.term_side import router_side_states
@@ -162,8 +163,8 @@ def _route_pairs(lines: pd.DataFrame) -> tuple[np.ndarray, list[RouteKey]]:
     """A code per line for its (``namespace``, ``route``) pair, and the pairs by code in name order
     (-1: a line missing either). A categorical column is read through its codes, any other factorized
     once; no line is converted to text. The codes are 32-bit: a pair per line of an outage's millions."""
-    ns_codes, namespaces = _column_codes(lines["namespace"])
-    route_codes, names = _column_codes(lines["route"])
+    ns_codes, namespaces = column_codes(lines["namespace"], factorize=True)  # type: ignore[misc]
+    route_codes, names = column_codes(lines["route"], factorize=True)  # type: ignore[misc]
     present = (ns_codes >= 0) & (route_codes >= 0)
     width = max(len(names), 1)
     wide = np.int64 if len(namespaces) * width >= 1 << 31 else np.int32
@@ -175,14 +176,6 @@ def _route_pairs(lines: pd.DataFrame) -> tuple[np.ndarray, list[RouteKey]]:
     codes = np.full(len(lines), -1, dtype=np.int32)
     codes[present] = renumber[pair_of_line] if len(keys) else pair_of_line
     return codes, [keys[c] for c in ranked]
-
-
-def _column_codes(column: pd.Series) -> tuple[np.ndarray, list]:
-    """Each line's code (-1: missing) and the value of each code."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(), column.cat.categories.tolist()
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    return codes, list(uniques)
 
 
 ARRAYS_FROM = 2_000  # router-side 5xx lines of one route from which its ledger is counted on arrays

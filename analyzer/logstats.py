@@ -502,7 +502,7 @@ class LogStats:
         """Rows of one grouping (backends or servers); pairs outside it have group -1."""
         rows, e5xx, tc_sum, tc_n = (np.bincount(group_of_pair[group_of_pair >= 0], weights=t[group_of_pair >= 0],
                                                 minlength=groups) for t in self._per_pair())
-        status = self._status_by_group(group_of_pair)
+        status = self._status_by_group(group_of_pair, groups)
         # Python's round() and numpy's both round half to even: the same integers, all at once
         # the two timers side by side: their sorts and searches are numpy's, which release the GIL
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mga-stats") as pool:
@@ -526,7 +526,7 @@ class LogStats:
             out.append(entry)
         return out
 
-    def _status_by_group(self, group_of_pair: np.ndarray) -> dict[int, dict[str, int]]:
+    def _status_by_group(self, group_of_pair: np.ndarray, groups: int) -> dict[int, dict[str, int]]:
         """Status counts per group, codes in ascending order: one slice of the folded entries per group.
 
         Counted in a table of groups x statuses when it is small (a log's statuses are a few dozen):
@@ -541,7 +541,6 @@ class LogStats:
         group = group_of_pair[pair]
         keep = group >= 0
         statuses, status_of = dense_codes(code[keep])
-        groups = int(group_of_pair.max()) + 1 if len(group_of_pair) else 0
         if groups * len(statuses) <= STATUS_TABLE_CELLS:
             table = np.bincount(group[keep] * len(statuses) + status_of, weights=count[keep],
                                 minlength=groups * len(statuses)).reshape(groups, len(statuses))

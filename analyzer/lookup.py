@@ -194,7 +194,7 @@ def _counted_positions(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[Key, 
     them)."""
     if not len(frame):
         return None
-    coded = [_codes(frame[k]) for k in keys]
+    coded = [column_codes(frame[k]) for k in keys]
     if any(c is None for c in coded):
         return None
     size = 1
@@ -234,17 +234,22 @@ def _counted_positions(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[Key, 
     return out
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, list] | None:
-    """A key column's integer code per row (-1 where missing) and the value of each code, or None."""
+def column_codes(column: pd.Series, *, factorize: bool = False) -> tuple[np.ndarray, list] | None:
+    """A key column's integer code per row (-1 where missing) and the value of each code: a categorical's
+    own codes, an integer column's values counted over their range; any other column factorized when
+    ``factorize``, else None."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         return column.cat.codes.to_numpy(), column.cat.categories.tolist()
-    if not pd.api.types.is_integer_dtype(column.dtype):
+    if pd.api.types.is_integer_dtype(column.dtype):
+        absent = column.isna().to_numpy()
+        values, codes = dense_codes(column.to_numpy(dtype=np.int64, na_value=0))
+        codes = codes.astype(np.int32)
+        codes[absent] = -1
+        return codes, values.tolist()
+    if not factorize:
         return None
-    absent = column.isna().to_numpy()
-    values, codes = dense_codes(column.to_numpy(dtype=np.int64, na_value=0))
-    codes = codes.astype(np.int32)
-    codes[absent] = -1
-    return codes, values.tolist()
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return codes, list(uniques)
 
 
 class NamespaceIndex(FrameIndex):
