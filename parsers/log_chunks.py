@@ -240,7 +240,8 @@ def parse_chunk(
     chunk: bytes | bytearray, job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
 ) -> ChunkResult:
     """Parse one newline-aligned chunk, its lines numbered from 1 (``after``: see :func:`iter_chunks`)."""
-    lines = log_lines.chunk_lines(chunk, 1)
+    scanner = scanner_on(job.scanner)
+    lines = log_lines.chunk_lines(chunk, 1, scanner)
     dropped = 0
     if job.namespaces:
         before = len(lines.text)
@@ -250,7 +251,7 @@ def parse_chunk(
     selection = None
     # the scanner gives kept rows whole: reading lean first always pays then (LeanHint: without it)
     if job.keep_namespaces is not None and not job.stats_only and custom is None and (
-            scanner_on(job.scanner) or job.lean.lean_first()):
+            scanner or job.lean.lean_first()):
         selection = lean_selection(lines, job.keep_namespaces, job.scanner, job.since, job.until)
         if selection is not None:
             job.lean.saw(len(selection.lines.text), len(lines.text))
@@ -258,7 +259,7 @@ def parse_chunk(
     to_parse = None if selection is None else selection.to_parse
     text = lines.text if to_parse is None else pc.take(lines.text, pa.array(to_parse))
     try:
-        table, rejected = _parse_lines(text, custom, job.stats_only, job.scanner)
+        table, rejected = _parse_lines(text, custom, job.stats_only, scanner)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
         # a shape no validation foresaw made a kernel refuse the chunk: keep it, line by line
         table, rejected = _parse_lines_one_by_one(text)

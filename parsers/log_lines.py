@@ -102,21 +102,25 @@ class ChunkLines:
     physical: int
 
 
-def chunk_lines(chunk: bytes | bytearray, first_line: int) -> ChunkLines:
+def chunk_lines(chunk: bytes | bytearray, first_line: int, compiled: bool = False) -> ChunkLines:
     """One chunk as an Arrow string array, CRI partial lines joined, invalid UTF-8 replaced.
 
     The common case builds the array straight from the chunk's bytes (offsets from the newline
     positions), with no Python object per line; only chunks with CRI ``P`` lines or invalid UTF-8
-    go through a list of lines.
+    go through a list of lines. ``compiled``: the newlines, non-ASCII bytes and carriage returns are
+    found in one compiled pass (:func:`parsers.log_bytes.line_offsets`; for logs the compiled scanner
+    reads anyway, as importing Numba costs more than small logs save), not in three numpy passes.
     """
-    if b"\r" in chunk and _BARE_CR_RE.search(chunk):
+    found = _compiled_offsets(chunk) if compiled else None
+    if (found[2] if found is not None else b"\r" in chunk) and _BARE_CR_RE.search(chunk):
         # old Mac line endings (CR alone): each CR ends a line, so no line hides inside another one
         chunk = _BARE_CR_RE.sub(b"\n", chunk)
+        found = None
     if _is_cri(chunk) and (b" stdout P " in chunk or b" stderr P " in chunk):
         raw = _split(chunk)
         joined, starts = join_cri_partials(raw)
         return ChunkLines(_decode(joined), np.asarray(starts, dtype=np.int64) + first_line, len(raw))
-    text = _from_buffer(chunk)
+    text = _from_buffer(chunk, found)
     if text is None:
         text = _decode(_split(chunk))
     return ChunkLines(text, np.arange(first_line, first_line + len(text), dtype=np.int64), len(text))
@@ -138,30 +142,50 @@ def _split(chunk: bytes | bytearray) -> list[bytes]:
     return raw
 
 
-def _from_buffer(chunk: bytes | bytearray) -> pa.Array | None:
-    """Lines of ``chunk`` without copying them into Python objects; None when the bytes are not UTF-8."""
+def _compiled_offsets(chunk: bytes | bytearray) -> tuple[np.ndarray, bool, bool] | None:
+    """:func:`parsers.log_bytes.line_offsets` of a chunk whose offsets fit Arrow's 32 bits."""
+    if not chunk or len(chunk) >= 1 << 31:
+        return None
+    from parsers import log_bytes
+
+    return log_bytes.line_offsets(np.frombuffer(chunk, dtype=np.uint8),
+                                  np.frombuffer(chunk, dtype=np.uint64, count=len(chunk) // 8))
+
+
+def _from_buffer(chunk: bytes | bytearray, found: tuple[np.ndarray, bool, bool] | None = None) -> pa.Array | None:
+    """Lines of ``chunk`` without copying them into Python objects; None when the bytes are not UTF-8.
+
+    ``found``: the chunk's :func:`_compiled_offsets`, when they were taken."""
     if not chunk:
         return pa.array([], pa.string())
     if len(chunk) >= 1 << 31:
         return None
     data = np.frombuffer(chunk, dtype=np.uint8)
-    # newline positions block by block: small temporaries the allocator reuses (one 32 MB mask per
-    # chunk would be fresh memory, page-faulted in every time)
-    block = 1 << 22
-    newlines = np.concatenate([np.flatnonzero(data[i : i + block] == 10) + i for i in range(0, len(data), block)])
-    ends_open = not chunk.endswith(b"\n")
-    offsets = np.empty(len(newlines) + 1 + ends_open, dtype=np.int32)
-    offsets[0] = 0
-    offsets[1 : len(newlines) + 1] = newlines + 1
-    if ends_open:
-        offsets[-1] = len(chunk)
+    offsets = found[0] if found is not None else _offsets(data)
+    non_ascii = found[1] if found is not None else bool(data.max() >= 128)
     lines = pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(chunk))
-    if data.max() >= 128:  # plain ASCII is valid UTF-8 and the offsets are valid by construction: one pass less
+    if non_ascii:  # plain ASCII is valid UTF-8 and the offsets are valid by construction: one pass less
         try:
             lines.validate(full=True)
         except pa.ArrowInvalid:
             return None
     return pc.utf8_rtrim(lines, characters="\r\n")
+
+
+def _offsets(data: np.ndarray) -> np.ndarray:
+    """Arrow string offsets of the lines of ``data``: 0, the position after each newline, and the end
+    when the last line has none."""
+    # newline positions block by block: small temporaries the allocator reuses (one 32 MB mask per
+    # chunk would be fresh memory, page-faulted in every time)
+    block = 1 << 22
+    newlines = np.concatenate([np.flatnonzero(data[i : i + block] == 10) + i for i in range(0, len(data), block)])
+    ends_open = not len(data) or data[-1] != 10
+    offsets = np.empty(len(newlines) + 1 + ends_open, dtype=np.int32)
+    offsets[0] = 0
+    offsets[1 : len(newlines) + 1] = newlines + 1
+    if ends_open:
+        offsets[-1] = len(data)
+    return offsets
 
 
 def _decode(raw_lines: list[bytes]) -> pa.Array:

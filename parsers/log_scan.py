@@ -3,10 +3,11 @@
 ``mga logs`` needs eight values of a line (accept time, backend, server, Tc, Tr, Ta, status,
 termination state). The Arrow path builds each field as a column with a kernel per step (about 20
 kernels a chunk, each a pass over the chunk); halog reads each line once in C. This module does
-the same with Numba: each line finds its spaces eight bytes at a time, then checks every field of
-the httplog/tcplog shapes exactly as :func:`parsers.log_fields._fields` does, with the GIL released
-so both parsing threads run at once. Names are not copied per line: ``string_view`` headers point
-into the chunk, and Arrow's dictionary encoding copies only the distinct ones.
+the same with Numba: each line finds its spaces eight bytes at a time (:mod:`parsers.log_bytes`),
+then checks every field of the httplog/tcplog shapes exactly as :func:`parsers.log_fields._fields`
+does, with the GIL released so both parsing threads run at once. Names are not copied per line:
+``string_view`` headers point into the chunk, and Arrow's dictionary encoding copies only the
+distinct ones.
 
 ``mga analyze`` reads each line lean first and keeps full rows only for the requests it analyses;
 with ``analysis=True`` the scanner also gives the other values such a row holds (:data:`ANALYSIS_VALUES`:
@@ -31,12 +32,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parsers import log_bytes
+from parsers.log_bytes import SLASHES, first, spaces
 from parsers.log_shapes import HTTP_WORDS, PREFIX_WORDS, TCP_WORDS
-
-try:  # Numba is a dependency, but a platform without a wheel still gets the Arrow path
-    from numba import njit
-except ImportError:  # pragma: no cover - exercised only where Numba cannot be installed
-    njit = None
 
 # the widest fast shape: 7 CRI prefix words + 12 httplog fields + a 3-word request
 MAX_TOKENS = max(PREFIX_WORDS) + max(HTTP_WORDS, TCP_WORDS)
@@ -54,14 +52,13 @@ _TAG = np.frombuffer(b"haproxy[", dtype=np.uint8).copy()
 
 def enabled() -> bool:
     """Whether lines go through the scanner first (Numba importable, not turned off)."""
-    return njit is not None and os.environ.get("MGA_LOG_SCANNER", "numba").lower() != "arrow"
+    return log_bytes.njit is not None and os.environ.get("MGA_LOG_SCANNER", "numba").lower() != "arrow"
 
 
-def _compile(fn: Any) -> Any:
-    return njit(nogil=True, cache=True)(fn) if njit is not None else fn
+_compile, _inlined = log_bytes.compiled, log_bytes.inlined
 
 
-@_compile
+@_inlined
 def _digits(data: np.ndarray, start: int, end: int) -> int:
     """1 to 18 ASCII digits (what ``ascii_is_decimal`` + ``utf8_length <= 18`` accept) -> value, else -1."""
     if end - start < 1 or end - start > 18:
@@ -75,7 +72,7 @@ def _digits(data: np.ndarray, start: int, end: int) -> int:
     return value
 
 
-@_compile
+@_inlined
 def _signed(data: np.ndarray, start: int, end: int) -> tuple[bool, int]:
     """Status and bytes: leading ``+`` dropped, one ``-`` allowed, then 1 to 18 digits."""
     k = start
@@ -90,7 +87,7 @@ def _signed(data: np.ndarray, start: int, end: int) -> tuple[bool, int]:
     return True, -value if negative else value
 
 
-@_compile
+@_inlined
 def _slash_ints(data: np.ndarray, start: int, end: int, width: int, out: np.ndarray) -> bool:
     """``a/b/c``: exactly ``width`` signed integers, every ``+`` ignored (as the Arrow path removes them)."""
     part = 0
@@ -129,7 +126,7 @@ def _slash_ints(data: np.ndarray, start: int, end: int, width: int, out: np.ndar
     return True
 
 
-@_compile
+@_inlined
 def _two(data: np.ndarray, k: int) -> int:
     a, b = data[k], data[k + 1]
     if a < 48 or a > 57 or b < 48 or b > 57:
@@ -137,7 +134,7 @@ def _two(data: np.ndarray, k: int) -> int:
     return (a - 48) * 10 + (b - 48)
 
 
-@_compile
+@_inlined
 def _accept_ms(data: np.ndarray, start: int, end: int) -> tuple[bool, int]:
     """``[dd/Mon/yyyy:HH:MM:SS]`` or with ``.fff`` (1 to 9 digits) -> UTC milliseconds.
 
@@ -190,7 +187,7 @@ def _accept_ms(data: np.ndarray, start: int, end: int) -> tuple[bool, int]:
     return True, ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis
 
 
-@_compile
+@_inlined
 def _pid(data: np.ndarray, t0: int, t1: int) -> int:
     """The pid of a ``haproxy[pid]:`` tag as the Arrow path reads it (``_prefix_of_tokens``: code units
     8 to 26, trailing ``]``/``:`` trimmed, digits only), -1 when it gives none."""
@@ -200,43 +197,7 @@ def _pid(data: np.ndarray, t0: int, t1: int) -> int:
     return _digits(data, start, end)
 
 
-_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
-_BLANKS = np.uint64(0x2020202020202020)
 _NO_WORDS = np.zeros(0, np.uint64)
-
-
-@_compile
-def _spaces(data: np.ndarray, blocks: np.ndarray, lo: int, hi: int, starts: np.ndarray, ends: np.ndarray) -> int:
-    """The line's tokens between spaces into ``starts``/``ends``; their count, stopping past ``MAX_TOKENS - 1``.
-
-    Eight bytes at a time: a word's spaces are the bytes where ``word ^ 0x20..20`` is zero, found for
-    all eight at once (the exact zero-byte test, no false positives), so a line's 300 bytes cost about
-    40 word reads. ``blocks`` is the chunk's bytes read as little-endian 64-bit words.
-    """
-    count = 0
-    k = lo
-    while k < hi:
-        if k & 7 or k + 8 > hi:  # the bytes before the first whole word and after the last
-            if data[k] == 32:
-                ends[count] = k
-                count += 1
-                starts[count] = k + 1
-                if count > MAX_TOKENS - 1:
-                    return count
-            k += 1
-            continue
-        t = blocks[k >> 3] ^ _BLANKS
-        zero = ~(((t & _LOW7) + _LOW7) | t | _LOW7)  # the high bit of each byte that was a space
-        if zero:
-            for j in range(8):
-                if (zero >> np.uint64(8 * j + 7)) & np.uint64(1):
-                    ends[count] = k + j
-                    count += 1
-                    starts[count] = k + j + 1
-                    if count > MAX_TOKENS - 1:
-                        return count
-        k += 8
-    return count
 
 
 @_compile
@@ -264,7 +225,7 @@ def _scan(offsets: np.ndarray, data: np.ndarray, blocks: np.ndarray, all_ascii: 
     for i in range(n):
         lo, hi = offsets[i], offsets[i + 1]
         starts[0] = lo
-        count = _spaces(data, blocks, lo, hi, starts, ends)
+        count = spaces(data, blocks, lo, hi, starts, ends, MAX_TOKENS - 1)
         if count > MAX_TOKENS - 1:
             continue
         if not all_ascii:
@@ -306,11 +267,7 @@ def _scan(offsets: np.ndarray, data: np.ndarray, blocks: np.ndarray, all_ascii: 
         ok, stamp = _accept_ms(data, starts[b + 1], ends[b + 1])
         if not ok:
             continue
-        slash = -1
-        for k in range(starts[b + 3], ends[b + 3]):
-            if data[k] == 47:
-                slash = k
-                break
+        slash = first(data, blocks, starts[b + 3], ends[b + 3], SLASHES, 47)
         if slash < 0:
             continue
         term = b + 9 if is_http else b + 6
@@ -422,7 +379,7 @@ def scan_statistics(text: pa.Array, analysis: bool = False) -> tuple[dict[str, A
     buffers = text.buffers()
     offsets = np.frombuffer(buffers[1], dtype=np.int32)[text.offset : text.offset + len(text) + 1]
     data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
-    if sys.byteorder != "little":  # :func:`_spaces` reads a word's bytes lowest first
+    if sys.byteorder != "little":  # :func:`log_bytes.spaces` reads a word's bytes lowest first
         return None
     first = int(offsets[0]) if len(offsets) else 0
     used = data[first : offsets[-1]] if len(offsets) else data[:0]

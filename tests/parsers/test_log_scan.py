@@ -217,28 +217,6 @@ def test_random_bytes_never_crash_and_agree():
     assert_same_as_arrow(lines)
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_spaces_found_eight_bytes_at_a_time_are_every_space_of_the_line(seed):
-    """``_spaces`` reads whole 64-bit words between a line's unaligned ends: the tokens it gives are those
-    of ``split(" ")``, at any offset and length, until it stops past ``MAX_TOKENS - 1`` of them."""
-    import numpy as np
-
-    rng = random.Random(seed)
-    data = bytes(rng.choice(b"  ab\xe9\x20\xa0\x00-") for _ in range(4_000))
-    array = np.frombuffer(data, dtype=np.uint8)
-    blocks = np.frombuffer(data, dtype=np.uint64, count=len(data) // 8)
-    starts = np.zeros(log_scan.MAX_TOKENS + 1, np.int64)
-    ends = np.zeros(log_scan.MAX_TOKENS + 1, np.int64)
-    for _ in range(500):
-        lo = rng.randrange(0, len(data))
-        hi = rng.randrange(lo, min(len(data), lo + rng.choice((7, 30, 300))) + 1)
-        count = log_scan._spaces(array, blocks, lo, hi, starts, ends)
-        spaces = [k for k in range(lo, hi) if data[k] == 32]
-        assert count == min(len(spaces), log_scan.MAX_TOKENS)
-        assert ends[:count].tolist() == spaces[:count]
-        assert starts[1 : count + 1].tolist() == [k + 1 for k in spaces[:count]]
-
-
 def test_sliced_arrays_are_read_at_their_offset():
     text = pa.array(["junk", *BASES, "junk"], pa.string()).slice(1, len(BASES))
     _, taken = log_layers._scanned_statistics(text)
