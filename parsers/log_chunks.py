@@ -241,13 +241,14 @@ def parse_chunk(
 ) -> ChunkResult:
     """Parse one newline-aligned chunk, its lines numbered from 1 (``after``: see :func:`iter_chunks`)."""
     scanner = scanner_on(job.scanner)
-    lines = log_lines.chunk_lines(chunk, 1, scanner)
+    custom = _compiled(job.log_format) if job.log_format else None
+    # statistics only, read by the scanner: lines keep their terminators until taken for anything else
+    lines = log_lines.chunk_lines(chunk, 1, scanner, keep_ends=scanner and job.stats_only and custom is None)
     dropped = 0
     if job.namespaces:
         before = len(lines.text)
         lines = _about_namespaces(lines, job.namespaces)
         dropped = before - len(lines.text)
-    custom = _compiled(job.log_format) if job.log_format else None
     selection = None
     # the scanner gives kept rows whole: reading lean first always pays then (LeanHint: without it)
     if job.keep_namespaces is not None and not job.stats_only and custom is None and (
@@ -259,10 +260,10 @@ def parse_chunk(
     to_parse = None if selection is None else selection.to_parse
     text = lines.text if to_parse is None else pc.take(lines.text, pa.array(to_parse))
     try:
-        table, rejected = _parse_lines(text, custom, job.stats_only, scanner)
+        table, rejected = _parse_lines(text, custom, job.stats_only, scanner, lines.ends)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
         # a shape no validation foresaw made a kernel refuse the chunk: keep it, line by line
-        table, rejected = _parse_lines_one_by_one(text)
+        table, rejected = _parse_lines_one_by_one(log_lines.trimmed(text) if lines.ends else text)
     if to_parse is not None:  # back to positions in ``lines``, next to the rows the scanner read whole
         rejected = to_parse[np.asarray(rejected, dtype=np.int64)]
         if table is not None:
@@ -312,7 +313,7 @@ def _about_namespaces(lines: log_lines.ChunkLines, namespaces: frozenset[str]) -
     mask = keep.to_numpy(zero_copy_only=False)
     if mask.all():
         return lines
-    return log_lines.ChunkLines(lines.text.filter(keep), lines.numbers[mask], lines.physical)
+    return log_lines.ChunkLines(lines.text.filter(keep), lines.numbers[mask], lines.physical, lines.ends)
 
 
 @lru_cache(maxsize=8)
@@ -331,7 +332,7 @@ def _sort_rejected(
     unparsed = 0
     if not len(rejected):
         return events, samples, unparsed
-    texts = pc.take(lines.text, pa.array(rejected, pa.int64())).to_pylist()
+    texts = lines.taken(rejected).to_pylist()
     for i, text in zip(rejected.tolist(), texts, strict=True):
         text = text or ""
         number = int(lines.numbers[i])

@@ -26,36 +26,40 @@ from parsers.log_shapes import _fast_shapes
 
 
 def _parse_lines(
-    text: pa.Array, custom: Any, lean: bool = False, scanner: bool = True
+    text: pa.Array, custom: Any, lean: bool = False, scanner: bool = True, ends: bool = False
 ) -> tuple[pa.Table | None, np.ndarray]:
     """Rows for the lines that are requests (``_row`` = index into ``text``), and the rejected indices.
 
     ``lean``: only the statistics columns are needed (see :data:`LEAN_COLUMNS`); the compiled
     scanner (:mod:`parsers.log_scan`) takes the lines it can read exactly, the Arrow path the rest.
     ``scanner=False`` keeps the scanner out (and Numba unimported): small logs, see ``ChunkJob.scanner``.
+    ``ends``: the lines still end with their terminators (``log_lines.ChunkLines.ends``).
     """
     if lean and scanner_on(scanner) and custom is None:
-        table, rejected, _, _ = scanned_first(text)
+        table, rejected, _, _ = scanned_first(text, ends=ends)
         return table, rejected
-    return _parse_lines_arrow(text, custom, lean)
+    return _parse_lines_arrow(log_lines.trimmed(text) if ends else text, custom, lean)
 
 
-def scanned_first(text: pa.Array, analysis: bool = False) -> tuple[pa.Table | None, np.ndarray, np.ndarray, Any]:
+def scanned_first(text: pa.Array, analysis: bool = False, ends: bool = False
+                  ) -> tuple[pa.Table | None, np.ndarray, np.ndarray, Any]:
     """The lean parse, the compiled scanner first: (rows, rejected indices, the indices the scanner took,
     and with ``analysis`` the other values of those lines, ``log_scan.AnalysisValues``, else None).
 
-    :func:`with_analysis_values` completes scanned rows with them into the full parse's rows.
+    :func:`with_analysis_values` completes scanned rows with them into the full parse's rows. The
+    scanner skips line terminators; with ``ends`` the lines it leaves are trimmed for the Arrow path.
     """
     scanned, handled, values = _scanned(text, analysis)
     if scanned is None:
-        table, rejected = _parse_lines_arrow(text, None, True)
+        table, rejected = _parse_lines_arrow(log_lines.trimmed(text) if ends else text, None, True)
         return table, rejected, handled, None
     left = np.ones(len(text), dtype=bool)
     left[handled] = False
     rest = np.flatnonzero(left)
     if not len(rest):
         return scanned, rest, handled, values
-    table, rejected = _parse_lines_arrow(pc.take(text, pa.array(rest)), None, True)
+    rest_text = pc.take(text, pa.array(rest))
+    table, rejected = _parse_lines_arrow(log_lines.trimmed(rest_text) if ends else rest_text, None, True)
     if table is None:
         return scanned, rest[rejected], handled, values
     index = table.schema.get_field_index("_row")

@@ -100,9 +100,23 @@ class ChunkLines:
     text: pa.Array
     numbers: np.ndarray
     physical: int
+    # the lines still end with their newline (and any CR before it): read by the compiled scanner,
+    # which skips them, and trimmed (:func:`trimmed`) only where lines are taken for anything else
+    ends: bool = False
+
+    def taken(self, rows: np.ndarray) -> pa.Array:
+        """The text of ``rows`` (indices into :attr:`text`), without line terminators."""
+        text = pc.take(self.text, pa.array(rows, pa.int64()))
+        return trimmed(text) if self.ends else text
 
 
-def chunk_lines(chunk: bytes | bytearray, first_line: int, compiled: bool = False) -> ChunkLines:
+def trimmed(text: pa.Array) -> pa.Array:
+    """Lines without their terminators: the trailing CRs and newlines."""
+    return pc.utf8_rtrim(text, characters="\r\n")
+
+
+def chunk_lines(chunk: bytes | bytearray, first_line: int, compiled: bool = False,
+                keep_ends: bool = False) -> ChunkLines:
     """One chunk as an Arrow string array, CRI partial lines joined, invalid UTF-8 replaced.
 
     The common case builds the array straight from the chunk's bytes (offsets from the newline
@@ -110,6 +124,8 @@ def chunk_lines(chunk: bytes | bytearray, first_line: int, compiled: bool = Fals
     go through a list of lines. ``compiled``: the newlines, non-ASCII bytes and carriage returns are
     found in one compiled pass (:func:`parsers.log_bytes.line_offsets`; for logs the compiled scanner
     reads anyway, as importing Numba costs more than small logs save), not in three numpy passes.
+    ``keep_ends``: lines read straight from the chunk keep their terminators (:attr:`ChunkLines.ends`),
+    sparing a copy of the chunk when the compiled scanner reads nearly every line.
     """
     found = _compiled_offsets(chunk) if compiled else None
     if (found[2] if found is not None else b"\r" in chunk) and _BARE_CR_RE.search(chunk):
@@ -120,10 +136,11 @@ def chunk_lines(chunk: bytes | bytearray, first_line: int, compiled: bool = Fals
         raw = _split(chunk)
         joined, starts = join_cri_partials(raw)
         return ChunkLines(_decode(joined), np.asarray(starts, dtype=np.int64) + first_line, len(raw))
-    text = _from_buffer(chunk, found)
+    text = _from_buffer(chunk, found, trim=not keep_ends)
+    ends = keep_ends and text is not None
     if text is None:
         text = _decode(_split(chunk))
-    return ChunkLines(text, np.arange(first_line, first_line + len(text), dtype=np.int64), len(text))
+    return ChunkLines(text, np.arange(first_line, first_line + len(text), dtype=np.int64), len(text), ends)
 
 
 _BARE_CR_RE = re.compile(rb"\r(?!\n)")
@@ -152,10 +169,12 @@ def _compiled_offsets(chunk: bytes | bytearray) -> tuple[np.ndarray, bool, bool]
                                   np.frombuffer(chunk, dtype=np.uint64, count=len(chunk) // 8))
 
 
-def _from_buffer(chunk: bytes | bytearray, found: tuple[np.ndarray, bool, bool] | None = None) -> pa.Array | None:
+def _from_buffer(chunk: bytes | bytearray, found: tuple[np.ndarray, bool, bool] | None = None,
+                 trim: bool = True) -> pa.Array | None:
     """Lines of ``chunk`` without copying them into Python objects; None when the bytes are not UTF-8.
 
-    ``found``: the chunk's :func:`_compiled_offsets`, when they were taken."""
+    ``found``: the chunk's :func:`_compiled_offsets`, when they were taken. ``trim=False`` leaves each
+    line's terminator on it (no copy of the chunk)."""
     if not chunk:
         return pa.array([], pa.string())
     if len(chunk) >= 1 << 31:
@@ -169,7 +188,7 @@ def _from_buffer(chunk: bytes | bytearray, found: tuple[np.ndarray, bool, bool] 
             lines.validate(full=True)
         except pa.ArrowInvalid:
             return None
-    return pc.utf8_rtrim(lines, characters="\r\n")
+    return trimmed(lines) if trim else lines
 
 
 def _offsets(data: np.ndarray) -> np.ndarray:

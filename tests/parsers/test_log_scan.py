@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -276,3 +277,58 @@ def test_small_logs_skip_the_scanner_big_ones_use_it(monkeypatch, tmp_path):
     monkeypatch.setattr(log_scan, "scan_statistics", lambda text, *more: scanned.append(len(text)))
     assert statistics([str(path)])["requests"] > 1_000
     assert scanned == []
+
+
+def test_backend_and_server_dictionaries_are_in_order_of_first_appearance():
+    """Backend and server come from one encoding of the ``backend/server`` field, split per distinct
+    field: each dictionary must still list its names in the order a line first shows them (what
+    encoding the names themselves gives), whatever pairs the fields make."""
+    rng = random.Random(5)
+    backends = [f"be_http:ns{k}:r{k}" for k in range(6)]
+    servers = [f"pod:p{k}:svc:8080:10.0.0.{k}:8080" for k in range(7)] + ["<NOSRV>"]
+    lines = []
+    for _ in range(400):
+        pair = f"{rng.choice(backends)}/{rng.choice(servers)}"
+        lines.append(HTTP.replace("be_secure:shop:web/pod:web-1:web:https:10.131.0.7:8443", pair))
+    columns, rows = log_scan.scan_statistics(pa.array(lines, pa.string()))
+    assert len(rows) == len(lines)
+    for name, k in (("backend", 0), ("server", 1)):
+        values = [line.split(" ")[8].split("/", 1)[k] for line in lines]
+        expected = pc.dictionary_encode(pa.array(values, pa.string()))
+        assert columns[name].dictionary.to_pylist() == expected.dictionary.to_pylist()
+        assert columns[name].indices.to_pylist() == expected.indices.to_pylist()
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r\r\n"])
+def test_statistics_of_lines_read_with_their_terminators_are_the_arrow_paths(monkeypatch, tmp_path, ending):
+    """``mga logs`` hands the scanner lines that still end with their newline (no copy of the chunk to
+    trim them): the scanner skips the terminators, and every line it leaves (a router message, junk) is
+    trimmed before the Arrow path and the samples see it. The statistics, events and samples are those
+    of the Arrow path, which reads trimmed lines; the file's last line has no terminator at all."""
+    from mga.cmd_logs import statistics
+    from parsers import log_jobs
+
+    body = [*BASES, "junk that is no request", "Server be_http:shop:web/pod:web-1 is DOWN, reason: Layer4 timeout",
+            HTTP.replace(" 200 ", " 503 "), BARE]
+    path = tmp_path / "access.log"
+    path.write_bytes(ending.join(line.encode() for line in body * 50) + ending + BASES[0].encode())
+    monkeypatch.setattr(log_jobs, "SCANNER_FLOOR", 0)
+    seen, taken = [], []
+    real = log_lines.chunk_lines
+    monkeypatch.setattr(log_lines, "chunk_lines", lambda *a, **k: seen.append(k.get("keep_ends")) or real(*a, **k))
+    scan = log_scan.scan_statistics
+
+    def counted(text, *more):
+        found = scan(text, *more)
+        taken.append(len(found[1]))
+        return found
+
+    monkeypatch.setattr(log_scan, "scan_statistics", counted)
+    with_scanner = statistics([str(path)])
+    assert seen and all(seen)  # the lines did keep their terminators
+    assert sum(taken) == 5 * 50 + 2 * 50 + 1  # and the scanner read every request, tcplog lines too
+    monkeypatch.setenv("MGA_LOG_SCANNER", "arrow")
+    assert statistics([str(path)]) == with_scanner
+    assert with_scanner["requests"] == 5 * 50 + 2 * 50 + 1
+    assert with_scanner["unparsed_samples"] and not any(
+        "\r" in s["text"] or "\n" in s["text"] for s in with_scanner["unparsed_samples"])
