@@ -64,14 +64,13 @@ class _GuardedReader(io.RawIOBase):
             if not len(view):
                 return 0
         try:
-            # one underlying read at a time: what came before a damaged block is handed out first
-            data = self._raw.read1(min(len(view), READ_SIZE))  # type: ignore[attr-defined]
-            n = len(data)
+            # one underlying read at a time: what came before a damaged block is handed out first;
+            # read straight into the caller's buffer (a plain file: one copy, with the GIL released)
+            n = self._raw.readinto1(view[:READ_SIZE])  # type: ignore[attr-defined]
             if self._max is not None and n and self.offset + n >= self._max and self._raw.read1(1):  # type: ignore[attr-defined]
                 # past the limit: the stream ends after the last whole line, where the cut is said to be
-                n = data.rfind(b"\n") + 1 or n
+                n = bytes(view[:n]).rfind(b"\n") + 1 or n
                 self.cut = LogStreamCut(f"the log byte limit ({self._max} bytes) was reached", self.offset + n)
-            view[:n] = data[:n]
         except (OSError, EOFError, zlib.error, lzma.LZMAError, MemberTooLarge, ValueError) as exc:
             self.cut = LogStreamCut(f"damaged stream: {' '.join(str(exc).split())[:160]}", self.offset)
             return 0
