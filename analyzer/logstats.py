@@ -505,26 +505,21 @@ class LogStats:
         status = self._status_by_group(group_of_pair, groups)
         # Python's round() and numpy's both round half to even: the same integers, all at once
         # the two timers side by side: their sorts and searches are numpy's, which release the GIL
+        present = np.flatnonzero(rows)  # groups with requests, in group order
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mga-stats") as pool:
             grouped = pool.map(lambda timer: timer.grouped(group_of_pair, groups), (self._tr, self._ta))
-            timers = {name: _int_or_none_rows(np.round(values)) for name, values in zip(("tr", "ta"), grouped,
-                                                                                          strict=True)}
-        present = np.flatnonzero(rows)  # groups with requests, in group order
+            tr, ta = (_int_or_none_rows(np.round(values[present])) for values in grouped)
         counts, errors = rows[present].astype(np.int64).tolist(), e5xx[present].astype(np.int64).tolist()
-        tc_sums, n_tcs = tc_sum[present].tolist(), tc_n[present].tolist()
-        tr, ta = timers["tr"], timers["ta"]
-        out = []
-        for k, g in enumerate(present.tolist()):
-            n_tc = n_tcs[k]
-            entry: dict[str, Any] = dict(keys[g])
-            entry["requests"] = counts[k]
-            entry["errors_5xx"] = errors[k]
-            entry["status_counts"] = status.get(g, {})
-            entry["tr"] = dict(zip(_PERCENTILE_KEYS, tr[g], strict=True))
-            entry["ta"] = dict(zip(_PERCENTILE_KEYS, ta[g], strict=True))
-            entry["avg_tc"] = round(tc_sums[k] / n_tc, 1) if n_tc else None  # Python's decimal rounding
-            out.append(entry)
-        return out
+        # Python's decimal rounding of the mean connect time
+        avg_tc = [round(total / n, 1) if n else None for total, n in zip(tc_sum[present].tolist(),
+                                                                        tc_n[present].tolist(), strict=True)]
+        groups_present = present.tolist()
+        return [
+            {**dict(keys[g]), "requests": n, "errors_5xx": e, "status_counts": status.get(g, {}),
+             "tr": dict(zip(_PERCENTILE_KEYS, r, strict=True)), "ta": dict(zip(_PERCENTILE_KEYS, a, strict=True)),
+             "avg_tc": t}
+            for g, n, e, r, a, t in zip(groups_present, counts, errors, tr, ta, avg_tc, strict=True)
+        ]
 
     def _status_by_group(self, group_of_pair: np.ndarray, groups: int) -> dict[int, dict[str, int]]:
         """Status counts per group, codes in ascending order: one slice of the folded entries per group.
