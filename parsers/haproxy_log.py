@@ -41,7 +41,7 @@ from parsers.log_chunks import (
     open_log_member,
     parse_chunk,
 )
-from parsers.log_frames import _concat_requests, _to_frame, analysis_columns, empty_requests, narrow_integers
+from parsers.log_frames import _concat_requests, _to_frame, empty_requests, narrow_integers
 from parsers.log_totals import LogTotals
 from parsers.router_names import server_pod
 
@@ -118,8 +118,8 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
         tally.add(result)
         totals.add(result.totals)
         if result.table is not None and result.table.num_rows:
-            table = result.table if job.keep_namespaces is None else analysis_columns(result.table)
-            tables.append(narrow_integers(table))
+            # in the frame's columns and narrowed by ``parse_chunk``, but for the line numbers, shifted since
+            tables.append(narrow_integers(result.table, ("line",)))
         events.extend(result.events)
     requests = _to_frame(tables, source=job.source, input=job.input)
     router_events = schema.conform("router_events", events) if events else schema.empty_frame("router_events")

@@ -14,6 +14,8 @@ milliseconds and statuses three digits. Frames of several files are joined in th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -56,13 +58,13 @@ def narrowest_integer(column: pa.ChunkedArray | pa.Array) -> pa.DataType:
             return kind
     return pa.int64()
 
-def narrow_integers(table: pa.Table) -> pa.Table:
-    """``table`` with each integer column in the narrowest type holding its values.
+def narrow_integers(table: pa.Table, names: Iterable[str] = INTEGER) -> pa.Table:
+    """``table`` with each integer column of ``names`` in the narrowest type holding its values.
 
     Applied to each chunk as it arrives, so a file's chunk tables, all alive until the frame is
     built, take 1 to 4 bytes a value instead of 8 (about 300 MB less at 3M lines).
     """
-    for name in INTEGER:
+    for name in names:
         if name not in table.column_names:  # left out of analyze's kept rows (UNANALYZED)
             continue
         column = table.column(name)
