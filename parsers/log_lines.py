@@ -39,12 +39,13 @@ def chunk_bytes(stats_only: bool) -> int:
 class ChunkBuffers:
     """The chunks' buffers, taken again once nothing else holds them.
 
-    A fresh 32 MB ``bytearray`` is zero-filled and faulted into memory on the reading thread, with
-    the GIL held: 0.6 s of the 0.8 s it took to read a 1.1 GB log into fresh buffers, against 0.2 s
-    into one reused buffer (docs/performance.md). A buffer is taken again only when its reference
-    count says this pool is its only holder: a chunk waiting for a parsing thread, the thread parsing
-    it, and every memoryview, numpy or Arrow array over its bytes hold a reference. Otherwise a fresh
-    buffer is made, as before. (Reference counts are CPython's; elsewhere every buffer is fresh.)
+    A fresh 32 MB ``bytearray`` is zero-filled on the reading thread, with the GIL held (and, without
+    the allocator settings of ``mga/memory.py``, faulted into memory page by page): reading a 1.1 GB log
+    took 0.8–1.0 s into fresh buffers, 0.2 s into one reused buffer (docs/performance.md). A buffer is
+    taken again only when its reference count says this pool is its only holder: a chunk waiting for a
+    parsing thread, the thread parsing it, and every memoryview, numpy or Arrow array over its bytes
+    hold a reference. Otherwise a fresh buffer is made, as before. (Reference counts are CPython's;
+    elsewhere every buffer is fresh.)
     """
 
     KEEP = 6  # the chunks alive at once: IN_FLIGHT being parsed or waiting, the one handed out, the next
