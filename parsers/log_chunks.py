@@ -264,7 +264,7 @@ def parse_chunk(
         table, rejected = _parse_lines(text, custom, job.stats_only, scanner, lines.ends)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
         # a shape no validation foresaw made a kernel refuse the chunk: keep it, line by line
-        table, rejected = _parse_lines_one_by_one(log_lines.trimmed(text) if lines.ends else text)
+        table, rejected = _parse_lines_one_by_one(log_lines.trimmed(text, lines.ends))
     if to_parse is not None:  # back to positions in ``lines``, next to the rows the scanner read whole
         rejected = to_parse[np.asarray(rejected, dtype=np.int64)]
         if table is not None:

@@ -38,7 +38,7 @@ def _parse_lines(
     if lean and scanner_on(scanner) and custom is None:
         table, rejected, _, _ = scanned_first(text, ends=ends)
         return table, rejected
-    return _parse_lines_arrow(log_lines.trimmed(text) if ends else text, custom, lean)
+    return _parse_lines_arrow(log_lines.trimmed(text, ends), custom, lean)
 
 
 def scanned_first(text: pa.Array, analysis: bool = False, ends: bool = False
@@ -51,15 +51,14 @@ def scanned_first(text: pa.Array, analysis: bool = False, ends: bool = False
     """
     scanned, handled, values = _scanned(text, analysis)
     if scanned is None:
-        table, rejected = _parse_lines_arrow(log_lines.trimmed(text) if ends else text, None, True)
+        table, rejected = _parse_lines_arrow(log_lines.trimmed(text, ends), None, True)
         return table, rejected, handled, None
     left = np.ones(len(text), dtype=bool)
     left[handled] = False
     rest = np.flatnonzero(left)
     if not len(rest):
         return scanned, rest, handled, values
-    rest_text = pc.take(text, pa.array(rest))
-    table, rejected = _parse_lines_arrow(log_lines.trimmed(rest_text) if ends else rest_text, None, True)
+    table, rejected = _parse_lines_arrow(log_lines.trimmed(pc.take(text, pa.array(rest)), ends), None, True)
     if table is None:
         return scanned, rest[rejected], handled, values
     index = table.schema.get_field_index("_row")

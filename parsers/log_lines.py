@@ -150,12 +150,13 @@ class ChunkLines:
     def taken(self, rows: np.ndarray) -> pa.Array:
         """The text of ``rows`` (indices into :attr:`text`), without line terminators."""
         text = pc.take(self.text, pa.array(rows, pa.int64()))
-        return trimmed(text) if self.ends else text
+        return trimmed(text, self.ends)
 
 
-def trimmed(text: pa.Array) -> pa.Array:
-    """Lines without their terminators: the trailing CRs and newlines."""
-    return pc.utf8_rtrim(text, characters="\r\n")
+def trimmed(text: pa.Array, ends: bool = True) -> pa.Array:
+    """Lines without their terminators (the trailing CRs and newlines); ``text`` as it is when its
+    lines have none (``ends=False``)."""
+    return pc.utf8_rtrim(text, characters="\r\n") if ends else text
 
 
 def chunk_lines(chunk: bytes | bytearray, first_line: int, compiled: bool = False,
@@ -231,7 +232,7 @@ def _from_buffer(chunk: bytes | bytearray, found: tuple[np.ndarray, bool, bool] 
             lines.validate(full=True)
         except pa.ArrowInvalid:
             return None
-    return trimmed(lines) if trim else lines
+    return trimmed(lines, trim)
 
 
 def _offsets(data: np.ndarray) -> np.ndarray:
