@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 
 from analyzer import precedence, termination
-from analyzer.facts.access import text_codes
 from analyzer.facts.common import missing
 from analyzer.host_routes import default_line_routes
 from analyzer.lookup import column_codes
 from analyzer.model import ErrorLedger, Finding, LedgerGroup, LedgerShare
 from parsers.int_codes import dense_codes, group_extremes
+from parsers.log_groups import text_codes
 from parsers.term_side import router_side_states
 
 RouteKey = tuple[str, str]

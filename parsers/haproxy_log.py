@@ -42,6 +42,7 @@ from parsers.log_chunks import (
     parse_chunk,
 )
 from parsers.log_frames import _concat_requests, _to_frame, empty_requests, narrow_integers
+from parsers.log_groups import ChunkGroups, merged_groups
 from parsers.log_totals import LogTotals
 from parsers.router_names import server_pod
 
@@ -77,6 +78,12 @@ class LogParse:
     accounting: list[dict[str, Any]] = field(default_factory=list)
     # every parsed request's whole-log figures, also of the rows ``ChunkJob.keep_namespaces`` left out
     totals: LogTotals = field(default_factory=LogTotals)
+    # ``requests`` folded per minute and key: one file's chunk groups (``parsers.log_groups.chunk_groups``,
+    # lines counted from the file's start) and the file's (input, source) before :func:`combine`, the
+    # joined groups after it; None where the chunks were not folded (``minute_groups`` folds the frame)
+    group_parts: list[ChunkGroups] | None = None
+    label: tuple[str, str] = ("", "")
+    groups: pd.DataFrame | None = None
 
     @property
     def router_messages(self) -> int:
@@ -114,6 +121,7 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
     tables: list[pa.Table] = []
     events: list[dict[str, Any]] = []
     totals = LogTotals()
+    parts: list[ChunkGroups] | None = None if job.stats_only else []
     for result in results:
         tally.add(result)
         totals.add(result.totals)
@@ -121,6 +129,8 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
             # in the frame's columns and narrowed by ``parse_chunk``, but for the line numbers, shifted since
             tables.append(narrow_integers(result.table, ("line",)))
         events.extend(result.events)
+        if parts is not None and result.groups is not None:
+            parts.append(result.groups)
     requests = _to_frame(tables, source=job.source, input=job.input)
     router_events = schema.conform("router_events", events) if events else schema.empty_frame("router_events")
     return LogParse(
@@ -131,6 +141,8 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
         unparsed_samples=tally.samples,
         accounting=[tally.accounting()],
         totals=totals,
+        group_parts=parts,
+        label=(job.input, job.source),
     )
 
 
@@ -140,6 +152,7 @@ def combine(parses: Iterable[LogParse]) -> LogParse:
     reqs = [p.requests for p in parses if not p.requests.empty]
     evs = [p.router_events for p in parses if not p.router_events.empty]
     requests = _concat_requests(reqs)
+    groups = _merged_groups(parses, requests)
     if len(reqs) > 1:
         requests = requests.sort_values("ts", kind="stable", na_position="last").reset_index(drop=True)
     samples: list[dict[str, Any]] = []
@@ -153,4 +166,14 @@ def combine(parses: Iterable[LogParse]) -> LogParse:
         unparsed_samples=samples,
         accounting=[a for p in parses for a in p.accounting],
         totals=LogTotals.merged(p.totals for p in parses),
+        groups=groups,
     )
+
+
+def _merged_groups(parses: list[LogParse], requests: pd.DataFrame) -> pd.DataFrame | None:
+    """The files' chunk groups joined (``parsers.log_groups.merged_groups``), files in ``parses`` order as
+    their rows were joined; None when a file with rows was not folded as it was parsed."""
+    if any(p.group_parts is None for p in parses if not p.requests.empty):
+        return None
+    parts = [(i, part) for i, p in enumerate(parses) for part in p.group_parts or ()]
+    return merged_groups(parts, [p.label for p in parses], requests)

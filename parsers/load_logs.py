@@ -56,6 +56,7 @@ def _load_logs(
     snap.unparsed_samples = list(combined.unparsed_samples)
     snap.log_accounting = list(combined.accounting)
     snap.log_totals = combined.totals
+    snap.log_groups = combined.groups
     snap.access_log_files = len(parses)
 
 

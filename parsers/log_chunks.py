@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from parsers import log_lines
 from parsers.log_fallback import reason
 from parsers.log_frames import CHUNK_SCHEMA, DICT, INTEGER, analysis_columns, narrow_integers
+from parsers.log_groups import ChunkGroups, chunk_groups
 from parsers.log_keep import LeanHint, keep_rows, lean_selection
 from parsers.log_layers import _parse_lines, _parse_lines_one_by_one, encoded_like, scanner_on
 from parsers.log_stream import open_log_stream, raise_if_cut
@@ -175,6 +176,9 @@ class ChunkResult:
     requests: int = 0  # rows of ``table`` (kept when a statistics-only caller drops the table)
     other_namespaces: int = 0  # lines dropped unparsed: about backends outside ``ChunkJob.namespaces``
     totals: LogTotals | None = None  # every parsed request's whole-log figures (None for statistics only)
+    # ``table``'s rows folded per minute and key (``parsers.log_groups.chunk_groups``; None for statistics
+    # only, or without a dated row)
+    groups: ChunkGroups | None = None
 
     def shifted(self, lines_before: int) -> ChunkResult:
         """The same result for a chunk that starts after ``lines_before`` lines of its file."""
@@ -194,6 +198,7 @@ class ChunkResult:
             self.requests,
             self.other_namespaces,
             self.totals,
+            None if self.groups is None else self.groups.shifted(lines_before),
         )
 
 
@@ -300,7 +305,8 @@ def parse_chunk(
         # thread that joins the chunks: a quarter of a second at 3M kept rows done one chunk after another
         # (``line`` once its chunk's place in the file is known: :func:`parsers.haproxy_log.collect`)
         out = narrow_integers(out if job.keep_namespaces is None else analysis_columns(out), NARROWED_HERE)
-    result = ChunkResult(out, events, unparsed, samples, lines.physical, None, requests, dropped, totals)
+    groups = chunk_groups(out) if out is not None and out.num_rows and not job.stats_only else None
+    result = ChunkResult(out, events, unparsed, samples, lines.physical, None, requests, dropped, totals, groups)
     if after is not None:
         result.extra = after(result)
     return result

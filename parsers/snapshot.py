@@ -63,6 +63,9 @@ class Snapshot:
     # whole-log figures of every request parsed; the ``requests`` frame may hold only some rows
     # (``load_snapshot(keep_all_requests=False)``). None: not parsed here, read from the frame.
     log_totals: LogTotals | None = field(default=None, repr=False)
+    # the ``requests`` frame folded per minute and key (``parsers.log_groups``), as the chunks were
+    # parsed. None: not folded there, folded from the frame when asked.
+    log_groups: pd.DataFrame | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.texts, dict):  # a snapshot built from bytes, without inputs (tests, tools)
@@ -73,6 +76,14 @@ class Snapshot:
         if self.log_totals is None:
             self.log_totals = LogTotals.of_frame(self.frames.get("requests"))
         return self.log_totals
+
+    def minute_groups(self) -> pd.DataFrame:
+        """The ``requests`` frame's minute groups: the streamed parse's, or folded from the frame."""
+        if self.log_groups is None:
+            from parsers.log_groups import minute_groups
+
+            self.log_groups = minute_groups(self.frame("requests"))
+        return self.log_groups
 
     def log_text(self, input: str | None, source: str, line: int | None) -> str | None:
         """Raw text of an access-log line kept as evidence (error and abnormal lines only)."""

@@ -23,6 +23,7 @@ from mga.cli import app
 from mga.cmd_logs import statistics
 from parsers import log_lines
 from parsers.load_snapshot import load_snapshot
+from parsers.log_groups import minute_groups
 from parsers.log_jobs import load_access_logs
 from tests.conftest import FIXTURES, make_tar
 
@@ -128,6 +129,10 @@ def test_requests_frames_equal_the_local_engine(client, mixed_log):
     remote, _ = load_access_logs([str(mixed_log)], runner=DaskChunks(client, 256 << 10))
     pd.testing.assert_frame_equal(remote.requests, local.requests)
     pd.testing.assert_frame_equal(remote.router_events, local.router_events)
+    # the minute groups folded on the workers, joined here: those of the local engine, of the frame
+    assert remote.groups is not None and len(remote.groups) > 10
+    pd.testing.assert_frame_equal(remote.groups, local.groups)
+    pd.testing.assert_frame_equal(remote.groups, minute_groups(remote.requests))
     assert (remote.lines_read, remote.unparsed, remote.unparsed_samples, remote.accounting) == (
         local.lines_read, local.unparsed, local.unparsed_samples, local.accounting)
 

@@ -33,7 +33,6 @@ from analyzer.facts.access import (
     DefaultBackendHits,
     GoneServer,
     MinuteServers,
-    minute_groups,
 )
 from analyzer.facts.common import Where
 from analyzer.facts.events import EventFacts, KubeEvent
@@ -62,7 +61,7 @@ class Facts:
         existing = set(zip(pods["namespace"].astype(str), pods["name"].astype(str), strict=True))
         pod_namespaces = {ns for ns, resource in self._snap.collected_resources if resource == "pods"}
         pod_namespaces |= {ns for ns, _ in existing}
-        return AccessFacts(minute_groups(self._snap.frame("requests")), self._snap.frame("routes"), existing,
+        return AccessFacts(self._snap.minute_groups(), self._snap.frame("routes"), existing,
                            pod_namespaces)
 
     @cached_property

@@ -1,9 +1,9 @@
 """Access-log facts: what the router applied to each route, minute by minute.
 
-Everything here reads :func:`minute_groups`, the access log folded to one row per minute x route
-backend x server x status x termination state (plus the captured ``Host`` and path of
-``openshift_default`` lines, the only lines whose route is not in their backend name). A streamed
-log pass can hand the same groups over without a request frame; no fact below needs a single row.
+Everything here reads the snapshot's minute groups (``parsers.log_groups``), the access log folded
+to one row per minute x route backend x server x status x termination state (plus the captured
+``Host`` and path of ``openshift_default`` lines, the only lines whose route is not in their backend
+name). ``mga analyze`` folds them chunk by chunk as the log is parsed; no fact below reads a single row.
 
 - **Configuration epochs**: the backend-name prefix of a line is the TLS termination the router
   applied to that request (router-facts.md §2: ``be_http`` none, ``be_edge_http`` edge,
@@ -27,208 +27,11 @@ import pandas as pd
 
 from analyzer import host_routes
 from analyzer.facts.common import Where, integer, missing, moment, text
-from parsers.int_codes import dense_codes
 from parsers.term_side import router_side_states
 
 TERMINATION_OF_PREFIX = {"be_http": "none", "be_edge_http": "edge", "be_secure": "reencrypt", "be_tcp": "passthrough"}
 DEFAULT_BACKEND = "openshift_default"
 NOSRV = "<NOSRV>"
-
-GROUP_KEYS = ("minute", "namespace", "route", "backend", "backend_kind", "server", "pod", "status", "term",
-              "host_capture", "default_path")
-NAME_KEYS = ("namespace", "route", "backend", "backend_kind", "server", "pod", "term")
-GROUP_COLUMNS = (*GROUP_KEYS, "requests", "first", "last", "input", "source", "line")
-
-
-def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
-    """The access log as counts per minute and key (:data:`GROUP_KEYS`), with each group's first line.
-
-    ``host_capture``/``default_path`` are filled for ``openshift_default`` lines only, so the group
-    count stays that of backends x servers x statuses. ``first``/``last`` are the HAProxy accept
-    times of the group's first and last request; ``input``/``source``/``line`` locate its first line
-    (the first of the group's lines, in time order, that has one).
-
-    The name columns (:data:`NAME_KEYS`, ``host_capture``, ``default_path``) are categoricals whose
-    categories are the texts present, sorted, a missing name reading ``""``: a big log folds into a
-    million groups, and a text per group and column was most of their memory. Group on them with
-    ``observed=True``; their order is the text order.
-
-    Each line's keys become integer codes ranked in text order (one code per distinct text, a missing
-    name sharing the code of ``""`` as the text keys did), folded into one integer per line; the
-    lines are sorted once by that integer and time, and the groups are the runs of equal integers,
-    in the order of the text keys. No frame of the lines is built: the memory is a few integer
-    arrays as long as the log.
-    """
-    if requests.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in GROUP_COLUMNS})
-    dated = requests["ts"].notna().to_numpy()
-    rows = None if dated.all() else np.flatnonzero(dated)
-    if rows is not None and not len(rows):
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in GROUP_COLUMNS})
-
-    def column(name: str) -> pd.Series:
-        return requests[name] if rows is None else requests[name].take(rows)
-
-    ts = column("ts")
-    keys: list[tuple[str, np.ndarray, list]] = []  # (key, each line's code, the value of each code), GROUP_KEYS order
-    minutes, minute_codes = dense_codes(ts.array.asi8 // _TICKS_A_MINUTE[ts.dt.unit])  # floor("min"), as a number
-    keys.append(("minute", minute_codes.astype(_narrow(len(minutes))), []))
-    del minute_codes
-    for k in NAME_KEYS:
-        keys.append((k, *text_codes(column(k))))
-    statuses, status_codes = dense_codes(column("status").fillna(-2).to_numpy(dtype=np.int64))
-    # TCP lines have no status: -2 keeps them apart from -1
-    keys.insert(GROUP_KEYS.index("status"), ("status", status_codes.astype(_narrow(len(statuses))), []))
-    default = pd.Series(column("backend_kind") == DEFAULT_BACKEND).fillna(False).astype(bool).to_numpy()
-    keys.append(("host_capture", *_default_codes(column("request_headers"), default)))
-    keys.append(("default_path", *_default_codes(column("path"), default, before="?")))
-    assert tuple(k for k, _, _ in keys) == GROUP_KEYS
-    cardinality = {"minute": len(minutes), "status": len(statuses)}
-    line_key = np.zeros(len(ts), dtype=np.int64)
-    size = 1
-    for k, codes, texts in keys:
-        n = cardinality.get(k) or len(texts)
-        if size * n >= 1 << 62:  # renumber the keys so far densely (in their order) before they overflow
-            uniques, line_key = np.unique(line_key, return_inverse=True)
-            size = len(uniques)
-        line_key = line_key * n + codes
-        size *= n
-    by_group, sorted_keys = _group_order(line_key, ts)  # lines by key (the groups' order), then time, then log order
-    del line_key
-    new_group = np.empty(len(sorted_keys), dtype=bool)
-    new_group[0] = True
-    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_group[1:])
-    del sorted_keys
-    starts = np.flatnonzero(new_group)
-    ends = np.append(starts[1:], len(by_group))
-    counts = ends - starts
-    first_rows, last_rows = by_group[starts], by_group[ends - 1]
-    out = pd.DataFrame({"minute": ts.array.take(first_rows).floor("min")})  # the groups' minutes, not every line's
-    for k, codes, texts in keys:
-        at = codes[first_rows]
-        if k == "minute":
-            continue
-        if k == "status":
-            values = statuses[at]
-            out[k] = pd.arrays.IntegerArray(values, values == -2)
-        else:
-            out[k] = pd.Categorical.from_codes(at, categories=pd.Index(texts)).remove_unused_categories()
-    out["requests"] = counts.astype(np.int64)
-    out["first"] = ts.array.take(first_rows)
-    out["last"] = ts.array.take(last_rows)
-    for c in ("input", "source", "line"):
-        values = column(c)
-        out[c] = values.array.take(_first_valid(values, new_group, by_group, first_rows), allow_fill=True)
-    return out
-
-
-def _group_order(line_key: np.ndarray, ts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``np.lexsort((ts, line_key))`` and the keys in that order, or a number in the keys' order per line.
-
-    A group's lines share a minute, so the key, the millisecond within the minute and the line's position
-    fold into one 64-bit number per line (group rank, 16 bits of milliseconds, the position): one sort
-    of plain integers (vectorised by numpy) gives the lexsort's order, where the lexsort's two stable
-    passes over 64-bit keys cost a quarter of a second at 3M lines. The keys' ranks come from a hash
-    factorization, not a sort. Times finer than a millisecond, or too many groups and lines for 63
-    bits, take the lexsort.
-    """
-    ticks = ts.array.asi8
-    unit = ts.dt.unit
-    if len(ticks) < 2 or unit not in _TICKS_A_MS:
-        return _lexsorted(line_key, ticks)
-    within = ticks % _TICKS_A_MINUTE[unit]
-    if _TICKS_A_MS[unit] > 1:
-        if (within % _TICKS_A_MS[unit]).any():
-            return _lexsorted(line_key, ticks)
-        within //= _TICKS_A_MS[unit]
-    codes, uniques = pd.factorize(line_key)
-    rank = np.empty(len(uniques), dtype=np.int64)
-    rank[np.argsort(uniques)] = np.arange(len(uniques))
-    position_bits = (len(ticks) - 1).bit_length()
-    if (len(uniques) - 1).bit_length() + 16 + position_bits > 63:
-        return _lexsorted(line_key, ticks)
-    folded = rank[codes]
-    del codes
-    folded <<= 16
-    folded |= within
-    del within
-    folded <<= position_bits
-    folded |= np.arange(len(ticks), dtype=np.int64)
-    folded.sort()
-    by_group = folded & ((1 << position_bits) - 1)
-    folded >>= 16 + position_bits
-    return by_group, folded
-
-
-def _lexsorted(line_key: np.ndarray, ticks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    by_group = np.lexsort((ticks, line_key))
-    return by_group, line_key[by_group]
-
-
-_TICKS_A_MS = {"ms": 1, "us": 1_000, "ns": 1_000_000}
-_TICKS_A_MINUTE = {"s": 60, "ms": 60_000, "us": 60_000_000, "ns": 60_000_000_000}
-
-
-def _first_valid(values: pd.Series, new_group: np.ndarray, by_group: np.ndarray, first_rows: np.ndarray) -> np.ndarray:
-    """Per group, the position of its first line (in ``by_group`` order) where ``values`` is not missing, or -1.
-
-    ``new_group`` marks, in ``by_group`` order, the first line of each group.
-    """
-    missing = values.isna().to_numpy()
-    if not missing.any():
-        return first_rows
-    kept = np.flatnonzero(~missing[by_group])  # positions in by_group order
-    groups, first = np.unique((np.cumsum(new_group) - 1)[kept], return_index=True)
-    out = np.full(len(first_rows), -1, dtype=np.int64)
-    out[groups] = by_group[kept[first]]
-    return out
-
-
-def text_codes(column: pd.Series, missing: str = "") -> tuple[np.ndarray, list[str]]:
-    """Codes for ``column`` as text with missing values as ``missing``, and the sorted texts the codes stand for.
-
-    Two codes never share a text and the codes follow the texts' order, so grouping and sorting on
-    the codes group and sort as the text would.
-    """
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        names = [str(v) for v in column.cat.categories.tolist()]
-    else:
-        codes, uniques = pd.factorize(column, sort=False, use_na_sentinel=True)
-        names = [str(v) for v in uniques.tolist()]
-    return _ranked(codes, [*names, missing])  # code -1 (missing) reads the last text
-
-
-def _default_codes(values: pd.Series, default: np.ndarray, before: str | None = None) -> tuple[np.ndarray,
-                                                                                             list[str]]:
-    """Codes of ``values`` as text on the ``openshift_default`` rows, of ``""`` elsewhere, and their sorted texts.
-
-    Only those rows are converted: on a big log they are few, and converting the whole column to
-    strings (then throwing most of it away) was a copy of every path and header capture.
-    ``before`` cuts each value at its first occurrence (the query string of a path).
-    """
-    codes = np.zeros(len(values), dtype=np.int64)
-    if not default.any():
-        return codes, [""]
-    picked = values[default].astype("string")
-    if before is not None:
-        picked = picked.str.split(before, n=1).str[0]
-    picked_codes, uniques = pd.factorize(picked.fillna(""), sort=False)
-    codes[default] = picked_codes + 1
-    return _ranked(codes, ["", *(str(v) for v in uniques.tolist())])
-
-
-def _ranked(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, list[str]]:
-    """``codes`` (positions in ``texts``, -1 the last) renumbered to positions in the sorted distinct texts."""
-    ranked = sorted(set(texts))
-    rank = {t: i for i, t in enumerate(ranked)}
-    renumber = np.array([rank[t] for t in texts], dtype=_narrow(len(ranked)))
-    return renumber[codes], ranked
-
-
-def _narrow(count: int) -> type[np.integer]:
-    """The smallest signed integer type numbering ``count`` values (a code array per key stays small)."""
-    return next(t for t in (np.int8, np.int16, np.int32, np.int64) if count <= np.iinfo(t).max)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +126,10 @@ class AccessFacts:
     def groups(self) -> pd.DataFrame:
         """The per-minute groups themselves (for the ledger and the timeline; read-only)."""
         return self._groups
+
+    def route_groups(self, namespace: str, route: str) -> pd.DataFrame:
+        """A route's minute groups (with ``error``: their router-side 5xx), empty without any (read-only)."""
+        return self._route(namespace, route)
 
     def _route(self, namespace: str, route: str) -> pd.DataFrame:
         key = (namespace, route)

@@ -73,7 +73,7 @@ def test_sorted_union_equals_union1d(seed):
 def test_minute_groups_order_equals_the_lexsort(seed, unit):
     """The access groups' line order (keys, then time, then log order) folded into one integer sort is the
     lexsort's, ties of time included; times finer than a millisecond take the lexsort itself."""
-    from analyzer.facts.access import _group_order
+    from parsers.log_groups import _group_order
 
     rng = np.random.default_rng(seed)
     n = int(rng.integers(2, 4000))
@@ -85,7 +85,7 @@ def test_minute_groups_order_equals_the_lexsort(seed, unit):
     ts = pd.Series(pd.to_datetime(ticks, unit=unit, utc=True)).astype(f"datetime64[{unit}, UTC]")
     minute = ts.array.asi8 // {"s": 60, "ms": 60_000, "us": 60_000_000, "ns": 60_000_000_000}[unit]
     key = (minute - minute.min()) * 1_000_003 + rng.integers(0, int(rng.integers(1, 50)), n) * 7919
-    by_group, keys = _group_order(key, ts)
+    by_group, keys = _group_order(key, ts.array.asi8, ts.dt.unit)
     expected = np.lexsort((ts.array.asi8, key))
     assert by_group.tolist() == expected.tolist()
     assert np.array_equal(np.diff(keys) != 0, np.diff(key[expected]) != 0)  # the same groups' bounds

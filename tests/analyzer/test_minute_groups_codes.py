@@ -6,15 +6,17 @@ reference grouping's text columns.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analyzer.facts.access import DEFAULT_BACKEND, GROUP_KEYS, NAME_KEYS, minute_groups
+from analyzer.facts.access import DEFAULT_BACKEND
 from parsers import schema
 from parsers.load_snapshot import load_snapshot
+from parsers.log_groups import GROUP_KEYS, NAME_KEYS, minute_groups
 from parsers.snapshot import Snapshot
 from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
 
@@ -163,10 +165,9 @@ def _access_answers(access) -> dict:
     }
 
 
-def test_access_facts_on_categorical_groups_answer_as_on_text_groups(monkeypatch):
+def test_access_facts_on_categorical_groups_answer_as_on_text_groups():
     """Epochs, termination changes, servers per minute, gone servers and default-backend hits of every
     scenario's log are the same over the categorical groups as over the reference text groups."""
-    import analyzer.facts as facts_module
     from analyzer.facts import Facts
 
     seen = {"changes": 0, "gone": 0, "default_hits": 0}
@@ -175,9 +176,8 @@ def test_access_facts_on_categorical_groups_answer_as_on_text_groups(monkeypatch
         if snap.frame("requests").empty:
             continue
         on_codes = _access_answers(Facts(snap).access)
-        with monkeypatch.context() as m:
-            m.setattr(facts_module, "minute_groups", groups_on_text)
-            on_text = _access_answers(Facts(snap).access)
+        on_text = _access_answers(Facts(dataclasses.replace(snap, log_groups=groups_on_text(snap.frame("requests"))))
+                                  .access)
         assert on_codes == on_text, scenario.name
         seen["changes"] += sum(map(len, on_codes["changes"].values()))
         seen["gone"] += sum(map(len, on_codes["gone"].values()))

@@ -1,4 +1,5 @@
-"""A route's per-minute status counts: counted with numpy, equal to the ``crosstab`` they replaced.
+"""A route's per-minute status counts: counted with numpy from its minute groups, equal to the
+``crosstab`` of its rows they replaced.
 
 The reference below is the earlier implementation, kept here as the specification: every minute
 from the first to the last request (zeros included), each status in the class the report stacks it
@@ -13,6 +14,7 @@ import pytest
 
 from analyzer.model import rfc3339
 from analyzer.timeline import STATUS_CLASSES, per_minute, status_class_codes
+from parsers.log_groups import NAME_KEYS, minute_groups
 
 
 def reference_status_class(status: pd.Series) -> pd.Series:
@@ -43,6 +45,17 @@ def reference_per_minute(requests: pd.DataFrame) -> list[dict]:
     return out
 
 
+def groups_of(frame: pd.DataFrame) -> pd.DataFrame:
+    """A route's rows (time and status) folded as the access facts fold them, the names varied so
+    a minute holds several groups of one status."""
+    n = len(frame)
+    names = {k: pd.Categorical([f"{k}-{i % 3}" for i in range(n)]) for k in NAME_KEYS}
+    return minute_groups(frame.assign(
+        **names, request_headers=pd.Series([None] * n, dtype="string", index=frame.index),
+        path=pd.Series([None] * n, dtype="string", index=frame.index), input=pd.Categorical(["in"] * n),
+        source=pd.Categorical(["log"] * n), line=pd.array(range(1, n + 1), dtype="Int64")))
+
+
 STATUSES = [200, 204, 301, 304, 404, 499, 500, 501, 502, 503, 504, 505, 599, 600, 101, -1, 0]
 
 
@@ -67,7 +80,7 @@ def test_minutes_equal_the_crosstab_reference(seed: int, unit: str):
     frame = requests_frame(rng, int(rng.integers(1, 400)), unit=unit, start="2026-11-20T08:29:13Z",
                            spread_minutes=int(rng.integers(1, 90)), missing_share=0.1,
                            status_dtype=["Int64", "Int16", "Float64"][seed % 3])
-    got = per_minute(frame)
+    got = per_minute(groups_of(frame))
     assert got == reference_per_minute(frame)
     assert sum(m["total"] for m in got) == frame["ts"].notna().sum() > 0
 
@@ -75,7 +88,7 @@ def test_minutes_equal_the_crosstab_reference(seed: int, unit: str):
 def test_minutes_before_1970_and_gaps_are_counted_like_the_reference():
     rng = np.random.default_rng(7)
     frame = requests_frame(rng, 50, unit="ns", start="1969-12-31T23:50:30Z", spread_minutes=30, missing_share=0)
-    got = per_minute(frame)
+    got = per_minute(groups_of(frame))
     assert got == reference_per_minute(frame)
     assert got[0]["minute"].startswith("1969-12-31T23:50")  # floored down, not towards zero
     assert sum(m["total"] for m in got) == 50
@@ -83,10 +96,10 @@ def test_minutes_before_1970_and_gaps_are_counted_like_the_reference():
 
 def test_no_rows_or_no_times_give_no_minutes():
     empty = pd.DataFrame({"ts": pd.Series([], dtype="datetime64[ns, UTC]"), "status": pd.Series([], dtype="Int64")})
-    assert per_minute(empty) == []
+    assert per_minute(groups_of(empty)) == []
     untimed = pd.DataFrame({"ts": pd.Series([pd.NaT, pd.NaT], dtype="datetime64[ns, UTC]"),
                             "status": pd.Series([502, None], dtype="Int64")})
-    assert per_minute(untimed) == []
+    assert per_minute(groups_of(untimed)) == []
 
 
 def test_status_classes_equal_the_reference_row_by_row():
