@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from parsers.log_frames import ordered_by_route
 from parsers.log_jobs import LogJob, parse_log_jobs
+from parsers.log_lines import compiled_loaded, numbered_lines
 from parsers.snapshot import InputRecord, Progress, Snapshot
 from parsers.sources import InputSource, Member
 from parsers.term_side import router_side_states
@@ -88,14 +90,11 @@ def _evidence_lines(
         lines = wanted.get((src.label, member.name))
         if not lines:
             continue
-        last = max(lines)
         try:
             with haproxy_log.open_log_member(src, member) as stream:
-                for number, raw in enumerate(stream, start=1):
-                    if number in lines:
-                        out[(src.label, member.name, number)] = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-                    if number >= last:
-                        break
+                for number, raw in numbered_lines(stream, np.array(sorted(lines), dtype=np.int64),
+                                                  compiled=compiled_loaded()):
+                    out[(src.label, member.name, number)] = raw.decode("utf-8", errors="replace").rstrip("\r\n")
         except (OSError, EOFError, ValueError):
             continue
     return out

