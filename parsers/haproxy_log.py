@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -41,7 +42,7 @@ from parsers.log_chunks import (
     open_log_member,
     parse_chunk,
 )
-from parsers.log_frames import _concat_requests, _to_frame, empty_requests, narrow_integers
+from parsers.log_frames import _concat_requests, _to_frame, empty_requests, narrow_integers, time_order
 from parsers.log_groups import ChunkGroups, merged_groups
 from parsers.log_totals import LogTotals
 from parsers.router_names import server_pod
@@ -84,6 +85,9 @@ class LogParse:
     group_parts: list[ChunkGroups] | None = None
     label: tuple[str, str] = ("", "")
     groups: pd.DataFrame | None = None
+    # after ``combine(..., by_time=False)`` of several files: the rows' positions in time order (their
+    # order is the files', one after the other); None when the rows are in time order or in one file's
+    in_time: np.ndarray | None = None
 
     @property
     def router_messages(self) -> int:
@@ -146,15 +150,22 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
     )
 
 
-def combine(parses: Iterable[LogParse]) -> LogParse:
-    """Merge the parses of several files (requests sorted by time, categoricals kept categorical)."""
+def combine(parses: Iterable[LogParse], by_time: bool = True) -> LogParse:
+    """Merge the parses of several files (requests sorted by time, categoricals kept categorical).
+
+    ``by_time=False``: the requests stay in the files' order, one file after the other, and
+    ``in_time`` says their time order (for a caller that orders them otherwise anyway: a sort of
+    every column it would undo)."""
     parses = list(parses)
     reqs = [p.requests for p in parses if not p.requests.empty]
     evs = [p.router_events for p in parses if not p.router_events.empty]
     requests = _concat_requests(reqs)
     groups = _merged_groups(parses, requests)
-    if len(reqs) > 1:
+    in_time = None
+    if len(reqs) > 1 and by_time:
         requests = requests.sort_values("ts", kind="stable", na_position="last").reset_index(drop=True)
+    elif len(reqs) > 1:
+        in_time = time_order(requests)
     samples: list[dict[str, Any]] = []
     for p in parses:
         samples.extend(p.unparsed_samples[: max(0, MAX_SAMPLES - len(samples))])
@@ -167,6 +178,7 @@ def combine(parses: Iterable[LogParse]) -> LogParse:
         accounting=[a for p in parses for a in p.accounting],
         totals=LogTotals.merged(p.totals for p in parses),
         groups=groups,
+        in_time=in_time,
     )
 
 

@@ -49,9 +49,11 @@ def _load_logs(
         snap.skipped.append((member.name, reason, offset))
         if src.label in by_label and (src.label, member.name) not in kept:  # a cut file was read, in part
             by_label[src.label].files_skipped += 1
-    combined = haproxy_log.combine(parses)
-    snap.log_texts = _evidence_lines(jobs, combined.requests)  # the first abnormal lines in file order
-    snap.frames["requests"] = combined.requests if keep_namespaces is None else ordered_by_route(combined.requests)
+    # in time order as a whole, or (analyze) by route, in time order within each
+    combined = haproxy_log.combine(parses, by_time=keep_namespaces is None)
+    snap.log_texts = _evidence_lines(jobs, combined.requests, combined.in_time)  # the first abnormal lines
+    snap.frames["requests"] = (combined.requests if keep_namespaces is None
+                               else ordered_by_route(combined.requests, combined.in_time))
     snap.frames["router_events"] = combined.router_events
     snap.log_lines = combined.lines_read
     snap.log_unparsed = combined.unparsed
@@ -66,12 +68,14 @@ EVIDENCE_LINE_CAP = 20_000
 
 
 def _evidence_lines(
-    jobs: list[tuple[InputSource, Member, str | None, str | None]], requests: pd.DataFrame
+    jobs: list[tuple[InputSource, Member, str | None, str | None]], requests: pd.DataFrame,
+    in_time: np.ndarray | None = None,
 ) -> dict[tuple[str, str, int], str]:
     """Keep the raw text of abnormal log lines (5xx, no response, non-normal termination) for evidence.
 
     The parser keeps fields, not text; a second pass over only the files that hold abnormal lines
-    picks their text, capped so a log of millions of errors stays bounded.
+    picks their text, capped so a log of millions of errors stays bounded: the first abnormal lines
+    in the frame's order, or in ``in_time`` (the rows' positions in time order) when given.
     """
     from parsers import haproxy_log
 
@@ -81,9 +85,12 @@ def _evidence_lines(
     queued = (requests["srv_queue"].fillna(0) > 0) | (requests["backend_queue"].fillna(0) > 0)
     abnormal = ((status >= 500).fillna(False) | (status == -1).fillna(False) | queued.fillna(False)).to_numpy(
         dtype=bool) | router_side_states(requests["term"])
-    picked = requests.loc[abnormal, ["input", "source", "line"]].dropna().head(EVIDENCE_LINE_CAP)
+    located = ("input", "source", "line")
+    for name in located:
+        abnormal &= requests[name].notna().to_numpy()
+    rows = (np.flatnonzero(abnormal) if in_time is None else in_time[abnormal[in_time]])[:EVIDENCE_LINE_CAP]
     wanted: dict[tuple[str, str], set[int]] = {}
-    for inp, source, line in picked.itertuples(index=False):
+    for inp, source, line in zip(*(requests[name].take(rows).tolist() for name in located), strict=True):
         wanted.setdefault((str(inp), str(source)), set()).add(int(line))
     out: dict[tuple[str, str, int], str] = {}
     for src, member, _pod, _ in jobs:

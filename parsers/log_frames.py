@@ -193,8 +193,12 @@ def empty_requests() -> pd.DataFrame:
     return schema.empty_frame("requests")
 
 
-def ordered_by_route(frame: pd.DataFrame) -> pd.DataFrame:
+def ordered_by_route(frame: pd.DataFrame, in_time: np.ndarray | None = None) -> pd.DataFrame:
     """``frame``'s rows grouped by (namespace, route), each route's rows in their order; consumes ``frame``.
+
+    ``in_time``: the rows' positions in time order (:func:`time_order`), for rows of several files
+    joined without sorting; each route's rows then come in that order, as when the joined frame was
+    sorted by time first, but with one gather of every column instead of two.
 
     The analysis takes each route's rows (and each namespace's) several times; grouped, those rows are
     one stretch of the frame, which pandas slices without copying. On a log whose lines are nearly all a
@@ -207,8 +211,10 @@ def ordered_by_route(frame: pd.DataFrame) -> pd.DataFrame:
     The frame is rebuilt column by column, each old column dropped as soon as its new one is made: the
     memory this needs beyond the frame is one column and the order.
     """
-    if len(frame) < 2 or "namespace" not in frame or "route" not in frame:
+    if in_time is None and (len(frame) < 2 or "namespace" not in frame or "route" not in frame):
         return frame
+    if "namespace" not in frame or "route" not in frame:
+        return _taken(frame, in_time)
     key = np.zeros(len(frame), dtype=np.int64)
     span = 1
     for name in ("namespace", "route"):
@@ -216,12 +222,26 @@ def ordered_by_route(frame: pd.DataFrame) -> pd.DataFrame:
         size = len(frame[name].cat.categories) + 1
         key = key * size + np.where(codes < 0, size - 1, codes)  # a missing name sorts last
         span *= size
-    if not (key[1:] < key[:-1]).any():
+    if in_time is not None:
+        key = key[in_time]
+    elif not (key[1:] < key[:-1]).any():
         return frame
     if span <= 1 << 16:  # numpy's stable sort of 16-bit integers is a radix sort: one pass, no comparisons
         key = key.astype(np.uint16)
     order = np.argsort(key, kind="stable")
     del key
+    return _taken(frame, order if in_time is None else in_time[order])
+
+
+def time_order(frame: pd.DataFrame) -> np.ndarray:
+    """The rows' positions in ``sort_values("ts", kind="stable", na_position="last")`` order."""
+    ticks = frame["ts"].array.asi8.copy()
+    ticks[frame["ts"].isna().to_numpy()] = np.iinfo(np.int64).max  # missing times last, in their order
+    return np.argsort(ticks, kind="stable")
+
+
+def _taken(frame: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
+    """``frame``'s rows in ``order``, rebuilt column by column, labelled 0..n-1; consumes ``frame``."""
     names = list(frame.columns)
     arrays = []
     for name in names:

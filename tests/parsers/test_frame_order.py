@@ -108,3 +108,43 @@ def test_route_order_equals_a_stable_pandas_sort(seed):
     })
     expected = frame.sort_values(["namespace", "route"], kind="stable", na_position="last")["line"].tolist()
     assert ordered_by_route(frame.copy())["line"].tolist() == expected
+
+
+ROUTES = """apiVersion: v1
+kind: List
+items:
+- apiVersion: route.openshift.io/v1
+  kind: Route
+  metadata: {name: web, namespace: shop}
+  spec: {host: shop.apps.example.com, to: {kind: Service, name: web}}
+"""
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_several_files_in_route_order_with_one_gather_equal_the_time_sort_then_the_route_order(
+        seed, tmp_path, monkeypatch):
+    """Rows of several files are put in route order, each route's rows in time order, in one gather; the
+    evidence lines are the first abnormal ones in time order: as when the joined rows were sorted by time
+    first (the reference, ``combine(by_time=True)``), then by route."""
+    from parsers import haproxy_log, load_logs, log_chunks, log_lines
+    from parsers.load_snapshot import load_snapshot
+    from tests.parsers.test_log_groups import mixed_lines
+
+    dump = tmp_path / "routes.yaml"
+    dump.write_text(ROUTES)
+    logs = []
+    for i in range(3):
+        path = tmp_path / f"router-{i}.log"
+        path.write_text("\n".join(mixed_lines(seed * 7 + i, 600)) + "\n")  # times not in order, equal ones
+        logs.append(str(path))
+    monkeypatch.setattr(log_lines, "CHUNK_BYTES", 16 << 10)
+    monkeypatch.setattr(log_chunks, "WORKERS", 2)
+    monkeypatch.setattr(load_logs, "EVIDENCE_LINE_CAP", 40)  # which lines come first decides the evidence
+    got = load_snapshot([str(dump)], logs, keep_all_requests=False)
+    original = haproxy_log.combine
+    monkeypatch.setattr(haproxy_log, "combine", lambda parses, by_time=True: original(parses, by_time=True))
+    expected = load_snapshot([str(dump)], logs, keep_all_requests=False)
+    frame = got.frames["requests"]
+    assert frame["route"].nunique() >= 2 and frame["source"].nunique() == 3
+    pd.testing.assert_frame_equal(frame, expected.frames["requests"], check_exact=True)
+    assert got.log_texts == expected.log_texts and len(got.log_texts) == 40
