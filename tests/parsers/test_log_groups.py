@@ -4,12 +4,14 @@ of the whole ``requests`` frame (``parsers.log_groups.minute_groups``), the refe
 Every shape that moves a group's first line or its keys: a group split over chunks whose later
 chunk holds its earliest request, equal times in several files (the earlier file locates the
 group), ``openshift_default`` lines keyed by their captured Host and path (query cut off), TCP
-lines without a status, lines without a usable time, several routes and servers a minute.
+lines without a status, requests whose accept date cannot be read (rows without a time, in no
+group), lines that are not requests, several routes and servers a minute.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -52,6 +54,8 @@ def mixed_lines(seed: int, n: int) -> list[str]:
             name = backend.rsplit(":", 1)[1]
             server = f"pod:{name}-{rng.randint(1, 3)}:{name}:http:10.0.0.{rng.randint(1, 3)}:8080"
             out.append(line(at, backend, server, status, term))
+        if rng.random() < 0.03:  # a request whose accept date cannot be read: counted, in no minute
+            out[-1] = re.sub(r"\[\d\d/\w\w\w/", "[99/Xyz/", out[-1], count=1)
         if rng.random() < 0.02:
             out.append("not a router line")
     return out
@@ -75,6 +79,7 @@ def test_groups_joined_from_small_chunks_of_several_files_equal_the_frame_fold(s
         paths.append(path)
     combined = parsed(paths, monkeypatch, chunk=rng.choice([2048, 8192, 64 << 10]))
     assert combined.groups is not None and len(combined.groups) > 20
+    assert combined.requests["ts"].isna().any()  # undated rows: left out of the groups, as the frame fold does
     pd.testing.assert_frame_equal(combined.groups, minute_groups(combined.requests))
     default = combined.groups[combined.groups["backend_kind"] == "openshift_default"]
     assert set(default["default_path"]) >= {"/cart", "/api/v1"}  # keyed by path, the query cut off
