@@ -80,10 +80,9 @@ class LogParse:
     # every parsed request's whole-log figures, also of the rows ``ChunkJob.keep_namespaces`` left out
     totals: LogTotals = field(default_factory=LogTotals)
     # ``requests`` folded per minute and key: one file's chunk groups (``parsers.log_groups.chunk_groups``,
-    # lines counted from the file's start) and the file's (input, source) before :func:`combine`, the
-    # joined groups after it; None where the chunks were not folded (``minute_groups`` folds the frame)
+    # lines counted from the file's start) before :func:`combine`, the joined groups after it; None where
+    # the chunks were not folded (``minute_groups`` folds the frame)
     group_parts: list[ChunkGroups] | None = None
-    label: tuple[str, str] = ("", "")
     groups: pd.DataFrame | None = None
     # after ``combine(..., by_time=False)`` of several files: the rows' positions in time order (their
     # order is the files', one after the other); None when the rows are in time order or in one file's
@@ -146,7 +145,6 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
         accounting=[tally.accounting()],
         totals=totals,
         group_parts=parts,
-        label=(job.input, job.source),
     )
 
 
@@ -188,4 +186,5 @@ def _merged_groups(parses: list[LogParse], requests: pd.DataFrame) -> pd.DataFra
     if any(p.group_parts is None for p in parses if not p.requests.empty):
         return None
     parts = [(i, part) for i, p in enumerate(parses) for part in p.group_parts or ()]
-    return merged_groups(parts, [p.label for p in parses], requests)
+    files = [(p.accounting[0]["input"], p.accounting[0]["source"]) if p.accounting else ("", "") for p in parses]
+    return merged_groups(parts, files, requests)

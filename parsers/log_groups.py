@@ -31,7 +31,7 @@ def no_groups() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in GROUP_COLUMNS})
 
 
-def minute_groups(requests: pd.DataFrame, located: tuple[str, ...] = LOCATED) -> pd.DataFrame:
+def minute_groups(requests: pd.DataFrame) -> pd.DataFrame:
     """The access log as counts per minute and key (:data:`GROUP_KEYS`), with each group's first line.
 
     ``host_capture``/``default_path`` are filled for ``openshift_default`` lines only, so the group
@@ -87,22 +87,29 @@ def minute_groups(requests: pd.DataFrame, located: tuple[str, ...] = LOCATED) ->
     counts = ends - starts
     first_rows, last_rows = by_group[starts], by_group[ends - 1]
     out = pd.DataFrame({"minute": ts.array.take(first_rows).floor("min")})  # the groups' minutes, not every line's
+    _add_keys(out, keys, statuses, first_rows)
+    out["requests"] = counts.astype(np.int64)
+    out["first"] = ts.array.take(first_rows)
+    out["last"] = ts.array.take(last_rows)
+    for c in LOCATED:
+        values = column(c)
+        out[c] = values.array.take(_first_valid(values, new_group, by_group, first_rows), allow_fill=True)
+    return out
+
+
+def _add_keys(out: pd.DataFrame, keys: list[tuple[str, np.ndarray, list]], statuses: np.ndarray,
+              rows: np.ndarray) -> None:
+    """The groups' key columns but the minute, from the codes at ``rows`` (one row per group): each name
+    a categorical of the texts present, the status an integer (-2, no status, missing)."""
     for k, codes, texts in keys:
-        at = codes[first_rows]
         if k == "minute":
             continue
+        at = codes[rows]
         if k == "status":
             values = statuses[at]
             out[k] = pd.arrays.IntegerArray(values, values == -2)
         else:
             out[k] = pd.Categorical.from_codes(at, categories=pd.Index(texts)).remove_unused_categories()
-    out["requests"] = counts.astype(np.int64)
-    out["first"] = ts.array.take(first_rows)
-    out["last"] = ts.array.take(last_rows)
-    for c in located:
-        values = column(c)
-        out[c] = values.array.take(_first_valid(values, new_group, by_group, first_rows), allow_fill=True)
-    return out
 
 
 def _folded_key(keys: list[tuple[str, np.ndarray, list]], cardinality: dict[str, int], n: int) -> np.ndarray:
@@ -366,15 +373,7 @@ def merged_groups(parts: list[tuple[int, ChunkGroups]], files: list[tuple[str, s
     starts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
     located = order[starts]
     out = pd.DataFrame({"minute": _utc(minute_values[minute_codes[located]] * _TICKS_A_MINUTE["ns"])})
-    for k, codes, texts in keys:
-        if k == "minute":
-            continue
-        at = codes[located]
-        if k == "status":
-            values = statuses[at]
-            out[k] = pd.arrays.IntegerArray(values, values == -2)
-        else:
-            out[k] = pd.Categorical.from_codes(at, categories=pd.Index(texts)).remove_unused_categories()
+    _add_keys(out, keys, statuses, located)
     out["requests"] = np.add.reduceat(np.concatenate([g.requests for g in groups])[order], starts)
     out["first"] = _utc(first[located])
     out["last"] = _utc(np.maximum.reduceat(np.concatenate([g.last for g in groups])[order], starts))
