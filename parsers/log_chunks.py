@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from parsers import log_lines
 from parsers.log_fallback import reason
-from parsers.log_frames import CHUNK_SCHEMA, DICT, INTEGER, analysis_columns, narrow_integers
+from parsers.log_frames import CHUNK_SCHEMA, DICT, INTEGER, analysis_columns, narrow_dictionaries, narrow_integers
 from parsers.log_groups import ChunkGroups, chunk_groups
 from parsers.log_keep import LeanHint, keep_rows, lean_selection
 from parsers.log_layers import _parse_lines, _parse_lines_one_by_one, encoded_like, scanner_on
@@ -304,7 +304,8 @@ def parse_chunk(
         # the frame's columns and types, here on the parsing thread (and on a Dask worker), not on the
         # thread that joins the chunks: a quarter of a second at 3M kept rows done one chunk after another
         # (``line`` once its chunk's place in the file is known: :func:`parsers.haproxy_log.collect`)
-        out = narrow_integers(out if job.keep_namespaces is None else analysis_columns(out), NARROWED_HERE)
+        out = narrow_dictionaries(
+            narrow_integers(out if job.keep_namespaces is None else analysis_columns(out), NARROWED_HERE))
     groups = chunk_groups(out) if out is not None and out.num_rows and not job.stats_only else None
     result = ChunkResult(out, events, unparsed, samples, lines.physical, None, requests, dropped, totals, groups)
     if after is not None:

@@ -10,6 +10,8 @@ type the parsers read them in (up to 18 digits, ``-1`` for an aborted timer). A 
 each of them in the narrowest nullable integer type its values fit in (``Int8`` to ``Int64``):
 exact whatever the values, 3 to 5 bytes a value instead of 9 on a real log, where timers are
 milliseconds and statuses three digits. Frames of several files are joined in the widest type.
+The name columns' dictionaries are narrowed the same way in each chunk (8-bit indices for up to 128
+names) and widened where the chunks are joined.
 """
 
 from __future__ import annotations
@@ -41,10 +43,15 @@ _NARROWER = ((pa.int8(), 8), (pa.int16(), 16), (pa.int32(), 32))
 # headers of every line but the router's own default answers, they were 55 % of a kept row (about 140 bytes),
 # and every frame a rule takes of a route's rows carried them.
 UNANALYZED = ("received", "mode", "client_ip", "client_port", "frontend", "bytes", "retries", "redispatched",
-              "feconn", "beconn", "srv_conn", "method", "http_version")
+              "feconn", "beconn", "srv_conn", "method", "http_version", "server_port", "pid")
 # read only on ``openshift_default`` lines (``analyzer.host_routes`` maps them to routes by Host or absolute
-# URI; ``analyzer.facts.access`` groups their paths): null on every other kept row
+# URI; ``analyzer.facts.access`` groups their paths): null on every other kept row, and in analyze's kept rows
+# dictionary-encoded (categoricals in the frame): a null text cost 8 bytes a row in the frame (the offsets of
+# Arrow-backed strings), a null code 1
 DEFAULT_ANSWER_ONLY = ("path", "request_headers")
+
+# the index types a dictionary column is narrowed to, as the integers are
+_INDEX_TYPES = (pa.int8(), pa.int16(), pa.int32())
 
 
 def narrowest_integer(column: pa.ChunkedArray | pa.Array) -> pa.DataType:
@@ -74,16 +81,39 @@ def narrow_integers(table: pa.Table, names: Iterable[str] = INTEGER) -> pa.Table
     return table
 
 
+def narrow_dictionaries(table: pa.Table) -> pa.Table:
+    """``table`` with each dictionary column's indices in the narrowest type holding its dictionary.
+
+    Applied to each chunk as it arrives (with :func:`narrow_integers`): the parser encodes names with
+    32-bit indices, and a file's chunk tables, all alive until the frame is built, held 4 bytes a
+    row for each of the 13 to 15 name columns, more than every other column together (at 10M kept rows,
+    about 500 MB more than 8-bit indices). Arrow joins the chunks' dictionaries when the frame is made
+    and widens the codes where their union needs it.
+    """
+    for at, field in enumerate(table.schema):
+        if not pa.types.is_dictionary(field.type):
+            continue
+        column = table.column(at)
+        size = max((len(chunk.dictionary) for chunk in column.chunks), default=0)
+        narrow = next(kind for kind in (*_INDEX_TYPES, pa.int64()) if size <= 1 << (kind.bit_width - 1))
+        if narrow != field.type.index_type:
+            table = table.set_column(at, field.name, column.cast(pa.dictionary(narrow, field.type.value_type)))
+    return table
+
+
+def _widest(kinds: Iterable[pa.DataType]) -> pa.DataType:
+    """The widest of integer types, or of dictionary types that differ in their index type only."""
+    return max(kinds, key=lambda kind: (kind.index_type if pa.types.is_dictionary(kind) else kind).bit_width)
+
+
 def _same_integer_types(tables: list[pa.Table]) -> list[pa.Table]:
-    """Chunk tables narrowed apart, cast to the widest type of each integer column (exact: widening)."""
+    """Chunk tables narrowed apart, cast to the widest type of each integer column and of each dictionary
+    column's indices (exact: widening)."""
     widest: dict[str, pa.DataType] = {}
     for table in tables:
-        for name in INTEGER:
-            if name not in table.column_names:
-                continue
-            kind = table.schema.field(name).type
-            if name not in widest or kind.bit_width > widest[name].bit_width:
-                widest[name] = kind
+        for field in table.schema:
+            if field.name in INTEGER or pa.types.is_dictionary(field.type):
+                widest[field.name] = _widest((widest.get(field.name, field.type), field.type))
     out = []
     for table in tables:
         for name, kind in widest.items():
@@ -112,18 +142,21 @@ CHUNK_SCHEMA = pa.schema(
 
 def analysis_columns(table: pa.Table) -> pa.Table:
     """A chunk's kept rows as ``mga analyze`` reads them: without :data:`UNANALYZED`, and the request
-    line and captured headers only on the router's default answers (:data:`DEFAULT_ANSWER_ONLY`)."""
+    line and captured headers only on the router's default answers (:data:`DEFAULT_ANSWER_ONLY`), as
+    dictionaries (every chunk: the file's chunks are joined column by column, so their types agree)."""
     table = table.drop_columns([name for name in UNANALYZED if name in table.column_names])
     filled = [name for name in DEFAULT_ANSWER_ONLY if table.column(name).null_count < table.num_rows]
-    if not filled:  # rows the scanner read whole hold no request line: nothing to blank
-        return table
-    default = pc.fill_null(pc.equal(pc.cast(table.column("backend_kind"), pa.string()), DEFAULT_BACKEND), False)
-    if pc.all(default).as_py():
-        return table
-    for name in filled:
+    # rows the scanner read whole hold no request line: nothing to blank
+    default = (pc.fill_null(pc.equal(pc.cast(table.column("backend_kind"), pa.string()), DEFAULT_BACKEND), False)
+               if filled else None)
+    blank = default is not None and not pc.all(default).as_py()
+    for name in DEFAULT_ANSWER_ONLY:
         column = table.column(name)
-        at = table.column_names.index(name)
-        table = table.set_column(at, name, pc.if_else(default, column, pa.nulls(len(column), column.type)))
+        if blank and name in filled:
+            column = pc.if_else(default, column, pa.nulls(len(column), column.type))
+        if not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column)
+        table = table.set_column(table.column_names.index(name), name, column)
     return table
 
 
@@ -175,7 +208,9 @@ def _concat_requests(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if len(frames) == 1:
         return frames[0]
     frames = [f.copy(deep=False) for f in frames]
-    for name in CATEGORICAL:
+    # the declared categoricals, and analyze's request lines and captures (:data:`DEFAULT_ANSWER_ONLY`)
+    for name in [*CATEGORICAL, *(n for n in DEFAULT_ANSWER_ONLY if n in frames[0]
+                                 and isinstance(frames[0][n].dtype, pd.CategoricalDtype))]:
         if name not in frames[0]:
             continue
         columns = [
