@@ -55,13 +55,15 @@ def line_routes(requests: pd.DataFrame, routes: pd.DataFrame, mask: pd.Series | 
     Lines that belong to no route (another frontend's default answers without a captured Host,
     ``be_sni``, router statistics) are left out.
     """
-    # only the columns read here: masking every column copied nearly the whole frame in an outage
-    rows = requests[[c for c in ROUTING_COLUMNS if c in requests.columns]]
-    rows = rows if mask is None else rows[mask]
-    own = rows[rows["route"].notna()]
-    attributed = default_line_routes(rows, routes)
+    # only the columns read, of the lines read: masking every column copied nearly the whole frame in an
+    # outage, and masking the routing columns of every line, then the lines with a route, twice the lines
+    has_route = requests["route"].notna().to_numpy(dtype=bool)
+    wanted = np.ones(len(requests), dtype=bool) if mask is None else mask.to_numpy(dtype=bool)
+    own = requests.loc[wanted & has_route, ["namespace", "route"]]
+    attributed = default_line_routes(  # the default backend's lines name no route of their own
+        requests.loc[wanted & ~has_route, [c for c in ROUTING_COLUMNS if c in requests.columns]], routes)
     if attributed.empty:  # the names as they are (categoricals: a code a line, not a text object a line)
-        return pd.DataFrame({"namespace": own["namespace"], "route": own["route"]}, index=own.index)
+        return own
     keys = pd.DataFrame(
         {"namespace": own["namespace"].astype(object), "route": own["route"].astype(object)}, index=own.index
     )
@@ -69,9 +71,11 @@ def line_routes(requests: pd.DataFrame, routes: pd.DataFrame, mask: pd.Series | 
 
 
 # ------------------------------------------------------------------ ownership and the ledger
-def _owners(lines: pd.DataFrame, findings: Sequence[Finding],
+def _owners(lines: pd.DataFrame | pd.Index, findings: Sequence[Finding],
             pairs: tuple[np.ndarray, list[RouteKey]] | None = None, locate: Locate | None = None) -> pd.Series:
     """For each line, the position of the finding that owns it (-1: unexplained).
+
+    ``lines``: the lines' rows (``namespace`` and ``route`` read when ``pairs`` is not given), or their labels.
 
     A line goes to the claiming finding of its own route whose cause comes first in the precedence
     table, then the first in report order. Findings are taken in report order, each claiming on arrays
@@ -84,14 +88,15 @@ def _owners(lines: pd.DataFrame, findings: Sequence[Finding],
     finding matched at once held five arrays as long as all claims together (a route in an outage has
     millions of claimed lines, several findings claiming each).
     """
-    values = np.full(len(lines), -1, dtype=np.int64)
+    index = lines if isinstance(lines, pd.Index) else lines.index
+    values = np.full(len(index), -1, dtype=np.int64)
     claimed = [(pos, f) for pos, f in enumerate(findings) if f.route is not None and len(f.claims)]
-    if not claimed or lines.empty:
-        return pd.Series(values, index=lines.index, dtype="int64")
-    locate = locate or label_locator(lines.index)
-    line_route, keys = pairs if pairs is not None else _route_pairs(lines)
+    if not claimed or not len(index):
+        return pd.Series(values, index=index, dtype="int64")
+    locate = locate or label_locator(index)
+    line_route, keys = pairs if pairs is not None else _route_pairs(lines)  # type: ignore[arg-type]
     code = {key: c for c, key in enumerate(keys)}
-    best = np.full(len(lines), np.iinfo(np.int32).max, dtype=np.int32)  # each line's owning rank so far
+    best = np.full(len(index), np.iinfo(np.int32).max, dtype=np.int32)  # each line's owning rank so far
     for pos, f in claimed:
         route = code.get((f.namespace, f.route))
         if route is None:
@@ -103,7 +108,7 @@ def _owners(lines: pd.DataFrame, findings: Sequence[Finding],
         at = at[best[at] > rank]  # an equal rank stays with the finding before (report order)
         best[at] = rank
         values[at] = pos
-    return pd.Series(values, index=lines.index, dtype="int64", copy=False)  # pandas copies an array by default
+    return pd.Series(values, index=index, dtype="int64", copy=False)  # pandas copies an array by default
 
 
 Locate = Callable[[np.ndarray], np.ndarray]
@@ -272,45 +277,70 @@ def build_ledgers(
 
 @dataclass(frozen=True)
 class LedgerLines:
-    """The router-side 5xx lines of the wanted routes, and the route of each as a code into ``routes``."""
+    """The router-side 5xx lines of the wanted routes: rows of the request frame, not copied, and the route
+    of each as a code into ``routes``."""
 
-    frame: pd.DataFrame  # ts, status, term, server, namespace, route
+    requests: pd.DataFrame  # the request frame (the lines' ts, status, term and server are read from it)
+    labels: pd.Index  # the lines' labels in it, in frame order (the findings' claims are such labels)
+    positions: np.ndarray  # the same lines' positions in it
     codes: np.ndarray  # per line, its route's position in ``routes`` (-1: none)
     routes: list[RouteKey]  # in name order (also routes whose lines were not wanted: no code points there)
 
 
+TALLIED = ["ts", "status", "term", "server"]  # the columns a route's ledger counts its lines by
+
+
 def ledger_lines(requests: pd.DataFrame, routes: pd.DataFrame, wanted: Iterable[RouteKey]) -> LedgerLines:
-    """What the ledgers are counted from, whatever the findings (``analyzer.run`` counts them twice)."""
+    """What the ledgers are counted from, whatever the findings (``analyzer.run`` counts them twice).
+
+    The lines are located in the request frame, not copied out of it: a copy of their columns, held
+    while both countings ran, was one of the analysis' largest arrays on an outage of millions of lines.
+    """
     wanted = set(wanted)
     if requests.empty:
-        empty = pd.DataFrame(columns=["ts", "status", "term", "server", "namespace", "route"])
-        return LedgerLines(empty, np.zeros(0, dtype=np.int64), [])
+        return LedgerLines(requests, pd.Index([], dtype="int64"), np.zeros(0, dtype=np.intp),
+                           np.zeros(0, dtype=np.int32), [])
     mask = router_side_mask(requests)
     keys = line_routes(requests, routes, mask)
     codes, pairs = _route_pairs(keys)
     inside = _in_routes(codes, pairs, wanted)
-    keys = keys[inside]
-    frame = requests.loc[keys.index, ["ts", "status", "term", "server"]].assign(
-        namespace=keys["namespace"], route=keys["route"]
-    )
-    return LedgerLines(frame, codes[inside], pairs)
+    labels = keys.index[inside]
+    return LedgerLines(requests, labels, _positions_of(requests.index, labels), codes[inside], pairs)
+
+
+def _positions_of(index: pd.Index, labels: pd.Index) -> np.ndarray:
+    """The positions of ``labels`` (all present) in ``index``: the labels themselves for the request frame's
+    ``RangeIndex`` from 0 (no array of positions beside the labels), else found by ``get_indexer``."""
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return labels.to_numpy()
+    return index.get_indexer(labels)
 
 
 def ledgers_of(found: LedgerLines, findings: Sequence[Finding]) -> dict[RouteKey, ErrorLedger]:
     """:func:`build_ledgers` from the lines :func:`ledger_lines` gave (left as they were)."""
-    lines = found.frame
-    locate = label_locator(lines.index)
-    owner = _owners(lines, findings, (found.codes, found.routes), locate)
+    locate = label_locator(found.labels)
+    owner = _owners(found.labels, findings, (found.codes, found.routes), locate)
     _settle_affected(findings, owner, locate)
     del locate  # its map of every label (tens of MB in an outage) is not needed for the counts
-    if lines.empty:
+    if not len(found.labels):
         return {}
-    owned = lines[["ts", "status", "term", "server"]].assign(**{_OWNER: owner})
+    columns = found.requests[TALLIED]  # no copy: each route's lines are taken from it in turn
+    owners = owner.to_numpy()
     line_route, keys = found.codes, found.routes
     return {
-        (str(keys[code][0]), str(keys[code][1])): _tally(owned.iloc[part], findings)
+        (str(keys[code][0]), str(keys[code][1])): _tally(_route_lines(columns, found.positions[part], owners[part]),
+                                                         findings)
         for code, part in _route_parts(line_route)
     }
+
+
+def _route_lines(columns: pd.DataFrame, positions: np.ndarray, owners: np.ndarray) -> pd.DataFrame:
+    """One route's lines (their :data:`TALLIED` columns at ``positions``, ascending) and their owners: a slice
+    of the frame when the lines are one run of its rows (a route in an outage whose lines are all router-side
+    5xx, in a frame in route order), else taken."""
+    run = len(positions) and int(positions[-1]) - int(positions[0]) + 1 == len(positions)
+    rows = columns.iloc[int(positions[0]) : int(positions[-1]) + 1] if run else columns.take(positions)
+    return rows.assign(**{_OWNER: owners})
 
 
 def _route_parts(line_route: np.ndarray) -> Iterator[tuple[int, slice | np.ndarray]]:

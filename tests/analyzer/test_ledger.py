@@ -188,3 +188,41 @@ def test_router_side_state_reads_one_state_as_the_column_reading_does():
     plain = pd.Series(states, dtype=object)
     for column in (plain, plain.astype("category"), plain.astype("string")):
         assert router_side_states(column).tolist() == [router_side_state(s) for s in states]
+
+
+@pytest.mark.parametrize("labelled", ["range", "from-7", "spread"])
+def test_ledgers_are_the_same_whatever_the_frame_order_and_its_labels(labelled: str):
+    """The lines are located in the request frame, not copied: a route whose lines are one run of rows is
+    read as a slice, lines spread among other rows are taken; a frame labelled otherwise than 0..n-1 is
+    located by its labels. Every way gives the ledgers of the frame in route order."""
+    import random
+
+    rng = random.Random(5)
+    api = ("shop", "api")
+    both = routes(("shop", "web", "web.apps.example.com", None, T0), ("shop", "api", "api.apps.example.com", None, T0))
+    rows = [line(rng.choice([502, 503, 504, 200]), rng.choice(["SH", "SC", "sH", "--"]),
+                 route=rng.choice(["web", "api"]), server=rng.choice([POD, "<NOSRV>"]), second=rng.randint(0, 600))
+            for _ in range(400)]
+
+    def router_side(i: int) -> bool:
+        return rows[i]["status"] >= 500 and rows[i]["term"] != "--"
+
+    runs = sorted(range(len(rows)), key=lambda i: (rows[i]["route"], router_side(i)))  # each route's lines one run
+    grouped = sorted(range(len(rows)), key=lambda i: rows[i]["route"])  # a route's lines among its other rows
+    mixed = list(range(len(rows)))  # routes interleaved
+    results = []
+    for order in (runs, grouped, mixed):
+        frame = requests(*(rows[i] for i in order))
+        if labelled != "range":
+            frame.index = [7 + i if labelled == "from-7" else 3 * i + 1 for i in range(len(frame))]
+        label_of = dict(zip(order, frame.index, strict=True))  # a row's label in this frame
+        web_rows = [i for i in range(len(rows)) if rows[i]["route"] == "web" and rows[i]["status"] == 503]
+        api_rows = [i for i in range(len(rows)) if rows[i]["route"] == "api" and rows[i]["status"] == 504]
+        found = [finding("E201", "no-ready-endpoints", [label_of[i] for i in web_rows], fid="F-1"),
+                 finding("B501", "backend-timeout", [label_of[i] for i in api_rows], route="api", fid="F-2")]
+        led = ledger.build_ledgers(frame, both, found, [WEB, api])
+        assert led[WEB].router_side_5xx + led[api].router_side_5xx == sum(map(router_side, range(len(rows))))
+        results.append((led, [f.affected_requests for f in found]))
+    assert results[0] == results[1] == results[2]
+    (led, affected) = results[0]
+    assert led[WEB].by_finding and led[api].by_finding and affected[0] > 0 and affected[1] > 0
