@@ -248,8 +248,10 @@ def parse_chunk(
     """Parse one newline-aligned chunk, its lines numbered from 1 (``after``: see :func:`iter_chunks`)."""
     scanner = scanner_on(job.scanner)
     custom = _compiled(job.log_format) if job.log_format else None
-    # statistics only, read by the scanner: lines keep their terminators until taken for anything else
-    lines = log_lines.chunk_lines(chunk, 1, scanner, keep_ends=scanner and job.stats_only and custom is None)
+    # read by the scanner for statistics or for ``mga analyze``'s lean pass: lines keep their terminators
+    # until taken for anything else (trimming every line was a copy of the chunk, 8 % of an outage's parse)
+    lines = log_lines.chunk_lines(chunk, 1, scanner, keep_ends=scanner and custom is None and (
+        job.stats_only or job.keep_namespaces is not None))
     dropped = 0
     if job.namespaces:
         before = len(lines.text)

@@ -174,9 +174,9 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
     scans = scanner_on(scanner)
     try:
         if scans:
-            lean, rejected, handled, values = scanned_first(lines.text, analysis=True)
+            lean, rejected, handled, values = scanned_first(lines.text, analysis=True, ends=lines.ends)
         else:
-            lean, rejected = _parse_lines(lines.text, None, True, False)
+            lean, rejected = _parse_lines(lines.text, None, True, False, lines.ends)
             handled, values = np.zeros(0, np.int64), None
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
         return None

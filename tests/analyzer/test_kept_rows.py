@@ -329,11 +329,14 @@ def test_rows_and_figures_are_the_same_whether_chunks_are_read_lean_first_or_not
     assert other.log_accounting == lean.log_accounting
 
 
-@pytest.mark.parametrize("chunk", [None, 4096], ids=["one-chunk", "4-kib-chunks"])
-def test_kept_rows_the_scanner_read_whole_equal_the_full_parse(chunk: int | None, monkeypatch, tmp_path):
+@pytest.mark.parametrize(("chunk", "crlf"), [(None, False), (4096, False), (4096, True)],
+                         ids=["one-chunk", "4-kib-chunks", "4-kib-chunks-crlf"])
+def test_kept_rows_the_scanner_read_whole_equal_the_full_parse(chunk: int | None, crlf: bool, monkeypatch, tmp_path):
     """With the compiled scanner on, the kept rows it read are taken as they are, not parsed again: the
-    frame (every column, the router's default answers with their request line), the totals and the
-    accounting equal the Arrow path's, where every kept line is parsed in full."""
+    frame (every column, the router's default answers with their request line), the router messages,
+    the samples of lines not understood, the totals and the accounting equal the Arrow path's, where
+    every kept line is parsed in full. The scanner reads lines with their terminators (``\\n``, or
+    ``\\r\\n`` with ``crlf``); the lines it leaves are trimmed before the Arrow path reads them."""
     from parsers import log_chunks, log_jobs, log_scan
 
     if not log_scan.enabled():
@@ -343,6 +346,8 @@ def test_kept_rows_the_scanner_read_whole_equal_the_full_parse(chunk: int | None
     monkeypatch.setattr(log_jobs, "SCANNER_FLOOR", 0)  # the scanner reads these small logs too
     generated = tmp_path / "access.log"
     generate_log(20_000, generated, seed=7)  # tcplog lines and router messages among them
+    if crlf:
+        generated.write_bytes(generated.read_bytes().replace(b"\n", b"\r\n"))
     dump = tmp_path / "routes.json"
     write_routes_dump(dump, 50)  # the generated log's first 50 namespaces: a tenth of its lines kept
     inputs, _ = scenario_inputs(WITH_LOGS[0])
@@ -371,6 +376,9 @@ def test_kept_rows_the_scanner_read_whole_equal_the_full_parse(chunk: int | None
     assert replace(scanned.totals(), left_out=LeftOutFailures()) == replace(parsed.totals(), left_out=LeftOutFailures())
     assert scanned.log_accounting == parsed.log_accounting
     assert scanned.log_lines == parsed.log_lines and scanned.log_unparsed == parsed.log_unparsed
+    pd.testing.assert_frame_equal(scanned.frame("router_events"), parsed.frame("router_events"))
+    assert len(scanned.frame("router_events")) and scanned.unparsed_samples == parsed.unparsed_samples
+    assert not any("\r" in str(text) or "\n" in str(text) for text in scanned.frame("router_events")["text"])
 
 
 def test_kept_rows_hold_only_the_columns_the_analysis_reads():
