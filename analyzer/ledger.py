@@ -10,8 +10,9 @@ Findings *claim* lines (``Finding.claims``); when several findings of the route 
 termination state and server and decoded in words (:mod:`analyzer.termination`).
 
 The lines are selected and given their route once (:func:`ledger_lines`: a code per (namespace,
-route) pair), owned (:func:`_owners`), then counted route by route in :func:`_tally`, one row per
-router-side 5xx: in plain Python for the usual few lines, on arrays for a route in an outage.
+route) pair), owned (:func:`_owners`), then counted route by route in :func:`_tally_owned`, which reads
+the rows of the unexplained lines only: in plain Python for the usual few lines, on arrays for a route in
+an outage.
 """
 
 from __future__ import annotations
@@ -187,7 +188,14 @@ ARRAYS_FROM = 2_000  # router-side 5xx lines of one route from which its ledger 
 
 
 def _tally(lines: pd.DataFrame, findings: Sequence[Finding]) -> ErrorLedger:
-    """The ledger of one route from its router-side 5xx lines and their owners (the one place lines are grouped).
+    """The ledger of one route from its router-side 5xx lines and their owners (column ``owner``)."""
+    owners = lines[_OWNER].to_numpy(dtype=np.int64)
+    return _tally_owned(owners, lines[owners < 0], findings)
+
+
+def _tally_owned(owners: np.ndarray, unowned: pd.DataFrame, findings: Sequence[Finding]) -> ErrorLedger:
+    """The ledger of one route from its lines' owners and the rows of the lines no finding owns (the one
+    place lines are grouped): only those rows are read, the others are counted by their owners.
 
     Most routes have a handful of such lines: they are counted in plain Python (the pandas
     ``value_counts`` and ``groupby`` this replaced cost about 7 ms a route, with thousands of routes
@@ -195,33 +203,29 @@ def _tally(lines: pd.DataFrame, findings: Sequence[Finding]) -> ErrorLedger:
     hundreds of thousands: from :data:`ARRAYS_FROM` lines they are counted on numpy arrays
     (:func:`_unexplained_by_arrays`), where a Python loop over every line cost seconds.
     """
-    owners = lines[_OWNER].to_numpy(dtype=np.int64)
     ids, counts = np.unique(owners[owners >= 0], return_counts=True)
     shares = [LedgerShare(findings[pos].id, findings[pos].cause, n) for pos, n in zip(ids.tolist(), counts.tolist(),
                                                                                       strict=True)]
     shares.sort(key=lambda s: (-s.requests, s.finding))
-    folded = (_unexplained_by_arrays(lines, owners < 0) if len(lines) >= ARRAYS_FROM
-              else _unexplained_in_python(lines, owners.tolist()))
+    folded = (_unexplained_by_arrays(unowned) if len(owners) >= ARRAYS_FROM else _unexplained_in_python(unowned))
     groups = [
         LedgerGroup(status=status, termination=term, server=server, requests=count, first_seen=_ts(first),
                     last_seen=_ts(last), meaning=termination.meaning(term, server), check=termination.check_for(term))
         for (status, term, server), (count, first, last) in folded.items()
     ]
     groups.sort(key=lambda g: (-g.requests, g.status, g.termination, g.server))
-    return ErrorLedger(router_side_5xx=len(lines), by_finding=tuple(shares), unexplained_groups=tuple(groups))
+    return ErrorLedger(router_side_5xx=len(owners), by_finding=tuple(shares), unexplained_groups=tuple(groups))
 
 
 Folded = dict[tuple[int, str, str], list]  # (status, state, server) -> [requests, first, last]
 
 
-def _unexplained_in_python(lines: pd.DataFrame, owners: list[int]) -> Folded:
+def _unexplained_in_python(rest: pd.DataFrame) -> Folded:
     """The unowned lines grouped by status, state (missing: ``--``) and server (missing: ``<NOSRV>``)."""
     folded: Folded = {}
-    columns = zip(owners, lines["status"].tolist(), lines["term"].tolist(), lines["server"].tolist(),
-                  lines["ts"].tolist(), strict=True)
-    for owner, status, term, server, ts in columns:
-        if owner >= 0:
-            continue
+    columns = zip(rest["status"].tolist(), rest["term"].tolist(), rest["server"].tolist(), rest["ts"].tolist(),
+                  strict=True)
+    for status, term, server, ts in columns:
         key = (int(status), "--" if missing(term) else str(term),
                termination.NOSRV if missing(server) else str(server))
         entry = folded.get(key)
@@ -235,9 +239,8 @@ def _unexplained_in_python(lines: pd.DataFrame, owners: list[int]) -> Folded:
     return folded
 
 
-def _unexplained_by_arrays(lines: pd.DataFrame, unowned: np.ndarray) -> Folded:
+def _unexplained_by_arrays(rest: pd.DataFrame) -> Folded:
     """:func:`_unexplained_in_python` on arrays: the same groups, counts and first/last times."""
-    rest = lines[unowned] if not unowned.all() else lines
     if rest.empty:
         return {}
     status = rest["status"].to_numpy(dtype=np.int64)
@@ -324,23 +327,22 @@ def ledgers_of(found: LedgerLines, findings: Sequence[Finding]) -> dict[RouteKey
     del locate  # its map of every label (tens of MB in an outage) is not needed for the counts
     if not len(found.labels):
         return {}
-    columns = found.requests[TALLIED]  # no copy: each route's lines are taken from it in turn
+    columns = found.requests[TALLIED]  # no copy: each route's unowned lines are read from it in turn
     owners = owner.to_numpy()
     line_route, keys = found.codes, found.routes
     return {
-        (str(keys[code][0]), str(keys[code][1])): _tally(_route_lines(columns, found.positions[part], owners[part]),
-                                                         findings)
+        (str(keys[code][0]), str(keys[code][1])): _tally_owned(
+            owners[part], _rows_at(columns, found.positions[part][owners[part] < 0]), findings)
         for code, part in _route_parts(line_route)
     }
 
 
-def _route_lines(columns: pd.DataFrame, positions: np.ndarray, owners: np.ndarray) -> pd.DataFrame:
-    """One route's lines (their :data:`TALLIED` columns at ``positions``, ascending) and their owners: a slice
-    of the frame when the lines are one run of its rows (a route in an outage whose lines are all router-side
-    5xx, in a frame in route order), else taken."""
-    run = len(positions) and int(positions[-1]) - int(positions[0]) + 1 == len(positions)
-    rows = columns.iloc[int(positions[0]) : int(positions[-1]) + 1] if run else columns.take(positions)
-    return rows.assign(**{_OWNER: owners})
+def _rows_at(columns: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """The rows of ``columns`` at ``positions`` (ascending): a slice when they are one run of rows (a route
+    in an outage whose lines are all router-side 5xx and unexplained, in a frame in route order), else taken."""
+    if len(positions) and int(positions[-1]) - int(positions[0]) + 1 == len(positions):
+        return columns.iloc[int(positions[0]) : int(positions[-1]) + 1]
+    return columns.take(positions)
 
 
 def _route_parts(line_route: np.ndarray) -> Iterator[tuple[int, slice | np.ndarray]]:
