@@ -180,7 +180,8 @@ def test_large_frames_are_grouped_by_pandas_with_the_same_positions():
 def test_large_frames_are_grouped_by_counting_with_the_positions_groupby_finds(ordered):
     """Categorical and integer keys are grouped by counting (``_counted_positions``), whether the frame comes
     ordered by its keys (the requests frame, by route) or not; the positions are those of
-    ``groupby().indices``, missing values never found. A text key leaves the grouping to pandas."""
+    ``groupby().indices``, missing values never found; in key order they are ranges. A text key leaves the
+    grouping to pandas."""
     rng = np.random.default_rng(7)
     n = GROUPBY_ROWS + 3_000
     frame = pd.DataFrame({
@@ -200,8 +201,12 @@ def test_large_frames_are_grouped_by_counting_with_the_positions_groupby_finds(o
         assert set(counted) == set(grouped)
         index = FrameIndex(frame, keys)
         for key, positions in grouped.items():
-            assert counted[key].tolist() == positions.tolist()
-            assert index.positions(key).tolist() == positions.tolist()
+            assert list(counted[key]) == positions.tolist()
+            assert list(index.positions(key)) == positions.tolist()
+            assert index.take(index.positions(key)).equals(frame.iloc[positions])
+        # in key order, each key's rows are one run, given as a range (no array of positions)
+        in_runs = ordered and keys == ("namespace", "route")
+        assert all(isinstance(v, range) == in_runs for v in counted.values()), keys
     assert _counted_positions(frame.assign(route=frame["route"].astype("string")), ("namespace", "route")) is None
 
 
@@ -342,3 +347,18 @@ def test_take_rows_equals_iloc_on_every_frame(every_scenario: Snapshot):
                 pd.testing.assert_frame_equal(take_rows(labelled, arrays, positions), labelled.iloc[positions])
         compared.add(name)
     assert {"requests", "pods", "routes", "endpoints"} <= compared  # extension, categorical and object columns
+
+
+def test_rows_in_key_order_split_by_a_row_without_key_are_not_one_run():
+    """A row without a key inside a key's rows (a request of no route among a route's, in route order)
+    leaves that key's rows apart: they are positions, not a range over the row between them."""
+    n = GROUPBY_ROWS + 10
+    route = np.array(["r1"] * (n // 2) + ["r2"] * (n - n // 2), dtype=object)
+    route[100] = None  # inside r1's rows
+    frame = pd.DataFrame({"namespace": pd.Categorical(["ns"] * n), "route": pd.Categorical(route)})
+    counted = _counted_positions(frame, ("namespace", "route"))
+    assert counted is not None
+    assert 100 not in list(counted[("ns", "r1")]) and len(counted[("ns", "r1")]) == n // 2 - 1
+    assert list(counted[("ns", "r2")]) == list(range(n // 2, n))
+    frame.loc[100, "route"] = "r1"  # the run whole again: ranges
+    assert all(isinstance(v, range) for v in _counted_positions(frame, ("namespace", "route")).values())
