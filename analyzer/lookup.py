@@ -55,7 +55,7 @@ class FrameIndex:
         self.keys = keys
         self._positions: dict[Key, Any] = {}
         if grouped and keys and len(frame) >= GROUPBY_ROWS:
-            self._positions = _grouped_positions(frame, keys)
+            self._positions = grouped_positions(frame, keys)
         else:
             columns = [frame[k].tolist() for k in keys] if len(frame) else []
             for pos, key in enumerate(zip(*columns, strict=True)):
@@ -173,7 +173,7 @@ KEPT_ROWS = 10_000  # rows_where keeps a selection of at most this many rows (ab
 GROUPBY_ROWS = 50_000  # above this, positions are grouped by pandas into int64 arrays (8 bytes a row)
 
 
-def _grouped_positions(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[Key, Any]:
+def grouped_positions(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[Key, Any]:
     """Positions by key of a large frame (a request log), as ``groupby`` finds them: missing keys left out.
 
     Python lists of positions cost about 36 bytes a row; the int64 arrays of ``groupby().indices``
@@ -187,7 +187,7 @@ def _grouped_positions(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[Key, 
 
 
 def _counted_positions(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[Key, Any] | None:
-    """:func:`_grouped_positions` by counting: each key column read as integer codes (a categorical's, or an
+    """:func:`grouped_positions` by counting: each key column read as integer codes (a categorical's, or an
     integer column's values counted over their range), the codes folded into one group number per row, and
     the rows ordered by group with a stable counting sort. ``groupby`` sorted every row of the requests
     frame by its keys (a 3M-line outage: 0.2 s an index); this reads them in a few passes. None when a key

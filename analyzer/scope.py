@@ -6,8 +6,8 @@ pre-split frames keeps each filter small, so the cost grows with the archive, no
 routes × archive. Cluster-level frames (IngressControllers, nodes, namespaces, cluster version)
 stay whole.
 
-Each frame is split once for all namespaces into row positions (``groupby().indices`` on the
-namespace column: on the ``requests`` frame a categorical, so grouping reads its integer codes),
+Each frame is split once for all namespaces into row positions (counted on the namespace column's
+integer codes, or ``groupby().indices``; a ``range`` where the frame is in namespace order),
 and a namespace's part is taken from those positions the first time a rule asks for it (rows in
 their original order, with their original index labels, exactly what a ``groupby`` would give).
 Neither the whole frame nor its namespace keys are copied or sorted: with a million log lines in
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from analyzer.lookup import grouped_positions
 from parsers import schema
 from parsers.snapshot import Snapshot
 
@@ -40,7 +40,7 @@ class FrameSplits:
         self.snap = snap
         self.grouped = grouped
         self._splits: dict[str, dict[str, pd.DataFrame]] = {}
-        self._positions: dict[str, dict[str, np.ndarray]] = {}
+        self._positions: dict[str, dict[str, Any]] = {}
         self._empty: dict[str, pd.DataFrame] = {}
 
     def _split(self, name: str) -> None:
@@ -86,14 +86,17 @@ class FrameSplits:
         return namespace in self._positions.get(name, {})  # a namespace's positions are never empty
 
 
-def namespace_positions(df: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Ascending row positions of each namespace of ``df``; rows without a namespace belong to none."""
-    column = df["namespace"]
-    grouped = df.groupby(column, sort=False, observed=True, dropna=True).indices
-    return {str(ns): positions for ns, positions in grouped.items()}
+def namespace_positions(df: pd.DataFrame) -> dict[str, Any]:
+    """Ascending row positions of each namespace of ``df``; rows without a namespace belong to none.
+
+    Found as :class:`analyzer.lookup.FrameIndex` finds a large frame's rows by key: a frame in namespace
+    order (the request frame, in route order) gives each namespace's rows as a ``range``, where
+    ``groupby().indices`` held an array of every row's position for the whole analysis (80 MB at 10M
+    rows)."""
+    return {str(key[0]): positions for key, positions in grouped_positions(df, ("namespace",)).items()}
 
 
-def _take(df: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+def _take(df: pd.DataFrame, positions: Any) -> pd.DataFrame:
     """The rows at ascending ``positions``; a contiguous run is a slice sharing the frame's buffers."""
     first, last = int(positions[0]), int(positions[-1])
     if last - first + 1 == len(positions):

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from analyzer.scope import FrameSplits, namespace_positions
 
@@ -55,3 +56,21 @@ def test_a_contiguous_part_shares_the_whole_frames_buffers_and_a_scattered_one_i
     assert np.shares_memory(splits.part("requests", "b")["n"].to_numpy(), frame["n"].to_numpy())
     assert splits.part("requests", "a").index.tolist() == [0, 1, 3]
     assert splits.part("requests", "a") is splits.part("requests", "a")  # taken once
+
+
+@pytest.mark.parametrize("in_order", [True, False])
+def test_namespace_rows_of_a_frame_in_namespace_order_are_ranges_and_parts_are_the_filter(in_order: bool):
+    """The request frame comes in route order: each namespace's rows are one run, held as a ``range`` (no
+    array of positions); a frame in another order holds arrays; the parts are the boolean filter either way."""
+    rng = np.random.default_rng(3)
+    names = rng.choice(["a", "b", "c", None], 5_000, p=[0.4, 0.3, 0.2, 0.1])
+    frame = pd.DataFrame({"namespace": pd.Categorical(names), "n": np.arange(5_000)})
+    if in_order:  # as ``ordered_by_route`` leaves it: by namespace, rows without one last
+        frame = frame.sort_values("namespace", kind="stable", na_position="last").reset_index(drop=True)
+    positions = namespace_positions(frame)
+    assert set(positions) == {"a", "b", "c"}
+    assert all(isinstance(p, range) == in_order for p in positions.values())
+    splits = _splits(frame)
+    for ns in ("a", "b", "c"):
+        expected = frame[(frame["namespace"] == ns).fillna(False).astype(bool)]
+        pd.testing.assert_frame_equal(splits.part("requests", ns), expected)
