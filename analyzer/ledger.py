@@ -319,12 +319,19 @@ def _positions_of(index: pd.Index, labels: pd.Index) -> np.ndarray:
     return index.get_indexer(labels)
 
 
-def ledgers_of(found: LedgerLines, findings: Sequence[Finding]) -> dict[RouteKey, ErrorLedger]:
-    """:func:`build_ledgers` from the lines :func:`ledger_lines` gave (left as they were)."""
+def settle(found: LedgerLines, findings: Sequence[Finding]) -> pd.Series:
+    """Each finding's ``affected_requests`` settled by ownership, as :func:`ledgers_of` settles them, without
+    counting the ledgers: ``analyzer.run`` settles, drops the findings left with nothing, renumbers, then
+    counts. Returns the owner of each line (a position in ``findings``, -1: unexplained)."""
     locate = label_locator(found.labels)
     owner = _owners(found.labels, findings, (found.codes, found.routes), locate)
     _settle_affected(findings, owner, locate)
-    del locate  # its map of every label (tens of MB in an outage) is not needed for the counts
+    return owner  # the map of every label (tens of MB in an outage) goes with ``locate``
+
+
+def ledgers_of(found: LedgerLines, findings: Sequence[Finding]) -> dict[RouteKey, ErrorLedger]:
+    """:func:`build_ledgers` from the lines :func:`ledger_lines` gave (left as they were)."""
+    owner = settle(found, findings)
     if not len(found.labels):
         return {}
     columns = found.requests[TALLIED]  # no copy: each route's unowned lines are read from it in turn

@@ -96,7 +96,7 @@ def analyze(
     # is a pass over every request row, and together they were the peak on a log of millions of 5xx
     _ = facts.access
     lines = ledger.ledger_lines(whole, snap.frame("routes"), keys)
-    ledger.ledgers_of(lines, findings)  # settles affected_requests by ownership
+    ledger.settle(lines, findings)  # affected_requests by ownership
     findings = ledger.without_superseded(findings)
     number_findings(findings)  # so the order (and ids) follow what each finding finally owns
     fill_customer_summaries(findings)  # after the ledger settled each finding's affected requests

@@ -230,3 +230,31 @@ def test_ledgers_are_the_same_whatever_the_frame_order_and_its_labels(labelled: 
     assert results[0] == results[1] == results[2]
     (led, affected) = results[0]
     assert led[WEB].by_finding and led[api].by_finding and affected[0] > 0 and affected[1] > 0
+
+
+def test_settling_gives_each_finding_its_claims_less_those_a_better_cause_owns():
+    """``analyzer.run`` settles ownership before counting the ledgers (``ledger.settle``): each finding
+    affects the lines it claims less those another finding owns, ownership as the pandas reference of
+    ``test_ledger_tally_reference`` gives it (best precedence rank, then report order)."""
+    import random
+
+    from tests.analyzer.test_ledger_tally_reference import reference_owners
+
+    rng = random.Random(11)
+    rows = [line(rng.choice([502, 503, 504, 200]), rng.choice(["SH", "SC", "sH", "--"]), second=rng.randint(0, 600))
+            for _ in range(300)]
+    frame = requests(*rows)
+    side = frame[ledger.router_side_mask(frame)]
+    contested = 0
+    for trial in range(20):
+        found = [finding(f"X{k}", rng.choice(["no-ready-endpoints", "backend-timeout", "backend-connection-closed"]),
+                         rng.sample(range(len(rows)), rng.randint(0, 200)), fid=f"F-{k}") for k in range(4)]
+        owner = ledger.settle(ledger.ledger_lines(frame, ROUTES, [WEB]), found)
+        reference = reference_owners(side, found)
+        assert owner.tolist() == reference.tolist() and owner.index.equals(reference.index), trial
+        for pos, f in enumerate(found):
+            held = reference.reindex(f.claims).dropna()  # claims of lines that are not router-side 5xx: kept
+            lost = int(((held >= 0) & (held != pos)).sum())
+            assert f.affected_requests == len(f.claims) - lost, (trial, pos)
+            contested += lost
+    assert contested  # findings really lost lines to others
