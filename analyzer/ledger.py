@@ -29,12 +29,12 @@ from analyzer.facts.common import missing
 from analyzer.host_routes import default_line_routes
 from analyzer.lookup import column_codes
 from analyzer.model import ErrorLedger, Finding, LedgerGroup, LedgerShare
+from analyzer.scope import rows_at
 from parsers.int_codes import dense_codes, group_extremes
 from parsers.log_groups import text_codes
 from parsers.term_side import router_side_states
 
 RouteKey = tuple[str, str]
-_OWNER = "owner"  # column: position of the owning finding in the findings list, -1 when unexplained
 
 
 def router_side_mask(requests: pd.DataFrame) -> pd.Series:
@@ -187,12 +187,6 @@ def _route_pairs(lines: pd.DataFrame) -> tuple[np.ndarray, list[RouteKey]]:
 ARRAYS_FROM = 2_000  # router-side 5xx lines of one route from which its ledger is counted on arrays
 
 
-def _tally(lines: pd.DataFrame, findings: Sequence[Finding]) -> ErrorLedger:
-    """The ledger of one route from its router-side 5xx lines and their owners (column ``owner``)."""
-    owners = lines[_OWNER].to_numpy(dtype=np.int64)
-    return _tally_owned(owners, lines[owners < 0], findings)
-
-
 def _tally_owned(owners: np.ndarray, unowned: pd.DataFrame, findings: Sequence[Finding]) -> ErrorLedger:
     """The ledger of one route from its lines' owners and the rows of the lines no finding owns (the one
     place lines are grouped): only those rows are read, the others are counted by their owners.
@@ -285,7 +279,6 @@ class LedgerLines:
 
     requests: pd.DataFrame  # the request frame (the lines' ts, status, term and server are read from it)
     labels: pd.Index  # the lines' labels in it, in frame order (the findings' claims are such labels)
-    positions: np.ndarray  # the same lines' positions in it
     codes: np.ndarray  # per line, its route's position in ``routes`` (-1: none)
     routes: list[RouteKey]  # in name order (also routes whose lines were not wanted: no code points there)
 
@@ -301,14 +294,13 @@ def ledger_lines(requests: pd.DataFrame, routes: pd.DataFrame, wanted: Iterable[
     """
     wanted = set(wanted)
     if requests.empty:
-        return LedgerLines(requests, pd.Index([], dtype="int64"), np.zeros(0, dtype=np.intp),
-                           np.zeros(0, dtype=np.int32), [])
+        return LedgerLines(requests, pd.Index([], dtype="int64"), np.zeros(0, dtype=np.int32), [])
     mask = router_side_mask(requests)
     keys = line_routes(requests, routes, mask)
     codes, pairs = _route_pairs(keys)
     inside = _in_routes(codes, pairs, wanted)
     labels = keys.index[inside]
-    return LedgerLines(requests, labels, _positions_of(requests.index, labels), codes[inside], pairs)
+    return LedgerLines(requests, labels, codes[inside], pairs)
 
 
 def _positions_of(index: pd.Index, labels: pd.Index) -> np.ndarray:
@@ -335,21 +327,16 @@ def ledgers_of(found: LedgerLines, findings: Sequence[Finding]) -> dict[RouteKey
     if not len(found.labels):
         return {}
     columns = found.requests[TALLIED]  # no copy: each route's unowned lines are read from it in turn
+    positions = _positions_of(found.requests.index, found.labels)
     owners = owner.to_numpy()
     line_route, keys = found.codes, found.routes
+    # a route's unowned lines are a slice of the frame when they are one run of its rows (a route in an
+    # outage whose lines are all router-side 5xx and unexplained, in a frame in route order), else taken
     return {
         (str(keys[code][0]), str(keys[code][1])): _tally_owned(
-            owners[part], _rows_at(columns, found.positions[part][owners[part] < 0]), findings)
+            owners[part], rows_at(columns, positions[part][owners[part] < 0]), findings)
         for code, part in _route_parts(line_route)
     }
-
-
-def _rows_at(columns: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
-    """The rows of ``columns`` at ``positions`` (ascending): a slice when they are one run of rows (a route
-    in an outage whose lines are all router-side 5xx and unexplained, in a frame in route order), else taken."""
-    if len(positions) and int(positions[-1]) - int(positions[0]) + 1 == len(positions):
-        return columns.iloc[int(positions[0]) : int(positions[-1]) + 1]
-    return columns.take(positions)
 
 
 def _route_parts(line_route: np.ndarray) -> Iterator[tuple[int, slice | np.ndarray]]:

@@ -63,7 +63,7 @@ class FrameSplits:
             return found
         positions = self._positions.get(name, {}).get(namespace)
         if positions is not None:
-            found = self._splits[name][namespace] = _take(self.snap.frame(name), positions)
+            found = self._splits[name][namespace] = rows_at(self.snap.frame(name), positions)
             return found
         if self.grouped:
             return self.snap.frame(name).iloc[0:0] if name in self.snap.frames else schema.empty_frame(name)
@@ -96,8 +96,10 @@ def namespace_positions(df: pd.DataFrame) -> dict[str, Any]:
     return {str(key[0]): positions for key, positions in grouped_positions(df, ("namespace",)).items()}
 
 
-def _take(df: pd.DataFrame, positions: Any) -> pd.DataFrame:
+def rows_at(df: pd.DataFrame, positions: Any) -> pd.DataFrame:
     """The rows at ascending ``positions``; a contiguous run is a slice sharing the frame's buffers."""
+    if not len(positions):
+        return df.iloc[0:0]
     first, last = int(positions[0]), int(positions[-1])
     if last - first + 1 == len(positions):
         return df.iloc[first : last + 1]

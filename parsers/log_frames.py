@@ -50,9 +50,6 @@ UNANALYZED = ("received", "mode", "client_ip", "client_port", "frontend", "bytes
 # Arrow-backed strings), a null code 1
 DEFAULT_ANSWER_ONLY = ("path", "request_headers")
 
-# the index types a dictionary column is narrowed to, as the integers are
-_INDEX_TYPES = (pa.int8(), pa.int16(), pa.int32())
-
 
 def narrowest_integer(column: pa.ChunkedArray | pa.Array) -> pa.DataType:
     """The narrowest signed integer type holding every value of ``column`` (``int8`` when all are null)."""
@@ -95,7 +92,7 @@ def narrow_dictionaries(table: pa.Table) -> pa.Table:
             continue
         column = table.column(at)
         size = max((len(chunk.dictionary) for chunk in column.chunks), default=0)
-        narrow = next(kind for kind in (*_INDEX_TYPES, pa.int64()) if size <= 1 << (kind.bit_width - 1))
+        narrow = next(kind for kind, bits in (*_NARROWER, (pa.int64(), 64)) if size <= 1 << (bits - 1))
         if narrow != field.type.index_type:
             table = table.set_column(at, field.name, column.cast(pa.dictionary(narrow, field.type.value_type)))
     return table
