@@ -16,8 +16,14 @@ PROBE = (
 )
 
 
+def clean_environment() -> dict[str, str]:
+    """The environment without the allocator settings a user (or a Dask nanny earlier in this process) may have set."""
+    return {k: v for k, v in os.environ.items()
+            if k not in ("ARROW_DEFAULT_MEMORY_POOL", "GLIBC_TUNABLES") and not k.startswith("MALLOC_")}
+
+
 def probe(**env: str) -> tuple[list[str], str]:
-    clean = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL" and not k.startswith("MALLOC_")}
+    clean = clean_environment()
     out = subprocess.run([sys.executable, "-c", PROBE], env={**clean, **env}, capture_output=True, text=True,
                          check=True)
     applied, pool = json.loads(out.stdout)
@@ -38,8 +44,61 @@ def test_mimalloc_for_arrow_and_glibc_heap_blocks():
 
 
 def test_the_environment_wins():
-    applied, pool = probe(ARROW_DEFAULT_MEMORY_POOL="system", MALLOC_TRIM_THRESHOLD_="131072")
+    applied, pool = probe(ARROW_DEFAULT_MEMORY_POOL="system", MALLOC_TRIM_THRESHOLD_="131072", MALLOC_ARENA_MAX="4")
     assert applied == [] and pool == "system"
+
+
+GLIBC = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+
+
+@pytest.mark.skipif(not GLIBC, reason="glibc's allocator settings")
+@pytest.mark.parametrize(
+    ("env", "heap", "one_arena"),
+    [
+        ({}, True, True),
+        ({"MALLOC_ARENA_MAX": "4"}, True, False),
+        ({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"}, True, False),
+        ({"MALLOC_MMAP_THRESHOLD_": "1048576"}, False, True),
+        ({"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=131072:glibc.malloc.arena_max=2"}, False, False),
+    ],
+)
+def test_each_glibc_setting_yields_to_the_users_own(env, heap, one_arena):
+    applied, _ = probe(**env)
+    assert ("glibc:heap" in applied) is heap
+    assert ("glibc:one-arena" in applied) is one_arena
+
+
+ARENA_PROBE = """
+import ctypes, sys, threading
+if sys.argv[1] == "tuned":
+    from mga.memory import tune
+    tune()
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+both = threading.Barrier(2)
+def allocate():
+    libc.malloc(4096)  # a thread's first allocation picks its arena
+    both.wait()  # both threads alive: the second cannot take over the first one's arena
+threads = [threading.Thread(target=allocate) for _ in range(2)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+libc.malloc_stats()  # one "Arena N:" paragraph per arena, on standard error
+"""
+
+
+@pytest.mark.skipif(not GLIBC, reason="glibc's allocator settings")
+def test_threads_allocate_from_one_arena_once_tuned():
+    """The parsing threads free whole chunks of arrays: in arenas of their own, the emptied heaps went back to
+    the system and every chunk faulted in fresh pages (docs/performance.md); in the main heap they stay."""
+    def arenas(mode: str) -> int:
+        out = subprocess.run([sys.executable, "-c", ARENA_PROBE, mode], env=clean_environment(), capture_output=True,
+                             text=True, check=True)
+        return sum(line.startswith("Arena ") for line in out.stderr.splitlines())
+
+    assert arenas("default") >= 3  # the main thread's and one for each thread
+    assert arenas("tuned") == 1
 
 
 @pytest.mark.parametrize(
@@ -78,7 +137,7 @@ def test_mga_logs_runs_with_the_settings(tmp_path):
     code = ("import sys, runpy\nsys.argv = ['mga', 'logs', sys.argv[1], '--format', 'json']\n"
             "try:\n    runpy.run_module('mga.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
             "import pyarrow as pa\nprint(pa.default_memory_pool().backend_name, file=sys.stderr)\n")
-    clean = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL" and not k.startswith("MALLOC_")}
+    clean = clean_environment()
     proc = subprocess.run([sys.executable, "-c", code, str(log)], env=clean, capture_output=True, text=True,
                           timeout=120)
     assert proc.stderr.strip().splitlines()[-1] == "mimalloc", proc.stderr
@@ -106,7 +165,7 @@ def test_release_unused_hands_freed_pool_pages_back():
     # a clean environment: a Dask LocalCluster started earlier in this test process leaves
     # MALLOC_TRIM_THRESHOLD_=65536 in os.environ (its nanny's pre-spawn settings), and with a user's
     # MALLOC_* setting tune() leaves glibc alone, so the freed blocks would be unmapped at once
-    clean = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL" and not k.startswith("MALLOC_")}
+    clean = clean_environment()
     out = subprocess.run([sys.executable, "-c", RELEASE_PROBE], env=clean, capture_output=True, text=True,
                          check=True)
     before, after, released = json.loads(out.stdout)
