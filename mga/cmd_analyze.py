@@ -100,32 +100,34 @@ def analyze(
         check_redact_map(redact_map, redact=redact, force=force, output=path, inputs=every_input)
 
         from analyzer.run import analyze as run_analysis
+        from parsers.collector_pause import objects_frozen
         from parsers.load_snapshot import load_snapshot
 
-        ns = set(namespace or []) | {k[0] for k in route_keys or []}
-        with log_runner(engine, scheduler, workers) as runner, progress_bar(True) as update:
-            snap = load_snapshot(inputs, logs or [], namespaces=ns or None, since=start, until=end,
-                                 progress=update, log_runner=runner, max_log_bytes=log_cap,
-                                 max_bytes=run_bytes, keep_all_requests=False)
-        from mga.memory import release_unused
+        with objects_frozen():  # the modules imported so far, out of the collector's full passes
+            ns = set(namespace or []) | {k[0] for k in route_keys or []}
+            with log_runner(engine, scheduler, workers) as runner, progress_bar(True) as update:
+                snap = load_snapshot(inputs, logs or [], namespaces=ns or None, since=start, until=end,
+                                     progress=update, log_runner=runner, max_log_bytes=log_cap,
+                                     max_bytes=run_bytes, keep_all_requests=False)
+            from mga.memory import release_unused
 
-        release_unused()  # the chunk tables' pages, kept by the pools, would sit under the analysis' own peak
-        require_usable(snap, every_input)
-        require_filters_match(snap, namespace, route_keys)
-        result = run_analysis(snap, routes=route_keys, namespaces=namespace or None, tool_version=__version__)
-        if redact:
-            from reports.redact import redact_result
+            release_unused()  # the chunk tables' pages, kept by the pools, would sit under the analysis' own peak
+            require_usable(snap, every_input)
+            require_filters_match(snap, namespace, route_keys)
+            result = run_analysis(snap, routes=route_keys, namespaces=namespace or None, tool_version=__version__)
+            if redact:
+                from reports.redact import redact_result
 
-            result, mapping = redact_result(result, namespaces=redact_namespaces)
-            if redact_map:
-                write_private(redact_map, json.dumps(mapping, indent=2, sort_keys=True) + "\n")
-        text = render(result, fmt)
-        if path == "-":
-            typer.echo(text, nl=False)
-        else:
-            write_report(path, text)
-        if not quiet:
-            from mga.summary import print_summary
+                result, mapping = redact_result(result, namespaces=redact_namespaces)
+                if redact_map:
+                    write_private(redact_map, json.dumps(mapping, indent=2, sort_keys=True) + "\n")
+            text = render(result, fmt)
+            if path == "-":
+                typer.echo(text, nl=False)
+            else:
+                write_report(path, text)
+            if not quiet:
+                from mga.summary import print_summary
 
-            print_summary(result, path)
-        raise typer.Exit(exit_code(result, fail_on))
+                print_summary(result, path)
+            raise typer.Exit(exit_code(result, fail_on))

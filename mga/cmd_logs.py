@@ -76,27 +76,30 @@ def logs(
             target = target[: -len("report.html")] + "logs.html"
         if paths.count("-") > 1:
             fail("standard input (-) can be read only once")
-        with stdin_as_file(paths) as files, log_runner(engine, scheduler, workers) as runner, \
-                progress_bar(True) as update:
-            want = urls or urls_5xx or clients or fmt == LogsFormat.html
-            stats = statistics(files, top=top, tops=want, since=start, until=end,
-                               log_format=log_format, progress=update, runner=runner, max_log_bytes=log_cap)
-        if fmt == LogsFormat.json:
-            text = to_json(stats)
-        elif fmt == LogsFormat.html:
-            from reports.logs_html import render_logs_html
+        from parsers.collector_pause import objects_frozen
 
-            routes, servers = ranked(stats, top)
-            text = render_logs_html(stats, [p if p != "-" else "standard input" for p in paths], routes=routes,
-                                    servers=servers, worst=minute_labels(stats["worst_minutes"]))
-        else:
-            text = clean_lines(render_table(stats, top, urls=urls, urls_5xx=urls_5xx, clients=clients))
-        if target != "-":
-            write_report(target, text)
-            if fmt == LogsFormat.html:
-                echo(f"wrote {target}", err=True)
-        else:
-            sys.stdout.write(text)
+        with objects_frozen():  # the modules imported so far, out of the collector's full passes
+            with stdin_as_file(paths) as files, log_runner(engine, scheduler, workers) as runner, \
+                    progress_bar(True) as update:
+                want = urls or urls_5xx or clients or fmt == LogsFormat.html
+                stats = statistics(files, top=top, tops=want, since=start, until=end,
+                                   log_format=log_format, progress=update, runner=runner, max_log_bytes=log_cap)
+            if fmt == LogsFormat.json:
+                text = to_json(stats)
+            elif fmt == LogsFormat.html:
+                from reports.logs_html import render_logs_html
+
+                routes, servers = ranked(stats, top)
+                text = render_logs_html(stats, [p if p != "-" else "standard input" for p in paths], routes=routes,
+                                        servers=servers, worst=minute_labels(stats["worst_minutes"]))
+            else:
+                text = clean_lines(render_table(stats, top, urls=urls, urls_5xx=urls_5xx, clients=clients))
+            if target != "-":
+                write_report(target, text)
+                if fmt == LogsFormat.html:
+                    echo(f"wrote {target}", err=True)
+            else:
+                sys.stdout.write(text)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from parsers.collector_pause import objects_frozen
 from parsers.layout import access_log_members, index_input
 from parsers.log_stream import LogStreamCut
 from parsers.snapshot import Progress, _noop
@@ -50,21 +51,32 @@ def parse_log_jobs(
     # the lean first pass of kept rows reads with the compiled scanner once the logs are worth its start
     scanner = keep_namespaces is not None and worth_the_scanner(member for _, member, _, _ in jobs)
     parses, failures = [], []
-    for i, (src, member, router_pod, _) in enumerate(jobs):
-        report("access logs", i, len(jobs))
-        job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
-                                   log_format=log_format, since=since, until=until, namespaces=namespaces,
-                                   max_log_bytes=max_log_bytes, keep_namespaces=keep_namespaces,
-                                   scanner=scanner)
-        stopped: list[tuple[str, int | None]] = []
-        parse = haproxy_log.collect(job, _until_stopped(run(src, member, job, None), stopped))
-        if stopped:
-            reason, offset = stopped[0]
-            failures.append((src, member, reason, offset))
-        if parse.lines_read or not stopped:  # what was read before the damage is analyzed
-            parses.append(parse)
+    _import_scanner(scanner)
+    with objects_frozen():
+        for i, (src, member, router_pod, _) in enumerate(jobs):
+            report("access logs", i, len(jobs))
+            job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
+                                       log_format=log_format, since=since, until=until, namespaces=namespaces,
+                                       max_log_bytes=max_log_bytes, keep_namespaces=keep_namespaces,
+                                       scanner=scanner)
+            stopped: list[tuple[str, int | None]] = []
+            parse = haproxy_log.collect(job, _until_stopped(run(src, member, job, None), stopped))
+            if stopped:
+                reason, offset = stopped[0]
+                failures.append((src, member, reason, offset))
+            if parse.lines_read or not stopped:  # what was read before the damage is analyzed
+                parses.append(parse)
     report("access logs", len(jobs), len(jobs))
     return parses, failures
+
+
+def _import_scanner(wanted: bool) -> None:
+    """Import the compiled scanner (Numba) before the pass freezes the objects alive
+    (:mod:`parsers.collector_pause`): its objects live as long as the process too."""
+    if wanted:
+        from parsers.log_layers import scanner_on
+
+        scanner_on(True)
 
 
 def _until_stopped(results: Iterable[Any], stopped: list[tuple[str, int | None]]) -> Iterator[Any]:
@@ -153,26 +165,28 @@ def scan_access_logs(
     scanner = stats_only and worth_the_scanner(member for _, member, _, _ in jobs)
     tallies, skipped = [], []
     try:
-        for i, (src, member, router_pod, _) in enumerate(jobs):
-            report("access logs", i, len(jobs))
-            job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
-                                       log_format=log_format, since=since, until=until, stats_only=stats_only,
-                                       max_log_bytes=max_log_bytes, scanner=scanner)
-            tally = haproxy_log.FileTally(job)
-            try:
-                for result in run(src, member, job, after):
-                    tally.add(result)
-                    consume(result)
-            except LogStreamCut as cut:
-                skipped.append((member.name, _with_offset(f"access log cut: {cut.reason}", cut.offset)))
-                if not tally.lines_read:
-                    continue
-            except (OSError, EOFError, ValueError, MemberTooLarge) as exc:
-                skipped.append((member.name, f"access log unreadable: {' '.join(str(exc).split())[:200]}"))
-                if not tally.lines_read:
-                    continue
-            tallies.append(tally)
-        report("access logs", len(jobs), len(jobs))
+        _import_scanner(scanner)
+        with objects_frozen():
+            for i, (src, member, router_pod, _) in enumerate(jobs):
+                report("access logs", i, len(jobs))
+                job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
+                                           log_format=log_format, since=since, until=until, stats_only=stats_only,
+                                           max_log_bytes=max_log_bytes, scanner=scanner)
+                tally = haproxy_log.FileTally(job)
+                try:
+                    for result in run(src, member, job, after):
+                        tally.add(result)
+                        consume(result)
+                except LogStreamCut as cut:
+                    skipped.append((member.name, _with_offset(f"access log cut: {cut.reason}", cut.offset)))
+                    if not tally.lines_read:
+                        continue
+                except (OSError, EOFError, ValueError, MemberTooLarge) as exc:
+                    skipped.append((member.name, f"access log unreadable: {' '.join(str(exc).split())[:200]}"))
+                    if not tally.lines_read:
+                        continue
+                tallies.append(tally)
+            report("access logs", len(jobs), len(jobs))
     finally:
         for src in sources:
             src.close()
