@@ -13,7 +13,12 @@ and the next chunk's arrays fault in freshly zeroed pages (huge pages: numpy ask
 arena for the process (the main heap, which the trim threshold does hold) halved the system time
 of ``mga logs`` on 3M lines (1.3-1.7 s to 0.7 s; wall time 4.1 s to 3.8 s, peak memory 8% lower).
 
-Settings the user gave in the environment (``ARROW_DEFAULT_MEMORY_POOL``, ``MALLOC_*``) win.
+numpy's OpenBLAS starts a thread per core when numpy is imported, and they spin for a while on the
+cores the start-up and the parsing threads need (0.11 s of CPU for the import alone): no command
+multiplies matrices, so it is told to use one thread (``OPENBLAS_NUM_THREADS=1``).
+
+Settings the user gave in the environment (``ARROW_DEFAULT_MEMORY_POOL``, ``MALLOC_*``,
+``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS``, ``OMP_NUM_THREADS``) win.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
+import sys
 
 HEAP_BLOCKS_UP_TO = 64 << 20  # glibc M_MMAP_THRESHOLD: larger blocks are still mmap'ed
 KEEP_FREE_UP_TO = 256 << 20  # glibc M_TRIM_THRESHOLD: free heap kept for the next chunk
@@ -30,7 +36,8 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8  # <malloc.h>
 
 def tune() -> list[str]:
     """Apply the settings where the platform has them; returns what was applied (for tests and logs)."""
-    applied = _tune_glibc()  # first: glibc fixes its number of arenas when a second thread first allocates
+    applied = _one_blas_thread()  # first: read when numpy is imported, which importing pyarrow does
+    applied += _tune_glibc()  # before any thread: glibc fixes its number of arenas when a second one allocates
     if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
         import pyarrow as pa
 
@@ -40,6 +47,16 @@ def tune() -> list[str]:
         except (NotImplementedError, AttributeError):  # a pyarrow built without mimalloc keeps its default
             pass
     return applied
+
+
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")  # what OpenBLAS reads, in order
+
+
+def _one_blas_thread() -> list[str]:
+    if "numpy" in sys.modules or any(name in os.environ for name in BLAS_THREADS):
+        return []
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    return ["blas:one-thread"]
 
 
 def _tune_glibc() -> list[str]:

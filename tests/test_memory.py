@@ -171,3 +171,32 @@ def test_release_unused_hands_freed_pool_pages_back():
     before, after, released = json.loads(out.stdout)
     assert "arrow" in released
     assert after <= before - 10, (before, after)  # MiB: the pool kept pages of the freed arrays until asked
+
+
+BLAS_PROBE = """
+import json, os
+from mga.memory import tune
+applied = tune()  # imports pyarrow, hence numpy and its BLAS
+print(json.dumps([applied, os.environ.get("OPENBLAS_NUM_THREADS"), len(os.listdir("/proc/self/task"))]))
+"""
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="counts threads in /proc/self/task")
+def test_numpy_starts_no_blas_threads_unless_the_user_asks():
+    """No command multiplies matrices; OpenBLAS's threads only spun on the cores the parsers need."""
+    clean = {k: v for k, v in clean_environment().items() if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
+                                                                        "OMP_NUM_THREADS")}
+
+    def run(**env: str) -> tuple[list[str], str | None, int]:
+        out = subprocess.run([sys.executable, "-c", BLAS_PROBE], env={**clean, **env}, capture_output=True,
+                             text=True, check=True)
+        applied, setting, threads = json.loads(out.stdout)
+        return applied, setting, threads
+
+    applied, setting, threads = run()
+    _, _, without_blas_threads = run(OPENBLAS_NUM_THREADS="1")  # the user's own setting, the same threads
+    assert "blas:one-thread" in applied and setting == "1"
+    assert threads == without_blas_threads
+    for env in ({"OPENBLAS_NUM_THREADS": "2"}, {"OMP_NUM_THREADS": "2"}):
+        applied, setting, _ = run(**env)
+        assert "blas:one-thread" not in applied and setting == env.get("OPENBLAS_NUM_THREADS")
