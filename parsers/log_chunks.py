@@ -268,7 +268,7 @@ def parse_chunk(
     to_parse = None if selection is None else selection.to_parse
     text = lines.text if to_parse is None else pc.take(lines.text, pa.array(to_parse))
     try:
-        table, rejected = _parse_lines(text, custom, job.stats_only, scanner, lines.ends)
+        table, rejected = _parse_lines(text, custom, job.stats_only, scanner, lines.ends, lines.ascii)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
         # a shape no validation foresaw made a kernel refuse the chunk: keep it, line by line
         table, rejected = _parse_lines_one_by_one(log_lines.trimmed(text, lines.ends))
@@ -328,7 +328,8 @@ def _about_namespaces(lines: log_lines.ChunkLines, namespaces: frozenset[str]) -
     mask = keep.to_numpy(zero_copy_only=False)
     if mask.all():
         return lines
-    return log_lines.ChunkLines(lines.text.filter(keep), lines.numbers[mask], lines.physical, lines.ends)
+    return log_lines.ChunkLines(lines.text.filter(keep), lines.numbers[mask], lines.physical, lines.ends,
+                                lines.ascii)
 
 
 @lru_cache(maxsize=8)

@@ -174,7 +174,8 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
     scans = scanner_on(scanner)
     try:
         if scans:
-            lean, rejected, handled, values = scanned_first(lines.text, analysis=True, ends=lines.ends)
+            lean, rejected, handled, values = scanned_first(lines.text, analysis=True, ends=lines.ends,
+                                                            ascii_only=lines.ascii)
         else:
             lean, rejected = _parse_lines(lines.text, None, True, False, lines.ends)
             handled, values = np.zeros(0, np.int64), None
@@ -250,4 +251,5 @@ def sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _take(lines: log_lines.ChunkLines, rows: np.ndarray) -> log_lines.ChunkLines:
-    return log_lines.ChunkLines(pc.take(lines.text, pa.array(rows)), lines.numbers[rows], lines.physical, lines.ends)
+    return log_lines.ChunkLines(pc.take(lines.text, pa.array(rows)), lines.numbers[rows], lines.physical, lines.ends,
+                                lines.ascii)

@@ -26,30 +26,33 @@ from parsers.log_shapes import _fast_shapes
 
 
 def _parse_lines(
-    text: pa.Array, custom: Any, lean: bool = False, scanner: bool = True, ends: bool = False
+    text: pa.Array, custom: Any, lean: bool = False, scanner: bool = True, ends: bool = False,
+    ascii_only: bool = False,
 ) -> tuple[pa.Table | None, np.ndarray]:
     """Rows for the lines that are requests (``_row`` = index into ``text``), and the rejected indices.
 
     ``lean``: only the statistics columns are needed (see :data:`LEAN_COLUMNS`); the compiled
     scanner (:mod:`parsers.log_scan`) takes the lines it can read exactly, the Arrow path the rest.
     ``scanner=False`` keeps the scanner out (and Numba unimported): small logs, see ``ChunkJob.scanner``.
-    ``ends``: the lines still end with their terminators (``log_lines.ChunkLines.ends``).
+    ``ends``: the lines still end with their terminators (``log_lines.ChunkLines.ends``); ``ascii_only``:
+    every byte is known to be ASCII (``log_lines.ChunkLines.ascii``).
     """
     if lean and scanner_on(scanner) and custom is None:
-        table, rejected, _, _ = scanned_first(text, ends=ends)
+        table, rejected, _, _ = scanned_first(text, ends=ends, ascii_only=ascii_only)
         return table, rejected
     return _parse_lines_arrow(log_lines.trimmed(text, ends), custom, lean)
 
 
-def scanned_first(text: pa.Array, analysis: bool = False, ends: bool = False
+def scanned_first(text: pa.Array, analysis: bool = False, ends: bool = False, ascii_only: bool = False
                   ) -> tuple[pa.Table | None, np.ndarray, np.ndarray, Any]:
     """The lean parse, the compiled scanner first: (rows, rejected indices, the indices the scanner took,
     and with ``analysis`` the other values of those lines, ``log_scan.AnalysisValues``, else None).
 
     :func:`with_analysis_values` completes scanned rows with them into the full parse's rows. The
     scanner skips line terminators; with ``ends`` the lines it leaves are trimmed for the Arrow path.
+    ``ascii_only``: every byte is known to be ASCII (the scanner then does not look for others).
     """
-    scanned, handled, values = _scanned(text, analysis)
+    scanned, handled, values = _scanned(text, analysis, ascii_only)
     if scanned is None:
         table, rejected = _parse_lines_arrow(log_lines.trimmed(text, ends), None, True)
         return table, rejected, handled, None
@@ -95,8 +98,8 @@ def _scanned_statistics(text: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
     return table, rows
 
 
-def _scanned(text: pa.Array, analysis: bool) -> tuple[pa.Table | None, np.ndarray, Any]:
-    found = _scanner().scan_statistics(text, analysis)
+def _scanned(text: pa.Array, analysis: bool, ascii_only: bool = False) -> tuple[pa.Table | None, np.ndarray, Any]:
+    found = _scanner().scan_statistics(text, analysis, ascii_only)
     if found is None:
         return None, np.zeros(0, np.int64), None
     columns, rows = found

@@ -195,6 +195,9 @@ class ChunkLines:
     # the lines still end with their newline (and any CR before it): read by the compiled scanner,
     # which skips them, and trimmed (:func:`trimmed`) only where lines are taken for anything else
     ends: bool = False
+    # every byte of the chunk is ASCII, as the compiled pass that found the line ends saw (False: not
+    # known): the compiled scanner then need not look at every byte again
+    ascii: bool = False
 
     def taken(self, rows: np.ndarray) -> pa.Array:
         """The text of ``rows`` (indices into :attr:`text`), without line terminators."""
@@ -233,7 +236,9 @@ def chunk_lines(chunk: bytes | bytearray, first_line: int, compiled: bool = Fals
     ends = keep_ends and text is not None
     if text is None:
         text = _decode(_split(chunk))
-    return ChunkLines(text, np.arange(first_line, first_line + len(text), dtype=np.int64), len(text), ends)
+    ascii_only = found is not None and not found[1]
+    return ChunkLines(text, np.arange(first_line, first_line + len(text), dtype=np.int64), len(text), ends,
+                      ascii_only)
 
 
 _BARE_CR_RE = re.compile(rb"\r(?!\n)")

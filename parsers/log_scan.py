@@ -383,7 +383,8 @@ def _backend_and_server(data: np.ndarray, buffer: pa.Buffer, spans: np.ndarray) 
     return out
 
 
-def scan_statistics(text: pa.Array, analysis: bool = False) -> tuple[dict[str, Any], np.ndarray] | None:
+def scan_statistics(text: pa.Array, analysis: bool = False, ascii_only: bool = False
+                    ) -> tuple[dict[str, Any], np.ndarray] | None:
     """The statistics columns of the lines the scanner accepts, and their indices into ``text``.
 
     Column names and meanings are those of the lean Arrow path (``ts`` as UTC milliseconds; ``Tr``
@@ -391,7 +392,8 @@ def scan_statistics(text: pa.Array, analysis: bool = False) -> tuple[dict[str, A
     termination states dictionary-encoded, as the ``requests`` frame keeps them). None when the array
     is not a plain string array read in place (nulls, large offsets) or the platform is big-endian.
     ``analysis`` adds ``"analysis"``: the :class:`AnalysisValues` of those lines, to be turned into
-    columns for the few rows that need them.
+    columns for the few rows that need them. ``ascii_only``: every byte of ``text`` is known to be ASCII
+    (``log_lines.ChunkLines.ascii``, from the pass that found the line ends): not looked for again.
     """
     if not pa.types.is_string(text.type) or text.null_count:
         return None
@@ -402,7 +404,7 @@ def scan_statistics(text: pa.Array, analysis: bool = False) -> tuple[dict[str, A
         return None
     first = int(offsets[0]) if len(offsets) else 0
     used = data[first : offsets[-1]] if len(offsets) else data[:0]
-    all_ascii = bool(len(used) == 0 or used.max() < 128)
+    all_ascii = ascii_only or bool(len(used) == 0 or used.max() < 128)
     blocks = np.frombuffer(buffers[2], dtype=np.uint64, count=len(data) // 8) if len(data) >= 8 else _NO_WORDS
     accepted, http, ts, spans, timer, status, actconn, extra, missing, tls, extra_spans = _scan(
         offsets, data, blocks, all_ascii, analysis)

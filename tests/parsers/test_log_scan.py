@@ -332,3 +332,28 @@ def test_statistics_of_lines_read_with_their_terminators_are_the_arrow_paths(mon
     assert with_scanner["requests"] == 5 * 50 + 2 * 50 + 1
     assert with_scanner["unparsed_samples"] and not any(
         "\r" in s["text"] or "\n" in s["text"] for s in with_scanner["unparsed_samples"])
+
+
+@pytest.mark.parametrize("accented", [False, True])
+def test_the_scanner_skips_its_ascii_pass_only_where_the_line_ends_pass_saw_no_other_byte(monkeypatch, tmp_path,
+                                                                                           accented):
+    """The compiled pass that finds a chunk's line ends also sees whether a byte is 128 or more
+    (``ChunkLines.ascii``); the scanner trusts it instead of reading every byte again, and a chunk with a
+    single non-ASCII byte is scanned as before: the statistics are the Arrow path's either way."""
+    from mga.cmd_logs import statistics
+    from parsers import log_jobs
+
+    odd = HTTP.replace("pod:", "pod:é") if accented else HTTP
+    path = tmp_path / "access.log"
+    path.write_text("\n".join([*BASES, odd] * 40) + "\n", encoding="utf-8")
+    monkeypatch.setattr(log_jobs, "SCANNER_FLOOR", 0)
+    told = []
+    scan = log_scan.scan_statistics
+    monkeypatch.setattr(log_scan, "scan_statistics", lambda text, analysis=False, ascii_only=False: told.append(
+        ascii_only) or scan(text, analysis, ascii_only))
+    with_scanner = statistics([str(path)])
+    assert told and all(flag is not accented for flag in told)
+    assert log_lines.chunk_lines(path.read_bytes(), 1, compiled=True).ascii is not accented
+    assert log_lines.chunk_lines(path.read_bytes(), 1, compiled=False).ascii is False  # not known: looked for
+    monkeypatch.setenv("MGA_LOG_SCANNER", "arrow")
+    assert statistics([str(path)]) == with_scanner
