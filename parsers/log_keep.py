@@ -183,6 +183,7 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
         return None
     if lean is None or not lean.num_rows:
         return None
+    scanned_rows = lean.num_rows
     lean, out_of_range = without_unrepresentable_times(lean)
     if since is not None or until is not None:
         lean = lean.filter(in_window(lean, since, until))
@@ -207,10 +208,14 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
     if whole is None or not whole.any():
         picked = lines if len(parse) == len(lines.text) else _take(lines, parse)
         return LeanSelection(picked, totals, lean.num_rows)
-    scanned = with_analysis_values(lean.filter(pa.array(whole)), values, handled)
+    every_row = bool(whole.all())
+    scanned = with_analysis_values(lean if every_row else lean.filter(pa.array(whole)), values, handled)
+    # the scanner encoded the names of every row it read: when all of them are kept as they were read, each
+    # name is some row's (but where a row's value was blanked to null: the router's host of a line without one)
+    compact = every_row and lean.num_rows == scanned_rows
     for name in scanned.column_names:
         column = scanned.column(name)
-        if pa.types.is_dictionary(column.type):
+        if pa.types.is_dictionary(column.type) and not (compact and column.null_count == 0):
             scanned = scanned.set_column(scanned.schema.get_field_index(name), name,
                                          _used_only(column.combine_chunks()))
     from_scanner = scanned.column("_row").to_numpy()

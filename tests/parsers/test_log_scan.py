@@ -357,3 +357,36 @@ def test_the_scanner_skips_its_ascii_pass_only_where_the_line_ends_pass_saw_no_o
     assert log_lines.chunk_lines(path.read_bytes(), 1, compiled=False).ascii is False  # not known: looked for
     monkeypatch.setenv("MGA_LOG_SCANNER", "arrow")
     assert statistics([str(path)]) == with_scanner
+
+
+OTHER = HTTP.replace("be_secure:shop:web/pod:web-1:web:https:10.131.0.7:8443",
+                     "be_http:blog:front/pod:front-7:front:http:10.131.3.3:8080").replace(" rp rp ", " rq rq ")
+ELSEWHERE = HTTP.replace(" rp rp ", " rz rz ").replace("pod:web-1", "pod:web-2")
+
+
+@pytest.mark.parametrize(("mix", "every_line_kept"), [
+    ((HTTP, ELSEWHERE), True),  # every line the scanner read is kept: its names are all some row's
+    ((HTTP, OTHER, ELSEWHERE), False),  # another namespace's 200s are left out, and their names with them
+    ((HTTP, BARE, ELSEWHERE), True),  # lines without a router host: their host is null, not a name of its own
+    ((OTHER, BARE.replace("be_http:shop", "be_http:blog")), False),  # nothing of the inputs' namespaces
+])
+def test_rows_the_scanner_read_whole_list_only_the_names_they_hold(mix, every_line_kept):
+    """``lean_selection`` keeps the scanner's rows with the names it encoded for every line it read; the frame's
+    categories are the kept rows' names only, whether lines were left out or not (no name of a line left
+    out, no name of a value blanked to null)."""
+    from parsers import log_keep
+
+    text = ("\n".join(list(mix) * 30) + "\n").encode()
+    lines = log_lines.chunk_lines(text, 1, compiled=True, keep_ends=True)
+    selection = log_keep.lean_selection(lines, frozenset({"shop"}), True, None, None)
+    assert selection is not None
+    kept = selection.scanned
+    if kept is None:
+        assert not every_line_kept
+        return
+    assert (kept.num_rows == len(mix) * 30) is every_line_kept
+    for name in kept.column_names:
+        column = kept.column(name).combine_chunks()
+        if pa.types.is_dictionary(column.type):
+            used = set(pc.unique(column.indices.drop_null()).to_pylist())
+            assert used == set(range(len(column.dictionary))), (name, column.dictionary.to_pylist())
