@@ -16,7 +16,9 @@ names) and widened where the chunks are joined.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,8 @@ import pyarrow.compute as pc
 from parsers import schema
 from parsers.log_fields import TS_MS, TS_US
 from parsers.router_names import DEFAULT_BACKEND
+
+T = TypeVar("T")
 
 REQUEST_COLUMNS = schema.column_names("requests")
 
@@ -164,9 +168,10 @@ def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFram
     The chunks come narrowed by :func:`narrow_integers` as they arrived; joined in the widest type of
     each integer column, they are the narrowest type for the whole file, with no second pass.
 
-    Converted column by column, each Arrow column dropped and the Arrow pool's freed pages handed back
-    as soon as its pandas column exists: converting the whole table at once held the Arrow table, the
-    frame and the pool's freed pages together (at 10M kept rows, 3.0 GiB for a 0.7 GiB frame).
+    Converted column by column (two at a time, :func:`by_column`), each Arrow column dropped and the
+    Arrow pool's freed pages handed back as soon as its pandas column exists: converting the whole table
+    at once held the Arrow table, the frame and the pool's freed pages together (at 10M kept rows,
+    3.0 GiB for a 0.7 GiB frame).
     """
     if not tables:
         return empty_requests()
@@ -176,11 +181,19 @@ def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFram
     pool = pa.default_memory_pool()
     mapping = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
                pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
-    columns: dict[str, pd.Series] = {}
-    for name in table.column_names:
-        columns[name] = table.column(name).to_pandas(types_mapper=mapping.get)
-        table = table.drop_columns([name])
+    names = table.column_names
+    arrow: list[pa.ChunkedArray | None] = list(table.columns)
+    del table
+
+    def converted(i: int) -> pd.Series:
+        column = arrow[i]
+        arrow[i] = None  # the Arrow column goes once its pandas column exists
+        out = column.to_pandas(types_mapper=mapping.get)  # type: ignore[union-attr]
+        del column
         pool.release_unused()
+        return out
+
+    columns: dict[str, pd.Series] = dict(zip(names, by_column(len(names), converted), strict=True))
     same = np.zeros(n, dtype=np.int8)
     columns["input"] = pd.Series(pd.Categorical.from_codes(same, categories=pd.Index([input], dtype="str")))
     columns["source"] = pd.Series(pd.Categorical.from_codes(same, categories=pd.Index([source], dtype="str")))
@@ -273,11 +286,35 @@ def time_order(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _taken(frame: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
-    """``frame``'s rows in ``order``, rebuilt column by column, labelled 0..n-1; consumes ``frame``."""
+    """``frame``'s rows in ``order``, rebuilt column by column (two at a time, :func:`by_column`), labelled
+    0..n-1; consumes ``frame``."""
     names = list(frame.columns)
-    arrays = []
+    old: list[pd.api.extensions.ExtensionArray | None] = [frame[name].array for name in names]
     for name in names:
-        arrays.append(frame[name].array.take(order))
         del frame[name]
+
+    def taken(i: int) -> pd.api.extensions.ExtensionArray:
+        column = old[i]
+        old[i] = None  # the old column goes once its new one is made
+        return column.take(order)  # type: ignore[union-attr]
+
+    arrays = by_column(len(names), taken)
     return pd.DataFrame._from_arrays(arrays, columns=pd.Index(names), index=pd.RangeIndex(len(order)),
                                      verify_integrity=False)
+
+
+COLUMN_WORKERS = 2  # the frame's columns converted or gathered at once (both cores; one more column held)
+
+
+def by_column(count: int, work: Callable[[int], T]) -> list[T]:
+    """``work(i)`` for each of ``count`` columns, :data:`COLUMN_WORKERS` at a time, in column order.
+
+    Converting the chunk tables to the frame and putting its rows in route order run once the log is
+    parsed, with no parsing thread left to share the cores: one column after another, they were a fifth
+    of the 10M-line app outage's run with one core idle. Arrow's conversions and numpy's gathers release
+    the interpreter lock, so two columns at a time use both cores (docs/performance.md).
+    """
+    if count < 2:
+        return [work(i) for i in range(count)]
+    with ThreadPoolExecutor(max_workers=COLUMN_WORKERS, thread_name_prefix="mga-columns") as pool:
+        return list(pool.map(work, range(count)))

@@ -148,3 +148,36 @@ def test_several_files_in_route_order_with_one_gather_equal_the_time_sort_then_t
     assert frame["route"].nunique() >= 2 and frame["source"].nunique() == 3
     pd.testing.assert_frame_equal(frame, expected.frames["requests"], check_exact=True)
     assert got.log_texts == expected.log_texts and len(got.log_texts) == 40
+
+
+def test_columns_worked_two_at_a_time_come_back_in_column_order():
+    """``by_column`` (the frame's conversion and its route order): the results are in column order whichever
+    column finished first, and a column's failure is the caller's."""
+    import threading
+    import time
+
+    from parsers.log_frames import COLUMN_WORKERS, by_column
+
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def work(i: int) -> int:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.02 * (5 - i))  # the first columns finish last
+        with lock:
+            running[0] -= 1
+        return i * i
+
+    assert by_column(5, work) == [0, 1, 4, 9, 16]
+    assert most[0] == COLUMN_WORKERS
+    assert by_column(1, work) == [0] and by_column(0, work) == []
+
+    def broken(i: int) -> int:
+        if i == 2:
+            raise ValueError("column 2")
+        return i
+
+    with pytest.raises(ValueError, match="column 2"):
+        by_column(4, broken)
