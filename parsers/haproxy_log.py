@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from parsers import schema
+from parsers import kept_line_texts, schema
 from parsers.log_chunks import (
     MAX_SAMPLES,
     ChunkHook,
@@ -87,6 +87,8 @@ class LogParse:
     # after ``combine(..., by_time=False)`` of several files: the rows' positions in time order (their
     # order is the files', one after the other); None when the rows are in time order or in one file's
     in_time: np.ndarray | None = None
+    # the text of kept lines the chunks handed over (``parsers.kept_line_texts``), by (input, source, line)
+    texts: dict[tuple[str, str, int], str] = field(default_factory=dict)
 
     @property
     def router_messages(self) -> int:
@@ -125,8 +127,11 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
     events: list[dict[str, Any]] = []
     totals = LogTotals()
     parts: list[ChunkGroups] | None = None if job.stats_only else []
+    texts: dict[tuple[str, str, int], str] = {}
     for result in results:
         tally.add(result)
+        if result.texts and len(texts) + len(result.texts) <= kept_line_texts.PER_FILE:
+            texts.update(((job.input, job.source, line), text) for line, text in result.texts.items())
         totals.add(result.totals)
         if result.table is not None and result.table.num_rows:
             # in the frame's columns and narrowed by ``parse_chunk``, but for the line numbers, shifted since
@@ -145,6 +150,7 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
         accounting=[tally.accounting()],
         totals=totals,
         group_parts=parts,
+        texts=texts,
     )
 
 
@@ -177,6 +183,7 @@ def combine(parses: Iterable[LogParse], by_time: bool = True) -> LogParse:
         totals=LogTotals.merged(p.totals for p in parses),
         groups=groups,
         in_time=in_time,
+        texts={key: text for p in parses for key, text in p.texts.items()},
     )
 
 

@@ -51,7 +51,8 @@ def _load_logs(
             by_label[src.label].files_skipped += 1
     # in time order as a whole, or (analyze) by route, in time order within each
     combined = haproxy_log.combine(parses, by_time=keep_namespaces is None)
-    snap.log_texts = _evidence_lines(jobs, combined.requests, combined.in_time)  # the first abnormal lines
+    # the first abnormal lines; the text the chunks handed over is not read again
+    snap.log_texts = _evidence_lines(jobs, combined.requests, combined.in_time, combined.texts)
     snap.frames["requests"] = (combined.requests if keep_namespaces is None
                                else ordered_by_route(combined.requests, combined.in_time))
     snap.frames["router_events"] = combined.router_events
@@ -69,13 +70,14 @@ EVIDENCE_LINE_CAP = 20_000
 
 def _evidence_lines(
     jobs: list[tuple[InputSource, Member, str | None, str | None]], requests: pd.DataFrame,
-    in_time: np.ndarray | None = None,
+    in_time: np.ndarray | None = None, known: dict[tuple[str, str, int], str] | None = None,
 ) -> dict[tuple[str, str, int], str]:
     """Keep the raw text of abnormal log lines (5xx, no response, non-normal termination) for evidence.
 
     The parser keeps fields, not text; a second pass over only the files that hold abnormal lines
     picks their text, capped so a log of millions of errors stays bounded: the first abnormal lines
-    in the frame's order, or in ``in_time`` (the rows' positions in time order) when given.
+    in the frame's order, or in ``in_time`` (the rows' positions in time order) when given. ``known``:
+    lines whose text the parse handed over (``parsers.kept_line_texts``); only the others are read again.
     """
     from parsers import haproxy_log
 
@@ -90,9 +92,14 @@ def _evidence_lines(
         abnormal &= requests[name].notna().to_numpy()
     rows = (np.flatnonzero(abnormal) if in_time is None else in_time[abnormal[in_time]])[:EVIDENCE_LINE_CAP]
     wanted: dict[tuple[str, str], set[int]] = {}
-    for inp, source, line in zip(*(requests[name].take(rows).tolist() for name in located), strict=True):
-        wanted.setdefault((str(inp), str(source)), set()).add(int(line))
     out: dict[tuple[str, str, int], str] = {}
+    known = known or {}
+    for inp, source, line in zip(*(requests[name].take(rows).tolist() for name in located), strict=True):
+        key = (str(inp), str(source), int(line))
+        if key in known:
+            out[key] = known[key]
+        else:
+            wanted.setdefault(key[:2], set()).add(key[2])
     for src, member, _pod, _ in jobs:
         lines = wanted.get((src.label, member.name))
         if not lines:

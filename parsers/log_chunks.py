@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers import log_lines
+from parsers.kept_line_texts import kept_line_texts
 from parsers.log_fallback import reason
 from parsers.log_frames import CHUNK_SCHEMA, DICT, INTEGER, analysis_columns, narrow_dictionaries, narrow_integers
 from parsers.log_groups import ChunkGroups, chunk_groups
@@ -179,6 +180,8 @@ class ChunkResult:
     # ``table``'s rows folded per minute and key (``parsers.log_groups.chunk_groups``; None for statistics
     # only, or without a dated row)
     groups: ChunkGroups | None = None
+    # the text of the kept rows' lines by line number, where the chunk kept few (``parsers.kept_line_texts``)
+    texts: dict[int, str] | None = None
 
     def shifted(self, lines_before: int) -> ChunkResult:
         """The same result for a chunk that starts after ``lines_before`` lines of its file."""
@@ -199,6 +202,7 @@ class ChunkResult:
             self.other_namespaces,
             self.totals,
             None if self.groups is None else self.groups.shifted(lines_before),
+            None if self.texts is None else {line + lines_before: text for line, text in self.texts.items()},
         )
 
 
@@ -302,6 +306,9 @@ def parse_chunk(
         job.lean.saw(out.num_rows if out is not None else 0, parsed)
         if totals is not None:
             totals.left_out = left_out
+    texts = None
+    if out is not None and job.keep_namespaces is not None and not job.stats_only:
+        texts = kept_line_texts(out, lines)
     if out is not None and out.num_rows and not job.stats_only:
         # the frame's columns and types, here on the parsing thread (and on a Dask worker), not on the
         # thread that joins the chunks: a quarter of a second at 3M kept rows done one chunk after another
@@ -309,7 +316,8 @@ def parse_chunk(
         out = narrow_dictionaries(
             narrow_integers(out if job.keep_namespaces is None else analysis_columns(out), NARROWED_HERE))
     groups = chunk_groups(out) if out is not None and out.num_rows and not job.stats_only else None
-    result = ChunkResult(out, events, unparsed, samples, lines.physical, None, requests, dropped, totals, groups)
+    result = ChunkResult(out, events, unparsed, samples, lines.physical, None, requests, dropped, totals, groups,
+                         texts)
     if after is not None:
         result.extra = after(result)
     return result
@@ -329,7 +337,7 @@ def _about_namespaces(lines: log_lines.ChunkLines, namespaces: frozenset[str]) -
     if mask.all():
         return lines
     return log_lines.ChunkLines(lines.text.filter(keep), lines.numbers[mask], lines.physical, lines.ends,
-                                lines.ascii)
+                                lines.ascii, lines.verbatim)
 
 
 @lru_cache(maxsize=8)

@@ -257,4 +257,4 @@ def sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _take(lines: log_lines.ChunkLines, rows: np.ndarray) -> log_lines.ChunkLines:
     return log_lines.ChunkLines(pc.take(lines.text, pa.array(rows)), lines.numbers[rows], lines.physical, lines.ends,
-                                lines.ascii)
+                                lines.ascii, lines.verbatim)

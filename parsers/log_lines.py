@@ -198,6 +198,9 @@ class ChunkLines:
     # every byte of the chunk is ASCII, as the compiled pass that found the line ends saw (False: not
     # known): the compiled scanner then need not look at every byte again
     ascii: bool = False
+    # each line is its physical line's bytes, terminators aside (no CRI parts joined, no invalid UTF-8
+    # replaced, no lone carriage return read as a line end): the text a second read of the file gives
+    verbatim: bool = False
 
     def taken(self, rows: np.ndarray) -> pa.Array:
         """The text of ``rows`` (indices into :attr:`text`), without line terminators."""
@@ -224,21 +227,24 @@ def chunk_lines(chunk: bytes | bytearray, first_line: int, compiled: bool = Fals
     sparing a copy of the chunk when the compiled scanner reads nearly every line.
     """
     found = _compiled_offsets(chunk) if compiled else None
+    rewritten = False
     if (found[2] if found is not None else b"\r" in chunk) and _BARE_CR_RE.search(chunk):
         # old Mac line endings (CR alone): each CR ends a line, so no line hides inside another one
         chunk = _BARE_CR_RE.sub(b"\n", chunk)
         found = None
+        rewritten = True
     if _is_cri(chunk) and (b" stdout P " in chunk or b" stderr P " in chunk):
         raw = _split(chunk)
         joined, starts = join_cri_partials(raw)
         return ChunkLines(_decode(joined), np.asarray(starts, dtype=np.int64) + first_line, len(raw))
     text = _from_buffer(chunk, found, trim=not keep_ends)
     ends = keep_ends and text is not None
+    verbatim = text is not None and not rewritten
     if text is None:
         text = _decode(_split(chunk))
     ascii_only = found is not None and not found[1]
     return ChunkLines(text, np.arange(first_line, first_line + len(text), dtype=np.int64), len(text), ends,
-                      ascii_only)
+                      ascii_only, verbatim)
 
 
 _BARE_CR_RE = re.compile(rb"\r(?!\n)")

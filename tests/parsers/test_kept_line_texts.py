@@ -1,0 +1,93 @@
+"""The text of kept lines handed over by the parse (``parsers.kept_line_texts``): where a chunk keeps few
+lines, the evidence lines are not read from the file again, and they are the same text as when read again."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers import kept_line_texts, load_logs, log_jobs, log_lines
+from parsers.load_snapshot import load_snapshot
+from tests.conftest import INSPECT_SHOP
+
+
+def _line(namespace: str, status: int, second: int, extra: str = "") -> str:
+    return (f"10.0.1.5:56271 [20/Nov/2026:08:{second // 60:02d}:{second % 60:02d}.000] fe_sni~ "
+            f"be_edge_http:{namespace}:web/pod:web-1{extra}:web:http:10.128.0.9:8080 0/0/1/2/3 {status} 512 - - "
+            f"{'SH--' if status >= 500 else '--VN'} 12/9/3/1/0 0/0 \"GET /a HTTP/1.1\"")
+
+
+def _spread_log(ending: str = "\n") -> str:
+    """Thousands of lines of a namespace the inputs hold nothing of, and a few of theirs spread over them:
+    the kept lines are few and reach the end of the file."""
+    rows = []
+    for i in range(3000):
+        rows.append(_line("blog", 200, i % 3600))
+        if i % 500 == 7:
+            rows.append(_line("shop", 503, i % 3600, extra="é" if i % 1000 == 7 else ""))
+    return ending.join(rows) + ending
+
+
+@pytest.fixture
+def read_again(monkeypatch):
+    """The lines the evidence pass reads from the files again."""
+    read: list[int] = []
+    real = load_logs.numbered_lines
+
+    def watched(stream, numbers, *args, **kwargs):
+        read.extend(numbers.tolist())
+        return real(stream, numbers, *args, **kwargs)
+
+    monkeypatch.setattr(load_logs, "numbered_lines", watched)
+    return read
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+@pytest.mark.parametrize("scanner", [False, True])
+def test_evidence_lines_of_few_kept_lines_are_handed_over_with_the_text_a_second_read_gives(
+        tmp_path, monkeypatch, read_again, ending, scanner):
+    log = tmp_path / "router.log"
+    log.write_bytes(_spread_log(ending).encode())
+    monkeypatch.setattr(log_lines, "CHUNK_BYTES", 64 << 10)
+    monkeypatch.setattr(log_jobs, "SCANNER_FLOOR", 0 if scanner else 1 << 40)
+    handed = load_snapshot([str(INSPECT_SHOP)], [str(log)], keep_all_requests=False)
+    assert len(handed.frame("requests")) == 6 and not read_again  # six kept lines, none read again
+    monkeypatch.setattr(kept_line_texts, "SPARSE", 0)  # no chunk hands its text over: all read again
+    again = load_snapshot([str(INSPECT_SHOP)], [str(log)], keep_all_requests=False)
+    assert len(read_again) == 6
+    assert handed.log_texts == again.log_texts and len(handed.log_texts) == 6
+    assert any("é" in text for text in handed.log_texts.values())
+    assert not any(text.endswith(("\r", "\n")) for text in handed.log_texts.values())
+
+
+def test_a_chunk_keeping_many_lines_hands_none_over(tmp_path, monkeypatch, read_again):
+    """An outage of the inputs' own routes keeps every line: the first abnormal lines are at the file's
+    start, where the second read stops; holding every kept line's text would hold the log."""
+    log = tmp_path / "router.log"
+    log.write_text("\n".join(_line("shop", 503, i % 3600) for i in range(400)) + "\n")
+    monkeypatch.setattr(kept_line_texts, "SPARSE", 100)
+    snap = load_snapshot([str(INSPECT_SHOP)], [str(log)], keep_all_requests=False)
+    assert len(read_again) == 400 and len(snap.log_texts) == 400
+
+
+def test_only_verbatim_lines_are_handed_over():
+    """Joined CRI parts, replaced bytes and lone carriage returns are not the file's lines: read again."""
+    import pyarrow as pa
+
+    rows = pa.table({"line": pa.array([1, 2], pa.int64())})
+    plain = log_lines.chunk_lines(b"first\nsecond\n", 1, compiled=True)
+    assert kept_line_texts.kept_line_texts(rows, plain) == {1: "first", 2: "second"}
+    for chunk in (b"first\rsecond\n", b"fi\xffrst\nsecond\n",
+                  b"2026-11-20T08:41:03.2Z stdout P fir\n2026-11-20T08:41:03.2Z stdout F st\nsecond\n"):
+        lines = log_lines.chunk_lines(chunk, 1, compiled=True)
+        assert not lines.verbatim
+        assert kept_line_texts.kept_line_texts(rows, lines) is None
+    assert kept_line_texts.kept_line_texts(pa.table({"line": pa.array([3], pa.int64())}), plain) is None
+
+
+def test_a_file_hands_over_no_more_than_its_share(tmp_path, monkeypatch, read_again):
+    log = tmp_path / "router.log"
+    log.write_bytes(_spread_log().encode())
+    monkeypatch.setattr(log_lines, "CHUNK_BYTES", 64 << 10)
+    monkeypatch.setattr(kept_line_texts, "PER_FILE", 2)
+    snap = load_snapshot([str(INSPECT_SHOP)], [str(log)], keep_all_requests=False)
+    assert 0 < len(read_again) < 6 and len(snap.log_texts) == 6
