@@ -10,6 +10,7 @@ on a Dask cluster; the results are assembled here either way.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -51,8 +52,7 @@ def parse_log_jobs(
     # the lean first pass of kept rows reads with the compiled scanner once the logs are worth its start
     scanner = keep_namespaces is not None and worth_the_scanner(member for _, member, _, _ in jobs)
     parses, failures = [], []
-    _import_scanner(scanner)
-    with objects_frozen():
+    with _log_pass(scanner):
         for i, (src, member, router_pod, _) in enumerate(jobs):
             report("access logs", i, len(jobs))
             job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
@@ -70,13 +70,16 @@ def parse_log_jobs(
     return parses, failures
 
 
-def _import_scanner(wanted: bool) -> None:
-    """Import the compiled scanner (Numba) before the pass freezes the objects alive
-    (:mod:`parsers.collector_pause`): its objects live as long as the process too."""
-    if wanted:
+@contextmanager
+def _log_pass(scanner: bool) -> Iterator[None]:
+    """A log pass with the objects alive before it frozen (:mod:`parsers.collector_pause`); the compiled
+    scanner (Numba), when the pass uses it, imported first: its objects live as long as the process too."""
+    if scanner:
         from parsers.log_layers import scanner_on
 
         scanner_on(True)
+    with objects_frozen():
+        yield
 
 
 def _until_stopped(results: Iterable[Any], stopped: list[tuple[str, int | None]]) -> Iterator[Any]:
@@ -165,8 +168,7 @@ def scan_access_logs(
     scanner = stats_only and worth_the_scanner(member for _, member, _, _ in jobs)
     tallies, skipped = [], []
     try:
-        _import_scanner(scanner)
-        with objects_frozen():
+        with _log_pass(scanner):
             for i, (src, member, router_pod, _) in enumerate(jobs):
                 report("access logs", i, len(jobs))
                 job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
