@@ -342,7 +342,7 @@ def ledgers_of(found: LedgerLines, findings: Sequence[Finding]) -> dict[RouteKey
 def _route_parts(line_route: np.ndarray) -> Iterator[tuple[int, slice | np.ndarray]]:
     """Each route's lines (code, their positions in frame order), routes by code; lines without one left out.
 
-    The lines come in route order when the request frame does (``parsers.log_frames.ordered_by_route``,
+    The lines come in route order when the request frame does (``parsers.log_frames.joined_in_order``,
     and no default answer was given a route): each route's lines are then a slice, taken without a copy.
     Else they are gathered by a stable sort (in an outage of 10M lines, three arrays of positions as long
     as the lines, the analysis' peak of memory)."""

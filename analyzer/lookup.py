@@ -244,7 +244,7 @@ def _runs(line_key: np.ndarray, rows: np.ndarray | None) -> list[tuple[int, int]
     order: the keys of the keyed rows (``rows``, all when None) never decrease and each key's rows follow
     one another. Else None.
 
-    The request frame is in route order (``parsers.log_frames.ordered_by_route``): its indexes by route
+    The request frame is in route order (``parsers.log_frames.joined_in_order``): its indexes by route
     are then given as ``range`` objects, not arrays of positions (8 bytes a row: 80 MB for each such index
     of a 10M-line outage, and a sort to find them).
     """

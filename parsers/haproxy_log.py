@@ -42,7 +42,7 @@ from parsers.log_chunks import (
     open_log_member,
     parse_chunk,
 )
-from parsers.log_frames import _concat_requests, _to_frame, empty_requests, narrow_integers, time_order
+from parsers.log_frames import _to_frame, empty_requests, joined_in_order, narrow_integers
 from parsers.log_groups import ChunkGroups, merged_groups
 from parsers.log_totals import LogTotals
 from parsers.router_names import server_pod
@@ -84,8 +84,8 @@ class LogParse:
     # the chunks were not folded (``minute_groups`` folds the frame)
     group_parts: list[ChunkGroups] | None = None
     groups: pd.DataFrame | None = None
-    # after ``combine(..., by_time=False)`` of several files: the rows' positions in time order (their
-    # order is the files', one after the other); None when the rows are in time order or in one file's
+    # after ``combine(..., by_time=False)``: the rows' positions in reading order (time order of several
+    # files, line order of one; the rows are grouped by route); None when the rows are in that order
     in_time: np.ndarray | None = None
     # the text of kept lines the chunks handed over (``parsers.kept_line_texts``), by (input, source, line)
     texts: dict[tuple[str, str, int], str] = field(default_factory=dict)
@@ -155,21 +155,18 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
 
 
 def combine(parses: Iterable[LogParse], by_time: bool = True) -> LogParse:
-    """Merge the parses of several files (requests sorted by time, categoricals kept categorical).
+    """Merge the parses of several files (requests sorted by time, categoricals kept categorical); consumes
+    the parses' request frames (their columns go as the joined frame is made).
 
-    ``by_time=False``: the requests stay in the files' order, one file after the other, and
-    ``in_time`` says their time order (for a caller that orders them otherwise anyway: a sort of
-    every column it would undo)."""
+    ``by_time=False`` (analyze): the requests grouped by route (``parsers.log_frames.joined_in_order``),
+    each route's rows in time order (several files) or line order (one), and ``in_time`` says their
+    positions in that reading order, for the evidence lines."""
     parses = list(parses)
     reqs = [p.requests for p in parses if not p.requests.empty]
     evs = [p.router_events for p in parses if not p.router_events.empty]
-    requests = _concat_requests(reqs)
-    groups = _merged_groups(parses, requests)
-    in_time = None
-    if len(reqs) > 1 and by_time:
-        requests = requests.sort_values("ts", kind="stable", na_position="last").reset_index(drop=True)
-    elif len(reqs) > 1:
-        in_time = time_order(requests)
+    folded = not any(p.group_parts is None for p in parses if not p.requests.empty)
+    requests, in_time = joined_in_order(reqs, by_route=not by_time)
+    groups = _merged_groups(parses, requests) if folded else None
     samples: list[dict[str, Any]] = []
     for p in parses:
         samples.extend(p.unparsed_samples[: max(0, MAX_SAMPLES - len(samples))])
@@ -187,11 +184,9 @@ def combine(parses: Iterable[LogParse], by_time: bool = True) -> LogParse:
     )
 
 
-def _merged_groups(parses: list[LogParse], requests: pd.DataFrame) -> pd.DataFrame | None:
+def _merged_groups(parses: list[LogParse], requests: pd.DataFrame) -> pd.DataFrame:
     """The files' chunk groups joined (``parsers.log_groups.merged_groups``), files in ``parses`` order as
-    their rows were joined; None when a file with rows was not folded as it was parsed."""
-    if any(p.group_parts is None for p in parses if not p.requests.empty):
-        return None
+    their rows were joined (every file with rows folded as it was parsed)."""
     parts = [(i, part) for i, p in enumerate(parses) for part in p.group_parts or ()]
     files = [(p.accounting[0]["input"], p.accounting[0]["source"]) if p.accounting else ("", "") for p in parses]
     return merged_groups(parts, files, requests)

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from parsers.log_frames import ordered_by_route
 from parsers.log_jobs import LogJob, parse_log_jobs
 from parsers.log_lines import compiled_loaded, numbered_lines
 from parsers.snapshot import InputRecord, Progress, Snapshot
@@ -53,8 +52,7 @@ def _load_logs(
     combined = haproxy_log.combine(parses, by_time=keep_namespaces is None)
     # the first abnormal lines; the text the chunks handed over is not read again
     snap.log_texts = _evidence_lines(jobs, combined.requests, combined.in_time, combined.texts)
-    snap.frames["requests"] = (combined.requests if keep_namespaces is None
-                               else ordered_by_route(combined.requests, combined.in_time))
+    snap.frames["requests"] = combined.requests
     snap.frames["router_events"] = combined.router_events
     snap.log_lines = combined.lines_read
     snap.log_unparsed = combined.unparsed
@@ -76,7 +74,8 @@ def _evidence_lines(
 
     The parser keeps fields, not text; a second pass over only the files that hold abnormal lines
     picks their text, capped so a log of millions of errors stays bounded: the first abnormal lines
-    in the frame's order, or in ``in_time`` (the rows' positions in time order) when given. ``known``:
+    in the frame's order, or in ``in_time`` (the rows' positions in reading order: time order of several
+    files, line order of one; ``LogParse.in_time``) when given. ``known``:
     lines whose text the parse handed over (``parsers.kept_line_texts``); only the others are read again.
     """
     from parsers import haproxy_log

@@ -2,8 +2,8 @@
 
 A chunk hands back :data:`CHUNK_SCHEMA` rows (dictionaries for the names that repeat over
 millions of rows); :func:`_to_frame` turns one file's chunk tables into the frame declared in
-:mod:`parsers.schema`, and :func:`_concat_requests` joins several files' frames keeping the
-categoricals categorical.
+:mod:`parsers.schema`, and :func:`joined_in_order` joins several files' frames in time or route order,
+keeping the categoricals categorical.
 
 The integer columns (timers, counters, status, ports, line numbers) are declared ``Int64``, the
 type the parsers read them in (up to 18 digits, ``-1`` for an aborted timer). A file's frame holds
@@ -218,7 +218,15 @@ def _concat_requests(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if len(frames) == 1:
         return frames[0]
     frames = [f.copy(deep=False) for f in frames]
-    # the declared categoricals, and analyze's request lines and captures (:data:`DEFAULT_ANSWER_ONLY`)
+    _same_categories(frames)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _same_categories(frames: list[pd.DataFrame]) -> None:
+    """Give each categorical column of ``frames`` the union of its categories in every frame, in place.
+
+    The declared categoricals, and analyze's request lines and captures (:data:`DEFAULT_ANSWER_ONLY`); the
+    union of sorted categories is sorted, as :func:`_to_frame` leaves them."""
     for name in [*CATEGORICAL, *(n for n in DEFAULT_ANSWER_ONLY if n in frames[0]
                                  and isinstance(frames[0][n].dtype, pd.CategoricalDtype))]:
         if name not in frames[0]:
@@ -231,19 +239,70 @@ def _concat_requests(frames: list[pd.DataFrame]) -> pd.DataFrame:
             categories = categories.union(column.cat.categories)
         for f, column in zip(frames, columns, strict=True):
             f[name] = column.cat.set_categories(categories)
-    return pd.concat(frames, ignore_index=True)
+
+
+def joined_in_order(frames: list[pd.DataFrame], *, by_route: bool) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Files' request frames as one frame, in time order or by route; consumes ``frames`` (their columns go).
+
+    ``by_route=False``: the rows in time order (a stable sort: a tie in file order, then line order, rows
+    without a time last), as sorting the joined frame by ``ts`` gives; one file's frame is returned as it
+    is. ``by_route=True``: grouped by (namespace, route) as :func:`ordered_by_route` leaves them, each
+    route's rows in time order (several files) or in line order (one file). The second value: the rows'
+    positions in that reading order (time order, or one file's line order), for a caller that wants the
+    first lines of a kind (evidence); None when the frame is in it.
+
+    Each column is joined and put in order in one step, two columns at a time (:func:`by_column`), and
+    the files' columns are dropped as it is made. Joining the files' frames first, then ordering the
+    joined frame, held the files' frames, the joined one and the ordered one together, and ran on one
+    core: the 10M-line app outage split over three router logs peaked at 1.8 GiB, against 1.3 GiB in one
+    file (docs/performance.md).
+    """
+    if not frames:
+        return empty_requests(), None
+    names = list(frames[0].columns)
+    if len(frames) > 1 and any(list(f.columns) != names for f in frames[1:]):
+        frames = [_concat_requests(frames)]  # not expected: the files of one run keep the same columns
+    elif len(frames) > 1:
+        _same_categories(frames)
+    in_time = _time_positions(frames) if len(frames) > 1 else None
+    order = _route_positions(frames, in_time) if by_route else in_time
+    if order is None:  # one file, its rows already in the order asked
+        return frames[0], None
+    parts: list[list[pd.Series] | None] = [[f[name] for f in frames] for name in names]
+    for f in frames:
+        for name in names:
+            del f[name]
+
+    def joined(i: int) -> pd.api.extensions.ExtensionArray:
+        pieces = parts[i]
+        parts[i] = None  # the files' columns go once the joined column is made
+        column = pieces[0].array if len(pieces) == 1 else pd.concat(pieces, ignore_index=True).array  # type: ignore[index, arg-type]
+        del pieces
+        return column.take(order)
+
+    frame = pd.DataFrame._from_arrays(by_column(len(names), joined), columns=pd.Index(names),
+                                      index=pd.RangeIndex(len(order)), verify_integrity=False)
+    if not by_route:
+        return frame, None
+    where = np.empty(len(order), dtype=np.intp)  # where each row of the files went
+    where[order] = np.arange(len(order), dtype=np.intp)
+    return frame, where if in_time is None else where[in_time]
+
+
+def _time_positions(frames: list[pd.DataFrame]) -> np.ndarray:
+    """The joined rows' positions in ``sort_values("ts", kind="stable", na_position="last")`` order, without
+    joining the frames."""
+    ticks = np.concatenate([f["ts"].array.asi8 for f in frames])
+    ticks[ticks == np.iinfo(np.int64).min] = np.iinfo(np.int64).max  # missing times (NaT) last, in their order
+    return np.argsort(ticks, kind="stable")
 
 
 def empty_requests() -> pd.DataFrame:
     return schema.empty_frame("requests")
 
 
-def ordered_by_route(frame: pd.DataFrame, in_time: np.ndarray | None = None) -> pd.DataFrame:
+def ordered_by_route(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame``'s rows grouped by (namespace, route), each route's rows in their order; consumes ``frame``.
-
-    ``in_time``: the rows' positions in time order (:func:`time_order`), for rows of several files
-    joined without sorting; each route's rows then come in that order, as when the joined frame was
-    sorted by time first, but with one gather of every column instead of two.
 
     The analysis takes each route's rows (and each namespace's) several times; grouped, those rows are
     one stretch of the frame, which pandas slices without copying. On a log whose lines are nearly all a
@@ -253,54 +312,37 @@ def ordered_by_route(frame: pd.DataFrame, in_time: np.ndarray | None = None) -> 
     in the new order (a ``RangeIndex``: the rows' labels are looked up by the ledger, and an index of
     arbitrary integers is hashed for that, hundreds of MB at 10M rows).
 
-    The frame is rebuilt column by column, each old column dropped as soon as its new one is made: the
-    memory this needs beyond the frame is one column and the order.
+    The frame is rebuilt column by column (:func:`joined_in_order`, which joins several files' frames
+    this way), each old column dropped as soon as its new one is made: the memory this needs beyond the
+    frame is two columns and the order.
     """
-    if in_time is None and (len(frame) < 2 or "namespace" not in frame or "route" not in frame):
-        return frame
-    if "namespace" not in frame or "route" not in frame:
-        return _taken(frame, in_time)
-    key = np.zeros(len(frame), dtype=np.int64)
+    return joined_in_order([frame], by_route=True)[0]
+
+
+def _route_positions(frames: list[pd.DataFrame], in_time: np.ndarray | None) -> np.ndarray | None:
+    """The joined rows' positions grouped by (namespace, route), a missing name last, each route's rows in
+    ``in_time``'s order (or the frames' order); None when that is the order they are in (one frame)."""
+    if "namespace" not in frames[0] or "route" not in frames[0]:
+        return in_time
+    count = sum(len(f) for f in frames)
+    if in_time is None and count < 2:
+        return None
+    key = np.zeros(count, dtype=np.int64)
     span = 1
     for name in ("namespace", "route"):
-        codes = frame[name].cat.codes.to_numpy().astype(np.int64)
-        size = len(frame[name].cat.categories) + 1
+        codes = np.concatenate([f[name].cat.codes.to_numpy() for f in frames]).astype(np.int64)
+        size = len(frames[0][name].cat.categories) + 1  # the same categories in every frame
         key = key * size + np.where(codes < 0, size - 1, codes)  # a missing name sorts last
         span *= size
     if in_time is not None:
         key = key[in_time]
     elif not (key[1:] < key[:-1]).any():
-        return frame
+        return None
     if span <= 1 << 16:  # numpy's stable sort of 16-bit integers is a radix sort: one pass, no comparisons
         key = key.astype(np.uint16)
     order = np.argsort(key, kind="stable")
     del key
-    return _taken(frame, order if in_time is None else in_time[order])
-
-
-def time_order(frame: pd.DataFrame) -> np.ndarray:
-    """The rows' positions in ``sort_values("ts", kind="stable", na_position="last")`` order."""
-    ticks = frame["ts"].array.asi8.copy()
-    ticks[frame["ts"].isna().to_numpy()] = np.iinfo(np.int64).max  # missing times last, in their order
-    return np.argsort(ticks, kind="stable")
-
-
-def _taken(frame: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
-    """``frame``'s rows in ``order``, rebuilt column by column (two at a time, :func:`by_column`), labelled
-    0..n-1; consumes ``frame``."""
-    names = list(frame.columns)
-    old: list[pd.api.extensions.ExtensionArray | None] = [frame[name].array for name in names]
-    for name in names:
-        del frame[name]
-
-    def taken(i: int) -> pd.api.extensions.ExtensionArray:
-        column = old[i]
-        old[i] = None  # the old column goes once its new one is made
-        return column.take(order)  # type: ignore[union-attr]
-
-    arrays = by_column(len(names), taken)
-    return pd.DataFrame._from_arrays(arrays, columns=pd.Index(names), index=pd.RangeIndex(len(order)),
-                                     verify_integrity=False)
+    return order if in_time is None else in_time[order]
 
 
 COLUMN_WORKERS = 2  # the frame's columns converted or gathered at once (both cores; one more column held)

@@ -4,6 +4,8 @@
   it must give exactly the frame the whole-table conversion gave.
 - :func:`parsers.log_frames.ordered_by_route` groups rows by (namespace, route): the same rows, each
   route's in their order, missing names last.
+- :func:`parsers.log_frames.joined_in_order` joins several files' frames in time or route order column by
+  column: it must equal pandas' concat and stable sorts.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ import pyarrow as pa
 import pytest
 
 from parsers.log_fields import TS_MS
-from parsers.log_frames import CATEGORICAL, REQUEST_COLUMNS, _same_integer_types, _to_frame, ordered_by_route
+from parsers.log_frames import (
+    CATEGORICAL,
+    REQUEST_COLUMNS,
+    _concat_requests,
+    _same_integer_types,
+    _to_frame,
+    joined_in_order,
+    ordered_by_route,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -120,12 +130,69 @@ items:
 """
 
 
+def _sorted_reference(frames: list[pd.DataFrame], by_route: bool) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """What :func:`joined_in_order` must give, in plain pandas: the frames joined, sorted by time (stable,
+    missing times last), then (``by_route``) by namespace and route (stable, missing names last), and the
+    time-sorted rows' positions in the result."""
+    joined = _concat_requests([f.copy(deep=True) for f in frames])
+    if len(frames) > 1:
+        joined = joined.sort_values("ts", kind="stable", na_position="last").reset_index(drop=True)
+    if not by_route:
+        return joined, None
+    ordered = joined.sort_values(["namespace", "route"], kind="stable", na_position="last")
+    where = np.empty(len(ordered), dtype=np.intp)
+    where[ordered.index.to_numpy()] = np.arange(len(ordered))
+    return ordered.reset_index(drop=True), where
+
+
+def _file_frames(seed: int, files: int) -> list[pd.DataFrame]:
+    """Frames of several files: names each file has of its own, times out of order and equal, missing ones."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for f in range(files):
+        n = int(rng.integers(1, 300))
+        names = np.array(["a", "b", f"only-{f}", None], dtype=object)
+        ts = pd.Series(pd.to_datetime(T0) + pd.to_timedelta(rng.integers(0, 40, n), unit="s"))
+        ts[rng.random(n) < 0.05] = pd.NaT
+        frame = pd.DataFrame({
+            "ts": ts.astype("datetime64[ns, UTC]"),
+            "namespace": pd.Categorical(rng.choice(names, n)),
+            "route": pd.Categorical(rng.choice(names, n)),
+            "line": pd.array(np.arange(1, n + 1), dtype="Int16" if f % 2 else "Int32"),
+            "source": pd.Categorical([f"router-{f}.log"] * n),
+        })
+        frame["namespace"] = frame["namespace"].cat.reorder_categories(sorted(frame["namespace"].cat.categories))
+        frame["route"] = frame["route"].cat.reorder_categories(sorted(frame["route"].cat.categories))
+        frames.append(frame)
+    return frames
+
+
+@pytest.mark.parametrize("by_route", [True, False])
+@pytest.mark.parametrize("seed", range(12))
+def test_files_joined_in_one_gather_equal_the_joined_frame_sorted(seed, by_route):
+    """Several files' frames (or one) joined and ordered column by column equal pandas' concat and stable
+    sorts; the reading positions say where each time-sorted row went; the files' columns are consumed."""
+    frames = _file_frames(seed, 1 + seed % 4)
+    expected, where = _sorted_reference(frames, by_route)
+    got, positions = joined_in_order(frames, by_route=by_route)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True, check_categorical=True)
+    assert str(got["line"].dtype) == ("Int32" if len(frames) > 1 or seed % 4 == 0 else "Int16")
+    if len(frames) == 1 and not by_route:
+        assert positions is None and got is frames[0]  # one file in its order: returned as it is
+        return
+    if by_route and positions is None:  # already grouped: the frame is the one file's, in line order
+        assert len(frames) == 1 and got is frames[0]
+        return
+    assert positions is None if not by_route else np.array_equal(positions, where)
+    assert all(len(f.columns) == 0 for f in frames)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_several_files_in_route_order_with_one_gather_equal_the_time_sort_then_the_route_order(
         seed, tmp_path, monkeypatch):
     """Rows of several files are put in route order, each route's rows in time order, in one gather; the
     evidence lines are the first abnormal ones in time order: as when the joined rows were sorted by time
-    first (the reference, ``combine(by_time=True)``), then by route."""
+    first, then by route, in plain pandas (the reference)."""
     from parsers import haproxy_log, load_logs, log_chunks, log_lines
     from parsers.load_snapshot import load_snapshot
     from tests.parsers.test_log_groups import mixed_lines
@@ -142,12 +209,44 @@ def test_several_files_in_route_order_with_one_gather_equal_the_time_sort_then_t
     monkeypatch.setattr(load_logs, "EVIDENCE_LINE_CAP", 40)  # which lines come first decides the evidence
     got = load_snapshot([str(dump)], logs, keep_all_requests=False)
     original = haproxy_log.combine
-    monkeypatch.setattr(haproxy_log, "combine", lambda parses, by_time=True: original(parses, by_time=True))
+
+    def reference(parses, by_time=True):
+        parses = list(parses)
+        expected, where = _sorted_reference([p.requests for p in parses if not p.requests.empty], by_route=True)
+        combined = original(parses, by_time=True)
+        combined.requests, combined.in_time = expected, where
+        return combined
+
+    monkeypatch.setattr(haproxy_log, "combine", reference)
     expected = load_snapshot([str(dump)], logs, keep_all_requests=False)
     frame = got.frames["requests"]
     assert frame["route"].nunique() >= 2 and frame["source"].nunique() == 3
     pd.testing.assert_frame_equal(frame, expected.frames["requests"], check_exact=True)
     assert got.log_texts == expected.log_texts and len(got.log_texts) == 40
+
+
+def test_one_files_evidence_lines_are_its_first_abnormal_lines_in_line_order(tmp_path, monkeypatch):
+    """One file's rows are put in route order too; the evidence lines are still its first abnormal lines in
+    line order (the reading positions map them), not the first in route order."""
+    from parsers import load_logs
+    from parsers.load_snapshot import load_snapshot
+    from parsers.term_side import router_side_states
+    from tests.parsers.test_log_groups import mixed_lines
+
+    dump = tmp_path / "routes.yaml"
+    dump.write_text(ROUTES)
+    log = tmp_path / "router.log"
+    log.write_text("\n".join(mixed_lines(5, 600)) + "\n")
+    monkeypatch.setattr(load_logs, "EVIDENCE_LINE_CAP", 25)
+    snap = load_snapshot([str(dump)], [str(log)], keep_all_requests=False)
+    frame = snap.frames["requests"]
+    assert not frame["line"].is_monotonic_increasing  # reordered by route
+    status = frame["status"]
+    queued = (frame["srv_queue"].fillna(0) > 0) | (frame["backend_queue"].fillna(0) > 0)
+    abnormal = ((status >= 500) | (status == -1) | queued).fillna(False).to_numpy(dtype=bool)
+    abnormal |= router_side_states(frame["term"])
+    first = sorted(frame["line"][abnormal].tolist())[:25]
+    assert sorted(line for _, _, line in snap.log_texts) == first
 
 
 def test_columns_worked_two_at_a_time_come_back_in_column_order():
