@@ -20,7 +20,7 @@ ignores it) and reused by later runs:
   (``bench.gen_logs.OUTAGE_OUTCOMES``), analysed with the must-gather, next to ``mga logs`` of it:
   the failures of namespaces the inputs hold nothing of are counted, not kept; and the outage of
   one application's 10 routes (``--first-routes 10``) analysed with a routes dump of them, where
-  every line is kept;
+  every line is kept, in one file and cut into three (one log per router pod, as a must-gather holds them);
 
 - routes with traffic: a routes dump of the 1M-line log's first N namespaces (10 routes each,
   ``bench.gen_logs.write_routes_dump``) analysed with that log, next to ``mga logs`` of it: every
@@ -220,7 +220,56 @@ def bench_app_outage(n: int) -> list[Row]:
                         f"({log.stat().st_size / 1e6:,.0f} MB)", wall, rss, "")]
     rows.append(("`mga analyze` routes dump of those 10 routes `--logs` same file --format json", a_wall, a_rss,
                  ratio_note("analyze / mga logs", a_walls, walls, "(every line kept)")))
-    return rows
+    return rows + bench_split_app_outage(n, log, dump)
+
+
+def split_by_lines(log: Path, parts: int) -> list[Path]:
+    """``log`` cut into ``parts`` files of about equal size at line ends (``split -n l/N``), written once
+    under ``bench/out/split_<name>/``: the lines of one log as if several router pods had written them."""
+    folder = OUT / f"split_{log.stem}"
+    paths = [folder / f"router-{i}.log" for i in range(parts)]
+    if all(p.exists() for p in paths):
+        return paths
+    folder.mkdir(exist_ok=True)
+    size = log.stat().st_size
+    with open(log, "rb") as src:
+        for i, path in enumerate(paths):
+            end = size if i == parts - 1 else _line_end_after(src, size * (i + 1) // parts)
+            with open(path, "wb") as dst:
+                while src.tell() < end:
+                    dst.write(src.read(min(64 << 20, end - src.tell())))
+    return paths
+
+
+def _line_end_after(stream, offset: int) -> int:
+    """The position just after the first newline at or after ``offset`` (the stream's position is kept)."""
+    here = stream.tell()
+    stream.seek(offset)
+    rest = stream.readline()
+    end = stream.tell() if rest.endswith(b"\n") else offset + len(rest)
+    stream.seek(here)
+    return end
+
+
+def bench_split_app_outage(n: int, log: Path, dump: Path) -> list[Row]:
+    """The app outage's lines in three files, as a must-gather holds one log per router pod: the files'
+    rows joined in time order, then by route."""
+    paths = split_by_lines(log, 3)
+    for path in paths:
+        with open(path, "rb") as fh:
+            while fh.read(64 << 20):
+                pass
+    logs = [arg for path in paths for arg in ("--logs", str(path))]
+    (wall, rss, walls), (a_wall, a_rss, a_walls) = alternated(
+        lambda: measure(mga("logs", *map(str, paths), "--format", "json", "--output",
+                            str(OUT / f"split_app_outage_logs_{n}.json"))),
+        lambda: measure(mga("analyze", str(dump), *logs, "--format", "json",
+                            "--output", str(OUT / f"split_app_outage_analyze_{n}.json"))))
+    return [
+        (f"`mga logs --format json`, the same {n:,} lines in 3 files (one a router pod)", wall, rss, ""),
+        ("`mga analyze` routes dump `--logs` each of the 3 files --format json", a_wall, a_rss,
+         ratio_note("analyze / mga logs", a_walls, walls, "(every line kept)")),
+    ]
 
 
 def bench_hla(lines: int = HLA_LINES) -> list[Row]:
