@@ -165,7 +165,8 @@ def _why(exc: BaseException) -> str:
 
 def reader_for(src: Any, member: Any) -> Reader | None:
     """How ``member`` of ``src`` (:mod:`parsers.sources`) can be read again by offset; None: it cannot."""
-    from parsers.sources import DirectorySource, SingleFileSource, TarSource, ZipSource
+    from parsers.archive_sources import TarSource, ZipSource
+    from parsers.sources import DirectorySource, SingleFileSource
 
     try:
         if isinstance(src, DirectorySource):

@@ -18,6 +18,7 @@ import pandas as pd
 
 from parsers import schema
 from parsers.byte_budget import ByteBudget
+from parsers.inputs import open_input
 from parsers.kept_text import KeptTexts, reader_for
 from parsers.layout import INGRESS_NAMESPACES, Index, access_log_members, index_input
 from parsers.load_app_logs import read_app_logs
@@ -34,7 +35,7 @@ from parsers.load_objects import (
 from parsers.load_platform import PlatformRows, platform_kind, take
 from parsers.load_router_config import _concat, _load_haproxy_config
 from parsers.snapshot import InputRecord, Progress, Snapshot, _noop
-from parsers.sources import InputSource, Member, open_input
+from parsers.sources import InputSource, Member
 
 
 def object_namespaces(frames: dict[str, pd.DataFrame]) -> frozenset[str]:

@@ -15,10 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from parsers.collector_pause import objects_frozen
+from parsers.inputs import open_input
 from parsers.layout import access_log_members, index_input
 from parsers.log_stream import LogStreamCut
 from parsers.snapshot import Progress, _noop
-from parsers.sources import InputSource, Member, MemberTooLarge, open_input
+from parsers.sources import InputSource, Member, MemberTooLarge
 
 LogJob = tuple[InputSource, Member, str | None, str | None]
 

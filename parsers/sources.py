@@ -14,6 +14,9 @@ Safety rules, because archives come from customers:
   compressed body by ratio (``parsers.byte_budget``); a member over a cap is skipped with the byte
   offset where reading stopped, never kept in part.
 - A damaged archive keeps what was readable before the damage and records the damage.
+
+The archives' sources (tar, zip) are :mod:`parsers.archive_sources`; which source a path is,
+:func:`parsers.inputs.open_input`.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ import os
 import stat
 import tarfile
 import zipfile
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -34,14 +36,13 @@ from typing import IO, Any
 
 from parsers.byte_budget import (
     MEMBER_CAP,
-    RATIO_LIMIT,
     ByteBudget,
     CappedReader,
     MemberTooLarge,
     RatioGuard,
     not_kept,
-    ratio_allowance,
 )
+from parsers.gzip_reader import ERRORS as GZIP_ERRORS
 
 MEMBER_COUNT_CAP = 2_000_000
 STREAM_CHUNK = 1 << 20
@@ -181,7 +182,8 @@ class InputSource:
                 yield member, self.read(member, limit), None, None
             except MemberTooLarge as exc:
                 yield member, None, str(exc), exc.offset
-            except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, lzma.LZMAError, ValueError) as exc:
+            except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, lzma.LZMAError, ValueError,
+                    *zlib_error()) as exc:
                 yield member, None, f"unreadable: {_one_line(exc)}", None
             except (RuntimeError, NotImplementedError) as exc:  # zipfile: encrypted, unsupported compression
                 yield member, None, f"unreadable: {_one_line(exc)}", None
@@ -249,105 +251,6 @@ class DirectorySource(InputSource):
         return str(member.key)
 
 
-class TarSource(InputSource):
-    kind_hint = "tar"
-
-    def __init__(self, path: Path, label: str | None = None):
-        super().__init__(path, label)
-        try:
-            self._stored = path.stat().st_size if sniff_compression(_magic(path)) else None
-            self._tar = tarfile.open(str(path), mode="r:*")  # noqa: SIM115 - closed by close()
-        except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zlib_error()) as exc:
-            raise InputError(f"{label or path}: cannot read archive: {_one_line(exc)}") from None
-        try:
-            while True:
-                info = self._tar.next()
-                if info is None:
-                    break
-                if info.issym() or info.islnk():
-                    kind = "symbolic" if info.issym() else "hard"
-                    self._skip(info.name, f"{kind} link to {info.linkname!r}; not followed")
-                elif info.isdir():
-                    continue
-                elif not info.isfile():
-                    self._skip(info.name, "not a regular file")
-                else:
-                    self._add(info.name, info.size, info)
-                if self._stored is not None and self._tar.offset > ratio_allowance(self._stored):
-                    self._stop_listing_at(self._tar.offset)
-                if self.damaged:
-                    break
-        except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zlib_error()) as exc:
-            last = f", reading stopped at member {self.members[-1].name}" if self.members else ""
-            self.damaged = f"archive damaged after {len(self.members)} members{last}: {_one_line(exc)}"
-        if not self.members and self.damaged:
-            raise InputError(f"{self.label}: {self.damaged}")
-
-    def _stop_listing_at(self, offset: int) -> None:
-        """A compressed tar is one stream: the members after a bomb cost its whole decompression to
-        reach, so listing stops where the stream passes what the archive's size can explain."""
-        self.damaged_offset = offset
-        self.damaged = (f"listing stopped at decompressed byte {offset}: the archive decompresses to more than "
-                        f"{RATIO_LIMIT} times its size ({self._stored} bytes), a decompression bomb; "
-                        f"the members after it were not listed")
-
-    def _open_raw(self, member: Member) -> IO[bytes]:
-        fh = self._tar.extractfile(member.key)
-        if fh is None:
-            raise OSError("not a regular file")
-        return fh
-
-    def ratio_bodies(self, member: Member) -> list[tuple[object, int, str]]:
-        # one compressed stream: every member read counts against the whole archive's size
-        return [] if self._stored is None else [("archive", self._stored, "the archive")]
-
-    def close(self) -> None:
-        self._tar.close()
-
-
-class ZipSource(InputSource):
-    kind_hint = "zip"
-
-    def __init__(self, path: Path, label: str | None = None):
-        super().__init__(path, label)
-        try:
-            self._zip = zipfile.ZipFile(str(path))
-            infos = self._zip.infolist()
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise InputError(f"{label or path}: cannot read zip archive: {_one_line(exc)}") from None
-        for info in infos:
-            mode = (info.external_attr >> 16) & 0xFFFF
-            file_type = stat.S_IFMT(mode)  # 0 when the writer recorded permissions only
-            if info.is_dir():
-                continue
-            if stat.S_ISLNK(mode):
-                self._skip(info.filename, "symbolic link; not followed")
-            elif file_type and not stat.S_ISREG(mode):
-                self._skip(info.filename, "not a regular file")
-            else:
-                self._add(info.filename, info.file_size, info)
-        self._sharing = Counter(m.key.header_offset for m in self.members)
-
-    def _open_raw(self, member: Member) -> IO[bytes]:
-        return self._zip.open(member.key)
-
-    def compressed_size(self, member: Member) -> int | None:
-        info = member.key
-        return info.compress_size if info.compress_type != zipfile.ZIP_STORED else None
-
-    def ratio_bodies(self, member: Member) -> list[tuple[object, int, str]]:
-        # members that share one data offset share one body: each read of it counts against it
-        info, stored = member.key, self.compressed_size(member)
-        if stored is None:
-            return []
-        shared = self._sharing[info.header_offset]
-        what = f"its stored body, which {shared} members share" if shared > 1 else "its stored body"
-        return [(info.header_offset, stored, what)]
-
-    def close(self) -> None:
-        self._zip.close()
-
-
 class SingleFileSource(InputSource):
     """One plain file (a YAML/JSON dump or a log), optionally gzip/xz/bz2-compressed."""
 
@@ -372,7 +275,7 @@ class SingleFileSource(InputSource):
     def _open_raw(self, member: Member) -> IO[bytes]:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
         raw = os.fdopen(os.open(member.key, flags), "rb")
-        if self._compression == "gz":
+        if self._compression == "gz":  # the standard library's: it hands out every byte before a damage
             return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
         if self._compression == "xz":
             return lzma.LZMAFile(raw)  # type: ignore[return-value]
@@ -391,10 +294,9 @@ class SingleFileSource(InputSource):
         return [] if stored is None else [("file", stored, "the file")]
 
 
-def zlib_error() -> type[Exception]:
-    import zlib
-
-    return zlib.error
+def zlib_error() -> tuple[type[Exception], ...]:
+    """The gzip readers' decompression errors (the standard library's and ISA-L's)."""
+    return GZIP_ERRORS
 
 
 def _one_line(exc: BaseException) -> str:
@@ -415,66 +317,3 @@ def sniff_compression(head: bytes) -> str | None:
     if head.startswith(b"BZh"):
         return "bz2"
     return None
-
-
-def open_input(path: str | os.PathLike[str], label: str | None = None, *, as_log: bool = False) -> InputSource:
-    """Open ``path`` as the right :class:`InputSource`, or raise :class:`InputError` (one line).
-
-    ``as_log``: the user said it is a log (``--logs``): a file that is not an archive is read as a
-    log whatever its bytes look like, so garbage lines are counted, not refused.
-    """
-    p = Path(path)
-    shown = label or str(path)
-    if p.is_symlink() and not p.exists():
-        raise InputError(f"{shown}: broken symbolic link")
-    if p.is_symlink():
-        # the path the user typed is theirs (/var/log/containers/*.log are links): follow it here, once;
-        # members inside the input are still opened without following links
-        p = Path(os.path.realpath(p))
-    if not p.exists():
-        raise InputError(f"{shown}: no such file or directory")
-    if p.is_dir():
-        return DirectorySource(p, shown)
-    if not p.is_file():
-        raise InputError(f"{shown}: not a regular file or directory")
-    try:
-        head = _magic(p)
-    except OSError as exc:
-        raise InputError(f"{shown}: cannot read: {_one_line(exc)}") from None
-    if not head:
-        raise InputError(f"{shown}: empty file")
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return ZipSource(p, shown)
-    compression = sniff_compression(head)
-    if len(head) >= 262 and head[257:262] == b"ustar":
-        return TarSource(p, shown)
-    if compression:
-        # a compressed tar, or one compressed file: look at the decompressed header
-        inner = _decompressed_head(p, compression)
-        if inner is None:
-            raise InputError(f"{shown}: cannot read archive: not valid {compression} data")
-        if len(inner) >= 262 and inner[257:262] == b"ustar":
-            return TarSource(p, shown)
-        return SingleFileSource(p, shown, compression)
-    if as_log or _looks_textual(head):
-        return SingleFileSource(p, shown)
-    raise InputError(f"{shown}: not a directory, archive (.tar, .tar.gz, .tar.xz, .zip), YAML/JSON dump or log file")
-
-
-def _decompressed_head(p: Path, compression: str) -> bytes | None:
-    opener = {"gz": gzip.open, "xz": lzma.open, "bz2": bz2.open}[compression]
-    try:
-        with opener(p, "rb") as fh:
-            return fh.read(512)
-    except (OSError, EOFError, lzma.LZMAError, zlib_error()):
-        return None
-
-
-def _looks_textual(head: bytes) -> bool:
-    if b"\x00" in head[:256]:
-        return False
-    try:
-        head.decode("utf-8")
-        return True
-    except UnicodeDecodeError as exc:
-        return exc.start > len(head) - 4  # a multi-byte character cut by the sniff window

@@ -223,7 +223,7 @@ def test_since_until_and_several_files_combined():
 
 def test_gzipped_member_is_decompressed(tmp_path):
     from parsers.haproxy_log import open_log_member
-    from parsers.sources import open_input
+    from parsers.inputs import open_input
 
     d = tmp_path / "mg" / "namespaces" / "openshift-ingress" / "pods" / "r1" / "logs" / "logs" / "logs" / "rotated"
     d.mkdir(parents=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+from parsers.inputs import open_input
 from parsers.layout import access_log_members, classify, find_roots, index_input
-from parsers.sources import open_input
 from tests.conftest import INSPECT_SHOP, MGC, MUST_GATHER, YAML_DUMP, make_tar, realworld
 
 IMG = (

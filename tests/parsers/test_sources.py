@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from parsers.sources import DirectorySource, InputError, TarSource, ZipSource, open_input
+from parsers.archive_sources import TarSource, ZipSource
+from parsers.inputs import open_input
+from parsers.sources import DirectorySource, InputError
 from tests.conftest import INSPECT_SHOP, add_tar_bytes, make_tar, make_zip
 
 ROUTES = "inspect.local.5421342344627712289/namespaces/shop/route.openshift.io/routes.yaml"

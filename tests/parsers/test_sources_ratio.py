@@ -17,10 +17,10 @@ import pytest
 
 from parsers import byte_budget
 from parsers.byte_budget import RATIO_LIMIT, ByteBudget
+from parsers.inputs import open_input
 from parsers.layout import index_input
 from parsers.load_app_logs import APP_LOG_BYTES, read_app_logs
 from parsers.snapshot import InputRecord
-from parsers.sources import open_input
 
 MiB = 1 << 20
 FLOOR = 1 * MiB

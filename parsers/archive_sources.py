@@ -1,0 +1,172 @@
+"""The archive inputs: a tar (plain, gzip, xz or bz2) and a zip, listed once and read member by member.
+
+Both follow :mod:`parsers.sources`' rules (nothing extracted, links and unsafe names skipped, bytes
+capped per member, per run and by ratio). A compressed tar is one stream: it is listed by reading
+all of it, and a ``.tar.gz`` through ISA-L's reader (:mod:`parsers.gzip_reader`), five times the
+standard library's. A damage says where listing stopped: a decompression error, the ratio guard, or a
+block where a tar header should be that is not one (``tarfile`` takes that for the archive's end).
+"""
+
+from __future__ import annotations
+
+import lzma
+import stat
+import tarfile
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import IO
+
+from parsers.byte_budget import RATIO_LIMIT, ratio_allowance
+from parsers.gzip_reader import gzip_reader
+from parsers.sources import InputError, InputSource, Member, _magic, _one_line, sniff_compression, zlib_error
+
+
+class TarSource(InputSource):
+    kind_hint = "tar"
+
+    def __init__(self, path: Path, label: str | None = None):
+        super().__init__(path, label)
+        try:
+            compression = sniff_compression(_magic(path))
+            self._stored = path.stat().st_size if compression else None
+        except OSError as exc:
+            raise InputError(f"{self.label}: cannot read archive: {_one_line(exc)}") from None
+        self._gz: IO[bytes] | None = None
+        self._stream_error = False  # listing ended on a damaged stream (not on the ratio guard)
+        self._open(path, fast=compression == "gz")
+        self._list()
+        if self._stream_error and self._gz is not None:
+            # the fast gzip reader hands out nothing of the block it failed in: the members just before the
+            # damage would be lost, so a damaged stream is listed (and read) again by the standard library's
+            self.close()
+            self.members, self.skipped, self.damaged, self.damaged_offset = [], [], None, None
+            self._stream_error = False
+            self._open(path, fast=False)
+            self._list()
+        if not self.members and self.damaged:
+            self.close()
+            raise InputError(f"{self.label}: {self.damaged}")
+
+    def _open(self, path: Path, fast: bool) -> None:
+        """The tar, its gzip stream decompressed by ``parsers.gzip_reader`` when ``fast`` (closed by close())."""
+        try:
+            self._gz = gzip_reader(str(path)) if fast else None
+            if self._gz is not None:
+                self._tar = tarfile.open(fileobj=self._gz, mode="r:")  # noqa: SIM115
+            else:
+                self._tar = tarfile.open(str(path), mode="r:*")  # noqa: SIM115
+        except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, *zlib_error()) as exc:
+            if self._gz is not None:
+                self._gz.close()
+            raise InputError(f"{self.label}: cannot read archive: {_one_line(exc)}") from None
+
+    def _list(self) -> None:
+        try:
+            while True:
+                info = self._tar.next()
+                if info is None:
+                    break
+                if info.issym() or info.islnk():
+                    kind = "symbolic" if info.issym() else "hard"
+                    self._skip(info.name, f"{kind} link to {info.linkname!r}; not followed")
+                elif info.isdir():
+                    continue
+                elif not info.isfile():
+                    self._skip(info.name, "not a regular file")
+                else:
+                    self._add(info.name, info.size, info)
+                if self._stored is not None and self._tar.offset > ratio_allowance(self._stored):
+                    self._stop_listing_at(self._tar.offset)
+                if self.damaged:
+                    break
+            if not self.damaged:
+                self._check_end()
+        except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, *zlib_error()) as exc:
+            last = f", reading stopped at member {self.members[-1].name}" if self.members else ""
+            self.damaged = f"archive damaged after {len(self.members)} members{last}: {_one_line(exc)}"
+            self._stream_error = True
+
+    def _check_end(self) -> None:
+        """``tarfile`` takes a header block it cannot read (bad checksum, cut short) for the archive's end and
+        stops listing without a word: a tar whose middle was damaged listed its first members only, as if
+        whole. The archive's end is a block of zeros; any other block where listing stopped is a damage."""
+        offset = self._tar.offset
+        fileobj = self._tar.fileobj
+        fileobj.seek(offset)
+        block = fileobj.read(tarfile.BLOCKSIZE)
+        if len(block) == tarfile.BLOCKSIZE and not block.strip(b"\0"):
+            return
+        what = "ends without its end-of-archive block" if len(block) < tarfile.BLOCKSIZE \
+            else "holds a block that is not a tar header"
+        last = f" after member {self.members[-1].name}" if self.members else ""
+        self.damaged_offset = offset
+        self.damaged = (f"archive damaged after {len(self.members)} members: at byte {offset} of the tar{last} "
+                        f"it {what}; the members after it, if any, were not listed")
+
+    def _stop_listing_at(self, offset: int) -> None:
+        """A compressed tar is one stream: the members after a bomb cost its whole decompression to
+        reach, so listing stops where the stream passes what the archive's size can explain."""
+        self.damaged_offset = offset
+        self.damaged = (f"listing stopped at decompressed byte {offset}: the archive decompresses to more than "
+                        f"{RATIO_LIMIT} times its size ({self._stored} bytes), a decompression bomb; "
+                        f"the members after it were not listed")
+
+    def _open_raw(self, member: Member) -> IO[bytes]:
+        fh = self._tar.extractfile(member.key)
+        if fh is None:
+            raise OSError("not a regular file")
+        return fh
+
+    def ratio_bodies(self, member: Member) -> list[tuple[object, int, str]]:
+        # one compressed stream: every member read counts against the whole archive's size
+        return [] if self._stored is None else [("archive", self._stored, "the archive")]
+
+    def close(self) -> None:
+        self._tar.close()
+        if self._gz is not None:
+            self._gz.close()
+            self._gz = None
+
+
+class ZipSource(InputSource):
+    kind_hint = "zip"
+
+    def __init__(self, path: Path, label: str | None = None):
+        super().__init__(path, label)
+        try:
+            self._zip = zipfile.ZipFile(str(path))
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise InputError(f"{label or path}: cannot read zip archive: {_one_line(exc)}") from None
+        for info in infos:
+            mode = (info.external_attr >> 16) & 0xFFFF
+            file_type = stat.S_IFMT(mode)  # 0 when the writer recorded permissions only
+            if info.is_dir():
+                continue
+            if stat.S_ISLNK(mode):
+                self._skip(info.filename, "symbolic link; not followed")
+            elif file_type and not stat.S_ISREG(mode):
+                self._skip(info.filename, "not a regular file")
+            else:
+                self._add(info.filename, info.file_size, info)
+        self._sharing = Counter(m.key.header_offset for m in self.members)
+
+    def _open_raw(self, member: Member) -> IO[bytes]:
+        return self._zip.open(member.key)
+
+    def compressed_size(self, member: Member) -> int | None:
+        info = member.key
+        return info.compress_size if info.compress_type != zipfile.ZIP_STORED else None
+
+    def ratio_bodies(self, member: Member) -> list[tuple[object, int, str]]:
+        # members that share one data offset share one body: each read of it counts against it
+        info, stored = member.key, self.compressed_size(member)
+        if stored is None:
+            return []
+        shared = self._sharing[info.header_offset]
+        what = f"its stored body, which {shared} members share" if shared > 1 else "its stored body"
+        return [(info.header_offset, stored, what)]
+
+    def close(self) -> None:
+        self._zip.close()

@@ -1,0 +1,85 @@
+"""Which source a path the user typed is: :func:`open_input` looks at it (its first bytes, and a compressed
+file's first decompressed ones) and opens it as a directory, an archive, one dump or one log."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+from pathlib import Path
+
+from parsers.archive_sources import TarSource, ZipSource
+from parsers.sources import (
+    DirectorySource,
+    InputError,
+    InputSource,
+    SingleFileSource,
+    _magic,
+    _one_line,
+    sniff_compression,
+    zlib_error,
+)
+
+
+def open_input(path: str | os.PathLike[str], label: str | None = None, *, as_log: bool = False) -> InputSource:
+    """Open ``path`` as the right :class:`InputSource`, or raise :class:`InputError` (one line).
+
+    ``as_log``: the user said it is a log (``--logs``): a file that is not an archive is read as a
+    log whatever its bytes look like, so garbage lines are counted, not refused.
+    """
+    p = Path(path)
+    shown = label or str(path)
+    if p.is_symlink() and not p.exists():
+        raise InputError(f"{shown}: broken symbolic link")
+    if p.is_symlink():
+        # the path the user typed is theirs (/var/log/containers/*.log are links): follow it here, once;
+        # members inside the input are still opened without following links
+        p = Path(os.path.realpath(p))
+    if not p.exists():
+        raise InputError(f"{shown}: no such file or directory")
+    if p.is_dir():
+        return DirectorySource(p, shown)
+    if not p.is_file():
+        raise InputError(f"{shown}: not a regular file or directory")
+    try:
+        head = _magic(p)
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read: {_one_line(exc)}") from None
+    if not head:
+        raise InputError(f"{shown}: empty file")
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return ZipSource(p, shown)
+    compression = sniff_compression(head)
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return TarSource(p, shown)
+    if compression:
+        # a compressed tar, or one compressed file: look at the decompressed header
+        inner = _decompressed_head(p, compression)
+        if inner is None:
+            raise InputError(f"{shown}: cannot read archive: not valid {compression} data")
+        if len(inner) >= 262 and inner[257:262] == b"ustar":
+            return TarSource(p, shown)
+        return SingleFileSource(p, shown, compression)
+    if as_log or _looks_textual(head):
+        return SingleFileSource(p, shown)
+    raise InputError(f"{shown}: not a directory, archive (.tar, .tar.gz, .tar.xz, .zip), YAML/JSON dump or log file")
+
+
+def _decompressed_head(p: Path, compression: str) -> bytes | None:
+    opener = {"gz": gzip.open, "xz": lzma.open, "bz2": bz2.open}[compression]
+    try:
+        with opener(p, "rb") as fh:
+            return fh.read(512)
+    except (OSError, EOFError, lzma.LZMAError, *zlib_error()):
+        return None
+
+
+def _looks_textual(head: bytes) -> bool:
+    if b"\x00" in head[:256]:
+        return False
+    try:
+        head.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        return exc.start > len(head) - 4  # a multi-byte character cut by the sniff window

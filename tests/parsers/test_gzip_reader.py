@@ -1,0 +1,108 @@
+"""``.tar.gz`` inputs decompressed by ISA-L (``parsers.gzip_reader``), and a damaged one listed as the
+standard library lists it."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import random
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from parsers import archive_sources, gzip_reader, sources
+from parsers.archive_sources import TarSource
+
+pytestmark = pytest.mark.skipif(not gzip_reader.FAST, reason="isal is not installed: .tar.gz is read by gzip")
+
+
+def _tar_gz(path: Path, members: int = 400, size: int = 3000) -> bytes:
+    """A .tar.gz of ``members`` files of random text (little compression: a block holds a few members)."""
+    rng = random.Random(7)
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        for i in range(members):
+            data = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz\n") for _ in range(size)).encode()
+            info = tarfile.TarInfo(f"must-gather/namespaces/ns-{i:03d}/pods.yaml")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    packed = gzip.compress(raw.getvalue(), compresslevel=1)
+    path.write_bytes(packed)
+    return packed
+
+
+def _listing(src: TarSource) -> tuple[list[tuple[str, int]], str | None]:
+    return [(m.name, m.size) for m in src.members], src.damaged
+
+
+def test_a_tar_gz_is_read_by_the_fast_reader_with_the_standard_librarys_bytes(tmp_path, monkeypatch):
+    path = tmp_path / "case.tar.gz"
+    _tar_gz(path)
+    fast = TarSource(path)
+    assert isinstance(fast._gz, gzip_reader._Reader) and fast._gz is not None
+    got = {m.name: fast.read(m) for m in fast.members}
+    fast.close()
+    monkeypatch.setattr(archive_sources, "gzip_reader", lambda p: gzip.GzipFile(filename=p, mode="rb"))
+    slow = TarSource(path)
+    assert _listing(slow) == _listing(TarSource(path)) and len(slow.members) == 400
+    assert got == {m.name: slow.read(m) for m in slow.members} and fast.damaged is None
+
+
+def _fast_listing_only(path: Path) -> TarSource:
+    """The archive listed by the fast reader alone, as before a damaged stream was listed again."""
+    src = TarSource.__new__(TarSource)
+    sources.InputSource.__init__(src, path)
+    src._stored, src._stream_error = path.stat().st_size, False
+    src._open(path, fast=True)
+    src._list()
+    return src
+
+
+def test_a_cut_tar_gz_lists_every_member_the_standard_library_reaches(tmp_path, monkeypatch):
+    """The fast reader hands out nothing of the block it failed in (here 2 members less); the stream is
+    listed again by the standard library's reader: every member before the damage, and the damage said."""
+    path = tmp_path / "case.tar.gz"
+    packed = _tar_gz(path)
+    path.write_bytes(packed[: len(packed) // 2])
+    got = TarSource(path)
+    assert got.damaged and got.damaged.startswith("archive damaged after 200 members")
+    assert len(_fast_listing_only(path).members) < len(got.members)
+    monkeypatch.setattr(archive_sources, "gzip_reader", lambda p: gzip.GzipFile(filename=p, mode="rb"))
+    expected = TarSource(path)
+    assert _listing(got) == _listing(expected)
+    assert all(got.read(m) == expected.read(m) for m in got.members[-5:-1])
+    [(_, data, reason, _)] = list(got.read_many(got.members[-1:]))  # its header listed, its bytes cut
+    assert data is None and reason.startswith("unreadable: Compressed file ended")
+
+
+@pytest.mark.parametrize(("compressed", "damage", "listed", "what"), [
+    (True, "garbage", 267, "holds a block that is not a tar header"),
+    (True, "zeros", 200, "holds a block that is not a tar header"),
+    (False, "bad header", 5, "holds a block that is not a tar header"),
+    (False, "cut at a header", 10, "ends without its end-of-archive block"),
+])
+def test_a_tar_damaged_in_its_middle_says_where_listing_stopped(tmp_path, compressed, damage, listed, what):
+    """``tarfile`` takes a header it cannot read for the archive's end: listing stopped there without a
+    word, as if the archive held its first members only. Now the stop is a damage, with its offset."""
+    path = tmp_path / ("case.tar.gz" if compressed else "case.tar")
+    packed = _tar_gz(path)
+    raw = gzip.decompress(packed)
+    member = 3584  # a header block and 3,000 bytes of data, padded
+    data = {
+        "garbage": packed[: len(packed) * 2 // 3] + bytes(range(256)) * 2 + packed[len(packed) * 2 // 3 + 512:],
+        "zeros": packed[: len(packed) // 2] + bytes(4096) + packed[len(packed) // 2 + 4096:],
+        "bad header": raw[: member * 5] + b"x" * 512 + raw[member * 5 + 512:],
+        "cut at a header": raw[: member * 10],
+    }[damage]
+    path.write_bytes(data)
+    src = TarSource(path)
+    assert len(src.members) == listed
+    assert src.members[-1].name == f"must-gather/namespaces/ns-{listed - 1:03d}/pods.yaml"
+    assert src.damaged == (f"archive damaged after {listed} members: at byte {src.damaged_offset} of the tar after "
+                           f"member {src.members[-1].name} it {what}; the members after it, if any, were not listed")
+    if not compressed:
+        assert src.damaged_offset == member * listed
+    whole = tmp_path / "whole.tar"
+    whole.write_bytes(raw)
+    assert TarSource(whole).damaged is None and len(TarSource(whole).members) == 400
