@@ -21,6 +21,13 @@ from parsers.byte_budget import RATIO_LIMIT, ratio_allowance
 from parsers.gzip_reader import gzip_reader
 from parsers.sources import InputError, InputSource, Member, _magic, _one_line, sniff_compression, zlib_error
 
+# A compressed tar's object files are read while it is listed, which decompresses them anyway; the loader's
+# phases (routes and cluster objects, then the namespaces that matter) each decompressed the stream again
+# from its start to read them: a whole pass of the archive each (docs/performance.md).
+LISTED_SUFFIXES = (".yaml", ".yml", ".json")
+LISTED_MEMBER_MAX = 64 << 20  # a larger file is read when asked, as before
+LISTED_CAP = 256 << 20  # the bytes kept from the listing, all members together
+
 
 class TarSource(InputSource):
     kind_hint = "tar"
@@ -34,6 +41,8 @@ class TarSource(InputSource):
             raise InputError(f"{self.label}: cannot read archive: {_one_line(exc)}") from None
         self._gz: IO[bytes] | None = None
         self._stream_error = False  # listing ended on a damaged stream (not on the ratio guard)
+        self._listed: dict[int, bytes] = {}  # object files read while listing, by member order, until read
+        self._listed_size = 0
         self._open(path, fast=compression == "gz")
         self._list()
         if self._stream_error and self._gz is not None:
@@ -42,6 +51,7 @@ class TarSource(InputSource):
             self.close()
             self.members, self.skipped, self.damaged, self.damaged_offset = [], [], None, None
             self._stream_error = False
+            self._listed, self._listed_size = {}, 0
             self._open(path, fast=False)
             self._list()
         if not self.members and self.damaged:
@@ -75,7 +85,10 @@ class TarSource(InputSource):
                 elif not info.isfile():
                     self._skip(info.name, "not a regular file")
                 else:
+                    listed = len(self.members)
                     self._add(info.name, info.size, info)
+                    if len(self.members) > listed:
+                        self._read_while_listing(self.members[-1])
                 if self._stored is not None and self._tar.offset > ratio_allowance(self._stored):
                     self._stop_listing_at(self._tar.offset)
                 if self.damaged:
@@ -86,6 +99,24 @@ class TarSource(InputSource):
             last = f", reading stopped at member {self.members[-1].name}" if self.members else ""
             self.damaged = f"archive damaged after {len(self.members)} members{last}: {_one_line(exc)}"
             self._stream_error = True
+
+    def _read_while_listing(self, member: Member) -> None:
+        """Keep an object file's bytes as the listing passes them (a compressed tar only: a plain one is
+        read at its offsets), within :data:`LISTED_CAP`."""
+        if (self._stored is None or not member.name.endswith(LISTED_SUFFIXES)
+                or member.size > min(LISTED_MEMBER_MAX, self.member_cap)
+                or self._listed_size + member.size > LISTED_CAP):
+            return
+        data = self._open_raw(member).read()
+        if len(data) == member.size:
+            self._listed[member.order] = data
+            self._listed_size += len(data)
+
+    def _listed_bytes(self, member: Member) -> bytes | None:
+        data = self._listed.pop(member.order, None)
+        if data is not None:
+            self._listed_size -= len(data)
+        return data
 
     def _check_end(self) -> None:
         """``tarfile`` takes a header block it cannot read (bad checksum, cut short) for the archive's end and
@@ -123,6 +154,7 @@ class TarSource(InputSource):
         return [] if self._stored is None else [("archive", self._stored, "the archive")]
 
     def close(self) -> None:
+        self._listed.clear()
         self._tar.close()
         if self._gz is not None:
             self._gz.close()

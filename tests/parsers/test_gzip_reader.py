@@ -53,7 +53,7 @@ def _fast_listing_only(path: Path) -> TarSource:
     """The archive listed by the fast reader alone, as before a damaged stream was listed again."""
     src = TarSource.__new__(TarSource)
     sources.InputSource.__init__(src, path)
-    src._stored, src._stream_error = path.stat().st_size, False
+    src._stored, src._stream_error, src._listed, src._listed_size = path.stat().st_size, False, {}, 0
     src._open(path, fast=True)
     src._list()
     return src
@@ -106,3 +106,57 @@ def test_a_tar_damaged_in_its_middle_says_where_listing_stopped(tmp_path, compre
     whole = tmp_path / "whole.tar"
     whole.write_bytes(raw)
     assert TarSource(whole).damaged is None and len(TarSource(whole).members) == 400
+
+
+def _mixed_tar_gz(path: Path) -> dict[str, bytes]:
+    """A .tar.gz of object files and logs: what the listing keeps and what it leaves to be read."""
+    files = {f"mg/namespaces/ns-{i}/core/pods.yaml": f"kind: PodList\nitems: [{i}]\n".encode() * 50 for i in range(6)}
+    files["mg/namespaces/ns-0/pods/web/web/logs/current.log"] = b"a log line\n" * 400
+    files["mg/cluster-scoped-resources/core/nodes.json"] = b'{"kind": "NodeList", "items": []}\n'
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    path.write_bytes(gzip.compress(raw.getvalue()))
+    return files
+
+
+def test_object_files_are_handed_from_the_listing_and_counted_as_if_read(tmp_path, monkeypatch):
+    """A compressed tar's YAML/JSON members are read while it is listed: reading them later decompresses
+    nothing again, gives the same bytes (whole or their first ``limit``), counts against the run's budget
+    and the ratio guard as a read does, and each is handed over once."""
+    path = tmp_path / "case.tar.gz"
+    files = _mixed_tar_gz(path)
+    src = TarSource(path)
+    by_name = {m.name: m for m in src.members}
+    opened: list[str] = []
+    stream = src._open_raw
+    monkeypatch.setattr(src, "_open_raw", lambda m: opened.append(m.name) or stream(m))
+    yaml = by_name["mg/namespaces/ns-3/core/pods.yaml"]
+    assert src.read(yaml) == files[yaml.name] and opened == []
+    assert src.read(by_name["mg/cluster-scoped-resources/core/nodes.json"], limit=10) == files[
+        "mg/cluster-scoped-resources/core/nodes.json"][:10] and opened == []
+    log = by_name["mg/namespaces/ns-0/pods/web/web/logs/current.log"]
+    assert src.read(log) == files[log.name] and opened == [log.name]  # a log is read from the stream
+    assert src.read(yaml) == files[yaml.name] and opened == [log.name, yaml.name]  # handed over once
+    assert src.budget.used == 2 * len(files[yaml.name]) + 10 + len(files[log.name])
+    assert src.ratio.read["archive"] == src.budget.used
+    src.budget.limit = src.budget.used + 5  # a member the budget cannot take is refused, listed or not
+    with pytest.raises(sources.MemberTooLarge):
+        src.read(by_name["mg/namespaces/ns-4/core/pods.yaml"])
+
+
+def test_the_listing_keeps_object_files_up_to_its_cap_and_a_plain_tar_none(tmp_path, monkeypatch):
+    path = tmp_path / "case.tar.gz"
+    files = _mixed_tar_gz(path)
+    one = len(files["mg/namespaces/ns-0/core/pods.yaml"])
+    monkeypatch.setattr(archive_sources, "LISTED_CAP", 3 * one)
+    src = TarSource(path)
+    assert len(src._listed) == 3 and src._listed_size <= 3 * one
+    assert {m.name: src.read(m) for m in src.members} == files  # the others read from the stream
+    assert src._listed == {} and src._listed_size == 0
+    plain = tmp_path / "case.tar"
+    plain.write_bytes(gzip.decompress(path.read_bytes()))
+    assert TarSource(plain)._listed == {}  # read at its offsets: nothing kept
