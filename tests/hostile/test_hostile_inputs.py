@@ -171,6 +171,29 @@ def test_truncated_archive_keeps_what_was_readable(tmp_path, work, mode):
     assert {r["name"] for r in report["routes"]} == {"frontend", "api"}  # the routes file came before the damage
 
 
+@pytest.mark.parametrize("mode", ["w", "w:gz"])
+def test_tar_overwritten_in_its_middle_keeps_what_came_before_and_says_where(tmp_path, work, mode):
+    """``tarfile`` takes a block that is not a header for the archive's end: the members after it went
+    unlisted without a word, the archive passing for whole. The damage is reported with its offset."""
+    whole = make_tar(INSPECT_SHOP, tmp_path / "whole.tar", "w")
+    with tarfile.open(whole, "a") as tf:  # members after the routes file, whose headers will be overwritten
+        for i in range(40):
+            add_tar_bytes(tf, f"inspect/{NS}/core/configmaps-{i}.yaml", b"kind: ConfigMapList\nitems: []\n")
+    data = bytearray(whole.read_bytes())
+    with tarfile.open(whole) as tf:
+        names = tf.getmembers()
+    at = names[-20].offset  # the header of a member two thirds in
+    data[at:at + 512] = b"\x7f" * 512
+    damaged = tmp_path / ("damaged.tar" if mode == "w" else "damaged.tar.gz")
+    damaged.write_bytes(bytes(data) if mode == "w" else gzip.compress(bytes(data)))
+    report = analyze_json(damaged, work)
+    reasons = [s["reason"] for s in report["skipped"] if "damaged" in s["reason"]]
+    assert reasons and reasons[0].startswith(f"archive damaged after {len(names) - 20} members: at byte {at} ")
+    assert "holds a block that is not a tar header" in reasons[0]
+    assert any(g["what"].startswith(f"Input {damaged} is damaged") for g in report["gaps"])
+    assert {r["name"] for r in report["routes"]} == {"frontend", "api"}  # the routes file came before the damage
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [("empty.tar.gz", b""), ("random.tar.gz", os.urandom(65536)), ("random.zip", b"PK\x03\x04" + os.urandom(512)),
