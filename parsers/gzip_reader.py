@@ -8,16 +8,19 @@ decompresses it again from its start up to the last member it reads. ``igzip`` i
 
 It differs on damaged streams: it decompresses a block ahead, and when the block holds the damage it
 hands out none of it (the standard library hands out every byte before the damage); a damaged deflate
-block raises ``isal_zlib.error``, not ``zlib.error``. So only :class:`parsers.archive_sources.TarSource` uses it,
-and lists a stream it found damaged again with the standard library's reader; a log given as a ``.gz``
-file, or a rotated ``.gz`` log inside an input, keeps the standard library's, which keeps every line
-before a damage. :data:`ERRORS` names both libraries' decompression errors.
+block raises ``isal_zlib.error``, not ``zlib.error``. So a stream it finds damaged is read again by the
+standard library's reader: :class:`parsers.archive_sources.TarSource` lists it again, and a log given as
+a ``.gz`` file is read on from the byte where the fast reader stopped (:class:`ResumedGzip`). A rotated
+``.gz`` log inside an input keeps the standard library's reader. :data:`ERRORS` names both libraries'
+decompression errors.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
+from collections.abc import Callable
 from typing import IO, Any
 
 try:
@@ -36,3 +39,68 @@ def gzip_reader(source: str | IO[bytes]) -> gzip.GzipFile:
     """A reading ``GzipFile`` of a path or of a binary stream (left open: the caller closes it)."""
     kwargs: dict[str, Any] = {"filename": source} if isinstance(source, str) else {"fileobj": source}
     return _Reader(mode="rb", **kwargs)
+
+
+class ResumedGzip(io.BufferedIOBase):
+    """A gzip file read by the fast reader, and by the standard library's from the same byte on if the
+    stream turns out damaged: every byte before the damage is handed out, as the standard library alone
+    would, and the error raised is the standard library's.
+
+    ``reopen`` gives the compressed bytes again from their start (a file the user named: opened again by
+    the same descriptor's path). The fast reader's bytes were the same as the standard library's up to
+    where it failed, so those are skipped (decompressed again once, only for a damaged file).
+    """
+
+    def __init__(self, reopen: Callable[[], IO[bytes]]):
+        super().__init__()
+        self._reopen = reopen
+        self._raw = reopen()
+        self._reader: gzip.GzipFile = _Reader(fileobj=self._raw, mode="rb")
+        self._fast = FAST
+        self._given = 0  # decompressed bytes handed out
+
+    def readable(self) -> bool:
+        return True
+
+    def _resume(self) -> None:
+        """The standard library's reader, at the byte the fast one stopped handing out."""
+        self._reader.close()
+        self._raw.close()
+        self._raw = self._reopen()
+        self._reader = gzip.GzipFile(fileobj=self._raw, mode="rb")
+        self._fast = False
+        left = self._given
+        while left:
+            skipped = len(self._reader.read(min(left, 1 << 20)))
+            if not skipped:
+                break
+            left -= skipped
+
+    def _read(self, read: Callable[[], Any]) -> Any:
+        try:
+            out = read()
+        except (OSError, EOFError, *ERRORS):
+            if not self._fast:
+                raise
+            self._resume()
+            out = read()
+        self._given += out if isinstance(out, int) else len(out)
+        return out
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._read(lambda: self._reader.read1(size))
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._read(lambda: self._reader.read(size))
+
+    def readinto1(self, buffer: Any) -> int:
+        return self._read(lambda: self._reader.readinto1(buffer))
+
+    def readinto(self, buffer: Any) -> int:
+        return self._read(lambda: self._reader.readinto(buffer))
+
+    def close(self) -> None:
+        if not self.closed:
+            self._reader.close()
+            self._raw.close()
+        super().close()

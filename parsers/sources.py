@@ -22,7 +22,6 @@ The archives' sources (tar, zip) are :mod:`parsers.archive_sources`; which sourc
 from __future__ import annotations
 
 import bz2
-import gzip
 import io
 import lzma
 import os
@@ -43,6 +42,7 @@ from parsers.byte_budget import (
     not_kept,
 )
 from parsers.gzip_reader import ERRORS as GZIP_ERRORS
+from parsers.gzip_reader import ResumedGzip
 
 MEMBER_COUNT_CAP = 2_000_000
 STREAM_CHUNK = 1 << 20
@@ -282,9 +282,9 @@ class SingleFileSource(InputSource):
 
     def _open_raw(self, member: Member) -> IO[bytes]:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+        if self._compression == "gz":  # the fast reader, the standard library's from a damage on
+            return ResumedGzip(lambda: os.fdopen(os.open(member.key, flags), "rb"))  # type: ignore[return-value]
         raw = os.fdopen(os.open(member.key, flags), "rb")
-        if self._compression == "gz":  # the standard library's: it hands out every byte before a damage
-            return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
         if self._compression == "xz":
             return lzma.LZMAFile(raw)  # type: ignore[return-value]
         if self._compression == "bz2":

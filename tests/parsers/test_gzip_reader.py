@@ -160,3 +160,41 @@ def test_the_listing_keeps_object_files_up_to_its_cap_and_a_plain_tar_none(tmp_p
     plain = tmp_path / "case.tar"
     plain.write_bytes(gzip.decompress(path.read_bytes()))
     assert TarSource(plain)._listed == {}  # read at its offsets: nothing kept
+
+
+def _read_until_error(stream) -> tuple[bytes, str | None]:
+    """Everything a reader hands out by ``read1``, and the error it ends on (type and text), if any."""
+    out = bytearray()
+    try:
+        while chunk := stream.read1(1 << 16):
+            out += chunk
+    except (OSError, EOFError, *gzip_reader.ERRORS) as exc:
+        return bytes(out), f"{type(exc).__name__}: {exc}"
+    return bytes(out), None
+
+
+@pytest.mark.parametrize("damage", ["none", "trailing bytes", "short trailing bytes", "cut", "corrupt"])
+def test_a_gz_file_is_read_fast_and_from_a_damage_on_as_the_standard_library_reads_it(tmp_path, damage):
+    """A ``.gz`` log the user names: the fast reader, and once it fails the standard library's from the byte
+    it stopped at: the same bytes before the damage and the same error as the standard library alone."""
+    lines = b"".join(b"line %d of the router log\n" % i for i in range(200_000))
+    good = gzip.compress(lines if damage != "short trailing bytes" else lines[:2000])
+    data = {"none": good, "trailing bytes": good + b"trailing bytes after the gzip stream",
+            "short trailing bytes": good + b"tr garbage", "cut": good[: len(good) // 2],
+            "corrupt": good[: len(good) // 2] + bytes(range(256)) + good[len(good) // 2 + 256:]}[damage]
+    path = tmp_path / "access.log.gz"
+    path.write_bytes(data)
+    opened: list[int] = []
+
+    def reopen():
+        opened.append(1)
+        return open(path, "rb")
+
+    with gzip_reader.ResumedGzip(reopen) as fast, gzip.open(path, "rb") as reference:
+        got, expected = _read_until_error(fast), _read_until_error(reference)
+    assert got == expected
+    assert (len(opened) == 1) == (damage == "none")  # a damaged file is opened again, once
+    if damage == "short trailing bytes":  # the fast reader alone hands out none of the 2,000 bytes
+        with open(path, "rb") as raw:
+            assert _read_until_error(gzip_reader.gzip_reader(raw))[0] == b""
+        assert got[0] == lines[:2000]
