@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO
 
-from parsers.byte_budget import RATIO_LIMIT, ratio_allowance
+from parsers.byte_budget import RATIO_LIMIT, ByteBudget, ratio_allowance
 from parsers.gzip_reader import gzip_reader
 from parsers.sources import InputError, InputSource, Member, _magic, _one_line, sniff_compression, zlib_error
 
@@ -32,8 +32,10 @@ LISTED_CAP = 256 << 20  # the bytes kept from the listing, all members together
 class TarSource(InputSource):
     kind_hint = "tar"
 
-    def __init__(self, path: Path, label: str | None = None):
+    def __init__(self, path: Path, label: str | None = None, budget: ByteBudget | None = None):
         super().__init__(path, label)
+        if budget is not None:  # the run's: what the listing keeps of the object files stays within it
+            self.budget = budget
         try:
             compression = sniff_compression(_magic(path))
             self._stored = path.stat().st_size if compression else None
@@ -102,10 +104,10 @@ class TarSource(InputSource):
 
     def _read_while_listing(self, member: Member) -> None:
         """Keep an object file's bytes as the listing passes them (a compressed tar only: a plain one is
-        read at its offsets), within :data:`LISTED_CAP`."""
+        read at its offsets), within :data:`LISTED_CAP` and what is left of the run's byte budget."""
         if (self._stored is None or not member.name.endswith(LISTED_SUFFIXES)
                 or member.size > min(LISTED_MEMBER_MAX, self.member_cap)
-                or self._listed_size + member.size > LISTED_CAP):
+                or self._listed_size + member.size > min(LISTED_CAP, self.budget.left())):
             return
         data = self._open_raw(member).read()
         if len(data) == member.size:

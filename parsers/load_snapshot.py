@@ -80,7 +80,7 @@ def load_snapshot(
     budget = ByteBudget(max_bytes) if max_bytes is not None else ByteBudget()
     sources: list[tuple[InputSource, Index]] = []
     for path in inputs:
-        src = open_input(path)
+        src = open_input(path, budget=budget)
         src.budget = budget
         sources.append((src, index_input(src)))
     log_sources = [open_input(path, as_log=True) for path in logs]

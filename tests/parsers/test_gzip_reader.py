@@ -198,3 +198,18 @@ def test_a_gz_file_is_read_fast_and_from_a_damage_on_as_the_standard_library_rea
         with open(path, "rb") as raw:
             assert _read_until_error(gzip_reader.gzip_reader(raw))[0] == b""
         assert got[0] == lines[:2000]
+
+
+def test_the_listing_keeps_no_more_than_the_runs_byte_budget_leaves(tmp_path):
+    """``--max-bytes`` bounds what the run holds of the files it reads: the listing keeps object files only
+    within what the budget has left, and the others are read (or refused) when asked, as before."""
+    from parsers.byte_budget import ByteBudget
+    from parsers.inputs import open_input
+
+    path = tmp_path / "case.tar.gz"
+    files = _mixed_tar_gz(path)
+    one = len(files["mg/namespaces/ns-0/core/pods.yaml"])
+    budget = ByteBudget(2 * one + 10)
+    src = open_input(path, budget=budget)
+    assert src.budget is budget and len(src._listed) == 2 and src._listed_size <= budget.left()
+    assert len(open_input(path)._listed) == 7  # the default budget: every object file
