@@ -45,6 +45,7 @@ class TarSource(InputSource):
         self._stream_error = False  # listing ended on a damaged stream (not on the ratio guard)
         self._listed: dict[int, bytes] = {}  # object files read while listing, by member order, until read
         self._listed_size = 0
+        self._holder = self.budget  # the budget told what the listing holds (the caller may set another later)
         self._open(path, fast=compression == "gz")
         self._list()
         if self._stream_error and self._gz is not None:
@@ -53,7 +54,7 @@ class TarSource(InputSource):
             self.close()
             self.members, self.skipped, self.damaged, self.damaged_offset = [], [], None, None
             self._stream_error = False
-            self._listed, self._listed_size = {}, 0
+            self._let_go()
             self._open(path, fast=False)
             self._list()
         if not self.members and self.damaged:
@@ -104,21 +105,30 @@ class TarSource(InputSource):
 
     def _read_while_listing(self, member: Member) -> None:
         """Keep an object file's bytes as the listing passes them (a compressed tar only: a plain one is
-        read at its offsets), within :data:`LISTED_CAP` and what is left of the run's byte budget."""
+        read at its offsets), within :data:`LISTED_CAP` and what the run's byte budget leaves once what every
+        listing holds is set aside (``ByteBudget.held``)."""
         if (self._stored is None or not member.name.endswith(LISTED_SUFFIXES)
                 or member.size > min(LISTED_MEMBER_MAX, self.member_cap)
-                or self._listed_size + member.size > min(LISTED_CAP, self.budget.left())):
+                or self._listed_size + member.size > LISTED_CAP
+                or self._holder.held + member.size > self._holder.left()):
             return
         data = self._open_raw(member).read()
         if len(data) == member.size:
             self._listed[member.order] = data
             self._listed_size += len(data)
+            self._holder.held += len(data)
 
     def _listed_bytes(self, member: Member) -> bytes | None:
         data = self._listed.pop(member.order, None)
         if data is not None:
             self._listed_size -= len(data)
+            self._holder.held -= len(data)
         return data
+
+    def _let_go(self) -> None:
+        """Drop what the listing holds (closed, or listed again)."""
+        self._holder.held -= self._listed_size
+        self._listed, self._listed_size = {}, 0
 
     def _check_end(self) -> None:
         """``tarfile`` takes a header block it cannot read (bad checksum, cut short) for the archive's end and
@@ -156,7 +166,7 @@ class TarSource(InputSource):
         return [] if self._stored is None else [("archive", self._stored, "the archive")]
 
     def close(self) -> None:
-        self._listed.clear()
+        self._let_go()
         self._tar.close()
         if self._gz is not None:
             self._gz.close()

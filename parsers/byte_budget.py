@@ -39,6 +39,9 @@ class ByteBudget:
     def __init__(self, limit: int = RUN_BYTES):
         self.limit = limit
         self.used = 0
+        # bytes a compressed tar's listing holds for a later read (``parsers.archive_sources``), all inputs
+        # together: not counted as used until read, but no listing holds more than the budget leaves
+        self.held = 0
 
     def left(self) -> int:
         return max(0, self.limit - self.used)

@@ -54,6 +54,7 @@ def _fast_listing_only(path: Path) -> TarSource:
     src = TarSource.__new__(TarSource)
     sources.InputSource.__init__(src, path)
     src._stored, src._stream_error, src._listed, src._listed_size = path.stat().st_size, False, {}, 0
+    src._holder = src.budget
     src._open(path, fast=True)
     src._list()
     return src
@@ -211,5 +212,12 @@ def test_the_listing_keeps_no_more_than_the_runs_byte_budget_leaves(tmp_path):
     one = len(files["mg/namespaces/ns-0/core/pods.yaml"])
     budget = ByteBudget(2 * one + 10)
     src = open_input(path, budget=budget)
-    assert src.budget is budget and len(src._listed) == 2 and src._listed_size <= budget.left()
+    assert src.budget is budget and len(src._listed) == 2 and budget.held == src._listed_size <= budget.left()
+    other = open_input(path, budget=budget)  # a second input of the run: the first one's hold is set aside
+    assert other._listed == {}
+    yaml = next(m for m in src.members if m.order in src._listed)
+    src.read(yaml)  # handed over: counted as used, no longer held
+    assert budget.held == one and budget.used == one
+    src.close()
+    assert budget.held == 0
     assert len(open_input(path)._listed) == 7  # the default budget: every object file
