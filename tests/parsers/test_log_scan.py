@@ -10,6 +10,8 @@ impossible dates, leap seconds, lower-case months, non-ASCII, missing tags, shor
 
 from __future__ import annotations
 
+import gzip
+import os
 import random
 from datetime import datetime
 from pathlib import Path
@@ -264,13 +266,24 @@ def test_mga_logs_statistics_are_the_same_with_the_scanner_off(monkeypatch, tmp_
 def test_small_logs_skip_the_scanner_big_ones_use_it(monkeypatch, tmp_path):
     """The scanner's 0.6 s start pays from about 128 MB of log; a .gz counts ten times its size."""
     from mga.cmd_logs import statistics
-    from parsers.log_jobs import SCANNER_FLOOR, worth_the_scanner
+    from parsers.inputs import open_input
+    from parsers.log_jobs import SCANNER_FLOOR, judged_size, worth_the_scanner
     from parsers.sources import Member
 
-    assert not worth_the_scanner([Member("a.log", SCANNER_FLOOR - 1)])
-    assert worth_the_scanner([Member("a.log", SCANNER_FLOOR // 2), Member("b.log", SCANNER_FLOOR // 2)])
-    assert worth_the_scanner([Member("a.log.gz", SCANNER_FLOOR // 10 + 1)])
-    assert not worth_the_scanner([])
+    def worth(*members: Member) -> bool:
+        return worth_the_scanner(judged_size(m) for m in members)
+
+    assert not worth(Member("a.log", SCANNER_FLOOR - 1))
+    assert worth(Member("a.log", SCANNER_FLOOR // 2), Member("b.log", SCANNER_FLOOR // 2))
+    assert worth(Member("a.log.gz", SCANNER_FLOOR // 10 + 1))
+    assert not worth()
+    # a .gz the user names is listed with no size: its stored size, ten times, is what counts
+    named = tmp_path / "named.log.gz"
+    named.write_bytes(gzip.compress(os.urandom(SCANNER_FLOOR // 10 + 1), compresslevel=1))  # not read here
+    source = open_input(named, as_log=True)
+    [member] = source.members
+    assert member.size == 0 and judged_size(member, source) > SCANNER_FLOOR
+    assert worth_the_scanner([judged_size(member, source)]) and not worth(member)
     path = tmp_path / "access.log"
     generate(2_000, path, seed=12)
     scanned = []
