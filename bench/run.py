@@ -5,7 +5,8 @@ separate process timed with ``/usr/bin/time -v``, run next to its reference, so
 ratios hold on a machine shared with other work. Inputs are generated under ``bench/out/`` (git
 ignores it) and reused by later runs:
 
-- router logs of 1M, 3M and 10M lines (``bench/gen_logs.py``; 10M is 3.8 GB of disk);
+- router logs of 1M, 3M and 10M lines (``bench/gen_logs.py``; 10M is 3.8 GB of disk), each also gzipped
+  (level 1) for a ``mga logs`` row;
 - a whole case (``bench/gen_case.py``): a ~2 GB must-gather, an inspect of 3 app namespaces,
   1M access-log lines in the router pods' logs; the must-gather read as a directory and as the
   ``.tar.gz`` a support engineer receives.
@@ -131,6 +132,34 @@ def log_file(n: int) -> Path:
     return path
 
 
+def gzipped(log: Path) -> Path:
+    """``log`` gzipped at level 1 (made once, read into the page cache): a rotated log as customers send it."""
+    import gzip
+
+    packed = log.with_name(log.name + ".gz")
+    if not packed.exists():
+        print(f"gzipping {log} ...", file=sys.stderr)
+        part = packed.with_suffix(".part")
+        with open(log, "rb") as src, gzip.open(part, "wb", compresslevel=1) as dst:
+            shutil.copyfileobj(src, dst, 16 << 20)
+        part.rename(packed)
+    with open(packed, "rb") as fh:
+        while fh.read(64 << 20):
+            pass
+    return packed
+
+
+def same_counts(a: Path, b: Path) -> str:
+    """Whether two ``mga logs`` reports of the same lines from different files say the same (all but the
+    files' names)."""
+    def said(path: Path) -> dict:
+        report = json.loads(path.read_text())
+        report.pop("files", None)
+        return report
+
+    return "the same report but the file names" if said(a) == said(b) else "REPORTS DIFFER"
+
+
 def same_json(a: Path, b: Path) -> str:
     return "identical JSON" if json.loads(a.read_text()) == json.loads(b.read_text()) else "JSON DIFFERS"
 
@@ -169,6 +198,11 @@ def bench_logs(n: int, halog: str | None, dask: bool, mustgather: Path | None = 
                             env={"MGA_LOG_SCANNER": "arrow"})
     rows.append(("same, Arrow kernels only (`MGA_LOG_SCANNER=arrow`, no compiled scanner)", a_wall, a_rss,
                  same_json(local_json, arrow_json)))
+    packed = gzipped(log)
+    gz_json = OUT / f"logs_{n}_gz.json"
+    g_wall, g_rss = measure(mga("logs", str(packed), "--format", "json", "--output", str(gz_json)))
+    rows.append((f"same, gzipped (`{packed.name}`, {packed.stat().st_size / 1e6:,.0f} MB, gzip level 1)", g_wall,
+                 g_rss, f"gz / plain = {g_wall / wall:.1f} ×; {same_counts(local_json, gz_json)}"))
     if dask:
         dask_json = OUT / f"logs_{n}_dask.json"
         d_wall, d_rss = measure(mga("logs", str(log), "--format", "json", "--output", str(dask_json),
