@@ -334,11 +334,12 @@ def bench_case() -> list[Row]:
     whole = measure(mga("analyze", *inputs, "--format", "json", "--output", str(OUT / "case.json")))
     one = measure(mga("analyze", *inputs, "-n", APP_NAMESPACES[1], "--format", "json", "--output",
                       str(OUT / "case_ns.json")))
-    packed = packed_must_gather(Path(inputs[1]) if "must-gather" in inputs[1] else Path(inputs[0]))
+    must_gather = next(p for p in inputs if Path(p).name.startswith("must-gather"))
+    packed = packed_must_gather(Path(must_gather))
     with open(packed, "rb") as fh:
         while fh.read(64 << 20):
             pass
-    others = [p for p in inputs if "must-gather" not in Path(p).name]
+    others = [p for p in inputs if p != must_gather]
     tgz = measure(mga("analyze", str(packed), *others, "--format", "json", "--output", str(OUT / "case_tgz.json")))
     return [(f"`mga analyze` must-gather + inspect of 3 app namespaces + 1M log lines ({size:.2f} GB)", *whole,
              "goal ≤ 30 s, ≤ 4 GiB"),

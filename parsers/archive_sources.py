@@ -112,7 +112,8 @@ class TarSource(InputSource):
                 or self._listed_size + member.size > LISTED_CAP
                 or self._holder.held + member.size > self._holder.left()):
             return
-        data = self._open_raw(member).read()
+        with self._open_raw(member) as fh:
+            data = fh.read()
         if len(data) == member.size:
             self._listed[member.order] = data
             self._listed_size += len(data)

@@ -259,12 +259,13 @@ def joined_in_order(frames: list[pd.DataFrame], *, by_route: bool) -> tuple[pd.D
     """
     if not frames:
         return empty_requests(), None
-    names = list(frames[0].columns)
-    if len(frames) > 1 and any(list(f.columns) != names for f in frames[1:]):
+    several = len(frames) > 1
+    if several and any(list(f.columns) != list(frames[0].columns) for f in frames[1:]):
         frames = [_concat_requests(frames)]  # not expected: the files of one run keep the same columns
-    elif len(frames) > 1:
+    elif several:
         _same_categories(frames)
-    in_time = _time_positions(frames) if len(frames) > 1 else None
+    names = list(frames[0].columns)
+    in_time = _time_positions(frames) if several else None
     order = _route_positions(frames, in_time) if by_route else in_time
     if order is None:  # one file, its rows already in the order asked
         return frames[0], None

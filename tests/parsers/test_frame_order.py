@@ -187,6 +187,19 @@ def test_files_joined_in_one_gather_equal_the_joined_frame_sorted(seed, by_route
     assert all(len(f.columns) == 0 for f in frames)
 
 
+@pytest.mark.parametrize("by_route", [True, False])
+def test_files_with_different_columns_are_joined_and_ordered_all_the_same(by_route):
+    """Not met in a run (its files keep the same columns), but then the frames are joined by pandas first:
+    every column of any file is kept, and the rows still come in time (and route) order."""
+    frames = _file_frames(3, 3)
+    frames[1] = frames[1].drop(columns=["line"])
+    expected, where = _sorted_reference(frames, by_route)
+    got, positions = joined_in_order(frames, by_route=by_route)
+    assert "line" in got.columns and len(got) == sum(len(f) for f in _file_frames(3, 3))
+    pd.testing.assert_frame_equal(got, expected, check_exact=True, check_categorical=True)
+    assert (positions is None) if not by_route else np.array_equal(positions, where)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_several_files_in_route_order_with_one_gather_equal_the_time_sort_then_the_route_order(
         seed, tmp_path, monkeypatch):
