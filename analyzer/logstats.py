@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analyzer.model import rfc3339
+from parsers.arrow_arrays import one_array
 from parsers.int_codes import dense_codes
 
 PERCENTILES = (50, 95, 99)
@@ -64,13 +65,10 @@ class ChunkSummary:
     ts_max: int | None
 
 
-def _plain(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-
 
 def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Dictionary indices (-1 for null) and the dictionary (as strings), whatever the column's encoding."""
-    array = _plain(column)
+    array = one_array(column)
     if not pa.types.is_dictionary(array.type):
         array = pc.dictionary_encode(array)
     indices = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -95,7 +93,7 @@ def _names_at(names: pa.Array, index: np.ndarray) -> pa.Array:
 
 def _ints(column: pa.ChunkedArray | pa.Array, missing: int) -> np.ndarray:
     # a frame's integer columns may be narrower than int64 (parsers/log_frames.py): widen before filling
-    return pc.fill_null(pc.cast(_plain(column), pa.int64()), missing).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pc.fill_null(pc.cast(one_array(column), pa.int64()), missing).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _timer(column: pa.ChunkedArray | pa.Array, pair: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -208,7 +206,7 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
         empty = np.zeros(0, np.int64)
         pair_status = (empty, empty, empty)
 
-    ts = _plain(table.column("ts"))  # the parser's accept times are whole milliseconds, a frame's are ns
+    ts = one_array(table.column("ts"))  # the parser's accept times are whole milliseconds, a frame's are ns
     ts = pc.cast(ts, pa.timestamp("ms", tz="UTC"), safe=False) if ts.type.unit != "ms" else ts
     ts_ms = pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False)
     ts_valid = pc.is_valid(ts).to_numpy(zero_copy_only=False)
@@ -243,7 +241,7 @@ def summarize_chunk(table: pa.Table | None) -> ChunkSummary | None:
         tr=_timer(table.column("Tr"), pair, in_group),
         ta=_timer(table.column("Ta"), pair, in_group),
         status_counts={int(c): int(k) for c, k in zip(codes, counts, strict=True)},
-        term_counts=_value_counts(_plain(table.column("term"))),
+        term_counts=_value_counts(one_array(table.column("term"))),
         minutes=minutes,
         ts_min=ts_min,
         ts_max=ts_max,

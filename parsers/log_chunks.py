@@ -24,9 +24,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers import log_lines
+from parsers.arrow_arrays import one_array
 from parsers.kept_line_texts import kept_line_texts
 from parsers.log_fallback import reason
-from parsers.log_frames import CHUNK_SCHEMA, DICT, INTEGER, analysis_columns, narrow_dictionaries, narrow_integers
+from parsers.log_frames import (
+    CHUNK_SCHEMA,
+    DICT,
+    INTEGER,
+    UNANALYZED,
+    analysis_columns,
+    narrow_dictionaries,
+    narrow_integers,
+)
 from parsers.log_groups import ChunkGroups, chunk_groups
 from parsers.log_keep import LeanHint, keep_rows, lean_selection
 from parsers.log_layers import _parse_lines, _parse_lines_one_by_one, encoded_like, scanner_on
@@ -398,11 +407,12 @@ def _finish(table: pa.Table, numbers: np.ndarray, job: ChunkJob) -> pa.Table | N
         cols.update(_backend_columns(table.column("backend")))
         cols.update(_server_columns(table.column("server")))
     n = table.num_rows
+    # analyze's rows lose these (``analysis_columns``): not typed and encoded only to be dropped
+    dropped = UNANALYZED if job.keep_namespaces is not None and not job.stats_only else ()
     arrays = []
     for f in CHUNK_SCHEMA:
-        value = cols[f.name] if f.name in cols else pa.nulls(n, f.type)
-        if isinstance(value, pa.ChunkedArray):
-            value = value.combine_chunks()
+        value = cols[f.name] if f.name in cols and f.name not in dropped else pa.nulls(n, f.type)
+        value = one_array(value)
         if f.type == DICT and not pa.types.is_dictionary(value.type):
             value = pc.dictionary_encode(value)
         arrays.append(value if value.type == f.type else pc.cast(value, f.type))

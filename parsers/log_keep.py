@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers import log_lines
+from parsers.arrow_arrays import one_array
 from parsers.log_fields import TS_MS
 from parsers.log_layers import _parse_lines, scanned_first, scanner_on, with_analysis_values
 from parsers.log_left_out import LeftOutFailures
@@ -57,7 +58,7 @@ def kept_mask(table: pa.Table, namespaces: frozenset[str], order: np.ndarray | N
     the others are counted in :class:`LeftOutFailures`. Rows without an accept time belong to no
     minute: they count in the status figures only.
     """
-    namespace = _combined(table.column("namespace"))
+    namespace = one_array(table.column("namespace"))
     wanted = pa.array(sorted(namespaces), pa.string())
     if pa.types.is_dictionary(namespace.type):
         known = pc.is_in(namespace.dictionary, value_set=wanted).to_numpy(zero_copy_only=False)
@@ -66,9 +67,9 @@ def kept_mask(table: pa.Table, namespaces: frozenset[str], order: np.ndarray | N
         mask = (missing | known[codes]) if len(known) else missing
     else:
         mask = pc.fill_null(pc.is_in(namespace, value_set=wanted), True).to_numpy(zero_copy_only=False)
-    status = _combined(table.column("status"))
+    status = one_array(table.column("status"))
     five = pc.fill_null(pc.and_(pc.greater_equal(status, 500), pc.less(status, 600)), False)
-    ts = _combined(table.column("ts"))
+    ts = one_array(table.column("ts"))
     dated = ts.is_valid().to_numpy(zero_copy_only=False)
     others = np.flatnonzero(five.to_numpy(zero_copy_only=False) & ~mask & dated)
     if not len(others):
@@ -78,8 +79,8 @@ def kept_mask(table: pa.Table, namespaces: frozenset[str], order: np.ndarray | N
     unit = NS_PER_UNIT[ts.type.unit] if pa.types.is_timestamp(ts.type) else 1
     minute = accepted * unit // NS_PER_MINUTE * NS_PER_MINUTE
     status_of = pc.fill_null(pc.take(status, take), 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    term_codes, term_names = _dictionary(pc.take(_combined(table.column("term")), take))
-    actconn = pc.take(_combined(table.column("actconn")), take)
+    term_codes, term_names = _dictionary(pc.take(one_array(table.column("term")), take))
+    actconn = pc.take(one_array(table.column("actconn")), take)
     conn_missing = actconn.is_null().to_numpy(zero_copy_only=False)
     conn = pc.fill_null(actconn, 0).to_numpy(zero_copy_only=False).astype(np.int64)
     at = (order[others] if order is not None else others).astype(np.int64)
@@ -95,7 +96,7 @@ def kept_mask(table: pa.Table, namespaces: frozenset[str], order: np.ndarray | N
         return Kept(mask, LeftOutFailures())
     picked = pa.array(others[rest])
     ns_codes, ns_names = _dictionary(pc.take(namespace, picked))
-    route_codes, route_names = _dictionary(pc.take(_combined(table.column("route")), picked))
+    route_codes, route_names = _dictionary(pc.take(one_array(table.column("route")), picked))
     width = len(route_names)
     pairs, pair_codes = np.unique(ns_codes * width + route_codes, return_inverse=True)
     routes = [(ns_names[p // width], route_names[p % width]) for p in pairs.tolist()]
@@ -103,9 +104,6 @@ def kept_mask(table: pa.Table, namespaces: frozenset[str], order: np.ndarray | N
                                         term_names)
     return Kept(mask, left_out)
 
-
-def _combined(column: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def _dictionary(values: pa.Array) -> tuple[np.ndarray, list]:
@@ -187,7 +185,7 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
     lean, out_of_range = without_unrepresentable_times(lean)
     if since is not None or until is not None:
         lean = lean.filter(in_window(lean, since, until))
-    names = _backend_columns(lean.column("backend").combine_chunks())
+    names = _backend_columns(one_array(lean.column("backend")))
     counted = pa.table({
         "namespace": names["namespace"],
         "status": pc.cast(lean.column("status"), pa.int64()),
@@ -217,7 +215,7 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
         column = scanned.column(name)
         if pa.types.is_dictionary(column.type) and not (compact and column.null_count == 0):
             scanned = scanned.set_column(scanned.schema.get_field_index(name), name,
-                                         _used_only(column.combine_chunks()))
+                                         _used_only(one_array(column)))
     from_scanner = scanned.column("_row").to_numpy()
     rows = sorted_union(parse, from_scanner)
     picked = lines if len(rows) == len(lines.text) else _take(lines, rows)

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parsers.arrow_arrays import one_array
 from parsers.int_codes import dense_codes, group_extremes
 from parsers.log_left_out import LeftOutFailures
 
@@ -53,7 +54,7 @@ class LogTotals:
         """The figures of one chunk's rows (``CHUNK_SCHEMA``: dictionary namespace, ``ts`` as timestamp)."""
         if table is None or not table.num_rows:
             return cls()
-        column = table.column("namespace").combine_chunks()
+        column = one_array(table.column("namespace"))
         if pa.types.is_dictionary(column.type):
             names = column.dictionary.to_pylist()
             codes = pc.fill_null(column.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -202,8 +203,7 @@ def _wanted(namespace: str | None, namespaces: frozenset[str] | set[str] | None)
 
 def _ints(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """An integer column's values (0 where missing) and where they are present."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
+    column = one_array(column)
     valid = column.is_valid().to_numpy(zero_copy_only=False)
     values = pc.fill_null(column, 0).to_numpy(zero_copy_only=False).astype(np.int64)
     return values, valid

@@ -24,6 +24,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parsers.arrow_arrays import one_array
+
 ROUTE_BACKEND_KINDS = ("be_http", "be_edge_http", "be_secure", "be_tcp")
 SPECIAL_BACKENDS = ("openshift_default", "be_sni", "be_no_sni")  # the router's own backends, not a route's
 DEFAULT_BACKEND = SPECIAL_BACKENDS[0]  # the router's answer to a request no route took
@@ -116,8 +118,7 @@ def _is_ip(text: str) -> bool:
 
 def _per_distinct(values: pa.Array, split: Callable[[str | None], dict[str, Any]]) -> dict[str, pa.Array]:
     """Apply ``split`` once per distinct value and spread the results over the rows as dictionaries."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+    values = one_array(values)
     encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
     distinct = [split(v) for v in encoded.dictionary.to_pylist()]
     out: dict[str, pa.Array] = {}
