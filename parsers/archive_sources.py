@@ -14,6 +14,7 @@ import stat
 import tarfile
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -21,19 +22,27 @@ from parsers.byte_budget import RATIO_LIMIT, ByteBudget, ratio_allowance
 from parsers.gzip_reader import gzip_reader
 from parsers.sources import InputError, InputSource, Member, _magic, _one_line, sniff_compression, zlib_error
 
-# A compressed tar's object files are read while it is listed, which decompresses them anyway; the loader's
-# phases (routes and cluster objects, then the namespaces that matter) each decompressed the stream again
-# from its start to read them: a whole pass of the archive each (docs/performance.md).
+# A compressed tar's members that the loaders read whole are read while it is listed, which decompresses
+# them anyway; the loader's phases (routes and cluster objects, then the namespaces that matter, the
+# platform's logs) each decompressed the stream again from its start to read them: a whole pass of the
+# archive each (docs/performance.md). Which members: the caller says (``read_whole``), by default the
+# object files.
 LISTED_SUFFIXES = (".yaml", ".yml", ".json")
 LISTED_MEMBER_MAX = 64 << 20  # a larger file is read when asked, as before
 LISTED_CAP = 256 << 20  # the bytes kept from the listing, all members together
 
 
+def _object_file(name: str) -> bool:
+    return name.endswith(LISTED_SUFFIXES)
+
+
 class TarSource(InputSource):
     kind_hint = "tar"
 
-    def __init__(self, path: Path, label: str | None = None, budget: ByteBudget | None = None):
+    def __init__(self, path: Path, label: str | None = None, budget: ByteBudget | None = None,
+                 read_whole: Callable[[str], bool] | None = None):
         super().__init__(path, label)
+        self._read_whole = read_whole or _object_file  # which members the listing keeps (by name)
         if budget is not None:  # the run's: what the listing keeps of the object files stays within it
             self.budget = budget
         try:
@@ -104,10 +113,10 @@ class TarSource(InputSource):
             self._stream_error = True
 
     def _read_while_listing(self, member: Member) -> None:
-        """Keep an object file's bytes as the listing passes them (a compressed tar only: a plain one is
-        read at its offsets), within :data:`LISTED_CAP` and what the run's byte budget leaves once what every
-        listing holds is set aside (``ByteBudget.held``)."""
-        if (self._stored is None or not member.name.endswith(LISTED_SUFFIXES)
+        """Keep the bytes of a member the loaders read whole (``read_whole``) as the listing passes them (a
+        compressed tar only: a plain one is read at its offsets), within :data:`LISTED_CAP` and what the run's
+        byte budget leaves once what every listing holds is set aside (``ByteBudget.held``)."""
+        if (self._stored is None or not self._read_whole(member.name)
                 or member.size > min(LISTED_MEMBER_MAX, self.member_cap)
                 or self._listed_size + member.size > LISTED_CAP
                 or self._holder.held + member.size > self._holder.left()):

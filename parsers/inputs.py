@@ -7,6 +7,7 @@ import bz2
 import gzip
 import lzma
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from parsers.archive_sources import TarSource, ZipSource
@@ -24,13 +25,14 @@ from parsers.sources import (
 
 
 def open_input(path: str | os.PathLike[str], label: str | None = None, *, as_log: bool = False,
-               budget: ByteBudget | None = None) -> InputSource:
+               budget: ByteBudget | None = None, read_whole: Callable[[str], bool] | None = None) -> InputSource:
     """Open ``path`` as the right :class:`InputSource`, or raise :class:`InputError` (one line).
 
     ``as_log``: the user said it is a log (``--logs``): a file that is not an archive is read as a
     log whatever its bytes look like, so garbage lines are counted, not refused. ``budget``: the run's
     byte budget, for a source that reads while it lists (a compressed tar); the caller sets it on the
-    others.
+    others. ``read_whole``: which members (by name) such a source keeps as it lists them, the ones the
+    caller will read whole (default: the object files).
     """
     p = Path(path)
     shown = label or str(path)
@@ -56,14 +58,14 @@ def open_input(path: str | os.PathLike[str], label: str | None = None, *, as_log
         return ZipSource(p, shown)
     compression = sniff_compression(head)
     if len(head) >= 262 and head[257:262] == b"ustar":
-        return TarSource(p, shown, budget)
+        return TarSource(p, shown, budget, read_whole)
     if compression:
         # a compressed tar, or one compressed file: look at the decompressed header
         inner = _decompressed_head(p, compression)
         if inner is None:
             raise InputError(f"{shown}: cannot read archive: not valid {compression} data")
         if len(inner) >= 262 and inner[257:262] == b"ustar":
-            return TarSource(p, shown, budget)
+            return TarSource(p, shown, budget, read_whole)
         return SingleFileSource(p, shown, compression)
     if as_log or _looks_textual(head):
         return SingleFileSource(p, shown)

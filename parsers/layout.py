@@ -110,6 +110,19 @@ def classify(name: str, roots: list[str]) -> Place:
     return Place("other", root)
 
 
+def place_by_name(name: str) -> Place:
+    """A member's place told from its own path, before its input's roots are known (while a compressed
+    tar is listed): the root taken to be the directory above the path's first ``namespaces``,
+    ``cluster-scoped-resources`` or ``ingress_controllers``. The place :func:`classify` gives once the
+    roots are found, for a member under a root whose path has no such name between the root and itself
+    (a must-gather's own layout has none); ``other`` for a path without one."""
+    parts = name.split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part in (*ROOT_MARKERS, "ingress_controllers"):
+            return classify(name, ["/".join(parts[:i])])
+    return Place("other")
+
+
 def _classify_resource(parts: list[str], root: str, namespace: str | None) -> Place:
     if not parts or not parts[-1].lower().endswith(DOC_SUFFIXES):
         return Place("other", root, namespace=namespace)

@@ -48,13 +48,8 @@ def _relative(member: Member, place: Place) -> str:
 
 def platform_kind(member: Member, place: Place) -> str | None:
     """``alerts`` | ``router-log`` | ``operator-log`` | ``document`` for a platform member, else None."""
-    if place.category == "container-log" and place.name in LOG_NAMES:
-        ns = place.namespace or ""
-        if ns == "openshift-ingress" and place.container in ROUTER_CONTAINERS:
-            return "router-log"
-        if ns == "openshift-ingress-operator" and place.container == OPERATOR_CONTAINER:
-            return "operator-log"
-        return None
+    if place.category == "container-log":
+        return log_kind(place)
     if place.category in ("list", "object"):
         if place.namespace == "default" and place.resource == "events":
             return "document"
@@ -68,6 +63,18 @@ def platform_kind(member: Member, place: Place) -> str | None:
         return "alerts"
     if rel.startswith("pod_network_connectivity_check/") and rel.endswith((".yaml", ".yml", ".json")):
         return "document"
+    return None
+
+
+def log_kind(place: Place) -> str | None:
+    """``router-log`` | ``operator-log`` for a container log of the router or the ingress operator, else None."""
+    if place.category != "container-log" or place.name not in LOG_NAMES:
+        return None
+    ns = place.namespace or ""
+    if ns == "openshift-ingress" and place.container in ROUTER_CONTAINERS:
+        return "router-log"
+    if ns == "openshift-ingress-operator" and place.container == OPERATOR_CONTAINER:
+        return "operator-log"
     return None
 
 

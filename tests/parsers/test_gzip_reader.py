@@ -54,7 +54,7 @@ def _fast_listing_only(path: Path) -> TarSource:
     src = TarSource.__new__(TarSource)
     sources.InputSource.__init__(src, path)
     src._stored, src._stream_error, src._listed, src._listed_size = path.stat().st_size, False, {}, 0
-    src._holder = src.budget
+    src._holder, src._read_whole = src.budget, archive_sources._object_file
     src._open(path, fast=True)
     src._list()
     return src
