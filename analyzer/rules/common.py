@@ -530,18 +530,32 @@ def incident_status(
     req = route_requests(ctx, route)
     if req.empty or last_error is None:
         return IncidentStatus.UNKNOWN, None
-    # read on the columns (time, status, state) alone: the route's rows are not copied
-    later = (req["ts"] > pd.Timestamp(last_error)).fillna(False).to_numpy(dtype=bool)
-    failing = router_side_mask(req).to_numpy(dtype=bool)
-    if not later.any() or (failing & later).any():
+    # several findings of a route ask this with their own last error: what the route's lines say is read
+    # once per route (its latest line, its latest router-side 5xx; the gaps only if it may have ended)
+    last_line, last_failing = memo(ctx, ("incident-last-times", route.namespace, route.name),
+                                   lambda: _last_times(req))
+    at = pd.Timestamp(last_error)
+    if not last_line > at or last_failing > at:  # nothing after the error, or a later failure (NaT: neither)
         return IncidentStatus.ONGOING, None
-    errors = req["ts"][failing].dropna().sort_values()
-    gaps = errors.diff().dropna()
-    needed = max(QUIET_MIN, 3 * gaps.median().to_pytimedelta()) if not gaps.empty else QUIET_MIN
-    quiet = req["ts"][later].max() - pd.Timestamp(last_error)
-    if pd.isna(quiet) or quiet < needed:
+    needed = memo(ctx, ("incident-quiet-needed", route.namespace, route.name), lambda: _quiet_needed(req))
+    if last_line - at < needed:
         return IncidentStatus.ONGOING, None
     return IncidentStatus.ENDED, last_error
+
+
+def _last_times(req: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The latest accept time of a route's lines, and of its router-side 5xx (NaT where none has one);
+    read on the columns (time, status, state) alone: the route's rows are not copied."""
+    ts = req["ts"]
+    return ts.max(), ts[router_side_mask(req).to_numpy(dtype=bool)].max()
+
+
+def _quiet_needed(req: pd.DataFrame) -> timedelta:
+    """How long a route must answer without a router-side 5xx for its errors to have ended: at least
+    :data:`QUIET_MIN` and three times the median gap between those 5xx."""
+    errors = req["ts"][router_side_mask(req).to_numpy(dtype=bool)].dropna().sort_values()
+    gaps = errors.diff().dropna()
+    return max(QUIET_MIN, 3 * gaps.median().to_pytimedelta()) if not gaps.empty else QUIET_MIN
 
 
 QUIET_MIN = timedelta(minutes=1)  # the shortest run of successful requests after the last error that ends it

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
+import pytest
+
 from analyzer.context import Context
 from analyzer.model import IncidentStatus
 from analyzer.rules import common, network_policies
@@ -102,3 +105,38 @@ def test_the_policies_are_judged_as_they_stood_when_the_router_was_blocked():
     assert then is not None and sorted(str(p["name"]) for p in then.policies) == [
         "allow-same-namespace", "deny-by-default"]
     assert network_policies.policy_blocks_router(ctx, route, at=at(8, 39)) is None  # no policy yet
+
+
+def _status_from_rows(ctx: Context, route: common.RouteRef,
+                      last_error: datetime) -> tuple[IncidentStatus, datetime | None]:
+    """The status read from the route's rows for this one error, with no memory of other questions."""
+    req = common.route_requests(ctx, route)
+    later = (req["ts"] > pd.Timestamp(last_error)).fillna(False).to_numpy(dtype=bool)
+    failing = common.router_side_mask(req).to_numpy(dtype=bool)
+    if req.empty or not later.any() or (failing & later).any():
+        return (IncidentStatus.UNKNOWN if req.empty else IncidentStatus.ONGOING), None
+    gaps = req["ts"][failing].dropna().sort_values().diff().dropna()
+    needed = max(common.QUIET_MIN, 3 * gaps.median().to_pytimedelta()) if not gaps.empty else common.QUIET_MIN
+    quiet = req["ts"][later].max() - pd.Timestamp(last_error)
+    return (IncidentStatus.ONGOING, None) if quiet < needed else (IncidentStatus.ENDED, last_error)
+
+
+STORIES = ["time-timeout-ended", "time-saturation-mid-window", "time-selector-edited-mid-window"]
+
+
+@pytest.mark.parametrize("name", STORIES)
+def test_a_routes_status_for_any_last_error_is_what_its_rows_say_however_many_were_asked(name):
+    """The route's latest times are read once per route; each question keeps its own answer: every 20 s
+    of the story and each of its error lines, asked in one context in an order that goes back and forth."""
+    ctx, route = context(name)
+    req = common.route_requests(ctx, route)
+    errors = req["ts"][common.router_side_mask(req).to_numpy(dtype=bool)].dropna()
+    start, end = req["ts"].min().to_pydatetime(), req["ts"].max().to_pydatetime()
+    moments = [start + timedelta(seconds=20 * i) for i in range(int((end - start).total_seconds() // 20) + 4)]
+    moments += [t.to_pydatetime() for t in errors.iloc[::-1]]
+    gaps = errors.sort_values().diff().dropna()
+    needed = max(common.QUIET_MIN, 3 * gaps.median().to_pytimedelta()) if not gaps.empty else common.QUIET_MIN
+    moments += [end - needed, end - needed + timedelta(milliseconds=1)]  # a quiet stretch just long enough, and not
+    answers = [common.incident_status(ctx, route, t) for t in moments]
+    assert answers == [_status_from_rows(ctx, route, t) for t in moments]
+    assert {s for s, _ in answers} == {IncidentStatus.ONGOING, IncidentStatus.ENDED} or name != "time-timeout-ended"
