@@ -132,6 +132,7 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
         tally.add(result)
         if result.texts and len(texts) + len(result.texts) <= kept_line_texts.PER_FILE:
             texts.update(((job.input, job.source, line), text) for line, text in result.texts.items())
+            job.texts.took(len(result.texts))
         totals.add(result.totals)
         if result.table is not None and result.table.num_rows:
             # in the frame's columns and narrowed by ``parse_chunk``, but for the line numbers, shifted since

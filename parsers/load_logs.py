@@ -66,6 +66,16 @@ def _load_logs(
 EVIDENCE_LINE_CAP = 20_000
 
 
+def abnormal_lines(requests: pd.DataFrame) -> np.ndarray:
+    """The request rows evidence quotes: a 5xx or no response (status -1), queued (``srv_queue`` or
+    ``backend_queue`` above 0), or a router-side termination state (``parsers.kept_line_texts.abnormal_rows``
+    answers the same of a chunk's Arrow rows)."""
+    status = requests["status"]
+    queued = (requests["srv_queue"].fillna(0) > 0) | (requests["backend_queue"].fillna(0) > 0)
+    return ((status >= 500).fillna(False) | (status == -1).fillna(False) | queued.fillna(False)).to_numpy(
+        dtype=bool) | router_side_states(requests["term"])
+
+
 def _evidence_lines(
     jobs: list[tuple[InputSource, Member, str | None, str | None]], requests: pd.DataFrame,
     in_time: np.ndarray | None = None, known: dict[tuple[str, str, int], str] | None = None,
@@ -82,10 +92,7 @@ def _evidence_lines(
 
     if requests.empty:
         return {}
-    status = requests["status"]
-    queued = (requests["srv_queue"].fillna(0) > 0) | (requests["backend_queue"].fillna(0) > 0)
-    abnormal = ((status >= 500).fillna(False) | (status == -1).fillna(False) | queued.fillna(False)).to_numpy(
-        dtype=bool) | router_side_states(requests["term"])
+    abnormal = abnormal_lines(requests)
     located = ("input", "source", "line")
     for name in located:
         abnormal &= requests[name].notna().to_numpy()

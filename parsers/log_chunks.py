@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from parsers import log_lines
 from parsers.arrow_arrays import one_array
-from parsers.kept_line_texts import kept_line_texts
+from parsers.kept_line_texts import TextShare, kept_line_texts
 from parsers.log_fallback import reason
 from parsers.log_frames import (
     CHUNK_SCHEMA,
@@ -173,6 +173,8 @@ class ChunkJob:
     keep_namespaces: frozenset[str] | None = None
     # whether this file's chunks are still read lean first (:class:`parsers.log_keep.LeanHint`)
     lean: LeanHint = field(default_factory=LeanHint, compare=False, repr=False)
+    # how many more kept lines' texts this file's chunks may hand over (:class:`parsers.kept_line_texts.TextShare`)
+    texts: TextShare = field(default_factory=TextShare, compare=False, repr=False)
 
 
 @dataclass
@@ -189,7 +191,7 @@ class ChunkResult:
     # ``table``'s rows folded per minute and key (``parsers.log_groups.chunk_groups``; None for statistics
     # only, or without a dated row)
     groups: ChunkGroups | None = None
-    # the text of the kept rows' lines by line number, where the chunk kept few (``parsers.kept_line_texts``)
+    # the text of kept rows' lines by line number, where the evidence wants it (``parsers.kept_line_texts``)
     texts: dict[int, str] | None = None
 
     def shifted(self, lines_before: int) -> ChunkResult:
@@ -317,7 +319,7 @@ def parse_chunk(
             totals.left_out = left_out
     texts = None
     if out is not None and job.keep_namespaces is not None and not job.stats_only:
-        texts = kept_line_texts(out, lines)
+        texts = kept_line_texts(out, lines, job.texts)
     if out is not None and out.num_rows and not job.stats_only:
         # the frame's columns and types, here on the parsing thread (and on a Dask worker), not on the
         # thread that joins the chunks: a quarter of a second at 3M kept rows done one chunk after another

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers import kept_line_texts, load_logs, log_jobs, log_lines
+from parsers import kept_line_texts, load_logs, log_chunks, log_jobs, log_lines
 from parsers.load_snapshot import load_snapshot
 from tests.conftest import INSPECT_SHOP
 
@@ -52,6 +52,7 @@ def test_evidence_lines_of_few_kept_lines_are_handed_over_with_the_text_a_second
     handed = load_snapshot([str(INSPECT_SHOP)], [str(log)], keep_all_requests=False)
     assert len(handed.frame("requests")) == 6 and not read_again  # six kept lines, none read again
     monkeypatch.setattr(kept_line_texts, "SPARSE", 0)  # no chunk hands its text over: all read again
+    monkeypatch.setattr(kept_line_texts, "FIRST_ABNORMAL", 0)
     again = load_snapshot([str(INSPECT_SHOP)], [str(log)], keep_all_requests=False)
     assert len(read_again) == 6
     assert handed.log_texts == again.log_texts and len(handed.log_texts) == 6
@@ -59,14 +60,66 @@ def test_evidence_lines_of_few_kept_lines_are_handed_over_with_the_text_a_second
     assert not any(text.endswith(("\r", "\n")) for text in handed.log_texts.values())
 
 
-def test_a_chunk_keeping_many_lines_hands_none_over(tmp_path, monkeypatch, read_again):
-    """An outage of the inputs' own routes keeps every line: the first abnormal lines are at the file's
-    start, where the second read stops; holding every kept line's text would hold the log."""
+def _outage_log(lines: int = 400) -> str:
+    """Every line about the inputs' namespace (all kept), one in three a 503."""
+    return "\n".join(_line("shop", 503 if i % 3 == 0 else 200, i % 3600) for i in range(lines)) + "\n"
+
+
+def test_a_chunk_keeping_many_lines_hands_over_its_first_abnormal_ones(tmp_path, monkeypatch, read_again):
+    """An outage of the inputs' own routes keeps every line: holding every kept line's text would hold the
+    log, but the evidence quotes the first abnormal lines, at the file's start: those are handed over."""
     log = tmp_path / "router.log"
-    log.write_text("\n".join(_line("shop", 503, i % 3600) for i in range(400)) + "\n")
+    log.write_text(_outage_log())
     monkeypatch.setattr(kept_line_texts, "SPARSE", 100)
+    monkeypatch.setattr(kept_line_texts, "FIRST_ABNORMAL", 50)
     snap = load_snapshot([str(INSPECT_SHOP)], [str(log)], keep_all_requests=False)
-    assert len(read_again) == 400 and len(snap.log_texts) == 400
+    assert len(snap.log_texts) == 134  # every 503 quoted: the first 50 handed over, the other 84 read again
+    assert len(read_again) == 84 and min(read_again) == 3 * 50 + 1  # line numbers count from 1
+    monkeypatch.setattr(kept_line_texts, "FIRST_ABNORMAL", 0)
+    assert load_snapshot([str(INSPECT_SHOP)], [str(log)], keep_all_requests=False).log_texts == snap.log_texts
+    assert len(read_again) == 84 + 134
+
+
+def test_chunks_hand_over_abnormal_texts_while_their_file_wants_them(tmp_path, monkeypatch, read_again):
+    """Chunk after chunk, what a file takes stops at its share; later chunks make none."""
+    log = tmp_path / "router.log"
+    log.write_text(_outage_log(3000))
+    monkeypatch.setattr(log_lines, "CHUNK_BYTES", 32 << 10)
+    monkeypatch.setattr(kept_line_texts, "SPARSE", 10)
+    monkeypatch.setattr(kept_line_texts, "PER_FILE", 120)
+    made: list[int] = []
+    real = kept_line_texts.kept_line_texts
+
+    def counted(rows, lines, share=None):
+        found = real(rows, lines, share)
+        made.append(len(found or ()))
+        return found
+
+    monkeypatch.setattr(log_chunks, "kept_line_texts", counted)
+    snap = load_snapshot([str(INSPECT_SHOP)], [str(log)], keep_all_requests=False)
+    assert len(made) > 5 and sum(made) <= 120 + 2 * max(made)  # at most the chunks in flight past the share
+    assert made[-1] == 0
+    assert len(snap.log_texts) == 1000 and len(read_again) == 1000 - 120
+
+
+def test_abnormal_rows_are_the_lines_the_evidence_quotes():
+    import pandas as pd
+    import pyarrow as pa
+
+    status = [500, 503, -1, 200, 200, 200, 404, None, 200, 200]
+    srv_queue = [0, 0, 0, 1, 0, 0, 0, 0, None, 0]
+    backend_queue = [0, 0, 0, 0, 2, 0, 0, 0, 0, None]
+    term = ["SH--", "SC--", "CD--", "--VN", "sQ--", "sH--", "--NI", None, "cD--", "PH--"]
+    rows = pa.table({"status": pa.array(status, pa.int16()), "srv_queue": pa.array(srv_queue, pa.int8()),
+                     "backend_queue": pa.array(backend_queue, pa.int8()),
+                     "term": pa.array(term).dictionary_encode()})
+    frame = pd.DataFrame({"status": pd.array(status, "Int16"), "srv_queue": pd.array(srv_queue, "Int8"),
+                          "backend_queue": pd.array(backend_queue, "Int8"),
+                          "term": pd.Categorical(term), "input": "i", "source": "s", "line": range(1, 11)})
+    expected = load_logs.abnormal_lines(frame)
+    assert kept_line_texts.abnormal_rows(rows).tolist() == expected.tolist()
+    assert kept_line_texts.abnormal_rows(rows.set_column(3, "term", pa.array(term))).tolist() == expected.tolist()
+    assert expected.tolist() == [True, True, True, True, True, True, False, False, False, True]
 
 
 def test_only_verbatim_lines_are_handed_over():
