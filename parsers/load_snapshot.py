@@ -49,11 +49,13 @@ def object_namespaces(frames: dict[str, pd.DataFrame]) -> frozenset[str]:
 
 
 def read_whole(name: str) -> bool:
-    """Whether a loader reads a member whole, whatever the inputs hold, told from its path alone: the
-    object files, a ``timestamp``, a rendered ``haproxy.config``, the router's and the ingress operator's
-    container logs (not the access-log sidecar's: it is streamed). A compressed tar keeps these as its
-    listing passes them (``parsers.archive_sources``): read later, each phase that read one decompressed
-    the archive again from its start to reach it (the real must-gather: 0.23 s of its 1.65 s)."""
+    """Whether a member is one the loaders read whole, told from its path alone: the object files (those
+    of namespaces that turn out not to matter are not read), a ``timestamp``, a rendered
+    ``haproxy.config``, the router's and the ingress operator's container logs (not the access-log
+    sidecar's: it is streamed; not the applications' logs, of which the first 4 MiB are read). A
+    compressed tar keeps these as its listing passes them (``parsers.archive_sources``): read later, each
+    phase that read one decompressed the archive again from its start to reach it (the real
+    must-gather: 0.23 s of its 1.65 s)."""
     if name.lower().endswith(DOC_SUFFIXES) or name.rsplit("/", 1)[-1] == "timestamp":
         return True
     place = place_by_name(name)
