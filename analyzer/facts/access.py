@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer import host_routes
-from analyzer.facts.common import Where, integer, missing, moment, text
+from analyzer.facts.common import Where, integer, moment, text
 from parsers.term_side import router_side_states
 
 TERMINATION_OF_PREFIX = {"be_http": "none", "be_edge_http": "edge", "be_secure": "reencrypt", "be_tcp": "passthrough"}
@@ -115,8 +115,7 @@ class AccessFacts:
                      if not groups.empty else {})
         self._route_positions = {(str(ns), str(route)): positions[ns, route] for ns, route in sorted(positions)}
         self._by_route: dict[tuple[str, str], pd.DataFrame] = {}
-        self._columns: dict[str, list] = {}  # whole columns of the groups as Python lists, read once
-        self._backend_rank: list | None = None  # each group's backend rank (see _sort_ranks), read once
+        self._columns: dict[str, Any] = {}  # whole columns of the groups (lists, arrays, codes), read once
         self._routes = routes
         self._existing_pods = existing_pods
         self._pod_namespaces = pod_namespaces
@@ -147,56 +146,85 @@ class AccessFacts:
         Epochs are cut where the backend name changes between consecutive minute groups (ordered by
         their first request), so an edit at 02:07 gives ``be_edge_http`` until 02:07 then ``be_secure``.
 
-        The route's groups are folded per (minute, backend, backend kind) in plain Python: a route
-        has a few groups per minute, and a pandas ``groupby`` with its sort cost about 30 ms a route,
-        most of ``mga analyze`` for inputs holding every route of a busy log (docs/performance.md).
-        Groups are taken in their frame order, ordered by first request then backend (the
-        categorical's order, its text order), ties kept in the order they were met.
+        The route's groups are folded per (minute, backend, backend kind) on arrays of their codes and
+        times: a pandas ``groupby`` with its sort cost about 30 ms a route (most of ``mga analyze`` for
+        inputs holding every route of a busy log), and a loop over the groups in Python 80 ms a route
+        of a busy application's 10M-line log (60,000 groups a route; docs/performance.md). Groups are
+        taken in their frame order, ordered by first request then backend (the categorical's order, its
+        text order), ties kept in the order they were met; each epoch cites the earliest line of its
+        first minute and backend.
         """
         positions = self._route_positions.get((namespace, route))
         if positions is None or not len(positions):
             return []
-        rows = positions.tolist()  # the route's groups, in frame order
-        minute, backend, kind, first, last, requests = (
-            [values[p] for p in rows] for values in map(self._column, ("minute", "backend", "backend_kind", "first",
-                                                                       "last", "requests")))
-        errors = self._errors[positions].tolist()
-        backend_rank = [self._backend_ranks()[p] for p in rows]
-        folded: dict[tuple, list] = {}  # (minute, backend, kind) -> [first, last, requests, errors, rank], met order
-        earliest: dict[tuple, int] = {}  # (minute, backend) -> the row of its earliest first request
-        for i, key in enumerate(zip(minute, backend, kind, strict=True)):
-            if key[0] is not pd.NaT and not missing(key[1]):
-                at = (key[0], key[1])
-                best = earliest.get(at)
-                if best is None or _time_rank(first[i]) < _time_rank(first[best]):
-                    earliest[at] = i
-            if any(missing(v) for v in key):
-                continue
-            entry = folded.get(key)
-            if entry is None:
-                folded[key] = [first[i], last[i], int(requests[i]), int(errors[i]), backend_rank[i]]
-                continue
-            entry[0] = _earlier(entry[0], first[i])
-            entry[1] = _later(entry[1], last[i])
-            entry[2] += int(requests[i])
-            entry[3] += int(errors[i])
-        ordered = sorted(folded.items(), key=lambda item: (_time_rank(item[1][0]), item[1][4]))
+        at = np.asarray(positions, dtype=np.int64)  # the route's groups, in frame order
+        minute, first, last = (self._ticks(name)[0][at] for name in ("minute", "first", "last"))
+        backend, backends = self._codes("backend")
+        kind, kinds = self._codes("backend_kind")
+        backend, kind = backend[at], kind[at]
+        folded = _folded(minute, backend, kind, first, last, self._requests()[at], self._errors[at])
+        if folded is None:
+            return []
+        met, first_at, last_at, requests, errors = folded
+        earliest = _earliest(minute, backend, first)
+        ordered = np.lexsort((met, backend[met], first_at, first_at == _NAT))  # missing first requests last
         epochs: list[ConfigEpoch] = []
-        for (m, b, k), (first_at, last_at, n, e, _) in ordered:
+        for k in ordered.tolist():
+            i = int(met[k])
+            b, n, e = backends[backend[i]], int(requests[k]), int(errors[k])
             previous = epochs[-1] if epochs else None
-            if previous is not None and previous.backend == b:
+            if previous is not None and previous.backend == str(b):
                 epochs[-1] = ConfigEpoch(
                     namespace, route, previous.backend, previous.backend_kind, previous.termination,
-                    previous.first_seen, max(previous.last_seen, moment(last_at)), previous.requests + n,
-                    previous.errors + e, previous.first_line)
+                    previous.first_seen, max(previous.last_seen, self._moment("last", last_at[k])),
+                    previous.requests + n, previous.errors + e, previous.first_line)
                 continue
-            row = rows[earliest[(m, b)]]
+            row = int(at[earliest[(int(minute[i]), int(backend[i]))]])
             source, line, origin = (self._column(c)[row] for c in ("source", "line", "input"))
+            k_name = kinds[kind[i]]
             epochs.append(ConfigEpoch(
-                namespace, route, str(b), str(k), TERMINATION_OF_PREFIX.get(str(k)), moment(first_at),
-                moment(last_at), n, e, Where(str(source), integer(line), text(origin)),
+                namespace, route, str(b), str(k_name), TERMINATION_OF_PREFIX.get(str(k_name)),
+                self._moment("first", first_at[k]), self._moment("last", last_at[k]), n, e,
+                Where(str(source), integer(line), text(origin)),
             ))
         return epochs
+
+    def _ticks(self, name: str) -> tuple[np.ndarray, str, Any]:
+        """A time column of the groups as integer ticks (NaT: the smallest integer), its unit and zone."""
+        key = f"ticks:{name}"
+        found = self._columns.get(key)
+        if found is None:
+            times = pd.DatetimeIndex(self._groups[name])
+            found = self._columns[key] = (times.asi8, times.unit, times.tz)
+        return found
+
+    def _moment(self, name: str, tick: int) -> datetime | None:
+        """A tick of a time column back to the ``datetime`` the column's own values give."""
+        if tick == _NAT:
+            return None
+        _, unit, zone = self._ticks(name)
+        return moment(pd.Timestamp(int(tick), unit=unit, tz=zone))
+
+    def _codes(self, name: str) -> tuple[np.ndarray, list]:
+        """A name column of the groups as codes ranked in ``sort_values`` order (missing: -1) and the
+        value of each code: a categorical's own codes, text factorized in sorted order."""
+        key = f"codes:{name}"
+        found = self._columns.get(key)
+        if found is None:
+            column = self._groups[name]
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                codes, values = column.cat.codes.to_numpy().astype(np.int64), column.cat.categories.tolist()
+            else:
+                codes, uniques = pd.factorize(column, sort=True, use_na_sentinel=True)
+                codes, values = codes.astype(np.int64), list(uniques)
+            found = self._columns[key] = (codes, values)
+        return found
+
+    def _requests(self) -> np.ndarray:
+        found = self._columns.get("requests-array")
+        if found is None:
+            found = self._columns["requests-array"] = self._groups["requests"].to_numpy(dtype=np.int64)
+        return found
 
     def _column(self, name: str) -> list:
         """A column of the minute groups as a Python list (read once: a route's values are then picked
@@ -205,12 +233,6 @@ class AccessFacts:
         if found is None:
             found = self._columns[name] = self._groups[name].tolist()
         return found
-
-    def _backend_ranks(self) -> list:
-        """Each group's backend rank in ``sort_values`` order (see :func:`_sort_ranks`), read once."""
-        if self._backend_rank is None:
-            self._backend_rank = _sort_ranks(self._groups["backend"])
-        return self._backend_rank
 
     def termination_changes(self, namespace: str, route: str) -> list[tuple[ConfigEpoch, ConfigEpoch]]:
         """Consecutive epochs whose termination differs: (before, after) pairs, in time order."""
@@ -282,25 +304,42 @@ class AccessFacts:
         return sorted(merged.values(), key=lambda h: h.first_seen)
 
 
-def _time_rank(value: Any) -> tuple[int, int]:
-    """Sort key of a timestamp as ``sort_values`` orders them: times ascending, missing ones last."""
-    return (1, 0) if missing(value) else (0, value.value)
+_NAT = np.iinfo(np.int64).min  # a missing time's tick (``DatetimeIndex.asi8``)
+_LAST = np.iinfo(np.int64).max
 
 
-def _earlier(a: Any, b: Any) -> Any:
-    """``min`` of two timestamps skipping missing ones (a pandas ``min`` aggregation)."""
-    return b if missing(a) else a if missing(b) or a <= b else b
+def _folded(minute: np.ndarray, backend: np.ndarray, kind: np.ndarray, first: np.ndarray, last: np.ndarray,
+            requests: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """A route's groups folded per (minute, backend, kind), the groups missing one of them left out: for
+    each fold, in the order its first group was met, that group's index, the earliest first and latest
+    last request (missing ones skipped, as pandas' ``min``/``max``), the requests and the errors."""
+    rows = np.flatnonzero((minute != _NAT) & (backend >= 0) & (kind >= 0))
+    if not len(rows):
+        return None
+    order = rows[np.lexsort((rows, kind[rows], backend[rows], minute[rows]))]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = ((np.diff(minute[order]) != 0) | (np.diff(backend[order]) != 0) | (np.diff(kind[order]) != 0))
+    at = np.flatnonzero(starts)
+    met = order[at]  # each fold's first group met (the smallest index of its run)
+    earliest = np.minimum.reduceat(np.where(first[order] == _NAT, _LAST, first[order]), at)
+    earliest[earliest == _LAST] = _NAT
+    latest = np.maximum.reduceat(last[order], at)  # a missing last is the smallest tick: skipped
+    sums = np.add.reduceat(requests[order], at), np.add.reduceat(errors[order], at)
+    by_met = np.argsort(met, kind="stable")  # the folds in the order they were met
+    return met[by_met], earliest[by_met], latest[by_met], sums[0][by_met], sums[1][by_met]
 
 
-def _later(a: Any, b: Any) -> Any:
-    return b if missing(a) else a if missing(b) or a >= b else b
-
-
-def _sort_ranks(column: pd.Series) -> list:
-    """Each row's rank in ``sort_values`` order: a categorical by its codes (missing last), text by itself."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        return np.where(codes < 0, np.iinfo(np.int64).max, codes).tolist()
-    return [(1, "") if missing(v) else (0, str(v)) for v in column.tolist()]
+def _earliest(minute: np.ndarray, backend: np.ndarray, first: np.ndarray) -> dict[tuple[int, int], int]:
+    """For each (minute, backend) of a route's groups, the group with the earliest first request (a missing
+    one last; ties: the first met)."""
+    rows = np.flatnonzero((minute != _NAT) & (backend >= 0))
+    missing_first = first[rows] == _NAT
+    order = rows[np.lexsort((rows, np.where(missing_first, 0, first[rows]), missing_first, backend[rows],
+                             minute[rows]))]
+    heads = np.ones(len(order), dtype=bool)
+    heads[1:] = (np.diff(minute[order]) != 0) | (np.diff(backend[order]) != 0)
+    chosen = order[heads]
+    return dict(zip(zip(minute[chosen].tolist(), backend[chosen].tolist(), strict=True), chosen.tolist(),
+                    strict=True))
 
 
