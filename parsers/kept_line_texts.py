@@ -9,8 +9,9 @@ the busy traffic, of the inputs' own routes) it read the start of the file again
 abnormal lines are (0.2–0.3 s of a 10M-line log, docs/performance.md).
 
 So a chunk whose kept lines are at most :data:`SPARSE` hands their text over with its rows, and a chunk
-keeping more hands over the text of its first abnormal lines while its file still wants some
-(:class:`TextShare`, at most :data:`PER_FILE` a file). Which lines are abnormal is the evidence's rule
+keeping more hands over the text of its first abnormal lines while its file holds fewer than
+:data:`FIRST_ABNORMAL` (the evidence quotes the first 20,000 abnormal lines of all files in time order,
+and each file's share of them is at its start; :class:`TextShare`). Which lines are abnormal is the evidence's rule
 (:func:`abnormal_rows`, ``parsers.load_logs.abnormal_lines``); a line handed over that the evidence does
 not quote, or one it quotes and was not handed over, only changes what is read again, never the text.
 The text is the line as the second pass would read it: only chunks whose lines are their physical
@@ -29,7 +30,7 @@ from parsers.term_side import router_side_state
 
 SPARSE = 1024  # kept lines of a chunk up to which their text is handed over
 PER_FILE = 50_000  # texts kept for one file at most (about 20 MB of lines): the rest is read again
-FIRST_ABNORMAL = 20_000  # abnormal lines a chunk keeping more than SPARSE hands over (the evidence's cap)
+FIRST_ABNORMAL = 20_000  # a file's texts up to which chunks keeping more than SPARSE hand abnormal ones over
 
 
 class TextShare:
@@ -56,8 +57,8 @@ def kept_line_texts(rows: pa.Table, lines: ChunkLines, share: TextShare | None =
         return None
     numbers = rows.column("line").to_numpy()
     if rows.num_rows > SPARSE:
-        wanted = min(FIRST_ABNORMAL, share.wanted()) if share is not None else 0
-        if not wanted:
+        wanted = min(FIRST_ABNORMAL - share.taken, share.wanted()) if share is not None else 0
+        if wanted <= 0:
             return None
         numbers = numbers[np.flatnonzero(abnormal_rows(rows))[:wanted]]
         if not len(numbers):

@@ -80,13 +80,17 @@ def test_a_chunk_keeping_many_lines_hands_over_its_first_abnormal_ones(tmp_path,
     assert len(read_again) == 84 + 134
 
 
-def test_chunks_hand_over_abnormal_texts_while_their_file_wants_them(tmp_path, monkeypatch, read_again):
-    """Chunk after chunk, what a file takes stops at its share; later chunks make none."""
+@pytest.mark.parametrize(("per_file", "first_abnormal"), [(120, 20_000), (50_000, 120)])
+def test_chunks_hand_over_abnormal_texts_while_their_file_wants_them(tmp_path, monkeypatch, read_again, per_file,
+                                                                      first_abnormal):
+    """Chunk after chunk, what a file takes stops at its share, or at the abnormal lines the evidence quotes
+    at most; later chunks make none."""
     log = tmp_path / "router.log"
     log.write_text(_outage_log(3000))
     monkeypatch.setattr(log_lines, "CHUNK_BYTES", 32 << 10)
     monkeypatch.setattr(kept_line_texts, "SPARSE", 10)
-    monkeypatch.setattr(kept_line_texts, "PER_FILE", 120)
+    monkeypatch.setattr(kept_line_texts, "PER_FILE", per_file)
+    monkeypatch.setattr(kept_line_texts, "FIRST_ABNORMAL", first_abnormal)
     made: list[int] = []
     real = kept_line_texts.kept_line_texts
 
@@ -97,9 +101,11 @@ def test_chunks_hand_over_abnormal_texts_while_their_file_wants_them(tmp_path, m
 
     monkeypatch.setattr(log_chunks, "kept_line_texts", counted)
     snap = load_snapshot([str(INSPECT_SHOP)], [str(log)], keep_all_requests=False)
-    assert len(made) > 5 and sum(made) <= 120 + 2 * max(made)  # at most the chunks in flight past the share
+    limit = min(per_file, first_abnormal)
+    taken = 1000 - len(read_again)  # every 503 is quoted: those not handed over are read again
+    assert len(snap.log_texts) == 1000 and taken <= per_file
+    assert len(made) > 5 and limit <= taken <= sum(made) <= limit + 2 * max(made)  # and the chunks in flight
     assert made[-1] == 0
-    assert len(snap.log_texts) == 1000 and len(read_again) == 1000 - 120
 
 
 def test_abnormal_rows_are_the_lines_the_evidence_quotes():
