@@ -120,6 +120,22 @@ def test_route_order_equals_a_stable_pandas_sort(seed):
     assert ordered_by_route(frame.copy())["line"].tolist() == expected
 
 
+
+@pytest.mark.parametrize("names", [255, 256, 300])
+def test_route_order_with_more_names_than_a_16_bit_key_holds(names):
+    """(names + 1)² keys: 65,536 at 255 names fits 16 bits, 256 and 300 take the 64-bit key."""
+    rng = np.random.default_rng(names)
+    n = 3000
+    pool = np.array([f"n{i:03d}" for i in range(names)] + [None], dtype=object)
+    categories = sorted(pool[:-1])
+    frame = pd.DataFrame({
+        "namespace": pd.Categorical(rng.choice(pool, n), categories=categories),
+        "route": pd.Categorical(rng.choice(pool, n), categories=categories),
+        "line": pd.array(np.arange(n), dtype="Int32"),
+    })
+    expected = frame.sort_values(["namespace", "route"], kind="stable", na_position="last")["line"].tolist()
+    assert ordered_by_route(frame.copy())["line"].tolist() == expected
+
 ROUTES = """apiVersion: v1
 kind: List
 items:
