@@ -65,7 +65,6 @@ class ChunkSummary:
     ts_max: int | None
 
 
-
 def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Dictionary indices (-1 for null) and the dictionary (as strings), whatever the column's encoding."""
     array = one_array(column)

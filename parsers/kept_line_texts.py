@@ -34,10 +34,11 @@ FIRST_ABNORMAL = 20_000  # a file's texts up to which chunks keeping more than S
 
 
 class TextShare:
-    """How many more texts a file's chunks may hand over: ``parsers.haproxy_log.collect`` counts what it
-    takes. Shared by the chunks of one file parsed on this machine's threads; chunks in flight may read it
-    before an update (a few texts made and not taken). A Dask worker gets a copy: its chunks make texts
-    that ``collect`` then refuses past the share, the same texts taken."""
+    """How many texts a file has taken: ``parsers.haproxy_log.collect`` counts them, and chunks keeping many
+    lines stop handing texts over at :data:`FIRST_ABNORMAL`. Shared by the chunks of one file parsed on this
+    machine's threads; chunks in flight may read it before an update (a few more texts). A Dask worker gets
+    a copy that ``collect`` never updates: its chunks keep making texts, ``collect`` takes them up to
+    :data:`PER_FILE`, and what is not taken is read again. The quoted lines are the same either way."""
 
     def __init__(self) -> None:
         self.taken = 0

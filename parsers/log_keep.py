@@ -105,7 +105,6 @@ def kept_mask(table: pa.Table, namespaces: frozenset[str], order: np.ndarray | N
     return Kept(mask, left_out)
 
 
-
 def _dictionary(values: pa.Array) -> tuple[np.ndarray, list]:
     """A code per value and the values by code; a missing value reads the last entry (None)."""
     encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
