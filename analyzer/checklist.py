@@ -98,7 +98,9 @@ def _positive(ctx: Context, rr: RouteResult, check: str) -> CheckResult:
     if not ctx.has_logs:
         return CheckResult(check, CheckStatus.UNKNOWN, NO_LOGS)
     req = ctx.requests
-    if ctx.lookups is not None and not req.empty:
+    if req.empty:  # most routes of a cluster-wide dump: no row to look for (a filter of no rows still cost 0.2 ms)
+        mine = req
+    elif ctx.lookups is not None:
         mine = ctx.lookups.index("requests", "namespace", "route").rows((rr.namespace, rr.name))
     else:
         mine = req[(req["namespace"] == rr.namespace) & (req["route"] == rr.name)]

@@ -11,6 +11,7 @@ termination change the access log shows (the backend-name prefix changed).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def status_class_codes(status: pd.Series) -> np.ndarray:
     """Each row's position in :data:`STATUS_CLASSES`: buckets the way the report stacks them (TCP
     lines, status <NA>, count as "other")."""
-    s = status.to_numpy(dtype="float64", na_value=np.nan)
+    return status_classes(status.to_numpy(dtype="float64", na_value=np.nan))
+
+
+def status_classes(s: np.ndarray) -> np.ndarray:
+    """:func:`status_class_codes` of statuses as floats (NaN where there is none)."""
     out = np.full(len(s), _OTHER, dtype=np.int64)
     out[(s >= 200) & (s < 300)] = STATUS_CLASSES.index("2xx")
     out[(s >= 300) & (s < 400)] = STATUS_CLASSES.index("3xx")
@@ -42,34 +47,49 @@ def status_class_codes(status: pd.Series) -> np.ndarray:
 
 def per_minute(groups: pd.DataFrame) -> list[dict]:
     """Counts per minute by status class, every minute of the span present (zeros included), of a
-    route's minute groups (``parsers.log_groups.minute_groups``: its dated requests, folded).
+    route's minute groups (``parsers.log_groups.minute_groups``: its dated requests, folded)."""
+    if groups.empty:
+        return []
+    minutes = groups["minute"].to_numpy(dtype="datetime64[ns]").astype(np.int64) // _NS_PER_MINUTE
+    return minute_counts(minutes, groups["status"].to_numpy(dtype="float64", na_value=np.nan),
+                         groups["requests"].to_numpy(dtype=np.float64))
+
+
+def minute_counts(minutes: np.ndarray, statuses: np.ndarray, requests: np.ndarray) -> list[dict]:
+    """:func:`per_minute` of minute groups given as arrays: each group's minute (whole minutes since the
+    epoch), status (NaN for none) and requests.
 
     Counted with numpy (one weighted ``bincount`` over minute × class): a ``crosstab`` per route cost
     about 10 ms, which with thousands of routes in the inputs was a large share of ``mga analyze``;
     the groups are what the access facts already folded, where counting the route's rows again was
-    a pass over every kept line (docs/performance.md).
+    a pass over every kept line (docs/performance.md). A minute's text is made once for every route.
     """
-    if groups.empty:
+    if not len(minutes):
         return []
-    minutes = groups["minute"].to_numpy(dtype="datetime64[ns]").astype(np.int64) // _NS_PER_MINUTE
     first = int(minutes.min())
     span = int(minutes.max()) - first + 1
-    classes = status_class_codes(groups["status"])
     width = len(STATUS_CLASSES)
-    table = np.bincount((minutes - first) * width + classes, weights=groups["requests"].to_numpy(dtype=np.float64),
+    table = np.bincount((minutes - first) * width + status_classes(statuses),
+                        weights=np.asarray(requests, dtype=np.float64),
                         minlength=span * width).astype(np.int64).reshape(span, width)
     totals = table.sum(axis=1).tolist()
     out = []
     for k, counts in enumerate(table.tolist()):
-        entry = {"minute": rfc3339(_EPOCH + timedelta(minutes=first + k)), "total": totals[k]}
+        entry = {"minute": _minute_text(first + k), "total": totals[k]}
         entry.update(zip(STATUS_CLASSES, counts, strict=True))
         out.append(entry)
     return out
 
 
+@lru_cache(maxsize=1 << 16)
+def _minute_text(minute: int) -> str | None:
+    """The RFC3339 text of a minute (whole minutes since the epoch); routes of one log share their minutes."""
+    return rfc3339(_EPOCH + timedelta(minutes=minute))
+
+
 def route_timeline(ctx: Context, namespace: str, route: str, services: list[str]) -> tuple[list[dict],
                                                                                            list[TimelineEvent]]:
-    minutes = per_minute(ctx.facts.access.route_groups(namespace, route))
+    minutes = minute_counts(*ctx.facts.access.route_minutes(namespace, route))
     events = route_events(ctx, namespace, route, services)
     return minutes, events
 

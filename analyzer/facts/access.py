@@ -29,6 +29,8 @@ from analyzer import host_routes
 from analyzer.facts.common import Where, integer, moment, text
 from parsers.term_side import router_side_states
 
+_NS_PER_MINUTE = 60_000_000_000
+
 TERMINATION_OF_PREFIX = {"be_http": "none", "be_edge_http": "edge", "be_secure": "reencrypt", "be_tcp": "passthrough"}
 DEFAULT_BACKEND = "openshift_default"
 NOSRV = "<NOSRV>"
@@ -126,9 +128,32 @@ class AccessFacts:
         """The per-minute groups themselves (for the ledger and the timeline; read-only)."""
         return self._groups
 
-    def route_groups(self, namespace: str, route: str) -> pd.DataFrame:
-        """A route's minute groups (with ``error``: their router-side 5xx), empty without any (read-only)."""
-        return self._route(namespace, route)
+    def route_minutes(self, namespace: str, route: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A route's minute groups as arrays, in the groups' order: each group's minute (whole minutes
+        since the epoch), status (NaN for none) and requests; empty arrays without any.
+
+        Picked by position from whole columns read once: taking a route's groups as a frame cost about
+        1 ms a route, most of a route's timeline with thousands of routes in the inputs.
+        """
+        minute, status, requests = self._minute_columns()
+        positions = self._route_positions.get((namespace, route))
+        if positions is None:
+            return minute[:0], status[:0], requests[:0]
+        at = np.asarray(positions, dtype=np.int64)
+        return minute[at], status[at], requests[at]
+
+    def _minute_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        found = self._columns.get("minute-columns")
+        if found is None:
+            g = self._groups
+            if g.empty:
+                found = (np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.float64))
+            else:
+                found = (g["minute"].to_numpy(dtype="datetime64[ns]").astype(np.int64) // _NS_PER_MINUTE,
+                         g["status"].to_numpy(dtype="float64", na_value=np.nan),
+                         g["requests"].to_numpy(dtype=np.float64))
+            self._columns["minute-columns"] = found
+        return found
 
     def _route(self, namespace: str, route: str) -> pd.DataFrame:
         key = (namespace, route)

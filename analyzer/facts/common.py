@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -25,7 +26,12 @@ def where(row: Any) -> Where:
 
 def distinct_texts(values: pd.Series) -> set[str]:
     """The text of each distinct present value: ``set(values.dropna().astype(str))`` without converting
-    every row (a route in an outage has hundreds of thousands of lines naming a few pods)."""
+    every row (a route in an outage has hundreds of thousands of lines naming a few pods). A
+    categorical's present codes are read from its codes: its ``unique`` cost 0.4 ms a route."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        categories = values.cat.categories
+        return {str(categories[c]) for c in np.unique(codes[codes >= 0]).tolist()}
     return {str(v) for v in values.dropna().unique()}
 
 

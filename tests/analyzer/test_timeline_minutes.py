@@ -106,3 +106,27 @@ def test_status_classes_equal_the_reference_row_by_row():
     status = pd.Series([*STATUSES, None], dtype="Int64", index=range(10, 10 + len(STATUSES) + 1))
     names = [STATUS_CLASSES[c] for c in status_class_codes(status)]
     assert names == reference_status_class(status).tolist()
+
+
+def test_a_routes_minutes_from_the_access_facts_equal_the_reference_of_its_rows():
+    """The timeline reads a route's minute groups as arrays picked from whole columns
+    (``AccessFacts.route_minutes``): every route of every scenario with an access log gives the
+    minutes of its own rows, and a route without a line gives none."""
+    from analyzer.facts import Facts
+    from analyzer.timeline import minute_counts
+    from parsers.load_snapshot import load_snapshot
+    from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
+
+    checked = 0
+    for scenario in SCENARIO_DIRS:
+        snap = load_snapshot(*scenario_inputs(scenario))
+        requests = snap.frame("requests")
+        access = Facts(snap).access
+        for namespace, route in sorted(access._route_positions):
+            if not namespace or not route:  # the lines of no route (default answers, SNI), no timeline's
+                continue
+            rows = requests[(requests["namespace"] == namespace) & (requests["route"] == route)]
+            assert minute_counts(*access.route_minutes(namespace, route)) == reference_per_minute(rows)
+            checked += 1
+        assert minute_counts(*access.route_minutes("no-such-namespace", "no-such-route")) == []
+    assert checked >= 20
