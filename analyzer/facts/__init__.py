@@ -36,6 +36,7 @@ from analyzer.facts.access import (
 )
 from analyzer.facts.common import Where
 from analyzer.facts.events import EventFacts, KubeEvent
+from analyzer.facts.lines import LineTimes
 from analyzer.facts.objects import (
     ConditionChange,
     ContainerTimes,
@@ -63,6 +64,11 @@ class Facts:
         pod_namespaces |= {ns for ns, _ in existing}
         return AccessFacts(self._snap.minute_groups(), self._snap.frame("routes"), existing,
                            pod_namespaces)
+
+    @cached_property
+    def lines(self) -> LineTimes | None:
+        """Each request line's time and router-side 5xx as arrays of the whole frame (None: ask the rows)."""
+        return LineTimes.of(self._snap.frame("requests"))
 
     @cached_property
     def router(self) -> RouterFacts:

@@ -20,6 +20,7 @@ import pandas as pd
 from analyzer.context import Context
 from analyzer.evidence import log_evidence, object_evidence
 from analyzer.facts import Facts, Where
+from analyzer.facts.lines import LineTimes
 from analyzer.ledger import router_side_mask
 from analyzer.lookup import WHOLE_FRAMES, ColumnCache, FrameIndex, Lookups, Rows, RowView, equals
 from analyzer.model import Evidence, IncidentStatus
@@ -433,13 +434,26 @@ def span(rows: pd.DataFrame) -> tuple[datetime | None, datetime | None]:
     return rows["ts"].min().to_pydatetime(), rows["ts"].max().to_pydatetime()
 
 
+def _line_positions(ctx: Context, rows: pd.DataFrame) -> tuple[LineTimes | None, slice | np.ndarray]:
+    """The whole frame's line arrays and where ``rows`` are in them; (None, ...) where they cannot tell."""
+    lines = ctx.facts.lines
+    at = lines.positions(rows) if lines is not None else None
+    return (lines, at) if lines is not None and at is not None else (None, slice(0, 0))
+
+
 def log_facts(ctx: Context, rows: pd.DataFrame) -> dict:
     """first_seen / last_seen / affected_requests, log evidence and the claims for the rows a finding counts.
 
     ``claims`` are the rows' labels in the snapshot's ``requests`` frame: the lines the finding explains,
     which the error ledger gives to one finding each (analyzer/precedence.py decides between two).
+    The span is read from the whole frame's time array at the rows' positions where it can be.
     """
-    first, last = span(rows)
+    lines, at = _line_positions(ctx, rows) if len(rows) else (None, slice(0, 0))
+    if lines is not None:
+        earliest, latest = lines.span(at)
+        first, last = (None, None) if earliest is pd.NaT else (earliest.to_pydatetime(), latest.to_pydatetime())
+    else:
+        first, last = span(rows)
     return {
         "first_seen": first,
         "last_seen": last,
@@ -533,27 +547,35 @@ def incident_status(
     # several findings of a route ask this with their own last error: what the route's lines say is read
     # once per route (its latest line, its latest router-side 5xx; the gaps only if it may have ended)
     last_line, last_failing = memo(ctx, ("incident-last-times", route.namespace, route.name),
-                                   lambda: _last_times(req))
+                                   lambda: _last_times(ctx, req))
     at = pd.Timestamp(last_error)
     if not last_line > at or last_failing > at:  # nothing after the error, or a later failure (NaT: neither)
         return IncidentStatus.ONGOING, None
-    needed = memo(ctx, ("incident-quiet-needed", route.namespace, route.name), lambda: _quiet_needed(req))
+    needed = memo(ctx, ("incident-quiet-needed", route.namespace, route.name), lambda: _quiet_needed(ctx, req))
     if last_line - at < needed:
         return IncidentStatus.ONGOING, None
     return IncidentStatus.ENDED, last_error
 
 
-def _last_times(req: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+def _last_times(ctx: Context, req: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The latest accept time of a route's lines, and of its router-side 5xx (NaT where none has one);
-    read on the columns (time, status, state) alone: the route's rows are not copied."""
+    read from the whole frame's time and router-side arrays at the route's positions
+    (:class:`analyzer.facts.lines.LineTimes`), else on the route's columns alone."""
+    lines, at = _line_positions(ctx, req)
+    if lines is not None:
+        return lines.latest(at), lines.latest(at, router_side=True)
     ts = req["ts"]
     return ts.max(), ts[router_side_mask(req).to_numpy(dtype=bool)].max()
 
 
-def _quiet_needed(req: pd.DataFrame) -> timedelta:
+def _quiet_needed(ctx: Context, req: pd.DataFrame) -> timedelta:
     """How long a route must answer without a router-side 5xx for its errors to have ended: at least
     :data:`QUIET_MIN` and three times the median gap between those 5xx."""
-    errors = req["ts"][router_side_mask(req).to_numpy(dtype=bool)].dropna().sort_values()
+    lines, at = _line_positions(ctx, req)
+    if lines is not None:
+        errors = lines.router_side_times(at).sort_values()
+    else:
+        errors = req["ts"][router_side_mask(req).to_numpy(dtype=bool)].dropna().sort_values()
     gaps = errors.diff().dropna()
     return max(QUIET_MIN, 3 * gaps.median().to_pytimedelta()) if not gaps.empty else QUIET_MIN
 

@@ -1,0 +1,117 @@
+"""A route's line times read from the whole frame's arrays (``analyzer.facts.lines.LineTimes``) equal what
+its rows say, and the analysis gives the same report with the arrays as without them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analyzer.facts import Facts
+from analyzer.facts.lines import LineTimes
+from analyzer.ledger import router_side_mask
+from analyzer.run import analyze
+from parsers.load_snapshot import load_snapshot
+from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
+
+
+def same(a: object, b: object) -> bool:
+    return (pd.isna(a) and pd.isna(b)) or a == b
+
+
+def reference(rows: pd.DataFrame) -> dict:
+    """The answers asked of the rows themselves (what the rules read before the arrays)."""
+    ts = rows["ts"]
+    failing = ts[router_side_mask(rows).to_numpy(dtype=bool)]
+    return {"latest": ts.max(), "latest_failing": failing.max(), "span": (ts.min(), ts.max()),
+            "failing": failing.dropna().sort_values().tolist()}
+
+
+def answers(lines: LineTimes, rows: pd.DataFrame) -> dict:
+    at = lines.positions(rows)
+    assert at is not None
+    return {"latest": lines.latest(at), "latest_failing": lines.latest(at, router_side=True), "span": lines.span(at),
+            "failing": lines.router_side_times(at).sort_values().tolist()}
+
+
+def assert_same(got: dict, want: dict) -> None:
+    assert same(got["latest"], want["latest"]) and same(got["latest_failing"], want["latest_failing"])
+    assert all(same(g, w) for g, w in zip(got["span"], want["span"], strict=True))
+    assert got["failing"] == want["failing"]
+
+
+def test_every_routes_times_equal_its_rows_answers():
+    checked = failing = 0
+    for scenario in SCENARIO_DIRS:
+        requests = load_snapshot(*scenario_inputs(scenario)).frame("requests")
+        lines = LineTimes.of(requests)
+        if requests.empty:
+            continue
+        assert lines is not None
+        for _, rows in requests.groupby(["namespace", "route"], observed=True):
+            want = reference(rows)
+            assert_same(answers(lines, rows), want)
+            checked += 1
+            failing += bool(want["failing"])
+    assert checked >= 30 and failing >= 15
+
+
+def frame(rows: int, start: int = 0, unit: str = "ms") -> pd.DataFrame:
+    rng = np.random.default_rng(rows)
+    base = pd.Timestamp("2026-11-20T08:00:00Z").value // 1_000_000
+    ts = pd.Series(pd.to_datetime(base + rng.integers(0, 3_600_000, rows), unit="ms", utc=True)).astype(
+        f"datetime64[{unit}, UTC]")
+    ts[rng.random(rows) < 0.2] = pd.NaT
+    out = pd.DataFrame({
+        "ts": ts,
+        "status": pd.array(rng.choice([200, 502, 503, 504, None], rows), dtype="Int16"),
+        "term": pd.Categorical(rng.choice(["--", "SH", "sH", "CD", "SC", None], rows)),
+    })
+    out.index = pd.RangeIndex(start, start + rows)
+    return out
+
+
+@pytest.mark.parametrize("unit", ["ms", "ns"])
+def test_parts_slices_and_takes_of_a_frame_answer_like_their_rows(unit: str):
+    whole = frame(500, unit=unit)
+    part = whole.iloc[120:400]  # a namespace's part: labels from 120
+    for lines, of in ((LineTimes.of(whole), whole), (LineTimes.of(part), part)):
+        assert lines is not None
+        for rows in (of.iloc[10:60], of.iloc[[3, 5, 8, 200, 201]], of[of["status"] == 504], of.iloc[0:0],
+                     of[of["ts"].isna()]):
+            assert_same(answers(lines, rows), reference(rows))
+    empty = whole.iloc[0:0]
+    lines = LineTimes.of(whole)
+    assert lines is not None and lines.span(lines.positions(empty)) == (pd.NaT, pd.NaT)  # type: ignore[arg-type]
+
+
+def test_rows_the_arrays_cannot_place_are_asked_of_the_rows():
+    whole = frame(50)
+    part = whole.iloc[10:20]
+    lines = LineTimes.of(part)
+    assert lines is not None
+    assert lines.positions(whole.iloc[5:15]) is None  # rows before the part
+    assert lines.positions(whole.iloc[[12, 25]]) is None  # a row after it
+    relabelled = whole.set_index(pd.Index([f"r{i}" for i in range(50)]))
+    assert LineTimes.of(relabelled) is None
+    assert LineTimes.of(whole.iloc[[1, 3]]) is None  # labels that are not a range
+    assert LineTimes.of(whole.assign(ts=whole["ts"].astype("string"))) is None
+
+
+@pytest.mark.parametrize(("name", "status"), [
+    ("time-oom-once-recovered", "ended"), ("time-readiness-failed-and-recovered", "ended"),
+    ("time-netpol-fixed-before-collection", "ended"), ("E203-fires-transient-outage", "ended"),
+    ("I705-fires-connect-timeouts-on-one-node", "ended"), ("B504-fires-app-timeout", "ongoing"),
+])
+def test_the_report_is_the_same_without_the_arrays(name: str, status: str, monkeypatch):
+    """Incidents that ended before collection (the quiet stretch after the last error measured) and one still
+    going on: the same report, every field, with the arrays and with each question asked of the rows."""
+    scenario = next(s for s in SCENARIO_DIRS if s.name == name)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with_arrays = analyze(load_snapshot(*scenario_inputs(scenario)), tool_version="t", now=now).to_dict()
+    monkeypatch.setattr(Facts, "lines", property(lambda self: None))
+    without = analyze(load_snapshot(*scenario_inputs(scenario)), tool_version="t", now=now).to_dict()
+    assert with_arrays == without
+    assert {f["status_at_collection"] for f in with_arrays["findings"]} == {status}
