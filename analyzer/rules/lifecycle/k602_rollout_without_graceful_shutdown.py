@@ -81,7 +81,6 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
     for route in common.routes(ctx):
         pods = common.route_pods(ctx, route) if ctx.lookups is None else None
         req = common.route_requests(ctx, route)
-        errors = shared.errors_on_pods(req)
         if ctx.lookups is not None:
             deleting, _ = _deleting_and_down(ctx.lookups, route)
         else:
@@ -101,8 +100,9 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             disruptions.setdefault(str(c.pod), []).append(pd.Timestamp(c.ts))
         for e in kills:
             disruptions.setdefault(str(e.name), []).append(pd.Timestamp(e.last_seen))
-        hits = (errors[windows.near_disruption(errors, disruptions)] if disruptions and not errors.empty
-                else errors if errors.empty else errors.iloc[0:0])
+        # the route's errors are picked only where a pod was going away (most routes: no pod was)
+        errors = shared.errors_on_pods(req) if disruptions else req.iloc[0:0]
+        hits = errors[windows.near_disruption(errors, disruptions)] if not errors.empty else errors
         if ctx.lookups is not None:  # positions first: the rows are built only for a finding
             init, prestop = column_values(ctx.lookups, "containers", "init", "has_prestop")
             found = positions_in(ctx.lookups, "containers", route.namespace, "pod", common.route_pod_names(ctx, route))
