@@ -7,6 +7,8 @@ of the access-log lines it counts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -54,7 +56,7 @@ def log_evidence(snap: Snapshot, rows: pd.DataFrame, limit: int = 3) -> list[Evi
         inp, source = _str(inp_value), _str(source_value) or "?"
         line = int(line_value) if line_value is not None and pd.notna(line_value) else None
         text = snap.log_text(inp, source, line) if line else None
-        out.append(Evidence(source=source, line=line, text=text or describe_request(rows.iloc[at]), input=inp))
+        out.append(Evidence(source=source, line=line, text=text or describe_request(_row_cells(rows, at)), input=inp))
     return out
 
 
@@ -63,7 +65,15 @@ def _cells(values: pd.api.extensions.ExtensionArray | np.ndarray, positions: lis
     return [values[i] for i in positions]
 
 
-def describe_request(r: pd.Series) -> str:
+_DESCRIBED = ("backend", "server", "TR", "Tw", "Tc", "Tr", "Ta", "status", "term_full", "term")
+
+
+def _row_cells(rows: pd.DataFrame, at: int) -> dict[str, object]:
+    """The cells :func:`describe_request` reads of the row at position ``at`` (a row of every column cost 0.3 ms)."""
+    return {c: rows[c].array[at] for c in _DESCRIBED if c in rows}
+
+
+def describe_request(r: Mapping[str, object] | pd.Series) -> str:
     """A compact rendering of a request row when its raw text was not kept."""
     parts = [
         f"{r.get('backend')}/{r.get('server')}",

@@ -1,0 +1,44 @@
+"""A cited request line whose raw text was not kept is described from its cells: the same words as from
+its whole row."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analyzer.evidence import _row_cells, describe_request, log_evidence
+from parsers.snapshot import Snapshot
+
+
+def requests() -> pd.DataFrame:
+    return pd.DataFrame({
+        "ts": pd.to_datetime(["2026-11-20T08:00:03Z", None, "2026-11-20T08:00:01Z", "2026-11-20T08:00:02Z"],
+                             utc=True),
+        "backend": pd.Categorical(["be_http:shop:web", None, "be_tcp:shop:db", "be_http:shop:web"]),
+        "server": pd.Categorical(["pod:web-1:web:http:10.0.0.1:8080", "<NOSRV>", None,
+                                  "pod:web-2:web:http:10.0.0.2:8080"]),
+        "TR": pd.array([0, None, 5, 1], dtype="Int8"), "Tw": pd.array([0, 0, None, 0], dtype="Int16"),
+        "Tc": pd.array([1, -1, 0, 2], dtype="Int8"), "Tr": pd.array([30001, -1, None, 12], dtype="Int16"),
+        "Ta": pd.array([30002, 3, 7, 15], dtype="Int16"), "status": pd.array([504, 503, None, 502], dtype="Int16"),
+        "term_full": pd.Categorical(["sH--", None, "SD--", None]), "term": pd.Categorical(["sH", "SC", None, "SH"]),
+        "input": pd.Categorical(["router.log"] * 4), "source": pd.Categorical(["router.log"] * 4),
+        "line": pd.array([10, 11, None, 13], dtype="Int32"),
+    }, index=[40, 41, 42, 43])
+
+
+def test_the_description_from_the_cells_is_the_description_from_the_row():
+    rows = requests()
+    for at in range(len(rows)):
+        assert describe_request(_row_cells(rows, at)) == describe_request(rows.iloc[at])
+    assert describe_request(_row_cells(rows, 0)) == (
+        "be_http:shop:web/pod:web-1:web:http:10.0.0.1:8080 0/0/1/30001/30002 504 sH--")
+    assert describe_request(_row_cells(rows, 1)) == "nan/<NOSRV> <NA>/0/-1/-1/3 503 nan"
+
+
+def test_cited_lines_are_quoted_where_kept_and_described_where_not():
+    rows = requests()
+    snap = Snapshot(frames={}, inputs=[], skipped=[], inspected_namespaces=frozenset(),
+                    collected_namespaces=frozenset(), collection_window=(None, None))
+    snap.log_texts = {("router.log", "router.log", 13): "raw line 13"}
+    cited = log_evidence(snap, rows)
+    assert [(e.line, e.text) for e in cited] == [
+        (None, describe_request(rows.iloc[2])), (13, "raw line 13"), (11, describe_request(rows.iloc[1]))]
