@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analyzer import host_routes, joins, ledger
@@ -313,8 +314,8 @@ def _route_result(
         mine = pd.concat([mine, whole.loc[by_host[key]]])
     if len(mine):
         rr.requests = len(mine)
-        counts = mine["status"].value_counts()
-        rr.errors = {code: int(counts.get(int(code), 0)) for code in ERROR_STATUSES}
+        status = mine["status"].to_numpy(dtype="float64", na_value=np.nan)  # (a value_counts cost 0.3 ms a route)
+        rr.errors = {code: int(np.count_nonzero(status == int(code))) for code in ERROR_STATUSES}
         rr.error_ledger = ledgers.get(key, ledger.empty_ledger())
         rr.router_errors = rr.error_ledger.router_side_5xx
     rr.timeline, rr.events = route_timeline(ctx, rr.namespace, rr.name, rr.services)

@@ -78,6 +78,15 @@ class LineTimes:
             return pd.NaT, pd.NaT
         return self._moment(int(dated.min())), self._moment(int(dated.max()))
 
+    def since_earliest(self, at: slice | np.ndarray, among: slice | np.ndarray) -> int | None:
+        """How many lines at ``among`` were logged at or after the earliest time of the lines at ``at``
+        (None where none of those has a time)."""
+        ticks = self._ticks[at]
+        dated = ticks[ticks != _NAT]
+        if not len(dated):
+            return None
+        return int(np.count_nonzero(self._ticks[among] >= dated.min()))
+
     def router_side_times(self, at: slice | np.ndarray) -> pd.Series:
         """The times of the router-side 5xx among the lines at ``at``, missing ones left out, in line order."""
         ticks = self._ticks[at][self.router_side()[at]]

@@ -77,7 +77,7 @@ def effective_timeout(ctx: Context, route: common.RouteRef) -> tuple[int, str, E
         (backends["namespace"] == route.namespace)
         & (backends["route"] == route.name)
         & backends["timeout_server"].notna()
-    ]
+    ] if not backends.empty else backends  # no haproxy.config: no filter to build per route
     if not mine.empty:
         ms = parse_duration_ms(mine.iloc[0]["timeout_server"])
         if ms:
@@ -141,7 +141,7 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
         evidence = facts["evidence"] + ([cfg_evidence] if cfg_evidence else [])
         when, said = common.timing(ctx, route, facts)
         yield RULE.finding(
-            severity=shared.severity_by_share(timeouts, req, when["status_at_collection"]),
+            severity=shared.severity_by_share(timeouts, req, when["status_at_collection"], ctx.facts.lines),
             namespace=route.namespace,
             route=route.name,
             service=common.first_service(route),

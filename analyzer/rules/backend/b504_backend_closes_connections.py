@@ -59,18 +59,21 @@ RULE = rule(
 def pod_disruption_times(ctx: Context, namespace: str) -> dict[str, list[pd.Timestamp]]:
     """Per pod, the moments it restarted, was OOM-killed, deleted or killed (for time correlation)."""
     out: dict[str, list[pd.Timestamp]] = {}
+    # (a namespace without pods, events or containers, as a routes dump has it, asks no filter of them)
     containers = ctx.snap.frame("containers")
-    for _, c in containers[containers["namespace"] == namespace].iterrows():
+    for _, c in (containers[containers["namespace"] == namespace] if not containers.empty else containers).iterrows():
         for col in ("last_finished", "last_started"):
             if pd.notna(c[col]) and col == "last_finished":
                 out.setdefault(c["pod"], []).append(c[col])
         if pd.notna(c["state_since"]) and pd.notna(c["restart_count"]) and c["restart_count"] > 0:
             out.setdefault(c["pod"], []).append(c["state_since"])
     pods = ctx.snap.frame("pods")
-    for _, p in pods[(pods["namespace"] == namespace) & pods["deleted"].notna()].iterrows():
+    deleted = pods[(pods["namespace"] == namespace) & pods["deleted"].notna()] if not pods.empty else pods
+    for _, p in deleted.iterrows():
         out.setdefault(p["name"], []).append(p["deleted"])
     ev = ctx.snap.frame("events")
-    kills = ev[(ev["namespace"] == namespace) & ev["reason"].isin(["Killing", "BackOff", "Evicted", "OOMKilling"])]
+    kills = ev[(ev["namespace"] == namespace) & ev["reason"].isin(["Killing", "BackOff", "Evicted", "OOMKilling"])
+               ] if not ev.empty else ev
     for _, e in kills.iterrows():
         for col in ("first_seen", "last_seen"):
             if pd.notna(e[col]):
@@ -96,7 +99,7 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
         typical = int(ta.median()) if not ta.empty else None
         when, said = common.timing(ctx, route, facts)
         yield RULE.finding(
-            severity=shared.severity_by_share(closed, req, when["status_at_collection"]),
+            severity=shared.severity_by_share(closed, req, when["status_at_collection"], ctx.facts.lines),
             namespace=route.namespace,
             route=route.name,
             service=common.first_service(route),

@@ -25,21 +25,26 @@ def reference(rows: pd.DataFrame) -> dict:
     """The answers asked of the rows themselves (what the rules read before the arrays)."""
     ts = rows["ts"]
     failing = ts[router_side_mask(rows).to_numpy(dtype=bool)]
+    first_failing = failing.min()
     return {"latest": ts.max(), "latest_failing": failing.max(), "span": (ts.min(), ts.max()),
-            "failing": failing.dropna().sort_values().tolist()}
+            "failing": failing.dropna().sort_values().tolist(),
+            "since_first_failing": None if pd.isna(first_failing) else int((ts >= first_failing).fillna(False).sum())}
 
 
 def answers(lines: LineTimes, rows: pd.DataFrame) -> dict:
     at = lines.positions(rows)
-    assert at is not None
+    failing = lines.positions(rows[router_side_mask(rows).to_numpy(dtype=bool)])
+    assert at is not None and failing is not None
     return {"latest": lines.latest(at), "latest_failing": lines.latest(at, router_side=True), "span": lines.span(at),
-            "failing": lines.router_side_times(at).sort_values().tolist()}
+            "failing": lines.router_side_times(at).sort_values().tolist(),
+            "since_first_failing": lines.since_earliest(failing, at)}
 
 
 def assert_same(got: dict, want: dict) -> None:
     assert same(got["latest"], want["latest"]) and same(got["latest_failing"], want["latest_failing"])
     assert all(same(g, w) for g, w in zip(got["span"], want["span"], strict=True))
     assert got["failing"] == want["failing"]
+    assert got["since_first_failing"] == want["since_first_failing"]
 
 
 def test_every_routes_times_equal_its_rows_answers():
@@ -104,6 +109,8 @@ def test_rows_the_arrays_cannot_place_are_asked_of_the_rows():
     ("time-oom-once-recovered", "ended"), ("time-readiness-failed-and-recovered", "ended"),
     ("time-netpol-fixed-before-collection", "ended"), ("E203-fires-transient-outage", "ended"),
     ("I705-fires-connect-timeouts-on-one-node", "ended"), ("B504-fires-app-timeout", "ongoing"),
+    ("B501-fires-slow-report", "ongoing"), ("B503-fires-duplicate-transfer-encoding", "ongoing"),
+    ("time-invalid-response-mid-window", "ongoing"), ("time-connection-closed-mid-window", "ongoing"),
 ])
 def test_the_report_is_the_same_without_the_arrays(name: str, status: str, monkeypatch):
     """Incidents that ended before collection (the quiet stretch after the last error measured) and one still
