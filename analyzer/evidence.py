@@ -2,17 +2,19 @@
 
 Rules never open files; the snapshot gives back the lines of every document it parsed, so a rule
 can cite the precise line of a field (``targetPort: 8080``) inside a list file, and the raw text
-of the access-log lines it counts.
+of the access-log lines it counts. A cited log line whose text the parse did not keep is described
+from its fields while the rules run, and read back from the file once they are done
+(:func:`quote_cited_log_lines`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from analyzer.model import Evidence
+from analyzer.model import Evidence, Finding
 from parsers.snapshot import Snapshot
 
 
@@ -56,13 +58,33 @@ def log_evidence(snap: Snapshot, rows: pd.DataFrame, limit: int = 3) -> list[Evi
         inp, source = _str(inp_value), _str(source_value) or "?"
         line = int(line_value) if line_value is not None and pd.notna(line_value) else None
         text = snap.log_text(inp, source, line) if line else None
-        out.append(Evidence(source=source, line=line, text=text or describe_request(_row_cells(rows, at)), input=inp))
+        out.append(Evidence(source=source, line=line, text=text, input=inp) if text else
+                   Evidence(source=source, line=line, text=describe_request(_row_cells(rows, at)), input=inp,
+                            described=True))
     return out
 
 
 def _cells(values: pd.api.extensions.ExtensionArray | np.ndarray, positions: list[int]) -> list:
     """The values at ``positions``, each a scalar as ``Series.tolist`` gives it (``pd.NA`` or NaN where missing)."""
     return [values[i] for i in positions]
+
+
+def quote_cited_log_lines(snap: Snapshot, findings: Iterable[Finding]) -> None:
+    """Quote every cited access-log request line :func:`log_evidence` described (its text not kept by the
+    parse): read back together once the rules are done (``Snapshot.quote_log_lines``).
+
+    The parse keeps the text of each file's first abnormal lines; a finding's last cited line is most
+    often far beyond them. A line the file cannot give back (a decompressed log, a file changed since)
+    keeps its description."""
+    findings = list(findings)
+    described = [(f, i, e) for f in findings for i, e in enumerate(f.evidence) if e.described and e.line is not None]
+    if not described:
+        return
+    snap.quote_log_lines((e.input or "", e.source, int(e.line)) for _, _, e in described)  # type: ignore[arg-type]
+    for f, i, e in described:
+        text = snap.log_text(e.input, e.source, e.line)
+        if text:
+            f.evidence[i] = Evidence(source=e.source, line=e.line, text=text, input=e.input)
 
 
 _DESCRIBED = ("backend", "server", "TR", "Tw", "Tc", "Tr", "Ta", "status", "term_full", "term")

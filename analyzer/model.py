@@ -106,6 +106,9 @@ class Evidence:
     line: int | None
     text: str
     input: str | None = None  # extension: which INPUT the source belongs to
+    # ``text`` describes an access-log request line from its fields, its raw text not kept when the rules ran
+    # (``analyzer.evidence``): read back once they are done. Never in the report.
+    described: bool = field(default=False, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "line": self.line, "text": self.text, "input": self.input}

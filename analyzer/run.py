@@ -15,6 +15,7 @@ from analyzer import host_routes, joins, ledger
 from analyzer.cluster_context import cluster_context
 from analyzer.context import Context
 from analyzer.customer_summary import fill_customer_summaries
+from analyzer.evidence import quote_cited_log_lines
 from analyzer.facts import Facts
 from analyzer.gaps import find_gaps
 from analyzer.lookup import WholeLookups
@@ -82,6 +83,7 @@ def analyze(
         rule_errors += errors
         rule_skips += skips
     number_findings(findings)
+    quote_cited_log_lines(snap, findings)
     route_results: list[RouteResult] = []
     route_namespaces: list[str] = []
 

@@ -44,6 +44,7 @@ from parsers.log_chunks import (
 )
 from parsers.log_frames import _to_frame, empty_requests, joined_in_order, narrow_integers
 from parsers.log_groups import ChunkGroups, merged_groups
+from parsers.log_quotes import ChunkStart, chunk_starts
 from parsers.log_totals import LogTotals
 from parsers.router_names import server_pod
 
@@ -89,6 +90,9 @@ class LogParse:
     in_time: np.ndarray | None = None
     # the text of kept lines the chunks handed over (``parsers.kept_line_texts``), by (input, source, line)
     texts: dict[tuple[str, str, int], str] = field(default_factory=dict)
+    # where each file's chunks start, by (input, source): its lines can be read back by offset
+    # (``parsers.log_quotes``)
+    chunk_starts: dict[tuple[str, str], tuple[ChunkStart, ...]] = field(default_factory=dict)
 
     @property
     def router_messages(self) -> int:
@@ -128,8 +132,10 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
     totals = LogTotals()
     parts: list[ChunkGroups] | None = None if job.stats_only else []
     texts: dict[tuple[str, str, int], str] = {}
+    sizes: list[tuple[int, int, bool]] = []
     for result in results:
         tally.add(result)
+        sizes.append((result.physical, result.size, result.ends_line))
         if result.texts and len(texts) + len(result.texts) <= kept_line_texts.PER_FILE:
             texts.update(((job.input, job.source, line), text) for line, text in result.texts.items())
             job.texts.took(len(result.texts))
@@ -152,6 +158,7 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
         totals=totals,
         group_parts=parts,
         texts=texts,
+        chunk_starts={(job.input, job.source): chunk_starts(sizes)},
     )
 
 
@@ -182,6 +189,7 @@ def combine(parses: Iterable[LogParse], by_time: bool = True) -> LogParse:
         groups=groups,
         in_time=in_time,
         texts={key: text for p in parses for key, text in p.texts.items()},
+        chunk_starts={key: starts for p in parses for key, starts in p.chunk_starts.items()},
     )
 
 

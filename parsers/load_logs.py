@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from parsers.kept_text import Reader, ZipMemberReader, reader_for
 from parsers.log_jobs import LogJob, parse_log_jobs
 from parsers.log_lines import compiled_loaded, numbered_lines
 from parsers.snapshot import InputRecord, Progress, Snapshot
@@ -52,6 +53,8 @@ def _load_logs(
     combined = haproxy_log.combine(parses, by_time=keep_namespaces is None)
     # the first abnormal lines; the text the chunks handed over is not read again
     snap.log_texts = _evidence_lines(jobs, combined.requests, combined.in_time, combined.texts)
+    snap.log_chunk_starts = combined.chunk_starts
+    snap.log_readers = _readers(jobs, combined.chunk_starts)
     snap.frames["requests"] = combined.requests
     snap.frames["router_events"] = combined.router_events
     snap.log_lines = combined.lines_read
@@ -64,6 +67,21 @@ def _load_logs(
 
 
 EVIDENCE_LINE_CAP = 20_000
+
+
+def _readers(jobs: list[LogJob], parsed: dict[tuple[str, str], Any]) -> dict[tuple[str, str], Reader]:
+    """How each parsed log can be read again at an offset without reading what comes before it (plain
+    files, files of directories, members of an uncompressed tar), stamped as it is now: a file changed
+    later is not quoted from. A zip member is left out: each offset in it is found by inflating the member
+    from its start again, once per chunk read back."""
+    out: dict[tuple[str, str], Reader] = {}
+    for src, member, _pod, _ in jobs:
+        key = (src.label, member.name)
+        if key in parsed and key not in out:
+            reader = reader_for(src, member)
+            if reader is not None and not isinstance(reader, ZipMemberReader):
+                out[key] = reader
+    return out
 
 
 def abnormal_lines(requests: pd.DataFrame) -> np.ndarray:

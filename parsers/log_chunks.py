@@ -193,6 +193,8 @@ class ChunkResult:
     groups: ChunkGroups | None = None
     # the text of kept rows' lines by line number, where the evidence wants it (``parsers.kept_line_texts``)
     texts: dict[int, str] | None = None
+    size: int = 0  # the chunk's bytes (where its file's later chunks start: ``parsers.log_quotes``)
+    ends_line: bool = True  # whether its last byte is a newline (the next chunk then starts a line)
 
     def shifted(self, lines_before: int) -> ChunkResult:
         """The same result for a chunk that starts after ``lines_before`` lines of its file."""
@@ -214,6 +216,8 @@ class ChunkResult:
             self.totals,
             None if self.groups is None else self.groups.shifted(lines_before),
             None if self.texts is None else {line + lines_before: text for line, text in self.texts.items()},
+            self.size,
+            self.ends_line,
         )
 
 
@@ -328,7 +332,7 @@ def parse_chunk(
             narrow_integers(out if job.keep_namespaces is None else analysis_columns(out), NARROWED_HERE))
     groups = chunk_groups(out) if out is not None and out.num_rows and not job.stats_only else None
     result = ChunkResult(out, events, unparsed, samples, lines.physical, None, requests, dropped, totals, groups,
-                         texts)
+                         texts, len(chunk), chunk[-1:] == b"\n")
     if after is not None:
         result.extra = after(result)
     return result

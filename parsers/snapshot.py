@@ -9,7 +9,7 @@ accounting) and what evidence needs to quote a line of a file that was read
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from parsers import schema
-from parsers.kept_text import KeptTexts, Unreadable
+from parsers.kept_text import KeptTexts, Reader, Unreadable
+from parsers.log_quotes import ChunkStart, quoted_lines
 from parsers.log_totals import LogTotals
 from parsers.sources import InputError
 
@@ -66,6 +67,10 @@ class Snapshot:
     # the ``requests`` frame folded per minute and key (``parsers.log_groups``), as the chunks were
     # parsed. None: not folded there, folded from the frame when asked.
     log_groups: pd.DataFrame | None = field(default=None, repr=False)
+    # each access log that can be read again by offset, by (input, source), and where its chunks start:
+    # a cited line whose text the parse did not keep is read back from its chunk (:meth:`quote_log_lines`)
+    log_readers: dict[tuple[str, str], Reader] = field(default_factory=dict, repr=False)
+    log_chunk_starts: dict[tuple[str, str], tuple[ChunkStart, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.texts, dict):  # a snapshot built from bytes, without inputs (tests, tools)
@@ -90,6 +95,19 @@ class Snapshot:
         if line is None:
             return None
         return self.log_texts.get((input or "", source, int(line)))
+
+    def quote_log_lines(self, keys: Iterable[tuple[str, str, int]]) -> None:
+        """Read back the access-log lines ``keys`` (input, source, line) whose text was not kept, from the
+        chunks that hold them (``parsers.log_quotes``), into :attr:`log_texts`; a line of a file that cannot
+        be read again by offset, or changed since it was loaded, stays without text."""
+        wanted: dict[tuple[str, str], set[int]] = {}
+        for input, source, line in keys:
+            if (input, source, line) not in self.log_texts and (input, source) in self.log_readers:
+                wanted.setdefault((input, source), set()).add(line)
+        for (input, source), lines in wanted.items():
+            found = quoted_lines(self.log_readers[(input, source)], self.log_chunk_starts.get((input, source), ()),
+                                 lines)
+            self.log_texts.update(((input, source, line), text) for line, text in found.items())
 
     def source_line(self, input: str | None, source: str, line: int) -> str | None:
         """The text of one line of a document file that was read (for evidence); None when the file

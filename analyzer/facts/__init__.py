@@ -9,7 +9,9 @@ module per signal family:
   minute, servers of pods gone from the archive, ``openshift_default`` hits mapped to routes by Host);
 - :mod:`analyzer.facts.router`: the router's messages (DOWN/UP with reason and info, reloads);
 - :mod:`analyzer.facts.events`: Kubernetes events (reason, first/last, count), also of gone objects;
-- :mod:`analyzer.facts.objects`: pod timelines, object creation/last-edit times, ReplicaSet creations.
+- :mod:`analyzer.facts.objects`: pod timelines, object creation/last-edit times, ReplicaSet creations;
+- :mod:`analyzer.facts.lines`: each request line's time and router-side 5xx, as arrays of the whole frame
+  (a route's latest line and failure, a finding's span, read at the route's positions).
 
 Usage::
 

@@ -42,3 +42,31 @@ def test_cited_lines_are_quoted_where_kept_and_described_where_not():
     cited = log_evidence(snap, rows)
     assert [(e.line, e.text) for e in cited] == [
         (None, describe_request(rows.iloc[2])), (13, "raw line 13"), (11, describe_request(rows.iloc[1]))]
+
+
+def test_every_cited_log_line_is_quoted_from_the_file_when_the_parse_kept_no_text(monkeypatch):
+    """The parse hands over no text and the evidence pass reads none: the cited request lines are read back
+    once the rules are done, each the file's own line (a finding's last line is most often such a line); a
+    router message cited from the same file keeps its message."""
+    from pathlib import Path
+
+    from analyzer.run import analyze
+    from parsers import load_logs, log_chunks
+    from parsers.load_snapshot import load_snapshot
+    from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
+
+    monkeypatch.setattr(log_chunks, "kept_line_texts", lambda *a, **k: None)
+    monkeypatch.setattr(load_logs, "EVIDENCE_LINE_CAP", 0)
+    quoted = 0
+    for scenario in [s for s in SCENARIO_DIRS if s.name.startswith(("B50", "time-"))]:
+        snap = load_snapshot(*scenario_inputs(scenario))
+        assert not snap.log_texts
+        for finding in analyze(snap, tool_version="t").findings:
+            for e in finding.evidence:
+                if (e.input or "", e.source) in snap.log_readers:
+                    root = Path(e.input or "")
+                    path = root / e.source if root.is_dir() else root
+                    physical = path.read_bytes().split(b"\n")[e.line - 1].decode().rstrip("\r")
+                    assert e.text in physical  # the request line itself, or the router message it logged
+                    quoted += e.text == physical
+    assert quoted >= 50
