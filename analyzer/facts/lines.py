@@ -1,4 +1,5 @@
-"""Each request line's accept time, and whether it is a router-side 5xx, as arrays of the whole frame.
+"""Each request line's accept time, whether it is a router-side 5xx, and the numbers rules read of it, as
+arrays of the whole frame.
 
 Rules ask every route when its latest line and its latest router-side 5xx were logged
 (:func:`analyzer.rules.common.incident_status`) and over which span the lines a finding counts were
@@ -7,10 +8,14 @@ masked pandas columns: about 0.5 ms a question, most of a route's cost with thou
 the inputs. Here the time column is read once (a view of its ticks, no copy) and the router-side mask
 computed once for the whole frame; a route's lines are then positions into them, found from their
 labels (the frame's labels are positions: a ``RangeIndex`` of step 1, which the snapshot's frame and
-a namespace's part of it are). Anything else gets None, and the caller asks its rows.
+a namespace's part of it are). Anything else gets None, and the caller asks its rows. A rule's own
+definition of which lines count (B502's queued lines) and the numbers it reads (B501's response times)
+are read the same way (:meth:`LineTimes.mask`, :meth:`LineTimes.values`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -30,6 +35,7 @@ class LineTimes:
         self._start = int(index.start)  # type: ignore[attr-defined]
         self._requests = requests
         self._router_side: np.ndarray | None = None
+        self._columns: dict[str, np.ndarray] = {}
 
     @classmethod
     def of(cls, requests: pd.DataFrame) -> LineTimes | None:
@@ -53,6 +59,21 @@ class LineTimes:
         if len(at) and (at.min() < 0 or at.max() >= len(self._ticks)):
             return None
         return at
+
+    def values(self, column: str) -> np.ndarray:
+        """A numeric column of the whole frame as floats, NaN where missing (read once)."""
+        found = self._columns.get(column)
+        if found is None:
+            found = self._columns[column] = self._requests[column].to_numpy(dtype="float64", na_value=np.nan)
+        return found
+
+    def mask(self, name: str, of: Callable[[pd.DataFrame], np.ndarray]) -> np.ndarray:
+        """``of(frame)``, a rule's definition of which lines count, applied to the whole frame once by ``name``."""
+        key = f"mask:{name}"
+        found = self._columns.get(key)
+        if found is None:
+            found = self._columns[key] = np.asarray(of(self._requests), dtype=bool)
+        return found
 
     def router_side(self) -> np.ndarray:
         """Whether each line is a 5xx neither the application answered nor the client aborted."""

@@ -434,7 +434,7 @@ def span(rows: pd.DataFrame) -> tuple[datetime | None, datetime | None]:
     return rows["ts"].min().to_pydatetime(), rows["ts"].max().to_pydatetime()
 
 
-def _line_positions(ctx: Context, rows: pd.DataFrame) -> tuple[LineTimes | None, slice | np.ndarray]:
+def line_positions(ctx: Context, rows: pd.DataFrame) -> tuple[LineTimes | None, slice | np.ndarray]:
     """The whole frame's line arrays and where ``rows`` are in them; (None, ...) where they cannot tell."""
     lines = ctx.facts.lines
     at = lines.positions(rows) if lines is not None else None
@@ -448,7 +448,7 @@ def log_facts(ctx: Context, rows: pd.DataFrame) -> dict:
     which the error ledger gives to one finding each (analyzer/precedence.py decides between two).
     The span is read from the whole frame's time array at the rows' positions where it can be.
     """
-    lines, at = _line_positions(ctx, rows) if len(rows) else (None, slice(0, 0))
+    lines, at = line_positions(ctx, rows) if len(rows) else (None, slice(0, 0))
     if lines is not None:
         earliest, latest = lines.span(at)
         first, last = (None, None) if earliest is pd.NaT else (earliest.to_pydatetime(), latest.to_pydatetime())
@@ -561,7 +561,7 @@ def _last_times(ctx: Context, req: pd.DataFrame) -> tuple[pd.Timestamp, pd.Times
     """The latest accept time of a route's lines, and of its router-side 5xx (NaT where none has one);
     read from the whole frame's time and router-side arrays at the route's positions
     (:class:`analyzer.facts.lines.LineTimes`), else on the route's columns alone."""
-    lines, at = _line_positions(ctx, req)
+    lines, at = line_positions(ctx, req)
     if lines is not None:
         return lines.latest(at), lines.latest(at, router_side=True)
     ts = req["ts"]
@@ -571,7 +571,7 @@ def _last_times(ctx: Context, req: pd.DataFrame) -> tuple[pd.Timestamp, pd.Times
 def _quiet_needed(ctx: Context, req: pd.DataFrame) -> timedelta:
     """How long a route must answer without a router-side 5xx for its errors to have ended: at least
     :data:`QUIET_MIN` and three times the median gap between those 5xx."""
-    lines, at = _line_positions(ctx, req)
+    lines, at = line_positions(ctx, req)
     if lines is not None:
         errors = lines.router_side_times(at).sort_values()
     else:

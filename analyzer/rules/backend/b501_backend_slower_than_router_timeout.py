@@ -42,6 +42,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
+import pandas as pd
+
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
 from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
@@ -104,6 +107,19 @@ def effective_timeout(ctx: Context, route: common.RouteRef) -> tuple[int, str, E
     return DEFAULT_SERVER_TIMEOUT_MS, "the router's default timeout server 30s", None
 
 
+def _answered_times(ctx: Context, req: pd.DataFrame) -> tuple[int | None, int | None]:
+    """The slowest response time (``Tr``) of the route's requests answered below 500, and its p99 (linear
+    interpolation); read from the whole frame's columns at the route's positions where they can be placed."""
+    lines, at = common.line_positions(ctx, req)
+    if lines is not None:
+        tr, status = lines.values("Tr")[at], lines.values("status")[at]
+        ok = tr[(status < 500) & (tr >= 0)]  # NaN (a missing value) compares False
+        return (int(ok.max()), int(np.quantile(ok, 0.99))) if len(ok) else (None, None)
+    tr = req["Tr"]  # of the answered requests (column alone: the route's rows are not copied)
+    answered = tr[(req["status"] < 500).fillna(False).astype(bool) & tr.notna() & (tr >= 0).fillna(False).astype(bool)]
+    return (int(answered.max()), int(answered.quantile(0.99))) if not answered.empty else (None, None)
+
+
 @RULE.check
 def backend_timeout(ctx: Context) -> Iterator[Finding]:
     for route in common.routes(ctx):
@@ -132,10 +148,7 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
             continue
         req = common.route_requests(ctx, route)
         limit, origin, cfg_evidence = effective_timeout(ctx, route)
-        tr = req["Tr"]  # of the answered requests (column alone: the route's rows are not copied)
-        ok = tr[(req["status"] < 500).fillna(False).astype(bool) & tr.notna() & (tr >= 0).fillna(False).astype(bool)]
-        slowest = int(ok.max()) if not ok.empty else None
-        p99 = int(ok.quantile(0.99)) if not ok.empty else None
+        slowest, p99 = _answered_times(ctx, req)
         facts = common.log_facts(ctx, timeouts)
         suggested = max(2 * limit, 2 * (slowest or 0)) // 1000
         evidence = facts["evidence"] + ([cfg_evidence] if cfg_evidence else [])

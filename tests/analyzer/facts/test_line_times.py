@@ -111,6 +111,7 @@ def test_rows_the_arrays_cannot_place_are_asked_of_the_rows():
     ("I705-fires-connect-timeouts-on-one-node", "ended"), ("B504-fires-app-timeout", "ongoing"),
     ("B501-fires-slow-report", "ongoing"), ("B503-fires-duplicate-transfer-encoding", "ongoing"),
     ("time-invalid-response-mid-window", "ongoing"), ("time-connection-closed-mid-window", "ongoing"),
+    ("B502-fires-maxconn-queue", "ongoing"),
 ])
 def test_the_report_is_the_same_without_the_arrays(name: str, status: str, monkeypatch):
     """Incidents that ended before collection (the quiet stretch after the last error measured) and one still
@@ -122,3 +123,56 @@ def test_the_report_is_the_same_without_the_arrays(name: str, status: str, monke
     without = analyze(load_snapshot(*scenario_inputs(scenario)), tool_version="t", now=now).to_dict()
     assert with_arrays == without
     assert {f["status_at_collection"] for f in with_arrays["findings"]} == {status}
+
+
+def b501_b502_answers(check_placed: bool) -> list[tuple]:
+    """B501's answered times and B502's queued lines of every route with lines, of every scenario."""
+    from analyzer.context import Context
+    from analyzer.rules import common
+    from analyzer.rules.backend import b501_backend_slower_than_router_timeout as b501
+    from analyzer.rules.backend import b502_backend_saturated as b502
+
+    out = []
+    for scenario in SCENARIO_DIRS:
+        snap = load_snapshot(*scenario_inputs(scenario))
+        if snap.frame("requests").empty:
+            continue
+        ctx = Context(snap)
+        for route in common.routes(ctx):
+            rows = common.route_requests(ctx, route)
+            if rows.empty:
+                continue
+            if check_placed:
+                assert ctx.facts.lines is not None and ctx.facts.lines.positions(rows) is not None
+            out.append((b501._answered_times(ctx, rows), b502._queued(ctx, rows).index.tolist()))
+    return out
+
+
+def test_b501_response_times_and_b502_queued_lines_read_from_the_arrays_equal_the_rows_answers(monkeypatch):
+    """Every route of every scenario: the slowest answered response and its p99, and the queued lines, the
+    same read at the route's positions in the whole frame as asked of its rows."""
+    from analyzer.rules import common
+
+    asked = b501_b502_answers(check_placed=True)
+    with monkeypatch.context() as m:
+        m.setattr(common, "line_positions", lambda ctx, rows: (None, slice(0, 0)))
+        reference = b501_b502_answers(check_placed=False)
+    assert asked == reference and len(asked) >= 30
+    assert sum(times[0] is not None for times, _ in asked) >= 20 and sum(bool(queued) for _, queued in asked) >= 1
+
+
+def test_b501_answered_times_of_edge_rows_equal_the_rows_answers():
+    """Statuses 499, 500 and none, times -1 and none: only answers below 500 with a time count."""
+    from types import SimpleNamespace
+
+    from analyzer.rules.backend import b501_backend_slower_than_router_timeout as b501
+
+    rows = frame(400)
+    rng = np.random.default_rng(3)
+    rows["status"] = pd.array(rng.choice([200, 499, 500, 502, 504, None], len(rows)), dtype="Int16")
+    rows["Tr"] = pd.array(rng.choice([-1, 0, 12, 250, 29_000, 30_001, None], len(rows)), dtype="Int16")
+    with_arrays = SimpleNamespace(facts=SimpleNamespace(lines=LineTimes.of(rows)))
+    without = SimpleNamespace(facts=SimpleNamespace(lines=None))
+    for part in (rows, rows.iloc[50:200], rows[rows["status"] == 500], rows.iloc[[7, 99, 301]]):
+        assert b501._answered_times(with_arrays, part) == b501._answered_times(without, part)  # type: ignore[arg-type]
+    assert b501._answered_times(with_arrays, rows)[0] == 30_001  # type: ignore[arg-type]
