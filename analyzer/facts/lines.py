@@ -24,7 +24,8 @@ _NAT = np.iinfo(np.int64).min  # the ticks of a missing time (``NaT``)
 
 
 class LineTimes:
-    """The accept times (int64 ticks, ``NaT`` the smallest) and router-side 5xx of a ``requests`` frame."""
+    """The accept times (int64 ticks, ``NaT`` the smallest) and router-side 5xx of a ``requests`` frame, and
+    the numeric columns and rule-defined masks asked of it (:meth:`values`, :meth:`mask`), each read once."""
 
     def __init__(self, requests: pd.DataFrame):
         ts = requests["ts"]

@@ -23,7 +23,7 @@ def severity_by_share(rows: pd.DataFrame, total: pd.DataFrame,
     if status is IncidentStatus.ENDED:
         return Severity.WARNING
     at = lines.positions(rows) if lines is not None else None
-    among = lines.positions(total) if lines is not None and at is not None else None
+    among = lines.positions(total) if lines is not None else None
     if lines is not None and at is not None and among is not None:
         counted = lines.since_earliest(at, among)
         since = len(total) if counted is None else counted
