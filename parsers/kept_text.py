@@ -34,14 +34,16 @@ inputs can be closed once loading ends, each re-read opens its own.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 import zipfile
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -61,6 +63,17 @@ class Reader:
 
     def read(self, offset: int, length: int) -> bytes:
         raise NotImplementedError
+
+    def read_ranges(self, ranges: Iterable[tuple[int, int]]) -> Iterator[bytes]:
+        """:meth:`read` of each (offset, length) in turn; a reader that must pass through the bytes before an
+        offset (a compressed member) reads ranges given in ascending order in one pass."""
+        for offset, length in ranges:
+            yield self.read(offset, length)
+
+    def open_stream(self) -> Any:
+        """A context manager giving the member's bytes as one binary stream from its start, checked as
+        :meth:`read` checks them (raises :class:`Unreadable`)."""
+        raise Unreadable("cannot be read as a stream")
 
 
 def _same(st: os.stat_result, seen: tuple[int, int, int]) -> bool:
@@ -92,20 +105,35 @@ class FileReader(Reader):
         finally:
             os.close(fd)
 
-    def read(self, offset: int, length: int) -> bytes:
+    def _checked(self) -> int:
+        """The file opened, still the regular file seen when loaded (the caller closes the descriptor)."""
         try:
             fd = self._open()
         except OSError as exc:
             raise Unreadable(_why(exc)) from None
         try:
             st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or not _same(st, self.seen):
-                raise Unreadable("the file changed after loading")
+        except OSError as exc:
+            os.close(fd)
+            raise Unreadable(_why(exc)) from None
+        if not stat.S_ISREG(st.st_mode) or not _same(st, self.seen):
+            os.close(fd)
+            raise Unreadable("the file changed after loading")
+        return fd
+
+    def read(self, offset: int, length: int) -> bytes:
+        fd = self._checked()
+        try:
             return os.pread(fd, length, offset)
         except OSError as exc:
             raise Unreadable(_why(exc)) from None
         finally:
             os.close(fd)
+
+    @contextmanager
+    def open_stream(self) -> Iterator[IO[bytes]]:
+        with os.fdopen(self._checked(), "rb") as fh:
+            yield fh
 
 
 @dataclass(frozen=True)
@@ -122,6 +150,32 @@ class TarMemberReader(Reader):
             raise Unreadable("outside the member")
         return FileReader(self.archive, (), self.seen).read(self.data_offset + offset, length)
 
+    @contextmanager
+    def open_stream(self) -> Iterator[IO[bytes]]:
+        with FileReader(self.archive, (), self.seen).open_stream() as fh:
+            try:
+                fh.seek(self.data_offset)
+            except OSError as exc:
+                raise Unreadable(_why(exc)) from None
+            yield io.BufferedReader(_Window(fh, self.size))
+
+
+class _Window(io.RawIOBase):
+    """The next ``size`` bytes of a stream, and nothing after them (a tar member's bytes in its archive)."""
+
+    def __init__(self, raw: IO[bytes], size: int):
+        super().__init__()
+        self._raw, self._left = raw, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")[: self._left]
+        got = self._raw.readinto(view) or 0  # type: ignore[attr-defined]
+        self._left -= got
+        return got
+
 
 @dataclass(frozen=True)
 class ZipMemberReader(Reader):
@@ -134,6 +188,16 @@ class ZipMemberReader(Reader):
 
     def read(self, offset: int, length: int) -> bytes:
         try:
+            with self.open_stream() as member:
+                member.seek(offset)
+                return member.read(length)
+        except _ZIP_ERRORS as exc:
+            raise Unreadable(_why(exc)) from None
+
+    @contextmanager
+    def open_stream(self) -> Iterator[IO[bytes]]:
+        """The member inflated as it is read (``read_ranges``: every range in one pass over it)."""
+        try:
             fd = os.open(self.archive, os.O_RDONLY | _NOFOLLOW)
         except OSError as exc:
             raise Unreadable(_why(exc)) from None
@@ -141,18 +205,52 @@ class ZipMemberReader(Reader):
             try:
                 if not _same(os.fstat(fh.fileno()), self.seen):
                     raise Unreadable("the archive changed after loading")
-                with zipfile.ZipFile(fh) as zf:
-                    info = zf.getinfo(self.name)
-                    if self.crc != info.CRC:
-                        raise Unreadable("the member changed after loading")
-                    with zf.open(info) as member:
-                        member.seek(offset)
-                        return member.read(length)
-            except Unreadable:
-                raise
-            except (OSError, EOFError, KeyError, ValueError, RuntimeError, NotImplementedError,
-                    zipfile.BadZipFile, zlib.error) as exc:
+                zf = zipfile.ZipFile(fh)
+                info = zf.getinfo(self.name)
+                if self.crc != info.CRC:
+                    raise Unreadable("the member changed after loading")
+                member = zf.open(info)
+            except _ZIP_ERRORS as exc:
                 raise Unreadable(_why(exc)) from None
+            with zf, member:
+                yield member
+
+    def read_ranges(self, ranges: Iterable[tuple[int, int]]) -> Iterator[bytes]:
+        try:
+            with self.open_stream() as member:
+                yield from stream_ranges(member, ranges)
+        except _ZIP_ERRORS as exc:
+            raise Unreadable(_why(exc)) from None
+
+
+_ZIP_ERRORS = (OSError, EOFError, KeyError, ValueError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
+               zlib.error)
+
+
+def stream_ranges(stream: IO[bytes], ranges: Iterable[tuple[int, int]], base: int = 0,
+                  size: int | None = None) -> Iterator[bytes]:
+    """The bytes of each (offset, length) of a member that starts at ``base`` of ``stream`` (and holds ``size``
+    bytes, when known), read going forward only, the bytes between skipped into one buffer (a decompressing
+    stream skips as fast as it seeks, and a stream that cannot seek is read too): ranges come in ascending
+    order."""
+    at, member_at = 0, 0
+    scratch = memoryview(bytearray(1 << 20))
+    for offset, length in ranges:
+        if offset < member_at:
+            raise Unreadable("ranges out of order")
+        if size is not None and offset + length > size:
+            raise Unreadable("outside the member")
+        left = base + offset - at
+        while left:
+            got = stream.readinto(scratch[: min(left, len(scratch))])  # type: ignore[attr-defined]
+            if not got:
+                raise Unreadable("the stream ends before the range")
+            at += got
+            left -= got
+        data = stream.read(length)
+        at += len(data)
+        member_at = offset + len(data)
+        yield data
 
 
 def _why(exc: BaseException) -> str:

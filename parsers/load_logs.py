@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from parsers.kept_text import Reader, ZipMemberReader, reader_for
+from parsers.kept_text import Reader
 from parsers.log_jobs import LogJob, parse_log_jobs
 from parsers.log_lines import compiled_loaded, numbered_lines
+from parsers.log_quotes import log_reader
 from parsers.snapshot import InputRecord, Progress, Snapshot
 from parsers.sources import InputSource, Member
 from parsers.term_side import router_side_states
@@ -70,16 +71,15 @@ EVIDENCE_LINE_CAP = 20_000
 
 
 def _readers(jobs: list[LogJob], parsed: dict[tuple[str, str], Any]) -> dict[tuple[str, str], Reader]:
-    """How each parsed log can be read again at an offset without reading what comes before it (plain
-    files, files of directories, members of an uncompressed tar), stamped as it is now: a file changed
-    later is not quoted from. A zip member is left out: each offset in it is found by inflating the member
-    from its start again, once per chunk read back."""
+    """How each parsed log can be read again at the offsets of its bytes as parsed (``log_quotes.log_reader``:
+    by offset, or decompressed again in one pass), stamped as it is now: a file changed later is not quoted
+    from."""
     out: dict[tuple[str, str], Reader] = {}
     for src, member, _pod, _ in jobs:
         key = (src.label, member.name)
         if key in parsed and key not in out:
-            reader = reader_for(src, member)
-            if reader is not None and not isinstance(reader, ZipMemberReader):
+            reader = log_reader(src, member)
+            if reader is not None:
                 out[key] = reader
     return out
 
