@@ -19,7 +19,7 @@ import pytest
 
 from analyzer import joins
 from analyzer.context import Context
-from analyzer.lookup import GROUPBY_ROWS, FrameIndex, WholeLookups, _counted_positions
+from analyzer.lookup import COUNTED_ROWS, GROUPBY_ROWS, FrameIndex, WholeLookups, _counted_positions
 from analyzer.run import analyze
 from analyzer.scope import FrameSplits, ScopedSnapshot, has_rows
 from bench.gen_mustgather import generate
@@ -74,6 +74,42 @@ def test_indexes_grouped_by_pandas_equal_the_reference_path(every_scenario: Snap
 
     monkeypatch.setattr(analyzer.lookup, "GROUPBY_ROWS", 1)
     assert _same_report(every_scenario)["findings"]
+
+
+def test_indexes_counted_at_every_size_equal_the_reference_path(every_scenario: Snapshot, monkeypatch):
+    """Every index of categorical or integer keys grouped by its codes, however few its rows: same report."""
+    import analyzer.lookup
+
+    monkeypatch.setattr(analyzer.lookup, "COUNTED_ROWS", 1)
+    assert _same_report(every_scenario)["findings"]
+
+
+def test_mid_sized_frames_are_counted_with_the_positions_a_row_loop_finds():
+    """A frame of :data:`COUNTED_ROWS` rows or more whose keys are categorical or integer is grouped by its
+    codes (a namespace's request rows); below that, or with a text key, its keys are read row by row. The
+    same rows for every key, missing values never found."""
+    rng = np.random.default_rng(11)
+    n = COUNTED_ROWS
+    frame = pd.DataFrame({
+        "namespace": pd.Categorical(rng.choice(["ns-a", "ns-b", None], n, p=[0.5, 0.4, 0.1])),
+        "route": pd.Categorical(rng.choice(["r1", "r2", None], n, p=[0.45, 0.45, 0.1])),
+        "status": pd.array(rng.choice([200, 503, -1], n), dtype="Int16"),
+    })
+    frame.loc[rng.random(n) < 0.05, "status"] = pd.NA
+    keys = ("namespace", "route", "status")
+    expected: dict[tuple, list[int]] = {}
+    for pos, key in enumerate(zip(*(frame[k].tolist() for k in keys), strict=True)):
+        if not any(pd.isna(v) for v in key):
+            expected.setdefault(key, []).append(pos)
+    counted, listed = FrameIndex(frame, keys), FrameIndex(frame.iloc[: n - 1], keys)
+    text = FrameIndex(frame.assign(route=frame["route"].astype("string")), keys)
+    assert set(counted._positions) == set(expected) == set(text._positions)
+    assert all(isinstance(v, np.ndarray) for v in counted._positions.values())
+    assert all(isinstance(v, list) for v in (*listed._positions.values(), *text._positions.values()))
+    for key, positions in expected.items():
+        assert list(counted.positions(key)) == positions == text.positions(key)
+        assert listed.positions(key) == [p for p in positions if p < n - 1]
+        pd.testing.assert_frame_equal(counted.rows(key), frame.iloc[positions])
 
 
 def test_route_and_namespace_filters_equal_the_reference_path():
