@@ -66,7 +66,7 @@ def _router(ic: dict[str, Any]) -> list[str]:
     reloads, capacity = ic["reloads"], ic["capacity"]
     bad = [c for c in ic["conditions"] if c["type"] in HEALTHY and c["status"] != HEALTHY[c["type"]]]
     reload_text = (f"reloads {reloads['succeeded']} succeeded, {reloads['failed']} failed"
-                   if reloads["logs_read"] else "no router log in the inputs")
+                   if reloads["logs_read"] else "reloads unknown (no log of the router container in the inputs)")
     limits = []
     if capacity["maxconn"]:
         limits.append(f"maxconn {'/'.join(map(str, capacity['maxconn']))}")

@@ -15,6 +15,7 @@ import pytest
 import reports.html as html_report
 from analyzer.model import CheckResult, CheckStatus, RouteResult, Verdict
 from reports.html import embed_json, render_html
+from reports.markdown import render_markdown
 from tests.reports.sample_result import sample_result
 
 
@@ -255,6 +256,21 @@ def test_platform_section_without_node_objects_says_not_collected_not_zero():
     section = squash(Page(render_html(result)).find("section", id="platform")[0].text)
     assert "Nodes: not collected (no node objects in the inputs)." in section
     assert "Nodes: 0" not in section and "all ready and schedulable" not in section
+
+
+def test_platform_section_says_reloads_unknown_without_a_router_container_log_not_zero():
+    """An access log (the ``logs`` sidecar) says nothing of reloads: without the router container's log they are
+    unknown, not "0 succeeded, 0 failed"; read, they are counted (HTML and Markdown alike)."""
+    result = sample_result()
+    reloads = result.cluster["ingress_controllers"][0]["reloads"]
+    assert reloads["logs_read"] == 0
+    section = squash(Page(render_html(result)).find("section", id="platform")[0].text)
+    assert "reloads unknown (no log of the router container in the inputs; an access log is not one)" in section
+    assert "0 succeeded" not in section and "reloads unknown" in render_markdown(result)
+    reloads.update(logs_read=2, succeeded=5, failed=1)
+    section = squash(Page(render_html(result)).find("section", id="platform")[0].text)
+    assert "reloads 5 succeeded, 1 failed;" in section and "unknown" not in section
+    assert "reloads 5 succeeded, 1 failed" in render_markdown(result)
 
 
 def test_platform_section_without_alert_data_says_so_and_escapes_messages():

@@ -125,7 +125,8 @@ def test_platform_section_says_what_the_archive_says(note):
     assert "4 firing, 1 pending" in platform
     assert ("  - `KubeDeploymentReplicasMismatch` firing, warning, namespace payments, since "
             "`2026-11-20T08:56:12Z`") in platform
-    assert "Available=True, Degraded=False, 2/2 router pods ready, no router log in the inputs" in platform
+    assert ("Available=True, Degraded=False, 2/2 router pods ready, reloads unknown (no log of the router container "
+            "in the inputs)") in platform
     assert "maxconn 50000, 4 threads" in platform
     assert "unschedulable: `ocp-prod-7xk2p-worker-b-9zq4d`" in platform
     assert "rebooted: `ocp-prod-7xk2p-worker-b-9zq4d` at `2026-11-20T08:35:02Z`" in platform
