@@ -74,7 +74,7 @@ def quote_cited_log_lines(snap: Snapshot, findings: Iterable[Finding]) -> None:
     parse): read back together once the rules are done (``Snapshot.quote_log_lines``).
 
     The parse keeps the text of each file's first abnormal lines; a finding's last cited line is most
-    often far beyond them. A line the file cannot give back (a decompressed log, a file changed since)
+    often far beyond them. A line the file cannot give back (an .xz or .bz2 log, a file changed since)
     keeps its description."""
     findings = list(findings)
     described = [(f, i, e) for f in findings for i, e in enumerate(f.evidence) if e.described and e.line is not None]
