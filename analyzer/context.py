@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from analyzer import joins
 from analyzer.facts import Facts
+from analyzer.facts.lines import LineTimes
 from analyzer.lookup import Lookups, WholeLookups
 from analyzer.scope import has_rows
 from parsers.snapshot import Snapshot
@@ -80,6 +82,18 @@ class Context:
         if not self.indexed:
             return None
         return Lookups(self.snap, self.whole_lookups, getattr(self.snap, "namespace", None))
+
+    def route_lines(self, namespace: str, route: str) -> tuple[LineTimes, slice | np.ndarray] | None:
+        """A route's request lines as positions into the whole frame's arrays (``facts.lines``), found from
+        the lookups' index of this context's rows without taking them (a route's rows are a frame of every
+        column, taken only to count them and read one or two columns); None where the arrays cannot place
+        them (the reference path, labels that are not positions)."""
+        lines = self.facts.lines
+        if lines is None or self.lookups is None or self.requests.empty:
+            return None
+        found = self.lookups.index("requests", "namespace", "route").positions((namespace, route))
+        at = lines.at_labels(found, self.requests.index)
+        return None if at is None else (lines, at)
 
     def release_requests(self) -> None:
         """Let go of this namespace's request rows: its part of the ``requests`` frame, and each route's

@@ -304,24 +304,36 @@ def _route_result(
         endpoints_ready=None if pd.isna(row["endpoints_ready"]) else int(row["endpoints_ready"]),
         endpoints_total=None if pd.isna(row["endpoints_total"]) else int(row["endpoints_total"]),
     )
-    req = ctx.requests
     key = (rr.namespace, rr.name)
-    if req.empty:
-        mine = req
-    elif ctx.lookups is not None:
-        mine = ctx.lookups.index("requests", "namespace", "route").rows(key)
-    else:
-        mine = req[(req["namespace"] == rr.namespace) & (req["route"] == rr.name)]
-    if key in by_host:
-        mine = pd.concat([mine, whole.loc[by_host[key]]])
-    if len(mine):
-        rr.requests = len(mine)
-        status = mine["status"].to_numpy(dtype="float64", na_value=np.nan)  # (a value_counts cost 0.3 ms a route)
+    status = _route_statuses(ctx, key, whole, by_host)
+    if len(status):
+        rr.requests = len(status)
         rr.errors = {code: int(np.count_nonzero(status == int(code))) for code in ERROR_STATUSES}
         rr.error_ledger = ledgers.get(key, ledger.empty_ledger())
         rr.router_errors = rr.error_ledger.router_side_5xx
     rr.timeline, rr.events = route_timeline(ctx, rr.namespace, rr.name, rr.services)
     return rr
+
+
+def _route_statuses(ctx: Context, key: tuple[str, str], whole: pd.DataFrame,
+                    by_host: dict[tuple[str, str], pd.Index]) -> np.ndarray:
+    """The status of each of the route's lines, its own and the default-backend lines naming it, as floats (NaN:
+    none): read from the whole frame's array at the route's positions (``Context.route_lines``), its rows taken
+    only where they cannot be placed. (A ``value_counts`` cost 0.3 ms a route, taking the rows 0.2 ms.)"""
+    placed = ctx.route_lines(*key) if key not in by_host else None
+    if placed is not None:
+        lines, at = placed
+        return lines.values("status")[at]
+    req = ctx.requests
+    if req.empty:
+        mine = req
+    elif ctx.lookups is not None:
+        mine = ctx.lookups.index("requests", "namespace", "route").rows(key)
+    else:
+        mine = req[(req["namespace"] == key[0]) & (req["route"] == key[1])]
+    if key in by_host:
+        mine = pd.concat([mine, whole.loc[by_host[key]]])
+    return mine["status"].to_numpy(dtype="float64", na_value=np.nan) if len(mine) else np.empty(0)
 
 
 def _attach_findings(routes: list[RouteResult], findings: list[Finding]) -> None:

@@ -109,6 +109,10 @@ def _pods_of(ctx: Context, namespace: str, services: list[str], route: str) -> s
         endpoints = ctx.lookups.index("endpoints", "namespace", "service")
         names = ctx.lookups.column("endpoints", "pod")
         pods = {names[p] for p in endpoints.positions_any((namespace, s) for s in services)} - {None, pd.NA}
+        placed = ctx.route_lines(namespace, route)
+        named = placed[0].distinct("pod", placed[1]) if placed is not None else None
+        if named is not None:  # the pods its lines name, read at its positions: its rows are not taken
+            return pods | named
         mine = _route_requests(ctx, namespace, route)
         if mine is not None:
             pods |= distinct_texts(mine["pod"])

@@ -61,6 +61,32 @@ class LineTimes:
             return None
         return at
 
+    def at_labels(self, positions: range | list[int] | np.ndarray, labels: pd.Index) -> slice | np.ndarray | None:
+        """Where the rows at ``positions`` of a part of the frame (a namespace's rows, with their ``labels``) are
+        in the arrays: a slice for a run of rows labelled in steps of 1; None where the labels are not the
+        frame's positions."""
+        if isinstance(labels, pd.RangeIndex) and labels.step == 1:
+            offset = labels.start - self._start
+            if isinstance(positions, range) and positions.step == 1:
+                return slice(positions.start + offset, positions.stop + offset)
+            return np.asarray(positions, dtype=np.int64) + offset
+        if not pd.api.types.is_integer_dtype(labels.dtype):
+            return None
+        return labels.to_numpy(dtype=np.int64)[np.asarray(positions, dtype=np.int64)] - self._start
+
+    def distinct(self, column: str, at: slice | np.ndarray) -> set[str] | None:
+        """The text of each distinct present value of a categorical ``column`` among the lines at ``at``
+        (``analyzer.facts.common.distinct_texts`` of those rows); None for a column of another type."""
+        if not isinstance(self._requests[column].dtype, pd.CategoricalDtype):
+            return None
+        key = f"codes:{column}"
+        found = self._columns.get(key)
+        if found is None:
+            found = self._columns[key] = self._requests[column].cat.codes.to_numpy()
+        codes = found[at]
+        categories = self._requests[column].cat.categories
+        return {str(categories[c]) for c in np.unique(codes[codes >= 0]).tolist()}
+
     def values(self, column: str) -> np.ndarray:
         """A numeric column of the whole frame as floats, NaN where missing (read once)."""
         found = self._columns.get(column)

@@ -176,3 +176,51 @@ def test_b501_answered_times_of_edge_rows_equal_the_rows_answers():
     for part in (rows, rows.iloc[50:200], rows[rows["status"] == 500], rows.iloc[[7, 99, 301]]):
         assert b501._answered_times(with_arrays, part) == b501._answered_times(without, part)  # type: ignore[arg-type]
     assert b501._answered_times(with_arrays, rows)[0] == 30_001  # type: ignore[arg-type]
+
+
+def _snapshots_of_every_shape():
+    """Each scenario alone, and all of them together as the library loads them (time order: a namespace's rows
+    scattered) and as ``mga analyze`` does (route order: a namespace's rows one run)."""
+    inputs: list[str] = []
+    logs: list[str] = []
+    for scenario in SCENARIO_DIRS:
+        i, log = scenario_inputs(scenario)
+        inputs, logs = inputs + i, logs + log
+        yield load_snapshot(i, log)
+    yield load_snapshot(inputs, logs)
+    yield load_snapshot(inputs, logs, keep_all_requests=False)
+
+
+def test_a_routes_lines_placed_from_its_namespaces_index_equal_its_rows():
+    """``Context.route_lines``: every route of every scenario, in the per-namespace contexts the runner builds
+    (a namespace's rows are a part of the whole frame, labelled by their place in it), placed in the
+    whole frame's arrays from the namespace's index without taking its rows: the statuses of its rows in
+    their order, and the pods they name."""
+    from analyzer.context import Context
+    from analyzer.facts.common import distinct_texts
+    from analyzer.lookup import WholeLookups
+    from analyzer.scope import FrameSplits, ScopedSnapshot
+
+    checked, shapes = 0, set()
+    for snap in _snapshots_of_every_shape():
+        requests = snap.frame("requests")
+        if requests.empty:
+            continue
+        facts, splits, whole = Facts(snap), FrameSplits(snap), WholeLookups(snap)
+        for namespace in sorted({str(n) for n in requests["namespace"].dropna()}):
+            ctx = Context(ScopedSnapshot(splits, namespace), shared_facts=facts, whole_lookups=whole)
+            labels = ctx.requests.index
+            shapes.add("run" if isinstance(labels, pd.RangeIndex) else "scattered")
+            shapes.add("after the start" if int(labels[0]) > 0 else "at the start")
+            for route in sorted({str(r) for r in ctx.requests["route"].dropna()}):
+                rows = requests[(requests["namespace"] == namespace) & (requests["route"] == route)]
+                placed = ctx.route_lines(namespace, route)
+                assert placed is not None
+                lines, at = placed
+                want = rows["status"].to_numpy(dtype="float64", na_value=np.nan)
+                np.testing.assert_array_equal(lines.values("status")[at], want)
+                assert lines.distinct("pod", at) == distinct_texts(rows["pod"])
+                checked += 1
+        assert Context(snap, indexed=False).route_lines("any", "route") is None  # the reference path asks rows
+    assert checked >= 100
+    assert shapes == {"run", "scattered", "after the start", "at the start"}
