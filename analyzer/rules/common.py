@@ -35,6 +35,12 @@ def memo(ctx: Context, key: tuple, build: Callable[[], T]) -> T:
     return ctx._cache[key]
 
 
+def no_rows(ctx: Context, rows: pd.DataFrame) -> pd.DataFrame:
+    """An empty frame of ``rows``' columns and types, made once per context: an empty slice of the request
+    frame's 29 columns cost 0.1 ms, and rules asked one of every route. Callers read it, never change it."""
+    return memo(ctx, ("no-rows", tuple(rows.columns), tuple(rows.dtypes)), lambda: rows.iloc[0:0])
+
+
 @dataclass(frozen=True)
 class RouteRef:
     namespace: str
@@ -742,7 +748,7 @@ def down_nosrv(ctx: Context, route: RouteRef, reason: str, info: str | None = No
              and (info is None or info in (c.info or ""))]
     req = route_requests(ctx, route)
     if not downs or req.empty:
-        return req.iloc[0:0]
+        return no_rows(ctx, req)
     start = min(c.ts for c in downs if c.ts)
     ups = [c.ts for c in changes if c.state == "UP" and c.ts and c.ts > start]
     nosrv = route_select(ctx, route, status=503, term="SC", server_kind="nosrv")

@@ -70,7 +70,7 @@ def _queued(ctx: Context, req: pd.DataFrame) -> pd.DataFrame:
     (``Facts.lines``) where the rows can be placed in it: three column comparisons a route otherwise."""
     lines, at = common.line_positions(ctx, req)
     waited = lines.mask("queued", _waited)[at] if lines is not None else _waited(req)
-    return req[waited] if waited.any() else req.iloc[0:0]
+    return req[waited] if waited.any() else common.no_rows(ctx, req)
 
 
 @RULE.check

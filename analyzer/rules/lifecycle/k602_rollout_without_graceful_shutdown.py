@@ -101,7 +101,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
         for e in kills:
             disruptions.setdefault(str(e.name), []).append(pd.Timestamp(e.last_seen))
         # the route's errors are picked only where a pod was going away (most routes: no pod was)
-        errors = shared.errors_on_pods(req) if disruptions else req.iloc[0:0]
+        errors = shared.errors_on_pods(req) if disruptions else common.no_rows(ctx, req)
         hits = errors[windows.near_disruption(errors, disruptions)] if not errors.empty else errors
         if ctx.lookups is not None:  # positions first: the rows are built only for a finding
             init, prestop = column_values(ctx.lookups, "containers", "init", "has_prestop")
