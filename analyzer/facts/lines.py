@@ -79,13 +79,27 @@ class LineTimes:
         (``analyzer.facts.common.distinct_texts`` of those rows); None for a column of another type."""
         if not isinstance(self._requests[column].dtype, pd.CategoricalDtype):
             return None
-        key = f"codes:{column}"
-        found = self._columns.get(key)
-        if found is None:
-            found = self._columns[key] = self._requests[column].cat.codes.to_numpy()
-        codes = found[at]
+        codes = self._codes(column)[at]
         categories = self._requests[column].cat.categories
         return {str(categories[c]) for c in np.unique(codes[codes >= 0]).tolist()}
+
+    def count_equal(self, column: str, value: str, at: slice | np.ndarray) -> int:
+        """How many lines at ``at`` hold ``value`` in a categorical ``column`` (missing: none), through the codes."""
+        categories = self._requests[column].cat.categories
+        if value not in categories:
+            return 0
+        return int(np.count_nonzero(self._codes(column)[at] == categories.get_loc(value)))
+
+    def values_at(self, column: str, at: slice | np.ndarray) -> np.ndarray:
+        """A numeric column at ``at`` as floats, NaN where missing (read there only: no array of the whole frame)."""
+        return self._requests[column].array[at].to_numpy(dtype="float64", na_value=np.nan)
+
+    def _codes(self, column: str) -> np.ndarray:
+        key = f"codes:{column}"
+        found = self._columns.get(key)
+        if found is None:  # the categorical's own codes, a view (``cat.codes`` copies them)
+            found = self._columns[key] = self._requests[column].array.codes
+        return found
 
     def values(self, column: str) -> np.ndarray:
         """A numeric column of the whole frame as floats, NaN where missing (read once)."""

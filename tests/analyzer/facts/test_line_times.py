@@ -194,8 +194,9 @@ def _snapshots_of_every_shape():
 def test_a_routes_lines_placed_from_its_namespaces_index_equal_its_rows():
     """``Context.route_lines``: every route of every scenario, in the per-namespace contexts the runner builds
     (a namespace's rows are a part of the whole frame, labelled by their place in it), placed in the
-    whole frame's arrays from the namespace's index without taking its rows: the statuses of its rows in
-    their order, and the pods they name."""
+    whole frame's arrays from the namespace's index without taking its rows: the statuses and server queues of
+    its rows in their order, the pods they name and the lines of each termination state (what the route
+    result and its log checks read)."""
     from analyzer.context import Context
     from analyzer.facts.common import distinct_texts
     from analyzer.lookup import WholeLookups
@@ -220,6 +221,10 @@ def test_a_routes_lines_placed_from_its_namespaces_index_equal_its_rows():
                 want = rows["status"].to_numpy(dtype="float64", na_value=np.nan)
                 np.testing.assert_array_equal(lines.values("status")[at], want)
                 assert lines.distinct("pod", at) == distinct_texts(rows["pod"])
+                for state in ("sH", "sQ", "--", "no such state"):
+                    assert lines.count_equal("term", state, at) == int((rows["term"] == state).sum())
+                np.testing.assert_array_equal(lines.values_at("srv_queue", at),
+                                              rows["srv_queue"].to_numpy(dtype="float64", na_value=np.nan))
                 checked += 1
         assert Context(snap, indexed=False).route_lines("any", "route") is None  # the reference path asks rows
     assert checked >= 100
