@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from analyzer.facts.common import column_array
 from analyzer.model import Evidence, Finding
 from parsers.snapshot import Snapshot
 
@@ -50,7 +51,7 @@ def log_evidence(snap: Snapshot, rows: pd.DataFrame, limit: int = 3) -> list[Evi
     # built for each pick); the whole row is read only to describe a line whose text was not kept
     # (each cell read from the column's array by position: a ``Series.iloc`` per column cost 0.1 ms, and
     # every finding of thousands of routes cites its lines)
-    cells = {c: (_cells(rows[c].array, chosen) if c in rows else [None] * len(chosen))
+    cells = {c: (_cells(column_array(rows, c), chosen) if c in rows else [None] * len(chosen))
              for c in ("input", "source", "line")}
     out = []
     for at, inp_value, source_value, line_value in zip(chosen, cells["input"], cells["source"], cells["line"],
@@ -92,7 +93,7 @@ _DESCRIBED = ("backend", "server", "TR", "Tw", "Tc", "Tr", "Ta", "status", "term
 
 def _row_cells(rows: pd.DataFrame, at: int) -> dict[str, object]:
     """The cells :func:`describe_request` reads of the row at position ``at`` (a row of every column cost 0.3 ms)."""
-    return {c: rows[c].array[at] for c in _DESCRIBED if c in rows}
+    return {c: column_array(rows, c)[at] for c in _DESCRIBED if c in rows}
 
 
 def describe_request(r: Mapping[str, object] | pd.Series) -> str:

@@ -104,3 +104,23 @@ def test_route_parts_are_each_route_s_lines_in_frame_order_whether_sorted_or_not
         parts = [(code, np.arange(len(line_route))[part].tolist()) for code, part in _route_parts(line_route)]
         assert parts == list(expected.items())
     assert list(_route_parts(np.array([], dtype=np.int64))) == []
+
+
+def test_column_array_gives_each_cell_as_the_columns_series_does():
+    """``column_array``: the column's array without its Series, each cell the same value and type as
+    ``frame[name].array`` gives (categorical, nullable integer, numpy, timestamp with a zone, text), missing
+    cells missing the same way."""
+    from analyzer.facts.common import column_array
+
+    frame = pd.DataFrame({
+        "backend": pd.Categorical(["be_http:a:b", None, "be_tcp:c:d"]),
+        "status": pd.array([502, None, 200], dtype="Int16"),
+        "plain": np.array([1, 2, 3], dtype=np.int64),
+        "ts": pd.to_datetime(["2026-11-20T08:00:00.001Z", None, "2026-11-20T08:00:01.000Z"], utc=True),
+        "text": pd.array(["a", None, "c"], dtype="string"),
+    }, index=pd.RangeIndex(10, 13))
+    for name in frame.columns:
+        got, want = column_array(frame, name), frame[name].array
+        for i in range(len(frame)):
+            a, b = got[i], want[i]
+            assert type(a) is type(b) and ((pd.isna(a) and pd.isna(b)) or a == b), (name, i)
