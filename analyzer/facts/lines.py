@@ -149,11 +149,13 @@ class LineTimes:
             return None
         return int(np.count_nonzero(self._ticks[among] >= dated.min()))
 
-    def router_side_times(self, at: slice | np.ndarray) -> pd.Series:
-        """The times of the router-side 5xx among the lines at ``at``, missing ones left out, in line order."""
+    def router_side_gaps(self, at: slice | np.ndarray) -> pd.Series:
+        """The gaps between consecutive router-side 5xx among the lines at ``at`` in time order (missing times
+        left out), as the ``diff`` of their sorted times gives them, without the first one's NaT: a timedelta
+        Series of the time column's unit, whose ``median`` is that of the times' ``diff``."""
         ticks = self._ticks[at][self.router_side()[at]]
-        ticks = ticks[ticks != _NAT]
-        return pd.Series(pd.DatetimeIndex(ticks.astype(f"datetime64[{self._unit}]")).tz_localize(self._zone))
+        ticks = np.sort(ticks[ticks != _NAT])
+        return pd.Series(np.diff(ticks).astype(f"timedelta64[{self._unit}]"))
 
     def _moment(self, tick: int) -> pd.Timestamp:
         if tick == _NAT:

@@ -579,10 +579,9 @@ def _quiet_needed(ctx: Context, req: pd.DataFrame) -> timedelta:
     :data:`QUIET_MIN` and three times the median gap between those 5xx."""
     lines, at = line_positions(ctx, req)
     if lines is not None:
-        errors = lines.router_side_times(at).sort_values()
+        gaps = lines.router_side_gaps(at)
     else:
-        errors = req["ts"][router_side_mask(req).to_numpy(dtype=bool)].dropna().sort_values()
-    gaps = errors.diff().dropna()
+        gaps = req["ts"][router_side_mask(req).to_numpy(dtype=bool)].dropna().sort_values().diff().dropna()
     return max(QUIET_MIN, 3 * gaps.median().to_pytimedelta()) if not gaps.empty else QUIET_MIN
 
 

@@ -28,6 +28,7 @@ def reference(rows: pd.DataFrame) -> dict:
     first_failing = failing.min()
     return {"latest": ts.max(), "latest_failing": failing.max(), "span": (ts.min(), ts.max()),
             "failing": failing.dropna().sort_values().tolist(),
+            "gaps": failing.dropna().sort_values().diff().dropna(),
             "since_first_failing": None if pd.isna(first_failing) else int((ts >= first_failing).fillna(False).sum())}
 
 
@@ -36,14 +37,15 @@ def answers(lines: LineTimes, rows: pd.DataFrame) -> dict:
     failing = lines.positions(rows[router_side_mask(rows).to_numpy(dtype=bool)])
     assert at is not None and failing is not None
     return {"latest": lines.latest(at), "latest_failing": lines.latest(at, router_side=True), "span": lines.span(at),
-            "failing": lines.router_side_times(at).sort_values().tolist(),
+            "gaps": lines.router_side_gaps(at),
             "since_first_failing": lines.since_earliest(failing, at)}
 
 
 def assert_same(got: dict, want: dict) -> None:
     assert same(got["latest"], want["latest"]) and same(got["latest_failing"], want["latest_failing"])
     assert all(same(g, w) for g, w in zip(got["span"], want["span"], strict=True))
-    assert got["failing"] == want["failing"]
+    assert got["gaps"].tolist() == want["gaps"].tolist() and got["gaps"].dtype == want["gaps"].dtype
+    assert same(got["gaps"].median(), want["gaps"].median())  # the quiet stretch an ended incident needs
     assert got["since_first_failing"] == want["since_first_failing"]
 
 
