@@ -187,9 +187,10 @@ def _route_pairs(lines: pd.DataFrame) -> tuple[np.ndarray, list[RouteKey]]:
 ARRAYS_FROM = 2_000  # router-side 5xx lines of one route from which its ledger is counted on arrays
 
 
-def _tally_owned(owners: np.ndarray, unowned: pd.DataFrame, findings: Sequence[Finding]) -> ErrorLedger:
+def _tally_owned(owners: np.ndarray, unowned: pd.DataFrame | None, findings: Sequence[Finding]) -> ErrorLedger:
     """The ledger of one route from its lines' owners and the rows of the lines no finding owns (the one
-    place lines are grouped): only those rows are read, the others are counted by their owners.
+    place lines are grouped; None: there are none): only those rows are read, the others are counted by
+    their owners.
 
     Most routes have a handful of such lines: they are counted in plain Python (the pandas
     ``value_counts`` and ``groupby`` this replaced cost about 7 ms a route, with thousands of routes
@@ -201,7 +202,8 @@ def _tally_owned(owners: np.ndarray, unowned: pd.DataFrame, findings: Sequence[F
     shares = [LedgerShare(findings[pos].id, findings[pos].cause, n) for pos, n in zip(ids.tolist(), counts.tolist(),
                                                                                       strict=True)]
     shares.sort(key=lambda s: (-s.requests, s.finding))
-    folded = (_unexplained_by_arrays(unowned) if len(owners) >= ARRAYS_FROM else _unexplained_in_python(unowned))
+    folded = ({} if unowned is None else _unexplained_by_arrays(unowned) if len(owners) >= ARRAYS_FROM
+              else _unexplained_in_python(unowned))
     groups = [
         LedgerGroup(status=status, termination=term, server=server, requests=count, first_seen=_ts(first),
                     last_seen=_ts(last), meaning=termination.meaning(term, server), check=termination.check_for(term))
@@ -332,11 +334,18 @@ def ledgers_of(found: LedgerLines, findings: Sequence[Finding]) -> dict[RouteKey
     line_route, keys = found.codes, found.routes
     # a route's unowned lines are a slice of the frame when they are one run of its rows (a route in an
     # outage whose lines are all router-side 5xx and unexplained, in a frame in route order), else taken
+    # (most routes: every line owned, no rows to take or read)
     return {
         (str(keys[code][0]), str(keys[code][1])): _tally_owned(
-            owners[part], rows_at(columns, positions[part][owners[part] < 0]), findings)
+            owners[part], _unowned_rows(columns, positions[part], owners[part]), findings)
         for code, part in _route_parts(line_route)
     }
+
+
+def _unowned_rows(columns: pd.DataFrame, positions: np.ndarray, owners: np.ndarray) -> pd.DataFrame | None:
+    """The rows of a route's lines no finding owns; None when a finding owns each one."""
+    unowned = owners < 0
+    return rows_at(columns, positions[unowned]) if unowned.any() else None
 
 
 def _route_parts(line_route: np.ndarray) -> Iterator[tuple[int, slice | np.ndarray]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -22,7 +23,9 @@ T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 def tally(lines: pd.DataFrame, findings: list[Finding]) -> ErrorLedger:
     """A route's ledger as ``ledger.ledgers_of`` counts it: the owners of its lines, the unowned lines' rows."""
     owners = lines["owner"].to_numpy(dtype="int64")
-    return ledger._tally_owned(owners, lines[owners < 0], findings)
+    unowned = ledger._unowned_rows(lines, np.arange(len(lines)), owners)  # None when every line is owned
+    assert (unowned is None) == bool((owners >= 0).all())
+    return ledger._tally_owned(owners, unowned, findings)
 
 
 def reference_tally(lines: pd.DataFrame, findings: list[Finding]) -> ErrorLedger:
