@@ -81,12 +81,16 @@ def test_a_chunk_keeping_many_lines_hands_over_its_first_abnormal_ones(tmp_path,
 
 
 @pytest.mark.parametrize(("per_file", "first_abnormal"), [(120, 20_000), (50_000, 120)])
+@pytest.mark.parametrize("workers", [1, 2])
 def test_chunks_hand_over_abnormal_texts_while_their_file_wants_them(tmp_path, monkeypatch, read_again, per_file,
-                                                                      first_abnormal):
+                                                                      first_abnormal, workers):
     """Chunk after chunk, what a file takes stops at its share, or at the abnormal lines the evidence quotes
-    at most; later chunks make none."""
+    at most; later chunks make none. Parsed one chunk at a time, no chunk makes a text beyond the share; on
+    two threads, chunks parsed before the share was updated may make texts that are not taken (how many
+    depends on the threads' timing: on a loaded machine more than two chunks' worth)."""
     log = tmp_path / "router.log"
     log.write_text(_outage_log(3000))
+    monkeypatch.setattr(log_chunks, "WORKERS", workers)
     monkeypatch.setattr(log_lines, "CHUNK_BYTES", 32 << 10)
     monkeypatch.setattr(kept_line_texts, "SPARSE", 10)
     monkeypatch.setattr(kept_line_texts, "PER_FILE", per_file)
@@ -104,7 +108,9 @@ def test_chunks_hand_over_abnormal_texts_while_their_file_wants_them(tmp_path, m
     limit = min(per_file, first_abnormal)
     taken = 1000 - len(read_again)  # every 503 is quoted: those not handed over are read again
     assert len(snap.log_texts) == 1000 and taken <= per_file
-    assert len(made) > 5 and limit <= taken <= sum(made) <= limit + 2 * max(made)  # and the chunks in flight
+    assert len(made) > 5 and limit <= taken <= sum(made)
+    if workers == 1:
+        assert sum(made) == taken == limit
     assert made[-1] == 0
 
 
