@@ -177,7 +177,8 @@ class AccessFacts:
         of a busy application's 10M-line log (60,000 groups a route; docs/performance.md). Groups are
         taken in their frame order, ordered by first request then backend (the categorical's order, its
         text order), ties kept in the order they were met; each epoch cites the earliest line of its
-        first minute and backend.
+        first minute and backend. The folds of one epoch are summed on arrays: merging them one by one in
+        Python made two timestamps a fold (1.2 s of 5,000 routes with traffic).
         """
         positions = self._route_positions.get((namespace, route))
         if positions is None or not len(positions):
@@ -193,23 +194,22 @@ class AccessFacts:
         met, first_at, last_at, requests, errors = folded
         earliest = _earliest(minute, backend, first)
         ordered = np.lexsort((met, backend[met], first_at, first_at == _NAT))  # missing first requests last
+        # an epoch is a run of consecutive folds through the same backend: its first fold names it, its
+        # requests and errors are the run's sums, its last request the run's latest
+        codes = backend[met[ordered]]
+        heads = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        latest = np.maximum.reduceat(last_at[ordered], heads)  # a missing last is the smallest tick: skipped
+        sums = np.add.reduceat(requests[ordered], heads).tolist(), np.add.reduceat(errors[ordered], heads).tolist()
         epochs: list[ConfigEpoch] = []
-        for k in ordered.tolist():
+        for head, last_tick, n, e in zip(heads.tolist(), latest.tolist(), *sums, strict=True):
+            k = int(ordered[head])
             i = int(met[k])
-            b, n, e = backends[backend[i]], int(requests[k]), int(errors[k])
-            previous = epochs[-1] if epochs else None
-            if previous is not None and previous.backend == str(b):
-                epochs[-1] = ConfigEpoch(
-                    namespace, route, previous.backend, previous.backend_kind, previous.termination,
-                    previous.first_seen, max(previous.last_seen, self._moment("last", last_at[k])),
-                    previous.requests + n, previous.errors + e, previous.first_line)
-                continue
             row = int(at[earliest[(int(minute[i]), int(backend[i]))]])
             source, line, origin = (self._column(c)[row] for c in ("source", "line", "input"))
             k_name = kinds[kind[i]]
             epochs.append(ConfigEpoch(
-                namespace, route, str(b), str(k_name), TERMINATION_OF_PREFIX.get(str(k_name)),
-                self._moment("first", first_at[k]), self._moment("last", last_at[k]), n, e,
+                namespace, route, str(backends[backend[i]]), str(k_name), TERMINATION_OF_PREFIX.get(str(k_name)),
+                self._moment("first", first_at[k]), self._moment("last", last_tick), int(n), int(e),
                 Where(str(source), integer(line), text(origin)),
             ))
         return epochs
