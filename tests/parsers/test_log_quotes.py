@@ -152,6 +152,31 @@ def test_a_compressed_log_is_read_back_when_gzipped(tmp_path: Path, monkeypatch,
     assert quoted_as_the_log_has_them(snap, cited)
 
 
+def test_a_log_of_several_gzip_members_is_read_back(tmp_path: Path, monkeypatch):
+    """Rotated logs joined with ``cat a.gz b.gz``: one stream of two gzip members, read back across both."""
+    data = FIXTURE_LOG.read_bytes()
+    cut = data.index(b"\n", len(data) // 2) + 1
+    log = tmp_path / "access.log.gz"
+    log.write_bytes(gzip.compress(data[:cut], mtime=0) + gzip.compress(data[cut:], mtime=0))
+    snap, cited = load_quoted(monkeypatch, [], [str(log)])
+    assert quoted_as_the_log_has_them(snap, cited) and max(c[2] for c in cited) > data[:cut].count(b"\n")
+
+
+def test_a_gzipped_log_replaced_by_a_link_after_loading_is_not_read_back(tmp_path: Path, monkeypatch):
+    """The link is never followed, even to a file with the same bytes: the lines stay described."""
+    log = tmp_path / "access.log.gz"
+    log.write_bytes(gzip.compress(FIXTURE_LOG.read_bytes(), mtime=0))
+    monkeypatch.setattr(log_lines, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(log_chunks, "kept_line_texts", lambda *a, **k: None)
+    monkeypatch.setattr(load_logs, "EVIDENCE_LINE_CAP", 0)
+    snap = load_snapshot([], [str(log)])
+    twin = tmp_path / "twin.gz"
+    log.rename(twin)
+    log.symlink_to(twin)
+    snap.quote_log_lines(every_line_cited(snap))
+    assert snap.log_readers and not snap.log_texts
+
+
 @pytest.mark.parametrize("mode", ["w", "w:gz", "w:xz"])
 def test_a_log_inside_a_tar_is_read_back_unless_the_tar_is_xz(tmp_path: Path, monkeypatch, mode: str):
     must_gather = next(SCENARIO.glob("must-gather.*"))
