@@ -142,7 +142,7 @@ def _log_counts(ctx: Context, rr: RouteResult) -> LogCounts:
     placed = None if req.empty else ctx.route_lines(rr.namespace, rr.name)
     if placed is not None:
         lines, at = placed
-        status = lines.values("status")[at]
+        status = lines.values_at("status", at)
         found = LogCounts(len(status), lines.count_equal("term", "sH", at),
                           lines.count_equal("term", "sQ", at)
                           + int(np.count_nonzero(lines.values_at("srv_queue", at) > 0)),

@@ -323,7 +323,7 @@ def _route_statuses(ctx: Context, key: tuple[str, str], whole: pd.DataFrame,
     placed = ctx.route_lines(*key) if key not in by_host else None
     if placed is not None:
         lines, at = placed
-        return lines.values("status")[at]
+        return lines.values_at("status", at)
     req = ctx.requests
     if req.empty:
         mine = req

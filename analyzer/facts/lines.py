@@ -10,7 +10,10 @@ computed once for the whole frame; a route's lines are then positions into them,
 labels (the frame's labels are positions: a ``RangeIndex`` of step 1, which the snapshot's frame and
 a namespace's part of it are). Anything else gets None, and the caller asks its rows. A rule's own
 definition of which lines count (B502's queued lines) and the numbers it reads (B501's response times)
-are read the same way (:meth:`LineTimes.mask`, :meth:`LineTimes.values`).
+are read the same way (:meth:`LineTimes.mask`, :meth:`LineTimes.values`), and so are what a route's result
+and its log checks count (its statuses, termination states, server queues and the pods its lines name:
+:meth:`LineTimes.values_at`, :meth:`LineTimes.count_equal`, :meth:`LineTimes.distinct`), its lines placed
+from its namespace's index (:meth:`LineTimes.at_labels`, ``analyzer.context.Context.route_lines``).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ _NAT = np.iinfo(np.int64).min  # the ticks of a missing time (``NaT``)
 
 class LineTimes:
     """The accept times (int64 ticks, ``NaT`` the smallest) and router-side 5xx of a ``requests`` frame, and
-    the numeric columns and rule-defined masks asked of it (:meth:`values`, :meth:`mask`), each read once."""
+    the numeric columns, rule-defined masks and categorical codes asked of it (:meth:`values`, :meth:`mask`,
+    the codes a view), each read once; :meth:`values_at` reads a column at some lines only."""
 
     def __init__(self, requests: pd.DataFrame):
         ts = requests["ts"]
