@@ -148,12 +148,7 @@ def _log_counts(ctx: Context, rr: RouteResult) -> LogCounts:
                           + int(np.count_nonzero(lines.values_at("srv_queue", at) > 0)),
                           int(np.count_nonzero((status >= 100) & (status <= 499))), lines.count_equal("term", "--", at))
     else:
-        if req.empty:  # most routes of a cluster-wide dump: no row to look for (a filter of none cost 0.2 ms)
-            mine = req
-        elif ctx.lookups is not None:
-            mine = ctx.lookups.index("requests", "namespace", "route").rows((rr.namespace, rr.name))
-        else:
-            mine = req[(req["namespace"] == rr.namespace) & (req["route"] == rr.name)]
+        mine = ctx.route_rows(rr.namespace, rr.name)  # most routes of a cluster-wide dump: the empty frame itself
         found = LogCounts(
             len(mine), int((mine["term"] == "sH").sum()) if len(mine) else 0,
             int((mine["term"] == "sQ").sum()) + int((mine["srv_queue"].fillna(0) > 0).sum()) if len(mine) else 0,

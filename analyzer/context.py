@@ -83,6 +83,16 @@ class Context:
             return None
         return Lookups(self.snap, self.whole_lookups, getattr(self.snap, "namespace", None))
 
+    def route_rows(self, namespace: str, route: str) -> pd.DataFrame:
+        """A route's request rows, in frame order (through the lookups' index, or a filter on the reference
+        path); the empty frame itself when there are no requests."""
+        req = self.requests
+        if req.empty:
+            return req
+        if self.lookups is not None:
+            return self.lookups.index("requests", "namespace", "route").rows((namespace, route))
+        return req[(req["namespace"] == namespace) & (req["route"] == route)]
+
     def route_lines(self, namespace: str, route: str) -> tuple[LineTimes, slice | np.ndarray] | None:
         """A route's request lines as positions into the whole frame's arrays (``facts.lines``), found from
         the lookups' index of this context's rows without taking them (a route's rows are a frame of every

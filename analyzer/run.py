@@ -324,13 +324,7 @@ def _route_statuses(ctx: Context, key: tuple[str, str], whole: pd.DataFrame,
     if placed is not None:
         lines, at = placed
         return lines.values_at("status", at)
-    req = ctx.requests
-    if req.empty:
-        mine = req
-    elif ctx.lookups is not None:
-        mine = ctx.lookups.index("requests", "namespace", "route").rows(key)
-    else:
-        mine = req[(req["namespace"] == key[0]) & (req["route"] == key[1])]
+    mine = ctx.route_rows(*key)
     if key in by_host:
         mine = pd.concat([mine, whole.loc[by_host[key]]])
     return mine["status"].to_numpy(dtype="float64", na_value=np.nan) if len(mine) else np.empty(0)

@@ -94,16 +94,6 @@ def route_timeline(ctx: Context, namespace: str, route: str, services: list[str]
     return minutes, events
 
 
-def _route_requests(ctx: Context, namespace: str, route: str) -> pd.DataFrame | None:
-    """The route's request rows, or None without any request at all."""
-    req = ctx.requests
-    if req.empty:
-        return None
-    if ctx.lookups is not None:
-        return ctx.lookups.index("requests", "namespace", "route").rows((namespace, route))
-    return req[(req["namespace"] == namespace) & (req["route"] == route)]
-
-
 def _pods_of(ctx: Context, namespace: str, services: list[str], route: str) -> set[str]:
     if ctx.lookups is not None:
         endpoints = ctx.lookups.index("endpoints", "namespace", "service")
@@ -113,8 +103,8 @@ def _pods_of(ctx: Context, namespace: str, services: list[str], route: str) -> s
         named = placed[0].distinct("pod", placed[1]) if placed is not None else None
         if named is not None:  # the pods its lines name, read at its positions: its rows are not taken
             return pods | named
-        mine = _route_requests(ctx, namespace, route)
-        if mine is not None:
+        mine = ctx.route_rows(namespace, route)
+        if not mine.empty:
             pods |= distinct_texts(mine["pod"])
         return pods
     snap = ctx.snap

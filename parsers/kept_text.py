@@ -284,14 +284,17 @@ def reader_for(src: Any, member: Any) -> Reader | None:
 
 
 def _compressed(src: Any) -> bool:
-    found = getattr(src, "_kept_text_compressed", None)
-    if found is None:
+    return archive_compression(src) is not None
+
+
+def archive_compression(src: Any) -> str | None:
+    """How an archive input's file is compressed (``gz``, ``xz`` …; None: a plain tar), read once per input."""
+    if not hasattr(src, "_kept_text_compression"):
         from parsers.sources import sniff_compression
 
         with open(src.path, "rb") as fh:
-            found = sniff_compression(fh.read(8)) is not None
-        src._kept_text_compressed = found
-    return bool(found)
+            src._kept_text_compression = sniff_compression(fh.read(8))
+    return src._kept_text_compression
 
 
 @dataclass

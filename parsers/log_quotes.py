@@ -27,7 +27,16 @@ from typing import Any
 import numpy as np
 
 from parsers.gzip_reader import ERRORS, gzip_reader
-from parsers.kept_text import FileReader, Reader, Unreadable, _stamp, _why, reader_for, stream_ranges
+from parsers.kept_text import (
+    FileReader,
+    Reader,
+    Unreadable,
+    _stamp,
+    _why,
+    archive_compression,
+    reader_for,
+    stream_ranges,
+)
 from parsers.sources import SingleFileSource, sniff_compression
 
 
@@ -86,8 +95,7 @@ def log_reader(src: Any, member: Any) -> Reader | None:
                 return None
             return GunzippedReader(FileReader(str(member.key), (), _stamp(os.lstat(member.key))))
         if isinstance(src, TarSource):
-            with open(src.path, "rb") as fh:
-                archive = sniff_compression(fh.read(8))
+            archive = archive_compression(src)
             if archive == "gz":  # the member's bytes are a range of the decompressed archive
                 return GunzippedReader(FileReader(str(src.path), (), _stamp(os.stat(src.path))),
                                        member.key.offset_data, member.size)

@@ -29,10 +29,13 @@ def distinct_texts(values: pd.Series) -> set[str]:
     every row (a route in an outage has hundreds of thousands of lines naming a few pods). A
     categorical's present codes are read from its codes: its ``unique`` cost 0.4 ms a route."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
-        categories = values.cat.categories
-        return {str(categories[c]) for c in np.unique(codes[codes >= 0]).tolist()}
+        return coded_texts(values.cat.codes.to_numpy(), values.cat.categories)
     return {str(v) for v in values.dropna().unique()}
+
+
+def coded_texts(codes: np.ndarray, categories: pd.Index) -> set[str]:
+    """The text of each category a present code (``>= 0``) names."""
+    return {str(categories[c]) for c in np.unique(codes[codes >= 0]).tolist()}
 
 
 def column_array(frame: pd.DataFrame, name: str) -> Any:

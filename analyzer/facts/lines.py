@@ -23,6 +23,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from analyzer.facts.common import coded_texts
+
 _NAT = np.iinfo(np.int64).min  # the ticks of a missing time (``NaT``)
 
 
@@ -83,9 +85,7 @@ class LineTimes:
         (``analyzer.facts.common.distinct_texts`` of those rows); None for a column of another type."""
         if not isinstance(self._requests[column].dtype, pd.CategoricalDtype):
             return None
-        codes = self._codes(column)[at]
-        categories = self._requests[column].cat.categories
-        return {str(categories[c]) for c in np.unique(codes[codes >= 0]).tolist()}
+        return coded_texts(self._codes(column)[at], self._requests[column].cat.categories)
 
     def count_equal(self, column: str, value: str, at: slice | np.ndarray) -> int:
         """How many lines at ``at`` hold ``value`` in a categorical ``column`` (missing: none), through the codes."""

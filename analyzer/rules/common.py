@@ -388,12 +388,7 @@ def route_workload(ctx: Context, route: RouteRef) -> tuple[str, str] | None:
 
 
 def route_requests(ctx: Context, route: RouteRef) -> pd.DataFrame:
-    req = ctx.requests
-    if req.empty:
-        return req
-    if ctx.lookups is not None:
-        return ctx.lookups.index("requests", "namespace", "route").rows((route.namespace, route.name))
-    return req[(req["namespace"] == route.namespace) & (req["route"] == route.name)]
+    return ctx.route_rows(route.namespace, route.name)
 
 
 def route_select(
