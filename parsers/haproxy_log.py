@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from parsers import kept_line_texts, schema
+from parsers.frame_fill import FileChunks
 from parsers.log_chunks import (
     MAX_SAMPLES,
     ChunkHook,
@@ -42,7 +43,7 @@ from parsers.log_chunks import (
     open_log_member,
     parse_chunk,
 )
-from parsers.log_frames import _to_frame, empty_requests, joined_in_order, narrow_integers
+from parsers.log_frames import _to_frame, empty_requests, frame_of_files, joined_in_order, narrow_integers
 from parsers.log_groups import ChunkGroups, merged_groups
 from parsers.log_quotes import ChunkStart, chunk_starts
 from parsers.log_totals import LogTotals
@@ -93,6 +94,13 @@ class LogParse:
     # where each file's chunks start, by (input, source): its lines can be read back by offset
     # (``parsers.log_quotes``)
     chunk_starts: dict[tuple[str, str], tuple[ChunkStart, ...]] = field(default_factory=dict)
+    # ``collect(..., defer=True)`` (analyze): the file's chunk tables, not yet made a frame (``requests`` is
+    # empty until :func:`combine` writes every file's rows into one frame in route order)
+    pending: FileChunks | None = field(default=None, repr=False)
+
+    @property
+    def request_rows(self) -> int:
+        return len(self.requests) + (self.pending.rows if self.pending is not None else 0)
 
     @property
     def router_messages(self) -> int:
@@ -120,11 +128,14 @@ def parse_access_log(
     return collect(job, iter_chunks(stream, job))
 
 
-def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
+def collect(job: ChunkJob, results: Iterable[ChunkResult], *, defer: bool = False) -> LogParse:
     """One file's parsed chunks (in file order, lines shifted) -> frames and accounting.
 
     Whichever engine parsed the chunks (threads here, Dask workers elsewhere), this is the one place
-    that turns them into the ``requests`` frame, so every engine gives the same frame.
+    that turns them into the ``requests`` frame, so every engine gives the same frame. ``defer``
+    (``mga analyze``): the chunk tables are kept (``LogParse.pending``) for :func:`combine`, which writes
+    every file's rows straight to their places in route order: a frame of each file, then a second one
+    joined and ordered, held the rows twice (and the chunk tables take fewer bytes a row than a frame).
     """
     tally = FileTally(job)
     tables: list[pa.Table] = []
@@ -146,7 +157,8 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
         events.extend(result.events)
         if parts is not None and result.groups is not None:
             parts.append(result.groups)
-    requests = _to_frame(tables, source=job.source, input=job.input)
+    pending = FileChunks(tables, job.input, job.source) if defer else None
+    requests = empty_requests() if defer else _to_frame(tables, source=job.source, input=job.input)
     router_events = schema.conform("router_events", events) if events else schema.empty_frame("router_events")
     return LogParse(
         requests=requests,
@@ -159,6 +171,7 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult]) -> LogParse:
         group_parts=parts,
         texts=texts,
         chunk_starts={(job.input, job.source): chunk_starts(sizes)},
+        pending=pending,
     )
 
 
@@ -166,14 +179,22 @@ def combine(parses: Iterable[LogParse], by_time: bool = True) -> LogParse:
     """Merge the parses of several files (requests sorted by time, categoricals kept categorical); consumes
     the parses' request frames (their columns go as the joined frame is made).
 
-    ``by_time=False`` (analyze): the requests grouped by route (``parsers.log_frames.joined_in_order``),
-    each route's rows in time order (several files) or line order (one), and ``in_time`` says their
-    positions in that reading order, for the evidence lines."""
+    ``by_time=False`` (analyze): the requests grouped by route, each route's rows in time order (several
+    files) or line order (one), and ``in_time`` says their positions in that reading order, for the
+    evidence lines. Parses whose chunk tables were kept (``collect(..., defer=True)``) are written into
+    one frame in that order (``parsers.log_frames.frame_of_files``); files' frames are joined and ordered
+    (``parsers.log_frames.joined_in_order``)."""
     parses = list(parses)
-    reqs = [p.requests for p in parses if not p.requests.empty]
     evs = [p.router_events for p in parses if not p.router_events.empty]
-    folded = not any(p.group_parts is None for p in parses if not p.requests.empty)
-    requests, in_time = joined_in_order(reqs, by_route=not by_time)
+    folded = not any(p.group_parts is None for p in parses if p.request_rows)
+    if any(p.pending is not None for p in parses):
+        requests, in_time = frame_of_files([p.pending or FileChunks([], "", "") for p in parses],
+                                           by_route=not by_time)
+        for p in parses:
+            p.pending = None
+    else:
+        requests, in_time = joined_in_order([p.requests for p in parses if not p.requests.empty],
+                                            by_route=not by_time)
     groups = _merged_groups(parses, requests) if folded else None
     samples: list[dict[str, Any]] = []
     for p in parses:

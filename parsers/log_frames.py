@@ -1,9 +1,10 @@
 """The ``requests`` frame: its Arrow shape while chunks are parsed, and the pandas frame they become.
 
 A chunk hands back :data:`CHUNK_SCHEMA` rows (dictionaries for the names that repeat over
-millions of rows); :func:`_to_frame` turns one file's chunk tables into the frame declared in
-:mod:`parsers.schema`, and :func:`joined_in_order` joins several files' frames in time or route order,
-keeping the categoricals categorical.
+millions of rows); :func:`frame_of_files` turns files' chunk tables into the frame declared in
+:mod:`parsers.schema`, in reading or route order (``mga analyze``'s rows written chunk by chunk straight to
+their places, :mod:`parsers.frame_fill`), and :func:`joined_in_order` joins several files' frames in time or
+route order, keeping the categoricals categorical.
 
 The integer columns (timers, counters, status, ports, line numbers) are declared ``Int64``, the
 type the parsers read them in (up to 18 digits, ``-1`` for an aborted timer). A file's frame holds
@@ -26,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers import schema
+from parsers.frame_fill import FileChunks, fillable, filled_frame
 from parsers.log_fields import TS_MS, TS_US
 from parsers.router_names import DEFAULT_BACKEND
 
@@ -161,7 +163,35 @@ def analysis_columns(table: pa.Table) -> pa.Table:
     return table
 
 
+def frame_of_files(files: list[FileChunks], *, by_route: bool = False) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Files' chunk tables -> one ``requests`` frame, and where each row in reading order went (None: the
+    frame is in reading order); consumes the tables.
+
+    Reading order is one file's line order, several files' time order (a tie in file then line order).
+    ``by_route``: the rows grouped by (namespace, route) as :func:`ordered_by_route` leaves them, each
+    route's rows in reading order, as :func:`joined_in_order` joins the files' frames. Tables of
+    timestamps, integers, booleans and names (``mga analyze``'s kept rows) are written chunk by chunk
+    straight to their places (:func:`parsers.frame_fill.filled_frame`); others are converted file by file
+    (:func:`_converted`), then joined and ordered.
+    """
+    files = [file for file in files if file.rows]
+    if not files:
+        return empty_requests(), None
+    tables = [table for file in files for table in file.tables]
+    fill = fillable(tables) and (len(files) == 1 or "ts" in tables[0].column_names)
+    del tables  # the chunks must go as they are written
+    if fill:
+        return filled_frame(files, by_route=by_route, sorted_names=frozenset(CATEGORICAL), finish=_finished)
+    frames = [_converted(file.tables, source=file.source, input=file.input) for file in files]
+    return joined_in_order(frames, by_route=by_route)
+
+
 def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFrame:
+    """Chunk tables of one file -> the ``requests`` frame in line order (:func:`frame_of_files`)."""
+    return frame_of_files([FileChunks(tables, input, source)])[0]
+
+
+def _converted(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFrame:
     """Chunk tables of one file -> the ``requests`` frame (categoricals for the repetitive names);
     consumes ``tables`` (the list is emptied, so each column's Arrow memory goes as it is converted).
 
@@ -194,9 +224,6 @@ def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFram
         return out
 
     columns: dict[str, pd.Series] = dict(zip(names, by_column(len(names), converted), strict=True))
-    same = np.zeros(n, dtype=np.int8)
-    columns["input"] = pd.Series(pd.Categorical.from_codes(same, categories=pd.Index([input], dtype="str")))
-    columns["source"] = pd.Series(pd.Categorical.from_codes(same, categories=pd.Index([source], dtype="str")))
     for name in ("ts", "received"):
         if name in columns:
             columns[name] = columns[name].astype("datetime64[ns, UTC]")
@@ -206,8 +233,20 @@ def _to_frame(tables: list[pa.Table], *, source: str, input: str) -> pd.DataFram
         categories = columns[name].cat.categories
         if not categories.is_monotonic_increasing:
             columns[name] = columns[name].cat.reorder_categories(categories.sort_values())
-    names = [name for name in REQUEST_COLUMNS if name in columns]
-    return pd.DataFrame._from_arrays([columns.pop(name).array for name in names], columns=pd.Index(names),
+    return _finished({name: column.array for name, column in columns.items()}, n, source=source, input=input)
+
+
+def _finished(arrays: dict[str, pd.api.extensions.ExtensionArray], n: int, *, source: str | None = None,
+              input: str | None = None) -> pd.DataFrame:
+    """Converted columns as a frame, in the schema's order; ``input`` and ``source`` added when given (one
+    file's, the same on every row)."""
+    same = np.zeros(n, dtype=np.int8)
+    if input is not None:
+        arrays["input"] = pd.Categorical.from_codes(same, categories=pd.Index([input], dtype="str"))
+    if source is not None:
+        arrays["source"] = pd.Categorical.from_codes(same, categories=pd.Index([source], dtype="str"))
+    names = [name for name in REQUEST_COLUMNS if name in arrays]
+    return pd.DataFrame._from_arrays([arrays.pop(name) for name in names], columns=pd.Index(names),
                                      index=pd.RangeIndex(n), verify_integrity=False)
 
 

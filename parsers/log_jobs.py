@@ -52,6 +52,9 @@ def parse_log_jobs(
     run = runner or haproxy_log.local_chunks
     # the lean first pass of kept rows reads with the compiled scanner once the logs are worth its start
     scanner = keep_namespaces is not None and worth_the_scanner(judged_size(m, src) for src, m, _, _ in jobs)
+    # analyze reads its rows by route: every file's chunk tables are written in that order at once, by
+    # ``haproxy_log.combine`` (``collect``'s ``defer``)
+    defer = keep_namespaces is not None
     parses, failures = [], []
     with _log_pass(scanner):
         for i, (src, member, router_pod, _) in enumerate(jobs):
@@ -61,7 +64,7 @@ def parse_log_jobs(
                                        max_log_bytes=max_log_bytes, keep_namespaces=keep_namespaces,
                                        scanner=scanner)
             stopped: list[tuple[str, int | None]] = []
-            parse = haproxy_log.collect(job, _until_stopped(run(src, member, job, None), stopped))
+            parse = haproxy_log.collect(job, _until_stopped(run(src, member, job, None), stopped), defer=defer)
             if stopped:
                 reason, offset = stopped[0]
                 failures.append((src, member, reason, offset))

@@ -82,9 +82,9 @@ def test_analyze_pass_parses_frozen_and_gives_back(tmp_path, monkeypatch):
 
         collect = haproxy_log.collect
 
-        def collect_watched(job, results):
+        def collect_watched(job, results, **kwargs):
             collected.append(gc.get_freeze_count())
-            return collect(job, results)
+            return collect(job, results, **kwargs)
 
         monkeypatch.setattr(haproxy_log, "collect", collect_watched)
         return original(*args, **kwargs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -88,14 +89,14 @@ def test_analyze_rows_hold_narrow_name_codes_and_the_same_values_as_the_full_row
     monkeypatch.setattr(log_lines, "CHUNK_BYTES", 64 << 10)  # many chunks: three servers in some, hundreds in others
     monkeypatch.setattr(log_chunks, "WORKERS", 2)
     index_types: list[dict[str, pa.DataType]] = []
-    to_frame = haproxy_log._to_frame
+    to_frame = haproxy_log.frame_of_files
 
-    def seen(tables: list[pa.Table], **kwargs: str) -> pd.DataFrame:
+    def seen(files: list[Any], **kwargs: Any) -> tuple[pd.DataFrame, Any]:
         index_types.extend({f.name: f.type.index_type for f in t.schema if pa.types.is_dictionary(f.type)}
-                           for t in tables)
-        return to_frame(tables, **kwargs)
+                           for file in files for t in file.tables)
+        return to_frame(files, **kwargs)
 
-    monkeypatch.setattr(haproxy_log, "_to_frame", seen)
+    monkeypatch.setattr(haproxy_log, "frame_of_files", seen)
     kept = load_snapshot([str(objects)], [str(p) for p in logs], keep_all_requests=False).frame("requests")
     assert len(index_types) > 3
     assert {types["server"] for types in index_types} == {pa.int8(), pa.int16()}
