@@ -23,6 +23,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+from pandas.core.arrays.masked import BaseMaskedArray
 
 from analyzer import precedence, termination
 from analyzer.facts.common import missing
@@ -41,9 +42,16 @@ def router_side_mask(requests: pd.DataFrame) -> pd.Series:
     """Lines with a 5xx status that neither the application answered nor the client aborted."""
     if requests.empty:
         return pd.Series(False, index=requests.index, dtype=bool)
-    status = requests["status"]
-    five = ((status >= 500) & (status < 600)).fillna(False).astype(bool)
-    return five & pd.Series(router_side_states(requests["term"]), index=requests.index)
+    status = requests["status"].array
+    if isinstance(status, BaseMaskedArray):  # the column's own values and mask: each step of a pandas
+        values = status._data                 # comparison made two arrays as long as the frame
+        five = values >= 500
+        five &= values < 600
+        five &= ~status._mask
+    else:
+        five = np.array(((requests["status"] >= 500) & (requests["status"] < 600)).fillna(False), dtype=bool)
+    five &= router_side_states(requests["term"])
+    return pd.Series(five, index=requests.index, copy=False)
 
 
 # ------------------------------------------------------------------ which route a line belongs to
@@ -351,7 +359,7 @@ def _unowned_rows(columns: pd.DataFrame, positions: np.ndarray, owners: np.ndarr
 def _route_parts(line_route: np.ndarray) -> Iterator[tuple[int, slice | np.ndarray]]:
     """Each route's lines (code, their positions in frame order), routes by code; lines without one left out.
 
-    The lines come in route order when the request frame does (``parsers.log_frames.joined_in_order``,
+    The lines come in route order when the request frame does (``parsers.log_frames.frame_of_files``,
     and no default answer was given a route): each route's lines are then a slice, taken without a copy.
     Else they are gathered by a stable sort (in an outage of 10M lines, three arrays of positions as long
     as the lines, the analysis' peak of memory)."""

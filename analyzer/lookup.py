@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.core.arrays.masked import BaseMaskedArray
 
-from parsers.int_codes import dense_codes
+from parsers.int_codes import dense_codes, stable_group_order
 
 Key = tuple[Hashable, ...]
 
@@ -234,8 +235,8 @@ def _counted_positions(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[Key, 
         if groups > 1 << 16:
             return None
     group_of = line_key.astype(np.uint16)  # a stable sort of 16-bit integers is a radix sort
-    order = np.argsort(group_of, kind="stable")
-    positions = order if rows is None else rows[order]
+    del line_key
+    positions = stable_group_order(group_of, groups, rows)
     counts = np.bincount(group_of, minlength=groups)
     ends = np.cumsum(counts)
     out: dict[Key, Any] = {}
@@ -251,7 +252,7 @@ def _runs(line_key: np.ndarray, rows: np.ndarray | None) -> list[tuple[int, int]
     order: the keys of the keyed rows (``rows``, all when None) never decrease and each key's rows follow
     one another. Else None.
 
-    The request frame is in route order (``parsers.log_frames.joined_in_order``): its indexes by route
+    The request frame is in route order (``parsers.log_frames.frame_of_files``): its indexes by route
     are then given as ``range`` objects, not arrays of positions (8 bytes a row: 80 MB for each such index
     of a 10M-line outage, and a sort to find them).
     """
@@ -274,15 +275,29 @@ def column_codes(column: pd.Series, *, factorize: bool = False) -> tuple[np.ndar
     if isinstance(column.dtype, pd.CategoricalDtype):
         return column.cat.codes.to_numpy(), column.cat.categories.tolist()
     if pd.api.types.is_integer_dtype(column.dtype):
-        absent = column.isna().to_numpy()
-        values, codes = dense_codes(column.to_numpy(dtype=np.int64, na_value=0))
-        codes = codes.astype(np.int32)
-        codes[absent] = -1
+        values, codes = dense_codes(_present_or_least(column))
+        codes = codes.astype(np.int32, copy=False)
+        if column.hasnans:
+            codes[column.isna().to_numpy()] = -1
         return codes, values.tolist()
     if not factorize:
         return None
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     return codes, list(uniques)
+
+
+def _present_or_least(column: pd.Series) -> np.ndarray:
+    """An integer column's values in its own type (a nullable column's, a 16-bit status, not widened to 64
+    bits: a copy of ten million rows is 20 MB, not 80), a missing value read as the least present one (0
+    when none is), so that counting them spans only the values present."""
+    array = column.array
+    if not isinstance(array, BaseMaskedArray):
+        return column.to_numpy()
+    data, absent = array._data, array._mask
+    if not absent.any():
+        return data
+    least = data.min(initial=np.iinfo(data.dtype).max, where=~absent) if not absent.all() else 0
+    return np.where(absent, data.dtype.type(least), data)
 
 
 class NamespaceIndex(FrameIndex):

@@ -9,11 +9,12 @@ the inputs. Here the time column is read once (a view of its ticks, no copy) and
 computed once for the whole frame; a route's lines are then positions into them, found from their
 labels (the frame's labels are positions: a ``RangeIndex`` of step 1, which the snapshot's frame and
 a namespace's part of it are). Anything else gets None, and the caller asks its rows. A rule's own
-definition of which lines count (B502's queued lines) and the numbers it reads (B501's response times)
-are read the same way (:meth:`LineTimes.mask`, :meth:`LineTimes.values`), and so are what a route's result
-and its log checks count (its statuses, termination states, server queues and the pods its lines name:
-:meth:`LineTimes.values_at`, :meth:`LineTimes.count_equal`, :meth:`LineTimes.distinct`), its lines placed
-from its namespace's index (:meth:`LineTimes.at_labels`, ``analyzer.context.Context.route_lines``).
+definition of which lines count (B502's queued lines) is read the same way (:meth:`LineTimes.mask`), and
+so are the numbers a rule reads (B501's response times), what a route's result and its log checks count
+(its statuses, termination states, server queues and the pods its lines name: :meth:`LineTimes.values_at`,
+:meth:`LineTimes.count_equal`, :meth:`LineTimes.distinct`), its lines placed from its namespace's index
+(:meth:`LineTimes.at_labels`, ``analyzer.context.Context.route_lines``). Numbers are read at a route's lines
+only: a column of the whole frame as floats is 8 bytes a line, kept for the whole analysis.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ _NAT = np.iinfo(np.int64).min  # the ticks of a missing time (``NaT``)
 
 class LineTimes:
     """The accept times (int64 ticks, ``NaT`` the smallest) and router-side 5xx of a ``requests`` frame, and
-    the numeric columns, rule-defined masks and categorical codes asked of it (:meth:`values`, :meth:`mask`,
-    the codes a view), each read once; :meth:`values_at` reads a column at some lines only."""
+    the rule-defined masks and categorical codes asked of it (:meth:`mask`, the codes a view), each read
+    once; :meth:`values_at` reads a numeric column at some lines only."""
 
     def __init__(self, requests: pd.DataFrame):
         ts = requests["ts"]
@@ -103,13 +104,6 @@ class LineTimes:
         found = self._columns.get(key)
         if found is None:  # the categorical's own codes, a view (``cat.codes`` copies them)
             found = self._columns[key] = self._requests[column].array.codes
-        return found
-
-    def values(self, column: str) -> np.ndarray:
-        """A numeric column of the whole frame as floats, NaN where missing (read once)."""
-        found = self._columns.get(column)
-        if found is None:
-            found = self._columns[column] = self._requests[column].to_numpy(dtype="float64", na_value=np.nan)
         return found
 
     def mask(self, name: str, of: Callable[[pd.DataFrame], np.ndarray]) -> np.ndarray:

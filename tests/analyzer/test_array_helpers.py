@@ -38,6 +38,57 @@ def test_dense_codes_of_one_value_and_of_none():
     assert uniques.tolist() == [] and codes.tolist() == []
 
 
+@pytest.mark.parametrize("kind", [np.int8, np.int16, np.int32])
+def test_dense_codes_of_narrow_integers_read_in_their_own_type(kind):
+    """A 16-bit status column is counted as itself; its offsets from the least value are taken in 32 bits,
+    exact across the whole range of the type."""
+    info = np.iinfo(kind)
+    values = np.array([info.min, info.max, 0, -1, info.max, info.min + 1], dtype=kind)
+    if kind == np.int32:  # a range wider than 32-bit offsets: sorted
+        values = np.array([info.min, info.max, 0, 0], dtype=kind)
+    uniques, codes = dense_codes(np.tile(values, 20000))
+    expected_uniques, expected_codes = np.unique(np.tile(values, 20000), return_inverse=True)
+    assert uniques.tolist() == expected_uniques.tolist() and codes.tolist() == expected_codes.tolist()
+
+
+def test_dense_codes_of_large_values_in_a_small_range():
+    values = np.array([1 << 40, (1 << 40) + 5, 1 << 40], dtype=np.int64)
+    uniques, codes = dense_codes(values)
+    assert uniques.tolist() == [1 << 40, (1 << 40) + 5] and codes.tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("block", [1, 7, 1 << 20])
+@pytest.mark.parametrize("seed", range(8))
+def test_stable_group_order_equals_the_stable_argsort(seed, block, monkeypatch):
+    from parsers import int_codes
+
+    monkeypatch.setattr(int_codes, "ORDER_BLOCK", block)
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 2000))
+    groups = int(rng.integers(1, 300))
+    group_of = rng.integers(0, groups, n).astype(np.uint16)
+    expected = np.argsort(group_of, kind="stable")
+    got = int_codes.stable_group_order(group_of, groups)
+    assert got.dtype == np.int32 and got.tolist() == expected.tolist()
+    rows = np.sort(rng.choice(5 * n + 1, n, replace=False)).astype(np.intp)
+    assert int_codes.stable_group_order(group_of, groups, rows).tolist() == rows[expected].tolist()
+
+
+def test_column_codes_of_a_nullable_column_read_its_values_and_mask():
+    """Codes of the present values counted over their range, -1 where missing, whatever the array holds under
+    its mask (a missing value no longer reads as 0: it widens no range and adds no value)."""
+    from analyzer.lookup import column_codes
+
+    array = pd.arrays.IntegerArray(np.array([503, 9999, 200, 503, -7], dtype=np.int16),
+                                   np.array([False, True, False, False, True]))
+    codes, values = column_codes(pd.Series(array))
+    assert values == [200, 503] and codes.tolist() == [1, -1, 0, 1, -1]
+    codes, values = column_codes(pd.Series(pd.array([None, None], dtype="Int16")))
+    assert codes.tolist() == [-1, -1]
+    codes, values = column_codes(pd.Series(np.array([5, 3, 5], dtype=np.int64)))
+    assert values == [3, 5] and codes.tolist() == [1, 0, 1]
+
+
 @pytest.mark.parametrize("seed", range(20))
 @pytest.mark.parametrize("spread", [1, 1_000_000])  # labels dense enough for a position map, or searched
 def test_label_locator_equals_get_indexer(seed, spread):

@@ -149,6 +149,12 @@ def test_router_side_mask_on_categories_equals_the_mask_on_text():
     pd.testing.assert_series_equal(router_side_mask(text_term), expected)
     for dtype in ("Int16", "float64", "int16[pyarrow]"):  # the status as the parsers and a dump may type it
         pd.testing.assert_series_equal(router_side_mask(frame.assign(status=frame["status"].astype(dtype))), expected)
+    # a missing status is no 5xx, whatever its array holds under the mask (the mask reads the array itself)
+    hidden = frame["status"].astype("Int16").array.copy()
+    hidden._mask[::8] = True  # the 503s of state SC, now missing
+    missing = frame.assign(status=pd.array(hidden, dtype="Int64"))
+    assert hidden._data[0] == 503 and expected[0] and not _router_side_on_text(missing)[0]
+    pd.testing.assert_series_equal(router_side_mask(frame.assign(status=hidden)), _router_side_on_text(missing))
 
 
 def _access_answers(access) -> dict:

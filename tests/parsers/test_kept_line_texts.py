@@ -134,6 +134,22 @@ def test_abnormal_rows_are_the_lines_the_evidence_quotes():
     assert expected.tolist() == [True, True, True, True, True, True, False, False, False, True]
 
 
+def test_abnormal_lines_ignore_what_a_missing_value_hides():
+    """The evidence's rule reads the columns' own arrays: a missing status or queue is never abnormal, whatever
+    the array holds under its mask, and plain (not nullable) columns answer the same."""
+    import numpy as np
+    import pandas as pd
+
+    hidden = pd.arrays.IntegerArray(np.array([503, -1, 200], dtype=np.int16), np.array([True, True, False]))
+    queue = pd.arrays.IntegerArray(np.array([5, 0, 0], dtype=np.int8), np.array([True, False, False]))
+    frame = pd.DataFrame({"status": hidden, "srv_queue": queue, "backend_queue": queue,
+                          "term": pd.Categorical(["--VN", None, "--NI"])})
+    assert load_logs.abnormal_lines(frame).tolist() == [False, False, False]
+    plain = pd.DataFrame({"status": [503, 200, None, 200], "srv_queue": [0, 0, 0, 3],
+                          "backend_queue": [0.0, 1.0, None, 0.0], "term": ["--VN", "--VN", "--VN", "--VN"]})
+    assert load_logs.abnormal_lines(plain).tolist() == [True, True, False, True]
+
+
 def test_only_verbatim_lines_are_handed_over():
     """Joined CRI parts, replaced bytes and lone carriage returns are not the file's lines: read again."""
     import pyarrow as pa

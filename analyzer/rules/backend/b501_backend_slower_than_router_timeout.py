@@ -112,7 +112,7 @@ def _answered_times(ctx: Context, req: pd.DataFrame) -> tuple[int | None, int | 
     interpolation); read from the whole frame's columns at the route's positions where they can be placed."""
     lines, at = common.line_positions(ctx, req)
     if lines is not None:
-        tr, status = lines.values("Tr")[at], lines.values("status")[at]
+        tr, status = lines.values_at("Tr", at), lines.values_at("status", at)
         ok = tr[(status < 500) & (tr >= 0)]  # NaN (a missing value) compares False
         return (int(ok.max()), int(np.quantile(ok, 0.99))) if len(ok) else (None, None)
     tr = req["Tr"]  # of the answered requests (column alone: the route's rows are not copied)

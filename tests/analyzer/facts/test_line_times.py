@@ -221,7 +221,6 @@ def test_a_routes_lines_placed_from_its_namespaces_index_equal_its_rows():
                 assert placed is not None
                 lines, at = placed
                 want = rows["status"].to_numpy(dtype="float64", na_value=np.nan)
-                np.testing.assert_array_equal(lines.values("status")[at], want)
                 np.testing.assert_array_equal(lines.values_at("status", at), want)
                 assert lines.distinct("pod", at) == distinct_texts(rows["pod"])
                 for state in ("sH", "sQ", "--", "no such state"):
