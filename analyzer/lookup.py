@@ -211,7 +211,8 @@ def _counted_positions(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[Key, 
         size *= max(len(values), 1)
     if size >= 1 << 62:
         return None
-    line_key = np.zeros(len(frame), dtype=np.int32 if size < 1 << 31 else np.int64)  # half the passes' bytes
+    # the narrowest type the folded key fits (every pass over the rows reads and writes it)
+    line_key = np.zeros(len(frame), dtype=np.int16 if size < 1 << 15 else np.int32 if size < 1 << 31 else np.int64)
     missing = None
     for codes, values in coded:  # type: ignore[misc]
         line_key *= max(len(values), 1)
@@ -234,10 +235,10 @@ def _counted_positions(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[Key, 
         groups = len(found)
         if groups > 1 << 16:
             return None
-    group_of = line_key.astype(np.uint16)  # a stable sort of 16-bit integers is a radix sort
+    # a stable sort of 16-bit integers is a radix sort; group numbers are not negative: a 16-bit key is read as is
+    group_of = line_key.view(np.uint16) if line_key.dtype == np.int16 else line_key.astype(np.uint16)
     del line_key
-    positions = stable_group_order(group_of, groups, rows)
-    counts = np.bincount(group_of, minlength=groups)
+    positions, counts = stable_group_order(group_of, groups, rows)
     ends = np.cumsum(counts)
     out: dict[Key, Any] = {}
     for group in np.flatnonzero(counts).tolist():
@@ -272,11 +273,10 @@ def column_codes(column: pd.Series, *, factorize: bool = False) -> tuple[np.ndar
     """A key column's integer code per row (-1 where missing) and the value of each code: a categorical's
     own codes, an integer column's values counted over their range; any other column factorized when
     ``factorize``, else None."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(), column.cat.categories.tolist()
+    if isinstance(column.dtype, pd.CategoricalDtype):  # the categorical's own codes, a view (``cat.codes`` copies)
+        return column.array.codes, column.cat.categories.tolist()
     if pd.api.types.is_integer_dtype(column.dtype):
-        values, codes = dense_codes(_present_or_least(column))
-        codes = codes.astype(np.int32, copy=False)
+        values, codes = dense_codes(_present_or_least(column), narrowest=True)
         if column.hasnans:
             codes[column.isna().to_numpy()] = -1
         return codes, values.tolist()

@@ -68,10 +68,11 @@ def test_stable_group_order_equals_the_stable_argsort(seed, block, monkeypatch):
     groups = int(rng.integers(1, 300))
     group_of = rng.integers(0, groups, n).astype(np.uint16)
     expected = np.argsort(group_of, kind="stable")
-    got = int_codes.stable_group_order(group_of, groups)
+    got, counts = int_codes.stable_group_order(group_of, groups)
     assert got.dtype == np.int32 and got.tolist() == expected.tolist()
+    assert counts.tolist() == np.bincount(group_of, minlength=groups).tolist()
     rows = np.sort(rng.choice(5 * n + 1, n, replace=False)).astype(np.intp)
-    assert int_codes.stable_group_order(group_of, groups, rows).tolist() == rows[expected].tolist()
+    assert int_codes.stable_group_order(group_of, groups, rows)[0].tolist() == rows[expected].tolist()
 
 
 def test_column_codes_of_a_nullable_column_read_its_values_and_mask():
