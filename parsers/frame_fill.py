@@ -32,7 +32,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from numpy._core.multiarray import _set_madvise_hugepage
+
+try:  # numpy's switch for asking transparent huge pages of new arrays (``NUMPY_MADVISE_HUGEPAGE``)
+    from numpy._core.multiarray import _set_madvise_hugepage
+except ImportError:  # a numpy without it: the columns are allocated as it allocates them
+    def _set_madvise_hugepage(enabled: bool) -> bool:
+        return False
 
 _NULL_TICK = np.iinfo(np.int64).min  # NaT
 _INTEGERS = {8: pd.Int8Dtype(), 16: pd.Int16Dtype(), 32: pd.Int32Dtype(), 64: pd.Int64Dtype()}
@@ -252,8 +257,9 @@ def _time_places(tables: list[pa.Table], columns: dict[str, _Column], *, by_rout
     count = sum(table.num_rows for table in tables)
     kind = np.int32 if count < 1 << 31 else np.intp
     ticks = np.concatenate([_ticks(table) for table in tables])
-    in_time = np.argsort(ticks, kind="stable").astype(kind)
+    in_time = np.argsort(ticks, kind="stable")
     del ticks
+    in_time = in_time.astype(kind)
     order = in_time
     if by_route:
         narrow = _route_key_type(columns)
