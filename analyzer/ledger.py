@@ -23,7 +23,6 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from pandas.core.arrays.masked import BaseMaskedArray
 
 from analyzer import precedence, termination
 from analyzer.facts.common import missing
@@ -33,6 +32,7 @@ from analyzer.model import ErrorLedger, Finding, LedgerGroup, LedgerShare
 from analyzer.scope import rows_at
 from parsers.int_codes import dense_codes, group_extremes
 from parsers.log_groups import text_codes
+from parsers.nullable import present_where
 from parsers.term_side import router_side_states
 
 RouteKey = tuple[str, str]
@@ -42,14 +42,7 @@ def router_side_mask(requests: pd.DataFrame) -> pd.Series:
     """Lines with a 5xx status that neither the application answered nor the client aborted."""
     if requests.empty:
         return pd.Series(False, index=requests.index, dtype=bool)
-    status = requests["status"].array
-    if isinstance(status, BaseMaskedArray):  # the column's own values and mask: each step of a pandas
-        values = status._data                 # comparison made two arrays as long as the frame
-        five = values >= 500
-        five &= values < 600
-        five &= ~status._mask
-    else:
-        five = np.array(((requests["status"] >= 500) & (requests["status"] < 600)).fillna(False), dtype=bool)
+    five = present_where(requests["status"], lambda values: (values >= 500) & (values < 600))
     five &= router_side_states(requests["term"])
     return pd.Series(five, index=requests.index, copy=False)
 

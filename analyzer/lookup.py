@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.core.arrays.masked import BaseMaskedArray
 
 from parsers.int_codes import dense_codes, stable_group_order
+from parsers.nullable import own_arrays
 
 Key = tuple[Hashable, ...]
 
@@ -287,13 +287,13 @@ def column_codes(column: pd.Series, *, factorize: bool = False) -> tuple[np.ndar
 
 
 def _present_or_least(column: pd.Series) -> np.ndarray:
-    """An integer column's values in its own type (a nullable column's, a 16-bit status, not widened to 64
-    bits: a copy of ten million rows is 20 MB, not 80), a missing value read as the least present one (0
-    when none is), so that counting them spans only the values present."""
-    array = column.array
-    if not isinstance(array, BaseMaskedArray):
-        return column.to_numpy()
-    data, absent = array._data, array._mask
+    """An integer column's values, a nullable column's in its own type (a 16-bit status, not widened to 64
+    bits: a copy of ten million rows is 20 MB, not 80) with a missing value read as the least present one
+    (0 when none is), so that counting them spans only the values present."""
+    parts = own_arrays(column)
+    if parts is None:  # not nullable (a missing value of an Arrow-backed column reads 0, as it did)
+        return column.to_numpy(dtype=np.int64, na_value=0)
+    data, absent = parts
     if not absent.any():
         return data
     least = data.min(initial=np.iinfo(data.dtype).max, where=~absent) if not absent.all() else 0

@@ -320,6 +320,7 @@ def filled_frame(files: list[FileChunks], *, by_route: bool, sorted_names: froze
         if places is not None:
             rows = places[rows]
         elif placing:
+            # the keys read again (kept from ``_places``, they were 8 bytes a row beside the chunks)
             rows = _chunk_places(_route_keys(table, columns), distinct, firsts[i])
             where[starts[i]:starts[i + 1]] = rows  # type: ignore[index]
             moved[i] = not np.array_equal(rows, np.arange(starts[i], starts[i + 1]))

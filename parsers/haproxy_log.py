@@ -187,14 +187,15 @@ def combine(parses: Iterable[LogParse], by_time: bool = True) -> LogParse:
     parses = list(parses)
     evs = [p.router_events for p in parses if not p.router_events.empty]
     folded = not any(p.group_parts is None for p in parses if p.request_rows)
-    if any(p.pending is not None for p in parses):
-        requests, in_time = frame_of_files([p.pending or FileChunks([], "", "") for p in parses],
-                                           by_route=not by_time)
-        for p in parses:
-            p.pending = None
-    else:
-        requests, in_time = joined_in_order([p.requests for p in parses if not p.requests.empty],
-                                            by_route=not by_time)
+    pending = [p.pending for p in parses if p.pending is not None]
+    if pending and all(p.requests.empty for p in parses):
+        requests, in_time = frame_of_files(pending, by_route=not by_time)
+    else:  # files' frames (a parse's kept chunk tables made its frame first, in the parses' order)
+        frames = [p.requests if p.pending is None else _to_frame(p.pending.tables, source=p.pending.source,
+                                                                 input=p.pending.input) for p in parses]
+        requests, in_time = joined_in_order([f for f in frames if not f.empty], by_route=not by_time)
+    for p in parses:
+        p.pending = None
     groups = _merged_groups(parses, requests) if folded else None
     samples: list[dict[str, Any]] = []
     for p in parses:

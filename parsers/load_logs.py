@@ -6,18 +6,17 @@ abnormal lines that may become evidence (a second, capped pass over only the fil
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.core.arrays.masked import BaseMaskedArray
 
 from parsers.kept_text import Reader
 from parsers.log_jobs import LogJob, parse_log_jobs
 from parsers.log_lines import compiled_loaded, numbered_lines
 from parsers.log_quotes import log_reader
+from parsers.nullable import present_where
 from parsers.snapshot import InputRecord, Progress, Snapshot
 from parsers.sources import InputSource, Member
 from parsers.term_side import router_side_states
@@ -90,29 +89,11 @@ def abnormal_lines(requests: pd.DataFrame) -> np.ndarray:
     """The request rows evidence quotes: a 5xx or no response (status -1), queued (``srv_queue`` or
     ``backend_queue`` above 0), or a router-side termination state (``parsers.kept_line_texts.abnormal_rows``
     answers the same of a chunk's Arrow rows)."""
-    out = _Present(requests["status"]).where(lambda values: (values >= 500) | (values == -1))
+    out = present_where(requests["status"], lambda values: (values >= 500) | (values == -1))
     out |= router_side_states(requests["term"])
     for name in ("srv_queue", "backend_queue"):
-        out |= _Present(requests[name]).where(lambda values: values > 0)
+        out |= present_where(requests[name], lambda values: values > 0)
     return out
-
-
-class _Present:
-    """An integer column's values and which are present, as numpy arrays (a nullable column's own, no copy):
-    a mask of millions of rows built in pandas made a value array and a mask array at every step."""
-
-    def __init__(self, column: pd.Series):
-        array = column.array
-        if isinstance(array, BaseMaskedArray):
-            self.values, self.absent = array._data, array._mask
-        else:
-            self.values, self.absent = column.to_numpy(dtype=np.float64, na_value=np.nan), column.isna().to_numpy()
-
-    def where(self, holds: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-        """Whether each value is present and ``holds`` of it."""
-        out = np.asarray(holds(self.values), dtype=bool)
-        out &= ~self.absent
-        return out
 
 
 def _evidence_lines(

@@ -88,6 +88,8 @@ def test_column_codes_of_a_nullable_column_read_its_values_and_mask():
     assert codes.tolist() == [-1, -1]
     codes, values = column_codes(pd.Series(np.array([5, 3, 5], dtype=np.int64)))
     assert values == [3, 5] and codes.tolist() == [1, 0, 1]
+    codes, values = column_codes(pd.Series(pd.array([5, None, 3], dtype="int16[pyarrow]")))  # not a masked array
+    assert codes.tolist()[1] == -1 and [values[c] for c in codes.tolist() if c >= 0] == [5, 3]
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -174,3 +174,35 @@ def test_a_file_without_rows_is_left_out_of_the_joined_frame():
     frame, _ = frame_of_files([FileChunks([], "i", "empty.log"), FileChunks(tables, "i", "full.log")], by_route=True)
     assert list(frame["source"].cat.categories) == ["full.log"] and len(frame) > 0
     assert frame_of_files([FileChunks([], "i", "a.log")], by_route=True)[0].empty
+
+
+@pytest.mark.parametrize("by_time", [False, True])
+def test_a_parse_already_made_a_frame_joins_with_kept_chunk_tables_as_they_would(tmp_path, by_time, monkeypatch):
+    """``combine`` of parses whose chunk tables were kept (analyze) and one made a frame as it was parsed (not
+    met in a run: every parse of one run is made alike) gives the frame and reading positions of all kept:
+    no parse is dropped, and ties keep the files' order."""
+    from parsers import haproxy_log, log_lines
+    from tests.parsers.test_log_groups import mixed_lines
+
+    monkeypatch.setattr(log_lines, "CHUNK_BYTES", 16 << 10)
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"router-{i}.log"
+        path.write_text("\n".join(mixed_lines(40 + i, 400)) + "\n")
+        paths.append(path)
+
+    def parses(defers: list[bool]) -> list:
+        out = []
+        for path, defer in zip(paths, defers, strict=True):
+            job = haproxy_log.open_job(source=path.name, input="case", keep_namespaces=frozenset({"shop"}))
+            with open(path, "rb") as stream:
+                out.append(haproxy_log.collect(job, haproxy_log.iter_chunks(stream, job), defer=defer))
+        return out
+
+    kept = haproxy_log.combine(parses([True, True, True]), by_time=by_time)
+    mixed = haproxy_log.combine(parses([True, False, True]), by_time=by_time)
+    assert len(kept.requests) > 1000 and kept.requests["source"].nunique() == 3
+    pd.testing.assert_frame_equal(mixed.requests, kept.requests, check_exact=True)
+    assert (mixed.in_time is None) == (kept.in_time is None)
+    if kept.in_time is not None:
+        np.testing.assert_array_equal(mixed.in_time, kept.in_time)
