@@ -12,7 +12,8 @@ chunk is written into them whole, then dropped: the memory a chunk held goes as 
 is written straight to its place: one file's in line order, or by route (a counting sort of the
 (namespace, route) keys, each route's rows in line order); several files' in time order, or by route in
 time order (stable sorts of the rows' times and keys, their positions kept in 32 bits). Those are the
-orders ``joined_in_order`` gives, without its gathers.
+orders ``joined_in_order`` gives, without its gathers. A nullable column's mask is mapped, not allocated, and
+only its missing values are written (:func:`_untouched_mask`): most kept columns have none.
 
 Each value is converted by the pandas type of its column (``__from_arrow__``, as ``to_pandas`` does); a name
 column's categories are the union of the chunks' dictionaries (what ``to_pandas`` unifies, sorted where
@@ -24,6 +25,7 @@ the frame is the one the files' frames, joined and ordered, make. Tables with ot
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +44,22 @@ except ImportError:  # a numpy without it: the columns are allocated as it alloc
 _NULL_TICK = np.iinfo(np.int64).min  # NaT
 _INTEGERS = {8: pd.Int8Dtype(), 16: pd.Int16Dtype(), 32: pd.Int32Dtype(), 64: pd.Int64Dtype()}
 CHUNK_WORKERS = 2  # chunks written at once: numpy's scatters and Arrow's casts release the interpreter lock
+_MAPPED_FROM = 1 << 20  # a mask of this many rows or more is mapped, not allocated
+
+
+def _untouched_mask(n: int) -> np.ndarray:
+    """``n`` False values whose pages are not touched until a True is written: an anonymous mapping (the
+    kernel's zero pages, small pages only), so the mask of a column without a missing value costs no memory.
+
+    A nullable integer or boolean column is its values and a byte-a-row mask; the kept rows' masks (11 of
+    their 55 bytes a row) were written whole, mostly False. Only a chunk's missing values are written now.
+    """
+    if n < _MAPPED_FROM:
+        return np.zeros(n, dtype=bool)
+    pages = mmap.mmap(-1, n)
+    if hasattr(mmap, "MADV_NOHUGEPAGE"):  # a few missing values must not fault in 2 MiB each
+        pages.madvise(mmap.MADV_NOHUGEPAGE)
+    return np.frombuffer(pages, dtype=bool)
 
 
 def fillable(tables: list[pa.Table]) -> bool:
@@ -147,10 +165,10 @@ def _columns(files: list[list[pa.Table]], n: int, sorted_names: frozenset[str]) 
         elif pa.types.is_integer(kind):
             bits = max(k.bit_width for k in kinds)
             dtype = _INTEGERS[bits]
-            out.append(_Column(field.name, "int", np.empty(n, dtype=dtype.numpy_dtype), np.empty(n, dtype=bool),
+            out.append(_Column(field.name, "int", np.empty(n, dtype=dtype.numpy_dtype), _untouched_mask(n),
                                dtype=dtype))
         elif pa.types.is_boolean(kind):
-            out.append(_Column(field.name, "bool", np.empty(n, dtype=bool), np.empty(n, dtype=bool)))
+            out.append(_Column(field.name, "bool", np.empty(n, dtype=bool), _untouched_mask(n)))
         else:
             sort = field.name in sorted_names
             out.append(_cat_column(field.name, n, _joined([_categories(file, field.name, sort) for file in files])))
@@ -162,14 +180,16 @@ def _write(column: _Column, chunk: pa.Array, rows: slice | np.ndarray) -> None:
     if column.kind == "ts":
         ticks = pc.fill_null(chunk.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()), _NULL_TICK)
         column.values[rows] = ticks.to_numpy()
-    elif column.kind == "int":
-        converted = column.dtype.__from_arrow__(chunk)  # type: ignore[union-attr]
+    elif column.kind in ("int", "bool"):
+        dtype = column.dtype if column.kind == "int" else pd.BooleanDtype()
+        converted = dtype.__from_arrow__(chunk)  # type: ignore[union-attr]
         column.values[rows] = converted._data
-        column.mask[rows] = converted._mask  # type: ignore[index]
-    elif column.kind == "bool":
-        converted = pd.BooleanDtype().__from_arrow__(chunk)
-        column.values[rows] = converted._data
-        column.mask[rows] = converted._mask  # type: ignore[index]
+        if chunk.null_count:  # only the missing values are written: the mask's other pages stay untouched
+            missing = converted._mask
+            if isinstance(rows, slice):
+                column.mask[rows.start + np.flatnonzero(missing)] = True  # type: ignore[index]
+            else:
+                column.mask[rows[missing]] = True  # type: ignore[index]
     else:
         column.values[rows] = _codes(chunk, column.lookup)  # type: ignore[arg-type]
 

@@ -7,6 +7,7 @@ and request lines as dictionaries of their own), with missing values in every ki
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import numpy as np
@@ -59,8 +60,10 @@ def _chunks(seed: int, count: int) -> list[pa.Table]:
 
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("seed", range(12))
-def test_written_in_line_order_is_the_whole_table_conversion(seed, workers, monkeypatch):
+@pytest.mark.parametrize("mapped_from", [1 << 20, 1])  # masks allocated, or mapped and written where missing
+def test_written_in_line_order_is_the_whole_table_conversion(seed, workers, mapped_from, monkeypatch):
     monkeypatch.setattr(frame_fill, "CHUNK_WORKERS", workers)
+    monkeypatch.setattr(frame_fill, "_MAPPED_FROM", mapped_from)
     tables = _chunks(seed, 1 + seed % 6)
     assert frame_fill.fillable(tables)
     expected = _whole_table_reference(_chunks(seed, 1 + seed % 6), source="current.log", input="case.tar.gz")
@@ -84,8 +87,10 @@ def test_request_lines_keep_the_order_their_dictionaries_were_first_seen_in():
 
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("seed", range(12))
-def test_written_by_route_is_the_converted_frame_ordered_by_route(seed, workers, monkeypatch):
+@pytest.mark.parametrize("mapped_from", [1 << 20, 1])  # masks allocated, or mapped and written where missing
+def test_written_by_route_is_the_converted_frame_ordered_by_route(seed, workers, mapped_from, monkeypatch):
     monkeypatch.setattr(frame_fill, "CHUNK_WORKERS", workers)
+    monkeypatch.setattr(frame_fill, "_MAPPED_FROM", mapped_from)
     expected = ordered_by_route(_whole_table_reference(_chunks(seed, 1 + seed % 6), source="s", input="i"))
     got, placed = _one(_chunks(seed, 1 + seed % 6), source="s", input="i", by_route=True)
     pd.testing.assert_frame_equal(got, expected, check_exact=True, check_categorical=True)
@@ -122,6 +127,37 @@ def test_huge_pages_are_asked_for_again_once_the_columns_are_made():
         _set_madvise_hugepage(before)
 
 
+def _resident_kib(array: np.ndarray) -> int:
+    """The resident size of the mapping that holds ``array`` (``/proc/self/smaps``)."""
+    address = array.ctypes.data
+    with open("/proc/self/smaps") as smaps:
+        inside = False
+        for line in smaps:
+            head = line.split()[0]
+            if "-" in head and not head.endswith(":"):
+                low, high = (int(part, 16) for part in head.split("-"))
+                inside = low <= address < high
+            elif inside and head == "Rss:":
+                return int(line.split()[1])
+    raise AssertionError("no mapping holds the array")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="needs Linux's /proc/self/smaps")
+def test_a_mask_costs_memory_only_where_values_are_missing():
+    """A column without a missing value: its mask is mapped and never touched (no resident page); a column
+    with a few: only their pages are."""
+    rows = 3 << 20
+    with_gaps = np.arange(rows) % 1_000_000 == 7
+    table = pa.table({"line": pa.array(np.arange(rows, dtype=np.int32)),
+                      "Tr": pa.array(np.arange(rows, dtype=np.int16), mask=with_gaps)})
+    got, _ = _one([table.slice(0, rows // 2), table.slice(rows // 2)], source="s", input="i")
+    line, tr = got["line"].array, got["Tr"].array
+    assert _resident_kib(line._mask) == 0 and not line._mask.any()
+    assert 0 < _resident_kib(tr._mask) <= 4 * 4  # four missing values, a small page each
+    np.testing.assert_array_equal(tr._mask, with_gaps)
+    assert tr.isna().sum() == 4 and got["line"].tolist()[-1] == rows - 1
+
+
 def test_many_routes_and_chunks_place_every_row_once(monkeypatch):
     """Keys past the table of small keys (a binary search) and more than 256 of them (16-bit ids)."""
     monkeypatch.setattr(frame_fill, "CHUNK_WORKERS", 2)
@@ -145,11 +181,14 @@ def test_many_routes_and_chunks_place_every_row_once(monkeypatch):
 @pytest.mark.parametrize("by_route", [True, False])
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("seed", range(10))
-def test_several_files_written_at_once_are_their_frames_joined_and_ordered(seed, workers, by_route, monkeypatch):
+@pytest.mark.parametrize("mapped_from", [1 << 20, 1])  # masks allocated, or mapped and written where missing
+def test_several_files_written_at_once_are_their_frames_joined_and_ordered(seed, workers, by_route, mapped_from,
+                                                                           monkeypatch):
     """Every file's chunks written straight to their places: the frames of the files (each converted whole)
     joined in time order, then grouped by route, as ``joined_in_order`` does; where each row in time order
     went. Names and request lines each file has of its own, equal and missing times."""
     monkeypatch.setattr(frame_fill, "CHUNK_WORKERS", workers)
+    monkeypatch.setattr(frame_fill, "_MAPPED_FROM", mapped_from)
     count = 2 + seed % 3
 
     def files() -> list[FileChunks]:
