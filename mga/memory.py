@@ -28,6 +28,10 @@ import os
 import platform
 import sys
 
+from parsers.heap import release_unused
+
+__all__ = ["release_unused", "tune"]
+
 HEAP_BLOCKS_UP_TO = 64 << 20  # glibc M_MMAP_THRESHOLD: larger blocks are still mmap'ed
 KEEP_FREE_UP_TO = 256 << 20  # glibc M_TRIM_THRESHOLD: free heap kept for the next chunk
 ARENAS = 1  # glibc M_ARENA_MAX: every thread allocates from the main heap
@@ -81,25 +85,3 @@ def _user_set(*names: str, tunables: tuple[str, ...]) -> bool:
     """Whether the environment sets one of these glibc settings, by its variable or in ``GLIBC_TUNABLES``."""
     given = os.environ.get("GLIBC_TUNABLES", "")
     return any(name in os.environ for name in names) or any(f"glibc.malloc.{t}=" in given for t in tunables)
-
-
-def release_unused() -> list[str]:
-    """Hand the memory freed while loading back to the system, before the analysis allocates its own.
-
-    Arrow's pool keeps the pages of the chunk tables it freed (at 3M log lines RSS stayed at 1,717 MiB
-    after loading, 813 MiB once released, docs/performance.md), and glibc keeps free heap blocks
-    below its trim threshold. Returns what was released (for tests and logs).
-    """
-    released: list[str] = []
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    released.append("arrow")
-    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
-        try:
-            libc = ctypes.CDLL("libc.so.6")
-        except OSError:
-            return released
-        libc.malloc_trim(0)
-        released.append("glibc")
-    return released

@@ -35,6 +35,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parsers.heap import release_unused
+
 try:  # numpy's switch for asking transparent huge pages of new arrays (``NUMPY_MADVISE_HUGEPAGE``)
     from numpy._core.multiarray import _set_madvise_hugepage
 except ImportError:  # a numpy without it: the columns are allocated as it allocates them
@@ -48,15 +50,16 @@ _MAPPED_FROM = 1 << 20  # a mask of this many rows or more is mapped, not alloca
 
 
 def _untouched_mask(n: int) -> np.ndarray:
-    """``n`` False values whose pages are not touched until a True is written: an anonymous mapping (the
-    kernel's zero pages, small pages only), so the mask of a column without a missing value costs no memory.
+    """``n`` False values whose pages cost no memory until a True is written: a private anonymous mapping
+    (read, a page is the kernel's zero page; small pages only), so the mask of a column without a missing
+    value costs nothing, read or not (a shared mapping gives every page read a page of its own).
 
     A nullable integer or boolean column is its values and a byte-a-row mask; the kept rows' masks (11 of
     their 55 bytes a row) were written whole, mostly False. Only a chunk's missing values are written now.
     """
     if n < _MAPPED_FROM:
         return np.zeros(n, dtype=bool)
-    pages = mmap.mmap(-1, n)
+    pages = mmap.mmap(-1, n, flags=mmap.MAP_PRIVATE)  # private: a page read, never written, is the zero page
     if hasattr(mmap, "MADV_NOHUGEPAGE"):  # a few missing values must not fault in 2 MiB each
         pages.madvise(mmap.MADV_NOHUGEPAGE)
     return np.frombuffer(pages, dtype=bool)
@@ -305,6 +308,7 @@ def filled_frame(files: list[FileChunks], *, by_route: bool, sorted_names: froze
     each route's rows in line order. Several files: in time order, or grouped by route in time order (the
     frames ``parsers.log_frames.joined_in_order`` joins).
     """
+    release_unused()  # the parse's freed pages, before the frame's columns are written beside its chunks
     tables = [table for file in files for table in file.tables]
     file_of = [at for at, file in enumerate(files) for _ in file.tables]
     n = sum(table.num_rows for table in tables)
@@ -363,6 +367,7 @@ def filled_frame(files: list[FileChunks], *, by_route: bool, sorted_names: froze
     else:
         with ThreadPoolExecutor(max_workers=CHUNK_WORKERS, thread_name_prefix="mga-fill") as workers:
             list(workers.map(write, range(len(tables))))
+    release_unused()  # the chunks' pages, before what comes next (the evidence lines) allocates its own
     frame = finish({name: column.array() for name, column in {**columns, **labels}.items()}, n)
     if placing:
         return frame, where if any(moved) else None

@@ -128,7 +128,8 @@ def test_huge_pages_are_asked_for_again_once_the_columns_are_made():
 
 
 def _resident_kib(array: np.ndarray) -> int:
-    """The resident size of the mapping that holds ``array`` (``/proc/self/smaps``)."""
+    """The resident size of the mapping that holds ``array`` (``/proc/self/smaps``; the kernel may have merged
+    it with neighbouring mappings of the same kind, the other masks)."""
     address = array.ctypes.data
     with open("/proc/self/smaps") as smaps:
         inside = False
@@ -144,18 +145,19 @@ def _resident_kib(array: np.ndarray) -> int:
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="needs Linux's /proc/self/smaps")
 def test_a_mask_costs_memory_only_where_values_are_missing():
-    """A column without a missing value: its mask is mapped and never touched (no resident page); a column
-    with a few: only their pages are."""
+    """A column without a missing value: its mask is mapped and holds no page, even once read whole; a column
+    with four: only their pages (a mask written whole, or read from a shared mapping, is 3 MiB resident)."""
     rows = 3 << 20
     with_gaps = np.arange(rows) % 1_000_000 == 7
     table = pa.table({"line": pa.array(np.arange(rows, dtype=np.int32)),
                       "Tr": pa.array(np.arange(rows, dtype=np.int16), mask=with_gaps)})
     got, _ = _one([table.slice(0, rows // 2), table.slice(rows // 2)], source="s", input="i")
     line, tr = got["line"].array, got["Tr"].array
-    assert _resident_kib(line._mask) == 0 and not line._mask.any()
-    assert 0 < _resident_kib(tr._mask) <= 4 * 4  # four missing values, a small page each
+    assert _resident_kib(line._mask) < 256 and _resident_kib(tr._mask) < 256
+    assert not line._mask.any() and line.isna().sum() == 0 and tr._mask.sum() == 4  # read whole
+    assert _resident_kib(line._mask) < 256 and _resident_kib(tr._mask) < 256
     np.testing.assert_array_equal(tr._mask, with_gaps)
-    assert tr.isna().sum() == 4 and got["line"].tolist()[-1] == rows - 1
+    assert got["line"].tolist()[-1] == rows - 1
 
 
 def test_many_routes_and_chunks_place_every_row_once(monkeypatch):
