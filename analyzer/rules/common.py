@@ -22,7 +22,7 @@ from analyzer.evidence import log_evidence, object_evidence
 from analyzer.facts import Facts, Where
 from analyzer.facts.lines import LineTimes
 from analyzer.ledger import router_side_mask
-from analyzer.lookup import WHOLE_FRAMES, ColumnCache, FrameIndex, Lookups, Rows, RowView, equals
+from analyzer.lookup import FAILURES, WHOLE_FRAMES, ColumnCache, FrameIndex, Lookups, Rows, RowView, equals
 from analyzer.model import Evidence, IncidentStatus
 
 T = TypeVar("T")
@@ -403,11 +403,13 @@ def route_select(
     question. The index reads the key columns once per namespace; a route's lines of one status and
     state are then the rows at their positions (the same rows, labels and order: the route's rows are
     the namespace's in frame order). A server kind is selected among those rows by their positions,
-    found once per question (``FrameIndex.rows_where``).
+    found once per question (``FrameIndex.rows_where``). A 5xx status is found in an index of the 5xx
+    lines only (``lookup.failure_rows``: a busy application's log is mostly answered below 500).
     """
     if ctx.lookups is None or status is None or term is None:
         return select(route_requests(ctx, route), status=status, term=term, server_kind=server_kind)
-    index = ctx.lookups.index("requests", "namespace", "route", "status", "term")
+    among = FAILURES if 500 <= status < 600 else None
+    index = ctx.lookups.index("requests", "namespace", "route", "status", "term", among=among)
     key = (route.namespace, route.name, status, term)
     return index.rows_where(key, None if server_kind is None else "server_kind", server_kind)
 

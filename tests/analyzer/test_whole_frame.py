@@ -19,7 +19,7 @@ import pytest
 
 from analyzer import joins
 from analyzer.context import Context
-from analyzer.lookup import COUNTED_ROWS, GROUPBY_ROWS, FrameIndex, WholeLookups, _counted_positions
+from analyzer.lookup import COUNTED_ROWS, GROUPBY_ROWS, FrameIndex, WholeLookups, _counted_positions, failure_rows
 from analyzer.run import analyze
 from analyzer.scope import FrameSplits, ScopedSnapshot, has_rows
 from bench.gen_mustgather import generate
@@ -244,6 +244,43 @@ def test_large_frames_are_grouped_by_counting_with_the_positions_groupby_finds(o
         in_runs = ordered and keys == ("namespace", "route")
         assert all(isinstance(v, range) == in_runs for v in counted.values()), keys
     assert _counted_positions(frame.assign(route=frame["route"].astype("string")), ("namespace", "route")) is None
+
+
+@pytest.mark.parametrize("rows", [40, COUNTED_ROWS + 500, GROUPBY_ROWS + 3_000])
+@pytest.mark.parametrize("ordered", [True, False])
+def test_an_index_of_the_5xx_rows_finds_their_keys_as_the_index_of_every_row(rows, ordered):
+    """``route_select`` asks for a 5xx status through an index of the 5xx rows only (``failure_rows``): each
+    5xx key's positions are those the index of every row finds, at every size (listed, counted, grouped by
+    pandas) and in route order or not; no other key is found. Where the 5xx are half the rows or more, every
+    row is indexed (``failure_rows`` is None)."""
+    rng = np.random.default_rng(rows)
+    frame = pd.DataFrame({
+        "namespace": pd.Categorical(rng.choice(["ns-a", "ns-b", None], rows, p=[0.5, 0.45, 0.05])),
+        "route": pd.Categorical(rng.choice(["r1", "r2", "r3", None], rows, p=[0.3, 0.3, 0.3, 0.1])),
+        "status": pd.array(rng.choice([200, 302, 503, 504, 599, 600, -1], rows,
+                                      p=[0.6, 0.1, 0.1, 0.1, 0.02, 0.04, 0.04]), dtype="Int16"),
+        "term": pd.Categorical(rng.choice(["----", "sH--", "SC--"], rows)),
+    })
+    frame.loc[rng.random(rows) < 0.05, "status"] = pd.NA
+    if ordered:
+        frame = frame.sort_values(["namespace", "route"], kind="stable", na_position="last").reset_index(drop=True)
+    keys = ("namespace", "route", "status", "term")
+    failed = failure_rows(frame)
+    status = frame["status"]
+    expected = np.flatnonzero(((status >= 500) & (status < 600)).fillna(False).to_numpy(dtype=bool))
+    assert failed is not None and failed.tolist() == expected.tolist()
+    every, among = FrameIndex(frame, keys), FrameIndex(frame, keys, among=failed)
+    asked = 0
+    for key in every._positions:
+        if 500 <= key[2] < 600:
+            assert list(among.positions(key)) == list(every.positions(key)), key
+            pd.testing.assert_frame_equal(among.rows(key), every.rows(key))
+            asked += 1
+        else:
+            assert not among.has(key) and not len(among.positions(key))
+    assert asked >= 5  # the comparison really compared 5xx keys
+    assert failure_rows(frame.assign(status=pd.array([503] * rows, dtype="Int16"))) is None
+    assert failure_rows(frame.iloc[0:0]) is None
 
 
 def _same_value(a: object, b: object) -> bool:
