@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers.heap import release_unused
+from parsers.kept_line_texts import abnormal_rows
 
 try:  # numpy's switch for asking transparent huge pages of new arrays (``NUMPY_MADVISE_HUGEPAGE``)
     from numpy._core.multiarray import _set_madvise_hugepage
@@ -47,6 +48,7 @@ _NULL_TICK = np.iinfo(np.int64).min  # NaT
 _INTEGERS = {8: pd.Int8Dtype(), 16: pd.Int16Dtype(), 32: pd.Int32Dtype(), 64: pd.Int64Dtype()}
 CHUNK_WORKERS = 2  # chunks written at once: numpy's scatters and Arrow's casts release the interpreter lock
 _MAPPED_FROM = 1 << 20  # a mask of this many rows or more is mapped, not allocated
+QUOTED_COLUMNS = frozenset({"status", "srv_queue", "backend_queue", "term"})  # what ``abnormal_rows`` reads
 
 
 def _untouched_mask(n: int) -> np.ndarray:
@@ -267,10 +269,11 @@ def _ticks(table: pa.Table) -> np.ndarray:
     return pc.fill_null(column, np.iinfo(np.int64).max).to_numpy()
 
 
-def _time_places(tables: list[pa.Table], columns: dict[str, _Column], *, by_route: bool
-                 ) -> tuple[np.ndarray, np.ndarray | None]:
+def _time_places(tables: list[pa.Table], columns: dict[str, _Column], *, by_route: bool,
+                 quoted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Where each row of several files (file after file, each in line order) goes, and where each row in
     reading order (time order, a tie in file then line order) is then; the second None when the rows go
+    in reading order. ``quoted`` (a flag per row, file after file): only the flagged rows' places are given,
     in reading order.
 
     ``by_route``: grouped by (namespace, route), a missing name last, each route's rows in reading order:
@@ -292,7 +295,9 @@ def _time_places(tables: list[pa.Table], columns: dict[str, _Column], *, by_rout
     places = np.empty(count, dtype=kind)
     places[order] = np.arange(count, dtype=kind)
     del order
-    return places, (places[in_time] if by_route else None)
+    if not by_route:
+        return places, None
+    return places, places[in_time if quoted is None else in_time[quoted[in_time]]]
 
 
 def filled_frame(files: list[FileChunks], *, by_route: bool, sorted_names: frozenset[str],
@@ -300,7 +305,10 @@ def filled_frame(files: list[FileChunks], *, by_route: bool, sorted_names: froze
                  ) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Files' chunk tables (all :func:`fillable`, with rows) -> one frame, and where each row in reading
     order (line order of one file, time order of several) went (None: the frame is in reading order);
-    consumes the files' tables (each chunk dropped once written).
+    consumes the files' tables (each chunk dropped once written). Where the tables hold what
+    :func:`parsers.kept_line_texts.abnormal_rows` reads (:data:`QUOTED_COLUMNS`), only the rows it flags are
+    given, in reading order: the evidence picks its first lines among them (4 bytes a row of the others
+    were held from the writing to the evidence lines).
 
     ``sorted_names``: the name columns whose categories are sorted (the others keep ``to_pandas``' order).
     ``finish`` makes the frame of the written columns and the row count (orders the columns).
@@ -331,9 +339,17 @@ def filled_frame(files: list[FileChunks], *, by_route: bool, sorted_names: froze
     starts = np.concatenate([[0], np.cumsum([table.num_rows for table in tables])]).astype(np.int64)
     distinct, firsts = _places(tables, columns) if placing else (np.empty(0, np.int64), [])
     grouped = by_route and {"namespace", "route"} <= set(columns)
-    places, where = _time_places(tables, columns, by_route=grouped) if several else (None, None)
-    if placing:  # where each line went: read once, for the evidence's first lines (32 bits where they fit)
-        where = np.empty(n, dtype=np.int32 if n < 1 << 31 else np.intp)
+    # the rows' places in reading order are read once, for the evidence's first abnormal lines: of the rows
+    # it may quote only, where the tables say which (a few percent of a busy application's lines)
+    quotable = set(columns) >= QUOTED_COLUMNS
+    quoted = (np.concatenate([abnormal_rows(table) for table in tables]) if several and grouped and quotable
+              else None)
+    places, where = _time_places(tables, columns, by_route=grouped, quoted=quoted) if several else (None, None)
+    del quoted
+    kind = np.int32 if n < 1 << 31 else np.intp
+    if placing and not quotable:  # where each line went (32 bits where they fit)
+        where = np.empty(n, dtype=kind)
+    placed_quoted: list[np.ndarray] = [np.empty(0, dtype=kind)] * len(tables)
     moved = [False] * len(tables)
     pool = pa.default_memory_pool()
 
@@ -346,7 +362,10 @@ def filled_frame(files: list[FileChunks], *, by_route: bool, sorted_names: froze
         elif placing:
             # the keys read again (kept from ``_places``, they were 8 bytes a row beside the chunks)
             rows = _chunk_places(_route_keys(table, columns), distinct, firsts[i])
-            where[starts[i]:starts[i + 1]] = rows  # type: ignore[index]
+            if quotable:
+                placed_quoted[i] = rows[abnormal_rows(table)].astype(kind)
+            else:
+                where[starts[i]:starts[i + 1]] = rows  # type: ignore[index]
             moved[i] = not np.array_equal(rows, np.arange(starts[i], starts[i + 1]))
         for name, column in columns.items():
             at = 0
@@ -370,5 +389,7 @@ def filled_frame(files: list[FileChunks], *, by_route: bool, sorted_names: froze
     release_unused()  # the chunks' pages, before what comes next (the evidence lines) allocates its own
     frame = finish({name: column.array() for name, column in {**columns, **labels}.items()}, n)
     if placing:
+        if quotable:
+            where = np.concatenate(placed_quoted)
         return frame, where if any(moved) else None
     return frame, where

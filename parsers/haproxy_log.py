@@ -87,7 +87,8 @@ class LogParse:
     group_parts: list[ChunkGroups] | None = None
     groups: pd.DataFrame | None = None
     # after ``combine(..., by_time=False)``: the rows' positions in reading order (time order of several
-    # files, line order of one; the rows are grouped by route); None when the rows are in that order
+    # files, line order of one; the rows are grouped by route), of every row or of the rows the evidence
+    # may quote only (``frame_fill.filled_frame``); None when the rows are in that order
     in_time: np.ndarray | None = None
     # the text of kept lines the chunks handed over (``parsers.kept_line_texts``), by (input, source, line)
     texts: dict[tuple[str, str, int], str] = field(default_factory=dict)

@@ -105,7 +105,7 @@ def _evidence_lines(
     The parser keeps fields, not text; a second pass over only the files that hold abnormal lines
     picks their text, capped so a log of millions of errors stays bounded: the first abnormal lines
     in the frame's order, or in ``in_time`` (the rows' positions in reading order: time order of several
-    files, line order of one; ``LogParse.in_time``) when given. ``known``:
+    files, line order of one; ``LogParse.in_time``, of every row or of the abnormal ones) when given. ``known``:
     lines whose text the parse handed over (``parsers.kept_line_texts``); only the others are read again.
     """
     from parsers import haproxy_log

@@ -18,6 +18,7 @@ from numpy._core.multiarray import _set_madvise_hugepage
 
 from parsers import frame_fill
 from parsers.frame_fill import FileChunks
+from parsers.load_logs import abnormal_lines
 from parsers.log_fields import TS_MS
 from parsers.log_frames import frame_of_files, ordered_by_route
 from tests.parsers.test_frame_order import T0, _sorted_reference, _whole_table_reference
@@ -180,12 +181,44 @@ def test_many_routes_and_chunks_place_every_row_once(monkeypatch):
     assert sorted(placed.tolist()) == list(range(6000))
 
 
+def _quotable(tables: list[pa.Table], seed: int) -> list[pa.Table]:
+    """The chunks with what the evidence's abnormal rows are read from (termination states, queues)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    states = np.array(["----", "sH--", "SC--", "CD--", None], dtype=object)
+
+    def queues(rows: int, size: int, kind: pa.DataType) -> pa.Array:
+        return pa.array([None if rng.random() < 0.1 else size * int(rng.random() < 0.05) for _ in range(rows)], kind)
+
+    for table in tables:
+        rows = table.num_rows
+        term = pa.array(rng.choice(states, rows, p=[0.8, 0.05, 0.05, 0.05, 0.05])).dictionary_encode()
+        out.append(table.append_column("term", term).append_column("srv_queue", queues(rows, 1, pa.int8()))
+                   .append_column("backend_queue", queues(rows, 2, pa.int16())))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_file_by_route_gives_the_reading_places_of_the_rows_evidence_may_quote(seed):
+    """Where the chunks say which rows the evidence may quote (a 5xx or no answer, queued, a router-side
+    state), only those rows' places are given, in line order: the evidence's first lines are picked among
+    them as among every row's (4 bytes a row fewer from the writing to the evidence lines)."""
+    tables = _quotable(_chunks(seed, 1 + seed % 6), seed)
+    got, placed = _one(tables, source="s", input="i", by_route=True)
+    every = np.argsort(got["line"].to_numpy(), kind="stable")  # the row of each line, in line order
+    abnormal = abnormal_lines(got)
+    assert 0 < abnormal.sum() < len(got)
+    np.testing.assert_array_equal(placed, every[abnormal[every]])
+    assert placed.dtype == np.int32
+
+
 @pytest.mark.parametrize("by_route", [True, False])
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("seed", range(10))
 @pytest.mark.parametrize("mapped_from", [1 << 20, 1])  # masks allocated, or mapped and written where missing
+@pytest.mark.parametrize("quotable", [False, True])
 def test_several_files_written_at_once_are_their_frames_joined_and_ordered(seed, workers, by_route, mapped_from,
-                                                                           monkeypatch):
+                                                                           quotable, monkeypatch):
     """Every file's chunks written straight to their places: the frames of the files (each converted whole)
     joined in time order, then grouped by route, as ``joined_in_order`` does; where each row in time order
     went. Names and request lines each file has of its own, equal and missing times."""
@@ -194,8 +227,10 @@ def test_several_files_written_at_once_are_their_frames_joined_and_ordered(seed,
     count = 2 + seed % 3
 
     def files() -> list[FileChunks]:
-        return [FileChunks(_chunks(seed * 10 + f, 1 + (seed + f) % 4), f"case-{f % 2}.tar.gz", f"router-{f}.log")
-                for f in range(count)]
+        tables = [_chunks(seed * 10 + f, 1 + (seed + f) % 4) for f in range(count)]
+        if quotable:
+            tables = [_quotable(file, seed * 10 + f) for f, file in enumerate(tables)]
+        return [FileChunks(file, f"case-{f % 2}.tar.gz", f"router-{f}.log") for f, file in enumerate(tables)]
 
     frames = [_whole_table_reference(f.tables, source=f.source, input=f.input) for f in files()]
     expected, where = _sorted_reference(frames, by_route)
@@ -204,7 +239,9 @@ def test_several_files_written_at_once_are_their_frames_joined_and_ordered(seed,
     assert all(f.tables == [] for f in given)  # consumed
     pd.testing.assert_frame_equal(got, expected, check_exact=True, check_categorical=True)
     assert list(got["source"].cat.categories) == [f"router-{f}.log" for f in range(count)]
-    if by_route:
+    if by_route and quotable:  # the places of the rows the evidence may quote only, in reading order
+        np.testing.assert_array_equal(positions, where[abnormal_lines(expected)[where]])
+    elif by_route:
         np.testing.assert_array_equal(positions, where)
     else:
         assert positions is None
@@ -245,5 +282,7 @@ def test_a_parse_already_made_a_frame_joins_with_kept_chunk_tables_as_they_would
     assert len(kept.requests) > 1000 and kept.requests["source"].nunique() == 3
     pd.testing.assert_frame_equal(mixed.requests, kept.requests, check_exact=True)
     assert (mixed.in_time is None) == (kept.in_time is None)
-    if kept.in_time is not None:
-        np.testing.assert_array_equal(mixed.in_time, kept.in_time)
+    if kept.in_time is not None:  # the kept tables give the reading positions of the rows evidence may quote
+        abnormal = abnormal_lines(kept.requests)
+        assert abnormal[kept.in_time].all() and len(kept.in_time) == abnormal.sum() > 50
+        np.testing.assert_array_equal(mixed.in_time[abnormal[mixed.in_time]], kept.in_time)
