@@ -59,9 +59,12 @@ def _untouched_mask(n: int) -> np.ndarray:
     A nullable integer or boolean column is its values and a byte-a-row mask; the kept rows' masks (11 of
     their 55 bytes a row) were written whole, mostly False. Only a chunk's missing values are written now.
     """
-    if n < _MAPPED_FROM:
+    if n < _MAPPED_FROM or not hasattr(mmap, "MAP_PRIVATE"):  # (Windows maps no private anonymous memory)
         return np.zeros(n, dtype=bool)
-    pages = mmap.mmap(-1, n, flags=mmap.MAP_PRIVATE)  # private: a page read, never written, is the zero page
+    try:
+        pages = mmap.mmap(-1, n, flags=mmap.MAP_PRIVATE)  # private: a page read, never written, is the zero page
+    except OSError:  # no address space left to map: allocated, as before
+        return np.zeros(n, dtype=bool)
     if hasattr(mmap, "MADV_NOHUGEPAGE"):  # a few missing values must not fault in 2 MiB each
         pages.madvise(mmap.MADV_NOHUGEPAGE)
     return np.frombuffer(pages, dtype=bool)

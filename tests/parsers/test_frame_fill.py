@@ -161,6 +161,29 @@ def test_a_mask_costs_memory_only_where_values_are_missing():
     assert got["line"].tolist()[-1] == rows - 1
 
 
+def test_a_mask_that_cannot_be_mapped_is_allocated(monkeypatch):
+    """No address space to map (or a platform without private anonymous mappings): the mask is allocated
+    and the frame is the same."""
+    def refuse(*args, **kwargs):
+        raise OSError(12, "Cannot allocate memory")
+
+    mapping = frame_fill.mmap.mmap
+
+    def mapped(array: np.ndarray) -> bool:
+        base = array.base
+        while isinstance(base, np.ndarray):
+            base = base.base
+        return isinstance(base.obj if isinstance(base, memoryview) else base, mapping)
+
+    monkeypatch.setattr(frame_fill, "_MAPPED_FROM", 1)
+    expected, _ = _one(_chunks(5, 3), source="s", input="i", by_route=True)
+    assert mapped(expected["status"].array._mask)
+    monkeypatch.setattr(frame_fill.mmap, "mmap", refuse)
+    got, _ = _one(_chunks(5, 3), source="s", input="i", by_route=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got["status"].isna().any() and not mapped(got["status"].array._mask)
+
+
 def test_many_routes_and_chunks_place_every_row_once(monkeypatch):
     """Keys past the table of small keys (a binary search) and more than 256 of them (16-bit ids)."""
     monkeypatch.setattr(frame_fill, "CHUNK_WORKERS", 2)
