@@ -481,7 +481,10 @@ class Lookups:
                 found = NamespaceIndex(whole.index(frame, prefixed), keys, self._namespace, whole.empty(frame))
             else:
                 df = self.snap.frame(frame)
-                found = FrameIndex(df, keys, among=failure_rows(df) if among == FAILURES else None)
+                rows = failure_rows(df) if among == FAILURES else None
+                # every row to index (an outage's 5xx are most rows): the index of every row, not a second one
+                shared = among is not None and rows is None
+                found = self.index(frame, *keys) if shared else FrameIndex(df, keys, among=rows)
             self._indexes[(frame, keys, among)] = found
         return found
 

@@ -283,6 +283,30 @@ def test_an_index_of_the_5xx_rows_finds_their_keys_as_the_index_of_every_row(row
     assert failure_rows(frame.iloc[0:0]) is None
 
 
+def test_where_most_rows_are_5xx_the_index_of_the_5xx_rows_is_the_index_of_every_row():
+    """An outage: ``failure_rows`` gives nothing to pick, and the index asked for the 5xx rows is the one of
+    every row (not a second one of the same rows); with a few 5xx, it is an index of its own."""
+    from analyzer.lookup import FAILURES, Lookups
+
+    class Frames:
+        def __init__(self, frame: pd.DataFrame):
+            self.frames = {"requests": frame}
+
+        def frame(self, name: str) -> pd.DataFrame:
+            return self.frames[name]
+
+    keys = ("namespace", "route", "status", "term")
+    outage = pd.DataFrame({"namespace": ["a"] * 4, "route": ["r"] * 4, "term": ["SC--"] * 4,
+                           "status": pd.array([503, 503, 503, 200], dtype="Int16")})
+    lookups = Lookups(Frames(outage))
+    assert lookups.index("requests", *keys, among=FAILURES) is lookups.index("requests", *keys)
+    busy = outage.assign(status=pd.array([503, 200, 200, 200], dtype="Int16"))
+    lookups = Lookups(Frames(busy))
+    failures = lookups.index("requests", *keys, among=FAILURES)
+    assert failures is not lookups.index("requests", *keys)
+    assert list(failures.positions(("a", "r", 503, "SC--"))) == [0] and not failures.has(("a", "r", 200, "SC--"))
+
+
 def _same_value(a: object, b: object) -> bool:
     """The same type and value (NA and NaT are themselves; NaN equals NaN)."""
     if type(a) is not type(b):

@@ -59,12 +59,17 @@ def _chunks(seed: int, count: int) -> list[pa.Table]:
     return out
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-@pytest.mark.parametrize("seed", range(12))
-@pytest.mark.parametrize("mapped_from", [1 << 20, 1])  # masks allocated, or mapped and written where missing
-def test_written_in_line_order_is_the_whole_table_conversion(seed, workers, mapped_from, monkeypatch):
+@pytest.fixture(params=[(workers, mapped_from) for workers in (1, 2) for mapped_from in (1 << 20, 1)],
+                ids=lambda p: f"workers{p[0]}-{'allocated' if p[1] > 1 else 'mapped'}")
+def writing(request, monkeypatch):
+    """One or two chunks written at once; masks allocated, or mapped and written where values are missing."""
+    workers, mapped_from = request.param
     monkeypatch.setattr(frame_fill, "CHUNK_WORKERS", workers)
     monkeypatch.setattr(frame_fill, "_MAPPED_FROM", mapped_from)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_written_in_line_order_is_the_whole_table_conversion(seed, writing):
     tables = _chunks(seed, 1 + seed % 6)
     assert frame_fill.fillable(tables)
     expected = _whole_table_reference(_chunks(seed, 1 + seed % 6), source="current.log", input="case.tar.gz")
@@ -86,12 +91,8 @@ def test_request_lines_keep_the_order_their_dictionaries_were_first_seen_in():
     assert got["path"].tolist() == ["/z", "/a", "/b", "/a"] and got["namespace"].tolist() == ["z", "a", "b", "a"]
 
 
-@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("seed", range(12))
-@pytest.mark.parametrize("mapped_from", [1 << 20, 1])  # masks allocated, or mapped and written where missing
-def test_written_by_route_is_the_converted_frame_ordered_by_route(seed, workers, mapped_from, monkeypatch):
-    monkeypatch.setattr(frame_fill, "CHUNK_WORKERS", workers)
-    monkeypatch.setattr(frame_fill, "_MAPPED_FROM", mapped_from)
+def test_written_by_route_is_the_converted_frame_ordered_by_route(seed, writing):
     expected = ordered_by_route(_whole_table_reference(_chunks(seed, 1 + seed % 6), source="s", input="i"))
     got, placed = _one(_chunks(seed, 1 + seed % 6), source="s", input="i", by_route=True)
     pd.testing.assert_frame_equal(got, expected, check_exact=True, check_categorical=True)
@@ -236,17 +237,12 @@ def test_a_file_by_route_gives_the_reading_places_of_the_rows_evidence_may_quote
 
 
 @pytest.mark.parametrize("by_route", [True, False])
-@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("seed", range(10))
-@pytest.mark.parametrize("mapped_from", [1 << 20, 1])  # masks allocated, or mapped and written where missing
 @pytest.mark.parametrize("quotable", [False, True])
-def test_several_files_written_at_once_are_their_frames_joined_and_ordered(seed, workers, by_route, mapped_from,
-                                                                           quotable, monkeypatch):
+def test_several_files_written_at_once_are_their_frames_joined_and_ordered(seed, by_route, quotable, writing):
     """Every file's chunks written straight to their places: the frames of the files (each converted whole)
     joined in time order, then grouped by route, as ``joined_in_order`` does; where each row in time order
     went. Names and request lines each file has of its own, equal and missing times."""
-    monkeypatch.setattr(frame_fill, "CHUNK_WORKERS", workers)
-    monkeypatch.setattr(frame_fill, "_MAPPED_FROM", mapped_from)
     count = 2 + seed % 3
 
     def files() -> list[FileChunks]:
