@@ -11,18 +11,21 @@ The chunks' offsets count the log's bytes as parsed, after any decompression. A 
 directory input or a member of an uncompressed tar is read at the offset (``parsers.kept_text.reader_for``,
 which never follows a link and refuses a file changed since it was loaded). A log that was decompressed while
 parsed is decompressed again from its start, once, every cited chunk read in one forward pass
-(:func:`log_reader`): a ``.gz`` log named on the command line, a member of a ``.tar.gz``, a rotated ``.gz``
-inside an input, a zip member. That costs at most the decompression of the log up to its last cited chunk
-(with ISA-L, about 0.8 s for a 1.1 GB log, docs/performance.md). An ``.xz`` or ``.bz2`` stream decompresses
-ten or more times slower: its lines stay described.
+(:func:`log_reader`): a ``.gz``, ``.xz`` or ``.bz2`` log named on the command line, a member of a ``.tar.gz``,
+``.tar.xz`` or ``.tar.bz2``, a rotated ``.gz`` inside an input, a zip member. That costs at most the
+decompression of the log up to its last cited chunk, no more than the parse spent decompressing it: with ISA-L
+about 0.8 s for a 1.1 GB gzipped log; ``.xz`` and ``.bz2`` are slower to decompress (about 190 and 70 MB/s
+here, docs/performance.md), and a finding's evidence is its text, so those are read again too.
 """
 
 from __future__ import annotations
 
+import bz2
+import lzma
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -63,42 +66,52 @@ def chunk_starts(chunks: Iterable[tuple[int, int, bool]]) -> tuple[ChunkStart, .
     return tuple(out)
 
 
+DECOMPRESSORS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
+    "gz": gzip_reader,  # ISA-L's reader where installed (parsers.gzip_reader)
+    "xz": lzma.LZMAFile,  # type: ignore[dict-item]
+    "bz2": bz2.BZ2File,  # type: ignore[dict-item]
+}  # each reads concatenated streams on as one, as the parse read them
+
+
 @dataclass(frozen=True)
-class GunzippedReader(Reader):
-    """A log parsed out of a gzip stream, read again by decompressing the stream from its start: ``compressed``
-    gives the gzip bytes (a file, a member of a plain tar or of a zip); the log's bytes start at ``base`` of
-    what they decompress to and hold ``size`` bytes (a member of a ``.tar.gz``), or are all of it."""
+class DecompressedReader(Reader):
+    """A log parsed out of a compressed stream, read again by decompressing the stream from its start:
+    ``compressed`` gives the compressed bytes (a file, a member of a plain tar or of a zip), ``compression``
+    names how (a key of :data:`DECOMPRESSORS`); the log's bytes start at ``base`` of what they decompress to
+    and hold ``size`` bytes (a member of a compressed tar), or are all of it."""
 
     compressed: Reader
     base: int = 0
     size: int | None = None
+    compression: str = "gz"
 
     def read(self, offset: int, length: int) -> bytes:
         return b"".join(self.read_ranges([(offset, length)]))
 
     def read_ranges(self, ranges: Iterable[tuple[int, int]]) -> Iterator[bytes]:
         try:
-            with self.compressed.open_stream() as raw, gzip_reader(raw) as stream:
+            with self.compressed.open_stream() as raw, DECOMPRESSORS[self.compression](raw) as stream:
                 yield from stream_ranges(stream, ranges, self.base, self.size)
-        except (OSError, EOFError, ValueError, *ERRORS) as exc:
+        except (OSError, EOFError, ValueError, lzma.LZMAError, *ERRORS) as exc:
             raise Unreadable(_why(exc)) from None
 
 
 def log_reader(src: Any, member: Any) -> Reader | None:
     """How a parsed log of ``src`` (``parsers.sources``) is read again at the offsets of the bytes as parsed;
-    None when it is not (an ``.xz`` or ``.bz2`` stream, a file that cannot be reached again)."""
+    None when it is not (a file that cannot be reached again, a rotated log the parse did not decompress)."""
     from parsers.archive_sources import TarSource
 
     try:
         if isinstance(src, SingleFileSource) and src.compression:  # a compressed log named on the command line
-            if src.compression != "gz":
+            if src.compression not in DECOMPRESSORS:
                 return None
-            return GunzippedReader(FileReader(str(member.key), (), _stamp(os.lstat(member.key))))
+            return DecompressedReader(FileReader(str(member.key), (), _stamp(os.lstat(member.key))),
+                                      compression=src.compression)
         if isinstance(src, TarSource):
             archive = archive_compression(src)
-            if archive == "gz":  # the member's bytes are a range of the decompressed archive
-                return GunzippedReader(FileReader(str(src.path), (), _stamp(os.stat(src.path))),
-                                       member.key.offset_data, member.size)
+            if archive in DECOMPRESSORS:  # the member's bytes are a range of the decompressed archive
+                return DecompressedReader(FileReader(str(src.path), (), _stamp(os.stat(src.path))),
+                                          member.key.offset_data, member.size, archive)
             if archive is not None:
                 return None
         raw = reader_for(src, member)
@@ -107,7 +120,8 @@ def log_reader(src: Any, member: Any) -> Reader | None:
         return None
     if inner is None:
         return raw
-    return GunzippedReader(raw) if inner == "gz" else None  # a rotated log: decompressed when parsed
+    # a rotated log: the parse decompresses a ``.gz`` one only (``log_stream.open_log_stream``)
+    return DecompressedReader(raw) if inner == "gz" else None
 
 
 def quoted_lines(reader: Reader, starts: tuple[ChunkStart, ...], numbers: Iterable[int]) -> dict[int, str]:
