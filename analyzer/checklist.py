@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analyzer import joins
+from analyzer import joins, termination
 from analyzer.context import Context
 from analyzer.model import CHECKS, CheckResult, CheckStatus, Finding, RouteResult, Severity, Verdict
 
@@ -226,27 +226,40 @@ def _port_check(ctx: Context, rr: RouteResult) -> CheckResult:
 
 
 def unexplained_checks(rr: RouteResult, checks: list[CheckResult]) -> list[CheckResult]:
-    """Turn the check that unexplained router-side 5xx point to ``unknown`` (report-contract "Verdicts").
+    """Turn the check that unexplained router-side failures point to ``unknown`` (report-contract "Verdicts").
 
     A route with router-side 5xx must never show every check passing with no finding: the
     termination state of the unexplained lines names the check (``SC`` -> endpoints-populated, ``sH``
     -> timeout-sufficient, ...). A failing check keeps its finding; an unknown one gains the count.
+    A passthrough route's connections the router could not open (``RouteResult.tcp_failures``) point
+    the same way by their state; no finding claims such lines, so they count while no check fails.
     """
     ledger = rr.error_ledger
-    if ledger is None or not ledger.unexplained:
-        return checks
     counts: dict[str, list[str]] = {}
-    for g in ledger.unexplained_groups:
-        counts.setdefault(g.check or "pods-ready", []).append(f"{g.requests} × {g.status} {g.termination}")
+    if ledger is not None and ledger.unexplained:
+        for g in ledger.unexplained_groups:
+            counts.setdefault(g.check or "pods-ready", []).append(f"{g.requests} × {g.status} {g.termination}")
+    tcp: dict[str, list[str]] = {}
+    if not any(c.status == CheckStatus.FAIL for c in checks):
+        for term, n in rr.tcp_failures.items():
+            tcp.setdefault(termination.check_for(term), []).append(f"{n} × {term}")
+    if not counts and not tcp:
+        return checks
     out = []
     for c in checks:
-        hits = counts.get(c.check)
-        if hits is None or c.status == CheckStatus.FAIL:
+        hits, opened = counts.get(c.check), tcp.get(c.check)
+        if (hits is None and opened is None) or c.status == CheckStatus.FAIL:
             out.append(c)
             continue
-        total = sum(int(h.split(" ", 1)[0]) for h in hits)
-        why = f"{total} unexplained router-side 5xx point here ({', '.join(hits)})"
-        out.append(CheckResult(c.check, CheckStatus.UNKNOWN, f"{why}; {c.detail}" if c.detail else why))
+        why = []
+        if hits is not None:
+            total = sum(int(h.split(" ", 1)[0]) for h in hits)
+            why.append(f"{total} unexplained router-side 5xx point here ({', '.join(hits)})")
+        if opened is not None:
+            total = sum(int(h.split(" ", 1)[0]) for h in opened)
+            why.append(f"{total} passthrough connections the router could not open point here ({', '.join(opened)})")
+        text = "; ".join(why)
+        out.append(CheckResult(c.check, CheckStatus.UNKNOWN, f"{text}; {c.detail}" if c.detail else text))
     return out
 
 
@@ -260,6 +273,11 @@ def verdict(rr: RouteResult, findings: list[Finding], *, collected: bool, has_lo
         return Verdict.DEGRADED, "a warning finding names this route"
     if side:
         return Verdict.DEGRADED, f"{side} router-side 5xx, {ledger.unexplained} of them unexplained"
+    if rr.tcp_failures:
+        total = sum(rr.tcp_failures.values())
+        states = ", ".join(f"{n} × {term}" for term, n in rr.tcp_failures.items())
+        return Verdict.DEGRADED, (f"{total} passthrough connections the router could not open to a server ({states}),"
+                                  " no finding explains them")
     if rr.requests and ledger is not None:
         return Verdict.HEALTHY, f"{rr.requests} logged requests, no router-side 5xx"
     reasons = []

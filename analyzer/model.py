@@ -329,6 +329,10 @@ class RouteResult:
     cause_sentence: str = ""
     verdict_detail: str = ""  # extension: why the verdict is what it is (always said for `unknown`)
     error_ledger: ErrorLedger | None = None  # v1.1: None without access-log lines of the route
+    # tcplog (passthrough) lines whose connection to a server never opened (``Tc`` -1, a router-side state such as
+    # ``SC``), by termination state: the client saw its connection closed, not a 5xx, so they are not in the
+    # error ledger; the verdict and the checklist read them (said in ``verdict_detail`` and the checks' details)
+    tcp_failures: dict[str, int] = field(default_factory=dict)
 
     @property
     def error_total(self) -> int:

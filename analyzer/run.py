@@ -25,6 +25,7 @@ from analyzer.rule import INPUTS, LOGS, Rule
 from analyzer.scope import FrameSplits, ScopedSnapshot
 from analyzer.timeline import route_timeline
 from parsers.snapshot import Snapshot
+from parsers.term_side import router_side_states
 
 ERROR_STATUSES = ("502", "503", "504")
 
@@ -311,8 +312,25 @@ def _route_result(
         rr.errors = {code: int(np.count_nonzero(status == int(code))) for code in ERROR_STATUSES}
         rr.error_ledger = ledgers.get(key, ledger.empty_ledger())
         rr.router_errors = rr.error_ledger.router_side_5xx
+        if np.isnan(status).any():  # tcplog lines hold no status: a passthrough route's, read whole
+            rr.tcp_failures = tcp_failures(ctx.route_rows(*key))
     rr.timeline, rr.events = route_timeline(ctx, rr.namespace, rr.name, rr.services)
     return rr
+
+
+def tcp_failures(rows: pd.DataFrame) -> dict[str, int]:
+    """A route's tcplog lines whose connection to a server never opened, by termination state: no status (a
+    tcplog line has none), ``Tc`` -1, and a state the router's side ended (``SC``, ``sC`` …; router-facts §4.2:
+    "connect refused / timeout after retries", the passthrough form of a 503). A passthrough client sees its
+    TLS connection closed; an idle tunnel the server timed out (``sD``, ``Tc`` ≥ 0) is not counted."""
+    if rows.empty or not {"status", "Tc", "term"} <= set(rows.columns):
+        return {}
+    failed = rows["status"].isna().to_numpy() & (rows["Tc"] == -1).fillna(False).to_numpy(dtype=bool)
+    failed &= router_side_states(rows["term"])
+    if not failed.any():
+        return {}
+    counts = rows["term"][failed].astype(str).value_counts()
+    return {str(term): int(n) for term, n in sorted(counts.items())}
 
 
 def _route_statuses(ctx: Context, key: tuple[str, str], whole: pd.DataFrame,
