@@ -273,4 +273,6 @@ def render_table(stats: dict[str, Any], top: int, *, urls: bool = False, urls_5x
         out += ["", "unparsed samples:"] + [
             f"  {u['source']}:{u['line']}: {u['reason']}: {u['text'][:160]}" for u in stats["unparsed_samples"][:5]
         ]
+    if stats.get("skipped"):  # logs cut, unreadable, or the same log given twice (read once)
+        out += ["", "skipped:"] + [f"  {s['source']}: {s['reason']}" for s in stats["skipped"]]
     return "\n".join(out) + "\n"

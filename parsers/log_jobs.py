@@ -17,6 +17,7 @@ from typing import Any
 from parsers.collector_pause import objects_frozen
 from parsers.inputs import open_input
 from parsers.layout import access_log_members, index_input
+from parsers.log_duplicates import distinct_jobs
 from parsers.log_stream import LogStreamCut
 from parsers.snapshot import Progress, _noop
 from parsers.sources import InputSource, Member, MemberTooLarge
@@ -49,13 +50,14 @@ def parse_log_jobs(
     """
     from parsers import haproxy_log
 
+    jobs, copies = distinct_jobs(jobs)
     run = runner or haproxy_log.local_chunks
     # the lean first pass of kept rows reads with the compiled scanner once the logs are worth its start
     scanner = keep_namespaces is not None and worth_the_scanner(judged_size(m, src) for src, m, _, _ in jobs)
     # analyze reads its rows by route: every file's chunk tables are written in that order at once, by
     # ``haproxy_log.combine`` (``collect``'s ``defer``)
     defer = keep_namespaces is not None
-    parses, failures = [], []
+    parses, failures = [], [(src, member, reason, None) for src, member, reason in copies]
     with _log_pass(scanner):
         for i, (src, member, router_pod, _) in enumerate(jobs):
             report("access logs", i, len(jobs))
@@ -169,9 +171,12 @@ def scan_access_logs(
     report = progress or _noop
     run = runner or haproxy_log.local_chunks
     jobs, sources = _log_jobs(paths)
-    scanner = stats_only and worth_the_scanner(judged_size(m, src) for src, m, _, _ in jobs)
-    tallies, skipped = [], []
+    tallies: list[Any] = []
+    skipped: list[tuple[str, str]] = []
     try:
+        jobs, copies = distinct_jobs(jobs)
+        skipped.extend((member.name, reason) for _, member, reason in copies)
+        scanner = stats_only and worth_the_scanner(judged_size(m, src) for src, m, _, _ in jobs)
         with _log_pass(scanner):
             for i, (src, member, router_pod, _) in enumerate(jobs):
                 report("access logs", i, len(jobs))

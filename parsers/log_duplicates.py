@@ -1,0 +1,88 @@
+"""The same access log given twice is read once.
+
+An engineer passes a must-gather's ``.tar.gz`` and the directory it unpacked to, the same archive twice, or the
+must-gather together with ``--logs`` on a router log copied out of it. Objects are de-duplicated by
+``resourceVersion``; a log read twice would count every request, every 5xx and every affected request twice,
+with nothing in the report to say so.
+
+Two logs are the same when they hold as many bytes and their first :data:`HEAD` bytes are equal: a router
+log's first lines carry its router pod and times to the nanosecond, so two different logs never agree on
+both. The sizes come from the listing (a tar or zip member, a file); only logs of a size another log also has
+are opened, to read their first bytes, so logs of different sizes cost nothing. A compressed log named on the
+command line is listed without its decompressed size: its stored size and compression stand in for it (the
+same file twice; a ``.gz`` and its plain twin are not recognised). A log that is a later, longer copy of
+another (two must-gathers an hour apart) is not the same log by this test and is read in full.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import lzma
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from parsers.gzip_reader import ERRORS
+from parsers.sources import MemberTooLarge
+
+HEAD = 64 << 10
+
+LogJob = tuple[Any, Any, str | None, str | None]  # parsers.log_jobs.LogJob: (source, member, router pod, _)
+Duplicate = tuple[Any, Any, str]  # (source, member, reason)
+
+
+def distinct_jobs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[Duplicate]]:
+    """The jobs with each log once (the first given kept, in order), and every later copy with why it is skipped."""
+    by_size: dict[Hashable, list[int]] = {}
+    for k, (src, member, _, _) in enumerate(jobs):
+        size = _size_key(src, member)
+        if size is not None:
+            by_size.setdefault(size, []).append(k)
+    first_of: dict[int, int] = {}
+    for positions in by_size.values():
+        if len(positions) < 2:
+            continue
+        seen: dict[bytes, int] = {}
+        for k in positions:
+            head = _head_digest(*jobs[k][:2])
+            if head is None:
+                continue
+            if head in seen:
+                first_of[k] = seen[head]
+            else:
+                seen[head] = k
+    kept, copies = [], []
+    for k, job in enumerate(jobs):
+        if k not in first_of:
+            kept.append(job)
+            continue
+        src, member = job[:2]
+        original_src, original = jobs[first_of[k]][:2]
+        copies.append((src, member, f"the same access log as {original.name} of {original_src.label} (as many bytes,"
+                                    f" the same first {HEAD >> 10} KiB): read once"))
+    return kept, copies
+
+
+def _size_key(src: Any, member: Any) -> Hashable | None:
+    """What must be equal for two logs to be compared: the bytes listed, or a compressed file's stored size and
+    compression; None for an empty log (nothing to count twice)."""
+    if member.size:
+        return ("bytes", int(member.size))
+    compression = getattr(src, "compression", None)
+    stored = src.compressed_size(member) if compression else None
+    return ("stored", compression, int(stored)) if stored else None
+
+
+def _head_digest(src: Any, member: Any) -> bytes | None:
+    """A digest of the log's first :data:`HEAD` bytes as read (decompressed by its source); None if unreadable
+    (the parse then says why)."""
+    try:
+        with src.open(member, capped=False) as raw:
+            head = bytearray()
+            while len(head) < HEAD:
+                got = raw.read(HEAD - len(head))
+                if not got:
+                    break
+                head += got
+    except (OSError, EOFError, ValueError, lzma.LZMAError, MemberTooLarge, *ERRORS):
+        return None  # a damaged or unreachable log: never the same as another (its parse says why)
+    return hashlib.blake2b(bytes(head), digest_size=16).digest()
