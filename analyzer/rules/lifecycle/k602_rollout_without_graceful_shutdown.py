@@ -7,7 +7,10 @@ deleted (`deletionTimestamp`), killed (`Killing` events, read also for pods no l
 archive) or marked DOWN by the router's health check because the connection was refused
 (`Server ... is DOWN, reason: Layer4 connection problem`; a TLS or timeout DOWN is another
 cause's, and so is the DOWN of a pod that was restarting its container then, K601's),
-within a short window of the error; checks whether the containers have a `preStop`
+within a short window of the error. A DOWN counts only for a pod that went away: one the archive
+no longer holds, or holds created after the DOWN (a StatefulSet's pod comes back under its name);
+a pod running since before its DOWN, not being deleted, was not replaced, and its refusals are
+another cause's (a port nothing listens on: P301); checks whether the containers have a `preStop`
 hook. The finding says when it began (the first such disruption) and whether it had ended at
 the end of the route's log (requests succeeded after the last error). Without access logs: a
 single-replica workload behind a route with no `preStop` hook is reported as info (every
@@ -90,7 +93,8 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
         # and the DOWN of a pod restarting its container then is that crash's (K601)
         down = [c for c in ctx.facts.server_changes(route.namespace, route.name, state="DOWN")
                 if c.pod and c.ts is not None and (c.reason or "").startswith("Layer4 connection")
-                and not common.restarting_at(ctx.facts, route.namespace, str(c.pod), c.ts, windows.NEAR_EVENT)]
+                and not common.restarting_at(ctx.facts, route.namespace, str(c.pod), c.ts, windows.NEAR_EVENT)
+                and not _stayed(ctx, route.namespace, str(c.pod), pd.Timestamp(c.ts))]
         kills = [e for e in ctx.facts.events(route.namespace, kind="Pod", reason="Killing")
                  if e.name and e.last_seen is not None]
         disruptions: dict[str, list[pd.Timestamp]] = {}
@@ -209,6 +213,16 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             began_at=began,
         )
 
+
+
+def _stayed(ctx: Context, namespace: str, pod: str, down_at: pd.Timestamp) -> bool:
+    """Whether the pod the router marked DOWN at ``down_at`` is still the archive's: created before the DOWN and
+    not being deleted. A Deployment's replaced pod is gone from the archive (its successors have new names); a
+    StatefulSet's comes back under its name, created after the DOWN."""
+    if not ctx.facts.objects.pod_exists(namespace, pod):
+        return False
+    pod_now = ctx.facts.objects.pod_timeline(namespace, pod)
+    return pod_now.deleted is None and pod_now.created is not None and pd.Timestamp(pod_now.created) <= down_at
 
 
 def _deleting_and_down(lookups: Lookups, route: common.RouteRef) -> tuple[pd.DataFrame, pd.DataFrame]:
