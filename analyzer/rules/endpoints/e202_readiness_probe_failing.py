@@ -9,8 +9,9 @@ last event is `NodeNotReady`: that is E203's), cites their not-ready status, the
 remains, warning when others still serve. With access logs, counts the router's 503
 `<NOSRV>` on the route from the time the pods went not ready, and the 5xx answered by the
 failing pods' servers. The fault is dated (`began_at`) from the first `Unhealthy` event or
-the pods' `Ready` transition when it lies at most 10 minutes before the first such error, and
-the route's requests after the last one say whether it was over at collection. When the pods
+the pods' `Ready` transition when it lies at most 10 minutes before the first such error; pods
+still not ready at collection are an incident still going on, whatever the route's later requests
+(the other pods answer those). When the pods
 are ready again at collection, it still fires (warning) for a burst (2 or more) of 503
 `<NOSRV>` within two minutes of the span of their `Readiness probe failed` events: an outage
 the probe caused and that was over before the must-gather (the precedence table gives those
@@ -52,7 +53,7 @@ from analyzer import windows
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
 from analyzer.lookup import Rows, column_values, is_text, starts_with
-from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
+from analyzer.model import NO_CLAIMS, Evidence, Finding, IncidentStatus, Severity
 from analyzer.rule import rule
 from analyzer.rules import common
 from analyzer.rules.endpoints import shared
@@ -217,6 +218,10 @@ def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) 
     when, said = common.timing(ctx, route, facts, common.first_event(ctx, route.namespace, names, "Unhealthy"),
                                since.to_pydatetime() if pd.notna(since) else None,
                                source="the first failed probe or the pods' Ready transition")
+    if when["status_at_collection"] is IncidentStatus.ENDED:  # the route's later successes are the other pods'
+        when = {**when, "status_at_collection": IncidentStatus.ONGOING, "ended_at": None}
+        said = (f" It began at {common.hhmm(when['began_at'])}; the pods were still not ready at collection."
+                if when["began_at"] is not None else "")
     return RULE.finding(
         severity=Severity.CRITICAL if left == 0 else Severity.WARNING,
         namespace=route.namespace,
