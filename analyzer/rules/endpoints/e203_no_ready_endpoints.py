@@ -28,6 +28,9 @@ Deployment `replicas: 0` behind the route and `be_edge_http:finance:reports/<NOS
 ## Remediation
 
 Scale the workload up, fix scheduling or the node, or look at what happened during the burst.
+A transient outage whose pods were created or deleted around it (replicas replaced together, by
+a rollout or a drain) gets the changes that keep one serving: `maxUnavailable: 0` and a
+PodDisruptionBudget with `minAvailable: 1`; with no such change in the archive, none is guessed.
 
 ## Known problems
 
@@ -120,7 +123,7 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
                else " Nothing in the archive changed around that time (restart, rollout, all servers DOWN?).")
         ),
         evidence=evidence,
-        remediation=[],  # over before collection: nothing to change now; the diagnostics tell what happened
+        remediation=_keep_one_serving(ctx, route) if _replaced(changes) else [],  # unknown cause: nothing to change
         diagnostics=[
             f"oc -n {route.namespace} get events --sort-by=.lastTimestamp",
             f"oc -n {route.namespace} get pods -o wide",
@@ -132,6 +135,29 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
         confidence="medium",
         **when,
     )
+
+
+def _replaced(changes: list[str]) -> bool:
+    """Whether pods were created or deleted around the outage (:func:`pod_changes_near`'s words): replicas
+    replaced together, by a rollout or a drain, rather than a crash."""
+    return any(c.startswith("pod ") for c in changes)
+
+
+def _keep_one_serving(ctx: Context, route: common.RouteRef) -> list[str]:
+    """The changes that keep a replica serving while the others are replaced: a rollout that starts the new
+    pods before stopping the old (``maxUnavailable: 0``), and a PodDisruptionBudget so a drain evicts one at a
+    time (selecting the pods by the route's service selector)."""
+    workload = common.workload_of(ctx, common.route_pods(ctx, route))
+    target = f"{workload[0]}/{workload[1]}" if workload else "deployment/<name>"
+    service = common.service_row(ctx, route.namespace, route.services[0]) if route.services else None
+    selector = common.labels_of(service["selector"]) if service is not None else {}
+    labels = ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or "<the pods' labels>"
+    return [
+        f"oc -n {route.namespace} patch {target} --type=merge -p "
+        '\'{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":0}}}}\'   # a rollout starts new pods first',
+        f"oc -n {route.namespace} create poddisruptionbudget {route.name} --min-available=1 --selector={labels}"
+        "   # a drain evicts one replica at a time",
+    ]
 
 
 def pod_changes_near(ctx: Context, route: common.RouteRef, first: object, last: object) -> list[str]:
