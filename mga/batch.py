@@ -70,11 +70,12 @@ def summary_of(path: str, result: Any, written: dict[str, str]) -> dict[str, Any
 def analyze_one(path: str, stem: str, formats: tuple[str, ...], options: dict[str, Any]) -> dict[str, Any]:
     """Load, analyze and write the reports of one input (on a Dask worker or here).
 
-    An unreadable input becomes an ``error`` row: one bad archive in a hundred must not lose the
-    other ninety-nine.
+    An unreadable input, or reports that cannot be written, become an ``error`` row: one bad archive
+    in a hundred must not lose the other ninety-nine.
     """
     from analyzer.run import analyze
     from mga import __version__
+    from mga.checks import filter_mismatch
     from parsers.load_snapshot import load_snapshot
     from parsers.sources import InputError
 
@@ -85,8 +86,15 @@ def analyze_one(path: str, stem: str, formats: tuple[str, ...], options: dict[st
                              keep_all_requests=False)
     except InputError as exc:
         return {"input": path, "error": str(exc)}
+    mismatch = filter_mismatch(snap, namespaces, None)
+    if mismatch:  # what ``mga analyze -n`` refuses: no empty report set for a filter that matches nothing
+        return {"input": path, "error": mismatch}
     result = analyze(snap, namespaces=namespaces, tool_version=__version__)
-    return summary_of(path, result, write_reports(result, stem, formats))
+    try:
+        written = write_reports(result, stem, formats)
+    except OSError as exc:
+        return {"input": path, "error": f"cannot write {stem}.*: {exc.strerror or exc}"}
+    return summary_of(path, result, written)
 
 
 def write_index(out_dir: str, rows: list[dict[str, Any]]) -> str:

@@ -1,7 +1,8 @@
-"""Checks of what was loaded, before the analysis: usable input, filters that match something.
+"""Checks of what was loaded: usable input, filters that match something, a window that kept lines.
 
 A filter that matches nothing and an input with nothing usable are usage errors (exit 2), not an
-empty report with exit 0 (contract v1.1 "Exit codes"); the message lists the closest names.
+empty report with exit 0 (contract v1.1 "Exit codes"); the message lists the closest names. A
+``--since``/``--until`` window that left out every log line is a warning: the run is what was asked.
 """
 
 from __future__ import annotations
@@ -50,14 +51,41 @@ def _closest(wanted: str, names: list[str]) -> str:
     return f"; closest: {', '.join(near)}" if near else "; the inputs hold no route"
 
 
-def require_filters_match(snap: Any, namespaces: list[str] | None, routes: list[tuple[str, str]] | None) -> None:
-    """Exit 2 when ``-n`` names a namespace without routes or ``--route`` names a route not collected."""
+def filter_mismatch(snap: Any, namespaces: list[str] | None, routes: list[tuple[str, str]] | None) -> str | None:
+    """Why ``-n`` / ``--route`` select no route of ``snap`` (the first reason), or None when they do.
+
+    A namespace without routes, a route not collected, or a ``--route`` outside the ``-n``
+    namespaces given with it (the analysis keeps routes that pass both filters).
+    """
     keys = route_keys(snap)
     spaces = sorted({ns for ns, _ in keys})
     for ns in namespaces or []:
         if ns not in spaces:
-            fail(f"-n {ns}: no route in namespace {ns}{_closest(ns, spaces)}")
+            return f"-n {ns}: no route in namespace {ns}{_closest(ns, spaces)}"
     names = [f"{ns}/{name}" for ns, name in keys]
     for ns, name in routes or []:
         if (ns, name) not in keys:
-            fail(f"--route {ns}/{name}: no such route{_closest(f'{ns}/{name}', names)}")
+            return f"--route {ns}/{name}: no such route{_closest(f'{ns}/{name}', names)}"
+        if namespaces and ns not in namespaces:
+            return (f"--route {ns}/{name}: not in -n {', '.join(namespaces)}; the two filters together "
+                    "leave it out")
+    return None
+
+
+def require_filters_match(snap: Any, namespaces: list[str] | None, routes: list[tuple[str, str]] | None) -> None:
+    """Exit 2 when ``-n`` or ``--route`` select nothing (:func:`filter_mismatch` says why)."""
+    reason = filter_mismatch(snap, namespaces, routes)
+    if reason:
+        fail(reason)
+
+def warn_empty_window(since: str | None, until: str | None, requests: int | None,
+                      accounting: list[dict[str, Any]]) -> None:
+    """One stderr line when ``--since``/``--until`` left out every request line the logs hold.
+
+    The report of such a run is empty on purpose, but on the terminal it looks like logs without
+    traffic: the line says the window did it, and how many lines it left out.
+    """
+    outside = sum(int(a.get("outside_window") or 0) for a in accounting)
+    if (since or until) and not requests and outside:
+        window = " ".join(f"{opt} {value}" for opt, value in (("--since", since), ("--until", until)) if value)
+        warn(f"{window}: the window excludes every log line ({outside} lines outside it)")

@@ -12,11 +12,11 @@ from typing import Annotated
 import typer
 
 from mga import __version__
-from mga.checks import require_filters_match, require_usable
+from mga.checks import require_filters_match, require_usable, warn_empty_window
 from mga.console import fail, guarded, progress_bar, time_window, warn
 from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, log_runner
 from mga.limits import MaxBytesOpt, MaxLogBytesOpt, parse_size
-from mga.outputs import check_output, check_redact_map, write_private, write_report
+from mga.outputs import check_output, check_redact_map, write_errors_refused, write_private, write_report
 from mga.render import FailOn, ReportFormat, exit_code, render
 
 InputsArg = Annotated[
@@ -35,6 +35,14 @@ def parse_route_keys(values: list[str] | None) -> list[tuple[str, str]] | None:
             fail(f"--route {value!r}: expected NAMESPACE/NAME")
         keys.append((ns, name))
     return keys
+
+
+def check_redaction_options(*, redact: bool, redact_namespaces: bool, redact_map: str | None, force: bool) -> None:
+    """Options that only refine another one are refused without it: a privacy option must never do nothing."""
+    if redact_namespaces and not redact:
+        fail("--redact-namespaces needs --redact: without it nothing is redacted, namespaces included")
+    if force and redact_map is None:
+        fail("--force needs --redact-map: it only allows replacing an existing token map")
 
 
 def _format_and_path(fmt: ReportFormat | None, o: str | None, output: str | None) -> tuple[ReportFormat, str | None]:
@@ -97,6 +105,7 @@ def analyze(
         run_bytes = parse_size(max_bytes, "--max-bytes")
         every_input = list(inputs) + list(logs or [])
         path = check_output(output or f"report.{fmt.value}", fmt.value, every_input)
+        check_redaction_options(redact=redact, redact_namespaces=redact_namespaces, redact_map=redact_map, force=force)
         check_redact_map(redact_map, redact=redact, force=force, output=path, inputs=every_input)
 
         from analyzer.run import analyze as run_analysis
@@ -115,17 +124,20 @@ def analyze(
             require_usable(snap, every_input)
             require_filters_match(snap, namespace, route_keys)
             result = run_analysis(snap, routes=route_keys, namespaces=namespace or None, tool_version=__version__)
+            warn_empty_window(since, until, result.requests, result.log_accounting)
             if redact:
                 from reports.redact import redact_result
 
                 result, mapping = redact_result(result, namespaces=redact_namespaces)
                 if redact_map:
-                    write_private(redact_map, json.dumps(mapping, indent=2, sort_keys=True) + "\n")
+                    with write_errors_refused("--redact-map", redact_map):
+                        write_private(redact_map, json.dumps(mapping, indent=2, sort_keys=True) + "\n")
             text = render(result, fmt)
             if path == "-":
                 typer.echo(text, nl=False)
             else:
-                write_report(path, text)
+                with write_errors_refused("--output", path):
+                    write_report(path, text)
             if not quiet:
                 from mga.summary import print_summary
 

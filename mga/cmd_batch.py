@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mga.console import clean, echo, fail, guarded, progress_bar
+from mga.console import clean, echo, guarded, progress_bar
 from mga.engine import Engine, SchedulerOpt, WorkersOpt, cluster_client, dask_installed
 from mga.limits import MaxBytesOpt, MaxLogBytesOpt, parse_size
+from mga.outputs import check_output_dir, write_errors_refused
 from mga.render import FailOn, ReportFormat
 
 InputsArg = Annotated[
@@ -52,10 +52,7 @@ def batch(
                   "max_log_bytes": parse_size(max_log_bytes, "--max-log-bytes")}
 
         formats = tuple(dict.fromkeys(f.value for f in (fmt or [ReportFormat.json, ReportFormat.html])))
-        out = Path(output_dir)
-        if out.is_symlink():
-            fail(f"--output-dir {output_dir}: is a symbolic link; refusing to write through it")
-        out.mkdir(parents=True, exist_ok=True)
+        out = check_output_dir(output_dir)
         stems = [str(out / name) for name in report_names(inputs)]
         options = {"namespaces": sorted(namespace) if namespace else None, **limits}
         if engine is None:
@@ -72,7 +69,8 @@ def batch(
                 from mga.dask_engine import run_batch
 
                 rows = run_batch(client, list(inputs), stems, formats, options, progress=update)
-        index = write_index(output_dir, rows)
+        with write_errors_refused("--output-dir", output_dir):
+            index = write_index(output_dir, rows)
         for row in rows:
             line = row.get("error") or (f"{row['routes']} routes, {row['findings']} findings "
                                         f"({row['critical']} critical), {', '.join(row['causes']) or 'no cause'}")

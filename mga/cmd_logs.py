@@ -19,10 +19,11 @@ from typing import Annotated, Any
 
 import typer
 
+from mga.checks import warn_empty_window
 from mga.console import clean_lines, echo, fail, guarded, progress_bar, time_window
 from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, log_runner
 from mga.limits import MaxLogBytesOpt, parse_size
-from mga.outputs import check_output, write_report
+from mga.outputs import check_output, write_errors_refused, write_report
 
 
 class LogsFormat(StrEnum):
@@ -84,6 +85,7 @@ def logs(
                 want = urls or urls_5xx or clients or fmt == LogsFormat.html
                 stats = statistics(files, top=top, tops=want, since=start, until=end,
                                    log_format=log_format, progress=update, runner=runner, max_log_bytes=log_cap)
+            warn_empty_window(since, until, stats["requests"], stats["files"])
             if fmt == LogsFormat.json:
                 text = to_json(stats)
             elif fmt == LogsFormat.html:
@@ -95,7 +97,8 @@ def logs(
             else:
                 text = clean_lines(render_table(stats, top, urls=urls, urls_5xx=urls_5xx, clients=clients))
             if target != "-":
-                write_report(target, text)
+                with write_errors_refused("--output", target):
+                    write_report(target, text)
                 if fmt == LogsFormat.html:
                     echo(f"wrote {target}", err=True)
             else:
@@ -205,12 +208,19 @@ def _url_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
     return [[u["requests"], u["errors_5xx"], u["failed"], u["avg_ta_ok"], u["bytes_total"], u["url"]] for u in rows]
 
 
+def _window_line(window: dict[str, Any]) -> str:
+    """The first and last request's time, or why there are none (no request line, or none in the window)."""
+    if window["start"] is None and window["end"] is None:
+        return "window: no dated lines (no request line read, or none in --since/--until)"
+    return f"window {window['start']} -> {window['end']}"
+
+
 def render_table(stats: dict[str, Any], top: int, *, urls: bool = False, urls_5xx: bool = False,
                  clients: bool = False) -> str:
     out = [
         f"lines read {stats['lines_read']}, requests {stats['requests']}, router messages "
         f"{stats['router_messages']}, unparsed {stats['unparsed']}",
-        f"window {stats['window']['start']} -> {stats['window']['end']}",
+        _window_line(stats["window"]),
         "",
         "status  " + "  ".join(f"{k}:{v}" for k, v in stats["status_counts"].items()),
         "term    " + "  ".join(f"{k}:{v}" for k, v in stats["term_counts"].items()),

@@ -60,7 +60,7 @@ def routes(
         if not paths:
             fail(f"no input among {', '.join(args)}: the first argument must be an existing path")
         from analyzer.joins import route_summary
-        from mga.checks import require_usable
+        from mga.checks import require_filters_match, require_usable
         from mga.views import routes_table
         from parsers.load_snapshot import load_snapshot
 
@@ -70,6 +70,8 @@ def routes(
                 progress=update, want_logs=bool(logs),
             )
         require_usable(snap, paths + list(logs or []))
+        if namespace and not all_namespaces:
+            require_filters_match(snap, [namespace], None)
         summary = route_summary(snap)
         if namespace and not all_namespaces and not summary.empty:
             summary = summary[summary["namespace"] == namespace]

@@ -83,21 +83,41 @@ def guarded() -> Iterator[None]:
         fail(f"internal error: {type(exc).__name__}: {exc} (set MGA_DEBUG=1 for details)")
 
 
+# ISO 8601 with a full calendar date: a date alone (midnight), or a time of day to the minute,
+# second or fraction, then an optional zone; ``T``, ``t`` or one space between date and time.
+_ISO_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+_HAPROXY_TIME = re.compile(r"\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2}")
+TIME_FORMS = "YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]] or dd/Mon/yyyy:HH:MM:SS"
+
+
 def parse_time(value: str | None, option: str) -> datetime | None:
-    """RFC3339 (``2024-05-01T10:00:00Z``) or HAProxy's ``01/May/2024:10:00:00``; naive means UTC."""
+    """A time that names its day: ISO 8601 / RFC3339 (``2024-05-01T10:00:00Z``, ``2024-05-01``) or
+    HAProxy's ``01/May/2024:10:00:00``; without a zone it is UTC.
+
+    Anything else is refused, not guessed: pandas reads ``1h`` as 01:00 on 0001-01-01, ``2026`` as
+    a year and ``08:50`` as today, each a window nobody asked for.
+    """
     if not value:
         return None
     import pandas as pd
 
     text = value.strip()
+    refused = f"{option}: cannot read time {value!r} (use a full date: {TIME_FORMS})"
     try:
-        ts = pd.to_datetime(text, format="%d/%b/%Y:%H:%M:%S", utc=True) if "/" in text else pd.Timestamp(text)
+        if _HAPROXY_TIME.fullmatch(text):
+            ts = pd.to_datetime(text, format="%d/%b/%Y:%H:%M:%S", utc=True)
+        elif _ISO_TIME.fullmatch(text):
+            ts = pd.Timestamp(text.replace(",", "."))
+        else:
+            fail(refused)
     except (ValueError, TypeError, OverflowError):
-        fail(f"{option}: cannot read time {value!r} (use RFC3339 or dd/Mon/yyyy:HH:MM:SS)")
+        fail(refused)
     if ts is pd.NaT:
-        fail(f"{option}: cannot read time {value!r} (use RFC3339 or dd/Mon/yyyy:HH:MM:SS)")
+        fail(refused)
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return ts.to_pydatetime()
+    return ts.floor("us").to_pydatetime()  # datetime holds microseconds: the rest is cut, not warned about
 
 
 def time_window(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:

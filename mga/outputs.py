@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from mga.console import fail
 
@@ -40,10 +42,54 @@ def check_output(path: str, ext: str, inputs: Iterable[str], option: str = "--ou
         fail(f"{option} {target}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK):
         fail(f"{option} {target}: directory {parent} is not writable")
+    probe_directory(parent, option, target)
     for given in inputs:
         if _same_file(target, Path(given)):
             fail(f"{option} {target}: is one of the inputs; refusing to overwrite it")
     return str(target)
+
+
+def cannot_write(option: str, target: object, exc: OSError) -> NoReturn:
+    """The one-line refusal of an output the system would not let us write (exit 2, no traceback)."""
+    fail(f"{option} {target}: cannot write: {exc.strerror or exc}")
+
+
+def probe_directory(directory: Path, option: str, target: object) -> None:
+    """Create and remove a temporary file in ``directory``, as the write will: exit 2 if that fails.
+
+    ``os.access`` answers for the permission bits only: root passes it on ``/sys``, a read-only
+    mount or a full quota, and the write would then fail after the whole analysis.
+    """
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".mga-probe.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        cannot_write(option, target, exc)
+
+
+def check_output_dir(path: str, option: str = "--output-dir") -> Path:
+    """A directory to write many files into: created if missing, never through a link, or exit 2."""
+    out = Path(path)
+    if out.is_symlink():
+        fail(f"{option} {path}: is a symbolic link; refusing to write through it")
+    if out.exists() and not out.is_dir():
+        fail(f"{option} {path}: cannot write: not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        cannot_write(option, path, exc)
+    probe_directory(out, option, path)
+    return out
+
+
+@contextmanager
+def write_errors_refused(option: str, path: str) -> Iterator[None]:
+    """An ``OSError`` while writing ``path`` (disk full, a mount gone read-only) becomes one line + exit 2."""
+    try:
+        yield
+    except OSError as exc:
+        cannot_write(option, path, exc)
 
 
 def check_redact_map(path: str | None, *, redact: bool, force: bool, output: str, inputs: Iterable[str]) -> None:

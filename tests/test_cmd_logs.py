@@ -140,6 +140,24 @@ def test_a_bad_time_is_one_line_and_exit_2(log):
     assert result.exit_code == 2 and "--since" in result.output
 
 
+def test_a_time_must_name_its_day(log):
+    for option, value in [("--since", "1h"), ("--until", "1h"), ("--since", "10m"), ("--since", "2026"),
+                          ("--since", "08:50")]:
+        result = run(str(log), option, value)
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.startswith(f"mga: {option}: cannot read time {value!r} (use a full date: YYYY-MM-DD")
+    assert stats_of(str(log), "--since", "2026-11-24")["requests"] == 3  # a date alone is midnight UTC
+    assert stats_of(str(log), "--until", "2020-05-11")["requests"] == 1  # the 503 of 2019 only
+
+
+def test_a_window_without_any_line_says_so(log):
+    result = run(str(log), "--until", "2000-01-01")
+    assert result.exit_code == 0
+    assert result.stderr == ("mga: warning: --until 2000-01-01: the window excludes every log line "
+                             "(6 lines outside it)\n")
+    assert result.stdout.splitlines()[1] == "window: no dated lines (no request line read, or none in --since/--until)"
+
+
 def test_custom_log_format_option(tmp_path):
     path = tmp_path / "custom.log"
     path.write_text(

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 TRAP = (
     "import sys, parsers.load_snapshot as s\n"
@@ -227,3 +229,97 @@ def test_repeatable_options_and_flags_still_repeat(tmp_path):
     proc = run("routes", str(tmp_path), "--logs", str(log), "--logs", str(log), "--show-labels", "--show-labels")
     assert proc.returncode == 0, proc.stderr
     assert "shop" in proc.stdout and "given" not in proc.stderr
+
+
+OTHER_ROUTE = ROUTE.replace("name: shop, namespace: web", "name: admin, namespace: ops")
+OTHER_LOG = (  # a request of a route the inputs do not hold
+    "10.0.1.5:56271 [20/Nov/2026:08:30:00.000] fe_sni~ be_edge_http:elsewhere:app/pod:app-1:app:http:"
+    '10.128.0.9:8080 0/0/1/2/3 200 512 - - --VN 12/9/3/1/0 0/0 "GET /a HTTP/1.1"\n'
+)
+
+
+def test_a_time_must_carry_a_full_date_and_the_documented_forms_still_do(tmp_path):
+    for option, value in [("--since", "1h"), ("--until", "10m"), ("--since", "2026"), ("--until", "08:50"),
+                          ("--since", "2026-11-20T25:00"), ("--since", "20261120")]:
+        proc = run("analyze", str(tmp_path), option, value, trap=True)
+        line = one_line(proc)
+        assert proc.returncode == 2 and f"{option}: cannot read time {value!r}" in line and "YYYY-MM-DD" in line
+    for value in ["2026-11-20", "2026-11-20 08:50", "2026-11-20T08:50:00Z", "2026-11-20T08:50:00.5+01:00",
+                  "20/Nov/2026:08:50:00"]:
+        proc = run("analyze", str(tmp_path), "--since", value, trap=True)
+        assert proc.returncode == 99, proc.stderr  # past the checks: the (trapped) loader was called
+
+
+def test_a_window_that_excludes_every_log_line_says_so(tmp_path):
+    (tmp_path / "routes.yaml").write_text(ROUTE)
+    log = tmp_path / "a.log"
+    log.write_text(OTHER_LOG)
+    proc = run("analyze", str(tmp_path / "routes.yaml"), "--logs", str(log), "--until", "2026-11-20T08:00:00Z",
+               "--output", str(tmp_path / "r.json"), "-o", "json", "-q")
+    assert proc.returncode == 0
+    assert one_line(proc) == ("mga: warning: --until 2026-11-20T08:00:00Z: the window excludes every log line "
+                              "(1 lines outside it)")
+    inside = run("analyze", str(tmp_path / "routes.yaml"), "--logs", str(log), "--since", "2026-11-20",
+                 "--output", str(tmp_path / "r.json"), "-o", "json", "-q")
+    assert inside.returncode == 0 and inside.stderr == ""
+
+
+@pytest.mark.skipif(not os.path.isdir("/sys"), reason="needs /sys")
+@pytest.mark.parametrize("command", [["analyze"], ["logs", "-o", "json"]])
+def test_an_output_the_system_refuses_is_one_line_before_loading(tmp_path, command):
+    proc = run(*command[:1], str(tmp_path), *command[1:], "--output", "/sys/mga-report.out", trap=True)
+    line = one_line(proc)
+    assert proc.returncode == 2 and "internal error" not in line
+    assert "cannot write" in line or "is not writable" in line  # root passes os.access, the write fails
+
+
+WRITE_FAILS = (  # the disk fills up while the report is written
+    "import errno, sys, mga.outputs as o\n"
+    "def full(*a, **k):\n"
+    "    raise OSError(errno.ENOSPC, 'No space left on device')\n"
+    "o._write = full\n"
+    "from mga.cli import main\n"
+    "sys.argv = ['mga'] + sys.argv[1:]\n"
+    "main()\n"
+)
+
+def test_a_report_that_fails_while_written_is_one_line_and_exit_2(tmp_path):
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    proc = subprocess.run([sys.executable, "-c", WRITE_FAILS, "analyze", str(src), "--output",
+                           str(tmp_path / "r.html")], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert one_line(proc) == f"mga: --output {tmp_path / 'r.html'}: cannot write: No space left on device"
+
+
+def test_batch_output_dir_that_is_a_file_is_refused(tmp_path):
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE)
+    proc = run("batch", str(src), "--engine", "local", "-d", str(src), trap=True)
+    assert proc.returncode == 2 and one_line(proc) == f"mga: --output-dir {src}: cannot write: not a directory"
+    assert src.read_text() == ROUTE
+
+
+def test_refinements_of_redact_need_what_they_refine(tmp_path):
+    proc = run("analyze", str(tmp_path), "--redact-namespaces", trap=True)
+    assert proc.returncode == 2 and "--redact-namespaces needs --redact" in one_line(proc)
+    proc = run("analyze", str(tmp_path), "--redact", "--force", trap=True)
+    assert proc.returncode == 2 and "--force needs --redact-map" in one_line(proc)
+    proc = run("analyze", str(tmp_path), "--redact", "--redact-namespaces", trap=True)
+    assert proc.returncode == 99, proc.stderr
+
+
+def test_filters_that_together_or_elsewhere_match_nothing_are_exit_2(tmp_path):
+    (tmp_path / "routes.yaml").write_text(ROUTE + "---\n" + OTHER_ROUTE)
+    proc = run("routes", str(tmp_path), "-n", "webb")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "-n webb: no route in namespace webb; closest: web" in one_line(proc)
+    proc = run("analyze", str(tmp_path), "--route", "web/shop", "-n", "ops", "--output", str(tmp_path / "r.json"))
+    assert proc.returncode == 2 and "--route web/shop: not in -n ops" in one_line(proc)
+    assert not (tmp_path / "r.json").exists()
+    out = tmp_path / "out"
+    proc = run("batch", str(tmp_path / "routes.yaml"), "-n", "nosuchns", "--engine", "local", "-d", str(out))
+    assert proc.returncode == 2
+    assert "-n nosuchns: no route in namespace nosuchns; closest: ops, web" in proc.stdout
+    assert not (out / "routes.json").exists()
