@@ -30,7 +30,8 @@ def batch(
     namespace: Annotated[list[str] | None, typer.Option("--namespace", "-n", help="only these namespaces")] = None,
     engine: Annotated[
         Engine | None,
-        typer.Option("--engine", help="dask (default when mga[dask] is installed) or local: one input after the other"),
+        typer.Option("--engine",
+                     help="dask (default when mga\\[dask] is installed) or local: one input after the other"),
     ] = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
@@ -72,7 +73,8 @@ def batch(
         with write_errors_refused("--output-dir", output_dir):
             index = write_index(output_dir, rows)
         for row in rows:
-            line = row.get("error") or (f"{row['routes']} routes, {row['findings']} findings "
+            line = row.get("error") or (f"{row['routes']} route{'' if row['routes'] == 1 else 's'}, "
+                                        f"{row['findings']} findings "
                                         f"({row['critical']} critical), {', '.join(row['causes']) or 'no cause'}")
             echo(f"{clean(row['input'])}: {clean(line)}")
         echo(f"wrote {index}", err=True)

@@ -27,7 +27,7 @@ def rules(
     echo(rules_catalog(fmt.value), nl=False)
 
 
-def rule(code: Annotated[str, typer.Argument(help="rule code (e.g. E101) or name")]) -> None:
+def rule(code: Annotated[str, typer.Argument(help="rule code (e.g. E202) or name")]) -> None:
     """Print one rule's documentation."""
     from analyzer.registry import get_rule
     from mga.views import rule_doc

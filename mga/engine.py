@@ -17,7 +17,7 @@ class Engine(StrEnum):
 
 EngineOpt = Annotated[
     Engine,
-    typer.Option("--engine", help="local: this machine's cores; dask: a Dask cluster (extra mga[dask])"),
+    typer.Option("--engine", help="local: this machine's cores; dask: a Dask cluster (extra mga\\[dask])"),
 ]
 SchedulerOpt = Annotated[
     str | None,

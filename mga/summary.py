@@ -1,8 +1,10 @@
 """The terminal summary printed after ``mga analyze``: triage on a jump host without a browser.
 
-One line per broken or degraded route (verdict, cause, since when, affected requests), then one line
-counting the ``unknown`` routes and naming the report. Rich styles it on a colour terminal; under
-``NO_COLOR`` or when not a terminal it is plain text. Every name is sanitised.
+One line per broken or degraded route (verdict, cause, since when, affected requests, or why their
+count is unknown), then one line counting the ``unknown`` routes and naming the report, and one
+more when the report lists anything skipped or cut (a healthy verdict may rest on less than the
+inputs held). Rich styles it on a colour terminal; under ``NO_COLOR`` or when not a terminal it is
+plain text. Every name is sanitised.
 """
 
 from __future__ import annotations
@@ -26,17 +28,44 @@ def summary_lines(result: Any, report_path: str) -> list[tuple[str, str]]:
         cause = top.cause if top else "no finding"
         starts = [t for f in findings for t in (f.began_at, f.first_seen) if t is not None]
         since = f"since {min(starts):%Y-%m-%d %H:%M:%S}Z" if starts else "since unknown"
-        affected = sum(f.affected_requests for f in findings)
         style = "bold red" if str(route.verdict) == "broken" else "yellow"
         text = (f"{str(route.verdict).upper():8} {clean(route.namespace)}/{clean(route.name)}  {clean(cause)}  "
-                f"{since}  {affected} affected requests")
+                f"{since}  {_affected(result, route, findings)}")
         lines.append((style, text))
     unknown = sum(1 for r in result.routes if str(r.verdict) == "unknown")
     healthy = sum(1 for r in result.routes if str(r.verdict) == "healthy")
     where = "report on stdout" if report_path == "-" else f"wrote {clean(report_path)}"
-    lines.append(("", f"{len(result.routes)} routes: {len(bad)} broken or degraded, {healthy} healthy, "
+    lines.append(("", f"{_count(len(result.routes), 'route')}: {len(bad)} broken or degraded, {healthy} healthy, "
                       f"{unknown} unknown; {where}"))
+    if result.skipped:
+        lines.append(_skipped_line(result.skipped))
     return lines
+
+
+def _skipped_line(skipped: list[Any]) -> tuple[str, str]:
+    """How many entries the report's skipped list holds, and how many of them stopped reading part-way.
+
+    An entry with an ``offset`` is an input cut or left unread at a limit or at damage: the verdicts
+    rest on less than the inputs held, so that count is named and the line is coloured.
+    """
+    stopped = sum(1 for s in skipped if s.offset is not None)
+    text = f"{_count(len(skipped), 'entry', 'entries')} in the report's skipped list (files not read, rules not run)"
+    if not stopped:
+        return "", text
+    return "yellow", f"{text}, {stopped} of them cut or left unread at a limit or damage"
+
+
+def _count(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def _affected(result: Any, route: Any, findings: list[Any]) -> str:
+    """The route's affected requests, or why they are unknown: a count is never 0 for lack of logs."""
+    if result.requests is None:
+        return "affected requests unknown (no access logs)"
+    if route.requests is None:
+        return "affected requests unknown (no access-log line of this route)"
+    return _count(sum(f.affected_requests for f in findings), "affected request")
 
 
 def print_summary(result: Any, report_path: str, stream: TextIO | None = None) -> None:

@@ -6,6 +6,7 @@ a refusal that came after loading the inputs shows up as 99, not as the expected
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -128,7 +129,7 @@ def test_terminal_summary_goes_to_stderr_when_report_goes_to_stdout_and_quiet_hi
     src.write_text(ROUTE)
     proc = run("analyze", str(src), "-o", "json", "--output", "-")
     assert proc.returncode == 0 and proc.stdout.lstrip().startswith("{")
-    assert "1 routes:" in proc.stderr and "report on stdout" in proc.stderr
+    assert "1 route:" in proc.stderr and "report on stdout" in proc.stderr
     quiet = run("analyze", str(src), "-o", "json", "--output", "-", "--quiet")
     assert quiet.stderr == ""
 
@@ -323,3 +324,46 @@ def test_filters_that_together_or_elsewhere_match_nothing_are_exit_2(tmp_path):
     assert proc.returncode == 2
     assert "-n nosuchns: no route in namespace nosuchns; closest: ops, web" in proc.stdout
     assert not (out / "routes.json").exists()
+
+
+def test_summary_says_affected_requests_are_unknown_without_logs(tmp_path):
+    from tests.conftest import INSPECT_SHOP
+
+    proc = run("analyze", str(INSPECT_SHOP), "--output", str(tmp_path / "r.html"))
+    assert proc.returncode == 0, proc.stderr
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith("DEGRADED shop/frontend  readiness-probe-failing")
+    assert first.endswith("affected requests unknown (no access logs)")
+    log = tmp_path / "other.log"
+    log.write_text(OTHER_LOG)
+    proc = run("analyze", str(INSPECT_SHOP), "--logs", str(log), "--output", str(tmp_path / "r.html"))
+    assert proc.stdout.splitlines()[0].endswith("affected requests unknown (no access-log line of this route)")
+
+
+def test_summary_counts_the_skipped_list_and_what_was_cut(tmp_path):
+    from tests.conftest import INSPECT_SHOP
+
+    out = tmp_path / "r.json"
+    proc = run("analyze", str(INSPECT_SHOP), "--max-bytes", "2K", "-o", "json", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    skipped = json.loads(out.read_text())["skipped"]
+    cut = sum(1 for s in skipped if s["offset"] is not None)
+    assert cut >= 1
+    assert proc.stdout.splitlines()[-1] == (f"{len(skipped)} entries in the report's skipped list (files not read, "
+                                            f"rules not run), {cut} of them cut or left unread at a limit or damage")
+    quiet = run("analyze", str(INSPECT_SHOP), "--max-bytes", "2K", "-o", "json", "--output", str(out), "-q")
+    assert quiet.stdout == ""
+
+
+def test_help_names_a_real_rule_and_the_dask_extra():
+    from analyzer.registry import all_rules
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "NO_COLOR": "1"}
+    rule = subprocess.run([sys.executable, "-m", "mga.cli", "rule", "--help"], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, env=env).stdout
+    example = rule.split("(e.g. ", 1)[1].split(")", 1)[0]
+    assert example in {r.code for r in all_rules()}
+    for command in ("analyze", "batch"):
+        text = subprocess.run([sys.executable, "-m", "mga.cli", command, "--help"], capture_output=True, text=True,
+                              timeout=60, cwd=ROOT, env=env).stdout
+        assert "mga[dask]" in text, text
