@@ -78,6 +78,7 @@ def require_filters_match(snap: Any, namespaces: list[str] | None, routes: list[
     if reason:
         fail(reason)
 
+
 def warn_empty_window(since: str | None, until: str | None, requests: int | None,
                       accounting: list[dict[str, Any]]) -> None:
     """One stderr line when ``--since``/``--until`` left out every request line the logs hold.
