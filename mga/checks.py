@@ -22,7 +22,8 @@ def has_objects(snap: Any) -> bool:
 
 
 def warn_damaged(snap: Any) -> None:
-    """One stderr line per damaged input: where reading stopped and what was still read.
+    """One stderr line per damaged input (where reading stopped and what was still read), and per input given
+    among others that holds nothing readable (skipped).
 
     The report records the damage too (a skipped entry and a gap); this line is for the terminal,
     so a truncated download is never mistaken for a complete must-gather.
@@ -31,6 +32,8 @@ def warn_damaged(snap: Any) -> None:
         if record.damaged:
             warn(f"{record.path}: {record.damaged}; still read {record.files_read} of {record.files_seen} "
                  "files listed")
+    for _, reason in getattr(snap, "unusable_inputs", ()):
+        warn(f"{reason}; skipped, the other inputs are read")
 
 
 def require_usable(snap: Any, inputs: list[str]) -> None:

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import typer
 
 from mga.checks import warn_empty_window
-from mga.console import clean_lines, echo, fail, guarded, progress_bar, time_window
+from mga.console import clean_lines, echo, fail, guarded, progress_bar, time_window, warn
 from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, log_runner
 from mga.limits import MaxLogBytesOpt, parse_size
 from mga.outputs import check_output, write_errors_refused, write_report
@@ -85,6 +85,9 @@ def logs(
                 want = urls or urls_5xx or clients or fmt == LogsFormat.html
                 stats = statistics(files, top=top, tops=want, since=start, until=end,
                                    log_format=log_format, progress=update, runner=runner, max_log_bytes=log_cap)
+                for entry in stats["skipped"]:  # an input among several that holds nothing readable
+                    if entry["source"] in files:
+                        warn(f"{entry['reason']}; skipped, the other inputs are read")
             warn_empty_window(since, until, stats["requests"], stats["files"])
             if fmt == LogsFormat.json:
                 text = to_json(stats)

@@ -9,6 +9,7 @@ import lzma
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from parsers.archive_sources import TarSource, ZipSource
 from parsers.byte_budget import ByteBudget
@@ -89,3 +90,16 @@ def _looks_textual(head: bytes) -> bool:
         return True
     except UnicodeDecodeError as exc:
         return exc.start > len(head) - 4  # a multi-byte character cut by the sniff window
+
+
+def usable_input(path: str, given: int, unusable: list[tuple[str, str]], **options: Any) -> InputSource | None:
+    """``path`` opened (:func:`open_input`), or, when it is one of ``given`` inputs (several), None with its
+    (path, reason) added to ``unusable``: one unusable input among several is a skipped entry and the run goes on
+    (report-contract v1.1 "Exit codes"); alone, its error stands."""
+    try:
+        return open_input(path, **options)
+    except InputError as exc:
+        if given <= 1:
+            raise
+        unusable.append((path, str(exc)))
+        return None

@@ -18,7 +18,7 @@ import pandas as pd
 
 from parsers import schema
 from parsers.byte_budget import ByteBudget
-from parsers.inputs import open_input
+from parsers.inputs import usable_input
 from parsers.kept_text import KeptTexts, reader_for
 from parsers.layout import DOC_SUFFIXES, INGRESS_NAMESPACES, Index, access_log_members, index_input, place_by_name
 from parsers.load_app_logs import read_app_logs
@@ -35,7 +35,7 @@ from parsers.load_objects import (
 from parsers.load_platform import PlatformRows, log_kind, platform_kind, take
 from parsers.load_router_config import _concat, _load_haproxy_config
 from parsers.snapshot import InputRecord, Progress, Snapshot, _noop
-from parsers.sources import InputSource, Member
+from parsers.sources import InputError, InputSource, Member
 
 
 def object_namespaces(frames: dict[str, pd.DataFrame]) -> frozenset[str]:
@@ -93,14 +93,18 @@ def load_snapshot(
     ns_filter = frozenset(namespaces) if namespaces else None
     budget = ByteBudget(max_bytes) if max_bytes is not None else ByteBudget()
     sources: list[tuple[InputSource, Index]] = []
+    unusable: list[tuple[str, str]] = []
     for path in inputs:
-        src = open_input(path, budget=budget, read_whole=read_whole)
-        src.budget = budget
-        sources.append((src, index_input(src)))
-    log_sources = [open_input(path, as_log=True) for path in logs]
+        src = usable_input(path, len(inputs) + len(logs), unusable, budget=budget, read_whole=read_whole)
+        if src is not None:
+            src.budget = budget
+            sources.append((src, index_input(src)))
+    log_sources = [s for path in logs if (s := usable_input(path, len(inputs) + len(logs), unusable, as_log=True))]
+    if unusable and not sources and not log_sources:  # none usable: the first one's reason, as for one input
+        raise InputError(unusable[0][1])
 
     records: list[InputRecord] = []
-    skipped: list[tuple[str, str] | tuple[str, str, int | None]] = []
+    skipped: list[tuple[str, str] | tuple[str, str, int | None]] = list(unusable)
     objects: list[tuple[dict, str, str, int]] = []
     texts = KeptTexts()  # what evidence needs of each file read: a way to re-read its lines
     inspected: set[str] = set()
@@ -225,6 +229,7 @@ def load_snapshot(
         texts=texts,
         alert_sources=tuple(platform.alert_files),
         router_log_files=tuple(platform.router_log_files),
+        unusable_inputs=tuple(unusable),
     )
     if want_logs and log_jobs:
         keep = None if keep_all_requests else object_namespaces(frames)
@@ -235,3 +240,4 @@ def load_snapshot(
     for src in log_sources:
         src.close()
     return snap
+

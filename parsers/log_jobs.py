@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from parsers.collector_pause import objects_frozen
-from parsers.inputs import open_input
+from parsers.inputs import usable_input
 from parsers.layout import access_log_members, index_input
 from parsers.log_duplicates import distinct_jobs
 from parsers.log_stream import LogStreamCut
 from parsers.snapshot import Progress, _noop
-from parsers.sources import InputSource, Member, MemberTooLarge
+from parsers.sources import InputError, InputSource, Member, MemberTooLarge
 
 LogJob = tuple[InputSource, Member, str | None, str | None]
 
@@ -101,24 +101,30 @@ def _until_stopped(results: Iterable[Any], stopped: list[tuple[str, int | None]]
         stopped.append((f"access log unreadable: {' '.join(str(exc).split())[:200]}", None))
 
 
-def _log_jobs(paths: Sequence[str]) -> tuple[list[LogJob], list[InputSource]]:
-    """The access-log members of the inputs given to ``mga logs``, in the order given."""
+def _log_jobs(paths: Sequence[str]) -> tuple[list[LogJob], list[InputSource], list[tuple[str, str]]]:
+    """The access-log members of the inputs given to ``mga logs``, in the order given, and the (path, reason)
+    of the inputs among several that hold nothing readable (``parsers.inputs.usable_input``)."""
     jobs: list[LogJob] = []
     sources = []
+    unusable: list[tuple[str, str]] = []
     try:
         for path in paths:
-            src = open_input(path, as_log=True)
+            src = usable_input(path, len(paths), unusable, as_log=True)
+            if src is None:
+                continue
             sources.append(src)
             idx = index_input(src)
             found = access_log_members(src, idx)
             if not found and not idx.roots:
                 found = [(m, None) for m in src.members]  # a log file whose name says nothing
             jobs.extend((src, m, pod, None) for m, pod in found)
+        if unusable and not sources:  # none usable: the first one's reason, as for one input
+            raise InputError(unusable[0][1])
     except BaseException:
         for src in sources:
             src.close()
         raise
-    return jobs, sources
+    return jobs, sources, unusable
 
 
 def load_access_logs(
@@ -134,14 +140,14 @@ def load_access_logs(
     """Access logs alone, as frames: plain/gzipped log files, or the router logs inside inputs."""
     from parsers import haproxy_log
 
-    jobs, sources = _log_jobs(paths)
+    jobs, sources, unusable = _log_jobs(paths)
     try:
         parses, failures = parse_log_jobs(jobs, log_format=log_format, since=since, until=until,
                                           report=progress or _noop, runner=runner, max_log_bytes=max_log_bytes)
     finally:
         for src in sources:
             src.close()
-    skipped = [(member.name, _with_offset(reason, offset)) for _, member, reason, offset in failures]
+    skipped = [*unusable, *((member.name, _with_offset(reason, offset)) for _, member, reason, offset in failures)]
     return haproxy_log.combine(parses), skipped
 
 
@@ -170,9 +176,9 @@ def scan_access_logs(
 
     report = progress or _noop
     run = runner or haproxy_log.local_chunks
-    jobs, sources = _log_jobs(paths)
+    jobs, sources, unusable = _log_jobs(paths)
     tallies: list[Any] = []
-    skipped: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str]] = list(unusable)
     try:
         jobs, copies = distinct_jobs(jobs)
         skipped.extend((member.name, reason) for _, member, reason in copies)

@@ -61,6 +61,9 @@ class Snapshot:
     log_texts: dict[tuple[str, str, int], str] = field(default_factory=dict, repr=False)
     alert_sources: tuple[str, ...] = ()  # files that held Prometheus alert data (none: alerts unknown)
     router_log_files: tuple[str, ...] = ()  # router container logs read (router_log rows come from them)
+    # inputs given among others that hold nothing readable (path, one-line reason): in ``skipped`` too, and
+    # said on stderr by the commands
+    unusable_inputs: tuple[tuple[str, str], ...] = ()
     # whole-log figures of every request parsed; the ``requests`` frame may hold only some rows
     # (``load_snapshot(keep_all_requests=False)``). None: not parsed here, read from the frame.
     log_totals: LogTotals | None = field(default=None, repr=False)
