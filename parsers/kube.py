@@ -52,7 +52,11 @@ SIMPLE: dict[str, tuple[tuple[str, ...], Callable[[StoredObject], list[Row]]]] =
 
 
 def build_frames(store: ObjectStore) -> dict[str, pd.DataFrame]:
-    """Every object frame of :mod:`parsers.schema`, typed, from the de-duplicated objects."""
+    """Every object frame of :mod:`parsers.schema`, typed, from the de-duplicated objects.
+
+    An object a row builder cannot read is recorded in ``store.problems``; a time a frame cannot
+    hold (:func:`parsers.schema.conform`) is missing and recorded in ``store.values_lost``.
+    """
     rows: dict[str, list[Row]] = {
         name: [] for name in (*SIMPLE, "services", "service_ports", "pods", "containers", "container_ports")
     }
@@ -84,4 +88,12 @@ def build_frames(store: ObjectStore) -> dict[str, pd.DataFrame]:
             rows["pods"].extend(out[0])
             rows["containers"].extend(out[1])
             rows["container_ports"].extend(out[2])
-    return {name: schema.conform(name, r) for name, r in rows.items()}
+    frames = {}
+    for name, frame_rows in rows.items():
+        out_of_range: list[tuple[int, str]] = []
+        frames[name] = schema.conform(name, frame_rows, out_of_range)
+        for position, column in out_of_range:
+            row = frame_rows[position]
+            store.values_lost.append((row.get("input"), row.get("source"), row.get("line"),
+                                      f"a time outside the years 1677-2262 read as missing ({name}.{column})"))
+    return frames

@@ -28,6 +28,8 @@ class StoredObject:
 class ObjectStore:
     objects: dict[tuple[str, str, str, str], StoredObject] = field(default_factory=dict)
     problems: list[tuple[str, str, int, str]] = field(default_factory=list)  # (input, source, line, reason)
+    # a value of a kept object read as missing, with the same provenance (the object itself is kept)
+    values_lost: list[tuple[str, str, int, str]] = field(default_factory=list)
 
     def of_kind(self, *kinds: str) -> list[StoredObject]:
         return [o for (kind, *_), o in self.objects.items() if kind in kinds]

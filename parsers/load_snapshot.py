@@ -209,6 +209,8 @@ def load_snapshot(
     frames = kube.build_frames(store)
     for problem in getattr(store, "problems", []) or []:
         skipped.append((str(problem[1]), f"line {problem[2]}: {problem[3]}"))
+    for note in getattr(store, "values_lost", []) or []:
+        skipped.append((str(note[1]), f"line {note[2]}: {note[3]}"))
     frames["router_backends"] = _concat("router_backends", router_backends)
     frames["router_servers"] = _concat("router_servers", router_servers)
     frames["container_log_lines"] = schema.conform("container_log_lines", app_lines)

@@ -394,11 +394,15 @@ def empty_frame(frame: str) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns(frame)})
 
 
-def conform(frame: str, rows: Sequence[Mapping[str, object]] | pd.DataFrame) -> pd.DataFrame:
+def conform(
+    frame: str, rows: Sequence[Mapping[str, object]] | pd.DataFrame, out_of_range: list[tuple[int, str]] | None = None
+) -> pd.DataFrame:
     """Build ``frame`` from row dicts (or a frame), with exactly the declared columns and dtypes.
 
     Missing columns become all-missing; unknown keys are an error, so a typo in a parser fails a
-    test instead of silently dropping data.
+    test instead of silently dropping data. A time a ``ts`` column cannot hold (nanoseconds reach
+    the years 1677-2262: ``0001-01-01``, ``9999-12-31``) is missing, like text that is no time;
+    its (row position, column) is appended to ``out_of_range`` when given.
     """
     spec = columns(frame)
     names = [name for name, _ in spec]
@@ -413,7 +417,7 @@ def conform(frame: str, rows: Sequence[Mapping[str, object]] | pd.DataFrame) -> 
         if name in df.columns:
             col = df[name]
             if dtype == TS:
-                out[name] = pd.to_datetime(col, utc=True, errors="coerce", format="ISO8601").astype(TS)
+                out[name] = _times(col, name, out_of_range)
             elif dtype == INT:
                 out[name] = pd.to_numeric(col, errors="coerce").astype(INT)
             elif dtype == BOOL:
@@ -423,3 +427,18 @@ def conform(frame: str, rows: Sequence[Mapping[str, object]] | pd.DataFrame) -> 
         else:
             out[name] = pd.Series([None] * len(df), dtype=dtype, index=df.index)
     return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+
+
+_TS_MIN, _TS_MAX = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
+
+
+def _times(col: pd.Series, name: str, out_of_range: list[tuple[int, str]] | None) -> pd.Series:
+    """``col`` as UTC nanosecond times: pandas parses into a wider unit, so a time outside the
+    nanosecond range is made missing before the cast (it raised ``OutOfBoundsDatetime`` and ended the run)."""
+    parsed = pd.to_datetime(col, utc=True, errors="coerce", format="ISO8601")
+    outside = parsed.notna() & ((parsed < _TS_MIN) | (parsed > _TS_MAX))
+    if outside.any():
+        if out_of_range is not None:
+            out_of_range.extend((int(i), name) for i in outside.to_numpy().nonzero()[0])
+        parsed = parsed.where(~outside)
+    return parsed.astype(TS)

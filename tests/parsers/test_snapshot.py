@@ -130,3 +130,35 @@ def test_documents_parsed_on_two_cores_equal_one_core(monkeypatch):
     parallel = load_objects.parse_documents(batch)
     assert parallel == serial
     assert parallel[-1][0] == "broken.yaml" and parallel[-1][2] is not None
+
+
+def _shop_with(tmp_path, rel: str, data: bytes | None):
+    """A copy of the inspect fixture with ``namespaces/shop/<rel>`` replaced (None: removed)."""
+    tree = tmp_path / "inspect.local.3"
+    shutil.copytree(INSPECT_SHOP, tree)
+    target = tree / "namespaces" / "shop" / rel
+    if data is None:
+        target.unlink()
+    else:
+        target.write_bytes(data)
+    return tree
+
+
+
+@pytest.mark.parametrize(
+    ("rel", "field", "value", "column"),
+    [("core/events.yaml", b"firstTimestamp", b'"0001-01-01T00:38:20Z"', "events.first_seen"),
+     ("core/pods.yaml", b"creationTimestamp", b'"9999-12-31T00:00:00Z"', "pods.created")],
+)
+def test_times_no_nanosecond_timestamp_holds_are_missing_and_recorded(tmp_path, rel, field, value, column):
+    data = (INSPECT_SHOP / "namespaces" / "shop" / rel).read_bytes()
+    at = data.index(field + b": ")
+    changed = data[:at] + field + b": " + value + data[data.index(b"\n", at):]
+    snap = load_snapshot([str(_shop_with(tmp_path, rel, changed))], want_logs=False)
+    frame, name = column.split(".")
+    times = snap.frame(frame)[name]
+    assert times.isna().sum() == 1 + load_snapshot([str(INSPECT_SHOP)], want_logs=False).frame(frame)[name].isna().sum()
+    line = data[:at].count(b"\n") + 1
+    object_line = next(i for i in range(line, 0, -1) if data.splitlines()[i - 1].startswith(b"- "))
+    assert (f"namespaces/shop/{rel}", f"line {object_line}: a time outside the years 1677-2262 read as missing "
+            f"({column})") in snap.skipped
