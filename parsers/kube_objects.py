@@ -35,19 +35,54 @@ class ObjectStore:
         return [o for (kind, *_), o in self.objects.items() if kind in kinds]
 
 
+def in_words(value: Any) -> str:
+    """A value's YAML type in words, for a reason."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+
+
+def unusable(obj: Any) -> str | None:
+    """Why ``obj`` cannot be kept as a Kubernetes object, or None when it can.
+
+    Objects are keyed and joined by kind and ``metadata.name``: without them (a null or list item, a
+    null ``metadata``, a name that is a list) an object has no identity, so the loaders leave it
+    out and record this reason where they found it instead of letting it vanish or abort the run.
+    """
+    if not isinstance(obj, dict):
+        return f"{in_words(obj)}, not an object"
+    kind, meta = obj.get("kind"), obj.get("metadata")
+    if not isinstance(kind, str):
+        return "no kind" if kind is None else f"kind is {in_words(kind)}, not a string"
+    if not isinstance(meta, dict):
+        return "no metadata" if "metadata" not in obj else f"metadata is {in_words(meta)}, not a mapping"
+    name = meta.get("name")
+    if not isinstance(name, str):
+        return "no metadata.name" if name is None else f"metadata.name is {in_words(name)}, not a string"
+    return None
+
+
 def _rv(obj: dict) -> tuple[int, str]:
     rv = str((obj.get("metadata") or {}).get("resourceVersion") or "")
     return (int(rv), rv) if rv.isdigit() else (-1, rv)
 
 
 def collect(objects: Iterable[tuple[dict, str, str, int]]) -> ObjectStore:
-    """De-duplicate by (kind, namespace, name[, uid]); keep the newest resourceVersion and all sources."""
+    """De-duplicate by (kind, namespace, name[, uid]); keep the newest resourceVersion and all sources.
+
+    An object :func:`unusable` names a reason for is left out and recorded in ``problems``.
+    """
     store = ObjectStore()
     for obj, inp, source, line in objects:
-        meta = obj.get("metadata")
-        kind = obj.get("kind")
-        if not isinstance(meta, dict) or not isinstance(kind, str) or not isinstance(meta.get("name"), str):
+        reason = unusable(obj)
+        if reason is not None:
+            store.problems.append((inp, source, line, f"object left out: {reason}"))
             continue
+        meta, kind = obj["metadata"], obj["kind"]
         key = (kind, str(meta.get("namespace") or ""), meta["name"], "")
         existing = store.objects.get(key)
         if existing is not None:

@@ -108,16 +108,22 @@ PARALLEL_YAML_BYTES = 4 << 20  # below this, starting worker processes costs mor
 YAML_WORKERS = min(2, os.cpu_count() or 1)
 
 
-def _parse_document(name: str, data: bytes) -> tuple[str, list[tuple[dict, int]], str | None]:
+# a file's name, its objects with their lines, the error that lost it whole (or None), and the
+# (line, reason) of each of its items or documents left out while the rest was read
+Parsed = tuple[str, list[tuple[dict, int]], str | None, list[tuple[int, str]]]
+
+
+def _parse_document(name: str, data: bytes) -> Parsed:
     from parsers.yaml_docs import DocumentError, iter_objects
 
+    problems: list[tuple[int, str]] = []
     try:
-        return name, list(iter_objects(data, name)), None
+        return name, list(iter_objects(data, name, problems)), None, problems
     except DocumentError as exc:
-        return name, [], str(exc)
+        return name, [], str(exc), []
 
 
-def parse_documents(batch: list[tuple[str, bytes]]) -> list[tuple[str, list[tuple[dict, int]], str | None]]:
+def parse_documents(batch: list[tuple[str, bytes]]) -> list[Parsed]:
     """Parse YAML/JSON files, on both cores when there is enough YAML to be worth it (order kept).
 
     Not with the rapidyaml accelerator: it parses faster than the objects can be pickled back
@@ -144,13 +150,18 @@ def parse_documents(batch: list[tuple[str, bytes]]) -> list[tuple[str, list[tupl
 
 
 def _load_docs(kube: Any, src: InputSource, member: Member, data: bytes, objects: list, skipped: list) -> None:
-    from parsers.yaml_docs import DocumentError, iter_objects
+    name, found, error, problems = _parse_document(member.name, data)
+    objects.extend((obj, src.label, name, line) for obj, line in found)
+    record_parse_problems(name, error, problems, skipped)
 
-    try:
-        for obj, line in iter_objects(data, member.name):
-            objects.append((obj, src.label, member.name, line))
-    except DocumentError as exc:
-        skipped.append((member.name, f"not valid YAML/JSON: {exc}"))
+
+def record_parse_problems(name: str, error: str | None, problems: list[tuple[int, str]], skipped: list) -> bool:
+    """Add a parsed file's losses to ``skipped`` (the whole file, or each item or document left out);
+    True when it lost anything."""
+    if error is not None:
+        skipped.append((name, f"not valid YAML/JSON: {error}"))
+    skipped.extend((name, f"line {line}: {reason}") for line, reason in problems)
+    return error is not None or bool(problems)
 
 
 def _collected(frames: dict[str, pd.DataFrame]) -> set[str]:

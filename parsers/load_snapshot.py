@@ -31,6 +31,7 @@ from parsers.load_objects import (
     _read_counted,
     parse_documents,
     parse_timestamp_file,
+    record_parse_problems,
 )
 from parsers.load_platform import PlatformRows, log_kind, platform_kind, take
 from parsers.load_router_config import _concat, _load_haproxy_config
@@ -46,6 +47,17 @@ def object_namespaces(frames: dict[str, pd.DataFrame]) -> frozenset[str]:
             continue
         found.update(str(ns) for ns in frame["namespace"].dropna().unique())
     return frozenset(found)
+
+
+def route_namespaces(objects: list[tuple[dict, str, str, int]]) -> set[str]:
+    """The namespaces the Routes read so far are in (a namespace that is not a name is none)."""
+    found: set[str] = set()
+    for obj, *_ in objects:
+        meta = obj.get("metadata") if isinstance(obj, dict) and obj.get("kind") == "Route" else None
+        namespace = meta.get("namespace") if isinstance(meta, dict) else None
+        if isinstance(namespace, str | int) and not isinstance(namespace, bool) and str(namespace):
+            found.add(str(namespace))
+    return found
 
 
 def read_whole(name: str) -> bool:
@@ -154,12 +166,7 @@ def load_snapshot(
                 if len(objects) > before:  # only a file with objects is ever cited
                     texts.keep((src.label, member.name), data, reader_for(src, member))
 
-        route_namespaces = {
-            obj.get("metadata", {}).get("namespace")
-            for obj, *_ in objects
-            if isinstance(obj, dict) and obj.get("kind") == "Route"
-        }
-        interest = {ns for ns in route_namespaces if ns} | set(INGRESS_NAMESPACES)
+        interest = route_namespaces(objects) | set(INGRESS_NAMESPACES)
         if ns_filter is not None:
             interest = (interest & ns_filter) | set(INGRESS_NAMESPACES) | set(ns_filter)
 
@@ -172,13 +179,11 @@ def load_snapshot(
                 resources_read.add((place.namespace, place.resource))
             batch.append((member.name, data))
             members[member.name] = member
-        for (name, found, error), (_, data) in zip(parse_documents(batch), batch, strict=True):
-            if error is not None:
-                skipped.append((name, f"not valid YAML/JSON: {error}"))
-            else:
-                objects.extend((obj, src.label, name, line) for obj, line in found)
-                if found:
-                    texts.keep((src.label, name), data, reader_for(src, members[name]))
+        for (name, found, error, problems), (_, data) in zip(parse_documents(batch), batch, strict=True):
+            record_parse_problems(name, error, problems, skipped)
+            objects.extend((obj, src.label, name, line) for obj, line in found)
+            if found:
+                texts.keep((src.label, name), data, reader_for(src, members[name]))
         del batch
 
         app_lines.extend(read_app_logs(src, idx, interest, record, skipped, read_names))

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from parsers import yaml_fast
+from parsers.kube_objects import in_words
 
 try:
     _BaseLoader: type = yaml.CSafeLoader
@@ -46,7 +47,20 @@ MAX_COMPOSED_VALUES = 2_000_000
 
 
 class DocumentError(ValueError):
-    """A file that is not valid YAML/JSON (one-line reason)."""
+    """A file that is not valid YAML/JSON (one-line reason).
+
+    ``line``: the 1-based line of the loaded text where the parser stopped, when it says;
+    ``problem``: the reason without that line, for callers that word the place themselves.
+    """
+
+    def __init__(self, reason: str, line: int | None = None, problem: str | None = None) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.problem = problem or reason
+
+
+# (1-based line, reason) of each item or document of a file that was left out while the rest was read
+Problems = list[tuple[int, str]]
 
 
 class _GuardedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -174,7 +188,7 @@ def _load_all_nodes(text: str) -> list[tuple[Any, yaml.Node]]:
     except DocumentError:
         raise
     except yaml.YAMLError as exc:
-        raise DocumentError(_yaml_reason(exc)) from None
+        raise _yaml_error(exc) from None
     except RecursionError:
         raise DocumentError(f"nesting deeper than {MAX_DEPTH} levels") from None
     finally:
@@ -196,11 +210,12 @@ def _reject_too_many_values(text: str) -> None:
         raise DocumentError(f"more than {MAX_COMPOSED_VALUES} values in one document")
 
 
-def _yaml_reason(exc: yaml.YAMLError) -> str:
+def _yaml_error(exc: yaml.YAMLError) -> DocumentError:
     mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    where = f"line {mark.line + 1}: " if mark is not None else ""
-    return " ".join(f"{where}{problem}".split())[:200]
+    problem = " ".join((getattr(exc, "problem", None) or str(exc)).split())
+    line = mark.line + 1 if mark is not None else None
+    where = f"line {line}: " if line is not None else ""
+    return DocumentError(f"{where}{problem}"[:200], line, problem[:200])
 
 
 _ITEMS_RE = re.compile(r"^items:[ \t]*\n", re.MULTILINE)
@@ -242,8 +257,16 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def iter_objects(data: bytes, source: str) -> Iterator[tuple[dict, int]]:
-    """Every Kubernetes object in a YAML/JSON file, Lists flattened, with its 1-based start line."""
+def iter_objects(data: bytes, source: str, problems: Problems | None = None) -> Iterator[tuple[dict, int]]:
+    """Every Kubernetes object in a YAML/JSON file, Lists flattened, with its 1-based start line.
+
+    Raises DocumentError when nothing of the file can be read. Short of that, what cannot be read
+    is left out and the rest kept: a List item or a document that is not valid YAML (the documents
+    after a bad one are read too: a ``---`` line always starts a document), an item or document
+    that is no mapping (a string, a number, null), ``items`` that is not a list. Each is appended
+    to ``problems`` (when given) with its line and the reason. Every mapping is yielded: whether it
+    is a usable Kubernetes object is :func:`parsers.kube_objects.collect`'s to say.
+    """
     text = _decode(data)
     stripped = text.lstrip()
     if not stripped:
@@ -256,24 +279,44 @@ def iter_objects(data: bytes, source: str) -> Iterator[tuple[dict, int]]:
             if source.lower().endswith(".json"):
                 raise DocumentError(f"invalid JSON: {' '.join(str(exc).split())[:160]}") from None
         else:
-            yield from _flatten_json(doc)
+            yield from _flatten_json(doc, "", problems)
             return
-    yield from _iter_yaml(text)
+    yield from _iter_yaml(text, problems)
 
 
-def _flatten_json(doc: Any) -> Iterator[tuple[dict, int]]:
+def _note(problems: Problems | None, line: int, reason: str) -> None:
+    if problems is not None:
+        problems.append((line, reason))
+
+
+def _checked(obj: Any, line: int, where: str, problems: Problems | None) -> Iterator[tuple[dict, int]]:
+    """``obj`` when it is a mapping; else noted (but for an empty document: ``where`` "" and null)."""
+    if isinstance(obj, dict):
+        yield obj, line
+    elif obj is not None or where:
+        reason = f"{in_words(obj)}, not an object"
+        _note(problems, line, f"{where} left out: {reason}" if where else f"document left out: {reason}")
+
+
+def _list_items(doc: dict, line: int, problems: Problems | None) -> list[Any]:
+    """A List's ``items`` (``null`` is an empty list); anything else but a list is noted and read as none."""
+    items = doc.get("items")
+    if items is None or isinstance(items, list):
+        return items or []
+    _note(problems, line, f"items left out: {in_words(items)}, not a list")
+    return []
+
+
+def _flatten_json(doc: Any, where: str, problems: Problems | None) -> Iterator[tuple[dict, int]]:
+    """A JSON document's objects (line 1: JSON is read whole, without positions)."""
     if isinstance(doc, list):
-        for item in doc:
-            yield from _flatten_json(item)
-        return
-    if not isinstance(doc, dict):
-        return
-    if _is_list(doc):
-        for item in doc.get("items") or []:
-            if isinstance(item, dict):
-                yield item, 1
-        return
-    yield doc, 1
+        for i, item in enumerate(doc):
+            yield from _flatten_json(item, f"{where}[{i}]", problems)
+    elif isinstance(doc, dict) and _is_list(doc):
+        for i, item in enumerate(_list_items(doc, 1, problems)):
+            yield from _checked(item, 1, f"{where}.items[{i}]" if where else f"items[{i}]", problems)
+    else:
+        yield from _checked(doc, 1, where, problems)
 
 
 def _is_list(doc: dict) -> bool:
@@ -281,7 +324,7 @@ def _is_list(doc: dict) -> bool:
     return isinstance(kind, str) and kind.endswith("List") and "items" in doc
 
 
-def _iter_yaml(text: str) -> Iterator[tuple[dict, int]]:
+def _iter_yaml(text: str, problems: Problems | None) -> Iterator[tuple[dict, int]]:
     split = _split_go_list(text)
     with _gc_paused():
         if split is not None:
@@ -290,31 +333,72 @@ def _iter_yaml(text: str) -> Iterator[tuple[dict, int]]:
             head_docs = yaml_fast.load_item(rest) or _load_all_yaml(rest)
             head = head_docs[0] if head_docs and isinstance(head_docs[0], dict) else {}
             if _is_list({**head, "items": None}) or not head.get("kind"):
-                for docs, line in _item_docs(items, body):
+                first_error: DocumentError | None = None
+                read_any = False
+                for i, (docs, line, error) in enumerate(_item_docs(items, body)):
+                    if error is not None:
+                        at = line + (error.line or 1) - 1
+                        first_error = first_error or DocumentError(f"line {at}: {error.problem}", at, error.problem)
+                        _note(problems, at, f"items[{i}] left out, not valid YAML: {error.problem}")
+                        continue
+                    read_any = True
                     for seq in docs:
-                        if isinstance(seq, list):
-                            for obj in seq:
-                                if isinstance(obj, dict):
-                                    yield obj, line
+                        for obj in seq if isinstance(seq, list) else [seq]:
+                            yield from _checked(obj, line, f"items[{i}]", problems)
+                if first_error is not None and not read_any:
+                    raise first_error  # no item could be read: the file is lost whole, as one error
                 return
-        docs = _load_all_nodes(text)
-    for doc, node in docs:
+        docs = _documents(text, problems)
+    for doc, node, base in docs:
         start = node.start_mark.line + 1
         if isinstance(doc, dict) and _is_list(doc):
             lines = _item_lines(node)
-            for i, item in enumerate(doc.get("items") or []):
-                if isinstance(item, dict):
-                    yield item, lines[i] if i < len(lines) else start
-        elif isinstance(doc, dict):
-            yield doc, _first_key_line(node, start)
+            for i, item in enumerate(_list_items(doc, base + _items_key_line(node, start), problems)):
+                yield from _checked(item, base + (lines[i] if i < len(lines) else start), f"items[{i}]", problems)
         elif isinstance(doc, list):
-            for item, child in zip(doc, node.value, strict=False):
-                if isinstance(item, dict):
-                    yield item, child.start_mark.line + 1
+            for i, (item, child) in enumerate(zip(doc, node.value, strict=False)):
+                yield from _checked(item, base + child.start_mark.line + 1, f"[{i}]", problems)
+        else:
+            yield from _checked(doc, base + _first_key_line(node, start), "", problems)
 
 
-def _item_docs(items: list[tuple[str, int]], body: str) -> Iterator[tuple[list[Any], int]]:
-    """Each item's documents and start line: rapidyaml when the scan found nothing risky in it, else PyYAML."""
+# where a document starts: a `---` line at column 0 (never inside a scalar, YAML 1.1 and 1.2), with
+# the directives (`%YAML`, `%TAG`) that belong to it
+_DOCUMENT_START_RE = re.compile(r"^(?:%[^\n]*\n)*---(?=[ \t\n]|$)", re.MULTILINE)
+
+
+def _documents(text: str, problems: Problems | None) -> list[tuple[Any, yaml.Node, int]]:
+    """Every document of a stream with its node and the number of lines before its piece of text.
+
+    PyYAML cannot resume after an error, so when the stream fails it is loaded again document by
+    document, each bad one noted with its line; the error is raised only when no document loads.
+    """
+    try:
+        return [(doc, node, 0) for doc, node in _load_all_nodes(text)]
+    except DocumentError:
+        starts = [0] + [m.start() for m in _DOCUMENT_START_RE.finditer(text) if m.start() > 0]
+        if len(starts) < 2:
+            raise
+        docs: list[tuple[Any, yaml.Node, int]] = []
+        bad: Problems = []
+        for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
+            base = text.count("\n", 0, begin)
+            try:
+                docs.extend((doc, node, base) for doc, node in _load_all_nodes(text[begin:end]))
+            except DocumentError as exc:
+                bad.append((base + (exc.line or 1), f"document left out, not valid YAML: {exc.problem}"))
+        if not docs:
+            raise
+        for line, reason in bad:
+            _note(problems, line, reason)
+        return docs
+
+
+def _item_docs(
+    items: list[tuple[str, int]], body: str
+) -> Iterator[tuple[list[Any], int, DocumentError | None]]:
+    """Each item's documents, start line and error (then no documents): rapidyaml when the scan found
+    nothing risky in it, else PyYAML."""
     if yaml_fast.ENABLED:
         starts = list(accumulate((len(text) for text, _ in items[:-1]), initial=0))
         risky = iter(yaml_fast.risky_offsets(body, starts))
@@ -335,7 +419,13 @@ def _item_docs(items: list[tuple[str, int]], body: str) -> Iterator[tuple[list[A
         loaded = dict(zip(fast, yaml_fast.load_items([batch[i][0] for i in fast]), strict=True)) if fast else {}
         for i, (item_text, line) in enumerate(batch):
             docs = loaded.get(i)
-            yield (docs if docs is not None else _load_all_yaml(item_text)), line
+            error = None
+            if docs is None:
+                try:
+                    docs = _load_all_yaml(item_text)
+                except DocumentError as exc:
+                    docs, error = [], exc
+            yield docs, line, error
 
 
 ITEM_BATCH = 64  # items read by rapidyaml per silencing of fd 2 (their objects are held until yielded)
@@ -348,6 +438,14 @@ def _item_lines(node: yaml.Node) -> list[int]:
         if getattr(key, "value", None) == "items" and isinstance(value, yaml.SequenceNode):
             return [child.start_mark.line + 1 for child in value.value]
     return []
+
+
+def _items_key_line(node: yaml.Node, default: int) -> int:
+    """The line of a List's ``items`` key."""
+    for key, _ in node.value if isinstance(node, yaml.MappingNode) else []:
+        if getattr(key, "value", None) == "items":
+            return key.start_mark.line + 1
+    return default
 
 
 def _first_key_line(node: yaml.Node, default: int) -> int:

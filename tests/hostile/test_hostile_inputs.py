@@ -270,6 +270,17 @@ def test_hostile_yaml_is_skipped_or_read_never_fatal(tmp_path, work, rel, data, 
     assert (bad in skipped) == (kept == "skipped"), skipped.get(bad)
 
 
+def test_route_item_with_null_metadata_is_skipped_and_the_other_routes_read(tmp_path, work):
+    routes = ROUTE_YAML.replace(b"items:\n", b"items:\n- kind: Route\n  metadata: null\n", 1)
+    root = _tree_with(tmp_path, "route.openshift.io/routes.yaml", routes)
+    report = analyze_json(root, work)
+    assert _shop_routes(report) == {"frontend", "api"}
+    assert {"source": f"{NS}/route.openshift.io/routes.yaml", "offset": None,
+            "reason": "line 4: object left out: metadata is null, not a mapping"} in report["skipped"]
+    listed = run_mga(["routes", str(root)], work)
+    assert listed.returncode == 0 and "frontend" in listed.stdout and "api" in listed.stdout
+
+
 # ------------------------------------------------------------------ logs
 LOG_OK = (
     "2026-11-20T08:41:03.118204411Z 2026-11-20T08:41:03.118102+00:00 router-a router-a haproxy[812]: "

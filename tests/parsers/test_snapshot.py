@@ -122,7 +122,10 @@ def test_documents_parsed_on_two_cores_equal_one_core(monkeypatch):
     from parsers import load_objects, yaml_fast
 
     files = sorted(p for p in INSPECT_SHOP.rglob("*.yaml"))
-    batch = [(str(p), p.read_bytes()) for p in files] + [("broken.yaml", b"kind: [unclosed\n")]
+    batch = [(str(p), p.read_bytes()) for p in files] + [
+        ("partial.yaml", b"kind: PodList\nitems:\n- just a string\n- kind: Pod\n  metadata: {name: p}\n"),
+        ("broken.yaml", b"kind: [unclosed\n"),
+    ]
     serial = load_objects.parse_documents(batch)
     monkeypatch.setattr(load_objects, "PARALLEL_YAML_BYTES", 1)
     monkeypatch.setattr(load_objects, "YAML_WORKERS", 2)
@@ -130,6 +133,7 @@ def test_documents_parsed_on_two_cores_equal_one_core(monkeypatch):
     parallel = load_objects.parse_documents(batch)
     assert parallel == serial
     assert parallel[-1][0] == "broken.yaml" and parallel[-1][2] is not None
+    assert parallel[-2][3] == [(3, "items[0] left out: a string, not an object")]  # what a file lost, kept
 
 
 def _shop_with(tmp_path, rel: str, data: bytes | None):
@@ -143,6 +147,39 @@ def _shop_with(tmp_path, rel: str, data: bytes | None):
         target.write_bytes(data)
     return tree
 
+
+
+ROUTES_YAML = (INSPECT_SHOP / "namespaces/shop/route.openshift.io/routes.yaml").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("first_items", "reasons"),
+    [
+        (b"- kind: Route\n  metadata: null\n", ["line 4: object left out: metadata is null, not a mapping"]),
+        (b"- kind: Route\n  metadata: [a]\n", ["line 4: object left out: metadata is a list, not a mapping"]),
+        (b"- kind: Route\n  metadata: {name: [a], namespace: shop}\n",
+         ["line 4: object left out: metadata.name is a list, not a string"]),
+        (b"- kind: Route\n  metadata: {name: x, namespace: [a]}\n  spec: {to: {name: x}}\n", []),
+        (b"- a string\n- 42\n- null\n", ["line 4: items[0] left out: a string, not an object",
+                                        "line 5: items[1] left out: a number, not an object",
+                                        "line 6: items[2] left out: null, not an object"]),
+    ],
+    ids=["metadata-null", "metadata-list", "name-list", "namespace-list", "string-number-null"],
+)
+def test_list_items_that_are_no_objects_are_skipped_with_their_line_and_the_others_read(
+    tmp_path, first_items, reasons
+):
+    routes = ROUTES_YAML.replace(b"items:\n", b"items:\n" + first_items, 1)
+    snap = load_snapshot([str(_shop_with(tmp_path, "route.openshift.io/routes.yaml", routes))], want_logs=False)
+    assert routes_of(snap) >= SHOP_ROUTES
+    assert [r for s, r, *_ in snap.skipped if s.endswith("routes.yaml")] == reasons
+
+
+def test_items_that_are_not_a_list_are_skipped_with_the_file(tmp_path):
+    snap = load_snapshot([str(_shop_with(tmp_path, "core/services.yaml", b"kind: ServiceList\nitems: {a: 1}\n"))],
+                         want_logs=False)
+    assert routes_of(snap) == SHOP_ROUTES
+    assert ("namespaces/shop/core/services.yaml", "line 2: items left out: a mapping, not a list") in snap.skipped
 
 
 @pytest.mark.parametrize(

@@ -113,6 +113,74 @@ def test_non_mapping_items_are_ignored():
     assert _names(b"kind: PodList\nitems:\n- just a string\n- kind: Pod\n  metadata:\n    name: p\n") == [("p", 4)]
 
 
+def _service(name: str) -> str:
+    return (f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: shop\n"
+            "spec:\n  ports:\n  - port: 80\n")
+
+
+# one document per Service, the third not valid YAML (an unclosed flow mapping)
+BAD_THIRD_DOCUMENT = (
+    "---\n" + _service("a") + "---\n" + _service("b")
+    + "---\nkind: Service\nmetadata: {name: broken\n  oops: [\n" + "---\n" + _service("d")
+).encode()
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["rapidyaml", "pyyaml"])
+def test_a_bad_document_is_left_out_with_its_line_and_the_others_kept(monkeypatch, fast):
+    from parsers import yaml_fast
+
+    monkeypatch.setattr(yaml_fast, "ENABLED", fast and yaml_fast.AVAILABLE)
+    problems: list[tuple[int, str]] = []
+    got = [(o["metadata"]["name"], line) for o, line in iter_objects(BAD_THIRD_DOCUMENT, "s.yaml", problems)]
+    assert got == [("a", 2), ("b", 11), ("d", 24)]
+    [(line, reason)] = problems
+    assert 20 <= line <= 22 and reason.startswith("document left out, not valid YAML: ")
+
+
+def _go_list(items: list[str]) -> bytes:
+    body = "".join("- " + item.replace("\n", "\n  ").rstrip(" ") for item in items)
+    return ("apiVersion: v1\nitems:\n" + body + "kind: List\nmetadata:\n  resourceVersion: \"\"\n").encode()
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["rapidyaml", "pyyaml"])
+def test_a_tab_indented_line_loses_its_list_item_only(monkeypatch, fast):
+    from parsers import yaml_fast
+
+    monkeypatch.setattr(yaml_fast, "ENABLED", fast and yaml_fast.AVAILABLE)
+    data = _go_list([_service("a"), _service("b").replace("spec:\n", "spec:\n\tbad: 1\n"), _service("c")])
+    problems: list[tuple[int, str]] = []
+    got = [(o["metadata"]["name"], line) for o, line in iter_objects(data, "s.yaml", problems)]
+    assert got == [("a", 3), ("c", 20)]
+    [(line, reason)] = problems
+    assert data.decode().splitlines()[line - 1] == "  \tbad: 1"
+    assert reason.startswith("items[1] left out, not valid YAML: ")
+
+
+def test_a_list_whose_every_item_is_invalid_is_one_document_error():
+    with pytest.raises(DocumentError, match=r"^line 9: "):  # the tab's line in the file
+        list(iter_objects(_go_list([_service("a").replace("spec:\n", "spec:\n\tbad: 1\n")]), "s.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("data", "noted"),
+    [
+        (b"kind: PodList\nitems:\n- just a string\n- 42\n- null\n- kind: Pod\n  metadata:\n    name: p\n",
+         [(3, "items[0] left out: a string, not an object"), (4, "items[1] left out: a number, not an object"),
+          (5, "items[2] left out: null, not an object")]),
+        (b"kind: PodList\nitems: {a: 1}\n---\nkind: Pod\nmetadata:\n  name: p\n",
+         [(2, "items left out: a mapping, not a list")]),
+        (b'{"kind": "PodList", "items": ["s", {"kind": "Pod", "metadata": {"name": "p"}}]}',
+         [(1, "items[0] left out: a string, not an object")]),
+    ],
+    ids=["go-list-items", "items-a-mapping", "json-items"],
+)
+def test_what_is_no_object_is_noted_with_its_line(data, noted):
+    problems: list[tuple[int, str]] = []
+    source = "x.json" if data.startswith(b"{") else "x.yaml"
+    assert [o["metadata"]["name"] for o, _ in iter_objects(data, source, problems)] == ["p"]
+    assert problems == noted
+
+
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
