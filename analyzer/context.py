@@ -126,9 +126,9 @@ class Context:
     def has_input(self, name: str) -> bool:
         """Whether the inputs hold ``name`` (a rule's `needs` entry) for this context's namespace.
 
-        A resource counts when its file was read for the namespace, even with no object in it (an empty
-        list is an answer), or when objects of it were loaded some other way; ``logs`` when router
-        access logs were read at all.
+        A resource counts when its files were read for the namespace without losing an object, even
+        with no object in them (an empty list is an answer), or when objects of it were loaded;
+        ``logs`` when router access logs were read at all.
         """
         if name == "logs":
             return self.has_logs

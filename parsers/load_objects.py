@@ -157,7 +157,7 @@ def _load_docs(kube: Any, src: InputSource, member: Member, data: bytes, objects
 
 def record_parse_problems(name: str, error: str | None, problems: list[tuple[int, str]], skipped: list) -> bool:
     """Add a parsed file's losses to ``skipped`` (the whole file, or each item or document left out);
-    True when it lost anything."""
+    True when it lost anything, so that it does not count as all of its resource."""
     if error is not None:
         skipped.append((name, f"not valid YAML/JSON: {error}"))
     skipped.extend((name, f"line {line}: {reason}") for line, reason in problems)

@@ -121,6 +121,8 @@ def load_snapshot(
     texts = KeptTexts()  # what evidence needs of each file read: a way to re-read its lines
     inspected: set[str] = set()
     resources_read: set[tuple[str, str]] = set()
+    incomplete: set[tuple[str, str]] = set()  # a file of it lost an object: absence there proves nothing
+    resource_of: dict[tuple[str, str], tuple[str, str]] = {}  # (input, file) -> (namespace, resource)
     timestamps: list[datetime] = []
     router_backends: list[pd.DataFrame] = []
     router_servers: list[pd.DataFrame] = []
@@ -176,11 +178,17 @@ def load_snapshot(
         members: dict[str, Member] = {}
         for member, place, data in _read_counted(src, idx, second, record, skipped, read_names):
             if place.namespace and place.resource:
-                resources_read.add((place.namespace, place.resource))
+                resource_of[(src.label, member.name)] = (place.namespace, place.resource)
             batch.append((member.name, data))
             members[member.name] = member
         for (name, found, error, problems), (_, data) in zip(parse_documents(batch), batch, strict=True):
-            record_parse_problems(name, error, problems, skipped)
+            resource = resource_of.get((src.label, name))
+            if resource is not None:
+                resources_read.add(resource)
+                if record_parse_problems(name, error, problems, skipped):
+                    incomplete.add(resource)
+            else:
+                record_parse_problems(name, error, problems, skipped)
             objects.extend((obj, src.label, name, line) for obj, line in found)
             if found:
                 texts.keep((src.label, name), data, reader_for(src, members[name]))
@@ -214,6 +222,8 @@ def load_snapshot(
     frames = kube.build_frames(store)
     for problem in getattr(store, "problems", []) or []:
         skipped.append((str(problem[1]), f"line {problem[2]}: {problem[3]}"))
+        if (resource := resource_of.get((problem[0], problem[1]))) is not None:
+            incomplete.add(resource)  # an object of the file left out: it may be the one a rule looks for
     for note in getattr(store, "values_lost", []) or []:
         skipped.append((str(note[1]), f"line {note[2]}: {note[3]}"))
     frames["router_backends"] = _concat("router_backends", router_backends)
@@ -230,7 +240,7 @@ def load_snapshot(
         inspected_namespaces=frozenset(inspected),
         collected_namespaces=frozenset(_collected(frames)),
         collection_window=(min(timestamps), max(timestamps)) if timestamps else (None, None),
-        collected_resources=frozenset(resources_read),
+        collected_resources=frozenset(resources_read - incomplete),
         router_defaults=router_defaults,
         namespace_filter=ns_filter,
         texts=texts,

@@ -49,7 +49,8 @@ class Snapshot:
     inspected_namespaces: frozenset[str]  # namespaces with their <ns>/<ns>.yaml marker (fully inspected)
     collected_namespaces: frozenset[str]  # namespaces for which any object was read
     collection_window: tuple[datetime | None, datetime | None]
-    collected_resources: frozenset[tuple[str, str]] = frozenset()  # (namespace, resource) files read
+    # (namespace, resource) whose files were read without losing an object: there, absence means absence
+    collected_resources: frozenset[tuple[str, str]] = frozenset()
     log_lines: int = 0
     log_unparsed: int = 0
     unparsed_samples: list[dict[str, Any]] = field(default_factory=list)

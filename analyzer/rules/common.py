@@ -232,7 +232,9 @@ def whole_frame(ctx: Context, name: str) -> pd.DataFrame:
 
 
 def has_resource(ctx: Context, namespace: str, resource: str) -> bool:
-    """True when the inputs held that resource type for the namespace (so absence means absence)."""
+    """True when the inputs held that resource type for the namespace, every object of it read (so
+    absence means absence): a file of it that could not be parsed, or that lost an item or document,
+    leaves it uncollected, as if absent."""
     return (namespace, resource) in ctx.snap.collected_resources
 
 

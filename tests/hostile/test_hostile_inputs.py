@@ -270,6 +270,22 @@ def test_hostile_yaml_is_skipped_or_read_never_fatal(tmp_path, work, rel, data, 
     assert (bad in skipped) == (kept == "skipped"), skipped.get(bad)
 
 
+def _verdicts(report: dict) -> dict[str, tuple[str, list[str]]]:
+    causes = {f["id"]: f["cause"] for f in report["findings"]}
+    return {r["name"]: (r["verdict"], sorted(causes[i] for i in r["findings"])) for r in report["routes"]}
+
+
+def test_unparsable_services_file_is_as_if_absent_not_proof_that_no_service_exists(tmp_path, work):
+    """A services file that could not be read proves nothing missing: the verdicts of the file absent,
+    not a critical route-service-missing for every route."""
+    broken = analyze_json(_tree_with(tmp_path / "broken", "core/services.yaml", b"items: [\n"), work)
+    absent = _tree_with(tmp_path / "absent", "core/services.yaml", b"")
+    (absent / NS / "core" / "services.yaml").unlink()
+    assert _verdicts(broken) == _verdicts(analyze_json(absent, work, "--force"))
+    assert all(f["cause"] != "route-service-missing" for f in broken["findings"])
+    assert any(s["source"].endswith("core/services.yaml") for s in broken["skipped"])
+
+
 def test_route_item_with_null_metadata_is_skipped_and_the_other_routes_read(tmp_path, work):
     routes = ROUTE_YAML.replace(b"items:\n", b"items:\n- kind: Route\n  metadata: null\n", 1)
     root = _tree_with(tmp_path, "route.openshift.io/routes.yaml", routes)

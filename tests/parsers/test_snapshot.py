@@ -148,6 +148,38 @@ def _shop_with(tmp_path, rel: str, data: bytes | None):
     return tree
 
 
+LOST_ITEM = {  # a first List item that is lost, and the reason it is skipped with
+    "tab": (b"- kind: Thing\n\tbroken: 1\n", "items[0] left out, not valid YAML: found a tab character"),
+    "nameless": (b"- kind: Thing\n  metadata: null\n", "object left out: metadata is null, not a mapping"),
+}
+
+
+@pytest.mark.parametrize("how", ["unparsable", "tab", "nameless"])
+@pytest.mark.parametrize(
+    ("rel", "resource"),
+    [("core/services.yaml", "services"), ("core/endpoints.yaml", "endpoints"), ("core/pods.yaml", "pods"),
+     ("core/events.yaml", "events"), ("discovery.k8s.io/endpointslices.yaml", "endpointslices")],
+)
+def test_a_file_that_lost_objects_does_not_count_as_its_resource_collected(tmp_path, rel, resource, how):
+    """Absence of an object proves it absent only where every object of the resource was read: a file
+    that could not be parsed, or that lost one item, leaves the resource uncollected, as if absent."""
+    whole = load_snapshot([str(INSPECT_SHOP)], want_logs=False)
+    assert ("shop", resource) in whole.collected_resources
+    data = (INSPECT_SHOP / "namespaces" / "shop" / rel).read_bytes()
+    lost = b"items: [\n" if how == "unparsable" else data.replace(b"items:\n", b"items:\n" + LOST_ITEM[how][0], 1)
+    snap = load_snapshot([str(_shop_with(tmp_path, rel, lost))], want_logs=False)
+    assert routes_of(snap) == SHOP_ROUTES
+    assert ("shop", resource) not in snap.collected_resources
+    assert snap.collected_resources == whole.collected_resources - {("shop", resource)}
+    reasons = [reason for source, reason, *_ in snap.skipped if source.endswith(rel)]
+    assert len(reasons) == 1
+    if how == "unparsable":
+        assert reasons[0].startswith("not valid YAML/JSON: ")
+    else:
+        first_item = data[: data.index(b"items:\n")].count(b"\n") + 2
+        line = first_item + (how == "tab")  # the tab's line, or where the nameless object starts
+        assert reasons[0].startswith(f"line {line}: {LOST_ITEM[how][1]}")
+
 
 ROUTES_YAML = (INSPECT_SHOP / "namespaces/shop/route.openshift.io/routes.yaml").read_bytes()
 
@@ -180,6 +212,7 @@ def test_items_that_are_not_a_list_are_skipped_with_the_file(tmp_path):
                          want_logs=False)
     assert routes_of(snap) == SHOP_ROUTES
     assert ("namespaces/shop/core/services.yaml", "line 2: items left out: a mapping, not a list") in snap.skipped
+    assert ("shop", "services") not in snap.collected_resources
 
 
 @pytest.mark.parametrize(
