@@ -23,6 +23,9 @@ from analyzer.model import TimelineEvent, rfc3339
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "502", "503", "504", "5xx_other", "other")
 MAX_EVENTS = 200
 _OTHER = STATUS_CLASSES.index("other")
+# a route's minutes are all zero-filled up to a week; over a longer span, only the gaps up to an hour
+MAX_FILLED_SPAN = 7 * 24 * 60
+MAX_FILLED_GAP = 60
 _NS_PER_MINUTE = 60_000_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -46,8 +49,8 @@ def status_classes(s: np.ndarray) -> np.ndarray:
 
 
 def per_minute(groups: pd.DataFrame) -> list[dict]:
-    """Counts per minute by status class, every minute of the span present (zeros included), of a
-    route's minute groups (``parsers.log_groups.minute_groups``: its dated requests, folded)."""
+    """Counts per minute by status class of a route's minute groups (``parsers.log_groups.minute_groups``:
+    its dated requests, folded), the minutes without a line zero-filled as :func:`minute_counts` says."""
     if groups.empty:
         return []
     minutes = groups["minute"].to_numpy(dtype="datetime64[ns]").astype(np.int64) // _NS_PER_MINUTE
@@ -59,24 +62,42 @@ def minute_counts(minutes: np.ndarray, statuses: np.ndarray, requests: np.ndarra
     """:func:`per_minute` of minute groups given as arrays: each group's minute (whole minutes since the
     epoch), status (NaN for none) and requests.
 
-    Counted with numpy (one weighted ``bincount`` over minute × class): a ``crosstab`` per route cost
+    Every minute from the first to the last is present (zeros included) when that span is at most
+    ``MAX_FILLED_SPAN`` minutes. Over a longer span only the gaps of at most ``MAX_FILLED_GAP`` minutes
+    are zero-filled; a longer gap is left out and the minute after it says how many minutes were
+    (``gap_before``): one line with an outlying date (a year later, or 2100) would otherwise make a row
+    for every minute between, hundreds of thousands to millions of them. The rows are so bounded by the
+    minutes that hold lines, not by the span.
+
+    Counted with numpy (one weighted ``bincount`` over row × class): a ``crosstab`` per route cost
     about 10 ms, which with thousands of routes in the inputs was a large share of ``mga analyze``;
     the groups are what the access facts already folded, where counting the route's rows again was
     a pass over every kept line (docs/performance.md). A minute's text is made once for every route.
     """
     if not len(minutes):
         return []
-    first = int(minutes.min())
-    span = int(minutes.max()) - first + 1
+    held, held_of = np.unique(np.asarray(minutes, dtype=np.int64), return_inverse=True)
+    steps = np.diff(held)  # from each held minute to the next
+    if int(held[-1]) - int(held[0]) >= MAX_FILLED_SPAN:
+        steps = np.where(steps <= MAX_FILLED_GAP + 1, steps, 1)  # a longer gap takes no rows
+    row_of_held = np.concatenate(([0], np.cumsum(steps)))
+    rows = int(row_of_held[-1]) + 1
     width = len(STATUS_CLASSES)
-    table = np.bincount((minutes - first) * width + status_classes(statuses),
+    table = np.bincount(row_of_held[held_of.reshape(-1)] * width + status_classes(statuses),
                         weights=np.asarray(requests, dtype=np.float64),
-                        minlength=span * width).astype(np.int64).reshape(span, width)
+                        minlength=rows * width).astype(np.int64).reshape(rows, width)
+    # each row's minute: the held minute it leads up to, less the rows still to come before it
+    upto = np.searchsorted(row_of_held, np.arange(rows))
+    row_minutes = (held[upto] - (row_of_held[upto] - np.arange(rows))).tolist()
+    gaps = {int(row_of_held[i + 1]): int(held[i + 1] - held[i] - 1)
+            for i in np.flatnonzero(np.diff(held) != steps)}
     totals = table.sum(axis=1).tolist()
     out = []
     for k, counts in enumerate(table.tolist()):
-        entry = {"minute": _minute_text(first + k), "total": totals[k]}
+        entry = {"minute": _minute_text(row_minutes[k]), "total": totals[k]}
         entry.update(zip(STATUS_CLASSES, counts, strict=True))
+        if k in gaps:
+            entry["gap_before"] = gaps[k]
         out.append(entry)
     return out
 

@@ -4,7 +4,10 @@ The numbers come from the analyzer (``RouteResult.timeline`` per minute and ``Ro
 this module only draws them: stacked bars of requests per minute by status class, with the pod and
 router events as labelled vertical markers. A span longer than ``MAX_BARS`` minutes is drawn with
 wider bars (the per-minute counts summed into 5, 10, 15... minute bars) so a day of logs stays a
-readable, small picture; the y axis says which width was used.
+readable, small picture; the y axis says which width was used. A span longer than ``MAX_FILLED_SPAN``
+minutes (a line dated a year off, a log of months) is drawn on a broken axis: only the bars that hold
+lines and the empty ones between them up to ``GAP_BARS``, a longer gap drawn as one hatched slot
+labelled with its length, so the picture and its drawing stay bounded by the minutes with lines.
 
 The object-oriented API (``Figure``, no ``pyplot``) keeps no global figure state and never picks a
 GUI backend; rcParams are set per chart with ``rc_context`` so nothing leaks into other users of
@@ -14,6 +17,7 @@ matplotlib in the same process.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -46,6 +50,11 @@ DEFAULT_EVENT_COLOUR = "#777777"
 MAX_BARS = 240
 BAR_MINUTES = (1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 1440)
 MAX_SEPARATED_BARS = 120
+MAX_FILLED_SPAN = 7 * 24 * 60  # minutes: a longer span is drawn on a broken axis
+BROKEN_BAR_MINUTES = (*BAR_MINUTES, 10_080, 43_200)  # a broken axis may need week or 30-day bars
+GAP_BARS = 8  # on a broken axis, up to this many empty bars in a row are drawn; more make one gap slot
+GAP_SLOTS = 2  # the width of a gap slot, in bars
+MAX_TICKS = 8
 MAX_LABELS = 14  # beyond this, markers stay but only the first of each kind is labelled
 HEADROOM = 1.9  # y axis to 1.9x the busiest bar: room above the bars for the event labels
 RC = {
@@ -101,6 +110,8 @@ def merge_minutes(
 
 
 def _draw(timeline: Sequence[dict[str, Any]], events: Sequence[TimelineEvent]) -> str:
+    if (_minute(timeline[-1]) - _minute(timeline[0])) >= timedelta(minutes=MAX_FILLED_SPAN):
+        return _draw_broken(timeline, events)
     width = bar_minutes(len(timeline))
     starts, values = merge_minutes(timeline, width)
     end = starts[-1] + timedelta(minutes=width)
@@ -139,19 +150,138 @@ def _draw(timeline: Sequence[dict[str, Any]], events: Sequence[TimelineEvent]) -
     return buf.getvalue()
 
 
-def _draw_events(ax: Any, events: Sequence[TimelineEvent], label_y: float) -> None:
-    """A dashed vertical line per event; a rotated label (kind and pod suffix) for the first ones."""
+def broken_bars(timeline: Sequence[dict[str, Any]]) -> tuple[int, list[datetime | None], list[int],
+                                                             dict[str, list[int]]]:
+    """The slots of a broken axis: the bar width (minutes), each slot's start (None for a gap slot),
+    each gap's length in minutes (in slot order) and the per-series counts of every slot.
+
+    The width is the narrowest of ``BROKEN_BAR_MINUTES`` that keeps the slots at ``MAX_BARS`` or fewer
+    (the widest when none does: the slots are then still at most ``GAP_BARS + 1`` a held bar).
+    """
+    minutes = [int(_minute(e).timestamp()) // 60 for e in timeline]
+    first = minutes[0]
+    for width in BROKEN_BAR_MINUTES:
+        held = sorted({(m - first) // width for m in minutes})
+        slots = 1 + sum(d if d <= GAP_BARS + 1 else GAP_SLOTS + 1 for d in _steps(held))
+        if slots <= MAX_BARS:
+            break
+    place: dict[int, int] = {}
+    starts: list[datetime | None] = []
+    gaps: list[int] = []
+    origin = _minute(timeline[0])
+    previous: int | None = None
+    for bar in held:
+        if previous is not None and bar - previous > GAP_BARS + 1:
+            starts += [None] * GAP_SLOTS
+            gaps.append((bar - previous - 1) * width)
+        elif previous is not None:
+            starts += [origin + timedelta(minutes=width * b) for b in range(previous + 1, bar)]
+        place[bar] = len(starts)
+        starts.append(origin + timedelta(minutes=width * bar))
+        previous = bar
+    values: dict[str, list[int]] = {key: [0] * len(starts) for key, _, _ in SERIES}
+    for entry, m in zip(timeline, minutes, strict=True):
+        slot = place[(m - first) // width]
+        for key in values:
+            values[key][slot] += int(entry.get(key, 0) or 0)
+    return width, starts, gaps, values
+
+
+def _steps(held: list[int]) -> list[int]:
+    return [b - a for a, b in itertools.pairwise(held)]
+
+
+def _draw_broken(timeline: Sequence[dict[str, Any]], events: Sequence[TimelineEvent]) -> str:
+    """:func:`_draw` on a broken axis (see :func:`broken_bars`): x is the slot, not the time."""
+    width, starts, gaps, values = broken_bars(timeline)
+    step = timedelta(minutes=width)
+    first = next(s for s in starts if s is not None)
+    end = next(s for s in reversed(starts) if s is not None) + step
+    edges = list(range(len(starts) + 1))
+    fig = Figure(figsize=(9.5, 3.0), dpi=96)
+    fig.subplots_adjust(left=0.065, right=0.95, bottom=0.2, top=0.88)  # room for the last date
+    ax = fig.add_subplot()
+    bottom = [0] * len(starts)
+    for key, label, colour in SERIES:
+        heights = values[key]
+        if any(heights):
+            stacked = [b + h for b, h in zip(bottom, heights, strict=True)]
+            ax.stairs(stacked, edges, baseline=bottom, fill=True, color=colour, label=label, linewidth=0)
+            bottom = stacked
+    top = max(max(bottom, default=0), 1)
+    slot = 0
+    for gap in gaps:
+        slot = starts.index(None, slot)
+        ax.axvspan(slot, slot + GAP_SLOTS, facecolor="none", edgecolor="#aaaaaa", hatch="//", linewidth=0)
+        ax.text(slot + GAP_SLOTS / 2, top * 0.05, f"{_duration(gap)} without lines", rotation=90,
+                va="bottom", ha="center", fontsize=6.5, color="#555555", parse_math=False)
+        slot += GAP_SLOTS
+    placed = [(x, e) for e in events if (x := _slot_of(starts, step, e.ts)) is not None]
+    headroom = HEADROOM if placed else 1.15
+    _draw_events(ax, [e for _, e in placed], top * (headroom - 0.02), [x for x, _ in placed])
+    ticks = _broken_ticks(starts)
+    ax.set_xticks(ticks, [f"{starts[t]:%Y-%m-%d}\n{starts[t]:%H:%M}" for t in ticks])
+    ax.set_xlim(0, len(starts))
+    ax.set_ylim(0, top * headroom)
+    ax.set_ylabel("requests / min" if width == 1 else f"requests / {_duration(width)}")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="lower left", ncol=len(SERIES), fontsize=6.5, frameon=False, bbox_to_anchor=(0, 1.0))
+    ax.set_xlabel(f"UTC, {first:%Y-%m-%d} to {end:%Y-%m-%d}; hatched: {len(gaps)} "
+                  f"gap{'s' if len(gaps) != 1 else ''} without lines, not to scale")
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    return buf.getvalue()
+
+
+def _slot_of(starts: list[datetime | None], step: timedelta, ts: datetime) -> float | None:
+    """Where ``ts`` falls on a broken axis: in its bar, or the middle of the gap it falls in; None outside."""
+    for k, start in enumerate(starts):
+        if start is None:
+            continue
+        if start <= ts < start + step:
+            return k + (ts - start) / step
+        if ts < start:
+            return None if k == 0 else k - GAP_SLOTS / 2  # before the first bar, or in the gap before this one
+    return None
+
+
+def _broken_ticks(starts: list[datetime | None]) -> list[int]:
+    """At most ``MAX_TICKS`` slots to label: the first bar and the first after each gap, then evenly between."""
+    firsts = [k for k, s in enumerate(starts) if s is not None and (k == 0 or starts[k - 1] is None)]
+    if len(firsts) > MAX_TICKS:
+        return firsts[:: -(-len(firsts) // MAX_TICKS)]
+    bars = [k for k, s in enumerate(starts) if s is not None]
+    extra = bars[:: max(1, -(-len(bars) // (MAX_TICKS - len(firsts) + 1)))]
+    near = set(firsts)
+    return sorted(near | {k for k in extra if all(abs(k - f) >= len(starts) / (2 * MAX_TICKS) for f in near)})
+
+
+def _duration(minutes: int) -> str:
+    """A length of time in its largest whole unit that fits: ``45 min``, ``5 h``, ``12 d``, ``74 y``."""
+    for unit, size in (("y", 525_600), ("d", 1440), ("h", 60)):
+        if minutes >= size:
+            return f"{minutes // size:,} {unit}"
+    return f"{minutes} min"
+
+
+def _draw_events(ax: Any, events: Sequence[TimelineEvent], label_y: float,
+                 places: Sequence[float] | None = None) -> None:
+    """A dashed vertical line per event; a rotated label (kind and pod suffix) for the first ones.
+
+    ``places``: each event's x on a broken axis (its time on a time axis otherwise).
+    """
     labelled: set[tuple[str, str | None]] = set()
     kinds_labelled: set[str] = set()
-    for event in events:
+    for k, event in enumerate(events):
         colour = EVENT_COLOURS.get(event.kind, DEFAULT_EVENT_COLOUR)
-        ax.axvline(event.ts, color=colour, linewidth=1, linestyle="--", alpha=0.9)
+        x = event.ts if places is None else places[k]
+        ax.axvline(x, color=colour, linewidth=1, linestyle="--", alpha=0.9)
         key = (event.kind, event.pod)
         if key in labelled or (len(labelled) >= MAX_LABELS and event.kind in kinds_labelled):
             continue
         labelled.add(key)
         kinds_labelled.add(event.kind)
-        ax.text(event.ts, label_y, f"{event.kind} {_pod_suffix(event.pod)}".strip() + " ", rotation=90,
+        ax.text(x, label_y, f"{event.kind} {_pod_suffix(event.pod)}".strip() + " ", rotation=90,
                 va="top", ha="right", fontsize=6.5, color=colour, parse_math=False)
 
 

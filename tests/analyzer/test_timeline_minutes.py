@@ -130,3 +130,50 @@ def test_a_routes_minutes_from_the_access_facts_equal_the_reference_of_its_rows(
             checked += 1
         assert minute_counts(*access.route_minutes("no-such-namespace", "no-such-route")) == []
     assert checked >= 20
+
+
+def _minute(text: str) -> int:
+    return pd.Timestamp(text).value // 60_000_000_000
+
+
+def _counted(minutes: list[int]) -> list[dict]:
+    from analyzer.timeline import minute_counts
+
+    n = len(minutes)
+    return minute_counts(np.array(minutes, dtype=np.int64), np.full(n, 200.0), np.ones(n))
+
+
+@pytest.mark.parametrize("far", ["2027-11-20T08:30Z", "2100-11-20T08:30Z"])
+def test_one_line_dated_far_off_adds_one_row_not_every_minute_between(far):
+    """A line a year or decades after the others: one row for it, the gap it leaves said in that row
+    (a row for every minute between was 525,601 rows for a year, a MemoryError for 2100)."""
+    start = _minute("2026-11-20T08:30Z")
+    got = _counted([start + k for k in range(30)] + [_minute(far)])
+    assert len(got) == 31
+    assert [m["minute"] for m in got[:2]] == ["2026-11-20T08:30:00Z", "2026-11-20T08:31:00Z"]
+    assert got[-1]["minute"] == pd.Timestamp(far).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert got[-1]["gap_before"] == _minute(far) - start - 30
+    assert all("gap_before" not in m for m in got[:-1])
+    assert sum(m["total"] for m in got) == sum(m["2xx"] for m in got) == 31
+
+
+def test_over_a_week_short_lulls_are_zero_filled_and_longer_gaps_left_out():
+    from analyzer.timeline import MAX_FILLED_GAP
+
+    start = _minute("2026-11-20T00:00Z")
+    lull = start + 10 + MAX_FILLED_GAP  # after 60 empty minutes: filled
+    gap = lull + MAX_FILLED_GAP + 2  # after 61: left out
+    got = _counted([start + k for k in range(10)] + [lull, gap, start + 8 * 24 * 60])
+    assert len(got) == 10 + MAX_FILLED_GAP + 1 + 2
+    assert [m["total"] for m in got[:10 + MAX_FILLED_GAP + 1]] == [1] * 10 + [0] * MAX_FILLED_GAP + [1]
+    assert [m.get("gap_before") for m in got[-3:]] == [None, MAX_FILLED_GAP + 1, start + 8 * 24 * 60 - gap - 1]
+
+
+def test_a_span_of_up_to_a_week_is_every_minute_as_before():
+    from analyzer.timeline import MAX_FILLED_SPAN
+
+    start = _minute("2026-11-20T00:00Z")
+    filled = _counted([start, start + MAX_FILLED_SPAN - 1])
+    assert len(filled) == MAX_FILLED_SPAN and all("gap_before" not in m for m in filled)
+    assert [m["total"] for m in filled[:2]] == [1, 0] and filled[-1]["total"] == 1
+    assert len(_counted([start, start + MAX_FILLED_SPAN])) == 2  # one minute longer: the gap is left out

@@ -24,9 +24,11 @@ import time
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import markupsafe
 import pytest
 
+from reports.json_report import load_schema
 from tests.conftest import FIXTURES, INSPECT_SHOP, add_tar_bytes, make_tar
 
 ROOT = Path(__file__).resolve().parents[2]  # absolute: the children run in another directory
@@ -346,6 +348,25 @@ def test_lines_dated_9999_or_0001_are_unparsed_with_a_reason_in_logs_and_analyze
     assert stats["window"]["start"].startswith("2026") and stats["window"]["end"].startswith("2026")
     report = analyze_json(INSPECT_SHOP, work, "--logs", str(log))
     assert (report["summary"]["requests"], report["summary"]["log_lines_unparsed"]) == (2, 2)
+
+
+def test_one_line_dated_2100_keeps_the_timeline_and_chart_to_the_minutes_with_lines(tmp_path, work):
+    """A line dated 2100 after half an hour of 2026: the route's timeline has a row for each minute with
+    lines and one for 2100 (not one for each of the 39M minutes between: a MemoryError), and the HTML
+    reports of ``analyze`` and ``mga logs`` draw their charts on a broken axis."""
+    lines = [LOG_OK.replace("08:41:03", f"08:{m:02d}:03") for m in range(30, 60)]
+    log = tmp_path / "access.log"
+    log.write_text("".join(lines) + _dated(LOG_OK, "2100"))
+    report = analyze_json(INSPECT_SHOP, work, "--logs", str(log))
+    timeline = next(r["timeline"] for r in report["routes"] if r["name"] == "frontend")
+    assert len(timeline) == 31 and sum(m["total"] for m in timeline) == 31
+    assert timeline[-1]["minute"] == "2100-11-20T08:41:00Z" and timeline[-1]["gap_before"] > 38_000_000
+    assert (work / "r.json").stat().st_size < 200_000
+    assert not list(jsonschema.Draft202012Validator(load_schema()).iter_errors(report))
+    for args, out in ((["analyze", str(INSPECT_SHOP), "--logs", str(log)], "r.html"), (["logs", str(log)], "l.html")):
+        proc = run_mga([*args, "--format", "html", "--output", out], work)
+        assert proc.returncode == 0, proc.stderr
+        assert "gap without lines, not to scale" in (work / out).read_text()
 
 
 def test_cr_only_line_endings_are_lines_not_lost(tmp_path, work):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import timedelta
 
 import pytest
 
 from analyzer.model import TimelineEvent
-from reports.charts import bar_minutes, merge_minutes, timeline_svg
+from reports.charts import GAP_SLOTS, MAX_BARS, bar_minutes, broken_bars, merge_minutes, minutes_svg, timeline_svg
 from tests.reports.sample_result import at, minute_entry, routes
 
 
@@ -89,3 +90,36 @@ def test_a_day_of_minutes_is_drawn_in_ten_minute_bars_and_far_events_are_left_ou
     assert "requests / 10 min" in texts(svg)
     assert not [t for t in texts(svg) if t.startswith("oom")]
     assert len(svg) < 60_000
+
+
+def _years_later(years: int) -> timedelta:
+    return at(8, 30).replace(year=at(8, 30).year + years) - at(8, 30)
+
+
+def test_a_minute_decades_later_is_drawn_on_a_broken_axis_with_the_events(by_name):
+    """One line dated 2100 after a half hour of 2026: the half hour's bars, one hatched gap slot that
+    says how long it is, the line's bar (a bar for every minute between was a MemoryError)."""
+    checkout = by_name["checkout"]
+    far = minute_entry(at(8, 30) + _years_later(74), **{"2xx": 1})
+    route = dataclasses.replace(checkout, timeline=[*checkout.timeline, far])
+    width, starts, gaps, values = broken_bars(route.timeline)
+    assert (width, len(starts), gaps) == (1, len(checkout.timeline) + GAP_SLOTS + 1,
+                                          [int((_years_later(74) - timedelta(minutes=30)).total_seconds() // 60)])
+    assert sum(values["2xx"]) == sum(m["2xx"] for m in route.timeline)
+    svg = timeline_svg(route)
+    assert svg is not None and len(svg) < 60_000
+    labels = texts(svg)
+    assert "74 y without lines" in labels and "requests / min" in labels
+    assert "UTC, 2026-11-20 to 2100-11-20; hatched: 1 gap without lines, not to scale" in labels
+    assert [t for t in labels if t.startswith("rollout") or t.startswith("router-reload")] == ["rollout",
+                                                                                               "router-reload"]
+
+
+def test_lines_every_three_hours_for_a_month_keep_the_broken_axis_to_its_bars():
+    timeline = [minute_entry(at(0, 0) + timedelta(hours=3 * k), s503=2) for k in range(240)]
+    timeline.append(minute_entry(at(0, 0) + _years_later(1), s503=1))
+    width, starts, gaps, values = broken_bars(timeline)
+    assert len(starts) <= MAX_BARS and width > 1 and len(gaps) == 1
+    assert sum(values["503"]) == 481
+    svg = minutes_svg(timeline, "mga-logs")
+    assert svg is not None and len(svg) < 60_000
