@@ -66,7 +66,13 @@ def regex_bodies(body: pa.Array, rows: np.ndarray) -> tuple[pa.Table | None, np.
     def strs(group: str) -> list[str | None]:
         return [m.group(group) if group in m.re.groupindex else None for _, _, m in found]
 
-    ts, _ok = accept_time(pa.array([f"[{m.group('tr')}]" for _, _, m in found], pa.string()))
+    ts, ok = accept_time(pa.array([f"[{m.group('tr')}]" for _, _, m in found], pa.string()))
+    if not ok.all():  # a date that is not a real one (hour 25, 31/Feb): unparsed, with its reason
+        rejected = sorted([*rejected, *(row for (row, _, _), good in zip(found, ok, strict=True) if not good)])
+        found = [f for f, good in zip(found, ok, strict=True) if good]
+        if not found:
+            return None, np.asarray(rejected, dtype=np.int64)
+        ts = pc.filter(ts, pa.array(ok))
     term_full = strs("tsc")
     cols: dict[str, Any] = {
         "ts": ts,
@@ -101,6 +107,8 @@ def regex_bodies(body: pa.Array, rows: np.ndarray) -> tuple[pa.Table | None, np.
 
 
 _CUSTOM_HEAD = re.compile(r"^\S*:\d+ \[[^\]]+\] \S+ [^/ ]+/\S+ ")
+INVALID_DATE_REASON = ("accept date is not a real dd/Mon/yyyy:HH:MM:SS date and time "
+                       "(a month, day, hour, minute or second out of range)")
 
 
 def reason(text: str) -> str:
@@ -113,6 +121,9 @@ def reason(text: str) -> str:
         return "no haproxy[pid]: tag and not a bare HAProxy line"
     if len(text) >= 1000 and text.count('"') == 1:
         return "truncated line (log max length) in the fields before the request"
+    found = HTTP_RE.match(body) or TCP_RE.match(body)
+    if found and not accept_time(pa.array([f"[{found.group('tr')}]"], pa.string()))[1][0]:
+        return INVALID_DATE_REASON
     if _CUSTOM_HEAD.match(body):
         return (
             "client, date, frontend and backend/server are there but the rest is neither httplog nor tcplog: "

@@ -251,11 +251,15 @@ def accept_time(date: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """``[dd/Mon/yyyy:HH:MM:SS.mmm]`` -> (UTC time in ms, which rows really held such a date).
 
     The second-resolution part is parsed once per distinct value (a million lines span a few
-    thousand seconds), the milliseconds are digits added on top.
+    thousand seconds), the milliseconds are digits added on top. A date that is not a real one is
+    no date: ``strptime`` refuses an hour 25, a day 00 or a month ``Foo``, but rolls a day past its
+    month's end over (``31/Feb`` -> 3 March) and a second 60 into the next minute, which are refused
+    here by reading the day and second back.
     """
     inner = pc.utf8_slice_codeunits(date, 1, 21)
     encoded = pc.dictionary_encode(inner)
-    parsed = pc.strptime(encoded.dictionary, format="%d/%b/%Y:%H:%M:%S", unit="ms", error_is_null=True)
+    parsed = _as_written(encoded.dictionary, pc.strptime(encoded.dictionary, format="%d/%b/%Y:%H:%M:%S", unit="ms",
+                                                          error_is_null=True))
     seconds = pc.cast(pc.take(parsed, encoded.indices), pa.int64())
     length = pc.utf8_length(date)
     frac = pc.utf8_slice_codeunits(date, 22, -1)
@@ -269,6 +273,15 @@ def accept_time(date: pa.Array) -> tuple[pa.Array, np.ndarray]:
     ok = _mask(pc.and_(shape, pc.is_valid(seconds)))
     millis = pc.cast(pc.if_else(with_frac, pc.utf8_slice_codeunits(pc.utf8_rpad(frac, 3, "0"), 0, 3), "0"), pa.int64())
     return pc.cast(pc.add(seconds, millis), TS_MS), ok
+
+
+def _as_written(text: pa.Array, parsed: pa.Array) -> pa.Array:
+    """``parsed`` where it is the day and second ``text`` (``dd/Mon/yyyy:HH:MM:SS``) says, null where
+    ``strptime`` rolled the text over: a day past its month's end, a second 60."""
+    day = pc.utf8_lpad(pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(text, 0, 2)), 2, "0")
+    same = pc.and_(pc.equal(pc.strftime(parsed, format="%d"), day),
+                   pc.not_equal(pc.utf8_slice_codeunits(text, 18, 20), "60"))
+    return pc.if_else(same, parsed, pa.scalar(None, parsed.type))
 
 
 def request_parts(request: pa.Array) -> dict[str, pa.Array]:

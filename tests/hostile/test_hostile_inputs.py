@@ -350,6 +350,24 @@ def test_lines_dated_9999_or_0001_are_unparsed_with_a_reason_in_logs_and_analyze
     assert (report["summary"]["requests"], report["summary"]["log_lines_unparsed"]) == (2, 2)
 
 
+@pytest.mark.parametrize("date", ["20/Nov/2026:25", "20/Foo/2026:08", "00/Nov/2026:08", "99/Nov/2026:08",
+                                  "31/Feb/2026:08", "20/Nov/2026:08:41:60"])
+def test_impossible_accept_dates_are_unparsed_with_a_reason_in_logs_and_analyze(tmp_path, work, date):
+    """Not undated requests, and 31/Feb not 3 March: each such line unparsed, saying why."""
+    log = tmp_path / "access.log"
+    bad = LOG_OK.replace("20/Nov/2026:08:41:03" if date.endswith(":60") else "20/Nov/2026:08", date)
+    log.write_text(LOG_OK + bad + LOG_OK)
+    proc = run_mga(["logs", str(log), "--format", "json"], work)
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads(proc.stdout)
+    assert (stats["lines_read"], stats["requests"], stats["unparsed"]) == (3, 2, 1)
+    assert [s["line"] for s in stats["unparsed_samples"]] == [2]
+    assert "not a real" in stats["unparsed_samples"][0]["reason"]
+    assert stats["window"]["start"].startswith("2026-11-20") and stats["window"]["end"].startswith("2026-11-20")
+    report = analyze_json(INSPECT_SHOP, work, "--logs", str(log))
+    assert (report["summary"]["requests"], report["summary"]["log_lines_unparsed"]) == (2, 1)
+
+
 def test_one_line_dated_2100_keeps_the_timeline_and_chart_to_the_minutes_with_lines(tmp_path, work):
     """A line dated 2100 after half an hour of 2026: the route's timeline has a row for each minute with
     lines and one for 2100 (not one for each of the 39M minutes between: a MemoryError), and the HTML

@@ -403,3 +403,41 @@ def test_rows_the_scanner_read_whole_list_only_the_names_they_hold(mix, every_li
         if pa.types.is_dictionary(column.type):
             used = set(pc.unique(column.indices.drop_null()).to_pylist())
             assert used == set(range(len(column.dictionary))), (name, column.dictionary.to_pylist())
+
+
+# dates no clock gives: strptime refuses some (hour 25, a month Foo, day 00 or 99) and rolls others
+# over (31/Feb to 3 March, second 60 to the next minute); the scanner hands both back to the Arrow path
+IMPOSSIBLE_DATES = ("[20/Nov/2026:25:41:03.112]", "[20/Foo/2026:08:41:03.112]", "[00/Nov/2026:08:41:03.112]",
+                    "[99/Nov/2026:08:41:03.112]", "[31/Feb/2026:08:41:03.112]", "[29/Feb/2026:08:41:03.112]",
+                    "[31/Apr/2026:08:41:03.112]", "[20/Nov/2026:08:41:60.112]", "[20/Nov/2026:08:60:03.112]")
+
+
+def _dated_line(base: str, date: str) -> str:
+    return " ".join(date if word.startswith("[20/Nov/2026:") else word for word in base.split(" "))
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_impossible_accept_dates_are_unparsed_in_both_paths(base):
+    lines = [base, *(_dated_line(base, d) for d in IMPOSSIBLE_DATES), base]
+    assert assert_same_as_arrow(lines) == 2
+    for scanner in (True, False):
+        table, rejected = lean_parse(pa.array(lines, pa.string()), scanner)
+        assert rejected == list(range(1, len(IMPOSSIBLE_DATES) + 1))
+        assert table is not None and table.column("_row").to_pylist() == [0, len(lines) - 1]
+
+
+def test_mga_logs_counts_impossible_dates_as_unparsed_with_their_reason_either_way(monkeypatch, tmp_path):
+    from mga.cmd_logs import statistics
+    from parsers import log_jobs
+    from parsers.log_fallback import INVALID_DATE_REASON
+
+    path = tmp_path / "access.log"
+    path.write_text("\n".join([HTTP, *(_dated_line(b, d) for b in (HTTP, TCP) for d in IMPOSSIBLE_DATES), BARE])
+                    + "\n")
+    monkeypatch.setattr(log_jobs, "SCANNER_FLOOR", 0)
+    with_scanner = statistics([str(path)])
+    monkeypatch.setenv("MGA_LOG_SCANNER", "arrow")
+    assert statistics([str(path)]) == with_scanner
+    assert (with_scanner["requests"], with_scanner["unparsed"]) == (2, 2 * len(IMPOSSIBLE_DATES))
+    assert {s["reason"] for s in with_scanner["unparsed_samples"]} == {INVALID_DATE_REASON}
+    assert with_scanner["window"] == {"start": "2026-11-20T08:41:03.112Z", "end": "2026-11-20T08:41:03.112Z"}
