@@ -107,6 +107,8 @@ def regex_bodies(body: pa.Array, rows: np.ndarray) -> tuple[pa.Table | None, np.
 
 
 _CUSTOM_HEAD = re.compile(r"^\S*:\d+ \[[^\]]+\] \S+ [^/ ]+/\S+ ")
+TOO_LONG_NUMBER_REASON = "a number longer than its field takes (more than 15 digits)"
+_LONG_NUMBER = re.compile(r"(?:^|[ /])[+-]?\d{16,}(?=[ /]|$)")
 INVALID_DATE_REASON = ("accept date is not a real dd/Mon/yyyy:HH:MM:SS date and time "
                        "(a month, day, hour, minute or second out of range)")
 
@@ -124,6 +126,9 @@ def reason(text: str) -> str:
     found = HTTP_RE.match(body) or TCP_RE.match(body)
     if found and not accept_time(pa.array([f"[{found.group('tr')}]"], pa.string()))[1][0]:
         return INVALID_DATE_REASON
+    head = re.sub(r"\{[^}]*\}", "", body.split('"', 1)[0])  # the fields before the request, no captures
+    if _CUSTOM_HEAD.match(body) and _LONG_NUMBER.search(head):
+        return TOO_LONG_NUMBER_REASON
     if _CUSTOM_HEAD.match(body):
         return (
             "client, date, frontend and backend/server are there but the rest is neither httplog nor tcplog: "

@@ -441,3 +441,22 @@ def test_mga_logs_counts_impossible_dates_as_unparsed_with_their_reason_either_w
     assert (with_scanner["requests"], with_scanner["unparsed"]) == (2, 2 * len(IMPOSSIBLE_DATES))
     assert {s["reason"] for s in with_scanner["unparsed_samples"]} == {INVALID_DATE_REASON}
     assert with_scanner["window"] == {"start": "2026-11-20T08:41:03.112Z", "end": "2026-11-20T08:41:03.112Z"}
+
+
+def test_a_number_too_long_for_its_field_is_unparsed_saying_so_either_way(monkeypatch, tmp_path):
+    """Not "a custom httpLogFormat?": the line is the usual one, with a number no field holds."""
+    from mga.cmd_logs import statistics
+    from parsers import log_jobs
+    from parsers.log_fallback import TOO_LONG_NUMBER_REASON
+
+    long_tr = HTTP.replace(" 0/0/1/5/6 ", " 0/0/1/99999999999999999999/6 ")
+    long_bytes = HTTP.replace(" 200 1523 ", " 200 " + "9" * 23 + " ")
+    long_tcp = TCP.replace(" 4421 ", " " + "4" * 19 + " ")
+    path = tmp_path / "access.log"
+    path.write_text("\n".join([HTTP, long_tr, long_bytes, long_tcp, BARE]) + "\n")
+    monkeypatch.setattr(log_jobs, "SCANNER_FLOOR", 0)
+    with_scanner = statistics([str(path)])
+    monkeypatch.setenv("MGA_LOG_SCANNER", "arrow")
+    assert statistics([str(path)]) == with_scanner
+    assert (with_scanner["requests"], with_scanner["unparsed"]) == (2, 3)
+    assert {s["reason"] for s in with_scanner["unparsed_samples"]} == {TOO_LONG_NUMBER_REASON}
