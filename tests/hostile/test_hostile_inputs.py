@@ -283,7 +283,7 @@ def test_unparsable_services_file_is_as_if_absent_not_proof_that_no_service_exis
     broken = analyze_json(_tree_with(tmp_path / "broken", "core/services.yaml", b"items: [\n"), work)
     absent = _tree_with(tmp_path / "absent", "core/services.yaml", b"")
     (absent / NS / "core" / "services.yaml").unlink()
-    assert _verdicts(broken) == _verdicts(analyze_json(absent, work, "--force"))
+    assert _verdicts(broken) == _verdicts(analyze_json(absent, work))
     assert all(f["cause"] != "route-service-missing" for f in broken["findings"])
     assert any(s["source"].endswith("core/services.yaml") for s in broken["skipped"])
 

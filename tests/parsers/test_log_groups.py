@@ -20,6 +20,7 @@ import pytest
 
 from bench.gen_logs import generate
 from parsers import log_chunks, log_lines
+from parsers.log_fallback import INVALID_DATE_REASON
 from parsers.log_groups import minute_groups
 from parsers.log_jobs import load_access_logs
 
@@ -54,7 +55,7 @@ def mixed_lines(seed: int, n: int) -> list[str]:
             name = backend.rsplit(":", 1)[1]
             server = f"pod:{name}-{rng.randint(1, 3)}:{name}:http:10.0.0.{rng.randint(1, 3)}:8080"
             out.append(line(at, backend, server, status, term))
-        if rng.random() < 0.03:  # a request whose accept date cannot be read: counted, in no minute
+        if rng.random() < 0.03:  # a request whose accept date is no date: unparsed, in no minute
             out[-1] = re.sub(r"\[\d\d/\w\w\w/", "[99/Xyz/", out[-1], count=1)
         if rng.random() < 0.02:
             out.append("not a router line")
@@ -79,7 +80,10 @@ def test_groups_joined_from_small_chunks_of_several_files_equal_the_frame_fold(s
         paths.append(path)
     combined = parsed(paths, monkeypatch, chunk=rng.choice([2048, 8192, 64 << 10]))
     assert combined.groups is not None and len(combined.groups) > 20
-    assert combined.requests["ts"].isna().any()  # undated rows: left out of the groups, as the frame fold does
+    # the lines whose accept date is no date are unparsed, not undated requests (they were once: the groups
+    # left them out as the frame fold does)
+    assert combined.unparsed > 0 and not combined.requests["ts"].isna().any()
+    assert {s["reason"] for s in combined.unparsed_samples} >= {INVALID_DATE_REASON}
     pd.testing.assert_frame_equal(combined.groups, minute_groups(combined.requests))
     default = combined.groups[combined.groups["backend_kind"] == "openshift_default"]
     assert set(default["default_path"]) >= {"/cart", "/api/v1"}  # keyed by path, the query cut off
