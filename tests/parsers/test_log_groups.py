@@ -4,8 +4,8 @@ of the whole ``requests`` frame (``parsers.log_groups.minute_groups``), the refe
 Every shape that moves a group's first line or its keys: a group split over chunks whose later
 chunk holds its earliest request, equal times in several files (the earlier file locates the
 group), ``openshift_default`` lines keyed by their captured Host and path (query cut off), TCP
-lines without a status, requests whose accept date cannot be read (rows without a time, in no
-group), lines that are not requests, several routes and servers a minute.
+lines without a status, lines whose accept date is no date (unparsed, in no group), lines that are
+not requests, several routes and servers a minute.
 """
 
 from __future__ import annotations
