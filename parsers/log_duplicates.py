@@ -5,13 +5,13 @@ must-gather together with ``--logs`` on a router log copied out of it. Objects a
 ``resourceVersion``; a log read twice would count every request, every 5xx and every affected request twice,
 with nothing in the report to say so.
 
-Two logs are the same when they hold as many bytes and their first :data:`HEAD` bytes are equal: a router
-log's first lines carry its router pod and times to the nanosecond, so two different logs never agree on
-both. The sizes come from the listing (a tar or zip member, a file); only logs of a size another log also has
-are opened, to read their first bytes, so logs of different sizes cost nothing. A compressed log named on the
-command line is listed without its decompressed size: its stored size and compression stand in for it (the
-same file twice; a ``.gz`` and its plain twin are not recognised). A log that is a later, longer copy of
-another (two must-gathers an hour apart) is not the same log by this test and is read in full.
+Two logs are the same when they hold the same bytes. The sizes come from the listing (a tar or zip member, a
+file): only logs of a size another log also has are opened, to read their first :data:`HEAD` bytes, and only
+those whose first bytes agree too are read whole to compare them (a digest of each); logs of different sizes
+cost nothing, and reading a copy whole costs less than parsing it. A compressed log named on the command line
+is listed without its decompressed size: its stored size and compression stand in for it (the same file
+twice; a ``.gz`` and its plain twin are not recognised). A log that is a later, longer copy of another (two
+must-gathers an hour apart) is not the same log and is read in full.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from parsers.gzip_reader import ERRORS
 from parsers.sources import MemberTooLarge
 
 HEAD = 64 << 10
+CHUNK = 1 << 20
 
 LogJob = tuple[Any, Any, str | None, str | None]  # parsers.log_jobs.LogJob: (source, member, router pod, _)
 Duplicate = tuple[Any, Any, str]  # (source, member, reason)
@@ -41,15 +42,21 @@ def distinct_jobs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[Duplicate]
     for positions in by_size.values():
         if len(positions) < 2:
             continue
-        seen: dict[bytes, int] = {}
+        by_head: dict[bytes, list[int]] = {}
         for k in positions:
-            head = _head_digest(*jobs[k][:2])
-            if head is None:
-                continue
-            if head in seen:
-                first_of[k] = seen[head]
-            else:
-                seen[head] = k
+            head = _digest(*jobs[k][:2], HEAD)
+            if head is not None:
+                by_head.setdefault(head, []).append(k)
+        for alike in by_head.values():
+            seen: dict[bytes, int] = {}
+            for k in alike if len(alike) > 1 else ():
+                whole = _digest(*jobs[k][:2], None)
+                if whole is None:
+                    continue
+                if whole in seen:
+                    first_of[k] = seen[whole]
+                else:
+                    seen[whole] = k
     kept, copies = [], []
     for k, job in enumerate(jobs):
         if k not in first_of:
@@ -57,8 +64,8 @@ def distinct_jobs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[Duplicate]
             continue
         src, member = job[:2]
         original_src, original = jobs[first_of[k]][:2]
-        copies.append((src, member, f"the same access log as {original.name} of {original_src.label} (as many bytes,"
-                                    f" the same first {HEAD >> 10} KiB): read once"))
+        copies.append((src, member, f"the same access log as {original.name} of {original_src.label} (the same"
+                                    " bytes): read once"))
     return kept, copies
 
 
@@ -72,17 +79,20 @@ def _size_key(src: Any, member: Any) -> Hashable | None:
     return ("stored", compression, int(stored)) if stored else None
 
 
-def _head_digest(src: Any, member: Any) -> bytes | None:
-    """A digest of the log's first :data:`HEAD` bytes as read (decompressed by its source); None if unreadable
-    (the parse then says why)."""
+def _digest(src: Any, member: Any, limit: int | None) -> bytes | None:
+    """A digest of the log's first ``limit`` bytes as read (decompressed by its source), or of all of them (None);
+    None if unreadable (the parse then says why)."""
+    digest = hashlib.blake2b(digest_size=16)
     try:
         with src.open(member, capped=False) as raw:
-            head = bytearray()
-            while len(head) < HEAD:
-                got = raw.read(HEAD - len(head))
+            left = limit
+            while left is None or left > 0:
+                got = raw.read(CHUNK if left is None else min(left, CHUNK))
                 if not got:
                     break
-                head += got
+                digest.update(got)
+                if left is not None:
+                    left -= len(got)
     except (OSError, EOFError, ValueError, lzma.LZMAError, MemberTooLarge, *ERRORS):
         return None  # a damaged or unreachable log: never the same as another (its parse says why)
-    return hashlib.blake2b(bytes(head), digest_size=16).digest()
+    return digest.digest()

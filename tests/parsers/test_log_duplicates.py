@@ -1,7 +1,7 @@
 """The same access log given twice is read once (``parsers.log_duplicates``): the must-gather's archive and its
 unpacked directory, the same archive twice, ``--logs`` on a router log copied out of the must-gather, the same
 gzipped log twice. Each copy is a ``skipped`` entry naming the log it repeats; two different logs of the same
-size are both read."""
+size are both read, also when their first bytes agree."""
 
 from __future__ import annotations
 
@@ -83,12 +83,26 @@ def test_two_logs_of_one_size_that_differ_are_both_read(tmp_path: Path):
     assert lines == 2 * alone and copies == []
 
 
+def test_two_logs_of_one_size_and_one_head_that_differ_further_on_are_both_read(tmp_path: Path, monkeypatch):
+    """The first bytes only choose which logs to read whole: a log edited past them is another log."""
+    monkeypatch.setattr(log_duplicates, "HEAD", 1024)
+    data = router_log(SCENARIO).read_bytes()
+    at = data.rindex(b"haproxy[") + len(b"haproxy[")  # the last line's pid, past the first KiB
+    assert at > 1024
+    other = data[:at] + (b"9" if data[at:at + 1] != b"9" else b"8") + data[at + 1:]
+    (tmp_path / "a.log").write_bytes(data)
+    (tmp_path / "b.log").write_bytes(other)
+    alone, _, _ = counted([], [str(tmp_path / "a.log")])
+    lines, _, copies = counted([], [str(tmp_path / "a.log"), str(tmp_path / "b.log")])
+    assert lines == 2 * alone and copies == []
+
+
 def test_logs_of_other_sizes_are_not_opened_to_compare(tmp_path: Path, monkeypatch):
     data = router_log(SCENARIO).read_bytes()
     (tmp_path / "a.log").write_bytes(data)
     (tmp_path / "b.log").write_bytes(data + data[:100])
     opened = []
-    monkeypatch.setattr(log_duplicates, "_head_digest", lambda *job: opened.append(job))
+    monkeypatch.setattr(log_duplicates, "_digest", lambda *job: opened.append(job))
     counted([], [str(tmp_path / "a.log"), str(tmp_path / "b.log")])
     assert opened == []
 
@@ -117,5 +131,5 @@ def test_mga_logs_says_which_copy_it_skipped():
     out = CliRunner().invoke(app, ["logs", log, log])
     assert out.exit_code == 0
     tail = out.output.split("\nskipped:\n", 1)[1].splitlines()
-    said = f"the same access log as current.log of {log} (as many bytes, the same first 64 KiB): read once"
+    said = f"the same access log as current.log of {log} (the same bytes): read once"
     assert tail == [f"  current.log: {said}"]
