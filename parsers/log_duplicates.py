@@ -7,8 +7,8 @@ with nothing in the report to say so.
 
 Two logs are the same when they hold the same bytes. The sizes come from the listing (a tar or zip member, a
 file): only logs of a size another log also has are opened, to read their first :data:`HEAD` bytes, and only
-those whose first bytes agree too are read whole to compare them (a digest of each); logs of different sizes
-cost nothing, and reading a copy whole costs less than parsing it. A compressed log named on the command line
+those whose first bytes agree too are read whole side by side and compared; logs of different sizes cost
+nothing, and reading a copy whole costs less than parsing it. A compressed log named on the command line
 is listed without its decompressed size: its stored size and compression stand in for it (the same file
 twice; a ``.gz`` and its plain twin are not recognised). A log that is a later, longer copy of another (two
 must-gathers an hour apart) is not the same log and is read in full.
@@ -48,15 +48,13 @@ def distinct_jobs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[Duplicate]
             if head is not None:
                 by_head.setdefault(head, []).append(k)
         for alike in by_head.values():
-            seen: dict[bytes, int] = {}
+            kept: list[int] = []  # the distinct logs among them, by their first position
             for k in alike if len(alike) > 1 else ():
-                whole = _digest(*jobs[k][:2], None)
-                if whole is None:
-                    continue
-                if whole in seen:
-                    first_of[k] = seen[whole]
+                same = next((j for j in kept if _same_bytes(jobs[j][:2], jobs[k][:2])), None)
+                if same is None:
+                    kept.append(k)
                 else:
-                    seen[whole] = k
+                    first_of[k] = same
     kept, copies = [], []
     for k, job in enumerate(jobs):
         if k not in first_of:
@@ -79,20 +77,40 @@ def _size_key(src: Any, member: Any) -> Hashable | None:
     return ("stored", compression, int(stored)) if stored else None
 
 
-def _digest(src: Any, member: Any, limit: int | None) -> bytes | None:
-    """A digest of the log's first ``limit`` bytes as read (decompressed by its source), or of all of them (None);
-    None if unreadable (the parse then says why)."""
-    digest = hashlib.blake2b(digest_size=16)
+UNREADABLE = (OSError, EOFError, ValueError, lzma.LZMAError, MemberTooLarge, *ERRORS)
+
+
+def _digest(src: Any, member: Any, limit: int) -> bytes | None:
+    """A digest of the log's first ``limit`` bytes as read (decompressed by its source); None if unreadable
+    (the parse then says why)."""
     try:
         with src.open(member, capped=False) as raw:
-            left = limit
-            while left is None or left > 0:
-                got = raw.read(CHUNK if left is None else min(left, CHUNK))
-                if not got:
-                    break
-                digest.update(got)
-                if left is not None:
-                    left -= len(got)
-    except (OSError, EOFError, ValueError, lzma.LZMAError, MemberTooLarge, *ERRORS):
-        return None  # a damaged or unreachable log: never the same as another (its parse says why)
-    return digest.digest()
+            return hashlib.blake2b(_read_full(raw, limit), digest_size=16).digest()
+    except UNREADABLE:
+        return None  # a damaged or unreachable log: never the same as another
+
+
+def _same_bytes(a: tuple[Any, Any], b: tuple[Any, Any]) -> bool:
+    """Whether two logs read (decompressed by their sources) to the same bytes, compared a chunk at a time;
+    False if either is unreadable."""
+    try:
+        with a[0].open(a[1], capped=False) as one, b[0].open(b[1], capped=False) as other:
+            while True:
+                left, right = _read_full(one, CHUNK), _read_full(other, CHUNK)
+                if left != right:
+                    return False
+                if not left:
+                    return True
+    except UNREADABLE:
+        return False
+
+
+def _read_full(stream: Any, size: int) -> bytes:
+    """``size`` bytes of ``stream``, fewer only at its end (a decompressing stream may hand out less a read)."""
+    out = bytearray()
+    while len(out) < size:
+        got = stream.read(size - len(out))
+        if not got:
+            break
+        out += got
+    return bytes(out)
