@@ -109,6 +109,19 @@ def merge_minutes(
     return starts, values
 
 
+def _stacked_bars(ax: Any, values: dict[str, list[int]], edges: Sequence[float], bars: int) -> int:
+    """The status classes stacked, one filled step path per class (the bars, at a fraction of the SVG size);
+    the height of the tallest bar (at least 1)."""
+    bottom = [0] * bars
+    for key, label, colour in SERIES:
+        heights = values[key]
+        if any(heights):
+            stacked = [b + h for b, h in zip(bottom, heights, strict=True)]
+            ax.stairs(stacked, edges, baseline=bottom, fill=True, color=colour, label=label, linewidth=0)
+            bottom = stacked
+    return max(max(bottom, default=0), 1)
+
+
 def _draw(timeline: Sequence[dict[str, Any]], events: Sequence[TimelineEvent]) -> str:
     if (_minute(timeline[-1]) - _minute(timeline[0])) >= timedelta(minutes=MAX_FILLED_SPAN):
         return _draw_broken(timeline, events)
@@ -119,15 +132,7 @@ def _draw(timeline: Sequence[dict[str, Any]], events: Sequence[TimelineEvent]) -
     fig = Figure(figsize=(9.5, 3.0), dpi=96)
     fig.subplots_adjust(left=0.065, right=0.975, bottom=0.15, top=0.88)  # fixed: tight_layout costs 2x
     ax = fig.add_subplot()
-    bottom = [0] * len(starts)
-    for key, label, colour in SERIES:
-        heights = values[key]
-        if any(heights):
-            stacked = [b + h for b, h in zip(bottom, heights, strict=True)]
-            # one filled step path per status class: the stacked bars, at a fraction of the SVG size
-            ax.stairs(stacked, edges, baseline=bottom, fill=True, color=colour, label=label, linewidth=0)
-            bottom = stacked
-    top = max(max(bottom, default=0), 1)
+    top = _stacked_bars(ax, values, edges, len(starts))
     if len(starts) <= MAX_SEPARATED_BARS:
         # thin white gaps between the steps make one bar per minute visible; one path for all of them
         xs = [x for edge in edges[1:-1] for x in (edge, edge, math.nan)]
@@ -201,14 +206,7 @@ def _draw_broken(timeline: Sequence[dict[str, Any]], events: Sequence[TimelineEv
     fig = Figure(figsize=(9.5, 3.0), dpi=96)
     fig.subplots_adjust(left=0.065, right=0.95, bottom=0.2, top=0.88)  # room for the last date
     ax = fig.add_subplot()
-    bottom = [0] * len(starts)
-    for key, label, colour in SERIES:
-        heights = values[key]
-        if any(heights):
-            stacked = [b + h for b, h in zip(bottom, heights, strict=True)]
-            ax.stairs(stacked, edges, baseline=bottom, fill=True, color=colour, label=label, linewidth=0)
-            bottom = stacked
-    top = max(max(bottom, default=0), 1)
+    top = _stacked_bars(ax, values, edges, len(starts))
     slot = 0
     for gap in gaps:
         slot = starts.index(None, slot)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.analyzer.scenario_helpers import copy_scenario, edit, one_file, result
 
 SCENARIO = "time-service-port-edited-mid-window"
@@ -35,22 +37,15 @@ def test_the_down_of_pods_that_ran_all_along_is_not_a_rollout(tmp_path: Path):
     assert route["error_ledger"]["unexplained"] == 2  # the two 503 SC before the DOWN: no finding claims them
 
 
-def test_the_down_of_a_pod_back_under_its_name_is_a_rollout(tmp_path: Path):
-    """A StatefulSet's pod replaced keeps its name: created after its DOWN, it is not the pod that was DOWN."""
+@pytest.mark.parametrize(("field", "value"), [
+    ("creationTimestamp", "2026-11-20T08:41:00Z"),  # a StatefulSet's pod replaced keeps its name, created anew
+    ("deletionTimestamp", "2026-11-20T08:40:05Z"),  # being deleted when the router marked it DOWN
+])
+def test_the_down_of_a_pod_that_went_away_is_a_rollout(tmp_path: Path, field: str, value: str):
     root = port_set_right(tmp_path)
 
-    def recreated(pod: dict) -> None:
-        pod["metadata"]["creationTimestamp"] = "2026-11-20T08:41:00Z"
+    def went_away(pod: dict) -> None:
+        pod["metadata"][field] = value
 
-    edit(one_file(root, "discovery/core/pods.yaml"), recreated)
-    assert "K602" in codes(result(root))
-
-
-def test_the_down_of_a_pod_being_deleted_is_a_rollout(tmp_path: Path):
-    root = port_set_right(tmp_path)
-
-    def deleting(pod: dict) -> None:
-        pod["metadata"]["deletionTimestamp"] = "2026-11-20T08:40:05Z"
-
-    edit(one_file(root, "discovery/core/pods.yaml"), deleting)
+    edit(one_file(root, "discovery/core/pods.yaml"), went_away)
     assert "K602" in codes(result(root))

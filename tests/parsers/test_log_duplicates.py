@@ -72,23 +72,14 @@ def test_the_same_gzipped_log_twice(tmp_path: Path):
     assert lines == alone and len(copies) == 1
 
 
-def test_two_logs_of_one_size_that_differ_are_both_read(tmp_path: Path):
-    data = router_log(SCENARIO).read_bytes()
-    at = data.index(b"haproxy[") + len(b"haproxy[")  # the first line's pid: one digit changed, the size kept
-    other = data[:at] + (b"9" if data[at:at + 1] != b"9" else b"8") + data[at + 1:]
-    (tmp_path / "a.log").write_bytes(data)
-    (tmp_path / "b.log").write_bytes(other)
-    alone, _, _ = counted([], [str(tmp_path / "a.log")])
-    lines, _, copies = counted([], [str(tmp_path / "a.log"), str(tmp_path / "b.log")])
-    assert lines == 2 * alone and copies == []
-
-
-def test_two_logs_of_one_size_and_one_head_that_differ_further_on_are_both_read(tmp_path: Path, monkeypatch):
-    """The first bytes only choose which logs to read whole: a log edited past them is another log."""
+@pytest.mark.parametrize("where", ["first line", "last line"])
+def test_two_logs_of_one_size_that_differ_are_both_read(tmp_path: Path, monkeypatch, where: str):
+    """One digit changed, the size kept: in the first line, or past the first bytes (which only choose which
+    logs to read whole: a log edited further on is another log)."""
     monkeypatch.setattr(log_duplicates, "HEAD", 1024)
     data = router_log(SCENARIO).read_bytes()
-    at = data.rindex(b"haproxy[") + len(b"haproxy[")  # the last line's pid, past the first KiB
-    assert at > 1024
+    at = (data.index if where == "first line" else data.rindex)(b"haproxy[") + len(b"haproxy[")  # its pid
+    assert (at > 1024) == (where == "last line")
     other = data[:at] + (b"9" if data[at:at + 1] != b"9" else b"8") + data[at + 1:]
     (tmp_path / "a.log").write_bytes(data)
     (tmp_path / "b.log").write_bytes(other)
