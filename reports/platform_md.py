@@ -72,7 +72,8 @@ def _router(ic: dict[str, Any]) -> list[str]:
         limits.append(f"maxconn {'/'.join(map(str, capacity['maxconn']))}")
     if capacity["nbthread"]:
         limits.append(f"{'/'.join(map(str, capacity['nbthread']))} threads")
-    lines = [f"- **Router health** ({code(ic['name'])}): Available={ic['available']}, Degraded={ic['degraded']}, "
+    available, degraded = ("?" if ic[k] is None else ic[k] for k in ("available", "degraded"))  # as the HTML says
+    lines = [f"- **Router health** ({code(ic['name'])}): Available={available}, Degraded={degraded}, "
              f"{ic['replicas_ready']} router pods ready, {reload_text}"
              + (f", {', '.join(limits)}." if limits else ".")]
     for c in bad:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from analyzer.model import Evidence, Finding, Severity, Verdict
+from analyzer.model import Evidence, Finding, Severity, Skipped, Verdict
 from reports.markdown import MAX_DETAILED_ROUTES, code, fence, plain, render_markdown
 from tests.reports.sample_result import readiness_finding, sample_result
 
@@ -139,3 +139,19 @@ def test_platform_section_without_node_objects_says_not_collected():
     platform = section(render_markdown(result), "## Platform")
     assert "- **Nodes**: not collected (no node objects in the inputs)." in platform
     assert "**Nodes**: None" not in platform and "all ready and schedulable" not in platform
+
+
+def test_the_skipped_list_is_counted_as_entries_and_what_was_cut_named(note):
+    assert "3 entries in the skipped list (files not read, rules not run), listed in the HTML/JSON report." in note
+    result = sample_result()
+    result.skipped[0] = Skipped(result.skipped[0].source, "access log cut: too big", 4096)
+    assert ("3 entries in the skipped list (files not read, rules not run; 1 of them cut or left unread at a limit "
+            "or damage), listed in the HTML/JSON report.") in render_markdown(result)
+
+
+def test_a_router_condition_the_archive_does_not_say_is_a_question_mark():
+    """As the HTML says it (``Degraded=?``), never Python's ``None``."""
+    result = sample_result()
+    result.cluster["ingress_controllers"][0]["degraded"] = None
+    platform = section(render_markdown(result), "## Platform")
+    assert "Available=True, Degraded=?, 2/2 router pods ready" in platform and "None" not in platform
