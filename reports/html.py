@@ -67,7 +67,7 @@ class RouteRow:
     error_minutes: list[dict[str, Any]] = field(default_factory=list)
     error_minutes_total: int = 0
     lazy: int | None = None
-    unknown_reason: str = ""
+    no_finding_reason: str = ""  # an unknown or degraded route without a finding: why (its verdict detail)
     anchor: str = ""  # id of the route's section: route-<ns>-<name>
     anchors: dict[str, str] = field(default_factory=dict)  # finding id -> finding-<code>-<ns>-<name>[-k]
     starts: dict[str, datetime | None] = field(default_factory=dict)  # finding id -> start of its time span
@@ -117,8 +117,8 @@ def route_rows(result: Result) -> list[RouteRow]:
                           key=lambda f: (-f.severity.rank, -f.affected_requests))
         row = RouteRow(route, index, VERDICT_RANK.get(str(route.verdict), len(VERDICT_RANK)), findings,
                        route_affected_requests(route, affected))
-        if str(route.verdict) == "unknown" and not findings:
-            row.unknown_reason = route.verdict_detail or next(
+        if str(route.verdict) in ("unknown", "degraded") and not findings:  # why, where no finding says it
+            row.no_finding_reason = route.verdict_detail or next(
                 (c.detail for c in route.checklist if str(c.status) == "unknown"), ""
             )
         rows.append(row)

@@ -73,3 +73,16 @@ def test_connections_that_opened_are_not_counted(tmp_path: Path, timers: str, st
 def test_a_client_side_state_with_no_connection_is_not_counted(tmp_path: Path):
     """``CC``: the client closed before the server connection was made; not the router's side."""
     assert feeds(with_feeds_lines(tmp_path, "3001/-1/3002", "CC"))["verdict"] == "healthy"
+
+
+def test_the_html_table_says_why_the_route_is_degraded(tmp_path: Path):
+    """No finding names the route: its row's cause cell gives the verdict's reason, not nothing."""
+    from analyzer.run import analyze
+    from parsers.load_snapshot import load_snapshot
+    from reports.html import route_rows
+
+    root = tmp_path / "copy"
+    with_feeds_lines(root, "3001/-1/3002", "SC")
+    inputs = sorted(str(p) for p in (root / "healthy-two-namespaces").iterdir() if p.is_dir())
+    [row] = [r for r in route_rows(analyze(load_snapshot(inputs), tool_version="test")) if r.route.name == "feeds"]
+    assert row.no_finding_reason.startswith("20 passthrough connections the router could not open to a server")
