@@ -667,6 +667,18 @@ def last_change(ctx: Context, kind: str, namespace: str, name: str) -> datetime 
     return times.last_edited or times.created
 
 
+def dated_change(ctx: Context, kind: str, namespace: str, name: str, label: str) -> tuple[datetime | None, str]:
+    """:func:`last_change` and the words that name its source truthfully: ``"<label>'s last edit,
+    managedFields"`` when an edit dated it, ``"<label>'s creation, creationTimestamp"`` when only the
+    creation did (an object without ``managedFields`` was never shown to be edited)."""
+    times = ctx.facts.object_times(kind, namespace, name)
+    if times is None:
+        return None, ""
+    if times.last_edited is not None:
+        return times.last_edited, f"{label}'s last edit, managedFields"
+    return times.created, f"{label}'s creation, creationTimestamp" if times.created is not None else ""
+
+
 def first_event(ctx: Context, namespace: str, pods: Iterable[str], reason: str | tuple[str, ...]) -> datetime | None:
     """The earliest ``first_seen`` of the events with ``reason`` about any of ``pods``."""
     wanted = set(pods)

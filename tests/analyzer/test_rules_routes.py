@@ -159,3 +159,46 @@ def test_route_target_port_counts_the_routers_nosrv_answers():
     assert (f["severity"], f["affected_requests"]) == ("critical", 30)
     assert f["evidence"][1]["text"] == "port: 80"
     assert "80 is the port of service catalog, not a container port" in f["explanation"]
+
+
+def _route_target(target: object, edited: str | None = None):
+    def change(route: dict) -> None:
+        route["spec"]["port"]["targetPort"] = target
+        if edited:
+            route["metadata"]["managedFields"] = [{
+                "apiVersion": "route.openshift.io/v1", "fieldsType": "FieldsV1", "manager": "oc",
+                "operation": "Update", "time": edited, "fieldsV1": {"f:spec": {"f:port": {}}}}]
+    return change
+
+
+def test_route_target_port_answered_by_the_routes_own_servers_is_a_contradiction_not_an_outage(tmp_path):
+    # the route (created 2026-11-17, no managedFields) says https; the log's 30 requests on 2026-11-20 were
+    # answered 200 by its own pods: the router had servers then, so the claim "every request fails" is not true
+    root = copy_scenario(tmp_path, "R103-quiet-port-name")
+    edit(one_file(root, "routes.yaml"), _route_target("https"))
+    [f] = findings(root, "R103")
+    assert (f["severity"], f["confidence"], f["began_at"], f["status_at_collection"]) == (
+        "warning", "low", None, "unknown")
+    assert "30 requests answered (status below 500) by the route's own servers" in f["explanation"]
+    assert "the route's creation at 2026-11-17 08:30:00 UTC (creationTimestamp)" in f["explanation"]
+    assert "last edit" not in f["explanation"]
+    assert "every request gets the router's 503 once the router loads the route as collected" in f["explanation"]
+
+
+def test_route_target_port_edited_after_the_answered_requests_broke_the_route_then(tmp_path):
+    root = copy_scenario(tmp_path, "R103-quiet-port-name")
+    edit(one_file(root, "routes.yaml"), _route_target("https", edited="2026-11-20T08:45:00Z"))
+    [f] = findings(root, "R103")
+    assert (f["severity"], f["confidence"], f["began_at"]) == ("critical", "high", "2026-11-20T08:45:00Z")
+    assert "(the route's last edit, managedFields)" in f["explanation"]
+    assert "answered 30 requests until 2026-11-20 08:39:40 UTC, before that change" in f["explanation"]
+
+
+def test_route_target_port_without_a_log_names_the_creation_as_the_date_source(tmp_path):
+    root = copy_scenario(tmp_path, "R103-quiet-port-name")
+    edit(one_file(root, "routes.yaml"), _route_target("https"))
+    for log in root.rglob("*.log"):
+        log.unlink()
+    [f] = findings(root, "R103")
+    assert (f["severity"], f["began_at"]) == ("critical", "2026-11-17T08:30:00Z")
+    assert "It began at 08:30:00 (the route's creation, creationTimestamp)." in f["explanation"]

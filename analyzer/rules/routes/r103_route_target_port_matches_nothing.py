@@ -6,13 +6,22 @@ Applies the router's own endpoint selection: with `spec.port.targetPort` set, on
 whose port *name* or target port *number* equals it become servers. Fires when the services do
 have endpoints but none survives that filter. With access logs, the route's 503 `SC`
 `<NOSRV>` answers are the affected requests; the fault is dated (`began_at`) from the route's
-last edit (`managedFields`) when it lies at most 10 minutes before the first of them, else from
-that first 503, and the requests after the last one say whether it was over at collection.
+last edit (`managedFields`), or its creation when no edit is recorded (the explanation says
+which), when that lies at most 10 minutes before the first of them, else from that first 503,
+and the requests after the last one say whether it was over at collection.
+
+A backend without servers cannot answer: the router gives every request its own 503
+`<NOSRV>` (router-facts §2, `endpointsForAlias`). So when the log holds no such 503 but the
+route's own servers answered requests (status below 500) after the route's last dated change,
+the collected route is not what the router served then (edited later with no `managedFields`
+record, or a log of another time): the finding says so, is a warning of low confidence, and
+is not dated. Answered requests that all came before a later dated edit agree with it: the
+edit broke the route after them, and the finding stays critical, dated from the edit.
 
 ## Why it matters
 
 The backend is rendered with no servers: every request gets the router's 503 `<NOSRV>`
-although the pods are healthy and ready.
+although the pods are healthy and ready (once the router has loaded the route as collected).
 
 ## Example
 
@@ -27,7 +36,9 @@ or to the container port number.
 ## Known problems
 
 Endpoints captured a moment after a rollout may carry different port names than the route
-expects; check both objects' timestamps.
+expects; check both objects' timestamps. A route edited without a `managedFields` record
+(rare) is dated by its creation; answered requests after that date then read as a
+contradiction even if the edit came later.
 
 ## References
 
@@ -38,12 +49,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 
 import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.model import NO_CLAIMS, Finding, Severity
+from analyzer.model import NO_CLAIMS, Finding, IncidentStatus, Severity
 from analyzer.rule import rule
 from analyzer.rules import backend_services, common
 
@@ -73,6 +85,24 @@ def suggested_target(target: str, service_ports: pd.DataFrame, endpoint_names: l
     return endpoint_names[0] if endpoint_names else None
 
 
+def _dated(source: str, change: datetime) -> str:
+    """``the route's creation at <time> (creationTimestamp)`` from a :func:`common.dated_change` source."""
+    what, _, how = source.partition(", ")
+    return f"{what} at {common.fmt_ts(change)}" + (f" ({how})" if how else "")
+
+
+def answered_requests(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+    """The route's requests its own servers answered below 500: proof the router had servers for it."""
+    req = common.route_requests(ctx, route)
+    if req.empty:
+        return req
+    status = pd.to_numeric(req["status"], errors="coerce")
+    real = req["server_kind"].astype("string").isin(["pod", "ept", "dynamic", "other"]).fillna(False)
+    own = (req["backend_kind"].astype("string") != "openshift_default").fillna(True)
+    keep = (status >= 100) & (status < 500) & real & own
+    return req[keep.fillna(False).to_numpy()]
+
+
 @RULE.check
 def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
     eps = ctx.snap.frame("endpoints")
@@ -94,8 +124,26 @@ def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
             evidence.append(object_evidence(ctx.snap, sp.iloc[0], "targetPort:"))
         nosrv = common.route_select(ctx, route, status=503, term="SC", server_kind="nosrv")
         facts = common.log_facts(ctx, nosrv) if not nosrv.empty else {}
-        when, said = common.timing(ctx, route, facts, common.last_change(ctx, "route", route.namespace, route.name),
-                                   source="the route's last edit, managedFields")
+        change, source = common.dated_change(ctx, "route", route.namespace, route.name, "the route")
+        answered = answered_requests(ctx, route) if nosrv.empty else nosrv.iloc[0:0]
+        first_ok, last_ok = common.span(answered)
+        contradicted = last_ok is not None and (change is None or change <= last_ok)
+        if contradicted:
+            when: dict = {"began_at": None, "status_at_collection": IncidentStatus.UNKNOWN, "ended_at": None}
+            said = (
+                f" Yet the access log shows {len(answered)} requests answered (status below 500) by the route's "
+                f"own servers between {common.fmt_ts(first_ok)} and {common.fmt_ts(last_ok)}"
+                + (f", after {_dated(source, change)}" if change else "")
+                + ", and no 503 <NOSRV>: the router had servers for it then, so the route it served did not say "
+                f"targetPort '{target}'. The collected route and the log disagree (the route changed after the "
+                "last of them without a managedFields record, or the log is from another time): check the live "
+                "route before changing it."
+            )
+        else:
+            when, said = common.timing(ctx, route, facts, change, source=source or None)
+            if last_ok is not None and change is not None:
+                said += (f" The route's own servers answered {len(answered)} requests until "
+                         f"{common.fmt_ts(last_ok)}, before that change.")
         service_port_note = (
             f" {target} is the port of service {meant.iloc[0]['service']}, not a container port: the router "
             "matches the service port's name or the endpoint's (container) port."
@@ -111,7 +159,8 @@ def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
             explanation=(
                 f"The router keeps only endpoints whose port name or target port equals the route's targetPort "
                 f"'{target}'. The services' endpoints use port names {names or ['(none)']} and container ports "
-                f"{numbers}, so the backend has no servers and every request gets the router's 503."
+                f"{numbers}, so the backend has no servers and every request gets the router's 503"
+                + (" once the router loads the route as collected." if contradicted else ".")
                 + service_port_note
                 + (f" The access log shows {facts['affected_requests']} such 503 <NOSRV> answers." if facts else "")
                 + said
@@ -126,5 +175,6 @@ def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
             last_seen=facts.get("last_seen"),
             affected_requests=facts.get("affected_requests", 0),
             claims=facts.get("claims", NO_CLAIMS),
+            **({"severity": Severity.WARNING, "confidence": "low"} if contradicted else {}),
             **when,
         )
