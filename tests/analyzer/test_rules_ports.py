@@ -157,3 +157,41 @@ def test_requests_completed_through_the_backend_contradict_a_static_tls_suspicio
 def test_handshake_failures_on_reencrypt_are_not_also_blamed_on_the_port():
     codes = [f["code"] for f in findings(SCENARIOS / "P302-fires-reencrypt-to-http", "P301")]
     assert codes == []
+
+
+POD_CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+
+
+def test_the_first_fix_for_an_edge_route_to_a_tls_port_is_one_the_router_can_verify(tmp_path):
+    # the service has no serving-cert annotation: reencrypt alone makes the router verify the pod's
+    # certificate with the service CA (503 SC); the first fix brings the CA that signed the pod's certificate
+    [f] = findings(SCENARIOS / "P302-fires-edge-to-tls-port", "P302")
+    first = f["remediation"][0]
+    assert '\\"termination\\":\\"reencrypt\\",\\"destinationCACertificate\\":$(jq -Rs . < pod-ca.crt)' in first
+    assert any("serving-cert-secret-name=billing-tls" in fix for fix in f["remediation"][1:])
+    root = copy_scenario(tmp_path, "P302-fires-edge-to-tls-port")
+    routes = one_file(root, "routes.yaml")
+    edit(routes, lambda r: r["spec"]["tls"].update(termination="reencrypt"))
+    assert [g["severity"] for g in findings(root, "P302")] == ["info"]  # reencrypt alone: still a mismatch
+    edit(routes, lambda r: r["spec"]["tls"].update(destinationCACertificate=POD_CA))
+    assert findings(root, "P302") == []
+
+
+def test_an_edge_route_to_a_tls_port_is_pointed_first_at_the_services_plain_http_port(tmp_path):
+    root = copy_scenario(tmp_path, "P302-fires-edge-to-tls-port")
+    edit(one_file(root, "services.yaml"), lambda s: s["spec"]["ports"].append(
+        {"name": "http", "port": 8080, "protocol": "TCP", "targetPort": 8080}))
+    [f] = findings(root, "P302")
+    assert f["remediation"][0].startswith(
+        'oc -n billing patch route billing --type=merge -p \'{"spec":{"port":{"targetPort":"http"}}}\'')
+
+
+def test_an_edge_route_to_a_tls_port_with_a_serving_certificate_may_just_reencrypt(tmp_path):
+    root = copy_scenario(tmp_path, "P302-fires-edge-to-tls-port")
+    edit(one_file(root, "services.yaml"), lambda s: s["metadata"].update(
+        annotations={"service.beta.openshift.io/serving-cert-secret-name": "billing-tls"}))
+    [f] = findings(root, "P302")
+    assert f["remediation"][0].startswith(
+        'oc -n billing patch route billing --type=merge -p \'{"spec":{"tls":{"termination":"reencrypt"}}}\'')
+    assert f["remediation"][0].endswith("the service CA (the service has a serving-cert annotation)")
+    assert len(f["remediation"]) == 1

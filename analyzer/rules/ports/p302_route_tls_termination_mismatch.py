@@ -31,7 +31,14 @@ TLS alert: 502).
 
 Use `edge` for a plain-HTTP backend; for `reencrypt` serve TLS with a service-serving
 certificate (`service.beta.openshift.io/serving-cert-secret-name`) or give the route the
-backend's CA; point edge routes at the plain-HTTP port.
+backend's CA. For an edge route to a TLS-only port, in this order: point it at the service's
+plain-HTTP port when the service has one (nothing else changes); `reencrypt` alone only when
+the router can verify the pod's certificate (the service has a serving-cert annotation, or the
+route a `destinationCACertificate`); otherwise `reencrypt` together with the CA that signed the
+pod's certificate as `destinationCACertificate` — reencrypt alone would have the router verify
+it with the service CA and fail (503 `SC`, router-facts §5) — then, as alternatives, a
+service-serving certificate mounted in the pod before switching to reencrypt, or passthrough
+(clients then see the pod's certificate).
 
 ## Known problems
 

@@ -128,7 +128,58 @@ def tls_case(ctx: Context, route: common.RouteRef) -> TlsCase | None:
         return TlsCase(
             f"the route sends plain HTTP from the router ({route.termination}) to a port that looks TLS-only: the "
             "server closes the connection or answers with a TLS alert",
-            Severity.WARNING, closed,
-            [patch + '\'{"spec":{"tls":{"termination":"reencrypt"}}}\'   # or point the route at the HTTP port'],
+            Severity.WARNING, closed, edge_to_tls_fix(ctx, route, svc),
             "502 SH/PH with Tr=-1: the server closed or sent non-HTTP bytes")
     return None
+
+
+def plain_port_target(ctx: Context, namespace: str, service: str) -> str | None:
+    """What a route's ``targetPort`` should say to reach the service's plain-HTTP port, if it has one:
+    the service port's name (the endpoints carry it), else the container port number."""
+    sp = ctx.snap.frame("service_ports")
+    mine = sp[(sp["namespace"] == namespace) & (sp["service"] == service)] if not sp.empty else sp
+    for _, row in mine.iterrows():
+        if port_protocol(row["port_name"], row["target_port"], row["port"]) != "plain":
+            continue
+        if isinstance(row["port_name"], str) and row["port_name"]:
+            return str(row["port_name"])
+        if str(row["target_port"]).isdigit():
+            return str(row["target_port"])
+    return None
+
+
+def edge_to_tls_fix(ctx: Context, route: common.RouteRef, svc: str) -> list[str]:
+    """Changes that make an edge (or plain) route to a TLS-only port work, the one that works as is first.
+
+    The service's plain-HTTP port, when it has one, needs nothing else. ``reencrypt`` alone only works
+    when the router can verify the pod's certificate: the route's ``destinationCACertificate``, or the
+    service CA for a service with a serving-cert annotation (router-facts §5: otherwise the router
+    verifies with the service CA and a certificate it did not sign fails, 503 ``SC``). Without either,
+    reencrypt goes together with the CA that signed the pod's certificate; a service-serving
+    certificate mounted in the pod, or passthrough (the client then sees the pod's certificate), are
+    the alternatives.
+    """
+    ns, name = route.namespace, route.name
+    patch = f"oc -n {ns} patch route {name} --type=merge -p "
+    plain = plain_port_target(ctx, ns, svc)
+    fix = []
+    if plain is not None:
+        value = plain if plain.isdigit() else f'"{plain}"'
+        fix.append(patch + f"'{{\"spec\":{{\"port\":{{\"targetPort\":{value}}}}}}}'   # the service's "
+                   "plain-HTTP port: edge works as it is")
+    if has_serving_cert(ctx, ns, svc) or common.is_true(route.row["has_destination_ca"]):
+        fix.append(patch + '\'{"spec":{"tls":{"termination":"reencrypt"}}}\'   # the router verifies the pod with '
+                   + ("the route's destinationCACertificate" if common.is_true(route.row["has_destination_ca"])
+                      else "the service CA (the service has a serving-cert annotation)"))
+        return fix
+    fix += [
+        patch + '"{\\"spec\\":{\\"tls\\":{\\"termination\\":\\"reencrypt\\",\\"destinationCACertificate\\":'
+        '$(jq -Rs . < pod-ca.crt)}}}"   # pod-ca.crt: the CA that signed the pod\'s certificate; reencrypt '
+        "alone fails: the router would verify it with the service CA",
+        f"oc -n {ns} annotate service {svc} service.beta.openshift.io/serving-cert-secret-name={svc}-tls   # or: "
+        f"serve TLS from the secret {svc}-tls (mount it in the pod), then patch the route to reencrypt",
+        f"oc -n {ns} patch route {name} --type=json -p '[{{\"op\":\"replace\",\"path\":\"/spec/tls\",\"value\":"
+        '{"termination":"passthrough","insecureEdgeTerminationPolicy":"Redirect"}}]\'   '
+        "# or: the pod terminates TLS itself; clients then see the certificate of the pod (it must name the host)",
+    ]
+    return fix
