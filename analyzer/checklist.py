@@ -64,10 +64,10 @@ def _check(ctx: Context, rr: RouteResult, check: str, findings: list[Finding]) -
         "network-policy-allows-router",
     ):
         return CheckResult(check, CheckStatus.UNKNOWN, f"namespace {rr.namespace} was not collected")
-    return _positive(ctx, rr, check)
+    return _positive(ctx, rr, check, findings)
 
 
-def _positive(ctx: Context, rr: RouteResult, check: str) -> CheckResult:
+def _positive(ctx: Context, rr: RouteResult, check: str, findings: list[Finding]) -> CheckResult:
     ready, total = rr.endpoints_ready, rr.endpoints_total
     if check == "endpoints-populated":
         if ready:
@@ -106,17 +106,44 @@ def _positive(ctx: Context, rr: RouteResult, check: str) -> CheckResult:
     if check == "timeout-sufficient":
         if counts.timeouts == 0:
             return CheckResult(check, CheckStatus.PASS, f"no server timeout (504 sH) in {counts.lines} requests")
-        return CheckResult(check, CheckStatus.UNKNOWN, f"{counts.timeouts} server timeouts without a finding")
+        return CheckResult(check, CheckStatus.UNKNOWN,
+                           _lines_detail(ctx, rr, findings, "sH", counts.timeouts, "server timeouts (504 sH)"))
     if check == "capacity-sufficient":
         if counts.queued == 0:
             return CheckResult(check, CheckStatus.PASS, f"no queueing in {counts.lines} requests")
-        return CheckResult(check, CheckStatus.UNKNOWN, f"{counts.queued} queued requests without a finding")
+        return CheckResult(check, CheckStatus.UNKNOWN,
+                           _lines_detail(ctx, rr, findings, "sQ", counts.queued, "queued requests"))
     if check == "tls-matches-backend":
         ok = counts.completed_tcp if rr.termination == "passthrough" else counts.answered
         if ok:
             return CheckResult(check, CheckStatus.PASS, f"{ok} requests completed through the backend")
         return CheckResult(check, CheckStatus.UNKNOWN, "no completed request proves the TLS set-up")
     return CheckResult(check, CheckStatus.UNKNOWN, "not evaluated")
+
+
+def _lines_detail(ctx: Context, rr: RouteResult, findings: list[Finding], term: str, count: int, what: str) -> str:
+    """Whether the route's ``count`` lines of ``what`` (ended ``term``) are explained, as its error ledger says.
+
+    The findings named are those of the route (of causes other than the check's: those fail it) that
+    claim lines ended ``term``; the ledger's unexplained groups of that state are the rest. Only lines
+    no finding explains are said to be "without a finding".
+    """
+    ledger = rr.error_ledger
+    if ledger is None or not findings:
+        return f"{count} {what} without a finding"
+    unexplained = sum(g.requests for g in ledger.unexplained_groups if g.termination == term)
+    rows = ctx.route_rows(rr.namespace, rr.name)
+    names = []
+    for f in findings:
+        claimed = f.claims.intersection(rows.index) if len(f.claims) and not rows.empty else f.claims[:0]
+        if len(claimed) and bool((rows.loc[claimed, "term"] == term).fillna(False).any()):
+            names.append(f"{f.id} ({f.cause})")
+    if not names:
+        return f"{count} {what} without a finding"
+    by = ", ".join(names)
+    if unexplained == 0:
+        return f"{count} {what}, explained by {by}"
+    return f"{count} {what}: {unexplained} without a finding, the others explained by {by}"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from analyzer.model import (
     Severity,
     Verdict,
 )
+from tests.analyzer.scenario_helpers import SCENARIOS, result
 
 T = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 
@@ -114,3 +115,14 @@ def test_a_failing_check_keeps_its_finding():
     rr = route(40, unexplained(3))
     rr.checklist = [CheckResult("endpoints-populated", CheckStatus.FAIL, "F001: no endpoints")]
     assert unexplained_checks(rr, rr.checklist)[0].status == CheckStatus.FAIL
+
+
+def test_server_timeouts_explained_by_another_cause_are_not_said_to_be_without_a_finding():
+    # router at maxconn: the 504 sH lines of each route are owned by its I703 finding (the ledger says so)
+    out = result(SCENARIOS / "I703-fires-router-at-maxconn")
+    for r in out["routes"]:
+        [check] = [c for c in r["checklist"] if c["check"] == "timeout-sufficient"]
+        [share] = r["error_ledger"]["by_finding"]
+        assert r["error_ledger"]["unexplained"] == 0
+        assert check["status"] == "unknown"
+        assert check["detail"] == f"4 server timeouts (504 sH), explained by {share['finding']} (router-saturation)"
