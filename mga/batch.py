@@ -75,7 +75,7 @@ def analyze_one(path: str, stem: str, formats: tuple[str, ...], options: dict[st
     """
     from analyzer.run import analyze
     from mga import __version__
-    from mga.checks import filter_mismatch
+    from mga.checks import filter_mismatch, unusable
     from parsers.load_snapshot import load_snapshot
     from parsers.sources import InputError
 
@@ -86,8 +86,9 @@ def analyze_one(path: str, stem: str, formats: tuple[str, ...], options: dict[st
                              keep_all_requests=False)
     except InputError as exc:
         return {"input": path, "error": str(exc)}
-    mismatch = filter_mismatch(snap, namespaces, None)
-    if mismatch:  # what ``mga analyze -n`` refuses: no empty report set for a filter that matches nothing
+    mismatch = unusable(snap, [path]) or filter_mismatch(snap, namespaces, None)
+    if mismatch:  # what ``mga analyze`` refuses: no empty report set for an input without objects or a
+        # filter that matches nothing
         return {"input": path, "error": mismatch}
     result = analyze(snap, namespaces=namespaces, tool_version=__version__)
     try:

@@ -36,10 +36,19 @@ def warn_damaged(snap: Any) -> None:
         warn(f"{reason}; skipped, the other inputs are read")
 
 
+def unusable(snap: Any, inputs: list[str]) -> str | None:
+    """Why the snapshot of ``inputs`` holds nothing to analyze (:func:`has_objects`), or None when it does."""
+    if has_objects(snap):
+        return None
+    return f"not a must-gather, inspect or log: no Kubernetes objects found in {', '.join(inputs)}"
+
+
 def require_usable(snap: Any, inputs: list[str]) -> None:
+    """Exit 2 when the inputs hold nothing usable (:func:`unusable`), after the damaged inputs' warnings."""
     warn_damaged(snap)
-    if not has_objects(snap):
-        fail(f"not a must-gather, inspect or log: no Kubernetes objects found in {', '.join(inputs)}")
+    reason = unusable(snap, inputs)
+    if reason:
+        fail(reason)
 
 
 def route_keys(snap: Any) -> list[tuple[str, str]]:
@@ -93,3 +102,34 @@ def warn_empty_window(since: str | None, until: str | None, requests: int | None
     if (since or until) and not requests and outside:
         window = " ".join(f"{opt} {value}" for opt, value in (("--since", since), ("--until", until)) if value)
         warn(f"{window}: the window excludes every log line ({outside} lines outside it)")
+
+
+def require_log_lines(stats: dict[str, Any], inputs: list[str]) -> None:
+    """Exit 2 when the inputs of ``mga logs`` hold no access-log line (contract v1.1 "Exit codes").
+
+    A line counts when it is a request line or a router message, inside the ``--since``/``--until``
+    window or not (a window that leaves every line out is :func:`warn_empty_window`'s warning). The
+    message says which case it is: no log found (a must-gather collected without access logging, off
+    by default), a log that stopped before its first line, or lines none of which is a router line.
+    """
+    accounting = stats["files"]
+    if any(int(a.get("requests") or 0) + int(a.get("router_messages") or 0) + int(a.get("outside_window") or 0)
+           for a in accounting):
+        return
+    where = ", ".join(inputs)
+    if not accounting:
+        if stats.get("skipped"):
+            first = stats["skipped"][0]
+            fail(f"no access-log line read from {where}: {first['source']}: {first['reason']}")
+        fail(f"no router access log found in {where} (a must-gather holds them only when the IngressController's "
+             "access logging is on, and it is off by default: the gaps of `mga analyze`'s report and the README "
+             "say how to enable it)")
+    lines = sum(int(a.get("lines_read") or 0) for a in accounting)
+    samples = stats.get("unparsed_samples") or []
+    first_line = ""
+    if samples:
+        sample = samples[0]
+        first_line = (f" (first unparsed: {sample['source']}:{sample['line']}: {sample['reason']}: "
+                      f"{sample['text'][:80]!r})")
+    fail(f"no access-log line in {where}: {lines} line{'' if lines == 1 else 's'} read, none a router request line"
+         f"{first_line}")

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mga.checks import warn_empty_window
+from mga.checks import require_log_lines, warn_empty_window
 from mga.console import clean_lines, echo, fail, guarded, progress_bar, time_window, warn
 from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, log_runner
 from mga.limits import MaxLogBytesOpt, parse_size
@@ -88,6 +88,7 @@ def logs(
                 for entry in stats["skipped"]:  # an input among several that holds nothing readable
                     if entry["source"] in files:
                         warn(f"{entry['reason']}; skipped, the other inputs are read")
+            require_log_lines(stats, [p if p != "-" else "standard input" for p in paths])
             warn_empty_window(since, until, stats["requests"], stats["files"])
             if fmt == LogsFormat.json:
                 text = to_json(stats)

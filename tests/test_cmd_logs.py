@@ -165,8 +165,30 @@ def test_custom_log_format_option(tmp_path):
         "be_edge_http:project1:frontend/pod:frontend-v2-868959894b-mlld2:frontend:http:10.128.2.47:8080 532 0 "
         "GET / HTTP/1.1\n"
     )
-    assert stats_of(str(path))["unparsed"] == 1
+    unparsed = run(str(path))  # its one line unparsed: no access-log line, exit 2 with what the line lacks
+    assert unparsed.exit_code == 2 and "1 line read, none a router request line" in unparsed.stderr
+    assert "give it with --log-format" in unparsed.stderr
     stats = stats_of(str(path), "--log-format", "%ci:%cp [%t] %ft %b/%s %B %bq %HM %HU %HV")
     assert (stats["requests"], stats["unparsed"], stats["backends"][0]["route"]) == (1, 0, "frontend")
     result = run(str(path), "--log-format", "no variables here")
     assert result.exit_code == 2 and result.output.startswith("mga: --log-format:")
+
+
+def test_inputs_without_any_access_log_line_are_one_line_and_exit_2(tmp_path):
+    """Nothing usable is exit 2 with why (contract v1.1 "Exit codes"), never empty tables and exit 0."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    pod_dir = tmp_path / "mg" / "namespaces" / "openshift-ingress" / "pods" / "router-default-1"
+    (pod_dir / "router" / "router" / "logs").mkdir(parents=True)  # the router's own log, no access-log sidecar
+    (pod_dir / "router" / "router" / "logs" / "current.log").write_text("I1124 router started\n")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("# notes\n\nnothing from a router here\n")
+    for path, why in [(empty, "no router access log found in"), (tmp_path / "mg", "no router access log found in"),
+                      (notes, "no access-log line in")]:
+        for fmt in ("table", "json"):
+            result = run(str(path), "--format", fmt)
+            assert result.exit_code == 2 and result.stdout == "", (path, result.output)
+            assert result.stderr.startswith(f"mga: {why} {path}") and result.stderr.count("\n") == 1
+    assert "access logging is on, and it is off by default" in run(str(tmp_path / "mg")).stderr
+    assert ("3 lines read, none a router request line (first unparsed: notes.txt:1: "
+            in run(str(notes)).stderr)

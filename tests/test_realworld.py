@@ -192,3 +192,11 @@ def test_real_must_gather_markdown_and_html_platform_section(tmp_path):
     assert result.exit_code == 0, result.output
     text = html.read_text()
     assert '<section id="platform">' in text and "no alert data in the inputs" in text
+
+
+@pytest.mark.realworld
+def test_logs_of_a_must_gather_without_access_logs_says_so_and_exits_2():
+    result = CliRunner().invoke(app, ["logs", archive("aws")])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"mga: no router access log found in {archive('aws')} (")
+    assert "off by default" in result.stderr

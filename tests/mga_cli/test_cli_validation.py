@@ -326,6 +326,22 @@ def test_filters_that_together_or_elsewhere_match_nothing_are_exit_2(tmp_path):
     assert not (out / "routes.json").exists()
 
 
+def test_batch_of_an_input_without_objects_is_an_error_row_like_analyze(tmp_path):
+    """An empty directory is exit 2 for ``analyze``; ``batch`` gives it the same error row and exit code."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    analyzed = run("analyze", str(empty), "--output", str(tmp_path / "r.json"))
+    assert analyzed.returncode == 2
+    out = tmp_path / "out"
+    proc = run("batch", str(empty), "--engine", "local", "-d", str(out), "-f", "json")
+    assert proc.returncode == 2
+    assert proc.stdout == f"{empty}: {analyzed.stderr.removeprefix('mga: ')}"
+    [row] = json.loads((out / "index.json").read_text())["inputs"]
+    assert row == {"input": str(empty), "error": f"not a must-gather, inspect or log: no Kubernetes objects found in "
+                                                 f"{empty}"}
+    assert not (out / "empty.json").exists()
+
+
 def test_summary_says_affected_requests_are_unknown_without_logs(tmp_path):
     from tests.conftest import INSPECT_SHOP
 
