@@ -5,18 +5,23 @@
 router-side 5xx (``-`` without access logs: unknown, never 0).
 
 A positional argument that is not an existing path is a route name (``mga routes mg.tar.xz
-console``); when it is both, the path wins and a warning says so.
+console``) or ``NAMESPACE/NAME`` as for ``describe route`` and ``--route``; when it is both, the
+path wins and a warning says so. One that no route name can be (``/``, ``./`` or ``~`` first, two
+slashes or more, an archive or dump suffix after a slash) is a path typed wrong: no such file.
 """
 
 from __future__ import annotations
 
 import os
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mga.console import echo, fail, guarded, progress_bar, warn
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class RoutesOutput(StrEnum):
@@ -26,17 +31,47 @@ class RoutesOutput(StrEnum):
     yaml = "yaml"
 
 
-def split_paths_and_names(args: list[str], known_names: set[str] | None = None) -> tuple[list[str], list[str]]:
-    """Existing paths are inputs, everything else is a route name; a name that is also a path stays a path."""
+# what ends an input's file name (``parsers.inputs.open_input``); a route is never NAMESPACE/NAME.tar.gz
+PATH_SUFFIXES = (".tar", ".gz", ".tgz", ".xz", ".bz2", ".zip", ".yaml", ".yml", ".json", ".log")
+
+
+def looks_like_path(arg: str) -> bool:
+    """Whether ``arg`` can only be a path: no route name or ``NAMESPACE/NAME`` looks like this.
+
+    Route and namespace names are DNS names (no slash, no ``~``), so a leading ``/``, ``./``, ``../``
+    or ``~``, a second slash, or a slash with an input's suffix after it is a path.
+    """
+    if arg.startswith(("/", "./", "../", "~")) or arg.count("/") > 1:
+        return True
+    return "/" in arg and arg.lower().endswith(PATH_SUFFIXES)
+
+
+def split_paths_and_names(args: list[str]) -> tuple[list[str], list[str]]:
+    """Existing paths are inputs, everything else is a route name; a name that is also a path stays a path.
+
+    A missing path that no route name can be (:func:`looks_like_path`) is refused (exit 2), not looked
+    up as a route.
+    """
     paths, names = [], []
     for arg in args:
         if os.path.lexists(arg):
-            if paths and "/" not in arg and known_names is None:
+            if paths and "/" not in arg:
                 warn(f"{arg!r} is both a path and possibly a route name: reading it as a path")
             paths.append(arg)
+        elif looks_like_path(arg):
+            fail(f"{arg}: no such file or directory")
         else:
             names.append(arg)
     return paths, names
+
+
+def _named(summary: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """The rows of ``summary`` named by ``names``: NAME in any namespace, or NAMESPACE/NAME."""
+    plain = {n for n in names if "/" not in n}
+    keyed = {tuple(n.split("/", 1)) for n in names if "/" in n}
+    keep = [name in plain or (ns, name) in keyed
+            for ns, name in zip(summary["namespace"], summary["name"], strict=True)]
+    return summary[keep]
 
 
 def routes(
@@ -76,7 +111,7 @@ def routes(
         if namespace and not all_namespaces and not summary.empty:
             summary = summary[summary["namespace"] == namespace]
         if names and not summary.empty:
-            summary = summary[summary["name"].isin(names)]
+            summary = _named(summary, names)
         if names and summary.empty:
             fail(f"route {', '.join(names)} not found in {', '.join(paths)}")
         keys = list(zip(summary["namespace"], summary["name"], strict=True)) if not summary.empty else []

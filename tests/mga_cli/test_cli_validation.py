@@ -165,6 +165,21 @@ def test_routes_positional_name_filters(tmp_path):
     assert proc.returncode == 2 and "not found" in one_line(proc)
 
 
+def test_routes_takes_namespace_slash_name_and_refuses_a_missing_path(tmp_path):
+    """``NAMESPACE/NAME`` as for ``describe route`` and ``--route``; a path typed wrong is no such file, not a route."""
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE + "---\n" + ROUTE.replace("namespace: web", "namespace: ops"))
+    proc = run("routes", str(src), "web/shop")
+    assert proc.returncode == 0, proc.stderr
+    assert [line.split()[:2] for line in proc.stdout.splitlines()[1:]] == [["web", "shop"]]
+    proc = run("routes", str(src), "ops/nosuch")
+    assert proc.returncode == 2 and "route ops/nosuch not found" in one_line(proc)
+    for typo in (str(tmp_path / "typo.tar.gz"), "cases/typo.tar.xz", "./mg", "a/b/c"):
+        proc = run("routes", str(src), typo)
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert one_line(proc) == f"mga: {typo}: no such file or directory"
+
+
 def test_batch_input_named_index_does_not_collide(tmp_path):
     src = tmp_path / "index.yaml"
     src.write_text(ROUTE)
