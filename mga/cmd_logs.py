@@ -25,6 +25,8 @@ from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, log_runner
 from mga.limits import MaxLogBytesOpt, parse_size
 from mga.outputs import check_output, write_errors_refused, write_report
 
+STDIN = "standard input"  # how ``-`` is named in messages and reports
+
 
 class LogsFormat(StrEnum):
     table = "table"
@@ -80,15 +82,17 @@ def logs(
         from parsers.collector_pause import objects_frozen
 
         with objects_frozen():  # the modules imported so far, out of the collector's full passes
+            shown = [p if p != "-" else STDIN for p in paths]
             with stdin_as_file(paths) as files, log_runner(engine, scheduler, workers) as runner, \
                     progress_bar(True) as update:
                 want = urls or urls_5xx or clients or fmt == LogsFormat.html
                 stats = statistics(files, top=top, tops=want, since=start, until=end,
-                                   log_format=log_format, progress=update, runner=runner, max_log_bytes=log_cap)
+                                   log_format=log_format, progress=update, runner=runner, max_log_bytes=log_cap,
+                                   labels={f: STDIN for f, p in zip(files, paths, strict=True) if p == "-"})
                 for entry in stats["skipped"]:  # an input among several that holds nothing readable
-                    if entry["source"] in files:
+                    if entry["source"] in shown:
                         warn(f"{entry['reason']}; skipped, the other inputs are read")
-            require_log_lines(stats, [p if p != "-" else "standard input" for p in paths])
+            require_log_lines(stats, shown)
             warn_empty_window(since, until, stats["requests"], stats["files"])
             if fmt == LogsFormat.json:
                 text = to_json(stats)
@@ -96,7 +100,7 @@ def logs(
                 from reports.logs_html import render_logs_html
 
                 routes, servers = ranked(stats, top)
-                text = render_logs_html(stats, [p if p != "-" else "standard input" for p in paths], routes=routes,
+                text = render_logs_html(stats, shown, routes=routes,
                                         servers=servers, worst=minute_labels(stats["worst_minutes"]))
             else:
                 text = clean_lines(render_table(stats, top, urls=urls, urls_5xx=urls_5xx, clients=clients))
@@ -114,7 +118,8 @@ def stdin_as_file(paths: list[str]) -> Iterator[list[str]]:
     """``-`` read from standard input, like halog: spooled to a private temporary file named ``stdin``.
 
     The log scanners read files by byte ranges (and on Dask workers), so the stream is copied once;
-    the file is removed when the command ends.
+    the file is removed when the command ends. Messages and reports name it :data:`STDIN`, not the
+    temporary path (``statistics``' ``labels``).
     """
     if "-" not in paths:
         yield paths

@@ -101,5 +101,5 @@ def usable_input(path: str, given: int, unusable: list[tuple[str, str]], **optio
     except InputError as exc:
         if given <= 1:
             raise
-        unusable.append((path, str(exc)))
+        unusable.append((options.get("label") or path, str(exc)))
         return None

@@ -9,7 +9,7 @@ on a Dask cluster; the results are assembled here either way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -101,15 +101,19 @@ def _until_stopped(results: Iterable[Any], stopped: list[tuple[str, int | None]]
         stopped.append((f"access log unreadable: {' '.join(str(exc).split())[:200]}", None))
 
 
-def _log_jobs(paths: Sequence[str]) -> tuple[list[LogJob], list[InputSource], list[tuple[str, str]]]:
+def _log_jobs(paths: Sequence[str], labels: Mapping[str, str] | None = None,
+              ) -> tuple[list[LogJob], list[InputSource], list[tuple[str, str]]]:
     """The access-log members of the inputs given to ``mga logs``, in the order given, and the (path, reason)
-    of the inputs among several that hold nothing readable (``parsers.inputs.usable_input``)."""
+    of the inputs among several that hold nothing readable (``parsers.inputs.usable_input``).
+
+    ``labels``: the name to show for a path instead of itself (standard input spooled to a temporary file).
+    """
     jobs: list[LogJob] = []
     sources = []
     unusable: list[tuple[str, str]] = []
     try:
         for path in paths:
-            src = usable_input(path, len(paths), unusable, as_log=True)
+            src = usable_input(path, len(paths), unusable, as_log=True, label=(labels or {}).get(path))
             if src is None:
                 continue
             sources.append(src)
@@ -163,6 +167,7 @@ def scan_access_logs(
     runner: Any = None,
     stats_only: bool = False,
     max_log_bytes: int | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[list[Any], list[tuple[str, str]]]:
     """Stream the access logs chunk by chunk, never building a frame of the whole file.
 
@@ -171,12 +176,13 @@ def scan_access_logs(
     ``stats_only`` leaves out the columns derived from backend/server names (see ``ChunkJob``).
     Returns the per-file tallies and the (member, reason) of files that could not be read. A file
     that fails half-way keeps what its earlier chunks gave (they were consumed) and is listed too.
+    ``labels``: the names shown for paths instead of themselves (see :func:`_log_jobs`).
     """
     from parsers import haproxy_log
 
     report = progress or _noop
     run = runner or haproxy_log.local_chunks
-    jobs, sources, unusable = _log_jobs(paths)
+    jobs, sources, unusable = _log_jobs(paths, labels)
     tallies: list[Any] = []
     skipped: list[tuple[str, str]] = list(unusable)
     try:

@@ -31,6 +31,17 @@ def test_logs_reads_standard_input_and_files_together(tmp_path):
     assert stats["status_counts"]["503"] == 1
 
 
+def test_empty_standard_input_is_named_standard_input_not_its_temporary_file(tmp_path):
+    proc = run("logs", "-", stdin="")
+    assert proc.returncode == 2 and proc.stderr == "mga: standard input: empty file\n"
+    log = tmp_path / "a.log"
+    log.write_text(DOCS_HTTP + "\n")
+    proc = run("logs", "-", str(log), "-o", "json", stdin="")
+    assert proc.returncode == 0 and "mga-stdin-" not in proc.stderr + proc.stdout
+    assert proc.stderr == "mga: warning: standard input: empty file; skipped, the other inputs are read\n"
+    assert json.loads(proc.stdout)["skipped"] == [{"source": "standard input", "reason": "standard input: empty file"}]
+
+
 def test_logs_refuses_stdin_twice():
     proc = run("logs", "-", "-", stdin="")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
