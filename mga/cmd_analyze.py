@@ -14,7 +14,7 @@ import typer
 from mga import __version__
 from mga.checks import require_filters_match, require_usable, warn_empty_window
 from mga.console import fail, guarded, progress_bar, time_window, warn
-from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, log_runner
+from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, check_workers, log_runner
 from mga.limits import MaxBytesOpt, MaxLogBytesOpt, parse_size
 from mga.outputs import check_output, check_redact_map, write_errors_refused, write_private, write_report
 from mga.render import FailOn, ReportFormat, exit_code, render
@@ -106,6 +106,7 @@ def analyze(
         every_input = list(inputs) + list(logs or [])
         path = check_output(output or f"report.{fmt.value}", fmt.value, every_input)
         check_redaction_options(redact=redact, redact_namespaces=redact_namespaces, redact_map=redact_map, force=force)
+        check_workers(engine, scheduler, workers)
         check_redact_map(redact_map, redact=redact, force=force, output=path, inputs=every_input)
 
         from analyzer.run import analyze as run_analysis

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mga.console import clean, echo, guarded, progress_bar
-from mga.engine import Engine, SchedulerOpt, WorkersOpt, cluster_client, dask_installed
+from mga.engine import Engine, SchedulerOpt, WorkersOpt, check_workers, cluster_client, dask_installed
 from mga.limits import MaxBytesOpt, MaxLogBytesOpt, parse_size
 from mga.outputs import check_output_dir, write_errors_refused
 from mga.render import FailOn, ReportFormat
@@ -52,14 +52,16 @@ def batch(
         limits = {"max_bytes": parse_size(max_bytes, "--max-bytes"),
                   "max_log_bytes": parse_size(max_log_bytes, "--max-log-bytes")}
 
+        defaulted = engine is None
+        if engine is None:
+            engine = Engine.dask if dask_installed() else Engine.local
+        check_workers(engine, scheduler, workers)
         formats = tuple(dict.fromkeys(f.value for f in (fmt or [ReportFormat.json, ReportFormat.html])))
         out = check_output_dir(output_dir)
         stems = [str(out / name) for name in report_names(inputs)]
         options = {"namespaces": sorted(namespace) if namespace else None, **limits}
-        if engine is None:
-            engine = Engine.dask if dask_installed() else Engine.local
-            if engine == Engine.local:
-                echo("mga: the dask extra is not installed: analysing the inputs one after the other", err=True)
+        if defaulted and engine == Engine.local:
+            echo("mga: the dask extra is not installed: analysing the inputs one after the other", err=True)
         with cluster_client(engine, scheduler, workers) as client, progress_bar(True) as update:
             if client is None:
                 rows = []

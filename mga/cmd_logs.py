@@ -21,7 +21,7 @@ import typer
 
 from mga.checks import require_log_lines, warn_empty_window
 from mga.console import clean_lines, echo, fail, guarded, progress_bar, time_window, warn
-from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, log_runner
+from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, check_workers, log_runner
 from mga.limits import MaxLogBytesOpt, parse_size
 from mga.outputs import check_output, write_errors_refused, write_report
 
@@ -71,6 +71,7 @@ def logs(
                 fail(f"--log-format: {exc}")
         start, end = time_window(since, until)
         log_cap = parse_size(max_log_bytes, "--max-log-bytes")
+        check_workers(engine, scheduler, workers)
         if output is None and fmt == LogsFormat.html:
             output = "logs.html"
         given = [p for p in paths if p != "-"]

@@ -26,6 +26,21 @@ SchedulerOpt = Annotated[
 WorkersOpt = Annotated[int | None, typer.Option("--workers", help="worker processes of the local Dask cluster")]
 
 
+def check_workers(engine: Engine | None, scheduler: str | None, workers: int | None) -> None:
+    """``--workers`` sizes the local Dask cluster only: refused (exit 2) where it would do nothing.
+
+    ``engine`` is the engine the run uses (``batch``'s default already resolved).
+    """
+    if workers is None:
+        return
+    from mga.console import fail
+
+    if scheduler:
+        fail("--workers sizes the local Dask cluster: with --scheduler the scheduler's own workers do the work")
+    if engine != Engine.dask:
+        fail("--workers needs --engine dask: the local engine starts no worker processes")
+
+
 def dask_installed() -> bool:
     import importlib.util
 

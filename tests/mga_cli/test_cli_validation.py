@@ -341,6 +341,20 @@ def test_filters_that_together_or_elsewhere_match_nothing_are_exit_2(tmp_path):
     assert not (out / "routes.json").exists()
 
 
+@pytest.mark.parametrize("command", ["analyze", "logs", "batch"])
+def test_workers_without_a_local_dask_cluster_is_refused_before_reading(tmp_path, command):
+    """``--workers`` sizes the local Dask cluster only: with the local engine or a scheduler it would do nothing."""
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE)
+    out = ["-d", str(tmp_path / "out")] if command == "batch" else ["--output", str(tmp_path / "r.json")]
+    proc = run(command, str(src), "--engine", "local", "--workers", "3", *out, trap=True)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert one_line(proc) == "mga: --workers needs --engine dask: the local engine starts no worker processes"
+    proc = run(command, str(src), "--workers", "3", "--scheduler", "tcp://127.0.0.1:9", *out, trap=True)
+    assert proc.returncode == 2 and "with --scheduler the scheduler's own workers do the work" in one_line(proc)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "r.json").exists()
+
+
 def test_batch_of_an_input_without_objects_is_an_error_row_like_analyze(tmp_path):
     """An empty directory is exit 2 for ``analyze``; ``batch`` gives it the same error row and exit code."""
     empty = tmp_path / "empty"
