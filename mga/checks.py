@@ -21,12 +21,17 @@ def has_objects(snap: Any) -> bool:
     return any(len(frame) for frame in snap.frames.values())
 
 
-def warn_damaged(snap: Any) -> None:
-    """One stderr line per damaged input (where reading stopped and what was still read), and per input given
-    among others that holds nothing readable (skipped).
+UNREADABLE_SHOWN = 3  # unreadable files named one a line on stderr; the rest counted in one more line
 
-    The report records the damage too (a skipped entry and a gap); this line is for the terminal,
-    so a truncated download is never mistaken for a complete must-gather.
+
+def warn_damaged(snap: Any) -> None:
+    """One stderr line per damaged input (where reading stopped and what was still read), per input given
+    among others that holds nothing readable (skipped), and per file listed but unreadable (a zip member
+    whose CRC or data is bad), the first :data:`UNREADABLE_SHOWN` of them.
+
+    The report records the damage too (a skipped entry, and a gap for a damaged input); these lines are
+    for the terminal, so a truncated download or a corrupt member is never mistaken for a complete
+    must-gather.
     """
     for record in snap.inputs:
         if record.damaged:
@@ -34,6 +39,14 @@ def warn_damaged(snap: Any) -> None:
                  "files listed")
     for _, reason in getattr(snap, "unusable_inputs", ()):
         warn(f"{reason}; skipped, the other inputs are read")
+    # the member where a damaged archive stopped is unreadable too: its input's line above names it already
+    stopped = " ".join(record.damaged for record in snap.inputs if record.damaged)
+    unreadable = [(entry[0], entry[1]) for entry in snap.skipped
+                  if str(entry[1]).startswith("unreadable: ") and f"member {entry[0]}:" not in stopped]
+    for source, reason in unreadable[:UNREADABLE_SHOWN]:
+        warn(f"{source}: {reason}; skipped, the other files are read")
+    if len(unreadable) > UNREADABLE_SHOWN:
+        warn(f"{len(unreadable) - UNREADABLE_SHOWN} more unreadable files skipped (the report's skipped list)")
 
 
 def unusable(snap: Any, inputs: list[str]) -> str | None:

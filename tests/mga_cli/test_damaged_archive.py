@@ -47,3 +47,32 @@ def test_archive_cut_before_anything_usable_exits_2_after_the_warning(tmp_path):
     lines = proc.stderr.splitlines()
     assert len(lines) <= 2 and lines[-1].startswith("mga: ")
     assert "damaged" in proc.stderr or "cannot read" in proc.stderr
+
+
+def _zip_with_bad_crc(src: Path, dest: Path, bad: str) -> Path:
+    """``src`` zipped uncompressed, one byte of member ``bad`` changed: its CRC no longer matches."""
+    import zipfile
+
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as zf:
+        for path in sorted(src.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(src).as_posix())
+    with zipfile.ZipFile(dest) as zf:
+        info = zf.getinfo(bad)
+    data = bytearray(dest.read_bytes())
+    name_len, extra_len = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little"), \
+        int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    at = info.header_offset + 30 + name_len + extra_len + info.compress_size // 2
+    data[at] = ord("x") if data[at] != ord("x") else ord("y")
+    dest.write_bytes(data)
+    return dest
+
+
+def test_a_zip_member_with_a_bad_crc_is_a_warning_not_a_silent_skip(tmp_path):
+    bad = next(p.relative_to(INSPECT_SHOP).as_posix() for p in sorted(INSPECT_SHOP.rglob("endpoints.yaml")))
+    archive = _zip_with_bad_crc(INSPECT_SHOP, tmp_path / "case.zip", bad)
+    proc = run("routes", str(archive))
+    assert proc.returncode == 0, proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line == (f"mga: warning: {bad}: unreadable: Bad CRC-32 for file {bad!r}; skipped, the other files "
+                    "are read")
