@@ -109,8 +109,22 @@ class TarSource(InputSource):
                 self._check_end()
         except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, *zlib_error()) as exc:
             last = f", reading stopped at member {self.members[-1].name}" if self.members else ""
-            self.damaged = f"archive damaged after {len(self.members)} members{last}: {_one_line(exc)}"
+            self.damaged_offset = self._tar_position()
+            at = "" if self.damaged_offset is None else f"; reading stopped at byte {self.damaged_offset} of the tar"
+            self.damaged = f"archive damaged after {len(self.members)} members{last}: {_one_line(exc)}{at}"
             self._stream_error = True
+
+    def _tar_position(self) -> int | None:
+        """The byte of the tar (decompressed, as ``_check_end``'s) up to which the stream was read, or None.
+
+        A decompressing reader (``lzma``, ``bz2``, ``gzip``) counts only the bytes it handed out, so
+        after a damaged block this is where the good data ended; the damage itself lies after it, within
+        the one block the reader could not decompress.
+        """
+        try:
+            return int(self._tar.fileobj.tell())
+        except (AttributeError, OSError, ValueError, TypeError):
+            return None
 
     def _read_while_listing(self, member: Member) -> None:
         """Keep the bytes of a member the loaders read whole (``read_whole``) as the listing passes them (a

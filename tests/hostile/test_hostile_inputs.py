@@ -196,6 +196,29 @@ def test_tar_overwritten_in_its_middle_keeps_what_came_before_and_says_where(tmp
     assert {r["name"] for r in report["routes"]} == {"frontend", "api"}  # the routes file came before the damage
 
 
+def test_tar_xz_damaged_in_its_middle_says_at_which_byte_of_the_tar_reading_stopped(tmp_path, work):
+    """16 bytes overwritten three quarters into a .tar.xz: the skipped entry's offset is the byte of the
+    tar up to which the stream was decompressed (a .tar.gz's is its tar byte too), not null."""
+    import random
+
+    whole = make_tar(INSPECT_SHOP, tmp_path / "whole.tar", "w")
+    noise = random.Random(0)
+    with tarfile.open(whole, "a") as tf:  # incompressible members: the damage lands well after the routes file
+        for i in range(12):
+            add_tar_bytes(tf, f"inspect/{NS}/pods/p{i}/c/c/logs/current.log", noise.randbytes(256 << 10))
+    tar = whole.read_bytes()
+    data = bytearray(lzma.compress(tar))
+    at = len(data) * 3 // 4
+    data[at:at + 16] = bytes(b ^ 0xFF for b in data[at:at + 16])
+    damaged = tmp_path / "damaged.tar.xz"
+    damaged.write_bytes(bytes(data))
+    report = analyze_json(damaged, work)
+    [entry] = [s for s in report["skipped"] if "archive damaged" in s["reason"]]
+    assert isinstance(entry["offset"], int) and 0 < entry["offset"] < len(tar)
+    assert entry["reason"].endswith(f": Corrupt input data; reading stopped at byte {entry['offset']} of the tar")
+    assert {r["name"] for r in report["routes"]} == {"frontend", "api"}  # the routes file came before the damage
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [("empty.tar.gz", b""), ("random.tar.gz", os.urandom(65536)), ("random.zip", b"PK\x03\x04" + os.urandom(512)),
