@@ -8,7 +8,8 @@ were collected and it has pods at all, and no workload scaled to 0 has the selec
 its `matchLabels`). Names the pod whose labels come closest and the selector it would match.
 Critical when the route is left without a ready endpoint, warning when other backends still
 serve it. With access logs, the route's 503 `<NOSRV>` answers are counted; the fault is dated
-(`began_at`) from the service's last edit (`managedFields`) when it lies at most 10 minutes
+(`began_at`) from the service's last edit (`managedFields`), or its creation when no edit is
+recorded (the finding says which), when it lies at most 10 minutes
 before the first of them, else from that first 503, and the requests after the last one say
 whether it was over at collection.
 
@@ -114,8 +115,8 @@ def _selector_finding(ctx: Context, route: common.RouteRef, miss: shared.Selecto
     else:
         fix = [f"oc -n {route.namespace} set selector service/{svc['name']} '<the pod template labels>'"]
         checks.append(f"oc -n {route.namespace} get deployments -o jsonpath='{{..template.metadata.labels}}'")
-    when, said = common.timing(ctx, route, facts, common.last_change(ctx, "service", route.namespace, str(svc["name"])),
-                               source=f"service {svc['name']}'s last edit, managedFields")
+    changed, source = common.dated_change(ctx, "service", route.namespace, str(svc["name"]), f"service {svc['name']}")
+    when, said = common.timing(ctx, route, facts, changed, source=source or None)
     return RULE.finding(
         severity=severity,
         namespace=route.namespace,

@@ -13,7 +13,8 @@ up, not restarting and not being deleted at the time, and, when the objects show
 too, the 503 `<NOSRV>` from a `Connection refused` health-check DOWN until a server is UP
 again. When both kinds of evidence agree the finding says so (high confidence); log evidence
 alone gives medium confidence. The fault is dated (`began_at`) from the service's last edit
-(`managedFields`) when it lies at most 10 minutes before the first error, and the requests
+(`managedFields`), or its creation when no edit is recorded (and the finding says which), when
+it lies at most 10 minutes before the first error, and the requests
 after the last one say whether it was over at collection.
 
 ## Why it matters
@@ -333,8 +334,9 @@ def _port_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         refused = pd.concat([refused, down]).sort_values("ts") if after_down else refused
     facts = common.log_facts(ctx, refused) if not refused.empty else {}
     service = case.service_port["service"] if case and case.service_port is not None else None
-    when, said = common.timing(ctx, route, facts, common.last_change(ctx, "service", route.namespace, str(service))
-                               if service is not None else None, source=f"service {service}'s last edit, managedFields")
+    changed, source = (common.dated_change(ctx, "service", route.namespace, str(service), f"service {service}")
+                       if service is not None else (None, ""))
+    when, said = common.timing(ctx, route, facts, changed, source=source or None)
     if case is not None:
         severity = Severity.CRITICAL if case.certain or facts else Severity.WARNING
         confidence = "high" if case.certain or facts else "medium"
