@@ -13,7 +13,10 @@ route's requests from the first of them on (a warning when it was over before co
 
 It also checks the route's `haproxy.router.openshift.io/timeout` annotation, logs or not:
 a value the router cannot parse (`2 minutes`, `30 s`) is silently ignored, so the route
-runs with the default although its owner believes it raised it (info).
+runs with the default although its owner believes it raised it (info). Both findings of a
+route give one fix, the same value: the owner's intent when its words say one (`2 minutes`:
+`120s`), or what the 504s need (twice the current timeout, or twice the slowest answered
+request) when that is more; 120 s when neither says a value.
 
 ## Why it matters
 
@@ -40,7 +43,8 @@ timeouts"; runbook-502.md "Pod taking too long to respond".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -120,11 +124,36 @@ def _answered_times(ctx: Context, req: pd.DataFrame) -> tuple[int | None, int | 
     return (int(answered.max()), int(answered.quantile(0.99))) if not answered.empty else (None, None)
 
 
+_INTENT = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|msecs?|milliseconds?|s|secs?|seconds?|m|mins?|minutes?"
+                     r"|h|hrs?|hours?|d|days?)", re.IGNORECASE)
+FALLBACK_TIMEOUT_S = 120  # suggested when an invalid annotation's words say no value and no 504 asks for more
+
+
+def intended_seconds(annotation: str) -> int | None:
+    """What an annotation the router cannot parse meant, when its words say it (``2 minutes``, ``90 sec``,
+    ``1.5m``): whole seconds, rounded up; None when they do not."""
+    found = _INTENT.fullmatch(annotation.strip())
+    if found is None:
+        return None
+    unit = found.group(2).lower()
+    factor = (0.001 if unit.startswith(("ms", "mil")) else 1 if unit.startswith("s") else 60 if unit.startswith("m")
+              else 3600 if unit.startswith("h") else 86400)
+    return max(1, int(np.ceil(float(found.group(1)) * factor)))
+
+
 @RULE.check
 def backend_timeout(ctx: Context) -> Iterator[Finding]:
     for route in common.routes(ctx):
         annotation = route.row["timeout"]
-        if isinstance(annotation, str) and parse_duration_ms(annotation) is None:
+        invalid = isinstance(annotation, str) and parse_duration_ms(annotation) is None
+        intent = intended_seconds(annotation) if invalid else None
+        timeouts = common.route_select(ctx, route, status=504, term="sH") if ctx.has_logs else None
+        slow = _slow(ctx, route, timeouts, intent) if timeouts is not None and not timeouts.empty else None
+        # one value for the route, whichever finding gives it: the owner's intent, or what the 504s need
+        suggested = max(intent or 0, slow[0] if slow else 0) or FALLBACK_TIMEOUT_S
+        fix = (f"oc -n {route.namespace} annotate route {route.name} "
+               f"haproxy.router.openshift.io/timeout={suggested}s --overwrite")
+        if invalid:
             yield RULE.finding(
                 severity=Severity.INFO,
                 namespace=route.namespace,
@@ -134,26 +163,30 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
                 explanation=(
                     f"haproxy.router.openshift.io/timeout={annotation!r} does not match [1-9][0-9]*(us|ms|s|m|h|d)?; "
                     "the router silently drops invalid values, so this route runs with the default server timeout."
+                    + (f" Its owner meant {intent}s; written {intent}s, the router applies it." if intent else "")
+                    + (f" The route's 504s need at least {slow[0]}s." if slow and slow[0] > (intent or 0) else "")
                 ),
                 evidence=[common.route_evidence(ctx, route, "haproxy.router.openshift.io/timeout")],
-                remediation=[
-                    f"oc -n {route.namespace} annotate route {route.name} "
-                    "haproxy.router.openshift.io/timeout=120s --overwrite"
-                ],
+                remediation=[fix],
             )
-        if not ctx.has_logs:
-            continue
-        timeouts = common.route_select(ctx, route, status=504, term="sH")
-        if timeouts.empty:
-            continue
-        req = common.route_requests(ctx, route)
-        limit, origin, cfg_evidence = effective_timeout(ctx, route)
-        slowest, p99 = _answered_times(ctx, req)
-        facts = common.log_facts(ctx, timeouts)
-        suggested = max(2 * limit, 2 * (slowest or 0)) // 1000
-        evidence = facts["evidence"] + ([cfg_evidence] if cfg_evidence else [])
-        when, said = common.timing(ctx, route, facts)
-        yield RULE.finding(
+        if slow is not None:
+            yield slow[1](fix + "  # or make the request faster", annotation if invalid else None)
+
+
+def _slow(ctx: Context, route: common.RouteRef, timeouts: pd.DataFrame,
+          intent: int | None) -> tuple[int, Callable[[str, str | None], Finding]]:
+    """What the route's 504 ``sH`` lines ask of its timeout (twice the current one, or twice the slowest
+    answered request, in whole seconds), and the finding about them given the route's one fix."""
+    req = common.route_requests(ctx, route)
+    limit, origin, cfg_evidence = effective_timeout(ctx, route)
+    slowest, p99 = _answered_times(ctx, req)
+    facts = common.log_facts(ctx, timeouts)
+    needed = max(2 * limit, 2 * (slowest or 0)) // 1000
+    evidence = facts["evidence"] + ([cfg_evidence] if cfg_evidence else [])
+    when, said = common.timing(ctx, route, facts)
+
+    def finding(fix: str, invalid: str | None) -> Finding:
+        return RULE.finding(
             severity=shared.severity_by_share(timeouts, req, when["status_at_collection"], ctx.facts.lines),
             namespace=route.namespace,
             route=route.name,
@@ -168,16 +201,17 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
                     if slowest is not None
                     else ""
                 )
+                + (f" The route's timeout annotation {invalid!r} is not a valid HAProxy time, so the router ignores "
+                   "it" + (f" (its owner meant {intent}s)." if intent else ".") if invalid else "")
                 + said
             ),
             evidence=evidence,
-            remediation=[
-                f"oc -n {route.namespace} annotate route {route.name} "
-                f"haproxy.router.openshift.io/timeout={suggested}s --overwrite  # or make the request faster"
-            ],
+            remediation=[fix],
             first_seen=facts["first_seen"],
             last_seen=facts["last_seen"],
             affected_requests=facts["affected_requests"],
             claims=facts.get("claims", NO_CLAIMS),
             **when,
         )
+
+    return needed, finding
