@@ -132,12 +132,9 @@ def _lines_detail(ctx: Context, rr: RouteResult, findings: list[Finding], term: 
     if ledger is None or not findings:
         return f"{count} {what} without a finding"
     unexplained = sum(g.requests for g in ledger.unexplained_groups if g.termination == term)
-    rows = ctx.route_rows(rr.namespace, rr.name)
-    names = []
-    for f in findings:
-        claimed = f.claims.intersection(rows.index) if len(f.claims) and not rows.empty else f.claims[:0]
-        if len(claimed) and bool((rows.loc[claimed, "term"] == term).fillna(False).any()):
-            names.append(f"{f.id} ({f.cause})")
+    terms = ctx.requests["term"]  # read at each finding's claimed lines only, not a copy of the route's rows
+    names = [f"{f.id} ({f.cause})" for f in findings
+             if len(f.claims) and bool((terms.reindex(f.claims) == term).fillna(False).any())]
     if not names:
         return f"{count} {what} without a finding"
     by = ", ".join(names)
