@@ -100,7 +100,7 @@ def no_ready_endpoints(ctx: Context) -> Iterator[Finding]:
 
 def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Finding:
     facts = common.log_facts(ctx, nosrv)
-    changes = pod_changes_near(ctx, route, facts["first_seen"], facts["last_seen"])
+    replaced, changes = pod_changes_near(ctx, route, facts["first_seen"], facts["last_seen"])
     eps = ctx.snap.frame("endpoints")
     ready_now = eps[eps["service"].isin(list(route.services)) & (eps["ready"] == True).fillna(False)]  # noqa: E712
     evidence = facts["evidence"]
@@ -123,7 +123,7 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
                else " Nothing in the archive changed around that time (restart, rollout, all servers DOWN?).")
         ),
         evidence=evidence,
-        remediation=_keep_one_serving(ctx, route) if _replaced(changes) else [],  # unknown cause: nothing to change
+        remediation=_keep_one_serving(ctx, route) if replaced else [],  # unknown cause: nothing to change
         diagnostics=[
             f"oc -n {route.namespace} get events --sort-by=.lastTimestamp",
             f"oc -n {route.namespace} get pods -o wide",
@@ -135,12 +135,6 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
         confidence="medium",
         **when,
     )
-
-
-def _replaced(changes: list[str]) -> bool:
-    """Whether pods were created or deleted around the outage (:func:`pod_changes_near`'s words): replicas
-    replaced together, by a rollout or a drain, rather than a crash."""
-    return any(c.startswith("pod ") for c in changes)
 
 
 def _keep_one_serving(ctx: Context, route: common.RouteRef) -> list[str]:
@@ -160,10 +154,12 @@ def _keep_one_serving(ctx: Context, route: common.RouteRef) -> list[str]:
     ]
 
 
-def pod_changes_near(ctx: Context, route: common.RouteRef, first: object, last: object) -> list[str]:
-    """Pod starts, restarts and deletions within two minutes of a burst, in words."""
+def pod_changes_near(ctx: Context, route: common.RouteRef, first: object, last: object) -> tuple[bool, list[str]]:
+    """Pod starts, restarts and deletions within two minutes of a burst, in words (at most four), and whether
+    a pod was created or deleted among them: replicas replaced together, by a rollout or a drain, rather than
+    a container that crashed."""
     if first is None or last is None:
-        return []
+        return False, []
     lo, hi = pd.Timestamp(first) - windows.NEAR_EVENT, pd.Timestamp(last) + windows.NEAR_EVENT
     out = []
     pods = common.route_pods(ctx, route)
@@ -171,12 +167,13 @@ def pod_changes_near(ctx: Context, route: common.RouteRef, first: object, last: 
         for column, what in (("created", "was created"), ("deleted", "was being deleted")):
             if pd.notna(p[column]) and lo <= p[column] <= hi:
                 out.append(f"pod {p['name']} {what} at {common.fmt_ts(p[column].to_pydatetime())}")
+    replaced = bool(out)  # the pods' changes come first
     containers = ctx.snap.frame("containers")
     for _, c in containers[containers["pod"].isin(pods["name"])].iterrows():
         if pd.notna(c["last_finished"]) and lo <= c["last_finished"] <= hi:
             out.append(f"container {c['pod']}/{c['name']} stopped ({c['last_reason']}) at "
                        f"{common.fmt_ts(c['last_finished'].to_pydatetime())}")
-    return out[:4]
+    return replaced, out[:4]
 
 
 def workloads_behind(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
