@@ -88,16 +88,6 @@ def test_two_logs_of_one_size_that_differ_are_both_read(tmp_path: Path, monkeypa
     assert lines == 2 * alone and copies == []
 
 
-def test_logs_of_other_sizes_are_not_opened_to_compare(tmp_path: Path, monkeypatch):
-    data = router_log(SCENARIO).read_bytes()
-    (tmp_path / "a.log").write_bytes(data)
-    (tmp_path / "b.log").write_bytes(data + data[:100])
-    opened = []
-    monkeypatch.setattr(log_duplicates, "_digest", lambda *job: opened.append(job))
-    counted([], [str(tmp_path / "a.log"), str(tmp_path / "b.log")])
-    assert opened == []
-
-
 def test_the_library_reads_the_same_log_once():
     log = router_log(SCENARIO)
     alone, _ = load_access_logs([str(log)])
