@@ -32,7 +32,8 @@ files on disk compare the shorter one's last :data:`HEAD` bytes with the longer 
 first (one seek each), so two big logs that part after a long common start are told apart without reading
 them. Otherwise both are read side by side from their start, :data:`CHUNK` bytes at a time (bounded memory),
 until they differ or the shorter one ends: a copy is read whole (less than parsing it), and two compressed
-logs that part are decompressed up to where they part.
+logs that part are decompressed up to where they part. The first bytes of the logs opened are held while they
+are compared (:data:`HEAD` bytes a log).
 
 Not done: a log whose last part is another's first part (a log rotated between two collections: the older
 must-gather's ``current.log`` ends with lines the newer ``current.log`` starts with). Finding where the newer
@@ -68,7 +69,7 @@ class _Log:
     src: Any
     member: Any
     head: bytes  # the first HEAD bytes as parsed: the whole log when shorter
-    stored: str | None  # how its bytes are compressed where they are kept (None: as parsed)
+    stored: str | None  # the compression of a log file named, or of a rotated .gz (None: a plain log, archived or not)
     plain: bool  # a file on disk read as it is stored: sizes, offsets and a seek cost nothing
     length: int | None  # its bytes as parsed, when the listing says so (read as stored or from an archive)
 
