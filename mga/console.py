@@ -34,9 +34,17 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def clean(value: object) -> str:
-    """``value`` as text with every control character shown escaped (``ESC`` -> ``\\x1b``)."""
-    return _CONTROL.sub(_escape, "" if value is None else str(value))
+def clean(value: object, *, keep: str = "") -> str:
+    """``value`` as text with every control character shown escaped (``ESC`` -> ``\\x1b``).
+
+    The one escaping of the project: the terminal, the HTML pages and the Markdown note all show a
+    control byte from an input the same way. ``keep`` names the characters left as they are where
+    the output has a use for them (tab and line breaks in a page: a terminal row has none).
+    """
+    text = "" if value is None else str(value)
+    if not keep:
+        return _CONTROL.sub(_escape, text)
+    return _CONTROL.sub(lambda m: m.group(0) if m.group(0) in keep else _escape(m), text)
 
 
 def clean_lines(text: str) -> str:

@@ -4,6 +4,9 @@ Everything is inline: the CSS, the vendored table-sort library (MIT, licence kep
 ``reports/static``), a few lines of our own JavaScript (filters, copy buttons, on-demand checklists)
 and matplotlib's SVG charts. Every string from an archive goes through jinja2's autoescape; the only
 markup inserted as is, is the SVG matplotlib drew (it escapes its text) and the vendored scripts.
+Control characters from an input (ESC, NUL, DEL, C1; not tab or line breaks) are invalid in HTML
+and invisible: every value the templates write is shown as the terminal shows it (``\\x1b``, by
+:func:`mga.console.clean`), so the page holds none of them raw.
 The one JSON block (checklists drawn on demand) has ``<``, ``>`` and ``&`` escaped, so a
 ``</script>`` in a request path cannot end it.
 
@@ -33,6 +36,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
+from mga.console import clean
 from reports.charts import timeline_svg
 from reports.json_report import VERDICT_RANK, ordered_routes, route_affected_requests
 
@@ -45,6 +49,7 @@ MAX_CHARTS = 60  # ~13 kB and ~40 ms each
 MAX_EVENTS = 60
 MAX_SKIPPED = 2000
 MAX_ERROR_MINUTES = 15
+PAGE_CONTROLS = "\t\n\r"  # the control characters HTML allows: kept, every other one is shown escaped
 CSP_FIXED = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'; "
     "media-src 'none'; object-src 'none'; frame-src 'none'; worker-src 'none'; manifest-src 'none'; "
@@ -185,7 +190,7 @@ def lazy_checklists(rows: list[RouteRow]) -> dict[str, Any]:
     def ref(table: dict[str, int], value: str) -> int:
         return table.setdefault(value, len(table))
 
-    routes = [[[ref(checks, c.check), ref(statuses, str(c.status)), ref(strings, c.detail)]
+    routes = [[[ref(checks, c.check), ref(statuses, str(c.status)), ref(strings, clean(c.detail, keep=PAGE_CONTROLS))]
                for c in row.route.checklist] for row in rows]
     return {"checks": list(checks), "statuses": list(statuses), "strings": list(strings), "routes": routes}
 
@@ -194,7 +199,24 @@ def embed_json(data: Any) -> Markup:
     """JSON safe inside a ``<script type="application/json">``: no ``<``, ``>`` or ``&`` left to end it."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    # json.dumps escapes C0 itself; DEL, C1 and the line separators are written as \uXXXX here
+    return Markup(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
+
+
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def visible(value: object) -> object:
+    """``value`` with its control characters shown escaped, as text or markup as it came; other values as is.
+
+    The templates' ``finalize``: it sees every value written, markup included, since a ``join`` or a
+    macro returns markup built from input strings that autoescape does not look at again.
+    """
+    if isinstance(value, Markup):
+        return Markup(clean(value, keep=PAGE_CONTROLS))
+    if isinstance(value, str):
+        return clean(value, keep=PAGE_CONTROLS)
+    return value
 
 
 def content_security_policy(scripts: list[str]) -> str:
@@ -229,6 +251,7 @@ def environment() -> Environment:
         autoescape=select_autoescape(["html", "j2"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=visible,
     )
     env.filters["short"] = _short
     env.filters["tail"] = _tail

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -56,8 +57,17 @@ def report_dict(result: Result) -> dict[str, Any]:
 
 
 def render_json(result: Result) -> str:
+    """The report as UTF-8 JSON with no raw control character left in it.
+
+    ``json.dumps`` escapes U+0000-U+001F; DEL, the C1 range and the Unicode line separators are
+    written as ``\\uXXXX`` too (the same string once parsed): a raw U+0085 in a request path
+    is a line break to some line-based tools.
+    """
     text = json.dumps(report_dict(result), indent=2, ensure_ascii=False, allow_nan=False, default=_plain)
-    return text + "\n"
+    return _RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n"
+
+
+_RAW_CONTROL = re.compile("[\x7f-\x9f\u2028\u2029]")
 
 
 def load_schema() -> dict[str, Any]:

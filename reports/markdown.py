@@ -7,15 +7,16 @@ then the gaps with the command that collects each. The full detail stays in the 
 
 Text from the archive goes into code spans or fenced blocks, or is escaped, never as live
 Markdown/HTML, so a request path holding markup renders as text in any Markdown viewer. Control
-characters (ESC, OSC, CR, C1) are shown escaped (``\\x1b``): the note is often read in a terminal.
+characters (ESC, OSC, CR, C1) are shown escaped (``\\x1b``) as the terminal shows them: the note
+is often read in a terminal.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
+from mga.console import clean
 from reports.json_report import ordered_routes, route_affected_requests
 from reports.markdown_text import code, fence, plain
 from reports.platform_md import platform_lines
@@ -28,13 +29,7 @@ MAX_FINDINGS_PER_ROUTE = 3
 MAX_EVIDENCE = 3
 MAX_EVIDENCE_CHARS = 300
 NO_LOGS = "no access logs"
-# every control character but the note's own line breaks and tabs, plus the Unicode line separators
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _escape_control(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
-                        else f"\\u{ord(m.group(0)):04x}", text)
+NOTE_CONTROLS = "\t\n"  # the note's own tabs and line breaks: every other control character is escaped
 
 
 def render_markdown(result: Result) -> str:
@@ -76,7 +71,7 @@ def render_markdown(result: Result) -> str:
         out += ["", "## What to collect next", ""]
         for g in result.gaps:
             out += [f"- **{plain(g.what)}**: {plain(g.why_it_matters)}", "", fence([g.how_to_collect]), ""]
-    return _escape_control("\n".join(_single_blank_lines(out)).strip() + "\n")
+    return clean("\n".join(_single_blank_lines(out)).strip() + "\n", keep=NOTE_CONTROLS)
 
 
 def _single_blank_lines(lines: list[str]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,18 @@ def test_empty_standard_input_is_named_standard_input_not_its_temporary_file(tmp
 def test_logs_refuses_stdin_twice():
     proc = run("logs", "-", "-", stdin="")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+def test_logs_html_shows_control_bytes_escaped_never_raw(tmp_path):
+    hostile = DOCS_HTTP.replace('"GET / HTTP/1.1"', '"GET /a\x1b[31mb\x00c\x85 HTTP/1.1"')
+    log = tmp_path / "odd\x1b[2Jname.log"
+    log.write_text(hostile + "\n")
+    out = tmp_path / "logs.html"
+    proc = run("logs", str(log), "-o", "html", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    page = out.read_text(encoding="utf-8")
+    assert re.findall("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page) == []
+    assert "/a\\x1b[31mb\\x00c\\x85" in page and "odd\\x1b[2Jname.log" in page
 
 
 def test_logs_table_escapes_control_characters_from_log_fields(tmp_path):

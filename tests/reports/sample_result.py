@@ -435,3 +435,29 @@ def big_result() -> Result:
                   inputs=[InputSummary("mg.tar.gz", "must-gather", 10, 0)], window_start=BIG_T0,
                   window_end=BIG_T0 + timedelta(hours=1), routes=routes, findings=findings,
                   gaps=[Gap("x", "y", "z")], skipped=[], requests=600 * BIG_ROUTES)
+
+
+CONTROLS = "\x1b[31m\x00\x7f\x85"  # ESC (a colour sequence), NUL, DEL and a C1 byte from an input
+CONTROLS_SHOWN = "\\x1b[31m\\x00\\x7f\\x85"  # how the terminal prints them (mga.console.clean)
+
+
+def control_result() -> Result:
+    """The sample with control bytes in what the inputs wrote: a route annotation and a log line
+    cited as evidence, an event message, an unparsed line, a skipped file's name, a route's host,
+    an input path and a healthy route's checklist detail (drawn on demand in big reports)."""
+    result = sample_result()
+    finding = result.findings[0]
+    finding.evidence.append(Evidence(f"{INSPECT}/namespaces/payments/route.openshift.io/routes/checkout.yaml", 9,
+                                     f"haproxy.router.openshift.io/timeout: 2m{CONTROLS}", INSPECT))
+    finding.evidence[3] = Evidence(ROUTER_LOG, 4187, finding.evidence[3].text.replace("/api/cart",
+                                                                                      f"/api/c{CONTROLS}art"), MG)
+    finding.remediation = [f"oc annotate route checkout note=a{CONTROLS}b"]
+    checkout = next(r for r in result.routes if r.name == "checkout")
+    checkout.host = f"checkout{CONTROLS}.{APPS_DOMAIN}"
+    checkout.events[0].text = f"ReplicaSet {CONTROLS} created"
+    result.unparsed_samples[1]["text"] = f"I1120 router{CONTROLS}reloaded"
+    result.skipped.append(Skipped(f"{MG}/odd{CONTROLS}name.log", "not UTF-8"))
+    result.inputs[1].path = f"/cases/in{CONTROLS}spect"
+    healthy = next(r for r in result.routes if r.verdict == Verdict.HEALTHY)
+    healthy.checklist = [CheckResult("pods-ready", CheckStatus.PASS, f"pod {CONTROLS} ready")]
+    return result

@@ -16,7 +16,7 @@ import reports.html as html_report
 from analyzer.model import CheckResult, CheckStatus, RouteResult, Verdict
 from reports.html import embed_json, render_html
 from reports.markdown import render_markdown
-from tests.reports.sample_result import sample_result
+from tests.reports.sample_result import APPS_DOMAIN, CONTROLS, CONTROLS_SHOWN, control_result, sample_result
 
 
 @dataclass
@@ -147,6 +147,42 @@ def test_archive_strings_are_escaped(text, page):
     assert "next=&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;" in text
     assert "<b>x</b>" not in text and "alert(document.domain)</script>" not in text
     assert len(page.find("script")) == 4  # the JSON block and the three shipped scripts, nothing injected
+
+
+RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # invalid in HTML, invisible on screen
+
+
+def test_control_bytes_from_the_inputs_are_shown_escaped_never_written_raw():
+    text = render_html(control_result())
+    assert RAW_CONTROL.findall(text) == []
+    page = Page(text)
+    shown = squash(" ".join(e.text for e in page.all))
+    for what in (f"2m{CONTROLS_SHOWN}", f"/api/c{CONTROLS_SHOWN}art", f"ReplicaSet {CONTROLS_SHOWN} created",
+                 f"router{CONTROLS_SHOWN}reloaded", f"odd{CONTROLS_SHOWN}name.log", f"in{CONTROLS_SHOWN}spect",
+                 f"checkout{CONTROLS_SHOWN}."):
+        assert what in shown, what
+    copy = next(e for e in page.all if e.tag == "button" and "data-copy" in e.attrs)
+    assert copy.attrs["data-copy"] == f"oc annotate route checkout note=a{CONTROLS_SHOWN}b"
+
+
+def test_control_bytes_in_checklists_drawn_on_demand_are_shown_escaped():
+    result = many_routes(60)
+    result.routes[-1].checklist = [CheckResult("pods-ready", CheckStatus.PASS, f"pod {CONTROLS} ready")]
+    text = render_html(result)
+    assert RAW_CONTROL.findall(text) == []
+    data = json.loads(Page(text).find("script", id="mga-lazy")[0].text)
+    assert f"pod {CONTROLS_SHOWN} ready" in data["strings"]
+
+
+def test_embedded_json_writes_no_raw_control_character():
+    block = str(embed_json({"path": f"/x{CONTROLS}"}))
+    assert RAW_CONTROL.findall(block) == [] and json.loads(block) == {"path": f"/x{CONTROLS}"}
+
+
+def test_markdown_note_shows_control_bytes_as_the_terminal_does():
+    note = render_markdown(control_result())
+    assert RAW_CONTROL.findall(note) == []
+    assert f"`checkout{CONTROLS_SHOWN}.{APPS_DOMAIN}`" in note
 
 
 def test_hostile_titles_and_attributes_stay_text():

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from mga.cli import app
 from reports.html import render_html
 from tests.conftest import REPO
-from tests.reports.sample_result import sample_result
+from tests.reports.sample_result import CONTROLS_SHOWN, control_result, sample_result
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -177,6 +177,15 @@ def test_hostile_strings_from_the_archive_do_not_run(context, sample_report):
     cell = visit.page.locator("#unparsed-table tbody tr").first.locator("td").nth(2)
     assert "<script>alert(document.domain)</script>" in cell.inner_text()
     assert visit.problems() == [] and visit.foreign_requests() == []
+    visit.page.close()
+
+
+def test_control_bytes_from_the_archive_show_as_escapes_on_screen(context, tmp_path_factory):
+    visit = Visit(context, _report_file(tmp_path_factory, "controls", control_result()))
+    assert visit.problems() == [] and visit.foreign_requests() == []
+    body = visit.page.locator("body").inner_text()
+    assert f"/api/c{CONTROLS_SHOWN}art" in body and f"odd{CONTROLS_SHOWN}name.log" in body
+    assert "\x1b" not in body and "\x00" not in body
     visit.page.close()
 
 

@@ -16,7 +16,7 @@ from reports.html import render_html
 from reports.json_report import load_schema, ordered_routes, render_json
 from reports.markdown import render_markdown
 from tests.conftest import REPO
-from tests.reports.sample_result import sample_result, timeline_totals
+from tests.reports.sample_result import CONTROLS, control_result, sample_result, timeline_totals
 
 CONTRACT = (REPO / ".." / "shared" / "spec" / "report-contract.md").resolve()
 
@@ -202,3 +202,12 @@ def test_sample_totals_match_their_description():
     assert timeline_totals(routes["export-api"].timeline)["504"] == 37
     assert sum(r.requests or 0 for r in routes.values()) == 6836
     assert routes["inventory"].requests is None  # not measured: no access-log line of the route
+
+
+def test_control_bytes_are_escaped_in_the_json_and_read_back_unchanged():
+    text = render_json(control_result())
+    assert re.findall("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]", text) == []
+    assert "\\u001b[31m\\u0000\\u007f\\u0085" in text
+    data = json.loads(text)
+    checkout = next(r for r in data["routes"] if r["name"] == "checkout")
+    assert checkout["host"].startswith(f"checkout{CONTROLS}.")
