@@ -26,8 +26,9 @@ UNREADABLE_SHOWN = 3  # unreadable files named one a line on stderr; the rest co
 
 def warn_damaged(snap: Any) -> None:
     """One stderr line per damaged input (where reading stopped and what was still read), per input given
-    among others that holds nothing readable (skipped), and per file listed but unreadable (a zip member
-    whose CRC or data is bad), the first :data:`UNREADABLE_SHOWN` of them.
+    among others that holds nothing readable (skipped), per file listed but unreadable (a zip member
+    whose CRC or data is bad) and per access log read to its end without one router line (a YAML file
+    given with ``--logs``), the first :data:`UNREADABLE_SHOWN` of each.
 
     The report records the damage too (a skipped entry, and a gap for a damaged input); these lines are
     for the terminal, so a truncated download or a corrupt member is never mistaken for a complete
@@ -47,6 +48,14 @@ def warn_damaged(snap: Any) -> None:
         warn(f"{source}: {reason}; skipped, the other files are read")
     if len(unreadable) > UNREADABLE_SHOWN:
         warn(f"{len(unreadable) - UNREADABLE_SHOWN} more unreadable files skipped (the report's skipped list)")
+    from parsers.load_logs import NOT_AN_ACCESS_LOG
+
+    no_log = [(entry[0], entry[1]) for entry in snap.skipped if str(entry[1]).startswith(NOT_AN_ACCESS_LOG)]
+    for source, reason in no_log[:UNREADABLE_SHOWN]:
+        warn(f"{source}: {reason}; skipped, the other files are read")
+    if len(no_log) > UNREADABLE_SHOWN:
+        warn(f"{len(no_log) - UNREADABLE_SHOWN} more files read as access logs hold no router line "
+             "(the report's skipped list)")
 
 
 def unusable(snap: Any, inputs: list[str]) -> str | None:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from parsers.kept_text import Reader
+from parsers.log_chunks import usable_lines
 from parsers.log_jobs import LogJob, parse_log_jobs
 from parsers.log_lines import compiled_loaded, numbered_lines
 from parsers.log_quotes import log_reader
@@ -42,11 +43,20 @@ def _load_logs(
                                       report=report, runner=runner, namespaces=namespaces,
                                       max_log_bytes=max_log_bytes, keep_namespaces=keep_namespaces)
     kept = set()
+    logs = 0  # files that hold a router line: what makes the snapshot one with access logs
     for parse in parses:
+        lines = 0
         for account in parse.accounting:
             kept.add((account["input"], account["source"]))
-            if account["input"] in by_label:
-                by_label[account["input"]].files_read += 1
+            lines += usable_lines(account)
+            unusable = account["lines_read"] and not usable_lines(account)
+            if unusable:
+                snap.skipped.append((account["source"], not_an_access_log(account, parse.unparsed_samples)))
+            if account["input"] in by_label:  # a file read whose lines are all unparsed is skipped whole
+                record = by_label[account["input"]]
+                record.files_skipped += bool(unusable)
+                record.files_read += not unusable
+        logs += lines > 0
     for src, member, reason, offset in failures:
         snap.skipped.append((member.name, reason, offset))
         if src.label in by_label and (src.label, member.name) not in kept:  # a cut file was read, in part
@@ -65,10 +75,20 @@ def _load_logs(
     snap.log_accounting = list(combined.accounting)
     snap.log_totals = combined.totals
     snap.log_groups = combined.groups
-    snap.access_log_files = len(parses)
+    snap.access_log_files = logs
 
 
 EVIDENCE_LINE_CAP = 20_000
+NOT_AN_ACCESS_LOG = "not an access log"  # the reason's start for a file read whose lines are none a router line
+
+
+def not_an_access_log(account: dict[str, Any], samples: list[dict[str, Any]]) -> str:
+    """The skipped reason of a log file that was read to its end without one router line (a YAML file,
+    an application's log given with ``--logs``): how many lines, and why its first one was not read."""
+    lines = int(account["lines_read"])
+    first = next((s for s in samples if s.get("source") == account["source"]), None)
+    why = f" (line {first['line']}: {first['reason']}: {str(first['text'])[:80]!r})" if first else ""
+    return f"{NOT_AN_ACCESS_LOG}: {lines} line{'' if lines == 1 else 's'} read, none a router request line{why}"
 
 
 def _readers(jobs: list[LogJob], parsed: dict[tuple[str, str], Any]) -> dict[tuple[str, str], Reader]:

@@ -149,10 +149,12 @@ def parse_documents(batch: list[tuple[str, bytes]]) -> list[Parsed]:
     return [by_index[i] for i in range(len(batch))]
 
 
-def _load_docs(kube: Any, src: InputSource, member: Member, data: bytes, objects: list, skipped: list) -> None:
+def _load_docs(kube: Any, src: InputSource, member: Member, data: bytes, objects: list, skipped: list) -> bool:
+    """Parse one YAML/JSON file into ``objects``; True when the whole file was lost (not valid YAML/JSON)."""
     name, found, error, problems = _parse_document(member.name, data)
     objects.extend((obj, src.label, name, line) for obj, line in found)
     record_parse_problems(name, error, problems, skipped)
+    return error is not None
 
 
 def record_parse_problems(name: str, error: str | None, problems: list[tuple[int, str]], skipped: list) -> bool:

@@ -79,15 +79,17 @@ def log_kind(place: Place) -> str | None:
 
 
 def take(kind: str, label: str, member: Member, place: Place, data: bytes, rows: PlatformRows,
-         skipped: list) -> None:
-    """Parse one platform member (not ``document``: the caller parses those) into ``rows``."""
+         skipped: list) -> bool:
+    """Parse one platform member (not ``document``: the caller parses those) into ``rows``; True when
+    the whole file was lost (an ``alerts.json`` that does not parse, recorded in ``skipped``)."""
     if kind == "alerts":
         try:
             found = parse_alerts(data, input=label, source=member.name)
         except AlertsError as exc:
             if _relative(member, place) == "monitoring/alerts.json":  # other Prometheus answers are not alerts
                 skipped.append((member.name, f"alerts not read: {exc}"))
-            return
+                return True
+            return False
         rows.alerts.extend(found)
         rows.alert_files.append(member.name)
     elif kind == "router-log":
@@ -97,3 +99,4 @@ def take(kind: str, label: str, member: Member, place: Place, data: bytes, rows:
         rows.router_log_files.append(member.name)
     elif kind == "operator-log":
         rows.operator_log.extend(scan_operator_log(data, pod=place.pod or "", input=label, source=member.name))
+    return False

@@ -24,7 +24,8 @@ def _load_haproxy_config(
     servers: list[pd.DataFrame],
     defaults: dict[str, dict[str, Any]],
     skipped: list,
-) -> None:
+) -> bool:
+    """Parse one rendered haproxy.config into the backend/server rows; True when it did not parse (skipped)."""
     from parsers.haproxy_config import parse_haproxy_config
 
     try:
@@ -37,10 +38,11 @@ def _load_haproxy_config(
         )
     except ValueError as exc:
         skipped.append((member.name, f"haproxy.config not parsed: {exc}"))
-        return
+        return True
     backends.append(cfg.backends)
     servers.append(cfg.servers)
     defaults[place.pod or member.name] = dict(cfg.defaults)
+    return False
 
 
 def _concat(name: str, parts: list[pd.DataFrame]) -> pd.DataFrame:

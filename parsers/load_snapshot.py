@@ -156,15 +156,18 @@ def load_snapshot(
                 continue
             kind = kinds.get(member.name)
             if kind is not None and kind != "document":
-                take(kind, src.label, member, place, data, platform, skipped)
+                if take(kind, src.label, member, place, data, platform, skipped):
+                    record.lost_whole()
                 continue
             if place.category == "haproxy-config":
-                _load_haproxy_config(src, member, place, data, router_backends, router_servers, router_defaults,
-                                     skipped)
+                if _load_haproxy_config(src, member, place, data, router_backends, router_servers,
+                                        router_defaults, skipped):
+                    record.lost_whole()
                 texts.keep((src.label, member.name), data, reader_for(src, member))
             else:
                 before = len(objects)
-                _load_docs(kube, src, member, data, objects, skipped)
+                if _load_docs(kube, src, member, data, objects, skipped):
+                    record.lost_whole()
                 if len(objects) > before:  # only a file with objects is ever cited
                     texts.keep((src.label, member.name), data, reader_for(src, member))
 
@@ -182,6 +185,8 @@ def load_snapshot(
             batch.append((member.name, data))
             members[member.name] = member
         for (name, found, error, problems), (_, data) in zip(parse_documents(batch), batch, strict=True):
+            if error is not None:
+                record.lost_whole()
             resource = resource_of.get((src.label, name))
             if resource is not None:
                 resources_read.add(resource)

@@ -126,6 +126,14 @@ class FileTally:
         }
 
 
+def usable_lines(account: dict[str, Any]) -> int:
+    """The router lines of one file's accounting (:meth:`FileTally.accounting`): requests and router
+    messages, those left out by ``--since``/``--until`` or the namespaces asked for included. A file
+    of lines with none of these is not an access log (every line unparsed)."""
+    return sum(int(account.get(key) or 0)
+               for key in ("requests", "router_messages", "outside_window", "other_namespaces"))
+
+
 def iter_chunks(
     stream: IO[bytes], job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
 ) -> Iterator[ChunkResult]:

@@ -33,10 +33,18 @@ class InputRecord:
     path: str
     kind: str
     roots: list[str]
-    files_seen: int = 0
-    files_read: int = 0
-    files_skipped: int = 0
+    files_seen: int = 0  # listed: each one is read or skipped
+    files_read: int = 0  # something was taken from it (a file that lost single lines or items is read)
+    files_skipped: int = 0  # not read, unreadable, not needed, or read but lost whole (a skipped entry names it)
     damaged: str | None = None  # why listing stopped early (truncated or corrupt archive)
+
+    def lost_whole(self) -> None:
+        """A file counted read whose content could not be used at all (a ``skipped`` entry names the
+        whole file: not valid YAML, an alerts file or haproxy.config that does not parse) is skipped,
+        not read: ``files_read`` counts the files something was taken from, and every file seen is
+        read or skipped. A file that lost single lines or items is still read."""
+        self.files_read -= 1
+        self.files_skipped += 1
 
 
 @dataclass
