@@ -26,9 +26,8 @@ UNREADABLE_SHOWN = 3  # unreadable files named one a line on stderr; the rest co
 
 def warn_damaged(snap: Any) -> None:
     """One stderr line per damaged input (where reading stopped and what was still read), per input given
-    among others that holds nothing readable (skipped), per file listed but unreadable (a zip member
-    whose CRC or data is bad) and per access log read to its end without one router line (a YAML file
-    given with ``--logs``), the first :data:`UNREADABLE_SHOWN` of each.
+    among others that holds nothing readable (skipped), and per file listed but unreadable (a zip member
+    whose CRC or data is bad), the first :data:`UNREADABLE_SHOWN` of them.
 
     The report records the damage too (a skipped entry, and a gap for a damaged input); these lines are
     for the terminal, so a truncated download or a corrupt member is never mistaken for a complete
@@ -48,6 +47,12 @@ def warn_damaged(snap: Any) -> None:
         warn(f"{source}: {reason}; skipped, the other files are read")
     if len(unreadable) > UNREADABLE_SHOWN:
         warn(f"{len(unreadable) - UNREADABLE_SHOWN} more unreadable files skipped (the report's skipped list)")
+
+
+def warn_not_logs(snap: Any) -> None:
+    """One stderr line per file read as an access log without one router line (a YAML file or an
+    application's log given with ``--logs``), the first :data:`UNREADABLE_SHOWN` of them: it is skipped
+    (a ``skipped`` entry) and the routes' counts stay unknown, which would otherwise look like no traffic."""
     from parsers.load_logs import NOT_AN_ACCESS_LOG
 
     no_log = [(entry[0], entry[1]) for entry in snap.skipped if str(entry[1]).startswith(NOT_AN_ACCESS_LOG)]
@@ -66,11 +71,13 @@ def unusable(snap: Any, inputs: list[str]) -> str | None:
 
 
 def require_usable(snap: Any, inputs: list[str]) -> None:
-    """Exit 2 when the inputs hold nothing usable (:func:`unusable`), after the damaged inputs' warnings."""
+    """Exit 2 when the inputs hold nothing usable (:func:`unusable`), after the damaged inputs' warnings;
+    else the warnings of the files read as logs that hold none (:func:`warn_not_logs`)."""
     warn_damaged(snap)
     reason = unusable(snap, inputs)
     if reason:
-        fail(reason)
+        fail(reason)  # one line: a README read as a log is part of why, not a warning of its own
+    warn_not_logs(snap)
 
 
 def route_keys(snap: Any) -> list[tuple[str, str]]:
