@@ -64,9 +64,18 @@ def warn_not_logs(snap: Any) -> None:
 
 
 def unusable(snap: Any, inputs: list[str]) -> str | None:
-    """Why the snapshot of ``inputs`` holds nothing to analyze (:func:`has_objects`), or None when it does."""
+    """Why the snapshot of ``inputs`` holds nothing to analyze (:func:`has_objects`), or None when it does.
+
+    An input that holds an archive that could not be read in place (``parsers.nested``: nested too deep, damaged,
+    a bomb, zstd) says so and how to read it: "no Kubernetes objects found" would send the engineer looking
+    for a cause that is not there."""
     if has_objects(snap):
         return None
+    from parsers.nested import HOLDS
+
+    for entry in snap.skipped:
+        if str(entry[1]).startswith(HOLDS):
+            return f"{', '.join(inputs)}: {entry[1]}"
     return f"not a must-gather, inspect or log: no Kubernetes objects found in {', '.join(inputs)}"
 
 

@@ -20,7 +20,16 @@ from typing import IO
 
 from parsers.byte_budget import RATIO_LIMIT, ByteBudget, ratio_allowance
 from parsers.gzip_reader import gzip_reader
-from parsers.sources import InputError, InputSource, Member, _magic, _one_line, sniff_compression, zlib_error
+from parsers.sources import (
+    InputError,
+    InputSource,
+    Member,
+    Within,
+    _magic,
+    _one_line,
+    sniff_compression,
+    zlib_error,
+)
 
 # A compressed tar's members that the loaders read whole are read while it is listed, which decompresses
 # them anyway; the loader's phases (routes and cluster objects, then the namespaces that matter, the
@@ -40,14 +49,16 @@ class TarSource(InputSource):
     kind_hint = "tar"
 
     def __init__(self, path: Path, label: str | None = None, budget: ByteBudget | None = None,
-                 read_whole: Callable[[str], bool] | None = None):
+                 read_whole: Callable[[str], bool] | None = None, within: Within | None = None):
         super().__init__(path, label)
         self._read_whole = read_whole or _object_file  # which members the listing keeps (by name)
         if budget is not None:  # the run's: what the listing keeps of the object files stays within it
             self.budget = budget
+        self.within = within
+        self._raw: IO[bytes] | None = None  # the member's stream when the tar is a member of another input
         try:
-            compression = sniff_compression(_magic(path))
-            self._stored = path.stat().st_size if compression else None
+            compression = sniff_compression(self._head(path))
+            self._stored = self._size(path) if compression else None
         except OSError as exc:
             raise InputError(f"{self.label}: cannot read archive: {_one_line(exc)}") from None
         self._gz: IO[bytes] | None = None
@@ -70,17 +81,33 @@ class TarSource(InputSource):
             self.close()
             raise InputError(f"{self.label}: {self.damaged}")
 
+    def _head(self, path: Path) -> bytes:
+        if self.within is None:
+            return _magic(path)
+        with self.within.open() as fh:
+            return fh.read(264)
+
+    def _size(self, path: Path) -> int:
+        return path.stat().st_size if self.within is None else self.within.size
+
     def _open(self, path: Path, fast: bool) -> None:
-        """The tar, its gzip stream decompressed by ``parsers.gzip_reader`` when ``fast`` (closed by close())."""
+        """The tar, its gzip stream decompressed by ``parsers.gzip_reader`` when ``fast`` (closed by close());
+        read from the outer input's member stream when the tar is a member (``within``)."""
         try:
-            self._gz = gzip_reader(str(path)) if fast else None
+            self._raw = self.within.open() if self.within is not None else None
+            where = self._raw if self._raw is not None else str(path)
+            self._gz = gzip_reader(where) if fast else None
             if self._gz is not None:
                 self._tar = tarfile.open(fileobj=self._gz, mode="r:")  # noqa: SIM115
+            elif self._raw is not None:
+                self._tar = tarfile.open(fileobj=self._raw, mode="r:*")  # noqa: SIM115
             else:
                 self._tar = tarfile.open(str(path), mode="r:*")  # noqa: SIM115
         except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, *zlib_error()) as exc:
             if self._gz is not None:
                 self._gz.close()
+            if self._raw is not None:
+                self._raw.close()
             raise InputError(f"{self.label}: cannot read archive: {_one_line(exc)}") from None
 
     def _list(self) -> None:
@@ -195,17 +222,25 @@ class TarSource(InputSource):
         if self._gz is not None:
             self._gz.close()
             self._gz = None
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
 
 
 class ZipSource(InputSource):
     kind_hint = "zip"
 
-    def __init__(self, path: Path, label: str | None = None):
+    def __init__(self, path: Path, label: str | None = None, within: Within | None = None):
         super().__init__(path, label)
+        self.within = within
+        self._raw: IO[bytes] | None = None
         try:
-            self._zip = zipfile.ZipFile(str(path))
+            self._raw = within.open() if within is not None else None
+            self._zip = zipfile.ZipFile(self._raw if self._raw is not None else str(path))
             infos = self._zip.infolist()
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            if self._raw is not None:
+                self._raw.close()
             raise InputError(f"{label or path}: cannot read zip archive: {_one_line(exc)}") from None
         for info in infos:
             mode = (info.external_attr >> 16) & 0xFFFF
@@ -238,3 +273,6 @@ class ZipSource(InputSource):
 
     def close(self) -> None:
         self._zip.close()
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None

@@ -14,6 +14,7 @@ from typing import Any
 from parsers.archive_sources import TarSource, ZipSource
 from parsers.byte_budget import ByteBudget
 from parsers.sources import (
+    ZSTD_MAGIC,
     DirectorySource,
     InputError,
     InputSource,
@@ -68,6 +69,9 @@ def open_input(path: str | os.PathLike[str], label: str | None = None, *, as_log
         if len(inner) >= 262 and inner[257:262] == b"ustar":
             return TarSource(p, shown, budget, read_whole)
         return SingleFileSource(p, shown, compression)
+    if head.startswith(ZSTD_MAGIC):
+        raise InputError(f"{shown}: zstd-compressed, which this build cannot decompress: decompress it (zstd -d) "
+                         "and pass the result")
     if as_log or _looks_textual(head):
         return SingleFileSource(p, shown)
     raise InputError(f"{shown}: not a directory, archive (.tar, .tar.gz, .tar.xz, .zip), YAML/JSON dump or log file")

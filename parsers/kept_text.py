@@ -266,6 +266,8 @@ def reader_for(src: Any, member: Any) -> Reader | None:
     from parsers.archive_sources import TarSource, ZipSource
     from parsers.sources import DirectorySource, SingleFileSource
 
+    if getattr(src, "within", None) is not None:  # an archive read from another input's member: kept in memory
+        return None
     try:
         if isinstance(src, DirectorySource):
             st = os.lstat(member.key)

@@ -35,6 +35,7 @@ from parsers.load_objects import (
 )
 from parsers.load_platform import PlatformRows, log_kind, platform_kind, take
 from parsers.load_router_config import _concat, _load_haproxy_config
+from parsers.nested import open_nested
 from parsers.snapshot import InputRecord, Progress, Snapshot, _noop
 from parsers.sources import InputError, InputSource, Member
 
@@ -106,11 +107,14 @@ def load_snapshot(
     budget = ByteBudget(max_bytes) if max_bytes is not None else ByteBudget()
     sources: list[tuple[InputSource, Index]] = []
     unusable: list[tuple[str, str]] = []
+    held: dict[str, set[str]] = {}  # an input's members read as inputs of their own (archives inside it)
     for path in inputs:
         src = usable_input(path, len(inputs) + len(logs), unusable, budget=budget, read_whole=read_whole)
         if src is not None:
             src.budget = budget
-            sources.append((src, index_input(src)))
+            idx = index_input(src)
+            inner, held[src.label] = open_nested(src, idx, budget, read_whole)
+            sources.extend([(src, idx), *inner])
     log_sources = [s for path in logs if (s := usable_input(path, len(inputs) + len(logs), unusable, as_log=True))]
     if unusable and not sources and not log_sources:  # none usable: the first one's reason, as for one input
         raise InputError(unusable[0][1])
@@ -146,7 +150,7 @@ def load_snapshot(
                 inspected.add(place.namespace)
 
         # phase 1: routes, namespace markers, cluster-scoped objects, dumps, router configs, timestamps
-        read_names: set[str] = set()
+        read_names: set[str] = set(held.get(src.label, ()))
         # (+ the platform around the routers: alerts, router/operator logs, node events, connectivity checks)
         kinds = {m.name: k for m, p in idx.places if (k := platform_kind(m, p)) is not None}
         first = [m for m, p in idx.places if _phase1(m, p) or m.name in kinds]

@@ -101,6 +101,8 @@ def log_reader(src: Any, member: Any) -> Reader | None:
     None when it is not (a file that cannot be reached again, a rotated log the parse did not decompress)."""
     from parsers.archive_sources import TarSource
 
+    if getattr(src, "within", None) is not None:  # an archive read from another input's member: no file to reach
+        return None
     try:
         if isinstance(src, SingleFileSource) and src.compression:  # a compressed log named on the command line
             if src.compression not in DECOMPRESSORS:

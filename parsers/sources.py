@@ -45,6 +45,7 @@ from parsers.gzip_reader import ERRORS as GZIP_ERRORS
 from parsers.gzip_reader import ResumedGzip
 
 MEMBER_COUNT_CAP = 2_000_000
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # recognised to say so: the standard library (3.11) has no zstd reader
 STREAM_CHUNK = 1 << 20
 
 
@@ -60,6 +61,22 @@ class Member:
     size: int  # declared size in bytes (decompressed)
     key: Any = field(default=None, compare=False, repr=False)  # reader handle (TarInfo, ZipInfo, Path)
     order: int = 0  # position in the archive; reading in this order never seeks backwards
+
+
+@dataclass(frozen=True)
+class Within:
+    """Where an archive that is a member of another input is read from: that member's bytes, streamed from the
+    outer input (``capped=False``: the outer listing's declared size bounds them), never written to disk."""
+
+    outer: InputSource
+    member: Member
+
+    @property
+    def size(self) -> int:
+        return self.member.size
+
+    def open(self) -> IO[bytes]:
+        return self.outer.open(self.member, capped=False)
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,7 @@ class InputSource:
         self.member_cap = MEMBER_CAP
         self.budget = ByteBudget()  # the run's: ``load_snapshot`` gives every input of a run the same one
         self.ratio = RatioGuard()  # this input's own: what was decompressed from each compressed body
+        self.within: Within | None = None  # set when this input is an archive read from another input's member
 
     # -- listing -------------------------------------------------------------------------
     def _add(self, raw_name: str, size: int, key: Any) -> None:
