@@ -1,8 +1,9 @@
 """Shared terminal helpers of every ``mga`` command: one-line errors, guards, times, progress, safe text.
 
 Everything a command prints about its inputs goes through :func:`clean` (or :func:`echo`, which
-applies it): names, paths and log fields come from archives a customer sent, and a raw ESC, OSC
-sequence or newline in them would clear the screen, retitle the terminal or forge a table row.
+applies it; the escaping itself is :mod:`reports.safe_text`): names, paths and log fields come from
+archives a customer sent, and a raw ESC, OSC sequence or newline in them would clear the screen,
+retitle the terminal or forge a table row.
 This module imports nothing from the rest of ``mga``: every command module may import it.
 """
 
@@ -18,33 +19,9 @@ from typing import Any, NoReturn
 
 import typer
 
-# C0 controls (tab, newline and CR included: one record is one row), DEL and the C1 range
-# (U+0080-U+009F, where 0x9B is a one-byte CSI), plus the Unicode line and paragraph separators.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+from reports.safe_text import clean
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group(0)
-    if char in _NAMED:
-        return _NAMED[char]
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def clean(value: object, *, keep: str = "") -> str:
-    """``value`` as text with every control character shown escaped (``ESC`` -> ``\\x1b``).
-
-    The one escaping of the project: the terminal, the HTML pages and the Markdown note all show a
-    control byte from an input the same way. ``keep`` names the characters left as they are where
-    the output has a use for them (tab and line breaks in a page: a terminal row has none).
-    """
-    text = "" if value is None else str(value)
-    if not keep:
-        return _CONTROL.sub(_escape, text)
-    return _CONTROL.sub(lambda m: m.group(0) if m.group(0) in keep else _escape(m), text)
 
 
 def clean_lines(text: str) -> str:

@@ -36,9 +36,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
-from mga.console import clean
 from reports.charts import timeline_svg
 from reports.json_report import VERDICT_RANK, ordered_routes, route_affected_requests
+from reports.safe_text import clean
 
 HERE = Path(__file__).parent
 SCRIPTS = ("tablesort.min.js", "tablesort.number.min.js", "report.js")

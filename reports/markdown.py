@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections import Counter
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
-from mga.console import clean
 from reports.json_report import ordered_routes, route_affected_requests
 from reports.markdown_text import code, fence, plain
 from reports.platform_md import platform_lines
+from reports.safe_text import clean
 
 __all__ = ["code", "fence", "plain", "render_markdown"]
 

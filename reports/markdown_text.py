@@ -7,7 +7,7 @@ characters are shown escaped (as the terminal shows them), since Python counts s
 
 from __future__ import annotations
 
-from mga.console import clean
+from reports.safe_text import clean
 
 LINE_BREAKS = "\t\n\r"  # whitespace a one-line span or line of prose may fold into a space
 
