@@ -15,12 +15,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers import log_lines
-from parsers.log_fields import accept_time, body_table, request_parts
+from parsers.log_fields import (
+    INVALID_DATE_REASON,
+    NEGATIVE_NUMBER_REASON,
+    accept_time,
+    body_table,
+    lowest,
+    request_parts,
+)
 
 # Lenient where real lines differ from the book: a "~" detached from the frontend, no "/server",
 # extra fields after the request (HAProxy 3.x `fc_err=... tevts={...}`), a request cut by the log
 # length limit, no client address.
-_NUM = r"[+-]?\d{1,15}"
+_NUM = r"\+?-?\d{1,15}"  # "+-5" too: the vectorised paths drop a "+" and read -5 (then refused)
 
 HTTP_RE = re.compile(
     r"^(?:(?P<ci>\S*):(?P<cp>\d{1,5}) )?\[(?P<tr>[^\]]+)\] (?P<fe>[^ ~]+)(?P<ssl> ?~)? "
@@ -40,6 +47,19 @@ TCP_RE = re.compile(
 )
 
 
+# the regexes' number groups -> the columns they fill (``lowest`` is per column); the client port is digits only
+_COLUMN_OF_GROUP = {"TR": "TR", "Tw": "Tw", "Tc": "Tc", "Tr": "Tr", "Ta": "Ta", "st": "status", "bytes": "bytes",
+                    "ac": "actconn", "fc": "feconn", "bc": "beconn", "sc": "srv_conn", "rc": "retries",
+                    "sq": "srv_queue", "bq": "backend_queue"}
+
+
+def _possible(m: re.Match[str]) -> bool:
+    """Whether every number of a matched line is one HAProxy logs (no negative one but the -1s of
+    ``log_fields.LOWEST``), read as the columns read them (every ``+`` dropped)."""
+    return all(int(text.replace("+", "")) >= lowest(_COLUMN_OF_GROUP[group])
+               for group, text in m.groupdict().items() if text and group in _COLUMN_OF_GROUP)
+
+
 def regex_bodies(body: pa.Array, rows: np.ndarray) -> tuple[pa.Table | None, np.ndarray]:
     """HAProxy bodies of ``rows`` through the lenient regexes, one line at a time (the rare lines)."""
     texts = pc.take(body, pa.array(rows, pa.int64())).to_pylist() if len(rows) else []
@@ -50,7 +70,7 @@ def regex_bodies(body: pa.Array, rows: np.ndarray) -> tuple[pa.Table | None, np.
         mode = "http"
         if m is None:
             m, mode = TCP_RE.match(text or ""), "tcp"
-        if m is None:
+        if m is None or not _possible(m):  # a negative number HAProxy never logs: unparsed, with its reason
             rejected.append(row)
         else:
             found.append((row, mode, m))
@@ -109,23 +129,30 @@ def regex_bodies(body: pa.Array, rows: np.ndarray) -> tuple[pa.Table | None, np.
 _CUSTOM_HEAD = re.compile(r"^\S*:\d+ \[[^\]]+\] \S+ [^/ ]+/\S+ ")
 TOO_LONG_NUMBER_REASON = "a number longer than its field takes (more than 15 digits)"
 _LONG_NUMBER = re.compile(r"(?:^|[ /])[+-]?\d{16,}(?=[ /]|$)")
-INVALID_DATE_REASON = ("accept date is not a real dd/Mon/yyyy:HH:MM:SS date and time "
-                       "(a month, day, hour, minute or second out of range)")
 
 
-def reason(text: str) -> str:
-    """Why a line is not a request, in words an engineer can act on."""
+def reason(text: str, custom: Any = None) -> str:
+    """Why a line is not a request, in words an engineer can act on.
+
+    ``custom``: the ``--log-format`` the lines were read with (``log_format.CompiledFormat``); a line of
+    that format is refused for the same reasons as a line of the default ones (its ``refusal``).
+    """
     if not text.strip():
         return "empty line"
     m = log_lines.TAG_RE.search(text)
     body = text[m.end() :] if m else text
     if not m and not re.match(r"^\S*:\d+ \[", text):
         return "no haproxy[pid]: tag and not a bare HAProxy line"
+    refused = custom.refusal(body) if custom is not None else None
+    if refused:
+        return refused
     if len(text) >= 1000 and text.count('"') == 1:
         return "truncated line (log max length) in the fields before the request"
     found = HTTP_RE.match(body) or TCP_RE.match(body)
     if found and not accept_time(pa.array([f"[{found.group('tr')}]"], pa.string()))[1][0]:
         return INVALID_DATE_REASON
+    if found and not _possible(found):
+        return NEGATIVE_NUMBER_REASON
     head = re.sub(r"\{[^}]*\}", "", body.split('"', 1)[0])  # the fields before the request, no captures
     if _CUSTOM_HEAD.match(body) and _LONG_NUMBER.search(head):
         return TOO_LONG_NUMBER_REASON

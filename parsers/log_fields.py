@@ -57,6 +57,24 @@ BODY_SCHEMA = pa.schema(
     ]
 )
 
+# The only negative number HAProxy logs is -1, and only in these columns: a timer whose phase was never
+# reached (Tq/TR, Tw, Tc, Tr) and the status of a request that got no answer (router-facts.md §1.2, §4.2).
+# Ta/Tt, bytes, the connection counts, retries and the queues are never negative. A line holding any other
+# negative number is no line HAProxy writes: every body parser leaves it unparsed, with
+# :data:`NEGATIVE_NUMBER_REASON`, rather than count a request of status -502 or sum a timer of -7.
+LOWEST = {"TR": -1, "Tw": -1, "Tc": -1, "Tr": -1, "status": -1}
+NEGATIVE_NUMBER_REASON = ("a negative number HAProxy never logs (-1 only, in a Tq/Tw/Tc/Tr timer or the status; "
+                          "Ta/Tt, bytes, connection counts, retries and queues are never negative)")
+INVALID_DATE_REASON = ("accept date is not a real dd/Mon/yyyy:HH:MM:SS date and time "
+                       "(a month, day, hour, minute or second out of range)")
+HTTP_TIMERS, TCP_TIMERS = ("TR", "Tw", "Tc", "Tr", "Ta"), ("Tw", "Tc", "Ta")
+CONNECTIONS, QUEUES = ("actconn", "feconn", "beconn", "srv_conn", "retries"), ("srv_queue", "backend_queue")
+
+
+def lowest(column: str) -> int:
+    """The lowest value HAProxy logs in an integer column (:data:`LOWEST`; 0 for the others)."""
+    return LOWEST.get(column, 0)
+
 
 def parse_bodies(body: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
     """Default httplog (12 fields before the request) and tcplog (9 fields) bodies, vectorised.
@@ -115,8 +133,8 @@ def _fields(tok: TokenColumns, request: pa.Array | None, mode: str, lean: bool =
     """httplog/tcplog fields from body tokens; rows whose fields are not what the format says are dropped.
 
     Every field is checked (digits where numbers go, a date in brackets, ``a/b/c`` with the right
-    count), so a line of another format that happens to have as many words is rejected here,
-    not mis-read.
+    count, no negative number but the -1s of :data:`LOWEST`), so a line of another format that
+    happens to have as many words is rejected here, not mis-read.
     """
     http = mode == "http"
     client = pc.split_pattern(tok(0), ":", max_splits=1, reverse=True)
@@ -124,10 +142,10 @@ def _fields(tok: TokenColumns, request: pa.Array | None, mode: str, lean: bool =
     ts, ts_ok = accept_time(tok(1))
     be_srv = pc.split_pattern(tok(3), "/", max_splits=1)
     term = tok(9 if http else 6)
-    timers = SlashInts(tok(4), 5 if http else 3)
-    conns = SlashInts(tok(10 if http else 7), 5)
-    queues = SlashInts(tok(11 if http else 8), 2)
-    numbers = [tok(5), tok(6)] if http else [tok(5)]  # status and bytes / bytes
+    timers = SlashInts(tok(4), HTTP_TIMERS if http else TCP_TIMERS)
+    conns = SlashInts(tok(10 if http else 7), CONNECTIONS)
+    queues = SlashInts(tok(11 if http else 8), QUEUES)
+    numbers = {"status": tok(5), "bytes": tok(6)} if http else {"bytes": tok(5)}
     checks = [
         _is_int(client_port, signed=False),
         ts_ok,
@@ -136,7 +154,7 @@ def _fields(tok: TokenColumns, request: pa.Array | None, mode: str, lean: bool =
         timers.ok,
         conns.ok,
         queues.ok,
-        *[_is_int(pc.utf8_ltrim(v, characters="+")) for v in numbers],
+        *[_at_least(v, lowest(name)) for name, v in numbers.items()],
     ]
     good = np.flatnonzero(np.logical_and.reduce(checks))
     if not len(good):
@@ -214,21 +232,26 @@ def body_table(cols: dict[str, Any], rows: Any) -> pa.Table:
 
 
 class SlashInts:
-    """An ``a/b/c`` field of ``width`` integers: checked on every row, converted for the kept rows."""
+    """An ``a/b/c`` field of one integer per column of ``names``: checked on every row (digits, no
+    value below the column's :func:`lowest`), converted once; :meth:`matrix` gives the kept rows'."""
 
-    def __init__(self, strings: pa.Array, width: int):
-        self.width = width
-        self.parts = pc.split_pattern(pc.replace_substring(pc.fill_null(strings, ""), "+", ""), "/")
-        right_count = _mask(pc.equal(pc.list_value_length(self.parts), width))
-        digits = _is_int(pc.list_flatten(self.parts))
-        parents = pc.list_parent_indices(self.parts).to_numpy()
+    def __init__(self, strings: pa.Array, names: tuple[str, ...]):
+        self.width = width = len(names)
+        parts = pc.split_pattern(pc.replace_substring(pc.fill_null(strings, ""), "+", ""), "/")
+        lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
+        flat = pc.list_flatten(parts)
+        digits = _is_int(flat)
+        self._values = pc.cast(pc.if_else(pa.array(digits), flat, "0"), pa.int64()).to_numpy()
+        self._starts = np.cumsum(lengths) - lengths
+        parents = np.repeat(np.arange(len(lengths)), lengths)
+        position = np.minimum(np.arange(len(flat)) - self._starts[parents], width - 1)
+        floor = np.array([lowest(name) for name in names], np.int64)[position]
         bad = np.zeros(len(strings), dtype=bool)
-        bad[parents[~digits]] = True
-        self.ok = right_count & ~bad
+        bad[parents[~digits | (self._values < floor)]] = True
+        self.ok = (lengths == width) & ~bad
 
     def matrix(self, rows: np.ndarray) -> np.ndarray:
-        flat = pc.list_flatten(pc.take(self.parts, pa.array(rows)))
-        return pc.cast(flat, pa.int64()).to_numpy().reshape(-1, self.width)
+        return self._values[self._starts[rows][:, None] + np.arange(self.width)]
 
 
 def _mask(values: pa.Array) -> np.ndarray:
@@ -241,6 +264,14 @@ def _is_int(values: pa.Array, signed: bool = True) -> np.ndarray:
         values = pc.if_else(pc.starts_with(values, "-"), pc.utf8_slice_codeunits(values, 1, 64), values)
     short = pc.less_equal(pc.utf8_length(values), 18)
     return _mask(pc.and_(pc.ascii_is_decimal(values), short))
+
+
+def _at_least(values: pa.Array, floor: int) -> np.ndarray:
+    """Integers as :func:`_to_int` reads them (leading ``+`` dropped) and no lower than ``floor``."""
+    values = pc.utf8_ltrim(values, characters="+")
+    digits = _is_int(values)
+    numbers = pc.cast(pc.if_else(pa.array(digits), values, "0"), pa.int64())
+    return digits & _mask(pc.greater_equal(numbers, floor))
 
 
 def _to_int(values: pa.Array) -> pa.Array:

@@ -16,8 +16,9 @@ it read is not parsed a second time.
 
 It is an *accelerator, never a second opinion*: it accepts only lines whose values it can give
 identically to the Arrow path (plain ASCII, a date of the strict ``[dd/Mon/yyyy:HH:MM:SS.fff]``
-shape, a real calendar day, …) and hands every other line back, and those go through the Arrow
-path as before. ``tests/parsers/test_log_scan.py`` compares both on generated and real lines.
+shape, a real calendar day, no negative number but HAProxy's -1s, …) and hands every other line
+back, and those go through the Arrow path as before (which leaves the impossible ones unparsed).
+``tests/parsers/test_log_scan.py`` compares both on generated and real lines.
 ``MGA_LOG_SCANNER=arrow`` turns it off; without Numba installed it is off.
 """
 
@@ -73,8 +74,9 @@ def _digits(data: np.ndarray, start: int, end: int) -> int:
 
 
 @_inlined
-def _signed(data: np.ndarray, start: int, end: int) -> tuple[bool, int]:
-    """Status and bytes: leading ``+`` dropped, one ``-`` allowed, then 1 to 18 digits."""
+def _signed(data: np.ndarray, start: int, end: int, lowest: int) -> tuple[bool, int]:
+    """Status and bytes: leading ``+`` dropped, one ``-`` allowed, then 1 to 18 digits, a value no lower
+    than ``lowest`` (-1 for the status, 0 for bytes: ``log_fields.LOWEST``)."""
     k = start
     while k < end and data[k] == 43:
         k += 1
@@ -82,14 +84,18 @@ def _signed(data: np.ndarray, start: int, end: int) -> tuple[bool, int]:
     if negative:
         k += 1
     value = _digits(data, k, end)
-    if value < 0:
+    if value < 0 or (negative and value > -lowest):
         return False, 0
     return True, -value if negative else value
 
 
 @_inlined
-def _slash_ints(data: np.ndarray, start: int, end: int, width: int, out: np.ndarray) -> bool:
-    """``a/b/c``: exactly ``width`` signed integers, every ``+`` ignored (as the Arrow path removes them)."""
+def _slash_ints(data: np.ndarray, start: int, end: int, width: int, out: np.ndarray, minus_one: int) -> bool:
+    """``a/b/c``: exactly ``width`` signed integers, every ``+`` ignored (as the Arrow path removes them).
+
+    Only the first ``minus_one`` parts may be below zero, and then only -1 (the timers of phases never
+    reached, ``log_fields.LOWEST``; ``-0`` is 0): checked where a part ends, no second look at the field.
+    """
     part = 0
     ndigits = 0
     negative = False
@@ -100,7 +106,7 @@ def _slash_ints(data: np.ndarray, start: int, end: int, width: int, out: np.ndar
         if c == 43:  # '+'
             continue
         if c == 47:  # '/'
-            if ndigits == 0 or part >= width - 1:
+            if ndigits == 0 or part >= width - 1 or (negative and value > 0 and (part >= minus_one or value > 1)):
                 return False
             out[part] = -value if negative else value
             part += 1
@@ -120,7 +126,7 @@ def _slash_ints(data: np.ndarray, start: int, end: int, width: int, out: np.ndar
         if ndigits > 18:
             return False
         value = value * 10 + (c - 48)
-    if ndigits == 0 or part != width - 1:
+    if ndigits == 0 or part != width - 1 or (negative and value > 0 and (part >= minus_one or value > 1)):
         return False
     out[part] = -value if negative else value
     return True
@@ -276,31 +282,31 @@ def _scan(offsets: np.ndarray, data: np.ndarray, blocks: np.ndarray, all_ascii: 
         if ends[term] - starts[term] != (4 if is_http else 2):
             continue
         if is_http:
-            if not _slash_ints(data, starts[b + 10], ends[b + 10], 5, values):
+            if not _slash_ints(data, starts[b + 10], ends[b + 10], 5, values, 0):
                 continue
             connections = values[0]
-            if not _slash_ints(data, starts[b + 11], ends[b + 11], 2, values):
+            if not _slash_ints(data, starts[b + 11], ends[b + 11], 2, values, 0):
                 continue
             queued, backend_queued = values[0], values[1]
-            ok, code = _signed(data, starts[b + 5], ends[b + 5])
-            if not ok or not _signed(data, starts[b + 6], ends[b + 6])[0]:
+            ok, code = _signed(data, starts[b + 5], ends[b + 5], -1)
+            if not ok or not _signed(data, starts[b + 6], ends[b + 6], 0)[0]:
                 continue
-            if not _slash_ints(data, starts[b + 4], ends[b + 4], 5, values):
+            if not _slash_ints(data, starts[b + 4], ends[b + 4], 5, values, 4):
                 continue
             timer[i, 0], timer[i, 1], timer[i, 2] = values[2], values[3], values[4]
             status[i] = code
             if analysis:
                 extra[i, 0], extra[i, 1] = values[0], values[1]
         else:
-            if not _slash_ints(data, starts[b + 7], ends[b + 7], 5, values):
+            if not _slash_ints(data, starts[b + 7], ends[b + 7], 5, values, 0):
                 continue
             connections = values[0]
-            if not _slash_ints(data, starts[b + 8], ends[b + 8], 2, values):
+            if not _slash_ints(data, starts[b + 8], ends[b + 8], 2, values, 0):
                 continue
             queued, backend_queued = values[0], values[1]
-            if not _signed(data, starts[b + 5], ends[b + 5])[0]:
+            if not _signed(data, starts[b + 5], ends[b + 5], 0)[0]:
                 continue
-            if not _slash_ints(data, starts[b + 4], ends[b + 4], 3, values):
+            if not _slash_ints(data, starts[b + 4], ends[b + 4], 3, values, 2):
                 continue
             timer[i, 0], timer[i, 2] = values[1], values[2]
             if analysis:

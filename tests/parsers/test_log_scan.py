@@ -460,3 +460,111 @@ def test_a_number_too_long_for_its_field_is_unparsed_saying_so_either_way(monkey
     assert statistics([str(path)]) == with_scanner
     assert (with_scanner["requests"], with_scanner["unparsed"]) == (2, 3)
     assert {s["reason"] for s in with_scanner["unparsed_samples"]} == {TOO_LONG_NUMBER_REASON}
+
+
+# HAProxy 3.x (router-facts.md §1.7): a "~" apart from its frontend and no "/server": only the per-line regex
+# (``log_fallback``) reads such a line
+FALLBACK = ("fddd:1194:1194:1194::1000:51034 [20/Nov/2026:08:41:03.112] webserver ~ webserver 0/0/36/-1/476 502 "
+            "1029 - - SH-- 8/4/15/14/0 0/0 \"GET HTTP/2.0\" fc_err=- bc_err=ERESET")
+# field -> its place after the timers (http, tcp)
+_AFTER_TIMERS = {"timers": (0, 0), "status": (1, None), "bytes": (2, 1), "conns": (6, 3), "queues": (7, 4)}
+# numbers HAProxy never logs: the only negative one it writes is -1, in Tq/Tw/Tc/Tr and the status
+NEVER_LOGGED = {
+    "http": [("status", "-5"), ("status", "-502"), ("status", "+-5"), ("status", "-2"),
+             ("timers", "-7/0/1/5/6"), ("timers", "0/-7/1/5/6"), ("timers", "0/0/-7/5/6"), ("timers", "0/0/1/-2/6"),
+             ("timers", "0/0/1/5/-1"), ("timers", "0/0/1/5/-6"), ("timers", "0/0/1/5/+-6"), ("timers", "0/0/-10/5/6"),
+             ("bytes", "-1"), ("bytes", "-1523"), ("bytes", "+-3"),
+             *(("conns", "/".join("-1" if k == i else "1" for k in range(5))) for i in range(5)),
+             ("conns", "1/1/0/0/+-1"), ("queues", "-1/0"), ("queues", "0/-4")],
+    "tcp": [("timers", "-7/2/30"), ("timers", "1/-2/30"), ("timers", "1/2/-1"), ("timers", "1/2/-30"),
+            ("bytes", "-1"), ("bytes", "-4421"),
+            *(("conns", "/".join("-1" if k == i else "1" for k in range(5))) for i in range(5)),
+            ("queues", "-1/0"), ("queues", "0/-1")],
+}
+# what HAProxy does write: -1 timers and status, a '+' before Ta (logasap) and before retries (redispatch)
+LOGGED = {
+    "http": [("status", "-1"), ("timers", "-1/-1/-1/-1/0"), ("timers", "0/0/1/5/+6"), ("conns", "1/1/0/0/+3"),
+             ("timers", "0/-1/-1/-1/0")],
+    "tcp": [("timers", "-1/-1/0"), ("timers", "1/2/+30"), ("conns", "1/1/0/0/+3")],
+}
+
+
+def _with_field(line: str, field: str, value: str) -> str | None:
+    """``line`` with its ``field`` (of :data:`_AFTER_TIMERS`) set to ``value``; None when it has none."""
+    words = line.split(" ")
+    http = '"' in line
+    timers = next(i for i, w in enumerate(words) if w.count("/") == (4 if http else 2) and w[:1] in "-+0123456789")
+    offset = _AFTER_TIMERS[field][0 if http else 1]
+    if offset is None:
+        return None
+    words[timers + offset] = value
+    return " ".join(words)
+
+
+def _variants(cases: dict[str, list[tuple[str, str]]], bases=(*BASES, FALLBACK)) -> list[str]:
+    lines = []
+    for base in bases:
+        for field, value in cases["http" if '"' in base else "tcp"]:
+            line = _with_field(base, field, value)
+            if line is not None:
+                lines.append(line)
+    return lines
+
+
+def test_the_fallback_line_is_read_by_the_regex_only():
+    from parsers.log_fields import parse_bodies
+
+    assert parse_bodies(pa.array([FALLBACK]))[0] is None
+    assert assert_same_as_arrow([FALLBACK]) == 0
+    table, rejected = lean_parse(pa.array([FALLBACK]), scanner=False)
+    assert table is not None and table.column("status").to_pylist() == [502] and rejected == []
+
+
+def test_negative_numbers_haproxy_never_logs_are_unparsed_in_the_scanner_the_arrow_path_and_the_fallback():
+    """A status of -5 or -502, a timer of -7, a Ta, a byte count, a connection count or a queue below zero:
+    no line HAProxy writes. Every path rejects it (it is counted unparsed), and reads the -1s HAProxy does
+    write as before."""
+    bad, good = _variants(NEVER_LOGGED), _variants(LOGGED)
+    assert len(bad) > 60
+    lines = [*good, *bad]
+    assert assert_same_as_arrow(lines) > 0
+    for scanner in (True, False):
+        table, rejected = lean_parse(pa.array(lines, pa.string()), scanner)
+        assert rejected == list(range(len(good), len(lines))), scanner
+        assert table is not None and table.column("_row").to_pylist() == list(range(len(good)))
+    full, rejected = log_layers._parse_lines_arrow(pa.array(lines, pa.string()), None, lean=False)
+    assert sorted(rejected.tolist()) == list(range(len(good), len(lines)))
+    assert full is not None and full.num_rows == len(good)
+    one_by_one, rejected = log_layers._parse_lines_one_by_one(pa.array(lines, pa.string()))  # the regex alone
+    assert sorted(rejected.tolist()) == list(range(len(good), len(lines)))
+    assert one_by_one is not None and one_by_one.num_rows == len(good)
+
+
+@pytest.mark.parametrize("value", ["-5", "-502", "-7", "-1", "-0", "+-1", "-01", "--1", "-999999999999999"])
+def test_each_negative_value_in_each_field_agrees(value):
+    lines = []
+    for base in (*BASES, FALLBACK):
+        for i in range(len(base.split(" "))):
+            words = base.split(" ")
+            for at in range(max(1, words[i].count("/") + 1)):
+                parts = words[i].split("/")
+                parts[at] = value
+                lines.append(" ".join([*words[:i], "/".join(parts), *words[i + 1:]]))
+    assert_same_as_arrow(lines)
+
+
+def test_mga_logs_counts_negative_numbers_as_unparsed_with_their_reason_either_way(monkeypatch, tmp_path):
+    from mga.cmd_logs import statistics
+    from parsers import log_jobs
+    from parsers.log_fallback import NEGATIVE_NUMBER_REASON
+
+    bad = _variants(NEVER_LOGGED, bases=(HTTP, TCP, FALLBACK))
+    path = tmp_path / "access.log"
+    path.write_text("\n".join([HTTP, *bad, BARE]) + "\n")
+    monkeypatch.setattr(log_jobs, "SCANNER_FLOOR", 0)
+    with_scanner = statistics([str(path)])
+    monkeypatch.setenv("MGA_LOG_SCANNER", "arrow")
+    assert statistics([str(path)]) == with_scanner
+    assert (with_scanner["requests"], with_scanner["unparsed"]) == (2, len(bad))
+    assert {s["reason"] for s in with_scanner["unparsed_samples"]} == {NEGATIVE_NUMBER_REASON}
+    assert with_scanner["status_counts"] == {"200": 1, "503": 1}
