@@ -380,6 +380,7 @@ def _sort_rejected(
     if not len(rejected):
         return events, samples, unparsed
     texts = lines.taken(rejected).to_pylist()
+    custom = _compiled(job.log_format) if job.log_format else None  # its lines' reasons are its own
     for i, text in zip(rejected.tolist(), texts, strict=True):
         text = text or ""
         number = int(lines.numbers[i])
@@ -399,7 +400,7 @@ def _sort_rejected(
         if len(samples) < MAX_SAMPLES:
             samples.append(
                 {"input": job.input, "source": job.source, "line": number, "text": text[:2000],
-                 "reason": OUT_OF_RANGE_REASON if i in out_of_range else reason(text)}
+                 "reason": OUT_OF_RANGE_REASON if i in out_of_range else reason(text, custom)}
             )
     return events, samples, unparsed
 

@@ -18,7 +18,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers.log_fields import accept_time, body_table, request_parts
+from parsers.log_fields import (
+    INVALID_DATE_REASON,
+    NEGATIVE_NUMBER_REASON,
+    TS_MS,
+    accept_time,
+    body_table,
+    lowest,
+    request_parts,
+)
 
 INT = r"[+-]?\d{1,15}"
 DATE = r"[^\]]+"
@@ -80,6 +88,8 @@ INT_COLUMNS = (
     "srv_queue",
     "backend_queue",
 )
+# the typed integer columns read back for a value HAProxy never logs (``Tt`` is read into ``Ta``)
+_CHECKED = tuple(c for c in INT_COLUMNS if c not in ("client_port", "Tt"))
 TOKEN_RE = re.compile(r"%(?:\{(?P<opts>[^}]*)\})?(?P<var>\[[^\]]*\]|[A-Za-z]+)|%%")
 
 
@@ -107,15 +117,53 @@ class CompiledFormat:
         return found, matched
 
     def parse(self, body: pa.Array) -> tuple[pa.Table | None, np.ndarray]:
-        """(typed rows with ``_row`` = index into ``body``, indices of the lines the format rejects)."""
+        """(typed rows with ``_row`` = index into ``body``, indices of the lines the format rejects).
+
+        A line the pattern matches is still rejected when its date is no real one (31/Feb, hour 25) or
+        it holds a negative number HAProxy never logs: unparsed, as the default formats' lines are
+        (``log_fallback.reason`` names why through :meth:`refusal`), never a request without a date.
+        """
         found, matched = self.extract(body)
         rows = np.flatnonzero(matched)
-        rejected = np.flatnonzero(~matched)
         if not len(rows):
+            return None, np.flatnonzero(~matched)
+        typed = self._typed(pc.take(found, pa.array(rows)), len(rows))
+        dated, possible = self._checks(typed)
+        good = dated & possible
+        matched = matched.copy()
+        matched[rows[~good]] = False
+        rejected = np.flatnonzero(~matched)
+        if not good.any():
             return None, rejected
-        found = pc.take(found, pa.array(rows))
-        fields = {name: pc.struct_field(found, name) for name in self.columns}
-        return body_table(_typed(fields, len(rows), self.mode), rows), rejected
+        if not good.all():
+            keep = pa.array(good)
+            typed = {name: pc.filter(values, keep) for name, values in typed.items()}
+        return body_table(typed, rows[good]), rejected
+
+    def refusal(self, body: str) -> str | None:
+        """Why a line this format matches is no request (:meth:`parse` rejects it), None when it is one
+        or the format does not match it."""
+        found, matched = self.extract(pa.array([body], pa.string()))
+        if not matched[0]:
+            return None
+        dated, possible = self._checks(self._typed(found, 1))
+        return INVALID_DATE_REASON if not dated[0] else NEGATIVE_NUMBER_REASON if not possible[0] else None
+
+    def _typed(self, found: pa.StructArray, n: int) -> dict[str, Any]:
+        return _typed({name: pc.struct_field(found, name) for name in self.columns}, n, self.mode)
+
+    def _checks(self, typed: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """(rows whose date, when the format logs one, is a real one; rows with no number below what
+        HAProxy logs in its column, ``log_fields.lowest``)."""
+        n = len(typed["ts"])
+        dated = np.ones(n, dtype=bool)
+        if "date" in self.columns:  # the date group always captures text: a null time is a date refused
+            dated = pc.is_valid(typed["ts"]).to_numpy(zero_copy_only=False)
+        possible = np.ones(n, dtype=bool)
+        for name in _CHECKED:
+            below = pc.less(typed[name], lowest(name))
+            possible &= ~pc.fill_null(below, False).to_numpy(zero_copy_only=False)
+        return dated, possible
 
 
 def compile_log_format(fmt: str) -> CompiledFormat:
@@ -202,7 +250,7 @@ def _typed(fields: dict[str, pa.Array], n: int, mode: str) -> dict[str, Any]:
     else:
         request = {"method": strs("method"), "path": strs("path"), "http_version": strs("http_version")}
     return {
-        "ts": _date(fields["date"], accept_time) if "date" in fields else pa.nulls(n, pa.timestamp("ms", tz="UTC")),
+        "ts": _date(fields["date"], accept_time) if "date" in fields else pa.nulls(n, TS_MS),
         "mode": pa.array([mode] * n, pa.string()),
         "client_ip": strs("client_ip"),
         "client_port": ints("client_port"),

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from parsers.haproxy_log import parse_access_log
-from parsers.log_fields import parse_bodies
+from parsers.log_fields import INVALID_DATE_REASON, NEGATIVE_NUMBER_REASON, parse_bodies
 from parsers.log_format import compile_log_format
 
 DOCS_FORMAT = "%ci:%cp [%t] %ft %b/%s %B %bq %HM %HU %HV"  # OCP docs example, router-facts.md §1.6
@@ -157,3 +157,61 @@ def test_a_tcp_format_has_no_status_and_lines_of_other_shapes_are_rejected():
 def test_a_format_with_nothing_to_parse_is_refused_in_one_line():
     with pytest.raises(ValueError, match="no %-variable"):
         compile_log_format("just text")
+
+
+# dates no clock gives (strptime refuses some, rolls others over): as on the default formats' path
+IMPOSSIBLE_DATES = ("30/Feb/2026:08:41:03.112", "20/Nov/2026:25:41:03.112", "31/Apr/2026:08:41:03.112",
+                    "20/Nov/2026:08:41:60.112", "00/Nov/2026:08:41:03.112", "20/Foo/2026:08:41:03.112")
+PREFIX = "2022-03-09T02:49:20.813Z 2022-03-09T02:49:20.813+00:00 r r haproxy[9]: "
+
+
+def _unparsed(fmt: str, lines: list[str]):
+    data = "".join(f"{PREFIX}{line}\n" for line in lines).encode()
+    return parse_access_log(io.BytesIO(data), source="current.log", input="mg", log_format=fmt)
+
+
+@pytest.mark.parametrize(("fmt", "line"), [(DOCS_FORMAT, "10.1.2" + DOCS_LINE), (HTTPLOG, DEFAULT_BODIES[0])])
+def test_impossible_dates_are_unparsed_with_their_reason_not_undated_requests(fmt, line):
+    date = line.split("[", 1)[1].split("]", 1)[0]
+    lines = [line, *(line.replace(date, bad) for bad in IMPOSSIBLE_DATES), line]
+    table, rejected = compile_log_format(fmt).parse(pa.array(lines, pa.string()))
+    assert rejected.tolist() == list(range(1, len(IMPOSSIBLE_DATES) + 1))
+    assert table is not None and table.column("_row").to_pylist() == [0, len(lines) - 1]
+    assert table.column("ts").null_count == 0
+    result = _unparsed(fmt, lines)
+    assert (len(result.requests), result.unparsed) == (2, len(IMPOSSIBLE_DATES))
+    assert not result.requests["ts"].isna().any()
+    assert {s["reason"] for s in result.unparsed_samples} == {INVALID_DATE_REASON}
+
+
+def test_impossible_dates_with_an_offset_are_unparsed_too():
+    fmt = "[%trl] %b/%s %ST"
+    table, rejected = compile_log_format(fmt).parse(pa.array([
+        "[11/May/2020:21:11:50 +0200] be_http:a:b/<NOSRV> 503",
+        "[30/Feb/2020:21:11:50 +0200] be_http:a:b/<NOSRV> 503",
+    ]))
+    assert rejected.tolist() == [1] and table.num_rows == 1
+
+
+def test_negative_numbers_haproxy_never_logs_are_unparsed_as_on_the_default_path():
+    """The only negative number HAProxy writes is -1, in Tq/Tw/Tc/Tr and the status: a custom format's line
+    with another one is refused as the default formats' line is (``log_fields.LOWEST``)."""
+    line = DEFAULT_BODIES[0]  # ... 0/0/1/0/1 200 142 - - --NI 1/1/0/0/0 0/0 "GET / HTTP/1.1"
+    bad = [line.replace(" 200 ", " -502 "), line.replace(" 200 ", " -5 "), line.replace("0/0/1/0/1", "0/0/-7/0/1"),
+           line.replace("0/0/1/0/1", "0/0/1/0/-1"), line.replace(" 142 ", " -142 "),
+           line.replace("1/1/0/0/0", "1/-1/0/0/0"), line.replace("1/1/0/0/0", "1/1/0/0/-3"),
+           line.replace(" 0/0 ", " 0/-2 ")]
+    good = [line.replace(" 200 ", " -1 "), line.replace("0/0/1/0/1", "-1/-1/-1/-1/0"),
+            line.replace("1/1/0/0/0", "1/1/0/0/+3")]
+    bodies = pa.array([*good, *bad], pa.string())
+    table, rejected = compile_log_format(HTTPLOG).parse(bodies)
+    default, default_rejected = parse_bodies(bodies)
+    assert rejected.tolist() == default_rejected.tolist() == list(range(len(good), len(good) + len(bad)))
+    assert table.to_pylist() == default.to_pylist()
+    result = _unparsed(HTTPLOG, [*good, *bad])
+    assert (len(result.requests), result.unparsed) == (len(good), len(bad))
+    assert {s["reason"] for s in result.unparsed_samples} == {NEGATIVE_NUMBER_REASON}
+    tcp = compile_log_format("%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq")
+    body = "1.2.3.4:5 [02/Oct/2020:10:38:17.692] public_ssl be_tcp:a:b/pod:p:s:h:10.0.0.1:443 {} 3093 -- 1/1/0/0/0 0/0"
+    _, rejected = tcp.parse(pa.array([body.format(t) for t in ("-1/-1/59084", "1/0/-1", "1/-4/59084")]))
+    assert rejected.tolist() == [1, 2]
