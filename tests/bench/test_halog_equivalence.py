@@ -35,3 +35,23 @@ def test_mixed_log_equals_halog_on_http_backends(tmp_path):
     assert (stats["router_messages"], stats["unparsed"]) == (4, 0)  # the generator's "Server ... is DOWN" lines
     assert compare_mixed(log, stats) == []
     assert sum(halog_backend_counts(log).values()) == stats["requests"] - tcp_lines
+
+
+def test_lines_with_numbers_haproxy_never_logs_are_counted_by_halog_not_by_mga(tmp_path):
+    """halog counts a status of -502 as a code and a timer of -7 as a time; mga leaves such lines unparsed
+    (the only negative number HAProxy logs is -1): on the lines HAProxy does write, the counts stay equal."""
+    log = tmp_path / "access.log"
+    generate(2_000, log, seed=9, http_only=True)
+    lines = log.read_text().splitlines()
+    words = lines[0].split(" ")
+    timers = next(i for i, w in enumerate(words) if w.count("/") == 4 and w.replace("/", "").isdigit())
+    odd = []
+    for at, value in ((timers + 1, "-502"), (timers + 1, "-5"), (timers, "0/0/-7/0/5"), (timers + 2, "-100")):
+        odd.append(" ".join(value if i == at else w for i, w in enumerate(words)))
+    mixed = tmp_path / "mixed.log"
+    mixed.write_text("\n".join([*lines, *odd]) + "\n")
+    halog = halog_status_counts(mixed)
+    assert (halog.get("-502"), halog.get("-5")) == (1, 1)  # halog's codes of their own
+    stats = mga_stats(mixed)
+    assert (stats["requests"], stats["unparsed"]) == (2_000, len(odd))
+    assert stats["status_counts"] == halog_status_counts(log)  # the lines HAProxy writes: as halog counts them
