@@ -241,13 +241,18 @@ class SlashInts:
         lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
         flat = pc.list_flatten(parts)
         digits = _is_int(flat)
-        self._values = pc.cast(pc.if_else(pa.array(digits), flat, "0"), pa.int64()).to_numpy()
+        numbers = flat if digits.all() else pc.if_else(pa.array(digits), flat, "0")
+        self._values = pc.cast(numbers, pa.int64()).to_numpy()
         self._starts = np.cumsum(lengths) - lengths
         parents = np.repeat(np.arange(len(lengths)), lengths)
-        position = np.minimum(np.arange(len(flat)) - self._starts[parents], width - 1)
-        floor = np.array([lowest(name) for name in names], np.int64)[position]
         bad = np.zeros(len(strings), dtype=bool)
-        bad[parents[~digits | (self._values < floor)]] = True
+        bad[parents[~digits]] = True
+        negative = np.flatnonzero(self._values < 0)  # the few values below zero: only theirs are looked at
+        if len(negative):
+            owners = parents[negative]
+            floors = np.array([lowest(name) for name in names], np.int64)
+            position = np.minimum(negative - self._starts[owners], width - 1)
+            bad[owners[self._values[negative] < floors[position]]] = True
         self.ok = (lengths == width) & ~bad
 
     def matrix(self, rows: np.ndarray) -> np.ndarray:
@@ -269,9 +274,12 @@ def _is_int(values: pa.Array, signed: bool = True) -> np.ndarray:
 def _at_least(values: pa.Array, floor: int) -> np.ndarray:
     """Integers as :func:`_to_int` reads them (leading ``+`` dropped) and no lower than ``floor``."""
     values = pc.utf8_ltrim(values, characters="+")
-    digits = _is_int(values)
-    numbers = pc.cast(pc.if_else(pa.array(digits), values, "0"), pa.int64())
-    return digits & _mask(pc.greater_equal(numbers, floor))
+    ok = _is_int(values)
+    negative = np.flatnonzero(ok & _mask(pc.starts_with(values, "-")))  # the few below zero: only those read
+    if len(negative):
+        numbers = pc.cast(pc.take(values, pa.array(negative)), pa.int64()).to_numpy()
+        ok[negative[numbers < floor]] = False
+    return ok
 
 
 def _to_int(values: pa.Array) -> pa.Array:
