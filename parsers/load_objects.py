@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,19 +108,21 @@ PARALLEL_YAML_BYTES = 4 << 20  # below this, starting worker processes costs mor
 YAML_WORKERS = min(2, os.cpu_count() or 1)
 
 
-# a file's name, its objects with their lines, the error that lost it whole (or None), and the
-# (line, reason) of each of its items or documents left out while the rest was read
-Parsed = tuple[str, list[tuple[dict, int]], str | None, list[tuple[int, str]]]
+# a file's name, its objects with their lines, the error that lost it whole (or None), the
+# (line, reason) of each of its items or documents left out while the rest was read, and of what
+# was read with a caveat (a duplicate key: the last value kept, as Kubernetes does)
+Parsed = tuple[str, list[tuple[dict, int]], str | None, list[tuple[int, str]], list[tuple[int, str]]]
 
 
 def _parse_document(name: str, data: bytes) -> Parsed:
     from parsers.yaml_docs import DocumentError, iter_objects
 
     problems: list[tuple[int, str]] = []
+    caveats: list[tuple[int, str]] = []
     try:
-        return name, list(iter_objects(data, name, problems)), None, problems
+        return name, list(iter_objects(data, name, problems, caveats)), None, problems, caveats
     except DocumentError as exc:
-        return name, [], str(exc), []
+        return name, [], str(exc), [], []
 
 
 def parse_documents(batch: list[tuple[str, bytes]]) -> list[Parsed]:
@@ -151,18 +153,22 @@ def parse_documents(batch: list[tuple[str, bytes]]) -> list[Parsed]:
 
 def _load_docs(kube: Any, src: InputSource, member: Member, data: bytes, objects: list, skipped: list) -> bool:
     """Parse one YAML/JSON file into ``objects``; True when the whole file was lost (not valid YAML/JSON)."""
-    name, found, error, problems = _parse_document(member.name, data)
+    name, found, error, problems, caveats = _parse_document(member.name, data)
     objects.extend((obj, src.label, name, line) for obj, line in found)
-    record_parse_problems(name, error, problems, skipped)
+    record_parse_problems(name, error, problems, skipped, caveats)
     return error is not None
 
 
-def record_parse_problems(name: str, error: str | None, problems: list[tuple[int, str]], skipped: list) -> bool:
-    """Add a parsed file's losses to ``skipped`` (the whole file, or each item or document left out);
-    True when it lost anything, so that it does not count as all of its resource."""
+def record_parse_problems(
+    name: str, error: str | None, problems: list[tuple[int, str]], skipped: list,
+    caveats: Sequence[tuple[int, str]] = (),
+) -> bool:
+    """Add a parsed file's losses to ``skipped`` (the whole file, or each item or document left out)
+    and what it read with a caveat (as a time out of range is: recorded, the object kept); True when
+    it lost anything, so that it does not count as all of its resource (a caveat loses nothing)."""
     if error is not None:
         skipped.append((name, f"not valid YAML/JSON: {error}"))
-    skipped.extend((name, f"line {line}: {reason}") for line, reason in problems)
+    skipped.extend((name, f"line {line}: {reason}") for line, reason in (*problems, *caveats))
     return error is not None or bool(problems)
 
 

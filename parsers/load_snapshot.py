@@ -188,16 +188,16 @@ def load_snapshot(
                 resource_of[(src.label, member.name)] = (place.namespace, place.resource)
             batch.append((member.name, data))
             members[member.name] = member
-        for (name, found, error, problems), (_, data) in zip(parse_documents(batch), batch, strict=True):
+        for (name, found, error, problems, caveats), (_, data) in zip(parse_documents(batch), batch, strict=True):
             if error is not None:
                 record.lost_whole()
             resource = resource_of.get((src.label, name))
             if resource is not None:
                 resources_read.add(resource)
-                if record_parse_problems(name, error, problems, skipped):
+                if record_parse_problems(name, error, problems, skipped, caveats):
                     incomplete.add(resource)
             else:
-                record_parse_problems(name, error, problems, skipped)
+                record_parse_problems(name, error, problems, skipped, caveats)
             objects.extend((obj, src.label, name, line) for obj, line in found)
             if found:
                 texts.keep((src.label, name), data, reader_for(src, members[name]))

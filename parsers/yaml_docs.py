@@ -19,7 +19,7 @@ from __future__ import annotations
 import gc
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import accumulate
 from typing import Any
@@ -28,6 +28,7 @@ import yaml
 
 from parsers import yaml_fast
 from parsers.kube_objects import in_words
+from parsers.yaml_keys import DuplicateKeyConstructor, duplicate_notes
 
 try:
     _BaseLoader: type = yaml.CSafeLoader
@@ -63,8 +64,8 @@ class DocumentError(ValueError):
 Problems = list[tuple[int, str]]
 
 
-class _GuardedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader; documents are checked between composing and constructing."""
+class _GuardedLoader(DuplicateKeyConstructor, _BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader; documents are checked between composing and constructing, duplicate keys noted."""
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
         """An integer, or its text when it is longer than Python converts (``sys.get_int_max_str_digits``).
@@ -167,12 +168,18 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load_all_yaml(text: str) -> list[Any]:
-    return [doc for doc, _ in _load_all_nodes(text)]
+def _load_all_yaml(text: str, notes: Problems | None = None, line_of: Callable[[int], int] = int) -> list[Any]:
+    return [doc for doc, _ in _load_all_nodes(text, notes, line_of)]
 
 
-def _load_all_nodes(text: str) -> list[tuple[Any, yaml.Node]]:
-    """Every document of a YAML stream with its composed node (for line numbers), guarded against bombs."""
+def _load_all_nodes(
+    text: str, notes: Problems | None = None, line_of: Callable[[int], int] = int
+) -> list[tuple[Any, yaml.Node]]:
+    """Every document of a YAML stream with its composed node (for line numbers), guarded against bombs.
+
+    A key written twice in one mapping keeps its last value (as Kubernetes does) and appends a
+    (line, reason) to ``notes``; ``line_of`` turns a line of ``text`` into the file's.
+    """
     docs = []
     _reject_too_many_values(text)
     aliases_possible = "&" in text  # no anchor, no alias: the expansion check cannot find anything
@@ -185,6 +192,10 @@ def _load_all_nodes(text: str) -> list[tuple[Any, yaml.Node]]:
             if aliases_possible:
                 _check_node(node)
             docs.append((loader.construct_document(node), node))
+            if loader.duplicate_keys:
+                if notes is not None:
+                    notes.extend(duplicate_notes(node, loader.duplicate_keys, line_of))
+                loader.duplicate_keys = []
     except DocumentError:
         raise
     except yaml.YAMLError as exc:
@@ -257,7 +268,9 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def iter_objects(data: bytes, source: str, problems: Problems | None = None) -> Iterator[tuple[dict, int]]:
+def iter_objects(
+    data: bytes, source: str, problems: Problems | None = None, caveats: Problems | None = None
+) -> Iterator[tuple[dict, int]]:
     """Every Kubernetes object in a YAML/JSON file, Lists flattened, with its 1-based start line.
 
     Raises DocumentError when nothing of the file can be read. Short of that, what cannot be read
@@ -265,7 +278,9 @@ def iter_objects(data: bytes, source: str, problems: Problems | None = None) -> 
     after a bad one are read too: a ``---`` line always starts a document), an item or document
     that is no mapping (a string, a number, null), ``items`` that is not a list. Each is appended
     to ``problems`` (when given) with its line and the reason. Every mapping is yielded: whether it
-    is a usable Kubernetes object is :func:`parsers.kube_objects.collect`'s to say.
+    is a usable Kubernetes object is :func:`parsers.kube_objects.collect`'s to say. What is read
+    with a caveat (a YAML key written twice in one mapping: the last value kept, as Kubernetes
+    does) is appended to ``caveats`` the same way; nothing is lost there.
     """
     text = _decode(data)
     stripped = text.lstrip()
@@ -281,7 +296,7 @@ def iter_objects(data: bytes, source: str, problems: Problems | None = None) -> 
         else:
             yield from _flatten_json(doc, "", problems)
             return
-    yield from _iter_yaml(text, problems)
+    yield from _iter_yaml(text, problems, caveats)
 
 
 def _note(problems: Problems | None, line: int, reason: str) -> None:
@@ -324,18 +339,22 @@ def _is_list(doc: dict) -> bool:
     return isinstance(kind, str) and kind.endswith("List") and "items" in doc
 
 
-def _iter_yaml(text: str, problems: Problems | None) -> Iterator[tuple[dict, int]]:
+def _iter_yaml(text: str, problems: Problems | None, caveats: Problems | None) -> Iterator[tuple[dict, int]]:
     split = _split_go_list(text)
     with _gc_paused():
         if split is not None:
             rest, items, body = split
-            # the list's own keys (apiVersion, kind, metadata): rapidyaml when its scan allows, as for items
-            head_docs = yaml_fast.load_item(rest) or _load_all_yaml(rest)
+            # the list's own keys (apiVersion, kind, metadata): rapidyaml when its scan allows, as for items;
+            # the lines of ``rest`` after the items' place are further down in the file
+            above, removed = items[0][1] - 2, 1 + body.count("\n")
+            head_docs = yaml_fast.load_item(rest) or _load_all_yaml(
+                rest, caveats, lambda line: line if line <= above else line + removed
+            )
             head = head_docs[0] if head_docs and isinstance(head_docs[0], dict) else {}
             if _is_list({**head, "items": None}) or not head.get("kind"):
                 first_error: DocumentError | None = None
                 read_any = False
-                for i, (docs, line, error) in enumerate(_item_docs(items, body)):
+                for i, (docs, line, error) in enumerate(_item_docs(items, body, caveats)):
                     if error is not None:
                         at = line + (error.line or 1) - 1
                         first_error = first_error or DocumentError(f"line {at}: {error.problem}", at, error.problem)
@@ -348,7 +367,7 @@ def _iter_yaml(text: str, problems: Problems | None) -> Iterator[tuple[dict, int
                 if first_error is not None and not read_any:
                     raise first_error  # no item could be read: the file is lost whole, as one error
                 return
-        docs = _documents(text, problems)
+        docs = _documents(text, problems, caveats)
     for doc, node, base in docs:
         start = node.start_mark.line + 1
         if isinstance(doc, dict) and _is_list(doc):
@@ -367,15 +386,19 @@ def _iter_yaml(text: str, problems: Problems | None) -> Iterator[tuple[dict, int
 _DOCUMENT_START_RE = re.compile(r"^(?:%[^\n]*\n)*---(?=[ \t\n]|$)", re.MULTILINE)
 
 
-def _documents(text: str, problems: Problems | None) -> list[tuple[Any, yaml.Node, int]]:
+def _documents(
+    text: str, problems: Problems | None, caveats: Problems | None
+) -> list[tuple[Any, yaml.Node, int]]:
     """Every document of a stream with its node and the number of lines before its piece of text.
 
     PyYAML cannot resume after an error, so when the stream fails it is loaded again document by
     document, each bad one noted with its line; the error is raised only when no document loads.
     """
+    notes: Problems = []
     try:
-        return [(doc, node, 0) for doc, node in _load_all_nodes(text)]
+        loaded = [(doc, node, 0) for doc, node in _load_all_nodes(text, notes)]
     except DocumentError:
+        notes.clear()  # those of the documents before the error: noted again below
         starts = [0] + [m.start() for m in _DOCUMENT_START_RE.finditer(text) if m.start() > 0]
         if len(starts) < 2:
             raise
@@ -384,21 +407,27 @@ def _documents(text: str, problems: Problems | None) -> list[tuple[Any, yaml.Nod
         for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
             base = text.count("\n", 0, begin)
             try:
-                docs.extend((doc, node, base) for doc, node in _load_all_nodes(text[begin:end]))
+                piece = _load_all_nodes(text[begin:end], notes, lambda line, base=base: line + base)
+                docs.extend((doc, node, base) for doc, node in piece)
             except DocumentError as exc:
                 bad.append((base + (exc.line or 1), f"document left out, not valid YAML: {exc.problem}"))
         if not docs:
             raise
         for line, reason in bad:
             _note(problems, line, reason)
+        if caveats is not None:
+            caveats.extend(notes)
         return docs
+    if caveats is not None:
+        caveats.extend(notes)
+    return loaded
 
 
 def _item_docs(
-    items: list[tuple[str, int]], body: str
+    items: list[tuple[str, int]], body: str, caveats: Problems | None
 ) -> Iterator[tuple[list[Any], int, DocumentError | None]]:
     """Each item's documents, start line and error (then no documents): rapidyaml when the scan found
-    nothing risky in it, else PyYAML."""
+    nothing risky in it (and it has no duplicate key), else PyYAML, which notes duplicate keys in ``caveats``."""
     if yaml_fast.ENABLED:
         starts = list(accumulate((len(text) for text, _ in items[:-1]), initial=0))
         risky = iter(yaml_fast.risky_offsets(body, starts))
@@ -422,7 +451,7 @@ def _item_docs(
             error = None
             if docs is None:
                 try:
-                    docs = _load_all_yaml(item_text)
+                    docs = _load_all_yaml(item_text, caveats, lambda at, line=line: at + line - 1)
                 except DocumentError as exc:
                     docs, error = [], exc
             yield docs, line, error

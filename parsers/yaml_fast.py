@@ -29,8 +29,10 @@ the tests):
 The scan refuses every such construct (and, to stay cheap, some harmless look-alikes, which only
 cost a fallback). Block scalar contents are not scanned: their text is never resolved, so JSON or
 YAML embedded in ``|-`` annotations does not force a fallback (unless a quoted scalar spread over
-lines could make the header a fake). One switch: ``MGA_YAML=pyyaml`` turns the accelerator off,
-``fast`` (the default when ``ryml`` imports) turns it on; the choice is read once, at import.
+lines could make the header a fake). A mapping with a duplicate key is refused too (``json.loads``
+would keep the last value silently): PyYAML reads it and notes it (:mod:`parsers.yaml_keys`).
+One switch: ``MGA_YAML=pyyaml`` turns the accelerator off, ``fast`` (the default when ``ryml``
+imports) turns it on; the choice is read once, at import.
 """
 
 from __future__ import annotations
@@ -319,7 +321,25 @@ def _checked_float(token: str) -> float:
     return float(token)
 
 
-_decoder = json.JSONDecoder(parse_float=_checked_float, parse_constant=_reject_constant)
+class DuplicateKeyError(ValueError):
+    """A mapping holds a key twice: PyYAML reads the item instead, keeping the last value and noting it."""
+
+
+def _mapping(pairs: list[tuple[str, Any]], _dict: type = dict, _len: Any = len) -> dict[str, Any]:
+    """A JSON object as ``json.loads`` builds it, refused when a key repeats (``json`` would keep the last silently).
+
+    The note of a duplicate key needs its line and path, which only PyYAML's nodes give
+    (:mod:`parsers.yaml_keys`); sending such an item there keeps both loaders' notes the same.
+    One call per object, the cheapest exact check measured (bench/yaml_throughput.py; counting the
+    keys of the JSON text against a walk of the objects costs more). Builtins are bound as locals.
+    """
+    mapping = _dict(pairs)
+    if _len(mapping) == _len(pairs):
+        return mapping
+    raise DuplicateKeyError("a duplicate key")
+
+
+_decoder = json.JSONDecoder(parse_float=_checked_float, parse_constant=_reject_constant, object_pairs_hook=_mapping)
 
 
 def load_item(text: str, checked: bool = False) -> list[Any] | None:
@@ -327,8 +347,8 @@ def load_item(text: str, checked: bool = False) -> list[Any] | None:
 
     ``checked`` says the caller already found no :func:`risky_offsets` in ``text``. Only a single
     document whose root is a mapping or a sequence is converted; anything else (empty text, a lone
-    scalar, several documents) and any rapidyaml or JSON error gives None, so PyYAML decides and
-    words the error.
+    scalar, several documents), any rapidyaml or JSON error and any mapping with a duplicate key
+    give None, so PyYAML decides, words the error or notes the duplicate.
     """
     if not ENABLED or ryml is None:
         return None

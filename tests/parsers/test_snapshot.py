@@ -232,3 +232,16 @@ def test_times_no_nanosecond_timestamp_holds_are_missing_and_recorded(tmp_path, 
     object_line = next(i for i in range(line, 0, -1) if data.splitlines()[i - 1].startswith(b"- "))
     assert (f"namespaces/shop/{rel}", f"line {object_line}: a time outside the years 1677-2262 read as missing "
             f"({column})") in snap.skipped
+
+
+def test_a_duplicate_key_keeps_the_last_value_and_is_recorded_without_losing_the_resource(tmp_path):
+    data = (INSPECT_SHOP / "namespaces" / "shop" / "core" / "services.yaml").read_bytes()
+    at = data.index(b"      targetPort: web\n")
+    changed = data[:at] + b"      targetPort: 8443\n" + data[at:]
+    snap = load_snapshot([str(_shop_with(tmp_path, "core/services.yaml", changed))], want_logs=False)
+    ports = snap.frame("service_ports")
+    assert ports.loc[ports["service"] == "frontend", "target_port"].tolist() == ["web"]  # the last, as Kubernetes
+    line = data[:at].count(b"\n") + 2
+    assert ("namespaces/shop/core/services.yaml", f"line {line}: duplicate key spec.ports[0].targetPort (also on "
+            f"line {line - 1}): the last value (web) is used, as Kubernetes does") in snap.skipped
+    assert ("shop", "services") in snap.collected_resources  # read whole: a caveat, not a loss

@@ -195,3 +195,82 @@ def test_fuzzed_documents_give_objects_or_a_document_error(data):
     except DocumentError:
         return
     assert all(isinstance(obj, dict) and isinstance(line, int) and line >= 1 for obj, line in objects)
+
+
+# a Service with two targetPort lines and a Route with two host lines, in a go-yaml List (whose own
+# metadata repeats a key too, after the items)
+DUPLICATE_KEYS = b"""apiVersion: v1
+items:
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: web
+  spec:
+    ports:
+    - name: http
+      port: 80
+      targetPort: 8443
+      targetPort: 8080
+- apiVersion: route.openshift.io/v1
+  kind: Route
+  metadata:
+    annotations:
+      haproxy.router.openshift.io/timeout: 30s
+      haproxy.router.openshift.io/timeout: 2m
+    name: web
+  spec:
+    host: old.example.com
+    host: web.example.com
+    to:
+      name: web
+kind: List
+metadata:
+  resourceVersion: "1"
+  resourceVersion: "2"
+"""
+DUPLICATE_NOTES = [
+    (12, "duplicate key spec.ports[0].targetPort (also on line 11): the last value (8080) is used, as Kubernetes does"),
+    (18, 'duplicate key metadata.annotations["haproxy.router.openshift.io/timeout"] (also on line 17): '
+         "the last value (2m) is used, as Kubernetes does"),
+    (22, "duplicate key spec.host (also on line 21): the last value (web.example.com) is used, as Kubernetes does"),
+    (28, "duplicate key metadata.resourceVersion (also on line 27): the last value (2) is used, as Kubernetes does"),
+]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["rapidyaml", "pyyaml"])
+def test_duplicate_keys_keep_the_last_value_and_are_noted_with_line_and_path(monkeypatch, fast):
+    from parsers import yaml_fast
+
+    monkeypatch.setattr(yaml_fast, "ENABLED", fast and yaml_fast.AVAILABLE)
+    problems: list[tuple[int, str]] = []
+    caveats: list[tuple[int, str]] = []
+    (service, _), (route, _) = iter_objects(DUPLICATE_KEYS, "dump.yaml", problems, caveats)
+    assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": 8080}]
+    assert route["spec"]["host"] == "web.example.com"
+    assert route["metadata"]["annotations"] == {"haproxy.router.openshift.io/timeout": "2m"}
+    assert problems == []  # nothing is lost: every object is read
+    assert sorted(caveats) == DUPLICATE_NOTES  # the same from both loaders, at the line of the value kept
+
+
+def test_duplicate_keys_in_whole_documents_and_streams_are_noted_at_the_file_line():
+    stream = (b"---\nkind: Service\nmetadata:\n  name: a\n---\nkind: Route\nmetadata:\n  name: r\n"
+              b"spec:\n  host: a.example.com\n  to: {name: a}\n  host: b.example.com\n")
+    caveats: list[tuple[int, str]] = []
+    assert [o["spec"]["host"] for o, _ in iter_objects(stream, "s.yaml", None, caveats) if "spec" in o] == [
+        "b.example.com"]
+    assert caveats == [(12, "duplicate key spec.host (also on line 10): the last value (b.example.com) is used, "
+                            "as Kubernetes does")]
+    # a List read whole (items indented, not go-yaml's layout): the path still starts at the object
+    whole = b"kind: List\nitems:\n  - kind: Service\n    metadata: {name: a}\n    spec:\n      type: A\n      type: B\n"
+    caveats = []
+    assert [o["spec"] for o, _ in iter_objects(whole, "l.yaml", None, caveats)] == [{"type": "B"}]
+    assert caveats == [(7, "duplicate key spec.type (also on line 6): the last value (B) is used, as Kubernetes does")]
+
+
+def test_a_merge_key_overridden_is_no_duplicate_and_a_clean_file_has_no_note():
+    merged = b"base: &b {port: 1, name: x}\nkind: Service\nspec:\n  <<: *b\n  port: 2\n"
+    caveats: list[tuple[int, str]] = []
+    [(obj, _)] = iter_objects(merged, "m.yaml", None, caveats)
+    assert obj["spec"] == {"port": 2, "name": "x"} and caveats == []
+    list(iter_objects((SHOP / "core" / "pods.yaml").read_bytes(), "pods.yaml", None, caveats))
+    assert caveats == []

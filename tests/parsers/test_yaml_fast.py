@@ -323,3 +323,16 @@ def test_rapidyaml_parse_errors_stay_off_stderr(capfd):
     assert yaml_fast.load_item("- a: 1\n", checked=True) == [[{"a": 1}]]  # and stderr is back
     os.write(2, b"still here\n")
     assert capfd.readouterr().err == "still here\n"
+
+
+def test_an_item_with_a_duplicate_key_goes_to_pyyaml_which_notes_it():
+    """json.loads would keep the last value silently: rapidyaml refuses, PyYAML keeps it and says where."""
+    item = "- kind: Route\n  spec:\n    host: a.example.com\n    host: b.example.com\n"
+    assert not yaml_fast.risky_offsets(item)  # nothing else would send it to PyYAML
+    assert yaml_fast.load_item(item) is None
+    assert yaml_fast.load_item(item.replace("    host: a.example.com\n", "")) == [[{"kind": "Route", "spec": {
+        "host": "b.example.com"}}]]
+    notes: list[tuple[int, str]] = []
+    assert yaml_docs._load_all_yaml(item, notes) == [[{"kind": "Route", "spec": {"host": "b.example.com"}}]]
+    assert notes == [(4, "duplicate key spec.host (also on line 3): the last value (b.example.com) is used, "
+                         "as Kubernetes does")]
