@@ -28,7 +28,7 @@ from analyzer import precedence, termination
 from analyzer.facts.common import missing
 from analyzer.host_routes import default_line_routes
 from analyzer.lookup import column_codes
-from analyzer.model import ErrorLedger, Finding, LedgerGroup, LedgerShare
+from analyzer.model import ErrorLedger, Finding, LedgerGroup, LedgerShare, RouteResult
 from analyzer.scope import rows_at
 from parsers.int_codes import dense_codes, group_extremes
 from parsers.log_groups import text_codes
@@ -396,6 +396,20 @@ def _settle_affected(findings: Sequence[Finding], owner: pd.Series, locate: Loca
         held = values[at[at >= 0]]
         lost = int(((held >= 0) & (held != pos)).sum())
         f.affected_requests = len(f.claims) - lost
+
+
+def mark_uncounted(findings: list[Finding], routes: list[RouteResult], logs: bool) -> None:
+    """Set each finding's ``affected_requests_known``: False where its 0 would mean "not measured", not "none".
+
+    report-contract v1.1 "Verdicts": without access-log coverage counts are unknown, not zero. A
+    finding's count is unknown when the inputs hold no access log at all, or when the route it is
+    attached to has no access-log line (``requests`` None); a finding that owns lines is counted.
+    """
+    unmeasured = {(r.namespace, r.name) for r in routes if r.requests is None}
+    for f in findings:
+        f.affected_requests_known = logs and (
+            f.affected_requests > 0 or f.route is None or (f.namespace, f.route) not in unmeasured
+        )
 
 
 def without_superseded(findings: Sequence[Finding]) -> list[Finding]:

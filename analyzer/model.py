@@ -140,6 +140,9 @@ class Finding:
     diagnostics: list[str] = field(default_factory=list)  # commands that confirm; the fix stays in remediation
     customer_summary: str = ""
     incident: str | None = None  # shared by the findings of one incident over several routes
+    # False: ``affected_requests`` is 0 because nothing was measured (no access-log line of the route),
+    # not because no request was affected; set by analyzer.ledger.mark_uncounted
+    affected_requests_known: bool = True
     # Not serialised: the log lines this finding explains, as row labels of the snapshot's
     # ``requests`` frame. The ledger (analyzer/ledger.py) reads them; with streamed logs they can
     # become per-group counts without any rule or report changing, since only the ledger groups them.
@@ -167,6 +170,7 @@ class Finding:
             "first_seen": rfc3339(self.first_seen),
             "last_seen": rfc3339(self.last_seen),
             "affected_requests": int(self.affected_requests),
+            "affected_requests_known": bool(self.affected_requests_known),
             "confidence": self.confidence,
             "doc": self.doc,
             "extra": self.extra,

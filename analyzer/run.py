@@ -120,6 +120,7 @@ def analyze(
         ctx.release_requests()
         route_results += mine
     route_results.sort(key=_route_order)
+    ledger.mark_uncounted(findings, route_results, snap.has_access_logs)
 
     # whole-log figures: every request parsed, also those of namespaces whose rows were not kept
     totals = snap.totals()

@@ -66,6 +66,7 @@ class RouteRow:
     rank: int
     findings: list[Finding]
     affected: int
+    affected_known: bool = True  # False: every finding's count is 0 for lack of access-log lines, shown "unknown"
     section: bool = False
     open: bool = False
     chart: Markup | None = None
@@ -121,7 +122,8 @@ def route_rows(result: Result) -> list[RouteRow]:
         findings = sorted((by_id[fid] for fid in route.findings if fid in by_id),
                           key=lambda f: (-f.severity.rank, -f.affected_requests))
         row = RouteRow(route, index, VERDICT_RANK.get(str(route.verdict), len(VERDICT_RANK)), findings,
-                       route_affected_requests(route, affected))
+                       route_affected_requests(route, affected),
+                       affected_known=not findings or any(f.affected_requests_known for f in findings))
         if str(route.verdict) in ("unknown", "degraded") and not findings:  # why, where no finding says it
             row.no_finding_reason = route.verdict_detail or next(
                 (c.detail for c in route.checklist if str(c.status) == "unknown"), ""

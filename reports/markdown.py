@@ -123,7 +123,10 @@ def _route(route: RouteResult, findings: dict[str, Finding], affected: int) -> l
 def _finding(f: Finding) -> list[str]:
     first, last = rfc3339(f.first_seen), rfc3339(f.last_seen)
     span = f", {code(first)} → {code(last or first)}" if first else ""
-    count = f" — {f.affected_requests} requests affected{span}" if f.affected_requests else span
+    if f.affected_requests:
+        count = f" — {f.affected_requests} requests affected{span}"
+    else:
+        count = f" — affected requests unknown{span}" if not f.affected_requests_known else span
     count += _incident(f)
     lines = [f"**{f.severity}** {code(f.cause)} ({f.code}, {code(f.doc or f'mga rule {f.code}')}): "
              f"{plain(f.title)}{count}.", "", plain(f.explanation), ""]
