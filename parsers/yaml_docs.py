@@ -346,12 +346,14 @@ def _iter_yaml(text: str, problems: Problems | None, caveats: Problems | None) -
             rest, items, body = split
             # the list's own keys (apiVersion, kind, metadata): rapidyaml when its scan allows, as for items;
             # the lines of ``rest`` after the items' place are further down in the file
-            above, removed = items[0][1] - 2, 1 + body.count("\n")
+            above, removed, head_notes = items[0][1] - 2, 1 + body.count("\n"), []
             head_docs = yaml_fast.load_item(rest) or _load_all_yaml(
-                rest, caveats, lambda line: line if line <= above else line + removed
+                rest, head_notes, lambda line: line if line <= above else line + removed
             )
             head = head_docs[0] if head_docs and isinstance(head_docs[0], dict) else {}
             if _is_list({**head, "items": None}) or not head.get("kind"):
+                if caveats is not None:  # else the whole text is loaded again below, and noted then
+                    caveats.extend(head_notes)
                 first_error: DocumentError | None = None
                 read_any = False
                 for i, (docs, line, error) in enumerate(_item_docs(items, body, caveats)):

@@ -265,6 +265,12 @@ def test_duplicate_keys_in_whole_documents_and_streams_are_noted_at_the_file_lin
     caveats = []
     assert [o["spec"] for o, _ in iter_objects(whole, "l.yaml", None, caveats)] == [{"type": "B"}]
     assert caveats == [(7, "duplicate key spec.type (also on line 6): the last value (B) is used, as Kubernetes does")]
+    # go-yaml's layout but no List: read whole after all, each duplicate noted once
+    thing = b"apiVersion: v1\nitems:\n- a: 1\nkind: Thing\nmetadata:\n  name: x\n  name: y\n"
+    caveats = []
+    assert [o["metadata"] for o, _ in iter_objects(thing, "t.yaml", None, caveats)] == [{"name": "y"}]
+    assert caveats == [(7, "duplicate key metadata.name (also on line 6): the last value (y) is used, "
+                           "as Kubernetes does")]
 
 
 def test_a_merge_key_overridden_is_no_duplicate_and_a_clean_file_has_no_note():
