@@ -170,7 +170,9 @@ def test_access_logs_inside_a_nested_must_gather_are_read_and_rotated_gz_ones_st
         for path in SCENARIO.rglob("*"):
             if path.is_file():
                 tf.add(path, arcname=str(path.relative_to(SCENARIO)))
-        add_tar_bytes(tf, str(rotated.relative_to(SCENARIO)), gzip.compress(current.read_bytes()))
+        # the same requests in reverse order: another log (a byte-for-byte twin is read once, log_duplicates)
+        older = b"\n".join(reversed(current.read_bytes().splitlines())) + b"\n"
+        add_tar_bytes(tf, str(rotated.relative_to(SCENARIO)), gzip.compress(older))
     outer = _zip(tmp_path / "case.zip", {"must-gather.tar.gz": inner, "router.log.gz": gzip.compress(b"x\n")})
     snap = load_snapshot([str(outer)])
     read = {(a["input"], a["source"].rsplit("/", 1)[-1]): a["requests"] for a in snap.log_accounting}
