@@ -58,10 +58,10 @@ from analyzer import windows
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
 from analyzer.lookup import column_values, is_text, iterrows_where, starts_with
-from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
+from analyzer.model import NO_CLAIMS, Evidence, Finding, IncidentStatus, Severity
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common, target_ports
-from analyzer.rules.ports import shared
+from analyzer.rules.ports import past_port, shared
 
 RULE = rule(
     code="P301",
@@ -320,6 +320,10 @@ def _port_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
     refused = steady_refusals(ctx, route, shared.refused_requests(ctx, route))
     if case is None and (route.termination == "reencrypt" and shared.tls_case(ctx, route) is not None):
         refused = refused.iloc[0:0]  # a failed handshake looks the same; P302 reports it
+    if case is None and not refused.empty:
+        ended = _past_port_finding(ctx, route, refused)
+        if ended is not None:
+            return ended
     if case is None and len(refused) < MIN_REFUSALS:
         return None
     if case is not None and not case.certain and refused.empty and shared.served_fine(ctx, route):
@@ -361,6 +365,92 @@ def _port_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         affected_requests=facts.get("affected_requests", 0),
         claims=facts.get("claims", NO_CLAIMS),
         confidence=confidence,
+        **when,
+    )
+
+
+def _served_numbers(ctx: Context, route: common.RouteRef) -> set[int]:
+    """The port numbers the route's containers declare, when every app container declares some (else none:
+    a container without declarations may serve any port)."""
+    declared = target_ports.route_declared_ports(ctx, route)
+    if declared.empty or _app_containers(ctx, route) - set(declared["container"].dropna()):
+        return set()
+    return {int(p) for p in declared["port"].dropna()}
+
+
+def _past_port_finding(ctx: Context, route: common.RouteRef, refused: pd.DataFrame) -> Finding | None:
+    """The outage of a targetPort corrected before collection: the service's port now is served, but the
+    log's refused servers named another port, and the route's requests succeeded at the current one after.
+
+    Reported as over (a warning, nothing to change); ``None`` when the log does not show all of it, or
+    the errors were not over at the end of the log (then the other cases of the rule judge them).
+    """
+    wanted = target_ports.target_service_ports(ctx, route)
+    if wanted.empty:
+        return None
+    sp = wanted.iloc[0]
+    service = str(sp["service"])
+    served = _served_numbers(ctx, route)
+    past = past_port.past_port(ctx, route, service, _target_number(ctx, route, sp), served, refused)
+    if past is None:
+        return None
+    rows = pd.concat([past.refused, past.after_down]).sort_values("ts") if not past.after_down.empty else past.refused
+    if len(rows) < MIN_REFUSALS:
+        return None
+    facts = common.log_facts(ctx, rows)
+    when, said = common.timing(ctx, route, facts)
+    if when["status_at_collection"] is not IncidentStatus.ENDED:
+        return None
+    last_named = past.refused["ts"].max().to_pydatetime()
+    text = (
+        f"Service {service}'s targetPort was {past.port} while the access log ran: the router's servers named "
+        f"{', '.join(past_port.addresses(past.refused))} until {common.hhmm(last_named)}, and every connection "
+        f"to them was refused: {len(past.refused)} requests got 503 SC with Tc=-1"
+        + (f" and {len(past.after_down)} got 503 <NOSRV> once the health checks had marked every server DOWN "
+           "(Connection refused)" if not past.after_down.empty else "")
+        + f" between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}, from pods "
+        f"that were up. No container of the route's pods declares {past.port}; they declare "
+        f"{sorted(served)}, and the service sends to {past.current} now. "
+    )
+    if past.fix is not None and past.fix.last_edited is not None:
+        text += (f"The errors stopped when the service was edited at {common.hhmm(past.fix.last_edited)} "
+                 f"(managedFields): a server at port {past.current} answered from {common.hhmm(past.first_answer)}.")
+    else:
+        text += (f"A server at port {past.current} answered from {common.hhmm(past.first_answer)}; the archive "
+                 "does not date the service's change (no edit recorded between the errors and that answer).")
+    text += said + " The outage was over before collection: nothing to change; the diagnostics verify the port."
+    evidence = list(facts["evidence"])
+    if past.downs:
+        evidence.append(common.fact_evidence(ctx, past.downs[0].where, "is DOWN", past.downs[0].text))
+    if past.fix is not None and past.fix.last_edited is not None:
+        stamp = past.fix.last_edited.strftime("%Y-%m-%dT%H:%M:%SZ")
+        evidence.append(common.fact_evidence(ctx, past.fix.where, stamp, f"time: {stamp}"))
+    evidence.append(object_evidence(ctx.snap, sp, f"targetPort: {sp['target_port']}"))
+    declared = target_ports.route_declared_ports(ctx, route)
+    evidence.append(object_evidence(ctx.snap, declared.iloc[0], "containerPort:"))
+    ns = route.namespace
+    return RULE.finding(
+        severity=Severity.WARNING,
+        namespace=ns,
+        route=route.name,
+        service=service,
+        title=(f"route {route.name}: the service's targetPort was {past.port}, a port the pods do not serve, "
+               f"until {common.hhmm(facts['last_seen'])} ({facts['affected_requests']} requests failed; "
+               "ended before collection)"),
+        explanation=text,
+        evidence=evidence,
+        remediation=[],  # the service was corrected: nothing to change
+        diagnostics=[
+            f"oc -n {ns} get service {service} -o jsonpath='{{.spec.ports[*].targetPort}}'   # {past.current} now",
+            f"oc -n {ns} get endpoints {service}   # the pods at port {past.current}",
+            f"oc -n {ns} get service {service} -o yaml --show-managed-fields   # who changed it, and when",
+            *_port_checks(ctx, route),
+        ],
+        first_seen=facts["first_seen"],
+        last_seen=facts["last_seen"],
+        affected_requests=facts["affected_requests"],
+        claims=facts.get("claims", NO_CLAIMS),
+        confidence="medium",
         **when,
     )
 
