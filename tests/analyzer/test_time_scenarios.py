@@ -78,7 +78,7 @@ def test_every_v1_cause_has_a_time_story_and_every_cause_that_can_end_an_ended_o
              if any(t["status_at_collection"] == "ended" for t in e.get("timing", {}).values())}
     ended.add("rollout-without-graceful-shutdown")  # time-rollout-twice-old-pods-gone, pinned above
     can_end = {"readiness-probe-failing", "rollout-without-graceful-shutdown", "pods-restarting", "backend-timeout",
-               "backend-saturation", "network-policy-blocks-router"}
+               "backend-saturation", "network-policy-blocks-router", "service-port-mismatch"}
     assert can_end <= ended, sorted(can_end - ended)
 
 

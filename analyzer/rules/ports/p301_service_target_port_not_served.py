@@ -15,7 +15,13 @@ again. When both kinds of evidence agree the finding says so (high confidence); 
 alone gives medium confidence. The fault is dated (`began_at`) from the service's last edit
 (`managedFields`), or its creation when no edit is recorded (and the finding says which), when
 it lies at most 10 minutes before the first error, and the requests
-after the last one say whether it was over at collection.
+after the last one say whether it was over at collection. A targetPort corrected before collection
+is found from the access log alone: the router's server names carry the endpoint's port, so
+refused connections (503 `SC` with `Tc=-1`, and the `<NOSRV>` after a `Connection refused` DOWN
+of those servers) on one port that is not the service's current target port and that no container
+declares (every container declaring its ports), followed by answers from servers at the current
+port, give a warning dated by those lines and marked ended; the service's last edit
+(`managedFields`) between the last failure and the first answer is named as the fix.
 
 ## Why it matters
 
@@ -32,13 +38,17 @@ Service `targetPort: 8081` while the container declares and listens on `8080`; l
 ## Remediation
 
 Point the service's targetPort at the port the application listens on (the command names it
-when the inputs do), or make the application listen on all interfaces on that port.
+when the inputs do), or make the application listen on all interfaces on that port. A targetPort
+corrected before collection needs no change: the diagnostics verify the service's port and
+endpoints.
 
 ## Known problems
 
 Containers are not required to declare their ports; without declarations, container logs and
-access logs the rule cannot tell (the checklist says `unknown`). On a reencrypt route a failed
-TLS handshake logs the same 503 `SC`; P302 reports it when the port looks like plain HTTP.
+access logs the rule cannot tell (the checklist says `unknown`). A corrected targetPort is only
+found when the containers declare their ports: otherwise nothing says the old port was not served.
+On a reencrypt route a failed TLS handshake logs the same 503 `SC`; P302 reports it when the port
+looks like plain HTTP.
 
 ## References
 
