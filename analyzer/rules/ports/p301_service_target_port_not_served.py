@@ -71,7 +71,7 @@ from analyzer.lookup import column_values, is_text, iterrows_where, starts_with
 from analyzer.model import NO_CLAIMS, Evidence, Finding, IncidentStatus, Severity
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common, target_ports
-from analyzer.rules.ports import past_port, shared
+from analyzer.rules.ports import shared
 
 RULE = rule(
     code="P301",
@@ -401,7 +401,7 @@ def _past_port_finding(ctx: Context, route: common.RouteRef, refused: pd.DataFra
     sp = wanted.iloc[0]
     service = str(sp["service"])
     served = _served_numbers(ctx, route)
-    past = past_port.past_port(ctx, route, service, _target_number(ctx, route, sp), served, refused)
+    past = shared.past_port(ctx, route, service, _target_number(ctx, route, sp), served, refused)
     if past is None:
         return None
     rows = pd.concat([past.refused, past.after_down]).sort_values("ts") if not past.after_down.empty else past.refused
@@ -414,7 +414,7 @@ def _past_port_finding(ctx: Context, route: common.RouteRef, refused: pd.DataFra
     last_named = past.refused["ts"].max().to_pydatetime()
     text = (
         f"Service {service}'s targetPort was {past.port} while the access log ran: the router's servers named "
-        f"{', '.join(past_port.addresses(past.refused))} until {common.hhmm(last_named)}, and every connection "
+        f"{', '.join(shared.addresses(past.refused))} until {common.hhmm(last_named)}, and every connection "
         f"to them was refused: {len(past.refused)} requests got 503 SC with Tc=-1"
         + (f" and {len(past.after_down)} got 503 <NOSRV> once the health checks had marked every server DOWN "
            "(Connection refused)" if not past.after_down.empty else "")
