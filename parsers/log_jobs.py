@@ -16,9 +16,10 @@ from typing import Any
 
 from parsers.collector_pause import objects_frozen
 from parsers.inputs import usable_input
-from parsers.layout import access_log_members, index_input
+from parsers.layout import Index, access_log_members, index_input
 from parsers.log_duplicates import distinct_jobs
 from parsers.log_stream import LogStreamCut
+from parsers.nested import HOLDS, open_nested
 from parsers.snapshot import Progress, _noop
 from parsers.sources import InputError, InputSource, Member, MemberTooLarge
 
@@ -104,12 +105,16 @@ def _until_stopped(results: Iterable[Any], stopped: list[tuple[str, int | None]]
 def _log_jobs(paths: Sequence[str], labels: Mapping[str, str] | None = None,
               ) -> tuple[list[LogJob], list[InputSource], list[tuple[str, str]]]:
     """The access-log members of the inputs given to ``mga logs``, in the order given, and the (path, reason)
-    of the inputs among several that hold nothing readable (``parsers.inputs.usable_input``).
+    of the inputs among several that hold nothing readable (``parsers.inputs.usable_input``), then of the
+    archives inside an input that cannot be read in place.
 
+    An archive inside an input (a case portal's zip holding ``must-gather.tar.gz``) is opened as
+    ``mga analyze`` opens it (:func:`parsers.nested.open_nested`) and its router logs are read: read as one
+    log instead, the tar's bytes gave the log lines and every line of its other files as unparsed ones.
     ``labels``: the name to show for a path instead of itself (standard input spooled to a temporary file).
     """
     jobs: list[LogJob] = []
-    sources = []
+    sources: list[InputSource] = []
     unusable: list[tuple[str, str]] = []
     try:
         for path in paths:
@@ -118,10 +123,10 @@ def _log_jobs(paths: Sequence[str], labels: Mapping[str, str] | None = None,
                 continue
             sources.append(src)
             idx = index_input(src)
-            found = access_log_members(src, idx)
-            if not found and not idx.roots:
-                found = [(m, None) for m in src.members]  # a log file whose name says nothing
-            jobs.extend((src, m, pod, None) for m, pod in found)
+            inner, held = open_nested(src, idx, src.budget, None)
+            sources.extend(source for source, _ in inner)
+            for source, source_idx in [(src, idx), *inner]:
+                jobs.extend(_input_jobs(source, source_idx, held if source is src else set(), unusable))
         if unusable and not sources:  # none usable: the first one's reason, as for one input
             raise InputError(unusable[0][1])
     except BaseException:
@@ -129,6 +134,19 @@ def _log_jobs(paths: Sequence[str], labels: Mapping[str, str] | None = None,
             src.close()
         raise
     return jobs, sources, unusable
+
+
+def _input_jobs(src: InputSource, idx: Index, held: set[str], skipped: list[tuple[str, str]]) -> list[LogJob]:
+    """The log jobs of one opened input: its router logs by path, or, in an input with no must-gather root
+    that holds no archive read in place (``held``: the members opened as inputs of their own), every member
+    but the archives inside it (a log file whose name says nothing). The archives it holds that cannot be
+    read in place (:data:`parsers.nested.HOLDS`) go to ``skipped``, as in ``mga analyze``'s report."""
+    archives = {item.source for item in src.skipped if item.reason.startswith(HOLDS)}
+    skipped.extend((item.source, item.reason) for item in src.skipped if item.reason.startswith(HOLDS))
+    found = access_log_members(src, idx)
+    if not found and not idx.roots and not held:
+        found = [(m, None) for m in src.members if m.name not in archives]
+    return [(src, m, pod, None) for m, pod in found]
 
 
 def load_access_logs(
