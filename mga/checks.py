@@ -150,9 +150,10 @@ def require_log_lines(stats: dict[str, Any], inputs: list[str]) -> None:
     message says which case it is: no log found (a must-gather collected without access logging, off
     by default), a log that stopped before its first line, or lines none of which is a router line.
     """
+    from parsers.log_chunks import usable_lines
+
     accounting = stats["files"]
-    if any(int(a.get("requests") or 0) + int(a.get("router_messages") or 0) + int(a.get("outside_window") or 0)
-           for a in accounting):
+    if any(usable_lines(a) for a in accounting):  # the count that skips a file in ``mga analyze`` too
         return
     where = ", ".join(inputs)
     if not accounting:
