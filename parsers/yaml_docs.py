@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from parsers import yaml_fast
+from parsers import json_keys, yaml_fast
 from parsers.kube_objects import in_words
 from parsers.yaml_keys import DuplicateKeyConstructor, duplicate_notes
 
@@ -89,14 +89,17 @@ def _json_int(text: str) -> int | str:
         return text
 
 
-def _load_json(text: str) -> Any:
-    """``json.loads``; a document with an integer too long to convert is loaded again with it kept as text."""
+def _load_json(text: str, caveats: Problems | None = None) -> Any:
+    """``json.loads``; a document with an integer too long to convert is loaded again with it kept as text.
+
+    A key written twice in one object keeps its last value and is noted in ``caveats``, as in YAML.
+    """
     try:
-        return json.loads(text)
+        return json_keys.loads(text, caveats)
     except json.JSONDecodeError:
         raise
     except ValueError:  # only the integer-string limit: the slower per-integer hook, for this file only
-        return json.loads(text, parse_int=_json_int)
+        return json_keys.loads(text, caveats, parse_int=_json_int)
 
 
 def _reject_deep_nesting(data: bytes) -> None:
@@ -279,8 +282,8 @@ def iter_objects(
     that is no mapping (a string, a number, null), ``items`` that is not a list. Each is appended
     to ``problems`` (when given) with its line and the reason. Every mapping is yielded: whether it
     is a usable Kubernetes object is :func:`parsers.kube_objects.collect`'s to say. What is read
-    with a caveat (a YAML key written twice in one mapping: the last value kept, as Kubernetes
-    does) is appended to ``caveats`` the same way; nothing is lost there.
+    with a caveat (a YAML or JSON key written twice in one mapping: the last value kept, as
+    Kubernetes does) is appended to ``caveats`` the same way; nothing is lost there.
     """
     text = _decode(data)
     stripped = text.lstrip()
@@ -289,7 +292,7 @@ def iter_objects(
     if stripped[0] in "{[" and (source.lower().endswith(".json") or stripped[0] == "{"):
         try:
             with _gc_paused():
-                doc = _load_json(text)
+                doc = _load_json(text, caveats)
         except (json.JSONDecodeError, RecursionError) as exc:
             if source.lower().endswith(".json"):
                 raise DocumentError(f"invalid JSON: {' '.join(str(exc).split())[:160]}") from None

@@ -75,11 +75,18 @@ def duplicate_notes(root: yaml.Node, found: list[DuplicateKey], line_of: Callabl
     notes = []
     for dup in found:
         lines = [line_of(k.start_mark.line + 1) for k in dup.keys]
-        path = paths.get(id(dup.mapping), "") + _segment(dup.keys[-1])
-        earlier = ", ".join(str(n) for n in lines[:-1])
-        notes.append((lines[-1], f"duplicate key {path.lstrip('.')} (also on line{'s' * (len(lines) > 2)} "
-                                 f"{earlier}): the last value ({_shown(dup.value)}) is used, as Kubernetes does"))
+        notes.append(duplicate_note(paths.get(id(dup.mapping), "") + _segment(dup.keys[-1]), lines, _shown(dup.value)))
     return sorted(notes)
+
+
+def duplicate_note(path: str, lines: list[int], shown: str) -> tuple[int, str]:
+    """(line, reason) of one duplicate key: at the line of the last key (its value is the one kept).
+
+    Shared with :mod:`parsers.json_keys` so that a key written twice reads the same in YAML and JSON.
+    """
+    earlier = ", ".join(str(n) for n in lines[:-1])
+    return lines[-1], (f"duplicate key {path.lstrip('.')} (also on line{'s' * (len(lines) > 2)} "
+                       f"{earlier}): the last value ({shown}) is used, as Kubernetes does")
 
 
 def _paths(root: yaml.Node, wanted: set[int]) -> dict[int, str]:
@@ -105,8 +112,11 @@ def _paths(root: yaml.Node, wanted: set[int]) -> dict[int, str]:
 
 
 def _segment(key: yaml.Node) -> str:
+    return key_segment(key.value if isinstance(key, yaml.ScalarNode) else f"<{key.id}>")
+
+
+def key_segment(text: str) -> str:
     """``.name``, or ``["odd/key.name"]`` for a key a dotted path cannot spell."""
-    text = key.value if isinstance(key, yaml.ScalarNode) else f"<{key.id}>"
     return f".{text}" if _PLAIN_KEY.fullmatch(text) else f"[{json.dumps(text, ensure_ascii=False)}]"
 
 
@@ -115,7 +125,12 @@ def _shown(value: yaml.Node) -> str:
         return "a mapping"
     if isinstance(value, yaml.SequenceNode):
         return "a list"
-    text = " ".join(str(value.value).split())
+    return shown_scalar(str(value.value))
+
+
+def shown_scalar(text: str) -> str:
+    """A scalar value as a note quotes it: on one line, cut at ``_SHOWN`` characters."""
+    text = " ".join(text.split())
     if not text:
         return "empty"
     return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"

@@ -245,3 +245,25 @@ def test_a_duplicate_key_keeps_the_last_value_and_is_recorded_without_losing_the
     assert ("namespaces/shop/core/services.yaml", f"line {line}: duplicate key spec.ports[0].targetPort (also on "
             f"line {line - 1}): the last value (web) is used, as Kubernetes does") in snap.skipped
     assert ("shop", "services") in snap.collected_resources  # read whole: a caveat, not a loss
+
+
+def test_a_duplicate_key_in_a_json_list_is_recorded_with_file_line_and_path(tmp_path):
+    """``oc get -o json`` dumps are read like YAML ones: the last value kept and the duplicate noted."""
+    import json
+
+    import yaml
+
+    doc = yaml.safe_load((INSPECT_SHOP / "namespaces" / "shop" / "core" / "services.yaml").read_text())
+    text = json.dumps(doc, indent=4)
+    at = text.index('"targetPort": "web"')
+    indent = text[text.rindex("\n", 0, at) : at]
+    changed = (text[:at] + '"targetPort": 8443,' + indent + text[at:]).encode()
+    tree = _shop_with(tmp_path, "core/services.yaml", None)
+    (tree / "namespaces" / "shop" / "core" / "services.json").write_bytes(changed)
+    snap = load_snapshot([str(tree)], want_logs=False)
+    ports = snap.frame("service_ports")
+    assert ports.loc[ports["service"] == "frontend", "target_port"].tolist() == ["web"]  # the last, as Kubernetes
+    line = text[:at].count("\n") + 2
+    assert ("namespaces/shop/core/services.json", f"line {line}: duplicate key spec.ports[0].targetPort (also on "
+            f"line {line - 1}): the last value (web) is used, as Kubernetes does") in snap.skipped
+    assert ("shop", "services") in snap.collected_resources  # read whole: a caveat, not a loss

@@ -280,3 +280,70 @@ def test_a_merge_key_overridden_is_no_duplicate_and_a_clean_file_has_no_note():
     assert obj["spec"] == {"port": 2, "name": "x"} and caveats == []
     list(iter_objects((SHOP / "core" / "pods.yaml").read_bytes(), "pods.yaml", None, caveats))
     assert caveats == []
+
+
+def _as_json_with_duplicate(doc: dict, path: list, earlier: object) -> str:
+    """``oc get -o json``'s layout (4-space indent) of ``doc``, with the key at ``path`` written twice:
+    first with ``earlier``, then with its value in ``doc`` (the one kept)."""
+    marker = "__duplicate__"
+    *parents, key = path
+    target = doc
+    for step in parents:
+        target = target[step]
+    target[marker] = earlier
+    target[key] = target.pop(key)  # after the marker, as the value written last
+    text = json.dumps(doc, indent=4)
+    return text.replace(f'"{marker}"', json.dumps(key))
+
+
+def test_a_json_list_with_a_duplicate_key_keeps_the_last_value_and_notes_it_as_yaml_does():
+    """``json.loads`` keeps the last value silently: it is kept (as Kubernetes does) and noted, in the
+    words, key path and line (of the value kept) a YAML dump of the same duplicate gets."""
+    import yaml
+
+    items = [o for o, _ in iter_objects(DUPLICATE_KEYS, "dump.yaml")]
+    doc = {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": "2"}}
+    text = _as_json_with_duplicate(doc, ["items", 0, "spec", "ports", 0, "targetPort"], 8443)
+    problems: list[tuple[int, str]] = []
+    caveats: list[tuple[int, str]] = []
+    objects = [o for o, _ in iter_objects(text.encode(), "services.json", problems, caveats)]
+    assert objects[0]["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": 8080}]  # the last
+    assert objects[1] == items[1] and problems == []
+    kept = next(i for i, line in enumerate(text.splitlines(), 1) if '"targetPort": 8080' in line)
+    assert caveats == [(kept, "duplicate key spec.ports[0].targetPort (also on line "
+                              f"{kept - 1}): the last value (8080) is used, as Kubernetes does")]
+    assert _worded(caveats) == _worded(DUPLICATE_NOTES[:1])  # the YAML dump's note for it, but for its lines
+    # the same object as YAML (a List read whole, indented items) and as JSON: the same reason
+    yaml_text = yaml.safe_dump({**doc, "items": [items[1]]}).replace(
+        "host: web.example.com\n", "host: old.example.com\n    host: web.example.com\n")
+    yaml_notes: list[tuple[int, str]] = []
+    list(iter_objects(yaml_text.encode(), "routes.yaml", None, yaml_notes))
+    route = _as_json_with_duplicate({**doc, "items": [items[1]]}, ["items", 0, "spec", "host"], "old.example.com")
+    json_notes: list[tuple[int, str]] = []
+    list(iter_objects(route.encode(), "routes.json", None, json_notes))
+    assert len(json_notes) == 1 and _worded(json_notes) == _worded(yaml_notes) == _worded(DUPLICATE_NOTES[2:3])
+
+
+def _worded(notes: list[tuple[int, str]]) -> list[str]:
+    """The notes' reasons with their line numbers left out (a YAML and a JSON dump lay lines out apart)."""
+    import re
+
+    return [re.sub(r"lines? [\d, ]+", "line N", reason) for _, reason in notes]
+
+
+def test_json_duplicate_keys_anywhere_are_noted_and_a_clean_json_file_has_none():
+    odd = (b'[{"kind": "Route", "metadata": {"name": "a", "annotations": {"x/y": "1", "x/y": ""}},\n'
+           b' "spec": {"to": {"name": "a"}, "tls": {"t": 1}, "tls": {"t": 2}}}]')
+    caveats: list[tuple[int, str]] = []
+    [(obj, _)] = iter_objects(odd, "odd.json", None, caveats)
+    assert obj["spec"]["tls"] == {"t": 2} and obj["metadata"]["annotations"] == {"x/y": ""}
+    assert caveats == [
+        (1, 'duplicate key metadata.annotations["x/y"] (also on line 1): the last value (empty) is used, '
+            "as Kubernetes does"),
+        (2, "duplicate key spec.tls (also on line 2): the last value (a mapping) is used, as Kubernetes does"),
+    ]
+    items = [o for o, _ in iter_objects((SHOP / "core" / "pods.yaml").read_bytes(), "pods.yaml")]
+    clean = json.dumps({"kind": "PodList", "items": items}, indent=4).encode()
+    caveats = []
+    assert [o for o, _ in iter_objects(clean, "pods.json", None, caveats)] == items
+    assert caveats == []
