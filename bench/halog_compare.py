@@ -12,9 +12,9 @@ the HTTP backends only (:func:`compare_mixed`); an HTTP-only file compares equal
 (:func:`compare`).
 
 halog also counts lines no HAProxy writes: a status of -5 or -502 becomes a code of its own in ``-st``,
-and a timer of -7, a negative Ta, byte count, connection count or queue is read as any other number;
+and a timer of -7, a negative byte count, connection count or queue is read as any other number;
 mga counts such a line unparsed (``log_fields.LOWEST``: the only negative number HAProxy logs is -1,
-in Tq/Tw/Tc/Tr and the status), since a status or a timer that cannot be is no request to explain.
+in a timer and the status), since a status or a timer that cannot be is no request to explain.
 The generated logs compared here hold none, so the counts stay equal.
 
 Usage: ``python -m bench.halog_compare LOGFILE [--mixed]`` (exit 1 when the counts differ).

@@ -59,12 +59,14 @@ BODY_SCHEMA = pa.schema(
 
 # The only negative number HAProxy logs is -1, and only in these columns: a timer whose phase was never
 # reached (Tq/TR, Tw, Tc, Tr) and the status of a request that got no answer (router-facts.md §1.2, §4.2).
-# Ta/Tt, bytes, the connection counts, retries and the queues are never negative. A line holding any other
+# Ta/Tt is read with -1 too: router-facts.md §1.2 gives -1 to the whole timer group and its pattern (§1.6)
+# allows a sign on Tt, and refusing a line HAProxy may write would lose a request. Bytes, the connection
+# counts, retries and the queues are never negative (no sign in those patterns). A line holding any other
 # negative number is no line HAProxy writes: every body parser leaves it unparsed, with
 # :data:`NEGATIVE_NUMBER_REASON`, rather than count a request of status -502 or sum a timer of -7.
-LOWEST = {"TR": -1, "Tw": -1, "Tc": -1, "Tr": -1, "status": -1}
-NEGATIVE_NUMBER_REASON = ("a negative number HAProxy never logs (-1 only, in a Tq/Tw/Tc/Tr timer or the status; "
-                          "Ta/Tt, bytes, connection counts, retries and queues are never negative)")
+LOWEST = {"TR": -1, "Tw": -1, "Tc": -1, "Tr": -1, "Ta": -1, "status": -1}
+NEGATIVE_NUMBER_REASON = ("a negative number HAProxy never logs (-1 only, in a timer or the status; "
+                          "bytes, connection counts, retries and queues are never negative)")
 INVALID_DATE_REASON = ("accept date is not a real dd/Mon/yyyy:HH:MM:SS date and time "
                        "(a month, day, hour, minute or second out of range)")
 HTTP_TIMERS, TCP_TIMERS = ("TR", "Tw", "Tc", "Tr", "Ta"), ("Tw", "Tc", "Ta")

@@ -291,7 +291,7 @@ def _scan(offsets: np.ndarray, data: np.ndarray, blocks: np.ndarray, all_ascii: 
             ok, code = _signed(data, starts[b + 5], ends[b + 5], -1)
             if not ok or not _signed(data, starts[b + 6], ends[b + 6], 0)[0]:
                 continue
-            if not _slash_ints(data, starts[b + 4], ends[b + 4], 5, values, 4):
+            if not _slash_ints(data, starts[b + 4], ends[b + 4], 5, values, 5):
                 continue
             timer[i, 0], timer[i, 1], timer[i, 2] = values[2], values[3], values[4]
             status[i] = code
@@ -306,7 +306,7 @@ def _scan(offsets: np.ndarray, data: np.ndarray, blocks: np.ndarray, all_ascii: 
             queued, backend_queued = values[0], values[1]
             if not _signed(data, starts[b + 5], ends[b + 5], 0)[0]:
                 continue
-            if not _slash_ints(data, starts[b + 4], ends[b + 4], 3, values, 2):
+            if not _slash_ints(data, starts[b + 4], ends[b + 4], 3, values, 3):
                 continue
             timer[i, 0], timer[i, 2] = values[1], values[2]
             if analysis:

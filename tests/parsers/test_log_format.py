@@ -194,15 +194,15 @@ def test_impossible_dates_with_an_offset_are_unparsed_too():
 
 
 def test_negative_numbers_haproxy_never_logs_are_unparsed_as_on_the_default_path():
-    """The only negative number HAProxy writes is -1, in Tq/Tw/Tc/Tr and the status: a custom format's line
+    """The only negative number HAProxy writes is -1, in a timer and the status: a custom format's line
     with another one is refused as the default formats' line is (``log_fields.LOWEST``)."""
     line = DEFAULT_BODIES[0]  # ... 0/0/1/0/1 200 142 - - --NI 1/1/0/0/0 0/0 "GET / HTTP/1.1"
     bad = [line.replace(" 200 ", " -502 "), line.replace(" 200 ", " -5 "), line.replace("0/0/1/0/1", "0/0/-7/0/1"),
-           line.replace("0/0/1/0/1", "0/0/1/0/-1"), line.replace(" 142 ", " -142 "),
+           line.replace("0/0/1/0/1", "0/0/1/0/-2"), line.replace(" 142 ", " -142 "),
            line.replace("1/1/0/0/0", "1/-1/0/0/0"), line.replace("1/1/0/0/0", "1/1/0/0/-3"),
            line.replace(" 0/0 ", " 0/-2 ")]
     good = [line.replace(" 200 ", " -1 "), line.replace("0/0/1/0/1", "-1/-1/-1/-1/0"),
-            line.replace("1/1/0/0/0", "1/1/0/0/+3")]
+            line.replace("0/0/1/0/1", "0/0/1/0/-1"), line.replace("1/1/0/0/0", "1/1/0/0/+3")]
     bodies = pa.array([*good, *bad], pa.string())
     table, rejected = compile_log_format(HTTPLOG).parse(bodies)
     default, default_rejected = parse_bodies(bodies)
@@ -213,5 +213,5 @@ def test_negative_numbers_haproxy_never_logs_are_unparsed_as_on_the_default_path
     assert {s["reason"] for s in result.unparsed_samples} == {NEGATIVE_NUMBER_REASON}
     tcp = compile_log_format("%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq")
     body = "1.2.3.4:5 [02/Oct/2020:10:38:17.692] public_ssl be_tcp:a:b/pod:p:s:h:10.0.0.1:443 {} 3093 -- 1/1/0/0/0 0/0"
-    _, rejected = tcp.parse(pa.array([body.format(t) for t in ("-1/-1/59084", "1/0/-1", "1/-4/59084")]))
-    assert rejected.tolist() == [1, 2]
+    _, rejected = tcp.parse(pa.array([body.format(t) for t in ("-1/-1/59084", "1/0/-1", "1/0/-2", "1/-4/59084")]))
+    assert rejected.tolist() == [2, 3]  # a Tt of -1 is read, as on the default path

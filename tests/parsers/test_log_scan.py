@@ -468,24 +468,25 @@ FALLBACK = ("fddd:1194:1194:1194::1000:51034 [20/Nov/2026:08:41:03.112] webserve
             "1029 - - SH-- 8/4/15/14/0 0/0 \"GET HTTP/2.0\" fc_err=- bc_err=ERESET")
 # field -> its place after the timers (http, tcp)
 _AFTER_TIMERS = {"timers": (0, 0), "status": (1, None), "bytes": (2, 1), "conns": (6, 3), "queues": (7, 4)}
-# numbers HAProxy never logs: the only negative one it writes is -1, in Tq/Tw/Tc/Tr and the status
+# numbers HAProxy never logs: the only negative one it writes is -1, in a timer and the status
 NEVER_LOGGED = {
     "http": [("status", "-5"), ("status", "-502"), ("status", "+-5"), ("status", "-2"),
              ("timers", "-7/0/1/5/6"), ("timers", "0/-7/1/5/6"), ("timers", "0/0/-7/5/6"), ("timers", "0/0/1/-2/6"),
-             ("timers", "0/0/1/5/-1"), ("timers", "0/0/1/5/-6"), ("timers", "0/0/1/5/+-6"), ("timers", "0/0/-10/5/6"),
+             ("timers", "0/0/1/5/-2"), ("timers", "0/0/1/5/-6"), ("timers", "0/0/1/5/+-6"), ("timers", "0/0/-10/5/6"),
              ("bytes", "-1"), ("bytes", "-1523"), ("bytes", "+-3"),
              *(("conns", "/".join("-1" if k == i else "1" for k in range(5))) for i in range(5)),
              ("conns", "1/1/0/0/+-1"), ("queues", "-1/0"), ("queues", "0/-4")],
-    "tcp": [("timers", "-7/2/30"), ("timers", "1/-2/30"), ("timers", "1/2/-1"), ("timers", "1/2/-30"),
+    "tcp": [("timers", "-7/2/30"), ("timers", "1/-2/30"), ("timers", "1/2/-2"), ("timers", "1/2/-30"),
             ("bytes", "-1"), ("bytes", "-4421"),
             *(("conns", "/".join("-1" if k == i else "1" for k in range(5))) for i in range(5)),
             ("queues", "-1/0"), ("queues", "0/-1")],
 }
-# what HAProxy does write: -1 timers and status, a '+' before Ta (logasap) and before retries (redispatch)
+# what HAProxy does write: -1 timers and status, a '+' before Ta (logasap) and before retries (redispatch);
+# a Ta/Tt of -1 is read too (router-facts §1.2 gives -1 to the whole timer group)
 LOGGED = {
     "http": [("status", "-1"), ("timers", "-1/-1/-1/-1/0"), ("timers", "0/0/1/5/+6"), ("conns", "1/1/0/0/+3"),
-             ("timers", "0/-1/-1/-1/0")],
-    "tcp": [("timers", "-1/-1/0"), ("timers", "1/2/+30"), ("conns", "1/1/0/0/+3")],
+             ("timers", "0/-1/-1/-1/0"), ("timers", "0/0/1/5/-1"), ("timers", "-1/-1/-1/-1/-1")],
+    "tcp": [("timers", "-1/-1/0"), ("timers", "1/2/+30"), ("conns", "1/1/0/0/+3"), ("timers", "1/2/-1")],
 }
 
 
@@ -521,7 +522,7 @@ def test_the_fallback_line_is_read_by_the_regex_only():
 
 
 def test_negative_numbers_haproxy_never_logs_are_unparsed_in_the_scanner_the_arrow_path_and_the_fallback():
-    """A status of -5 or -502, a timer of -7, a Ta, a byte count, a connection count or a queue below zero:
+    """A status of -5 or -502, a timer of -7 (Ta of -2), a byte count, a connection count or a queue below zero:
     no line HAProxy writes. Every path rejects it (it is counted unparsed), and reads the -1s HAProxy does
     write as before."""
     bad, good = _variants(NEVER_LOGGED), _variants(LOGGED)
