@@ -309,6 +309,19 @@ def test_platform_section_says_reloads_unknown_without_a_router_container_log_no
     assert "reloads 5 succeeded, 1 failed" in render_markdown(result)
 
 
+def test_router_health_without_capacity_figures_ends_its_sentence_once():
+    """No maxconn or thread count in the inputs (no haproxy.config): the sentence ends after the reloads, not with
+    a dangling "; ."; a tuningOptions figure alone is still said."""
+    result = sample_result()
+    ic = result.cluster["ingress_controllers"][0]
+    ic["capacity"] = {"maxconn": [], "nbthread": [], "tuning_max_connections": None}
+    section = squash(Page(render_html(result)).find("section", id="platform")[0].text)
+    assert "an access log is not one)." in section and "; ." not in section and ";." not in section
+    ic["capacity"]["tuning_max_connections"] = 40000
+    section = squash(Page(render_html(result)).find("section", id="platform")[0].text)
+    assert "an access log is not one); tuningOptions.maxConnections 40000." in section
+
+
 def test_platform_section_without_alert_data_says_so_and_escapes_messages():
     result = sample_result()
     result.cluster["alerts"] = None
