@@ -20,16 +20,15 @@ here, docs/performance.md), and a finding's evidence is its text, so those are r
 
 from __future__ import annotations
 
-import bz2
 import lzma
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
-from parsers.gzip_reader import ERRORS, gzip_reader
+from parsers.gzip_reader import ERRORS
 from parsers.kept_text import (
     FileReader,
     Reader,
@@ -40,7 +39,7 @@ from parsers.kept_text import (
     reader_for,
     stream_ranges,
 )
-from parsers.sources import SingleFileSource, sniff_compression
+from parsers.sources import DECOMPRESSORS, SingleFileSource, sniff_compression
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,19 +65,12 @@ def chunk_starts(chunks: Iterable[tuple[int, int, bool]]) -> tuple[ChunkStart, .
     return tuple(out)
 
 
-DECOMPRESSORS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
-    "gz": gzip_reader,  # ISA-L's reader where installed (parsers.gzip_reader)
-    "xz": lzma.LZMAFile,  # type: ignore[dict-item]
-    "bz2": bz2.BZ2File,  # type: ignore[dict-item]
-}  # each reads concatenated streams on as one, as the parse read them
-
-
 @dataclass(frozen=True)
 class DecompressedReader(Reader):
     """A log parsed out of a compressed stream, read again by decompressing the stream from its start:
     ``compressed`` gives the compressed bytes (a file, a member of a plain tar or of a zip), ``compression``
-    names how (a key of :data:`DECOMPRESSORS`); the log's bytes start at ``base`` of what they decompress to
-    and hold ``size`` bytes (a member of a compressed tar), or are all of it."""
+    names how (a key of :data:`parsers.sources.DECOMPRESSORS`); the log's bytes start at ``base`` of what they
+    decompress to and hold ``size`` bytes (a member of a compressed tar), or are all of it."""
 
     compressed: Reader
     base: int = 0

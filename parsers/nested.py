@@ -15,16 +15,14 @@ compressed log, not an archive: it decompresses to text, not to a tar, and keeps
 
 from __future__ import annotations
 
-import bz2
 import lzma
 from collections.abc import Callable
-from typing import IO
 
 from parsers.archive_sources import TarSource, ZipSource
 from parsers.byte_budget import RATIO_LIMIT, ByteBudget, ratio_allowance
-from parsers.gzip_reader import gzip_reader
 from parsers.layout import Index, _is_log_name, index_input
 from parsers.sources import (
+    DECOMPRESSORS,
     ZSTD_MAGIC,
     DirectorySource,
     InputError,
@@ -39,11 +37,6 @@ from parsers.sources import (
 HOLDS = "holds an archive"  # how every skipped entry of an archive inside an input begins (``mga.checks``)
 SNIFF_CAP = 256  # members of one input sniffed for an archive, in archive order (a dump of many files)
 TAR_MAGIC_AT = 257
-_DECOMPRESSORS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
-    "gz": gzip_reader,
-    "xz": lzma.LZMAFile,  # type: ignore[dict-item]
-    "bz2": bz2.BZ2File,  # type: ignore[dict-item]
-}
 
 
 def is_tar_header(block: bytes) -> bool:
@@ -76,7 +69,7 @@ def member_kind(src: InputSource, member: Member) -> str | None:
     """:func:`archive_kind` of one member, its first bytes read from its stream (an unreadable one: None)."""
     def decompressed(compression: str) -> bytes | None:
         try:
-            with src.open(member, capped=False) as raw, _DECOMPRESSORS[compression](raw) as fh:
+            with src.open(member, capped=False) as raw, DECOMPRESSORS[compression](raw) as fh:
                 return fh.read(512)
         except (OSError, EOFError, ValueError, lzma.LZMAError, *zlib_error()):
             return None

@@ -42,7 +42,7 @@ from parsers.byte_budget import (
     not_kept,
 )
 from parsers.gzip_reader import ERRORS as GZIP_ERRORS
-from parsers.gzip_reader import ResumedGzip
+from parsers.gzip_reader import ResumedGzip, gzip_reader
 
 MEMBER_COUNT_CAP = 2_000_000
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # recognised to say so: the standard library (3.11) has no zstd reader
@@ -333,6 +333,13 @@ def _one_line(exc: BaseException) -> str:
 def _magic(path: Path) -> bytes:
     with open(path, "rb") as fh:
         return fh.read(264)
+
+
+DECOMPRESSORS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
+    "gz": gzip_reader,  # ISA-L's reader where installed (parsers.gzip_reader)
+    "xz": lzma.LZMAFile,  # type: ignore[dict-item]
+    "bz2": bz2.BZ2File,  # type: ignore[dict-item]
+}  # a stream's reader by its compression (sniff_compression); each reads concatenated streams on as one
 
 
 def sniff_compression(head: bytes) -> str | None:

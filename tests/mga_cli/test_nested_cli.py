@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from pathlib import Path
 
 from tests.conftest import FIXTURES, INSPECT_SHOP, MGC, make_tar, realworld
 from tests.mga_cli.test_cli_validation import one_line, run
@@ -24,13 +25,19 @@ def test_the_real_must_gather_in_a_portal_zip_is_analysed(tmp_path):
     assert f"{outer}:must-gather.tar.xz" in [i["path"] for i in report["inputs"]]
 
 
-def test_an_archive_two_levels_down_says_how_to_read_it(tmp_path):
+def _two_levels_down(tmp_path: Path, scenario: Path) -> Path:
+    """``case.zip`` holding ``attachments.zip`` holding the scenario as ``must-gather.tar.gz``."""
     middle = io.BytesIO()
     with zipfile.ZipFile(middle, "w") as zf:
-        zf.write(make_tar(INSPECT_SHOP, tmp_path / "mg.tar.gz"), "must-gather.tar.gz")
+        zf.write(make_tar(scenario, tmp_path / "mg.tar.gz"), "must-gather.tar.gz")
     outer = tmp_path / "case.zip"
     with zipfile.ZipFile(outer, "w") as zf:
         zf.writestr("attachments.zip", middle.getvalue())
+    return outer
+
+
+def test_an_archive_two_levels_down_says_how_to_read_it(tmp_path):
+    outer = _two_levels_down(tmp_path, INSPECT_SHOP)
     proc = run("analyze", str(outer), "--output", str(tmp_path / "r.html"))
     assert proc.returncode == 2
     line = one_line(proc)
@@ -76,12 +83,7 @@ def test_logs_read_the_router_logs_of_a_must_gather_inside_a_zip(tmp_path):
 
 
 def test_logs_of_an_archive_two_levels_down_say_how_to_read_it(tmp_path):
-    middle = io.BytesIO()
-    with zipfile.ZipFile(middle, "w") as zf:
-        zf.write(make_tar(SCALED_TO_ZERO, tmp_path / "mg.tar.gz"), "must-gather.tar.gz")
-    outer = tmp_path / "case.zip"
-    with zipfile.ZipFile(outer, "w") as zf:
-        zf.writestr("attachments.zip", middle.getvalue())
+    outer = _two_levels_down(tmp_path, SCALED_TO_ZERO)
     proc = run("logs", str(outer))
     assert proc.returncode == 2
     line = one_line(proc)

@@ -20,8 +20,9 @@ is found from the access log alone: the router's server names carry the endpoint
 refused connections (503 `SC` with `Tc=-1`, and the `<NOSRV>` after a `Connection refused` DOWN
 of those servers) on one port that is not the service's current target port and that no container
 declares (every container declaring its ports), followed by answers from servers at the current
-port, give a warning dated by those lines and marked ended; the service's last edit
-(`managedFields`) between the last failure and the first answer is named as the fix.
+port, give a warning dated by those lines and marked ended (at least 3 failures, over before the log's end);
+the service's last edit (`managedFields`) between the last failure (less the router's reload delay)
+and the first answer is named as the fix.
 
 ## Why it matters
 
