@@ -29,15 +29,18 @@ class DuplicateKeyError(ValueError):
     """An object holds a key twice: the file is decoded again last-wins and its duplicates noted."""
 
 
-def _unique(pairs: list[tuple[str, Any]], _dict: type = dict, _len: Any = len) -> dict[str, Any]:
-    """The object as ``json.loads`` builds it, refused when a key repeats (builtins bound as locals)."""
+def unique_keys(pairs: list[tuple[str, Any]], _dict: type = dict, _len: Any = len) -> dict[str, Any]:
+    """The object as ``json.loads`` builds it, refused when a key repeats (builtins bound as locals).
+
+    The ``object_pairs_hook`` of every decoder that must not keep a repeated key silently: this module's,
+    and rapidyaml's JSON (:mod:`parsers.yaml_fast`, which then hands the item to PyYAML to note it)."""
     mapping = _dict(pairs)
     if _len(mapping) == _len(pairs):
         return mapping
     raise DuplicateKeyError("a duplicate key")
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique)
+_DECODER = json.JSONDecoder(object_pairs_hook=unique_keys)
 
 
 def loads(text: str, notes: list[tuple[int, str]] | None = None,
@@ -46,7 +49,7 @@ def loads(text: str, notes: list[tuple[int, str]] | None = None,
 
     Raises what ``json.loads`` raises (``JSONDecodeError``, ``ValueError`` past the integer-string limit).
     """
-    decoder = _DECODER if parse_int is None else json.JSONDecoder(object_pairs_hook=_unique, parse_int=parse_int)
+    decoder = _DECODER if parse_int is None else json.JSONDecoder(object_pairs_hook=unique_keys, parse_int=parse_int)
     try:
         return decoder.decode(text)
     except DuplicateKeyError:

@@ -47,6 +47,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Final
 
+from parsers.json_keys import unique_keys
+
 try:
     import ryml
 except ImportError:  # optional accelerator: PyYAML alone is always correct
@@ -321,25 +323,7 @@ def _checked_float(token: str) -> float:
     return float(token)
 
 
-class DuplicateKeyError(ValueError):
-    """A mapping holds a key twice: PyYAML reads the item instead, keeping the last value and noting it."""
-
-
-def _mapping(pairs: list[tuple[str, Any]], _dict: type = dict, _len: Any = len) -> dict[str, Any]:
-    """A JSON object as ``json.loads`` builds it, refused when a key repeats (``json`` would keep the last silently).
-
-    The note of a duplicate key needs its line and path, which only PyYAML's nodes give
-    (:mod:`parsers.yaml_keys`); sending such an item there keeps both loaders' notes the same.
-    One call per object, the cheapest exact check measured (bench/yaml_throughput.py; counting the
-    keys of the JSON text against a walk of the objects costs more). Builtins are bound as locals.
-    """
-    mapping = _dict(pairs)
-    if _len(mapping) == _len(pairs):
-        return mapping
-    raise DuplicateKeyError("a duplicate key")
-
-
-_decoder = json.JSONDecoder(parse_float=_checked_float, parse_constant=_reject_constant, object_pairs_hook=_mapping)
+_decoder = json.JSONDecoder(parse_float=_checked_float, parse_constant=_reject_constant, object_pairs_hook=unique_keys)
 
 
 def load_item(text: str, checked: bool = False) -> list[Any] | None:
