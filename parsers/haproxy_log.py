@@ -47,6 +47,7 @@ from parsers.log_frames import _to_frame, empty_requests, frame_of_files, joined
 from parsers.log_groups import ChunkGroups, merged_groups
 from parsers.log_quotes import ChunkStart, chunk_starts
 from parsers.log_totals import LogTotals
+from parsers.normal_lines import NormalLines
 from parsers.router_names import server_pod
 
 __all__ = [
@@ -98,6 +99,9 @@ class LogParse:
     # ``collect(..., defer=True)`` (analyze): the file's chunk tables, not yet made a frame (``requests`` is
     # empty until :func:`combine` writes every file's rows into one frame in route order)
     pending: FileChunks | None = field(default=None, repr=False)
+    # the normal lines the chunks counted instead of keeping (``parsers.normal_lines``): a file's chunks' parts
+    # before :func:`combine`, every file's joined after it
+    normal: NormalLines = field(default_factory=NormalLines, repr=False)
 
     @property
     def request_rows(self) -> int:
@@ -145,6 +149,7 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult], *, defer: bool = Fals
     parts: list[ChunkGroups] | None = None if job.stats_only else []
     texts: dict[tuple[str, str, int], str] = {}
     sizes: list[tuple[int, int, bool]] = []
+    normal_parts: list[NormalLines] = []
     for result in results:
         tally.add(result)
         sizes.append((result.physical, result.size, result.ends_line))
@@ -158,6 +163,8 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult], *, defer: bool = Fals
         events.extend(result.events)
         if parts is not None and result.groups is not None:
             parts.append(result.groups)
+        if result.normal is not None:
+            normal_parts.append(result.normal)
     pending = FileChunks(tables, job.input, job.source) if defer else None
     requests = empty_requests() if defer else _to_frame(tables, source=job.source, input=job.input)
     router_events = schema.conform("router_events", events) if events else schema.empty_frame("router_events")
@@ -173,6 +180,7 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult], *, defer: bool = Fals
         texts=texts,
         chunk_starts={(job.input, job.source): chunk_starts(sizes)},
         pending=pending,
+        normal=NormalLines.merged(normal_parts),
     )
 
 
@@ -213,6 +221,7 @@ def combine(parses: Iterable[LogParse], by_time: bool = True) -> LogParse:
         in_time=in_time,
         texts={key: text for p in parses for key, text in p.texts.items()},
         chunk_starts={key: starts for p in parses for key, starts in p.chunk_starts.items()},
+        normal=NormalLines.merged(p.normal for p in parses),
     )
 
 

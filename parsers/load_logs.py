@@ -75,6 +75,7 @@ def _load_logs(
     snap.log_accounting = list(combined.accounting)
     snap.log_totals = combined.totals
     snap.log_groups = combined.groups
+    snap.normal_lines = combined.normal
     snap.access_log_files = logs
 
 

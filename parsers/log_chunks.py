@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers import log_lines
+from parsers import log_lines, normal_lines
 from parsers.arrow_arrays import one_array
 from parsers.kept_line_texts import TextShare, kept_line_texts
 from parsers.log_fallback import reason
@@ -42,6 +42,7 @@ from parsers.log_layers import _parse_lines, _parse_lines_one_by_one, encoded_li
 from parsers.log_stream import open_log_stream, raise_if_cut
 from parsers.log_totals import LogTotals
 from parsers.log_window import OUT_OF_RANGE_REASON, in_window, without_unrepresentable_times
+from parsers.normal_lines import NormalLines
 from parsers.router_messages import router_event
 from parsers.router_names import ROUTE_BACKEND_KINDS, _backend_columns, _server_columns
 from parsers.sources import InputSource, Member
@@ -89,7 +90,8 @@ def open_job(
             log_format = None
     return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input, stats_only,
                     frozenset(namespaces) if namespaces else None, max_log_bytes, scanner,
-                    None if keep_namespaces is None else frozenset(keep_namespaces))
+                    None if keep_namespaces is None else frozenset(keep_namespaces),
+                    count_normal=keep_namespaces is not None and normal_lines.counted())
 
 
 @dataclass
@@ -183,6 +185,9 @@ class ChunkJob:
     lean: LeanHint = field(default_factory=LeanHint, compare=False, repr=False)
     # how many more kept lines' texts this file's chunks may hand over (:class:`parsers.kept_line_texts.TextShare`)
     texts: TextShare = field(default_factory=TextShare, compare=False, repr=False)
+    # ``mga analyze``: the kept rows' normal lines leave the chunk as counts and accept times
+    # (:mod:`parsers.normal_lines`), once its minute groups are folded
+    count_normal: bool = False
 
 
 @dataclass
@@ -203,6 +208,8 @@ class ChunkResult:
     texts: dict[int, str] | None = None
     size: int = 0  # the chunk's bytes (where its file's later chunks start: ``parsers.log_quotes``)
     ends_line: bool = True  # whether its last byte is a newline (the next chunk then starts a line)
+    # the normal lines taken out of ``table`` (``ChunkJob.count_normal``), counted; None: none taken out
+    normal: NormalLines | None = None
 
     def shifted(self, lines_before: int) -> ChunkResult:
         """The same result for a chunk that starts after ``lines_before`` lines of its file."""
@@ -226,6 +233,7 @@ class ChunkResult:
             None if self.texts is None else {line + lines_before: text for line, text in self.texts.items()},
             self.size,
             self.ends_line,
+            self.normal,  # counts and times: no line numbers
         )
 
 
@@ -339,11 +347,25 @@ def parse_chunk(
         out = narrow_dictionaries(
             narrow_integers(out if job.keep_namespaces is None else analysis_columns(out), NARROWED_HERE))
     groups = chunk_groups(out) if out is not None and out.num_rows and not job.stats_only else None
+    normal = None
+    if groups is not None and job.count_normal:  # folded above with every kept row; the normal ones go
+        out, normal = _without_normal_lines(out)
     result = ChunkResult(out, events, unparsed, samples, lines.physical, None, requests, dropped, totals, groups,
-                         texts, len(chunk), chunk[-1:] == b"\n")
+                         texts, len(chunk), chunk[-1:] == b"\n", normal)
     if after is not None:
         result.extra = after(result)
     return result
+
+
+def _without_normal_lines(table: pa.Table) -> tuple[pa.Table | None, NormalLines | None]:
+    """``table`` without its normal lines (None if none is left), and those lines counted (None: none)."""
+    mask = normal_lines.normal_mask(table)
+    if not mask.any():
+        return table, None
+    counted = NormalLines.of_table(table, mask)
+    if mask.all():
+        return None, counted
+    return table.filter(pa.array(~mask)), counted
 
 
 def _about_namespaces(lines: log_lines.ChunkLines, namespaces: frozenset[str]) -> log_lines.ChunkLines:

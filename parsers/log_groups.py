@@ -353,7 +353,7 @@ def merged_groups(parts: list[tuple[int, ChunkGroups]], files: list[tuple[str, s
     earlier line: the order :func:`minute_groups` reads the lines in (by time, then in frame order,
     which for one file is line order and for several is time order, a tie in file order).
     """
-    if not parts or requests.empty:
+    if not parts:
         return no_groups()
     groups = [g for _, g in parts]
     keys: list[tuple[str, np.ndarray, list]] = []
@@ -378,10 +378,22 @@ def merged_groups(parts: list[tuple[int, ChunkGroups]], files: list[tuple[str, s
     out["first"] = _utc(first[located])
     out["last"] = _utc(np.maximum.reduceat(np.concatenate([g.last for g in groups])[order], starts))
     where = file[located]
-    out["input"] = pd.Categorical([files[f][0] for f in where], dtype=requests["input"].dtype)
-    out["source"] = pd.Categorical([files[f][1] for f in where], dtype=requests["source"].dtype)
-    out["line"] = pd.array(line[located], dtype=requests["line"].dtype)
+    out["input"] = _categorical([files[f][0] for f in where], requests["input"].dtype)
+    out["source"] = _categorical([files[f][1] for f in where], requests["source"].dtype)
+    lines = line[located]
+    dtype = requests["line"].dtype
+    fits = not len(lines) or int(lines.max()) <= np.iinfo(dtype.numpy_dtype).max  # line numbers start at 1
+    out["line"] = pd.array(lines, dtype=dtype if fits else "Int64")
     return out
+
+
+def _categorical(values: list[str], dtype: pd.CategoricalDtype) -> pd.Categorical:
+    """``values`` in the request frame's categories, with those of files none of whose rows the frame kept
+    (their lines all counted: ``parsers.normal_lines``) added."""
+    missing = sorted(set(values) - set(dtype.categories))
+    if missing:
+        dtype = pd.CategoricalDtype([*dtype.categories, *missing])
+    return pd.Categorical(values, dtype=dtype)
 
 
 def _joined_codes(parts: list[tuple[np.ndarray, list[str]]]) -> tuple[np.ndarray, list[str]]:

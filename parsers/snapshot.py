@@ -20,6 +20,7 @@ from parsers import schema
 from parsers.kept_text import KeptTexts, Reader, Unreadable
 from parsers.log_quotes import ChunkStart, quoted_lines
 from parsers.log_totals import LogTotals
+from parsers.normal_lines import NormalLines
 from parsers.sources import InputError
 
 # how a loader reports what it is doing: (stage, done, total)
@@ -79,6 +80,9 @@ class Snapshot:
     # the ``requests`` frame folded per minute and key (``parsers.log_groups``), as the chunks were
     # parsed. None: not folded there, folded from the frame when asked.
     log_groups: pd.DataFrame | None = field(default=None, repr=False)
+    # the normal lines of kept routes counted instead of kept as ``requests`` rows (``parsers.normal_lines``;
+    # empty where every line is a row): a rule's counts and times of a route are its rows' and these
+    normal_lines: NormalLines = field(default_factory=NormalLines, repr=False)
     # each access log that can be read again by offset, by (input, source), and where its chunks start:
     # a cited line whose text the parse did not keep is read back from its chunk (:meth:`quote_log_lines`)
     log_readers: dict[tuple[str, str], Reader] = field(default_factory=dict, repr=False)
