@@ -13,7 +13,10 @@ from analyzer.facts import Facts
 from analyzer.facts.lines import LineTimes
 from analyzer.lookup import Lookups, WholeLookups
 from analyzer.scope import has_rows
+from parsers.normal_lines import NormalLines
 from parsers.snapshot import Snapshot
+
+_NO_NORMAL_LINES = NormalLines()
 
 # a rule's `needs` entry -> (the frame that holds it, the resource names of the files it comes from)
 INPUT_FRAMES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -92,6 +95,13 @@ class Context:
         if self.lookups is not None:
             return self.lookups.index("requests", "namespace", "route").rows((namespace, route))
         return req[(req["namespace"] == namespace) & (req["route"] == route)]
+
+    @property
+    def normal_lines(self) -> NormalLines:
+        """The normal lines counted instead of kept as rows (``parsers.normal_lines``): a route's lines are
+        its rows and these. Empty where every line is a row (``MGA_NORMAL_LINES=rows``, the full frame)."""
+        found = getattr(self.snap, "normal_lines", None)
+        return found if isinstance(found, NormalLines) else _NO_NORMAL_LINES
 
     def route_lines(self, namespace: str, route: str) -> tuple[LineTimes, slice | np.ndarray] | None:
         """A route's request lines as positions into the whole frame's arrays (``facts.lines``), found from
