@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers.arrow_arrays import one_array
+from parsers.int_codes import dense_codes
 
 # the columns a normal line is known by (each a name of the request frame): what a rule may filter its
 # counts by; every other column of a normal line is its key's (backend names) or fixed (term "--")
@@ -113,7 +115,8 @@ class NormalLines:
         mask = normal_mask(table) if mask is None else mask
         if not mask.any():
             return cls()
-        rows = table.filter(pa.array(mask)) if not mask.all() else table
+        read = [c for c in (*KEY_COLUMNS, "ts", "Tr") if c in table.column_names]
+        rows = table.select(read) if mask.all() else table.select(read).filter(pa.array(mask))
         absent = [k for k in KEY_COLUMNS if k not in rows.column_names]
         codes: list[np.ndarray] = []
         names: list[list] = []
@@ -123,7 +126,7 @@ class NormalLines:
                 names.append([None])
             elif key == "status":
                 values = pc.cast(one_array(rows.column(key)), pa.int64()).to_numpy(zero_copy_only=False)
-                uniques, inverse = np.unique(values, return_inverse=True)
+                uniques, inverse = dense_codes(values)
                 codes.append(inverse.astype(np.int64))
                 names.append([int(v) for v in uniques])
             else:
@@ -131,29 +134,29 @@ class NormalLines:
                 codes.append(c)
                 names.append(n)
         ms = _accept_ms(one_array(rows.column("ts")))
-        combined = np.zeros(rows.num_rows, dtype=np.int64)
-        for c, n in zip(codes, names, strict=True):
-            combined = combined * len(n) + c
-        uniques, inverse = np.unique(combined, return_inverse=True)
-        if len(uniques) and np.iinfo(np.int64).max // max(len(n) for n in names) < uniques.max():
-            raise OverflowError("too many distinct keys in one chunk")  # not reached: names are a chunk's
-        order = np.lexsort((ms, inverse))
-        sorted_ms = ms[order]
-        bounds = np.searchsorted(inverse[order], np.arange(len(uniques) + 1))
-        first_rows = order[bounds[:-1]]
-        keys = [tuple(n[c[r]] for c, n in zip(codes, names, strict=True)) for r in first_rows.tolist()]
-        times = [sorted_ms[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+        key = np.zeros(rows.num_rows, dtype=np.int64)
+        for c, n in zip(codes, names, strict=True):  # made dense after each column: never past rows x names
+            key = dense_codes(key * len(n) + c)[1].astype(np.int64, copy=False)
+        count = int(key.max()) + 1
+        first = np.empty(count, dtype=np.int64)
+        first[key[::-1]] = np.arange(len(key) - 1, -1, -1)  # each key's first row
+        keys = [tuple(n[c[r]] for c, n in zip(codes, names, strict=True)) for r in first.tolist()]
+        times = _times_by_key(key, ms, count)
         tr: dict[tuple[str, str], dict[int, int]] = {}
         if "Tr" in rows.column_names:
             tr_values = pc.fill_null(pc.cast(one_array(rows.column("Tr")), pa.int64()), -1).to_numpy(
                 zero_copy_only=False)
             ns_at, route_at = KEY_COLUMNS.index("namespace"), KEY_COLUMNS.index("route")
             route_code = codes[ns_at] * len(names[route_at]) + codes[route_at]
-            pairs, counts = np.unique(np.stack((route_code, tr_values)), axis=1, return_counts=True)
+            low = int(tr_values.min())
+            span = int(tr_values.max()) - low + 1
+            # one integer per (route, Tr): a sort of integers, where unique over pairs sorted rows of them
+            pairs, counts = np.unique(route_code * span + (tr_values - low), return_counts=True)
             width = len(names[route_at])
-            for (rc, value), count in zip(pairs.T.tolist(), counts.tolist(), strict=True):
+            for pair, count in zip(pairs.tolist(), counts.tolist(), strict=True):
+                rc, value = divmod(pair, span)
                 route = (names[ns_at][rc // width], names[route_at][rc % width])
-                tr.setdefault(route, {})[int(value)] = int(count)
+                tr.setdefault(route, {})[value + low] = count
         order_keys = sorted(range(len(keys)), key=lambda i: _sortable(keys[i]))
         return cls([keys[i] for i in order_keys], [times[i] for i in order_keys], tr)
 
@@ -252,6 +255,25 @@ class NormalLines:
             return at
         checks = [(KEY_COLUMNS.index(column), value) for column, value in where.items()]
         return [i for i in at if all(self.keys[i][k] == v for k, v in checks)]
+
+
+def _times_by_key(key: np.ndarray, ms: np.ndarray, keys: int) -> list[np.ndarray]:
+    """Each key's accept times, sorted: key and time packed into one integer and sorted once (where the
+    product fits 63 bits, as a chunk's span of milliseconds does), else sorted by key then time."""
+    if not len(ms):
+        return [ms[:0] for _ in range(keys)]
+    low = int(ms.min())
+    span = int(ms.max()) - low + 1
+    if keys * span < 1 << 62:
+        packed = key * span + (ms - low)
+        packed.sort()
+        key_sorted, sorted_ms = np.divmod(packed, span)
+        sorted_ms += low
+    else:
+        order = np.lexsort((ms, key))
+        key_sorted, sorted_ms = key[order], ms[order]
+    bounds = np.searchsorted(key_sorted, np.arange(keys + 1)).tolist()
+    return [sorted_ms[a:b] for a, b in pairwise(bounds)]
 
 
 def _sortable(key: tuple) -> tuple:

@@ -1,0 +1,123 @@
+"""``parsers.normal_lines``: which lines are normal, and their counts and times, exact.
+
+The counts are what the rules read instead of the rows, so each question is checked against the
+rows it replaces: a chunk's normal lines counted and timed equal the same rows filtered by hand,
+chunks joined equal one chunk of all their rows, and a window's bounds count a line accepted
+exactly at them the way ``ts >= start`` / ``ts <= end`` count rows (also for a bound between two
+milliseconds, which the frame's whole-millisecond times never hold).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from parsers.normal_lines import KEY_COLUMNS, NormalLines, normal_mask
+
+T0 = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+
+
+def _rows(spec: list[tuple]) -> pd.DataFrame:
+    """Rows of (route, server, status, term, Tc, Tr, srv_queue, ms after T0 or None)."""
+    out = []
+    for route, server, status, term, tc, tr, queue, ms in spec:
+        out.append({
+            "namespace": "shop", "route": route, "backend": f"be_http:shop:{route}", "backend_kind": "be_http",
+            "server": server, "server_kind": "pod", "pod": server.split(":")[0], "service": None,
+            "port_name": None, "server_ip": None, "router_pod": "router-1", "status": status, "term": term,
+            "Tc": tc, "Tr": tr, "srv_queue": queue, "backend_queue": 0,
+            "ts": None if ms is None else pd.Timestamp(T0) + pd.Timedelta(milliseconds=ms),
+        })
+    frame = pd.DataFrame(out)
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True).astype("datetime64[ms, UTC]")
+    for name in ("status", "Tc", "Tr", "srv_queue", "backend_queue"):
+        frame[name] = frame[name].astype("Int64")
+    for name in ("namespace", "route", "backend", "backend_kind", "server", "server_kind", "pod", "service",
+                 "port_name", "server_ip", "router_pod", "term"):
+        frame[name] = frame[name].astype("category")
+    return frame
+
+
+MIXED = [
+    ("web", "web-a", 200, "--", 0, 12, 0, 1000),     # normal
+    ("web", "web-a", 404, "--", 1, 3, 0, 2000),      # normal (below 500)
+    ("web", "web-b", 200, "--", 0, 40, 0, 1500),     # normal, another server
+    ("web", "web-a", 503, "SC", -1, -1, 0, 2500),    # 5xx: a row
+    ("web", "web-a", 200, "CD", 0, 10, 0, 2600),     # client abort: a row
+    ("web", "web-a", 200, "--", -1, -1, 0, 2700),    # never connected: a row
+    ("web", "web-a", 200, "--", 0, 5, 2, 2800),      # queued: a row
+    ("web", "web-a", 200, "--", 0, 5, 0, None),      # no accept time: a row
+    ("web", "web-a", -1, "--", 0, -1, 0, 2900),      # no response: a row
+    ("api", "api-a", 302, "--", 0, 1, 0, 3000),      # normal, another route
+]
+
+
+def test_normal_lines_are_answered_below_500_connected_unqueued_and_dated():
+    frame = _rows(MIXED)
+    mask = normal_mask(pa.Table.from_pandas(frame, preserve_index=False))
+    assert mask.tolist() == [True, True, True, False, False, False, False, False, False, True]
+
+
+def test_a_chunk_without_the_columns_the_definition_reads_has_no_normal_line():
+    frame = _rows(MIXED).drop(columns=["Tc"])
+    assert not normal_mask(pa.Table.from_pandas(frame, preserve_index=False)).any()
+
+
+def test_counts_times_and_tr_equal_the_normal_rows():
+    frame = _rows(MIXED)
+    lines = NormalLines.of_frame(frame)
+    assert len(lines) == 4
+    assert lines.routes() == [("shop", "api"), ("shop", "web")]
+    assert lines.count("shop", "web") == 3
+    assert lines.count("shop", "web", server="web-a") == 2
+    assert lines.count("shop", "web", server="web-a", status=404) == 1
+    assert lines.count("shop", "nope") == 0
+    ms = int(pd.Timestamp(T0).value // 1_000_000)
+    assert lines.accept_times("shop", "web").tolist() == [ms + 1000, ms + 1500, ms + 2000]
+    assert lines.tr_counts("shop", "web") == {12: 1, 3: 1, 40: 1}
+    keys = lines.route_keys("shop", "web")
+    assert list(keys.columns) == [*KEY_COLUMNS, "requests", "first", "last"]
+    assert keys["requests"].tolist() == [1, 1, 1] and sorted(keys["server"]) == ["web-a", "web-a", "web-b"]
+
+
+def test_chunks_joined_equal_one_chunk_of_all_their_rows():
+    rng = np.random.default_rng(7)
+    spec = [("web" if i % 3 else "api", f"p-{i % 4}", int(rng.choice([200, 204, 301, 404, 503])),
+             "--" if i % 5 else "SD", 0, int(rng.integers(0, 900)), 0, int(rng.integers(0, 600_000)))
+            for i in range(400)]
+    frame = _rows(spec)
+    whole = NormalLines.of_frame(frame)
+    parts = NormalLines.merged(NormalLines.of_frame(frame.iloc[i:i + 57]) for i in range(0, len(frame), 57))
+    assert parts.keys == whole.keys
+    assert all(np.array_equal(a, b) for a, b in zip(parts.times, whole.times, strict=True))
+    assert parts.tr == whole.tr
+    assert all(np.all(np.diff(t) >= 0) for t in parts.times)
+
+
+@pytest.mark.parametrize("after,before", [(False, False), (True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("shift_us", [0, 1, 999])
+def test_a_window_counts_lines_as_the_rows_comparisons_do(after: bool, before: bool, shift_us: int):
+    frame = _rows(MIXED)
+    lines = NormalLines.of_frame(frame)
+    normal = frame[normal_mask(pa.Table.from_pandas(frame, preserve_index=False))]
+    normal = normal[normal["route"] == "web"]
+    for start_ms, end_ms in ((1000, 2000), (1500, 1500), (999, 2001), (0, 900)):
+        start = T0 + timedelta(milliseconds=start_ms, microseconds=shift_us)
+        end = T0 + timedelta(milliseconds=end_ms, microseconds=shift_us)
+        ts = normal["ts"]
+        low = ts > pd.Timestamp(start) if after else ts >= pd.Timestamp(start)
+        high = ts < pd.Timestamp(end) if before else ts <= pd.Timestamp(end)
+        expected = int((low & high).sum())
+        assert lines.count_between("shop", "web", start, end, after=after, before=before) == expected
+    assert lines.count_between("shop", "web", None, None) == 3
+    assert lines.count_between("shop", "web", T0 + timedelta(milliseconds=1500), None) == 2
+
+
+def test_naive_moments_are_utc():
+    lines = NormalLines.of_frame(_rows(MIXED))
+    naive = datetime(2026, 11, 20, 8, 30, 1, 500_000)
+    assert lines.count_between("shop", "web", naive, naive) == 1
