@@ -256,6 +256,13 @@ class NormalLines:
         checks = [(KEY_COLUMNS.index(column), value) for column, value in where.items()]
         return [i for i in at if all(self.keys[i][k] == v for k, v in checks)]
 
+    def distinct(self, namespace: str, route: str, column: str) -> set:
+        """The distinct present values of a key column (:data:`KEY_COLUMNS`) among the route's normal lines, as
+        ``set(rows[column].dropna())`` gives them of its rows (the pods that served it, its servers): a
+        missing value is no value."""
+        at = KEY_COLUMNS.index(column)
+        return {self.keys[i][at] for i in self._routes().get((namespace, route), []) if self.keys[i][at] is not None}
+
 
 def _times_by_key(key: np.ndarray, ms: np.ndarray, keys: int) -> list[np.ndarray]:
     """Each key's accept times, sorted: key and time packed into one integer and sorted once (where the
