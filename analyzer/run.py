@@ -296,7 +296,8 @@ def _route_result(
     by_host: dict[tuple[str, str], pd.Index],
     ledgers: dict[tuple[str, str], ErrorLedger],
 ) -> RouteResult:
-    """A route's counts from its own lines and the default-backend lines naming it; ``None`` when there are none."""
+    """A route's counts from its own lines (its rows and its counted normal lines) and the default-backend lines
+    naming it; ``None`` when there are none."""
     rr = RouteResult(
         namespace=row["namespace"],
         name=row["name"],
@@ -308,8 +309,9 @@ def _route_result(
     )
     key = (rr.namespace, rr.name)
     status = _route_statuses(ctx, key, whole, by_host)
-    if len(status):
-        rr.requests = len(status)
+    normal = ctx.normal_lines.count(*key)  # its answers below 500 counted, not kept as rows: none is a 5xx
+    if len(status) or normal:
+        rr.requests = len(status) + normal
         rr.errors = {code: int(np.count_nonzero(status == int(code))) for code in ERROR_STATUSES}
         rr.error_ledger = ledgers.get(key, ledger.empty_ledger())
         rr.router_errors = rr.error_ledger.router_side_5xx

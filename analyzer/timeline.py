@@ -116,6 +116,9 @@ def route_timeline(ctx: Context, namespace: str, route: str, services: list[str]
 
 
 def _pods_of(ctx: Context, namespace: str, services: list[str], route: str) -> set[str]:
+    """The pods behind the route: its services' endpoint pods and the pods its lines name (its rows and its
+    counted normal lines, ``parsers.normal_lines``)."""
+    counted = {str(p) for p in ctx.normal_lines.distinct(namespace, route, "pod")}
     if ctx.lookups is not None:
         endpoints = ctx.lookups.index("endpoints", "namespace", "service")
         names = ctx.lookups.column("endpoints", "pod")
@@ -123,11 +126,11 @@ def _pods_of(ctx: Context, namespace: str, services: list[str], route: str) -> s
         placed = ctx.route_lines(namespace, route)
         named = placed[0].distinct("pod", placed[1]) if placed is not None else None
         if named is not None:  # the pods its lines name, read at its positions: its rows are not taken
-            return pods | named
+            return pods | named | counted
         mine = ctx.route_rows(namespace, route)
         if not mine.empty:
             pods |= distinct_texts(mine["pod"])
-        return pods
+        return pods | counted
     snap = ctx.snap
     eps = snap.frame("endpoints")
     pods = set(eps[(eps["namespace"] == namespace) & eps["service"].isin(services)]["pod"].dropna())
@@ -135,7 +138,7 @@ def _pods_of(ctx: Context, namespace: str, services: list[str], route: str) -> s
     if not req.empty:
         mine = req[(req["namespace"] == namespace) & (req["route"] == route)]
         pods |= distinct_texts(mine["pod"])
-    return pods
+    return pods | counted
 
 
 def _dicts_at(ctx: Context, frame: str, positions: list[int]) -> list[dict]:
