@@ -264,6 +264,13 @@ class NormalLines:
         return {self.keys[i][at] for i in self._routes().get((namespace, route), []) if self.keys[i][at] is not None}
 
 
+    def last_accept_ms(self, namespace: str, route: str, **where: object) -> int | None:
+        """The latest accept time (ms since the epoch) of the route's normal lines matching ``where``; None
+        where it has none. Each key's times are sorted: the last of each, not a merge of them all."""
+        ends = [int(self.times[i][-1]) for i in self._matching(namespace, route, where) if len(self.times[i])]
+        return max(ends) if ends else None
+
+
 def _times_by_key(key: np.ndarray, ms: np.ndarray, keys: int) -> list[np.ndarray]:
     """Each key's accept times, sorted: key and time packed into one integer and sorted once (where the
     product fits 63 bits, as a chunk's span of milliseconds does), else sorted by key then time."""

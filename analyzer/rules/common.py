@@ -547,12 +547,12 @@ def incident_status(
     time for the error.
     """
     req = route_requests(ctx, route)
-    if req.empty or last_error is None:
+    if last_error is None or (req.empty and not ctx.normal_lines.count(route.namespace, route.name)):
         return IncidentStatus.UNKNOWN, None
     # several findings of a route ask this with their own last error: what the route's lines say is read
     # once per route (its latest line, its latest router-side 5xx; the gaps only if it may have ended)
     last_line, last_failing = memo(ctx, ("incident-last-times", route.namespace, route.name),
-                                   lambda: _last_times(ctx, req))
+                                   lambda: _last_times(ctx, req, route))
     at = pd.Timestamp(last_error)
     if not last_line > at or last_failing > at:  # nothing after the error, or a later failure (NaT: neither)
         return IncidentStatus.ONGOING, None
@@ -562,20 +562,41 @@ def incident_status(
     return IncidentStatus.ENDED, last_error
 
 
-def _last_times(ctx: Context, req: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+def _last_times(ctx: Context, req: pd.DataFrame, route: RouteRef | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The latest accept time of a route's lines, and of its router-side 5xx (NaT where none has one);
     read from the whole frame's time and router-side arrays at the route's positions
-    (:class:`analyzer.facts.lines.LineTimes`), else on the route's columns alone."""
-    lines, at = line_positions(ctx, req)
+    (:class:`analyzer.facts.lines.LineTimes`), else on the route's columns alone. The route's latest line
+    may be a counted normal line (``ctx.normal_lines``, of ``route``): never a router-side 5xx."""
+    lines, at = line_positions(ctx, req) if len(req) else (None, slice(0, 0))
     if lines is not None:
-        return lines.latest(at), lines.latest(at, router_side=True)
-    ts = req["ts"]
-    return ts.max(), ts[router_side_mask(req).to_numpy(dtype=bool)].max()
+        last_line, last_failing = lines.latest(at), lines.latest(at, router_side=True)
+    elif len(req):
+        ts = req["ts"]
+        last_line, last_failing = ts.max(), ts[router_side_mask(req).to_numpy(dtype=bool)].max()
+    else:
+        last_line, last_failing = pd.NaT, pd.NaT
+    return _later(last_line, _last_normal(ctx, route)), last_failing
+
+
+def _last_normal(ctx: Context, route: RouteRef | None) -> pd.Timestamp:
+    """The latest accept time of the route's counted normal lines (UTC), NaT where it has none."""
+    ms = ctx.normal_lines.last_accept_ms(route.namespace, route.name) if route is not None else None
+    return pd.NaT if ms is None else pd.Timestamp(ms, unit="ms", tz="UTC")
+
+
+def _later(one: pd.Timestamp, other: pd.Timestamp) -> pd.Timestamp:
+    """The later of two moments, either NaT (missing): the other one."""
+    if pd.isna(other):
+        return one
+    return other if pd.isna(one) or other > one else one
 
 
 def _quiet_needed(ctx: Context, req: pd.DataFrame) -> timedelta:
     """How long a route must answer without a router-side 5xx for its errors to have ended: at least
-    :data:`QUIET_MIN` and three times the median gap between those 5xx."""
+    :data:`QUIET_MIN` and three times the median gap between those 5xx (never a counted normal line: a
+    route without rows has none)."""
+    if req.empty:
+        return QUIET_MIN
     lines, at = line_positions(ctx, req)
     if lines is not None:
         gaps = lines.router_side_gaps(at)

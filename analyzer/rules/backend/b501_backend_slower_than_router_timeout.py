@@ -111,17 +111,57 @@ def effective_timeout(ctx: Context, route: common.RouteRef) -> tuple[int, str, E
     return DEFAULT_SERVER_TIMEOUT_MS, "the router's default timeout server 30s", None
 
 
-def _answered_times(ctx: Context, req: pd.DataFrame) -> tuple[int | None, int | None]:
+def _answered_times(ctx: Context, req: pd.DataFrame,
+                    route: common.RouteRef | None = None) -> tuple[int | None, int | None]:
     """The slowest response time (``Tr``) of the route's requests answered below 500, and its p99 (linear
-    interpolation); read from the whole frame's columns at the route's positions where they can be placed."""
-    lines, at = common.line_positions(ctx, req)
+    interpolation); read from the whole frame's columns at the route's positions where they can be placed.
+    The route's counted normal lines (``ctx.normal_lines``, of ``route``) are answered requests too: their
+    ``Tr`` values join the rows' (:func:`quantile_of_counts`, the same p99 as of every value)."""
+    counted = ({v: n for v, n in ctx.normal_lines.tr_counts(route.namespace, route.name).items() if v >= 0}
+               if route is not None else {})
+    lines, at = common.line_positions(ctx, req) if len(req) else (None, slice(0, 0))
     if lines is not None:
         tr, status = lines.values_at("Tr", at), lines.values_at("status", at)
         ok = tr[(status < 500) & (tr >= 0)]  # NaN (a missing value) compares False
+        if counted:
+            return _with_counts(ok, counted)
         return (int(ok.max()), int(np.quantile(ok, 0.99))) if len(ok) else (None, None)
+    if req.empty:
+        return _with_counts(np.zeros(0), counted)
     tr = req["Tr"]  # of the answered requests (column alone: the route's rows are not copied)
     answered = tr[(req["status"] < 500).fillna(False).astype(bool) & tr.notna() & (tr >= 0).fillna(False).astype(bool)]
+    if counted:
+        return _with_counts(answered.to_numpy(dtype="float64"), counted)
     return (int(answered.max()), int(answered.quantile(0.99))) if not answered.empty else (None, None)
+
+
+def _with_counts(values: np.ndarray, counted: dict[int, int]) -> tuple[int | None, int | None]:
+    """The slowest and the p99 of ``values`` and of ``counted`` (value -> how many lines), as whole ms."""
+    found, times = np.unique(values, return_counts=True)
+    merged: dict[float, int] = dict(zip(found.tolist(), times.tolist(), strict=True))
+    for value, count in counted.items():
+        merged[float(value)] = merged.get(float(value), 0) + count
+    if not merged:
+        return None, None
+    return int(max(merged)), int(quantile_of_counts(merged, 0.99))
+
+
+def quantile_of_counts(counted: dict[float, int], q: float) -> float:
+    """``np.quantile`` (linear) of the values ``counted`` holds (value -> how many times), without writing
+    each one out: a busy route's normal lines are counted by ``Tr`` value, millions of lines in a few
+    thousand values. The same float as numpy's: its virtual index ``(n - 1) * q``, the two values at its
+    floor and the next, and numpy's own interpolation of those two by the index's fraction (the
+    quantile ``g`` of the pair ``[a, b]`` is exactly numpy's ``lerp(a, b, g)``)."""
+    values = np.array(sorted(counted), dtype="float64")
+    ends = np.cumsum([counted[v] for v in sorted(counted)])  # the last sorted position + 1 of each value
+    n = int(ends[-1])
+    virtual = (n - 1) * np.float64(q)
+    if virtual >= n - 1:  # numpy takes the last value (a single line)
+        return float(values[-1])
+    below = int(np.floor(virtual))
+    fraction = float(virtual - below)
+    low, high = (values[int(np.searchsorted(ends, p, side="right"))] for p in (below, below + 1))
+    return float(np.quantile(np.array([low, high], dtype="float64"), fraction))
 
 
 _INTENT = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|msecs?|milliseconds?|s|secs?|seconds?|m|mins?|minutes?"
@@ -179,7 +219,7 @@ def _slow(ctx: Context, route: common.RouteRef, timeouts: pd.DataFrame,
     answered request, in whole seconds), and the finding about them given the route's one fix."""
     req = common.route_requests(ctx, route)
     limit, origin, cfg_evidence = effective_timeout(ctx, route)
-    slowest, p99 = _answered_times(ctx, req)
+    slowest, p99 = _answered_times(ctx, req, route)
     facts = common.log_facts(ctx, timeouts)
     needed = max(2 * limit, 2 * (slowest or 0)) // 1000
     evidence = facts["evidence"] + ([cfg_evidence] if cfg_evidence else [])
@@ -187,14 +227,16 @@ def _slow(ctx: Context, route: common.RouteRef, timeouts: pd.DataFrame,
 
     def finding(fix: str, invalid: str | None) -> Finding:
         return RULE.finding(
-            severity=shared.severity_by_share(timeouts, req, when["status_at_collection"], ctx.facts.lines),
+            severity=shared.severity_by_share(timeouts, req, when["status_at_collection"], ctx.facts.lines,
+                                              ctx.normal_lines, (route.namespace, route.name)),
             namespace=route.namespace,
             route=route.name,
             service=common.first_service(route),
             title=f"{len(timeouts)} requests timed out after {limit / 1000:g}s (504) on route {route.name}",
             explanation=(
                 f"The router waited {limit / 1000:g}s ({origin}) for response headers and gave up {len(timeouts)} "
-                f"times ({shared.share(timeouts, req):.0%} of the route's requests)."
+                f"times ({shared.share(timeouts, req, ctx.normal_lines, (route.namespace, route.name)):.0%} "
+                "of the route's requests)."
                 + (
                     f" Successful responses took up to {slowest / 1000:.1f}s (p99 {p99 / 1000:.1f}s), close to the "
                     "limit: the backend is slow, not down."

@@ -102,7 +102,9 @@ def backend_saturation(ctx: Context) -> Iterator[Finding]:
         rejected = int((queued["status"] == 503).fillna(False).sum()) if not queued.empty else 0
         severity = Severity.INFO  # an HPA at its maximum with no queueing seen
         if not queued.empty:
-            severity = Severity.CRITICAL if rejected >= 0.5 * max(1, len(req)) else Severity.WARNING
+            # the route's requests: its rows and its counted normal lines (``parsers.normal_lines``)
+            requests = len(req) + ctx.normal_lines.count(route.namespace, route.name)
+            severity = Severity.CRITICAL if rejected >= 0.5 * max(1, requests) else Severity.WARNING
         fix = []
         if not at_max.empty:
             h = at_max.iloc[0]

@@ -63,7 +63,8 @@ def invalid_response(ctx: Context) -> Iterator[Finding]:
         pods = sorted(bad["pod"].dropna().astype(str).unique())
         when, said = common.timing(ctx, route, facts)
         yield RULE.finding(
-            severity=shared.severity_by_share(bad, req, when["status_at_collection"], ctx.facts.lines),
+            severity=shared.severity_by_share(bad, req, when["status_at_collection"], ctx.facts.lines,
+                                              ctx.normal_lines, (route.namespace, route.name)),
             namespace=route.namespace,
             route=route.name,
             service=common.first_service(route),

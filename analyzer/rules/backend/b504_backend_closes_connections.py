@@ -100,7 +100,8 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
         typical = int(ta.median()) if not ta.empty else None
         when, said = common.timing(ctx, route, facts)
         yield RULE.finding(
-            severity=shared.severity_by_share(closed, req, when["status_at_collection"], ctx.facts.lines),
+            severity=shared.severity_by_share(closed, req, when["status_at_collection"], ctx.facts.lines,
+                                              ctx.normal_lines, (route.namespace, route.name)),
             namespace=route.namespace,
             route=route.name,
             service=common.first_service(route),
