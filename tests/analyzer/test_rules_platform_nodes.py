@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 import yaml
 
 from analyzer.model import IncidentStatus, Severity
+from analyzer.rules.platform.i704_node_disruption import NodeDisruption, _logged_during, _pod_ips
+from analyzer.rules.platform.i705_pod_network_unreachable import _counted_answer_elsewhere
+from analyzer.run import analyze
 from parsers.haproxy_config import parse_haproxy_config
-from tests.analyzer.test_scenarios import run_scenario
+from parsers.load_snapshot import load_snapshot
+from parsers.normal_lines import ENVIRONMENT, NormalLines
+from tests.analyzer.test_scenarios import run_scenario, scenario_inputs
 from tests.conftest import FIXTURES
 
 SCENARIOS = FIXTURES / "scenarios"
@@ -312,3 +320,125 @@ def test_the_platform_finding_fails_the_check_it_answers(scenario: Path, route: 
     [rr] = [r for r in run_scenario(scenario).routes if r.name == route]
     [item] = [c for c in rr.checklist if c.check == check]
     assert str(item.status) == "fail" and ("I703" in item.detail or "I704" in item.detail)
+
+
+# ---------------------------------------------------------------- counted normal lines (MGA_NORMAL_LINES=counted)
+def _found_counted(root: Path, code: str, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """The findings of ``code`` as ``mga analyze`` reads the scenario when it counts the normal lines of the
+    routes it keeps instead of keeping their rows (asserting that some were counted: the case is tested)."""
+    monkeypatch.setenv(ENVIRONMENT, "counted")
+    snap = load_snapshot(*scenario_inputs(root), keep_all_requests=False)
+    assert len(snap.normal_lines) > 0
+    return {f.route: f for f in analyze(snap, tool_version="test").findings if f.code == code}
+
+
+def _same_findings(counted: dict, full: dict) -> None:
+    """The counted reading says what the full frame says: the same routes, severities, claims and incident."""
+    assert set(counted) == set(full)
+    for route, f in full.items():
+        g = counted[route]
+        assert (g.severity, g.affected_requests, g.incident, g.first_seen, g.last_seen, g.explanation) == (
+            f.severity, f.affected_requests, f.incident, f.first_seen, f.last_seen, f.explanation)
+
+
+def test_counted_lines_still_show_that_pods_on_other_nodes_answered(monkeypatch):
+    full = _found(SPLIT, "I705")
+    assert set(full) == {"web", "promo"}  # the worker-0 pods' 200s are the answers elsewhere, all normal lines
+    _same_findings(_found_counted(SPLIT, "I705", monkeypatch), full)
+
+
+def test_counted_lines_are_access_log_lines_of_a_still_open_outage(tmp_path, monkeypatch):
+    root = _copy(tmp_path, UNREACHABLE)
+    log = _file(root, "current.log")
+    log.write_text("".join(x for x in log.read_text().splitlines(keepends=True) if " 503 " not in x))
+    checks = _file(root, "podnetworkconnectivitychecks.yaml")
+    obj = yaml.safe_load(checks.read_text())
+    obj["items"][0]["status"]["outages"][0]["end"] = None
+    checks.write_text(yaml.safe_dump(obj))
+    assert _found(root, "I705") == {}  # the route's requests succeeded: nothing of it to claim
+    assert _found_counted(root, "I705", monkeypatch) == {}
+
+
+def test_counted_lines_during_a_drain_say_the_route_rode_it_out(tmp_path, monkeypatch):
+    root = _copy(tmp_path, DRAINED)
+    log = _file(root, "current.log")
+    log.write_text("".join(x for x in log.read_text().splitlines(keepends=True) if " 503 " not in x))
+    assert _found(root, "I704") == {}  # only 200s while the node was away
+    assert _found_counted(root, "I704", monkeypatch) == {}
+
+
+def test_gone_pods_are_placed_by_the_ip_of_their_counted_lines(tmp_path, monkeypatch):
+    root = _copy(tmp_path, DRAINED)
+    pod_events = _file(next(root.glob("inspect.*")), "events.yaml")
+    obj = yaml.safe_load(pod_events.read_text())
+    obj["items"] = [e for e in obj["items"] if e["reason"] != "Scheduled"]
+    pod_events.write_text(yaml.safe_dump(obj))
+    log = _file(root, "current.log")  # the evicted pods' own 503s gone: only their 200s name their IPs
+    log.write_text("".join(x for x in log.read_text().splitlines(keepends=True) if " SC-- " not in x
+                           or "<NOSRV>" in x))
+    full = _found(root, "I704")
+    assert [f.severity for f in full.values()] == [Severity.CRITICAL]
+    _same_findings(_found_counted(root, "I704", monkeypatch), full)
+
+
+def _normal(rows: list[tuple[str, str, int]]) -> NormalLines:
+    """Counted 200s of shop/web: (pod, server IP, accept time in ms) each."""
+    frame = pd.DataFrame({
+        "namespace": "shop", "route": "web", "server_kind": "pod", "status": 200, "term": "--", "Tc": 1,
+        "pod": [p for p, _, _ in rows], "server_ip": [ip for _, ip, _ in rows],
+        "ts": pd.to_datetime([t for _, _, t in rows], unit="ms", utc=True)})
+    return NormalLines.of_frame(frame)
+
+
+def _rows(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
+    """Rows of shop/web as the request frame holds them: (pod, server IP, accept time in ms) each."""
+    return pd.DataFrame({"pod": pd.Series([p for p, _, _ in rows], dtype="string"),
+                         "server_ip": [ip for _, ip, _ in rows],
+                         "ts": pd.to_datetime([t for _, _, t in rows], unit="ms", utc=True)})
+
+
+T_MS = 1_795_163_400_000  # 2026-11-20 08:30:00 UTC
+
+
+def test_pod_ips_read_the_rows_and_the_counted_lines():
+    counted = _normal([("a", "10.0.0.2", T_MS + 5), ("a", "10.0.0.3", T_MS + 1), ("b", "10.0.0.9", T_MS + 99)])
+    keys = counted.route_keys("shop", "web")
+    rows = _rows([("a", "10.0.0.1", T_MS + 3), ("a", "10.0.0.1", T_MS + 4)])
+    ips, last = _pod_ips(rows, keys, "a")
+    assert ips == ["10.0.0.3", "10.0.0.1", "10.0.0.2"]  # by first line of either kind
+    assert last == datetime(2026, 11, 20, 8, 30, 0, 5000, tzinfo=UTC)
+    assert _pod_ips(rows.iloc[0:0], keys, "a") == (["10.0.0.3", "10.0.0.2"], last)  # only counted lines
+    assert _pod_ips(rows, keys.iloc[0:0], "a") == (["10.0.0.1"], datetime(2026, 11, 20, 8, 30, 0, 4000, tzinfo=UTC))
+    assert _pod_ips(rows, keys, "c") == ([], None)  # a pod no line names
+
+
+def test_logged_during_counts_a_counted_line_at_either_end_of_the_window():
+    route = SimpleNamespace(namespace="shop", name="web")
+    start, end = pd.Timestamp(T_MS, unit="ms", tz="UTC"), pd.Timestamp(T_MS + 60_000, unit="ms", tz="UTC")
+    d = NodeDisruption("worker-1", start.to_pydatetime(), end.to_pydatetime(), (), None, None)
+    open_ended = NodeDisruption("worker-1", start.to_pydatetime(), None, (), None, None)
+    empty = _rows([])
+
+    def ctx(counted: NormalLines) -> SimpleNamespace:
+        return SimpleNamespace(normal_lines=counted, route_rows=lambda namespace, name: empty)
+
+    for at in (T_MS, T_MS + 60_000):
+        assert _logged_during(ctx(_normal([("a", "10.0.0.1", at)])), route, d)
+    assert not _logged_during(ctx(_normal([("a", "10.0.0.1", T_MS - 1)])), route, d)
+    assert not _logged_during(ctx(_normal([("a", "10.0.0.1", T_MS + 60_001)])), route, d)
+    assert _logged_during(ctx(_normal([("a", "10.0.0.1", T_MS + 60_001)])), route, open_ended)
+    assert not _logged_during(ctx(NormalLines()), route, open_ended)  # a route with no line at all
+
+
+def test_a_counted_answer_elsewhere_is_one_inside_the_window_from_a_pod_on_another_node():
+    node_of = {("shop", "a"): "worker-0", ("shop", "b"): "worker-2"}
+    start, end = datetime(2026, 11, 20, 8, 30, tzinfo=UTC), datetime(2026, 11, 20, 8, 31, tzinfo=UTC)
+
+    def answered(rows: list[tuple[str, str, int]]) -> bool:
+        return _counted_answer_elsewhere(SimpleNamespace(normal_lines=_normal(rows)), node_of, "worker-2", start, end)
+
+    assert answered([("a", "10.0.0.1", T_MS)]) and answered([("a", "10.0.0.1", T_MS + 60_000)])
+    assert not answered([("a", "10.0.0.1", T_MS - 1)]) and not answered([("a", "10.0.0.1", T_MS + 60_001)])
+    assert not answered([("b", "10.0.0.2", T_MS + 5)])  # the failing node's own pod
+    assert not answered([("c", "10.0.0.3", T_MS + 5)])  # a pod no object places
+    assert not answered([])

@@ -172,6 +172,9 @@ def route_pod_places(ctx: Context, route: common.RouteRef) -> list[PodPlace]:
     req = common.route_requests(ctx, route)
     if not req.empty:
         names |= {str(p) for p in req["pod"].dropna().unique()}
+    counted = ctx.normal_lines.route_keys(route.namespace, route.name)  # the lines the route's rows leave out
+    if not counted.empty:
+        names |= {str(p) for p in counted["pod"].dropna().unique()}
     workload = common.workload_of(ctx, present)
     if workload is not None:
         names |= {n for n in _gone_pod_names(ctx, route.namespace) if n.startswith(f"{workload[1]}-")}
@@ -189,7 +192,7 @@ def route_pod_places(ctx: Context, route: common.RouteRef) -> list[PodPlace]:
             node, since = str(row["node"]), moment(row["created"])
             evidence = object_evidence(ctx.snap, row, "nodeName:")
         else:
-            placed = _placed_by_ip(ctx, req, name)
+            placed = _placed_by_ip(ctx, req, counted, name)
             if placed is None:
                 continue
             node, evidence, last_line = placed
@@ -200,18 +203,46 @@ def route_pod_places(ctx: Context, route: common.RouteRef) -> list[PodPlace]:
     return out
 
 
-def _placed_by_ip(ctx: Context, req: pd.DataFrame, pod: str) -> tuple[str, Evidence, datetime | None] | None:
-    """(node, the node's subnet line, the pod's last log line) for a pod known only by the access log."""
-    if req.empty:
-        return None
-    mine = req[(req["pod"].astype("string") == pod).fillna(False)]
-    ips = mine["server_ip"].dropna().astype(str).unique() if not mine.empty else []
+def _placed_by_ip(ctx: Context, req: pd.DataFrame, counted: pd.DataFrame,
+                  pod: str) -> tuple[str, Evidence, datetime | None] | None:
+    """(node, the node's subnet line, the pod's last log line) for a pod known only by the access log.
+
+    ``req``: the route's rows; ``counted``: the keys of its counted normal lines
+    (``NormalLines.route_keys``), which name a pod and its IP as a row does.
+    """
+    ips, last = _pod_ips(req, counted, pod)
     for ip in ips:
         found = node_of_ip(ctx, ip)
         if found is not None:
             node, row = found
-            return node, object_evidence(ctx.snap, row, subnet_needle(row, ip)), moment(mine["ts"].max())
+            return node, object_evidence(ctx.snap, row, subnet_needle(row, ip)), last
     return None
+
+
+def _pod_ips(req: pd.DataFrame, counted: pd.DataFrame, pod: str) -> tuple[list[str], datetime | None]:
+    """The IPs the route's lines name for ``pod``, in the order they first appear, and when its last line was.
+
+    Both the rows and the counted normal lines tell: a pod whose every answer was a normal line is as
+    well known by its IP as one with rows. The rows' IPs keep the frame's order when no counted line
+    names the pod; otherwise each IP is placed by its first line of either kind (the frame orders a
+    route's rows by time, so both read the same order).
+    """
+    mine = req[(req["pod"].astype("string") == pod).fillna(False)] if not req.empty else req
+    first: dict[str, int | None] = {}  # ip -> its first row's accept time (ms; None: no time)
+    for ip, ts in zip(mine["server_ip"], mine["ts"], strict=True) if not mine.empty else ():
+        if pd.notna(ip) and str(ip) not in first:
+            first[str(ip)] = None if pd.isna(ts) else pd.Timestamp(ts).value // 1_000_000
+    last = mine["ts"].max() if not mine.empty else pd.NaT
+    keys = counted[(counted["pod"] == pod).fillna(False).astype(bool)] if not counted.empty else counted
+    if keys.empty:
+        return list(first), moment(last)
+    for ip, at in keys.dropna(subset=["server_ip"]).groupby("server_ip", sort=False)["first"].min().items():
+        seen = first.get(str(ip))
+        first[str(ip)] = int(at) if seen is None else min(seen, int(at))
+    newest = pd.Timestamp(int(keys["last"].max()), unit="ms", tz="UTC")
+    last = newest if pd.isna(last) else max(pd.Timestamp(last), newest)
+    order = sorted(first, key=lambda ip: (first[ip] is None, first[ip] or 0))
+    return order, moment(last)
 
 
 def _gone_pod_names(ctx: Context, namespace: str) -> list[str]:
@@ -278,11 +309,12 @@ def _stopped_during(place: PodPlace, d: NodeDisruption) -> bool:
 def _logged_during(ctx: Context, route: common.RouteRef, d: NodeDisruption) -> bool:
     """Whether the route's access log has requests in the disruption (then the log, not the node, tells)."""
     req = common.route_requests(ctx, route)
-    if req.empty:
-        return False
-    ts = req["ts"]
-    during = (ts >= pd.Timestamp(d.start)) & ((ts <= pd.Timestamp(d.end)) if d.end else True)
-    return bool(during.fillna(False).any())
+    if not req.empty:
+        ts = req["ts"]
+        during = (ts >= pd.Timestamp(d.start)) & ((ts <= pd.Timestamp(d.end)) if d.end else True)
+        if bool(during.fillna(False).any()):
+            return True
+    return ctx.normal_lines.count_between(route.namespace, route.name, d.start, d.end) > 0
 
 
 def _evicted_errors(ctx: Context, route: common.RouteRef, d: NodeDisruption, pods: set[str], *,

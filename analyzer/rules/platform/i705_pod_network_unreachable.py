@@ -126,7 +126,7 @@ def _logged_outages(ctx: Context) -> list[Outage]:
         if len(routes) < MIN_ROUTES or len(services) < MIN_ROUTES or (mine["_node"] != node).any():
             continue
         start, end = common.span(lines)
-        if not _answered_elsewhere(req, node_of, str(node), start, end):
+        if not _answered_elsewhere(ctx, req, node_of, str(node), start, end):
             continue
         out.append(Outage(str(node), start, end, None, lines.drop(columns="_node")))
     return out
@@ -153,15 +153,38 @@ def _outages(ctx: Context) -> list[Outage]:
     return out
 
 
-def _answered_elsewhere(req: pd.DataFrame, node_of: dict[tuple[str, str], str], node: str, start: datetime | None,
-                        end: datetime | None) -> bool:
-    """Whether pods on another node answered through the router meanwhile (so the router itself could connect)."""
+def _answered_elsewhere(ctx: Context, req: pd.DataFrame, node_of: dict[tuple[str, str], str], node: str,
+                        start: datetime | None, end: datetime | None) -> bool:
+    """Whether pods on another node answered through the router meanwhile (so the router itself could connect).
+
+    An answer is a line the router did not fail (a row, or a counted normal line: those are never
+    router-side 5xx) sent to a pod; a pod the inputs do not place counts as on ``node``.
+    """
     if start is None or end is None:
         return False
     during = ((req["ts"] >= pd.Timestamp(start)) & (req["ts"] <= pd.Timestamp(end))).fillna(False)
     answered = req[during & ~router_side_mask(req) & (req["server_kind"].astype("string") == "pod").fillna(False)]
-    return any(node_of.get((str(ns), str(p)), node) != node
-               for ns, p in zip(answered["namespace"], answered["pod"], strict=True))
+    if any(node_of.get((str(ns), str(p)), node) != node
+           for ns, p in zip(answered["namespace"], answered["pod"], strict=True)):
+        return True
+    return _counted_answer_elsewhere(ctx, node_of, node, start, end)
+
+
+def _counted_answer_elsewhere(ctx: Context, node_of: dict[tuple[str, str], str], node: str, start: datetime,
+                              end: datetime) -> bool:
+    """Whether a counted normal line of any route was sent to a pod on another node from ``start`` to ``end``."""
+    low, high = pd.Timestamp(start).value // 1_000_000, pd.Timestamp(end).value // 1_000_000
+    counted = ctx.normal_lines
+    for namespace, route in counted.routes():
+        keys = counted.route_keys(namespace, route)
+        keys = keys[(keys["server_kind"] == "pod") & (keys["last"] >= low) & (keys["first"] <= high + 1)]
+        for pod in keys["pod"].drop_duplicates():
+            if node_of.get((str(namespace), str(pod)), node) == node:
+                continue
+            where = {"server_kind": "pod", "pod": pod}
+            if counted.count_between(namespace, route, start, end, **where) > 0:
+                return True
+    return False
 
 
 @RULE.check
@@ -187,7 +210,8 @@ def pod_network_unreachable(ctx: Context) -> Iterator[Finding]:
                                     & (outage.lines["route"] == route.name)]
             else:
                 rows = _unreachable_errors(ctx, route, outage, {str(n) for n in on_node["name"]}, nosrv=every)
-            no_lines = common.route_requests(ctx, route).empty
+            no_lines = (common.route_requests(ctx, route).empty
+                        and not ctx.normal_lines.count(route.namespace, route.name))
             if rows.empty and not (no_lines and outage.end is None and outage.row is not None):
                 continue
             named.add(outage.node)
