@@ -304,3 +304,16 @@ def _ms(moment: object, *, down: bool) -> int:
         stamp = stamp.tz_localize("UTC")
     ns = int(stamp.value)
     return ns // 1_000_000 if down else -((-ns) // 1_000_000)
+
+
+def first_accepted_after(lines: NormalLines, namespace: str, route: str, moment: object,
+                         **where: object) -> pd.Timestamp | None:
+    """The accept time of the route's first normal line (matching ``where``) accepted after ``moment``
+    (``ts > moment``, as a row's time compares), as a UTC Timestamp; None when no such line was.
+
+    "Did the servers answer again after the last failure, and from when" is asked of the rows and of
+    these lines alike: the earlier of the two answers.
+    """
+    times = lines.accept_times(namespace, route, **where)
+    at = int(np.searchsorted(times, _ms(moment, down=True), side="right")) if len(times) else 0
+    return pd.Timestamp(int(times[at]), unit="ms", tz="UTC") if at < len(times) else None
