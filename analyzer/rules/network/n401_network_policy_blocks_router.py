@@ -62,7 +62,7 @@ from analyzer.context import Context
 from analyzer.evidence import object_evidence
 from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import rule
-from analyzer.rules import common, network_policies
+from analyzer.rules import answered_lines, common, network_policies
 
 RULE = rule(
     code="N401",
@@ -94,12 +94,15 @@ def event_evidence(row: pd.Series) -> Evidence:
                     input=None if pd.isna(row["input"]) else str(row["input"]))
 
 
-def _served(ctx: Context, route: common.RouteRef, pods: list[str]) -> pd.DataFrame:
+def _served(ctx: Context, route: common.RouteRef, pods: list[str]) -> int:
+    """How many of the route's requests the router connected to one of ``pods`` for (``Tc >= 0``): its rows and
+    its counted normal lines of those pods (every one a connection made)."""
+    counted = int(answered_lines.normal_keys(ctx, route, lambda keys: keys["pod"].isin(pods))["requests"].sum())
     req = common.route_requests(ctx, route)
     if req.empty:
-        return req
+        return counted
     hit = req["pod"].astype("string").isin(pods).fillna(False) & (req["Tc"] >= 0).fillna(False)
-    return req[hit]
+    return counted + int(hit.sum())
 
 
 @RULE.check
@@ -138,7 +141,7 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_poli
     when, said = common.timing(ctx, route, facts, *(
         common.last_change(ctx, "networkpolicy", route.namespace, str(p["name"])) for p in blocked.policies),
         source="the blocking policy's creation or last edit")
-    served = _served(ctx, route, blocked.pods) if ctx.has_logs and timeouts.empty else pd.DataFrame()
+    served = _served(ctx, route, blocked.pods) if ctx.has_logs and timeouts.empty else 0
     names = ", ".join(str(p["name"]) for p in blocked.policies)
     everyone = len(blocked.pods) == blocked.total
     router = blocked.router
@@ -160,9 +163,9 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_poli
         )
     if not down.empty:
         explanation += f" The router marked {len(down)} server(s) DOWN on Layer4 timeouts."
-    if not served.empty:
+    if served:
         explanation += (
-            f" The access log disagrees: the router reached these pods for {len(served)} requests, so the "
+            f" The access log disagrees: the router reached these pods for {served} requests, so the "
             "policies may have been created after them, or a rule admits the router that this check cannot "
             "evaluate."
         )
@@ -173,7 +176,7 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_poli
             + " admits the router: the policies in the archive no longer block it."
         )
     explanation += said
-    severity = Severity.CRITICAL if everyone and served.empty and not lifted_by else Severity.WARNING
+    severity = Severity.CRITICAL if everyone and not served and not lifted_by else Severity.WARNING
     policy = network_policies.allow_policy(route.namespace, router.host_network)
     return RULE.finding(
         severity=severity,
@@ -192,6 +195,6 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_poli
         last_seen=facts.get("last_seen"),
         affected_requests=facts.get("affected_requests", 0),
         claims=facts.get("claims", NO_CLAIMS),
-        confidence="low" if not served.empty else "high",
+        confidence="low" if served else "high",
         **when,
     )

@@ -230,10 +230,11 @@ def steady_refusals(ctx: Context, route: common.RouteRef, refused: pd.DataFrame)
 
 
 def refusal_share(ctx: Context, route: common.RouteRef, refused: pd.DataFrame) -> float:
-    """Refused requests as a share of the route's logged requests (client aborts aside)."""
+    """Refused requests as a share of the route's logged requests (client aborts aside; a counted normal line
+    is no client abort: its termination state is ``--``)."""
     req = common.route_requests(ctx, route)
     client = starts_with(req["term"], ("C", "c"))
-    counted = int((~client).sum())
+    counted = int((~client).sum()) + ctx.normal_lines.count(route.namespace, route.name)
     return len(refused) / counted if counted else 1.0
 
 

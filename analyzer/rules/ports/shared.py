@@ -17,6 +17,7 @@ from analyzer.facts.objects import ObjectTimes
 from analyzer.facts.router import ServerStateChange
 from analyzer.model import Severity
 from analyzer.rules import common, target_ports
+from parsers.normal_lines import first_accepted_after
 from parsers.router_names import split_server
 
 PLAIN_HTTP_PORTS = frozenset({80, 8080, 8000, 3000, 5000})
@@ -54,7 +55,12 @@ def refused_requests(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
 
 
 def served_fine(ctx: Context, route: common.RouteRef) -> bool:
-    """The log shows the pods answering through the router (any response with a connection made)."""
+    """The log shows the pods answering through the router (any response with a connection made).
+
+    A counted normal line of a pod's server is such an answer (connection made, status below 500).
+    """
+    if ctx.normal_lines.count(route.namespace, route.name, server_kind="pod"):
+        return True
     req = common.route_requests(ctx, route)
     if req.empty:
         return False
@@ -272,16 +278,37 @@ def past_port(ctx: Context, route: common.RouteRef, service: str, current: int |
 
 
 def _first_answer_at(ctx: Context, route: common.RouteRef, port: int, after: pd.Timestamp) -> datetime | None:
-    """The first request after ``after`` that a server at ``port`` answered (connection made, status below 500)."""
+    """The first request after ``after`` that a server at ``port`` answered (connection made, status below 500):
+    the earlier of the route's rows and its counted normal lines (every one an answer with a connection)."""
+    if pd.isna(after):
+        return None
+    found = [t for t in (_first_row_answer(ctx, route, port, after), _first_normal_answer(ctx, route, port, after))
+             if t is not None]
+    return min(found).to_pydatetime() if found else None
+
+
+def _first_row_answer(ctx: Context, route: common.RouteRef, port: int, after: pd.Timestamp) -> pd.Timestamp | None:
     req = common.route_requests(ctx, route)
-    if req.empty or pd.isna(after):
+    if req.empty:
         return None
     later = req[(req["ts"] > after).fillna(False).astype(bool) & (req["Tc"] >= 0).fillna(False).astype(bool)
                 & (req["status"] < 500).fillna(False).astype(bool)]
     if later.empty:
         return None
     at_port = later[(_ports(later) == port).to_numpy(dtype=bool)]
-    return None if at_port.empty else at_port["ts"].min().to_pydatetime()
+    return None if at_port.empty else at_port["ts"].min()
+
+
+def _first_normal_answer(ctx: Context, route: common.RouteRef, port: int, after: pd.Timestamp) -> pd.Timestamp | None:
+    """The first counted normal line after ``after`` of a server at ``port`` (the key names the server)."""
+    keys = ctx.normal_lines.route_keys(route.namespace, route.name)
+    if keys.empty:
+        return None
+    servers = keys["server"].astype("object").dropna().unique()
+    found = [first_accepted_after(ctx.normal_lines, route.namespace, route.name, after, server=name)
+             for name in servers if server_port(name) == port]
+    found = [t for t in found if t is not None]
+    return min(found) if found else None
 
 
 def _fix(ctx: Context, namespace: str, service: str, last_failure: pd.Timestamp,

@@ -54,7 +54,7 @@ from analyzer.evidence import object_evidence
 from analyzer.facts import DefaultBackendHits
 from analyzer.model import Evidence, Finding, IncidentStatus, Severity
 from analyzer.rule import rule
-from analyzer.rules import common, default_backend
+from analyzer.rules import answered_lines, common, default_backend
 
 RULE = rule(
     code="R101",
@@ -91,9 +91,16 @@ def _default_backend_sentence(ctx: Context, route: common.RouteRef) -> str:
     )
 
 
-def _served_by_log(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
+def _own_backend(lines: pd.DataFrame) -> object:
+    """Which lines (rows, or normal-line keys) the route's own backend logged: not ``openshift_default``."""
+    return lines["backend_kind"].astype("string") != "openshift_default"
+
+
+def _served_by_log(ctx: Context, route: common.RouteRef) -> answered_lines.LineSpan:
+    """The route's requests on its own backend: its rows and its counted normal lines."""
     req = common.route_requests(ctx, route)
-    return req if req.empty else req[req["backend_kind"].astype("string") != "openshift_default"]
+    rows = req if req.empty else req[_own_backend(req)]
+    return answered_lines.line_span(ctx, route, rows, _own_backend)
 
 
 def shard_exclusions(ctx: Context, namespace: str) -> list[tuple[pd.Series, str]]:
@@ -165,10 +172,9 @@ def _rejected(ctx: Context, route: common.RouteRef) -> Finding:
     served = _served_by_log(ctx, route)
     served_note = ""
     if not served.empty:
-        first, last = common.span(served)
         served_note = (
-            f" The access log still shows {len(served)} requests on the route's own backend between "
-            f"{common.fmt_ts(first)} and {common.fmt_ts(last)}: it was served before it lost admission."
+            f" The access log still shows {served.count} requests on the route's own backend between "
+            f"{common.fmt_ts(served.first)} and {common.fmt_ts(served.last)}: it was served before it lost admission."
         )
     checks = [f"oc -n {route.namespace} describe route {route.name}"]
     if "HostAlreadyClaimed" in reason and host:

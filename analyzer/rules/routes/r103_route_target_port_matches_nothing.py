@@ -57,7 +57,7 @@ from analyzer.context import Context
 from analyzer.evidence import object_evidence
 from analyzer.model import NO_CLAIMS, Finding, IncidentStatus, Severity
 from analyzer.rule import rule
-from analyzer.rules import backend_services, common
+from analyzer.rules import answered_lines, backend_services, common
 
 RULE = rule(
     code="R103",
@@ -91,16 +91,20 @@ def _dated(source: str, change: datetime) -> str:
     return f"{what} at {common.fmt_ts(change)}" + (f" ({how})" if how else "")
 
 
-def answered_requests(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
-    """The route's requests its own servers answered below 500: proof the router had servers for it."""
+def _answered(lines: pd.DataFrame) -> pd.Series:
+    """Which lines (rows, or normal-line keys) the route's own servers answered below 500."""
+    status = pd.to_numeric(lines["status"], errors="coerce")
+    real = lines["server_kind"].astype("string").isin(["pod", "ept", "dynamic", "other"]).fillna(False)
+    own = (lines["backend_kind"].astype("string") != "openshift_default").fillna(True)
+    return ((status >= 100) & (status < 500) & real & own).fillna(False)
+
+
+def answered_requests(ctx: Context, route: common.RouteRef) -> answered_lines.LineSpan:
+    """The route's requests its own servers answered below 500, its rows and its counted normal lines: proof
+    the router had servers for it."""
     req = common.route_requests(ctx, route)
-    if req.empty:
-        return req
-    status = pd.to_numeric(req["status"], errors="coerce")
-    real = req["server_kind"].astype("string").isin(["pod", "ept", "dynamic", "other"]).fillna(False)
-    own = (req["backend_kind"].astype("string") != "openshift_default").fillna(True)
-    keep = (status >= 100) & (status < 500) & real & own
-    return req[keep.fillna(False).to_numpy()]
+    rows = req if req.empty else req[_answered(req).to_numpy()]
+    return answered_lines.line_span(ctx, route, rows, _answered)
 
 
 @RULE.check
@@ -125,13 +129,13 @@ def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
         nosrv = common.route_select(ctx, route, status=503, term="SC", server_kind="nosrv")
         facts = common.log_facts(ctx, nosrv) if not nosrv.empty else {}
         change, source = common.dated_change(ctx, "route", route.namespace, route.name, "the route")
-        answered = answered_requests(ctx, route) if nosrv.empty else nosrv.iloc[0:0]
-        first_ok, last_ok = common.span(answered)
+        answered = answered_requests(ctx, route) if nosrv.empty else answered_lines.LineSpan()
+        first_ok, last_ok = answered.first, answered.last
         contradicted = last_ok is not None and (change is None or change <= last_ok)
         if contradicted:
             when: dict = {"began_at": None, "status_at_collection": IncidentStatus.UNKNOWN, "ended_at": None}
             said = (
-                f" Yet the access log shows {len(answered)} requests answered (status below 500) by the route's "
+                f" Yet the access log shows {answered.count} requests answered (status below 500) by the route's "
                 f"own servers between {common.fmt_ts(first_ok)} and {common.fmt_ts(last_ok)}"
                 + (f", after {_dated(source, change)}" if change else "")
                 + ", and no 503 <NOSRV>: the router had servers for it then, so the route it served did not say "
@@ -142,7 +146,7 @@ def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
         else:
             when, said = common.timing(ctx, route, facts, change, source=source or None)
             if last_ok is not None and change is not None:
-                said += (f" The route's own servers answered {len(answered)} requests until "
+                said += (f" The route's own servers answered {answered.count} requests until "
                          f"{common.fmt_ts(last_ok)}, before that change.")
         service_port_note = (
             f" {target} is the port of service {meant.iloc[0]['service']}, not a container port: the router "
