@@ -42,7 +42,7 @@ _QUEUES = ("srv_queue", "backend_queue")
 # ``MGA_NORMAL_LINES=rows`` keeps every normal line a row (the reference the counted path is compared
 # with, ``tests/analyzer/test_normal_lines_differential.py``), ``counted`` counts them
 ENVIRONMENT = "MGA_NORMAL_LINES"
-COUNTED_BY_DEFAULT = False
+COUNTED_BY_DEFAULT = True
 
 
 def counted() -> bool:

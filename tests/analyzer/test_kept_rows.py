@@ -25,7 +25,7 @@ import pytest
 from analyzer.run import analyze
 from bench.gen_logs import generate as generate_log
 from bench.gen_logs import write_routes_dump
-from parsers import log_lines
+from parsers import log_lines, normal_lines
 from parsers.load_snapshot import load_snapshot, object_namespaces
 from parsers.log_keep import keep_rows
 from parsers.log_left_out import LeftOutFailures
@@ -104,7 +104,9 @@ def _expected_kept(full: pd.DataFrame, mine: frozenset[str]) -> tuple[pd.DataFra
     return expected, [(*key, int(n)) for key, n in counts.items()]
 
 
-def test_kept_rows_are_those_of_object_namespaces_of_none_and_the_busiest_other_5xx():
+def test_kept_rows_are_those_of_object_namespaces_of_none_and_the_busiest_other_5xx(monkeypatch):
+    # which rows are kept, before their normal lines are counted (``parsers.normal_lines``: every one a row here)
+    monkeypatch.setenv(normal_lines.ENVIRONMENT, "rows")
     inputs, _ = scenario_inputs(WITH_LOGS[0])
     full = load_snapshot(inputs, _all_logs())
     kept = load_snapshot(inputs, _all_logs(), keep_all_requests=False)
