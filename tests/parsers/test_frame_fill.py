@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 from numpy._core.multiarray import _set_madvise_hugepage
 
-from parsers import frame_fill
+from parsers import frame_fill, normal_lines
 from parsers.frame_fill import FileChunks
 from parsers.load_logs import abnormal_lines
 from parsers.log_fields import TS_MS
@@ -278,6 +278,7 @@ def test_a_parse_already_made_a_frame_joins_with_kept_chunk_tables_as_they_would
     """``combine`` of parses whose chunk tables were kept (analyze) and one made a frame as it was parsed (not
     met in a run: every parse of one run is made alike) gives the frame and reading positions of all kept:
     no parse is dropped, and ties keep the files' order."""
+    monkeypatch.setenv(normal_lines.ENVIRONMENT, "rows")  # the rows themselves, normal lines included
     from parsers import haproxy_log, log_lines
     from tests.parsers.test_log_groups import mixed_lines
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from parsers import haproxy_log, log_chunks, log_lines
+from parsers import haproxy_log, log_chunks, log_lines, normal_lines
 from parsers.load_snapshot import load_snapshot
 from parsers.log_frames import _to_frame, narrow_dictionaries
 from tests.parsers.test_log_groups import line
@@ -74,6 +74,7 @@ def _log(path: Path, seed: int) -> None:
 def test_analyze_rows_hold_narrow_name_codes_and_the_same_values_as_the_full_rows(files: int, tmp_path, monkeypatch):
     """One log, or the same lines as two router pods' logs (every other line; the default answers, with
     paths, in both): the frames' joins keep the request lines and captures as categoricals."""
+    monkeypatch.setenv(normal_lines.ENVIRONMENT, "rows")  # the rows themselves, normal lines included
     whole = tmp_path / "router.log"
     _log(whole, seed=3)
     logs = [whole]
