@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
@@ -86,27 +85,38 @@ def _accept_ms(ts: pa.Array) -> np.ndarray:
     return values // (1000 if unit == "us" else 1_000_000)
 
 
-def _text_codes(values: pa.Array) -> tuple[np.ndarray, list]:
-    """A code per row and the text of each code (a missing value reads None, the last entry)."""
-    encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
-    names = [*encoded.dictionary.to_pylist(), None]
-    codes = pc.fill_null(encoded.indices, len(names) - 1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, names
-
-
-@dataclass
 class NormalLines:
     """The normal lines of a log (or of one chunk): per key (:data:`KEY_COLUMNS`), how many, and each one's
-    accept time in milliseconds, sorted; per route, the counted values of ``Tr``.
+    accept time in milliseconds, sorted; per key, the counted values of ``Tr``.
 
-    ``keys``: one tuple of :data:`KEY_COLUMNS` values per key, sorted; ``times[i]`` the sorted accept
-    times of ``keys[i]``. Build a chunk's with :meth:`of_table`, join chunks with :meth:`merged`.
+    Held as columns, not as an object per key: a router log of thousands of routes has tens of thousands
+    of keys of a few lines each. ``codes[name]``: each key's code in that column (32 bits), ``values[name]``
+    the value of each code (a missing value first, then in text order), keys in text order (a route's
+    keys are next to each other); ``stamps[starts[i]:starts[i + 1]]``:
+    key ``i``'s accept times, sorted; ``tr_key``/``tr_value``/``tr_count``: how many lines of the route whose
+    first key is ``tr_key[j]`` logged ``Tr`` ``tr_value[j]`` (-1 where none was), sorted by key: counted
+    per route (the question asked), a few thousand values for millions of lines. Build a chunk's with
+    :meth:`of_table`, join them with :meth:`merged`.
     """
 
-    keys: list[tuple] = field(default_factory=list)
-    times: list[np.ndarray] = field(default_factory=list)
-    tr: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)  # (namespace, route) -> Tr -> lines
-    _by_route: dict[tuple[str, str], list[int]] | None = field(default=None, repr=False, compare=False)
+    def __init__(self, codes: dict[str, np.ndarray] | None = None, values: dict[str, np.ndarray] | None = None,
+                 starts: np.ndarray | None = None, stamps: np.ndarray | None = None,
+                 tr_key: np.ndarray | None = None, tr_value: np.ndarray | None = None,
+                 tr_count: np.ndarray | None = None):
+        empty = np.zeros(0, dtype=np.int64)
+        self.codes = codes if codes is not None else {k: np.zeros(0, dtype=np.int32) for k in KEY_COLUMNS}
+        self.values = values if values is not None else {k: np.array([None], dtype=object) for k in KEY_COLUMNS}
+        self.starts = starts if starts is not None else np.zeros(1, dtype=np.int64)
+        self.stamps = stamps if stamps is not None else empty
+        self.tr_key = tr_key if tr_key is not None else empty
+        self.tr_value = tr_value if tr_value is not None else empty
+        self.tr_count = tr_count if tr_count is not None else empty
+        self._by_route: dict[tuple[str, str], range] | None = None
+
+    def column(self, name: str, at: range | None = None) -> np.ndarray:
+        """A key column's values (objects, None where missing) of every key, or of the keys ``at``."""
+        codes = self.codes[name] if at is None else self.codes[name][at.start:at.stop]
+        return self.values[name][codes]
 
     # --- building ---
     @classmethod
@@ -117,48 +127,26 @@ class NormalLines:
             return cls()
         read = [c for c in (*KEY_COLUMNS, "ts", "Tr") if c in table.column_names]
         rows = table.select(read) if mask.all() else table.select(read).filter(pa.array(mask))
-        absent = [k for k in KEY_COLUMNS if k not in rows.column_names]
+        by_code: list[np.ndarray] = []  # each column's values by code, codes in text order
         codes: list[np.ndarray] = []
-        names: list[list] = []
-        for key in KEY_COLUMNS:
-            if key in absent:
+        for name in KEY_COLUMNS:
+            if name not in rows.column_names:
+                by_code.append(np.array([None], dtype=object))
                 codes.append(np.zeros(rows.num_rows, dtype=np.int64))
-                names.append([None])
-            elif key == "status":
-                values = pc.cast(one_array(rows.column(key)), pa.int64()).to_numpy(zero_copy_only=False)
-                uniques, inverse = dense_codes(values)
-                codes.append(inverse.astype(np.int64))
-                names.append([int(v) for v in uniques])
-            else:
-                c, n = _text_codes(one_array(rows.column(key)))
-                codes.append(c)
-                names.append(n)
-        ms = _accept_ms(one_array(rows.column("ts")))
-        key = np.zeros(rows.num_rows, dtype=np.int64)
-        for c, n in zip(codes, names, strict=True):  # made dense after each column: never past rows x names
-            key = dense_codes(key * len(n) + c)[1].astype(np.int64, copy=False)
-        count = int(key.max()) + 1
-        first = np.empty(count, dtype=np.int64)
-        first[key[::-1]] = np.arange(len(key) - 1, -1, -1)  # each key's first row
-        keys = [tuple(n[c[r]] for c, n in zip(codes, names, strict=True)) for r in first.tolist()]
-        times = _times_by_key(key, ms, count)
-        tr: dict[tuple[str, str], dict[int, int]] = {}
-        if "Tr" in rows.column_names:
-            tr_values = pc.fill_null(pc.cast(one_array(rows.column("Tr")), pa.int64()), -1).to_numpy(
-                zero_copy_only=False)
-            ns_at, route_at = KEY_COLUMNS.index("namespace"), KEY_COLUMNS.index("route")
-            route_code = codes[ns_at] * len(names[route_at]) + codes[route_at]
-            low = int(tr_values.min())
-            span = int(tr_values.max()) - low + 1
-            # one integer per (route, Tr): a sort of integers, where unique over pairs sorted rows of them
-            pairs, counts = np.unique(route_code * span + (tr_values - low), return_counts=True)
-            width = len(names[route_at])
-            for pair, count in zip(pairs.tolist(), counts.tolist(), strict=True):
-                rc, value = divmod(pair, span)
-                route = (names[ns_at][rc // width], names[route_at][rc % width])
-                tr.setdefault(route, {})[value + low] = count
-        order_keys = sorted(range(len(keys)), key=lambda i: _sortable(keys[i]))
-        return cls([keys[i] for i in order_keys], [times[i] for i in order_keys], tr)
+                continue
+            column = one_array(rows.column(name))
+            c, v = _ranked_codes(pc.cast(column, pa.int64()) if name == "status" else column)
+            by_code.append(v)
+            codes.append(c)
+        key = _folded(codes)  # key ids in the text order of the key columns
+        first = _first_of_each(key)
+        key_codes = {name: c[first].astype(np.int32) for name, c in zip(KEY_COLUMNS, codes, strict=True)}
+        values = dict(zip(KEY_COLUMNS, by_code, strict=True))
+        tr = (pc.fill_null(pc.cast(one_array(rows.column("Tr")), pa.int64()), -1).to_numpy(zero_copy_only=False)
+              if "Tr" in rows.column_names else np.full(rows.num_rows, -1, dtype=np.int64))
+        tallies = _tallies(_route_first(key_codes)[key], tr.astype(np.int64, copy=False), None)
+        starts, stamps = _times_by_key(key, _accept_ms(one_array(rows.column("ts"))), len(first))  # key consumed
+        return cls(key_codes, values, starts, stamps, *tallies)
 
     @classmethod
     def of_frame(cls, frame: pd.DataFrame, mask: np.ndarray | None = None) -> NormalLines:
@@ -169,54 +157,92 @@ class NormalLines:
 
     @classmethod
     def merged(cls, parts: Iterable[NormalLines]) -> NormalLines:
-        """The parts joined: each key's times from every part, sorted; the ``Tr`` counts added."""
-        pieces: dict[tuple, list[np.ndarray]] = {}
-        tr: dict[tuple[str, str], dict[int, int]] = {}
-        for part in parts:
-            for key, times in zip(part.keys, part.times, strict=True):
-                pieces.setdefault(key, []).append(times)
-            for route, counts in part.tr.items():
-                mine = tr.setdefault(route, {})
-                for value, count in counts.items():
-                    mine[value] = mine.get(value, 0) + count
-        keys = sorted(pieces, key=_sortable)
-        times = []
-        for key in keys:
-            joined = pieces.pop(key)
-            one = joined[0] if len(joined) == 1 else np.concatenate(joined)
-            if len(joined) > 1:
-                one.sort(kind="stable")
-            times.append(one)
-        return cls(keys, times, tr)
+        """The parts joined: each key's times from every part, sorted; the ``Tr`` tallies added."""
+        parts = [p for p in parts if len(p.starts) > 1]
+        if not parts:
+            return cls()
+        if len(parts) == 1:
+            return parts[0]
+        codes: list[np.ndarray] = []
+        values: dict[str, np.ndarray] = {}
+        for name in KEY_COLUMNS:  # each part's codes read as codes of the union of the parts' values
+            union = sorted({v for p in parts for v in p.values[name].tolist() if v is not None})
+            rank = {v: i + 1 for i, v in enumerate(union)}
+            codes.append(np.concatenate([
+                np.array([0 if v is None else rank[v] for v in p.values[name].tolist()], dtype=np.int64)[p.codes[name]]
+                for p in parts]))
+            values[name] = np.array([None, *union], dtype=object)
+        gid = _folded(codes)  # each part's keys' ids among all keys, in key order
+        first = _first_of_each(gid)
+        key_codes = {name: c[first].astype(np.int32) for name, c in zip(KEY_COLUMNS, codes, strict=True)}
+        del codes
+        at = np.cumsum([0] + [len(p.starts) - 1 for p in parts]).tolist()
+        per_line = np.concatenate([np.repeat(gid[o:o + len(p.starts) - 1], np.diff(p.starts))
+                                   for o, p in zip(at, parts, strict=False)])
+        starts, stamps = _times_by_key(per_line, np.concatenate([p.stamps for p in parts]), len(first))
+        del per_line
+        route_first = _route_first(key_codes)
+        tallies = _tallies(np.concatenate([route_first[gid[o + p.tr_key]] for o, p in zip(at, parts, strict=False)]),
+                           np.concatenate([p.tr_value for p in parts]), np.concatenate([p.tr_count for p in parts]))
+        return cls(key_codes, values, starts, stamps, *tallies)
+
+    # --- the lists tests compare ---
+    @property
+    def keys(self) -> list[tuple]:
+        """One tuple of :data:`KEY_COLUMNS` values per key, in key order."""
+        return list(zip(*(self.column(k).tolist() for k in KEY_COLUMNS), strict=True))
+
+    @property
+    def times(self) -> list[np.ndarray]:
+        """Each key's sorted accept times (views of ``stamps``)."""
+        return [self.stamps[a:b] for a, b in pairwise(self.starts.tolist())]
+
+    @property
+    def tr(self) -> dict[tuple[str, str], dict[int, int]]:
+        """(namespace, route) -> ``Tr`` value -> lines."""
+        out: dict[tuple[str, str], dict[int, int]] = {}
+        ns, route = self.column("namespace"), self.column("route")
+        for k, v, n in zip(self.tr_key.tolist(), self.tr_value.tolist(), self.tr_count.tolist(), strict=True):
+            mine = out.setdefault((ns[k], route[k]), {})
+            mine[v] = mine.get(v, 0) + n
+        return out
 
     # --- questions ---
     def __len__(self) -> int:
-        return sum(len(t) for t in self.times)
+        return len(self.stamps)
 
     def routes(self) -> list[tuple[str, str]]:
         return sorted(self._routes())
 
-    def _routes(self) -> dict[tuple[str, str], list[int]]:
+    def _routes(self) -> dict[tuple[str, str], range]:
+        """Each route's keys: a range, keys being in key order and a key starting with namespace and route."""
         if self._by_route is None:
-            ns_at, route_at = KEY_COLUMNS.index("namespace"), KEY_COLUMNS.index("route")
-            found: dict[tuple[str, str], list[int]] = {}
-            for i, key in enumerate(self.keys):
-                found.setdefault((key[ns_at], key[route_at]), []).append(i)
-            self._by_route = found
+            pair = self.codes["namespace"].astype(np.int64) * len(self.values["route"]) + self.codes["route"]
+            bounds = np.flatnonzero(np.diff(pair)) + 1 if len(pair) else np.zeros(0, dtype=np.int64)
+            begins = [0, *bounds.tolist()]
+            ends = [*bounds.tolist(), len(pair)] if len(pair) else []
+            ns, route = self.values["namespace"], self.values["route"]
+            ns_codes, route_codes = self.codes["namespace"], self.codes["route"]
+            self._by_route = {(ns[ns_codes[b]], route[route_codes[b]]): range(b, e)
+                              for b, e in zip(begins, ends, strict=False)}
         return self._by_route
 
     def route_keys(self, namespace: str, route: str) -> pd.DataFrame:
         """The route's keys as a frame: :data:`KEY_COLUMNS`, ``requests``, ``first`` and ``last`` (ms)."""
-        at = self._routes().get((namespace, route), [])
-        frame = pd.DataFrame([self.keys[i] for i in at], columns=list(KEY_COLUMNS))
-        frame["requests"] = [len(self.times[i]) for i in at]
-        frame["first"] = [int(self.times[i][0]) for i in at]
-        frame["last"] = [int(self.times[i][-1]) for i in at]
+        at = self._routes().get((namespace, route), range(0))
+        frame = pd.DataFrame({k: self.column(k, at) for k in KEY_COLUMNS})
+        begin, end = self.starts[at.start:at.stop], self.starts[at.start + 1:at.stop + 1]
+        frame["requests"] = (end - begin).astype(np.int64)
+        frame["first"] = self.stamps[begin].astype(np.int64)
+        frame["last"] = self.stamps[end - 1].astype(np.int64) if len(at) else np.zeros(0, dtype=np.int64)
         return frame
 
     def count(self, namespace: str, route: str, **where: object) -> int:
         """How many normal lines of the route, among the keys whose columns equal ``where``'s values."""
-        return sum(len(self.times[i]) for i in self._matching(namespace, route, where))
+        if not where:
+            at = self._routes().get((namespace, route), range(0))
+            return int(self.starts[at.stop] - self.starts[at.start]) if len(at) else 0
+        return sum(int(self.starts[i + 1] - self.starts[i]) for i in self._matching(namespace, route, where))
 
     def accept_times(self, namespace: str, route: str, **where: object) -> np.ndarray:
         """The accept times (ms since the epoch, sorted) of the route's normal lines matching ``where``."""
@@ -224,8 +250,8 @@ class NormalLines:
         if not at:
             return np.zeros(0, dtype=np.int64)
         if len(at) == 1:
-            return self.times[at[0]]
-        joined = np.concatenate([self.times[i] for i in at])
+            return self._times(at[0])
+        joined = np.concatenate([self._times(i) for i in at])
         joined.sort(kind="stable")
         return joined
 
@@ -238,7 +264,7 @@ class NormalLines:
         high_ms = None if end is None else _ms(end, down=not before)
         total = 0
         for i in self._matching(namespace, route, where):
-            times = self.times[i]
+            times = self._times(i)
             low = 0 if low_ms is None else int(np.searchsorted(times, low_ms, side="right" if after else "left"))
             high = len(times) if high_ms is None else int(np.searchsorted(times, high_ms,
                                                                            side="left" if before else "right"))
@@ -247,52 +273,130 @@ class NormalLines:
 
     def tr_counts(self, namespace: str, route: str) -> dict[int, int]:
         """The route's normal lines by ``Tr`` value (-1 where none was logged)."""
-        return dict(self.tr.get((namespace, route), {}))
+        at = self._routes().get((namespace, route), range(0))
+        if not len(at):
+            return {}
+        lo, hi = np.searchsorted(self.tr_key, [at.start, at.stop]).tolist()
+        out: dict[int, int] = {}
+        for v, n in zip(self.tr_value[lo:hi].tolist(), self.tr_count[lo:hi].tolist(), strict=True):
+            out[v] = out.get(v, 0) + n
+        return out
+
+    def _times(self, i: int) -> np.ndarray:
+        return self.stamps[self.starts[i]:self.starts[i + 1]]
 
     def _matching(self, namespace: str, route: str, where: dict[str, object]) -> list[int]:
-        at = self._routes().get((namespace, route), [])
+        at = self._routes().get((namespace, route), range(0))
         if not where:
-            return at
-        checks = [(KEY_COLUMNS.index(column), value) for column, value in where.items()]
-        return [i for i in at if all(self.keys[i][k] == v for k, v in checks)]
+            return list(at)
+        checks = [(self.column(column, at).tolist(), value) for column, value in where.items()]
+        return [i for j, i in enumerate(at) if all(values[j] == v for values, v in checks)]
 
     def distinct(self, namespace: str, route: str, column: str) -> set:
         """The distinct present values of a key column (:data:`KEY_COLUMNS`) among the route's normal lines, as
         ``set(rows[column].dropna())`` gives them of its rows (the pods that served it, its servers): a
         missing value is no value."""
-        at = KEY_COLUMNS.index(column)
-        return {self.keys[i][at] for i in self._routes().get((namespace, route), []) if self.keys[i][at] is not None}
-
+        at = self._routes().get((namespace, route), range(0))
+        return {v for v in self.column(column, at).tolist() if v is not None}
 
     def last_accept_ms(self, namespace: str, route: str, **where: object) -> int | None:
         """The latest accept time (ms since the epoch) of the route's normal lines matching ``where``; None
         where it has none. Each key's times are sorted: the last of each, not a merge of them all."""
-        ends = [int(self.times[i][-1]) for i in self._matching(namespace, route, where) if len(self.times[i])]
+        ends = [int(self.stamps[self.starts[i + 1] - 1]) for i in self._matching(namespace, route, where)
+                if self.starts[i + 1] > self.starts[i]]
         return max(ends) if ends else None
 
 
-def _times_by_key(key: np.ndarray, ms: np.ndarray, keys: int) -> list[np.ndarray]:
-    """Each key's accept times, sorted: key and time packed into one integer and sorted once (where the
-    product fits 63 bits, as a chunk's span of milliseconds does), else sorted by key then time."""
+def _ranked_codes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A code per value, codes in the values' text (or number) order from 1, a missing value 0; and the
+    values by code (None at 0), read through the column's dictionary (a chunk names a few thousand
+    servers in hundreds of thousands of lines)."""
+    encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
+    names = encoded.dictionary.to_pylist()
+    present = [i for i in range(len(names)) if names[i] is not None]
+    order = sorted(present, key=lambda i: names[i])
+    rank = np.zeros(len(names) + 1, dtype=np.int64)  # a missing value (and a null entry) ranks 0
+    rank[np.array(order, dtype=np.int64)] = np.arange(1, len(order) + 1)
+    # equal texts under two entries (a dictionary need not be unique) share the first one's rank
+    seen: dict = {}
+    for i in order:
+        rank[i] = seen.setdefault(names[i], rank[i])
+    indices = pc.fill_null(encoded.indices, len(names)).to_numpy(zero_copy_only=False).astype(np.int64)
+    by_rank = np.array([None, *(names[i] for i in order)], dtype=object)
+    return rank[indices], by_rank
+
+
+def _folded(codes: list[np.ndarray]) -> np.ndarray:
+    """One dense id per combination of the columns' codes, ids in the combinations' lexicographic order (each
+    column's codes made dense with those before it, so no product of all the sizes is ever formed)."""
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for c in codes:
+        width = int(c.max()) + 1 if len(c) else 1
+        key = dense_codes(key * width + c)[1].astype(np.int64, copy=False)
+    return key
+
+
+def _route_first(key_codes: dict[str, np.ndarray]) -> np.ndarray:
+    """For each key (in key order), the first key of its route: the keys of a route are next to each other."""
+    ns, route = key_codes["namespace"].astype(np.int64), key_codes["route"].astype(np.int64)
+    if not len(ns):
+        return np.zeros(0, dtype=np.int64)
+    begins = np.flatnonzero(np.r_[True, (ns[1:] != ns[:-1]) | (route[1:] != route[:-1])])
+    return np.repeat(begins, np.diff(np.r_[begins, len(ns)])).astype(np.int64)
+
+
+def _first_of_each(key: np.ndarray) -> np.ndarray:
+    """The position of each dense id's first occurrence (ids 0 .. max)."""
+    first = np.empty(int(key.max()) + 1 if len(key) else 0, dtype=np.int64)
+    first[key[::-1]] = np.arange(len(key) - 1, -1, -1)
+    return first
+
+
+def _tallies(key: np.ndarray, tr: np.ndarray, counts: np.ndarray | None) -> tuple[np.ndarray, np.ndarray,
+                                                                                   np.ndarray]:
+    """(key, Tr) pairs and how many lines each (``counts``: of tallies being added up), sorted by key then Tr."""
+    if not len(key):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    low = int(tr.min())
+    span = int(tr.max()) - low + 1
+    packed = key * span + (tr - low)
+    if counts is None:
+        pairs, tally = np.unique(packed, return_counts=True)
+    else:
+        pairs, where = np.unique(packed, return_inverse=True)
+        tally = np.bincount(where, weights=counts, minlength=len(pairs))
+    keys, values = np.divmod(pairs, span)
+    return keys, values + low, np.asarray(tally).astype(np.int64)
+
+
+def _times_by_key(key: np.ndarray, ms: np.ndarray, keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where each key's times start, and the times sorted by key then time; consumes ``key`` and ``ms`` (their
+    buffers are reused: at the end of a long log's parse they are two arrays as long as its normal lines).
+
+    Key and time are packed into one integer (where the product fits 63 bits, as a log's span of
+    milliseconds does) and sorted once, in place: the sorted runs of joined parts merge at little cost.
+    """
     if not len(ms):
-        return [ms[:0] for _ in range(keys)]
+        return np.zeros(keys + 1, dtype=np.int64), ms
     low = int(ms.min())
     span = int(ms.max()) - low + 1
-    if keys * span < 1 << 62:
-        packed = key * span + (ms - low)
-        packed.sort()
-        key_sorted, sorted_ms = np.divmod(packed, span)
-        sorted_ms += low
-    else:
+    if keys * span >= 1 << 62:
         order = np.lexsort((ms, key))
-        key_sorted, sorted_ms = key[order], ms[order]
-    bounds = np.searchsorted(key_sorted, np.arange(keys + 1)).tolist()
-    return [sorted_ms[a:b] for a, b in pairwise(bounds)]
-
-
-def _sortable(key: tuple) -> tuple:
-    """A key in a total order: a missing name sorts first, as ``""`` would but apart from it."""
-    return tuple((0, "") if v is None else (1, v) for v in key)
+        return np.searchsorted(key[order], np.arange(keys + 1)).astype(np.int64), ms[order]
+    packed = key if key.dtype == np.int64 and key.flags.writeable else key.astype(np.int64)
+    packed *= span
+    if ms.dtype == np.int64 and ms.flags.writeable:
+        ms -= low
+    else:  # a view of an Arrow buffer
+        ms = ms - low
+    packed += ms
+    del ms
+    packed.sort(kind="stable")
+    starts = np.searchsorted(packed, np.arange(keys + 1, dtype=np.int64) * span).astype(np.int64)
+    np.remainder(packed, span, out=packed)
+    packed += low
+    return starts, packed
 
 
 def _ms(moment: object, *, down: bool) -> int:
