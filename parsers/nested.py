@@ -92,7 +92,7 @@ def candidates(idx: Index) -> list[Member]:
 
 
 def pass_it(name: str) -> str:
-    return f"pass it directly: mga analyze {name}"
+    return f"pass it directly as an input of its own: {name}"
 
 
 def open_nested(src: InputSource, idx: Index, budget: ByteBudget, read_whole: Callable[[str], bool] | None,

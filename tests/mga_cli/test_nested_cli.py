@@ -8,6 +8,8 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FIXTURES, INSPECT_SHOP, MGC, make_tar, realworld
 from tests.mga_cli.test_cli_validation import one_line, run
 
@@ -43,7 +45,18 @@ def test_an_archive_two_levels_down_says_how_to_read_it(tmp_path):
     line = one_line(proc)
     assert "no Kubernetes objects found" not in line
     assert line.startswith(f"mga: {outer}: holds an archive must-gather.tar.gz inside")
-    assert line.endswith("pass it directly: mga analyze must-gather.tar.gz")
+    assert line.endswith("pass it directly as an input of its own: must-gather.tar.gz")
+
+
+@pytest.mark.parametrize("command", ["logs", "routes"])
+def test_the_advice_names_no_other_command(tmp_path, command: str):
+    """``mga logs`` and ``mga routes`` meet the same archive: the way to read it fits whichever was run."""
+    outer = _two_levels_down(tmp_path, INSPECT_SHOP)
+    proc = run(command, str(outer))
+    assert proc.returncode == 2
+    line = one_line(proc)
+    assert line.endswith("extract it and pass it directly as an input of its own: must-gather.tar.gz")
+    assert "mga analyze" not in line
 
 
 def test_a_zstd_archive_says_it_cannot_be_read(tmp_path):

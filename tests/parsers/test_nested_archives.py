@@ -112,7 +112,7 @@ def test_one_level_of_nesting_at_most(tmp_path):
     assert not _routes(snap)
     [reason] = [r for s, r, *_ in snap.skipped if s == "must-gather.tar.gz"]
     assert "one level of nesting is read at most" in reason
-    assert "pass it directly: mga analyze must-gather.tar.gz" in reason
+    assert "pass it directly as an input of its own: must-gather.tar.gz" in reason
 
 
 @pytest.mark.parametrize("kept", [20, 900])  # too little to decompress; a tar header, then nothing
@@ -122,7 +122,7 @@ def test_a_damaged_archive_inside_is_recorded_with_the_way_to_read_it(tmp_path, 
     snap = load_snapshot([str(outer)], want_logs=False)
     [reason] = [r for s, r, *_ in snap.skipped if s == "must-gather.tar.gz"]
     assert reason.startswith("holds an archive must-gather.tar.gz inside that cannot be read")
-    assert reason.endswith("pass it directly: mga analyze must-gather.tar.gz")
+    assert reason.endswith("pass it directly as an input of its own: must-gather.tar.gz")
 
 
 def test_a_truncated_archive_inside_keeps_what_was_read_and_says_where_it_stopped(tmp_path):
