@@ -32,10 +32,11 @@ from parsers.arrow_arrays import one_array
 from parsers.int_codes import dense_codes
 
 # the columns a normal line is known by (each a name of the request frame): what a rule may filter its
-# counts by; every other column of a normal line is its key's (backend names) or fixed (term "--")
+# counts by. Of its other columns only the accept time and ``Tr`` are kept (counted per route); its state
+# is ``--`` by definition, and its other timers and connection counts are no rule's question (the
+# router-wide ``actconn`` figures come from every line's totals, ``parsers.log_totals``)
 KEY_COLUMNS = ("namespace", "route", "backend", "backend_kind", "server", "server_kind", "pod", "service",
                "port_name", "server_ip", "router_pod", "status")
-_TEXT_KEYS = tuple(k for k in KEY_COLUMNS if k != "status")
 _NEEDED = ("namespace", "ts", "status", "term", "Tc")
 _QUEUES = ("srv_queue", "backend_queue")
 # ``MGA_NORMAL_LINES=rows`` keeps every normal line a row (the reference the counted path is compared
@@ -150,7 +151,7 @@ class NormalLines:
 
     @classmethod
     def of_frame(cls, frame: pd.DataFrame, mask: np.ndarray | None = None) -> NormalLines:
-        """The normal lines among a request frame's rows (tests, and the frame-wide split)."""
+        """The normal lines among a request frame's rows (tests build them so)."""
         columns = [c for c in (*KEY_COLUMNS, "ts", "term", "Tc", "Tr", *_QUEUES) if c in frame.columns]
         table = pa.Table.from_pandas(frame[columns], preserve_index=False)
         return cls.of_table(table, mask)
