@@ -411,6 +411,11 @@ def _ms(moment: object, *, down: bool) -> int:
     return ns // 1_000_000 if down else -((-ns) // 1_000_000)
 
 
+def accepted_at(ms: int) -> pd.Timestamp:
+    """An accept time held in milliseconds since the epoch, as the UTC Timestamp a row's ``ts`` reads."""
+    return pd.Timestamp(int(ms), unit="ms", tz="UTC")
+
+
 def first_accepted_after(lines: NormalLines, namespace: str, route: str, moment: object,
                          **where: object) -> pd.Timestamp | None:
     """The accept time of the route's first normal line (matching ``where``) accepted after ``moment``
@@ -421,4 +426,4 @@ def first_accepted_after(lines: NormalLines, namespace: str, route: str, moment:
     """
     times = lines.accept_times(namespace, route, **where)
     at = int(np.searchsorted(times, _ms(moment, down=True), side="right")) if len(times) else 0
-    return pd.Timestamp(int(times[at]), unit="ms", tz="UTC") if at < len(times) else None
+    return accepted_at(times[at]) if at < len(times) else None

@@ -19,6 +19,7 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.rules import common
+from parsers.normal_lines import accepted_at
 
 KeyFilter = Callable[[pd.DataFrame], object]  # a route's key frame -> which keys (booleans, NA: not taken)
 
@@ -37,7 +38,7 @@ class LineSpan:
 
 
 def _stamp(ms: int) -> datetime:
-    return pd.Timestamp(int(ms), unit="ms", tz="UTC").to_pydatetime()
+    return accepted_at(ms).to_pydatetime()
 
 
 def normal_keys(ctx: Context, route: common.RouteRef, keep: KeyFilter | None = None) -> pd.DataFrame:

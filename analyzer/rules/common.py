@@ -24,6 +24,7 @@ from analyzer.facts.lines import LineTimes
 from analyzer.ledger import router_side_mask
 from analyzer.lookup import FAILURES, WHOLE_FRAMES, ColumnCache, FrameIndex, Lookups, Rows, RowView, equals
 from analyzer.model import Evidence, IncidentStatus
+from parsers.normal_lines import accepted_at
 
 T = TypeVar("T")
 
@@ -581,7 +582,7 @@ def _last_times(ctx: Context, req: pd.DataFrame, route: RouteRef | None = None) 
 def _last_normal(ctx: Context, route: RouteRef | None) -> pd.Timestamp:
     """The latest accept time of the route's counted normal lines (UTC), NaT where it has none."""
     ms = ctx.normal_lines.last_accept_ms(route.namespace, route.name) if route is not None else None
-    return pd.NaT if ms is None else pd.Timestamp(ms, unit="ms", tz="UTC")
+    return pd.NaT if ms is None else accepted_at(ms)
 
 
 def _later(one: pd.Timestamp, other: pd.Timestamp) -> pd.Timestamp:

@@ -68,6 +68,7 @@ from analyzer.model import NO_CLAIMS, Evidence, Finding, IncidentStatus, Severit
 from analyzer.rule import rule
 from analyzer.rules import common
 from analyzer.rules.platform.shared import moment, node_of_ip, once_per_snapshot, same_node, subnet_needle
+from parsers.normal_lines import accepted_at
 
 RULE = rule(
     code="I704",
@@ -239,7 +240,7 @@ def _pod_ips(req: pd.DataFrame, counted: pd.DataFrame, pod: str) -> tuple[list[s
     for ip, at in keys.dropna(subset=["server_ip"]).groupby("server_ip", sort=False)["first"].min().items():
         seen = first.get(str(ip))
         first[str(ip)] = int(at) if seen is None else min(seen, int(at))
-    newest = pd.Timestamp(int(keys["last"].max()), unit="ms", tz="UTC")
+    newest = accepted_at(keys["last"].max())
     last = newest if pd.isna(last) else max(pd.Timestamp(last), newest)
     order = sorted(first, key=lambda ip: (first[ip] is None, first[ip] or 0))
     return order, moment(last)

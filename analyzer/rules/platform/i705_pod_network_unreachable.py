@@ -173,16 +173,12 @@ def _answered_elsewhere(ctx: Context, req: pd.DataFrame, node_of: dict[tuple[str
 def _counted_answer_elsewhere(ctx: Context, node_of: dict[tuple[str, str], str], node: str, start: datetime,
                               end: datetime) -> bool:
     """Whether a counted normal line of any route was sent to a pod on another node from ``start`` to ``end``."""
-    low, high = pd.Timestamp(start).value // 1_000_000, pd.Timestamp(end).value // 1_000_000
     counted = ctx.normal_lines
     for namespace, route in counted.routes():
-        keys = counted.route_keys(namespace, route)
-        keys = keys[(keys["server_kind"] == "pod") & (keys["last"] >= low) & (keys["first"] <= high + 1)]
-        for pod in keys["pod"].drop_duplicates():
+        for pod in sorted(counted.distinct(namespace, route, "pod")):
             if node_of.get((str(namespace), str(pod)), node) == node:
                 continue
-            where = {"server_kind": "pod", "pod": pod}
-            if counted.count_between(namespace, route, start, end, **where) > 0:
+            if counted.count_between(namespace, route, start, end, server_kind="pod", pod=pod) > 0:
                 return True
     return False
 
