@@ -159,7 +159,7 @@ class DaskChunks:
         path = src.plain_path(member)
         if path is not None and member.size > src.member_cap:
             raise MemberTooLarge(f"{member.name}: {member.size} bytes exceeds the {src.member_cap >> 20} MiB cap")
-        capped = job.max_log_bytes is not None and member.size > job.max_log_bytes
+        capped = (job.max_log_bytes is not None and member.size > job.max_log_bytes) or job.read_to is not None
         if path is not None and not capped and not _compressed(path):
             futures = [self.client.submit(parse_range, path, offset, length, job, after, keep, pure=False)
                        for offset, length in byte_ranges(path, member.size, chunk_bytes)]
@@ -181,7 +181,7 @@ class DaskChunks:
         """
         limit = IN_FLIGHT_PER_WORKER * max(1, sum(self.client.nthreads().values()))
         pending: deque = deque()
-        with open_log_stream(src, member, job.max_log_bytes) as (stream, readers):
+        with open_log_stream(src, member, job.max_log_bytes, job.read_to) as (stream, readers):
             for chunk in log_lines.chunks(stream, chunk_bytes):
                 pending.append(self.client.submit(parse_bytes, chunk, job, after, keep, pure=False))
                 while len(pending) >= limit:

@@ -54,13 +54,14 @@ IN_FLIGHT = 3  # chunks being parsed or waiting at once: memory stays a few chun
 
 
 @contextmanager
-def open_log_member(source: InputSource, member: Member, max_log_bytes: int | None = None) -> Iterator[IO[bytes]]:
+def open_log_member(source: InputSource, member: Member, max_log_bytes: int | None = None,
+                    read_to: int | None = None) -> Iterator[IO[bytes]]:
     """A member's bytes as a stream, gunzipped when the member is compressed (rotated ``.gz`` files).
 
     Guarded as ``parsers.log_stream`` says: a cut or damaged stream ends early, and leaving the
     block raises its :class:`LogStreamCut` (an ``OSError``) once the caller has read what was there.
     """
-    with open_log_stream(source, member, max_log_bytes) as (stream, readers):
+    with open_log_stream(source, member, max_log_bytes, read_to) as (stream, readers):
         yield stream
     raise_if_cut(readers)
 
@@ -78,6 +79,7 @@ def open_job(
     max_log_bytes: int | None = None,
     scanner: bool = True,
     keep_namespaces: frozenset[str] | None = None,
+    read_to: int | None = None,
 ) -> ChunkJob:
     """The parameters every chunk of one file is parsed with.
 
@@ -91,7 +93,7 @@ def open_job(
     return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input, stats_only,
                     frozenset(namespaces) if namespaces else None, max_log_bytes, scanner,
                     None if keep_namespaces is None else frozenset(keep_namespaces),
-                    count_normal=keep_namespaces is not None and normal_lines.counted())
+                    count_normal=keep_namespaces is not None and normal_lines.counted(), read_to=read_to)
 
 
 @dataclass
@@ -152,7 +154,7 @@ def local_chunks(
     src: InputSource, member: Member, job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
 ) -> Iterator[ChunkResult]:
     """The default :data:`ChunkRunner`: read the member here, parse its chunks on this machine's cores."""
-    with open_log_member(src, member, job.max_log_bytes) as stream:
+    with open_log_member(src, member, job.max_log_bytes, job.read_to) as stream:
         yield from iter_chunks(stream, job, after)
 
 
@@ -188,6 +190,9 @@ class ChunkJob:
     # ``mga analyze``: the kept rows' normal lines leave the chunk as counts and accept times
     # (:mod:`parsers.normal_lines`), once its minute groups are folded
     count_normal: bool = False
+    # the byte this log is read to: its bytes after it begin another input's log, read there
+    # (:mod:`parsers.log_overlaps`); None: to its end
+    read_to: int | None = None
 
 
 @dataclass

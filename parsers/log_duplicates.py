@@ -35,10 +35,8 @@ until they differ or the shorter one ends: a copy is read whole (less than parsi
 logs that part are decompressed up to where they part. The first bytes of the logs opened are held while they
 are compared (:data:`HEAD` bytes a log).
 
-Not done: a log whose last part is another's first part (a log rotated between two collections: the older
-must-gather's ``current.log`` ends with lines the newer ``current.log`` starts with). Finding where the newer
-log starts inside the older one means searching the older one's bytes for the newer one's first bytes, a read
-of the whole older log for every such pair, and lines that repeat make the place ambiguous; both are read.
+A log whose last part is another's first part (two collections whose windows overlap) or that another holds
+whole somewhere past its start is :mod:`parsers.log_overlaps`' business, once the copies here are skipped.
 """
 
 from __future__ import annotations
@@ -126,7 +124,7 @@ def _opened(jobs: Sequence[LogJob]) -> list[_Log]:
     out = []
     for k in _candidates(jobs):
         src, member = jobs[k][:2]
-        head = _head(src, member)
+        head = log_head(src, member)
         if head is None:
             continue
         data, inner = head
@@ -137,12 +135,12 @@ def _opened(jobs: Sequence[LogJob]) -> list[_Log]:
     return out
 
 
-def _head(src: Any, member: Any) -> tuple[bytes, bool] | None:
+def log_head(src: Any, member: Any) -> tuple[bytes, bool] | None:
     """The log's first :data:`HEAD` bytes as parsed, and whether they came out of a rotated ``.gz`` inside the
     input; None when empty, unreadable or cut within them (never the same as another)."""
     try:
         with open_log_stream(src, member) as (stream, readers):
-            data = _read_full(stream, HEAD)
+            data = read_full(stream, HEAD)
             cut = any(reader.cut is not None for reader in readers)
             inner = len(readers) > 1  # open_log_stream guards a rotated .gz's output with a reader of its own
     except UNREADABLE:
@@ -179,7 +177,7 @@ def _ends_agree(first: _Log, second: _Log) -> bool:
         with first.src.open(first.member, capped=False) as one, second.src.open(second.member, capped=False) as other:
             one.seek(end - HEAD)
             other.seek(end - HEAD)
-            return _read_full(one, HEAD) == _read_full(other, HEAD)
+            return read_full(one, HEAD) == read_full(other, HEAD)
     except UNREADABLE:
         return False
 
@@ -193,7 +191,7 @@ def _compare(first: _Log, second: _Log) -> tuple[str, int] | None:
                 open_log_stream(second.src, second.member) as (other, others):
             size = 0
             while True:
-                left, right = _read_full(one, CHUNK), _read_full(other, CHUNK)
+                left, right = read_full(one, CHUNK), read_full(other, CHUNK)
                 common = min(len(left), len(right))
                 if left[:common] != right[:common]:
                     return None
@@ -246,7 +244,7 @@ def _size_key(src: Any, member: Any) -> Hashable | None:
     return ("stored", compression, int(stored)) if stored else None
 
 
-def _read_full(stream: Any, size: int) -> bytes:
+def read_full(stream: Any, size: int) -> bytes:
     """``size`` bytes of ``stream``, fewer only at its end (a decompressing stream may hand out less a read)."""
     out = bytearray()
     while len(out) < size:

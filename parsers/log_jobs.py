@@ -18,6 +18,7 @@ from parsers.collector_pause import objects_frozen
 from parsers.inputs import usable_input
 from parsers.layout import Index, access_log_members, index_input
 from parsers.log_duplicates import distinct_jobs
+from parsers.log_overlaps import overlapping_logs
 from parsers.log_stream import LogStreamCut
 from parsers.nested import HOLDS, open_nested
 from parsers.snapshot import Progress, _noop
@@ -52,20 +53,21 @@ def parse_log_jobs(
     from parsers import haproxy_log
 
     jobs, copies = distinct_jobs(jobs)
+    jobs, read_to, overlaps = overlapping_logs(jobs)
     run = runner or haproxy_log.local_chunks
     # the lean first pass of kept rows reads with the compiled scanner once the logs are worth its start
     scanner = keep_namespaces is not None and worth_the_scanner(judged_size(m, src) for src, m, _, _ in jobs)
     # analyze reads its rows by route: every file's chunk tables are written in that order at once, by
     # ``haproxy_log.combine`` (``collect``'s ``defer``)
     defer = keep_namespaces is not None
-    parses, failures = [], [(src, member, reason, None) for src, member, reason in copies]
+    parses, failures = [], [*((src, member, reason, None) for src, member, reason in copies), *overlaps]
     with _log_pass(scanner):
         for i, (src, member, router_pod, _) in enumerate(jobs):
             report("access logs", i, len(jobs))
             job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
                                        log_format=log_format, since=since, until=until, namespaces=namespaces,
                                        max_log_bytes=max_log_bytes, keep_namespaces=keep_namespaces,
-                                       scanner=scanner)
+                                       scanner=scanner, read_to=read_to[i])
             stopped: list[tuple[str, int | None]] = []
             parse = haproxy_log.collect(job, _until_stopped(run(src, member, job, None), stopped), defer=defer)
             if stopped:
@@ -206,13 +208,15 @@ def scan_access_logs(
     try:
         jobs, copies = distinct_jobs(jobs)
         skipped.extend((member.name, reason) for _, member, reason in copies)
+        jobs, read_to, overlaps = overlapping_logs(jobs)
+        skipped.extend((member.name, reason) for _, member, reason, _ in overlaps)  # the reason names the byte
         scanner = stats_only and worth_the_scanner(judged_size(m, src) for src, m, _, _ in jobs)
         with _log_pass(scanner):
             for i, (src, member, router_pod, _) in enumerate(jobs):
                 report("access logs", i, len(jobs))
                 job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
                                            log_format=log_format, since=since, until=until, stats_only=stats_only,
-                                           max_log_bytes=max_log_bytes, scanner=scanner)
+                                           max_log_bytes=max_log_bytes, scanner=scanner, read_to=read_to[i])
                 tally = haproxy_log.FileTally(job)
                 try:
                     for result in run(src, member, job, after):

@@ -8,6 +8,8 @@ what guards them instead is checked here, while the bytes flow:
 - a ``.gz`` whose decompressed bytes are gzip again is refused (gzip inside gzip); a rotated
   ``.gz`` member inside a tar is decompressed once, which is normal;
 - ``max_log_bytes``, when the user asks for one, cuts after that many decompressed bytes;
+- ``read_to`` ends the stream at that byte without a cut: the log's bytes after it are the first bytes of
+  another input's log, read there (:mod:`parsers.log_overlaps`);
 - a damaged stream (trailing garbage after the gzip data, a truncated ``.gz``, a read error)
   ends where the damage starts.
 
@@ -45,10 +47,13 @@ class LogStreamCut(OSError):
 class _GuardedReader(io.RawIOBase):
     """Counts the bytes that come out of ``raw``; on damage or a guard, ends the stream and keeps why."""
 
-    def __init__(self, raw: IO[bytes], *, compressed_size: int | None, max_bytes: int | None):
+    def __init__(self, raw: IO[bytes], *, compressed_size: int | None, max_bytes: int | None,
+                 stop: int | None = None):
         self._raw = raw
         self._compressed = compressed_size
-        self._max = max_bytes
+        # a byte limit under the stop is a cut; at or past it the stream ends at the stop, uncut
+        self._max = max_bytes if max_bytes is not None and (stop is None or max_bytes < stop) else None
+        self._stop = stop
         self.offset = 0
         self.cut: LogStreamCut | None = None
 
@@ -59,6 +64,10 @@ class _GuardedReader(io.RawIOBase):
         if self.cut is not None:
             return 0
         view = memoryview(buffer)
+        if self._stop is not None:
+            view = view[: max(0, self._stop - self.offset)]
+            if not len(view):
+                return 0
         if self._max is not None:
             view = view[: max(0, self._max - self.offset)]
             if not len(view):
@@ -90,9 +99,11 @@ class _GuardedReader(io.RawIOBase):
 
 
 @contextmanager
-def open_log_stream(source: InputSource, member: Member, max_log_bytes: int | None = None
-                    ) -> Iterator[tuple[IO[bytes], list[_GuardedReader]]]:
+def open_log_stream(source: InputSource, member: Member, max_log_bytes: int | None = None,
+                    read_to: int | None = None) -> Iterator[tuple[IO[bytes], list[_GuardedReader]]]:
     """The member's log bytes (gunzipped once when compressed) and the readers that guard them.
+
+    ``read_to``: the stream ends at this byte (as parsed), uncut (see the module's text).
 
     The outer reader guards the member's bytes as the source hands them (already decompressed for a
     ``.gz`` file given on the command line); the inner one, when the member is a rotated ``.gz``,
@@ -110,11 +121,11 @@ def open_log_stream(source: InputSource, member: Member, max_log_bytes: int | No
         elif inner == "gz":  # a rotated .gz: decompressed once, here
             with gzip.GzipFile(fileobj=stream) as gz:
                 reader = _GuardedReader(gz, compressed_size=compressed_size or member.size or None,
-                                        max_bytes=max_log_bytes)
+                                        max_bytes=max_log_bytes, stop=read_to)
                 yield io.BufferedReader(reader, STREAM_BUFFER), [reader, outer_reader]
-        elif max_log_bytes is not None:
+        elif max_log_bytes is not None or read_to is not None:
             # counted from the first byte: the sniffing above already buffered up to STREAM_BUFFER of them
-            capped = _GuardedReader(stream, compressed_size=None, max_bytes=max_log_bytes)
+            capped = _GuardedReader(stream, compressed_size=None, max_bytes=max_log_bytes, stop=read_to)
             yield io.BufferedReader(capped, STREAM_BUFFER), [capped, outer_reader]
         else:
             yield stream, [outer_reader]

@@ -127,6 +127,21 @@ def test_max_log_bytes_cuts_a_plain_log_on_the_workers_like_the_local_engine(cli
     assert cap - 2000 < offset <= cap and mixed_log.read_bytes()[offset - 1:offset] == b"\n"  # after a whole line
 
 
+def test_a_log_read_to_the_byte_where_another_inputs_log_starts_like_the_local_engine(client, mixed_log, tmp_path):
+    """Two collections whose windows overlap (``parsers.log_overlaps``): the older plain log is read up to
+    the newer one's first line on the workers too, and the common lines count once."""
+    lines = mixed_log.read_bytes().splitlines(keepends=True)
+    old, new = tmp_path / "old.log", tmp_path / "new.log"
+    old.write_bytes(b"".join(lines[:12_000]))
+    new.write_bytes(b"".join(lines[8_000:]))
+    paths = [str(old), str(new)]
+    local = statistics(paths)
+    remote = statistics(paths, runner=DaskChunks(client, 64 << 10))
+    assert remote == local and local["lines_read"] == statistics([str(mixed_log)])["lines_read"]
+    [entry] = remote["skipped"]
+    assert f"from byte {len(b''.join(lines[:8_000]))}, are the first bytes of new.log" in entry["reason"]
+
+
 def test_requests_frames_equal_the_local_engine(client, mixed_log):
     local, _ = load_access_logs([str(mixed_log)])
     remote, _ = load_access_logs([str(mixed_log)], runner=DaskChunks(client, 256 << 10))

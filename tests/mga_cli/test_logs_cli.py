@@ -24,7 +24,7 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
 
 def test_logs_reads_standard_input_and_files_together(tmp_path):
     log = tmp_path / "a.log"
-    log.write_text(DOCS_HTTP + "\n")
+    log.write_text(DOCS_HTTP.replace(":39654 ", ":39655 ") + "\n")  # another request (the same line would be read once)
     proc = run("logs", "-", str(log), "-o", "json", stdin=NOSRV + "\n" + DOCS_HTTP + "\n")
     assert proc.returncode == 0, proc.stderr
     stats = json.loads(proc.stdout)

@@ -185,7 +185,7 @@ def test_one_input_with_logs_of_other_sizes_opens_none(monkeypatch):
     from parsers.sources import DirectorySource
 
     opened: list[object] = []
-    monkeypatch.setattr(log_duplicates, "_head", lambda *job: opened.append(job))
+    monkeypatch.setattr(log_duplicates, "log_head", lambda *job: opened.append(job))
     src = DirectorySource(next(SCENARIO.glob("must-gather.*")))
     jobs = [(src, m, pod, None) for m, pod in access_log_members(src, index_input(src))]
     data = router_log(SCENARIO).read_bytes()
@@ -196,13 +196,17 @@ def test_one_input_with_logs_of_other_sizes_opens_none(monkeypatch):
 
 
 def test_logs_of_other_inputs_whose_first_bytes_differ_are_read_no_further(tmp_path: Path, monkeypatch):
+    """Not as copies or first parts; ``b.log`` is ``a.log`` without its first line, so ``parsers.log_overlaps``
+    finds it whole inside ``a.log`` and reads it once, there."""
     data = router_log(SCENARIO).read_bytes()
     (tmp_path / "a.log").write_bytes(data)
-    (tmp_path / "b.log").write_bytes(data[data.index(b"\n") + 1:])  # another first line
+    second = data.index(b"\n") + 1
+    (tmp_path / "b.log").write_bytes(data[second:])  # another first line
     monkeypatch.setattr(log_duplicates, "_compare", lambda *logs: pytest.fail("read side by side"))
     monkeypatch.setattr(log_duplicates, "_ends_agree", lambda *logs: pytest.fail("read at the end"))
     _, _, copies = counted([], [str(tmp_path / "a.log"), str(tmp_path / "b.log")])
-    assert copies == []
+    assert [(source, reason.split(" (")[0]) for source, reason, _ in copies] == [
+        ("b.log", f"every byte of it is in a.log of {tmp_path / 'a.log'}, from byte {second}")]
 
 
 def test_a_copy_of_a_first_part_names_the_longest_log(tmp_path: Path):

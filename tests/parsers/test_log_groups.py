@@ -107,7 +107,9 @@ def test_a_group_is_located_by_its_earliest_request_whichever_chunk_or_file_hold
     first = tmp_path / "first.log"
     first.write_text("\n".join([*late, early]) + "\n")  # the earliest request is the last line, chunks later
     second = tmp_path / "second.log"
-    second.write_text(early + "\n")  # the very same time in a later file
+    # another request of the very same millisecond in a later file (not the same line: that one would be read
+    # once, ``parsers.log_overlaps``)
+    second.write_text(line(minute + timedelta(seconds=1), web, server, 502, "SH--", '"GET /b HTTP/1.1"') + "\n")
     combined = parsed([first, second], monkeypatch, chunk=1024)
     [group] = combined.groups.itertuples()
     assert (group.requests, group.line, group.source) == (42, 41, "first.log")

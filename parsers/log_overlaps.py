@@ -1,0 +1,193 @@
+"""A log whose last part is the first part of another input's log is read once: up to where the other starts.
+
+Two collections whose windows overlap hold the same lines twice, but not as a copy or a first part
+(:mod:`parsers.log_duplicates`): ``oc adm must-gather --since=2h`` run twice an hour apart, or ``oc logs
+--since`` saved twice, gives the older log's last hour as the newer log's first hour; a log collected whole
+holds a shorter window's log somewhere inside it. Read twice, every request, every 5xx and every affected
+request of the common part would count twice, with nothing in the report to say so.
+
+Only logs of different inputs are compared, and only logs of the same router pod (or of no router pod the
+path names, such as a log given with ``--logs``): within one input ``previous.log``, ``current.log`` and the
+rotated logs of a pod follow each other. For two such logs, the newer one's first line is looked for in
+the older one, at the start of a line past its first byte (the common part may be that one line) (a log that
+starts where another starts is :mod:`parsers.log_duplicates`' business). Each place found is then checked
+byte by byte as parsed (decompressed), never on a digest or the first lines alone:
+
+- the older log from that place to its end is the newer log's first part: the older log is read up to that
+  byte (``ChunkJob.read_to``), and the part it leaves is a ``skipped`` entry with that byte ``offset``. Its
+  line numbers are kept, and the newer log is read whole;
+- the newer log ends inside the older one: every byte of it is there, so it is skipped whole, naming the log
+  it is read in;
+- otherwise both are read.
+
+A log found in more than :data:`MAX_PLACES` places, two places that both check out (lines that repeat) or
+two logs each the other's overlap make the place ambiguous: both are read, as before this module. Cuts
+follow the logs: a log whose lines after byte ``p`` are another's may itself hold a third log whole, or be
+held by one; every line is still read once (each cut points at a log that starts later).
+
+Cost. Nothing is opened unless two inputs hold logs of the same router pod (or of none). Then each such log
+is read once whole as parsed to look for the others' first lines (a member of a compressed archive costs
+decompressing the archive up to it), and a place found costs reading the older log from there and the
+newer log's common part once more. The first bytes of each log opened are held meanwhile
+(:data:`parsers.log_duplicates.HEAD`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from parsers.log_duplicates import CHUNK, UNREADABLE, LogJob, log_head, read_full
+from parsers.log_stream import open_log_stream
+
+MAX_PLACES = 8  # places of one log's first lines in another past which the place is ambiguous
+
+Note = tuple[Any, Any, str, int | None]  # (source, member, reason, offset) of a log read in part or not at all
+
+
+@dataclass(frozen=True)
+class _Relation:
+    older: int  # the log the newer one's first lines were found in
+    newer: int
+    at: int  # the byte of the older log where the newer one starts
+    length: int  # the common bytes
+    whole: bool  # the newer log ends inside the older one (else the older one ends inside the newer one)
+
+
+def overlapping_logs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[int | None], list[Note]]:
+    """The jobs with every log held whole by another left out, the byte each remaining log is read to (None:
+    its end), aligned with them, and a note for every log left out or read in part (see the module's text)."""
+    pairs = _pairs(jobs)
+    if not pairs:
+        return list(jobs), [None] * len(jobs), []
+    keys: dict[int, bytes] = {}
+    for k in sorted({k for pair in pairs for k in pair}):
+        head = log_head(*jobs[k][:2])
+        key = _first_line(head[0]) if head is not None else None
+        if key is not None:
+            keys[k] = key
+    relations = _relations(jobs, pairs, keys)
+    held = {r.newer: r for r in relations if r.whole}
+    read_to: dict[int, _Relation] = {}
+    for r in relations:
+        if not r.whole and r.older not in held and (r.older not in read_to or r.at < read_to[r.older].at):
+            read_to[r.older] = r
+    notes: list[Note] = []
+    out, ends = [], []
+    for k, job in enumerate(jobs):
+        if k in held:
+            r = held[k]
+            notes.append((job[0], job[1], f"every byte of it is in {_name(jobs, r.older)}, from byte {r.at} (an"
+                                          " overlapping collection of this access log): read once, there", None))
+            continue
+        out.append(job)
+        ends.append(read_to[k].at if k in read_to else None)
+        if k in read_to:
+            r = read_to[k]
+            notes.append((job[0], job[1], f"its last {r.length} bytes, from byte {r.at}, are the first bytes of"
+                                          f" {_name(jobs, r.newer)} (an overlapping collection of this access"
+                                          " log, which goes on there): read once, there", r.at))
+    return out, ends, notes
+
+
+def _pairs(jobs: Sequence[LogJob]) -> list[tuple[int, int]]:
+    """The ordered pairs (older, newer) worth comparing: logs of different inputs, of the same router pod or of
+    none, neither empty; both orders of each (which one is older is what the comparison finds)."""
+    out = []
+    for a, (src_a, member_a, pod_a, _) in enumerate(jobs):
+        for b, (src_b, member_b, pod_b, _) in enumerate(jobs):
+            if (a != b and src_a is not src_b and (pod_a == pod_b or pod_a is None or pod_b is None)
+                    and _non_empty(src_a, member_a) and _non_empty(src_b, member_b)):
+                out.append((a, b))
+    return out
+
+
+def _non_empty(src: Any, member: Any) -> bool:
+    return bool(member.size) or bool(getattr(src, "compression", None) and src.compressed_size(member))
+
+
+def _first_line(head: bytes) -> bytes | None:
+    """A log's first line with its newline; None when its first bytes hold no whole line."""
+    end = head.find(b"\n") + 1
+    return head[:end] if end else None
+
+
+def _relations(jobs: Sequence[LogJob], pairs: list[tuple[int, int]], keys: dict[int, bytes]) -> list[_Relation]:
+    """Every pair whose overlap checked out at exactly one place, both logs of a pair each the other's
+    overlap left out."""
+    wanted: dict[int, dict[int, bytes]] = {}
+    for older, newer in pairs:
+        if newer in keys:
+            wanted.setdefault(older, {})[newer] = keys[newer]
+    found = []
+    for older, patterns in wanted.items():
+        for newer, places in _places(jobs[older], patterns).items():
+            if len(places) > MAX_PLACES:
+                continue
+            checked = [r for at in places if (r := _checked(jobs, older, newer, at)) is not None]
+            if len(checked) == 1:
+                found.append(checked[0])
+    both = {(r.older, r.newer) for r in found} & {(r.newer, r.older) for r in found}
+    return [r for r in found if (r.older, r.newer) not in both]
+
+
+def _places(job: LogJob, patterns: dict[int, bytes]) -> dict[int, list[int]]:
+    """Where each pattern starts a line of the log past its first byte, as parsed: at most
+    :data:`MAX_PLACES` + 1 places each; nothing when the log is unreadable or cut."""
+    needles = {k: b"\n" + pattern for k, pattern in patterns.items()}
+    carry = max(len(n) for n in needles.values()) - 1
+    places: dict[int, list[int]] = {k: [] for k in needles}
+    try:
+        with open_log_stream(job[0], job[1]) as (stream, readers):
+            tail, base = b"", 0  # the bytes kept from the previous block, and the offset of their first byte
+            while block := read_full(stream, CHUNK):
+                window = tail + block
+                for k, needle in needles.items():
+                    start = max(0, len(tail) - len(needle) + 1)  # a match that ends in the new block
+                    while len(places[k]) <= MAX_PLACES and (i := window.find(needle, start)) >= 0:
+                        places[k].append(base + i + 1)
+                        start = i + 1
+                keep = min(carry, len(window))
+                base += len(window) - keep
+                tail = window[len(window) - keep:]
+            if any(reader.cut is not None for reader in readers):
+                return {}
+    except UNREADABLE:
+        return {}
+    return {k: found for k, found in places.items() if found}
+
+
+def _checked(jobs: Sequence[LogJob], older: int, newer: int, at: int) -> _Relation | None:
+    """The older log from byte ``at`` and the newer log from its start, read side by side as parsed: a
+    relation when one ends and every byte until then agreed; None otherwise (or unreadable, or cut)."""
+    try:
+        with open_log_stream(*jobs[older][:2]) as (one, guards), open_log_stream(*jobs[newer][:2]) as (other, others):
+            _skip(one, at)
+            size = 0
+            while True:
+                left, right = read_full(one, CHUNK), read_full(other, CHUNK)
+                common = min(len(left), len(right))
+                if left[:common] != right[:common]:
+                    return None
+                size += common
+                if len(left) != len(right) or not left:
+                    break
+            if any(reader.cut is not None for reader in (*guards, *others)):
+                return None
+    except UNREADABLE:
+        return None
+    return _Relation(older, newer, at, size, whole=len(right) <= len(left))
+
+
+def _skip(stream: Any, size: int) -> None:
+    """Past the first ``size`` bytes of a guarded stream: read and dropped (its guards count every byte)."""
+    while size > 0:
+        got = stream.read(min(size, CHUNK))
+        if not got:
+            return
+        size -= len(got)
+
+
+def _name(jobs: Sequence[LogJob], k: int) -> str:
+    return f"{jobs[k][1].name} of {jobs[k][0].label}"
