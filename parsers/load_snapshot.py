@@ -151,6 +151,7 @@ def load_snapshot(
 
         # phase 1: routes, namespace markers, cluster-scoped objects, dumps, router configs, timestamps
         read_names: set[str] = set(held.get(src.label, ()))
+        record.files_read += len(read_names)  # an archive inside it, read as an input of its own
         # (+ the platform around the routers: alerts, router/operator logs, node events, connectivity checks)
         kinds = {m.name: k for m, p in idx.places if (k := platform_kind(m, p)) is not None}
         first = [m for m, p in idx.places if _phase1(m, p) or m.name in kinds]

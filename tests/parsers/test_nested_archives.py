@@ -88,6 +88,9 @@ def test_a_directory_holding_a_must_gather_next_to_other_files(tmp_path):
     snap = load_snapshot([str(case)], want_logs=False)
     assert ("shop", "frontend") in _routes(snap)
     assert f"{case}/must-gather.tar.gz" in [r.path for r in snap.inputs]
+    outer = next(r for r in snap.inputs if r.path == str(case))
+    # the archive is read (as an input of its own), the notes not needed: every file seen is read or skipped
+    assert (outer.files_seen, outer.files_read, outer.files_skipped) == (2, 1, 1)
 
 
 def test_a_tar_holding_a_tar_gz_and_a_zip_holding_a_zip(tmp_path):
