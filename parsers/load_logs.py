@@ -18,7 +18,7 @@ from parsers.log_jobs import LogJob, parse_log_jobs
 from parsers.log_lines import compiled_loaded, numbered_lines
 from parsers.log_quotes import log_reader
 from parsers.nullable import present_where
-from parsers.snapshot import InputRecord, Progress, Snapshot
+from parsers.snapshot import READ_AS_LOG, InputRecord, Progress, Snapshot
 from parsers.sources import InputSource, Member
 from parsers.term_side import router_side_states
 
@@ -56,6 +56,8 @@ def _load_logs(
                 record = by_label[account["input"]]
                 record.files_skipped += bool(unusable)
                 record.files_read += not unusable
+                if unusable:
+                    record.not_what_read_as.append((account["source"], READ_AS_LOG))
         logs += lines > 0
     for src, member, reason, offset in failures:
         snap.skipped.append((member.name, reason, offset))

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from parsers.layout import Index, Place
-from parsers.snapshot import InputRecord
+from parsers.snapshot import READ_AS_OBJECTS, InputRecord
 from parsers.sources import InputSource, Member
 
 NAMESPACED_RESOURCES = frozenset(
@@ -170,6 +170,19 @@ def record_parse_problems(
         skipped.append((name, f"not valid YAML/JSON: {error}"))
     skipped.extend((name, f"line {line}: {reason}") for line, reason in (*problems, *caveats))
     return error is not None or bool(problems)
+
+
+def dumps_without_objects(store: Any, dumps: dict[tuple[str, str], InputRecord]) -> None:
+    """Count as lost whole each file of ``oc get`` output in ``dumps`` ((input, file) of a file that parsed and
+    held objects or items left out) none of whose objects was kept (``store``: :func:`parsers.kube_objects.collect`):
+    a case note saved as ``.json`` or a JSON of something else gave nothing, as a file that does not parse. Its
+    ``skipped`` entries (each object left out, with its line) stay as they are."""
+    kept = {(stored.input, stored.source) for stored in store.objects.values()}
+    kept.update((inp, source) for stored in store.objects.values() for inp, source, _ in stored.also)
+    for (label, name), record in dumps.items():
+        if (label, name) not in kept:
+            record.lost_whole()
+            record.not_what_read_as.append((name, READ_AS_OBJECTS))
 
 
 def _collected(frames: dict[str, pd.DataFrame]) -> set[str]:

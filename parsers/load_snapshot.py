@@ -29,6 +29,7 @@ from parsers.load_objects import (
     _phase1,
     _phase2,
     _read_counted,
+    dumps_without_objects,
     parse_documents,
     parse_timestamp_file,
     record_parse_problems,
@@ -36,7 +37,7 @@ from parsers.load_objects import (
 from parsers.load_platform import PlatformRows, log_kind, platform_kind, take
 from parsers.load_router_config import _concat, _load_haproxy_config
 from parsers.nested import open_nested
-from parsers.snapshot import InputRecord, Progress, Snapshot, _noop
+from parsers.snapshot import READ_AS_OBJECTS, InputRecord, Progress, Snapshot, _noop
 from parsers.sources import InputError, InputSource, Member
 
 
@@ -134,6 +135,7 @@ def load_snapshot(
     app_lines: list[dict[str, Any]] = []
     log_jobs: list[tuple[InputSource, Member, str | None, str | None]] = []
     platform = PlatformRows()
+    dumps: dict[tuple[str, str], InputRecord] = {}  # (input, file) of `oc get` output that held something
 
     for src, idx in sources:
         record = InputRecord(path=src.label, kind=idx.kind, roots=idx.roots)
@@ -170,9 +172,13 @@ def load_snapshot(
                     record.lost_whole()
                 texts.keep((src.label, member.name), data, reader_for(src, member))
             else:
-                before = len(objects)
+                before, losses = len(objects), len(skipped)
                 if _load_docs(kube, src, member, data, objects, skipped):
                     record.lost_whole()
+                    if place.category == "dump":
+                        record.not_what_read_as.append((member.name, READ_AS_OBJECTS))
+                elif place.category == "dump" and (len(objects) > before or len(skipped) > losses):
+                    dumps[(src.label, member.name)] = record  # lost whole when none of its objects is kept
                 if len(objects) > before:  # only a file with objects is ever cited
                     texts.keep((src.label, member.name), data, reader_for(src, member))
 
@@ -229,6 +235,7 @@ def load_snapshot(
 
     report("objects", 1, 1)
     store = kube.collect(objects)
+    dumps_without_objects(store, dumps)
     frames = kube.build_frames(store)
     for problem in getattr(store, "problems", []) or []:
         skipped.append((str(problem[1]), f"line {problem[2]}: {problem[3]}"))

@@ -23,6 +23,9 @@ from parsers.log_totals import LogTotals
 from parsers.normal_lines import NormalLines
 from parsers.sources import InputError
 
+READ_AS_LOG = "access log"  # a file read as an access log without one router line
+READ_AS_OBJECTS = "Kubernetes objects"  # a YAML/JSON file read as `oc get` output that holds no Kubernetes object
+
 # how a loader reports what it is doing: (stage, done, total)
 Progress = Callable[[str, int, int], None]
 
@@ -38,12 +41,16 @@ class InputRecord:
     files_read: int = 0  # something was taken from it (a file that lost single lines or items is read)
     files_skipped: int = 0  # not read, unreadable, not needed, or read but lost whole (a skipped entry names it)
     damaged: str | None = None  # why listing stopped early (truncated or corrupt archive)
+    # files read whole and skipped because they are not what they were read as: (file, READ_AS_LOG or
+    # READ_AS_OBJECTS); the loose files of a case directory (notes, `oc get` text, other JSON) end up here
+    not_what_read_as: list[tuple[str, str]] = field(default_factory=list)
 
     def lost_whole(self) -> None:
         """A file counted read whose content could not be used at all (a ``skipped`` entry names the
-        whole file: not valid YAML, an alerts file or haproxy.config that does not parse) is skipped,
-        not read: ``files_read`` counts the files something was taken from, and every file seen is
-        read or skipped. A file that lost single lines or items is still read."""
+        whole file: not valid YAML, an alerts file or haproxy.config that does not parse; or one entry per
+        object of a YAML/JSON file none of whose objects is a Kubernetes object) is skipped, not read:
+        ``files_read`` counts the files something was taken from, and every file seen is read or skipped.
+        A file that lost single lines or items is still read."""
         self.files_read -= 1
         self.files_skipped += 1
 

@@ -1,7 +1,8 @@
 """Files read whose content could not be used at all: a log without one router line, a YAML file that
-does not parse. Each is a ``skipped`` entry naming the whole file, counted in its input's
-``files_skipped`` (not ``files_read``: every file seen is read or skipped), and a log of them makes no
-access log: ``mga routes --logs`` and ``mga analyze`` say so on stderr, and 5XX stays unknown, not 0."""
+does not parse, a JSON file of something other than Kubernetes objects. Each is counted in its input's
+``files_skipped`` (not ``files_read``: every file seen is read or skipped) with ``skipped`` entries saying
+why, and a log of them makes no access log: ``mga routes --logs`` and ``mga analyze`` say so on stderr, and
+5XX stays unknown, not 0."""
 
 from __future__ import annotations
 
@@ -108,3 +109,18 @@ def test_analyze_records_the_log_without_router_lines(tmp_path):
     assert (log_input["files_read"], log_input["files_skipped"]) == (0, 1)
     assert any(s["source"] == "app.log" and s["reason"].startswith("not an access log") for s in report["skipped"])
     assert report["summary"]["status_counts"] is None
+
+
+def test_a_json_of_something_else_beside_the_dump_is_skipped_and_named(tmp_path):
+    """A case note saved as ``.json`` parses, but none of its objects is a Kubernetes object: nothing was taken
+    from it, so it is skipped (not read), listed as a file that is not what it was read as, and its object's
+    ``skipped`` entry stays; a file whose one object is kept and another left out is still read."""
+    folder = dump(tmp_path)
+    (folder / "case.json").write_text('{"a": 1}\n')
+    (folder / "mixed.yaml").write_text(ROUTE.replace("name: shop,", "name: cart,") + "---\n{b: 2}\n")
+    snap = load_snapshot([str(folder)], want_logs=False)
+    [record] = snap.inputs
+    assert (record.files_seen, record.files_read, record.files_skipped) == (3, 2, 1)
+    assert record.not_what_read_as == [("case.json", "Kubernetes objects")]
+    assert ("case.json", "line 1: object left out: no kind") in snap.skipped
+    assert ("mixed.yaml", "line 8: object left out: no kind") in snap.skipped
