@@ -50,17 +50,47 @@ def warn_damaged(snap: Any) -> None:
 
 
 def warn_not_logs(snap: Any) -> None:
-    """One stderr line per file read as an access log without one router line (a YAML file or an
-    application's log given with ``--logs``), the first :data:`UNREADABLE_SHOWN` of them: it is skipped
-    (a ``skipped`` entry) and the routes' counts stay unknown, which would otherwise look like no traffic."""
-    from parsers.load_logs import NOT_AN_ACCESS_LOG
+    """The stderr lines of the files read whole and skipped for not being what they were read as: an access
+    log without one router line (a YAML file or an application's log given with ``--logs``), whose routes'
+    counts then stay unknown, which would otherwise look like no traffic; a YAML/JSON file without a
+    Kubernetes object.
 
-    no_log = [(entry[0], entry[1]) for entry in snap.skipped if str(entry[1]).startswith(NOT_AN_ACCESS_LOG)]
+    An input without a must-gather root (a case directory: notes, ``oc get`` text, other JSON next to the
+    archive) that has several such files gets one line (:func:`loose_files_line`), so dozens of them do not
+    bury the verdicts. The others (one such file in an input, a file given with ``--logs``, a must-gather's
+    router log) keep a line each, with the first line that was not read, the first :data:`UNREADABLE_SHOWN`
+    of them; a YAML/JSON file alone is named in the report's skipped list only."""
+    from parsers.load_logs import NOT_AN_ACCESS_LOG
+    from parsers.snapshot import READ_AS_LOG
+
+    loose = {record.path: sorted(record.not_what_read_as) for record in snap.inputs
+             if not record.roots and len(record.not_what_read_as) > 1}
+    for path, files in loose.items():
+        warn(loose_files_line(path, files))
+    # a file name in a summarised input and in another input too keeps its line (skipped entries name no input)
+    alone = {name for record in snap.inputs if record.path not in loose for name, _ in record.not_what_read_as}
+    said = {name for files in loose.values() for name, read_as in files if read_as == READ_AS_LOG} - alone
+    no_log = [(entry[0], entry[1]) for entry in snap.skipped
+              if str(entry[1]).startswith(NOT_AN_ACCESS_LOG) and entry[0] not in said]
     for source, reason in no_log[:UNREADABLE_SHOWN]:
         warn(f"{source}: {reason}; skipped, the other files are read")
     if len(no_log) > UNREADABLE_SHOWN:
         warn(f"{len(no_log) - UNREADABLE_SHOWN} more files read as access logs hold no router line "
              "(the report's skipped list)")
+
+
+def loose_files_line(path: str, files: list[tuple[str, str]]) -> str:
+    """The one warning of an input's ``files`` ((name, what it was read as), in the order to name them) that
+    are not what they were read as: how many, what they are not, the first :data:`UNREADABLE_SHOWN` names."""
+    from parsers.snapshot import READ_AS_LOG, READ_AS_OBJECTS
+
+    kinds = {read_as for _, read_as in files}
+    what = ("not access logs" if kinds == {READ_AS_LOG} else "not YAML/JSON of Kubernetes objects"
+            if kinds == {READ_AS_OBJECTS} else "not access logs or Kubernetes objects")
+    names = [name for name, _ in files[:UNREADABLE_SHOWN]]
+    if len(files) > UNREADABLE_SHOWN:
+        names.append(f"{len(files) - UNREADABLE_SHOWN} more")
+    return f"{path}: {len(files)} files are {what}, skipped ({', '.join(names)}); see the report's skipped list"
 
 
 def unusable(snap: Any, inputs: list[str]) -> str | None:
@@ -81,7 +111,7 @@ def unusable(snap: Any, inputs: list[str]) -> str | None:
 
 def require_usable(snap: Any, inputs: list[str]) -> None:
     """Exit 2 when the inputs hold nothing usable (:func:`unusable`), after the damaged inputs' warnings;
-    else the warnings of the files read as logs that hold none (:func:`warn_not_logs`)."""
+    else the warnings of the files skipped for not being what they were read as (:func:`warn_not_logs`)."""
     warn_damaged(snap)
     reason = unusable(snap, inputs)
     if reason:
