@@ -25,15 +25,18 @@ two logs each the other's overlap make the place ambiguous: both are read, as be
 follow the logs: a log whose lines after byte ``p`` are another's may itself hold a third log whole, or be
 held by one; every line is still read once (each cut points at a log that starts later).
 
-Cost. Nothing is opened unless two inputs hold logs of the same router pod (or of none). Then each such log
-is read once whole as parsed to look for the others' first lines (a member of a compressed archive costs
-decompressing the archive up to it), and a place found costs reading the older log from there and the
-newer log's common part once more. The first bytes of each log opened are held meanwhile
-(:data:`parsers.log_duplicates.HEAD`).
+Cost. Nothing is opened unless two inputs hold logs of the same router pod (or of none). Only a log whose
+first line is a router's (the ``haproxy[pid]:`` tag, or an HAProxy accept date ``[dd/Mon/yyyy:hh:mm:ss``) is
+looked for in the others: a case note or an ``oc get`` text next to a must-gather costs no read of its router
+logs. Then each log that may hold one is read once whole as parsed to look for their first lines (a member
+of a compressed archive costs decompressing the archive up to it), and a place found costs reading the
+older log from there and the newer log's common part once more. The first bytes of each log opened are held
+meanwhile (:data:`parsers.log_duplicates.HEAD`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +44,7 @@ from typing import Any
 from parsers.log_duplicates import CHUNK, UNREADABLE, LogJob, log_head, read_full
 from parsers.log_stream import open_log_stream
 
+ROUTER_LINE = re.compile(rb"haproxy\[\d+\]: |\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d")  # see "Cost"
 MAX_PLACES = 8  # places of one log's first lines in another past which the place is ambiguous
 
 Note = tuple[Any, Any, str, int | None]  # (source, member, reason, offset) of a log read in part or not at all
@@ -108,9 +112,10 @@ def _non_empty(src: Any, member: Any) -> bool:
 
 
 def _first_line(head: bytes) -> bytes | None:
-    """A log's first line with its newline; None when its first bytes hold no whole line."""
+    """A log's first line with its newline; None when its first bytes hold no whole line or it is no router's
+    line (see "Cost" in the module's text)."""
     end = head.find(b"\n") + 1
-    return head[:end] if end else None
+    return head[:end] if end and ROUTER_LINE.search(head, 0, end) else None
 
 
 def _relations(jobs: Sequence[LogJob], pairs: list[tuple[int, int]], keys: dict[int, bytes]) -> list[_Relation]:

@@ -177,3 +177,20 @@ def test_a_stream_read_to_a_byte_ends_there_uncut(tmp_path: Path, compression: s
         assert len(got) <= max_bytes and cuts
     else:
         assert got == data[:at] and cuts == []
+
+
+def test_a_note_beside_a_must_gather_costs_no_read_of_its_router_logs(tmp_path: Path, monkeypatch):
+    """Only a log whose first line is a router's is looked for in the others: the must-gather's router log is
+    not read whole to look for a case note's first line (the note is searched for the router log's)."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("customer says 502 since monday\n")
+    searched: list[str] = []
+    places = log_overlaps._places
+    monkeypatch.setattr(log_overlaps, "_places", lambda job, patterns: searched.append(job[1].name)
+                        or places(job, patterns))
+    lines, fives, copies = counted([str(next(SCENARIO.glob("must-gather.*")))], [str(notes)])
+    assert searched == ["notes.txt"] and copies == []
+    alone = counted([str(next(SCENARIO.glob("must-gather.*")))])
+    assert (lines, fives) == (alone[0] + 1, alone[1])  # the note's line is read, and is no router line
+    assert [log_overlaps._first_line(line) is not None for line in (LINES[0], b"NAME HOST\n", b"a [x]\n")] == [
+        True, False, False]
