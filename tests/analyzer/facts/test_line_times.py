@@ -3,7 +3,9 @@ its rows say, and the analysis gives the same report with the arrays as without 
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +16,15 @@ from analyzer.facts.lines import LineTimes
 from analyzer.ledger import router_side_mask
 from analyzer.run import analyze
 from parsers.load_snapshot import load_snapshot
+from parsers.snapshot import Snapshot
 from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
+
+
+@functools.cache
+def scenario_snapshot(scenario: Path) -> Snapshot:
+    """A scenario loaded once for the module: several tests below ask the same snapshots (read-only once
+    loaded, ``parsers.snapshot.Snapshot``; what the analysis caches lives on its ``Context``, not here)."""
+    return load_snapshot(*scenario_inputs(scenario))
 
 
 def same(a: object, b: object) -> bool:
@@ -52,7 +62,7 @@ def assert_same(got: dict, want: dict) -> None:
 def test_every_routes_times_equal_its_rows_answers():
     checked = failing = 0
     for scenario in SCENARIO_DIRS:
-        requests = load_snapshot(*scenario_inputs(scenario)).frame("requests")
+        requests = scenario_snapshot(scenario).frame("requests")
         lines = LineTimes.of(requests)
         if requests.empty:
             continue
@@ -136,7 +146,7 @@ def b501_b502_answers(check_placed: bool) -> list[tuple]:
 
     out = []
     for scenario in SCENARIO_DIRS:
-        snap = load_snapshot(*scenario_inputs(scenario))
+        snap = scenario_snapshot(scenario)
         if snap.frame("requests").empty:
             continue
         ctx = Context(snap)
@@ -188,7 +198,7 @@ def _snapshots_of_every_shape():
     for scenario in SCENARIO_DIRS:
         i, log = scenario_inputs(scenario)
         inputs, logs = inputs + i, logs + log
-        yield load_snapshot(i, log)
+        yield scenario_snapshot(scenario)
     yield load_snapshot(inputs, logs)
     yield load_snapshot(inputs, logs, keep_all_requests=False)
 
