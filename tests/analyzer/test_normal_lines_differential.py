@@ -57,7 +57,6 @@ def test_normal_lines_were_really_counted_somewhere():
     """The comparison above means something only if scenarios' lines leave the rows: most do."""
     counted = 0
     for scenario in WITH_LOGS[::4]:
-        snap = load_snapshot(*scenario_inputs(scenario), keep_all_requests=False)
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv(normal_lines.ENVIRONMENT, "counted")
             snap = load_snapshot(*scenario_inputs(scenario), keep_all_requests=False)
