@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from analyzer.registry import all_rules
+from mga.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / ".." / "shared" / "spec"
@@ -24,17 +26,31 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-def test_every_cited_document_of_every_rule_resolves_to_an_installed_file():
+def test_the_command_line_lists_a_rules_documents_from_another_directory():
+    """The child process started in ``/``: the paths it prints are installed files, whatever the directory."""
+    rule = next(r for r in all_rules() if "runbook-502.md" in r.doc)
+    proc = run("rule", rule.code)
+    assert proc.returncode == 0, proc.stderr
+    listed = dict(re.findall(r"^- `([^`]+)`: (.+)$", proc.stdout, re.M))
+    assert "runbook-502.md" in listed and Path(listed["runbook-502.md"]).is_file()
+
+
+def test_every_cited_document_of_every_rule_resolves_to_an_installed_file(monkeypatch):
+    """Every rule, asked in this process (one child per rule cost a second each): the same command, run in ``/``."""
+    monkeypatch.chdir("/")  # not the repository: paths must not depend on the working directory
+    monkeypatch.setenv("NO_COLOR", "1")
     cited_somewhere = set()
     for rule in all_rules():
-        proc = run("rule", rule.code)
-        assert proc.returncode == 0, proc.stderr
+        result = CliRunner().invoke(app, ["rule", rule.code])
+        assert result.exit_code == 0 and result.exception is None, result.output
         cited = set(re.findall(r"\b([a-z0-9][a-z0-9-]*\.md)\b", rule.doc))
         cited_somewhere |= cited
-        listed = dict(re.findall(r"^- `([^`]+)`: (.+)$", proc.stdout, re.M))
+        listed = dict(re.findall(r"^- `([^`]+)`: (.+)$", result.stdout, re.M))
         assert set(listed) == cited, rule.code
         for name, path in listed.items():
-            assert Path(path).is_file() and Path(path).name == name, (rule.code, name, path)
+            # absolute: here, unlike in a child, a path relative to ``/`` would still be found from ``/``
+            found = Path(path)
+            assert found.is_absolute() and found.is_file() and found.name == name, (rule.code, name, path)
     assert {"router-facts.md", "runbook-502.md"} <= cited_somewhere  # the test reads real citations
 
 
