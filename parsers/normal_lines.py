@@ -1,18 +1,28 @@
 """The normal lines of the routes ``mga analyze`` keeps: counted with their accept times, not kept as rows.
 
-A busy application's router log is mostly answers below 500. Kept as rows of the ``requests``
-frame they cost about 44 bytes a line and set the peak of a long log; the rules read them only as
-counts (a route's requests, the pods that served it, its answered ``Tr``), as "did anything answer
-between these two times", or as "how many lines since this one". Those questions are answered
-exactly by a count per key and each line's accept time (8 bytes), which :class:`NormalLines` holds.
+A busy application's router log is mostly answers below 500 and, for its passthrough routes, TCP
+connections that closed normally. Kept as rows of the ``requests`` frame they cost about 44 bytes a
+line and set the peak of a long log; the rules read them only as counts (a route's requests, the
+pods that served it, its answered ``Tr``), as "did anything answer between these two times", or as
+"how many lines since this one". Those questions are answered exactly by a count per key and each
+line's accept time (8 bytes), which :class:`NormalLines` holds.
 
-A *normal* line (:func:`normal_mask`): it names a namespace, has an accept time, a status from 100
-to 499, the termination state ``--``, ``Tc >= 0`` (the router connected to the server) and no
-queue (``srv_queue`` and ``backend_queue`` 0 or absent). Every other line stays a row: the 5xx, the
-status -1, the client aborts, the queued lines and every line a finding may claim or cite, and the
-lines without an accept time (they belong to no minute group). The minute groups
-(:mod:`parsers.log_groups`) fold a chunk's rows before the normal ones leave it, so they still count
-every line.
+A *normal* line (:func:`normal_mask`): it names a namespace, has an accept time, the termination
+state ``--``, ``Tc >= 0`` (the router connected to the server) and no queue (``srv_queue`` and
+``backend_queue`` 0 or absent), and it is either
+
+- an HTTP line with a status from 100 to 499, or
+- a TCP line (``option tcplog``, no status) of a passthrough backend ``be_tcp:<ns>:<route>``
+  (router-facts §1.3): its status is held missing in its key, so a question that asks for an answer
+  below 500 (:meth:`NormalLines.count` with ``answered``) leaves it out as a status test leaves out
+  its row.
+
+Every other line stays a row: the 5xx, the status -1, the client aborts, the queued lines, the TCP
+connections the router could not open (``Tc`` -1, ``SC``: ``analyzer.run.tcp_failures``) or that
+ended otherwise than ``--``, every line a finding may claim or cite, an HTTP line without a status,
+the TCP hop lines of ``be_sni``/``be_no_sni`` (no namespace), and the lines without an accept time
+(they belong to no minute group). The minute groups (:mod:`parsers.log_groups`) fold a chunk's rows
+before the normal ones leave it, so they still count every line.
 
 Counting is shaping, not diagnosing: what the counts mean is the rules' business.
 """
@@ -38,6 +48,7 @@ from parsers.int_codes import dense_codes
 KEY_COLUMNS = ("namespace", "route", "backend", "backend_kind", "server", "server_kind", "pod", "service",
                "port_name", "server_ip", "router_pod", "status")
 _NEEDED = ("namespace", "ts", "status", "term", "Tc")
+PASSTHROUGH_KIND = "be_tcp"  # the backend kind of a passthrough route: its lines are TCP lines, without status
 _QUEUES = ("srv_queue", "backend_queue")
 # ``MGA_NORMAL_LINES=rows`` keeps every normal line a row (the reference the counted path is compared
 # with, ``tests/analyzer/test_normal_lines_differential.py``), ``counted`` counts them
@@ -64,7 +75,8 @@ def normal_mask(table: pa.Table) -> np.ndarray:
     term = one_array(table.column("term"))
     if pa.types.is_dictionary(term.type):
         term = term.cast(term.type.value_type)
-    keep = pc.and_kleene(pc.greater_equal(status, 100), pc.less(status, 500))
+    answered = pc.and_kleene(pc.greater_equal(status, 100), pc.less(status, 500))
+    keep = pc.or_kleene(pc.fill_null(answered, False), _passthrough_tcp(table, status))
     keep = pc.and_kleene(keep, pc.equal(term, "--"))
     keep = pc.and_kleene(keep, pc.greater_equal(one_array(table.column("Tc")), 0))
     keep = pc.and_kleene(keep, one_array(table.column("ts")).is_valid())
@@ -73,6 +85,18 @@ def normal_mask(table: pa.Table) -> np.ndarray:
         if name in table.column_names:
             keep = pc.and_kleene(keep, pc.fill_null(pc.equal(one_array(table.column(name)), 0), True))
     return np.asarray(pc.fill_null(keep, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _passthrough_tcp(table: pa.Table, status: pa.Array) -> pa.Array:
+    """Which rows are TCP lines of a passthrough backend: no status, backend kind ``be_tcp``."""
+    if "backend_kind" not in table.column_names:
+        return pa.array(np.zeros(table.num_rows, dtype=bool))
+    kind = one_array(table.column("backend_kind"))
+    if pa.types.is_dictionary(kind.type):  # asked of the few kinds, read through the indices
+        passthrough = pc.take(pc.fill_null(pc.equal(kind.dictionary, PASSTHROUGH_KIND), False), kind.indices)
+    else:
+        passthrough = pc.equal(kind, PASSTHROUGH_KIND)
+    return pc.and_(status.is_null(), pc.fill_null(passthrough, False))
 
 
 def _accept_ms(ts: pa.Array) -> np.ndarray:
@@ -238,16 +262,20 @@ class NormalLines:
         frame["last"] = self.stamps[end - 1].astype(np.int64) if len(at) else np.zeros(0, dtype=np.int64)
         return frame
 
-    def count(self, namespace: str, route: str, **where: object) -> int:
-        """How many normal lines of the route, among the keys whose columns equal ``where``'s values."""
-        if not where:
+    def count(self, namespace: str, route: str, *, answered: bool = False, **where: object) -> int:
+        """How many normal lines of the route, among the keys whose columns equal ``where``'s values;
+        ``answered``: only those with a status (answered below 500), as ``status < 500`` counts rows: a
+        passthrough route's TCP lines have none."""
+        if not where and not answered:
             at = self._routes().get((namespace, route), range(0))
             return int(self.starts[at.stop] - self.starts[at.start]) if len(at) else 0
-        return sum(int(self.starts[i + 1] - self.starts[i]) for i in self._matching(namespace, route, where))
+        return sum(int(self.starts[i + 1] - self.starts[i])
+                   for i in self._matching(namespace, route, where, answered=answered))
 
-    def accept_times(self, namespace: str, route: str, **where: object) -> np.ndarray:
-        """The accept times (ms since the epoch, sorted) of the route's normal lines matching ``where``."""
-        at = self._matching(namespace, route, where)
+    def accept_times(self, namespace: str, route: str, *, answered: bool = False, **where: object) -> np.ndarray:
+        """The accept times (ms since the epoch, sorted) of the route's normal lines matching ``where``
+        (``answered``: with a status, as :meth:`count` says)."""
+        at = self._matching(namespace, route, where, answered=answered)
         if not at:
             return np.zeros(0, dtype=np.int64)
         if len(at) == 1:
@@ -257,14 +285,15 @@ class NormalLines:
         return joined
 
     def count_between(self, namespace: str, route: str, start: object = None, end: object = None, *,
-                      after: bool = False, before: bool = False, **where: object) -> int:
-        """How many of the route's normal lines (matching ``where``) were accepted from ``start`` to ``end``
-        (datetimes or Timestamps; None: open), both included, as ``ts >= start`` and ``ts <= end`` count
-        rows; ``after``: ``ts > start`` instead, ``before``: ``ts < end``."""
+                      after: bool = False, before: bool = False, answered: bool = False, **where: object) -> int:
+        """How many of the route's normal lines (matching ``where``; ``answered``: with a status, as
+        :meth:`count` says) were accepted from ``start`` to ``end`` (datetimes or Timestamps; None: open),
+        both included, as ``ts >= start`` and ``ts <= end`` count rows; ``after``: ``ts > start`` instead,
+        ``before``: ``ts < end``."""
         low_ms = None if start is None else _ms(start, down=after)
         high_ms = None if end is None else _ms(end, down=not before)
         total = 0
-        for i in self._matching(namespace, route, where):
+        for i in self._matching(namespace, route, where, answered=answered):
             times = self._times(i)
             low = 0 if low_ms is None else int(np.searchsorted(times, low_ms, side="right" if after else "left"))
             high = len(times) if high_ms is None else int(np.searchsorted(times, high_ms,
@@ -286,12 +315,15 @@ class NormalLines:
     def _times(self, i: int) -> np.ndarray:
         return self.stamps[self.starts[i]:self.starts[i + 1]]
 
-    def _matching(self, namespace: str, route: str, where: dict[str, object]) -> list[int]:
+    def _matching(self, namespace: str, route: str, where: dict[str, object], *, answered: bool = False) -> list[int]:
+        """The route's keys whose columns equal ``where``'s values (``answered``: and that hold a status)."""
         at = self._routes().get((namespace, route), range(0))
-        if not where:
+        if not where and not answered:
             return list(at)
         checks = [(self.column(column, at).tolist(), value) for column, value in where.items()]
-        return [i for j, i in enumerate(at) if all(values[j] == v for values, v in checks)]
+        with_status = (self.codes["status"][at.start:at.stop] != 0).tolist() if answered else None
+        return [i for j, i in enumerate(at) if all(values[j] == v for values, v in checks)
+                and (with_status is None or with_status[j])]
 
     def distinct(self, namespace: str, route: str, column: str) -> set:
         """The distinct present values of a key column (:data:`KEY_COLUMNS`) among the route's normal lines, as
@@ -300,10 +332,12 @@ class NormalLines:
         at = self._routes().get((namespace, route), range(0))
         return {v for v in self.column(column, at).tolist() if v is not None}
 
-    def last_accept_ms(self, namespace: str, route: str, **where: object) -> int | None:
-        """The latest accept time (ms since the epoch) of the route's normal lines matching ``where``; None
-        where it has none. Each key's times are sorted: the last of each, not a merge of them all."""
-        ends = [int(self.stamps[self.starts[i + 1] - 1]) for i in self._matching(namespace, route, where)
+    def last_accept_ms(self, namespace: str, route: str, *, answered: bool = False, **where: object) -> int | None:
+        """The latest accept time (ms since the epoch) of the route's normal lines matching ``where``
+        (``answered``: with a status, as :meth:`count` says); None where it has none. Each key's times are
+        sorted: the last of each, not a merge of them all."""
+        ends = [int(self.stamps[self.starts[i + 1] - 1])
+                for i in self._matching(namespace, route, where, answered=answered)
                 if self.starts[i + 1] > self.starts[i]]
         return max(ends) if ends else None
 
@@ -416,14 +450,15 @@ def accepted_at(ms: int) -> pd.Timestamp:
     return pd.Timestamp(int(ms), unit="ms", tz="UTC")
 
 
-def first_accepted_after(lines: NormalLines, namespace: str, route: str, moment: object,
+def first_accepted_after(lines: NormalLines, namespace: str, route: str, moment: object, *, answered: bool = False,
                          **where: object) -> pd.Timestamp | None:
-    """The accept time of the route's first normal line (matching ``where``) accepted after ``moment``
-    (``ts > moment``, as a row's time compares), as a UTC Timestamp; None when no such line was.
+    """The accept time of the route's first normal line (matching ``where``; ``answered``: with a status, as
+    :meth:`NormalLines.count` says) accepted after ``moment`` (``ts > moment``, as a row's time compares), as
+    a UTC Timestamp; None when no such line was.
 
     "Did the servers answer again after the last failure, and from when" is asked of the rows and of
     these lines alike: the earlier of the two answers.
     """
-    times = lines.accept_times(namespace, route, **where)
+    times = lines.accept_times(namespace, route, answered=answered, **where)
     at = int(np.searchsorted(times, _ms(moment, down=True), side="right")) if len(times) else 0
     return accepted_at(times[at]) if at < len(times) else None
