@@ -178,17 +178,19 @@ def _log_counts(ctx: Context, rr: RouteResult) -> LogCounts:
             int((mine["term"] == "sQ").sum()) + int((mine["srv_queue"].fillna(0) > 0).sum()) if len(mine) else 0,
             int(mine["status"].between(100, 499).sum()) if len(mine) and "status" in mine else 0,
             int((mine["term"] == "--").sum()) if len(mine) else 0)
-    found = _with_normal(found, ctx.normal_lines.count(rr.namespace, rr.name))
+    found = _with_normal(found, ctx.normal_lines.count(rr.namespace, rr.name),
+                         ctx.normal_lines.count(rr.namespace, rr.name, answered=True))
     ctx._cache[key] = found
     return found
 
 
-def _with_normal(counts: LogCounts, normal: int) -> LogCounts:
+def _with_normal(counts: LogCounts, normal: int, answered: int) -> LogCounts:
     """The counts of a route's rows with its ``normal`` lines counted instead of kept (``parsers.normal_lines``):
-    each is a line answered (status 100-499) and ended ``--``, neither timed out nor queued."""
+    each ended ``--``, neither timed out nor queued; ``answered`` of them have a status (100-499), the others
+    are a passthrough route's TCP lines (no status)."""
     if not normal:
         return counts
-    return LogCounts(counts.lines + normal, counts.timeouts, counts.queued, counts.answered + normal,
+    return LogCounts(counts.lines + normal, counts.timeouts, counts.queued, counts.answered + answered,
                      counts.completed_tcp + normal)
 
 

@@ -309,7 +309,8 @@ def _route_result(
     )
     key = (rr.namespace, rr.name)
     status = _route_statuses(ctx, key, whole, by_host)
-    normal = ctx.normal_lines.count(*key)  # its answers below 500 counted, not kept as rows: none is a 5xx
+    # its answers below 500 and normal TCP lines counted, not kept as rows: none is a 5xx nor a TCP failure
+    normal = ctx.normal_lines.count(*key)
     if len(status) or normal:
         rr.requests = len(status) + normal
         rr.errors = {code: int(np.count_nonzero(status == int(code))) for code in ERROR_STATUSES}

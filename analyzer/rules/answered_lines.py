@@ -1,11 +1,12 @@
-"""How many of a route's lines a rule's selection takes, and when the first and last were: its rows and
-its counted normal lines together.
+"""How many of a route's lines a rule's selection takes, and when the first and last were: its rows and its
+counted normal lines together.
 
-``mga analyze`` may count a route's normal lines (answered below 500, connection made, no queue:
-``parsers.normal_lines``) instead of keeping them as rows. A rule that asks "did the route's own servers
-answer, how often, from when to when" selects among its rows as before and names, for the same
-selection, which normal-line keys it takes (a key holds the columns a selection reads: server, pod,
-backend kind, status). Where every line is a row the keys are none and the answer is the rows' alone.
+``mga analyze`` may count a route's normal lines (answered below 500 or, for a passthrough route, a TCP
+line without a status; connection made, no queue: ``parsers.normal_lines``) instead of keeping them as
+rows. A rule that asks "did the route's own servers answer, how often, from when to when" selects among
+its rows as before and names, for the same selection, which normal-line keys it takes (a key holds the
+columns a selection reads: server, pod, backend kind, status). Where every line is a row the keys are
+none and the answer is the rows' alone.
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from analyzer.checklist import _log_counts
+from analyzer.context import Context
+from analyzer.rules import common
+from analyzer.rules.ports.shared import served_fine
 from analyzer.run import analyze
 from parsers.load_snapshot import load_snapshot
 from parsers.normal_lines import ENVIRONMENT
@@ -23,7 +27,7 @@ from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
 NOW = datetime(2026, 12, 4, tzinfo=UTC)
 BY_NAME = {p.name: p for p in SCENARIO_DIRS}
 # a route with only normal lines; answers mixed with queued lines; events found through the pods that
-# answered; several routes, one a passthrough route (tcplog lines are never normal lines)
+# answered; several routes, one a passthrough route (its tcplog lines closed ``--`` counted too)
 SCENARIOS = ("B502-quiet-no-queueing", "time-saturation-mid-window", "time-selector-edited-mid-window",
              "time-three-causes-one-namespace", "lab-healthy-shop-and-status", "healthy-two-namespaces")
 
@@ -62,3 +66,22 @@ def test_a_route_with_only_normal_lines_is_measured_and_healthy(monkeypatch: pyt
     assert checks["timeout-sufficient"]["detail"] == f"no server timeout (504 sH) in {counted} requests"
     assert checks["capacity-sufficient"]["detail"] == f"no queueing in {counted} requests"
     assert checks["tls-matches-backend"]["detail"] == f"{counted} requests completed through the backend"
+
+
+def test_a_passthrough_route_reads_its_counted_tcp_lines_as_its_rows(monkeypatch: pytest.MonkeyPatch):
+    """Its TCP lines (no status) leave the rows; its log checks still count them as lines completed through
+    the backend but never as answered below 500, and no "served fine" answer is read into them (a TCP line
+    is no HTTP response, as its row was not)."""
+    rows, counted = (_load("healthy-two-namespaces", mode, monkeypatch) for mode in ("rows", "counted"))
+    tcp = counted.normal_lines.count("newsroom", "feeds")
+    assert tcp > 0 and counted.normal_lines.count("newsroom", "feeds", answered=True) == 0
+    kept = counted.frame("requests")
+    assert not ((kept["namespace"] == "newsroom") & (kept["route"] == "feeds")).any()
+    by_mode = []
+    for snap in (rows, counted):
+        ctx = Context(snap)
+        by_mode.append({(r.namespace, r.name): (_log_counts(ctx, r), served_fine(ctx, r))
+                        for r in common.routes(ctx)})
+    assert by_mode[1] == by_mode[0]
+    counts, fine = by_mode[1][("newsroom", "feeds")]
+    assert counts.lines == counts.completed_tcp == tcp and counts.answered == 0 and not fine

@@ -1,12 +1,14 @@
-"""The normal lines counted (``MGA_NORMAL_LINES=counted``) give the report the rows gave: the reference path.
+"""The normal lines counted (``MGA_NORMAL_LINES=counted``) give the report the rows gave: the reference
+path.
 
 ``mga analyze`` keeps the rows of the routes the inputs hold; counted, their normal lines (answered
-below 500, connected, unqueued, dated: ``parsers.normal_lines``) leave each chunk as counts and accept
-times instead. Every rule, the checklist, the ledger and the route tables read both, so the contract
-JSON must be identical to the one where every line stays a row (``MGA_NORMAL_LINES=rows``, the path
-kept as the reference until it is removed): on every scenario, on one scenario's objects with every
-scenario's logs, with the Dask engine, and on a generated application's log whose every line belongs
-to routes of the inputs (nearly all of them normal, as on a busy application's router).
+below 500 or a passthrough route's TCP line closed ``--``, connected, unqueued, dated:
+``parsers.normal_lines``) leave each chunk as counts and accept times instead. Every rule, the
+checklist, the ledger and the route tables read both, so the contract JSON must be identical to the one
+where every line stays a row (``MGA_NORMAL_LINES=rows``, the path kept as the reference until it is
+removed): on every scenario, on one scenario's objects with every scenario's logs, with the Dask engine,
+and on a generated application's log whose every line belongs to routes of the inputs (nearly all of
+them normal, as on a busy application's router).
 """
 
 from __future__ import annotations
@@ -70,17 +72,29 @@ def test_one_scenario_with_every_scenario_log(monkeypatch, scenario: Path):
     _both(monkeypatch, inputs, _all_logs())
 
 
+def _tcp_rows(snap: Snapshot) -> int:
+    """How many rows are TCP lines of a passthrough route (no status, backend kind ``be_tcp``)."""
+    req = snap.frame("requests")
+    return int((req["status"].isna() & (req["backend_kind"].astype("string") == "be_tcp").fillna(False)).sum())
+
+
 def test_a_busy_application_log_kept_whole(monkeypatch, tmp_path: Path):
-    """Every line of a generated log belongs to the dump's routes (ten of them): the HTTP routes' answers
-    below 500 are counted (two thirds of the lines; the passthrough routes' TCP lines have no status and
-    stay rows)."""
+    """Every line of a generated log belongs to the dump's routes (ten of them, three passthrough): the HTTP
+    routes' answers below 500 and the passthrough routes' TCP lines closed ``--`` are counted (nearly every
+    line); the TCP connections the router could not open (``SC``, ``Tc`` -1) stay rows, and the report
+    (their ``tcp_failures``, the checklist's completed TCP lines) is the rows' one."""
     log = tmp_path / "access.log"
     generate_log(20_000, log, first_routes=10)
     dump = tmp_path / "routes.yaml"
     write_routes_dump(dump, namespaces=1)
     rows, counted, report = _both(monkeypatch, [str(dump)], [str(log)])
-    assert len(counted.normal_lines) > 0.6 * len(rows.frame("requests"))
+    assert len(counted.normal_lines) > 0.9 * len(rows.frame("requests"))
     assert sum(r["requests"] or 0 for r in report["routes"]) == len(rows.frame("requests"))
+    tcp_rows, tcp_left = _tcp_rows(rows), _tcp_rows(counted)
+    assert tcp_rows > 0.25 * len(rows.frame("requests"))  # the passthrough routes' lines are there
+    assert 0 < tcp_left < 0.1 * tcp_rows  # most of them counted, the failed connections kept as rows
+    assert any("passthrough connections the router could not open" in r["verdict_detail"] for r in report["routes"])
+    assert len(counted.frame("requests")) + len(counted.normal_lines) == len(rows.frame("requests"))
 
 
 def test_the_dask_engine_counts_the_same_lines(monkeypatch):

@@ -116,7 +116,8 @@ def _answered_times(ctx: Context, req: pd.DataFrame,
     """The slowest response time (``Tr``) of the route's requests answered below 500, and its p99 (linear
     interpolation); read from the whole frame's columns at the route's positions where they can be placed.
     The route's counted normal lines (``ctx.normal_lines``, of ``route``) are answered requests too: their
-    ``Tr`` values join the rows' (:func:`quantile_of_counts`, the same p99 as of every value)."""
+    ``Tr`` values join the rows' (:func:`quantile_of_counts`, the same p99 as of every value); a TCP line
+    logs no ``Tr`` (tallied -1) and is left out, as its row is."""
     counted = ({v: n for v, n in ctx.normal_lines.tr_counts(route.namespace, route.name).items() if v >= 0}
                if route is not None else {})
     lines, at = common.line_positions(ctx, req) if len(req) else (None, slice(0, 0))

@@ -57,9 +57,10 @@ def refused_requests(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
 def served_fine(ctx: Context, route: common.RouteRef) -> bool:
     """The log shows the pods answering through the router (any response with a connection made).
 
-    A counted normal line of a pod's server is such an answer (connection made, status below 500).
+    A counted normal line of a pod's server with a status is such an answer (connection made, status below
+    500); a passthrough route's TCP line has no status and is no response, as its row is not.
     """
-    if ctx.normal_lines.count(route.namespace, route.name, server_kind="pod"):
+    if ctx.normal_lines.count(route.namespace, route.name, answered=True, server_kind="pod"):
         return True
     req = common.route_requests(ctx, route)
     if req.empty:
@@ -279,7 +280,8 @@ def past_port(ctx: Context, route: common.RouteRef, service: str, current: int |
 
 def _first_answer_at(ctx: Context, route: common.RouteRef, port: int, after: pd.Timestamp) -> datetime | None:
     """The first request after ``after`` that a server at ``port`` answered (connection made, status below 500):
-    the earlier of the route's rows and its counted normal lines (every one an answer with a connection)."""
+    the earlier of the route's rows and its counted normal lines with a status (each an answer with a
+    connection; a TCP line, without a status, is none, as its row is not)."""
     if pd.isna(after):
         return None
     found = [t for t in (_first_row_answer(ctx, route, port, after), _first_normal_answer(ctx, route, port, after))
@@ -300,12 +302,14 @@ def _first_row_answer(ctx: Context, route: common.RouteRef, port: int, after: pd
 
 
 def _first_normal_answer(ctx: Context, route: common.RouteRef, port: int, after: pd.Timestamp) -> pd.Timestamp | None:
-    """The first counted normal line after ``after`` of a server at ``port`` (the key names the server)."""
+    """The first counted normal line with a status after ``after`` of a server at ``port`` (the key names the
+    server)."""
     keys = ctx.normal_lines.route_keys(route.namespace, route.name)
     if keys.empty:
         return None
     servers = keys["server"].astype("object").dropna().unique()
-    found = [first_accepted_after(ctx.normal_lines, route.namespace, route.name, after, server=name)
+    found = [first_accepted_after(ctx.normal_lines, route.namespace, route.name, after, answered=True,
+                                   server=name)
              for name in servers if server_port(name) == port]
     found = [t for t in found if t is not None]
     return min(found) if found else None
