@@ -14,8 +14,10 @@ starts where another starts is :mod:`parsers.log_duplicates`' business). Each pl
 byte by byte as parsed (decompressed), never on a digest or the first lines alone:
 
 - the older log from that place to its end is the newer log's first part: the older log is read up to that
-  byte (``ChunkJob.read_to``), and the part it leaves is a ``skipped`` entry with that byte ``offset``. Its
-  line numbers are kept, and the newer log is read whole;
+  byte (``ChunkJob.read_to``), and the part it leaves is a ``skipped`` entry whose reason names that byte
+  (no ``offset``: that field marks reading stopped at a limit or damage, where the verdicts rest on less than
+  the inputs held; here every line is read, in the newer log). Its line numbers are kept, and the newer log
+  is read whole;
 - the newer log ends inside the older one: every byte of it is there, so it is skipped whole, naming the log
   it is read in;
 - otherwise both are read.
@@ -47,7 +49,7 @@ from parsers.log_stream import open_log_stream
 ROUTER_LINE = re.compile(rb"haproxy\[\d+\]: |\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d")  # see "Cost"
 MAX_PLACES = 8  # places of one log's first lines in another past which the place is ambiguous
 
-Note = tuple[Any, Any, str, int | None]  # (source, member, reason, offset) of a log read in part or not at all
+Note = tuple[Any, Any, str, None]  # (source, member, reason, no offset) of a log read in part or not at all
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def overlapping_logs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[int | N
             r = read_to[k]
             notes.append((job[0], job[1], f"its last {r.length} bytes, from byte {r.at}, are the first bytes of"
                                           f" {_name(jobs, r.newer)} (an overlapping collection of this access"
-                                          " log, which goes on there): read once, there", r.at))
+                                          " log, which goes on there): read once, there", None))
     return out, ends, notes
 
 
