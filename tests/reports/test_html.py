@@ -142,6 +142,20 @@ def test_gaps_inputs_skipped_and_unparsed_sections(page):
         "truncated at the 1024-byte log limit", "no haproxy[pid]: tag", "unknown log shape"]
 
 
+def test_log_files_name_their_input_when_several_inputs_hold_logs():
+    """Two collections hold logs of the same name (the same router pod's ``current.log``): each row says which
+    input it is of; with one input the column is left out."""
+    one = sample_result()
+    [account] = one.log_accounting
+    assert [e.tag for e in rows(Page(render_html(one)), "logs-table")[0].children] == ["td"] * 5
+    two = sample_result()
+    two.log_accounting = [account, {**account, "input": "/cases/0424/mg-later.tar.gz", "lines_read": 12}]
+    found = rows(Page(render_html(two)), "logs-table")
+    assert [(squash(r.children[0].text), r.children[0].attrs["title"], squash(r.children[2].text)) for r in found] == [
+        (account["input"], account["input"], "6843"),
+        ("/cases/0424/mg-later.tar.gz", "/cases/0424/mg-later.tar.gz", "12")]
+
+
 def test_archive_strings_are_escaped(text, page):
     assert "&lt;script&gt;alert(document.domain)&lt;/script&gt;" in text
     assert "next=&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;" in text
