@@ -186,25 +186,40 @@ def _compare(first: _Log, second: _Log) -> tuple[str, int] | None:
     """Two logs read side by side as parsed, :data:`CHUNK` bytes at a time, until they differ (None) or either
     ends: ``same``, or the shorter one is where the longer one starts, with its bytes; None if either is
     unreadable or cut on the way."""
+    agreed = compared((first.src, first.member), (second.src, second.member))
+    if agreed is None:
+        return None
+    size, longer = agreed
+    if not longer:
+        return "same", size
+    return ("first in second" if longer > 0 else "second in first"), size
+
+
+def compared(first: tuple[Any, Any], second: tuple[Any, Any], skip: int = 0) -> tuple[int, int] | None:
+    """Two logs ((source, member) each) read side by side as parsed, the first from its byte ``skip``:
+    :func:`side_by_side`'s answer; None if they differ, or either is unreadable or cut on the way."""
     try:
-        with open_log_stream(first.src, first.member) as (one, guards), \
-                open_log_stream(second.src, second.member) as (other, others):
-            size = 0
-            while True:
-                left, right = read_full(one, CHUNK), read_full(other, CHUNK)
-                common = min(len(left), len(right))
-                if left[:common] != right[:common]:
-                    return None
-                size += common
-                if len(left) != len(right) or not left:
-                    break
-            if any(reader.cut is not None for reader in (*guards, *others)):
-                return None
+        with open_log_stream(*first) as (one, guards), open_log_stream(*second) as (other, others):
+            while skip > 0 and (dropped := len(one.read(min(skip, CHUNK)))):  # read: its guards count every byte
+                skip -= dropped
+            agreed = side_by_side(one, other)
+            return None if agreed is None or any(reader.cut is not None for reader in (*guards, *others)) else agreed
     except UNREADABLE:
         return None
-    if len(left) == len(right):
-        return "same", size
-    return ("first in second" if len(left) < len(right) else "second in first"), size
+
+
+def side_by_side(one: Any, other: Any) -> tuple[int, int] | None:
+    """Two streams read side by side, :data:`CHUNK` bytes at a time, until they differ (None) or either ends:
+    the bytes they agree on, and which one goes on past them (1: ``other``, -1: ``one``, 0: neither)."""
+    size = 0
+    while True:
+        left, right = read_full(one, CHUNK), read_full(other, CHUNK)
+        common = min(len(left), len(right))
+        if left[:common] != right[:common]:
+            return None
+        size += common
+        if len(left) != len(right) or not left:
+            return size, (len(right) > len(left)) - (len(left) > len(right))
 
 
 def _candidates(jobs: Sequence[LogJob]) -> list[int]:

@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from parsers.log_duplicates import CHUNK, UNREADABLE, LogJob, log_head, read_full
+from parsers.log_duplicates import CHUNK, UNREADABLE, LogJob, compared, log_head, read_full
 from parsers.log_stream import open_log_stream
 
 ROUTER_LINE = re.compile(rb"haproxy\[\d+\]: |\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d")  # see "Cost"
@@ -168,32 +168,11 @@ def _places(job: LogJob, patterns: dict[int, bytes]) -> dict[int, list[int]]:
 def _checked(jobs: Sequence[LogJob], older: int, newer: int, at: int) -> _Relation | None:
     """The older log from byte ``at`` and the newer log from its start, read side by side as parsed: a
     relation when one ends and every byte until then agreed; None otherwise (or unreadable, or cut)."""
-    try:
-        with open_log_stream(*jobs[older][:2]) as (one, guards), open_log_stream(*jobs[newer][:2]) as (other, others):
-            _skip(one, at)
-            size = 0
-            while True:
-                left, right = read_full(one, CHUNK), read_full(other, CHUNK)
-                common = min(len(left), len(right))
-                if left[:common] != right[:common]:
-                    return None
-                size += common
-                if len(left) != len(right) or not left:
-                    break
-            if any(reader.cut is not None for reader in (*guards, *others)):
-                return None
-    except UNREADABLE:
+    agreed = compared(jobs[older][:2], jobs[newer][:2], skip=at)
+    if agreed is None:
         return None
-    return _Relation(older, newer, at, size, whole=len(right) <= len(left))
-
-
-def _skip(stream: Any, size: int) -> None:
-    """Past the first ``size`` bytes of a guarded stream: read and dropped (its guards count every byte)."""
-    while size > 0:
-        got = stream.read(min(size, CHUNK))
-        if not got:
-            return
-        size -= len(got)
+    size, longer = agreed
+    return _Relation(older, newer, at, size, whole=longer <= 0)  # held whole unless it goes on past the older end
 
 
 def _name(jobs: Sequence[LogJob], k: int) -> str:

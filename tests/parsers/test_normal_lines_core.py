@@ -32,7 +32,13 @@ def _rows(spec: list[tuple]) -> pd.DataFrame:
             "Tc": tc, "Tr": tr, "srv_queue": queue, "backend_queue": 0,
             "ts": None if ms is None else pd.Timestamp(T0) + pd.Timedelta(milliseconds=ms),
         })
-    frame = pd.DataFrame(out)
+    return typed_frame(out)
+
+
+def typed_frame(lines: list[dict]) -> pd.DataFrame:
+    """Request rows (dicts of the frame's columns) with the frame's types: ms times, nullable integers,
+    categorical names."""
+    frame = pd.DataFrame(lines)
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True).astype("datetime64[ms, UTC]")
     for name in ("status", "Tc", "Tr", "srv_queue", "backend_queue"):
         frame[name] = frame[name].astype("Int64")

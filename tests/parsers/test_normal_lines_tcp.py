@@ -16,6 +16,7 @@ import pyarrow as pa
 import pytest
 
 from parsers.normal_lines import NormalLines, first_accepted_after, normal_mask
+from tests.parsers.test_normal_lines_core import typed_frame
 
 T0 = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 
@@ -34,17 +35,6 @@ def _line(kind: str, status: int | None, term: str, tc: int, *, ms: int | None =
         "Tc": tc, "Tr": tr, "srv_queue": queue, "backend_queue": 0,
         "ts": None if ms is None else pd.Timestamp(T0) + pd.Timedelta(milliseconds=ms),
     }
-
-
-def _frame(lines: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(lines)
-    frame["ts"] = pd.to_datetime(frame["ts"], utc=True).astype("datetime64[ms, UTC]")
-    for name in ("status", "Tc", "Tr", "srv_queue", "backend_queue"):
-        frame[name] = frame[name].astype("Int64")
-    for name in ("namespace", "route", "backend", "backend_kind", "server", "server_kind", "pod", "service",
-                 "port_name", "server_ip", "router_pod", "term"):
-        frame[name] = frame[name].astype("category")
-    return frame
 
 
 CASES = [  # (line, normal?)
@@ -66,7 +56,7 @@ CASES = [  # (line, normal?)
 
 @pytest.mark.parametrize("dictionary", [True, False], ids=["dictionary", "plain"])
 def test_which_tcp_lines_are_normal(dictionary: bool):
-    frame = _frame([line for line, _ in CASES])
+    frame = typed_frame([line for line, _ in CASES])
     table = pa.Table.from_pandas(frame, preserve_index=False)
     if not dictionary:  # a chunk's columns as text, not dictionary-encoded
         table = pa.table({name: (table.column(name).cast(pa.string()) if pa.types.is_dictionary(table.column(name).type)
@@ -75,13 +65,13 @@ def test_which_tcp_lines_are_normal(dictionary: bool):
 
 
 def test_without_a_backend_kind_no_statusless_line_is_normal():
-    frame = _frame([line for line, _ in CASES]).drop(columns=["backend_kind"])
+    frame = typed_frame([line for line, _ in CASES]).drop(columns=["backend_kind"])
     mask = normal_mask(pa.Table.from_pandas(frame, preserve_index=False))
     assert mask.tolist() == [False] * (len(CASES) - 2) + [True, False]
 
 
 def _mixed() -> NormalLines:
-    frame = _frame([line for line, _ in CASES])
+    frame = typed_frame([line for line, _ in CASES])
     return NormalLines.of_frame(frame)
 
 
@@ -113,8 +103,8 @@ def test_answered_leaves_tcp_lines_out_of_every_question():
 def test_the_missing_status_survives_the_join_of_chunks():
     """A chunk of TCP lines joined with a chunk of HTTP answers: each key keeps its own status (the
     missing one still code 0, not another key's value)."""
-    tcp = NormalLines.of_frame(_frame([_line("be_tcp", None, "--", 0, ms=ms) for ms in (10, 20)]))
-    http = NormalLines.of_frame(_frame([_line("be_http", 404, "--", 0, route="web", tr=1),
+    tcp = NormalLines.of_frame(typed_frame([_line("be_tcp", None, "--", 0, ms=ms) for ms in (10, 20)]))
+    http = NormalLines.of_frame(typed_frame([_line("be_http", 404, "--", 0, route="web", tr=1),
                                         _line("be_tcp", None, "--", 0, ms=30)]))
     joined = NormalLines.merged([tcp, http])
     assert joined.count("shop", "pass") == 3
