@@ -37,7 +37,7 @@ from markupsafe import Markup
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
 from reports.charts import timeline_svg
-from reports.json_report import VERDICT_RANK, ordered_routes, route_affected_requests
+from reports.json_report import VERDICT_RANK, logs_of_several_inputs, ordered_routes, route_affected_requests
 from reports.safe_text import clean
 
 HERE = Path(__file__).parent
@@ -260,6 +260,7 @@ def environment() -> Environment:
     env.filters["ts"] = _ts
     env.filters["span"] = _span
     env.filters["hhmm"] = _hhmm
+    env.globals["logs_of_several_inputs"] = logs_of_several_inputs
     return env
 
 

@@ -100,3 +100,9 @@ def _plain(value: Any) -> Any:
             return None
         return plain
     return str(value)
+
+
+def logs_of_several_inputs(result: Result) -> bool:
+    """Whether the access logs read come from more than one input (two collections can hold the same router
+    pod's ``current.log``): cited lines then name their input."""
+    return len({account.get("input") for account in result.log_accounting or []}) > 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
-from reports.json_report import ordered_routes, route_affected_requests
+from reports.json_report import logs_of_several_inputs, ordered_routes, route_affected_requests
 from reports.markdown_text import code, fence, plain
 from reports.platform_md import platform_lines
 from reports.safe_text import clean
@@ -62,8 +62,9 @@ def render_markdown(result: Result) -> str:
         out += ["", f"{healthy} route(s) look healthy." if healthy else "No route looks healthy."]
     out += platform_lines(result.cluster)
     bad = [r for r in routes if str(r.verdict) in ("broken", "degraded")]
+    by_input = logs_of_several_inputs(result)
     for r in bad[:MAX_DETAILED_ROUTES]:
-        out += _route(r, findings, route_affected_requests(r, affected_by_id))
+        out += _route(r, findings, route_affected_requests(r, affected_by_id), by_input)
     if len(bad) > MAX_DETAILED_ROUTES:
         out += ["", f"{len(bad) - MAX_DETAILED_ROUTES} more broken or degraded routes are described in the "
                     "HTML and JSON reports."]
@@ -102,7 +103,7 @@ def _context(result: Result) -> list[str]:
     return lines
 
 
-def _route(route: RouteResult, findings: dict[str, Finding], affected: int) -> list[str]:
+def _route(route: RouteResult, findings: dict[str, Finding], affected: int, by_input: bool = False) -> list[str]:
     endpoints = ("unknown" if route.endpoints_total is None
                  else f"{route.endpoints_ready}/{route.endpoints_total} ready")
     lines = ["", f"## {route.verdict}: {code(f'{route.namespace}/{route.name}')}", "",
@@ -114,13 +115,13 @@ def _route(route: RouteResult, findings: dict[str, Finding], affected: int) -> l
     mine = sorted((findings[fid] for fid in route.findings if fid in findings),
                   key=lambda f: (-f.severity.rank, -f.affected_requests))
     for f in mine[:MAX_FINDINGS_PER_ROUTE]:
-        lines += _finding(f)
+        lines += _finding(f, by_input)
     if len(mine) > MAX_FINDINGS_PER_ROUTE:
         lines += [f"{len(mine) - MAX_FINDINGS_PER_ROUTE} more finding(s) in the HTML/JSON report.", ""]
     return lines
 
 
-def _finding(f: Finding) -> list[str]:
+def _finding(f: Finding, by_input: bool = False) -> list[str]:
     first, last = rfc3339(f.first_seen), rfc3339(f.last_seen)
     span = f", {code(first)} → {code(last or first)}" if first else ""
     if f.affected_requests:
@@ -137,6 +138,7 @@ def _finding(f: Finding) -> list[str]:
     lines += ["Evidence:", ""]
     for e in f.evidence[:MAX_EVIDENCE]:
         where = f"{e.source}:{e.line}" if e.line else e.source
+        where = f"{e.input}: {where}" if by_input and e.input else where
         text = e.text if len(e.text) <= MAX_EVIDENCE_CHARS else e.text[: MAX_EVIDENCE_CHARS - 1] + "…"
         lines.append(f"- {code(where)}: {code(text)}")
     lines.append("")

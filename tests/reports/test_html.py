@@ -143,14 +143,21 @@ def test_gaps_inputs_skipped_and_unparsed_sections(page):
 
 
 def test_log_files_name_their_input_when_several_inputs_hold_logs():
-    """Two collections hold logs of the same name (the same router pod's ``current.log``): each row says which
-    input it is of; with one input the column is left out."""
+    """Two collections hold logs of the same name (the same router pod's ``current.log``): each row of the log
+    files and each cited line says which input it is of; with one input the column and the prefix are left out."""
     one = sample_result()
     [account] = one.log_accounting
     assert [e.tag for e in rows(Page(render_html(one)), "logs-table")[0].children] == ["td"] * 5
     two = sample_result()
     two.log_accounting = [account, {**account, "input": "/cases/0424/mg-later.tar.gz", "lines_read": 12}]
-    found = rows(Page(render_html(two)), "logs-table")
+    shown = Page(render_html(two))
+    found = rows(shown, "logs-table")
+    cited = [squash(c.children[0].text) for t in shown.find("table", class_="evidence small")
+             for b in t.children if b.tag == "tbody" for c in b.children if c.tag == "tr"]
+    assert cited and all(": " in c for c in cited) and f"{account['input']}: " in " ".join(cited)
+    plain = [squash(c.children[0].text) for t in Page(render_html(one)).find("table", class_="evidence small")
+             for b in t.children if b.tag == "tbody" for c in b.children if c.tag == "tr"]
+    assert plain and not any(": " in c for c in plain)
     assert [(squash(r.children[0].text), r.children[0].attrs["title"], squash(r.children[2].text)) for r in found] == [
         (account["input"], account["input"], "6843"),
         ("/cases/0424/mg-later.tar.gz", "/cases/0424/mg-later.tar.gz", "12")]

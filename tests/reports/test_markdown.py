@@ -46,6 +46,20 @@ def test_broken_route_has_cause_sentence_count_span_fix_and_evidence(note):
                            "`- lastTransitionTime: '2026-11-20T08:43:30Z' status: 'False' type: Ready`")
 
 
+def test_cited_lines_name_their_input_when_several_inputs_hold_logs():
+    """Two collections can hold the same router pod's ``current.log``: a cited line then says which input it
+    is of; with the logs of one input it does not."""
+    result = sample_result()
+    [account] = result.log_accounting
+    result.log_accounting = [account, {**account, "input": "/cases/0424/mg-later.tar.gz"}]
+    evidence = [line for line in section(render_markdown(result), "## broken: `payments/checkout`").splitlines()
+                if line.startswith("- `")]
+    assert evidence[0].startswith("- `inspect.local.7316620088154903321: inspect.local.7316620088154903321/"
+                                  "namespaces/payments/core/pods.yaml:212`: ")
+    alone = section(render_markdown(sample_result()), "## broken: `payments/checkout`")
+    assert "- `inspect.local.7316620088154903321/namespaces/payments/core/pods.yaml:212`: " in alone
+
+
 def test_degraded_route_and_no_section_for_unknown_or_healthy(note):
     degraded = section(note, "## degraded: `reporting/export-api`")
     assert "`backend-timeout` (E401" in degraded and "37 requests affected" in degraded
