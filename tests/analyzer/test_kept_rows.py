@@ -13,6 +13,7 @@ themselves are compared with what the report computed from the full frame before
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,9 +26,9 @@ import pytest
 from analyzer.run import analyze
 from bench.gen_logs import generate as generate_log
 from bench.gen_logs import write_routes_dump
-from parsers import log_lines, normal_lines
+from parsers import log_chunks, log_jobs, log_lines, normal_lines
 from parsers.load_snapshot import load_snapshot, object_namespaces
-from parsers.log_keep import keep_rows
+from parsers.log_keep import LeanHint, keep_rows
 from parsers.log_left_out import LeftOutFailures
 from parsers.log_totals import LogTotals
 from parsers.snapshot import Snapshot
@@ -50,9 +51,28 @@ def _report(snap: Snapshot, **options: object) -> dict:
                                  default=str))
 
 
+_LOADED: dict[tuple, Snapshot] = {}
+
+
+def _load(inputs: list[str], logs: list[str], *, keep_all_requests: bool = True) -> Snapshot:
+    """``load_snapshot(inputs, logs)``; with every scenario's logs, loaded once for the module under the same
+    settings: several tests ask the same inputs with them (a snapshot is read-only once loaded,
+    ``parsers.snapshot.Snapshot``). The key holds whatever the tests below change that changes a load: the
+    environment's normal-lines and scanner choices, the chunk size, ``LeanHint.FULL_FROM``, the scanner's
+    floor and the lean selection itself (a test that wraps it to count its calls gets a load of its own)."""
+    if list(logs) != _all_logs():
+        return load_snapshot(inputs, logs, keep_all_requests=keep_all_requests)
+    key = (tuple(inputs), keep_all_requests, os.environ.get(normal_lines.ENVIRONMENT),
+           os.environ.get("MGA_LOG_SCANNER"), log_lines.chunk_bytes(False), LeanHint.FULL_FROM,
+           log_jobs.SCANNER_FLOOR, log_chunks.lean_selection)
+    if key not in _LOADED:
+        _LOADED[key] = load_snapshot(inputs, logs, keep_all_requests=keep_all_requests)
+    return _LOADED[key]
+
+
 def _both(inputs: list[str], logs: list[str], **options: object) -> tuple[Snapshot, Snapshot, dict]:
-    full = load_snapshot(inputs, logs)
-    kept = load_snapshot(inputs, logs, keep_all_requests=False)
+    full = _load(inputs, logs)
+    kept = _load(inputs, logs, keep_all_requests=False)
     report = _report(kept, **options)
     assert report == _report(full, **options)
     return full, kept, report
@@ -78,7 +98,7 @@ def test_one_scenario_with_every_scenario_log_equals_the_full_frame(scenario: Pa
 
 def test_namespace_filter_with_kept_rows_equals_the_full_frame():
     inputs = [i for p in WITH_LOGS[::5] for i in scenario_inputs(p)[0]]
-    full = load_snapshot(inputs, _all_logs())
+    full = _load(inputs, _all_logs())
     namespaces = sorted({str(ns) for ns in full.frame("routes")["namespace"].dropna()})[::2]
     _both(inputs, _all_logs(), namespaces=namespaces)
 
@@ -108,8 +128,8 @@ def test_kept_rows_are_those_of_object_namespaces_of_none_and_the_busiest_other_
     # which rows are kept, before their normal lines are counted (``parsers.normal_lines``: every one a row here)
     monkeypatch.setenv(normal_lines.ENVIRONMENT, "rows")
     inputs, _ = scenario_inputs(WITH_LOGS[0])
-    full = load_snapshot(inputs, _all_logs())
-    kept = load_snapshot(inputs, _all_logs(), keep_all_requests=False)
+    full = _load(inputs, _all_logs())
+    kept = _load(inputs, _all_logs(), keep_all_requests=False)
     expected, left_out = _expected_kept(full.frame("requests"), object_namespaces(full.frames))
     got = kept.frame("requests")
     assert len(got) == len(expected) > 0
@@ -219,8 +239,8 @@ def test_streamed_totals_equal_the_full_frame_figures(chunk: int | None, monkeyp
     if chunk is not None:
         monkeypatch.setattr(log_lines, "chunk_bytes", lambda stats_only=False: chunk)
     inputs, _ = scenario_inputs(WITH_LOGS[0])
-    snap = load_snapshot(inputs, _all_logs(), keep_all_requests=False)
-    full = load_snapshot(inputs, _all_logs()).frame("requests")
+    snap = _load(inputs, _all_logs(), keep_all_requests=False)
+    full = _load(inputs, _all_logs()).frame("requests")
     totals = snap.totals()
     ref = _reference_totals(full)
     assert totals.requests() == ref["requests"] > 1000
@@ -309,20 +329,17 @@ def test_router_saturation_counts_the_other_routes_failures_it_does_not_keep(chu
 def test_rows_and_figures_are_the_same_whether_chunks_are_read_lean_first_or_not(chunk: int | None, full_from: float,
                                                                                    monkeypatch):
     """Skipping the lean first pass (``LeanHint``: most lines kept) keeps the same rows, counts the same."""
-    from parsers.log_keep import LeanHint
-
     if chunk is not None:
         monkeypatch.setattr(log_lines, "chunk_bytes", lambda stats_only=False: chunk)
     inputs, _ = scenario_inputs(WITH_LOGS[0])
     monkeypatch.setattr(LeanHint, "FULL_FROM", 2.0)  # never skipped: the reference
-    lean = load_snapshot(inputs, _all_logs(), keep_all_requests=False)
+    lean = _load(inputs, _all_logs(), keep_all_requests=False)
     monkeypatch.setattr(LeanHint, "FULL_FROM", full_from)
-    from parsers import log_chunks
 
     read_lean = []
     lean_selection = log_chunks.lean_selection
     monkeypatch.setattr(log_chunks, "lean_selection", lambda *a, **k: read_lean.append(1) or lean_selection(*a, **k))
-    other = load_snapshot(inputs, _all_logs(), keep_all_requests=False)
+    other = _load(inputs, _all_logs(), keep_all_requests=False)  # (its own: the lean selection is wrapped)
     assert (not read_lean) if full_from == 0.0 else read_lean  # (adaptive: some files' chunks skip it)
     pairs = ["input", "source", "line"]
     assert (other.frame("requests")[pairs].astype(str).values.tolist()
@@ -339,7 +356,7 @@ def test_kept_rows_the_scanner_read_whole_equal_the_full_parse(chunk: int | None
     the samples of lines not understood, the totals and the accounting equal the Arrow path's, where
     every kept line is parsed in full. The scanner reads lines with their terminators (``\\n``, or
     ``\\r\\n`` with ``crlf``); the lines it leaves are trimmed before the Arrow path reads them."""
-    from parsers import log_chunks, log_jobs, log_scan
+    from parsers import log_scan
 
     if not log_scan.enabled():
         pytest.skip("Numba is not installed: the scanner is off")
@@ -347,7 +364,9 @@ def test_kept_rows_the_scanner_read_whole_equal_the_full_parse(chunk: int | None
         monkeypatch.setattr(log_lines, "chunk_bytes", lambda stats_only=False: chunk)
     monkeypatch.setattr(log_jobs, "SCANNER_FLOOR", 0)  # the scanner reads these small logs too
     generated = tmp_path / "access.log"
-    generate_log(20_000, generated, seed=7)  # tcplog lines and router messages among them
+    # tcplog lines and router messages among them; with the scenario logs, about 1,350 (one chunk) to 1,600
+    # (4 KiB chunks) rows are taken from the scanner, 850 to 1,000 of them this log's
+    generate_log(8_000, generated, seed=7)
     if crlf:
         generated.write_bytes(generated.read_bytes().replace(b"\n", b"\r\n"))
     dump = tmp_path / "routes.json"
@@ -392,8 +411,8 @@ def test_kept_rows_hold_only_the_columns_the_analysis_reads():
     scenario = next(p for p in WITH_LOGS if p.name == "R101-fires-sharded-away")  # default answers with paths
     inputs, _ = scenario_inputs(scenario)
     logs = _all_logs()
-    full = load_snapshot(inputs, logs).frame("requests")
-    kept = load_snapshot(inputs, logs, keep_all_requests=False).frame("requests")
+    full = _load(inputs, logs).frame("requests")
+    kept = _load(inputs, logs, keep_all_requests=False).frame("requests")
     assert list(kept.columns) == [c for c in full.columns if c not in UNANALYZED]
     default = (kept["backend_kind"] == "openshift_default").fillna(False).astype(bool)
     assert default.any() and (~default).any()
