@@ -80,6 +80,13 @@ def work(tmp_path: Path) -> Path:
     return d
 
 
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The fixture's own report, which the budget and ratio cases compare theirs with: the same child run of
+    ``mga analyze`` each of them made before, made once for the module (read, never changed)."""
+    return analyze_json(INSPECT_SHOP, tmp_path_factory.mktemp("baseline"))
+
+
 def _shop_routes(report: dict) -> set[str]:
     return {r["name"] for r in report["routes"] if r["namespace"] == "shop"}
 
@@ -710,7 +717,7 @@ def _same_analysis(report: dict, baseline: dict) -> None:
     assert not [s for s in report["skipped"] if s["source"] in shop_files]
 
 
-def test_tar_gz_with_several_huge_members_is_stopped_by_the_run_budget_and_the_rest_analyzed(tmp_path, work):
+def test_tar_gz_with_several_huge_members_is_stopped_by_the_run_budget_and_the_rest_analyzed(tmp_path, work, baseline):
     path = tmp_path / "huge-members.tar.gz"
     with tarfile.open(path, "w:gz") as tf:
         for rel, kind in HUGE_LISTS:  # 4 x 3 MiB, first in the archive
@@ -718,7 +725,6 @@ def test_tar_gz_with_several_huge_members_is_stopped_by_the_run_budget_and_the_r
         for rel, data in _shop_files():
             add_tar_bytes(tf, f"inspect/{rel}", data)
     assert path.stat().st_size < MiB
-    baseline = analyze_json(INSPECT_SHOP, work)
     report = analyze_json(path, work, "--max-bytes", "4M")
     _same_analysis(report, baseline)
     cut = _budget_entries(report)
@@ -730,7 +736,7 @@ def test_tar_gz_with_several_huge_members_is_stopped_by_the_run_budget_and_the_r
     assert not _budget_entries(whole)
 
 
-def test_zip_members_sharing_one_body_count_against_the_budget_each_time_they_are_read(tmp_path, work):
+def test_zip_members_sharing_one_body_count_against_the_budget_each_time_they_are_read(tmp_path, work, baseline):
     import copy
 
     path = tmp_path / "shared-body.zip"
@@ -743,7 +749,6 @@ def test_zip_members_sharing_one_body_count_against_the_budget_each_time_they_ar
             zf.writestr(f"inspect/{rel}", data)
     assert path.stat().st_size < MiB
     assert len({i.header_offset for i in zipfile.ZipFile(path).infolist() if i.filename == name}) == 1
-    baseline = analyze_json(INSPECT_SHOP, work)
     report = analyze_json(path, work, "--max-bytes", "7M")
     _same_analysis(report, baseline)
     # 3 MiB each time it is read: twice fits in 7 MiB, the three reads after are refused
@@ -752,10 +757,9 @@ def test_zip_members_sharing_one_body_count_against_the_budget_each_time_they_ar
     assert all(s["offset"] == 0 for s in cut)
 
 
-def test_a_member_longer_than_it_said_is_cut_by_the_budget_while_streaming_with_its_offset(tmp_path, work):
+def test_a_member_longer_than_it_said_is_cut_by_the_budget_while_streaming_with_its_offset(tmp_path, work, baseline):
     dump = tmp_path / "deployments.yaml.gz"  # a gzipped dump: its size is known only once read
     dump.write_bytes(gzip.compress(_huge_list("DeploymentList", 3 * MiB)))
-    baseline = analyze_json(INSPECT_SHOP, work)
     proc = run_mga(["analyze", str(INSPECT_SHOP), str(dump), "--max-bytes", "1M", "--format", "json",
                     "--output", "r.json"], work)
     assert proc.returncode == 0, proc.stderr
@@ -829,11 +833,10 @@ def _bomb_tar_gz(path: Path, before: list[str], huge: int = 4, mib_each: int = 7
         out.write(gzip.compress(bytes(1024)))  # the end-of-archive blocks
 
 
-def test_tar_gz_of_4_members_of_700_mb_is_refused_by_ratio_and_the_rest_analyzed(tmp_path, work):
+def test_tar_gz_of_4_members_of_700_mb_is_refused_by_ratio_and_the_rest_analyzed(tmp_path, work, baseline):
     path = tmp_path / "bomb.tar.gz"
     _bomb_tar_gz(path, before=[rel for rel, _ in _shop_files()])
     assert path.stat().st_size < 4 * MiB
-    baseline = analyze_json(INSPECT_SHOP, work)
     report = analyze_json(path, work)
     _same_analysis(report, baseline)
     reasons = {s["source"]: s for s in report["skipped"]}
@@ -864,7 +867,8 @@ def test_tar_gz_bomb_between_files_keeps_those_before_and_says_those_after_were_
 
 
 @pytest.mark.parametrize(("body_mib", "kept"), [(40, 1), (200, 0)])
-def test_zip_members_sharing_one_body_are_refused_by_ratio_at_the_default_budget(tmp_path, work, body_mib, kept):
+def test_zip_members_sharing_one_body_are_refused_by_ratio_at_the_default_budget(tmp_path, work, body_mib, kept,
+                                                                                 baseline):
     """Each read of a shared body counts against that one stored body: 40 MiB is read once (under
     the 64 MiB floor), the second read would pass it; 200 MiB is past 200 times its stored size."""
     import copy
@@ -877,7 +881,6 @@ def test_zip_members_sharing_one_body_are_refused_by_ratio_at_the_default_budget
         for rel, data in _shop_files():
             zf.writestr(f"inspect/{rel}", data)
     assert path.stat().st_size < MiB
-    baseline = analyze_json(INSPECT_SHOP, work)
     report = analyze_json(path, work)
     _same_analysis(report, baseline)
     cut = [s for s in report["skipped"] if s["source"] == name and "200 times" in s["reason"]]
@@ -886,10 +889,9 @@ def test_zip_members_sharing_one_body_are_refused_by_ratio_at_the_default_budget
     assert not _budget_entries(report)
 
 
-def test_gzipped_dump_bomb_is_cut_by_ratio_while_streaming_with_its_offset(tmp_path, work):
+def test_gzipped_dump_bomb_is_cut_by_ratio_while_streaming_with_its_offset(tmp_path, work, baseline):
     dump = tmp_path / "deployments.yaml.gz"  # 300 MiB from about 300 KB: its size is known only once read
     dump.write_bytes(ZEROS_MiB_GZ * 300)
-    baseline = analyze_json(INSPECT_SHOP, work)
     proc = run_mga(["analyze", str(INSPECT_SHOP), str(dump), "--format", "json", "--output", "r.json"], work)
     assert proc.returncode == 0, proc.stderr
     report = json.loads((work / "r.json").read_text())
@@ -901,7 +903,7 @@ def test_gzipped_dump_bomb_is_cut_by_ratio_while_streaming_with_its_offset(tmp_p
 
 
 # ------------------------------------------------------------------ container logs count in the budget
-def test_container_logs_are_read_within_the_run_budget_and_refused_with_its_reason(tmp_path, work):
+def test_container_logs_are_read_within_the_run_budget_and_refused_with_its_reason(tmp_path, work, baseline):
     import shutil
 
     root = tmp_path / "inspect.local.3"
@@ -911,7 +913,6 @@ def test_container_logs_are_read_within_the_run_budget_and_refused_with_its_reas
     log.parent.mkdir(parents=True)
     log.write_bytes(b"2026-11-20T08:40:00Z starting\n" + b"x" * 100 + b"\n" * (2 * MiB))
     source = f"{NS}/pods/{pod}/frontend/frontend/logs/current.log"
-    baseline = analyze_json(INSPECT_SHOP, work)
     whole = analyze_json(root, work)
     _same_analysis(whole, baseline)
     assert source not in {s["source"] for s in whole["skipped"]}
@@ -923,7 +924,7 @@ def test_container_logs_are_read_within_the_run_budget_and_refused_with_its_reas
 
 
 # ------------------------------------------------------------------ issue 13 "Why", checked again
-def test_rotated_gz_bomb_inside_a_must_gather_is_cut_by_ratio_and_the_rest_analyzed(tmp_path, work):
+def test_rotated_gz_bomb_inside_a_must_gather_is_cut_by_ratio_and_the_rest_analyzed(tmp_path, work, baseline):
     """A rotated ``.gz`` access log is judged against its own stored size, not capped by it."""
     import shutil
 
@@ -933,7 +934,6 @@ def test_rotated_gz_bomb_inside_a_must_gather_is_cut_by_ratio_and_the_rest_analy
     rotated.mkdir(parents=True)
     line = gzip.compress(b"x" * (MiB - 1) + b"\n", 9)  # concatenated gzip members: 100 MiB from ~100 KB
     (rotated / "0.log.20261120-081500.gz").write_bytes(gzip.compress(LOG_OK.encode()) + line * 100)
-    baseline = analyze_json(INSPECT_SHOP, work)
     report = analyze_json(root, work)
     _same_analysis(report, baseline)
     [entry] = [s for s in report["skipped"] if s["source"].endswith("0.log.20261120-081500.gz")]
@@ -941,7 +941,7 @@ def test_rotated_gz_bomb_inside_a_must_gather_is_cut_by_ratio_and_the_rest_analy
     assert report["summary"]["requests"] == 1  # the line before the bomb was kept
 
 
-def test_yaml_flow_sequence_of_20_mb_inside_a_23_kb_archive_is_skipped_in_bounded_memory(tmp_path, work):
+def test_yaml_flow_sequence_of_20_mb_inside_a_23_kb_archive_is_skipped_in_bounded_memory(tmp_path, work, baseline):
     path = tmp_path / "flow.tar.gz"
     with tarfile.open(path, "w:gz", compresslevel=9) as tf:
         for rel, data in _shop_files():
@@ -949,7 +949,6 @@ def test_yaml_flow_sequence_of_20_mb_inside_a_23_kb_archive_is_skipped_in_bounde
         add_tar_bytes(tf, f"inspect/{NS}/apps/deployments.yaml",
                       b"kind: Deployment\napiVersion: apps/v1\nspec: [" + b"1," * 10_000_000 + b"1]\n")
     assert path.stat().st_size < 32 * 1024
-    baseline = analyze_json(INSPECT_SHOP, work)
     report = analyze_json(path, work)  # run_mga holds the child under 2 GiB
     _same_analysis(report, baseline)
     assert "more than" in {s["source"]: s["reason"] for s in report["skipped"]}[f"inspect/{NS}/apps/deployments.yaml"]
