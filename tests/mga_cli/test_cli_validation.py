@@ -1,7 +1,10 @@
 """Issue 15 item 1 and issue 13 §4/§6 through the real CLI in a child process.
 
-"Before any long work" is tested with a loader that ends the child with exit 99 if it is called:
-a refusal that came after loading the inputs shows up as 99, not as the expected 2.
+"Before any long work" is tested with a loader that ends the run with exit 99 if it is called: a
+refusal that came after loading the inputs shows up as 99, not as the expected 2. One such refusal runs
+in a child process (``run(..., trap=True)``: the process's exit code and stderr); the other refusals
+before loading are argument checks, run in this process through Typer's runner (:func:`refused`), which
+gives the same exit code, stdout and stderr without starting an interpreter each.
 """
 
 from __future__ import annotations
@@ -12,8 +15,13 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+from typer.testing import CliRunner
+
+import parsers.load_snapshot
+from mga.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAP = (
@@ -45,7 +53,30 @@ def run(*args: str, trap: bool = False, cwd: Path | None = None) -> subprocess.C
     return proc
 
 
-def one_line(proc: subprocess.CompletedProcess[str]) -> str:
+class Refused(NamedTuple):
+    """What :func:`refused` saw: named as a child process's answer, so the checks read the same."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def refused(*args: str) -> Refused:
+    """``mga ARGS`` in this process, with the loader trapped as in the child (exit 99 if it is called)."""
+
+    def trap(*_: object, **__: object) -> None:
+        sys.stderr.write("LOADER CALLED\n")
+        raise SystemExit(99)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parsers.load_snapshot, "load_snapshot", trap)
+        result = CliRunner().invoke(app, list(args), env={"NO_COLOR": "1"})
+    # an exception other than an exit is the child's traceback
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    return Refused(result.exit_code, result.stdout, result.stderr)
+
+
+def one_line(proc: subprocess.CompletedProcess[str] | Refused) -> str:
     lines = proc.stderr.splitlines()
     assert len(lines) == 1, proc.stderr
     return lines[0]
@@ -63,7 +94,7 @@ def test_since_after_until_is_refused_before_loading(tmp_path):
 
 
 def test_output_in_missing_directory_is_refused_before_loading(tmp_path):
-    proc = run("analyze", str(tmp_path), "--output", str(tmp_path / "nope" / "r.html"), trap=True)
+    proc = refused("analyze", str(tmp_path), "--output", str(tmp_path / "nope" / "r.html"))
     assert proc.returncode == 2 and "does not exist" in one_line(proc)
 
 
@@ -71,7 +102,7 @@ def test_symlinked_output_is_refused(tmp_path):
     victim = tmp_path / "victim"
     victim.write_text("keep")
     (tmp_path / "out.html").symlink_to(victim)
-    proc = run("analyze", str(tmp_path), "--output", str(tmp_path / "out.html"), trap=True)
+    proc = refused("analyze", str(tmp_path), "--output", str(tmp_path / "out.html"))
     assert proc.returncode == 2 and "symbolic link" in one_line(proc)
     assert victim.read_text() == "keep"
 
@@ -79,17 +110,17 @@ def test_symlinked_output_is_refused(tmp_path):
 def test_output_equal_to_an_input_is_refused(tmp_path):
     src = tmp_path / "routes.yaml"
     src.write_text(ROUTE)
-    proc = run("analyze", str(src), "--output", str(src), trap=True)
+    proc = refused("analyze", str(src), "--output", str(src))
     assert proc.returncode == 2 and "one of the inputs" in one_line(proc)
     assert src.read_text() == ROUTE
 
 
 def test_redact_map_without_redact_and_existing_map_are_refused(tmp_path):
-    proc = run("analyze", str(tmp_path), "--redact-map", str(tmp_path / "m.json"), trap=True)
+    proc = refused("analyze", str(tmp_path), "--redact-map", str(tmp_path / "m.json"))
     assert proc.returncode == 2 and "needs --redact" in one_line(proc)
     existing = tmp_path / "m.json"
     existing.write_text("{}")
-    proc = run("analyze", str(tmp_path), "--redact", "--redact-map", str(existing), trap=True)
+    proc = refused("analyze", str(tmp_path), "--redact", "--redact-map", str(existing))
     assert proc.returncode == 2 and "--force" in one_line(proc)
     assert existing.read_text() == "{}"
 
@@ -231,9 +262,9 @@ def test_describe_route_shows_endpoints_readiness_and_findings():
 
 
 def test_a_single_value_option_given_twice_is_refused_before_loading(tmp_path):
-    proc = run("analyze", str(tmp_path), "--format", "json", "--format", "md", trap=True)
+    proc = refused("analyze", str(tmp_path), "--format", "json", "--format", "md")
     assert proc.returncode == 2 and "--format" in proc.stderr and "given 2 times" in proc.stderr
-    proc = run("logs", str(tmp_path / "a.log"), "--top", "3", "--top=5", trap=True)
+    proc = refused("logs", str(tmp_path / "a.log"), "--top", "3", "--top=5")
     assert proc.returncode == 2 and "--top" in proc.stderr and "given 2 times" in proc.stderr
 
 
@@ -257,12 +288,12 @@ OTHER_LOG = (  # a request of a route the inputs do not hold
 def test_a_time_must_carry_a_full_date_and_the_documented_forms_still_do(tmp_path):
     for option, value in [("--since", "1h"), ("--until", "10m"), ("--since", "2026"), ("--until", "08:50"),
                           ("--since", "2026-11-20T25:00"), ("--since", "20261120")]:
-        proc = run("analyze", str(tmp_path), option, value, trap=True)
+        proc = refused("analyze", str(tmp_path), option, value)
         line = one_line(proc)
         assert proc.returncode == 2 and f"{option}: cannot read time {value!r}" in line and "YYYY-MM-DD" in line
     for value in ["2026-11-20", "2026-11-20 08:50", "2026-11-20T08:50:00Z", "2026-11-20T08:50:00.5+01:00",
                   "20/Nov/2026:08:50:00"]:
-        proc = run("analyze", str(tmp_path), "--since", value, trap=True)
+        proc = refused("analyze", str(tmp_path), "--since", value)
         assert proc.returncode == 99, proc.stderr  # past the checks: the (trapped) loader was called
 
 
@@ -283,7 +314,7 @@ def test_a_window_that_excludes_every_log_line_says_so(tmp_path):
 @pytest.mark.skipif(not os.path.isdir("/sys"), reason="needs /sys")
 @pytest.mark.parametrize("command", [["analyze"], ["logs", "-o", "json"]])
 def test_an_output_the_system_refuses_is_one_line_before_loading(tmp_path, command):
-    proc = run(*command[:1], str(tmp_path), *command[1:], "--output", "/sys/mga-report.out", trap=True)
+    proc = refused(*command[:1], str(tmp_path), *command[1:], "--output", "/sys/mga-report.out")
     line = one_line(proc)
     assert proc.returncode == 2 and "internal error" not in line
     assert "cannot write" in line or "is not writable" in line  # root passes os.access, the write fails
@@ -312,17 +343,17 @@ def test_a_report_that_fails_while_written_is_one_line_and_exit_2(tmp_path):
 def test_batch_output_dir_that_is_a_file_is_refused(tmp_path):
     src = tmp_path / "routes.yaml"
     src.write_text(ROUTE)
-    proc = run("batch", str(src), "--engine", "local", "-d", str(src), trap=True)
+    proc = refused("batch", str(src), "--engine", "local", "-d", str(src))
     assert proc.returncode == 2 and one_line(proc) == f"mga: --output-dir {src}: cannot write: not a directory"
     assert src.read_text() == ROUTE
 
 
 def test_refinements_of_redact_need_what_they_refine(tmp_path):
-    proc = run("analyze", str(tmp_path), "--redact-namespaces", trap=True)
+    proc = refused("analyze", str(tmp_path), "--redact-namespaces")
     assert proc.returncode == 2 and "--redact-namespaces needs --redact" in one_line(proc)
-    proc = run("analyze", str(tmp_path), "--redact", "--force", trap=True)
+    proc = refused("analyze", str(tmp_path), "--redact", "--force")
     assert proc.returncode == 2 and "--force needs --redact-map" in one_line(proc)
-    proc = run("analyze", str(tmp_path), "--redact", "--redact-namespaces", trap=True)
+    proc = refused("analyze", str(tmp_path), "--redact", "--redact-namespaces")
     assert proc.returncode == 99, proc.stderr
 
 
@@ -347,10 +378,10 @@ def test_workers_without_a_local_dask_cluster_is_refused_before_reading(tmp_path
     src = tmp_path / "routes.yaml"
     src.write_text(ROUTE)
     out = ["-d", str(tmp_path / "out")] if command == "batch" else ["--output", str(tmp_path / "r.json")]
-    proc = run(command, str(src), "--engine", "local", "--workers", "3", *out, trap=True)
+    proc = refused(command, str(src), "--engine", "local", "--workers", "3", *out)
     assert proc.returncode == 2 and proc.stdout == ""
     assert one_line(proc) == "mga: --workers needs --engine dask: the local engine starts no worker processes"
-    proc = run(command, str(src), "--workers", "3", "--scheduler", "tcp://127.0.0.1:9", *out, trap=True)
+    proc = refused(command, str(src), "--workers", "3", "--scheduler", "tcp://127.0.0.1:9", *out)
     assert proc.returncode == 2 and "with --scheduler the scheduler's own workers do the work" in one_line(proc)
     assert not (tmp_path / "out").exists() and not (tmp_path / "r.json").exists()
 
