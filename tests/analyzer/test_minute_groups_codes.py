@@ -7,23 +7,14 @@ reference grouping's text columns.
 from __future__ import annotations
 
 import dataclasses
-import functools
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from analyzer.facts.access import DEFAULT_BACKEND
 from parsers import schema
-from parsers.load_snapshot import load_snapshot
 from parsers.log_groups import GROUP_KEYS, NAME_KEYS, minute_groups
-from parsers.snapshot import Snapshot
-from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
-
-
-@functools.cache
-def _snapshot(scenario: Path) -> Snapshot:
-    return load_snapshot(*scenario_inputs(scenario))  # read once for both scenario tests
+from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_snapshot
 
 
 def _default_only(values: pd.Series, default: pd.Series, before: str | None = None) -> pd.Series:
@@ -122,7 +113,7 @@ def test_text_name_columns_group_as_categoricals_do():
 
 @pytest.mark.parametrize("scenario", SCENARIO_DIRS, ids=[p.name for p in SCENARIO_DIRS])
 def test_every_scenario_log_groups_as_on_text(scenario):
-    requests = _snapshot(scenario).frame("requests")
+    requests = scenario_snapshot(scenario).frame("requests")
     if requests.empty:
         pytest.skip("no access log in this scenario")
     pd.testing.assert_frame_equal(as_text(minute_groups(requests)), groups_on_text(requests))
@@ -178,7 +169,7 @@ def test_access_facts_on_categorical_groups_answer_as_on_text_groups():
 
     seen = {"changes": 0, "gone": 0, "default_hits": 0}
     for scenario in SCENARIO_DIRS:
-        snap = _snapshot(scenario)
+        snap = scenario_snapshot(scenario)
         if snap.frame("requests").empty:
             continue
         on_codes = _access_answers(Facts(snap).access)

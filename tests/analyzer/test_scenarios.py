@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -15,6 +16,7 @@ from analyzer import host_routes, ledger
 from analyzer.registry import all_rules
 from analyzer.run import analyze
 from parsers.load_snapshot import load_snapshot
+from parsers.snapshot import Snapshot
 from tests.conftest import FIXTURES
 
 SCENARIOS = FIXTURES / "scenarios"
@@ -25,6 +27,16 @@ def scenario_inputs(scenario: Path) -> tuple[list[str], list[str]]:
     inputs = sorted(str(p) for p in scenario.iterdir() if p.is_dir() and not p.name.startswith("_"))
     logs = [str(scenario / "access.log")] if (scenario / "access.log").exists() else []
     return inputs, logs
+
+
+@functools.cache
+def scenario_snapshot(scenario: Path) -> Snapshot:
+    """A scenario loaded as the library loads it (``load_snapshot(*scenario_inputs(scenario))``, no option),
+    once for every test module of a test process that asks it: several modules compare answers over every
+    scenario's snapshot. Read-only once loaded (``parsers.snapshot.Snapshot``; what the analysis caches lives
+    on its ``Context``), so a caller must not change it, and a test that changes how logs are loaded
+    (environment, patched loader) loads its own."""
+    return load_snapshot(*scenario_inputs(scenario))
 
 
 def run_scenario(scenario: Path):

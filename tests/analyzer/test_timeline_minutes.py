@@ -114,12 +114,11 @@ def test_a_routes_minutes_from_the_access_facts_equal_the_reference_of_its_rows(
     minutes of its own rows, and a route without a line gives none."""
     from analyzer.facts import Facts
     from analyzer.timeline import minute_counts
-    from parsers.load_snapshot import load_snapshot
-    from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
+    from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_snapshot
 
     checked = 0
     for scenario in SCENARIO_DIRS:
-        snap = load_snapshot(*scenario_inputs(scenario))
+        snap = scenario_snapshot(scenario)
         requests = snap.frame("requests")
         access = Facts(snap).access
         for namespace, route in sorted(access._route_positions):

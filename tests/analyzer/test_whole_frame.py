@@ -26,7 +26,7 @@ from bench.gen_mustgather import generate
 from parsers import schema
 from parsers.load_snapshot import load_snapshot
 from parsers.snapshot import Snapshot
-from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
+from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs, scenario_snapshot
 
 NOW = datetime(2026, 12, 4, tzinfo=UTC)
 
@@ -59,7 +59,7 @@ def every_scenario() -> Snapshot:
 
 @pytest.mark.parametrize("scenario", SCENARIO_DIRS, ids=[p.name for p in SCENARIO_DIRS])
 def test_scenario_report_equals_the_reference_path(scenario: Path):
-    _same_report(load_snapshot(*scenario_inputs(scenario)))
+    _same_report(scenario_snapshot(scenario))
 
 
 def test_every_scenario_at_once_equals_the_reference_path(every_scenario: Snapshot):

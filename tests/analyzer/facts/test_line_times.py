@@ -3,9 +3,7 @@ its rows say, and the analysis gives the same report with the arrays as without 
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,15 +14,7 @@ from analyzer.facts.lines import LineTimes
 from analyzer.ledger import router_side_mask
 from analyzer.run import analyze
 from parsers.load_snapshot import load_snapshot
-from parsers.snapshot import Snapshot
-from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
-
-
-@functools.cache
-def scenario_snapshot(scenario: Path) -> Snapshot:
-    """A scenario loaded once for the module: several tests below ask the same snapshots (read-only once
-    loaded, ``parsers.snapshot.Snapshot``; what the analysis caches lives on its ``Context``, not here)."""
-    return load_snapshot(*scenario_inputs(scenario))
+from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs, scenario_snapshot
 
 
 def same(a: object, b: object) -> bool:

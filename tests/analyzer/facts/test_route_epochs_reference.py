@@ -15,9 +15,8 @@ import pytest
 from analyzer.facts import Facts
 from analyzer.facts.access import TERMINATION_OF_PREFIX, AccessFacts, ConfigEpoch
 from analyzer.facts.common import Where, integer, moment, text
-from parsers.load_snapshot import load_snapshot
 from tests.analyzer.facts.conftest import at, request, route
-from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
+from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_snapshot
 
 PODS = ["pod:web-6b7f9c7d5-old11:web:http:10.128.2.10:8080", "pod:web-6b7f9c7d5-new22:web:http:10.128.2.11:8080",
         "<NOSRV>"]
@@ -87,7 +86,7 @@ def test_churned_routes_give_the_reference_epochs(facts_of, seed: int):
 def test_every_scenario_route_gives_the_reference_epochs():
     compared = 0
     for scenario in SCENARIO_DIRS:
-        access = Facts(load_snapshot(*scenario_inputs(scenario))).access
+        access = Facts(scenario_snapshot(scenario)).access
         for namespace, name in every_route(access):
             assert access.route_epochs(namespace, name) == reference_route_epochs(access, namespace, name), (
                 scenario.name, namespace, name)
