@@ -22,6 +22,19 @@ byte by byte as parsed (decompressed), never on a digest or the first lines alon
   it is read in;
 - otherwise both are read.
 
+The same router's lines may reach us in two line shapes (:mod:`parsers.log_payloads`): a node's CRI file
+(``/var/log/pods/.../0.log``, ``<time> stdout F <line>``) next to a must-gather's ``current.log`` of the same
+pod (``oc logs --timestamps``: ``<time> <line>``), or an ``oc logs`` save without times. Their bytes differ,
+so two logs whose first lines have two shapes are compared on their lines' payloads, each line with its own
+prefix removed as the parse removes it: the newer log's first line's payload is looked for as the payload
+of a line of the older one, every place found is checked payload by payload, line by line, over the whole
+common part, and the outcomes and notes are the ones above (the older log read up to the byte of its own
+where that line starts; the newer log skipped whole), the notes saying the lines were compared without
+their prefixes. A CRI partial line (``P``) inside the common part, or a line there whose prefix cannot be
+removed, makes the pair not recognised: both are read. Two logs of one shape are compared byte by byte, as
+above. Two logs of two shapes that start at the same line are not taken for copies (that is
+:mod:`parsers.log_duplicates`' business, on bytes): both are read.
+
 A log found in more than :data:`MAX_PLACES` places, two places that both check out (lines that repeat) or
 two logs each the other's overlap make the place ambiguous: both are read, as before this module. Cuts
 follow the logs: a log whose lines after byte ``p`` are another's may itself hold a third log whole, or be
@@ -32,7 +45,8 @@ first line is a router's (the ``haproxy[pid]:`` tag, or an HAProxy accept date `
 looked for in the others: a case note or an ``oc get`` text next to a must-gather costs no read of its router
 logs. Then each log that may hold one is read once whole as parsed to look for their first lines (a member
 of a compressed archive costs decompressing the archive up to it), and a place found costs reading the
-older log from there and the newer log's common part once more. The first bytes of each log opened are held
+older log from there and the newer log's common part once more (two shapes: each block of lines rid of its
+prefixes by one regular-expression pass). The first bytes of each log opened are held
 meanwhile (:data:`parsers.log_duplicates.HEAD`).
 """
 
@@ -44,12 +58,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from parsers.log_duplicates import CHUNK, UNREADABLE, LogJob, compared, log_head, read_full
+from parsers.log_payloads import PREFIX_MAX, SHAPE_NAMES, line_places, payload_of, payloads_compared, shape_of
 from parsers.log_stream import open_log_stream
 
 ROUTER_LINE = re.compile(rb"haproxy\[\d+\]: |\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d")  # see "Cost"
 MAX_PLACES = 8  # places of one log's first lines in another past which the place is ambiguous
 
 Note = tuple[Any, Any, str, None]  # (source, member, reason, no offset) of a log read in part or not at all
+# what a log is looked for by: its first line's bytes, or (its first line's payload, the shape of the log it is
+# looked for in, its own shape) when the two logs' lines have two shapes
+Needle = bytes | tuple[bytes, str, str]
 
 
 @dataclass(frozen=True)
@@ -57,8 +75,9 @@ class _Relation:
     older: int  # the log the newer one's first lines were found in
     newer: int
     at: int  # the byte of the older log where the newer one starts
-    length: int  # the common bytes
+    length: int  # the common bytes: the older log's from ``at`` (it ends inside the newer one), or the newer log's
     whole: bool  # the newer log ends inside the older one (else the older one ends inside the newer one)
+    shapes: tuple[str, str] | None = None  # the older and newer logs' line shapes, when they differ
 
 
 def overlapping_logs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[int | None], list[Note]]:
@@ -68,12 +87,15 @@ def overlapping_logs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[int | N
     if not pairs:
         return list(jobs), [None] * len(jobs), []
     keys: dict[int, bytes] = {}
+    shapes: dict[int, str] = {}
     for k in sorted({k for pair in pairs for k in pair}):
         head = log_head(*jobs[k][:2])
-        key = _first_line(head[0]) if head is not None else None
-        if key is not None:
+        if head is None:
+            continue
+        shapes[k] = shape_of(head[0])
+        if (key := _first_line(head[0])) is not None:
             keys[k] = key
-    relations = _relations(jobs, pairs, keys)
+    relations = _relations(jobs, pairs, keys, shapes)
     held = {r.newer: r for r in relations if r.whole}
     read_to: dict[int, _Relation] = {}
     for r in relations:
@@ -84,16 +106,20 @@ def overlapping_logs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[int | N
     for k, job in enumerate(jobs):
         if k in held:
             r = held[k]
-            notes.append((job[0], job[1], f"every byte of it is in {_name(jobs, r.older)}, from byte {r.at} (an"
-                                          " overlapping collection of this access log): read once, there", None))
+            what = "byte" if r.shapes is None else "line"
+            notes.append((job[0], job[1], f"every {what} of it is in {_name(jobs, r.older)}, from byte {r.at}"
+                                          f"{_shapes(r.shapes, here=1)} (an overlapping collection of this access"
+                                          " log): read once, there", None))
             continue
         out.append(job)
         ends.append(read_to[k].at if k in read_to else None)
         if k in read_to:
             r = read_to[k]
-            notes.append((job[0], job[1], f"its last {r.length} bytes, from byte {r.at}, are the first bytes of"
-                                          f" {_name(jobs, r.newer)} (an overlapping collection of this access"
-                                          " log, which goes on there): read once, there", None))
+            what = "bytes" if r.shapes is None else "lines"
+            notes.append((job[0], job[1], f"its last {r.length} bytes, from byte {r.at}, are the first {what} of"
+                                          f" {_name(jobs, r.newer)}{_shapes(r.shapes, here=0)} (an overlapping"
+                                          " collection of this access log, which goes on there): read once, there",
+                          None))
     return out, ends, notes
 
 
@@ -120,31 +146,50 @@ def _first_line(head: bytes) -> bytes | None:
     return head[:end] if end and ROUTER_LINE.search(head, 0, end) else None
 
 
-def _relations(jobs: Sequence[LogJob], pairs: list[tuple[int, int]], keys: dict[int, bytes]) -> list[_Relation]:
+def _shapes(shapes: tuple[str, str] | None, here: int) -> str:
+    """What a note adds when two logs' lines were compared without their prefixes: the shape of each
+    (``here``: the log the note is about, 0 the older, 1 the newer); nothing for logs of one shape."""
+    if shapes is None:
+        return ""
+    return (f" once each line's prefix is removed ({SHAPE_NAMES[shapes[here]]} here,"
+            f" {SHAPE_NAMES[shapes[1 - here]]} there)")
+
+
+def _relations(jobs: Sequence[LogJob], pairs: list[tuple[int, int]], keys: dict[int, bytes],
+               shapes: dict[int, str]) -> list[_Relation]:
     """Every pair whose overlap checked out at exactly one place, both logs of a pair each the other's
-    overlap left out."""
-    wanted: dict[int, dict[int, bytes]] = {}
+    overlap left out. A newer log of another line shape than the older one is looked for by its first
+    line's payload (:mod:`parsers.log_payloads`)."""
+    wanted: dict[int, dict[int, Needle]] = {}
     for older, newer in pairs:
-        if newer in keys:
+        if newer not in keys:
+            continue
+        if shapes[older] == shapes[newer]:
             wanted.setdefault(older, {})[newer] = keys[newer]
+        elif (payload := payload_of(keys[newer], shapes[newer])) is not None:
+            wanted.setdefault(older, {})[newer] = (payload, shapes[older], shapes[newer])
     found = []
     for older, patterns in wanted.items():
         for newer, places in _places(jobs[older], patterns).items():
             if len(places) > MAX_PLACES:
                 continue
-            checked = [r for at in places if (r := _checked(jobs, older, newer, at)) is not None]
+            pattern = patterns[newer]
+            pair = None if isinstance(pattern, bytes) else pattern[1:]
+            checked = [r for at in places if (r := _checked(jobs, older, newer, at, pair)) is not None]
             if len(checked) == 1:
                 found.append(checked[0])
     both = {(r.older, r.newer) for r in found} & {(r.newer, r.older) for r in found}
     return [r for r in found if (r.older, r.newer) not in both]
 
 
-def _places(job: LogJob, patterns: dict[int, bytes]) -> dict[int, list[int]]:
-    """Where each pattern starts a line of the log past its first byte, as parsed: at most
-    :data:`MAX_PLACES` + 1 places each; nothing when the log is unreadable or cut."""
-    needles = {k: b"\n" + pattern for k, pattern in patterns.items()}
-    carry = max(len(n) for n in needles.values()) - 1
-    places: dict[int, list[int]] = {k: [] for k in needles}
+def _places(job: LogJob, patterns: dict[int, Needle]) -> dict[int, list[int]]:
+    """Where each pattern starts a line of the log past its first byte, as parsed (a payload pattern: where a
+    line of the log's shape whose payload it is starts): at most :data:`MAX_PLACES` + 1 places each; nothing
+    when the log is unreadable or cut."""
+    needles = {k: b"\n" + pattern for k, pattern in patterns.items() if isinstance(pattern, bytes)}
+    payloads = {k: pattern for k, pattern in patterns.items() if not isinstance(pattern, bytes)}
+    carry = max([len(n) - 1 for n in needles.values()] + [len(p[0]) + PREFIX_MAX for p in payloads.values()])
+    places: dict[int, list[int]] = {k: [] for k in patterns}
     try:
         with open_log_stream(job[0], job[1]) as (stream, readers):
             tail, base = b"", 0  # the bytes kept from the previous block, and the offset of their first byte
@@ -155,6 +200,11 @@ def _places(job: LogJob, patterns: dict[int, bytes]) -> dict[int, list[int]]:
                     while len(places[k]) <= MAX_PLACES and (i := window.find(needle, start)) >= 0:
                         places[k].append(base + i + 1)
                         start = i + 1
+                for k, (payload, shape, _) in payloads.items():
+                    for line in line_places(window, payload, shape, max(0, len(tail) - len(payload) + 1)):
+                        if len(places[k]) > MAX_PLACES:
+                            break
+                        places[k].append(base + line)
                 keep = min(carry, len(window))
                 base += len(window) - keep
                 tail = window[len(window) - keep:]
@@ -165,14 +215,20 @@ def _places(job: LogJob, patterns: dict[int, bytes]) -> dict[int, list[int]]:
     return {k: found for k, found in places.items() if found}
 
 
-def _checked(jobs: Sequence[LogJob], older: int, newer: int, at: int) -> _Relation | None:
-    """The older log from byte ``at`` and the newer log from its start, read side by side as parsed: a
-    relation when one ends and every byte until then agreed; None otherwise (or unreadable, or cut)."""
-    agreed = compared(jobs[older][:2], jobs[newer][:2], skip=at)
+def _checked(jobs: Sequence[LogJob], older: int, newer: int, at: int,
+             shapes: tuple[str, str] | None = None) -> _Relation | None:
+    """The older log from byte ``at`` and the newer log from its start, read side by side as parsed (on their
+    lines' payloads when their ``shapes`` differ): a relation when one ends and every byte until then
+    agreed; None otherwise (or unreadable, or cut)."""
+    if shapes is None:
+        agreed = compared(jobs[older][:2], jobs[newer][:2], skip=at)
+    else:
+        agreed = payloads_compared(jobs[older][:2], shapes[0], jobs[newer][:2], shapes[1], skip=at)
     if agreed is None:
         return None
     size, longer = agreed
-    return _Relation(older, newer, at, size, whole=longer <= 0)  # held whole unless it goes on past the older end
+    # held whole unless it goes on past the older end
+    return _Relation(older, newer, at, size, whole=longer <= 0, shapes=shapes)
 
 
 def _name(jobs: Sequence[LogJob], k: int) -> str:
