@@ -162,7 +162,7 @@ def _relations(jobs: Sequence[LogJob], pairs: list[tuple[int, int]], keys: dict[
     line's payload (:mod:`parsers.log_payloads`)."""
     wanted: dict[int, dict[int, Needle]] = {}
     for older, newer in pairs:
-        if newer not in keys:
+        if newer not in keys or older not in shapes:  # nothing to look for, or nowhere readable to look
             continue
         if shapes[older] == shapes[newer]:
             wanted.setdefault(older, {})[newer] = keys[newer]
