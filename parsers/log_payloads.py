@@ -5,8 +5,8 @@ node's CRI file (``/var/log/pods/.../0.log``, a must-gather's rotated logs) puts
 of each line; ``oc logs --timestamps`` (a must-gather's ``current.log``) puts the kubelet's time and a space;
 ``oc logs`` without it gives the bare line. Removed of that prefix, a line is its payload: what the container
 wrote, the same in every shape (the sidecar's rsyslog time, host and ``haproxy[pid]:`` tag are payload). The
-parse removes the same prefixes: the CRI one as :mod:`parsers.log_lines` does (``<word> stdout|stderr F ``),
-the kubelet's as the time word in front of the line.
+prefixes removed are the ones the parse reads off: the CRI one as :mod:`parsers.log_lines` takes it
+(``<word> stdout|stderr F ``, its ``_CRI_FULL``), the kubelet's time as the first word in front of the line.
 
 A log's shape is told by its first line: ``cri`` when it starts ``<word> stdout|stderr F|P ``, ``kubelet``
 when it starts with the kubelet's fixed RFC3339Nano time (nine fraction digits, ``Z`` or an offset, a
