@@ -130,9 +130,15 @@ def _opened(jobs: Sequence[LogJob]) -> list[_Log]:
         data, inner = head
         as_stored = not getattr(src, "compression", None) and not inner
         out.append(_Log(k, src, member, data, getattr(src, "compression", None) or ("gz" if inner else None),
-                        as_stored and src.plain_path(member) is not None,
+                        plain_file(src, member, inner),
                         int(member.size) if as_stored and src.compressed_size(member) is None else None))
     return out
+
+
+def plain_file(src: Any, member: Any, inner: bool) -> bool:
+    """Whether a log is a file on disk read as it is stored (``inner``: its first bytes came out of a rotated
+    ``.gz``, :func:`log_head`): the copy kept of two, read without decompressing and quoted by offset."""
+    return not getattr(src, "compression", None) and not inner and src.plain_path(member) is not None
 
 
 def log_head(src: Any, member: Any) -> tuple[bytes, bool] | None:

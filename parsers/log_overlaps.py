@@ -58,7 +58,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from parsers.log_duplicates import CHUNK, UNREADABLE, LogJob, compared, log_head, read_full
-from parsers.log_payloads import PREFIX_MAX, SHAPE_NAMES, line_places, payload_of, payloads_compared, shape_of
+from parsers.log_payloads import PREFIX_MAX, line_places, payload_of, payloads_compared, prefixes_removed, shape_of
+from parsers.log_same_starts import same_starts
 from parsers.log_stream import open_log_stream
 
 ROUTER_LINE = re.compile(rb"haproxy\[\d+\]: |\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d")  # see "Cost"
@@ -86,15 +87,12 @@ def overlapping_logs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[int | N
     pairs = _pairs(jobs)
     if not pairs:
         return list(jobs), [None] * len(jobs), []
-    keys: dict[int, bytes] = {}
-    shapes: dict[int, str] = {}
-    for k in sorted({k for pair in pairs for k in pair}):
-        head = log_head(*jobs[k][:2])
-        if head is None:
-            continue
-        shapes[k] = shape_of(head[0])
-        if (key := _first_line(head[0])) is not None:
-            keys[k] = key
+    heads = {k: head for k in sorted({k for pair in pairs for k in pair})
+             if (head := log_head(*jobs[k][:2])) is not None}
+    same, decided = same_starts(jobs, pairs, heads)  # two shapes starting at one line: decided there, not here
+    pairs = [pair for pair in pairs if frozenset(pair) not in decided and not same.keys() & set(pair)]
+    shapes = {k: shape_of(head[0]) for k, head in heads.items()}
+    keys = {k: key for k, head in heads.items() if (key := _first_line(head[0])) is not None}
     relations = _relations(jobs, pairs, keys, shapes)
     held = {r.newer: r for r in relations if r.whole}
     read_to: dict[int, _Relation] = {}
@@ -104,6 +102,9 @@ def overlapping_logs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[int | N
     notes: list[Note] = []
     out, ends = [], []
     for k, job in enumerate(jobs):
+        if k in same:
+            notes.append((job[0], job[1], same[k], None))
+            continue
         if k in held:
             r = held[k]
             what = "byte" if r.shapes is None else "line"
@@ -149,10 +150,7 @@ def _first_line(head: bytes) -> bytes | None:
 def _shapes(shapes: tuple[str, str] | None, here: int) -> str:
     """What a note adds when two logs' lines were compared without their prefixes: the shape of each
     (``here``: the log the note is about, 0 the older, 1 the newer); nothing for logs of one shape."""
-    if shapes is None:
-        return ""
-    return (f" once each line's prefix is removed ({SHAPE_NAMES[shapes[here]]} here,"
-            f" {SHAPE_NAMES[shapes[1 - here]]} there)")
+    return "" if shapes is None else prefixes_removed(shapes[here], shapes[1 - here])
 
 
 def _relations(jobs: Sequence[LogJob], pairs: list[tuple[int, int]], keys: dict[int, bytes],

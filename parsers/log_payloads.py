@@ -45,6 +45,12 @@ def shape_of(head: bytes) -> str:
     return "kubelet" if PREFIXES["kubelet"].match(head) else "bare"
 
 
+def prefixes_removed(here: str, there: str) -> str:
+    """What a note adds when two logs' lines were compared without their prefixes: the shape of each
+    (``here``: the log the note is about)."""
+    return f" once each line's prefix is removed ({SHAPE_NAMES[here]} here, {SHAPE_NAMES[there]} there)"
+
+
 def payload_of(line: bytes, shape: str) -> bytes | None:
     """One line (its newline kept) without its prefix; None when it has none to remove."""
     if shape == "bare":
