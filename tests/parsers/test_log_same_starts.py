@@ -71,16 +71,20 @@ def test_logs_that_start_the_same_and_part_are_both_read(tmp_path: Path, repeat:
     assert counted([], [cri, bare]) == (one[0] + two[0], one[1] + two[1], [])
 
 
-@pytest.mark.parametrize("where", ["compared", "past"])
-def test_a_partial_line_in_the_compared_part_leaves_both_read(tmp_path: Path, where: str):
-    """A CRI partial line (``P``) at line 3 of the longer log, inside the part compared: both read. Past the
-    shorter log's end (line ``FIRST + 3``, the shorter holding ``FIRST`` lines), it is not compared: the
-    shorter log is skipped."""
+@pytest.mark.parametrize(("where", "pieces"), [("compared", False), ("compared", True), ("past", False)])
+def test_a_partial_line_in_the_compared_part_leaves_both_read(tmp_path: Path, where: str, pieces: bool):
+    """A CRI partial line (``P``) at line 3 of the longer log, inside the part compared: both read, even when
+    the other log holds its two pieces as two lines (``pieces``: the same bytes once the prefixes are gone,
+    not the same lines: the parse joins the pieces). Past the shorter log's end (line ``FIRST + 3``, the
+    shorter holding ``FIRST`` lines), it is not compared: the shorter log is skipped."""
     lines = shaped(LINES, "cri")
     at = 3 if where == "compared" else FIRST + 3
     lines[at:at + 1] = split_partial(lines[at])
     cri = write(tmp_path / "cri.log", lines)
-    bare = write(tmp_path / "bare.log", shaped(LINES[:FIRST], "bare"))
+    short = shaped(LINES[:FIRST], "bare")
+    if pieces:
+        short[at:at + 1] = [line.split(b" stdout P ", 1)[-1].split(b" stdout F ", 1)[-1] for line in lines[at:at + 2]]
+    bare = write(tmp_path / "bare.log", short)
     one, two = counted([], [cri]), counted([], [bare])
     lines_read, fives, notes = counted([], [bare, cri])
     if where == "compared":
@@ -150,3 +154,13 @@ def test_mga_logs_reads_a_node_log_and_a_must_gather_that_start_the_same_once(tm
     assert note.endswith("/current.log: repeats the first lines of var/log/pods/openshift-ingress_router-default-1_0a1b"
                          f"/logs/0.log of {node}{removed('kubelet', 'cri')}, a longer copy of this access log:"
                          " read once")
+
+
+def test_a_line_without_the_prefix_in_the_compared_part_leaves_both_read(tmp_path: Path):
+    """Line 3 of the CRI log has no CRI prefix (its payload alone, the other log's line 3): both read."""
+    lines = shaped(LINES, "cri")
+    lines[3] = shaped(LINES[3:4], "bare")[0]
+    cri = write(tmp_path / "cri.log", lines)
+    bare = write(tmp_path / "bare.log", shaped(LINES[:FIRST], "bare"))
+    one, two = counted([], [cri]), counted([], [bare])
+    assert counted([], [bare, cri]) == (one[0] + two[0], one[1] + two[1], [])
