@@ -36,7 +36,9 @@ logs that part are decompressed up to where they part. The first bytes of the lo
 are compared (:data:`HEAD` bytes a log).
 
 A log whose last part is another's first part (two collections whose windows overlap) or that another holds
-whole somewhere past its start is :mod:`parsers.log_overlaps`' business, once the copies here are skipped.
+whole somewhere past its start is :mod:`parsers.log_overlaps`' business, once the copies here are skipped;
+two logs whose lines have two shapes (a node's CRI file and a ``current.log``) that start at the same line are
+:mod:`parsers.log_same_starts`' (their bytes differ: they are not compared here).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ Only logs of different inputs are compared, and only logs of the same router pod
 path names, such as a log given with ``--logs``): within one input ``previous.log``, ``current.log`` and the
 rotated logs of a pod follow each other. For two such logs, the newer one's first line is looked for in
 the older one, at the start of a line past its first byte (the common part may be that one line) (a log that
-starts where another starts is :mod:`parsers.log_duplicates`' business). Each place found is then checked
+starts where another starts is :mod:`parsers.log_duplicates`' business, or, in another line shape,
+:mod:`parsers.log_same_starts`'). Each place found is then checked
 byte by byte as parsed (decompressed), never on a digest or the first lines alone:
 
 - the older log from that place to its end is the newer log's first part: the older log is read up to that
@@ -32,8 +33,9 @@ common part, and the outcomes and notes are the ones above (the older log read u
 where that line starts; the newer log skipped whole), the notes saying the lines were compared without
 their prefixes. A CRI partial line (``P``) inside the common part, or a line there whose prefix cannot be
 removed, makes the pair not recognised: both are read. Two logs of one shape are compared byte by byte, as
-above. Two logs of two shapes that start at the same line are not taken for copies (that is
-:mod:`parsers.log_duplicates`' business, on bytes): both are read.
+above. Two logs of two shapes whose first lines' payloads are equal are decided first, by
+:mod:`parsers.log_same_starts` (one a first part or a copy of the other, line for line: it is skipped); such
+a pair is not looked at here, whatever the outcome, nor any pair of a log skipped there.
 
 A log found in more than :data:`MAX_PLACES` places, two places that both check out (lines that repeat) or
 two logs each the other's overlap make the place ambiguous: both are read, as before this module. Cuts
@@ -47,7 +49,7 @@ logs. Then each log that may hold one is read once whole as parsed to look for t
 of a compressed archive costs decompressing the archive up to it), and a place found costs reading the
 older log from there and the newer log's common part once more (two shapes: each block of lines rid of its
 prefixes by one regular-expression pass). The first bytes of each log opened are held
-meanwhile (:data:`parsers.log_duplicates.HEAD`).
+meanwhile (:data:`parsers.log_duplicates.HEAD`); :mod:`parsers.log_same_starts` decides on the same ones.
 """
 
 from __future__ import annotations

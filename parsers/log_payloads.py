@@ -1,4 +1,7 @@
-"""Two logs of one router pod in two line shapes, compared on their lines' payloads (:mod:`parsers.log_overlaps`).
+"""Two logs of one router pod in two line shapes, compared on their lines' payloads.
+
+Used by :mod:`parsers.log_overlaps` (one log's last part the other's first part) and
+:mod:`parsers.log_same_starts` (two logs that start at the same line).
 
 The same container's lines reach us wrapped three ways (mustgather-layout.md §4, router-facts.md §1.5): a
 node's CRI file (``/var/log/pods/.../0.log``, a must-gather's rotated logs) puts ``<time> stdout F `` in front
