@@ -180,7 +180,7 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult], *, defer: bool = Fals
         texts=texts,
         chunk_starts={(job.input, job.source): chunk_starts(sizes)},
         pending=pending,
-        normal=NormalLines.merged(normal_parts),
+        normal=NormalLines.merged(normal_parts, consume=True),
     )
 
 
@@ -221,7 +221,7 @@ def combine(parses: Iterable[LogParse], by_time: bool = True) -> LogParse:
         in_time=in_time,
         texts={key: text for p in parses for key, text in p.texts.items()},
         chunk_starts={key: starts for p in parses for key, starts in p.chunk_starts.items()},
-        normal=NormalLines.merged(p.normal for p in parses),
+        normal=NormalLines.merged([p.normal for p in parses], consume=True),
     )
 
 

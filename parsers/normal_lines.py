@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 
 from parsers.arrow_arrays import one_array
 from parsers.int_codes import dense_codes
+from parsers.key_times import joined_times, times_by_key
 
 # the columns a normal line is known by (each a name of the request frame): what a rule may filter its
 # counts by. Of its other columns only the accept time and ``Tr`` are kept (counted per route); its state
@@ -170,7 +171,7 @@ class NormalLines:
         tr = (pc.fill_null(pc.cast(one_array(rows.column("Tr")), pa.int64()), -1).to_numpy(zero_copy_only=False)
               if "Tr" in rows.column_names else np.full(rows.num_rows, -1, dtype=np.int64))
         tallies = _tallies(_route_first(key_codes)[key], tr.astype(np.int64, copy=False), None)
-        starts, stamps = _times_by_key(key, _accept_ms(one_array(rows.column("ts"))), len(first))  # key consumed
+        starts, stamps = times_by_key(key, _accept_ms(one_array(rows.column("ts"))), len(first))  # key consumed
         return cls(key_codes, values, starts, stamps, *tallies)
 
     @classmethod
@@ -181,8 +182,12 @@ class NormalLines:
         return cls.of_table(table, mask)
 
     @classmethod
-    def merged(cls, parts: Iterable[NormalLines]) -> NormalLines:
-        """The parts joined: each key's times from every part, sorted; the ``Tr`` tallies added."""
+    def merged(cls, parts: Iterable[NormalLines], *, consume: bool = False) -> NormalLines:
+        """The parts joined: each key's times from every part, sorted; the ``Tr`` tallies added.
+
+        ``consume``: each part is emptied once its times are copied (it must not be read afterwards), so a
+        long log's chunks' times and the joined ones are never all held at once: that was the peak of a
+        busy application's 10M-line log (the parts, a copy of their times joined and a key per line)."""
         parts = [p for p in parts if len(p.starts) > 1]
         if not parts:
             return cls()
@@ -202,14 +207,18 @@ class NormalLines:
         key_codes = {name: c[first].astype(np.int32) for name, c in zip(KEY_COLUMNS, codes, strict=True)}
         del codes
         at = np.cumsum([0] + [len(p.starts) - 1 for p in parts]).tolist()
-        per_line = np.concatenate([np.repeat(gid[o:o + len(p.starts) - 1], np.diff(p.starts))
-                                   for o, p in zip(at, parts, strict=False)])
-        starts, stamps = _times_by_key(per_line, np.concatenate([p.stamps for p in parts]), len(first))
-        del per_line
         route_first = _route_first(key_codes)
         tallies = _tallies(np.concatenate([route_first[gid[o + p.tr_key]] for o, p in zip(at, parts, strict=False)]),
                            np.concatenate([p.tr_value for p in parts]), np.concatenate([p.tr_count for p in parts]))
+        part_keys = [gid[o:o + len(p.starts) - 1] for o, p in zip(at, parts, strict=False)]
+        starts, stamps = joined_times(parts, part_keys, len(first), consume)
         return cls(key_codes, values, starts, stamps, *tallies)
+
+    def release_times(self) -> None:
+        """Let go of the times (:meth:`merged` with ``consume``): no key holds a line any more."""
+        self.stamps = np.zeros(0, dtype=np.int64)
+        self.starts = np.zeros(1, dtype=np.int64)
+        self._by_route = None
 
     # --- the lists tests compare ---
     @property
@@ -403,35 +412,6 @@ def _tallies(key: np.ndarray, tr: np.ndarray, counts: np.ndarray | None) -> tupl
         tally = np.bincount(where, weights=counts, minlength=len(pairs))
     keys, values = np.divmod(pairs, span)
     return keys, values + low, np.asarray(tally).astype(np.int64)
-
-
-def _times_by_key(key: np.ndarray, ms: np.ndarray, keys: int) -> tuple[np.ndarray, np.ndarray]:
-    """Where each key's times start, and the times sorted by key then time; consumes ``key`` and ``ms`` (their
-    buffers are reused: at the end of a long log's parse they are two arrays as long as its normal lines).
-
-    Key and time are packed into one integer (where the product fits 63 bits, as a log's span of
-    milliseconds does) and sorted once, in place: the sorted runs of joined parts merge at little cost.
-    """
-    if not len(ms):
-        return np.zeros(keys + 1, dtype=np.int64), ms
-    low = int(ms.min())
-    span = int(ms.max()) - low + 1
-    if keys * span >= 1 << 62:
-        order = np.lexsort((ms, key))
-        return np.searchsorted(key[order], np.arange(keys + 1)).astype(np.int64), ms[order]
-    packed = key if key.dtype == np.int64 and key.flags.writeable else key.astype(np.int64)
-    packed *= span
-    if ms.dtype == np.int64 and ms.flags.writeable:
-        ms -= low
-    else:  # a view of an Arrow buffer
-        ms = ms - low
-    packed += ms
-    del ms
-    packed.sort(kind="stable")
-    starts = np.searchsorted(packed, np.arange(keys + 1, dtype=np.int64) * span).astype(np.int64)
-    np.remainder(packed, span, out=packed)
-    packed += low
-    return starts, packed
 
 
 def _ms(moment: object, *, down: bool) -> int:
