@@ -215,10 +215,8 @@ class NormalLines:
         return cls(key_codes, values, starts, stamps, *tallies)
 
     def release_times(self) -> None:
-        """Let go of the times (:meth:`merged` with ``consume``): no key holds a line any more."""
-        self.stamps = np.zeros(0, dtype=np.int64)
-        self.starts = np.zeros(1, dtype=np.int64)
-        self._by_route = None
+        """Let go of every line (:meth:`merged` with ``consume``, once its times are copied): empty afterwards."""
+        NormalLines.__init__(self)
 
     # --- the lists tests compare ---
     @property

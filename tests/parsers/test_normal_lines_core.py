@@ -104,6 +104,45 @@ def test_chunks_joined_equal_one_chunk_of_all_their_rows():
     assert all(np.all(np.diff(t) >= 0) for t in parts.times)
 
 
+def test_parts_joined_as_they_are_let_go_give_the_same_lines():
+    """``merged(consume=True)`` (a log's chunks at the end of its parse) writes each part's times once into the
+    joined array and empties the part: the same keys, times and tallies as a join that keeps its parts."""
+    rng = np.random.default_rng(11)
+    spec = [(f"r{i % 7}", f"p-{i % 5}", int(rng.choice([200, 302, 404])), "--", 0, int(rng.integers(0, 50)), 0,
+             int(rng.integers(0, 3_600_000))) for i in range(900)]
+    frame = _rows(spec)
+    kept = NormalLines.merged([NormalLines.of_frame(frame.iloc[i:i + 100]) for i in range(0, 900, 100)])
+    parts = [NormalLines.of_frame(frame.iloc[i:i + 100]) for i in range(0, 900, 100)]
+    joined = NormalLines.merged(parts, consume=True)
+    assert joined.keys == kept.keys == NormalLines.of_frame(frame).keys
+    assert [t.tolist() for t in joined.times] == [t.tolist() for t in kept.times]
+    assert joined.tr == kept.tr and len(joined) == 900
+    assert all(len(p) == 0 and not p.routes() for p in parts)  # each part let go once copied
+
+
+def test_keys_times_too_far_apart_to_pack_are_sorted_the_other_way():
+    """Where key x span would pass 63 bits (times centuries apart) the join sorts keys and times without packing
+    them: the same order as a packed sort gives."""
+    from parsers.key_times import joined_times
+
+    class Part:
+        def __init__(self, starts: list[int], stamps: list[int]):
+            self.starts, self.stamps = np.array(starts, dtype=np.int64), np.array(stamps, dtype=np.int64)
+
+        def release_times(self) -> None:
+            self.stamps = np.zeros(0, dtype=np.int64)
+
+    far = 1 << 61
+    parts = [Part([0, 2, 3], [5, far, 7]), Part([0, 1, 3], [far - 1, 1, 2])]
+    starts, stamps = joined_times(parts, [np.array([0, 2]), np.array([1, 2])], 3, consume=False)
+    assert starts.tolist() == [0, 2, 3, 6]
+    assert stamps.tolist() == [5, far, far - 1, 1, 2, 7]
+    near = [Part([0, 2, 3], [5, 90, 7]), Part([0, 1, 3], [89, 1, 2])]
+    starts, stamps = joined_times(near, [np.array([0, 2]), np.array([1, 2])], 3, consume=True)
+    assert starts.tolist() == [0, 2, 3, 6] and stamps.tolist() == [5, 90, 89, 1, 2, 7]
+    assert all(not len(p.stamps) for p in near)
+
+
 @pytest.mark.parametrize("after,before", [(False, False), (True, False), (False, True), (True, True)])
 @pytest.mark.parametrize("shift_us", [0, 1, 999])
 def test_a_window_counts_lines_as_the_rows_comparisons_do(after: bool, before: bool, shift_us: int):
