@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 
 from parsers.arrow_arrays import one_array
 from parsers.int_codes import dense_codes
-from parsers.key_times import joined_times, times_by_key
+from parsers.key_times import joined_times, offsets, place, times_by_key
 
 # the columns a normal line is known by (each a name of the request frame): what a rule may filter its
 # counts by. Of its other columns only the accept time and ``Tr`` are kept (counted per route); its state
@@ -118,8 +118,9 @@ class NormalLines:
     Held as columns, not as an object per key: a router log of thousands of routes has tens of thousands
     of keys of a few lines each. ``codes[name]``: each key's code in that column (32 bits), ``values[name]``
     the value of each code (a missing value first, then in text order), keys in text order (a route's
-    keys are next to each other); ``stamps[starts[i]:starts[i + 1]]``:
-    key ``i``'s accept times, sorted; ``tr_key``/``tr_value``/``tr_count``: how many lines of the route whose
+    keys are next to each other); ``base + stamps[starts[i]:starts[i + 1]]``: key ``i``'s accept times,
+    sorted (offsets from ``base``: 4 bytes a line where the log spans under 49.7 days,
+    :func:`parsers.key_times.offsets`); ``tr_key``/``tr_value``/``tr_count``: how many lines of the route whose
     first key is ``tr_key[j]`` logged ``Tr`` ``tr_value[j]`` (-1 where none was), sorted by key: counted
     per route (the question asked), a few thousand values for millions of lines. Build a chunk's with
     :meth:`of_table`, join them with :meth:`merged`.
@@ -128,12 +129,13 @@ class NormalLines:
     def __init__(self, codes: dict[str, np.ndarray] | None = None, values: dict[str, np.ndarray] | None = None,
                  starts: np.ndarray | None = None, stamps: np.ndarray | None = None,
                  tr_key: np.ndarray | None = None, tr_value: np.ndarray | None = None,
-                 tr_count: np.ndarray | None = None):
+                 tr_count: np.ndarray | None = None, base: int = 0):
         empty = np.zeros(0, dtype=np.int64)
         self.codes = codes if codes is not None else {k: np.zeros(0, dtype=np.int32) for k in KEY_COLUMNS}
         self.values = values if values is not None else {k: np.array([None], dtype=object) for k in KEY_COLUMNS}
         self.starts = starts if starts is not None else np.zeros(1, dtype=np.int64)
-        self.stamps = stamps if stamps is not None else empty
+        self.stamps = stamps if stamps is not None else np.zeros(0, dtype=np.uint32)
+        self.base = base
         self.tr_key = tr_key if tr_key is not None else empty
         self.tr_value = tr_value if tr_value is not None else empty
         self.tr_count = tr_count if tr_count is not None else empty
@@ -171,8 +173,9 @@ class NormalLines:
         tr = (pc.fill_null(pc.cast(one_array(rows.column("Tr")), pa.int64()), -1).to_numpy(zero_copy_only=False)
               if "Tr" in rows.column_names else np.full(rows.num_rows, -1, dtype=np.int64))
         tallies = _tallies(_route_first(key_codes)[key], tr.astype(np.int64, copy=False), None)
-        starts, stamps = times_by_key(key, _accept_ms(one_array(rows.column("ts"))), len(first))  # key consumed
-        return cls(key_codes, values, starts, stamps, *tallies)
+        starts, ms = times_by_key(key, _accept_ms(one_array(rows.column("ts"))), len(first))  # key consumed
+        base, stamps = offsets(ms)
+        return cls(key_codes, values, starts, stamps, *tallies, base=base)
 
     @classmethod
     def of_frame(cls, frame: pd.DataFrame, mask: np.ndarray | None = None) -> NormalLines:
@@ -211,8 +214,8 @@ class NormalLines:
         tallies = _tallies(np.concatenate([route_first[gid[o + p.tr_key]] for o, p in zip(at, parts, strict=False)]),
                            np.concatenate([p.tr_value for p in parts]), np.concatenate([p.tr_count for p in parts]))
         part_keys = [gid[o:o + len(p.starts) - 1] for o, p in zip(at, parts, strict=False)]
-        starts, stamps = joined_times(parts, part_keys, len(first), consume)
-        return cls(key_codes, values, starts, stamps, *tallies)
+        starts, base, stamps = joined_times(parts, part_keys, len(first), consume)
+        return cls(key_codes, values, starts, stamps, *tallies, base=base)
 
     def release_times(self) -> None:
         """Let go of every line (:meth:`merged` with ``consume``, once its times are copied): empty afterwards."""
@@ -226,8 +229,8 @@ class NormalLines:
 
     @property
     def times(self) -> list[np.ndarray]:
-        """Each key's sorted accept times (views of ``stamps``)."""
-        return [self.stamps[a:b] for a, b in pairwise(self.starts.tolist())]
+        """Each key's sorted accept times (ms since the epoch)."""
+        return [self.stamps[a:b].astype(np.int64) + self.base for a, b in pairwise(self.starts.tolist())]
 
     @property
     def tr(self) -> dict[tuple[str, str], dict[int, int]]:
@@ -265,8 +268,8 @@ class NormalLines:
         frame = pd.DataFrame({k: self.column(k, at) for k in KEY_COLUMNS})
         begin, end = self.starts[at.start:at.stop], self.starts[at.start + 1:at.stop + 1]
         frame["requests"] = (end - begin).astype(np.int64)
-        frame["first"] = self.stamps[begin].astype(np.int64)
-        frame["last"] = self.stamps[end - 1].astype(np.int64) if len(at) else np.zeros(0, dtype=np.int64)
+        frame["first"] = self.stamps[begin].astype(np.int64) + self.base
+        frame["last"] = self.stamps[end - 1].astype(np.int64) + self.base if len(at) else np.zeros(0, dtype=np.int64)
         return frame
 
     def count(self, namespace: str, route: str, *, answered: bool = False, **where: object) -> int:
@@ -286,8 +289,8 @@ class NormalLines:
         if not at:
             return np.zeros(0, dtype=np.int64)
         if len(at) == 1:
-            return self._times(at[0])
-        joined = np.concatenate([self._times(i) for i in at])
+            return self._times(at[0]).astype(np.int64) + self.base
+        joined = np.concatenate([self._times(i).astype(np.int64) + self.base for i in at])
         joined.sort(kind="stable")
         return joined
 
@@ -297,14 +300,13 @@ class NormalLines:
         :meth:`count` says) were accepted from ``start`` to ``end`` (datetimes or Timestamps; None: open),
         both included, as ``ts >= start`` and ``ts <= end`` count rows; ``after``: ``ts > start`` instead,
         ``before``: ``ts < end``."""
-        low_ms = None if start is None else _ms(start, down=after)
-        high_ms = None if end is None else _ms(end, down=not before)
+        low_ms = None if start is None else _ms(start, down=after) - self.base
+        high_ms = None if end is None else _ms(end, down=not before) - self.base
         total = 0
         for i in self._matching(namespace, route, where, answered=answered):
-            times = self._times(i)
-            low = 0 if low_ms is None else int(np.searchsorted(times, low_ms, side="right" if after else "left"))
-            high = len(times) if high_ms is None else int(np.searchsorted(times, high_ms,
-                                                                           side="left" if before else "right"))
+            times = self._times(i)  # offsets from ``base``, as the bounds now are
+            low = 0 if low_ms is None else place(times, low_ms, "right" if after else "left")
+            high = len(times) if high_ms is None else place(times, high_ms, "left" if before else "right")
             total += max(0, high - low)
         return total
 
@@ -320,6 +322,7 @@ class NormalLines:
         return out
 
     def _times(self, i: int) -> np.ndarray:
+        """Key ``i``'s accept times as offsets from ``base``, sorted (a view)."""
         return self.stamps[self.starts[i]:self.starts[i + 1]]
 
     def _matching(self, namespace: str, route: str, where: dict[str, object], *, answered: bool = False) -> list[int]:
@@ -343,7 +346,7 @@ class NormalLines:
         """The latest accept time (ms since the epoch) of the route's normal lines matching ``where``
         (``answered``: with a status, as :meth:`count` says); None where it has none. Each key's times are
         sorted: the last of each, not a merge of them all."""
-        ends = [int(self.stamps[self.starts[i + 1] - 1])
+        ends = [int(self.stamps[self.starts[i + 1] - 1]) + self.base
                 for i in self._matching(namespace, route, where, answered=answered)
                 if self.starts[i + 1] > self.starts[i]]
         return max(ends) if ends else None

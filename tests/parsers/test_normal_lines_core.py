@@ -120,27 +120,50 @@ def test_parts_joined_as_they_are_let_go_give_the_same_lines():
     assert all(len(p) == 0 and not p.routes() for p in parts)  # each part let go once copied
 
 
-def test_keys_times_too_far_apart_to_pack_are_sorted_the_other_way():
-    """Where key x span would pass 63 bits (times centuries apart) the join sorts keys and times without packing
-    them: the same order as a packed sort gives."""
+class _Part:
+    """A part's times as :func:`parsers.key_times.joined_times` reads them."""
+
+    def __init__(self, starts: list[int], ms: list[int], kind: type = np.uint32):
+        self.starts, self.base = np.array(starts, dtype=np.int64), min(ms)
+        self.stamps = (np.array(ms, dtype=np.int64) - self.base).astype(kind)
+
+    def release_times(self) -> None:
+        self.stamps = np.zeros(0, dtype=np.uint32)
+
+
+def test_parts_joined_by_key_and_time_in_four_bytes_a_line_where_they_fit():
+    """Each key's times from every part, sorted (a key whose parts' runs are out of order is sorted again),
+    as offsets of 32 bits from the earliest time; the parts let go once copied."""
     from parsers.key_times import joined_times
 
-    class Part:
-        def __init__(self, starts: list[int], stamps: list[int]):
-            self.starts, self.stamps = np.array(starts, dtype=np.int64), np.array(stamps, dtype=np.int64)
+    parts = [_Part([0, 2, 3], [1_000, 1_090, 1_007]), _Part([0, 1, 3], [1_089, 1_001, 1_002])]
+    starts, base, stamps = joined_times(parts, [np.array([0, 2]), np.array([1, 2])], 3, consume=True)
+    assert starts.tolist() == [0, 2, 3, 6] and base == 1_000 and stamps.dtype == np.uint32
+    assert (stamps.astype(np.int64) + base).tolist() == [1_000, 1_090, 1_089, 1_001, 1_002, 1_007]
+    assert all(not len(p.stamps) for p in parts)
 
-        def release_times(self) -> None:
-            self.stamps = np.zeros(0, dtype=np.int64)
 
-    far = 1 << 61
-    parts = [Part([0, 2, 3], [5, far, 7]), Part([0, 1, 3], [far - 1, 1, 2])]
-    starts, stamps = joined_times(parts, [np.array([0, 2]), np.array([1, 2])], 3, consume=False)
-    assert starts.tolist() == [0, 2, 3, 6]
-    assert stamps.tolist() == [5, far, far - 1, 1, 2, 7]
-    near = [Part([0, 2, 3], [5, 90, 7]), Part([0, 1, 3], [89, 1, 2])]
-    starts, stamps = joined_times(near, [np.array([0, 2]), np.array([1, 2])], 3, consume=True)
-    assert starts.tolist() == [0, 2, 3, 6] and stamps.tolist() == [5, 90, 89, 1, 2, 7]
-    assert all(not len(p.stamps) for p in near)
+def test_times_more_than_49_days_apart_are_held_in_eight_bytes():
+    from parsers.key_times import joined_times, offsets
+
+    far = 50 * 86_400_000  # 50 days of milliseconds: past 32 bits
+    base, stamps = offsets(np.array([far + 5, 5], dtype=np.int64))
+    assert base == 5 and stamps.dtype == np.int64 and stamps.tolist() == [far, 0]
+    parts = [_Part([0, 2], [5, far], np.int64), _Part([0, 1], [3])]
+    starts, base, stamps = joined_times(parts, [np.array([0]), np.array([0])], 1, consume=False)
+    assert starts.tolist() == [0, 3] and base == 3 and stamps.dtype == np.int64
+    assert (stamps + base).tolist() == [3, 5, far]
+
+
+def test_a_window_before_the_first_or_past_the_last_offset_counts_nothing_there():
+    """A bound before a log's earliest time is a negative offset, one past 49.7 days after it does not fit 32
+    bits: both still count as ``ts >= start`` / ``ts <= end`` count rows."""
+    lines = NormalLines.of_frame(_rows(MIXED))
+    assert lines.stamps.dtype == np.uint32
+    every = lines.count_between("shop", "web", None, None)
+    assert lines.count_between("shop", "web", T0 - timedelta(days=1), T0 + timedelta(days=400)) == every
+    assert lines.count_between("shop", "web", T0 + timedelta(days=100), T0 + timedelta(days=400)) == 0
+    assert lines.count_between("shop", "web", T0 - timedelta(days=400), T0 - timedelta(days=1)) == 0
 
 
 @pytest.mark.parametrize("after,before", [(False, False), (True, False), (False, True), (True, True)])
