@@ -5,7 +5,8 @@ connections that closed normally. Kept as rows of the ``requests`` frame they co
 line and set the peak of a long log; the rules read them only as counts (a route's requests, the
 pods that served it, its answered ``Tr``), as "did anything answer between these two times", or as
 "how many lines since this one". Those questions are answered exactly by a count per key and each
-line's accept time (8 bytes), which :class:`NormalLines` holds.
+line's accept time (4 bytes, an offset from the log's earliest: :mod:`parsers.key_times`), which
+:class:`NormalLines` holds.
 
 A *normal* line (:func:`normal_mask`): it names a namespace, has an accept time, the termination
 state ``--``, ``Tc >= 0`` (the router connected to the server) and no queue (``srv_queue`` and
