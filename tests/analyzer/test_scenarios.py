@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import gzip
 import json
@@ -45,6 +46,17 @@ def run_scenario(scenario: Path):
     return analyze(snap, tool_version="test")
 
 
+@functools.cache
+def _scenario_answer(scenario: Path) -> dict:
+    """``run_scenario(scenario).to_dict()`` on the process's :func:`scenario_snapshot`, computed once for the
+    four tests below that read every scenario's answer (each gets a copy: one test cannot change another's)."""
+    return analyze(scenario_snapshot(scenario), tool_version="test").to_dict()
+
+
+def scenario_answer(scenario: Path) -> dict:
+    return copy.deepcopy(_scenario_answer(scenario))
+
+
 def golden(result: dict) -> dict:
     """The exact parts of a scenario's answer kept in ``expected.json``: every route's verdict and ledger."""
     key = "{namespace}/{name}".format
@@ -82,7 +94,7 @@ def _known_gaps(scenarios: list[Path], key: str) -> list:
 @pytest.mark.parametrize("scenario", _known_gaps(SCENARIO_DIRS, "xfail_golden"))
 def test_scenario_yields_its_golden_answer(scenario: Path):
     expected = json.loads((scenario / "expected.json").read_text())
-    result = run_scenario(scenario).to_dict()
+    result = scenario_answer(scenario)
     if os.environ.get("UPDATE_GOLDEN") == "1":
         expected = _update_golden(scenario, expected, result)
     findings = result["findings"]
@@ -103,7 +115,7 @@ def test_scenario_yields_its_golden_answer(scenario: Path):
 
 @pytest.mark.parametrize("scenario", SCENARIO_DIRS, ids=[p.name for p in SCENARIO_DIRS])
 def test_every_cited_line_exists_in_the_inputs(scenario: Path):
-    result = run_scenario(scenario).to_dict()
+    result = scenario_answer(scenario)
     for finding in result["findings"]:
         assert finding["evidence"], f"{finding['id']} has no evidence"
         for ev in finding["evidence"]:
@@ -158,7 +170,7 @@ def test_remediation_is_the_fix_and_its_patches_are_valid_json(scenario: Path):
     The remediation is the change to make; commands that only look (`oc describe/get/logs/exec`) are
     diagnostics, never in the remediation (contract v1.1).
     """
-    for finding in run_scenario(scenario).to_dict()["findings"]:
+    for finding in scenario_answer(scenario)["findings"]:
         looks = [c for c in finding["remediation"] if LOOKING.match(c)]
         assert not looks, f"{finding['id']}: confirming commands in the remediation: {looks}"
         for command in finding["remediation"]:
@@ -181,9 +193,8 @@ def _router_side(status: object, term: object) -> bool:
 @pytest.mark.parametrize("scenario", SCENARIO_DIRS, ids=[p.name for p in SCENARIO_DIRS])
 def test_every_router_side_5xx_is_counted_exactly_once(scenario: Path):
     """Ledger property on every scenario: the parts add up, and each line is in one route's ledger once."""
-    inputs, logs = scenario_inputs(scenario)
-    snap = load_snapshot(inputs, logs)
-    result = analyze(snap, tool_version="test").to_dict()
+    snap = scenario_snapshot(scenario)
+    result = scenario_answer(scenario)
     requests = snap.frame("requests")
     routes = {(r["namespace"], r["name"]) for r in result["routes"]}
     own = sum(
