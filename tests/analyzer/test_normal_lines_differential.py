@@ -25,7 +25,7 @@ from bench.gen_logs import write_routes_dump
 from parsers import normal_lines
 from parsers.load_snapshot import load_snapshot
 from parsers.snapshot import Snapshot
-from tests.analyzer.test_kept_rows import WITH_LOGS, _all_logs
+from tests.analyzer.test_kept_rows import WITH_LOGS, _all_logs, every_line_logs
 from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
 
 NOW = datetime(2026, 12, 4, tzinfo=UTC)
@@ -66,9 +66,21 @@ def test_normal_lines_were_really_counted_somewhere():
     assert counted >= len(WITH_LOGS[::4]) // 2
 
 
+@pytest.fixture(scope="module")
+def grouped_logs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    return every_line_logs(tmp_path_factory.mktemp("every-line"))
+
+
 @pytest.mark.parametrize("scenario", WITH_LOGS[1::4], ids=[p.name for p in WITH_LOGS[1::4]])
-def test_one_scenario_with_every_scenario_log(monkeypatch, scenario: Path):
+def test_one_scenario_with_every_scenario_log(monkeypatch, scenario: Path, grouped_logs: list[str]):
+    """Every scenario's lines, in ``every_line_logs``' few files (the test below reads them file by file)."""
     inputs, _ = scenario_inputs(scenario)
+    _both(monkeypatch, inputs, grouped_logs)
+
+
+def test_one_scenario_with_every_scenario_log_file_by_file(monkeypatch):
+    """The first scenario above with every scenario's log as its own file, as the router's pods write them."""
+    inputs, _ = scenario_inputs(WITH_LOGS[1])
     _both(monkeypatch, inputs, _all_logs())
 
 
