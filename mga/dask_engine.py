@@ -23,11 +23,12 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 
 from parsers import haproxy_log, log_lines
 from parsers.haproxy_log import ChunkHook, ChunkJob, ChunkResult
 from parsers.log_stream import open_log_stream, raise_if_cut
+from parsers.long_lines import LONG_LINE, LongLine
 from parsers.sources import InputSource, Member, MemberTooLarge, sniff_compression
 
 CONNECT_TIMEOUT = "15s"  # a scheduler that does not answer by then is reported, not waited for
@@ -128,16 +129,34 @@ def byte_ranges(path: str, size: int, chunk_bytes: int) -> list[tuple[int, int]]
     return [(a, b - a) for a, b in zip(starts, ends, strict=True) if b > a]
 
 
-def parse_range(path: str, offset: int, length: int, job: ChunkJob, after: ChunkHook | None, keep: bool) -> ChunkResult:
-    """Worker side: read one byte range of a log file and parse it as a chunk."""
+def parse_range(path: str, offset: int, length: int, job: ChunkJob, after: ChunkHook | None, keep: bool,
+                chunk_bytes: int = log_lines.CHUNK_BYTES) -> list[ChunkResult]:
+    """Worker side: read one byte range of a log file and parse it as a chunk, in file order.
+
+    A range is read in one block, and is one chunk, unless it holds a line longer than any router line
+    (``parsers.long_lines``): that line is then a chunk of its own, its rest skipped unheld, between the
+    chunks of the lines around it (a range ends on a newline or the file's end: a chunk without a newline
+    at its end stands alone too)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     with os.fdopen(os.open(path, flags), "rb") as fh:
         fh.seek(offset)
-        chunk = fh.read(length)
-    return parse_bytes(chunk, job, after, keep)
+        block = length if length <= chunk_bytes + LONG_LINE else chunk_bytes
+        return [parse_bytes(chunk, job, after, keep) for chunk in log_lines.chunks(_Range(fh, length), block)]
 
 
-def parse_bytes(chunk: bytes | bytearray, job: ChunkJob, after: ChunkHook | None, keep: bool) -> ChunkResult:
+class _Range:
+    """The next ``left`` bytes of a file, read through ``read`` only."""
+
+    def __init__(self, fh: IO[bytes], left: int):
+        self.fh, self.left = fh, left
+
+    def read(self, size: int) -> bytes:
+        data = self.fh.read(min(size, self.left))
+        self.left -= len(data)
+        return data
+
+
+def parse_bytes(chunk: bytes | bytearray | LongLine, job: ChunkJob, after: ChunkHook | None, keep: bool) -> ChunkResult:
     """Worker side: the local engine's chunk parser; ``keep=False`` drops the table after the hook."""
     result = haproxy_log.parse_chunk(chunk, job, after)
     if not keep:
@@ -161,9 +180,10 @@ class DaskChunks:
             raise MemberTooLarge(f"{member.name}: {member.size} bytes exceeds the {src.member_cap >> 20} MiB cap")
         capped = (job.max_log_bytes is not None and member.size > job.max_log_bytes) or job.read_to is not None
         if path is not None and not capped and not _compressed(path):
-            futures = [self.client.submit(parse_range, path, offset, length, job, after, keep, pure=False)
+            futures = [self.client.submit(parse_range, path, offset, length, job, after, keep, chunk_bytes,
+                                             pure=False)
                        for offset, length in byte_ranges(path, member.size, chunk_bytes)]
-            results: Iterator[ChunkResult] = (f.result() for f in futures)
+            results: Iterator[ChunkResult] = (result for f in futures for result in f.result())
         else:
             results = self._shipped(src, member, job, after, keep, chunk_bytes)
         lines_before = 0

@@ -42,6 +42,7 @@ from parsers.log_layers import _parse_lines, _parse_lines_one_by_one, encoded_li
 from parsers.log_stream import open_log_stream, raise_if_cut
 from parsers.log_totals import LogTotals
 from parsers.log_window import OUT_OF_RANGE_REASON, in_window, without_unrepresentable_times
+from parsers.long_lines import LongLine
 from parsers.normal_lines import NormalLines
 from parsers.router_messages import router_event
 from parsers.router_names import ROUTE_BACKEND_KINDS, _backend_columns, _server_columns
@@ -283,9 +284,15 @@ def _parsed_chunks(
 
 
 def parse_chunk(
-    chunk: bytes | bytearray, job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
+    chunk: bytes | bytearray | LongLine, job: ChunkJob, after: Callable[[ChunkResult], Any] | None = None
 ) -> ChunkResult:
     """Parse one newline-aligned chunk, its lines numbered from 1 (``after``: see :func:`iter_chunks`)."""
+    if isinstance(chunk, LongLine):  # one line no router writes: unparsed, its head shown (parsers.long_lines)
+        result = ChunkResult(None, [], 1, [chunk.sample(job.input, job.source)], 1, size=chunk.size,
+                             ends_line=chunk.ends_line)
+        if after is not None:
+            result.extra = after(result)
+        return result
     scanner = scanner_on(job.scanner)
     custom = _compiled(job.log_format) if job.log_format else None
     # read by the scanner for statistics or for ``mga analyze``'s lean pass: lines keep their terminators

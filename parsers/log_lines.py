@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parsers.long_lines import LONG_LINE, LongLine, first_long, read_long_line
+
 CHUNK_BYTES = 16 << 20  # measured: 6% faster and a quarter less memory than 32 MB on two cores (full columns)
 NULL_STR = pa.scalar(None, pa.string())
 TAG_RE = re.compile(r"haproxy\[(\d+)\]: ")
@@ -76,8 +78,9 @@ class ChunkBuffers:
         return buf
 
 
-def chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes | bytearray]:
-    """Byte chunks ending on a newline (the last one may not), so no line is ever cut in two.
+def chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes | bytearray | LongLine]:
+    """Byte chunks ending on a newline (the last one may not), so no line is ever cut in two; a line longer
+    than any router line comes alone, as a :class:`~parsers.long_lines.LongLine` (its head, not its bytes).
 
     Each chunk is a ``bytearray`` the stream reads straight into, behind the few bytes the previous
     chunk left over: a 16 MB block is never copied to join it to that tail or to cut it (two copies
@@ -97,12 +100,15 @@ def chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes | bytea
         if not got:
             break
         del buf[len(rest) + got :]
+        if (long := first_long(buf)) >= 0:  # the lines before it, then the line, its rest unheld
+            if long:
+                yield bytes(memoryview(buf)[:long])
+            line, rest = read_long_line(buf, long, stream, size)
+            yield line
+            continue
         cut = buf.rfind(b"\n")
         if cut < 0:
             rest = bytes(buf)
-            if len(rest) > 4 * size:  # one absurd line: hand it over rather than grow forever
-                yield rest
-                rest = b""
             continue
         rest = bytes(memoryview(buf)[cut + 1 :])
         del buf[cut + 1 :]
@@ -111,7 +117,7 @@ def chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes | bytea
         yield rest
 
 
-def _chunks_by_read(stream: IO[bytes], size: int) -> Iterator[bytes]:
+def _chunks_by_read(stream: IO[bytes], size: int) -> Iterator[bytes | LongLine]:
     """:func:`chunks` for a stream without ``readinto``."""
     rest = b""
     while True:
@@ -119,12 +125,15 @@ def _chunks_by_read(stream: IO[bytes], size: int) -> Iterator[bytes]:
         if not block:
             break
         block = rest + block
+        if (long := first_long(block)) >= 0:
+            if long:
+                yield block[:long]
+            line, rest = read_long_line(block, long, stream, size)
+            yield line
+            continue
         cut = block.rfind(b"\n")
         if cut < 0:
             rest = block
-            if len(rest) > 4 * size:
-                yield rest
-                rest = b""
             continue
         yield block[: cut + 1]
         rest = block[cut + 1 :]
@@ -152,7 +161,8 @@ def numbered_lines(stream: IO[bytes], numbers: np.ndarray, size: int = CHUNK_BYT
             return
         ends = _newlines(block, compiled)
         if not len(ends):
-            carry.append(block)
+            if sum(map(len, carry)) <= LONG_LINE:  # a longer line is given by its head (parsers.long_lines)
+                carry.append(block)
             continue
         last = first + len(ends) - 1  # the lines first..last end in this block
         if numbers[at] <= last:

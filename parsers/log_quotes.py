@@ -39,6 +39,7 @@ from parsers.kept_text import (
     reader_for,
     stream_ranges,
 )
+from parsers.long_lines import LONG_LINE
 from parsers.sources import DECOMPRESSORS, SingleFileSource, sniff_compression
 
 
@@ -53,11 +54,13 @@ class ChunkStart:
 
 def chunk_starts(chunks: Iterable[tuple[int, int, bool]]) -> tuple[ChunkStart, ...]:
     """The chunks that start a line, from each chunk's (physical lines, bytes, whether it ends a line), in file
-    order: a chunk follows the bytes of the ones before it, and starts a line when the one before ended one."""
+    order: a chunk follows the bytes of the ones before it, and starts a line when the one before ended one.
+    A chunk of one line longer than any router line (``parsers.long_lines``) is passed over: quoting it would
+    read it whole, and its head is in the unparsed samples already."""
     out = []
     line, offset, begins = 1, 0, True
     for physical, size, ends_line in chunks:
-        if begins and size:
+        if begins and size and not (physical == 1 and size > LONG_LINE):
             out.append(ChunkStart(line, offset, size))
         line += physical
         offset += size
