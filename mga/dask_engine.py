@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
-from parsers import haproxy_log, log_lines
+from parsers import haproxy_log, log_lines, long_lines
 from parsers.haproxy_log import ChunkHook, ChunkJob, ChunkResult
 from parsers.log_stream import open_log_stream, raise_if_cut
-from parsers.long_lines import LONG_LINE, LongLine
+from parsers.long_lines import LongLine
 from parsers.sources import InputSource, Member, MemberTooLarge, sniff_compression
 
 CONNECT_TIMEOUT = "15s"  # a scheduler that does not answer by then is reported, not waited for
@@ -140,7 +140,7 @@ def parse_range(path: str, offset: int, length: int, job: ChunkJob, after: Chunk
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     with os.fdopen(os.open(path, flags), "rb") as fh:
         fh.seek(offset)
-        block = length if length <= chunk_bytes + LONG_LINE else chunk_bytes
+        block = length if length <= chunk_bytes + long_lines.LONG_LINE else chunk_bytes
         return [parse_bytes(chunk, job, after, keep) for chunk in log_lines.chunks(_Range(fh, length), block)]
 
 

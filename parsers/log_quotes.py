@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from parsers import long_lines
 from parsers.gzip_reader import ERRORS
 from parsers.kept_text import (
     FileReader,
@@ -39,7 +40,6 @@ from parsers.kept_text import (
     reader_for,
     stream_ranges,
 )
-from parsers.long_lines import LONG_LINE
 from parsers.sources import DECOMPRESSORS, SingleFileSource, sniff_compression
 
 
@@ -60,7 +60,7 @@ def chunk_starts(chunks: Iterable[tuple[int, int, bool]]) -> tuple[ChunkStart, .
     out = []
     line, offset, begins = 1, 0, True
     for physical, size, ends_line in chunks:
-        if begins and size and not (physical == 1 and size > LONG_LINE):
+        if begins and size and not (physical == 1 and size > long_lines.LONG_LINE):
             out.append(ChunkStart(line, offset, size))
         line += physical
         offset += size

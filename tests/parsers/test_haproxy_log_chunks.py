@@ -113,7 +113,6 @@ class _Trickle(io.RawIOBase):
 def test_chunks_are_the_same_lines_whatever_the_stream(data, size):
     whole = [bytes(c) for c in log_lines.chunks(io.BytesIO(data), size)]
     assert b"".join(whole) == data
-    if max(map(len, data.split(b"\n"))) <= 4 * size:  # longer lines are handed over as they are
-        assert all(c.endswith(b"\n") for c in whole[:-1])  # only the last chunk may end without a newline
+    assert all(c.endswith(b"\n") for c in whole[:-1])  # only the last chunk may end without a newline
     assert [bytes(c) for c in log_lines.chunks(_ReadOnly(data), size)] == whole
     assert b"".join(bytes(c) for c in log_lines.chunks(_Trickle(data), size)) == data
