@@ -425,6 +425,33 @@ def test_cr_only_line_endings_are_lines_not_lost(tmp_path, work):
     assert report["summary"]["log_lines_unparsed"] == 1
 
 
+def test_a_line_longer_than_any_router_line_is_one_unparsed_line_in_logs_and_analyze(tmp_path, work):
+    """3 MB of NUL bytes, as a node crash leaves them: one line, its first MiB kept, the lines after it numbered
+    and quoted as in the file (``parsers.long_lines``)."""
+    log = tmp_path / "access.log"
+    later = LOG_OK.replace("08:41:03", "08:42:03")
+    log.write_bytes(LOG_OK.encode() + b"\x00" * 3_000_000 + b"\n" + LOG_OK.encode() + later.encode())
+    proc = run_mga(["logs", str(log), "--format", "json"], work)
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads(proc.stdout)
+    assert (stats["lines_read"], stats["requests"], stats["unparsed"]) == (4, 3, 1)
+    [sample] = stats["unparsed_samples"]
+    assert sample["line"] == 2 and sample["reason"] == (
+        "a line of 3,000,000 bytes, longer than any router log line: its first 1,048,576 read")
+    report = analyze_json(INSPECT_SHOP, work, "--logs", str(log))
+    [account] = [a for a in report["log_accounting"] if a["source"] == "access.log"]
+    assert (account["lines_read"], account["requests"], account["unparsed"]) == (4, 3, 1)
+    quoted = [e for e in _walk(report) if isinstance(e, dict) and e.get("source") == "access.log"
+              and e.get("line") == 4 and isinstance(e.get("text"), str)]
+    assert quoted and all(e["text"] == later.rstrip("\n") for e in quoted)
+
+
+def _walk(node):
+    yield node
+    for child in node.values() if isinstance(node, dict) else node if isinstance(node, list) else ():
+        yield from _walk(child)
+
+
 # ------------------------------------------------------------------ XSS
 XSS = '<script>alert("mga-xss")</script>'
 
