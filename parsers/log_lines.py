@@ -107,8 +107,8 @@ def chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes | bytea
             line, rest = read_long_line(buf, long, stream, size)
             yield line
             continue
-        if not got:  # the end of the stream: what is left, its last line maybe without a newline
-            yield buf
+        if not got:  # the end of the stream: what is left (``buf`` holds only it), its last line maybe unended
+            yield rest
             break
         cut = buf.rfind(b"\n")
         if cut < 0:
