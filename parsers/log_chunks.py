@@ -107,6 +107,7 @@ class FileTally:
     router_messages: int = 0
     unparsed: int = 0
     other_namespaces: int = 0
+    continued: int = 0  # physical lines that were CRI partial pieces of a line before them
     samples: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, result: ChunkResult) -> None:
@@ -115,6 +116,7 @@ class FileTally:
         self.router_messages += len(result.events)
         self.unparsed += result.unparsed
         self.other_namespaces += result.other_namespaces
+        self.continued += result.continued
         self.samples.extend(result.samples[: max(0, MAX_SAMPLES - len(self.samples))])
 
     def accounting(self) -> dict[str, Any]:
@@ -126,8 +128,10 @@ class FileTally:
             "router_messages": self.router_messages,
             "unparsed": self.unparsed,
             "outside_window": max(0, self.lines_read - self.requests - self.router_messages - self.unparsed
-                                  - self.other_namespaces),
+                                  - self.other_namespaces - self.continued),
             **({"other_namespaces": self.other_namespaces} if self.job.namespaces else {}),
+            # the pieces a container runtime split a long line into (``stdout P``), joined to it: where they are
+            **({"continued": self.continued} if self.continued else {}),
         }
 
 
@@ -216,6 +220,7 @@ class ChunkResult:
     ends_line: bool = True  # whether its last byte is a newline (the next chunk then starts a line)
     # the normal lines taken out of ``table`` (``ChunkJob.count_normal``), counted; None: none taken out
     normal: NormalLines | None = None
+    continued: int = 0  # CRI partial lines (``P``) joined to the line they continue: physical, not lines
 
     def shifted(self, lines_before: int) -> ChunkResult:
         """The same result for a chunk that starts after ``lines_before`` lines of its file."""
@@ -240,6 +245,7 @@ class ChunkResult:
             self.size,
             self.ends_line,
             self.normal,  # counts and times: no line numbers
+            self.continued,
         )
 
 
@@ -299,6 +305,7 @@ def parse_chunk(
     # until taken for anything else (trimming every line was a copy of the chunk, 8 % of an outage's parse)
     lines = log_lines.chunk_lines(chunk, 1, scanner, keep_ends=scanner and custom is None and (
         job.stats_only or job.keep_namespaces is not None))
+    continued = lines.physical - len(lines.text)  # CRI partial pieces joined: no line of their own
     dropped = 0
     if job.namespaces:
         before = len(lines.text)
@@ -363,7 +370,7 @@ def parse_chunk(
     if groups is not None and job.count_normal:  # folded above with every kept row; the normal ones go
         out, normal = _without_normal_lines(out)
     result = ChunkResult(out, events, unparsed, samples, lines.physical, None, requests, dropped, totals, groups,
-                         texts, len(chunk), chunk[-1:] == b"\n", normal)
+                         texts, len(chunk), chunk[-1:] == b"\n", normal, continued)
     if after is not None:
         result.extra = after(result)
     return result

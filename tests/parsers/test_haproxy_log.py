@@ -12,6 +12,7 @@ import pytest
 
 from parsers import schema
 from parsers.haproxy_log import combine, parse_access_log
+from parsers.load_snapshot import load_snapshot
 
 # router-facts.md §1.7, verbatim from public sources
 DOCS_HTTP = (
@@ -200,6 +201,32 @@ def test_cri_rotated_lines_with_partial_lines_joined():
     result = parse_access_log(io.BytesIO(cri.encode()), source="rotated/0.log.20261124-005600", input="in")
     assert len(result.requests) == 2 and result.unparsed == 0
     assert result.requests["line"].tolist() == [1, 3]
+    # the partial piece is part of line 1, not a line left out by a time window no one asked for
+    [acct] = result.accounting
+    assert (acct["lines_read"], acct["requests"], acct["continued"], acct["outside_window"]) == (3, 2, 1, 0)
+
+
+def test_a_line_split_into_many_partial_pieces_is_one_line_in_the_accounting(tmp_path):
+    """A runtime splits a long line into 16 KiB ``P`` pieces: they are the line's, on every path (analyze's
+    lean pass too), and a file of such pieces around no router line is not taken for an access log."""
+    from parsers.log_chunks import usable_lines
+
+    body = EXP_SH.split("haproxy[19270]: ", 1)[1]
+    head = "2026-11-24T00:55:20.713001001+00:00 stdout"
+    pieces = "".join(f"{head} P {'x' * 50}\n" for _ in range(6))
+    cri = (f"{head} F {EXP_SH}\n{pieces}{head} F end of a long line that is no router line\n"
+           f"{head} P 2026-11-24T00:55:20.712940+00:00 vm vm haproxy[19270]: {body[:40]}\n{head} F {body[40:]}\n")
+    result = parse_access_log(io.BytesIO(cri.encode()), source="0.log", input="in")
+    [acct] = result.accounting
+    assert (acct["lines_read"], acct["requests"], acct["unparsed"]) == (10, 2, 1)
+    assert (acct["continued"], acct["outside_window"]) == (7, 0)
+    assert result.requests["line"].tolist() == [1, 9]
+    log = tmp_path / "0.log"
+    log.write_text(cri)
+    [analyzed] = load_snapshot([str(log)], keep_all_requests=False).log_accounting  # mga analyze's pass
+    assert {k: analyzed[k] for k in acct if k != "input"} == {k: v for k, v in acct.items() if k != "input"}
+    junk = parse_access_log(io.BytesIO(pieces.encode() + f"{head} F end\n".encode()), source="0.log", input="in")
+    assert usable_lines(junk.accounting[0]) == 0 and junk.accounting[0]["continued"] == 6
 
 
 def test_unparsed_lines_are_counted_with_a_reason_and_accounting_adds_up():
