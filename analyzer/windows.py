@@ -15,11 +15,6 @@ import pandas as pd
 NEAR_EVENT = pd.Timedelta(seconds=120)
 
 
-def near(times: pd.Series, moment: pd.Timestamp, window: pd.Timedelta = NEAR_EVENT) -> pd.Series:
-    """For each time, whether it lies within ``window`` of ``moment`` (missing times are not near)."""
-    return ((times - moment).abs() <= window).fillna(False).astype(bool)
-
-
 def near_disruption(
     rows: pd.DataFrame, disruptions: dict[str, list[pd.Timestamp]], window: pd.Timedelta = NEAR_EVENT
 ) -> pd.Series:

@@ -29,7 +29,8 @@ CHUNK_BYTES = 16 << 20  # measured: 6% faster and a quarter less memory than 32 
 NULL_STR = pa.scalar(None, pa.string())
 TAG_RE = re.compile(r"haproxy\[(\d+)\]: ")
 _CRI_PARTIAL = re.compile(rb"^(\S+) (?:stdout|stderr) P (.*)$")
-_CRI_FULL = re.compile(rb"^(\S+) (?:stdout|stderr) F (.*)$")
+CRI_FULL_PREFIX = rb"(\S+) (?:stdout|stderr) F "  # a CRI line's time, stream and full-line tag, before its content
+_CRI_FULL = re.compile(rb"^" + CRI_FULL_PREFIX + rb"(.*)$")
 _ISO_RE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)")
 
 

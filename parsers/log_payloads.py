@@ -9,7 +9,7 @@ of each line; ``oc logs --timestamps`` (a must-gather's ``current.log``) puts th
 ``oc logs`` without it gives the bare line. Removed of that prefix, a line is its payload: what the container
 wrote, the same in every shape (the sidecar's rsyslog time, host and ``haproxy[pid]:`` tag are payload). The
 prefixes removed are the ones the parse reads off: the CRI one as :mod:`parsers.log_lines` takes it
-(``<word> stdout|stderr F ``, its ``_CRI_FULL``), the kubelet's time as the first word in front of the line.
+(``<word> stdout|stderr F ``, its ``CRI_FULL_PREFIX``), the kubelet's time as the first word in front of the line.
 
 A log's shape is told by its first line: ``cri`` when it starts ``<word> stdout|stderr F|P ``, ``kubelet``
 when it starts with the kubelet's fixed RFC3339Nano time (nine fraction digits, ``Z`` or an offset, a
@@ -26,10 +26,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from parsers.log_duplicates import CHUNK, UNREADABLE, read_full
+from parsers.log_lines import CRI_FULL_PREFIX
 from parsers.log_stream import open_log_stream
 
 PREFIXES = {
-    "cri": re.compile(rb"^\S+ (?:stdout|stderr) F ", re.M),  # parsers.log_lines' _CRI_FULL, before its content
+    "cri": re.compile(rb"^" + CRI_FULL_PREFIX, re.M),  # the prefix the parse reads off (parsers.log_lines)
     "kubelet": re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(?:Z|[+-]\d\d:\d\d) ", re.M),
 }
 _CRI_ANY = re.compile(rb"\S+ (?:stdout|stderr) [FP] ")  # a CRI line, full or partial: the log's shape

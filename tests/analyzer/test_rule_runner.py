@@ -157,4 +157,4 @@ def test_near_an_event_is_one_window():
     rows = pd.DataFrame({"pod": ["a", "a", "b", None],
                          "ts": [t0 + windows.NEAR_EVENT, t0 + windows.NEAR_EVENT + pd.Timedelta(seconds=1), t0, t0]})
     assert windows.near_disruption(rows, {"a": [t0]}).tolist() == [True, False, False, False]
-    assert windows.near(rows["ts"], t0).tolist() == [True, False, True, True]
+    assert windows.near_disruption(rows.assign(pod="a"), {"a": [t0]}).tolist() == [True, False, True, True]
