@@ -161,8 +161,8 @@ def collect(job: ChunkJob, results: Iterable[ChunkResult], *, defer: bool = Fals
             # in the frame's columns and narrowed by ``parse_chunk``, but for the line numbers, shifted since
             tables.append(narrow_integers(result.table, ("line",)))
         events.extend(result.events)
-        if parts is not None and result.groups is not None:
-            parts.append(result.groups)
+        if parts is not None:
+            parts.extend(g for g in (result.groups, result.normal_groups) if g is not None)
         if result.normal is not None:
             normal_parts.append(result.normal)
     pending = FileChunks(tables, job.input, job.source) if defer else None

@@ -221,6 +221,8 @@ class ChunkResult:
     # the normal lines taken out of ``table`` (``ChunkJob.count_normal``), counted; None: none taken out
     normal: NormalLines | None = None
     continued: int = 0  # CRI partial lines (``P``) joined to the line they continue: physical, not lines
+    # the minute groups of the normal lines the lean read took out (``parsers.lean_normal``); None: none
+    normal_groups: ChunkGroups | None = None
 
     def shifted(self, lines_before: int) -> ChunkResult:
         """The same result for a chunk that starts after ``lines_before`` lines of its file."""
@@ -246,6 +248,7 @@ class ChunkResult:
             self.ends_line,
             self.normal,  # counts and times: no line numbers
             self.continued,
+            None if self.normal_groups is None else self.normal_groups.shifted(lines_before),
         )
 
 
@@ -315,7 +318,8 @@ def parse_chunk(
     # the scanner gives kept rows whole: reading lean first always pays then (LeanHint: without it)
     if job.keep_namespaces is not None and not job.stats_only and custom is None and (
             scanner or job.lean.lean_first()):
-        selection = lean_selection(lines, job.keep_namespaces, job.scanner, job.since, job.until)
+        selection = lean_selection(lines, job.keep_namespaces, job.scanner, job.since, job.until,
+                                   count_normal=job.count_normal, router_pod=job.router_pod)
         if selection is not None:
             job.lean.saw(len(selection.lines.text), len(lines.text))
             lines = selection.lines  # the kept requests and the rejected lines, parsed in full below
@@ -369,8 +373,12 @@ def parse_chunk(
     normal = None
     if groups is not None and job.count_normal:  # folded above with every kept row; the normal ones go
         out, normal = _without_normal_lines(out)
+    early = selection.normal if selection is not None else None  # the ones the lean read took out
+    if early is not None:
+        normal = early.lines if normal is None else NormalLines.merged([early.lines, normal])
     result = ChunkResult(out, events, unparsed, samples, lines.physical, None, requests, dropped, totals, groups,
-                         texts, len(chunk), chunk[-1:] == b"\n", normal, continued)
+                         texts, len(chunk), chunk[-1:] == b"\n", normal, continued,
+                         early.groups if early is not None else None)
     if after is not None:
         result.extra = after(result)
     return result

@@ -24,7 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers import log_lines
-from parsers.arrow_arrays import one_array
+from parsers.arrow_arrays import one_array, used_only
+from parsers.lean_normal import EarlyNormal, counted_normal, normal_among
 from parsers.log_fields import TS_MS
 from parsers.log_layers import _parse_lines, scanned_first, scanner_on, with_analysis_values
 from parsers.log_left_out import LeftOutFailures
@@ -156,16 +157,21 @@ class LeanSelection:
     # ``lines`` of the lines still to parse in full; None: every line of ``lines`` is parsed in full
     scanned: pa.Table | None = None
     to_parse: np.ndarray | None = None
+    # the kept normal lines the scanner read, counted and folded instead of parsed (``count_normal``)
+    normal: EarlyNormal | None = None
 
 
 def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scanner: bool,
-                   since: pd.Timestamp | None, until: pd.Timestamp | None) -> LeanSelection | None:
+                   since: pd.Timestamp | None, until: pd.Timestamp | None, *, count_normal: bool = False,
+                   router_pod: str | None = None) -> LeanSelection | None:
     """Read ``lines`` lean, count every request, and pick the lines to parse in full.
 
     With the compiled scanner on, the lines it reads come with every value ``mga analyze`` keeps
     (``parsers.log_layers.scanned_first``): those kept rows are taken as they are, and only the kept
     lines the Arrow path read lean (and the router's default answers, whose request line is kept)
-    are parsed in full. None when the lean pass cannot help (no request in the chunk, or a kernel
+    are parsed in full. ``count_normal``: the kept normal lines the scanner read are counted and folded
+    here (:mod:`parsers.lean_normal`; ``router_pod`` names the router of a line without its host), neither
+    kept nor parsed. None when the lean pass cannot help (no request in the chunk, or a kernel
     refused it): the caller parses every line in full, as without a selection.
     """
     scans = scanner_on(scanner)
@@ -200,11 +206,16 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
     if whole is not None:  # the router's default answers are parsed in full for their request line
         kind = pc.cast(names["backend_kind"], pa.string())
         whole &= ~pc.fill_null(pc.equal(kind, DEFAULT_BACKEND), False).to_numpy(zero_copy_only=False)
-    parse = sorted_union(sorted_union(place[kept.mask if whole is None else kept.mask & ~whole],
+    keep, early = kept.mask, None
+    if whole is not None and count_normal and whole.any():
+        normal = normal_among(lean, names, values, handled, whole)
+        early = counted_normal(lean, values, handled, normal, lines.numbers, router_pod)
+        keep, whole = keep & ~normal, whole & ~normal
+    parse = sorted_union(sorted_union(place[keep if whole is None else keep & ~whole],
                                       np.asarray(rejected, dtype=np.int64)), out_of_range)
     if whole is None or not whole.any():
         picked = lines if len(parse) == len(lines.text) else _take(lines, parse)
-        return LeanSelection(picked, totals, lean.num_rows)
+        return LeanSelection(picked, totals, lean.num_rows, normal=early)
     every_row = bool(whole.all())
     scanned = with_analysis_values(lean if every_row else lean.filter(pa.array(whole)), values, handled)
     # the scanner encoded the names of every row it read: when all of them are kept as they were read, each
@@ -214,28 +225,13 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
         column = scanned.column(name)
         if pa.types.is_dictionary(column.type) and not (compact and column.null_count == 0):
             scanned = scanned.set_column(scanned.schema.get_field_index(name), name,
-                                         _used_only(one_array(column)))
+                                         used_only(one_array(column)))
     from_scanner = scanned.column("_row").to_numpy()
     rows = sorted_union(parse, from_scanner)
     picked = lines if len(rows) == len(lines.text) else _take(lines, rows)
     at = scanned.schema.get_field_index("_row")
     scanned = scanned.set_column(at, "_row", pa.array(np.searchsorted(rows, from_scanner)))
-    return LeanSelection(picked, totals, lean.num_rows, scanned, np.searchsorted(rows, parse))
-
-
-def _used_only(values: pa.DictionaryArray) -> pa.DictionaryArray:
-    """``values`` with only the dictionary entries some row uses: rows taken from the scanner's chunk keep
-    the whole chunk's names, which the names' split (``_finish``) would read one by one and the frame
-    would list as categories."""
-    indices = values.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    valid = ~np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    used = np.flatnonzero(np.bincount(indices[valid], minlength=len(values.dictionary)))  # sorted, each once
-    if len(used) == len(values.dictionary):
-        return values
-    remap = np.zeros(len(values.dictionary), dtype=np.int32)
-    remap[used] = np.arange(len(used), dtype=np.int32)
-    compact = pa.array(remap[np.where(valid, indices, 0)], pa.int32(), mask=~valid)
-    return pa.DictionaryArray.from_arrays(compact, values.dictionary.take(pa.array(used)))
+    return LeanSelection(picked, totals, lean.num_rows, scanned, np.searchsorted(rows, parse), early)
 
 
 def sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
