@@ -157,24 +157,27 @@ class NormalLines:
         read = [c for c in (*KEY_COLUMNS, "ts", "Tr") if c in table.column_names]
         rows = table.select(read) if mask.all() else table.select(read).filter(pa.array(mask))
         by_code: list[np.ndarray] = []  # each column's values by code, codes in text order
-        codes: list[np.ndarray] = []
+        entries: list[np.ndarray] = []  # each line's entry in each column's dictionary
+        ranks: list[np.ndarray] = []  # each entry's code
         for name in KEY_COLUMNS:
             if name not in rows.column_names:
                 by_code.append(np.array([None], dtype=object))
-                codes.append(np.zeros(rows.num_rows, dtype=np.int64))
+                entries.append(np.zeros(rows.num_rows, dtype=np.int64))
+                ranks.append(np.zeros(1, dtype=np.int64))
                 continue
             column = one_array(rows.column(name))
-            c, v = _ranked_codes(pc.cast(column, pa.int64()) if name == "status" else column)
+            e, r, v = _dictionary_ranks(pc.cast(column, pa.int64()) if name == "status" else column)
             by_code.append(v)
-            codes.append(c)
-        key = _folded(codes)  # key ids in the text order of the key columns
-        first = _first_of_each(key)
-        key_codes = {name: c[first].astype(np.int32) for name, c in zip(KEY_COLUMNS, codes, strict=True)}
+            entries.append(e)
+            ranks.append(r)
+        key, codes = _key_ids(entries, ranks)  # key ids in the text order of the key columns, each key's codes
+        del entries
+        key_codes = {name: c.astype(np.int32) for name, c in zip(KEY_COLUMNS, codes, strict=True)}
         values = dict(zip(KEY_COLUMNS, by_code, strict=True))
         tr = (pc.fill_null(pc.cast(one_array(rows.column("Tr")), pa.int64()), -1).to_numpy(zero_copy_only=False)
               if "Tr" in rows.column_names else np.full(rows.num_rows, -1, dtype=np.int64))
         tallies = _tallies(_route_first(key_codes)[key], tr.astype(np.int64, copy=False), None)
-        starts, ms = times_by_key(key, _accept_ms(one_array(rows.column("ts"))), len(first))  # key consumed
+        starts, ms = times_by_key(key, _accept_ms(one_array(rows.column("ts"))), len(codes[0]))  # key consumed
         base, stamps = offsets(ms)
         return cls(key_codes, values, starts, stamps, *tallies, base=base)
 
@@ -353,10 +356,11 @@ class NormalLines:
         return max(ends) if ends else None
 
 
-def _ranked_codes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """A code per value, codes in the values' text (or number) order from 1, a missing value 0; and the
-    values by code (None at 0), read through the column's dictionary (a chunk names a few thousand
-    servers in hundreds of thousands of lines)."""
+def _dictionary_ranks(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each value's entry in the column's dictionary (a missing value the entry after the last), each entry's
+    code (codes in the values' text or number order from 1, a missing value 0), and the values by code (None
+    at 0): read through the dictionary (a chunk names a few thousand servers in hundreds of thousands of
+    lines)."""
     encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
     names = encoded.dictionary.to_pylist()
     present = [i for i in range(len(names)) if names[i] is not None]
@@ -369,7 +373,31 @@ def _ranked_codes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         rank[i] = seen.setdefault(names[i], rank[i])
     indices = pc.fill_null(encoded.indices, len(names)).to_numpy(zero_copy_only=False).astype(np.int64)
     by_rank = np.array([None, *(names[i] for i in order)], dtype=object)
-    return rank[indices], by_rank
+    return indices, rank, by_rank
+
+
+def _key_ids(entries: list[np.ndarray], ranks: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One dense id per line for its columns' codes (``ranks[k][entries[k]]``), ids in the codes'
+    lexicographic order (:func:`_folded` of every line's codes), and each id's code in every column.
+
+    The lines are told apart by their dictionary entries first, folded into one integer and numbered by a
+    hash (a few thousand combinations in hundreds of thousands of lines), and only the combinations are
+    coded and ordered: coding and ordering every line's twelve columns was a third of the counting."""
+    combo = np.zeros(len(entries[0]), dtype=np.int64)
+    size = 1
+    for entry, rank in zip(entries, ranks, strict=True):
+        width = len(rank)  # the entries, the missing one included
+        if size * width >= 1 << 62:  # numbered densely before the next column would overflow
+            combo, uniques = pd.factorize(combo)
+            size = len(uniques)
+        combo = combo * width + entry
+        size *= width
+    combo, _ = pd.factorize(combo)
+    first = _first_of_each(combo)  # a line of each combination
+    codes = [rank[entry[first]] for entry, rank in zip(entries, ranks, strict=True)]
+    key_of = _folded(codes)  # combinations of equal codes (equal texts under two entries) share their key
+    one = _first_of_each(key_of)
+    return key_of[combo], [c[one] for c in codes]
 
 
 def _folded(codes: list[np.ndarray]) -> np.ndarray:
@@ -407,8 +435,11 @@ def _tallies(key: np.ndarray, tr: np.ndarray, counts: np.ndarray | None) -> tupl
     low = int(tr.min())
     span = int(tr.max()) - low + 1
     packed = key * span + (tr - low)
-    if counts is None:
-        pairs, tally = np.unique(packed, return_counts=True)
+    if counts is None:  # numbered by a hash, only the distinct pairs sorted (``np.unique`` sorted every line's)
+        found, pairs = pd.factorize(packed)
+        tally = np.bincount(found, minlength=len(pairs))
+        order = np.argsort(pairs)
+        pairs, tally = pairs[order], tally[order]
     else:
         pairs, where = np.unique(packed, return_inverse=True)
         tally = np.bincount(where, weights=counts, minlength=len(pairs))

@@ -90,6 +90,41 @@ def test_counts_times_and_tr_equal_the_normal_rows():
     assert keys["requests"].tolist() == [1, 1, 1] and sorted(keys["server"]) == ["web-a", "web-a", "web-b"]
 
 
+def _with_dictionary(table: pa.Table, name: str, dictionary: list[str], codes: list[int]) -> pa.Table:
+    column = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(dictionary))
+    return table.set_column(table.schema.get_field_index(name), name, column)
+
+
+def test_equal_names_under_two_dictionary_entries_are_one_key():
+    """A dictionary need not be unique (a chunk's names joined from two parts): lines naming one server under
+    two entries are counted under one key, as the same rows with plain text are."""
+    spec = [("web", server, 200, "--", 0, 10 + i, 0, 1000 + i) for i, server in enumerate(["a", "b", "a", "a", "b"])]
+    plain = pa.Table.from_pandas(_rows(spec), preserve_index=False)
+    twice = _with_dictionary(plain, "server", ["a", "b", "a"], [0, 1, 2, 0, 1])  # "a" as entry 0 and entry 2
+    joined, reference = NormalLines.of_table(twice), NormalLines.of_table(plain)
+    assert joined.keys == reference.keys
+    assert [t.tolist() for t in joined.times] == [t.tolist() for t in reference.times]
+    assert joined.count("shop", "web", server="a") == 3
+
+
+def test_wide_dictionaries_key_as_their_lines_do():
+    """Dictionaries of many names each (a shared router's chunk names thousands of servers, routes and pods, no
+    line using most of them) key the lines as their names do: the order of the keys is the names' order."""
+    rng = np.random.default_rng(3)
+    spec = [(f"r{int(rng.integers(0, 40))}", f"p-{int(rng.integers(0, 60))}", int(rng.choice([200, 404])), "--", 0,
+             int(rng.integers(0, 50)), 0, int(rng.integers(0, 60_000))) for _ in range(3_000)]
+    table = pa.Table.from_pandas(_rows(spec), preserve_index=False)
+    reference = NormalLines.of_table(table)
+    for name in ("route", "server", "pod", "router_pod"):  # each column's values among 50,000 unused names
+        values = table.column(name).to_pylist()
+        dictionary = [f"unused-{i:05d}" for i in range(50_000)] + sorted(set(values), reverse=True)
+        table = _with_dictionary(table, name, dictionary, [dictionary.index(v, 50_000) for v in values])
+    wide = NormalLines.of_table(table)
+    assert wide.keys == reference.keys
+    assert [t.tolist() for t in wide.times] == [t.tolist() for t in reference.times]
+    assert wide.tr == reference.tr
+
+
 def test_chunks_joined_equal_one_chunk_of_all_their_rows():
     rng = np.random.default_rng(7)
     spec = [("web" if i % 3 else "api", f"p-{i % 4}", int(rng.choice([200, 204, 301, 404, 503])),
