@@ -57,7 +57,7 @@ CHUNK = 1 << 20
 SUFFIXES = (".gz", ".xz", ".bz2")  # what names a compressed twin inside one input
 
 LogJob = tuple[Any, Any, str | None, str | None]  # parsers.log_jobs.LogJob: (source, member, router pod, _)
-Duplicate = tuple[Any, Any, str]  # (source, member, reason)
+Duplicate = tuple[Any, Any, str, LogJob]  # (source, member, reason, the log its bytes are read in)
 UNREADABLE = (OSError, EOFError, ValueError, lzma.LZMAError, MemberTooLarge, *ERRORS)
 
 
@@ -76,7 +76,8 @@ class _Log:
 
 def distinct_jobs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[Duplicate]]:
     """The jobs with each log once (in the order given), and every log skipped with why: a copy of another, or
-    the first part of a longer log of another input (see the module's docstring for which one is kept)."""
+    the first part of a longer log of another input (see the module's docstring for which one is kept), and the
+    job of the log it is read in (:mod:`parsers.log_overlaps` may read that one in part, and says so)."""
     into: dict[int, tuple[int, str, int]] = {}  # skipped -> (the log it is read in, "same"/"start", its bytes)
     kept: list[_Log] = []
     opened = {log.k: log for log in _opened(jobs)}
@@ -107,7 +108,7 @@ def distinct_jobs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[Duplicate]
         else:
             alike = "the same bytes" if opened[k].stored == opened[target].stored else "the same bytes decompressed"
             reason = f"the same access log as {name} of {label} ({alike}): read once"
-        copies.append((job[0], job[1], reason))
+        copies.append((job[0], job[1], reason, jobs[target]))
     return out, copies
 
 

@@ -53,14 +53,14 @@ def parse_log_jobs(
     from parsers import haproxy_log
 
     jobs, copies = distinct_jobs(jobs)
-    jobs, read_to, overlaps = overlapping_logs(jobs)
+    jobs, read_to, overlaps = overlapping_logs(jobs, copies)
     run = runner or haproxy_log.local_chunks
     # the lean first pass of kept rows reads with the compiled scanner once the logs are worth its start
     scanner = keep_namespaces is not None and worth_the_scanner(judged_size(m, src) for src, m, _, _ in jobs)
     # analyze reads its rows by route: every file's chunk tables are written in that order at once, by
     # ``haproxy_log.combine`` (``collect``'s ``defer``)
     defer = keep_namespaces is not None
-    parses, failures = [], [*((src, member, reason, None) for src, member, reason in copies), *overlaps]
+    parses, failures = [], list(overlaps)  # the copies skipped first, then the overlaps
     with _log_pass(scanner):
         for i, (src, member, router_pod, _) in enumerate(jobs):
             report("access logs", i, len(jobs))
@@ -207,8 +207,7 @@ def scan_access_logs(
     skipped: list[tuple[str, str]] = list(unusable)
     try:
         jobs, copies = distinct_jobs(jobs)
-        skipped.extend((member.name, reason) for _, member, reason in copies)
-        jobs, read_to, overlaps = overlapping_logs(jobs)
+        jobs, read_to, overlaps = overlapping_logs(jobs, copies)
         skipped.extend((member.name, reason) for _, member, reason, _ in overlaps)  # the reason names the byte
         scanner = stats_only and worth_the_scanner(judged_size(m, src) for src, m, _, _ in jobs)
         with _log_pass(scanner):

@@ -40,7 +40,12 @@ a pair is not looked at here, whatever the outcome, nor any pair of a log skippe
 A log found in more than :data:`MAX_PLACES` places, two places that both check out (lines that repeat) or
 two logs each the other's overlap make the place ambiguous: both are read, as before this module. Cuts
 follow the logs: a log whose lines after byte ``p`` are another's may itself hold a third log whole, or be
-held by one; every line is still read once (each cut points at a log that starts later).
+held by one; every line is still read once (each cut points at a log that starts later). A note names the log
+the lines are read in as it is read: a log held whole in several names one read whole if there is one, else
+one read past the place, else one read up to a byte before it (the lines are then in the log that goes on
+there), and a log named that is itself read up to a byte, or skipped, is said to be (the log's lines are read
+there up to that byte and past it in the log that goes on; or in the log that holds it). The same goes for the
+log named by a copy skipped in :mod:`parsers.log_duplicates` and a log skipped in :mod:`parsers.log_same_starts`.
 
 Cost. Nothing is opened unless two inputs hold logs of the same router pod (or of none). Only a log whose
 first line is a router's (the ``haproxy[pid]:`` tag, or an HAProxy accept date ``[dd/Mon/yyyy:hh:mm:ss``) is
@@ -59,7 +64,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from parsers.log_duplicates import CHUNK, UNREADABLE, LogJob, compared, log_head, read_full
+from parsers.log_duplicates import CHUNK, UNREADABLE, Duplicate, LogJob, compared, log_head, read_full
 from parsers.log_payloads import PREFIX_MAX, line_places, payload_of, payloads_compared, prefixes_removed, shape_of
 from parsers.log_same_starts import same_starts
 from parsers.log_stream import open_log_stream
@@ -83,12 +88,15 @@ class _Relation:
     shapes: tuple[str, str] | None = None  # the older and newer logs' line shapes, when they differ
 
 
-def overlapping_logs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[int | None], list[Note]]:
+def overlapping_logs(jobs: Sequence[LogJob], copies: Sequence[Duplicate] = (),
+                     ) -> tuple[list[LogJob], list[int | None], list[Note]]:
     """The jobs with every log held whole by another left out, the byte each remaining log is read to (None:
-    its end), aligned with them, and a note for every log left out or read in part (see the module's text)."""
+    its end), aligned with them, and a note for every log left out or read in part (see the module's text):
+    first the ``copies`` :mod:`parsers.log_duplicates` skipped (each naming a log of ``jobs``), their reasons
+    saying where the lines of the log they name are read when that log is not read whole here."""
     pairs = _pairs(jobs)
     if not pairs:
-        return list(jobs), [None] * len(jobs), []
+        return list(jobs), [None] * len(jobs), [(src, member, reason, None) for src, member, reason, _ in copies]
     heads = {k: head for k in sorted({k for pair in pairs for k in pair})
              if (head := log_head(*jobs[k][:2])) is not None}
     same, decided = same_starts(jobs, pairs, heads)  # two shapes starting at one line: decided there, not here
@@ -96,23 +104,34 @@ def overlapping_logs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[int | N
     shapes = {k: shape_of(head[0]) for k, head in heads.items()}
     keys = {k: key for k, head in heads.items() if (key := _first_line(head[0])) is not None}
     relations = _relations(jobs, pairs, keys, shapes)
-    held = {r.newer: r for r in relations if r.whole}
+    skipped = {r.newer for r in relations if r.whole}
     read_to: dict[int, _Relation] = {}
     for r in relations:
-        if not r.whole and r.older not in held and (r.older not in read_to or r.at < read_to[r.older].at):
+        if not r.whole and r.older not in skipped and (r.older not in read_to or r.at < read_to[r.older].at):
             read_to[r.older] = r
+    held: dict[int, _Relation] = {}  # each log skipped -> the log named as holding it (see :func:`_holder_rank`)
+    for r in relations:
+        if r.whole and (r.newer not in held or _holder_rank(r, skipped, read_to) < _holder_rank(
+                held[r.newer], skipped, read_to)):
+            held[r.newer] = r
     notes: list[Note] = []
+    for src, member, reason, target in copies:
+        where = _read_in(jobs, next((k for k, job in enumerate(jobs) if job is target), None), held, read_to, same)
+        notes.append((src, member, reason + (f", {where}" if where else ""), None))
     out, ends = [], []
     for k, job in enumerate(jobs):
         if k in same:
-            notes.append((job[0], job[1], same[k], None))
+            target, reason = same[k]
+            where = _read_in(jobs, target, held, read_to, same)
+            notes.append((job[0], job[1], reason + (f", {where}" if where else ""), None))
             continue
         if k in held:
             r = held[k]
             what = "byte" if r.shapes is None else "line"
+            where = _read_in(jobs, r.older, held, read_to, same) or "there"
             notes.append((job[0], job[1], f"every {what} of it is in {_name(jobs, r.older)}, from byte {r.at}"
                                           f"{_shapes(r.shapes, here=1)} (an overlapping collection of this access"
-                                          " log): read once, there", None))
+                                          f" log): read once, {where}", None))
             continue
         out.append(job)
         ends.append(read_to[k].at if k in read_to else None)
@@ -124,6 +143,35 @@ def overlapping_logs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[int | N
                                           " collection of this access log, which goes on there): read once, there",
                           None))
     return out, ends, notes
+
+
+def _holder_rank(r: _Relation, skipped: set[int], read_to: dict[int, _Relation]) -> tuple[bool, bool, bool]:
+    """How well the older log of a relation that holds a log whole names where that log's lines are read (lower
+    is better): a log read whole, then one read up to a byte past the place, then one read up to a byte at or
+    before the place (the lines are then in the log it stops for), and last a log skipped itself."""
+    cut = read_to.get(r.older)
+    return r.older in skipped, cut is not None and cut.at <= r.at, cut is not None
+
+
+def _read_in(jobs: Sequence[LogJob], k: int | None, held: dict[int, _Relation], read_to: dict[int, _Relation],
+             same: dict[int, tuple[int, str]], seen: frozenset[int] = frozenset()) -> str:
+    """Where the lines of log ``k``, named in a note as the log another log's lines are read in, are read when
+    ``k`` is not read whole: up to a byte of it and past it in the log that goes on there, or (``k`` skipped
+    itself) in the log that holds it; empty when ``k`` is read whole."""
+    if k is None or k in seen:
+        return ""
+    if k in read_to:
+        r = read_to[k]
+        return f"in {_name(jobs, k)} up to its byte {r.at} and past it in {_name(jobs, r.newer)}"
+    if k in held:
+        holder, what, at = held[k].older, "byte" if held[k].shapes is None else "line", f" from its byte {held[k].at}"
+    elif k in same:
+        holder, what, at = same[k][0], "line", ""
+    else:
+        return ""
+    further = _read_in(jobs, holder, held, read_to, same, seen | {k})
+    return (f"in {_name(jobs, holder)}, which holds every {what} of {_name(jobs, k)}{at}"
+            + (f" ({further})" if further else ""))
 
 
 def _pairs(jobs: Sequence[LogJob]) -> list[tuple[int, int]]:

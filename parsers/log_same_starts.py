@@ -24,8 +24,9 @@ the whole common part, never on a digest or the first lines alone, and the choic
 Every such pair is decided here, whatever the outcome: :mod:`parsers.log_overlaps` leaves it alone (a log
 skipped here is not looked at there at all), so no log is skipped twice and a pair that parts is not taken
 for an overlap. A log kept here may still be read in part or skipped there against a third log; every line
-is still read once. Cost: nothing beyond the first bytes already read, unless two first lines' payloads are
-equal; then both logs are read as parsed up to where they part or the shorter ends.
+is still read once, and the note of the log skipped here then says where (:mod:`parsers.log_overlaps`).
+Cost: nothing beyond the first bytes already read, unless two first lines' payloads are equal; then both logs
+are read as parsed up to where they part or the shorter ends.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ Heads = dict[int, tuple[bytes, bool]]  # each log's first bytes as parsed, and w
 
 
 def same_starts(jobs: Sequence[LogJob], pairs: Sequence[tuple[int, int]], heads: Heads,
-                ) -> tuple[dict[int, str], set[frozenset[int]]]:
-    """The logs skipped (their position -> the reason) and every pair decided here (see the module's text),
-    of the ``pairs`` of ``jobs`` (either order) whose first ``heads`` are known."""
+                ) -> tuple[dict[int, tuple[int, str]], set[frozenset[int]]]:
+    """The logs skipped (their position -> the log their lines are read in, and the reason) and every pair
+    decided here (see the module's text), of the ``pairs`` of ``jobs`` (either order) whose first ``heads``
+    are known."""
     shapes = {k: shape_of(head[0]) for k, head in heads.items()}
     firsts = {k: _first_payload(head[0], shapes[k]) for k, head in heads.items()}
     wanted = {frozenset(pair) for pair in pairs if all(firsts.get(k) is not None for k in pair)
@@ -77,9 +79,10 @@ def _first_payload(head: bytes, shape: str) -> bytes | None:
     return payload_of(head[:end], shape) if end else None
 
 
-def _reason(jobs: Sequence[LogJob], shapes: dict[int, str], into: dict[int, tuple[int, bool]], k: int) -> str:
-    """Why ``k`` is skipped, naming the log its lines are read in (following the logs skipped in turn: a
-    longer log on the way makes it a first part)."""
+def _reason(jobs: Sequence[LogJob], shapes: dict[int, str], into: dict[int, tuple[int, bool]], k: int,
+            ) -> tuple[int, str]:
+    """The log ``k``'s lines are read in (following the logs skipped in turn: a longer log on the way makes it a
+    first part), and why ``k`` is skipped, naming it."""
     target, start = into[k]
     while target in into:
         target, step = into[target]
@@ -87,5 +90,5 @@ def _reason(jobs: Sequence[LogJob], shapes: dict[int, str], into: dict[int, tupl
     name = f"{jobs[target][1].name} of {jobs[target][0].label}"
     prefixes = prefixes_removed(shapes[k], shapes[target])
     if start:
-        return f"repeats the first lines of {name}{prefixes}, a longer copy of this access log: read once"
-    return f"the same access log as {name}{prefixes} (the same lines, line for line): read once"
+        return target, f"repeats the first lines of {name}{prefixes}, a longer copy of this access log: read once"
+    return target, f"the same access log as {name}{prefixes} (the same lines, line for line): read once"
