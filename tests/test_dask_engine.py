@@ -8,6 +8,7 @@ so the tasks really travel (pickled) to other processes.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import logging
 import shutil
@@ -262,3 +263,90 @@ def test_batch_without_the_dask_extra_runs_locally_and_says_so(tmp_path, monkeyp
     assert result.exit_code == 0, result.output
     assert "the dask extra is not installed" in result.output
     assert json.loads((out / "index.json").read_text())["inputs"][0]["causes"] == {"backend-timeout": 1}
+
+
+class _CountingFile(io.FileIO):
+    """A file that remembers the furthest byte its reads reached and the bytes they read (under its reader's
+    buffer)."""
+
+    def __init__(self, fd: int):
+        super().__init__(fd, "rb")
+        self.furthest = self.read_bytes = 0
+
+    def readinto(self, buffer) -> int | None:
+        got = super().readinto(buffer)
+        self.furthest = max(self.furthest, self.tell())
+        self.read_bytes += got or 0
+        return got
+
+
+def _long_line_log(path: Path, ending: str) -> bytes:
+    """Router lines around a line longer than any router line (NUL bytes, as a node crash leaves them), or a
+    long last line without a newline."""
+    path_lines = path.with_suffix(".short")
+    generate(300, path_lines, seed=9)
+    lines = path_lines.read_bytes().splitlines(keepends=True)
+    data = b"".join(lines[:100]) + b"\x00" * 100_000 + b"\n" + b"".join(lines[100:200])
+    if ending == "long last line":
+        data += b"2026-11-20T08:30:04.288143123Z " + b"x" * 60_000
+    path.write_bytes(data)
+    return data
+
+
+@pytest.mark.parametrize("ending", ["newline", "long last line"])
+def test_a_range_is_read_no_further_than_its_end_when_it_holds_a_long_line(tmp_path, monkeypatch, ending):
+    """Each worker's range read stops at its range's end (at most a read buffer past it) and reads its bytes once,
+    when the range's last line is a long line (``parsers.long_lines``) or the file's unended last line: the ranges'
+    chunks give every line of the file, once."""
+    from mga import dask_engine
+    from parsers import long_lines
+    from parsers.haproxy_log import open_job
+
+    monkeypatch.setattr(long_lines, "LONG_LINE", 4096)
+    monkeypatch.setattr(long_lines, "SKIP_BLOCK", 1000)
+    path = tmp_path / "a.log"
+    data = _long_line_log(path, ending)
+    opened = dask_engine.os.fdopen
+
+    files: list[_CountingFile] = []
+
+    def counting(fd: int, mode: str = "r", *args, **kwargs):
+        if mode != "rb":
+            return opened(fd, mode, *args, **kwargs)
+        files.append(_CountingFile(fd))
+        return io.BufferedReader(files[-1])
+
+    monkeypatch.setattr(dask_engine.os, "fdopen", counting)
+    job = open_job(source="a.log", input="in", stats_only=True)
+    ranges = byte_ranges(str(path), len(data), 8192)
+    assert any(length > 100_000 for _, length in ranges) and ranges[-1][0] + ranges[-1][1] == len(data)
+    physical = 0
+    for offset, length in ranges:
+        files.clear()
+        results = dask_engine.parse_range(str(path), offset, length, job, None, True, chunk_bytes=8192)
+        [file] = files
+        furthest, read = file.furthest, file.read_bytes
+        assert furthest <= offset + length + io.DEFAULT_BUFFER_SIZE, (offset, length, furthest)
+        assert read <= length + io.DEFAULT_BUFFER_SIZE, (offset, length, read)
+        assert sum(r.size for r in results) == length
+        physical += sum(r.physical for r in results)
+    assert physical == data.count(b"\n") + (not data.endswith(b"\n"))
+
+
+@pytest.mark.parametrize("ending", ["newline", "long last line"])
+def test_a_log_with_a_long_line_gives_the_local_engines_json(client, tmp_path, ending):
+    """A line longer than any router line as shipped (3 MB, over ``long_lines.LONG_LINE``), cut out of the worker
+    that reads it: ``mga logs`` and ``mga analyze`` give the local engine's JSON."""
+    path = tmp_path / "a.log"
+    data = _long_line_log(path, ending)
+    path.write_bytes(data.replace(b"\x00" * 100_000, b"\x00" * 3_000_000))
+    runner = CliRunner()
+    out_local, out_dask = tmp_path / "l.json", tmp_path / "d.json"
+    for out, extra in ((out_local, []), (out_dask, ["--engine", "dask", "--workers", "1"])):
+        result = runner.invoke(app, ["logs", str(path), "-f", "json", "--output", str(out), *extra])
+        assert result.exit_code == 0, result.output
+    local = json.loads(out_local.read_text())
+    assert json.loads(out_dask.read_text()) == local
+    assert (local["lines_read"], local["unparsed"]) == (201 + (ending != "newline"), 1 + (ending != "newline"))
+    assert statistics([str(path)], runner=DaskChunks(client, 64 << 10)) == statistics([str(path)])
+    assert analysis([str(path)], DaskChunks(client, 64 << 10)) == analysis([str(path)])
