@@ -335,29 +335,38 @@ def _decode(raw_lines: list[bytes]) -> pa.Array:
 
 
 def join_cri_partials(lines: list[bytes]) -> tuple[list[bytes], list[int]]:
-    """Join CRI ``P`` (partial) lines with their continuation; keep the first physical line's index."""
+    """Join CRI ``P`` (partial) lines with their continuation; keep the first physical line's index.
+
+    A runtime splits a long line into 16 KiB pieces: a line of 64 MB is 4,000 of them. Each line's pieces are
+    gathered in a list and joined once (adding each piece to the line so far copied it again, quadratic in its
+    pieces: docs/performance.md), and pieces are added only while the line holds no more than
+    :data:`parsers.long_lines.LONG_LINE` bytes: no router line is that long, and such a line is unparsed either
+    way (its first bytes shown)."""
     out: list[bytes] = []
     starts: list[int] = []
-    pending: bytes | None = None
-    pending_start = 0
+    pending: list[bytes] | None = None
+    kept = pending_start = 0
     for i, line in enumerate(lines):
         m = _CRI_PARTIAL.match(line)
         if m:
             if pending is None:
-                pending, pending_start = line, i
-            else:
-                pending += m.group(2)
+                pending, pending_start, kept = [line], i, len(line)
+            elif kept <= long_lines.LONG_LINE:
+                pending.append(m.group(2))
+                kept += len(pending[-1])
             continue
         if pending is not None:
             full = _CRI_FULL.match(line)
-            out.append(pending + (full.group(2) if full else line))
+            if kept <= long_lines.LONG_LINE:
+                pending.append(full.group(2) if full else line)
+            out.append(b"".join(pending))
             starts.append(pending_start)
             pending = None
             continue
         out.append(line)
         starts.append(i)
     if pending is not None:
-        out.append(pending)
+        out.append(b"".join(pending))
         starts.append(pending_start)
     return out, starts
 

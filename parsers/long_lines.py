@@ -7,7 +7,9 @@ blob can be named ``current.log``. Such a line is cut out of the chunks (:func:`
 as a :class:`LongLine`: its first :data:`LONG_LINE` bytes, its real length, and whether a newline ended it.
 It counts as one line, so every later line keeps its true number; its bytes count in the chunk's size, so
 the byte offsets where later chunks start stay true (``parsers.log_quotes``); and it is never held whole,
-so a 200 MB line costs the memory of a small log, not ten times its size.
+so a 200 MB line costs the memory of a small log, not ten times its size. A container runtime's line
+(``<time> stdout F|P <content>``) or one piece of it (``P``) over the cap is cut out the same way; the pieces of
+its line before and after it are then lines of their own (not joined to it: ``parsers.log_lines``).
 """
 
 from __future__ import annotations

@@ -281,19 +281,23 @@ class _CountingFile(io.FileIO):
 
 
 def _long_line_log(path: Path, ending: str) -> bytes:
-    """Router lines around a line longer than any router line (NUL bytes, as a node crash leaves them), or a
-    long last line without a newline."""
+    """Router lines around a line longer than any router line (NUL bytes, as a node crash leaves them; or as one
+    CRI piece, its line's end on the next line), or a long last line without a newline."""
     path_lines = path.with_suffix(".short")
     generate(300, path_lines, seed=9)
     lines = path_lines.read_bytes().splitlines(keepends=True)
-    data = b"".join(lines[:100]) + b"\x00" * 100_000 + b"\n" + b"".join(lines[100:200])
+    long = b"\x00" * 100_000 + b"\n"
+    if ending == "cri piece":
+        time = b"2026-11-20T08:30:04.288143123Z"
+        long = time + b" stdout P " + long + time + b" stdout F the end of it\n"
+    data = b"".join(lines[:100]) + long + b"".join(lines[100:200])
     if ending == "long last line":
         data += b"2026-11-20T08:30:04.288143123Z " + b"x" * 60_000
     path.write_bytes(data)
     return data
 
 
-@pytest.mark.parametrize("ending", ["newline", "long last line"])
+@pytest.mark.parametrize("ending", ["newline", "long last line", "cri piece"])
 def test_a_range_is_read_no_further_than_its_end_when_it_holds_a_long_line(tmp_path, monkeypatch, ending):
     """Each worker's range read stops at its range's end (at most a read buffer past it) and reads its bytes once,
     when the range's last line is a long line (``parsers.long_lines``) or the file's unended last line: the ranges'
@@ -333,7 +337,7 @@ def test_a_range_is_read_no_further_than_its_end_when_it_holds_a_long_line(tmp_p
     assert physical == data.count(b"\n") + (not data.endswith(b"\n"))
 
 
-@pytest.mark.parametrize("ending", ["newline", "long last line"])
+@pytest.mark.parametrize("ending", ["newline", "long last line", "cri piece"])
 def test_a_log_with_a_long_line_gives_the_local_engines_json(client, tmp_path, ending):
     """A line longer than any router line as shipped (3 MB, over ``long_lines.LONG_LINE``), cut out of the worker
     that reads it: ``mga logs`` and ``mga analyze`` give the local engine's JSON."""
@@ -348,5 +352,7 @@ def test_a_log_with_a_long_line_gives_the_local_engines_json(client, tmp_path, e
     local = json.loads(out_local.read_text())
     assert json.loads(out_dask.read_text()) == local
     assert (local["lines_read"], local["unparsed"]) == (201 + (ending != "newline"), 1 + (ending != "newline"))
+    assert [s["line"] for s in local["unparsed_samples"]] == {
+        "newline": [101], "long last line": [101, 202], "cri piece": [101, 102]}[ending]
     assert statistics([str(path)], runner=DaskChunks(client, 64 << 10)) == statistics([str(path)])
     assert analysis([str(path)], DaskChunks(client, 64 << 10)) == analysis([str(path)])
