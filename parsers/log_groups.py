@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers.int_codes import dense_codes
+from parsers.int_codes import dense_codes, group_extremes
 from parsers.router_names import DEFAULT_BACKEND
 
 GROUP_KEYS = ("minute", "namespace", "route", "backend", "backend_kind", "server", "pod", "status", "term",
@@ -162,6 +162,21 @@ def _group_order(line_key: np.ndarray, ticks: np.ndarray, unit: str) -> tuple[np
     return by_group, folded
 
 
+def _group_ends(line_key: np.ndarray, ticks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group, groups in key order: its first line (the earliest time, then the earliest position), its
+    latest time and how many lines it has: the ends of each group in :func:`_group_order`'s order, found
+    without sorting the lines (a chunk's sort of every line was most of its folding). The groups are
+    numbered by a hash and only their keys sorted; each group's earliest and latest time, and the earliest
+    position at its earliest time, are taken by unbuffered ``ufunc.at`` passes."""
+    group, keys = pd.factorize(line_key)
+    size = len(keys)
+    low, high = group_extremes(group, size, ticks)
+    at_low = ticks == low[group]
+    first, _ = group_extremes(group[at_low], size, np.flatnonzero(at_low))
+    in_key_order = np.argsort(keys)
+    return first[in_key_order], high[in_key_order], np.bincount(group, minlength=size)[in_key_order].astype(np.int64)
+
+
 def _lexsorted(line_key: np.ndarray, ticks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     by_group = np.lexsort((ticks, line_key))
     return by_group, line_key[by_group]
@@ -290,19 +305,16 @@ def chunk_groups(table: pa.Table) -> ChunkGroups | None:
     keys.append(("host_capture", *_default_texts(table.column("request_headers"), default, rows)))
     keys.append(("default_path", *_default_texts(table.column("path"), default, rows, before="?")))
     line_key = _folded_key(keys, {"minute": len(minutes), "status": len(statuses)}, len(ticks))
-    order, sorted_keys = _group_order(line_key, ticks, unit)  # by key, then time, then line
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    ends = np.append(starts[1:], len(order))
-    first_rows, last_rows = order[starts], order[ends - 1]
+    first_rows, latest, requests = _group_ends(line_key, ticks)
     to_ns = _TICKS_A_MINUTE["ns"] // _TICKS_A_MINUTE[unit]
     names = {k: (codes[first_rows], texts) for k, codes, texts in keys if k in NAMED}
     return ChunkGroups(
         minute=minutes[minute_codes[first_rows]],
         names=names,
         status=statuses[status_codes[first_rows]],
-        requests=(ends - starts).astype(np.int64),
+        requests=requests,
         first=ticks[first_rows] * to_ns,
-        last=ticks[last_rows] * to_ns,
+        last=latest * to_ns,
         line=values(table.column("line").to_numpy()).astype(np.int64)[first_rows],
     )
 
