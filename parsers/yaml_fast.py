@@ -340,6 +340,32 @@ def _tree() -> Any:
     return tree
 
 
+_KEPT_BUFFER = 4 << 20  # bytes: a larger JSON gets a buffer of its own, freed after it
+
+
+def _emitted_json(tree: Any) -> str:
+    """``ryml.emit_json(tree)``, emitted into a buffer reused by the thread's items.
+
+    ``emit_json`` measures its output with a first emitting pass, then emits it again into a new
+    buffer (a third of the time of parsing and emitting an item); a buffer large enough takes one
+    pass. The text is made as that function makes it: cut at a first NUL (a C string) and decoded
+    with ``surrogateescape``.
+    """
+    buf = getattr(_local, "json_buffer", None)
+    if buf is None:
+        buf = _local.json_buffer = bytearray(64 << 10)
+    failed, size = ryml.emit_json_to_substr(tree, tree.root_id(), buf)
+    if failed:
+        buf = bytearray(size)
+        if size <= _KEPT_BUFFER:
+            _local.json_buffer = buf
+        failed, size = ryml.emit_json_to_substr(tree, tree.root_id(), buf)
+        if failed:
+            raise ValueError("rapidyaml's JSON outgrew its measure")
+    nul = buf.find(0, 0, size)
+    return str(memoryview(buf)[: size if nul < 0 else nul], "utf-8", "surrogateescape")
+
+
 def _reject_constant(token: str) -> Any:
     raise ValueError(f"non-YAML JSON constant {token}")
 
@@ -390,7 +416,7 @@ def _converted(body: str) -> list[Any] | None:
         root = tree.root_id()
         if not (tree.is_map(root) or tree.is_seq(root)):
             return None
-        emitted = ryml.emit_json(tree)
+        emitted = _emitted_json(tree)
     except Exception:  # rapidyaml raises its own exception classes for every parse problem
         return None
     try:
