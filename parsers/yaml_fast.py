@@ -67,7 +67,7 @@ _UNSAFE_CHARS = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe
 # possessive quantifiers keep failed attempts from backtracking. A match ends on the line of what
 # it found, so ``end - 2`` is an offset of that line in the original text.
 _LINE = r"\n[ ]*+(?:-[ ]++)*+"  # a line start, past indentation and `- ` entries
-_VALUE = r":[ ]++"  # after `key: `
+_VALUE = r": [ ]*+"  # after `key: ` (`: ` a literal that `re` skips to, not `:` alone)
 _KEY_END = r"[ ]*+:(?=[ \n]|$)"
 _VALUE_END = r"[ ]*+(?=#|\n|$)"
 # Scalars PyYAML resolves to something else than a string (bool, null, int, float, timestamp,
