@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import math
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -18,7 +19,7 @@ from itertools import accumulate
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from parsers import yaml_docs, yaml_fast
@@ -336,3 +337,30 @@ def test_an_item_with_a_duplicate_key_goes_to_pyyaml_which_notes_it():
     assert yaml_docs._load_all_yaml(item, notes) == [[{"kind": "Route", "spec": {"host": "b.example.com"}}]]
     assert notes == [(4, "duplicate key spec.host (also on line 3): the last value (b.example.com) is used, "
                          "as Kubernetes does")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="\"' :x#\n|>-+\t\\uLP", max_size=60), st.integers(0, 5), st.integers(0, 5))
+@example("a: \" ' x\n", 0, 0)  # the second quote is inside the first one's match: no match of its own
+@example("k: | # ->\n", 0, 0)  # likewise a `>` in a header's comment
+def test_a_pair_of_literal_led_patterns_finds_what_their_alternation_finds(text, cut_start, cut_end):
+    start, end = min(cut_start, len(text)), max(len(text) - cut_end, 0)
+    for pair in (yaml_fast._QUOTE, yaml_fast._HEADER, yaml_fast._PASSES[0]):
+        alternation = re.compile("|".join(f"(?:{rx.pattern})" for rx in pair), pair[0].flags)
+        assert [m.span() for m in yaml_fast._finditer(pair, text, start, end)] == [
+            m.span() for m in alternation.finditer(text, start, end)
+        ]
+
+
+@pytest.mark.skipif(not yaml_fast.AVAILABLE, reason="rapidyaml not installed")
+def test_the_reused_json_buffer_gives_what_emit_json_gives(monkeypatch):
+    import ryml
+
+    monkeypatch.setattr(yaml_fast, "_KEPT_BUFFER", 100)
+    monkeypatch.setattr(yaml_fast._local, "json_buffer", bytearray(8), raising=False)
+    texts = [b"a: b\n", b'a: "x\\0y"\nb: [1]\n', b"k: " + b"z" * 300 + b"\n", b'a: "\\xe9 \\x80"\n', b"[a, b]",
+             b"a: 1\n"]
+    for text in texts:  # small, then a NUL, then past the kept size, then small again
+        tree = ryml.parse_in_arena(text, ryml.Tree())
+        assert yaml_fast._emitted_json(tree) == ryml.emit_json(tree)
+    assert len(yaml_fast._local.json_buffer) <= 100
