@@ -36,8 +36,6 @@ import pyarrow.compute as pc
 from parsers import log_bytes
 from parsers.log_bytes import SLASHES, first, spaces
 from parsers.log_shapes import HTTP_WORDS, PREFIX_WORDS, TCP_WORDS
-from parsers.span_names import names as _names
-from parsers.span_names import with_nulls as _with_nulls
 
 # the widest fast shape: 7 CRI prefix words + 12 httplog fields + a 3-word request
 MAX_TOKENS = max(PREFIX_WORDS) + max(HTTP_WORDS, TCP_WORDS)
@@ -335,6 +333,45 @@ def _scan(offsets: np.ndarray, data: np.ndarray, blocks: np.ndarray, all_ascii: 
     return accepted, http, ts, spans, timer, status, actconn, extra, extra_missing, tls, extra_spans
 
 
+@_compile
+def _views(data: np.ndarray, spans: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Arrow ``string_view`` headers (16 bytes each) of the byte ranges ``spans[:, lo]..spans[:, hi]``,
+    pointing into buffer 0 (``data``): the values stay where they are, nothing is copied."""
+    n = spans.shape[0]
+    out = np.zeros(n * 16, np.uint8)
+    for i in range(n):
+        a, b = spans[i, lo], spans[i, hi]
+        length = b - a
+        at = i * 16
+        out[at] = length & 0xFF
+        out[at + 1] = (length >> 8) & 0xFF
+        out[at + 2] = (length >> 16) & 0xFF
+        out[at + 3] = (length >> 24) & 0xFF
+        if length <= 12:
+            for k in range(length):
+                out[at + 4 + k] = data[a + k]
+        else:
+            for k in range(4):
+                out[at + 4 + k] = data[a + k]
+            # buffer index 0 (zeros), then the offset
+            out[at + 12] = a & 0xFF
+            out[at + 13] = (a >> 8) & 0xFF
+            out[at + 14] = (a >> 16) & 0xFF
+            out[at + 15] = (a >> 24) & 0xFF
+    return out
+
+
+DICT = pa.dictionary(pa.int32(), pa.string())
+
+
+def _names(data: np.ndarray, buffer: pa.Buffer, spans: np.ndarray, lo: int, hi: int) -> pa.DictionaryArray:
+    """The byte ranges as a dictionary array: ``string_view`` headers into the chunk's own buffer,
+    encoded by Arrow's hash kernel, so only the distinct names (a few thousand a chunk) are copied."""
+    views = pa.py_buffer(_views(data, spans, lo, hi))
+    values = pa.Array.from_buffers(pa.string_view(), spans.shape[0], [None, views, buffer])
+    return pc.cast(pc.dictionary_encode(values), DICT)
+
+
 def _backend_and_server(data: np.ndarray, buffer: pa.Buffer, spans: np.ndarray) -> dict[str, pa.DictionaryArray]:
     """Backend and server names, from one encoding of the whole ``backend/server`` field: a chunk has a
     few thousand distinct fields, split once each (a fifth less than encoding both names per line).
@@ -447,3 +484,10 @@ class AnalysisValues:
         """``srv_queue`` and ``backend_queue`` of the scanned rows ``at``, as :meth:`columns` gives them."""
         lines = self.rows[at]
         return self.numbers[lines, 2], self.numbers[lines, 3]
+
+
+def _with_nulls(values: pa.DictionaryArray, missing: np.ndarray) -> pa.DictionaryArray:
+    if not missing.any():
+        return values
+    indices = pa.array(values.indices.to_numpy(zero_copy_only=False), pa.int32(), mask=missing)
+    return pa.DictionaryArray.from_arrays(indices, values.dictionary)
