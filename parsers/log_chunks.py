@@ -371,7 +371,10 @@ def parse_chunk(
             narrow_integers(out if job.keep_namespaces is None else analysis_columns(out), NARROWED_HERE))
     groups = chunk_groups(out) if out is not None and out.num_rows and not job.stats_only else None
     normal = None
-    if groups is not None and job.count_normal:  # folded above with every kept row; the normal ones go
+    # folded above with every kept row; the normal ones go (none left where the lean read took those it read)
+    if groups is not None and job.count_normal and not (selection is not None and selection.judged
+                                                         and selection.to_parse is not None
+                                                         and not len(selection.to_parse)):
         out, normal = _without_normal_lines(out)
     early = selection.normal if selection is not None else None  # the ones the lean read took out
     if early is not None:

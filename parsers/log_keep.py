@@ -150,15 +150,19 @@ class LeanHint:
 class LeanSelection:
     """A chunk read lean: the lines still to parse in full, and every request's figures."""
 
-    lines: log_lines.ChunkLines  # the kept requests' lines and the rejected lines, in file order
+    # the kept requests' lines and the rejected lines, in file order; where they are most of the chunk, all of
+    # its lines (the others, counted, are read no further: taking the rest was a copy of most of the chunk)
+    lines: log_lines.ChunkLines
     totals: LogTotals
     requests: int  # requests of the chunk (inside the window), kept or not
     # kept rows the compiled scanner read whole (``_row``: index into ``lines``), and the indices into
     # ``lines`` of the lines still to parse in full; None: every line of ``lines`` is parsed in full
     scanned: pa.Table | None = None
     to_parse: np.ndarray | None = None
-    # the kept normal lines the scanner read, counted and folded instead of parsed (``count_normal``)
+    # the kept normal lines the scanner read, counted and folded instead of parsed (``count_normal``), and
+    # whether they were: then no kept row the scanner read is a normal line
     normal: EarlyNormal | None = None
+    judged: bool = False
 
 
 def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scanner: bool,
@@ -206,16 +210,19 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
     if whole is not None:  # the router's default answers are parsed in full for their request line
         kind = pc.cast(names["backend_kind"], pa.string())
         whole &= ~pc.fill_null(pc.equal(kind, DEFAULT_BACKEND), False).to_numpy(zero_copy_only=False)
-    keep, early = kept.mask, None
+    keep, early, judged = kept.mask, None, False
     if whole is not None and count_normal and whole.any():
         normal = normal_among(lean, names, values, handled, whole)
-        early = counted_normal(lean, values, handled, normal, lines.numbers, router_pod)
-        keep, whole = keep & ~normal, whole & ~normal
+        # counted here where most of those lines are normal (a busy application); where most are not (an
+        # outage), setting the few normal ones apart first cost more than taking them out at the chunk's end
+        if 2 * np.count_nonzero(normal) >= np.count_nonzero(whole):
+            early = counted_normal(lean, values, handled, normal, lines.numbers, router_pod)
+            keep, whole, judged = keep & ~normal, whole & ~normal, True
     parse = sorted_union(sorted_union(place[keep if whole is None else keep & ~whole],
                                       np.asarray(rejected, dtype=np.int64)), out_of_range)
     if whole is None or not whole.any():
         picked = lines if len(parse) == len(lines.text) else _take(lines, parse)
-        return LeanSelection(picked, totals, lean.num_rows, normal=early)
+        return LeanSelection(picked, totals, lean.num_rows, normal=early, judged=judged)
     every_row = bool(whole.all())
     scanned = with_analysis_values(lean if every_row else lean.filter(pa.array(whole)), values, handled)
     # the scanner encoded the names of every row it read: when all of them are kept as they were read, each
@@ -228,10 +235,12 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
                                          used_only(one_array(column)))
     from_scanner = scanned.column("_row").to_numpy()
     rows = sorted_union(parse, from_scanner)
-    picked = lines if len(rows) == len(lines.text) else _take(lines, rows)
+    if 2 * len(rows) >= len(lines.text):  # most lines used: all of them handed on, not a copy of those
+        return LeanSelection(lines, totals, lean.num_rows, scanned, parse, early, judged)
     at = scanned.schema.get_field_index("_row")
     scanned = scanned.set_column(at, "_row", pa.array(np.searchsorted(rows, from_scanner)))
-    return LeanSelection(picked, totals, lean.num_rows, scanned, np.searchsorted(rows, parse), early)
+    return LeanSelection(_take(lines, rows), totals, lean.num_rows, scanned, np.searchsorted(rows, parse), early,
+                         judged)
 
 
 def sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
