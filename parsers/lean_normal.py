@@ -61,6 +61,14 @@ def normal_among(lean: pa.Table, names: dict[str, pa.Array], values: object, han
     return normal_mask(judged) & candidates
 
 
+def may_be_mostly_normal(lean: pa.Table, candidates: np.ndarray) -> bool:
+    """Whether the ``candidates`` (a mask over ``lean``'s rows) may be mostly normal lines: at least half of them
+    answered below 500 or hold no status (a TCP line), which every normal line does. Asked before
+    :func:`normal_among`, so an outage's chunk, its lines mostly 5xx, is not judged line by line for nothing."""
+    below = pc.fill_null(pc.less(one_array(lean.column("status")), 500), True)
+    return 2 * np.count_nonzero(below.to_numpy(zero_copy_only=False) & candidates) >= np.count_nonzero(candidates)
+
+
 def counted_normal(lean: pa.Table, values: object, handled: np.ndarray, normal: np.ndarray, numbers: np.ndarray,
                    router_pod: str | None) -> EarlyNormal | None:
     """The ``normal`` rows of ``lean`` (a mask over its rows) counted and folded, their line numbers read from

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from parsers import log_lines
 from parsers.arrow_arrays import one_array, used_only
-from parsers.lean_normal import EarlyNormal, counted_normal, normal_among
+from parsers.lean_normal import EarlyNormal, counted_normal, may_be_mostly_normal, normal_among
 from parsers.log_fields import TS_MS
 from parsers.log_layers import _parse_lines, scanned_first, scanner_on, with_analysis_values
 from parsers.log_left_out import LeftOutFailures
@@ -211,7 +211,7 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
         kind = pc.cast(names["backend_kind"], pa.string())
         whole &= ~pc.fill_null(pc.equal(kind, DEFAULT_BACKEND), False).to_numpy(zero_copy_only=False)
     keep, early, judged = kept.mask, None, False
-    if whole is not None and count_normal and whole.any():
+    if whole is not None and count_normal and whole.any() and may_be_mostly_normal(lean, whole):
         normal = normal_among(lean, names, values, handled, whole)
         # counted here where most of those lines are normal (a busy application); where most are not (an
         # outage), setting the few normal ones apart first cost more than taking them out at the chunk's end

@@ -13,7 +13,9 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from bench.gen_logs import generate as generate_log
@@ -122,3 +124,11 @@ def test_normal_lines_counted_where_read_lean_give_the_report_of_every_line_a_ro
     # the groups' files in the frame's order of files, where a file of normal lines alone has no row counted
     pd.testing.assert_frame_equal(_values(counted.log_groups), _values(rows.log_groups))
     assert _report(counted) == _report(rows)
+
+
+def test_a_chunk_mostly_of_5xx_is_not_judged_line_by_line():
+    """Half the candidates answered below 500 or without a status (TCP lines) may be mostly normal; fewer cannot."""
+    lean = pa.table({"status": pa.array([503, 502, 200, None, 504, 301], pa.int64())})
+    assert lean_normal.may_be_mostly_normal(lean, np.array([True, True, True, True, False, False]))
+    assert not lean_normal.may_be_mostly_normal(lean, np.array([True, True, True, False, True, False]))
+    assert lean_normal.may_be_mostly_normal(lean, np.array([False, False, False, False, False, True]))
