@@ -5,7 +5,7 @@
 first built into a row of every column the frame keeps (the scanner's values turned into Arrow columns,
 the names split, the integers narrowed), folded into the minute groups, and only then were the normal
 ones taken out again. In a busy application's log nearly every line is normal, so most of that work
-was done for rows no one kept (a fifth of the parse of a 3M-line log, docs/performance.md).
+was done for rows no one kept (docs/performance.md, "thirteenth round": 8-10 % of the analysis' CPU).
 
 Here the lines the compiled scanner read whole are judged normal or not from what the lean read holds
 (:func:`parsers.normal_lines.normal_mask` itself, on those columns), and the normal ones are shaped
@@ -14,7 +14,9 @@ only into what their two readers take: :meth:`NormalLines.of_table` (the key col
 line number). Their minute groups are a part of their own, joined with the kept rows' groups the way
 chunks' groups are joined (``parsers.log_groups.merged_groups``: a group met in several parts adds their
 requests and is located by its earliest line), so the groups and the counts are those of folding every
-kept line at once. Shaping, not diagnosing.
+kept line at once. This is done where most of a chunk's kept lines the scanner read are normal
+(``parsers.log_keep.lean_selection`` asks :func:`may_be_mostly_normal`, then counts); in an outage's chunk,
+mostly 5xx, the few normal lines are taken out at the chunk's end as before. Shaping, not diagnosing.
 """
 
 from __future__ import annotations
