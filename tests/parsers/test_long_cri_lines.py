@@ -14,7 +14,6 @@ import tracemalloc
 import pytest
 from typer.testing import CliRunner
 
-from bench.gen_logs import generate
 from mga.cli import app
 from parsers import log_lines, long_lines
 from parsers.kept_text import FileReader, _stamp
@@ -25,17 +24,6 @@ from tests.parsers.test_long_lines import BEFORE, CAP, lines_of, parse
 TIME = b"2026-11-20T08:30:04.288143123Z"
 
 
-@pytest.fixture(scope="module")
-def router_lines(tmp_path_factory) -> list[bytes]:
-    path = tmp_path_factory.mktemp("logs") / "a.log"
-    generate(1200, path, seed=5)
-    return path.read_bytes().splitlines(keepends=True)
-
-
-@pytest.fixture
-def small_cap(monkeypatch):
-    monkeypatch.setattr(long_lines, "LONG_LINE", CAP)
-    monkeypatch.setattr(long_lines, "SKIP_BLOCK", 1000)  # the skipped rest read in many blocks
 LONG = 300_000  # the long piece's content, in bytes
 
 

@@ -10,28 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.gen_logs import generate
-from parsers import log_lines, long_lines
+from parsers import log_lines
 from parsers.haproxy_log import collect, iter_chunks, open_job, parse_chunk
 from parsers.kept_text import FileReader, _stamp
 from parsers.log_quotes import quoted_lines
 from parsers.long_lines import LongLine, first_long
+from tests.parsers.conftest import CAP
 
-CAP = 4096  # the cap the tests patch in: a "long" line of a few hundred KB is cheap to write and read
 BEFORE = 300  # router lines before the long line
-
-
-@pytest.fixture(scope="module")
-def router_lines(tmp_path_factory) -> list[bytes]:
-    path = tmp_path_factory.mktemp("logs") / "a.log"
-    generate(1200, path, seed=5)
-    return path.read_bytes().splitlines(keepends=True)
-
-
-@pytest.fixture
-def small_cap(monkeypatch):
-    monkeypatch.setattr(long_lines, "LONG_LINE", CAP)
-    monkeypatch.setattr(long_lines, "SKIP_BLOCK", 1000)  # the skipped rest read in many blocks
 
 
 def parse(path: Path, monkeypatch, *, chunk: int, scanner: bool, kind: str):
