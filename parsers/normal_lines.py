@@ -23,7 +23,8 @@ connections the router could not open (``Tc`` -1, ``SC``: ``analyzer.run.tcp_fai
 ended otherwise than ``--``, every line a finding may claim or cite, an HTTP line without a status,
 the TCP hop lines of ``be_sni``/``be_no_sni`` (no namespace), and the lines without an accept time
 (they belong to no minute group). The minute groups (:mod:`parsers.log_groups`) fold a chunk's rows
-before the normal ones leave it, so they still count every line.
+before the normal ones leave it, or, where the lean read counts the normal lines it read
+(:mod:`parsers.lean_normal`), fold those as a part of their own: they still count every line.
 
 Counting is shaping, not diagnosing: what the counts mean is the rules' business.
 """
