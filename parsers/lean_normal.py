@@ -42,17 +42,18 @@ class EarlyNormal:
     groups: ChunkGroups | None
 
 
-def normal_among(lean: pa.Table, names: dict[str, pa.Array], values: object, handled: np.ndarray,
+def normal_among(lean: pa.Table, names: dict[str, pa.Array], values: object, scanned_at: np.ndarray,
                  candidates: np.ndarray) -> np.ndarray:
     """Which rows of ``lean`` are normal lines among the ``candidates`` (a mask over ``lean``'s rows: kept rows
     the scanner read whole); ``names`` are the backend names split for every lean row, ``values`` the
-    scanner's :class:`parsers.log_scan.AnalysisValues` of the ``handled`` lines. Judged on the whole lean
-    read (its columns as they are, no copy), the queues read from the scanner's values at the candidates."""
+    scanner's :class:`parsers.log_scan.AnalysisValues`, ``scanned_at`` each lean row's place among the lines
+    the scanner read (meaningful for those only). Judged on the whole lean read (its columns as they are, no
+    copy), the queues read from the scanner's values at the candidates."""
     at = np.flatnonzero(candidates)
     if not len(at):
         return np.zeros(lean.num_rows, dtype=bool)
     queues = np.zeros((2, lean.num_rows), dtype=np.int64)  # a row not judged holds none: the mask drops it
-    queues[0, at], queues[1, at] = values.queues(_scanned_at(lean, at, handled))  # type: ignore[attr-defined]
+    queues[0, at], queues[1, at] = values.queues(scanned_at[at])  # type: ignore[attr-defined]
     judged = pa.table({
         "namespace": names["namespace"],
         "backend_kind": names["backend_kind"],
@@ -71,7 +72,7 @@ def may_be_mostly_normal(lean: pa.Table, candidates: np.ndarray) -> bool:
     return 2 * np.count_nonzero(below.to_numpy(zero_copy_only=False) & candidates) >= np.count_nonzero(candidates)
 
 
-def counted_normal(lean: pa.Table, values: object, handled: np.ndarray, normal: np.ndarray, numbers: np.ndarray,
+def counted_normal(lean: pa.Table, values: object, scanned_at: np.ndarray, normal: np.ndarray, numbers: np.ndarray,
                    router_pod: str | None) -> EarlyNormal | None:
     """The ``normal`` rows of ``lean`` (a mask over its rows) counted and folded, their line numbers read from
     ``numbers`` (the chunk's, by ``_row``), their router pod the line's host or ``router_pod``."""
@@ -81,7 +82,7 @@ def counted_normal(lean: pa.Table, values: object, handled: np.ndarray, normal: 
     take = pa.array(at)
     rows = lean.select(["backend", "server", "status", "term", "ts", "Tr", "_row"]).take(take)
     backend, server = (_used_names(one_array(rows.column(name))) for name in ("backend", "server"))
-    host = values.hosts(_scanned_at(lean, at, handled))  # type: ignore[attr-defined]
+    host = values.hosts(scanned_at[at])  # type: ignore[attr-defined]
     n = rows.num_rows
     table = pa.table({
         "backend": backend,
@@ -98,11 +99,6 @@ def counted_normal(lean: pa.Table, values: object, handled: np.ndarray, normal: 
         "line": pa.array(numbers[rows.column("_row").to_numpy()], pa.int64()),
     })
     return EarlyNormal(NormalLines.of_table(table, np.ones(n, dtype=bool)), chunk_groups(table))
-
-
-def _scanned_at(lean: pa.Table, at: np.ndarray, handled: np.ndarray) -> np.ndarray:
-    """Positions among the scanner's lines of the lean rows ``at`` (rows it read: their ``_row`` in ``handled``)."""
-    return np.searchsorted(handled, lean.column("_row").to_numpy()[at])
 
 
 def _used_names(values: pa.Array) -> pa.DictionaryArray:

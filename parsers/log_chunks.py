@@ -372,9 +372,7 @@ def parse_chunk(
     groups = chunk_groups(out) if out is not None and out.num_rows and not job.stats_only else None
     normal = None
     # folded above with every kept row; the normal ones go (none left where the lean read took those it read)
-    if groups is not None and job.count_normal and not (selection is not None and selection.judged
-                                                         and selection.to_parse is not None
-                                                         and not len(selection.to_parse)):
+    if groups is not None and job.count_normal and not (selection is not None and selection.normal_taken):
         out, normal = _without_normal_lines(out)
     early = selection.normal if selection is not None else None  # the ones the lean read took out
     if early is not None:

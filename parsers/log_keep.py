@@ -164,6 +164,12 @@ class LeanSelection:
     normal: EarlyNormal | None = None
     judged: bool = False
 
+    @property
+    def normal_taken(self) -> bool:
+        """Whether no kept row of the chunk can be a normal line: the scanner read every one, and the normal
+        ones were counted here."""
+        return self.judged and self.to_parse is not None and not len(self.to_parse)
+
 
 def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scanner: bool,
                    since: pd.Timestamp | None, until: pd.Timestamp | None, *, count_normal: bool = False,
@@ -212,11 +218,12 @@ def lean_selection(lines: log_lines.ChunkLines, namespaces: frozenset[str], scan
         whole &= ~pc.fill_null(pc.equal(kind, DEFAULT_BACKEND), False).to_numpy(zero_copy_only=False)
     keep, early, judged = kept.mask, None, False
     if whole is not None and count_normal and whole.any() and may_be_mostly_normal(lean, whole):
-        normal = normal_among(lean, names, values, handled, whole)
+        scanned_at = np.searchsorted(handled, place)  # each lean row's place among the lines the scanner read
+        normal = normal_among(lean, names, values, scanned_at, whole)
         # counted here where most of those lines are normal (a busy application); where most are not (an
         # outage), setting the few normal ones apart first cost more than taking them out at the chunk's end
         if 2 * np.count_nonzero(normal) >= np.count_nonzero(whole):
-            early = counted_normal(lean, values, handled, normal, lines.numbers, router_pod)
+            early = counted_normal(lean, values, scanned_at, normal, lines.numbers, router_pod)
             keep, whole, judged = keep & ~normal, whole & ~normal, True
     parse = sorted_union(sorted_union(place[keep if whole is None else keep & ~whole],
                                       np.asarray(rejected, dtype=np.int64)), out_of_range)

@@ -472,13 +472,16 @@ class AnalysisValues:
             "tls": pa.array(self.tls[lines], pa.bool_()),
             "term_full": _names(self.data, self.buffer, spans, 0, 1),
             "pid": pa.array(numbers[:, 4], pa.int64(), mask=missing[:, 0]),
-            "host": self.hosts(at),
+            "host": self._hosts(spans, missing[:, 1]),
         }
 
     def hosts(self, at: np.ndarray) -> pa.DictionaryArray:
         """The router's host of the scanned rows ``at`` alone (null where a line names none), as :meth:`columns`."""
         lines = self.rows[at]
-        return _with_nulls(_names(self.data, self.buffer, self.spans[lines], 2, 3), self.missing[lines, 1])
+        return self._hosts(self.spans[lines], self.missing[lines, 1])
+
+    def _hosts(self, spans: np.ndarray, missing: np.ndarray) -> pa.DictionaryArray:
+        return _with_nulls(_names(self.data, self.buffer, spans, 2, 3), missing)
 
     def queues(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``srv_queue`` and ``backend_queue`` of the scanned rows ``at``, as :meth:`columns` gives them."""
