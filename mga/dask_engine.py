@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
-from parsers import haproxy_log, log_lines, long_lines
+from parsers import cri_runs, haproxy_log, log_lines, long_lines
 from parsers.haproxy_log import ChunkHook, ChunkJob, ChunkResult
 from parsers.log_stream import open_log_stream, raise_if_cut
 from parsers.long_lines import LongLine
@@ -102,7 +102,9 @@ def byte_ranges(path: str, size: int, chunk_bytes: int) -> list[tuple[int, int]]
     """(offset, length) ranges covering the file, each starting at the beginning of a line.
 
     Boundaries are the first newline at or after every multiple of ``chunk_bytes``, found by small
-    reads at those offsets: planning never reads the file through.
+    reads at those offsets: planning never reads the file through. A boundary after a CRI ``P`` piece
+    moves to after the line that ends its run (:func:`parsers.cri_runs.past_open_run`): only a log
+    of such pieces has them read.
     """
     starts = [0]
     with open(path, "rb") as fh:
@@ -120,6 +122,7 @@ def byte_ranges(path: str, size: int, chunk_bytes: int) -> list[tuple[int, int]]
                     pos += cut + 1
                     break
                 pos += len(block)
+            pos = cri_runs.past_open_run(fh, pos, size)  # never between a CRI line's pieces
             if pos >= size:
                 break
             if pos > starts[-1]:

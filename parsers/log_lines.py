@@ -22,15 +22,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers import long_lines
+from parsers import cri_runs, long_lines
+from parsers.cri_runs import _CRI_FULL, CRI_FULL_PREFIX, RunTail, join_cri_partials  # noqa: F401 (named through this module too)
 from parsers.long_lines import LongLine, first_long, read_long_line
 
 CHUNK_BYTES = 16 << 20  # measured: 6% faster and a quarter less memory than 32 MB on two cores (full columns)
 NULL_STR = pa.scalar(None, pa.string())
 TAG_RE = re.compile(r"haproxy\[(\d+)\]: ")
-_CRI_PARTIAL = re.compile(rb"^(\S+) (?:stdout|stderr) P (.*)$")
-CRI_FULL_PREFIX = rb"(\S+) (?:stdout|stderr) F "  # a CRI line's time, stream and full-line tag, before its content
-_CRI_FULL = re.compile(rb"^" + CRI_FULL_PREFIX + rb"(.*)$")
 _ISO_RE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)")
 
 
@@ -87,13 +85,15 @@ def chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes | bytea
     Each chunk is a ``bytearray`` the stream reads straight into, behind the few bytes the previous
     chunk left over: a 16 MB block is never copied to join it to that tail or to cut it (two copies
     of every byte, on the thread that feeds both parsing threads). Buffers no one holds any more
-    are read into again (:class:`ChunkBuffers`).
+    are read into again (:class:`ChunkBuffers`). Nor is a CRI line in pieces ever cut in two
+    (:func:`parsers.cri_runs.boundary`: the pieces still open at a chunk's end go to the next one).
     """
     if not hasattr(stream, "readinto"):
         yield from _chunks_by_read(stream, size)
         return
     buffers = ChunkBuffers()
     rest = b""  # the start of the next line (a long line's rest aside: every line after it, read already)
+    tail = False  # the next chunk starts with the rest of a CRI line already full (a ``RunTail``)
     while True:
         buf = buffers.take(len(rest) + size)
         buf[: len(rest)] = rest
@@ -104,25 +104,28 @@ def chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes | bytea
             break
         if (long := first_long(buf)) >= 0:  # the lines before it, then the line, its rest unheld
             if long:
-                yield bytes(memoryview(buf)[:long])
+                yield _marked(bytes(memoryview(buf)[:long]), tail)
+            tail = False
             line, rest = read_long_line(buf, long, stream, size)
             yield line
             continue
         if not got:  # the end of the stream: what is left (``buf`` holds only it), its last line maybe unended
-            yield rest
+            yield _marked(rest, tail)
             break
-        cut = buf.rfind(b"\n")
-        if cut < 0:
+        end, after = cri_runs.boundary(buf, cut + 1, tail) if (cut := buf.rfind(b"\n")) >= 0 else (0, False)
+        if not end:
             rest = bytes(buf)
             continue
-        rest = bytes(memoryview(buf)[cut + 1 :])
-        del buf[cut + 1 :]
-        yield buf
+        rest = bytes(memoryview(buf)[end:])
+        del buf[end:]
+        yield _marked(buf, tail)
+        tail = after
 
 
 def _chunks_by_read(stream: IO[bytes], size: int) -> Iterator[bytes | LongLine]:
     """:func:`chunks` for a stream without ``readinto``."""
     rest = b""
+    tail = False
     while True:
         block = stream.read(size)
         data = rest + block
@@ -130,19 +133,26 @@ def _chunks_by_read(stream: IO[bytes], size: int) -> Iterator[bytes | LongLine]:
             break
         if (long := first_long(data)) >= 0:
             if long:
-                yield data[:long]
+                yield _marked(data[:long], tail)
+            tail = False
             line, rest = read_long_line(data, long, stream, size)
             yield line
             continue
         if not block:
-            yield data
+            yield _marked(data, tail)
             break
-        cut = data.rfind(b"\n")
-        if cut < 0:
+        end, after = cri_runs.boundary(data, cut + 1, tail) if (cut := data.rfind(b"\n")) >= 0 else (0, False)
+        if not end:
             rest = data
             continue
-        yield data[: cut + 1]
-        rest = data[cut + 1 :]
+        yield _marked(data[:end], tail)
+        rest = data[end:]
+        tail = after
+
+
+def _marked(chunk: bytes | bytearray, tail: bool) -> bytes | bytearray:
+    """``chunk``, as a :class:`~parsers.cri_runs.RunTail` when it starts with the rest of a full CRI line."""
+    return RunTail(chunk) if tail else chunk
 
 
 def numbered_lines(stream: IO[bytes], numbers: np.ndarray, size: int = CHUNK_BYTES,
@@ -242,14 +252,15 @@ def chunk_lines(chunk: bytes | bytearray, first_line: int, compiled: bool = Fals
     """
     found = _compiled_offsets(chunk) if compiled else None
     rewritten = False
+    tail = isinstance(chunk, RunTail)  # its first pieces the rest of the chunk before's line
     if (found[2] if found is not None else b"\r" in chunk) and _BARE_CR_RE.search(chunk):
         # old Mac line endings (CR alone): each CR ends a line, so no line hides inside another one
         chunk = _BARE_CR_RE.sub(b"\n", chunk)
         found = None
         rewritten = True
-    if _is_cri(chunk) and (b" stdout P " in chunk or b" stderr P " in chunk):
+    if tail or (_is_cri(chunk) and (b" stdout P " in chunk or b" stderr P " in chunk)):
         raw = _split(chunk)
-        joined, starts = join_cri_partials(raw)
+        joined, starts = join_cri_partials(raw, tail)
         return ChunkLines(_decode(joined), np.asarray(starts, dtype=np.int64) + first_line, len(raw))
     text = _from_buffer(chunk, found, trim=not keep_ends)
     ends = keep_ends and text is not None
@@ -332,43 +343,6 @@ def _decode(raw_lines: list[bytes]) -> pa.Array:
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         text = pa.array([r.decode("utf-8", errors="replace") for r in raw_lines], pa.string())
     return pc.utf8_rtrim(text, characters="\r")
-
-
-def join_cri_partials(lines: list[bytes]) -> tuple[list[bytes], list[int]]:
-    """Join CRI ``P`` (partial) lines with their continuation; keep the first physical line's index.
-
-    A runtime splits a long line into 16 KiB pieces: a line of 64 MB is 4,000 of them. Each line's pieces are
-    gathered in a list and joined once (adding each piece to the line so far copied it again, quadratic in its
-    pieces: docs/performance.md), and pieces are added only while the line holds no more than
-    :data:`parsers.long_lines.LONG_LINE` bytes: no router line is that long, and such a line is unparsed either
-    way (its first bytes shown)."""
-    out: list[bytes] = []
-    starts: list[int] = []
-    pending: list[bytes] | None = None
-    kept = pending_start = 0
-    for i, line in enumerate(lines):
-        m = _CRI_PARTIAL.match(line)
-        if m:
-            if pending is None:
-                pending, pending_start, kept = [line], i, len(line)
-            elif kept <= long_lines.LONG_LINE:
-                pending.append(m.group(2))
-                kept += len(pending[-1])
-            continue
-        if pending is not None:
-            full = _CRI_FULL.match(line)
-            if kept <= long_lines.LONG_LINE:
-                pending.append(full.group(2) if full else line)
-            out.append(b"".join(pending))
-            starts.append(pending_start)
-            pending = None
-            continue
-        out.append(line)
-        starts.append(i)
-    if pending is not None:
-        out.append(b"".join(pending))
-        starts.append(pending_start)
-    return out, starts
 
 
 def nth(lists: pa.Array, i: int) -> pa.Array:

@@ -9,7 +9,7 @@ It counts as one line, so every later line keeps its true number; its bytes coun
 the byte offsets where later chunks start stay true (``parsers.log_quotes``); and it is never held whole,
 so a 200 MB line costs the memory of a small log, not ten times its size. A container runtime's line
 (``<time> stdout F|P <content>``) or one piece of it (``P``) over the cap is cut out the same way; the pieces of
-its line before and after it are then lines of their own (not joined to it: ``parsers.log_lines``).
+its line before and after it are then lines of their own (not joined to it: ``parsers.cri_runs``).
 """
 
 from __future__ import annotations
