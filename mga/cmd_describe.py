@@ -20,14 +20,17 @@ describe_app = typer.Typer(help="Show one object with what mga found about it.",
 def _value(value: Any) -> str:
     import pandas as pd  # here, not at import: ``mga --help`` and ``mga version`` need no pandas
 
-    if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
+    # an empty value (OpenShift 4.8 renders ``balance`` with no algorithm) is shown as absent, not as nothing
+    if value is None or (isinstance(value, str) and not value):
+        return "<none>"
+    if not isinstance(value, list | dict) and pd.isna(value):
         return "<none>"
     return clean(value)
 
 
 def describe_text(snap: Any, result: Any, ns: str, name: str) -> str:
     """The text of ``describe route``: sections like ``oc describe``, every input value sanitised."""
-    from analyzer.joins import endpoints_for_backend
+    from analyzer.joins import distinct_servers, endpoints_for_backend
     from mga.views import oc_termination
 
     routes = snap.frame("routes")
@@ -51,7 +54,8 @@ def describe_text(snap: Any, result: Any, ns: str, name: str) -> str:
         service = backend["service"]
         if not isinstance(service, str):
             continue
-        eps = endpoints_for_backend(endpoints, ns, service, backend["target_port"])
+        # Endpoints and EndpointSlices both describe an address when both were collected: one row each
+        eps = distinct_servers(endpoints_for_backend(endpoints, ns, service, backend["target_port"]))
         out.append(f"  {clean(service)} (weight {_value(backend['weight'])}): {len(eps)} endpoint(s)")
         if len(eps):
             out += ["    " + line for line in table(

