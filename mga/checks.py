@@ -131,11 +131,14 @@ def _closest(wanted: str, names: list[str]) -> str:
     return f"; closest: {', '.join(near)}" if near else "; the inputs hold no route"
 
 
-def filter_mismatch(snap: Any, namespaces: list[str] | None, routes: list[tuple[str, str]] | None) -> str | None:
+def filter_mismatch(snap: Any, namespaces: list[str] | None, routes: list[tuple[str, str]] | None,
+                    route_option: str = "--route") -> str | None:
     """Why ``-n`` / ``--route`` select no route of ``snap`` (the first reason), or None when they do.
 
     A namespace without routes, a route not collected, or a ``--route`` outside the ``-n``
-    namespaces given with it (the analysis keeps routes that pass both filters).
+    namespaces given with it (the analysis keeps routes that pass both filters). ``route_option`` is
+    how the route was given (``describe route`` takes it as an argument), so the message names what
+    was typed.
     """
     keys = route_keys(snap)
     spaces = sorted({ns for ns, _ in keys})
@@ -145,16 +148,17 @@ def filter_mismatch(snap: Any, namespaces: list[str] | None, routes: list[tuple[
     names = [f"{ns}/{name}" for ns, name in keys]
     for ns, name in routes or []:
         if (ns, name) not in keys:
-            return f"--route {ns}/{name}: no such route{_closest(f'{ns}/{name}', names)}"
+            return f"{route_option} {ns}/{name}: no such route{_closest(f'{ns}/{name}', names)}"
         if namespaces and ns not in namespaces:
             return (f"--route {ns}/{name}: not in -n {', '.join(namespaces)}; the two filters together "
                     "leave it out")
     return None
 
 
-def require_filters_match(snap: Any, namespaces: list[str] | None, routes: list[tuple[str, str]] | None) -> None:
+def require_filters_match(snap: Any, namespaces: list[str] | None, routes: list[tuple[str, str]] | None,
+                          route_option: str = "--route") -> None:
     """Exit 2 when ``-n`` or ``--route`` select nothing (:func:`filter_mismatch` says why)."""
-    reason = filter_mismatch(snap, namespaces, routes)
+    reason = filter_mismatch(snap, namespaces, routes, route_option)
     if reason:
         fail(reason)
 

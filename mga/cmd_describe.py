@@ -111,6 +111,6 @@ def describe_route(
         with progress_bar(True) as update:
             snap = load_snapshot(inputs, namespaces={ns}, progress=update)
         require_usable(snap, inputs)
-        require_filters_match(snap, None, [(ns, name)])
+        require_filters_match(snap, None, [(ns, name)], route_option="describe route")
         result = run_analysis(snap, routes=[(ns, name)], namespaces=[ns], tool_version=__version__)
         echo(describe_text(snap, result, ns, name), nl=False)

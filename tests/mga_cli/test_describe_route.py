@@ -69,6 +69,13 @@ def test_an_address_in_endpoints_and_in_a_slice_is_one_endpoint(tmp_path):
     assert out.count("console-a ") == 1 and out.count("console-b ") == 1
 
 
+def test_a_missing_route_is_named_as_typed_not_as_an_option_not_given(tmp_path):
+    code, _, err = describe(tmp_path, "web/consol")
+    assert code == 2
+    assert err.startswith("mga: describe route web/consol: no such route; closest: web/console"), err
+    assert "--route" not in err
+
+
 def test_an_empty_value_reads_none_not_nothing():
     from mga.cmd_describe import _value
 
