@@ -151,15 +151,16 @@ class LogTops:
         return rows
 
     def result(self, top: int) -> dict[str, Any]:
-        """The ``top`` URLs by requests and by 5xx, the ``top`` clients by requests, every minute by status class.
+        """The ``top`` URLs by requests and by 5xx, the ``top`` clients by requests, every minute by status class,
+        and how many URLs, URLs with a 5xx and clients there were in all.
 
         Ties are broken by the name, so the order is the same on every run.
         """
         urls = self._rows(self._urls, "url")
         clients = self._rows(self._clients, "client")
         by_requests = sorted(urls, key=lambda u: (-u["requests"], u["url"]))[:top]
-        by_5xx = sorted((u for u in urls if u["errors_5xx"]), key=lambda u: (-u["errors_5xx"], -u["requests"],
-                                                                             u["url"]))[:top]
+        with_5xx = [u for u in urls if u["errors_5xx"]]
+        by_5xx = sorted(with_5xx, key=lambda u: (-u["errors_5xx"], -u["requests"], u["url"]))[:top]
         self._minutes[:] = _fold(self._minutes, "minute", MINUTE_SERIES)
         minutes = []
         if self._minutes:
@@ -171,6 +172,7 @@ class LogTops:
             "urls_5xx": by_5xx,
             "clients": sorted(clients, key=lambda c: (-c["requests"], c["client"]))[:top],
             "distinct_urls": len(urls),
+            "distinct_urls_5xx": len(with_5xx),  # the URLs with any 5xx, of which ``urls_5xx`` shows ``top``
             "distinct_clients": len(clients),
             "minutes": minutes,
         }

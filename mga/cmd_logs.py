@@ -276,7 +276,7 @@ def render_table(stats: dict[str, Any], top: int, *, urls: bool = False, urls_5x
         out += ["", f"busiest URLs ({len(stats['urls'])} of {stats['distinct_urls']})",
                 _table(url_headers, _url_rows(stats["urls"]))]
     if urls_5xx:
-        out += ["", f"URLs with the most 5xx ({len(stats['urls_5xx'])} with any)",
+        out += ["", f"URLs with the most 5xx ({len(stats['urls_5xx'])} of {stats['distinct_urls_5xx']} with any)",
                 _table(url_headers, _url_rows(stats["urls_5xx"]))]
     if stats["worst_minutes"]:
         out += [

@@ -70,6 +70,16 @@ def test_urls_5xx_rank_by_5xx_status_and_query_strings_are_cut(tmp_path):
     assert block[2].split() == ["3", "2", "0", "3", "300", "/cart"] and (len(block) < 4 or not block[3].strip())
 
 
+def test_the_5xx_urls_heading_counts_every_url_with_a_5xx_not_only_those_shown(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_text("\n".join([line(1, 0, 503, "/cart"), line(1, 1, 503, "/cart"), line(1, 2, 503, "/pay"),
+                              line(1, 3, 200, "/home")]) + "\n")
+    table = run("logs", str(log), "-ue", "--top", "1").stdout
+    assert "URLs with the most 5xx (1 of 2 with any)" in table
+    stats = json.loads(run("logs", str(log), "-ue", "--top", "1", "-o", "json").stdout)
+    assert stats["distinct_urls_5xx"] == 2 and [u["url"] for u in stats["urls_5xx"]] == ["/cart"]
+
+
 def test_several_files_and_the_client_breakdown(tmp_path):
     a, b = tmp_path / "a.log", tmp_path / "b.log"
     a.write_text("\n".join([line(1, 0, 200, "/", client="10.0.0.1"), line(1, 1, 503, "/", client="10.0.0.2")]) + "\n")
