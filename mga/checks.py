@@ -93,12 +93,18 @@ def loose_files_line(path: str, files: list[tuple[str, str]]) -> str:
     return f"{path}: {len(files)} files are {what}, skipped ({', '.join(names)}); see the report's skipped list"
 
 
-def unusable(snap: Any, inputs: list[str]) -> str | None:
+NOT_NEEDED = "not needed for route analysis"  # the loader's skipped reason for files of no route's concern
+
+
+def unusable(snap: Any, inputs: list[str], reads_logs: bool = True) -> str | None:
     """Why the snapshot of ``inputs`` holds nothing to analyze (:func:`has_objects`), or None when it does.
 
     An input that holds an archive that could not be read in place (``parsers.nested``: nested too deep, damaged,
     a bomb, zstd) says so and how to read it: "no Kubernetes objects found" would send the engineer looking
-    for a cause that is not there."""
+    for a cause that is not there. So do two more cases where it would be false: a command that does not read
+    its inputs as access logs (``reads_logs`` False: ``mga routes``) given files that are not archives or
+    directories (an access log where the must-gather goes), and inputs whose objects were all left out as of no
+    route's concern (an inspect of a namespace without routes: its pods, no Route)."""
     if has_objects(snap):
         return None
     from parsers.nested import HOLDS
@@ -106,14 +112,24 @@ def unusable(snap: Any, inputs: list[str]) -> str | None:
     for entry in snap.skipped:
         if str(entry[1]).startswith(HOLDS):
             return f"{', '.join(inputs)}: {entry[1]}"
-    return f"not a must-gather, inspect or log: no Kubernetes objects found in {', '.join(inputs)}"
+    where = ", ".join(inputs)
+    if not reads_logs and snap.inputs and all(record.kind == "access-log" for record in snap.inputs):
+        return (f"not a must-gather or inspect: no Kubernetes objects found in {where} (an access log alone: "
+                f"`mga logs {where}`; beside a must-gather: give it with --logs)")
+    # only a must-gather or inspect layout says its files were objects: loose notes are "not needed" too
+    left_out = sum(record.files_skipped for record in snap.inputs if record.roots)
+    if any(str(entry[1]).startswith(NOT_NEEDED) for entry in snap.skipped) and left_out:
+        return (f"no route to analyze in {where}: {left_out} file{'' if left_out == 1 else 's'} held no Route and "
+                "nothing of a namespace with one (collect `oc adm inspect ns/<app namespace>` or "
+                "`oc get routes -A -o yaml`)")
+    return f"not a must-gather, inspect or log: no Kubernetes objects found in {where}"
 
 
-def require_usable(snap: Any, inputs: list[str]) -> None:
+def require_usable(snap: Any, inputs: list[str], reads_logs: bool = True) -> None:
     """Exit 2 when the inputs hold nothing usable (:func:`unusable`), after the damaged inputs' warnings;
     else the warnings of the files skipped for not being what they were read as (:func:`warn_not_logs`)."""
     warn_damaged(snap)
-    reason = unusable(snap, inputs)
+    reason = unusable(snap, inputs, reads_logs)
     if reason:
         fail(reason)  # one line: a README read as a log is part of why, not a warning of its own
     warn_not_logs(snap)

@@ -1,0 +1,60 @@
+"""The one-line error of inputs with nothing to analyze says what they hold, not something false:
+an access log given to ``mga routes`` (which reads Route objects) is a log, and an inspect of a
+namespace without routes holds Kubernetes objects, just none of a route's concern."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from mga.cli import app
+
+LOG_LINE = ("10.0.1.5:56271 [20/Nov/2026:08:30:00.000] fe_sni~ be_edge_http:web:shop/pod:shop-1:shop:http:"
+            '10.128.0.9:8080 0/0/1/2/3 200 512 - - --VN 12/9/3/1/0 0/0 "GET /a HTTP/1.1"\n')
+PODS = """apiVersion: v1
+kind: PodList
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: central-1, namespace: stackrox}
+  spec:
+    containers: [{name: central, image: central:4.6}]
+  status: {phase: Running}
+"""
+
+
+def mga(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), env={"NO_COLOR": "1"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    return result.exit_code, result.stderr
+
+
+def test_an_access_log_given_to_routes_is_not_called_not_a_log(tmp_path):
+    log = tmp_path / "router.log"
+    log.write_text(LOG_LINE)
+    code, err = mga("routes", str(log))
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "or log" not in err and f"`mga logs {log}`" in err and "--logs" in err, err
+
+
+def test_an_inspect_of_a_namespace_without_routes_is_not_said_to_hold_no_kubernetes_object(tmp_path):
+    inspect = tmp_path / "inspect.local.1"
+    (inspect / "namespaces" / "stackrox" / "core").mkdir(parents=True)
+    (inspect / "namespaces" / "stackrox" / "core" / "pods.yaml").write_text(PODS)
+    (inspect / "timestamp").write_text("2025-01-01 10:00:00.0 +0000 UTC m=+0.1\n")
+    for command in ("analyze", "routes"):
+        code, err = mga(command, str(inspect))
+        assert code == 2 and len(err.splitlines()) == 1
+        assert "no Kubernetes objects found" not in err, err
+        assert f"no route to analyze in {inspect}: 1 file held no Route" in err and "oc adm inspect" in err, err
+
+
+def test_nothing_at_all_keeps_its_message(tmp_path):
+    code, err = mga("analyze", str(tmp_path))
+    assert code == 2 and err == f"mga: not a must-gather, inspect or log: no Kubernetes objects found in {tmp_path}\n"
+
+
+def test_loose_notes_are_still_no_kubernetes_objects(tmp_path):
+    (tmp_path / "README.txt").write_text("just documentation\n")
+    (tmp_path / "notes.md").write_text("# notes\n")
+    code, err = mga("analyze", str(tmp_path))
+    assert code == 2 and "no Kubernetes objects found" in err
