@@ -1,7 +1,8 @@
 """The terminal summary printed after ``mga analyze``: triage on a jump host without a browser.
 
 One line per broken or degraded route (verdict, cause, since when, affected requests, or why their
-count is unknown), then one line counting the ``unknown`` routes and naming the report, and one
+count is unknown), then one line counting the ``unknown`` routes and naming the report, one saying
+what to collect when the inputs hold no route at all, and one
 more when the report lists anything skipped or cut (a healthy verdict may rest on less than the
 inputs held). Rich styles it on a colour terminal; under ``NO_COLOR`` or when not a terminal it is
 plain text. Every name is sanitised.
@@ -37,9 +38,22 @@ def summary_lines(result: Any, report_path: str) -> list[tuple[str, str]]:
     where = "report on stdout" if report_path == "-" else f"wrote {clean(report_path)}"
     lines.append(("", f"{_count(len(result.routes), 'route')}: {len(bad)} broken or degraded, {healthy} healthy, "
                       f"{unknown} unknown; {where}"))
+    if not result.routes:
+        lines.append(_no_route_line(result))
     if result.skipped:
         lines.append(_skipped_line(result.skipped))
     return lines
+
+
+def _no_route_line(result: Any) -> tuple[str, str]:
+    """Why a run without a route diagnosed nothing, and what to give it: "0 routes ... 0 unknown" alone reads
+    like a clean bill of health, even when the access log given holds 5xx (a log passed where the must-gather
+    goes)."""
+    text = ("no Route object in the inputs, so no route was diagnosed: add `oc adm inspect ns/<app namespace>` "
+            "or `oc get routes -A -o yaml`")
+    if result.requests:
+        text += f" (the {_count(result.requests, 'request')} of the access logs alone: `mga logs`)"
+    return "yellow", text
 
 
 def _skipped_line(skipped: list[Any]) -> tuple[str, str]:

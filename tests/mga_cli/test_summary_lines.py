@@ -1,0 +1,30 @@
+"""The terminal summary of ``mga analyze`` when the inputs hold no route: it says so and what to collect,
+instead of a bare "0 routes: 0 broken or degraded, 0 healthy, 0 unknown" that reads like a clean bill."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from mga.summary import summary_lines
+
+
+def lines(**fields: object) -> list[str]:
+    result = SimpleNamespace(**{"findings": [], "routes": [], "skipped": [], "requests": None, **fields})
+    return [text for _, text in summary_lines(result, "report.html")]
+
+
+def test_no_route_says_what_to_collect():
+    out = lines()
+    assert out[0] == "0 routes: 0 broken or degraded, 0 healthy, 0 unknown; wrote report.html"
+    assert out[1].startswith("no Route object in the inputs, so no route was diagnosed: add `oc adm inspect")
+    assert "mga logs" not in out[1]
+
+
+def test_a_log_without_routes_points_to_mga_logs():
+    out = lines(requests=506)
+    assert out[1].endswith("(the 506 requests of the access logs alone: `mga logs`)")
+
+
+def test_routes_get_no_such_line():
+    route = SimpleNamespace(verdict="unknown", namespace="ns", name="r", findings=[], requests=None)
+    assert lines(routes=[route]) == ["1 route: 0 broken or degraded, 0 healthy, 1 unknown; wrote report.html"]
