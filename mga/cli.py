@@ -22,6 +22,11 @@ from mga.cmd_rules import rule, rules
 from mga.help_types import plain_help_types
 from mga.once_options import OnceOptionsCommand
 
+try:  # typer vendors click from 0.2x on; older releases use click itself
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+
 plain_help_types()
 
 app = typer.Typer(
@@ -74,6 +79,43 @@ def reads_data(args: list[str]) -> bool:
     return args[0] not in NO_DATA_COMMANDS
 
 
+def usage_line(error: click_errors.UsageError) -> str:
+    """A usage error as the contract's one line on stderr (Typer draws a framed box of several lines): the
+    reason, every input value sanitised, then where the command's help is."""
+    from mga.console import clean
+
+    names = []  # the subcommands' names: the root's is the program's (``python -m mga.cli`` too)
+    ctx = error.ctx
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    path = " ".join(["mga", *reversed(names)])
+    reason = " ".join(clean(error.format_message()).replace("Value error, ", "").split()).rstrip(".")
+    return f"mga: {reason} (see `{path} --help`)"
+
+
+def run_app() -> int:
+    """``app`` with its usage errors said in one line; the exit code (0, 1, 2 or 130) to end with."""
+    import sys
+
+    try:
+        result = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as error:  # ``mga`` or ``mga describe`` alone: the help
+        if error.format_message().strip():  # Typer's rich help is printed already, and the message empty
+            error.show()
+        return error.exit_code
+    except click_errors.UsageError as error:
+        sys.stderr.write(usage_line(error) + "\n")
+        return error.exit_code
+    except click_errors.ClickException as error:
+        error.show()
+        return error.exit_code
+    except typer.Abort:  # Ctrl-C while the arguments were read
+        sys.stderr.write("mga: interrupted\n")
+        return 130
+    return result if isinstance(result, int) else 0
+
+
 def main() -> None:
     import sys
 
@@ -82,13 +124,14 @@ def main() -> None:
 
         tune()
     try:
-        app()
+        code = run_app()
     finally:
         # the interpreter's last collection walks every object still alive (0.06 s after an analysis of
         # a big log): a process that ends needs none of it, and frozen objects are left out
         import gc
 
         gc.freeze()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

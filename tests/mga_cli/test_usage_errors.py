@@ -1,0 +1,47 @@
+"""Usage errors through the real entry point: the contract's one line on stderr and exit 2 (Typer's
+own rendering is a framed box of five lines), input text sanitised, the help still shown for a bare
+``mga``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    proc = subprocess.run([sys.executable, "-m", "mga.cli", *args], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT, env=env)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (("analyze", "x", "--format", "pdf"),
+     "mga: Invalid value for '--format' / '-f': 'pdf' is not one of 'html', 'json', 'md' (see `mga analyze --help`)"),
+    (("analyze", "x", "--format", "json", "--format", "md"),
+     "mga: --format/-f given 2 times: give it once (see `mga analyze --help`)"),
+    (("bogus",), "mga: No such command 'bogus'. Did you mean 'logs'? (see `mga --help`)"),
+    (("describe", "route", "x", "--bad\x1b[31m"),
+     "mga: No such option: --bad\\x1b[31m (see `mga describe route --help`)"),
+])
+def test_a_usage_error_is_one_line_and_exit_2(args, line):
+    proc = run(*args)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [line]
+
+
+def test_a_bare_mga_still_shows_the_help():
+    proc = run()
+    assert proc.returncode == 2 and "[OPTIONS] COMMAND [ARGS]" in proc.stdout and not proc.stderr.strip()
+
+
+def test_the_exit_code_of_a_command_is_kept():
+    assert run("rule", "E999").returncode == 2
+    assert run("version").returncode == 0
