@@ -45,9 +45,19 @@ def check_redaction_options(*, redact: bool, redact_namespaces: bool, redact_map
         fail("--force needs --redact-map: it only allows replacing an existing token map")
 
 
+# ``oc``'s output formats: ``-o yaml`` typed from habit is a format mga does not write, not a file name
+OC_FORMATS = frozenset({"yaml", "wide", "table", "name", "jsonpath", "go-template", "custom-columns", "text"})
+
+
 def _format_and_path(fmt: ReportFormat | None, o: str | None, output: str | None) -> tuple[ReportFormat, str | None]:
-    """``-o`` is the output format as in ``oc``; ``-o PATH`` still works for a release, with a warning."""
+    """``-o`` is the output format as in ``oc``; ``-o PATH`` still works for a release, with a warning.
+
+    A value that is a format word (``JSON``, ``yaml``), not a path, is refused: taken as a path it wrote an
+    HTML report to a file called ``yaml`` in the current directory."""
     if o is not None:
+        word = o.lower()
+        if o not in ReportFormat.__members__ and (word in ReportFormat.__members__ or word in OC_FORMATS):
+            fail(f"-o {o}: not a report format; -o takes html, json or md (lower case), --output the report path")
         if o in ReportFormat.__members__:
             if fmt is not None and fmt.value != o:
                 fail(f"-o {o} and --format {fmt.value} disagree")

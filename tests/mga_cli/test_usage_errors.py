@@ -45,3 +45,17 @@ def test_a_bare_mga_still_shows_the_help():
 def test_the_exit_code_of_a_command_is_kept():
     assert run("rule", "E999").returncode == 2
     assert run("version").returncode == 0
+
+
+@pytest.mark.parametrize("word", ["yaml", "JSON", "wide"])
+def test_dash_o_with_a_format_word_is_refused_not_taken_as_a_file_name(tmp_path, word):
+    from typer.testing import CliRunner
+
+    from mga.cli import app
+
+    (tmp_path / "routes.yaml").write_text("apiVersion: v1\nkind: List\nitems: []\n")
+    result = CliRunner().invoke(app, ["analyze", str(tmp_path), "-o", word, "-q"], env={"NO_COLOR": "1"})
+    assert result.exit_code == 2
+    assert result.stderr == (f"mga: -o {word}: not a report format; -o takes html, json or md (lower case), "
+                             "--output the report path\n")
+    assert not (ROOT / word).exists() and not (tmp_path / word).exists()
