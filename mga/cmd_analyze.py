@@ -74,7 +74,7 @@ def _format_and_path(fmt: ReportFormat | None, o: str | None, output: str | None
 def analyze(
     inputs: InputsArg,
     logs: Annotated[
-        list[str] | None, typer.Option("--logs", help="extra router access-log files (plain or .gz)")
+        list[str] | None, typer.Option("--logs", help="extra router access-log files (plain, .gz, .xz or .bz2)")
     ] = None,
     fmt: Annotated[
         ReportFormat | None, typer.Option("--format", "-f", help="report format", show_default="html")

@@ -43,7 +43,7 @@ def batch(
 ) -> None:
     """Analyze many inputs, one report set each plus index.json (a Dask bag on a local cluster by default).
 
-    ``--max-bytes`` and ``--max-log-bytes`` mean what they mean for ``analyze``, for each input's run:
+    --max-bytes and --max-log-bytes mean what they mean for `mga analyze`, for each input's run:
     every input is analyzed on its own, with its own budget.
     """
     with guarded():

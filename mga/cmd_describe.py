@@ -94,7 +94,7 @@ def describe_route(
 ) -> None:
     """The route NS/NAME: spec, services, endpoints with readiness, the router's backend, findings.
 
-    Usage: ``mga describe route INPUT... NS/NAME`` (the last argument names the route).
+    Usage: mga describe route INPUT... NS/NAME (the last argument names the route).
     """
     with guarded():
         if not route:

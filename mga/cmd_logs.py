@@ -36,7 +36,8 @@ class LogsFormat(StrEnum):
 
 def logs(
     paths: Annotated[
-        list[str], typer.Argument(help="access-log files (plain or .gz), inputs holding router logs, or - for stdin")
+        list[str],
+        typer.Argument(help="access-log files (plain, .gz, .xz or .bz2), inputs holding router logs, or - for stdin"),
     ],
     fmt: Annotated[LogsFormat, typer.Option("--format", "-f", "-o", help="table | json | html")] = LogsFormat.table,
     output: Annotated[

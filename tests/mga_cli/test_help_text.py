@@ -22,6 +22,9 @@ def test_help_shows_words_and_choices_never_python_types(command):
                           timeout=60, cwd=ROOT, env=env)
     assert proc.returncode == 0, proc.stderr
     assert not PYTHON_TYPE.findall(proc.stdout), proc.stdout
+    assert "``" not in proc.stdout, proc.stdout  # a docstring's reST markup is not help text
+    if command in (["analyze"], ["logs"]):  # the compressions the log reader takes, all of them
+        assert "(plain, .gz, .xz or .bz2)" in proc.stdout
     options = {line.split()[1]: line for line in proc.stdout.splitlines() if line.startswith("│ --")}
     if "--quiet" in options:  # a flag has no type column at all
         assert options["--quiet"].split()[2:4] == ["-q", "no"]
