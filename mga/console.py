@@ -73,8 +73,9 @@ def guarded() -> Iterator[None]:
 _ISO_TIME = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?"
 )
-_HAPROXY_TIME = re.compile(r"\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2}")
-TIME_FORMS = "YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]] or dd/Mon/yyyy:HH:MM:SS"
+# HAProxy's accept date as a log line shows it (``[20/Nov/2026:08:45:34.225]``), milliseconds or not
+_HAPROXY_TIME = re.compile(r"\d{2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?")
+TIME_FORMS = "YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]] or dd/Mon/yyyy:HH:MM:SS[.mmm]"
 
 
 def parse_time(value: str | None, option: str) -> datetime | None:
@@ -82,9 +83,10 @@ def parse_time(value: str | None, option: str) -> datetime | None:
     HAProxy's ``01/May/2024:10:00:00``; without a zone it is UTC.
 
     Anything else is refused, not guessed: pandas reads ``1h`` as 01:00 on 0001-01-01, ``2026`` as
-    a year and ``08:50`` as today, each a window nobody asked for.
+    a year and ``08:50`` as today, each a window nobody asked for. An empty value (``--since "$START"``
+    with the variable unset) is refused too: it would silently mean no window at all.
     """
-    if not value:
+    if value is None:
         return None
     import pandas as pd
 
@@ -92,7 +94,7 @@ def parse_time(value: str | None, option: str) -> datetime | None:
     refused = f"{option}: cannot read time {value!r} (use a full date: {TIME_FORMS})"
     try:
         if _HAPROXY_TIME.fullmatch(text):
-            ts = pd.to_datetime(text, format="%d/%b/%Y:%H:%M:%S", utc=True)
+            ts = pd.to_datetime(text, format="%d/%b/%Y:%H:%M:%S" + (".%f" if "." in text else ""), utc=True)
         elif _ISO_TIME.fullmatch(text):
             ts = pd.Timestamp(text.replace(",", "."))
         else:
