@@ -95,7 +95,8 @@ def _context(result: Result) -> list[str]:
                          f"{result.router_side_5xx}.")
     if result.skipped:
         cut = sum(1 for s in result.skipped if s.offset is not None)
-        lines.append(f"{len(result.skipped)} entries in the skipped list (files not read, rules not run"
+        many = len(result.skipped)
+        lines.append(f"{many} {'entry' if many == 1 else 'entries'} in the skipped list (files not read, rules not run"
                      + (f"; {cut} of them cut or left unread at a limit or damage" if cut else "")
                      + "), listed in the HTML/JSON report.")
     generated = code(rfc3339(result.generated_at) or "?")

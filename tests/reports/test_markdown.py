@@ -163,6 +163,12 @@ def test_the_skipped_list_is_counted_as_entries_and_what_was_cut_named(note):
             "or damage), listed in the HTML/JSON report.") in render_markdown(result)
 
 
+def test_one_skipped_entry_is_one_entry():
+    result = sample_result()
+    result.skipped = result.skipped[:1]
+    assert "\n1 entry in the skipped list (files not read, rules not run), listed in" in render_markdown(result)
+
+
 def test_a_router_condition_the_archive_does_not_say_is_a_question_mark():
     """As the HTML says it (``Degraded=?``), never Python's ``None``."""
     result = sample_result()
