@@ -103,7 +103,9 @@ def describe_route(
             inputs, route = inputs[:-1], inputs[-1]
         ns, sep, name = route.partition("/")
         if not sep or not ns or not name:
-            fail(f"describe route {route!r}: expected NAMESPACE/NAME")
+            listing = " ".join(["mga routes", *inputs, route if not sep else ""]).strip()
+            fail(f"describe route {route!r}: expected NAMESPACE/NAME (`{listing}` shows the routes and their "
+                 "namespaces)")
         from analyzer.run import analyze as run_analysis
         from mga.checks import require_filters_match, require_usable
         from parsers.load_snapshot import load_snapshot

@@ -81,3 +81,10 @@ def test_an_empty_value_reads_none_not_nothing():
 
     assert _value("") == "<none>"
     assert _value(None) == "<none>" and _value("random") == "random"
+
+
+def test_a_name_without_its_namespace_says_how_to_find_it(tmp_path):
+    code, _, err = describe(tmp_path, "console")
+    assert code == 2
+    assert err == (f"mga: describe route 'console': expected NAMESPACE/NAME (`mga routes {tmp_path} console` shows "
+                   "the routes and their namespaces)\n")
