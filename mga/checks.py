@@ -142,7 +142,8 @@ def route_keys(snap: Any) -> list[tuple[str, str]]:
     return sorted({(str(ns), str(name)) for ns, name in zip(routes["namespace"], routes["name"], strict=False)})
 
 
-def _closest(wanted: str, names: list[str]) -> str:
+def closest(wanted: str, names: list[str]) -> str:
+    """``; closest: a, b, c`` of ``names`` to ``wanted`` (the first three when none is close)."""
     near = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5) or names[:3]
     return f"; closest: {', '.join(near)}" if near else "; the inputs hold no route"
 
@@ -160,11 +161,11 @@ def filter_mismatch(snap: Any, namespaces: list[str] | None, routes: list[tuple[
     spaces = sorted({ns for ns, _ in keys})
     for ns in namespaces or []:
         if ns not in spaces:
-            return f"-n {ns}: no route in namespace {ns}{_closest(ns, spaces)}"
+            return f"-n {ns}: no route in namespace {ns}{closest(ns, spaces)}"
     names = [f"{ns}/{name}" for ns, name in keys]
     for ns, name in routes or []:
         if (ns, name) not in keys:
-            return f"{route_option} {ns}/{name}: no such route{_closest(f'{ns}/{name}', names)}"
+            return f"{route_option} {ns}/{name}: no such route{closest(f'{ns}/{name}', names)}"
         if namespaces and ns not in namespaces:
             return (f"--route {ns}/{name}: not in -n {', '.join(namespaces)}; the two filters together "
                     "leave it out")

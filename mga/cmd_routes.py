@@ -65,6 +65,17 @@ def split_paths_and_names(args: list[str]) -> tuple[list[str], list[str]]:
     return paths, names
 
 
+def _near(summary: pd.DataFrame, names: list[str]) -> str:
+    """The routes whose names are closest to the ``names`` not found (as ``-n`` and ``--route`` say them)."""
+    from mga.checks import closest
+
+    if summary.empty:
+        return "; the inputs hold no route"
+    names_only = summary["name"].astype(str)
+    keys = sorted({*names_only, *(summary["namespace"].astype(str) + "/" + names_only)})
+    return closest(names[0], keys)
+
+
 def _named(summary: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """The rows of ``summary`` named by ``names``: NAME in any namespace, or NAMESPACE/NAME."""
     plain = {n for n in names if "/" not in n}
@@ -110,10 +121,11 @@ def routes(
         summary = route_summary(snap)
         if namespace and not all_namespaces and not summary.empty:
             summary = summary[summary["namespace"] == namespace]
+        every = summary
         if names and not summary.empty:
             summary = _named(summary, names)
         if names and summary.empty:
-            fail(f"route {', '.join(names)} not found in {', '.join(paths)}")
+            fail(f"route {', '.join(names)} not found in {', '.join(paths)}{_near(every, names)}")
         keys = list(zip(summary["namespace"], summary["name"], strict=True)) if not summary.empty else []
         if output in (RoutesOutput.json, RoutesOutput.yaml):
             from mga.route_objects import collected_routes, routes_json, routes_yaml
