@@ -114,7 +114,7 @@ def analyze(
         log_cap = parse_size(max_log_bytes, "--max-log-bytes")
         run_bytes = parse_size(max_bytes, "--max-bytes")
         every_input = list(inputs) + list(logs or [])
-        path = check_output(output or f"report.{fmt.value}", fmt.value, every_input)
+        path = check_output(f"report.{fmt.value}" if output is None else output, fmt.value, every_input)
         check_redaction_options(redact=redact, redact_namespaces=redact_namespaces, redact_map=redact_map, force=force)
         check_workers(engine, scheduler, workers)
         check_redact_map(redact_map, redact=redact, force=force, output=path, inputs=every_input)

@@ -76,7 +76,7 @@ def logs(
         if output is None and fmt == LogsFormat.html:
             output = "logs.html"
         given = [p for p in paths if p != "-"]
-        target = check_output(output, fmt.value, given) if output else "-"
+        target = check_output(output, fmt.value, given) if output is not None else "-"
         if target != "-" and target.endswith("report.html") and fmt == LogsFormat.html:
             target = target[: -len("report.html")] + "logs.html"
         if paths.count("-") > 1:

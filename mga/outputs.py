@@ -27,9 +27,13 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def check_output(path: str, ext: str, inputs: Iterable[str], option: str = "--output") -> str:
-    """The file to write for ``path`` (``-`` stays stdout), or exit 2 with the reason."""
+    """The file to write for ``path`` (``-`` stays stdout), or exit 2 with the reason.
+
+    An empty path (``--output "$OUT"`` with the variable unset) is refused, not read as the default."""
     if path == "-":
         return path
+    if not path.strip():
+        fail(f"{option}: empty path (give a file, a directory, or - for stdout)")
     target = Path(path)
     if target.is_dir() and not target.is_symlink():
         target = target / f"report.{ext}"
@@ -69,7 +73,10 @@ def probe_directory(directory: Path, option: str, target: object) -> None:
 
 
 def check_output_dir(path: str, option: str = "--output-dir") -> Path:
-    """A directory to write many files into: created if missing, never through a link, or exit 2."""
+    """A directory to write many files into: created if missing, never through a link, or exit 2; an empty
+    path is refused, not read as the current directory."""
+    if not path.strip():
+        fail(f"{option}: empty path (give a directory)")
     out = Path(path)
     if out.is_symlink():
         fail(f"{option} {path}: is a symbolic link; refusing to write through it")
