@@ -13,7 +13,7 @@ import typer
 
 from mga import __version__
 from mga.checks import require_filters_match, require_usable, warn_empty_window
-from mga.console import fail, guarded, progress_bar, time_window, warn
+from mga.console import fail, guarded, progress_bar, refuse_empty_paths, time_window, warn
 from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, check_workers, log_runner
 from mga.limits import MaxBytesOpt, MaxLogBytesOpt, parse_size
 from mga.outputs import check_output, check_redact_map, write_errors_refused, write_private, write_report
@@ -108,6 +108,8 @@ def analyze(
 ) -> None:
     """Analyze inputs, write the report (HTML, JSON or Markdown) and print what is broken."""
     with guarded():
+        refuse_empty_paths(inputs, "input")
+        refuse_empty_paths(logs or [], "--logs")
         fmt, output = _format_and_path(fmt, o, output)
         start, end = time_window(since, until)
         route_keys = parse_route_keys(route)

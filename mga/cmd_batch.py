@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from mga.console import clean, echo, guarded, progress_bar
+from mga.console import clean, echo, guarded, progress_bar, refuse_empty_paths
 from mga.engine import Engine, SchedulerOpt, WorkersOpt, check_workers, cluster_client, dask_installed
 from mga.limits import MaxBytesOpt, MaxLogBytesOpt, parse_size
 from mga.outputs import check_output_dir, write_errors_refused
@@ -49,6 +49,7 @@ def batch(
     with guarded():
         from mga.batch import analyze_one, report_names, write_index
 
+        refuse_empty_paths(inputs, "input")
         limits = {"max_bytes": parse_size(max_bytes, "--max-bytes"),
                   "max_log_bytes": parse_size(max_log_bytes, "--max-log-bytes")}
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from mga import __version__
-from mga.console import clean, echo, fail, guarded, progress_bar, table
+from mga.console import clean, echo, fail, guarded, progress_bar, refuse_empty_paths, table
 from mga.once_options import OnceOptionsCommand
 
 describe_app = typer.Typer(help="Show one object with what mga found about it.", no_args_is_help=True)
@@ -97,6 +97,7 @@ def describe_route(
     Usage: mga describe route INPUT... NS/NAME (the last argument names the route).
     """
     with guarded():
+        refuse_empty_paths(inputs, "input")
         if not route:
             if len(inputs) < 2:
                 fail("describe route: give the inputs, then NAMESPACE/NAME")

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import typer
 
 from mga.checks import require_log_lines, warn_empty_window
-from mga.console import clean_lines, echo, fail, guarded, progress_bar, time_window, warn
+from mga.console import clean_lines, echo, fail, guarded, progress_bar, refuse_empty_paths, time_window, warn
 from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, check_workers, log_runner
 from mga.limits import MaxLogBytesOpt, parse_size
 from mga.outputs import check_output, write_errors_refused, write_report
@@ -65,6 +65,7 @@ def logs(
     with guarded():
         from parsers.log_format import compile_log_format
 
+        refuse_empty_paths(paths, "input")
         if log_format:
             try:
                 compile_log_format(log_format)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mga.console import echo, fail, guarded, progress_bar, warn
+from mga.console import echo, fail, guarded, progress_bar, refuse_empty_paths, warn
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,6 +102,8 @@ def routes(
 ) -> None:
     """List routes like `oc get routes -A -o wide`, with ready/total endpoints at the end."""
     with guarded():
+        refuse_empty_paths(args, "input")
+        refuse_empty_paths(logs or [], "--logs")
         paths, names = split_paths_and_names(args)
         if not paths:
             fail(f"no input among {', '.join(args)}: the first argument must be an existing path")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NoReturn
@@ -43,6 +43,13 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """One line on stderr and exit 2: the contract's answer to unusable input or a refused request."""
     echo(f"mga: {' '.join(clean(message).split())}", err=True)
     raise typer.Exit(code)
+
+
+def refuse_empty_paths(paths: Iterable[str], what: str) -> None:
+    """Exit 2 on an empty path (``mga logs "$LOG"`` with the variable unset): an empty path is the current
+    directory to the file system, which would be read whole, as an input nobody gave."""
+    if any(not path.strip() for path in paths):
+        fail(f"{what}: empty path (give a file or a directory)")
 
 
 @contextmanager
