@@ -58,3 +58,17 @@ def test_loose_notes_are_still_no_kubernetes_objects(tmp_path):
     (tmp_path / "notes.md").write_text("# notes\n")
     code, err = mga("analyze", str(tmp_path))
     assert code == 2 and "no Kubernetes objects found" in err
+
+
+def test_an_empty_directory_among_inputs_is_said_on_stderr(tmp_path):
+    (tmp_path / "case").mkdir()
+    (tmp_path / "case" / "routes.yaml").write_text(
+        "apiVersion: route.openshift.io/v1\nkind: Route\nmetadata: {name: shop, namespace: web}\n"
+        "spec: {host: shop.example.com, to: {kind: Service, name: shop}}\n")
+    (tmp_path / "empty").mkdir()
+    code, err = mga("analyze", str(tmp_path / "case"), str(tmp_path / "empty"), "-q",
+                    "--output", str(tmp_path / "r.json"), "-f", "json")
+    assert code == 0
+    assert err == f"mga: warning: {tmp_path / 'empty'}: holds no file; skipped, the other inputs are read\n"
+    code, err = mga("analyze", str(tmp_path / "case"), "-q", "--output", str(tmp_path / "r.json"), "-f", "json")
+    assert code == 0 and err == ""
