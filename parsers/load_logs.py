@@ -26,7 +26,7 @@ from parsers.term_side import router_side_states
 def _load_logs(
     snap: Snapshot,
     jobs: list[LogJob],
-    records: list[InputRecord],
+    record_of: dict[int, InputRecord],
     frames: dict[str, pd.DataFrame],
     since: datetime | None,
     until: datetime | None,
@@ -36,24 +36,28 @@ def _load_logs(
     max_log_bytes: int | None = None,
     keep_namespaces: frozenset[str] | None = None,
 ) -> None:
+    """Parse the log ``jobs`` into the snapshot and count each file read or skipped in the record of the input
+    it belongs to (``record_of``: by the ``id`` of the opened input, as two inputs can share a label: the same
+    path given twice, or as an input and with ``--logs``)."""
     from parsers import haproxy_log
 
-    by_label = {r.path: r for r in records}
+    origins: list[InputSource] = []
     parses, failures = parse_log_jobs(jobs, log_format=_custom_log_format(frames), since=since, until=until,
                                       report=report, runner=runner, namespaces=namespaces,
-                                      max_log_bytes=max_log_bytes, keep_namespaces=keep_namespaces)
+                                      max_log_bytes=max_log_bytes, keep_namespaces=keep_namespaces,
+                                      origins=origins)
     kept = set()
     logs = 0  # files that hold a router line: what makes the snapshot one with access logs
-    for parse in parses:
+    for parse, src in zip(parses, origins, strict=True):
         lines = 0
+        record = record_of.get(id(src))
         for account in parse.accounting:
-            kept.add((account["input"], account["source"]))
+            kept.add((id(src), account["source"]))
             lines += usable_lines(account)
             unusable = account["lines_read"] and not usable_lines(account)
             if unusable:
                 snap.skipped.append((account["source"], not_an_access_log(account, parse.unparsed_samples)))
-            if account["input"] in by_label:  # a file read whose lines are all unparsed is skipped whole
-                record = by_label[account["input"]]
+            if record is not None:  # a file read whose lines are all unparsed is skipped whole
                 record.files_skipped += bool(unusable)
                 record.files_read += not unusable
                 if unusable:
@@ -61,8 +65,8 @@ def _load_logs(
         logs += lines > 0
     for src, member, reason, offset in failures:
         snap.skipped.append((member.name, reason, offset))
-        if src.label in by_label and (src.label, member.name) not in kept:  # a cut file was read, in part
-            by_label[src.label].files_skipped += 1
+        if id(src) in record_of and (id(src), member.name) not in kept:  # a cut file was read, in part
+            record_of[id(src)].files_skipped += 1
     # in time order as a whole, or (analyze) by route, in time order within each
     combined = haproxy_log.combine(parses, by_time=keep_namespaces is None)
     # the first abnormal lines; the text the chunks handed over is not read again

@@ -121,6 +121,7 @@ def load_snapshot(
         raise InputError(unusable[0][1])
 
     records: list[InputRecord] = []
+    record_of: dict[int, InputRecord] = {}  # each opened input's record, by its id (labels can repeat)
     skipped: list[tuple[str, str] | tuple[str, str, int | None]] = list(unusable)
     objects: list[tuple[dict, str, str, int]] = []
     texts = KeptTexts()  # what evidence needs of each file read: a way to re-read its lines
@@ -140,6 +141,7 @@ def load_snapshot(
     for src, idx in sources:
         record = InputRecord(path=src.label, kind=idx.kind, roots=idx.roots)
         records.append(record)
+        record_of[id(src)] = record
         record.files_seen = len(src.members) + len(src.skipped)
         for item in src.skipped:
             skipped.append((item.source, item.reason))
@@ -230,6 +232,7 @@ def load_snapshot(
         record = InputRecord(path=src.label, kind="access-log", roots=[])
         record.files_seen = len(src.members)
         records.append(record)
+        record_of[id(src)] = record
         for member in src.members:
             log_jobs.append((src, member, None, None))
 
@@ -267,7 +270,7 @@ def load_snapshot(
     )
     if want_logs and log_jobs:
         keep = None if keep_all_requests else object_namespaces(frames)
-        _load_logs(snap, log_jobs, records, frames, since, until, report, log_runner, ns_filter,
+        _load_logs(snap, log_jobs, record_of, frames, since, until, report, log_runner, ns_filter,
                    max_log_bytes, keep)
     for src, _ in sources:
         src.close()

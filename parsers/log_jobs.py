@@ -38,9 +38,14 @@ def parse_log_jobs(
     namespaces: frozenset[str] | None = None,
     max_log_bytes: int | None = None,
     keep_namespaces: frozenset[str] | None = None,
+    origins: list[InputSource] | None = None,
 ) -> tuple[list[Any], list[tuple[InputSource, Member, str, int | None]]]:
     """Parse every access-log member; returns the parses and the (source, member, reason, offset) of
     the files that could not be read to their end (a file cut part-way keeps its parsed lines).
+
+    ``origins``, when given, gets the opened input of each parse, in the order of the parses: two inputs
+    can have one label (the same path given twice, an archive given next to the directory holding it),
+    so a parse's ``input`` name alone does not tell whose file it was.
 
     ``max_log_bytes`` caps the decompressed bytes read per log (None: no cap, see ``parsers.log_stream``).
     ``keep_namespaces``: full rows only for requests of these namespaces or of none (and of the other
@@ -75,6 +80,8 @@ def parse_log_jobs(
                 failures.append((src, member, reason, offset))
             if parse.lines_read or not stopped:  # what was read before the damage is analyzed
                 parses.append(parse)
+                if origins is not None:
+                    origins.append(src)
     report("access logs", len(jobs), len(jobs))
     return parses, failures
 

@@ -1,0 +1,49 @@
+"""Every input's ``files_read`` and ``files_skipped`` add up to its ``files_seen`` (README, "Inputs it accepts"),
+also when one path is given twice, as an input and with ``--logs``, or next to the archive of itself."""
+
+from __future__ import annotations
+
+import shutil
+import tarfile
+from pathlib import Path
+
+from parsers.load_snapshot import load_snapshot
+from parsers.snapshot import Snapshot
+from tests.analyzer.scenario_helpers import SCENARIOS, router_log
+
+SCENARIO = SCENARIOS / "B504-fires-app-timeout"
+MUST_GATHER = next(SCENARIO.glob("must-gather.*"))
+
+
+def counts(snap: Snapshot) -> list[tuple[str, int, int, int]]:
+    """(path, seen, read, skipped) of every input, each checked to add up."""
+    for record in snap.inputs:
+        assert record.files_read + record.files_skipped == record.files_seen, record
+    return [(r.path, r.files_seen, r.files_read, r.files_skipped) for r in snap.inputs]
+
+
+def test_the_same_must_gather_twice_reads_its_log_once_and_counts_the_copy_skipped():
+    [(_, seen, read, skipped)] = counts(load_snapshot([str(MUST_GATHER)]))
+    [first, second] = counts(load_snapshot([str(MUST_GATHER), str(MUST_GATHER)]))
+    assert first == (str(MUST_GATHER), seen, read, skipped)
+    # its objects de-duplicated (the file kept as a source: read), its access log a copy (skipped)
+    assert second == (str(MUST_GATHER), seen, read - 1, skipped + 1)
+
+
+def test_a_must_gather_next_to_its_archive(tmp_path: Path):
+    packed = tmp_path / "must-gather.tar.gz"
+    with tarfile.open(packed, "w:gz") as tar:
+        tar.add(MUST_GATHER, arcname=MUST_GATHER.name)
+    [(_, seen, read, skipped)] = counts(load_snapshot([str(MUST_GATHER)]))
+    records = counts(load_snapshot([str(packed), str(MUST_GATHER)]))
+    assert records == [(str(packed), seen, read - 1, skipped + 1), (str(MUST_GATHER), seen, read, skipped)]
+
+
+def test_the_same_log_twice_with_logs(tmp_path: Path):
+    log = tmp_path / "router.log"
+    shutil.copyfile(router_log(SCENARIO), log)
+    snap = load_snapshot([], [str(log), str(log)])
+    assert counts(snap) == [(str(log), 1, 1, 0), (str(log), 1, 0, 1)]
+    [(source, reason, _)] = [s for s in snap.skipped if "read once" in s[1]]
+    assert (source, reason) == ("router.log", f"the same access log as router.log of {log} (the same file given "
+                                              "twice): read once")
