@@ -76,6 +76,33 @@ def read_whole(name: str) -> bool:
     return place.category == "haproxy-config" or log_kind(place) is not None
 
 
+def given_as_logs(path: str, kind: str, left: int, also_input: bool) -> str:
+    """The skipped reason of the ``left`` files of a must-gather or inspect (``kind``) given with ``--logs``
+    that are not its router access logs: read as logs, its YAML files were each "not an access log"."""
+    if also_input:
+        return f"a {kind} given with --logs and as an input: only its router access logs are read as logs"
+    return (f"a {kind} given with --logs: only its router access logs are read; give it as an input to read "
+            f"its objects (mga analyze {path} ...)")
+
+
+def _log_members(src: InputSource, record: InputRecord, skipped: list, also_input: bool,
+                 ) -> list[tuple[Member, str | None]]:
+    """The members of a ``--logs`` path to read as access logs, with their router pods: every one, or, when
+    it holds a must-gather or inspect (its roots say so: one given with ``--logs`` instead of as an input),
+    its router access logs, the other files counted skipped in one entry that says to give it as an input."""
+    idx = index_input(src)
+    if not idx.roots:
+        return [(member, None) for member in src.members]
+    found = access_log_members(src, idx)
+    left = len(src.members) - len(found)
+    if left > 0:
+        record.files_skipped += left
+        record.given_as_logs = idx.kind
+        skipped.append((f"{src.label} ({left} file{'' if left == 1 else 's'})",
+                        given_as_logs(src.label, idx.kind, left, also_input)))
+    return found
+
+
 def load_snapshot(
     inputs: Sequence[str],
     logs: Sequence[str] = (),
@@ -228,13 +255,14 @@ def load_snapshot(
                 )
             )
 
+    given = {src.label for src, _ in sources}
     for src in log_sources:
         record = InputRecord(path=src.label, kind="access-log", roots=[])
         record.files_seen = len(src.members)
         records.append(record)
         record_of[id(src)] = record
-        for member in src.members:
-            log_jobs.append((src, member, None, None))
+        for member, router_pod in _log_members(src, record, skipped, src.label in given):
+            log_jobs.append((src, member, router_pod, None))
 
     report("objects", 1, 1)
     store = kube.collect(objects)

@@ -41,6 +41,9 @@ class InputRecord:
     files_read: int = 0  # something was taken from it (a file that lost single lines or items is read)
     files_skipped: int = 0  # not read, unreadable, not needed, or read but lost whole (a skipped entry names it)
     damaged: str | None = None  # why listing stopped early (truncated or corrupt archive)
+    # the kind (must-gather, inspect) of a path given with --logs that is one: its files other than its router
+    # access logs are skipped, not read as logs
+    given_as_logs: str | None = None
     # files read whole and skipped because they are not what they were read as: (file, READ_AS_LOG or
     # READ_AS_OBJECTS); the loose files of a case directory (notes, `oc get` text, other JSON) end up here
     not_what_read_as: list[tuple[str, str]] = field(default_factory=list)

@@ -72,3 +72,16 @@ def test_an_empty_directory_among_inputs_is_said_on_stderr(tmp_path):
     assert err == f"mga: warning: {tmp_path / 'empty'}: holds no file; skipped, the other inputs are read\n"
     code, err = mga("analyze", str(tmp_path / "case"), "-q", "--output", str(tmp_path / "r.json"), "-f", "json")
     assert code == 0 and err == ""
+
+
+def test_a_must_gather_given_with_logs_says_to_give_it_as_an_input(tmp_path):
+    from tests.analyzer.scenario_helpers import SCENARIOS, router_log
+
+    scenario = SCENARIOS / "B504-fires-app-timeout"
+    must_gather = next(scenario.glob("must-gather.*"))
+    code, err = mga("analyze", str(router_log(scenario)), "--logs", str(must_gather), "-q",
+                    "--output", str(tmp_path / "r.json"), "-f", "json")
+    assert code == 0
+    assert err == (f"mga: warning: {must_gather}: a must-gather given with --logs: only its router access logs "
+                   f"are read, its other files skipped; give it as an input to read its objects "
+                   f"(mga analyze {must_gather} ...)\n")

@@ -47,3 +47,32 @@ def test_the_same_log_twice_with_logs(tmp_path: Path):
     [(source, reason, _)] = [s for s in snap.skipped if "read once" in s[1]]
     assert (source, reason) == ("router.log", f"the same access log as router.log of {log} (the same file given "
                                               "twice): read once")
+
+
+def packed(tmp_path: Path) -> Path:
+    archive = tmp_path / "must-gather.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(MUST_GATHER, arcname=MUST_GATHER.name)
+    return archive
+
+
+def test_a_must_gather_given_with_logs_has_its_router_logs_read_and_its_other_files_skipped(tmp_path: Path):
+    archive = packed(tmp_path)
+    as_input = load_snapshot([str(archive)])
+    snap = load_snapshot([], [str(archive)])
+    [(_, seen, read, skipped)] = counts(snap)
+    assert (read, skipped) == (1, seen - 1)  # its one access log read
+    assert (snap.log_lines, snap.log_unparsed) == (as_input.log_lines, 0)
+    assert snap.has_access_logs and snap.inputs[0].given_as_logs == "must-gather"
+    assert not [entry for entry in snap.skipped if entry[1].startswith("not an access log")]
+    assert [entry[:2] for entry in snap.skipped] == [
+        (f"{archive} ({seen - 1} files)", f"a must-gather given with --logs: only its router access logs are read; "
+                                          f"give it as an input to read its objects (mga analyze {archive} ...)")]
+
+
+def test_a_must_gather_given_as_an_input_and_with_logs(tmp_path: Path):
+    archive = packed(tmp_path)
+    [(_, seen, read, skipped)] = counts(load_snapshot([str(archive)]))
+    snap = load_snapshot([str(archive)], [str(archive)])
+    assert counts(snap) == [(str(archive), seen, read, skipped), (str(archive), seen, 0, seen)]
+    assert f"{archive} ({seen - 1} files)" in [entry[0] for entry in snap.skipped]
