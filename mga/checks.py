@@ -26,8 +26,9 @@ UNREADABLE_SHOWN = 3  # unreadable files named one a line on stderr; the rest co
 
 def warn_damaged(snap: Any) -> None:
     """One stderr line per damaged input (where reading stopped and what was still read), per input given
-    among others that holds nothing readable (skipped) or no file at all, and per file listed but
-    unreadable (a zip member whose CRC or data is bad), the first :data:`UNREADABLE_SHOWN` of them.
+    among others that holds nothing readable or no file at all (skipped by the loader: its
+    ``unusable_inputs``), and per file listed but unreadable (a zip member whose CRC or data is bad), the
+    first :data:`UNREADABLE_SHOWN` of them.
 
     The report records the damage too (a skipped entry, and a gap for a damaged input); these lines are
     for the terminal, so a truncated download or a corrupt member is never mistaken for a complete
@@ -37,12 +38,8 @@ def warn_damaged(snap: Any) -> None:
         if record.damaged:
             warn(f"{record.path}: {record.damaged}; still read {record.files_read} of {record.files_seen} "
                  "files listed")
-    for _, reason in getattr(snap, "unusable_inputs", ()):
+    for _, reason in getattr(snap, "unusable_inputs", ()):  # an empty file or directory among others, ...
         warn(f"{reason}; skipped, the other inputs are read")
-    if len(snap.inputs) > 1:  # an empty directory opens fine and gives nothing: as unusable as an empty file
-        for record in snap.inputs:
-            if not record.files_seen and not record.damaged:
-                warn(f"{record.path}: holds no file; skipped, the other inputs are read")
     # the member where a damaged archive stopped is unreadable too: its input's line above names it already
     stopped = " ".join(record.damaged for record in snap.inputs if record.damaged)
     unreadable = [(entry[0], entry[1]) for entry in snap.skipped

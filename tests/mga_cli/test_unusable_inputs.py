@@ -4,6 +4,8 @@ namespace without routes holds Kubernetes objects, just none of a route's concer
 
 from __future__ import annotations
 
+import json
+
 from typer.testing import CliRunner
 
 from mga.cli import app
@@ -70,6 +72,10 @@ def test_an_empty_directory_among_inputs_is_said_on_stderr(tmp_path):
                     "--output", str(tmp_path / "r.json"), "-f", "json")
     assert code == 0
     assert err == f"mga: warning: {tmp_path / 'empty'}: holds no file; skipped, the other inputs are read\n"
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert {"source": str(tmp_path / "empty"), "reason": f"{tmp_path / 'empty'}: holds no file",
+            "offset": None} in report["skipped"]
+    assert [entry["path"] for entry in report["inputs"]] == [str(tmp_path / "case")]
     code, err = mga("analyze", str(tmp_path / "case"), "-q", "--output", str(tmp_path / "r.json"), "-f", "json")
     assert code == 0 and err == ""
 

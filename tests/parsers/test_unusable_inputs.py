@@ -29,10 +29,12 @@ def unusable(tmp_path: Path) -> dict[str, Path]:
     empty.touch()
     cut = tmp_path / "router.log.bz2"  # its first block never completes: no valid bz2 data to read
     cut.write_bytes(bz2.compress(router_log(SCENARIO).read_bytes())[:40])
-    return {"empty": empty, "cut": cut, "gone": tmp_path / "no-such.log"}
+    folder = tmp_path / "empty"  # an empty directory opens fine and gives nothing: as unusable
+    folder.mkdir()
+    return {"empty": empty, "cut": cut, "gone": tmp_path / "no-such.log", "empty-dir": folder}
 
 
-@pytest.mark.parametrize("kind", ["empty", "cut", "gone"])
+@pytest.mark.parametrize("kind", ["empty", "cut", "gone", "empty-dir"])
 @pytest.mark.parametrize("as_log", [False, True])
 def test_an_unusable_input_among_others_is_skipped_and_the_rest_read(unusable, kind: str, as_log: bool):
     bad = str(unusable[kind])
