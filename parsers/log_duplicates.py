@@ -107,8 +107,6 @@ def distinct_jobs(jobs: Sequence[LogJob]) -> tuple[list[LogJob], list[Duplicate]
                       " read once")
         else:
             alike = "the same bytes" if opened[k].stored == opened[target].stored else "the same bytes decompressed"
-            if (name, label) == (job[1].name, job[0].label):  # one path given twice (as inputs, or with --logs)
-                alike = "the same file given twice"
             reason = f"the same access log as {name} of {label} ({alike}): read once"
         copies.append((job[0], job[1], reason, jobs[target]))
     return out, copies

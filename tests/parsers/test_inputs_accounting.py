@@ -45,8 +45,7 @@ def test_the_same_log_twice_with_logs(tmp_path: Path):
     snap = load_snapshot([], [str(log), str(log)])
     assert counts(snap) == [(str(log), 1, 1, 0), (str(log), 1, 0, 1)]
     [(source, reason, _)] = [s for s in snap.skipped if "read once" in s[1]]
-    assert (source, reason) == ("router.log", f"the same access log as router.log of {log} (the same file given "
-                                              "twice): read once")
+    assert (source, reason) == ("router.log", f"the same access log as router.log of {log} (the same bytes): read once")
 
 
 def packed(tmp_path: Path) -> Path:
