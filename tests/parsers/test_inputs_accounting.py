@@ -75,3 +75,14 @@ def test_a_must_gather_given_as_an_input_and_with_logs(tmp_path: Path):
     snap = load_snapshot([str(archive)], [str(archive)])
     assert counts(snap) == [(str(archive), seen, read, skipped), (str(archive), seen, 0, seen)]
     assert f"{archive} ({seen - 1} files)" in [entry[0] for entry in snap.skipped]
+
+
+def test_a_case_directory_and_the_archive_inside_it(tmp_path: Path):
+    """The archive read in place inside the directory has the label of the archive given itself."""
+    case = tmp_path / "case"
+    case.mkdir()
+    archive = packed(case)
+    (case / "notes.txt").write_text("notes\n")
+    [(_, seen, read, skipped)] = counts(load_snapshot([str(archive)]))
+    records = counts(load_snapshot([str(case), str(archive)]))
+    assert records[1:] == [(str(archive), seen, read, skipped), (str(archive), seen, read - 1, skipped + 1)]
