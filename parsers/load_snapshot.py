@@ -269,13 +269,13 @@ def load_snapshot(
                 )
             )
 
-    given = {src.label for src, _ in sources}
+    input_labels = {src.label for src, _ in sources}
     for src in log_sources:
         record = InputRecord(path=src.label, kind="access-log", roots=[])
         record.files_seen = len(src.members)
         records.append(record)
         record_of[id(src)] = record
-        for member, router_pod in _log_members(src, record, skipped, src.label in given):
+        for member, router_pod in _log_members(src, record, skipped, src.label in input_labels):
             log_jobs.append((src, member, router_pod, None))
 
     report("objects", 1, 1)
