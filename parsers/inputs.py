@@ -99,11 +99,20 @@ def _looks_textual(head: bytes) -> bool:
 def usable_input(path: str, given: int, unusable: list[tuple[str, str]], **options: Any) -> InputSource | None:
     """``path`` opened (:func:`open_input`), or, when it is one of ``given`` inputs (several), None with its
     (path, reason) added to ``unusable``: one unusable input among several is a skipped entry and the run goes on
-    (report-contract v1.1 "Exit codes"); alone, its error stands."""
+    (report-contract v1.1 "Exit codes"); alone, its error stands.
+
+    An empty directory (or archive) among several opens fine and gives nothing: it is as unusable as an empty
+    file, so it is closed and said the same way ("holds no file"), by every command that reads inputs. Alone, it
+    stays an input: the error of an input with nothing to read is the command's."""
     try:
-        return open_input(path, **options)
+        src = open_input(path, **options)
     except InputError as exc:
         if given <= 1:
             raise
         unusable.append((options.get("label") or path, str(exc)))
         return None
+    if given > 1 and not (src.members or src.skipped or src.damaged):
+        unusable.append((src.label, f"{src.label}: holds no file"))
+        src.close()
+        return None
+    return src

@@ -76,18 +76,6 @@ def read_whole(name: str) -> bool:
     return place.category == "haproxy-config" or log_kind(place) is not None
 
 
-def _holds_no_file(src: InputSource, given: int, unusable: list[tuple[str, str]]) -> bool:
-    """Whether ``src``, one of ``given`` paths, is an empty directory (or archive) among several: it opened fine
-    and gives nothing, as unusable as an empty file, so it is closed and its (path, reason) added to
-    ``unusable`` (a skipped entry and a warning; report-contract v1.1 "Exit codes"). Alone, it stays an input:
-    the error of an input with nothing to analyze is the command's."""
-    if given <= 1 or src.members or src.skipped or src.damaged:
-        return False
-    unusable.append((src.label, f"{src.label}: holds no file"))
-    src.close()
-    return True
-
-
 def given_as_logs(path: str, kind: str, left: int, also_input: bool) -> str:
     """The skipped reason of the ``left`` files of a must-gather or inspect (``kind``) given with ``--logs``
     that are not its router access logs: read as logs, its YAML files were each "not an access log"."""
@@ -151,13 +139,12 @@ def load_snapshot(
     given = len(inputs) + len(logs)
     for path in inputs:
         src = usable_input(path, given, unusable, budget=budget, read_whole=read_whole)
-        if src is not None and not _holds_no_file(src, given, unusable):
+        if src is not None:
             src.budget = budget
             idx = index_input(src)
             inner, held[src.label] = open_nested(src, idx, budget, read_whole)
             sources.extend([(src, idx), *inner])
-    log_sources = [s for path in logs if (s := usable_input(path, given, unusable, as_log=True))
-                   and not _holds_no_file(s, given, unusable)]
+    log_sources = [s for path in logs if (s := usable_input(path, given, unusable, as_log=True))]
     if unusable and not sources and not log_sources:  # none usable: the first one's reason, as for one input
         raise InputError(unusable[0][1])
 

@@ -80,6 +80,22 @@ def test_an_empty_directory_among_inputs_is_said_on_stderr(tmp_path):
     assert code == 0 and err == ""
 
 
+def test_an_empty_directory_among_the_paths_of_mga_logs_is_said_and_skipped(tmp_path):
+    """``mga logs`` opens its paths as ``mga analyze`` does: an empty directory among them is the same skipped
+    entry and warning, not silently nothing."""
+    (tmp_path / "router.log").write_text(LOG_LINE)
+    (tmp_path / "empty").mkdir()
+    code, err = mga("logs", str(tmp_path / "router.log"), str(tmp_path / "empty"), "-f", "json",
+                    "--output", str(tmp_path / "s.json"))
+    assert code == 0
+    assert err == f"mga: warning: {tmp_path / 'empty'}: holds no file; skipped, the other inputs are read\n"
+    stats = json.loads((tmp_path / "s.json").read_text())
+    assert stats["skipped"] == [{"source": str(tmp_path / "empty"), "reason": f"{tmp_path / 'empty'}: holds no file"}]
+    assert stats["requests"] == 1
+    code, err = mga("logs", str(tmp_path / "empty"))  # alone: no log to read, the command's own error
+    assert code == 2 and "no router access log found" in err
+
+
 def test_a_must_gather_given_with_logs_says_to_give_it_as_an_input(tmp_path):
     from tests.analyzer.scenario_helpers import SCENARIOS, router_log
 
