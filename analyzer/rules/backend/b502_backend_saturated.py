@@ -2,8 +2,10 @@
 
 ## What it does
 
-Counts 503 `sQ` (queue timeout, `<NOSRV>`) and requests that waited in a server or backend
-queue (`sq`/`bq` > 0); cites the route's `pod-concurrent-connections` annotation (server
+Finds requests that waited in a server or backend queue (`sq`/`bq` > 0) or timed out in it
+(503 `sQ`, `<NOSRV>`); counts and claims the queued requests that failed at the router (a
+router-side 5xx: those are `affected_requests`, dated by `first_seen`/`last_seen`) and names
+the number that waited in the title; cites the route's `pod-concurrent-connections` annotation (server
 `maxconn`) and a HorizontalPodAutoscaler of the route's workload stuck at `maxReplicas`.
 Without access logs, an HPA at its maximum is reported as info. The first and last queued
 request date the fault (`began_at`; `ended_at` with `status_at_collection: ended` when the
@@ -43,6 +45,7 @@ import pandas as pd
 
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
+from analyzer.ledger import router_side_mask
 from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common
@@ -73,6 +76,15 @@ def _queued(ctx: Context, req: pd.DataFrame) -> pd.DataFrame:
     return req[waited] if waited.any() else common.no_rows(ctx, req)
 
 
+def _failed(ctx: Context, queued: pd.DataFrame) -> pd.DataFrame:
+    """The queued requests that failed at the router (a router-side 5xx, e.g. 503 ``sQ``): the requests the
+    finding counts and claims. A queued request that was answered waited, it did not fail."""
+    if queued.empty:
+        return queued
+    failed = router_side_mask(queued).to_numpy(dtype=bool)
+    return queued[failed] if failed.any() else common.no_rows(ctx, queued)
+
+
 @RULE.check
 def backend_saturation(ctx: Context) -> Iterator[Finding]:
     hpas = ctx.snap.frame("hpas")
@@ -93,8 +105,10 @@ def backend_saturation(ctx: Context) -> Iterator[Finding]:
             continue
         evidence: list[Evidence] = []
         facts = common.log_facts(ctx, queued) if not queued.empty else {}
-        when, said = common.timing(ctx, route, facts)
-        evidence += facts.get("evidence", [])
+        when, said = common.timing(ctx, route, facts)  # the first and last queued request date the fault
+        failed = _failed(ctx, queued)
+        counted = common.log_facts(ctx, failed) if not failed.empty else {}
+        evidence += counted.get("evidence", []) or facts.get("evidence", [])
         if pd.notna(maxconn):
             evidence.append(common.route_evidence(ctx, route, "pod-concurrent-connections"))
         for _, h in at_max.head(1).iterrows():
@@ -152,10 +166,10 @@ def backend_saturation(ctx: Context) -> Iterator[Finding]:
             evidence=evidence or [common.route_evidence(ctx, route)],
             remediation=fix,
             diagnostics=[f"oc -n {route.namespace} get hpa"],
-            first_seen=facts.get("first_seen"),
-            last_seen=facts.get("last_seen"),
-            affected_requests=facts.get("affected_requests", 0),
-            claims=facts.get("claims", NO_CLAIMS),
+            first_seen=(counted or facts).get("first_seen"),
+            last_seen=(counted or facts).get("last_seen"),
+            affected_requests=counted.get("affected_requests", 0),
+            claims=counted.get("claims", NO_CLAIMS),
             confidence="high" if facts else "medium",
             **when,
         )
