@@ -540,12 +540,14 @@ def incident_status(
 ) -> tuple[IncidentStatus, datetime | None]:
     """Whether the route's errors were still going on at the end of its access log.
 
-    ``ended`` (with ``ended_at`` = the last error) when the route logged requests after ``last_error``,
-    none of them a router-side 5xx, over a quiet stretch long enough to tell an end from the pause
-    between two errors of an intermittent fault: at least :data:`QUIET_MIN` and three times the
-    median gap between the route's router-side 5xx. ``ongoing`` otherwise (the last requests still
-    fail, or too little success followed); ``unknown`` without access-log lines of the route or a
-    time for the error.
+    ``ended`` (with ``ended_at`` = the last error) when the route's last lines, after ``last_error``
+    and after its last router-side 5xx of any cause, were none of them a router-side 5xx over a quiet
+    stretch long enough to tell an end from the pause between two errors of an intermittent fault: at
+    least :data:`QUIET_MIN` and three times the median gap between the route's router-side 5xx. A
+    later failure of another cause that itself stopped does not keep this one going (the route was
+    answering at the end of its log). ``ongoing`` otherwise (the last requests still fail, or too
+    little success followed); ``unknown`` without access-log lines of the route or a time for the
+    error.
     """
     req = route_requests(ctx, route)
     if last_error is None or (req.empty and not ctx.normal_lines.count(route.namespace, route.name)):
@@ -555,10 +557,13 @@ def incident_status(
     last_line, last_failing = memo(ctx, ("incident-last-times", route.namespace, route.name),
                                    lambda: _last_times(ctx, req, route))
     at = pd.Timestamp(last_error)
-    if not last_line > at or last_failing > at:  # nothing after the error, or a later failure (NaT: neither)
+    if not last_line > at:  # nothing after the error
         return IncidentStatus.ONGOING, None
+    # the quiet stretch runs from the route's last router-side 5xx: a later failure of another cause keeps the
+    # route failing until then, and once it too is followed by success, this fault was over as well
+    quiet_from = last_failing if last_failing > at else at  # NaT compares False: the error itself
     needed = memo(ctx, ("incident-quiet-needed", route.namespace, route.name), lambda: _quiet_needed(ctx, req))
-    if last_line - at < needed:
+    if last_line - quiet_from < needed:
         return IncidentStatus.ONGOING, None
     return IncidentStatus.ENDED, last_error
 

@@ -12,7 +12,7 @@ from analyzer.context import Context
 from analyzer.model import IncidentStatus
 from analyzer.rules import common, network_policies
 from parsers.load_snapshot import load_snapshot
-from tests.analyzer.scenario_helpers import SCENARIOS
+from tests.analyzer.scenario_helpers import SCENARIOS, result
 
 
 def context(name: str) -> tuple[Context, common.RouteRef]:
@@ -68,7 +68,8 @@ def test_errors_followed_by_successful_requests_ended_and_errors_to_the_end_are_
     last = at(8, 45, 30, 647)  # the last 504 sH; four minutes of successful requests follow
     assert common.incident_timing(ctx, route, at(8, 40, 0, 40), last) == (
         at(8, 40, 0, 40), IncidentStatus.ENDED, last)
-    assert common.incident_status(ctx, route, at(8, 44, 30))[0] is IncidentStatus.ONGOING  # a 504 follows
+    # a 504 follows 08:44:30, but the 504s stopped at 08:45:30 too: four minutes of success end the route's errors
+    assert common.incident_status(ctx, route, at(8, 44, 30)) == (IncidentStatus.ENDED, at(8, 44, 30))
 
 
 def test_the_pause_between_two_errors_of_an_intermittent_fault_is_not_its_end():
@@ -113,11 +114,13 @@ def _status_from_rows(ctx: Context, route: common.RouteRef,
     req = common.route_requests(ctx, route)
     later = (req["ts"] > pd.Timestamp(last_error)).fillna(False).to_numpy(dtype=bool)
     failing = common.router_side_mask(req).to_numpy(dtype=bool)
-    if req.empty or not later.any() or (failing & later).any():
+    if req.empty or not later.any():
         return (IncidentStatus.UNKNOWN if req.empty else IncidentStatus.ONGOING), None
     gaps = req["ts"][failing].dropna().sort_values().diff().dropna()
     needed = max(common.QUIET_MIN, 3 * gaps.median().to_pytimedelta()) if not gaps.empty else common.QUIET_MIN
-    quiet = req["ts"][later].max() - pd.Timestamp(last_error)
+    quiet_from = max(pd.Timestamp(last_error), req["ts"][failing & later].max()) if (failing & later).any() else (
+        pd.Timestamp(last_error))  # a later failure of the route: its quiet runs from there
+    quiet = req["ts"][later].max() - quiet_from
     return (IncidentStatus.ONGOING, None) if quiet < needed else (IncidentStatus.ENDED, last_error)
 
 
@@ -140,3 +143,15 @@ def test_a_routes_status_for_any_last_error_is_what_its_rows_say_however_many_we
     answers = [common.incident_status(ctx, route, t) for t in moments]
     assert answers == [_status_from_rows(ctx, route, t) for t in moments]
     assert {s for s, _ in answers} == {IncidentStatus.ONGOING, IncidentStatus.ENDED} or name != "time-timeout-ended"
+
+
+def test_findings_of_one_route_agree_that_its_errors_were_over_when_every_cause_stopped():
+    """B502's last 503 sQ comes 20 s before B501's last 504 on the same routes, then minutes of success
+    follow: the route answered at the end of its log, so neither finding says its errors were still going on."""
+    out = result(SCENARIOS / "I703-quiet-errors-below-maxconn")
+    for route in ("api", "promo", "web"):
+        found = {f["code"]: f for f in out["findings"] if f["route"] == route}
+        assert set(found) == {"B501", "B502"}
+        for f in found.values():
+            assert (f["status_at_collection"], f["ended_at"]) == ("ended", f["last_seen"]), f["id"]
+            assert "still failed at the end" not in f["explanation"]
