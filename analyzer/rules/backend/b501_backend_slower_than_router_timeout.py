@@ -6,7 +6,8 @@ Counts 504 `sH` lines (server timeout while waiting for response headers, `Tr=-1
 timeout) per route, works out the effective `timeout server` (route annotation
 `haproxy.router.openshift.io/timeout`, the backend's rendered `timeout server`, the
 IngressController's `tuningOptions.serverTimeout`, the router default 30 s) and compares the
-successful responses' times with it. The first and last of these lines date the fault (`began_at`; `ended_at` with
+successful responses' times with it (close to it: the backend is slow; far below it: only some
+requests hang). The first and last of these lines date the fault (`began_at`; `ended_at` with
 `status_at_collection: ended` when the route's requests after the last one succeeded for a
 minute and three typical gaps between its errors), and the severity weighs them against the
 route's requests from the first of them on (a warning when it was over before collection).
@@ -214,6 +215,19 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
             yield slow[1](fix + "  # or make the request faster", annotation if invalid else None)
 
 
+NEAR_LIMIT = 0.5  # answered requests this close to the timeout (a share of it) say the backend is slow overall
+
+
+def _answered_sentence(slowest: int, p99: int, limit: int) -> str:
+    """What the answered requests' times say beside the 504s: close to the limit, the backend is slow; far below
+    it, most requests are fast and only some hang (a slow endpoint, a stuck call)."""
+    took = f" Successful responses took up to {slowest / 1000:.1f}s (p99 {p99 / 1000:.1f}s)"
+    if slowest >= NEAR_LIMIT * limit:
+        return took + ", close to the limit: the backend is slow, not down."
+    return (took + f", far below the {limit / 1000:g}s limit: the backend answers, but some requests hang "
+            "(a slow endpoint or a stuck call).")
+
+
 def _slow(ctx: Context, route: common.RouteRef, timeouts: pd.DataFrame,
           intent: int | None) -> tuple[int, Callable[[str, str | None], Finding]]:
     """What the route's 504 ``sH`` lines ask of its timeout (twice the current one, or twice the slowest
@@ -238,12 +252,7 @@ def _slow(ctx: Context, route: common.RouteRef, timeouts: pd.DataFrame,
                 f"The router waited {limit / 1000:g}s ({origin}) for response headers and gave up {len(timeouts)} "
                 f"times ({shared.share(timeouts, req, ctx.normal_lines, (route.namespace, route.name)):.0%} "
                 "of the route's requests)."
-                + (
-                    f" Successful responses took up to {slowest / 1000:.1f}s (p99 {p99 / 1000:.1f}s), close to the "
-                    "limit: the backend is slow, not down."
-                    if slowest is not None
-                    else ""
-                )
+                + (_answered_sentence(slowest, p99, limit) if slowest is not None else "")
                 + (f" The route's timeout annotation {invalid!r} is not a valid HAProxy time, so the router ignores "
                    "it" + (f" (its owner meant {intent}s)." if intent else ".") if invalid else "")
                 + said
