@@ -17,8 +17,8 @@ confirm it, and the 503 `<NOSRV>` from such a DOWN until a server is UP again ar
 requests the pods answered through the router contradict it, and the finding says so. When
 the policies at collection admit the router but the log holds connect timeouts (2 or more),
 the policies as they stood at the first of them (those created by then) are judged the same
-way: a block lifted by a policy created later is reported as a warning, with that policy and
-nothing left to change. The
+way: a block lifted by a policy created later is reported as a warning, titled in the past
+tense with that policy and the time it was created, and nothing left to change. The
 fault is dated (`began_at`) from the blocking policies' creation or last edit when it lies at
 most 10 minutes before the first such error, and the requests after the last one say whether
 it was over at collection.
@@ -131,6 +131,17 @@ def _created_after(ctx: Context, route: common.RouteRef, moment: datetime) -> li
     return [p for _, p in mine.iterrows()]
 
 
+def _title(names: str, lifted_by: list[pd.Series] | None) -> str:
+    """The finding's one line: the policies block the router now, or blocked it until a later policy admitted it
+    (the archive's policies no longer block it: said in the past tense, as the explanation says it)."""
+    if not lifted_by:
+        return f"NetworkPolicy {names} isolates the route's pods and nothing admits the router"
+    admitted = ", ".join(str(p["name"]) for p in lifted_by)
+    first = min(p["created"] for p in lifted_by).to_pydatetime()
+    return (f"NetworkPolicy {names} isolated the route's pods from the router until {admitted} admitted it at "
+            f"{common.hhmm(first)} (lifted before collection)")
+
+
 def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_policies.Blocked,
                      lifted_by: list[pd.Series] | None = None) -> Finding:
     timeouts = _connect_timeouts(ctx, route)
@@ -183,7 +194,7 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_poli
         namespace=route.namespace,
         route=route.name,
         service=common.first_service(route),
-        title=f"NetworkPolicy {names} isolates the route's pods and nothing admits the router",
+        title=_title(names, lifted_by),
         explanation=explanation,
         evidence=[object_evidence(ctx.snap, p, "podSelector:") for p in blocked.policies[:3]]
         + [object_evidence(ctx.snap, p, "creationTimestamp:") for p in (lifted_by or [])[:1]]
