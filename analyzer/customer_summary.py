@@ -25,7 +25,10 @@ def _what_happened(f: Finding) -> str:
     parts = [f"What happened on {target}: {f.title}."]
     if f.began_at and (f.first_seen is None or f.began_at < f.first_seen):
         parts.append(f"It began at {_when(f.began_at)}.")  # the first evidence, before the first failed request
-    if f.affected_requests:
+    if f.affected_requests == 1:  # one request has one time: no span from it to itself
+        when = f.first_seen or f.last_seen
+        parts.append(f"1 request failed{f' at {_when(when)}' if when else ''}.")
+    elif f.affected_requests:
         start = f.first_seen or f.began_at
         span = f" between {_when(start)} and {_when(f.last_seen)}" if start and f.last_seen else ""
         parts.append(f"{f.affected_requests} requests failed{span}.")

@@ -44,6 +44,15 @@ def test_reply_says_what_happened_when_cites_evidence_and_ends_with_the_fix_not_
     assert "describe pod" not in text
 
 
+def test_reply_of_one_failed_request_gives_its_time_not_a_span_from_it_to_itself():
+    one = datetime(2026, 11, 20, 8, 45, tzinfo=UTC)
+    f = _finding(affected_requests=1, title="1 request failed while pods were being replaced", began_at=one,
+                 first_seen=one, last_seen=one, status_at_collection=IncidentStatus.ENDED, ended_at=one)
+    first = customer_summary(f).splitlines()[0]
+    assert "1 request failed at 2026-11-20 08:45:00 UTC." in first
+    assert "1 requests" not in first and "between" not in first
+
+
 def test_reply_of_an_ongoing_finding_without_logs_claims_no_numbers():
     f = _finding(code="E203", cause="no-ready-endpoints", evidence=[Evidence("a.yaml", None, "replicas:\n  0")],
                  title="route web has no ready endpoint: deployment web is scaled to 0",
