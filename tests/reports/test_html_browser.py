@@ -369,3 +369,52 @@ def test_an_outage_s_counts_each_fit_their_cell_on_one_line_at_1024_px_and_in_pr
     assert all(lines == 1 and fits and inside for _, lines, fits, inside in got), ("print", got)
     assert page.eval_on_selector("#verdicts .scroll", "s => s.scrollWidth <= s.clientWidth")
     page.close()
+
+
+@pytest.fixture(scope="module")
+def long_names_report(tmp_path_factory) -> Path:
+    """The sample with what real archives hold unbroken: a 300-character host, an image digest in an event,
+    a deep evidence path; and a crafted route name of 250 characters."""
+    import dataclasses
+
+    result = sample_result()
+    checkout = next(r for r in result.routes if r.name == "checkout")
+    checkout.host = "h" * 300 + ".apps.example.com"
+    checkout.name = "n" * 250
+    digest = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + "0123456789abcdef" * 4
+    checkout.events = [dataclasses.replace(e, text=f"Pulling image {digest}{digest}") for e in checkout.events]
+    first = result.findings[0]
+    first.route = checkout.name
+    first.evidence = [dataclasses.replace(e, source="d" * 120 + "/" + e.source) for e in first.evidence]
+    return _report_file(tmp_path_factory, "long", result)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_long_unbroken_names_wrap_instead_of_widening_the_page(context, long_names_report, width):
+    """A host, path or image digest without a space must not push the page (and every other section) sideways:
+    on a laptop, a phone and the printed A4 page (186 mm = 703 px between the margins) it wraps."""
+    visit = Visit(context, long_names_report)
+    page = visit.page
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+
+    def overflow() -> list[str]:
+        return page.evaluate("""() => { const right = document.documentElement.clientWidth; const out = [];
+            const scrolled = el => { for (let a = el.parentElement; a; a = a.parentElement) {
+                if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) { return true; } } return false; };
+            for (const el of document.querySelectorAll('main *')) {  // what a scroll box holds may pass its edge
+              if (el.getBoundingClientRect().right <= right + 1 || scrolled(el)) { continue; }
+              if (el.parentElement && el.parentElement.getBoundingClientRect().right > right + 1) { continue; }
+              out.push(el.tagName + '.' + el.className + ' ' + el.textContent.slice(0, 40)); }
+            return out; }""")
+
+    page.set_viewport_size({"width": width, "height": 900})
+    assert not (over := overflow()), (width, over)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    # the evidence reads without scrolling sideways: its file:line column wraps on a phone
+    assert page.eval_on_selector_all("table.evidence", "ts => ts.every(t => t.scrollWidth <= t.clientWidth)")
+    if width == 1280:
+        page.set_viewport_size({"width": 703, "height": 900})
+        page.emulate_media(media="print")
+        assert overflow() == [], "print"
+    assert visit.problems() == []
+    page.close()
