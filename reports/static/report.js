@@ -139,8 +139,9 @@
     return table;
   }
 
-  /* Printing: every route section open, so the PDF holds what the screen hides. */
+  /* Printing: every folded part open (route sections, router conditions and pods, replies to the customer),
+   * so the PDF holds what the screen hides; not the on-demand checklists, which could be thousands. */
   window.addEventListener("beforeprint", function () {
-    each("details.route", function (d) { d.open = true; });
+    each("details:not([data-lazy])", function (d) { d.open = true; });
   });
 })();

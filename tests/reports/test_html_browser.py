@@ -418,3 +418,19 @@ def test_long_unbroken_names_wrap_instead_of_widening_the_page(context, long_nam
         assert overflow() == [], "print"
     assert visit.problems() == []
     page.close()
+
+
+def test_printing_opens_every_folded_part_but_the_on_demand_checklists(context, navigation_report):
+    """Router conditions and pods and the reply to the customer are folded on screen: the printout holds them."""
+    visit = Visit(context, navigation_report)
+    page = visit.page
+    folded = "ds => ds.filter(d => !d.open).map(d => d.querySelector('summary').textContent.trim())"
+    assert "conditions and router pods" in page.eval_on_selector_all("#platform details", folded)
+    assert "Reply to the customer" in page.eval_on_selector_all("details.reply", folded)
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.eval_on_selector_all("details:not([data-lazy])", folded) == []
+    assert page.locator("#platform details table").first.is_visible()
+    assert visit.problems() == []
+    page.close()
+
