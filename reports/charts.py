@@ -307,4 +307,17 @@ def _compact(svg: str) -> str:
     svg = re.sub(r">\s+<", "><", svg)
     svg = re.sub(r"\s*\n\s*", " ", svg)
     svg = re.sub(r"( L -?[\d.]+ -?[\d.]+)(?:\1)+", r"\1", svg)  # a step's repeated corner points
-    return svg.strip()
+    return _drop_unused_ids(svg).strip()
+
+
+_ID = re.compile(r'\sid="([^"]*)"')
+
+
+def _drop_unused_ids(svg: str) -> str:
+    """Only the ids the drawing refers to (clip paths, markers: salted per route) are kept.
+
+    matplotlib names every group ``figure_1``, ``axes_1``, ``patch_1``...: the same names in every chart,
+    so a page of several would hold each id many times (invalid HTML, ``#axes_1`` ambiguous).
+    """
+    used = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg))
+    return _ID.sub(lambda m: m.group(0) if m.group(1) in used else "", svg)

@@ -77,6 +77,17 @@ def test_charts_are_deterministic_and_their_ids_unique_per_route(by_name, checko
     assert clip_ids and not clip_ids & set(re.findall(r'id="([^"]+)"', other))
 
 
+def test_two_charts_on_one_page_share_no_id_and_every_reference_resolves(by_name, checkout_svg):
+    """A report inlines many charts: an id both hold (``figure_1``, ``axes_1``...) is invalid HTML."""
+    other = timeline_svg(by_name["export-api"])
+    assert other is not None
+    for svg in (checkout_svg, other):
+        ids = re.findall(r'\sid="([^"]+)"', svg)
+        refs = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg))
+        assert refs and refs <= set(ids)  # the clip paths and markers the drawing uses are still there
+    assert not set(re.findall(r'\sid="([^"]+)"', checkout_svg)) & set(re.findall(r'\sid="([^"]+)"', other))
+
+
 def test_no_timeline_no_chart(by_name):
     assert timeline_svg(by_name["inventory"]) is None
 
