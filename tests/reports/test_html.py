@@ -142,6 +142,18 @@ def test_gaps_inputs_skipped_and_unparsed_sections(page):
         "truncated at the 1024-byte log limit", "no haproxy[pid]: tag", "unknown log shape"]
 
 
+def test_inputs_section_shows_the_requests_of_each_status_as_the_json_counts_them(page):
+    """The summary's 502/503/504 card is one sum: the whole-log count of each status stands beside the inputs."""
+    line = squash(page.find("p", id="status-counts")[0].text)
+    assert line == "Requests by status: 200 6059 · 302 180 · 404 148 · 503 412 · 504 37."
+
+
+def test_no_access_log_no_status_line():
+    result = sample_result()
+    result.status_counts = None
+    assert Page(render_html(result)).find("p", id="status-counts") == []
+
+
 def test_log_files_name_their_input_when_several_inputs_hold_logs():
     """Two collections hold logs of the same name (the same router pod's ``current.log``): each row of the log
     files and each cited line says which input it is of; with one input the column and the prefix are left out."""
