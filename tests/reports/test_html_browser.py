@@ -441,3 +441,16 @@ def test_printing_opens_every_folded_part_but_the_on_demand_checklists(context, 
     assert visit.problems() == []
     page.close()
 
+
+
+def test_the_verdict_table_keeps_its_header_in_view_while_scrolling_its_rows(context, sample_report):
+    """Six number columns look alike: scrolled down a long table, the header row stays at the top of the window."""
+    visit = Visit(context, sample_report)
+    page = visit.page
+    page.set_viewport_size({"width": 1280, "height": 300})
+    page.evaluate("document.querySelector('#routes-table tbody tr:last-child').scrollIntoView()")
+    header = page.locator("#routes-table thead th").first.bounding_box()
+    first_row = page.locator("#routes-table tbody tr").first.bounding_box()
+    assert header is not None and first_row is not None
+    assert first_row["y"] < -100 and -5 < header["y"] < 5  # the rows went up, the header stayed
+    page.close()
