@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 
 # C0 controls (tab, newline and CR included: one record is one row), DEL and the C1 range
-# (U+0080-U+009F, where 0x9B is a one-byte CSI), plus the Unicode line and paragraph separators.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# (U+0080-U+009F, where 0x9B is a one-byte CSI), the Unicode line and paragraph separators, and the
+# invisible bidirectional marks, embeddings, overrides and isolates (U+200E/F, U+202A-E, U+2066-9):
+# they reorder the text after them, so a command would read otherwise than it copies or runs.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

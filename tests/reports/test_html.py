@@ -207,6 +207,18 @@ def test_control_bytes_in_checklists_drawn_on_demand_are_shown_escaped():
     assert f"pod {CONTROLS_SHOWN} ready" in data["strings"]
 
 
+def test_bidirectional_overrides_from_the_inputs_are_shown_escaped_so_a_fix_reads_as_it_copies():
+    """U+202E and its kin are invisible and reorder what follows on screen: a fix command with one in it would
+    read differently from what the copy button copies (and the terminal would show it reordered too)."""
+    result = sample_result()
+    finding = result.findings[0]
+    finding.remediation = ["oc annotate route checkout note=a\u202egnp.exe\u2066b\u2069\u200f"]
+    text = render_html(result)
+    assert re.findall("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", text) == []
+    fix = next(e for e in Page(text).all if e.tag == "pre" and e.attrs.get("id", "").startswith("fix-"))
+    assert fix.text == "oc annotate route checkout note=a\\u202egnp.exe\\u2066b\\u2069\\u200f"
+
+
 def test_embedded_json_writes_no_raw_control_character():
     block = str(embed_json({"path": f"/x{CONTROLS}"}))
     assert RAW_CONTROL.findall(block) == [] and json.loads(block) == {"path": f"/x{CONTROLS}"}
