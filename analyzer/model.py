@@ -337,6 +337,9 @@ class RouteResult:
     # ``SC``), by termination state: the client saw its connection closed, not a 5xx, so they are not in the
     # error ledger; the verdict and the checklist read them (said in ``verdict_detail`` and the checks' details)
     tcp_failures: dict[str, int] = field(default_factory=dict)
+    # the requests its findings affect, each counted once (``analyzer.run``): what the HTML and Markdown rows and
+    # the terminal say of the route and order routes by; not in the JSON, whose findings carry their own counts
+    affected_requests: int = 0
 
     @property
     def error_total(self) -> int:

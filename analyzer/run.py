@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -353,11 +353,28 @@ def _route_statuses(ctx: Context, key: tuple[str, str], whole: pd.DataFrame,
 
 
 def _attach_findings(routes: list[RouteResult], findings: list[Finding]) -> None:
+    """Each finding's id on its route, and each route's affected requests (:func:`affected_once`)."""
     by_key = {(r.namespace, r.name): r for r in routes}
+    mine: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
         target = by_key.get((f.namespace, f.route or ""))
         if target is not None:
             target.findings.append(f.id)
+            mine.setdefault((target.namespace, target.name), []).append(f)
+    for key, found in mine.items():
+        by_key[key].affected_requests = affected_once(found)
+
+
+def affected_once(findings: Sequence[Finding]) -> int:
+    """The requests any of ``findings`` (one route's) affects, each counted once.
+
+    The ledger gives each router-side 5xx to one finding, but a finding also counts lines outside it (the
+    application's own 5xx from a pod that failed its probe), which another finding may count as well: the lines
+    claimed are joined, and a finding that counts without claiming lines adds its count. Neither the sum of the
+    findings' counts (a line twice) nor the largest (a route with three causes under-counted by two of them)."""
+    claimed = [np.asarray(f.claims) for f in findings if len(f.claims)]
+    unclaimed = sum(int(f.affected_requests) for f in findings if not len(f.claims))
+    return unclaimed + (len(np.unique(np.concatenate(claimed))) if claimed else 0)
 
 
 def _route_order(r: RouteResult) -> tuple:

@@ -79,7 +79,7 @@ def _affected(result: Any, route: Any, findings: list[Any]) -> str:
         return "affected requests unknown (no access logs)"
     if route.requests is None:
         return "affected requests unknown (no access-log line of this route)"
-    return _count(sum(f.affected_requests for f in findings), "affected request")
+    return _count(route.affected_requests, "affected request")  # each request once, as the reports say
 
 
 def print_summary(result: Any, report_path: str, stream: TextIO | None = None) -> None:

@@ -37,7 +37,7 @@ from markupsafe import Markup
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
 from reports.charts import timeline_svg
-from reports.json_report import VERDICT_RANK, logs_of_several_inputs, ordered_routes, route_affected_requests
+from reports.json_report import VERDICT_RANK, logs_of_several_inputs, ordered_routes
 from reports.safe_text import clean
 
 HERE = Path(__file__).parent
@@ -116,13 +116,12 @@ def render_html(result: Result) -> str:
 def route_rows(result: Result) -> list[RouteRow]:
     """Routes worst first, each with its findings (worst first), section, chart or minutes table."""
     by_id = {f.id: f for f in result.findings}
-    affected = {f.id: int(f.affected_requests) for f in result.findings}
     rows: list[RouteRow] = []
     for index, route in enumerate(ordered_routes(result)):
         findings = sorted((by_id[fid] for fid in route.findings if fid in by_id),
                           key=lambda f: (-f.severity.rank, -f.affected_requests))
         row = RouteRow(route, index, VERDICT_RANK.get(str(route.verdict), len(VERDICT_RANK)), findings,
-                       route_affected_requests(route, affected),
+                       route.affected_requests,
                        affected_known=not findings or any(f.affected_requests_known for f in findings))
         if str(route.verdict) in ("unknown", "degraded") and not findings:  # why, where no finding says it
             row.no_finding_reason = route.verdict_detail or next(

@@ -24,23 +24,14 @@ SCHEMA_PATH = Path(__file__).with_name("schema") / "report.schema.json"
 VERDICT_RANK = {"broken": 0, "degraded": 1, "unknown": 2, "healthy": 3}
 
 
-def route_affected_requests(route: RouteResult, affected_by_finding: dict[str, int]) -> int:
-    """The most requests any one of the route's findings accounts for.
-
-    The largest, not the sum: two findings about the same outage (pods not ready, endpoints empty)
-    count the same 503s.
-    """
-    return max((affected_by_finding.get(fid, 0) for fid in route.findings), default=0)
-
-
 def ordered_routes(result: Result) -> list[RouteResult]:
-    """Broken, then degraded, unknown, healthy; within a verdict the most affected requests first."""
-    affected = {f.id: int(f.affected_requests) for f in result.findings}
+    """Broken, then degraded, unknown, healthy; within a verdict the most affected requests first (each request
+    once: ``RouteResult.affected_requests``)."""
 
     def key(route: RouteResult) -> tuple[int, int, int, str, str]:
         return (
             VERDICT_RANK.get(str(route.verdict), len(VERDICT_RANK)),
-            -route_affected_requests(route, affected),
+            -route.affected_requests,
             -route.error_total,
             route.namespace,
             route.name,

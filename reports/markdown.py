@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
-from reports.json_report import logs_of_several_inputs, ordered_routes, route_affected_requests
+from reports.json_report import logs_of_several_inputs, ordered_routes
 from reports.markdown_text import code, fence, plain
 from reports.platform_md import platform_lines
 from reports.safe_text import clean
@@ -34,7 +34,6 @@ NOTE_CONTROLS = "\t\n"  # the note's own tabs and line breaks: every other contr
 
 def render_markdown(result: Result) -> str:
     findings = {f.id: f for f in result.findings}
-    affected_by_id = {f.id: int(f.affected_requests) for f in result.findings}
     routes = ordered_routes(result)
     counts = Counter(str(r.verdict) for r in routes)
     out = [f"# mga case note: {counts['broken']} broken, {counts['degraded']} degraded, "
@@ -64,7 +63,7 @@ def render_markdown(result: Result) -> str:
     bad = [r for r in routes if str(r.verdict) in ("broken", "degraded")]
     by_input = logs_of_several_inputs(result)
     for r in bad[:MAX_DETAILED_ROUTES]:
-        out += _route(r, findings, route_affected_requests(r, affected_by_id), by_input)
+        out += _route(r, findings, r.affected_requests, by_input)
     if len(bad) > MAX_DETAILED_ROUTES:
         out += ["", f"{len(bad) - MAX_DETAILED_ROUTES} more broken or degraded routes are described in the "
                     "HTML and JSON reports."]

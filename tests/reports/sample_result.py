@@ -221,7 +221,7 @@ def routes() -> list[RouteResult]:
             health_endpoint_ok=("fail", "F001-E202: /healthz/ready answers 500"),
             timeout_sufficient=("pass", "slowest answer 1.8s, route timeout 30s"),
         ),
-        findings=["F001-E202"], router_errors=412, endpoints_ready=0, endpoints_total=3,
+        findings=["F001-E202"], affected_requests=412, router_errors=412, endpoints_ready=0, endpoints_total=3,
         timeline=checkout_timeline(), events=route_events(),
         cause_sentence="readiness-probe-failing: 3 of 3 pods fail their readiness probe",
     )
@@ -231,7 +231,7 @@ def routes() -> list[RouteResult]:
         errors={"502": 0, "503": 0, "504": 37}, verdict=Verdict.DEGRADED,
         error_ledger=ErrorLedger(37, (LedgerShare("F002-E401", "backend-timeout", 37),), ()),
         checklist=checklist(timeout_sufficient=("fail", "F002-E401: 37 requests timed out after 30s")),
-        findings=["F002-E401"], router_errors=37, endpoints_ready=2, endpoints_total=2,
+        findings=["F002-E401"], affected_requests=37, router_errors=37, endpoints_ready=2, endpoints_total=2,
         timeline=export_timeline(),
         events=[TimelineEvent(at(8, 49, 58), "event", EXPORT_POD, "Pulled: image already present on machine "
                               f"{NODE_NAMED}", f"{INSPECT}/namespaces/reporting/core/events.yaml", 12)],
