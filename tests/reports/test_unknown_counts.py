@@ -18,7 +18,7 @@ def unmeasured():
     """The sample with its broken route's access-log lines gone: its finding counted nothing."""
     result = sample_result()
     route = next(r for r in result.routes if (r.namespace, r.name) == ("payments", "checkout"))
-    route.requests, route.errors, route.error_ledger = None, None, None
+    route.requests, route.errors, route.error_ledger, route.affected_requests = None, None, None, 0
     for f in result.findings:
         if f.id in route.findings:
             f.affected_requests, f.affected_requests_known = 0, False
