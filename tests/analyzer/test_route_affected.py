@@ -55,3 +55,19 @@ def test_a_route_with_two_causes_counts_both_in_every_output():
     print_summary(result, "report.html", terminal)
     line = next(x for x in terminal.getvalue().splitlines() if re.search(r"\bapi\b", x))
     assert f"{explained} affected requests" in line
+
+
+def test_the_lead_sentence_counts_its_own_finding_and_the_table_the_route():
+    """The section's lead sentence is one finding's (its cause, title and span): its count is that finding's, not
+    the route's (which the table's "affected" column gives), else "4 requests timed out ... — 8 requests"."""
+    from reports.html import render_html
+
+    inputs, logs = scenario_inputs(SCENARIOS / "I703-quiet-errors-below-maxconn")
+    result = run_analysis(load_snapshot(inputs, logs), tool_version="test")
+    row = next(r for r in route_rows(result) if r.route.name == "api")
+    lead = row.lead
+    assert lead is not None and lead.affected_requests < row.affected
+    page = render_html(result)
+    sentence = next(p for p in page.split('<p class="sentence">')[1:] if "on route api" in p.split("</p>")[0])
+    assert f"— {lead.affected_requests} requests," in sentence.split("</p>")[0]
+    assert f"— {row.affected} requests" not in sentence.split("</p>")[0]
