@@ -8,7 +8,8 @@ timeout) per route, works out the effective `timeout server` (route annotation
 IngressController's `tuningOptions.serverTimeout`, the router default 30 s) and compares the
 successful responses' times with it (close to it: the backend is slow; far below it: only some
 requests hang). The first and last of these lines date the fault (`began_at`; `ended_at` with
-`status_at_collection: ended` when the route's requests after the last one succeeded for a
+`status_at_collection: ended` when the route's requests after the last one
+(and after the route's last router-side 5xx of any cause) succeeded for a
 minute and three typical gaps between its errors), and the severity weighs them against the
 route's requests from the first of them on (a warning when it was over before collection).
 

@@ -9,7 +9,8 @@ the number that waited in the title; cites the route's `pod-concurrent-connectio
 `maxconn`) and a HorizontalPodAutoscaler of the route's workload stuck at `maxReplicas`.
 Without access logs, an HPA at its maximum is reported as info. The first and last queued
 request date the fault (`began_at`; `ended_at` with `status_at_collection: ended` when the
-route's requests after the last one succeeded for a minute and three typical gaps between
+route's requests after the last one
+(and after the route's last router-side 5xx of any cause) succeeded for a minute and three typical gaps between
 its errors).
 
 ## Why it matters

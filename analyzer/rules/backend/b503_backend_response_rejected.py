@@ -4,7 +4,8 @@
 
 Counts 502 `PH` lines (`Tr=-1`, the router's 209-byte 502 page) per route and pod.
 The first and last of these lines date the fault (`began_at`; `ended_at` with
-`status_at_collection: ended` when the route's requests after the last one succeeded for a
+`status_at_collection: ended` when the route's requests after the last one
+(and after the route's last router-side 5xx of any cause) succeeded for a
 minute and three typical gaps between its errors), and the severity weighs them against the
 route's requests from the first of them on (a warning when it was over before collection).
 

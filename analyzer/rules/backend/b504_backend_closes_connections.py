@@ -5,7 +5,8 @@
 Counts 502 `SH` lines (server closed or reset before sending headers, `Tr=-1`) whose pod was
 not restarted, OOM-killed, deleted or killed within two minutes (those belong to K601/K602).
 The first and last of these lines date the fault (`began_at`; `ended_at` with
-`status_at_collection: ended` when the route's requests after the last one succeeded for a
+`status_at_collection: ended` when the route's requests after the last one
+(and after the route's last router-side 5xx of any cause) succeeded for a
 minute and three typical gaps between its errors), and the severity weighs them against the
 route's requests from the first of them on (a warning when it was over before collection).
 
