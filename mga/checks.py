@@ -94,7 +94,6 @@ def loose_files_line(path: str, files: list[tuple[str, str]]) -> str:
     return f"{path}: {len(files)} files are {what}, skipped ({', '.join(names)}); see the report's skipped list"
 
 
-NOT_NEEDED = "not needed for route analysis"  # the loader's skipped reason for files of no route's concern
 
 
 def unusable(snap: Any, inputs: list[str], reads_logs: bool = True) -> str | None:
@@ -119,6 +118,8 @@ def unusable(snap: Any, inputs: list[str], reads_logs: bool = True) -> str | Non
                 f"`mga logs {where}`; beside a must-gather: give it with --logs)")
     # only a must-gather or inspect layout says its files were objects: loose notes are "not needed" too
     left_out = sum(record.files_skipped for record in snap.inputs if record.roots)
+    from parsers.load_snapshot import NOT_NEEDED
+
     if any(str(entry[1]).startswith(NOT_NEEDED) for entry in snap.skipped) and left_out:
         return (f"no route to analyze in {where}: {left_out} file{'' if left_out == 1 else 's'} held no Route and "
                 "nothing of a namespace with one (collect `oc adm inspect ns/<app namespace>` or "

@@ -40,6 +40,8 @@ from parsers.nested import open_nested
 from parsers.snapshot import READ_AS_OBJECTS, InputRecord, Progress, Snapshot, _noop
 from parsers.sources import InputError, InputSource, Member
 
+NOT_NEEDED = "not needed for route analysis"  # the skipped reason of files of no route's concern (mga.checks reads it)
+
 
 def object_namespaces(frames: dict[str, pd.DataFrame]) -> frozenset[str]:
     """Every namespace some object frame has a row of (the access-log frames left out)."""
@@ -252,7 +254,7 @@ def load_snapshot(
             skipped.append(
                 (
                     f"{src.label} ({not_needed} files)",
-                    "not needed for route analysis (other namespaces, resource types or logs)",
+                    f"{NOT_NEEDED} (other namespaces, resource types or logs)",
                 )
             )
 
