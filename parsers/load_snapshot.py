@@ -292,6 +292,7 @@ def load_snapshot(
         collected_namespaces=frozenset(_collected(frames)),
         collection_window=(min(timestamps), max(timestamps)) if timestamps else (None, None),
         collected_resources=frozenset(resources_read - incomplete),
+        log_until=until,
         router_defaults=router_defaults,
         namespace_filter=ns_filter,
         texts=texts,

@@ -70,6 +70,9 @@ class Snapshot:
     collection_window: tuple[datetime | None, datetime | None]
     # (namespace, resource) whose files were read without losing an object: there, absence means absence
     collected_resources: frozenset[tuple[str, str]] = frozenset()
+    # ``--until``: log lines accepted after it were not read, so a route still failing at the window's end
+    # says nothing about the time from there to the collection (None: no such cut)
+    log_until: datetime | None = None
     log_lines: int = 0
     log_unparsed: int = 0
     unparsed_samples: list[dict[str, Any]] = field(default_factory=list)

@@ -547,8 +547,30 @@ def incident_status(
     later failure of another cause that itself stopped does not keep this one going (the route was
     answering at the end of its log). ``ongoing`` otherwise (the last requests still fail, or too
     little success followed); ``unknown`` without access-log lines of the route or a time for the
-    error.
+    error. A route still failing at the end of a ``--until`` window that closes before the inputs were
+    collected is ``unknown``, not ``ongoing``: the lines after the window were not read
+    (:func:`window_cut_end`).
     """
+    status, ended = _status_in_log(ctx, route, last_error)
+    if status is IncidentStatus.ONGOING and window_cut_end(ctx) is not None:
+        return IncidentStatus.UNKNOWN, None
+    return status, ended
+
+
+def window_cut_end(ctx: Context) -> datetime | None:
+    """The ``--until`` the access-log lines were read up to, when it lies before the inputs' collection
+    (or no collection time is known): what the logs say after it is not in the analysis. None otherwise."""
+    until = ctx.snap.log_until
+    collected = ctx.snap.collection_window[0]
+    if until is None or (collected is not None and pd.Timestamp(until) >= pd.Timestamp(collected)):
+        return None
+    return until
+
+
+def _status_in_log(
+    ctx: Context, route: RouteRef, last_error: datetime | None
+) -> tuple[IncidentStatus, datetime | None]:
+    """:func:`incident_status` from the route's lines alone (the window not considered)."""
     req = route_requests(ctx, route)
     if last_error is None or (req.empty and not ctx.normal_lines.count(route.namespace, route.name)):
         return IncidentStatus.UNKNOWN, None
@@ -640,11 +662,15 @@ def incident_timing(
 
 
 def timing_sentence(began: datetime | None, status: IncidentStatus, ended: datetime | None,
-                    source: str | None = None) -> str:
-    """One sentence for an explanation: when the fault began (and from which evidence), whether it was over."""
+                    source: str | None = None, cut_at: datetime | None = None) -> str:
+    """One sentence for an explanation: when the fault began (and from which evidence), whether it was over;
+    ``cut_at``: the ``--until`` that left the status unknown (:func:`window_cut_end`)."""
     if began is None:
         return ""
     out = f" It began at {hhmm(began)}" + (f" ({source})" if source else "")
+    if status is IncidentStatus.UNKNOWN and cut_at is not None:
+        return out + (f"; requests still failed at the end of the window (--until {hhmm(cut_at)}): the log lines "
+                      "after it were not read, so whether it was over at collection is not known.")
     if status is IncidentStatus.ENDED:
         return out + f" and ended at {hhmm(ended)}: the route's requests after that succeeded."
     if status is IncidentStatus.ONGOING:
@@ -661,7 +687,7 @@ def timing(ctx: Context, route: RouteRef, facts: dict, *changes: datetime | None
     began, status, ended = incident_timing(ctx, route, first, last, *changes)
     said = source if began is not None and began != first else None
     return ({"began_at": began, "status_at_collection": status, "ended_at": ended},
-            timing_sentence(began, status, ended, said))
+            timing_sentence(began, status, ended, said, window_cut_end(ctx) if last is not None else None))
 
 
 def restarting_at(facts: Facts, namespace: str, pod: str, moment: datetime, window: pd.Timedelta) -> bool:

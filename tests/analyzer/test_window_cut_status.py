@@ -1,0 +1,41 @@
+"""A ``--until`` window that closes before collection: a route still failing at its end is not "ongoing at collection".
+
+The log lines after ``--until`` are not read, so the errors at the window's end say nothing about the time from
+there to the collection (time-saturation-ended: the rush was over at 08:45:50, long before the 09:05 collection).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from analyzer.run import analyze
+from parsers.load_snapshot import load_snapshot
+from tests.analyzer.scenario_helpers import SCENARIOS
+
+
+def _findings(name: str, until: datetime | None) -> dict[str, dict]:
+    root = SCENARIOS / name
+    inputs = sorted(str(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    out = analyze(load_snapshot(inputs, [], until=until), tool_version="test").to_dict()
+    assert out["rule_errors"] == []
+    return {f["code"]: f for f in out["findings"]}
+
+
+def test_errors_at_the_end_of_an_until_window_before_collection_are_not_said_ongoing():
+    b502 = _findings("time-saturation-ended", datetime(2026, 11, 20, 8, 43, tzinfo=UTC))["B502"]
+    assert b502["last_seen"] == "2026-11-20T08:42:50.649Z"  # the window's last queued request
+    assert (b502["status_at_collection"], b502["ended_at"]) == ("unknown", None)
+    assert "requests still failed at the end of the window (--until 08:43:00)" in b502["explanation"]
+    assert "still going on when the data was collected" not in b502["customer_summary"]
+
+
+def test_an_until_after_collection_cuts_nothing():
+    b502 = _findings("time-saturation-mid-window", datetime(2026, 11, 20, 23, 0, tzinfo=UTC))["B502"]
+    assert b502["status_at_collection"] == "ongoing"
+    assert "requests still failed at the end of the access log" in b502["explanation"]
+
+
+def test_pods_still_unready_at_collection_stay_ongoing_whatever_the_window():
+    e202 = _findings("time-readiness-fails-mid-window", datetime(2026, 11, 20, 8, 47, tzinfo=UTC))["E202"]
+    assert e202["status_at_collection"] == "ongoing"
+    assert "the pods were still not ready at collection" in e202["explanation"]
