@@ -547,24 +547,51 @@ def incident_status(
     later failure of another cause that itself stopped does not keep this one going (the route was
     answering at the end of its log). ``ongoing`` otherwise (the last requests still fail, or too
     little success followed); ``unknown`` without access-log lines of the route or a time for the
-    error. A route still failing at the end of a ``--until`` window that closes before the inputs were
-    collected is ``unknown``, not ``ongoing``: the lines after the window were not read
-    (:func:`window_cut_end`).
+    error. A route still failing where the lines read stop well before the inputs were collected is
+    ``unknown``, not ``ongoing``: a ``--until`` window that closes before the collection, or access logs
+    that end more than :data:`LOG_END_BEFORE_COLLECTION` before it (:func:`unseen_end`).
     """
     status, ended = _status_in_log(ctx, route, last_error)
-    if status is IncidentStatus.ONGOING and window_cut_end(ctx) is not None:
+    if status is IncidentStatus.ONGOING and unseen_end(ctx) is not None:
         return IncidentStatus.UNKNOWN, None
     return status, ended
 
 
-def window_cut_end(ctx: Context) -> datetime | None:
-    """The ``--until`` the access-log lines were read up to, when it lies before the inputs' collection
-    (or no collection time is known): what the logs say after it is not in the analysis. None otherwise."""
-    until = ctx.snap.log_until
-    collected = ctx.snap.collection_window[0]
-    if until is None or (collected is not None and pd.Timestamp(until) >= pd.Timestamp(collected)):
+@dataclass(frozen=True)
+class UnseenEnd:
+    """Where the access-log lines read stop, well before the inputs were collected: what happened between
+    ``at`` and the collection is not in the analysis. ``by_window``: a ``--until`` cut them, else the logs
+    themselves end there (an excerpt, a router that stopped logging)."""
+
+    at: datetime
+    by_window: bool
+    collected: datetime | None
+
+
+# A must-gather takes its router pods' logs while it runs, and the router logs the ingress canary's checks
+# besides the applications' traffic: logs that end more than this before the collection began are an excerpt
+# (or a router that stopped logging), not a quiet hour. Longer than a gather of a large cluster takes.
+LOG_END_BEFORE_COLLECTION = timedelta(hours=1)
+
+
+def unseen_end(ctx: Context) -> UnseenEnd | None:
+    """The end of the access-log lines read, when it lies well before the inputs' collection: a ``--until``
+    before it (or without a known collection time), else the latest accept time of every log read more than
+    :data:`LOG_END_BEFORE_COLLECTION` before the collection began. None when the logs reach the collection."""
+    return memo(ctx, ("unseen-end",), lambda: _unseen_end(ctx))
+
+
+def _unseen_end(ctx: Context) -> UnseenEnd | None:
+    until, collected = ctx.snap.log_until, ctx.snap.collection_window[0]
+    if until is not None and (collected is None or pd.Timestamp(until) < pd.Timestamp(collected)):
+        return UnseenEnd(until, True, collected)
+    logged = ctx.snap.totals().time_range()
+    if logged is None or collected is None:
         return None
-    return until
+    last = pd.Timestamp(logged[1], tz="UTC")
+    if pd.Timestamp(collected) - last <= LOG_END_BEFORE_COLLECTION:
+        return None
+    return UnseenEnd(last.to_pydatetime(), False, collected)
 
 
 def _status_in_log(
@@ -662,15 +689,19 @@ def incident_timing(
 
 
 def timing_sentence(began: datetime | None, status: IncidentStatus, ended: datetime | None,
-                    source: str | None = None, cut_at: datetime | None = None) -> str:
+                    source: str | None = None, cut: UnseenEnd | None = None) -> str:
     """One sentence for an explanation: when the fault began (and from which evidence), whether it was over;
-    ``cut_at``: the ``--until`` that left the status unknown (:func:`window_cut_end`)."""
+    ``cut``: where the lines read stopped before the collection, which left the status unknown (:func:`unseen_end`)."""
     if began is None:
         return ""
     out = f" It began at {hhmm(began)}" + (f" ({source})" if source else "")
-    if status is IncidentStatus.UNKNOWN and cut_at is not None:
-        return out + (f"; requests still failed at the end of the window (--until {hhmm(cut_at)}): the log lines "
+    if status is IncidentStatus.UNKNOWN and cut is not None and cut.by_window:
+        return out + (f"; requests still failed at the end of the window (--until {hhmm(cut.at)}): the log lines "
                       "after it were not read, so whether it was over at collection is not known.")
+    if status is IncidentStatus.UNKNOWN and cut is not None:
+        return out + (f"; requests still failed where the access logs end ({fmt_ts(cut.at)}), "
+                      f"{_hours(cut.collected - cut.at)} before the inputs were collected ({fmt_ts(cut.collected)}): "
+                      "whether it was over at collection is not known.")
     if status is IncidentStatus.ENDED:
         return out + f" and ended at {hhmm(ended)}: the route's requests after that succeeded."
     if status is IncidentStatus.ONGOING:
@@ -687,7 +718,16 @@ def timing(ctx: Context, route: RouteRef, facts: dict, *changes: datetime | None
     began, status, ended = incident_timing(ctx, route, first, last, *changes)
     said = source if began is not None and began != first else None
     return ({"began_at": began, "status_at_collection": status, "ended_at": ended},
-            timing_sentence(began, status, ended, said, window_cut_end(ctx) if last is not None else None))
+            timing_sentence(began, status, ended, said, unseen_end(ctx) if last is not None else None))
+
+
+def _hours(gap: timedelta) -> str:
+    """A gap of an hour or more in words: ``6 h 16 min``, ``3 days 2 h``."""
+    minutes = int(gap.total_seconds() // 60)
+    days, hours, minutes = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours} h"
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 def restarting_at(facts: Facts, namespace: str, pod: str, moment: datetime, window: pd.Timedelta) -> bool:

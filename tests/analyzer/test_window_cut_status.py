@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from analyzer.run import analyze
 from parsers.load_snapshot import load_snapshot
-from tests.analyzer.scenario_helpers import SCENARIOS
+from tests.analyzer.scenario_helpers import SCENARIOS, copy_scenario
 
 
 def _findings(name: str, until: datetime | None) -> dict[str, dict]:
@@ -37,5 +37,44 @@ def test_an_until_after_collection_cuts_nothing():
 
 def test_pods_still_unready_at_collection_stay_ongoing_whatever_the_window():
     e202 = _findings("time-readiness-fails-mid-window", datetime(2026, 11, 20, 8, 47, tzinfo=UTC))["E202"]
+    assert e202["status_at_collection"] == "ongoing"
+    assert "the pods were still not ready at collection" in e202["explanation"]
+
+
+def _collected_at(root, moment: str) -> None:
+    """Rewrite every ``timestamp`` file of a copied scenario: the gather began at ``moment`` (UTC)."""
+    for stamp in root.rglob("timestamp"):
+        stamp.write_text(f"{moment}.000000000 +0000 UTC m=+0.2\n{moment}.500000000 +0000 UTC m=+2.0\n")
+
+
+def _copied_findings(tmp_path, name: str, collected: str) -> dict[str, dict]:
+    root = copy_scenario(tmp_path, name)
+    _collected_at(root, collected)
+    inputs = sorted(str(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    out = analyze(load_snapshot(inputs, []), tool_version="test").to_dict()
+    assert out["rule_errors"] == []
+    return {f["code"]: f for f in out["findings"]}
+
+
+def test_errors_where_the_logs_end_hours_before_collection_are_not_said_ongoing(tmp_path):
+    # time-saturation-mid-window: queued requests still failed at 08:49:50, the log's end; collected at 15:05
+    b502 = _copied_findings(tmp_path, "time-saturation-mid-window", "2026-11-20 15:05:11")["B502"]
+    assert (b502["status_at_collection"], b502["ended_at"]) == ("unknown", None)
+    assert ("requests still failed where the access logs end (2026-11-20 08:49:50 UTC), 6 h 15 min before the "
+            "inputs were collected (2026-11-20 15:05:11 UTC): whether it was over at collection is not known."
+            ) in b502["explanation"]
+    assert "still going on when the data was collected" not in b502["customer_summary"]
+
+
+def test_logs_that_end_within_the_hour_before_collection_still_tell_ongoing(tmp_path):
+    b502 = _copied_findings(tmp_path, "time-saturation-mid-window", "2026-11-20 09:49:49")["B502"]
+    assert b502["status_at_collection"] == "ongoing"
+    assert "requests still failed at the end of the access log" in b502["explanation"]
+    later = _copied_findings(tmp_path / "later", "time-saturation-mid-window", "2026-11-20 09:49:51")["B502"]
+    assert later["status_at_collection"] == "unknown"
+
+
+def test_pods_still_unready_at_collection_stay_ongoing_when_the_logs_end_early(tmp_path):
+    e202 = _copied_findings(tmp_path, "time-readiness-fails-mid-window", "2026-11-21 09:05:11")["E202"]
     assert e202["status_at_collection"] == "ongoing"
     assert "the pods were still not ready at collection" in e202["explanation"]

@@ -218,9 +218,9 @@ def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) 
     when, said = common.timing(ctx, route, facts, common.first_event(ctx, route.namespace, names, "Unhealthy"),
                                since.to_pydatetime() if pd.notna(since) else None,
                                source="the first failed probe or the pods' Ready transition")
-    # the route's later successes are the other pods', and a --until window's end is not the pods' state at collection
+    # the route's later successes are the other pods', and where the logs read stop is not the pods' state at collection
     if when["status_at_collection"] is IncidentStatus.ENDED or (
-            when["status_at_collection"] is IncidentStatus.UNKNOWN and facts and common.window_cut_end(ctx)):
+            when["status_at_collection"] is IncidentStatus.UNKNOWN and facts and common.unseen_end(ctx)):
         when = {**when, "status_at_collection": IncidentStatus.ONGOING, "ended_at": None}
         said = (f" It began at {common.hhmm(when['began_at'])}; the pods were still not ready at collection."
                 if when["began_at"] is not None else "")
