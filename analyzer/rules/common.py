@@ -678,14 +678,18 @@ def incident_timing(
     earlier), else the first error itself. Without a first error (no access-log line of the
     fault), the latest change, if any. Status and ``ended_at`` as :func:`incident_status`.
     """
+    status, ended = incident_status(ctx, route, last_error)
+    return began_at(first_error, *changes), status, ended
+
+
+def began_at(first_error: datetime | None, *changes: datetime | None) -> datetime | None:
+    """``began_at`` as :func:`incident_timing` dates it: the earliest change at most :data:`LEAD_TIME` before
+    the first error, else that error; without a first error, the latest change (None without either)."""
     dated = [c for c in changes if c is not None]
     if first_error is None:
-        began = max(dated) if dated else None
-    else:
-        near = [c for c in dated if first_error - LEAD_TIME <= c <= first_error]
-        began = min(near) if near else first_error
-    status, ended = incident_status(ctx, route, last_error)
-    return began, status, ended
+        return max(dated) if dated else None
+    near = [c for c in dated if first_error - LEAD_TIME <= c <= first_error]
+    return min(near) if near else first_error
 
 
 def timing_sentence(began: datetime | None, status: IncidentStatus, ended: datetime | None,

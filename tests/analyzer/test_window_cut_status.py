@@ -78,3 +78,25 @@ def test_pods_still_unready_at_collection_stay_ongoing_when_the_logs_end_early(t
     e202 = _copied_findings(tmp_path, "time-readiness-fails-mid-window", "2026-11-21 09:05:11")["E202"]
     assert e202["status_at_collection"] == "ongoing"
     assert "the pods were still not ready at collection" in e202["explanation"]
+
+
+def _since_findings(name: str, since: datetime | None) -> dict[str, dict]:
+    root = SCENARIOS / name
+    inputs = sorted(str(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    out = analyze(load_snapshot(inputs, [], since=since), tool_version="test").to_dict()
+    assert out["rule_errors"] == []
+    return {f["code"]: f for f in out["findings"]}
+
+
+def test_a_crash_loop_cut_by_since_is_dated_from_its_first_backoff_event():
+    # time-crashloop-mid-window: BackOff events (count 14) from 08:41:00; the window opens at 08:45, after them
+    k601 = _since_findings("time-crashloop-mid-window", datetime(2026, 11, 20, 8, 45, tzinfo=UTC))["K601"]
+    assert k601["first_seen"] == "2026-11-20T08:46:05.341Z"
+    assert k601["began_at"] == "2026-11-20T08:41:00Z"
+    assert "It began at 08:41:00 (the kubelet's first BackOff event of the crash loop)" in k601["explanation"]
+
+
+def test_a_crash_loop_whose_errors_came_first_is_dated_from_them():
+    k601 = _since_findings("time-crashloop-mid-window", None)["K601"]
+    assert k601["began_at"] == k601["first_seen"] == "2026-11-20T08:40:05.377Z"
+    assert "BackOff event" not in k601["explanation"].split("It began at")[1]

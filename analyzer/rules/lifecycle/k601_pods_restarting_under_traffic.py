@@ -7,9 +7,10 @@ pod that served them and to that pod's container terminations (`lastState.termin
 finishedAt, reason, exit code) within two minutes, and to the router's `Layer4 connection`
 DOWN marks of a pod that was restarting then (its last termination near the DOWN, or its
 `BackOff` events spanning it: a crash loop whose earlier terminations the archive no longer
-holds). The fault is dated (`began_at`) from a termination at most 10 minutes before the first
-such error, else from that error, and the requests after the last one say whether it was over
-at collection. Without access logs it reports the route's pods
+holds). The fault is dated (`began_at`) from a termination, or the first `BackOff` event of a pod
+whose errors it joined (a crash loop that began before its last termination), at most 10 minutes
+before the first such error, else from that error, and the requests after the last one say whether
+it was over at collection. Without access logs it reports the route's pods
 that are in `CrashLoopBackOff`, were OOM-killed, restarted 3+ times with errors in the hour
 before collection, or were
 `Evicted`.
@@ -148,6 +149,7 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
         errors = shared.errors_on_pods(req)
         restarts = _restart_times(ctx, route.namespace, names)
         hit_rows: list[pd.DataFrame] = []
+        hit_pods: set[str] = set()
         evidence: list[Evidence] = []
         reasons: set[str] = set()
         for pod, items in restarts.items():
@@ -162,6 +164,7 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
                 near = mine[((mine["ts"] - ts).abs() <= windows.NEAR_EVENT).fillna(False).astype(bool)]
                 if not near.empty:
                     hit_rows.append(near)
+                    hit_pods.add(pod)
                     evidence.append(object_evidence(ctx.snap, c, "finishedAt:"))
                     why = common.first_text(c["last_reason"], default="terminated")
                     reasons.add(f"{pod} {why} at {common.fmt_ts(ts.to_pydatetime())}")
@@ -174,6 +177,7 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
             near = mine[((mine["ts"] - pd.Timestamp(c.ts)).abs() <= windows.NEAR_EVENT).fillna(False).astype(bool)]
             if not near.empty:
                 hit_rows.append(near)
+                hit_pods.add(str(c.pod))
                 evidence.append(common.fact_evidence(ctx, c.where, "is DOWN", c.text))
                 reasons.add(f"{c.pod} refused connections while restarting (router DOWN at "
                             f"{common.fmt_ts(c.ts)})")
@@ -183,8 +187,14 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
             continue
         rows = pd.concat(hit_rows).drop_duplicates() if hit_rows else req.iloc[0:0]
         facts = common.log_facts(ctx, rows) if not rows.empty else {}
-        when, said = common.timing(ctx, route, facts, *(ts.to_pydatetime() for items in restarts.values()
-                                                         for ts, _ in items), source="the container's termination")
+        terminated = [ts.to_pydatetime() for items in restarts.values() for ts, _ in items]
+        # a crash loop's earlier terminations are gone from the pod's status; its BackOff events still date it
+        backoff = common.first_event(ctx, route.namespace, sorted(hit_pods), "BackOff") if hit_pods else None
+        began = common.began_at(facts.get("first_seen"), *terminated, backoff)
+        source = ("the kubelet's first BackOff event of the crash loop"
+                  if backoff is not None and began == backoff and began not in terminated
+                  else "the container's termination")
+        when, said = common.timing(ctx, route, facts, *terminated, backoff, source=source)
         if not evidence:
             for _, c in static.head(2).iterrows():
                 why = common.first_text(c["last_reason"], c["state_reason"])
