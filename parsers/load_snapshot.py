@@ -293,6 +293,7 @@ def load_snapshot(
         collection_window=(min(timestamps), max(timestamps)) if timestamps else (None, None),
         collected_resources=frozenset(resources_read - incomplete),
         log_until=until,
+        log_since=since,
         router_defaults=router_defaults,
         namespace_filter=ns_filter,
         texts=texts,

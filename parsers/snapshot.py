@@ -73,6 +73,9 @@ class Snapshot:
     # ``--until``: log lines accepted after it were not read, so a route still failing at the window's end
     # says nothing about the time from there to the collection (None: no such cut)
     log_until: datetime | None = None
+    # ``--since``: log lines accepted before it were not read, so a fault failing from the window's opening
+    # may have begun earlier (None: no such cut)
+    log_since: datetime | None = None
     log_lines: int = 0
     log_unparsed: int = 0
     unparsed_samples: list[dict[str, Any]] = field(default_factory=list)

@@ -25,6 +25,7 @@ from analyzer.ledger import router_side_mask
 from analyzer.lookup import FAILURES, WHOLE_FRAMES, ColumnCache, FrameIndex, Lookups, Rows, RowView, equals
 from analyzer.model import Evidence, IncidentStatus
 from parsers.normal_lines import accepted_at
+from parsers.nullable import present_where
 
 T = TypeVar("T")
 
@@ -721,8 +722,35 @@ def timing(ctx: Context, route: RouteRef, facts: dict, *changes: datetime | None
     first, last = facts.get("first_seen"), facts.get("last_seen")
     began, status, ended = incident_timing(ctx, route, first, last, *changes)
     said = source if began is not None and began != first else None
-    return ({"began_at": began, "status_at_collection": status, "ended_at": ended},
-            timing_sentence(began, status, ended, said, unseen_end(ctx) if last is not None else None))
+    sentence = timing_sentence(began, status, ended, said, unseen_end(ctx) if last is not None else None)
+    opened = window_cut_start(ctx, route, first) if began is not None and began == first else None
+    if opened is not None:
+        sentence += (f" The route answered nothing between the window's opening (--since {hhmm(opened)}) and "
+                     "that start: the fault may have begun earlier, in lines that were not read.")
+    return {"began_at": began, "status_at_collection": status, "ended_at": ended}, sentence
+
+
+def window_cut_start(ctx: Context, route: RouteRef, first_error: datetime | None) -> datetime | None:
+    """The ``--since`` the access-log lines were read from, when the route answered nothing from it until
+    ``first_error`` (no line answered 100-499, nor a TCP connection that closed normally, in its rows or its
+    counted normal lines): the fault may have begun before the window, in lines that were not read. None
+    otherwise."""
+    since = ctx.snap.log_since
+    if since is None or first_error is None:
+        return None
+    start, end = pd.Timestamp(since), pd.Timestamp(first_error)
+    if ctx.normal_lines.count_between(route.namespace, route.name, start, end, before=True):
+        return None  # a counted normal line is an answer by definition (parsers.normal_lines)
+    req = route_requests(ctx, route)
+    if len(req):
+        before = (req["ts"] < end).fillna(False).to_numpy(dtype=bool)
+        status = req["status"]
+        answered = present_where(status, lambda values: (values >= 100) & (values < 500))
+        closed = (status.isna().to_numpy(dtype=bool) & equals(req["term"], "--")
+                  & present_where(req["Tc"], lambda values: values >= 0))
+        if bool(np.any(before & (answered | closed))):
+            return None
+    return since
 
 
 def _hours(gap: timedelta) -> str:

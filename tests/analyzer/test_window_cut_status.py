@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from analyzer.run import analyze
+from parsers import normal_lines
 from parsers.load_snapshot import load_snapshot
 from tests.analyzer.scenario_helpers import SCENARIOS, copy_scenario
 
@@ -83,7 +86,7 @@ def test_pods_still_unready_at_collection_stay_ongoing_when_the_logs_end_early(t
 def _since_findings(name: str, since: datetime | None) -> dict[str, dict]:
     root = SCENARIOS / name
     inputs = sorted(str(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith("_"))
-    out = analyze(load_snapshot(inputs, [], since=since), tool_version="test").to_dict()
+    out = analyze(load_snapshot(inputs, [], since=since, keep_all_requests=False), tool_version="test").to_dict()
     assert out["rule_errors"] == []
     return {f["code"]: f for f in out["findings"]}
 
@@ -100,3 +103,24 @@ def test_a_crash_loop_whose_errors_came_first_is_dated_from_them():
     k601 = _since_findings("time-crashloop-mid-window", None)["K601"]
     assert k601["began_at"] == k601["first_seen"] == "2026-11-20T08:40:05.377Z"
     assert "BackOff event" not in k601["explanation"].split("It began at")[1]
+
+
+CUT_START = ("The route answered nothing between the window's opening (--since 08:43:00) and that start: the fault "
+             "may have begun earlier, in lines that were not read.")
+
+
+@pytest.mark.parametrize("mode", ["counted", "rows"])
+def test_a_fault_failing_from_the_windows_opening_may_have_begun_before_it(monkeypatch, mode):
+    # time-saturation-ended: queueing from 08:40:00; a window opened at 08:43 starts with queued requests
+    monkeypatch.setenv(normal_lines.ENVIRONMENT, mode)
+    b502 = _since_findings("time-saturation-ended", datetime(2026, 11, 20, 8, 43, tzinfo=UTC))["B502"]
+    assert b502["began_at"] == "2026-11-20T08:43:00.786Z"
+    assert CUT_START in b502["explanation"]
+
+
+@pytest.mark.parametrize("mode", ["counted", "rows"])
+def test_a_window_opened_while_the_route_still_answered_cuts_no_start(monkeypatch, mode):
+    monkeypatch.setenv(normal_lines.ENVIRONMENT, mode)
+    b502 = _since_findings("time-saturation-ended", datetime(2026, 11, 20, 8, 30, tzinfo=UTC))["B502"]
+    assert b502["began_at"] == "2026-11-20T08:40:00.120Z"
+    assert "window's opening" not in b502["explanation"]
