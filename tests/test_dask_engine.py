@@ -340,13 +340,15 @@ def test_a_range_is_read_no_further_than_its_end_when_it_holds_a_long_line(tmp_p
 @pytest.mark.parametrize("ending", ["newline", "long last line", "cri piece"])
 def test_a_log_with_a_long_line_gives_the_local_engines_json(client, tmp_path, ending):
     """A line longer than any router line as shipped (3 MB, over ``long_lines.LONG_LINE``), cut out of the worker
-    that reads it: ``mga logs`` and ``mga analyze`` give the local engine's JSON."""
+    that reads it: ``mga logs`` and ``mga analyze`` give the local engine's JSON. The command line sends its
+    chunks to the module's cluster (``--scheduler``, which implies the Dask engine): the cluster it starts
+    itself is tested in :func:`test_cli_logs_and_analyze_with_the_dask_engine`."""
     path = tmp_path / "a.log"
     data = _long_line_log(path, ending)
     path.write_bytes(data.replace(b"\x00" * 100_000, b"\x00" * 3_000_000))
     runner = CliRunner()
     out_local, out_dask = tmp_path / "l.json", tmp_path / "d.json"
-    for out, extra in ((out_local, []), (out_dask, ["--engine", "dask", "--workers", "1"])):
+    for out, extra in ((out_local, []), (out_dask, ["--scheduler", client.scheduler.address])):
         result = runner.invoke(app, ["logs", str(path), "-f", "json", "--output", str(out), *extra])
         assert result.exit_code == 0, result.output
     local = json.loads(out_local.read_text())
