@@ -26,8 +26,11 @@ $(DEMO): fixtures/demo/make_demo.py $(VENV)/.installed
 report: $(VENV)/.installed $(DEMO)
 	$(BIN)/mga analyze $(DEMO) --format html --output report.html
 
+# the package's bytecode written once before the suite: the tests start many `mga` processes (CLI, hostile
+# inputs, Dask workers), and where PYTHONDONTWRITEBYTECODE is set each compiled every module it imports again
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/python -m compileall -q analyzer parsers mga reports bench > /dev/null
 	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 lint: $(VENV)/.installed-test
