@@ -127,24 +127,26 @@ def unusable(snap: Any, inputs: list[str], reads_logs: bool = True) -> str | Non
     return f"not a must-gather, inspect or log: no Kubernetes objects found in {where}"
 
 
-def warn_given_as_logs(snap: Any) -> None:
+def warn_given_as_logs(snap: Any, command: str = "analyze") -> None:
     """One stderr line per must-gather or inspect given with ``--logs`` (``InputRecord.given_as_logs``): only
     its router access logs were read, and its objects are read only when it is given as an input. Said before
-    any exit for nothing usable, as its objects may be what the run lacks."""
+    any exit for nothing usable, as its objects may be what the run lacks; the way to give it as an input
+    names ``command``, the one that was run (``mga routes`` takes inputs too)."""
     inputs = {record.path for record in snap.inputs if record.kind != "access-log"}
     for record in snap.inputs:
         if record.given_as_logs and record.path not in inputs:
             warn(f"{record.path}: a {record.given_as_logs} given with --logs: only its router access logs are "
                  f"read, its other files skipped; give it as an input to read its objects "
-                 f"(mga analyze {record.path} ...)")
+                 f"(mga {command} {record.path} ...)")
 
 
-def require_usable(snap: Any, inputs: list[str], reads_logs: bool = True) -> None:
+def require_usable(snap: Any, inputs: list[str], reads_logs: bool = True, command: str = "analyze") -> None:
     """Exit 2 when the inputs hold nothing usable (:func:`unusable`), after the damaged inputs' warnings and
-    those of a must-gather given with ``--logs`` (:func:`warn_given_as_logs`); else the warnings of the files
-    skipped for not being what they were read as (:func:`warn_not_logs`)."""
+    those of a must-gather given with ``--logs`` (:func:`warn_given_as_logs`, naming ``command``, the
+    subcommand run); else the warnings of the files skipped for not being what they were read as
+    (:func:`warn_not_logs`)."""
     warn_damaged(snap)
-    warn_given_as_logs(snap)
+    warn_given_as_logs(snap, command)
     reason = unusable(snap, inputs, reads_logs)
     if reason:
         fail(reason)  # one line: a README read as a log is part of why, not a warning of its own

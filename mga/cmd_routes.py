@@ -117,7 +117,7 @@ def routes(
                 paths, logs or [], namespaces=[namespace] if namespace and not all_namespaces else None,
                 progress=update, want_logs=bool(logs),
             )
-        require_usable(snap, paths + list(logs or []), reads_logs=bool(logs))
+        require_usable(snap, paths + list(logs or []), reads_logs=bool(logs), command="routes")
         if namespace and not all_namespaces:
             require_filters_match(snap, [namespace], None)
         summary = route_summary(snap)

@@ -107,3 +107,18 @@ def test_a_must_gather_given_with_logs_says_to_give_it_as_an_input(tmp_path):
     assert err == (f"mga: warning: {must_gather}: a must-gather given with --logs: only its router access logs "
                    f"are read, its other files skipped; give it as an input to read its objects "
                    f"(mga analyze {must_gather} ...)\n")
+
+
+def test_a_must_gather_given_to_mga_routes_with_logs_names_mga_routes(tmp_path):
+    """The way to give it as an input names the command that was run: ``mga routes`` takes inputs too, and
+    ``mga analyze`` there would send the engineer to another command than the one they ran."""
+    from tests.analyzer.scenario_helpers import SCENARIOS
+
+    scenario = SCENARIOS / "I701-fires-timeout-rejected"
+    must_gather = next(scenario.glob("must-gather.*"))
+    inspect = next(scenario.glob("inspect.*"))
+    code, err = mga("routes", str(inspect), "--logs", str(must_gather))
+    assert code == 0
+    assert err == (f"mga: warning: {must_gather}: a must-gather given with --logs: only its router access logs "
+                   f"are read, its other files skipped; give it as an input to read its objects "
+                   f"(mga routes {must_gather} ...)\n")
