@@ -198,9 +198,16 @@ class Skipped:
     source: str
     reason: str
     offset: int | None = None  # v1.1: the byte where reading stopped, when reading stopped part-way
+    # extension: which INPUT the source is a file of, as ``inputs[].path`` and evidence's ``input`` name it
+    # (None: of no one input: a rule, an input that could not be opened): two inputs can hold one member path
+    input: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The entry's fields; ``input`` only when the entry is of one input (a rule's is not)."""
+        out = asdict(self)
+        if self.input is None:
+            del out["input"]
+        return out
 
 
 @dataclass(frozen=True)

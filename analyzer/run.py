@@ -129,7 +129,9 @@ def analyze(
     status_counts = {str(k): n for k, n in totals.status_counts(scope).items()} if logs else None
     window_start, window_end, window_source = _window(snap, totals.time_range(scope))
     measured = [r.error_ledger for r in route_results if r.error_ledger is not None]
-    skipped = [Skipped(*entry) for entry in snap.skipped] + skipped_rules(rule_skips)
+    owners = {at: snap.inputs[index].path for at, index in getattr(snap, "skipped_inputs", {}).items()}
+    skipped = [Skipped(*entry, input=owners.get(at)) for at, entry in enumerate(snap.skipped)]
+    skipped += skipped_rules(rule_skips)
     return Result(
         tool_version=tool_version,
         generated_at=now or datetime.now(UTC),

@@ -47,6 +47,7 @@ def _load_logs(
                                       max_log_bytes=max_log_bytes, keep_namespaces=keep_namespaces,
                                       origins=origins)
     kept = set()
+    position = {id(record): i for i, record in enumerate(snap.inputs)}  # a record's index in ``inputs``
     logs = 0  # files that hold a router line: what makes the snapshot one with access logs
     for parse, src in zip(parses, origins, strict=True):
         lines = 0
@@ -56,6 +57,7 @@ def _load_logs(
             lines += usable_lines(account)
             unusable = account["lines_read"] and not usable_lines(account)
             if unusable:
+                _of_input(snap, position.get(id(record)))
                 snap.skipped.append((account["source"], not_an_access_log(account, parse.unparsed_samples)))
             if record is not None:  # a file read whose lines are all unparsed is skipped whole
                 record.files_skipped += bool(unusable)
@@ -64,6 +66,8 @@ def _load_logs(
                     record.not_what_read_as.append((account["source"], READ_AS_LOG))
         logs += lines > 0
     for src, member, reason, offset in failures:
+        owner = record_of.get(id(src))
+        _of_input(snap, position.get(id(owner)) if owner is not None else None)
         snap.skipped.append((member.name, reason, offset))
         if id(src) in record_of and (id(src), member.name) not in kept:  # a cut file was read, in part
             record_of[id(src)].files_skipped += 1
@@ -83,6 +87,12 @@ def _load_logs(
     snap.log_groups = combined.groups
     snap.normal_lines = combined.normal
     snap.access_log_files = logs
+
+
+def _of_input(snap: Snapshot, index: int | None) -> None:
+    """Note that the skipped entry about to be appended belongs to the input at ``index`` (None: not known)."""
+    if index is not None:
+        snap.skipped_inputs[len(snap.skipped)] = index
 
 
 EVIDENCE_LINE_CAP = 20_000

@@ -105,6 +105,12 @@ def _log_members(src: InputSource, record: InputRecord, skipped: list, also_inpu
     return found
 
 
+def _of_input(skipped_inputs: dict[int, int], position: int, index: int | None) -> None:
+    """Note that the skipped entry at ``position`` belongs to the input at ``index`` (None: not known)."""
+    if index is not None:
+        skipped_inputs[position] = index
+
+
 def load_snapshot(
     inputs: Sequence[str],
     logs: Sequence[str] = (),
@@ -168,7 +174,9 @@ def load_snapshot(
     platform = PlatformRows()
     dumps: dict[tuple[str, str], InputRecord] = {}  # (input, file) of `oc get` output that held something
 
+    skipped_inputs: dict[int, int] = {}  # a skipped entry's position -> its input's index in records
     for src, idx in sources:
+        first_skipped = len(skipped)
         record = InputRecord(path=src.label, kind=idx.kind, roots=idx.roots)
         records.append(record)
         record_of[id(src)] = record
@@ -257,6 +265,7 @@ def load_snapshot(
                     f"{NOT_NEEDED} (other namespaces, resource types or logs)",
                 )
             )
+        skipped_inputs.update(dict.fromkeys(range(first_skipped, len(skipped)), len(records) - 1))
 
     input_labels = {src.label for src, _ in sources}
     for src in log_sources:
@@ -264,18 +273,24 @@ def load_snapshot(
         record.files_seen = len(src.members)
         records.append(record)
         record_of[id(src)] = record
+        first_skipped = len(skipped)
         for member, router_pod in _log_members(src, record, skipped, src.label in input_labels):
             log_jobs.append((src, member, router_pod, None))
+        skipped_inputs.update(dict.fromkeys(range(first_skipped, len(skipped)), len(records) - 1))
 
     report("objects", 1, 1)
     store = kube.collect(objects)
     dumps_without_objects(store, dumps)
     frames = kube.build_frames(store)
+    # an object's input is known by its label: of two inputs with one label, the first (the same path twice)
+    index_of = {label: i for i, label in reversed(list(enumerate(record.path for record in records)))}
     for problem in getattr(store, "problems", []) or []:
+        _of_input(skipped_inputs, len(skipped), index_of.get(str(problem[0])))
         skipped.append((str(problem[1]), f"line {problem[2]}: {problem[3]}"))
         if (resource := resource_of.get((problem[0], problem[1]))) is not None:
             incomplete.add(resource)  # an object of the file left out: it may be the one a rule looks for
     for note in getattr(store, "values_lost", []) or []:
+        _of_input(skipped_inputs, len(skipped), index_of.get(str(note[0])))
         skipped.append((str(note[1]), f"line {note[2]}: {note[3]}"))
     frames["router_backends"] = _concat("router_backends", router_backends)
     frames["router_servers"] = _concat("router_servers", router_servers)
@@ -300,6 +315,7 @@ def load_snapshot(
         alert_sources=tuple(platform.alert_files),
         router_log_files=tuple(platform.router_log_files),
         unusable_inputs=tuple(unusable),
+        skipped_inputs=skipped_inputs,
     )
     if want_logs and log_jobs:
         keep = None if keep_all_requests else object_namespaces(frames)

@@ -90,6 +90,10 @@ class Snapshot:
     # inputs given among others that hold nothing readable (path, one-line reason): in ``skipped`` too, and
     # said on stderr by the commands
     unusable_inputs: tuple[tuple[str, str], ...] = ()
+    # the input each ``skipped`` entry belongs to, as its index in ``inputs``, by the entry's position: two
+    # inputs can hold one member path, and two can share a label (one archive name in two directories, the same
+    # path given twice); an entry of no one input (an input that could not be opened) has none
+    skipped_inputs: dict[int, int] = field(default_factory=dict, repr=False)
     # whole-log figures of every request parsed; the ``requests`` frame may hold only some rows
     # (``load_snapshot(keep_all_requests=False)``). None: not parsed here, read from the frame.
     log_totals: LogTotals | None = field(default=None, repr=False)
