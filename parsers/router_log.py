@@ -70,6 +70,7 @@ def scan_router_log(data: bytes, *, router_pod: str, log: str, input: str, sourc
                 continue
         last_kept_ts = ts
         rows.append({**row, "ts": ts, "router_pod": router_pod, "log": log, "text": body.strip()[:MAX_TEXT],
+                     "raw": raw.rstrip()[:MAX_TEXT + (m.end() if m else 0)],
                      "input": input, "source": source, "line": number})
         if len(rows) >= MAX_ROWS:
             break

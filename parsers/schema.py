@@ -247,7 +247,8 @@ FRAMES: dict[str, tuple[tuple[str, str], ...]] = {
         # service-missing | error | warning | output
         ("config_file", STR),  # the haproxy config a HAProxy message names
         ("config_line", INT),  # ... and its line
-        ("text", STR),
+        ("text", STR),  # the message, after the kubelet timestamp
+        ("raw", STR),  # the line as it stands in the file, its timestamp included: what a citation quotes
     ),
     "operator_log": (
         ("ts", TS),

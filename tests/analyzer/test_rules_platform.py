@@ -42,6 +42,15 @@ def test_both_routes_share_one_incident_and_it_is_ongoing():
     assert web.evidence[2].text == "timeout server  30d"
 
 
+def test_the_router_log_lines_are_cited_as_they_stand_in_the_file():
+    """A cited router-log line keeps its kubelet timestamp: the text can be searched for in the file as is."""
+    web = _i701(FIRES)["web"]
+    [log] = {e.source for e in web.evidence[:2]}
+    lines = (next(FIRES.glob("must-gather.*")) / log).read_text().split("\n")
+    assert [e.text for e in web.evidence[:2]] == [lines[2], lines[5]]
+    assert web.evidence[0].text.startswith("2026-11-20T08:40:12.479961215Z E1120 08:40:12.479914 ")
+
+
 def test_a_later_successful_reload_ends_the_incident(story):
     log = _router_file(story, "current.log")
     log.write_text(log.read_text() + LATER_RELOAD)

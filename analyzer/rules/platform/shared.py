@@ -23,8 +23,10 @@ def text(value: object) -> str:
 
 
 def log_evidence(row: pd.Series) -> Evidence:
-    """A router-log row as evidence: its file, line and text."""
-    return Evidence(source=str(row["source"]), line=int(row["line"]), text=text(row["text"]),
+    """A router-log row as evidence: its file, line and the line as it stands there (its kubelet timestamp
+    included, so that it can be searched for in the file), or its message where the row has no such text."""
+    raw = text(row["raw"]) if "raw" in row else ""
+    return Evidence(source=str(row["source"]), line=int(row["line"]), text=raw or text(row["text"]),
                     input=text(row["input"]))
 
 
