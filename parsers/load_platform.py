@@ -96,7 +96,8 @@ def take(kind: str, label: str, member: Member, place: Place, data: bytes, rows:
         log = (place.name or "").split(".", 1)[0]
         rows.router_log.extend(scan_router_log(data, router_pod=place.pod or "", log=log, input=label,
                                                source=member.name))
-        rows.router_log_files.append(member.name)
+        if data.strip():  # an empty log (a container that never restarted: previous.log) tells nothing,
+            rows.router_log_files.append(member.name)  # as an empty access log is read but makes no access log
     elif kind == "operator-log":
         rows.operator_log.extend(scan_operator_log(data, pod=place.pod or "", input=label, source=member.name))
     return False

@@ -86,7 +86,7 @@ class Snapshot:
     texts: KeptTexts = field(default_factory=KeptTexts, repr=False)  # (input, source) -> a file's lines
     log_texts: dict[tuple[str, str, int], str] = field(default_factory=dict, repr=False)
     alert_sources: tuple[str, ...] = ()  # files that held Prometheus alert data (none: alerts unknown)
-    router_log_files: tuple[str, ...] = ()  # router container logs read (router_log rows come from them)
+    router_log_files: tuple[str, ...] = ()  # router container logs read, empty ones aside (router_log rows' files)
     # inputs given among others that hold nothing readable (path, one-line reason): in ``skipped`` too, and
     # said on stderr by the commands
     unusable_inputs: tuple[tuple[str, str], ...] = ()

@@ -165,3 +165,22 @@ def test_no_alert_data_is_null_not_an_empty_list():
     c = cluster_context(snap, set())
     assert c["alerts"] is None and c["upgrade"] is None and c["ingress_controllers"] == []
     assert c["nodes"] == {"total": None, "not_ready": [], "unschedulable": [], "recently_rebooted": [], "updating": []}
+
+
+def test_an_empty_previous_log_leaves_the_reloads_unknown(tmp_path):
+    """A router container that never restarted leaves an empty ``previous.log``: read, as an empty file in an
+    input is (``files_read``, like an empty access log), but it holds no reload, so the reloads stay unknown
+    (``logs_read`` 0: "reloads unknown") rather than "0 succeeded, 0 failed", as with no router log at all."""
+    dest = tmp_path / "mg.tar.gz"
+    with tarfile.open(dest, "w:gz") as tf:
+        add_tar_bytes(tf, f"{ROOT}/version", b"openshift/must-gather\n4.15\n")
+        add_tar_bytes(tf, f"{ROOT}/namespaces/openshift-ingress/pods/{ROUTER}/router/router/logs/previous.log", b"")
+        add_tar_bytes(tf, f"{ROOT}/namespaces/openshift-ingress-operator/operator.openshift.io/ingresscontrollers/"
+                      "default.yaml", IC)
+        add_tar_bytes(tf, f"{ROOT}/namespaces/openshift-ingress/core/pods.yaml", ROUTER_PODS)
+        add_tar_bytes(tf, f"{ROOT}/namespaces/shop/route.openshift.io/routes.yaml", ROUTE)
+    snap = load_snapshot([str(dest)])
+    [record] = snap.inputs
+    assert (record.files_seen, record.files_read) == (5, 4)  # the empty log read; the version file not needed
+    [ic] = cluster_context(snap, {"shop"})["ingress_controllers"]
+    assert ic["reloads"]["logs_read"] == 0
