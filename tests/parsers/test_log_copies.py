@@ -65,7 +65,7 @@ def test_two_must_gathers_an_hour_apart_count_the_router_log_once(tmp_path: Path
     assert counts(both) == counts(alone) and alone["summary"]["requests"] > 40
     name = str(old_log.relative_to(old))
     assert [s for s in both["skipped"] if "read once" in s["reason"]] == [{
-        "source": name, "offset": None,
+        "source": name, "offset": None, "input": str(old),  # both must-gathers hold the log at this path
         "reason": f"repeats the first {old_log.stat().st_size} bytes of {name} of {new}, a longer copy of this"
                   " access log: read once"}]
 
