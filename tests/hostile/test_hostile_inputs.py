@@ -335,7 +335,7 @@ def test_route_item_with_null_metadata_is_skipped_and_the_other_routes_read(tmp_
     root = _tree_with(tmp_path, "route.openshift.io/routes.yaml", routes)
     report = analyze_json(root, work)
     assert _shop_routes(report) == {"frontend", "api"}
-    assert {"source": f"{NS}/route.openshift.io/routes.yaml", "offset": None,
+    assert {"source": f"{NS}/route.openshift.io/routes.yaml", "offset": None, "input": str(root),
             "reason": "line 4: object left out: metadata is null, not a mapping"} in report["skipped"]
     listed = run_mga(["routes", str(root)], work)
     assert listed.returncode == 0 and "frontend" in listed.stdout and "api" in listed.stdout
