@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Any, TextIO
 
+from analyzer.wording import plural
 from mga.console import clean
 
 
@@ -36,7 +37,7 @@ def summary_lines(result: Any, report_path: str) -> list[tuple[str, str]]:
     unknown = sum(1 for r in result.routes if str(r.verdict) == "unknown")
     healthy = sum(1 for r in result.routes if str(r.verdict) == "healthy")
     where = "report on stdout" if report_path == "-" else f"wrote {clean(report_path)}"
-    lines.append(("", f"{_count(len(result.routes), 'route')}: {len(bad)} broken or degraded, {healthy} healthy, "
+    lines.append(("", f"{plural(len(result.routes), 'route')}: {len(bad)} broken or degraded, {healthy} healthy, "
                       f"{unknown} unknown; {where}"))
     if not result.routes:
         lines.append(_no_route_line(result))
@@ -52,7 +53,7 @@ def _no_route_line(result: Any) -> tuple[str, str]:
     text = ("no Route object in the inputs, so no route was diagnosed: add `oc adm inspect ns/<app namespace>` "
             "or `oc get routes -A -o yaml`")
     if result.requests:
-        text += f" (the {_count(result.requests, 'request')} of the access logs alone: `mga logs`)"
+        text += f" (the {plural(result.requests, 'request')} of the access logs alone: `mga logs`)"
     return "yellow", text
 
 
@@ -63,14 +64,10 @@ def _skipped_line(skipped: list[Any]) -> tuple[str, str]:
     rest on less than the inputs held, so that count is named and the line is coloured.
     """
     stopped = sum(1 for s in skipped if s.offset is not None)
-    text = f"{_count(len(skipped), 'entry', 'entries')} in the report's skipped list (files not read, rules not run)"
+    text = f"{plural(len(skipped), 'entry', 'entries')} in the report's skipped list (files not read, rules not run)"
     if not stopped:
         return "", text
     return "yellow", f"{text}, {stopped} of them cut or left unread at a limit or damage"
-
-
-def _count(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def _affected(result: Any, route: Any, findings: list[Any]) -> str:
@@ -79,7 +76,7 @@ def _affected(result: Any, route: Any, findings: list[Any]) -> str:
         return "affected requests unknown (no access logs)"
     if route.requests is None:
         return "affected requests unknown (no access-log line of this route)"
-    return _count(route.affected_requests, "affected request")  # each request once, as the reports say
+    return plural(route.affected_requests, "affected request")  # each request once, as the reports say
 
 
 def print_summary(result: Any, report_path: str, stream: TextIO | None = None) -> None:

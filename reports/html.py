@@ -36,6 +36,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
+from analyzer.wording import plural
 from reports.charts import timeline_svg
 from reports.json_report import VERDICT_RANK, logs_of_several_inputs, ordered_routes
 from reports.safe_text import clean
@@ -259,6 +260,7 @@ def environment() -> Environment:
     env.filters["ts"] = _ts
     env.filters["span"] = _span
     env.filters["hhmm"] = _hhmm
+    env.filters["plural"] = plural
     env.globals["logs_of_several_inputs"] = logs_of_several_inputs
     return env
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
+from analyzer.wording import plural
 from reports.json_report import logs_of_several_inputs, ordered_routes
 from reports.markdown_text import code, fence, plain
 from reports.platform_md import platform_lines
@@ -37,7 +38,7 @@ def render_markdown(result: Result) -> str:
     routes = ordered_routes(result)
     counts = Counter(str(r.verdict) for r in routes)
     out = [f"# mga case note: {counts['broken']} broken, {counts['degraded']} degraded, "
-           f"{counts['unknown']} unknown of {len(routes)} routes", ""]
+           f"{counts['unknown']} unknown of {plural(len(routes), 'route')}", ""]
     out += _context(result)
     attention = [r for r in routes if str(r.verdict) != "healthy"]
     if attention:
@@ -87,7 +88,8 @@ def _context(result: Result) -> list[str]:
         lines = [f"No access logs in the inputs: request counts and the error ledger are unknown, not zero. "
                  f"Inputs: {inputs}."]
     else:
-        lines = [f"Logs {window}: {result.requests} requests, {result.log_lines_unparsed} lines not understood. "
+        unparsed = plural(result.log_lines_unparsed, "line")
+        lines = [f"Logs {window}: {plural(result.requests, 'request')}, {unparsed} not understood. "
                  f"Inputs: {inputs}."]
         if result.router_side_5xx:
             lines.append(f"Router-side 5xx explained: {result.router_side_5xx_explained} of "
@@ -109,7 +111,8 @@ def _route(route: RouteResult, findings: dict[str, Finding], affected: int, by_i
     lines = ["", f"## {route.verdict}: {code(f'{route.namespace}/{route.name}')}", "",
              f"Host {code(route.host or 'none')}, {route.termination}, service(s) "
              f"{', '.join(code(s) for s in route.services) or 'none'}, endpoints {endpoints}, "
-             + (f"{NO_LOGS}." if route.requests is None else f"{route.requests} requests ({affected} affected).")
+             + (f"{NO_LOGS}." if route.requests is None
+                else f"{plural(route.requests, 'request')} ({affected} affected).")
              + (f" {plain(route.verdict_detail)}." if route.verdict_detail and not route.findings else ""), ""]
     lines += _ledger(route)
     mine = sorted((findings[fid] for fid in route.findings if fid in findings),
@@ -125,7 +128,7 @@ def _finding(f: Finding, by_input: bool = False) -> list[str]:
     first, last = rfc3339(f.first_seen), rfc3339(f.last_seen)
     span = f", {code(first)} → {code(last or first)}" if first else ""
     if f.affected_requests:
-        count = f" — {f.affected_requests} requests affected{span}"
+        count = f" — {plural(f.affected_requests, 'request')} affected{span}"
     else:
         count = f" — affected requests unknown{span}" if not f.affected_requests_known else span
     count += _incident(f)

@@ -57,6 +57,7 @@ from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import rule
 from analyzer.rules import common
 from analyzer.rules.backend import shared
+from analyzer.wording import plural
 from parsers.haproxy_config import parse_duration_ms
 
 RULE = rule(
@@ -248,7 +249,7 @@ def _slow(ctx: Context, route: common.RouteRef, timeouts: pd.DataFrame,
             namespace=route.namespace,
             route=route.name,
             service=common.first_service(route),
-            title=f"{len(timeouts)} requests timed out after {limit / 1000:g}s (504) on route {route.name}",
+            title=f"{plural(len(timeouts), 'request')} timed out after {limit / 1000:g}s (504) on route {route.name}",
             explanation=(
                 f"The router waited {limit / 1000:g}s ({origin}) for response headers and gave up {len(timeouts)} "
                 f"times ({shared.share(timeouts, req, ctx.normal_lines, (route.namespace, route.name)):.0%} "

@@ -50,6 +50,7 @@ from analyzer.ledger import router_side_mask
 from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common
+from analyzer.wording import plural
 
 RULE = rule(
     code="B502",
@@ -140,13 +141,13 @@ def backend_saturation(ctx: Context) -> Iterator[Finding]:
             route=route.name,
             service=common.first_service(route),
             title=(
-                f"{len(queued)} requests queued, {rejected} rejected with 503 sQ"
+                f"{plural(len(queued), 'request')} queued, {rejected} rejected with 503 sQ"
                 if not queued.empty
                 else f"HorizontalPodAutoscaler {at_max.iloc[0]['name']} is at its maximum"
             ),
             explanation=(
                 (
-                    f"{len(queued)} requests waited in the router's queues for route {route.name}; "
+                    f"{plural(len(queued), 'request')} waited in the router's queues for route {route.name}; "
                     f"{rejected} timed out in the queue and got 503."
                     if not queued.empty
                     else ""

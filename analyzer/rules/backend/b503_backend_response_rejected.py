@@ -43,6 +43,7 @@ from analyzer.model import NO_CLAIMS, Finding, Severity
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common
 from analyzer.rules.backend import shared
+from analyzer.wording import plural
 
 RULE = rule(
     code="B503",
@@ -69,7 +70,7 @@ def invalid_response(ctx: Context) -> Iterator[Finding]:
             namespace=route.namespace,
             route=route.name,
             service=common.first_service(route),
-            title=f"{len(bad)} responses rejected by the router as invalid (502 PH)",
+            title=f"{plural(len(bad), 'response')} rejected by the router as invalid (502 PH)",
             explanation=(
                 f"The router received responses from {', '.join(pods) or 'the backend'} that it could not accept "
                 "(malformed or oversized headers, duplicate Transfer-Encoding, non-HTTP bytes) and answered 502."

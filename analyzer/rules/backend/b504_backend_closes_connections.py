@@ -47,6 +47,7 @@ from analyzer.model import NO_CLAIMS, Finding, Severity
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common
 from analyzer.rules.backend import shared
+from analyzer.wording import plural
 
 RULE = rule(
     code="B504",
@@ -106,10 +107,10 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
             namespace=route.namespace,
             route=route.name,
             service=common.first_service(route),
-            title=f"{len(closed)} requests: the backend closed the connection before answering (502 SH)",
+            title=f"{plural(len(closed), 'request')}: the backend closed the connection before answering (502 SH)",
             explanation=(
-                f"{len(closed)} requests on route {route.name} ended with the server closing the connection before "
-                "any response header, and no restart, OOM kill or deletion of the pods explains them."
+                f"{plural(len(closed), 'request')} on route {route.name} ended with the server closing the connection "
+                "before any response header, and no restart, OOM kill or deletion of the pods explains them."
                 + (f" They typically lasted {typical} ms" if typical is not None else "")
                 + (
                     ": a round number suggests an application-side timeout."

@@ -57,6 +57,7 @@ from analyzer.model import NO_CLAIMS, Evidence, Finding, IncidentStatus, Severit
 from analyzer.rule import rule
 from analyzer.rules import common
 from analyzer.rules.endpoints import shared
+from analyzer.wording import plural
 
 RULE = rule(
     code="E202",
@@ -154,11 +155,12 @@ def _recovered_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         route=route.name,
         service=common.first_service(route),
         title=f"readiness probe of {len(names)} pod(s) failed from {common.hhmm(start.to_pydatetime())} to "
-        f"{common.hhmm(end.to_pydatetime())}; {len(inside)} requests found no server",
+        f"{common.hhmm(end.to_pydatetime())}; {plural(len(inside), 'request')} found no server",
         explanation=(
             f"The readiness probe of {', '.join(names)} failed between {common.fmt_ts(start.to_pydatetime())} and "
-            f"{common.fmt_ts(end.to_pydatetime())} (\"{last_msg}\", {int(events['count'].fillna(1).sum())} times), "
-            f"and in that time {len(inside)} requests got the router's 503 <NOSRV>: not-ready pods are not servers "
+            f"{common.fmt_ts(end.to_pydatetime())} (\"{last_msg}\", "
+            f"{plural(int(events['count'].fillna(1).sum()), 'time')}), and in that time "
+            f"{plural(len(inside), 'request')} got the router's 503 <NOSRV>: not-ready pods are not servers "
             f"of the backend. At collection the pods are ready again ({route.endpoints_ready} ready endpoint(s))."
             + said
         ),
@@ -201,7 +203,7 @@ def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) 
     agree = ""
     if facts:
         agree = (
-            f" The access log agrees: {len(nosrv)} requests got the router's 503 <NOSRV>"
+            f" The access log agrees: {plural(len(nosrv), 'request')} got the router's 503 <NOSRV>"
             + (f" and {len(on_pods)} got a 5xx from the failing pods" if not on_pods.empty else "")
             + f" between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}."
         )

@@ -56,6 +56,7 @@ from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import rule
 from analyzer.rules import backend_services, common, network_policies, target_ports
 from analyzer.rules.endpoints import shared
+from analyzer.wording import plural
 
 RULE = rule(
     code="E203",
@@ -114,7 +115,7 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
         namespace=route.namespace,
         route=route.name,
         service=common.first_service(route),
-        title=f"{len(nosrv)} requests found no server; {route.endpoints_ready} endpoint(s) are ready now",
+        title=f"{plural(len(nosrv), 'request')} found no server; {route.endpoints_ready} endpoint(s) are ready now",
         explanation=(
             f"Between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])} the router "
             f"had no usable server for route {route.name} (503 <NOSRV>), but at collection time the route "

@@ -53,6 +53,7 @@ from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import rule
 from analyzer.rules import common
 from analyzer.rules.lifecycle import shared
+from analyzer.wording import plural
 
 RULE = rule(
     code="K601",
@@ -213,14 +214,15 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
             route=route.name,
             service=common.first_service(route),
             title=(
-                f"{facts['affected_requests']} errors when backend pods restarted" if facts else "backend pods restart"
+                f"{plural(facts['affected_requests'], 'error')} when backend pods restarted" if facts
+                else "backend pods restart"
             )
             + (" (OOM-killed)" if oom else ""),
             explanation=(
                 "; ".join(sorted(reasons))
                 + ". "
                 + (
-                    f"{facts['affected_requests']} requests on those pods failed within two minutes of it "
+                    f"{plural(facts['affected_requests'], 'request')} on those pods failed within two minutes of it "
                     "(502 SH in flight, 503 SC while the container was down)."
                     if facts
                     else "Each restart drops in-flight requests and takes the pod out of the backend."

@@ -59,6 +59,7 @@ from analyzer.model import NO_CLAIMS, Finding, IncidentStatus, Severity
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common
 from analyzer.rules.lifecycle import shared
+from analyzer.wording import plural
 
 RULE = rule(
     code="K602",
@@ -183,10 +184,10 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             namespace=route.namespace,
             route=route.name,
             service=common.first_service(route),
-            title=f"{len(hits)} requests failed while pods were being replaced",
+            title=f"{plural(len(hits), 'request')} failed while pods were being replaced",
             explanation=(
-                f"{len(hits)} requests failed on pods that were being deleted or had just been marked DOWN by the "
-                f"router ({', '.join(sorted(hit_pods))}). "
+                f"{plural(len(hits), 'request')} failed on pods that were being deleted or had just been marked DOWN "
+                f"by the router ({', '.join(sorted(hit_pods))}). "
                 + (f"Kubernetes events: {when} (Killing). " if when else "")
                 + (f"Pods no longer in the archive: {', '.join(gone)}. " if gone else "")
                 + ("The errors had stopped at collection: requests succeeded after the last one. "

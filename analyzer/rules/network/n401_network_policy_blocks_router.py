@@ -63,6 +63,7 @@ from analyzer.evidence import object_evidence
 from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import rule
 from analyzer.rules import answered_lines, common, network_policies
+from analyzer.wording import plural
 
 RULE = rule(
     code="N401",
@@ -167,7 +168,7 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_poli
     )
     if facts:
         explanation += (
-            f" The access log agrees: {len(timeouts)} requests ended 503 sC (connect timeout on every retry)"
+            f" The access log agrees: {plural(len(timeouts), 'request')} ended 503 sC (connect timeout on every retry)"
             + (f" and {len(nosrv)} got 503 <NOSRV> while the health checks had every server DOWN (Layer4 timeout)"
                if not nosrv.empty else "")
             + f" between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}."
@@ -176,7 +177,7 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_poli
         explanation += f" The router marked {len(down)} server(s) DOWN on Layer4 timeouts."
     if served:
         explanation += (
-            f" The access log disagrees: the router reached these pods for {served} requests, so the "
+            f" The access log disagrees: the router reached these pods for {plural(served, 'request')}, so the "
             "policies may have been created after them, or a rule admits the router that this check cannot "
             "evaluate."
         )

@@ -67,6 +67,7 @@ from analyzer.model import Evidence, Finding, Severity, rfc3339
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common
 from analyzer.rules.platform.shared import ic_of, once_per_snapshot, text
+from analyzer.wording import plural
 from parsers.log_totals import LogTotals
 from parsers.term_side import router_side_state
 
@@ -238,7 +239,7 @@ def _saturated(ctx: Context, route: common.RouteRef, found: Saturation, mine: pd
         title=f"the router was at its connection limit while route {route.name} and other routes failed",
         explanation=(f"From {common.hhmm(found.start)} to {common.hhmm(found.end)} the router held up to "
                      f"{int(peak['actconn'])} connections ({share}% of {found.limit.said}). In those minutes "
-                     f"{found.failed} requests of {found.routes} routes of different services failed in the "
+                     f"{plural(found.failed, 'request')} of {found.routes} routes of different services failed in the "
                      f"router; {len(mine)} of them on route {route.name} ({terms}). Unrelated backends failing at "
                      "the same moment while the router runs at its limit: the router, not this route's backend, "
                      "was the bottleneck."),

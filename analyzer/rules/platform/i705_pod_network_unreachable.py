@@ -61,6 +61,7 @@ from analyzer.model import NO_CLAIMS, Evidence, Finding, IncidentStatus, Severit
 from analyzer.rule import rule
 from analyzer.rules import common
 from analyzer.rules.platform.shared import moment, node_of_ip, once_per_snapshot, same_node, text
+from analyzer.wording import plural
 
 RULE = rule(
     code="I705",
@@ -250,7 +251,7 @@ def _unreachable(ctx: Context, route: common.RouteRef, outage: Outage, on_node: 
     status = common.incident_status(ctx, route, last)
     names = ", ".join(str(n) for n in on_node["name"])
     until = f"until {common.hhmm(outage.end)}" if outage.end else "still at collection"
-    errors = (f"; {len(rows)} requests of the route failed in the router at the connection stage in that time"
+    errors = (f"; {plural(len(rows), 'request')} of the route failed in the router at the connection stage in that time"
               if len(rows) else "; the route has no access-log lines to show its requests")
     if outage.row is not None:
         said = (f"From {common.hhmm(outage.start)} {until}, connectivity check {outage.row['check']} could not "

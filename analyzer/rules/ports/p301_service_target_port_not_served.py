@@ -73,6 +73,7 @@ from analyzer.model import NO_CLAIMS, Evidence, Finding, IncidentStatus, Severit
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common, target_ports
 from analyzer.rules.ports import shared
+from analyzer.wording import plural
 
 RULE = rule(
     code="P301",
@@ -366,7 +367,7 @@ def _port_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         service=str(case.service_port["service"]) if case and case.service_port is not None else (
             common.first_service(route)),
         title=f"route {route.name}: the service's targetPort is not served by the pods"
-        + (f" ({facts['affected_requests']} requests " + ("without a server)" if case and case.no_endpoints
+        + (f" ({plural(facts['affected_requests'], 'request')} " + ("without a server)" if case and case.no_endpoints
                                                           else "refused)") if facts else ""),
         explanation=_port_explanation(ctx, route, case, facts, after_down) + said,
         evidence=(case.evidence if case else []) + facts.get("evidence", []),
@@ -417,7 +418,7 @@ def _past_port_finding(ctx: Context, route: common.RouteRef, refused: pd.DataFra
     text = (
         f"Service {service}'s targetPort was {past.port} while the access log ran: the router's servers named "
         f"{', '.join(shared.addresses(past.refused))} until {common.hhmm(last_named)}, and every connection "
-        f"to them was refused: {len(past.refused)} requests got 503 SC with Tc=-1"
+        f"to them was refused: {plural(len(past.refused), 'request')} got 503 SC with Tc=-1"
         + (f" and {len(past.after_down)} got 503 <NOSRV> once the health checks had marked every server DOWN "
            "(Connection refused)" if not past.after_down.empty else "")
         + f" between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}, from pods "
@@ -447,7 +448,7 @@ def _past_port_finding(ctx: Context, route: common.RouteRef, refused: pd.DataFra
         route=route.name,
         service=service,
         title=(f"route {route.name}: the service's targetPort was {past.port}, a port the pods do not serve, "
-               f"until {common.hhmm(facts['last_seen'])} ({facts['affected_requests']} requests failed; "
+               f"until {common.hhmm(facts['last_seen'])} ({plural(facts['affected_requests'], 'request')} failed; "
                "ended before collection)"),
         explanation=text,
         evidence=evidence,
@@ -472,13 +473,13 @@ def _port_explanation(ctx: Context, route: common.RouteRef, case: PortCase | Non
     text = (case.detail[0].upper() + case.detail[1:] + ". ") if case else ""
     if facts and case is not None and case.no_endpoints:
         text += (
-            f"The access log shows {facts['affected_requests']} requests answered by the router's 503 <NOSRV> "
-            f"between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}."
+            f"The access log shows {plural(facts['affected_requests'], 'request')} answered by the router's "
+            f"503 <NOSRV> between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}."
         )
     elif facts:
         text += (
             f"The router's connections to the pods were refused on every attempt: "
-            f"{facts['affected_requests'] - after_down} requests got 503 SC with Tc=-1"
+            f"{plural(facts['affected_requests'] - after_down, 'request')} got 503 SC with Tc=-1"
             + (f" and {after_down} got 503 <NOSRV> once the health checks had marked every server DOWN "
                "(Connection refused)" if after_down else "")
             + f" between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}, from pods "

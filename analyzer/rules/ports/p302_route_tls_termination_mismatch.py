@@ -63,6 +63,7 @@ from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import rule
 from analyzer.rules import common, target_ports
 from analyzer.rules.ports import shared
+from analyzer.wording import plural
 
 RULE = rule(
     code="P302",
@@ -98,8 +99,9 @@ def tls_termination_mismatch(ctx: Context) -> Iterator[Finding]:
             title=f"{route.termination} route to port {port_name or sp['port']} ({sp['target_port']}): TLS mismatch",
             explanation=case.problem[0].upper() + case.problem[1:]
             + "."
-            + (f" The access log confirms it: {facts['affected_requests']} requests failed ({case.signature}) between "
-               f"{common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}." if facts
+            + (f" The access log confirms it: {plural(facts['affected_requests'], 'request')} failed "
+               f"({case.signature}) between {common.fmt_ts(facts['first_seen'])} and "
+               f"{common.fmt_ts(facts['last_seen'])}." if facts
                else (" The access log shows no such failure." if ctx.has_logs else ""))
             + story,
             evidence=evidence + facts.get("evidence", []) + story_evidence,

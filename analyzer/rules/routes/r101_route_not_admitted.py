@@ -55,6 +55,7 @@ from analyzer.facts import DefaultBackendHits
 from analyzer.model import Evidence, Finding, IncidentStatus, Severity
 from analyzer.rule import rule
 from analyzer.rules import answered_lines, common, default_backend
+from analyzer.wording import plural
 
 RULE = rule(
     code="R101",
@@ -173,7 +174,7 @@ def _rejected(ctx: Context, route: common.RouteRef) -> Finding:
     served_note = ""
     if not served.empty:
         served_note = (
-            f" The access log still shows {served.count} requests on the route's own backend between "
+            f" The access log still shows {plural(served.count, 'request')} on the route's own backend between "
             f"{common.fmt_ts(served.first)} and {common.fmt_ts(served.last)}: it was served before it lost admission."
         )
     checks = [f"oc -n {route.namespace} describe route {route.name}"]
@@ -232,7 +233,7 @@ def _moved_sentence(ctx: Context, route: common.RouteRef) -> tuple[str, dict]:
     ended = max(h.last_seen for h in hits)
     text = (f" It was served earlier in the window: its own backend ({last.backend}) logged requests until "
             f"{common.hhmm(last.last_seen)}; since {common.hhmm(began)} requests for its host end on "
-            f"openshift_default (captured Host header, {sum(h.requests for h in hits)} answers with 503).")
+            f"openshift_default (captured Host header, {plural(sum(h.requests for h in hits), 'answer')} with 503).")
     edit = ctx.facts.object_times("route", route.namespace, route.name)
     if edit and edit.last_edited and last.last_seen <= edit.last_edited <= began + pd.Timedelta(minutes=1):
         text += f" The route was last edited at {common.hhmm(edit.last_edited)} (managedFields), between the two."

@@ -58,6 +58,7 @@ from analyzer.evidence import object_evidence
 from analyzer.model import NO_CLAIMS, Finding, IncidentStatus, Severity
 from analyzer.rule import rule
 from analyzer.rules import answered_lines, backend_services, common
+from analyzer.wording import plural
 
 RULE = rule(
     code="R103",
@@ -135,8 +136,8 @@ def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
         if contradicted:
             when: dict = {"began_at": None, "status_at_collection": IncidentStatus.UNKNOWN, "ended_at": None}
             said = (
-                f" Yet the access log shows {answered.count} requests answered (status below 500) by the route's "
-                f"own servers between {common.fmt_ts(first_ok)} and {common.fmt_ts(last_ok)}"
+                f" Yet the access log shows {plural(answered.count, 'request')} answered (status below 500) by the "
+                f"route's own servers between {common.fmt_ts(first_ok)} and {common.fmt_ts(last_ok)}"
                 + (f", after {_dated(source, change)}" if change else "")
                 + ", and no 503 <NOSRV>: the router had servers for it then, so the route it served did not say "
                 f"targetPort '{target}'. The collected route and the log disagree (the route changed after the "
@@ -146,7 +147,7 @@ def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
         else:
             when, said = common.timing(ctx, route, facts, change, source=source or None)
             if last_ok is not None and change is not None:
-                said += (f" The route's own servers answered {answered.count} requests until "
+                said += (f" The route's own servers answered {plural(answered.count, 'request')} until "
                          f"{common.fmt_ts(last_ok)}, before that change.")
         service_port_note = (
             f" {target} is the port of service {meant.iloc[0]['service']}, not a container port: the router "
