@@ -39,6 +39,7 @@ from analyzer.model import Finding, Result, RouteResult, rfc3339
 from analyzer.wording import plural
 from reports.charts import timeline_svg
 from reports.json_report import VERDICT_RANK, logs_of_several_inputs, ordered_routes
+from reports.platform_md import router_pods_ready
 from reports.safe_text import clean
 
 HERE = Path(__file__).parent
@@ -261,6 +262,7 @@ def environment() -> Environment:
     env.filters["span"] = _span
     env.filters["hhmm"] = _hhmm
     env.filters["plural"] = plural
+    env.filters["router_pods_ready"] = router_pods_ready
     env.globals["logs_of_several_inputs"] = logs_of_several_inputs
     return env
 

@@ -18,6 +18,17 @@ HEALTHY = {"Available": "True", "Degraded": "False", "LoadBalancerReady": "True"
 MAX_ALERTS = 10
 
 
+def router_pods_ready(replicas_ready: str) -> str:
+    """The contract's ``replicas_ready`` as words: "2/2 router pods ready", or, for its ``?/N`` (neither the
+    router Deployment nor its pods were in the inputs), that the router pods were not collected: a "?" among
+    counts reads like a broken report."""
+    ready, _, desired = replicas_ready.partition("/")
+    if ready != "?":
+        return f"{replicas_ready} router pods ready"
+    wanted = f" ({desired} desired)" if desired not in ("", "0", "?") else ""
+    return f"router pods not collected{wanted}"
+
+
 def platform_lines(cluster: dict[str, Any]) -> list[str]:
     if not cluster:
         return []
@@ -74,7 +85,7 @@ def _router(ic: dict[str, Any]) -> list[str]:
         limits.append(f"{'/'.join(map(str, capacity['nbthread']))} threads")
     available, degraded = ("?" if ic[k] is None else ic[k] for k in ("available", "degraded"))  # as the HTML says
     lines = [f"- **Router health** ({code(ic['name'])}): Available={available}, Degraded={degraded}, "
-             f"{ic['replicas_ready']} router pods ready, {reload_text}"
+             f"{router_pods_ready(ic['replicas_ready'])}, {reload_text}"
              + (f", {', '.join(limits)}." if limits else ".")]
     for c in bad:
         message = f": {plain(c['message'])}" if c.get("message") else ""

@@ -386,3 +386,11 @@ def test_copy_fix_copies_the_fix_and_the_confirming_commands_stand_apart(page):
     assert "describe pod" not in fix
     copy = [e.attrs["data-copy"] for e in page.all if e.tag == "button" and "data-copy" in e.attrs]
     assert copy and not any(c.startswith(("oc -n payments describe", "oc -n payments get")) for c in copy)
+
+
+def test_router_pods_not_collected_are_said_so_not_a_question_mark():
+    result = sample_result()
+    result.cluster["ingress_controllers"][0]["replicas_ready"] = "?/2"
+    section = squash(Page(render_html(result)).find("section", id="platform")[0].text)
+    assert "IngressController default Available=True, Degraded=False, router pods not collected (2 desired);" in section
+    assert "?/2" not in section and "router pods ready" not in section

@@ -175,3 +175,13 @@ def test_a_router_condition_the_archive_does_not_say_is_a_question_mark():
     result.cluster["ingress_controllers"][0]["degraded"] = None
     platform = section(render_markdown(result), "## Platform")
     assert "Available=True, Degraded=?, 2/2 router pods ready" in platform and "None" not in platform
+
+
+def test_router_pods_not_collected_are_said_so_not_a_question_mark():
+    """The contract's ``replicas_ready`` is ``?/2`` when neither the router Deployment nor its pods were in the
+    inputs: the case note says they were not collected, not "?/2 router pods ready"."""
+    result = sample_result()
+    result.cluster["ingress_controllers"][0]["replicas_ready"] = "?/2"
+    platform = section(render_markdown(result), "## Platform")
+    assert "Available=True, Degraded=False, router pods not collected (2 desired), reloads" in platform
+    assert "?/2" not in platform
