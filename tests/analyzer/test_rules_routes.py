@@ -202,3 +202,21 @@ def test_route_target_port_without_a_log_names_the_creation_as_the_date_source(t
     [f] = findings(root, "R103")
     assert (f["severity"], f["began_at"]) == ("critical", "2026-11-17T08:30:00Z")
     assert "It began at 08:30:00 (the route's creation, creationTimestamp)." in f["explanation"]
+
+
+def test_a_deleted_service_is_recreated_from_the_deployment_of_its_name():
+    [f] = findings(SCENARIOS / "time-service-deleted-mid-window", "R102")
+    assert f["remediation"] == ["oc -n payments expose deployment/checkout --name=checkout --port=8080"]
+
+
+def test_without_a_deployment_of_its_name_the_command_says_what_to_fill_in_and_redirects_nothing(tmp_path):
+    root = copy_scenario(tmp_path, "time-service-deleted-mid-window")
+
+    def rename(deployment: dict) -> None:
+        deployment["metadata"]["name"] = "checkout-api"
+
+    edit(one_file(root, "deployments.yaml"), rename)
+    [f] = findings(root, "R102")
+    assert f["remediation"] == ["oc -n payments expose deployment/DEPLOYMENT --name=checkout --port=8080  "
+                                "# DEPLOYMENT: the Deployment whose pods should serve the route"]
+    assert not any(c in f["remediation"][0] for c in "<>")

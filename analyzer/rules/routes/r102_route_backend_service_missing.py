@@ -64,6 +64,17 @@ def closest_service(name: str, existing: list[str]) -> str | None:
     return close[0] if close else None
 
 
+def _expose(ctx: Context, namespace: str, service: str) -> str:
+    """The ``oc expose`` that recreates the service: from the Deployment of the same name when the namespace has one
+    (a deleted service usually shared its workload's name), else with an upper-case word to replace, which a shell
+    reads as a plain argument (``<workload>`` was a redirection from a file named ``workload``)."""
+    deployments = ctx.snap.frame("deployments")
+    named = (not deployments.empty
+             and bool(((deployments["namespace"] == namespace) & (deployments["name"] == service)).any()))
+    command = f"oc -n {namespace} expose deployment/{service if named else 'DEPLOYMENT'} --name={service} --port=8080"
+    return command if named else command + "  # DEPLOYMENT: the Deployment whose pods should serve the route"
+
+
 @RULE.check
 def route_service_missing(ctx: Context) -> Iterator[Finding]:
     for route in common.routes(ctx):
@@ -99,7 +110,7 @@ def _missing_service(
             f'-p \'[{{"op":"remove","path":"/spec/alternateBackends/{index - 1}"}}]\''
         )
     else:
-        fix.append(f"oc -n {route.namespace} expose deployment <workload> --name={b['service']} --port=8080")
+        fix.append(_expose(ctx, route.namespace, str(b["service"])))
     facts = common.log_facts(ctx, nosrv) if total_loss and not nosrv.empty else {}
     share = "all" if total_loss else ("part of the" if weight > 0 else "none of the (weight 0)")
     when, said = common.timing(ctx, route, facts)
