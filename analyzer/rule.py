@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from analyzer.model import CAUSES, Evidence, Finding, Severity
+from analyzer.shell_words import quote_names
 
 if TYPE_CHECKING:
     from analyzer.context import Context
@@ -110,7 +111,10 @@ class Rule:
         ``remediation`` holds the change to make, first; commands that only confirm (``oc describe/get/
         logs/exec``) go to ``diagnostics``. Other :class:`Finding` fields (``first_seen``, ``last_seen``,
         ``affected_requests``, ``claims``, ``confidence``, ``began_at`` …) pass through ``fields``.
+        The namespace, route and service names are quoted in both lists' commands where a shell would not
+        read them as one plain word (:func:`analyzer.shell_words.quote_names`).
         """
+        names = (namespace, route, service)
         return Finding(
             code=self.code,
             cause=self.cause,
@@ -121,8 +125,8 @@ class Rule:
             title=title,
             explanation=explanation,
             evidence=evidence,
-            remediation=remediation,
-            diagnostics=list(diagnostics or []),
+            remediation=[quote_names(c, names) for c in remediation],
+            diagnostics=[quote_names(c, names) for c in diagnostics or []],
             doc=f"mga rule {self.code}",
             **fields,
         )

@@ -1,0 +1,39 @@
+"""Names from the inputs are quoted in a finding's commands only where a shell would not read them as one plain
+word: a crafted namespace cannot run a command when a fix is pasted, and normal names read as written."""
+
+from __future__ import annotations
+
+import shlex
+
+from analyzer.model import Evidence, Severity
+from analyzer.rule import rule
+from analyzer.shell_words import quote_names
+
+RULE = rule(code="X999", name="test-only", cause="route-service-missing", severity=Severity.INFO)
+
+
+def test_plain_names_are_left_as_written():
+    command = "oc -n shop patch route/web --type=json -p '[{\"value\":\"web\"}]'"
+    assert quote_names(command, ["shop", "web", None]) == command
+
+
+def test_a_name_a_shell_would_run_is_quoted_where_it_stands():
+    command = "oc -n x;id patch route/w $(id) -p '[{\"value\":\"w $(id)\"}]'  # w $(id)"
+    assert quote_names(command, ["x;id", "w $(id)"]) == (
+        "oc -n 'x;id' patch route/'w $(id)' -p '[{\"value\":\"w $(id)\"}]'  # w $(id)")
+
+
+def test_a_quote_in_a_name_neither_ends_the_quotes_it_stands_in_nor_opens_any():
+    command = "oc -n a'b patch svc s -p '{\"ns\":\"a'b\"}'"
+    quoted = quote_names(command, ["a'b"])
+    assert shlex.split(quoted) == ["oc", "-n", "a'b", "patch", "svc", "s", "-p", "{\"ns\":\"a'b\"}"]
+
+
+def test_every_finding_quotes_its_namespace_route_and_service():
+    f = RULE.finding(namespace="pay;rm -rf ~", route="web", service="svc`id`", title="t", explanation="e",
+                     evidence=[Evidence("routes.yaml", 1, "name: web")],
+                     remediation=["oc -n pay;rm -rf ~ expose deployment/x --name=svc`id`", "# in pay;rm -rf ~"],
+                     diagnostics=["oc -n pay;rm -rf ~ get route web"])
+    assert f.remediation == ["oc -n 'pay;rm -rf ~' expose deployment/x --name='svc`id`'", "# in pay;rm -rf ~"]
+    assert f.diagnostics == ["oc -n 'pay;rm -rf ~' get route web"]
+    assert shlex.split(f.remediation[0])[2] == "pay;rm -rf ~"
