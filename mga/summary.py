@@ -14,7 +14,7 @@ import os
 import sys
 from typing import Any, TextIO
 
-from analyzer.wording import plural
+from analyzer.wording import number, plural
 from mga.console import clean
 
 
@@ -37,8 +37,9 @@ def summary_lines(result: Any, report_path: str) -> list[tuple[str, str]]:
     unknown = sum(1 for r in result.routes if str(r.verdict) == "unknown")
     healthy = sum(1 for r in result.routes if str(r.verdict) == "healthy")
     where = "report on stdout" if report_path == "-" else f"wrote {clean(report_path)}"
-    lines.append(("", f"{plural(len(result.routes), 'route')}: {len(bad)} broken or degraded, {healthy} healthy, "
-                      f"{unknown} unknown; {where}"))
+    lines.append(("", f"{plural(len(result.routes), 'route', sep=True)}: {number(len(bad))} broken or degraded, "
+                      f"{number(healthy)} healthy, "
+                      f"{number(unknown)} unknown; {where}"))
     if not result.routes:
         lines.append(_no_route_line(result))
     if result.skipped:
@@ -53,7 +54,7 @@ def _no_route_line(result: Any) -> tuple[str, str]:
     text = ("no Route object in the inputs, so no route was diagnosed: add `oc adm inspect ns/<app namespace>` "
             "or `oc get routes -A -o yaml`")
     if result.requests:
-        text += f" (the {plural(result.requests, 'request')} of the access logs alone: `mga logs`)"
+        text += f" (the {plural(result.requests, 'request', sep=True)} of the access logs alone: `mga logs`)"
     return "yellow", text
 
 
@@ -76,7 +77,7 @@ def _affected(result: Any, route: Any, findings: list[Any]) -> str:
         return "affected requests unknown (no access logs)"
     if route.requests is None:
         return "affected requests unknown (no access-log line of this route)"
-    return plural(route.affected_requests, "affected request")  # each request once, as the reports say
+    return plural(route.affected_requests, "affected request", sep=True)  # each request once, as the reports say
 
 
 def print_summary(result: Any, report_path: str, stream: TextIO | None = None) -> None:

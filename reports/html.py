@@ -23,6 +23,7 @@ the remaining routes' checklists travel as compact JSON drawn when their row is 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -36,7 +37,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
-from analyzer.wording import plural
+from analyzer.wording import number, plural
 from reports.charts import timeline_svg
 from reports.json_report import VERDICT_RANK, logs_of_several_inputs, ordered_routes
 from reports.platform_md import router_pods_ready
@@ -261,7 +262,8 @@ def environment() -> Environment:
     env.filters["ts"] = _ts
     env.filters["span"] = _span
     env.filters["hhmm"] = _hhmm
-    env.filters["plural"] = plural
+    env.filters["plural"] = functools.partial(plural, sep=True)  # the report's counts: thousands grouped
+    env.filters["number"] = number
     env.filters["router_pods_ready"] = router_pods_ready
     env.globals["logs_of_several_inputs"] = logs_of_several_inputs
     return env

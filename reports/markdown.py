@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
-from analyzer.wording import plural
+from analyzer.wording import number, plural
 from reports.json_report import logs_of_several_inputs, ordered_routes
 from reports.markdown_text import code, fence, plain
 from reports.platform_md import platform_lines
@@ -88,12 +88,12 @@ def _context(result: Result) -> list[str]:
         lines = [f"No access logs in the inputs: request counts and the error ledger are unknown, not zero. "
                  f"Inputs: {inputs}."]
     else:
-        unparsed = plural(result.log_lines_unparsed, "line")
-        lines = [f"Logs {window}: {plural(result.requests, 'request')}, {unparsed} not understood. "
+        unparsed = plural(result.log_lines_unparsed, "line", sep=True)
+        lines = [f"Logs {window}: {plural(result.requests, 'request', sep=True)}, {unparsed} not understood. "
                  f"Inputs: {inputs}."]
         if result.router_side_5xx:
-            lines.append(f"Router-side 5xx explained: {result.router_side_5xx_explained} of "
-                         f"{result.router_side_5xx}.")
+            lines.append(f"Router-side 5xx explained: {number(result.router_side_5xx_explained)} of "
+                         f"{number(result.router_side_5xx)}.")
     if result.skipped:
         cut = sum(1 for s in result.skipped if s.offset is not None)
         many = len(result.skipped)
@@ -112,7 +112,7 @@ def _route(route: RouteResult, findings: dict[str, Finding], affected: int, by_i
              f"Host {code(route.host or 'none')}, {route.termination}, service(s) "
              f"{', '.join(code(s) for s in route.services) or 'none'}, endpoints {endpoints}, "
              + (f"{NO_LOGS}." if route.requests is None
-                else f"{plural(route.requests, 'request')} ({affected} affected).")
+                else f"{plural(route.requests, 'request', sep=True)} ({number(affected)} affected).")
              + (f" {plain(route.verdict_detail)}." if route.verdict_detail and not route.findings else ""), ""]
     lines += _ledger(route)
     mine = sorted((findings[fid] for fid in route.findings if fid in findings),
@@ -128,7 +128,7 @@ def _finding(f: Finding, by_input: bool = False) -> list[str]:
     first, last = rfc3339(f.first_seen), rfc3339(f.last_seen)
     span = f", {code(first)} → {code(last or first)}" if first else ""
     if f.affected_requests:
-        count = f" — {plural(f.affected_requests, 'request')} affected{span}"
+        count = f" — {plural(f.affected_requests, 'request', sep=True)} affected{span}"
     else:
         count = f" — affected requests unknown{span}" if not f.affected_requests_known else span
     count += _incident(f)

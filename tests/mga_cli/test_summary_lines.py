@@ -28,3 +28,8 @@ def test_a_log_without_routes_points_to_mga_logs():
 def test_routes_get_no_such_line():
     route = SimpleNamespace(verdict="unknown", namespace="ns", name="r", findings=[], requests=None)
     assert lines(routes=[route]) == ["1 route: 0 broken or degraded, 0 healthy, 1 unknown; wrote report.html"]
+
+
+def test_large_counts_are_grouped_by_thousands():
+    out = lines(requests=2699998)
+    assert out[1].endswith("(the 2,699,998 requests of the access logs alone: `mga logs`)")

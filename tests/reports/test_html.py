@@ -394,3 +394,12 @@ def test_router_pods_not_collected_are_said_so_not_a_question_mark():
     section = squash(Page(render_html(result)).find("section", id="platform")[0].text)
     assert "IngressController default Available=True, Degraded=False, router pods not collected (2 desired);" in section
     assert "?/2" not in section and "router pods ready" not in section
+
+
+def test_the_page_groups_large_counts_by_thousands():
+    result = sample_result()
+    result.log_lines, result.requests, result.log_lines_unparsed = 2700100, 2699998, 102
+    html = render_html(result)
+    text = squash(" ".join(e.text for e in Page(html).find("body")))
+    assert "Access-log lines: 2,700,100 read, 2,699,998 requests, 102 not understood." in text
+    assert '<div class="card"><b>2,699,998</b>logged requests</div>' in html

@@ -185,3 +185,10 @@ def test_router_pods_not_collected_are_said_so_not_a_question_mark():
     platform = section(render_markdown(result), "## Platform")
     assert "Available=True, Degraded=False, router pods not collected (2 desired), reloads" in platform
     assert "?/2" not in platform
+
+
+def test_the_case_note_groups_large_counts_by_thousands():
+    result = sample_result()
+    result.requests, result.log_lines_unparsed = 2699998, 1234
+    note = render_markdown(result)
+    assert ": 2,699,998 requests, 1,234 lines not understood. Inputs:" in note
