@@ -42,10 +42,12 @@ def log_evidence(snap: Snapshot, rows: pd.DataFrame, limit: int = 3) -> list[Evi
     """Cite up to ``limit`` access-log lines (first, and last when several), with their raw text."""
     if rows.empty:
         return []
-    # the rows' order by time, found on the time column alone (the same sort a frame's ``sort_values``
-    # runs on it); only the cited rows are taken, not every column of a reordered copy
-    order = (rows["ts"].reset_index(drop=True).sort_values(na_position="last").index.to_numpy() if "ts" in rows
-             else np.arange(len(rows)))
+    # the rows' order by time, found on the time column alone; only the cited rows are taken, not every
+    # column of a reordered copy. A stable sort: of the lines of one millisecond the first in ``rows`` is
+    # cited, as they were given (the frame's order: each file's lines in their order). An unstable sort
+    # picked another one of them once 17 rows or more were sorted, which depended on how the rows were laid out
+    order = (rows["ts"].reset_index(drop=True).sort_values(na_position="last", kind="stable").index.to_numpy()
+             if "ts" in rows else np.arange(len(rows)))
     chosen = [int(i) for i in (order if len(order) <= limit else [*order[: limit - 1], order[-1]])]
     # the cited rows' file, line and input read from those columns alone (a row of every column was
     # built for each pick); the whole row is read only to describe a line whose text was not kept

@@ -70,3 +70,18 @@ def test_every_cited_log_line_is_quoted_from_the_file_when_the_parse_kept_no_tex
                     assert e.text in physical  # the request line itself, or the router message it logged
                     quoted += e.text == physical
     assert quoted >= 50
+
+
+def test_of_lines_of_one_millisecond_the_first_given_is_cited():
+    """An outage logs many lines in one millisecond: the cited first lines are the first of them as the rows
+    give them (the frame's order, each file's lines in their order), the last the last, however many tie."""
+    for n in (3, 16, 17, 40, 1000):
+        rows = pd.DataFrame({
+            "ts": pd.to_datetime(["2026-11-20T08:00:00.001Z"] * n, utc=True),
+            "input": pd.Categorical(["router.log"] * n), "source": pd.Categorical(["router.log"] * n),
+            "line": pd.array(range(1, n + 1), dtype="Int32"),
+        }, index=range(100, 100 + n))
+        snap = Snapshot(frames={}, inputs=[], skipped=[], inspected_namespaces=frozenset(),
+                        collected_namespaces=frozenset(), collection_window=(None, None))
+        snap.log_texts = {("router.log", "router.log", k): f"line {k}" for k in range(1, n + 1)}
+        assert [e.line for e in log_evidence(snap, rows)] == [1, 2, n], n

@@ -148,7 +148,8 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_poli
     timeouts = _connect_timeouts(ctx, route)
     down = _layer4_down(ctx, route)
     nosrv = common.down_nosrv(ctx, route, "Layer4 timeout").drop(timeouts.index, errors="ignore")
-    counted = pd.concat([timeouts, nosrv]).sort_values("ts") if not nosrv.empty else timeouts
+    counted = (pd.concat([timeouts, nosrv]).sort_index().sort_values("ts", kind="stable") if not nosrv.empty
+               else timeouts)
     facts = common.log_facts(ctx, counted) if not counted.empty else {}
     when, said = common.timing(ctx, route, facts, *(
         common.last_change(ctx, "networkpolicy", route.namespace, str(p["name"])) for p in blocked.policies),

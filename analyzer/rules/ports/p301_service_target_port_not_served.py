@@ -348,7 +348,7 @@ def _port_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         down = common.down_nosrv(ctx, route, "Layer4 connection problem", "Connection refused")
         down = down.drop(refused.index, errors="ignore")
         after_down = len(down)
-        refused = pd.concat([refused, down]).sort_values("ts") if after_down else refused
+        refused = pd.concat([refused, down]).sort_index().sort_values("ts", kind="stable") if after_down else refused
     facts = common.log_facts(ctx, refused) if not refused.empty else {}
     service = case.service_port["service"] if case and case.service_port is not None else None
     changed, source = (common.dated_change(ctx, "service", route.namespace, str(service), f"service {service}")
@@ -407,7 +407,8 @@ def _past_port_finding(ctx: Context, route: common.RouteRef, refused: pd.DataFra
     past = shared.past_port(ctx, route, service, _target_number(ctx, route, sp), served, refused)
     if past is None:
         return None
-    rows = pd.concat([past.refused, past.after_down]).sort_values("ts") if not past.after_down.empty else past.refused
+    rows = (pd.concat([past.refused, past.after_down]).sort_index().sort_values("ts", kind="stable")
+            if not past.after_down.empty else past.refused)
     if len(rows) < MIN_REFUSALS:
         return None
     facts = common.log_facts(ctx, rows)
