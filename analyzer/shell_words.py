@@ -3,7 +3,8 @@
 Kubernetes names are DNS-safe, but a crafted or damaged archive can name a namespace ``x;rm -rf ~``.
 The rules write their commands with the names as they are; :func:`quote_names` then quotes each name
 that is not already a plain shell word, where it stands: ``shlex.quote`` outside quotes, escaped for
-the quotes it stands in (a JSON patch in ``'...'``), left as written in a trailing ``# comment``. A
+the quotes it stands in (a JSON patch in ``'...'``), in a ``# comment`` as written but for its control
+characters, escaped (a line break would end the comment and run the rest of the name). A
 name that is a plain shell word (every valid Kubernetes name) is left alone, so normal commands read
 exactly as the rule wrote them.
 """
@@ -21,8 +22,10 @@ _MARKS = re.compile("\x00(\\d+)\x00")
 def quote_names(command: str, names: Iterable[str | None]) -> str:
     """``command`` with each name of ``names`` that a shell would not read as one plain word quoted."""
     unsafe = sorted({n for n in names if n and shlex.quote(n) != n}, key=len, reverse=True)
-    if not unsafe or command.lstrip().startswith("#"):
+    if not unsafe:
         return command
+    if command.lstrip().startswith("#"):  # a comment line: only a line break in a name could end it
+        return _in_comment(command, unsafe)
     masked = command
     for i, name in enumerate(unsafe):  # longest first: a name inside another is not cut out of it
         masked = re.sub(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", _MARK.format(i), masked)
@@ -48,6 +51,19 @@ def _unmask(text: str, names: list[str], state: str) -> str:
             return value.replace("'", "'\\''")
         if state == '"':
             return re.sub(r'(["\\$`])', r"\\\1", value)
-        return value  # a comment is read by nobody's shell
+        return _printable(value)  # a comment is read by nobody's shell, unless a line break in a name ends it
 
     return _MARKS.sub(name, text)
+
+
+def _printable(value: str) -> str:
+    """``value`` with its control characters written as escapes (``\\n``): a name inside a comment cannot end the
+    comment's line and start a command on the next."""
+    return value if value.isprintable() else value.encode("unicode_escape").decode("ascii")
+
+
+def _in_comment(command: str, names: list[str]) -> str:
+    for name in names:
+        if not name.isprintable():
+            command = command.replace(name, _printable(name))
+    return command

@@ -37,3 +37,12 @@ def test_every_finding_quotes_its_namespace_route_and_service():
     assert f.remediation == ["oc -n 'pay;rm -rf ~' expose deployment/x --name='svc`id`'", "# in pay;rm -rf ~"]
     assert f.diagnostics == ["oc -n 'pay;rm -rf ~' get route web"]
     assert shlex.split(f.remediation[0])[2] == "pay;rm -rf ~"
+
+
+def test_a_line_break_in_a_name_cannot_end_a_comment_and_run_the_next_line():
+    name = "pay\nrm -rf ~"
+    for command in (f"oc -n shop get route web  # in {name}", f"# in {name}"):
+        quoted = quote_names(command, [name])
+        assert "\n" not in quoted
+        assert quoted.endswith("# in pay\\nrm -rf ~")
+    assert shlex.split(quote_names(f"oc -n {name} get route web", [name]))[2] == name  # quoted, kept whole
