@@ -68,7 +68,8 @@ def warn_not_logs(snap: Any) -> None:
              if not record.roots and len(record.not_what_read_as) > 1}
     for path, files in loose.items():
         warn(loose_files_line(path, files))
-    # a file name in a summarised input and in another input too keeps its line (skipped entries name no input)
+    # a file name in a summarised input and in another input too keeps its line (matched by name: the skipped tuples
+    # hold no input, which ``snap.skipped_inputs`` keeps apart)
     alone = {name for record in snap.inputs if record.path not in loose for name, _ in record.not_what_read_as}
     said = {name for files in loose.values() for name, read_as in files if read_as == READ_AS_LOG} - alone
     no_log = [(entry[0], entry[1]) for entry in snap.skipped
