@@ -134,7 +134,8 @@ def backend_saturation(ctx: Context) -> Iterator[Finding]:
                 f"haproxy.router.openshift.io/pod-concurrent-connections={int(maxconn) * 4} --overwrite"
             )
         if workload:
-            fix.append(f"oc -n {route.namespace} scale {workload[0]}/{workload[1]} --replicas=<more>")
+            fix.append(f"oc -n {route.namespace} scale {workload[0]}/{workload[1]} --replicas=REPLICAS  "
+                       "# REPLICAS: more than the pods serving now")
         yield RULE.finding(
             severity=severity,
             namespace=route.namespace,

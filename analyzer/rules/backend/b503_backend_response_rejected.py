@@ -83,8 +83,8 @@ def invalid_response(ctx: Context) -> Iterator[Finding]:
                 '\'{"spec":{"tuningOptions":{"headerBufferBytes":65536}}}\'  # only for large headers',
             ],
             diagnostics=[
-                "oc -n openshift-ingress rsh deploy/router-default curl -sv http://<pod-ip>:<port>/<path>  "
-                "# inspect the raw headers",
+                "oc -n openshift-ingress rsh deploy/router-default curl -sv http://POD_IP:PORT/PATH  "
+                "# inspect the raw headers; POD_IP:PORT/PATH: a rejected request's server and path (the evidence)",
             ],
             first_seen=facts["first_seen"],
             last_seen=facts["last_seen"],

@@ -38,6 +38,7 @@ router-facts.md §4.2 (502 SH), §4.3, §6 (keep-alive row); haproxy/haproxy#341
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import pandas as pd
 
@@ -124,12 +125,7 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
                 "# keep the application's idle/keep-alive timeout above the router's and its request timeout "
                 "below the route's",
             ],
-            diagnostics=[
-                f"oc -n {route.namespace} logs --since-time={facts['first_seen']:%Y-%m-%dT%H:%M:%SZ} "
-                f"<pod>  # what the application said"
-                if facts["first_seen"]
-                else f"oc -n {route.namespace} logs <pod>"
-            ],
+            diagnostics=[_logs_command(route.namespace, closed, facts["first_seen"])],
             first_seen=facts["first_seen"],
             last_seen=facts["last_seen"],
             affected_requests=facts["affected_requests"],
@@ -137,3 +133,14 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
             confidence="medium",
             **when,
         )
+
+
+def _logs_command(namespace: str, closed: pd.DataFrame, since: datetime | None) -> str:
+    """``oc logs`` of the pod that closed the most of these connections, from the first one; ``POD`` to fill in
+    (and a comment that says so) where the lines name no pod (a bare angle-bracket ``<pod>`` is a redirection)."""
+    pods = closed["pod"].dropna().astype(str) if "pod" in closed else pd.Series(dtype=str)
+    counted = sorted(pods.value_counts().items(), key=lambda item: (-item[1], item[0]))  # ties by name
+    pod = counted[0][0] if counted else "POD"
+    window = f" --since-time={since:%Y-%m-%dT%H:%M:%SZ}" if since else ""
+    note = "what the application said" if len(pods) else "POD: a pod of the route's service; what the application said"
+    return f"oc -n {namespace} logs{window} {pod}  # {note}"

@@ -113,7 +113,8 @@ def _selector_finding(ctx: Context, route: common.RouteRef, miss: shared.Selecto
         new = ",".join(f"{k}={v}" for k, v in suggested_selector(selector, labels).items())
         fix = [f"oc -n {route.namespace} set selector service/{svc['name']} '{new}'"]
     else:
-        fix = [f"oc -n {route.namespace} set selector service/{svc['name']} '<the pod template labels>'"]
+        fix = [f"oc -n {route.namespace} set selector service/{svc['name']} 'KEY=VALUE'  "
+               "# KEY=VALUE: the labels of the pod template that should serve the route"]
         checks.append(f"oc -n {route.namespace} get deployments -o jsonpath='{{..template.metadata.labels}}'")
     changed, source = common.dated_change(ctx, "service", route.namespace, str(svc["name"]), f"service {svc['name']}")
     when, said = common.timing(ctx, route, facts, changed, source=source or None)

@@ -231,7 +231,8 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
             ),
             evidence=evidence + facts.get("evidence", []),
             remediation=[
-                f"oc -n {route.namespace} set resources {w[0]}/{w[1]} --limits=memory=<more>"
+                f"oc -n {route.namespace} set resources {w[0]}/{w[1]} --limits=memory=LIMIT  "
+                "# LIMIT: above the memory limit the container was OOM-killed at"
                 for w in [common.route_workload(ctx, route)]
                 if w and oom
             ]

@@ -538,13 +538,17 @@ def _port_fix(ctx: Context, route: common.RouteRef, case: PortCase | None) -> li
                    f"setting), then: oc -n {ns} rollout restart {target or 'deployment/<name>'}")
         return fix
     sp = case.service_port if case is not None else None
-    service = str(sp["service"]) if sp is not None else (route.services[0] if route.services else "<service>")
+    service = str(sp["service"]) if sp is not None else (route.services[0] if route.services else "SERVICE")
     index = _port_index(ctx, sp) if sp is not None else 0
     value = case.right_port if case is not None else None
-    rendered = ("<port>" if value is None else (str(value) if isinstance(value, int) or str(value).isdigit()
-                                                else f'"{value}"'))
+    rendered = ("PORT" if value is None else (str(value) if isinstance(value, int) or str(value).isdigit()
+                                              else f'"{value}"'))
+    unknown = [note for word, note in (("SERVICE", "SERVICE: the route's service"),
+                                       ("PORT", "PORT: the port the application listens on"))
+               if word in (service, rendered)]
     fix.append(f"oc -n {ns} patch service {service} --type=json "
-               f"-p '[{{\"op\":\"replace\",\"path\":\"/spec/ports/{index}/targetPort\",\"value\":{rendered}}}]'")
+               f"-p '[{{\"op\":\"replace\",\"path\":\"/spec/ports/{index}/targetPort\",\"value\":{rendered}}}]'"
+               + (f"  # {'; '.join(unknown)}" if unknown else ""))
     return fix
 
 

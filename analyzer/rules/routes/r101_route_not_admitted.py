@@ -181,7 +181,8 @@ def _rejected(ctx: Context, route: common.RouteRef) -> Finding:
     if "HostAlreadyClaimed" in reason and host:
         fix = [
             f"oc -n {route.namespace} patch route {route.name} --type=merge "
-            '-p \'{"spec":{"host":"<a host no other route uses>"}}\'   # or free the host on the older route',
+            '-p \'{"spec":{"host":"NEW_HOST"}}\'   # NEW_HOST: a host no other route uses; or free the host on the '
+            'older route',
         ]
         checks.append(f"oc get routes -A -o wide | grep -F '{host}'   # the older route that holds the host")
     else:
