@@ -814,12 +814,15 @@ def first_event(ctx: Context, namespace: str, pods: Iterable[str], reason: str |
 
 def fact_evidence(ctx: Context, where: Where, needle: str, fallback: str) -> Evidence:
     """Cite a fact: its kept log line, else the line at or after its object's first line that holds
-    ``needle``; ``fallback`` (a part of the line) when the file's text is not kept (log lines)."""
+    ``needle``; ``fallback`` (a part of the line) when the file's text is not kept (log lines), marked to be
+    read back from its log once the rules are done (:func:`analyzer.evidence.quote_cited_log_lines`), as a
+    cited request line is: a router message is then quoted as it stands in the file, its prefix included."""
     text = ctx.snap.log_text(where.input, where.source, where.line) if where.line else None
     if text is not None:
         return Evidence(source=where.source, line=where.line, text=text, input=where.input)
     if where.line is None or (where.input or "", where.source) not in ctx.snap.texts:
-        return Evidence(source=where.source, line=where.line, text=fallback, input=where.input)
+        return Evidence(source=where.source, line=where.line, text=fallback, input=where.input,
+                        described=where.line is not None)
     line, found = ctx.snap.find_line(where.input, where.source, where.line, needle)
     return Evidence(source=where.source, line=line, text=found, input=where.input)
 

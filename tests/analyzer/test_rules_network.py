@@ -104,7 +104,9 @@ def test_deny_by_default_is_critical_and_the_fix_is_the_documented_allow_policy(
 def test_hostnetwork_fix_adds_the_empty_pod_selector_and_cites_the_routers_down_line():
     [f] = n401(SCENARIOS / "N401-fires-hostnetwork-namespace-only")
     assert applied_policy(f)["spec"]["ingress"] == [{"from": [{"namespaceSelector": GROUP, "podSelector": {}}]}]
-    assert f["evidence"][-1]["text"].startswith("Server be_edge_http:ledger:ledger/pod:ledger-7c9d5b6f48-k2x9p")
+    # the router's DOWN line as it stands in the log: its syslog prefix, then the message
+    assert ": Server be_edge_http:ledger:ledger/pod:ledger-7c9d5b6f48-k2x9p" in f["evidence"][-1]["text"]
+    assert f["evidence"][-1]["text"].startswith("2026-11-20T")
     assert "Layer4 timeout" in f["evidence"][-1]["text"]
 
 

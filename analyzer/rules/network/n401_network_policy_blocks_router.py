@@ -89,10 +89,11 @@ def _layer4_down(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
 
 
 def event_evidence(row: pd.Series) -> Evidence:
-    """Cite a router event line (``Server ... is DOWN``) with the message as logged."""
+    """Cite a router event line (``Server ... is DOWN``): its message, read back as the whole line as it stands in
+    the log once the rules are done (:func:`analyzer.evidence.quote_cited_log_lines`), as a request line is."""
     line = int(row["line"]) if pd.notna(row["line"]) else None
     return Evidence(source=str(row["source"]), line=line, text=str(row["text"]),
-                    input=None if pd.isna(row["input"]) else str(row["input"]))
+                    input=None if pd.isna(row["input"]) else str(row["input"]), described=line is not None)
 
 
 def _served(ctx: Context, route: common.RouteRef, pods: list[str]) -> int:
