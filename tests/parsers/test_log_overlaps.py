@@ -60,7 +60,8 @@ def test_two_must_gathers_whose_windows_overlap_count_the_common_lines_once(tmp_
     assert overlap_notes(both) == [{
         "source": name, "offset": None,  # every line is read: no cut for the summary to count
         "reason": f"its last {len(b''.join(LINES[FIRST:]))} bytes, from byte {at}, are the first bytes of {name} of"
-                  f" {new} (an overlapping collection of this access log, which goes on there): read once, there"}]
+                  f" {new} (an overlapping collection of this access log, which goes on there): read once, there",
+        "input": str(old)}]  # the entry names the input whose copy was skipped
     # the older log's lines keep their numbers: the first affected line is cited at the same place
     assert both["summary"]["log_lines"] == alone["summary"]["log_lines"]
 
@@ -94,7 +95,7 @@ def test_a_shorter_window_inside_a_log_collected_whole_is_skipped(tmp_path: Path
     assert overlap_notes(both) == [{
         "source": name, "offset": None,
         "reason": f"every byte of it is in {name} of {whole}, from byte {len(b''.join(LINES[:FIRST]))} (an"
-                  " overlapping collection of this access log): read once, there"}]
+                  " overlapping collection of this access log): read once, there", "input": str(window)}]
     [record] = [r for r in both["inputs"] if r["path"] == str(window)]
     assert record["files_skipped"] >= 1
 
