@@ -129,7 +129,7 @@ def analyze(
     status_counts = {str(k): n for k, n in totals.status_counts(scope).items()} if logs else None
     window_start, window_end, window_source = _window(snap, totals.time_range(scope))
     measured = [r.error_ledger for r in route_results if r.error_ledger is not None]
-    owners = {at: snap.inputs[index].path for at, index in getattr(snap, "skipped_inputs", {}).items()}
+    owners = {at: snap.inputs[index].path for at, index in snap.skipped_inputs.items()}
     skipped = [Skipped(*entry, input=owners.get(at)) for at, entry in enumerate(snap.skipped)]
     skipped += skipped_rules(rule_skips)
     return Result(

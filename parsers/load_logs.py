@@ -57,7 +57,7 @@ def _load_logs(
             lines += usable_lines(account)
             unusable = account["lines_read"] and not usable_lines(account)
             if unusable:
-                _of_input(snap, position.get(id(record)))
+                of_input(snap.skipped_inputs, len(snap.skipped), position.get(id(record)))
                 snap.skipped.append((account["source"], not_an_access_log(account, parse.unparsed_samples)))
             if record is not None:  # a file read whose lines are all unparsed is skipped whole
                 record.files_skipped += bool(unusable)
@@ -67,7 +67,7 @@ def _load_logs(
         logs += lines > 0
     for src, member, reason, offset in failures:
         owner = record_of.get(id(src))
-        _of_input(snap, position.get(id(owner)) if owner is not None else None)
+        of_input(snap.skipped_inputs, len(snap.skipped), position.get(id(owner)) if owner is not None else None)
         snap.skipped.append((member.name, reason, offset))
         if id(src) in record_of and (id(src), member.name) not in kept:  # a cut file was read, in part
             record_of[id(src)].files_skipped += 1
@@ -89,10 +89,10 @@ def _load_logs(
     snap.access_log_files = logs
 
 
-def _of_input(snap: Snapshot, index: int | None) -> None:
-    """Note that the skipped entry about to be appended belongs to the input at ``index`` (None: not known)."""
+def of_input(skipped_inputs: dict[int, int], position: int, index: int | None) -> None:
+    """Note that the skipped entry at ``position`` belongs to the input at ``index`` (None: not known)."""
     if index is not None:
-        snap.skipped_inputs[len(snap.skipped)] = index
+        skipped_inputs[position] = index
 
 
 EVIDENCE_LINE_CAP = 20_000

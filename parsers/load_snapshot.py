@@ -22,7 +22,7 @@ from parsers.inputs import usable_input
 from parsers.kept_text import KeptTexts, reader_for
 from parsers.layout import DOC_SUFFIXES, INGRESS_NAMESPACES, Index, access_log_members, index_input, place_by_name
 from parsers.load_app_logs import read_app_logs
-from parsers.load_logs import _load_logs
+from parsers.load_logs import _load_logs, of_input
 from parsers.load_objects import (
     _collected,
     _load_docs,
@@ -103,12 +103,6 @@ def _log_members(src: InputSource, record: InputRecord, skipped: list, also_inpu
         skipped.append((f"{src.label} ({left} file{'' if left == 1 else 's'})",
                         given_as_logs(src.label, idx.kind, left, also_input)))
     return found
-
-
-def _of_input(skipped_inputs: dict[int, int], position: int, index: int | None) -> None:
-    """Note that the skipped entry at ``position`` belongs to the input at ``index`` (None: not known)."""
-    if index is not None:
-        skipped_inputs[position] = index
 
 
 def load_snapshot(
@@ -285,12 +279,12 @@ def load_snapshot(
     # an object's input is known by its label: of two inputs with one label, the first (the same path twice)
     index_of = {label: i for i, label in reversed(list(enumerate(record.path for record in records)))}
     for problem in getattr(store, "problems", []) or []:
-        _of_input(skipped_inputs, len(skipped), index_of.get(str(problem[0])))
+        of_input(skipped_inputs, len(skipped), index_of.get(str(problem[0])))
         skipped.append((str(problem[1]), f"line {problem[2]}: {problem[3]}"))
         if (resource := resource_of.get((problem[0], problem[1]))) is not None:
             incomplete.add(resource)  # an object of the file left out: it may be the one a rule looks for
     for note in getattr(store, "values_lost", []) or []:
-        _of_input(skipped_inputs, len(skipped), index_of.get(str(note[0])))
+        of_input(skipped_inputs, len(skipped), index_of.get(str(note[0])))
         skipped.append((str(note[1]), f"line {note[2]}: {note[3]}"))
     frames["router_backends"] = _concat("router_backends", router_backends)
     frames["router_servers"] = _concat("router_servers", router_servers)

@@ -541,15 +541,15 @@ def _port_fix(ctx: Context, route: common.RouteRef, case: PortCase | None) -> li
     service = str(sp["service"]) if sp is not None else (route.services[0] if route.services else "SERVICE")
     index = _port_index(ctx, sp) if sp is not None else 0
     value = case.right_port if case is not None else None
-    also = "; SERVICE: the route's service" if service == "SERVICE" else ""
+    unnamed = "SERVICE: the route's service" if service == "SERVICE" else ""
     if value is None:  # no port the pods serve is known: the engineer sets it, in the editor
         fix.append(f"oc -n {ns} edit service {service}  # set spec.ports[{index}].targetPort to the port the "
-                   f"application listens on{also}")
+                   f"application listens on" + (f"; {unnamed}" if unnamed else ""))
         return fix
     rendered = str(value) if isinstance(value, int) or str(value).isdigit() else f'"{value}"'
     fix.append(f"oc -n {ns} patch service {service} --type=json "
                f"-p '[{{\"op\":\"replace\",\"path\":\"/spec/ports/{index}/targetPort\",\"value\":{rendered}}}]'"
-               + (f"  # {also[2:]}" if also else ""))
+               + (f"  # {unnamed}" if unnamed else ""))
     return fix
 
 
