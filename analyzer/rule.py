@@ -104,6 +104,7 @@ class Rule:
         route: str | None = None,
         service: str | None = None,
         severity: Severity | None = None,
+        names: Iterable[object] = (),
         **fields: Any,
     ) -> Finding:
         """A finding of this rule: code, cause and (unless given) severity come from the declaration.
@@ -111,10 +112,13 @@ class Rule:
         ``remediation`` holds the change to make, first; commands that only confirm (``oc describe/get/
         logs/exec``) go to ``diagnostics``. Other :class:`Finding` fields (``first_seen``, ``last_seen``,
         ``affected_requests``, ``claims``, ``confidence``, ``began_at`` …) pass through ``fields``.
-        The namespace, route and service names are quoted in both lists' commands where a shell would not
-        read them as one plain word (:func:`analyzer.shell_words.quote_names`).
+        The namespace, route and service names, and ``names`` (the other names from the inputs that the
+        commands hold: pods, nodes, workloads, autoscalers, ingress controllers, checks, probe paths; what is
+        not a text, a missing value, is passed over), are quoted in both
+        lists' commands where a shell would not read them as one plain word
+        (:func:`analyzer.shell_words.quote_names`).
         """
-        names = (namespace, route, service)
+        names = (namespace, route, service, *(n for n in names if isinstance(n, str)))
         return Finding(
             code=self.code,
             cause=self.cause,

@@ -28,7 +28,10 @@ def quote_names(command: str, names: Iterable[str | None]) -> str:
         return _in_comment(command, unsafe)
     masked = command
     for i, name in enumerate(unsafe):  # longest first: a name inside another is not cut out of it
-        masked = re.sub(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", _MARK.format(i), masked)
+        # a name joined to other text (``{svc}-tls``, ``{svc}.{ns}.svc``, ``={node}``) is quoted where it
+        # stands, which a shell still reads as one word; only a letter or digit on either side means
+        # another word that merely contains the name
+        masked = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", _MARK.format(i), masked)
     out: list[str] = []
     state, start = "", 0  # "" outside quotes, "'" or '"' inside them, "#" in a comment
     for pos, ch in enumerate(masked):

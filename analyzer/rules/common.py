@@ -391,6 +391,31 @@ def route_workload(ctx: Context, route: RouteRef) -> tuple[str, str] | None:
     return _workload_memo(ctx.lookups, owners)
 
 
+def ic_of(route: RouteRef) -> str:
+    """The IngressController that admitted the route (the first one named), ``default`` when unknown: the
+    one a fix of the router's settings patches, whose pods (deployment ``router-<name>``) serve the route."""
+    routers = route.row.get("admitted_routers")
+    names = [n for n in str(routers).split(",") if n] if isinstance(routers, str) else []
+    return names[0] if names else "default"
+
+
+def command_names(ctx: Context, route: RouteRef, *more: object) -> list[object]:
+    """The names from the inputs that a route's commands may hold, for ``Rule.finding``'s ``names``: its pods
+    and their nodes, the workload that owns them, its services' selector labels (keys and values), and ``more``.
+
+    Each is quoted where it stands in a command if a shell would not read it as one plain word; a name the
+    commands do not hold costs nothing.
+    """
+    pods = route_pods(ctx, route)
+    names: list[object] = [*pods["name"].tolist(), *pods["node"].tolist()] if not pods.empty else []
+    names += list(route_workload(ctx, route) or ())
+    for service in route.services:
+        row = service_row(ctx, route.namespace, service)
+        if row is not None:
+            names += [word for pair in labels_of(row["selector"]).items() for word in pair]
+    return [*names, *more]
+
+
 def route_requests(ctx: Context, route: RouteRef) -> pd.DataFrame:
     return ctx.route_rows(route.namespace, route.name)
 

@@ -10,7 +10,7 @@ import pytest
 
 from analyzer.run import analyze
 from parsers.load_snapshot import load_snapshot
-from tests.analyzer.test_scenarios import SCENARIO_DIRS, scenario_inputs
+from tests.analyzer.test_scenarios import SCENARIO_DIRS, SCENARIOS, scenario_inputs
 
 ANGLE = re.compile(r"<(?!NOSRV>)[A-Za-z][\w ./-]*>")
 
@@ -44,3 +44,24 @@ def test_b504_reads_the_logs_of_the_pod_that_closed_the_connections():
     [b504] = [f for f in report["findings"] if f["code"] == "B504"]
     assert b504["diagnostics"] == ["oc -n claims logs --since-time=2026-11-20T08:30:00Z intake-7c9d5b6f48-k2x9p  "
                                    "# what the application said"]
+
+
+@pytest.mark.parametrize("name", ["I704-fires-drain-took-every-replica", "E203-fires-transient-outage",
+                                  "K602-fires-rollout-no-prestop"])
+def test_a_fix_for_a_workload_the_inputs_do_not_name_says_what_to_fill_in(name, monkeypatch):
+    """Pods without a known owner (no ReplicaSet or Deployment collected): the fix names ``DEPLOYMENT`` (and
+    ``LABELS`` where no selector is known) and its comment says what to put there, never ``<name>``."""
+    from analyzer.rules import common
+
+    monkeypatch.setattr(common, "workload_of", lambda ctx, pods: None)
+    monkeypatch.setattr(common, "route_workload", lambda ctx, route: None)
+    inputs, logs = scenario_inputs(SCENARIOS / name)
+    report = analyze(load_snapshot(inputs, logs, keep_all_requests=False), tool_version="test").to_dict()
+    code = name.split("-")[0]
+    fixes = [c for f in report["findings"] if f["code"] == code for c in f["remediation"]]
+    filled = [c for c in fixes if "DEPLOYMENT" in _code(c)]
+    assert filled, fixes
+    for command in fixes:
+        assert not ANGLE.search(_code(command)), command
+    for command in filled:
+        assert "DEPLOYMENT: the workload whose pods serve the route" in command, command

@@ -39,6 +39,25 @@ def test_every_finding_quotes_its_namespace_route_and_service():
     assert shlex.split(f.remediation[0])[2] == "pay;rm -rf ~"
 
 
+def test_a_name_joined_to_other_text_is_quoted_where_it_stands():
+    command = "oc -n s annotate service w$(id) x/serving-cert-secret-name=w$(id)-tls; curl http://w$(id).s.svc"
+    quoted = quote_names(command, ["w$(id)"])
+    assert quoted == ("oc -n s annotate service 'w$(id)' x/serving-cert-secret-name='w$(id)'-tls; "
+                      "curl http://'w$(id)'.s.svc")
+    assert shlex.split(quoted.split(";")[0])[-1] == "x/serving-cert-secret-name=w$(id)-tls"
+    assert quote_names("oc get pod aw$(id)b", ["w$(id)"]) == "oc get pod aw$(id)b"  # another word that holds it
+
+
+def test_a_finding_quotes_the_other_names_its_rule_hands_it():
+    f = RULE.finding(namespace="shop", route="web", title="t", explanation="e",
+                     evidence=[Evidence("pods.yaml", 1, "name: web-1")],
+                     remediation=["oc -n shop scale deployment/web$(id) --replicas=2"],
+                     diagnostics=["oc -n shop logs web-1`id`", "oc describe node n;id"],
+                     names=["web$(id)", "web-1`id`", "n;id", None])
+    assert f.remediation == ["oc -n shop scale deployment/'web$(id)' --replicas=2"]
+    assert f.diagnostics == ["oc -n shop logs 'web-1`id`'", "oc describe node 'n;id'"]
+
+
 def test_a_line_break_in_a_name_cannot_end_a_comment_and_run_the_next_line():
     name = "pay\nrm -rf ~"
     for command in (f"oc -n shop get route web  # in {name}", f"# in {name}"):

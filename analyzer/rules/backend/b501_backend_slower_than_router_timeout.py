@@ -202,6 +202,7 @@ def backend_timeout(ctx: Context) -> Iterator[Finding]:
                 severity=Severity.INFO,
                 namespace=route.namespace,
                 route=route.name,
+                names=common.command_names(ctx, route),
                 service=common.first_service(route),
                 title=f"timeout annotation {annotation!r} is not a valid HAProxy time: the router ignores it",
                 explanation=(
@@ -248,6 +249,7 @@ def _slow(ctx: Context, route: common.RouteRef, timeouts: pd.DataFrame,
                                               ctx.normal_lines, (route.namespace, route.name)),
             namespace=route.namespace,
             route=route.name,
+            names=common.command_names(ctx, route),
             service=common.first_service(route),
             title=f"{plural(len(timeouts), 'request')} timed out after {limit / 1000:g}s (504) on route {route.name}",
             explanation=(

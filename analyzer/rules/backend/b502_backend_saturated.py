@@ -140,6 +140,7 @@ def backend_saturation(ctx: Context) -> Iterator[Finding]:
             severity=severity,
             namespace=route.namespace,
             route=route.name,
+            names=common.command_names(ctx, route),
             service=common.first_service(route),
             title=(
                 f"{plural(len(queued), 'request')} queued, {rejected} rejected with 503 sQ"

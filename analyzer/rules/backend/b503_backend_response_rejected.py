@@ -64,11 +64,13 @@ def invalid_response(ctx: Context) -> Iterator[Finding]:
         facts = common.log_facts(ctx, bad)
         pods = sorted(bad["pod"].dropna().astype(str).unique())
         when, said = common.timing(ctx, route, facts)
+        ic = common.ic_of(route)  # the router that rejected the responses: its settings, its pods
         yield RULE.finding(
             severity=shared.severity_by_share(bad, req, when["status_at_collection"], ctx.facts.lines,
                                               ctx.normal_lines, (route.namespace, route.name)),
             namespace=route.namespace,
             route=route.name,
+            names=common.command_names(ctx, route, ic, f"router-{ic}"),
             service=common.first_service(route),
             title=f"{plural(len(bad), 'response')} rejected by the router as invalid (502 PH)",
             explanation=(
@@ -79,11 +81,11 @@ def invalid_response(ctx: Context) -> Iterator[Finding]:
             evidence=facts["evidence"],
             remediation=[
                 "# fix the headers the application sends (duplicate Transfer-Encoding, malformed or oversized)",
-                "oc -n openshift-ingress-operator patch ingresscontroller/default --type=merge -p "
+                f"oc -n openshift-ingress-operator patch ingresscontroller/{ic} --type=merge -p "
                 '\'{"spec":{"tuningOptions":{"headerBufferBytes":65536}}}\'  # only for large headers',
             ],
             diagnostics=[
-                "oc -n openshift-ingress rsh deploy/router-default curl -sv http://POD_IP:PORT/PATH  "
+                f"oc -n openshift-ingress rsh deploy/router-{ic} curl -sv http://POD_IP:PORT/PATH  "
                 "# inspect the raw headers; POD_IP:PORT/PATH: a rejected request's server and path (the evidence)",
             ],
             first_seen=facts["first_seen"],

@@ -107,6 +107,7 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
                                               ctx.normal_lines, (route.namespace, route.name)),
             namespace=route.namespace,
             route=route.name,
+            names=common.command_names(ctx, route, *closed_by(closed)),
             service=common.first_service(route),
             title=f"{plural(len(closed), 'request')}: the backend closed the connection before answering (502 SH)",
             explanation=(
@@ -133,6 +134,11 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
             confidence="medium",
             **when,
         )
+
+
+def closed_by(closed: pd.DataFrame) -> list[str]:
+    """The pods named by these lines (gone pods too: the logs command names the busiest of them)."""
+    return closed["pod"].dropna().astype(str).unique().tolist() if "pod" in closed else []
 
 
 def _logs_command(namespace: str, closed: pd.DataFrame, since: datetime | None) -> str:

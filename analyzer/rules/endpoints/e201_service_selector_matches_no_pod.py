@@ -122,6 +122,7 @@ def _selector_finding(ctx: Context, route: common.RouteRef, miss: shared.Selecto
         severity=severity,
         namespace=route.namespace,
         route=route.name,
+        names=common.command_names(ctx, route),
         service=str(svc["name"]),
         title=f"service {svc['name']} selects no pod ({sel})",
         explanation=(

@@ -153,6 +153,7 @@ def _recovered_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         severity=Severity.WARNING,
         namespace=route.namespace,
         route=route.name,
+        names=common.command_names(ctx, route, *names),
         service=common.first_service(route),
         title=f"readiness probe of {len(names)} pod(s) failed from {common.hhmm(start.to_pydatetime())} to "
         f"{common.hhmm(end.to_pydatetime())}; {plural(len(inside), 'request')} found no server",
@@ -230,6 +231,7 @@ def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) 
         severity=Severity.CRITICAL if left == 0 else Severity.WARNING,
         namespace=route.namespace,
         route=route.name,
+        names=common.command_names(ctx, route, *names, c["readiness_path"]),
         service=common.first_service(route),
         title=f"{len(names)} of {total} pods fail their readiness probe ({probe})",
         explanation=(

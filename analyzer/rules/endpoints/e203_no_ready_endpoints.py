@@ -114,6 +114,7 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
         severity=Severity.WARNING,
         namespace=route.namespace,
         route=route.name,
+        names=common.command_names(ctx, route),
         service=common.first_service(route),
         title=f"{plural(len(nosrv), 'request')} found no server; {route.endpoints_ready} endpoint(s) are ready now",
         explanation=(
@@ -143,15 +144,16 @@ def _keep_one_serving(ctx: Context, route: common.RouteRef) -> list[str]:
     pods before stopping the old (``maxUnavailable: 0``), and a PodDisruptionBudget so a drain evicts one at a
     time (selecting the pods by the route's service selector)."""
     workload = common.workload_of(ctx, common.route_pods(ctx, route))
-    target = f"{workload[0]}/{workload[1]}" if workload else "deployment/<name>"
+    target = f"{workload[0]}/{workload[1]}" if workload else "deployment/DEPLOYMENT"
     service = common.service_row(ctx, route.namespace, route.services[0]) if route.services else None
     selector = common.labels_of(service["selector"]) if service is not None else {}
-    labels = ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or "<the pods' labels>"
+    labels = ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or "LABELS"
     return [
         f"oc -n {route.namespace} patch {target} --type=merge -p "
-        '\'{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":0}}}}\'   # a rollout starts new pods first',
+        '\'{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":0}}}}\'   # a rollout starts new pods first'
+        + ("" if workload else "; DEPLOYMENT: the workload whose pods serve the route"),
         f"oc -n {route.namespace} create poddisruptionbudget {route.name} --min-available=1 --selector={labels}"
-        "   # a drain evicts one replica at a time",
+        "   # a drain evicts one replica at a time" + ("" if selector else "; LABELS: key=value labels of its pods"),
     ]
 
 
@@ -228,6 +230,7 @@ def _zero_ready(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fi
     return RULE.finding(
         namespace=route.namespace,
         route=route.name,
+        names=common.command_names(ctx, route),
         service=common.first_service(route),
         title=f"route {route.name} has no ready endpoint: {reason}",
         explanation=(

@@ -212,6 +212,7 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
             severity=severity,
             namespace=route.namespace,
             route=route.name,
+            names=common.command_names(ctx, route),
             service=common.first_service(route),
             title=(
                 f"{plural(facts['affected_requests'], 'error')} when backend pods restarted" if facts

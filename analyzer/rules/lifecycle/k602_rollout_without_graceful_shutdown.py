@@ -74,10 +74,11 @@ PLATFORM = ("openshift-", "kube-")  # operator-owned workloads: the customer can
 
 def prestop_patch(namespace: str, workload: tuple[str, str] | None) -> str:
     """The ``oc patch`` that adds a 15 s preStop sleep to the workload's first container."""
-    kind, name = workload or ("deployment", "<name>")
+    kind, name = workload or ("deployment", "DEPLOYMENT")
     value = '{"preStop":{"exec":{"command":["sleep","15"]}}}'
     return (f"oc -n {namespace} patch {kind}/{name} --type=json -p "
-            f"'[{{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/lifecycle\",\"value\":{value}}}]'")
+            f"'[{{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/lifecycle\",\"value\":{value}}}]'"
+            + ("" if workload else "   # DEPLOYMENT: the workload whose pods serve the route"))
 
 
 @RULE.check
@@ -140,6 +141,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
                 severity=Severity.INFO,
                 namespace=route.namespace,
                 route=route.name,
+                names=common.command_names(ctx, route),
                 service=common.first_service(route),
                 title=f"{workload[1]} runs one replica without a preStop hook: every rollout drops requests",
                 explanation=(
@@ -183,6 +185,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             severity=Severity.CRITICAL if route.endpoints_ready == 0 else Severity.WARNING,
             namespace=route.namespace,
             route=route.name,
+            names=common.command_names(ctx, route),
             service=common.first_service(route),
             title=f"{plural(len(hits), 'request')} failed while pods were being replaced",
             explanation=(
@@ -202,8 +205,9 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             remediation=[
                 prestop_patch(route.namespace, workload),
                 f"oc -n {route.namespace} patch {workload[0] if workload else 'deployment'}/"
-                f"{workload[1] if workload else '<name>'} --type=merge -p "
-                '\'{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":0}}}}\'',
+                f"{workload[1] if workload else 'DEPLOYMENT'} --type=merge -p "
+                '\'{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":0}}}}\''
+                + ("" if workload else "   # DEPLOYMENT: the workload whose pods serve the route"),
             ],
             first_seen=facts["first_seen"],
             last_seen=facts["last_seen"],

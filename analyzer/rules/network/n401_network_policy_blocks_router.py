@@ -196,6 +196,7 @@ def _blocked_finding(ctx: Context, route: common.RouteRef, blocked: network_poli
         severity=severity,
         namespace=route.namespace,
         route=route.name,
+        names=common.command_names(ctx, route),
         service=common.first_service(route),
         title=_title(names, lifted_by),
         explanation=explanation,

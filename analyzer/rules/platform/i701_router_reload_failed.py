@@ -127,11 +127,13 @@ def _edited_finding(ctx: Context, route: common.RouteRef, first: pd.Series, aler
     evidence.append(common.fact_evidence(ctx, edited.where, stamp, f"time: {stamp}"))
     bad_name = f"{bad['namespace']}/{bad['route']}" if bad is not None else None
     fix = ([_fix_for(alert, str(bad["namespace"]), str(bad["route"])) + "   # the next reload then applies the edit"]
-           if bad is not None else ["fix the setting HAProxy rejects (the [ALERT] lines after 'error reloading "
+           if bad is not None else ["# fix the setting HAProxy rejects (the [ALERT] lines after 'error reloading "
                                     "router' in the router log name it); the next reload applies the edit"])
     return RULE.finding(
         severity=Severity.WARNING,
         namespace=route.namespace, route=route.name, service=common.first_service(route),
+        names=common.command_names(ctx, route, common.ic_of(route),
+                                   *(() if bad is None else (bad["namespace"], bad["route"]))),
         title=f"route {route.name} was edited after the router's reloads started failing: the edit is not applied",
         explanation=(f"Route {route.name} was last edited at {common.fmt_ts(edited.last_edited)} (managedFields), "
                      f"after router {first['router_pod']} began failing every reload ({common.fmt_ts(began)})"
@@ -139,7 +141,7 @@ def _edited_finding(ctx: Context, route: common.RouteRef, first: pd.Series, aler
                      + ". The running router still serves the route as it was before the edit, so the archive shows "
                      "settings (termination, target port, timeouts, services) the traffic does not follow."),
         evidence=evidence, remediation=fix,
-        diagnostics=["oc -n openshift-ingress logs deploy/router-default -c router --timestamps | "
+        diagnostics=[f"oc -n openshift-ingress logs deploy/router-{common.ic_of(route)} -c router --timestamps | "
                      "grep -A8 'error reloading router'",
                      f"oc -n {route.namespace} get route {route.name} -o yaml --show-managed-fields   # what changed"],
         began_at=edited.last_edited, ended_at=ended, incident=incident,
@@ -164,7 +166,7 @@ def _fix_for(alert: pd.Series | None, namespace: str, route: str) -> str:
     if alert is not None and "'timeout" in text(alert["text"]):
         return (f"oc -n {namespace} annotate route {route} haproxy.router.openshift.io/timeout-   "
                 "# or set a value HAProxy accepts (at most 24d)")
-    return (f"edit route {namespace}/{route}: remove or correct the annotation or certificate the HAProxy alert "
+    return (f"# edit route {namespace}/{route}: remove or correct the annotation or certificate the HAProxy alert "
             "names")
 
 
@@ -198,14 +200,16 @@ def _finding(ctx: Context, route: common.RouteRef, first: pd.Series, alert: pd.S
                "never loaded this route, so requests for its host end on openshift_default with the router's 503.")
         fix = ([_fix_for(alert, str(bad["namespace"]), str(bad["route"]))
                 + "   # the next reload then loads this route too"]
-               if bad is not None else ["fix the setting HAProxy rejects (the [ALERT] lines after 'error reloading "
+               if bad is not None else ["# fix the setting HAProxy rejects (the [ALERT] lines after 'error reloading "
                                         "router' in the router log name it); the next reload loads this route"])
         evidence.append(common.route_evidence(ctx, route, "creationTimestamp:"))
     return RULE.finding(
         namespace=route.namespace,
         route=route.name, service=common.first_service(route), title=title, explanation=why,
+        names=common.command_names(ctx, route, common.ic_of(route),
+                                   *(() if bad is None else (bad["namespace"], bad["route"]))),
         evidence=evidence, remediation=fix,
-        diagnostics=["oc -n openshift-ingress logs deploy/router-default -c router --timestamps | "
+        diagnostics=[f"oc -n openshift-ingress logs deploy/router-{common.ic_of(route)} -c router --timestamps | "
                      "grep -A8 'error reloading router'"],
         began_at=began, ended_at=ended, incident=incident,
         status_at_collection=IncidentStatus.ENDED if ended else IncidentStatus.ONGOING,

@@ -100,6 +100,7 @@ def _unavailable(ctx: Context, route: common.RouteRef, ic: pd.Series, cause: pd.
     return RULE.finding(
         severity=Severity.CRITICAL if down else Severity.WARNING,
         namespace=route.namespace, route=route.name, service=common.first_service(route),
+        names=common.command_names(ctx, route, name, f"router-{name}"),
         title=(f"IngressController {name}, which serves route {route.name}, is "
                + ("not available" if down else "degraded")),
         explanation=(f"IngressController {name} reports {ctype}={status} since {common.fmt_ts(since)}"
@@ -107,13 +108,13 @@ def _unavailable(ctx: Context, route: common.RouteRef, ic: pd.Series, cause: pd.
                      "while it is " + ("unavailable" if down else "degraded") + " requests for the route can fail in "
                      "the router before they reach any pod."),
         evidence=evidence,
-        remediation=[f"fix what IngressController {name}'s {ctype} condition names: router pods that cannot be "
+        remediation=[f"# fix what IngressController {name}'s {ctype} condition names: router pods that cannot be "
                      "scheduled or stay not ready (node capacity, nodePlacement, spec.replicas), the load balancer "
                      "service, or DNS"],
         diagnostics=["oc -n openshift-ingress get pods -o wide   # router pods: pending, crash-looping, not ready?",
                      f"oc -n openshift-ingress-operator get ingresscontroller {name} -o yaml",
                      "oc -n openshift-ingress get events --sort-by=.lastTimestamp",
-                     "oc -n openshift-ingress get svc router-default -o wide   # load balancer"],
+                     f"oc -n openshift-ingress get svc router-{name} -o wide   # load balancer"],
         began_at=since, incident=f"ingress-controller-unavailable@{rfc3339(since)}" if since else None,
         status_at_collection=IncidentStatus.ONGOING,
     )

@@ -66,7 +66,7 @@ from analyzer.ledger import line_routes, router_side_mask
 from analyzer.model import Evidence, Finding, Severity, rfc3339
 from analyzer.rule import LOGS, rule
 from analyzer.rules import common
-from analyzer.rules.platform.shared import ic_of, once_per_snapshot, text
+from analyzer.rules.platform.shared import once_per_snapshot, text
 from analyzer.wording import plural
 from parsers.log_totals import LogTotals
 from parsers.term_side import router_side_state
@@ -231,11 +231,12 @@ def _saturated(ctx: Context, route: common.RouteRef, found: Saturation, mine: pd
     share = int(peak["actconn"]) * 100 // max(1, found.limit.value)
     terms = ", ".join(f"{int(s)} {t}" for (s, t), _ in mine.groupby(
         [mine["status"].astype("int64"), mine["term"].astype(str)], sort=True))
-    ic = ic_of(route)
+    ic = common.ic_of(route)
     patch = json.dumps({"spec": {"tuningOptions": {"maxConnections": found.limit.value * 2}}}, separators=(",", ":"))
     return RULE.finding(
         namespace=route.namespace,
         route=route.name, service=common.first_service(route),
+        names=common.command_names(ctx, route, ic, f"router-{ic}"),
         title=f"the router was at its connection limit while route {route.name} and other routes failed",
         explanation=(f"From {common.hhmm(found.start)} to {common.hhmm(found.end)} the router held up to "
                      f"{int(peak['actconn'])} connections ({share}% of {found.limit.said}). In those minutes "
@@ -249,7 +250,7 @@ def _saturated(ctx: Context, route: common.RouteRef, found: Saturation, mine: pd
         diagnostics=["oc -n openshift-ingress adm top pods   # router CPU near its limit?",
                      f"oc -n openshift-ingress-operator get ingresscontroller {ic} "
                      "-o jsonpath='{.spec.tuningOptions}'",
-                     "oc -n openshift-ingress rsh deploy/router-default grep -E 'maxconn|nbthread' "
+                     f"oc -n openshift-ingress rsh deploy/router-{ic} grep -E 'maxconn|nbthread' "
                      "/var/lib/haproxy/conf/haproxy.config"],
         first_seen=first, last_seen=last, affected_requests=len(mine), claims=mine.index,
         began_at=found.start, ended_at=ended, status_at_collection=status, incident=incident,

@@ -352,21 +352,26 @@ def _disrupted(ctx: Context, route: common.RouteRef, d: NodeDisruption, on_node:
         rows) else ""
     pods = common.route_pods(ctx, route)
     workload = common.workload_of(ctx, pods)
-    target = f"{workload[0]}/{workload[1]}" if workload else "deployment/<name>"
+    target = f"{workload[0]}/{workload[1]}" if workload else "deployment/DEPLOYMENT"
+    named = "" if workload else "   # DEPLOYMENT: the workload whose pods serve the route"
     selector = _pod_selector(ctx, route)
     budgets = _budgets(ctx, route, pods, selector)
     evidence += [object_evidence(ctx.snap, row, "disruptionsAllowed") for row in (budgets or [])[:1]]
     spread = json.dumps({"spec": {"template": {"spec": {"topologySpreadConstraints": [{
         "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
-        "labelSelector": {"matchLabels": selector or {"<label>": "<value>"}}}]}}}}, separators=(",", ":"))
-    fix = [f"oc -n {route.namespace} scale {target} --replicas=2"] if len(on_node) + len(elsewhere) < 2 else []
-    fix += [f"oc -n {route.namespace} patch {target} --type=merge -p '{spread}'   # replicas on different nodes"]
+        "labelSelector": {"matchLabels": selector or {"LABEL": "VALUE"}}}]}}}}, separators=(",", ":"))
+    fix = [f"oc -n {route.namespace} scale {target} --replicas=2{named}"] if len(on_node) + len(elsewhere) < 2 else []
+    notes = ["replicas on different nodes"] + ([named.split("# ", 1)[1]] if named else []) + (
+        [] if selector else ["LABEL: VALUE: a label of the route's pods"])
+    fix += [f"oc -n {route.namespace} patch {target} --type=merge -p '{spread}'   # " + "; ".join(notes)]
     if not budgets:  # none selects the pods, or none was collected (then: if the namespace has none)
         fix.append(f"oc -n {route.namespace} create poddisruptionbudget {route.name} --min-available=1 --selector="
-                   + (",".join(f"{k}={v}" for k, v in sorted(selector.items())) if selector else "<the pods' labels>"))
+                   + (",".join(f"{k}={v}" for k, v in sorted(selector.items())) if selector
+                      else "LABELS   # LABELS: key=value labels of the route's pods"))
     return RULE.finding(
         severity=Severity.CRITICAL if alone else Severity.WARNING,
         namespace=route.namespace, route=route.name, service=common.first_service(route),
+        names=common.command_names(ctx, route, d.node),
         title=(f"node {d.node} went away while it ran " + ("every replica" if alone else "replicas")
                + f" of route {route.name}"),
         explanation=(f"Node {d.node} went away at {common.hhmm(d.start)} ({how}); {back}. It ran {names} of route "

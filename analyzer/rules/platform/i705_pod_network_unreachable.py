@@ -270,11 +270,12 @@ def _unreachable(ctx: Context, route: common.RouteRef, outage: Outage, on_node: 
     return RULE.finding(
         severity=Severity.CRITICAL if every and len(rows) else Severity.WARNING,
         namespace=route.namespace, route=route.name, service=common.first_service(route),
+        names=common.command_names(ctx, route, outage.node, outage.row["check"] if outage.row is not None else None),
         title=f"the pod network of node {outage.node}, which runs route {route.name}'s pods, was unreachable",
         explanation=(said + f". Ready pods of route {route.name} run there: {names}" + errors + ". The pods pass their "
                      "own probes; the network between the router and that node is what fails."),
         evidence=evidence,
-        remediation=[f"restore the pod network of node {outage.node} (its ovnkube-node / sdn pod, the MTU), or "
+        remediation=[f"# restore the pod network of node {outage.node} (its ovnkube-node / sdn pod, the MTU), or:",
                      f"oc adm drain {outage.node} --ignore-daemonsets --delete-emptydir-data   # moves the pods"],
         diagnostics=diagnostics,
         first_seen=first, last_seen=last, affected_requests=len(rows), claims=rows.index if len(rows) else NO_CLAIMS,

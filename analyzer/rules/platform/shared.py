@@ -46,13 +46,6 @@ def moment(value: object) -> datetime | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 
-def ic_of(route: common.RouteRef) -> str:
-    """The IngressController that admitted the route (the first one named), ``default`` when unknown."""
-    routers = route.row.get("admitted_routers")
-    names = [n for n in str(routers).split(",") if n] if isinstance(routers, str) else []
-    return names[0] if names else "default"
-
-
 def node_subnets(ctx: Context) -> list[tuple[Any, str, pd.Series]]:
     """(pod subnet, node name, node row) of every node that says its pod subnets, computed once."""
     return once_per_snapshot(ctx, "node-subnets", lambda: _node_subnets(ctx))

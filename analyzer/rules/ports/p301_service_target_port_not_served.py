@@ -364,6 +364,7 @@ def _port_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
         severity=severity,
         namespace=route.namespace,
         route=route.name,
+        names=common.command_names(ctx, route),
         service=str(case.service_port["service"]) if case and case.service_port is not None else (
             common.first_service(route)),
         title=f"route {route.name}: the service's targetPort is not served by the pods"
@@ -447,6 +448,7 @@ def _past_port_finding(ctx: Context, route: common.RouteRef, refused: pd.DataFra
         severity=Severity.WARNING,
         namespace=ns,
         route=route.name,
+        names=common.command_names(ctx, route),
         service=service,
         title=(f"route {route.name}: the service's targetPort was {past.port}, a port the pods do not serve, "
                f"until {common.hhmm(facts['last_seen'])} ({plural(facts['affected_requests'], 'request')} failed; "

@@ -95,6 +95,7 @@ def tls_termination_mismatch(ctx: Context) -> Iterator[Finding]:
             severity=Severity.CRITICAL if facts else case.severity_static,
             namespace=route.namespace,
             route=route.name,
+            names=common.command_names(ctx, route),
             service=str(sp["service"]),
             title=f"{route.termination} route to port {port_name or sp['port']} ({sp['target_port']}): TLS mismatch",
             explanation=case.problem[0].upper() + case.problem[1:]

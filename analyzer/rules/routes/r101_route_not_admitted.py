@@ -191,6 +191,7 @@ def _rejected(ctx: Context, route: common.RouteRef) -> Finding:
     return RULE.finding(
         namespace=route.namespace,
         route=route.name,
+        names=common.command_names(ctx, route),
         service=common.first_service(route),
         title=f"route {route.name} is not admitted by any router ({reason})",
         explanation=(
@@ -262,6 +263,7 @@ def _no_status(ctx: Context, route: common.RouteRef) -> Finding:
     return RULE.finding(
         namespace=route.namespace,
         route=route.name,
+        names=common.command_names(ctx, route),
         service=common.first_service(route),
         title=f"route {route.name} has no status from any router: no router serves it",
         explanation=(
@@ -308,6 +310,7 @@ def _no_backend(ctx: Context, route: common.RouteRef, configs: pd.DataFrame) -> 
         severity=Severity.WARNING,
         namespace=route.namespace,
         route=route.name,
+        names=common.command_names(ctx, route),
         service=common.first_service(route),
         title=f"route {route.name} claims to be admitted but the router configuration has no backend for it",
         explanation=(

@@ -158,6 +158,7 @@ def route_target_port_mismatch(ctx: Context) -> Iterator[Finding]:
         yield RULE.finding(
             namespace=route.namespace,
             route=route.name,
+            names=common.command_names(ctx, route),
             service=common.first_service(route),
             title=f"route targetPort {target} matches no endpoint port (names {names or ['<none>']}, "
             f"numbers {numbers})",
