@@ -206,6 +206,16 @@ def test_route_target_port_without_a_log_names_the_creation_as_the_date_source(t
 
 def test_a_deleted_service_is_recreated_from_the_deployment_of_its_name():
     [f] = findings(SCENARIOS / "time-service-deleted-mid-window", "R102")
+    assert f["remediation"] == [
+        "oc -n payments expose deployment/checkout --name=checkout",  # the ports its containers declare
+        "oc -n payments patch service checkout --type=json -p '[{\"op\":\"add\",\"path\":\"/spec/ports/0/name\","
+        "\"value\":\"http\"}]'  # the route asks for port http by name: the service port must carry it"]
+
+
+def test_a_deleted_service_behind_a_numeric_target_port_is_recreated_on_that_port(tmp_path):
+    root = copy_scenario(tmp_path, "time-service-deleted-mid-window")
+    edit(one_file(root, "routes.yaml"), _route_target(8080))
+    [f] = findings(root, "R102")
     assert f["remediation"] == ["oc -n payments expose deployment/checkout --name=checkout --port=8080"]
 
 
@@ -217,6 +227,6 @@ def test_without_a_deployment_of_its_name_the_command_says_what_to_fill_in_and_r
 
     edit(one_file(root, "deployments.yaml"), rename)
     [f] = findings(root, "R102")
-    assert f["remediation"] == ["oc -n payments expose deployment/DEPLOYMENT --name=checkout --port=8080  "
-                                "# DEPLOYMENT: the Deployment whose pods should serve the route"]
+    assert f["remediation"][0] == ("oc -n payments expose deployment/DEPLOYMENT --name=checkout  "
+                                   "# DEPLOYMENT: the Deployment whose pods should serve the route")
     assert not any(c in f["remediation"][0] for c in "<>")

@@ -39,6 +39,7 @@ openshift/api route/v1 types.go.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterator
 
 import pandas as pd
@@ -64,15 +65,29 @@ def closest_service(name: str, existing: list[str]) -> str | None:
     return close[0] if close else None
 
 
-def _expose(ctx: Context, namespace: str, service: str) -> str:
+def _expose(ctx: Context, route: common.RouteRef, service: str) -> list[str]:
     """The ``oc expose`` that recreates the service: from the Deployment of the same name when the namespace has one
     (a deleted service usually shared its workload's name), else with an upper-case word to replace, which a shell
-    reads as a plain argument (``<workload>`` was a redirection from a file named ``workload``)."""
+    reads as a plain argument (``<workload>`` was a redirection from a file named ``workload``).
+
+    Its ports are those the Deployment's containers declare (``oc expose`` copies them), or the route's numeric
+    ``targetPort`` (the service forwards it to the same port of the pods, which the route's number means). A route
+    whose ``targetPort`` is a name finds the port of the service that carries that name, which ``oc expose`` does
+    not give: a second command names the service's port."""
     deployments = ctx.snap.frame("deployments")
     named = (not deployments.empty
-             and bool(((deployments["namespace"] == namespace) & (deployments["name"] == service)).any()))
-    command = f"oc -n {namespace} expose deployment/{service if named else 'DEPLOYMENT'} --name={service} --port=8080"
-    return command if named else command + "  # DEPLOYMENT: the Deployment whose pods should serve the route"
+             and bool(((deployments["namespace"] == route.namespace) & (deployments["name"] == service)).any()))
+    target = route.row.get("target_port")
+    target = target if isinstance(target, str) and target else None
+    number = target is not None and target.isdigit()
+    command = (f"oc -n {route.namespace} expose deployment/{service if named else 'DEPLOYMENT'} --name={service}"
+               + (f" --port={target}" if number else ""))
+    commands = [command if named else command + "  # DEPLOYMENT: the Deployment whose pods should serve the route"]
+    if target is not None and not number:
+        value = json.dumps([{"op": "add", "path": "/spec/ports/0/name", "value": target}], separators=(",", ":"))
+        commands.append(f"oc -n {route.namespace} patch service {service} --type=json -p '{value}'  "
+                        f"# the route asks for port {target} by name: the service port must carry it")
+    return commands
 
 
 @RULE.check
@@ -110,7 +125,7 @@ def _missing_service(
             f'-p \'[{{"op":"remove","path":"/spec/alternateBackends/{index - 1}"}}]\''
         )
     else:
-        fix.append(_expose(ctx, route.namespace, str(b["service"])))
+        fix += _expose(ctx, route, str(b["service"]))
     facts = common.log_facts(ctx, nosrv) if total_loss and not nosrv.empty else {}
     share = "all" if total_loss else ("part of the" if weight > 0 else "none of the (weight 0)")
     when, said = common.timing(ctx, route, facts)
@@ -118,6 +133,7 @@ def _missing_service(
         severity=severity,
         namespace=route.namespace,
         route=route.name,
+        names=common.command_names(ctx, route, guess, route.row.get("target_port")),
         service=str(b["service"]),
         title=f"{where} names service {b['service']}, which does not exist",
         explanation=(
