@@ -88,7 +88,10 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
             security=security,
             local_directory=scratch,
             dashboard_address="127.0.0.1:0",  # local only, any free port: no clash with a running cluster
-            silence_logs=logging.ERROR,
+            # a task's failure comes back through the client as an exception; what the workers log
+            # themselves is their own housekeeping, e.g. at shutdown under load a heartbeat to a scheduler
+            # already stopped, logged as an ERROR with a traceback nobody can act on
+            silence_logs=logging.CRITICAL,
         )
         try:
             with distributed.Client(cluster, security=security) as client:
