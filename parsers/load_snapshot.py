@@ -255,7 +255,7 @@ def load_snapshot(
             record.files_skipped += not_needed
             skipped.append(
                 (
-                    f"{src.label} ({not_needed} files)",
+                    f"{src.label} ({not_needed} file{'' if not_needed == 1 else 's'})",
                     f"{NOT_NEEDED} (other namespaces, resource types or logs)",
                 )
             )
