@@ -22,6 +22,7 @@ from analyzer.lookup import WholeLookups
 from analyzer.model import ErrorLedger, Finding, InputSummary, Result, RouteResult, Skipped
 from analyzer.registry import all_rules
 from analyzer.rule import INPUTS, LOGS, Rule
+from analyzer.rules.common import reference_day, times_read_against
 from analyzer.scope import FrameSplits, ScopedSnapshot
 from analyzer.timeline import route_timeline
 from parsers.snapshot import Snapshot
@@ -77,12 +78,13 @@ def analyze(
     rule_errors: list[dict[str, str]] = []
     rule_skips: list[RuleSkip] = []
     rules = all_rules()
-    for ctx in contexts.values():
-        found, errors, skips = run_rules(ctx, rules)
-        ctx.release_requests()  # taken again for the route results below, one namespace at a time
-        findings += found
-        rule_errors += errors
-        rule_skips += skips
+    with times_read_against(reference_day(snap)):  # an explanation's time of another day says its date
+        for ctx in contexts.values():
+            found, errors, skips = run_rules(ctx, rules)
+            ctx.release_requests()  # taken again for the route results below, one namespace at a time
+            findings += found
+            rule_errors += errors
+            rule_skips += skips
     number_findings(findings)
     quote_cited_log_lines(snap, findings)
     route_results: list[RouteResult] = []

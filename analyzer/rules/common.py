@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import numpy as np
@@ -26,6 +28,7 @@ from analyzer.lookup import FAILURES, WHOLE_FRAMES, ColumnCache, FrameIndex, Loo
 from analyzer.model import Evidence, IncidentStatus
 from parsers.normal_lines import accepted_at
 from parsers.nullable import present_where
+from parsers.snapshot import Snapshot
 
 T = TypeVar("T")
 
@@ -852,9 +855,43 @@ def fact_evidence(ctx: Context, where: Where, needle: str, fallback: str) -> Evi
     return Evidence(source=where.source, line=line, text=found, input=where.input)
 
 
+# the UTC day the explanations' times of day are read against (:func:`hhmm`): set for one analysis by
+# :func:`times_read_against`, unset (no date ever written) outside one
+_REFERENCE_DAY: ContextVar[date | None] = ContextVar("reference_day", default=None)
+
+
+def reference_day(snap: Snapshot) -> date | None:
+    """The day a reader takes a bare time of day to be on: the collection's (its start), else the day of the
+    last access-log line read; None when the inputs hold neither."""
+    collected = snap.collection_window[0] or snap.collection_window[1]
+    if collected is not None:
+        moment = pd.Timestamp(collected)
+        return (moment.tz_convert("UTC") if moment.tzinfo else moment).date()
+    logged = snap.totals().time_range() if snap.has_access_logs else None
+    return pd.Timestamp(logged[1], tz="UTC").date() if logged is not None else None
+
+
+@contextmanager
+def times_read_against(day: date | None) -> Iterator[None]:
+    """Within: :func:`hhmm` writes the date of a time that is not on ``day``."""
+    token = _REFERENCE_DAY.set(day)
+    try:
+        yield
+    finally:
+        _REFERENCE_DAY.reset(token)
+
+
 def hhmm(value: datetime | None) -> str:
-    """``~08:37`` style time for explanations (the full time stays in first_seen/began_at)."""
-    return value.strftime("%H:%M:%S") if value else "an unknown time"
+    """``08:37:00`` style time for explanations (the full time stays in first_seen/began_at), with its date
+    (``2026-11-17 08:37:00``) when it is not on the day the analysis reads times against
+    (:func:`times_read_against`: the collection's): an outage of the day before, a route created days earlier,
+    a log that runs past midnight are not read as the collection day's."""
+    if not value:
+        return "an unknown time"
+    day = _REFERENCE_DAY.get()
+    moment = pd.Timestamp(value)
+    moment = moment.tz_convert("UTC") if moment.tzinfo else moment
+    return moment.strftime("%H:%M:%S" if day is None or moment.date() == day else "%Y-%m-%d %H:%M:%S")
 
 
 def is_true(value: object) -> bool:

@@ -201,7 +201,8 @@ def test_route_target_port_without_a_log_names_the_creation_as_the_date_source(t
         log.unlink()
     [f] = findings(root, "R103")
     assert (f["severity"], f["began_at"]) == ("critical", "2026-11-17T08:30:00Z")
-    assert "It began at 08:30:00 (the route's creation, creationTimestamp)." in f["explanation"]
+    # created three days before the collection (2026-11-20): the time says its date
+    assert "It began at 2026-11-17 08:30:00 (the route's creation, creationTimestamp)." in f["explanation"]
 
 
 def test_a_deleted_service_is_recreated_from_the_deployment_of_its_name():
