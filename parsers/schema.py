@@ -16,6 +16,7 @@ Conventions:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -391,7 +392,13 @@ def column_names(frame: str) -> list[str]:
 
 
 def empty_frame(frame: str) -> pd.DataFrame:
-    """A zero-row frame with the declared columns and dtypes."""
+    """A zero-row frame with the declared columns and dtypes: a copy of one built once per frame name (built
+    column by column it took 20–40 ms for the request frame's, and every log file read makes one)."""
+    return _empty_template(frame).copy()
+
+
+@functools.cache
+def _empty_template(frame: str) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns(frame)})
 
 
