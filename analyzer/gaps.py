@@ -1,7 +1,9 @@
 """What the inputs cannot tell, and the exact command that would collect it.
 
 A gap is not a finding: it says which checks had to stay ``unknown`` and how the engineer gets
-the missing data on the next round trip with the customer.
+the missing data on the next round trip with the customer. Its command is pasted as it is (the reports
+give it a copy button): the namespace and IngressController names from the inputs are quoted where a shell
+would not read them as one plain word, and a value to fill in is an upper-case word its comment explains.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analyzer.model import Gap
+from analyzer.shell_words import quote_names
 from parsers.snapshot import Snapshot
 
 ENABLE_ACCESS_LOG = (
@@ -23,7 +26,7 @@ def find_gaps(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
         Gap(
             what=f"Input {record.path} is damaged: {record.damaged}",
             why_it_matters="Everything after the damage is missing from this analysis; what came before it was used.",
-            how_to_collect="ask for the archive again (check its size and sha256sum against the original)",
+            how_to_collect="# ask for the archive again (check its size and sha256sum against the original)",
         )
         for record in snap.inputs
         if record.damaged
@@ -33,7 +36,8 @@ def find_gaps(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
             Gap(
                 what="No Route objects in the inputs",
                 why_it_matters="Every diagnosis starts from a route; without one there is no runbook to walk.",
-                how_to_collect="oc adm inspect ns/<app namespace>  # or: oc get routes -A -o yaml > routes.yaml",
+                how_to_collect=("oc adm inspect ns/NAMESPACE  # NAMESPACE: the application's namespace; "
+                                "or: oc get routes -A -o yaml > routes.yaml"),
             )
         )
     gaps.extend(_access_log_gaps(snap))
@@ -66,7 +70,7 @@ def _access_log_gaps(snap: Snapshot) -> list[Gap]:
                 "oc logs -n openshift-ingress -l ingresscontroller.operator.openshift.io/deployment-ingresscontroller="
                 f"{ic['name']} -c logs --timestamps > access.log  # then: mga analyze ... --logs access.log"
                 if dest == "Container"
-                else "export the router's messages from the customer's syslog server and pass them with --logs"
+                else "# export the router's messages from the customer's syslog server and pass them with --logs"
             )
             gaps.append(
                 Gap(
@@ -75,7 +79,7 @@ def _access_log_gaps(snap: Snapshot) -> list[Gap]:
                         "are not in the inputs"
                     ),
                     why_it_matters=why,
-                    how_to_collect=how,
+                    how_to_collect=quote_names(how, [ic["name"]]),
                 )
             )
         else:
@@ -83,8 +87,9 @@ def _access_log_gaps(snap: Snapshot) -> list[Gap]:
                 Gap(
                     what=f"Access logging is not enabled on IngressController {ic['name']} (spec.logging.access unset)",
                     why_it_matters=why,
-                    how_to_collect=ENABLE_ACCESS_LOG.format(ic=ic["name"])
-                    + "  # then reproduce the errors and collect: oc adm must-gather",
+                    how_to_collect=quote_names(ENABLE_ACCESS_LOG.format(ic=ic["name"])
+                                               + "  # then reproduce the errors and collect: oc adm must-gather",
+                                               [ic["name"]]),
                 )
             )
     return gaps
@@ -102,7 +107,8 @@ def _namespace_gaps(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
                     "A default must-gather does not inspect application namespaces, so the service, endpoints, "
                     "pod readiness and NetworkPolicies behind these routes cannot be checked."
                 ),
-                how_to_collect=f"oc adm inspect ns/{ns} --dest-dir=inspect-{ns}  # then pass it as another INPUT",
+                how_to_collect=quote_names(f"oc adm inspect ns/{ns} --dest-dir=inspect-{ns}  "
+                                           "# then pass it as another INPUT", [ns]),
             )
         )
     return gaps

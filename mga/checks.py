@@ -123,8 +123,8 @@ def unusable(snap: Any, inputs: list[str], reads_logs: bool = True) -> str | Non
 
     if any(str(entry[1]).startswith(NOT_NEEDED) for entry in snap.skipped) and left_out:
         return (f"no route to analyze in {where}: {left_out} file{'' if left_out == 1 else 's'} held no Route and "
-                "nothing of a namespace with one (collect `oc adm inspect ns/<app namespace>` or "
-                "`oc get routes -A -o yaml`)")
+                "nothing of a namespace with one (collect `oc adm inspect ns/NAMESPACE`, NAMESPACE the application's, "
+                "or `oc get routes -A -o yaml`)")
     return f"not a must-gather, inspect or log: no Kubernetes objects found in {where}"
 
 

@@ -51,8 +51,8 @@ def _no_route_line(result: Any) -> tuple[str, str]:
     """Why a run without a route diagnosed nothing, and what to give it: "0 routes ... 0 unknown" alone reads
     like a clean bill of health, even when the access log given holds 5xx (a log passed where the must-gather
     goes)."""
-    text = ("no Route object in the inputs, so no route was diagnosed: add `oc adm inspect ns/<app namespace>` "
-            "or `oc get routes -A -o yaml`")
+    text = ("no Route object in the inputs, so no route was diagnosed: add `oc adm inspect ns/NAMESPACE` "
+            "(NAMESPACE: the application's) or `oc get routes -A -o yaml`")
     if result.requests:
         text += f" (the {plural(result.requests, 'request', sep=True)} of the access logs alone: `mga logs`)"
     return "yellow", text
