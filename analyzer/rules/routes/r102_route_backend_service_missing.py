@@ -23,7 +23,9 @@ loses its share of traffic (the others take it).
 ## Remediation
 
 Point the route at the existing service (the command names the closest one) or create the
-service; remove a stale alternate backend.
+service: `oc expose` of the Deployment of its name (else `DEPLOYMENT` to fill in), on the route's
+numeric `targetPort`, or with the ports the Deployment declares and, for a named `targetPort`, a patch
+that gives the service's port that name. Remove a stale alternate backend.
 
 ## Known problems
 
