@@ -220,6 +220,19 @@ def test_a_deleted_service_behind_a_numeric_target_port_is_recreated_on_that_por
     assert f["remediation"] == ["oc -n payments expose deployment/checkout --name=checkout --port=8080"]
 
 
+def test_a_deleted_service_of_pods_that_declare_no_port_is_recreated_on_a_port_to_fill_in(tmp_path):
+    root = copy_scenario(tmp_path, "time-service-deleted-mid-window")
+
+    def undeclared(pod: dict) -> None:  # oc expose without --port would fail: nothing to copy
+        for container in pod["spec"]["containers"]:
+            container.pop("ports", None)
+
+    edit(one_file(root, "pods.yaml"), undeclared)
+    [f] = findings(root, "R102")
+    assert f["remediation"][0] == ("oc -n payments expose deployment/checkout --name=checkout --port=PORT  "
+                                   "# PORT: the port its pods serve on")
+
+
 def test_without_a_deployment_of_its_name_the_command_says_what_to_fill_in_and_redirects_nothing(tmp_path):
     root = copy_scenario(tmp_path, "time-service-deleted-mid-window")
 
@@ -228,6 +241,7 @@ def test_without_a_deployment_of_its_name_the_command_says_what_to_fill_in_and_r
 
     edit(one_file(root, "deployments.yaml"), rename)
     [f] = findings(root, "R102")
-    assert f["remediation"][0] == ("oc -n payments expose deployment/DEPLOYMENT --name=checkout  "
-                                   "# DEPLOYMENT: the Deployment whose pods should serve the route")
+    assert f["remediation"][0] == ("oc -n payments expose deployment/DEPLOYMENT --name=checkout --port=PORT  "
+                                   "# DEPLOYMENT: the Deployment whose pods should serve the route; "
+                                   "PORT: the port its pods serve on")
     assert not any(c in f["remediation"][0] for c in "<>")

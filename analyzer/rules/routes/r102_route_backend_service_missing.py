@@ -24,8 +24,9 @@ loses its share of traffic (the others take it).
 
 Point the route at the existing service (the command names the closest one) or create the
 service: `oc expose` of the Deployment of its name (else `DEPLOYMENT` to fill in), on the route's
-numeric `targetPort`, or with the ports the Deployment declares and, for a named `targetPort`, a patch
-that gives the service's port that name. Remove a stale alternate backend.
+numeric `targetPort`, or with the ports the Deployment declares (`PORT` to fill in where its pods declare
+none) and, for a named `targetPort`, a patch that gives the service's port that name. Remove a stale
+alternate backend.
 
 ## Known problems
 
@@ -73,7 +74,8 @@ def _expose(ctx: Context, route: common.RouteRef, service: str) -> list[str]:
     reads as a plain argument (``<workload>`` was a redirection from a file named ``workload``).
 
     Its ports are those the Deployment's containers declare (``oc expose`` copies them), or the route's numeric
-    ``targetPort`` (the service forwards it to the same port of the pods, which the route's number means). A route
+    ``targetPort`` (the service forwards it to the same port of the pods, which the route's number means), or
+    ``PORT`` to fill in where neither is known (no pod of the Deployment declares a port). A route
     whose ``targetPort`` is a name finds the port of the service that carries that name, which ``oc expose`` does
     not give: a second command names the service's port."""
     deployments = ctx.snap.frame("deployments")
@@ -82,14 +84,31 @@ def _expose(ctx: Context, route: common.RouteRef, service: str) -> list[str]:
     target = route.row.get("target_port")
     target = target if isinstance(target, str) and target else None
     number = target is not None and target.isdigit()
-    command = (f"oc -n {route.namespace} expose deployment/{service if named else 'DEPLOYMENT'} --name={service}"
-               + (f" --port={target}" if number else ""))
-    commands = [command if named else command + "  # DEPLOYMENT: the Deployment whose pods should serve the route"]
+    # without --port, oc expose fails on a Deployment whose pods declare no container port
+    port = f" --port={target}" if number else ("" if named and _declares_ports(ctx, route.namespace, service)
+                                               else " --port=PORT")
+    command = f"oc -n {route.namespace} expose deployment/{service if named else 'DEPLOYMENT'} --name={service}{port}"
+    notes = ([] if named else ["DEPLOYMENT: the Deployment whose pods should serve the route"]) + (
+        ["PORT: the port its pods serve on"] if port == " --port=PORT" else [])
+    commands = [command + ("  # " + "; ".join(notes) if notes else "")]
     if target is not None and not number:
         value = json.dumps([{"op": "add", "path": "/spec/ports/0/name", "value": target}], separators=(",", ":"))
         commands.append(f"oc -n {route.namespace} patch service {service} --type=json -p '{value}'  "
                         f"# the route asks for port {target} by name: the service port must carry it")
     return commands
+
+
+def _declares_ports(ctx: Context, namespace: str, deployment: str) -> bool:
+    """Whether a pod of ``deployment`` (through its ReplicaSets) declares a container port: ``oc expose`` copies
+    those ports; with none it needs ``--port``."""
+    replicasets = ctx.snap.frame("replicasets")
+    owned = replicasets.loc[(replicasets["namespace"] == namespace) & (replicasets["owner_kind"] == "Deployment")
+                            & (replicasets["owner_name"] == deployment), "name"]
+    pods = ctx.snap.frame("pods")
+    mine = pods.loc[(pods["namespace"] == namespace) & (pods["owner_kind"] == "ReplicaSet")
+                    & pods["owner_name"].isin(owned), "name"]
+    ports = ctx.snap.frame("container_ports")
+    return bool(((ports["namespace"] == namespace) & ports["pod"].isin(mine)).any())
 
 
 @RULE.check
