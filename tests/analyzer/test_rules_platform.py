@@ -95,3 +95,19 @@ def test_an_edit_before_the_first_failure_is_not_reported(story):
     _router_file(story, "haproxy.config").unlink()
     _edit_web(story, "2026-11-20T08:30:00Z")
     assert set(_i701(story)) == {"promo"}
+
+
+def test_the_reload_logs_are_read_from_the_deployment_of_the_router_pod_that_failed():
+    """``router-<controller>-<replicaset hash>-<pod hash>`` less its hashes; the route's controller's deployment
+    when the failing pod is not named (or not named like a router pod)."""
+    import pandas as pd
+
+    from analyzer.rules.common import RouteRef
+    from analyzer.rules.platform.i701_router_reload_failed import router_deployment
+
+    route = RouteRef("shop", "web", ("web",), "edge", 2, 2, pd.Series({"admitted_routers": "internal,default"}))
+    assert router_deployment(pd.Series({"router_pod": "router-sharded-7d9f8c6b5-x2k4p"}), route) == "router-sharded"
+    assert router_deployment(pd.Series({"router_pod": None}), route) == "router-internal"
+    assert router_deployment(pd.Series({"router_pod": "haproxy-1"}), route) == "router-internal"
+    [finding] = [f for f in run_scenario(FIRES).findings if f.code == "I701"][:1]
+    assert finding.diagnostics[0].startswith("oc -n openshift-ingress logs deploy/router-default -c router")

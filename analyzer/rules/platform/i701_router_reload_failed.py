@@ -132,7 +132,7 @@ def _edited_finding(ctx: Context, route: common.RouteRef, first: pd.Series, aler
     return RULE.finding(
         severity=Severity.WARNING,
         namespace=route.namespace, route=route.name, service=common.first_service(route),
-        names=common.command_names(ctx, route, common.ic_of(route),
+        names=common.command_names(ctx, route, router_deployment(first, route),
                                    *(() if bad is None else (bad["namespace"], bad["route"]))),
         title=f"route {route.name} was edited after the router's reloads started failing: the edit is not applied",
         explanation=(f"Route {route.name} was last edited at {common.fmt_ts(edited.last_edited)} (managedFields), "
@@ -141,13 +141,21 @@ def _edited_finding(ctx: Context, route: common.RouteRef, first: pd.Series, aler
                      + ". The running router still serves the route as it was before the edit, so the archive shows "
                      "settings (termination, target port, timeouts, services) the traffic does not follow."),
         evidence=evidence, remediation=fix,
-        diagnostics=[f"oc -n openshift-ingress logs deploy/router-{common.ic_of(route)} -c router --timestamps | "
+        diagnostics=[f"oc -n openshift-ingress logs deploy/{router_deployment(first, route)} -c router --timestamps | "
                      "grep -A8 'error reloading router'",
                      f"oc -n {route.namespace} get route {route.name} -o yaml --show-managed-fields   # what changed"],
         began_at=edited.last_edited, ended_at=ended, incident=incident,
         status_at_collection=IncidentStatus.ENDED if ended else IncidentStatus.ONGOING,
         confidence="medium",
     )
+
+
+def router_deployment(first: pd.Series, route: common.RouteRef) -> str:
+    """The deployment of the router pod whose reloads failed (``router-<controller>-<replicaset>-<pod>`` less its
+    two hashes): the one whose log holds the failures; the route's controller's when the pod is not named."""
+    pod = first.get("router_pod")
+    parts = pod.rsplit("-", 2) if isinstance(pod, str) else []
+    return parts[0] if len(parts) == 3 and parts[0].startswith("router-") else f"router-{common.ic_of(route)}"
 
 
 def _ended_at(log: pd.DataFrame, failures: pd.DataFrame) -> datetime | None:
@@ -206,10 +214,10 @@ def _finding(ctx: Context, route: common.RouteRef, first: pd.Series, alert: pd.S
     return RULE.finding(
         namespace=route.namespace,
         route=route.name, service=common.first_service(route), title=title, explanation=why,
-        names=common.command_names(ctx, route, common.ic_of(route),
+        names=common.command_names(ctx, route, router_deployment(first, route),
                                    *(() if bad is None else (bad["namespace"], bad["route"]))),
         evidence=evidence, remediation=fix,
-        diagnostics=[f"oc -n openshift-ingress logs deploy/router-{common.ic_of(route)} -c router --timestamps | "
+        diagnostics=[f"oc -n openshift-ingress logs deploy/{router_deployment(first, route)} -c router --timestamps | "
                      "grep -A8 'error reloading router'"],
         began_at=began, ended_at=ended, incident=incident,
         status_at_collection=IncidentStatus.ENDED if ended else IncidentStatus.ONGOING,
