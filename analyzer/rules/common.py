@@ -394,6 +394,10 @@ def route_workload(ctx: Context, route: RouteRef) -> tuple[str, str] | None:
     return _workload_memo(ctx.lookups, owners)
 
 
+# the comment of a fix that names ``deployment/DEPLOYMENT`` because the inputs name no workload of the pods
+FILL_IN_WORKLOAD = "DEPLOYMENT: the workload whose pods serve the route"
+
+
 def ic_of(route: RouteRef) -> str:
     """The IngressController that admitted the route (the first one named), ``default`` when unknown: the
     one a fix of the router's settings patches, whose pods (deployment ``router-<name>``) serve the route."""

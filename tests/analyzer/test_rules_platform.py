@@ -109,5 +109,5 @@ def test_the_reload_logs_are_read_from_the_deployment_of_the_router_pod_that_fai
     assert router_deployment(pd.Series({"router_pod": "router-sharded-7d9f8c6b5-x2k4p"}), route) == "router-sharded"
     assert router_deployment(pd.Series({"router_pod": None}), route) == "router-internal"
     assert router_deployment(pd.Series({"router_pod": "haproxy-1"}), route) == "router-internal"
-    [finding] = [f for f in run_scenario(FIRES).findings if f.code == "I701"][:1]
+    finding = next(f for f in run_scenario(FIRES).findings if f.code == "I701")
     assert finding.diagnostics[0].startswith("oc -n openshift-ingress logs deploy/router-default -c router")

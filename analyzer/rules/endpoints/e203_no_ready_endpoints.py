@@ -151,7 +151,7 @@ def _keep_one_serving(ctx: Context, route: common.RouteRef) -> list[str]:
     return [
         f"oc -n {route.namespace} patch {target} --type=merge -p "
         '\'{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":0}}}}\'   # a rollout starts new pods first'
-        + ("" if workload else "; DEPLOYMENT: the workload whose pods serve the route"),
+        + ("" if workload else f"; {common.FILL_IN_WORKLOAD}"),
         f"oc -n {route.namespace} create poddisruptionbudget {route.name} --min-available=1 --selector={labels}"
         "   # a drain evicts one replica at a time" + ("" if selector else "; LABELS: key=value labels of its pods"),
     ]

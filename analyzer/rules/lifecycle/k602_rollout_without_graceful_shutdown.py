@@ -78,7 +78,7 @@ def prestop_patch(namespace: str, workload: tuple[str, str] | None) -> str:
     value = '{"preStop":{"exec":{"command":["sleep","15"]}}}'
     return (f"oc -n {namespace} patch {kind}/{name} --type=json -p "
             f"'[{{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/lifecycle\",\"value\":{value}}}]'"
-            + ("" if workload else "   # DEPLOYMENT: the workload whose pods serve the route"))
+            + ("" if workload else f"   # {common.FILL_IN_WORKLOAD}"))
 
 
 @RULE.check
@@ -207,7 +207,7 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
                 f"oc -n {route.namespace} patch {workload[0] if workload else 'deployment'}/"
                 f"{workload[1] if workload else 'DEPLOYMENT'} --type=merge -p "
                 '\'{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":0}}}}\''
-                + ("" if workload else "   # DEPLOYMENT: the workload whose pods serve the route"),
+                + ("" if workload else f"   # {common.FILL_IN_WORKLOAD}"),
             ],
             first_seen=facts["first_seen"],
             last_seen=facts["last_seen"],

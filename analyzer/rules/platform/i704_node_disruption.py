@@ -353,16 +353,17 @@ def _disrupted(ctx: Context, route: common.RouteRef, d: NodeDisruption, on_node:
     pods = common.route_pods(ctx, route)
     workload = common.workload_of(ctx, pods)
     target = f"{workload[0]}/{workload[1]}" if workload else "deployment/DEPLOYMENT"
-    named = "" if workload else "   # DEPLOYMENT: the workload whose pods serve the route"
+    fill_in = [] if workload else [common.FILL_IN_WORKLOAD]
     selector = _pod_selector(ctx, route)
     budgets = _budgets(ctx, route, pods, selector)
     evidence += [object_evidence(ctx.snap, row, "disruptionsAllowed") for row in (budgets or [])[:1]]
     spread = json.dumps({"spec": {"template": {"spec": {"topologySpreadConstraints": [{
         "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
         "labelSelector": {"matchLabels": selector or {"LABEL": "VALUE"}}}]}}}}, separators=(",", ":"))
-    fix = [f"oc -n {route.namespace} scale {target} --replicas=2{named}"] if len(on_node) + len(elsewhere) < 2 else []
-    notes = ["replicas on different nodes"] + ([named.split("# ", 1)[1]] if named else []) + (
-        [] if selector else ["LABEL: VALUE: a label of the route's pods"])
+    scale = f"oc -n {route.namespace} scale {target} --replicas=2" + "".join(f"   # {n}" for n in fill_in)
+    fix = [scale] if len(on_node) + len(elsewhere) < 2 else []
+    unlabelled = [] if selector else ["LABEL: VALUE: a label of the route's pods"]
+    notes = ["replicas on different nodes", *fill_in, *unlabelled]
     fix += [f"oc -n {route.namespace} patch {target} --type=merge -p '{spread}'   # " + "; ".join(notes)]
     if not budgets:  # none selects the pods, or none was collected (then: if the namespace has none)
         fix.append(f"oc -n {route.namespace} create poddisruptionbudget {route.name} --min-available=1 --selector="
