@@ -79,9 +79,39 @@ def reads_data(args: list[str]) -> bool:
     return args[0] not in NO_DATA_COMMANDS
 
 
+_OBJECTS = "a must-gather or `oc adm inspect` directory, a YAML dump (`oc get routes -A -o yaml`) or an archive of them"
+# what to give, for a command run without its positional arguments ("Missing argument 'inputs'" alone left a
+# newcomer guessing, and one with router logs only did not learn that `mga logs` reads them)
+MISSING_HINTS = {
+    "mga analyze": f"give {_OBJECTS}, with --logs for router logs found elsewhere; router logs alone: `mga logs FILE`",
+    "mga batch": f"give one or more inputs, each {_OBJECTS}",
+    "mga routes": f"give {_OBJECTS}",
+    "mga describe route": f"give {_OBJECTS}, then the route NAMESPACE/NAME",
+    "mga logs": "give router access-log files (plain, .gz, .xz or .bz2), inputs holding router logs, or - for stdin",
+}
+
+
+def command_path(args: list[str]) -> str:
+    """``mga`` and the (sub)commands that begin ``args``: where the help is for an error raised without a
+    context (click's option parser raises "Option '--format' requires an argument" without one, and the
+    line then pointed to `mga --help` for a mistake in `mga analyze`)."""
+    words = ["mga"]
+    command = typer.main.get_command(app)
+    for arg in args:
+        commands = getattr(command, "commands", None)
+        if not commands or arg not in commands:
+            break
+        words.append(arg)
+        command = commands[arg]
+    return " ".join(words)
+
+
 def usage_line(error: click_errors.UsageError) -> str:
     """A usage error as the contract's one line on stderr (Typer draws a framed box of several lines): the
-    reason, every input value sanitised, then where the command's help is."""
+    reason, every input value sanitised, what to give when the positional arguments are missing, then where
+    the command's help is."""
+    import sys
+
     from mga.console import clean
 
     names = []  # the subcommands' names: the root's is the program's (``python -m mga.cli`` too)
@@ -89,8 +119,12 @@ def usage_line(error: click_errors.UsageError) -> str:
     while ctx is not None and ctx.parent is not None:
         names.append(ctx.info_name or "")
         ctx = ctx.parent
-    path = " ".join(["mga", *reversed(names)])
+    path = " ".join(["mga", *reversed(names)]) if error.ctx is not None else command_path(sys.argv[1:])
     reason = " ".join(clean(error.format_message()).replace("Value error, ", "").split()).rstrip(".")
+    param = getattr(error, "param", None)
+    if isinstance(error, click_errors.MissingParameter) and getattr(param, "param_type_name", "") == "argument":
+        hint = MISSING_HINTS.get(path)
+        reason = f"{reason}: {hint}" if hint else reason
     return f"mga: {reason} (see `{path} --help`)"
 
 

@@ -89,13 +89,12 @@ def describe_text(snap: Any, result: Any, ns: str, name: str) -> str:
 
 @describe_app.command("route", cls=OnceOptionsCommand)
 def describe_route(
-    inputs: Annotated[list[str], typer.Argument(help="must-gather / inspect directories or archives")],
+    inputs: Annotated[list[str], typer.Argument(help="must-gather / inspect directories or archives, then the route "
+                                                     "NS/NAME (or give it with --route)",
+                                                metavar="INPUT... [NS/NAME]")],
     route: Annotated[str, typer.Option("--route", "-r", help="NAMESPACE/NAME", metavar="NS/NAME")] = "",
 ) -> None:
-    """The route NS/NAME: spec, services, endpoints with readiness, the router's backend, findings.
-
-    Usage: mga describe route INPUT... NS/NAME (the last argument names the route).
-    """
+    """The route NS/NAME: spec, services, endpoints with readiness, the router's backend, findings."""
     with guarded():
         refuse_empty_paths(inputs, "input")
         if not route:

@@ -32,3 +32,17 @@ def test_help_shows_words_and_choices_never_python_types(command):
         assert options["--since"].split()[2] == "TEXT"
     if "--fail-on" in options:
         assert options["--fail-on"].split()[2] == "critical|warning|never"
+    usage = next(line.strip() for line in proc.stdout.splitlines() if line.strip().startswith("Usage:"))
+    assert "{" not in usage, usage  # an argument in braces reads as a template to fill in
+    if " ".join(command) in ARGUMENTS:  # (the program is ``python -m mga.cli`` here)
+        assert usage.endswith(f" {' '.join(command)} [OPTIONS] {ARGUMENTS[' '.join(command)]}"), usage
+
+
+ARGUMENTS = {  # the usage line's arguments of the commands that take some, as click and oc write them
+    "analyze": "INPUTS...",
+    "batch": "INPUTS...",
+    "logs": "PATHS...",
+    "routes": "INPUT... [NAME]...",
+    "describe route": "INPUT... [NS/NAME]",
+    "rule": "CODE",
+}

@@ -30,6 +30,18 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     (("bogus",), "mga: No such command 'bogus'. Did you mean 'logs'? (see `mga --help`)"),
     (("describe", "route", "x", "--bad\x1b[31m"),
      "mga: No such option: --bad\\x1b[31m (see `mga describe route --help`)"),
+    # click's option parser raises this one without a context: the help named is still the command's
+    (("analyze", "x", "--format"), "mga: Option '--format' requires an argument (see `mga analyze --help`)"),
+    (("describe", "route", "x", "--route"),
+     "mga: Option '--route' requires an argument (see `mga describe route --help`)"),
+    # a command without its positional arguments says what to give
+    (("analyze", "--logs", "router.log"),
+     "mga: Missing argument 'inputs': give a must-gather or `oc adm inspect` directory, a YAML dump "
+     "(`oc get routes -A -o yaml`) or an archive of them, with --logs for router logs found elsewhere; router logs "
+     "alone: `mga logs FILE` (see `mga analyze --help`)"),
+    (("logs",), "mga: Missing argument 'paths': give router access-log files (plain, .gz, .xz or .bz2), inputs "
+                "holding router logs, or - for stdin (see `mga logs --help`)"),
+    (("rule",), "mga: Missing argument 'code' (see `mga rule --help`)"),
 ])
 def test_a_usage_error_is_one_line_and_exit_2(args, line):
     proc = run(*args)
