@@ -28,6 +28,17 @@ def _value(value: Any) -> str:
     return clean(value)
 
 
+def _server_timeout(snap: Any, backend: Any) -> str:
+    """The backend's ``timeout server``, else the one of its router's ``defaults`` section, which HAProxy then
+    applies (``<none>`` read as "no timeout" on OpenShift's usual backends, which set none of their own)."""
+    own = _value(backend["timeout_server"])
+    if own != "<none>":
+        return own
+    router = backend["router_pod"]
+    inherited = snap.router_defaults.get(router, {}).get("timeout server") if isinstance(router, str) else None
+    return f"{clean(inherited)} (defaults section)" if isinstance(inherited, str) and inherited else own
+
+
 def describe_text(snap: Any, result: Any, ns: str, name: str) -> str:
     """The text of ``describe route``: sections like ``oc describe``, every input value sanitised."""
     from analyzer.joins import distinct_servers, endpoints_for_backend
@@ -70,7 +81,7 @@ def describe_text(snap: Any, result: Any, ns: str, name: str) -> str:
         out.append("  <not in the collected haproxy.config>")
     for _, b in mine.iterrows():
         out.append(f"  {_value(b['backend'])} on {_value(b['router_pod'])}: timeout server "
-                   f"{_value(b['timeout_server'])}, balance {_value(b['balance'])}")
+                   f"{_server_timeout(snap, b)}, balance {_value(b['balance'])}")
         rendered = servers[(servers["backend"] == b["backend"]) & (servers["router_pod"] == b["router_pod"])]
         for _, s in rendered.iterrows():
             out.append(f"    server {_value(s['server'])} {_value(s['ip'])}:{_value(s['port'])}"

@@ -1,6 +1,6 @@
 """``mga describe route`` on what real must-gathers hold: a service described twice (Endpoints and
 EndpointSlices both collected, as in every must-gather of OpenShift 4.8 on), a route that is not
-there, a backend rendered without a ``balance`` line."""
+there, a backend rendered without a ``balance`` line, the server timeout a backend inherits."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mga.cli import app
+from tests.conftest import realworld
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 
 OBJECTS = """apiVersion: v1
 kind: List
@@ -88,3 +91,25 @@ def test_a_name_without_its_namespace_says_how_to_find_it(tmp_path):
     assert code == 2
     assert err == (f"mga: describe route 'console': expected NAMESPACE/NAME (`mga routes {tmp_path} console` shows "
                    "the routes and their namespaces)\n")
+
+
+def test_a_backend_without_its_own_server_timeout_shows_the_one_its_defaults_section_gives():
+    """OpenShift's backends set ``timeout server`` only for a route that asks for one (its annotation); HAProxy
+    applies the ``defaults`` section's to the others, 30s on a real 4.8 router: that is the value shown, with
+    where it comes from, never ``<none>`` (read as "no timeout")."""
+    archive = realworld("openshift__must-gather-clean", "test", "files", "must-gather-aws.tar.xz")
+    result = CliRunner().invoke(app, ["describe", "route", str(archive), "openshift-console/console"],
+                                env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.stderr
+    backends = [line for line in result.stdout.splitlines() if line.startswith("  be_secure:openshift-console:console")]
+    assert len(backends) == 2  # the two router pods' configs
+    assert all(": timeout server 30s (defaults section), balance" in line for line in backends), backends
+
+
+def test_a_backend_with_its_own_server_timeout_shows_it_as_rendered():
+    scenario = SCENARIOS / "I701-quiet-reloads-succeed"
+    inputs = sorted(str(p) for p in scenario.iterdir() if p.is_dir())
+    result = CliRunner().invoke(app, ["describe", "route", *inputs, "shop/web"], env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.stderr
+    assert ": timeout server 90s, balance" in result.stdout, result.stdout
+    assert "(defaults section)" not in result.stdout
