@@ -81,8 +81,10 @@ def open_job(
     scanner: bool = True,
     keep_namespaces: frozenset[str] | None = None,
     read_to: int | None = None,
+    size: int | None = None,
 ) -> ChunkJob:
-    """The parameters every chunk of one file is parsed with.
+    """The parameters every chunk of one file is parsed with (``size``: the file's bytes as judged before
+    reading it, for :meth:`LeanHint.for_file`; None: unknown).
 
     An IngressController format we cannot read is dropped here: its lines end up unparsed, with why.
     """
@@ -94,7 +96,8 @@ def open_job(
     return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input, stats_only,
                     frozenset(namespaces) if namespaces else None, max_log_bytes, scanner,
                     None if keep_namespaces is None else frozenset(keep_namespaces),
-                    count_normal=keep_namespaces is not None and normal_lines.counted(), read_to=read_to)
+                    count_normal=keep_namespaces is not None and normal_lines.counted(), read_to=read_to,
+                    lean=LeanHint.for_file(size, log_lines.chunk_bytes(stats_only)))
 
 
 @dataclass

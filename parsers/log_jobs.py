@@ -72,7 +72,7 @@ def parse_log_jobs(
             job = haproxy_log.open_job(source=member.name, input=src.label, router_pod=router_pod,
                                        log_format=log_format, since=since, until=until, namespaces=namespaces,
                                        max_log_bytes=max_log_bytes, keep_namespaces=keep_namespaces,
-                                       scanner=scanner, read_to=read_to[i])
+                                       scanner=scanner, read_to=read_to[i], size=judged_size(member, src))
             stopped: list[tuple[str, int | None]] = []
             parse = haproxy_log.collect(job, _until_stopped(run(src, member, job, None), stopped), defer=defer)
             if stopped:

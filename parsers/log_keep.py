@@ -128,15 +128,28 @@ def keep_rows(table: pa.Table, namespaces: frozenset[str]) -> tuple[pa.Table | N
 class LeanHint:
     """Whether reading a file's chunks lean first still pays without the compiled scanner (with it, it
     always does): it does not when nearly every line is kept (the inputs hold the routes of the whole
-    log, or one application's outage fills it), since the kept lines are parsed in full anyway.
+    log, or one application's outage fills it), since the kept lines are parsed in full anyway, nor for a
+    small file read in one chunk (:meth:`for_file`).
     Updated from each chunk's kept share; chunks in flight may read it before or after an update:
     both ways give the same rows and figures, only speed differs.
     """
 
     FULL_FROM = 0.9  # kept share of a chunk's lines from which the next chunks are parsed in full at once
+    # a file of fewer bytes, read in one chunk, is parsed in full at once: below about 300 KB the lean pass's
+    # own cost (a dozen kernels a chunk) is more than parsing the lines it leaves out (docs/performance.md)
+    SMALL_FILE = 256 << 10
 
     def __init__(self) -> None:
         self.kept_share = 0.0
+
+    @classmethod
+    def for_file(cls, size: int | None, chunk: int) -> LeanHint:
+        """The hint a file starts with: parsed in full at once when it is smaller than :data:`SMALL_FILE` and
+        than one chunk of ``chunk`` bytes (``size``: its bytes, as judged before reading; None: unknown)."""
+        hint = cls()
+        if size is not None and 0 < size < min(cls.SMALL_FILE, chunk):
+            hint.kept_share = 1.0
+        return hint
 
     def lean_first(self) -> bool:
         return self.kept_share < self.FULL_FROM

@@ -60,14 +60,14 @@ def _load(inputs: list[str], logs: list[str], *, keep_all_requests: bool = True)
     (:func:`_shared_inputs`) are loaded once for the module under the same settings (a snapshot is read-only
     once loaded, ``parsers.snapshot.Snapshot``; the others are not kept: about 10 MiB each). The key holds
     whatever the tests below change that changes a load: the environment's normal-lines and scanner choices,
-    the chunk size, ``LeanHint.FULL_FROM`` and the scanner's floor; a test that wraps the lean selection to
-    count its calls gets a load of its own."""
+    the chunk size, ``LeanHint.FULL_FROM`` and ``SMALL_FILE`` and the scanner's floor; a test that wraps the
+    lean selection to count its calls gets a load of its own."""
     if (list(logs) != _all_logs() or tuple(inputs) not in _shared_inputs()
             or log_chunks.lean_selection is not _LEAN_SELECTION):
         return load_snapshot(inputs, logs, keep_all_requests=keep_all_requests)
     key = (tuple(inputs), keep_all_requests, os.environ.get(normal_lines.ENVIRONMENT),
            os.environ.get("MGA_LOG_SCANNER"), log_lines.chunk_bytes(False), LeanHint.FULL_FROM,
-           log_jobs.SCANNER_FLOOR)
+           LeanHint.SMALL_FILE, log_jobs.SCANNER_FLOOR)
     if key not in _LOADED:
         _LOADED[key] = load_snapshot(inputs, logs, keep_all_requests=keep_all_requests)
     return _LOADED[key]
@@ -375,6 +375,9 @@ def test_rows_and_figures_are_the_same_whether_chunks_are_read_lean_first_or_not
     """Skipping the lean first pass (``LeanHint``: most lines kept) keeps the same rows, counts the same."""
     if chunk is not None:
         monkeypatch.setattr(log_lines, "chunk_bytes", lambda stats_only=False: chunk)
+    # the scenarios' logs are small files, parsed in full at once by default (the next test): here every one
+    # starts lean, so that the kept share decides
+    monkeypatch.setattr(LeanHint, "SMALL_FILE", 0)
     inputs, _ = scenario_inputs(WITH_LOGS[0])
     monkeypatch.setattr(LeanHint, "FULL_FROM", 2.0)  # never skipped: the reference
     lean = _load(inputs, _all_logs(), keep_all_requests=False)
@@ -390,6 +393,47 @@ def test_rows_and_figures_are_the_same_whether_chunks_are_read_lean_first_or_not
             == lean.frame("requests")[pairs].astype(str).values.tolist())
     assert other.totals() == lean.totals() and lean.totals().left_out
     assert other.log_accounting == lean.log_accounting
+
+
+def test_small_files_are_parsed_in_full_at_once_with_the_rows_and_figures_of_a_lean_read(monkeypatch, tmp_path):
+    """A file smaller than ``LeanHint.SMALL_FILE`` and than one chunk skips the lean first pass (every scenario
+    log does, at the default chunk size); a larger one is still read lean. The rows, totals and accounting are
+    those of every file read lean first."""
+    inputs, _ = scenario_inputs(WITH_LOGS[0])
+    big = tmp_path / "big.log"
+    generate_log(1_500, big, seed=9)  # about 500 KB, above SMALL_FILE: its chunk is read lean
+    assert big.stat().st_size > LeanHint.SMALL_FILE
+    logs = [*_all_logs(), str(big)]
+    lean_selection = log_chunks.lean_selection
+    read_lean: list[int] = []
+
+    def counted(lines, *args, **kwargs):  # type: ignore[no-untyped-def]
+        read_lean.append(len(lines.text))
+        return lean_selection(lines, *args, **kwargs)
+
+    monkeypatch.setattr(log_chunks, "lean_selection", counted)
+    small_in_full = load_snapshot(inputs, logs, keep_all_requests=False)
+    assert read_lean == [1_500]  # only the big file's one chunk was read lean
+    read_lean.clear()
+    monkeypatch.setattr(LeanHint, "SMALL_FILE", 0)  # the reference: every file read lean first
+    every_lean = load_snapshot(inputs, logs, keep_all_requests=False)
+    assert len(read_lean) > len(logs) * 0.9  # every file read (a copy of another is skipped), each in one chunk
+    # the same rows and values (a file parsed in full at once lists the names of the rows it left out among its
+    # columns' categories, as a chunk read without the lean pass always has)
+    pd.testing.assert_frame_equal(_as_values(small_in_full.frame("requests")), _as_values(every_lean.frame("requests")))
+    assert small_in_full.totals() == every_lean.totals() and every_lean.totals().left_out
+    assert small_in_full.log_accounting == every_lean.log_accounting
+
+
+def _as_values(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({c: object for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
+
+
+@pytest.mark.parametrize(("size", "chunk", "in_full"), [
+    (None, 16 << 20, False), (0, 16 << 20, False), (1, 16 << 20, True), ((256 << 10) - 1, 16 << 20, True),
+    (256 << 10, 16 << 20, False), (3000, 4096, True), (5000, 4096, False)])
+def test_a_file_starts_in_full_only_when_small_and_in_one_chunk(size, chunk, in_full):
+    assert LeanHint.for_file(size, chunk).lean_first() is not in_full
 
 
 @pytest.mark.parametrize(("chunk", "crlf"), [(None, False), (4096, False), (4096, True)],
