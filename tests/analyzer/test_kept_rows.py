@@ -451,6 +451,9 @@ def test_kept_rows_the_scanner_read_whole_equal_the_full_parse(chunk: int | None
     if chunk is not None:
         monkeypatch.setattr(log_lines, "chunk_bytes", lambda stats_only=False: chunk)
     monkeypatch.setattr(log_jobs, "SCANNER_FLOOR", 0)  # the scanner reads these small logs too
+    # the Arrow path reads them lean first too, as the scanner's does (a small file is otherwise parsed in full at
+    # once, its columns' categories then naming the rows it left out: test_small_files_are_parsed_in_full_at_once…)
+    monkeypatch.setattr(LeanHint, "SMALL_FILE", 0)
     # every kept line a row (the normal ones the scanner read are otherwise counted where the log is read lean,
     # never built as rows: tests/parsers/test_lean_normal.py compares those with the full parse's)
     monkeypatch.setenv(normal_lines.ENVIRONMENT, "rows")
