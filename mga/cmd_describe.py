@@ -20,12 +20,29 @@ describe_app = typer.Typer(help="Show one object with what mga found about it.",
 def _value(value: Any) -> str:
     import pandas as pd  # here, not at import: ``mga --help`` and ``mga version`` need no pandas
 
-    # an empty value (OpenShift 4.8 renders ``balance`` with no algorithm) is shown as absent, not as nothing
+    # an empty value is shown as absent, not as nothing
     if value is None or (isinstance(value, str) and not value):
         return "<none>"
     if not isinstance(value, list | dict) and pd.isna(value):
         return "<none>"
     return clean(value)
+
+
+def _balance(snap: Any, backend: Any) -> str:
+    """The algorithm HAProxy balances the backend's servers with: its own ``balance`` line's, else its router's
+    ``defaults`` section's, else round robin. A ``balance`` line without an algorithm (OpenShift 4.8 renders
+    one for routes without the ``haproxy.router.openshift.io/balance`` annotation) selects round robin, even
+    over a ``defaults`` section's other algorithm (HAProxy 2.6, checked by sending requests through both)."""
+    own = backend["balance"]
+    if isinstance(own, str) and own:
+        return clean(own)
+    if isinstance(own, str):
+        return "roundrobin (a balance line without an algorithm)"
+    router = backend["router_pod"]
+    inherited = snap.router_defaults.get(router, {}).get("balance") if isinstance(router, str) else None
+    if isinstance(inherited, str) and inherited:
+        return f"{clean(inherited)} (defaults section)"
+    return "roundrobin (HAProxy's default)"
 
 
 def _server_timeout(snap: Any, backend: Any) -> str:
@@ -81,7 +98,7 @@ def describe_text(snap: Any, result: Any, ns: str, name: str) -> str:
         out.append("  <not in the collected haproxy.config>")
     for _, b in mine.iterrows():
         out.append(f"  {_value(b['backend'])} on {_value(b['router_pod'])}: timeout server "
-                   f"{_server_timeout(snap, b)}, balance {_value(b['balance'])}")
+                   f"{_server_timeout(snap, b)}, balance {_balance(snap, b)}")
         rendered = servers[(servers["backend"] == b["backend"]) & (servers["router_pod"] == b["router_pod"])]
         for _, s in rendered.iterrows():
             out.append(f"    server {_value(s['server'])} {_value(s['ip'])}:{_value(s['port'])}"

@@ -129,6 +129,8 @@ def _default(defaults: dict[str, Any], section: str, words: list[str], number: i
         defaults.setdefault("options", []).append(" ".join(words[1:]))
     elif key == "log-format":
         defaults["log-format"] = " ".join(words[1:])
+    elif key == "balance" and section == "defaults":  # what a backend without its own ``balance`` line uses
+        defaults["balance"] = words[1] if len(words) > 1 else ""
 
 
 def _server(words: list[str], backend: dict[str, Any], number: int) -> dict[str, Any]:

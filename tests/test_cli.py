@@ -20,6 +20,13 @@ def test_version():
     assert result.output.strip() == f"mga {__version__}"
 
 
+def test_python_dash_m_mga_runs_the_command():
+    """Where the installed ``mga`` script is not on the PATH, ``python -m mga`` is the same command."""
+    proc = subprocess.run([sys.executable, "-m", "mga", "version"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"mga {__version__}"
+
+
 def test_missing_input_is_one_line_on_stderr_and_exit_2(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "mga.cli", "analyze", str(tmp_path / "nope.tar.gz"), "--format", "json"],

@@ -1,6 +1,7 @@
 """``mga describe route`` on what real must-gathers hold: a service described twice (Endpoints and
 EndpointSlices both collected, as in every must-gather of OpenShift 4.8 on), a route that is not
-there, a backend rendered without a ``balance`` line, the server timeout a backend inherits."""
+there, a backend rendered without a ``balance`` line, the server timeout a backend inherits, the balancing
+algorithm that applies."""
 
 from __future__ import annotations
 
@@ -113,3 +114,32 @@ def test_a_backend_with_its_own_server_timeout_shows_it_as_rendered():
     assert result.exit_code == 0, result.stderr
     assert ": timeout server 90s, balance" in result.stdout, result.stdout
     assert "(defaults section)" not in result.stdout
+
+
+def test_the_balance_shown_is_the_algorithm_haproxy_applies():
+    """A real 4.8 router renders ``balance`` without an algorithm for a route without the balance annotation
+    (HAProxy then balances round robin), ``balance source`` for a passthrough route."""
+    archive = realworld("openshift__must-gather-clean", "test", "files", "must-gather-aws.tar.xz")
+    for name, shown in (("openshift-console/console", "balance roundrobin (a balance line without an algorithm)"),
+                        ("openshift-authentication/oauth-openshift", "balance source")):
+        result = CliRunner().invoke(app, ["describe", "route", str(archive), name], env={"NO_COLOR": "1"})
+        assert result.exit_code == 0, result.stderr
+        backends = [line for line in result.stdout.splitlines() if line.startswith("  be_")]
+        assert len(backends) == 2 and all(line.endswith(shown) for line in backends), backends
+
+
+def test_a_backend_without_a_balance_line_uses_its_defaults_section_then_round_robin():
+    from mga.cmd_describe import _balance
+    from parsers.haproxy_config import parse_haproxy_config
+
+    def shown(defaults: str, backend: str) -> str:
+        text = f"defaults\n  mode http\n{defaults}\nbackend be_http:shop:web\n{backend}\n  server s 10.0.0.1:8080\n"
+        config = parse_haproxy_config(text, ingresscontroller="default", router_pod="r1", input="in", source="cfg")
+        snap = type("Snap", (), {"router_defaults": {"r1": config.defaults}})()
+        return _balance(snap, config.backends.iloc[0])
+
+    assert shown("  balance leastconn", "") == "leastconn (defaults section)"
+    assert shown("", "") == "roundrobin (HAProxy's default)"
+    assert shown("  balance leastconn", "  balance ") == "roundrobin (a balance line without an algorithm)"
+    assert shown("  balance leastconn", "  balance uri") == "uri"
+    assert shown("  balance \x1b[31mx", "") == "\\x1b[31mx (defaults section)"
