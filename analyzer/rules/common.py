@@ -726,9 +726,12 @@ def began_at(first_error: datetime | None, *changes: datetime | None) -> datetim
 
 
 def timing_sentence(began: datetime | None, status: IncidentStatus, ended: datetime | None,
-                    source: str | None = None, cut: UnseenEnd | None = None) -> str:
+                    source: str | None = None, cut: UnseenEnd | None = None,
+                    later_failure: datetime | None = None) -> str:
     """One sentence for an explanation: when the fault began (and from which evidence), whether it was over;
-    ``cut``: where the lines read stopped before the collection, which left the status unknown (:func:`unseen_end`)."""
+    ``cut``: where the lines read stopped before the collection, which left the status unknown (:func:`unseen_end`);
+    ``later_failure``: the route's last router-side 5xx, which an ended fault's sentence names when it came after
+    the fault's end (another cause's: "the requests after that succeeded" would not be true of the end)."""
     if began is None:
         return ""
     out = f" It began at {hhmm(began)}" + (f" ({source})" if source else "")
@@ -739,6 +742,9 @@ def timing_sentence(began: datetime | None, status: IncidentStatus, ended: datet
         return out + (f"; requests still failed where the access logs end ({fmt_ts(cut.at)}), "
                       f"{_hours(cut.collected - cut.at)} before the inputs were collected ({fmt_ts(cut.collected)}): "
                       "whether it was over at collection is not known.")
+    if status is IncidentStatus.ENDED and later_failure is not None and ended is not None and later_failure > ended:
+        return out + (f" and ended at {hhmm(ended)}; the route failed again until {hhmm(later_failure)} (errors "
+                      "this finding does not explain), and its requests after that succeeded.")
     if status is IncidentStatus.ENDED:
         return out + f" and ended at {hhmm(ended)}: the route's requests after that succeeded."
     if status is IncidentStatus.ONGOING:
@@ -754,12 +760,22 @@ def timing(ctx: Context, route: RouteRef, facts: dict, *changes: datetime | None
     first, last = facts.get("first_seen"), facts.get("last_seen")
     began, status, ended = incident_timing(ctx, route, first, last, *changes)
     said = source if began is not None and began != first else None
-    sentence = timing_sentence(began, status, ended, said, unseen_end(ctx) if last is not None else None)
+    sentence = timing_sentence(began, status, ended, said, unseen_end(ctx) if last is not None else None,
+                               _last_router_side(ctx, route) if status is IncidentStatus.ENDED else None)
     opened = window_cut_start(ctx, route, first) if began is not None and began == first else None
     if opened is not None:
         sentence += (f" The route answered nothing between the window's opening (--since {hhmm(opened)}) and "
                      "that start: the fault may have begun earlier, in lines that were not read.")
     return {"began_at": began, "status_at_collection": status, "ended_at": ended}, sentence
+
+
+def _last_router_side(ctx: Context, route: RouteRef) -> datetime | None:
+    """The accept time of the route's last router-side 5xx (None where it has none), as :func:`incident_status`
+    reads it (once per route)."""
+    req = route_requests(ctx, route)
+    _, last_failing = memo(ctx, ("incident-last-times", route.namespace, route.name),
+                           lambda: _last_times(ctx, req, route))
+    return None if pd.isna(last_failing) else last_failing.to_pydatetime()
 
 
 def window_cut_start(ctx: Context, route: RouteRef, first_error: datetime | None) -> datetime | None:

@@ -3,7 +3,9 @@
 ## What it does
 
 Counts 502 `SH` lines (server closed or reset before sending headers, `Tr=-1`) whose pod was
-not restarted, OOM-killed, deleted or killed within two minutes (those belong to K601/K602).
+not restarted, OOM-killed, deleted or killed within two minutes, nor replaced by a rollout whose
+new pods came up within two minutes of it (a pod gone from the archive, of a revision scaled to 0:
+`analyzer/rules/rollouts.py`); those belong to K601/K602.
 The first and last of these lines date the fault (`began_at`; `ended_at` with
 `status_at_collection: ended` when the route's requests after the last one
 (and after the route's last router-side 5xx of any cause) succeeded for a
@@ -44,9 +46,10 @@ import pandas as pd
 
 from analyzer import windows
 from analyzer.context import Context
+from analyzer.facts.common import distinct_texts
 from analyzer.model import NO_CLAIMS, Finding, Severity
 from analyzer.rule import LOGS, rule
-from analyzer.rules import common
+from analyzer.rules import common, rollouts
 from analyzer.rules.backend import shared
 from analyzer.wording import plural
 
@@ -94,8 +97,12 @@ def backend_connection_closed(ctx: Context) -> Iterator[Finding]:
         req = common.route_requests(ctx, route)
         if route.namespace not in disruptions:
             disruptions[route.namespace] = pod_disruption_times(ctx, route.namespace)
-        if disruptions[route.namespace]:  # none in the namespace (a routes dump): every line stays, no copy
-            closed = closed[~windows.near_disruption(closed, disruptions[route.namespace])]
+        near = disruptions[route.namespace]
+        if rollouts.replacements(ctx, route.namespace):  # pods a rollout replaced, gone with their events
+            replaced = {pod: rollouts.replaced_pod(ctx, route.namespace, pod) for pod in distinct_texts(closed["pod"])}
+            near = {**near, **{pod: [*near.get(pod, []), *r.moments] for pod, r in replaced.items() if r is not None}}
+        if near:  # none in the namespace (a routes dump): every line stays, no copy
+            closed = closed[~windows.near_disruption(closed, near)]
         if closed.empty:
             continue
         facts = common.log_facts(ctx, closed)

@@ -11,7 +11,9 @@ being deleted, no pod at all — or says the reason is unknown. With access logs
 (warning) for bursts (2 or more) of 503 `SC` `<NOSRV>` on a route that has ready endpoints
 now: a transient outage that was over by the time the must-gather ran; pod changes near the
 burst are named beside it. `<NOSRV>` lines of a `be_secure` backend whose servers the health
-checks marked DOWN for a failed TLS handshake (`Layer6`) are P302's and not counted. The first
+checks marked DOWN for a failed TLS handshake (`Layer6`) are P302's and not counted, nor are
+those accepted while every pod of the route was down restarting (from a container's termination
+to its pod's `Ready` transition): K601's. The first
 and last of the counted 503s date the outage (`began_at`, and `ended_at` when the route's
 requests after the last one succeeded); with no ready endpoint, the not-ready pods' `Ready`
 transition dates it when it lies at most 10 minutes before the first 503.
@@ -56,6 +58,7 @@ from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import rule
 from analyzer.rules import backend_services, common, network_policies, target_ports
 from analyzer.rules.endpoints import shared
+from analyzer.rules.restarts import nosrv_while_down
 from analyzer.wording import plural
 
 RULE = rule(
@@ -91,6 +94,7 @@ def no_ready_endpoints(ctx: Context) -> Iterator[Finding]:
             continue
         nosrv = shared.nosrv(ctx, route)
         nosrv = nosrv.drop(common.tls_down_nosrv(ctx, route).index, errors="ignore")  # P302's: TLS checks failed
+        nosrv = nosrv.drop(nosrv_while_down(ctx, route).index, errors="ignore")  # K601's: every pod restarting
         if route.endpoints_ready == 0:
             if not explained_elsewhere(ctx, route):
                 yield _zero_ready(ctx, route, nosrv)

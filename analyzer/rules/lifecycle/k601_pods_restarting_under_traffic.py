@@ -7,8 +7,11 @@ pod that served them and to that pod's container terminations (`lastState.termin
 finishedAt, reason, exit code) within two minutes, and to the router's `Layer4 connection`
 DOWN marks of a pod that was restarting then (its last termination near the DOWN, or its
 `BackOff` events spanning it: a crash loop whose earlier terminations the archive no longer
-holds). The fault is dated (`began_at`) from a termination, or the first `BackOff` event of a pod
-whose errors it joined (a crash loop that began before its last termination), at most 10 minutes
+holds). When the only replica (or every replica at once) was down restarting, the route's 503
+`SC` `<NOSRV>` lines from its termination to the pod's `Ready` transition after it (two minutes
+without one) are its too: the router had no server left, and the restart is why. The fault is
+dated (`began_at`) from a termination, or the first `BackOff` event of a pod whose errors it
+joined (a crash loop that began before its last termination), at most 10 minutes
 before the first such error, else from that error, and the requests after the last one say whether
 it was over at collection. Without access logs it reports the route's pods
 that are in `CrashLoopBackOff`, were OOM-killed, restarted 3+ times with errors in the hour
@@ -48,11 +51,12 @@ import pandas as pd
 from analyzer import windows
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.lookup import column_values, is_text, iterrows, positions_in
+from analyzer.lookup import column_values, is_text, positions_in
 from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
 from analyzer.rule import rule
 from analyzer.rules import common
 from analyzer.rules.lifecycle import shared
+from analyzer.rules.restarts import nosrv_while_down, restart_times
 from analyzer.wording import plural
 
 RULE = rule(
@@ -62,21 +66,6 @@ RULE = rule(
     severity=Severity.WARNING,
     needs=("pods",),
 )
-
-
-def _restart_times(ctx: Context, namespace: str, pods: list[str]) -> dict[str, list[tuple[pd.Timestamp, pd.Series]]]:
-    out: dict[str, list[tuple[pd.Timestamp, pd.Series]]] = {}
-    if ctx.lookups is not None:  # only the containers that did terminate become rows
-        finished = ctx.lookups.column("containers", "last_finished")
-        found = positions_in(ctx.lookups, "containers", namespace, "pod", pods)
-        mine = ctx.lookups.take("containers", [p for p in found if pd.notna(finished[p])])
-    else:
-        containers = ctx.snap.frame("containers")
-        mine = containers[(containers["namespace"] == namespace) & containers["pod"].isin(pods)]
-    for _, c in iterrows(mine):
-        if pd.notna(c["last_finished"]):
-            out.setdefault(c["pod"], []).append((c["last_finished"], c))
-    return out
 
 
 RECENT = pd.Timedelta(hours=1)
@@ -148,7 +137,7 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
         names = common.route_pod_names(ctx, route)
         req = common.route_requests(ctx, route)
         errors = shared.errors_on_pods(req)
-        restarts = _restart_times(ctx, route.namespace, names)
+        restarts = restart_times(ctx, route.namespace, names)
         hit_rows: list[pd.DataFrame] = []
         hit_pods: set[str] = set()
         evidence: list[Evidence] = []
@@ -182,6 +171,23 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
                 evidence.append(common.fact_evidence(ctx, c.where, "is DOWN", c.text))
                 reasons.add(f"{c.pod} refused connections while restarting (router DOWN at "
                             f"{common.fmt_ts(c.ts)})")
+        # the only replica (or every one) down restarting: the router had no server left, 503 <NOSRV>
+        no_server = nosrv_while_down(ctx, route)
+        if not no_server.empty:
+            hit_rows.append(no_server)
+            first, last = no_server["ts"].min(), no_server["ts"].max()
+            for pod, items in restarts.items():
+                for ts, c in items:
+                    if ts - windows.NEAR_EVENT <= first and ts <= last:
+                        if pod not in hit_pods:
+                            evidence.append(object_evidence(ctx.snap, c, "finishedAt:"))
+                        hit_pods.add(pod)
+                        why = common.first_text(c["last_reason"], default="terminated")
+                        reasons.add(f"{pod} {why} at {common.fmt_ts(ts.to_pydatetime())}")
+            whose = "the route's only pod was" if len(names) == 1 else "every pod of the route was"
+            down_words = f"{plural(len(no_server), 'request')} found no server at all while {whose} down (503 <NOSRV>)."
+        else:
+            down_words = ""
         static = _static_restarts(ctx, route.namespace, names)
         evicted = _evicted(ctx, route.namespace, names)
         if not hit_rows and static.empty and evicted.empty:
@@ -222,12 +228,13 @@ def pods_restarting(ctx: Context) -> Iterator[Finding]:
             explanation=(
                 "; ".join(sorted(reasons))
                 + ". "
-                + (
-                    f"{plural(facts['affected_requests'], 'request')} on those pods failed within two minutes of it "
-                    "(502 SH in flight, 503 SC while the container was down)."
-                    if facts
-                    else "Each restart drops in-flight requests and takes the pod out of the backend."
-                )
+                + " ".join(part for part in (
+                    f"{plural(facts['affected_requests'] - len(no_server), 'request')} on those pods failed within "
+                    "two minutes of it (502 SH in flight, 503 SC while the container was down)."
+                    if facts and len(no_server) < facts["affected_requests"] else "",
+                    down_words,
+                    "" if facts else "Each restart drops in-flight requests and takes the pod out of the backend.",
+                ) if part)
                 + said
             ),
             evidence=evidence + facts.get("evidence", []),

@@ -4,7 +4,10 @@
 
 Finds errors (502 `SH` in flight, 503 `SC` on a real server, `SD`) on pods that were being
 deleted (`deletionTimestamp`), killed (`Killing` events, read also for pods no longer in the
-archive) or marked DOWN by the router's health check because the connection was refused
+archive), replaced by a rollout the workload's revisions still show (a pod the archive no longer
+holds, of a ReplicaSet or ReplicationController scaled to 0 beside a newer revision: dated by the
+new revision's creation and its pods' creation and `Ready` times, once the events have expired)
+or marked DOWN by the router's health check because the connection was refused
 (`Server ... is DOWN, reason: Layer4 connection problem`; a TLS or timeout DOWN is another
 cause's, and so is the DOWN of a pod that was restarting its container then, K601's),
 within a short window of the error. A DOWN counts only for a pod that went away: one the archive
@@ -57,7 +60,7 @@ from analyzer.facts.common import distinct_texts
 from analyzer.lookup import Lookups, column_values, is_text, iterrows, positions_in
 from analyzer.model import NO_CLAIMS, Finding, IncidentStatus, Severity
 from analyzer.rule import LOGS, rule
-from analyzer.rules import common
+from analyzer.rules import common, rollouts
 from analyzer.rules.lifecycle import shared
 from analyzer.wording import plural
 
@@ -106,6 +109,9 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             disruptions.setdefault(str(c.pod), []).append(pd.Timestamp(c.ts))
         for e in kills:
             disruptions.setdefault(str(e.name), []).append(pd.Timestamp(e.last_seen))
+        replaced = _replaced_pods(ctx, route, req)
+        for pod, replacement in replaced.items():
+            disruptions.setdefault(pod, []).extend(replacement.moments)
         # the route's errors are picked only where a pod was going away (most routes: no pod was)
         errors = shared.errors_on_pods(req) if disruptions else common.no_rows(ctx, req)
         hits = errors[windows.near_disruption(errors, disruptions)] if not errors.empty else errors
@@ -170,6 +176,10 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             evidence.append(common.fact_evidence(ctx, e.where, "reason: Killing", f"Killing {e.name}"))
         for c in hit_downs[:2]:
             evidence.append(common.fact_evidence(ctx, c.where, "is DOWN", c.text))
+        rollouts_seen = {str(r.old["name"]): r for p, r in replaced.items() if p in hit_pods}
+        for r in list(rollouts_seen.values())[:2]:
+            evidence += [object_evidence(ctx.snap, r.old, "replicas: 0"),
+                         object_evidence(ctx.snap, r.new, "creationTimestamp:")]
         gone = sorted(p for p in hit_pods if not ctx.facts.objects.pod_exists(route.namespace, p))
         times = [t for p in hit_pods for t in disruptions.get(p, []) if pd.notna(t)]
         first = facts["first_seen"]
@@ -189,10 +199,15 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             service=common.first_service(route),
             title=f"{plural(len(hits), 'request')} failed while pods were being replaced",
             explanation=(
-                f"{plural(len(hits), 'request')} failed on pods that were being deleted or had just been marked DOWN "
-                f"by the router ({', '.join(sorted(hit_pods))}). "
+                f"{plural(len(hits), 'request')} failed on pods that were going away (deleted, killed, replaced by a "
+                f"rollout or just marked DOWN by the router: {', '.join(sorted(hit_pods))}). "
                 + (f"Kubernetes events: {when} (Killing). " if when else "")
                 + (f"Pods no longer in the archive: {', '.join(gone)}. " if gone else "")
+                + "".join(f"{r.old['kind']} {r.old['name']}{_revision_words(r.old)} was scaled to 0, replaced by "
+                          f"{r.new['name']}{_revision_words(r.new)}"
+                          + (f" created at {common.hhmm(r.new['created'].to_pydatetime())}"
+                             if pd.notna(r.new["created"]) else "") + ". "
+                          for r in rollouts_seen.values())
                 + ("The errors had stopped at collection: requests succeeded after the last one. "
                    if status is IncidentStatus.ENDED else "")
                 + (
@@ -218,6 +233,23 @@ def rollout_without_graceful_shutdown(ctx: Context) -> Iterator[Finding]:
             began_at=began,
         )
 
+
+
+def _replaced_pods(ctx: Context, route: common.RouteRef, req: pd.DataFrame) -> dict[str, rollouts.Replacement]:
+    """The pods the route's errors name that a rollout replaced and the archive no longer holds
+    (:mod:`analyzer.rules.rollouts`): their ``Killing`` events may have expired, the workload's revisions
+    still date them."""
+    if not rollouts.replacements(ctx, route.namespace):
+        return {}
+    errors = shared.errors_on_pods(req)
+    if errors.empty:
+        return {}
+    found = {pod: rollouts.replaced_pod(ctx, route.namespace, pod) for pod in sorted(distinct_texts(errors["pod"]))}
+    return {pod: r for pod, r in found.items() if r is not None}
+
+
+def _revision_words(row: pd.Series) -> str:
+    return f" (revision {row['revision']})" if isinstance(row["revision"], str) and row["revision"] else ""
 
 
 def _stayed(ctx: Context, namespace: str, pod: str, down_at: pd.Timestamp) -> bool:
