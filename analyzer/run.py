@@ -109,6 +109,7 @@ def analyze(
     ledgers = ledger.ledgers_of(lines, findings)
     del lines  # every router-side 5xx of the log: not held while the route results take their rows
     by_host = _by_host(whole, snap.frame("routes"), set(keys))
+    selected: dict[tuple[str, str], tuple[dict[int, int], tuple[int, int] | None]] = {}
     findings_by_namespace: dict[str, list[Finding]] = {}
     for f in findings:
         findings_by_namespace.setdefault(f.namespace, []).append(f)
@@ -116,6 +117,9 @@ def analyze(
         summary = ctx.route_summary
         rows = ctx.summary_rows if ctx.summary_rows is not None else _summary_rows(summary)
         mine = [_route_result(ctx, row, whole, by_host, ledgers) for row in rows]
+        if route_filter is not None:  # the summary's figures are then the selected routes' own
+            selected.update({(r.namespace, r.name): _route_figures(ctx, (r.namespace, r.name), whole, by_host)
+                             for r in mine})
         route_namespaces += summary["namespace"].tolist() if not summary.empty else []
         _attach_findings(mine, findings)
         apply_checklist(ctx, mine, findings_by_namespace.get(ns, []))
@@ -128,8 +132,12 @@ def analyze(
     totals = snap.totals()
     scope = frozenset(wanted) if wanted is not None else None
     logs = snap.has_access_logs
-    status_counts = {str(k): n for k, n in totals.status_counts(scope).items()} if logs else None
-    window_start, window_end, window_source = _window(snap, totals.time_range(scope))
+    if route_filter is not None and logs:  # the selected routes' lines, not their namespaces' nor the log's
+        requests, counted, logged = _selected_figures(route_results, selected)
+    else:
+        requests, counted, logged = totals.requests(scope), totals.status_counts(scope), totals.time_range(scope)
+    status_counts = {str(k): n for k, n in counted.items()} if logs else None
+    window_start, window_end, window_source = _window(snap, logged)
     measured = [r.error_ledger for r in route_results if r.error_ledger is not None]
     owners = {at: snap.inputs[index].path for at, index in snap.skipped_inputs.items()}
     skipped = [Skipped(*entry, input=owners.get(at)) for at, entry in enumerate(snap.skipped)]
@@ -156,7 +164,7 @@ def analyze(
         skipped=skipped,
         log_lines=snap.log_lines,
         log_lines_unparsed=snap.log_unparsed,
-        requests=totals.requests(scope) if logs else None,
+        requests=requests if logs else None,
         status_counts=status_counts,
         window_source=window_source,
         router_side_5xx=sum(x.router_side_5xx for x in measured) if logs else None,
@@ -354,6 +362,45 @@ def _route_statuses(ctx: Context, key: tuple[str, str], whole: pd.DataFrame,
     if key in by_host:
         mine = pd.concat([mine, whole.loc[by_host[key]]])
     return mine["status"].to_numpy(dtype="float64", na_value=np.nan) if len(mine) else np.empty(0)
+
+
+def _route_figures(ctx: Context, key: tuple[str, str], whole: pd.DataFrame,
+                   by_host: dict[tuple[str, str], pd.Index]) -> tuple[dict[int, int], tuple[int, int] | None]:
+    """A route's requests per logged status and the first and last accept time (ns) of its lines: its rows, the
+    default-backend lines naming it and its counted normal lines, as the route result counts them."""
+    counts: dict[int, int] = {}
+    status = _route_statuses(ctx, key, whole, by_host)
+    found, times = np.unique(status[~np.isnan(status)], return_counts=True)
+    for value, n in zip(found.tolist(), times.tolist(), strict=True):
+        counts[int(value)] = counts.get(int(value), 0) + int(n)
+    rows = ctx.route_rows(*key)
+    stamps = [rows["ts"]] if len(rows) else []
+    if key in by_host:
+        stamps.append(whole.loc[by_host[key], "ts"])
+    spans = [(int(t.min().value), int(t.max().value)) for t in stamps if t.notna().any()]
+    keys = ctx.normal_lines.route_keys(*key)
+    for value, n in zip(keys["status"].tolist(), keys["requests"].tolist(), strict=True):
+        if value is not None:  # a passthrough route's TCP lines log no status
+            counts[int(value)] = counts.get(int(value), 0) + int(n)
+    if len(keys):
+        spans.append((int(keys["first"].min()) * 1_000_000, int(keys["last"].max()) * 1_000_000))
+    span = (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
+    return counts, span
+
+
+def _selected_figures(routes: list[RouteResult], figures: dict[tuple[str, str], tuple[dict[int, int],
+                                                                                      tuple[int, int] | None]]
+                      ) -> tuple[int, dict[int, int], tuple[int, int] | None]:
+    """The summary's requests, requests per status and logged span of the routes a ``--route`` filter selected."""
+    counts: dict[int, int] = {}
+    spans = []
+    for per_status, span in figures.values():
+        for value, n in per_status.items():
+            counts[value] = counts.get(value, 0) + n
+        if span is not None:
+            spans.append(span)
+    logged = (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
+    return sum(r.requests or 0 for r in routes), dict(sorted(counts.items())), logged
 
 
 def _attach_findings(routes: list[RouteResult], findings: list[Finding]) -> None:
