@@ -15,3 +15,21 @@ def test_pods_still_not_ready_are_an_ongoing_incident(tmp_path: Path):
     assert finding["status_at_collection"] == "ongoing" and finding["ended_at"] is None
     assert finding["explanation"].endswith(" It began at 08:30:20; the pods were still not ready at collection.")
     assert "ended at" not in finding["explanation"]
+
+
+def test_pods_still_not_ready_are_ongoing_when_the_window_holds_no_line(tmp_path: Path):
+    """A ``--since`` after every log line leaves the finding without a line of the route: the pods' state at
+    collection still says the incident was going on (not ``unknown``, which it said only for want of lines)."""
+    from datetime import UTC, datetime
+
+    from analyzer.run import analyze
+    from parsers.load_snapshot import load_snapshot
+
+    root = copy_scenario(tmp_path, "E202-fires-one-pod-unready")
+    inputs = sorted(str(p) for p in root.iterdir() if p.is_dir())
+    snap = load_snapshot(inputs, since=datetime(2026, 11, 21, tzinfo=UTC))
+    out = analyze(snap, tool_version="test").to_dict()
+    [finding] = [f for f in out["findings"] if f["id"].endswith("-E202")]
+    assert finding["affected_requests"] == 0
+    assert finding["status_at_collection"] == "ongoing" and finding["ended_at"] is None
+    assert finding["explanation"].endswith("; the pods were still not ready at collection.")

@@ -11,7 +11,7 @@ remains, warning when others still serve. With access logs, counts the router's 
 failing pods' servers. The fault is dated (`began_at`) from the first `Unhealthy` event or
 the pods' `Ready` transition when it lies at most 10 minutes before the first such error; pods
 still not ready at collection are an incident still going on, whatever the route's later requests
-(the other pods answer those). When the pods
+(the other pods answer those) and whether the lines read hold any of the route's. When the pods
 are ready again at collection, it still fires (warning) for a burst (2 or more) of 503
 `<NOSRV>` within two minutes of the span of their `Readiness probe failed` events: an outage
 the probe caused and that was over before the must-gather (the precedence table gives those
@@ -221,9 +221,9 @@ def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) 
     when, said = common.timing(ctx, route, facts, common.first_event(ctx, route.namespace, names, "Unhealthy"),
                                since.to_pydatetime() if pd.notna(since) else None,
                                source="the first failed probe or the pods' Ready transition")
-    # the route's later successes are the other pods', and where the logs read stop is not the pods' state at collection
-    if when["status_at_collection"] is IncidentStatus.ENDED or (
-            when["status_at_collection"] is IncidentStatus.UNKNOWN and facts and common.unseen_end(ctx)):
+    # the pods are still not ready at collection: the route's later successes are the other pods', and neither
+    # where the logs read stop nor a window without a line of the route says anything of the pods' state then
+    if when["status_at_collection"] is not IncidentStatus.ONGOING:
         when = {**when, "status_at_collection": IncidentStatus.ONGOING, "ended_at": None}
         said = (f" It began at {common.hhmm(when['began_at'])}; the pods were still not ready at collection."
                 if when["began_at"] is not None else "")
