@@ -12,6 +12,7 @@ import pandas as pd
 
 from analyzer.model import Gap
 from analyzer.shell_words import quote_names
+from analyzer.windows import logged_after_collection
 from parsers.snapshot import Snapshot
 
 ENABLE_ACCESS_LOG = (
@@ -41,8 +42,27 @@ def find_gaps(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
             )
         )
     gaps.extend(_access_log_gaps(snap))
+    gaps.extend(_objects_before_logs(snap, route_namespaces))
     gaps.extend(_namespace_gaps(snap, route_namespaces))
     return gaps
+
+
+def _objects_before_logs(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
+    """Access-log lines well after the objects were collected (``analyzer.windows.logged_after_collection``): the
+    pods, endpoints and events of the time of those requests are not in the inputs."""
+    later = logged_after_collection(snap)
+    if later is None:
+        return []
+    collected, last = (moment.strftime("%Y-%m-%d %H:%M:%S UTC") for moment in later)
+    namespaces = sorted(set(route_namespaces))
+    inspect = "".join(f"; oc adm inspect ns/{ns}" for ns in namespaces[:3])
+    return [Gap(
+        what=f"The access logs run to {last}, after the objects were collected ({collected})",
+        why_it_matters=("The requests logged after the collection are judged against pods, endpoints and events "
+                        "that predate them: what the cluster looked like while they failed is not in the inputs."),
+        how_to_collect=quote_names(f"oc adm must-gather{inspect}  # while or right after the errors, beside the "
+                                   "same router logs", namespaces[:3]),
+    )]
 
 
 def _access_log_gaps(snap: Snapshot) -> list[Gap]:

@@ -9,8 +9,12 @@ second, so two minutes on either side is wide enough without joining unrelated i
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import pandas as pd
+
+from parsers.snapshot import Snapshot
 
 NEAR_EVENT = pd.Timedelta(seconds=120)
 
@@ -38,3 +42,23 @@ def near_disruption(
         past = moments.searchsorted(ts + window, side="right")
         result[np.flatnonzero(mine)] = (past > first) & ts.notna().to_numpy(dtype=bool)
     return pd.Series(result, index=rows.index)
+
+
+# A must-gather reads its router pods' logs while it runs, so none of their lines is much later than its
+# ``timestamp`` files; lines later than this after the latest collection time come from logs taken afterwards
+# (``--logs`` of another day): the objects beside them predate those requests.
+LOGGED_AFTER_COLLECTION = pd.Timedelta(minutes=10)
+
+
+def logged_after_collection(snap: Snapshot) -> tuple[datetime, datetime] | None:
+    """``(collected, last logged)``: the latest collection time of the inputs and the last access-log line read,
+    when that line is more than :data:`LOGGED_AFTER_COLLECTION` later (the objects predate the requests);
+    None otherwise, or where either time is unknown."""
+    collected = snap.collection_window[1]
+    logged = snap.totals().time_range() if snap.has_access_logs else None
+    if collected is None or logged is None:
+        return None
+    last = pd.Timestamp(logged[1], tz="UTC")
+    if last - pd.Timestamp(collected) <= LOGGED_AFTER_COLLECTION:
+        return None
+    return pd.Timestamp(collected).to_pydatetime(), last.to_pydatetime()

@@ -3,18 +3,18 @@
 ## What it does
 
 Fires (critical) when a route has no ready endpoint and none of the causes with their own rule
-explains it (missing service, targetPort mismatch, selector mismatch, failing readiness probe,
-named targetPort absent from the containers): it names what the inputs show instead — workload
-scaled to zero, pods Pending (`FailedScheduling`), node NotReady (the Node object, or a pod
-whose last event is `NodeNotReady`), containers waiting, pods
-being deleted, no pod at all — or says the reason is unknown. With access logs it also fires
-(warning) for bursts (2 or more) of 503 `SC` `<NOSRV>` on a route that has ready endpoints
-now: a transient outage that was over by the time the must-gather ran; pod changes near the
-burst are named beside it. `<NOSRV>` lines of a `be_secure` backend whose servers the health
-checks marked DOWN for a failed TLS handshake (`Layer6`) are P302's and not counted, nor are
-those accepted while every pod of the route was down restarting (from a container's termination
-to its pod's `Ready` transition): K601's. The first
-and last of the counted 503s date the outage (`began_at`, and `ended_at` when the route's
+explains it (missing service, targetPort mismatch, selector mismatch, failing readiness probe, named
+targetPort absent from the containers): it names what the inputs show instead — workload scaled to
+zero, pods Pending (`FailedScheduling`), node NotReady (the Node object, or a pod whose last event
+is `NodeNotReady`), containers waiting, pods being deleted, no pod at all — or says the reason is
+unknown. With access logs it also fires (warning) for bursts (2 or more) of 503 `SC` `<NOSRV>` on a
+route that has ready endpoints now: a transient outage that was over by the time the must-gather
+ran; pod changes near the burst are named beside it; a burst logged after the objects were collected
+(router logs of a later day) is told as such, the endpoints the objects show predating it. `<NOSRV>`
+lines of a `be_secure` backend whose servers the health checks marked DOWN for a failed TLS
+handshake (`Layer6`) are P302's and not counted, nor are those accepted while every pod of the route
+was down restarting (from a container's termination to its pod's `Ready` transition): K601's. The
+first and last of the counted 503s date the outage (`began_at`, and `ended_at` when the route's
 requests after the last one succeeded); with no ready endpoint, the not-ready pods' `Ready`
 transition dates it when it lies at most 10 minutes before the first 503.
 
@@ -59,6 +59,7 @@ from analyzer.rule import rule
 from analyzer.rules import backend_services, common, network_policies, target_ports
 from analyzer.rules.endpoints import shared
 from analyzer.rules.restarts import nosrv_while_down
+from analyzer.windows import logged_after_collection
 from analyzer.wording import plural
 
 RULE = rule(
@@ -114,6 +115,8 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
     else:
         evidence = [*evidence, common.route_evidence(ctx, route, "name:")]
     when, _ = common.timing(ctx, route, facts)
+    later = logged_after_collection(ctx.snap)  # type: ignore[arg-type]
+    collected_before = later[0] if later is not None and facts["first_seen"] > later[0] else None
     return RULE.finding(
         severity=Severity.WARNING,
         namespace=route.namespace,
@@ -123,10 +126,15 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
         title=f"{plural(len(nosrv), 'request')} found no server; {route.endpoints_ready} endpoint(s) are ready now",
         explanation=(
             f"Between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])} the router "
-            f"had no usable server for route {route.name} (503 <NOSRV>), but at collection time the route "
-            f"has {route.endpoints_ready} ready endpoint(s): a transient outage that ended before the must-gather."
-            + (f" Around that time: {'; '.join(changes)}." if changes
-               else " Nothing in the archive changed around that time (restart, rollout, all servers DOWN?).")
+            f"had no usable server for route {route.name} (503 <NOSRV>), "
+            + (f"but at collection time the route has {route.endpoints_ready} ready endpoint(s): a transient outage "
+               "that ended before the must-gather."
+               + (f" Around that time: {'; '.join(changes)}." if changes
+                  else " Nothing in the archive changed around that time (restart, rollout, all servers DOWN?).")
+               if collected_before is None else
+               f"after the objects were collected ({common.fmt_ts(collected_before)}): the "
+               f"{route.endpoints_ready} ready endpoint(s) they show predate these errors, and what emptied the "
+               "backend then is not in the inputs.")
         ),
         evidence=evidence,
         remediation=_keep_one_serving(ctx, route) if replaced else [],  # unknown cause: nothing to change
