@@ -9,14 +9,18 @@ zero, pods Pending (`FailedScheduling`), node NotReady (the Node object, or a po
 is `NodeNotReady`), containers waiting, pods being deleted, no pod at all — or says the reason is
 unknown. With access logs it also fires (warning) for bursts (2 or more) of 503 `SC` `<NOSRV>` on a
 route that has ready endpoints now: a transient outage that was over by the time the must-gather
-ran; pod changes near the burst are named beside it; a burst logged after the objects were collected
-(router logs of a later day) is told as such, the endpoints the objects show predating it. `<NOSRV>`
-lines of a `be_secure` backend whose servers the health checks marked DOWN for a failed TLS
-handshake (`Layer6`) are P302's and not counted, nor are those accepted while every pod of the route
-was down restarting (from a container's termination to its pod's `Ready` transition): K601's. The
-first and last of the counted 503s date the outage (`began_at`, and `ended_at` when the route's
-requests after the last one succeeded); with no ready endpoint, the not-ready pods' `Ready`
-transition dates it when it lies at most 10 minutes before the first 503.
+ran; pod changes near the burst are named beside it, and so is the route's Deployment scaled
+(`ScalingReplicaSet` events from 10 minutes before it, which may date it; a scale to 0 and back asks
+no rollout fix); when the log ends while the burst goes on but every ready pod of the route became
+`Ready` after its last 503 and before the collection, the fault ended then (`ended_at`, the first of
+those transitions); a burst logged after the objects were collected (router logs of a later day) is
+told as such, the endpoints the objects show predating it. `<NOSRV>` lines of a `be_secure` backend
+whose servers the health checks marked DOWN for a failed TLS handshake (`Layer6`) are P302's and not
+counted, nor are those accepted while every pod of the route was down restarting (from a container's
+termination to its pod's `Ready` transition): K601's. The first and last of the counted 503s date
+the outage (`began_at`, and `ended_at` when the route's requests after the last one succeeded); with
+no ready endpoint, the not-ready pods' `Ready` transition dates it when it lies at most 10 minutes
+before the first 503.
 
 ## Why it matters
 
@@ -47,14 +51,17 @@ router-facts.md §4.2 (503 SC <NOSRV>), §3 (all servers DOWN), §6; KCS 7013260
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from datetime import datetime
 
 import pandas as pd
 
 from analyzer import windows
 from analyzer.context import Context
 from analyzer.evidence import object_evidence
-from analyzer.model import NO_CLAIMS, Evidence, Finding, Severity
+from analyzer.facts import KubeEvent
+from analyzer.model import NO_CLAIMS, Evidence, Finding, IncidentStatus, Severity
 from analyzer.rule import rule
 from analyzer.rules import backend_services, common, network_policies, target_ports
 from analyzer.rules.endpoints import shared
@@ -107,6 +114,10 @@ def no_ready_endpoints(ctx: Context) -> Iterator[Finding]:
 def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Finding:
     facts = common.log_facts(ctx, nosrv)
     replaced, changes = pod_changes_near(ctx, route, facts["first_seen"], facts["last_seen"])
+    scaled = scaling_near(ctx, route, facts["first_seen"], facts["last_seen"])
+    if any(_TO_ZERO.search(str(e.message)) for e in scaled):
+        replaced = False  # scaled to 0 and back: the new pods came with the scale-up, no rollout or drain to fix
+    changes = [*(f"{e.kind} {e.name}: {e.message} at {common.fmt_ts(e.last_seen)}" for e in scaled), *changes][:4]
     eps = ctx.snap.frame("endpoints")
     ready_now = eps[eps["service"].isin(list(route.services)) & (eps["ready"] == True).fillna(False)]  # noqa: E712
     evidence = facts["evidence"]
@@ -114,7 +125,14 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
         evidence = [*evidence, object_evidence(ctx.snap, ready_now.iloc[0], str(ready_now.iloc[0]["ip"]))]
     else:
         evidence = [*evidence, common.route_evidence(ctx, route, "name:")]
-    when, _ = common.timing(ctx, route, facts)
+    when, said = common.timing(ctx, route, facts, *(e.last_seen for e in scaled), source="the workload's scaling")
+    back = ready_again(ctx, route, facts["last_seen"])
+    if when["status_at_collection"] is IncidentStatus.ONGOING and back is not None:
+        # the log ends while it fails, but the pods the objects show came up after its last 503, before collection
+        when = {**when, "status_at_collection": IncidentStatus.ENDED, "ended_at": back}
+        said = (f" It began at {common.hhmm(when['began_at'])}; the access log ends while it failed, and the route's "
+                f"pods were ready again from {common.hhmm(back)} (their Ready transition).")
+    evidence += [common.fact_evidence(ctx, e.where, "reason: ScalingReplicaSet", str(e.message)) for e in scaled[:2]]
     later = logged_after_collection(ctx.snap)  # type: ignore[arg-type]
     collected_before = later[0] if later is not None and facts["first_seen"] > later[0] else None
     return RULE.finding(
@@ -135,6 +153,7 @@ def _transient(ctx: Context, route: common.RouteRef, nosrv: pd.DataFrame) -> Fin
                f"after the objects were collected ({common.fmt_ts(collected_before)}): the "
                f"{route.endpoints_ready} ready endpoint(s) they show predate these errors, and what emptied the "
                "backend then is not in the inputs.")
+            + said
         ),
         evidence=evidence,
         remediation=_keep_one_serving(ctx, route) if replaced else [],  # unknown cause: nothing to change
@@ -189,6 +208,39 @@ def pod_changes_near(ctx: Context, route: common.RouteRef, first: object, last: 
             out.append(f"container {c['pod']}/{c['name']} stopped ({c['last_reason']}) at "
                        f"{common.fmt_ts(c['last_finished'].to_pydatetime())}")
     return replaced, out[:4]
+
+
+_TO_ZERO = re.compile(r"\bScaled down replica set \S+ to 0\b")
+
+
+def scaling_near(ctx: Context, route: common.RouteRef, first: object, last: object) -> list[KubeEvent]:
+    """The route's Deployment scaled (``ScalingReplicaSet`` events) from :data:`analyzer.rules.common.LEAD_TIME`
+    before a burst to two minutes after it: a scale to 0 empties the backend whatever the pods do."""
+    workload = common.route_workload(ctx, route)
+    if first is None or last is None or workload is None or workload[0] != "deployment":
+        return []
+    lo, hi = pd.Timestamp(first) - common.LEAD_TIME, pd.Timestamp(last) + windows.NEAR_EVENT
+    found = ctx.facts.events(route.namespace, kind="Deployment", name=workload[1], reason="ScalingReplicaSet")
+    return sorted((e for e in found if e.last_seen is not None and lo <= pd.Timestamp(e.last_seen) <= hi),
+                  key=lambda e: e.last_seen)
+
+
+def ready_again(ctx: Context, route: common.RouteRef, last_error: object) -> datetime | None:
+    """When the route's pods were ready again after a burst whose last 503 was ``last_error``: the earliest
+    ``Ready`` transition of its ready pods, when every one of them lies after that 503 and before the objects
+    were collected (the backend was empty until the first of them). None where the objects cannot tell."""
+    collected = ctx.snap.collection_window[1]
+    pods = common.route_pods(ctx, route)
+    if last_error is None or collected is None or pods.empty:
+        return None
+    ready = pods[(pods["ready"] == True).fillna(False).astype(bool)]  # noqa: E712 - nullable boolean
+    since = ready["ready_since"]
+    if ready.empty or since.isna().any():
+        return None
+    first = since.min()
+    if not pd.Timestamp(last_error) < first <= pd.Timestamp(collected):
+        return None
+    return first.to_pydatetime()
 
 
 def workloads_behind(ctx: Context, route: common.RouteRef) -> pd.DataFrame:
