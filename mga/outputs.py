@@ -4,12 +4,15 @@ The rules (issue 13 §6, contract v1.1 exit code 2): the parent directories of a
 the user's, but its final component must not be a symlink (a planted link would redirect the write
 outside the output directory); the file written must not be one of the inputs; a directory gets
 ``report.<ext>`` inside it. Files are written to a temporary sibling and renamed into place, so an
-interrupted run leaves no partial file and a rename never follows a link.
+interrupted run leaves no partial file and a rename never follows a link. A path that names an existing
+device or named pipe (``/dev/null``, a FIFO a reader waits on) is written into as the shell's ``>`` would:
+renamed over, the device node itself would be replaced by a regular file.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -41,6 +44,10 @@ def check_output(path: str, ext: str, inputs: Iterable[str], option: str = "--ou
         fail(f"{option} {target}: is a symbolic link; refusing to write through it")
     if target.exists() and target.is_dir():
         fail(f"{option} {target}: is a directory")
+    if _special(target):  # written into, not replaced: only the file itself must be writable
+        if not os.access(target, os.W_OK):
+            fail(f"{option} {target}: cannot write: permission denied")
+        return str(target)
     parent = target.parent
     if not parent.is_dir():
         fail(f"{option} {target}: directory {parent} does not exist")
@@ -129,8 +136,21 @@ def write_report(path: str, text: str) -> None:
     _write(path, text, 0o644)
 
 
+def _special(target: Path) -> bool:
+    """Whether ``target`` exists and is neither a regular file nor a directory (a device, a named pipe)."""
+    try:
+        kind = target.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(kind) or stat.S_ISDIR(kind))
+
+
 def _write(path: str, text: str, mode: int) -> None:
     target = Path(path)
+    if _special(target):  # a device or a pipe: written into, never renamed over
+        with target.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode & ~_umask() if mode != 0o600 else 0o600)

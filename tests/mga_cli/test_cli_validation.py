@@ -107,6 +107,38 @@ def test_symlinked_output_is_refused(tmp_path):
     assert victim.read_text() == "keep"
 
 
+def test_an_output_fifo_is_written_into_not_replaced(tmp_path):
+    """``--output`` naming a named pipe (or a device such as ``/dev/null``) writes into it as ``>`` would; a rename
+    over it would replace the node with a regular file (as root, ``/dev/null`` itself)."""
+    import threading
+
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE)
+    pipe = tmp_path / "report.pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    proc = run("analyze", str(src), "--format", "json", "--output", str(pipe), "-q")
+    reader.join(timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert json.loads(received[0])["schema"].startswith("mga.report/")
+
+
+def test_an_output_device_node_stays_a_device(tmp_path):
+    node = tmp_path / "null"
+    try:
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # the null device, under a test's own name
+    except PermissionError:
+        pytest.skip("creating a device node needs root")
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE)
+    proc = run("analyze", str(src), "--format", "json", "--output", str(node), "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_ISCHR(node.stat().st_mode)
+
+
 def test_output_equal_to_an_input_is_refused(tmp_path):
     src = tmp_path / "routes.yaml"
     src.write_text(ROUTE)
