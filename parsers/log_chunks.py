@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import IO, Any
 
 import numpy as np
@@ -26,7 +25,6 @@ import pyarrow.compute as pc
 from parsers import log_lines, normal_lines
 from parsers.arrow_arrays import one_array
 from parsers.kept_line_texts import TextShare, kept_line_texts
-from parsers.log_fallback import reason
 from parsers.log_frames import (
     CHUNK_SCHEMA,
     DICT,
@@ -39,16 +37,15 @@ from parsers.log_frames import (
 from parsers.log_groups import ChunkGroups, chunk_groups
 from parsers.log_keep import LeanHint, keep_rows, lean_selection
 from parsers.log_layers import _parse_lines, _parse_lines_one_by_one, encoded_like, scanner_on
+from parsers.log_rejected import MAX_SAMPLES, compiled_format, sort_rejected
 from parsers.log_stream import open_log_stream, raise_if_cut
 from parsers.log_totals import LogTotals
-from parsers.log_window import OUT_OF_RANGE_REASON, in_window, without_unrepresentable_times
+from parsers.log_window import in_window, without_unrepresentable_times
 from parsers.long_lines import LongLine
 from parsers.normal_lines import NormalLines
-from parsers.router_messages import router_event
 from parsers.router_names import ROUTE_BACKEND_KINDS, _backend_columns, _server_columns
 from parsers.sources import InputSource, Member
 
-MAX_SAMPLES = 50
 WORKERS = min(2, os.cpu_count() or 1)
 NARROWED_HERE = tuple(name for name in INTEGER if name != "line")
 IN_FLIGHT = 3  # chunks being parsed or waiting at once: memory stays a few chunks, whatever the file size
@@ -90,7 +87,7 @@ def open_job(
     """
     if log_format:
         try:
-            _compiled(log_format)
+            compiled_format(log_format)
         except ValueError:
             log_format = None
     return ChunkJob(log_format, router_pod, _utc(since), _utc(until), source, input, stats_only,
@@ -306,7 +303,7 @@ def parse_chunk(
             result.extra = after(result)
         return result
     scanner = scanner_on(job.scanner)
-    custom = _compiled(job.log_format) if job.log_format else None
+    custom = compiled_format(job.log_format) if job.log_format else None
     # read by the scanner for statistics or for ``mga analyze``'s lean pass: lines keep their terminators
     # until taken for anything else (trimming every line was a copy of the chunk, 8 % of an outage's parse)
     lines = log_lines.chunk_lines(chunk, 1, scanner, keep_ends=scanner and custom is None and (
@@ -350,7 +347,8 @@ def parse_chunk(
             rejected = np.union1d(np.asarray(rejected, dtype=np.int64), dropped_rows)
         if table.num_rows:
             out = _finish(table, lines.numbers, job)
-    events, samples, unparsed = _sort_rejected(lines, rejected, job, out_of_range)
+    events, samples, unparsed = sort_rejected(lines, rejected, job.log_format, job.input, job.source, job.router_pod,
+                                              out_of_range)
     requests = out.num_rows if out is not None else 0
     totals = None
     if selection is not None:  # counted lean, before the lines left out were dropped
@@ -416,46 +414,6 @@ def _about_namespaces(lines: log_lines.ChunkLines, namespaces: frozenset[str]) -
                                 lines.ascii, lines.verbatim)
 
 
-@lru_cache(maxsize=8)
-def _compiled(log_format: str) -> Any:
-    from parsers.log_format import compile_log_format
-
-    return compile_log_format(log_format)
-
-
-def _sort_rejected(
-    lines: log_lines.ChunkLines, rejected: np.ndarray, job: ChunkJob, out_of_range: frozenset[int] = frozenset()
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
-    """Rejected lines are router messages (kept as events) or unparsed (counted, a few sampled)."""
-    events: list[dict[str, Any]] = []
-    samples: list[dict[str, Any]] = []
-    unparsed = 0
-    if not len(rejected):
-        return events, samples, unparsed
-    texts = lines.taken(rejected).to_pylist()
-    custom = _compiled(job.log_format) if job.log_format else None  # its lines' reasons are its own
-    for i, text in zip(rejected.tolist(), texts, strict=True):
-        text = text or ""
-        number = int(lines.numbers[i])
-        event = router_event(text)
-        if event is not None:
-            events.append(
-                {
-                    **event,
-                    "router_pod": log_lines.host_of(text) or job.router_pod,
-                    "input": job.input,
-                    "source": job.source,
-                    "line": number,
-                }
-            )
-            continue
-        unparsed += 1
-        if len(samples) < MAX_SAMPLES:
-            samples.append(
-                {"input": job.input, "source": job.source, "line": number, "text": text[:2000],
-                 "reason": OUT_OF_RANGE_REASON if i in out_of_range else reason(text, custom)}
-            )
-    return events, samples, unparsed
 
 
 def _finish(table: pa.Table, numbers: np.ndarray, job: ChunkJob) -> pa.Table | None:

@@ -155,8 +155,31 @@ def encoded_like(table: pa.Table, like: pa.Table) -> pa.Table:
     return table
 
 
+# what every request line holds, tagged or bare: the ``[`` of ``haproxy[pid]:`` or of its accept date
+REQUEST_MARK = "["
+# what every line of the default formats starts with (``parsers.log_fallback.HTTP_RE`` and ``TCP_RE``): an optional
+# client address and port, then the accept date in brackets; a body without it is none of them
+REQUEST_HEAD = r"^(?:\S*:\d{1,5} )?\[[^\]]+\] "
+
+
 def _parse_lines_arrow(text: pa.Array, custom: Any, lean: bool = False) -> tuple[pa.Table | None, np.ndarray]:
-    """:func:`_parse_lines` with Arrow kernels only: the usual shapes tokenised at once, then the rest."""
+    """:func:`_parse_lines` with Arrow kernels only: the usual shapes tokenised at once, then the rest.
+
+    Without a custom format, a line without a ``[`` holds neither a ``haproxy[pid]:`` tag nor an accept date,
+    so no request: such lines are rejected by one substring test before any shape is tried (a file of empty or
+    application lines given as a router log cost each of its lines every kernel, hundreds of bytes a line)."""
+    if custom is None and len(text):
+        bracketed = pc.fill_null(pc.match_substring(text, REQUEST_MARK), False)
+        if not pc.all(bracketed).as_py():
+            mask = bracketed.to_numpy(zero_copy_only=False)
+            kept, refused = np.flatnonzero(mask), np.flatnonzero(~mask)
+            if not len(kept):
+                return None, refused
+            table, rejected = _parse_lines_arrow(pc.take(text, pa.array(kept)), custom, lean)
+            if table is not None:
+                table = table.set_column(table.schema.get_field_index("_row"), "_row",
+                                         pa.array(kept[table.column("_row").to_numpy()]))
+            return table, np.sort(np.concatenate([refused, kept[np.asarray(rejected, dtype=np.int64)]]))
     tables: list[pa.Table] = []
     rest = np.arange(len(text), dtype=np.int64)
     if custom is None:
@@ -186,7 +209,31 @@ def _parse_lines_one_by_one(text: pa.Array) -> tuple[pa.Table | None, np.ndarray
 
 
 def _parse_bodies_all_ways(body: pa.Array, custom: Any) -> tuple[pa.Table | None, np.ndarray]:
-    """Custom format (when set), then the default formats vectorised, then the per-line regex."""
+    """Custom format (when set), then the default formats vectorised, then the per-line regex.
+
+    Without a custom format, a body that does not start as a request line does (:data:`REQUEST_HEAD`) is
+    rejected by one vectorised test, not tried in every shape: a file of application lines or of empty lines
+    given as a router log cost each of its lines every shape's kernels, then the per-line regex."""
+    if custom is not None or not len(body):
+        return _parse_bodies_every_way(body, custom)
+    possible = pc.fill_null(pc.match_substring_regex(body, REQUEST_HEAD), False)
+    if pc.all(possible).as_py():
+        return _parse_bodies_every_way(body, None)
+    mask = possible.to_numpy(zero_copy_only=False)
+    candidates = np.flatnonzero(mask)
+    refused = np.flatnonzero(~mask)
+    if not len(candidates):
+        return None, refused
+    table, still = _parse_bodies_every_way(pc.take(body, pa.array(candidates)), None)
+    if table is not None:
+        table = table.set_column(table.schema.get_field_index("_row"), "_row",
+                                 pa.array(candidates[table.column("_row").to_numpy()]))
+    return table, np.sort(np.concatenate([refused, candidates[np.asarray(still, dtype=np.int64)]]))
+
+
+def _parse_bodies_every_way(body: pa.Array, custom: Any) -> tuple[pa.Table | None, np.ndarray]:
+    """Every body tried in the custom format (when set), then the default formats vectorised, then the
+    per-line regex."""
     tables = []
     rest = np.arange(len(body), dtype=np.int64)
     parsers: list[Callable[[pa.Array], tuple[pa.Table | None, np.ndarray]]] = [parse_bodies]

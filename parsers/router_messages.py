@@ -31,6 +31,10 @@ EVENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# a substring every router message above holds (a necessary condition, tested on whole chunks at once)
+EVENT_HINT = r"Server |backend |Proxy |SSL"
+
+
 def router_event(text: str) -> dict[str, Any] | None:
     """A non-access router message (server DOWN/UP, no server, proxy start/stop, SSL error), or None."""
     m = log_lines.TAG_RE.search(text)
