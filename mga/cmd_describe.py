@@ -110,7 +110,8 @@ def describe_text(snap: Any, result: Any, ns: str, name: str) -> str:
         out.append("  <none>")
     for f in findings:
         out.append(f"  {f.code} {f.severity} {clean(f.cause)}: {clean(f.title)}")
-        out += [f"    fix: {clean(step)}" for step in f.remediation[:1]]
+        # every step, in order: a first step can be a comment on what to look at, the command the next one
+        out += [f"    fix: {clean(step)}" for step in f.remediation]
         out += [f"    check: {clean(step)}" for step in f.diagnostics]
     return "\n".join(out) + "\n"
 

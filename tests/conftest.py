@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import tarfile
@@ -26,6 +27,18 @@ def realworld(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"../shared/realworld not present here ({path} missing): real-archive test skipped")
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    """The demo case of ``make report`` (fixtures/demo/make_demo.py), built once per test session."""
+    spec = importlib.util.spec_from_file_location("make_demo", FIXTURES / "demo" / "make_demo.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    out = tmp_path_factory.mktemp("demo")
+    module.build(out)
+    return out
 
 
 def make_tar(src_dir: Path, dest: Path, mode: str = "w:gz", arc_prefix: str | None = None) -> Path:

@@ -143,3 +143,14 @@ def test_a_backend_without_a_balance_line_uses_its_defaults_section_then_round_r
     assert shown("  balance leastconn", "  balance ") == "roundrobin (a balance line without an algorithm)"
     assert shown("  balance leastconn", "  balance uri") == "uri"
     assert shown("  balance \x1b[31mx", "") == "\\x1b[31mx (defaults section)"
+
+
+def test_every_remediation_step_is_a_fix_line_in_order(demo_dir: Path):
+    """E202's first step on the demo case is a comment: the runnable ``oc set probe`` after it is shown too."""
+    result = CliRunner().invoke(app, ["describe", "route", str(demo_dir), "shop/frontend"], env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    fixes = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("fix: ")]
+    assert len(fixes) == 2, result.stdout
+    assert fixes[0].startswith("fix: # make the readiness endpoint of frontend-")
+    assert fixes[1].startswith("fix: oc -n shop set probe deployment/frontend --readiness ")
+    assert result.stdout.index(fixes[1]) < result.stdout.index("check: oc -n shop describe pod")
