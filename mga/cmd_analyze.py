@@ -83,8 +83,15 @@ def analyze(
     output: Annotated[
         str | None, typer.Option("--output", help="report path, a directory, or '-' for stdout", metavar="PATH")
     ] = None,
-    namespace: Annotated[list[str] | None, typer.Option("--namespace", "-n", help="only these namespaces")] = None,
-    route: Annotated[list[str] | None, typer.Option("--route", help="only this route, NAMESPACE/NAME")] = None,
+    namespace: Annotated[
+        list[str] | None,
+        typer.Option("--namespace", "-n", help="only these namespaces (-n a b, or -n a -n b)", metavar="NS..."),
+    ] = None,
+    route: Annotated[
+        list[str] | None,
+        typer.Option("--route", help="only these routes, NAMESPACE/NAME (--route a/x b/y, or repeated)",
+                     metavar="NS/NAME..."),
+    ] = None,
     since: Annotated[str | None, typer.Option(help="ignore log lines before this time")] = None,
     until: Annotated[str | None, typer.Option(help="ignore log lines after this time")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when a finding reaches this severity")] = (

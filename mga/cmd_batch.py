@@ -27,7 +27,10 @@ def batch(
         list[ReportFormat] | None,
         typer.Option("--format", "-f", "-o", help="report formats (repeat); default json and html"),
     ] = None,
-    namespace: Annotated[list[str] | None, typer.Option("--namespace", "-n", help="only these namespaces")] = None,
+    namespace: Annotated[
+        list[str] | None,
+        typer.Option("--namespace", "-n", help="only these namespaces (-n a b, or -n a -n b)", metavar="NS..."),
+    ] = None,
     engine: Annotated[
         Engine | None,
         typer.Option("--engine",

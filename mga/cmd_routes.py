@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mga.console import echo, fail, guarded, progress_bar, refuse_empty_paths, warn
+from mga.option_values import looks_like_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,21 +30,6 @@ class RoutesOutput(StrEnum):
     wide = "wide"
     json = "json"
     yaml = "yaml"
-
-
-# what ends an input's file name (``parsers.inputs.open_input``); a route is never NAMESPACE/NAME.tar.gz
-PATH_SUFFIXES = (".tar", ".gz", ".tgz", ".xz", ".bz2", ".zip", ".yaml", ".yml", ".json", ".log")
-
-
-def looks_like_path(arg: str) -> bool:
-    """Whether ``arg`` can only be a path: no route name or ``NAMESPACE/NAME`` looks like this.
-
-    Route and namespace names are DNS names (no slash, no ``~``), so a leading ``/``, ``./``, ``../``
-    or ``~``, a second slash, or a slash with an input's suffix after it is a path.
-    """
-    if arg.startswith(("/", "./", "../", "~")) or arg.count("/") > 1:
-        return True
-    return "/" in arg and arg.lower().endswith(PATH_SUFFIXES)
 
 
 def split_paths_and_names(args: list[str]) -> tuple[list[str], list[str]]:
