@@ -7,6 +7,7 @@ keys, the output path and the redaction map (contract v1.1: exit 2, one line).
 from __future__ import annotations
 
 import json
+import os
 from typing import Annotated
 
 import typer
@@ -49,11 +50,28 @@ def check_redaction_options(*, redact: bool, redact_namespaces: bool, redact_map
 OC_FORMATS = frozenset({"yaml", "wide", "table", "name", "jsonpath", "go-template", "custom-columns", "text"})
 
 
+# the report formats a file name's extension names, and how an error says them
+EXTENSION_FORMATS = {".json": ReportFormat.json, ".md": ReportFormat.md, ".markdown": ReportFormat.md,
+                     ".html": ReportFormat.html, ".htm": ReportFormat.html}
+FORMAT_NAMES = {ReportFormat.json: "a JSON", ReportFormat.md: "a Markdown", ReportFormat.html: "an HTML"}
+
+
+def format_named_by(output: str | None) -> ReportFormat | None:
+    """The report format the file name ``output`` names by its extension (``r.json``: json), else None: for
+    stdout (``-``), an existing directory (``report.<format>`` is written in it) or another extension."""
+    if output is None or output == "-" or os.path.isdir(output):
+        return None
+    return EXTENSION_FORMATS.get(os.path.splitext(output)[1].lower())
+
+
 def _format_and_path(fmt: ReportFormat | None, o: str | None, output: str | None) -> tuple[ReportFormat, str | None]:
     """``-o`` is the output format as in ``oc``; ``-o PATH`` still works for a release, with a warning.
 
     A value that is a format word (``JSON``, ``yaml``), not a path, is refused: taken as a path it wrote an
-    HTML report to a file called ``yaml`` in the current directory."""
+    HTML report to a file called ``yaml`` in the current directory. Without a format, the one the report
+    path's extension names is written (``--output r.json``: JSON, not HTML in a .json file), else HTML; a
+    format given that the extension contradicts is refused."""
+    fmt_option, output_option = "--format", "--output"
     if o is not None:
         word = o.lower()
         if o not in ReportFormat.__members__ and (word in ReportFormat.__members__ or word in OC_FORMATS):
@@ -61,14 +79,17 @@ def _format_and_path(fmt: ReportFormat | None, o: str | None, output: str | None
         if o in ReportFormat.__members__:
             if fmt is not None and fmt.value != o:
                 fail(f"-o {o} and --format {fmt.value} disagree")
-            fmt = ReportFormat(o)
+            fmt, fmt_option = ReportFormat(o), "-o"
         else:
             warn(f"-o {o}: -o is the output format (html|json|md); use --output for the report path "
                  "(-o PATH is deprecated and will be removed)")
             if output is not None:
                 fail("-o PATH and --output both given")
-            output = o
-    return fmt or ReportFormat.html, output
+            output, output_option = o, "-o"
+    named = format_named_by(output)
+    if fmt is not None and named is not None and named != fmt:
+        fail(f"{fmt_option} {fmt.value} but {output_option} {output} names {FORMAT_NAMES[named]} file")
+    return fmt or named or ReportFormat.html, output
 
 
 def analyze(
@@ -77,7 +98,8 @@ def analyze(
         list[str] | None, typer.Option("--logs", help="extra router access-log files (plain, .gz, .xz or .bz2)")
     ] = None,
     fmt: Annotated[
-        ReportFormat | None, typer.Option("--format", "-f", help="report format", show_default="html")
+        ReportFormat | None,
+        typer.Option("--format", "-f", help="report format (default: the one --output's extension names, else html)"),
     ] = None,
     o: Annotated[str | None, typer.Option("-o", help="report format: html | json | md", metavar="FORMAT")] = None,
     output: Annotated[

@@ -475,3 +475,40 @@ def test_help_names_a_real_rule_and_the_dask_extra():
         text = subprocess.run([sys.executable, "-m", "mga.cli", command, "--help"], capture_output=True, text=True,
                               timeout=60, cwd=ROOT, env=env).stdout
         assert "mga[dask]" in text, text
+
+
+@pytest.mark.parametrize(("name", "start"), [
+    ("r.json", "{"), ("R.JSON", "{"), ("r.md", "# mga case note"), ("r.markdown", "# mga case note"),
+    ("r.html", "<!DOCTYPE html>"), ("r.htm", "<!DOCTYPE html>"), ("r.txt", "<!DOCTYPE html>"),
+    ("report", "<!DOCTYPE html>"),
+])
+def test_without_format_the_output_extension_names_it(tmp_path, name, start):
+    """``--output r.json`` alone wrote an HTML page into r.json; another extension keeps HTML."""
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE)
+    result = CliRunner().invoke(app, ["analyze", str(src), "--output", str(tmp_path / name), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / name).read_text().lstrip().startswith(start)
+
+
+def test_without_format_a_directory_named_like_a_format_gets_the_html_report(tmp_path):
+    src = tmp_path / "routes.yaml"
+    src.write_text(ROUTE)
+    (tmp_path / "out.json").mkdir()
+    result = CliRunner().invoke(app, ["analyze", str(src), "--output", str(tmp_path / "out.json"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out.json" / "report.html").exists()
+
+
+def test_the_format_given_and_the_one_the_output_names_agree_or_it_is_refused_before_loading(tmp_path):
+    out = tmp_path / "r.md"
+    proc = refused("analyze", str(tmp_path), "--format", "json", "--output", str(out))
+    assert proc.returncode == 2
+    assert one_line(proc) == f"mga: --format json but --output {out} names a Markdown file"
+    proc = refused("analyze", str(tmp_path), "-o", "md", "--output", str(tmp_path / "r.htm"))
+    assert one_line(proc) == f"mga: -o md but --output {tmp_path / 'r.htm'} names an HTML file"
+    proc = refused("analyze", str(tmp_path), "-f", "html", "--output", str(tmp_path / "r.json"))
+    assert proc.returncode == 2 and one_line(proc).endswith("names a JSON file")
+    for agreeing in (("--format", "md", "--output", str(out)), ("--format", "json", "--output", "-"),
+                     ("--format", "json", "--output", str(tmp_path / "r.txt"))):
+        assert refused("analyze", str(tmp_path), *agreeing).returncode == 99, agreeing  # past the checks
