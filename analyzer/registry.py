@@ -92,3 +92,13 @@ def get_rule(code: str) -> Rule | None:
         if r.code == wanted or r.name == code:
             return r
     return None
+
+
+def rules_named(word: str) -> list[Rule]:
+    """The rules ``word`` names: the one of that code (any case) or rule name, else every rule of that cause
+    id (the terminal summary and the reports name a finding by its cause; a cause can have several rules),
+    in code order; none when it is neither."""
+    found = get_rule(word)
+    if found is not None:
+        return [found]
+    return [r for r in all_rules() if r.cause == word]
