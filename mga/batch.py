@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from analyzer.wording import plural
 from mga.outputs import write_report
 
 EXTENSIONS = (".tar.gz", ".tar.xz", ".tar.bz2", ".tgz", ".tar", ".zip", ".gz", ".yaml", ".yml", ".json", ".log")
@@ -132,6 +133,7 @@ def index_html(rows: list[dict[str, Any]]) -> str:
         "<title>mga batch index</title><style>body{font:14px system-ui,sans-serif;margin:1.5rem}"
         "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;"
         "vertical-align:top;overflow-wrap:anywhere}.err{color:#a00}</style></head><body>"
-        f"<h1>mga batch: {len(rows)} cases</h1><table><thead><tr><th>input</th><th>verdicts</th><th>findings</th>"
-        "<th>top causes</th><th>reports</th></tr></thead><tbody>" + "".join(body) + "</tbody></table></body></html>\n"
+        f"<h1>mga batch: {plural(len(rows), 'case')}</h1>"
+        "<table><thead><tr><th>input</th><th>verdicts</th><th>findings</th><th>top causes</th><th>reports</th></tr>"
+        "</thead><tbody>" + "".join(body) + "</tbody></table></body></html>\n"
     )

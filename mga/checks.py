@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from analyzer.wording import plural
 from mga.console import fail, warn
 
 
@@ -36,8 +37,8 @@ def warn_damaged(snap: Any) -> None:
     """
     for record in snap.inputs:
         if record.damaged:
-            warn(f"{record.path}: {record.damaged}; still read {record.files_read} of {record.files_seen} "
-                 "files listed")
+            warn(f"{record.path}: {record.damaged}; still read {record.files_read} of "
+                 f"{plural(record.files_seen, 'file')} listed")
     for _, reason in getattr(snap, "unusable_inputs", ()):  # an empty file or directory among others, ...
         warn(f"{reason}; skipped, the other inputs are read")
     # the member where a damaged archive stopped is unreadable too: its input's line above names it already
@@ -47,7 +48,8 @@ def warn_damaged(snap: Any) -> None:
     for source, reason in unreadable[:UNREADABLE_SHOWN]:
         warn(f"{source}: {reason}; skipped, the other files are read")
     if len(unreadable) > UNREADABLE_SHOWN:
-        warn(f"{len(unreadable) - UNREADABLE_SHOWN} more unreadable files skipped (the report's skipped list)")
+        more = len(unreadable) - UNREADABLE_SHOWN
+        warn(f"{plural(more, 'more unreadable file')} skipped (the report's skipped list)")
 
 
 def warn_not_logs(snap: Any) -> None:
@@ -77,7 +79,8 @@ def warn_not_logs(snap: Any) -> None:
     for source, reason in no_log[:UNREADABLE_SHOWN]:
         warn(f"{source}: {reason}; skipped, the other files are read")
     if len(no_log) > UNREADABLE_SHOWN:
-        warn(f"{len(no_log) - UNREADABLE_SHOWN} more files read as access logs hold no router line "
+        more = len(no_log) - UNREADABLE_SHOWN
+        warn(f"{plural(more, 'more file')} read as access logs {'holds' if more == 1 else 'hold'} no router line "
              "(the report's skipped list)")
 
 
@@ -209,7 +212,7 @@ def warn_empty_window(since: str | None, until: str | None, requests: int | None
     outside = sum(int(a.get("outside_window") or 0) for a in accounting)
     if (since or until) and not requests and outside:
         window = " ".join(f"{opt} {value}" for opt, value in (("--since", since), ("--until", until)) if value)
-        warn(f"{window}: the window excludes every log line ({outside} lines outside it)")
+        warn(f"{window}: the window excludes every log line ({plural(outside, 'line')} outside it)")
 
 
 def require_log_lines(stats: dict[str, Any], inputs: list[str]) -> None:

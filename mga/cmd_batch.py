@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from analyzer.wording import plural
 from mga.console import clean, echo, guarded, progress_bar, refuse_empty_paths
 from mga.engine import Engine, SchedulerOpt, WorkersOpt, check_workers, cluster_client, dask_installed
 from mga.limits import MaxBytesOpt, MaxLogBytesOpt, parse_size
@@ -79,8 +80,7 @@ def batch(
         with write_errors_refused("--output-dir", output_dir):
             index = write_index(output_dir, rows)
         for row in rows:
-            line = row.get("error") or (f"{row['routes']} route{'' if row['routes'] == 1 else 's'}, "
-                                        f"{row['findings']} findings "
+            line = row.get("error") or (f"{plural(row['routes'], 'route')}, {plural(row['findings'], 'finding')} "
                                         f"({row['critical']} critical), {', '.join(row['causes']) or 'no cause'}")
             echo(f"{clean(row['input'])}: {clean(line)}")
         echo(f"wrote {index}", err=True)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from analyzer.wording import plural
 from mga import __version__
 from mga.console import clean, echo, fail, guarded, progress_bar, refuse_empty_paths, table
 from mga.once_options import OnceOptionsCommand
@@ -84,7 +85,7 @@ def describe_text(snap: Any, result: Any, ns: str, name: str) -> str:
             continue
         # Endpoints and EndpointSlices both describe an address when both were collected: one row each
         eps = distinct_servers(endpoints_for_backend(endpoints, ns, service, backend["target_port"]))
-        out.append(f"  {clean(service)} (weight {_value(backend['weight'])}): {len(eps)} endpoint(s)")
+        out.append(f"  {clean(service)} (weight {_value(backend['weight'])}): {plural(len(eps), 'endpoint')}")
         if len(eps):
             out += ["    " + line for line in table(
                 ["POD", "IP", "PORT", "READY"],

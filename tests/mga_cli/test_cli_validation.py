@@ -337,7 +337,7 @@ def test_a_window_that_excludes_every_log_line_says_so(tmp_path):
                "--output", str(tmp_path / "r.json"), "-o", "json", "-q")
     assert proc.returncode == 0
     assert one_line(proc) == ("mga: warning: --until 2026-11-20T08:00:00Z: the window excludes every log line "
-                              "(1 lines outside it)")
+                              "(1 line outside it)")
     inside = run("analyze", str(tmp_path / "routes.yaml"), "--logs", str(log), "--since", "2026-11-20",
                  "--output", str(tmp_path / "r.json"), "-o", "json", "-q")
     assert inside.returncode == 0 and inside.stderr == ""

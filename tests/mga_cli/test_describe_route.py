@@ -69,7 +69,7 @@ def describe(tmp_path: Path, route: str) -> tuple[int, str, str]:
 def test_an_address_in_endpoints_and_in_a_slice_is_one_endpoint(tmp_path):
     code, out, _ = describe(tmp_path, "web/console")
     assert code == 0
-    assert "console (weight 100): 2 endpoint(s)" in out
+    assert "console (weight 100): 2 endpoints" in out
     assert out.count("console-a ") == 1 and out.count("console-b ") == 1
 
 
