@@ -103,8 +103,9 @@ def logs(
                 from reports.logs_html import render_logs_html
 
                 routes, servers = ranked(stats, top)
-                text = render_logs_html(stats, shown, routes=routes,
-                                        servers=servers, worst=minute_labels(stats["worst_minutes"]))
+                text = render_logs_html(stats, shown, routes=routes, servers=servers,
+                                        worst=minute_labels(stats["worst_minutes"]),
+                                        notes=cut_notes(stats, routes, servers))
             else:
                 text = clean_lines(render_table(stats, top, urls=urls, urls_5xx=urls_5xx, clients=clients))
             if target != "-":
@@ -205,6 +206,19 @@ def ranked(stats: dict[str, Any], top: int) -> tuple[list[dict[str, Any]], list[
     return routes, servers
 
 
+def cut_notes(stats: dict[str, Any], routes: list[dict[str, Any]], servers: list[dict[str, Any]]) -> dict[str, str]:
+    """The line under the route table and the server table that ``--top`` cut (``3 of 17 routes; --top N shows
+    more``), by table; none for a table shown whole."""
+    from analyzer.wording import plural
+
+    notes = {}
+    for table, shown, rows, noun in (("routes", routes, stats["backends"], "route"),
+                                     ("servers", servers, stats["servers"], "server")):
+        if len(shown) < len(rows):
+            notes[table] = f"{len(shown)} of {plural(len(rows), noun)}; --top N shows more"
+    return notes
+
+
 def minute_labels(worst: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The worst minutes in time order, each with a label: its rank by 5xx and its main 5xx status."""
     out = []
@@ -239,6 +253,7 @@ def render_table(stats: dict[str, Any], top: int, *, urls: bool = False, urls_5x
         "",
     ]
     routes, servers = ranked(stats, top)
+    notes = cut_notes(stats, routes, servers)
     out.append(
         _table(
             ["ROUTE", "BACKEND", "REQ", "5XX", "502", "503", "504", "TR_P95", "TA_P99"],
@@ -258,6 +273,7 @@ def render_table(stats: dict[str, Any], top: int, *, urls: bool = False, urls_5x
             ],
         )
     )
+    out += [notes["routes"]] if "routes" in notes else []
     out.append("")
     out.append(
         _table(
@@ -268,6 +284,7 @@ def render_table(stats: dict[str, Any], top: int, *, urls: bool = False, urls_5x
             ],
         )
     )
+    out += [notes["servers"]] if "servers" in notes else []
     if clients:
         out += ["", f"busiest clients ({len(stats['clients'])} of {stats['distinct_clients']})",
                 _table(["REQ", "5XX", "FAILED", "OK_AVG_TA", "BYTES", "CLIENT"],

@@ -17,11 +17,13 @@ from reports.html import content_security_policy, environment, static_css
 
 
 def render_logs_html(stats: dict[str, Any], inputs: list[str], *, routes: list[dict[str, Any]],
-                     servers: list[dict[str, Any]], worst: list[dict[str, Any]]) -> str:
+                     servers: list[dict[str, Any]], worst: list[dict[str, Any]],
+                     notes: dict[str, str] | None = None) -> str:
     """The page for an ``mga.logs/v1`` object that carries the tops (``minutes``, ``urls``, ``clients``).
 
     ``routes``/``servers``: the rows to show, in order; ``worst``: the worst minutes, labelled, in
-    time order (as ``mga logs`` prints them).
+    time order (as ``mga logs`` prints them); ``notes``: the line under a table ``--top`` cut, by table
+    (``routes``, ``servers``).
     """
     svg = minutes_svg(stats.get("minutes") or [], "mga-logs")
     template = environment().get_template("logs.html.j2")
@@ -32,6 +34,7 @@ def render_logs_html(stats: dict[str, Any], inputs: list[str], *, routes: list[d
         routes=routes,
         servers=servers,
         worst=worst,
+        notes=notes or {},
         css=static_css(),
         csp=content_security_policy([]),
     )

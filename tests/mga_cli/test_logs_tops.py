@@ -122,3 +122,20 @@ def test_html_page_is_self_contained_with_the_minute_chart_and_escapes_the_log(t
     assert page.count("<svg") == 1 and ">503<" in page.split("<svg", 1)[1]  # the chart's 503 legend
     with_output = run("logs", str(log), "-o", "html", "--output", str(tmp_path / "page.html"))
     assert with_output.returncode == 0 and (tmp_path / "page.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_a_table_that_top_cuts_says_so_under_it(tmp_path):
+    """``--top 2`` of three routes (and servers): a line under each table says how many there are."""
+    backends = [f"be_http:ns:app{i}/pod:app{i}-1:app{i}:http:10.1.0.{i}:8080" for i in range(3)]
+    log = tmp_path / "a.log"
+    log.write_text("\n".join(line(1, i, 200, "/", backend=b) for i, b in enumerate(backends)) + "\n")
+    table = run("logs", str(log), "--top", "2").stdout
+    routes, servers = table.split("\n\n")[2:4]
+    assert routes.splitlines()[-1] == "2 of 3 routes; --top N shows more" and len(routes.splitlines()) == 4
+    assert servers.splitlines()[-1] == "2 of 3 servers; --top N shows more" and len(servers.splitlines()) == 4
+    whole = run("logs", str(log), "--top", "3").stdout
+    assert "shows more" not in whole
+    run("logs", str(log), "--top", "2", "-o", "html", "--output", str(tmp_path / "page.html"))
+    page = (tmp_path / "page.html").read_text()
+    assert "<p class=\"small muted\">2 of 3 routes; --top N shows more</p>" in page
+    assert "<p class=\"small muted\">2 of 3 servers; --top N shows more</p>" in page
