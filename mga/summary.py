@@ -1,11 +1,12 @@
 """The terminal summary printed after ``mga analyze``: triage on a jump host without a browser.
 
-One line per broken or degraded route (verdict, cause, since when, affected requests, or why their
-count is unknown), then one line counting the ``unknown`` routes and naming the report, one saying
-what to collect when the inputs hold no route at all, and one
-more when the report lists anything skipped or cut (a healthy verdict may rest on less than the
-inputs held). Rich styles it on a colour terminal; under ``NO_COLOR`` or when not a terminal it is
-plain text. Every name is sanitised.
+One line per broken or degraded route (verdict, cause, since when, affected requests, or why their count
+is unknown) and under it the change its first finding asks first (``fix:``; ``check:``, its first
+diagnostic command, when the inputs do not say what to change), then one line counting the ``unknown``
+routes and naming the report, one saying what to collect when the inputs hold no route at all, and one
+more when the report lists anything skipped or cut (a healthy verdict may rest on less than the inputs
+held). Rich styles it on a colour terminal; under ``NO_COLOR`` or when not a terminal it is plain text.
+Every name is sanitised.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def summary_lines(result: Any, report_path: str) -> list[tuple[str, str]]:
         text = (f"{str(route.verdict).upper():8} {clean(route.namespace)}/{clean(route.name)}  {clean(cause)}  "
                 f"{since}  {_affected(result, route, findings)}")
         lines.append((style, text))
+        if top is not None:
+            lines.append(_next_step(top))
     unknown = sum(1 for r in result.routes if str(r.verdict) == "unknown")
     healthy = sum(1 for r in result.routes if str(r.verdict) == "healthy")
     where = "report on stdout" if report_path == "-" else f"wrote {clean(report_path)}"
@@ -45,6 +48,18 @@ def summary_lines(result: Any, report_path: str) -> list[tuple[str, str]]:
     if result.skipped:
         lines.append(_skipped_line(result.skipped))
     return lines
+
+
+def _next_step(finding: Any) -> tuple[str, str]:
+    """The first change a finding asks (the report lists every step), or the command that confirms it when it
+    asks none: the terminal answers "what should the customer change" as well as why and since when."""
+    steps = [s for s in finding.remediation if s.strip()]
+    if steps:
+        more = f"   (+{plural(len(steps) - 1, 'more step')} in the report)" if len(steps) > 1 else ""
+        return "", f"  fix: {clean(steps[0])}{more}"
+    if finding.diagnostics:
+        return "", f"  check: {clean(finding.diagnostics[0])}"
+    return "", "  fix: none named: the report says what is known"
 
 
 def _no_route_line(result: Any) -> tuple[str, str]:

@@ -33,3 +33,29 @@ def test_routes_get_no_such_line():
 def test_large_counts_are_grouped_by_thousands():
     out = lines(requests=2699998)
     assert out[1].endswith("(the 2,699,998 requests of the access logs alone: `mga logs`)")
+
+
+def _failing(finding: SimpleNamespace) -> list[str]:
+    route = SimpleNamespace(verdict="degraded", namespace="shop", name="web", findings=["F001-B501"], requests=10,
+                            affected_requests=4)
+    return lines(routes=[route], findings=[finding], requests=10)
+
+
+def _finding(remediation: list[str], diagnostics: list[str] | None = None) -> SimpleNamespace:
+    return SimpleNamespace(id="F001-B501", cause="backend-timeout", began_at=None, first_seen=None,
+                           remediation=remediation, diagnostics=diagnostics or [])
+
+
+def test_a_failing_route_says_the_first_change_its_finding_asks():
+    out = _failing(_finding(["oc -n shop annotate route web haproxy.router.openshift.io/timeout=60s --overwrite",
+                             "oc -n shop set probe deployment/web --readiness"]))
+    assert out[0].startswith("DEGRADED shop/web  backend-timeout  since unknown  4 affected requests")
+    assert out[1] == ("  fix: oc -n shop annotate route web haproxy.router.openshift.io/timeout=60s --overwrite"
+                      "   (+1 more step in the report)")
+    assert out[2].startswith("1 route: 1 broken or degraded")
+
+
+def test_a_finding_without_a_change_names_the_command_that_confirms_it_and_the_line_is_escaped():
+    assert _failing(_finding([], ["oc -n shop get events"]))[1] == "  check: oc -n shop get events"
+    assert _failing(_finding([]))[1] == "  fix: none named: the report says what is known"
+    assert _failing(_finding(["oc annotate \x1b[31mred"]))[1] == "  fix: oc annotate \\x1b[31mred"
