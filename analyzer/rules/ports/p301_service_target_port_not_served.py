@@ -22,7 +22,10 @@ of those servers) on one port that is not the service's current target port and 
 declares (every container declaring its ports), followed by answers from servers at the current
 port, give a warning dated by those lines and marked ended (at least 3 failures, over before the log's end);
 the service's last edit (`managedFields`) between the last failure (less the router's reload delay)
-and the first answer is named as the fix.
+and the first answer is named as the fix. When those refused servers are named after another service
+than the route's today (`pod:<pod>:<service>:...`), the route was pointed elsewhere: the errors are
+that former service's, ended with the switch, and the finding says whether it still sends to that
+port.
 
 ## Why it matters
 
@@ -417,6 +420,10 @@ def _past_port_finding(ctx: Context, route: common.RouteRef, refused: pd.DataFra
     if when["status_at_collection"] is not IncidentStatus.ENDED:
         return None
     last_named = past.refused["ts"].max().to_pydatetime()
+    # the refused servers' names say which service the route sent to: another than today's is a route switched
+    former = shared.former_service(past.refused, service)
+    if former is not None:
+        return _switched_service_finding(ctx, route, past, former, service, facts, when, said)
     text = (
         f"Service {service}'s targetPort was {past.port} while the access log ran: the router's servers named "
         f"{', '.join(shared.addresses(past.refused))} until {common.hhmm(last_named)}, and every connection "
@@ -469,6 +476,77 @@ def _past_port_finding(ctx: Context, route: common.RouteRef, refused: pd.DataFra
         confidence="medium",
         **when,
     )
+
+
+def _switched_service_finding(ctx: Context, route: common.RouteRef, past: shared.PastPort, former: str,
+                              current: str, facts: dict, when: dict, said: str) -> Finding:
+    """:func:`_past_port_finding` when the refused servers belong to another service than the route's today: the
+    route sent to ``former``, whose targetPort its pods do not serve, and was pointed at ``current`` since. The
+    errors are ``former``'s, and ended with the switch; ``former`` still sends to that port when the archive
+    holds it so (a route pointed back at it would fail again)."""
+    ns = route.namespace
+    edited, edited_by = common.dated_change(ctx, "route", ns, route.name, f"route {route.name}")
+    still = _service_target(ctx, ns, former, past.port)
+    text = (
+        f"Route {route.name} sent to service {former} while the access log ran (the router's servers "
+        f"{', '.join(shared.addresses(past.refused))} are named after it), whose targetPort {past.port} no container "
+        f"of the route's pods declares (they declare {sorted(_served_numbers(ctx, route))}): every connection "
+        f"to them was refused, {plural(len(past.refused), 'request')} got "
+        f"503 SC with Tc=-1"
+        + (f" and {len(past.after_down)} got 503 <NOSRV> once the health checks had marked every server DOWN"
+           if not past.after_down.empty else "")
+        + f" between {common.fmt_ts(facts['first_seen'])} and {common.fmt_ts(facts['last_seen'])}. "
+        f"The route points to service {current} now, whose servers at port {past.current} answered from "
+        f"{common.hhmm(past.first_answer)}"
+        + (f" (the route's last edit, managedFields: {common.hhmm(edited)})"
+           if edited is not None and "managedFields" in edited_by else "")
+        + "."
+        + (f" Service {former} still sends to targetPort {past.port}: a route pointed back at it would fail again."
+           if still is not None else "")
+        + said
+        + " The outage was over before collection: nothing to change on the route."
+    )
+    evidence = list(facts["evidence"])
+    if past.downs:
+        evidence.append(common.fact_evidence(ctx, past.downs[0].where, "is DOWN", past.downs[0].text))
+    evidence.append(object_evidence(ctx.snap, still, f"targetPort: {past.port}") if still is not None
+                    else common.route_evidence(ctx, route, "name:"))
+    evidence.append(common.route_evidence(ctx, route, "to:"))
+    return RULE.finding(
+        severity=Severity.WARNING,
+        namespace=ns,
+        route=route.name,
+        names=common.command_names(ctx, route, former),
+        service=former,
+        title=(f"route {route.name}: service {former} sent to targetPort {past.port}, a port the pods do not serve, "
+               f"until the route was pointed at {current} ({plural(facts['affected_requests'], 'request')} failed; "
+               "ended before collection)"),
+        explanation=text,
+        evidence=evidence,
+        remediation=[],  # the route no longer sends to it
+        diagnostics=[
+            f"oc -n {ns} get route {route.name} -o jsonpath='{{.spec.to.name}}'   # {current} now",
+            f"oc -n {ns} get service {former} -o jsonpath='{{.spec.ports[*].targetPort}}'   # {past.port}: not served",
+            f"oc -n {ns} get route {route.name} -o yaml --show-managed-fields   # who changed it, and when",
+        ],
+        first_seen=facts["first_seen"],
+        last_seen=facts["last_seen"],
+        affected_requests=facts["affected_requests"],
+        claims=facts.get("claims", NO_CLAIMS),
+        confidence="medium",
+        **when,
+    )
+
+
+def _service_target(ctx: Context, namespace: str, service: str, port: int) -> pd.Series | None:
+    """The port row of ``service`` whose targetPort is ``port`` (a number), when the archive holds one."""
+    ports = ctx.snap.frame("service_ports")
+    if ports.empty:
+        return None
+    mine = ports[(ports["namespace"] == namespace).fillna(False).astype(bool)
+                 & (ports["service"] == service).fillna(False).astype(bool)
+                 & (ports["target_port"].astype("string") == str(port)).fillna(False).astype(bool)]
+    return mine.iloc[0] if not mine.empty else None
 
 
 def _port_explanation(ctx: Context, route: common.RouteRef, case: PortCase | None, facts: dict,

@@ -245,6 +245,15 @@ def _ports(rows: pd.DataFrame) -> pd.Series:
     return names.map({name: server_port(name) for name in names.dropna().unique()})
 
 
+def former_service(refused: pd.DataFrame, current: str) -> str | None:
+    """The one service the refused lines' servers are named after (``pod:<pod>:<service>:...``), when it is not
+    ``current``: the route sent to another service then. None when they name ``current``, several or none."""
+    if "service" not in refused.columns:
+        return None
+    named = {str(v) for v in refused["service"].dropna().tolist()}
+    return named.pop() if len(named) == 1 and current not in named else None
+
+
 def past_port(ctx: Context, route: common.RouteRef, service: str, current: int | None, served: set[int],
               refused: pd.DataFrame) -> PastPort | None:
     """The old target port of ``service``, when the route's log shows one and the pods serve the current one.
