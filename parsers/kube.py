@@ -20,7 +20,14 @@ import pandas as pd
 
 from parsers import schema
 from parsers.kube_cluster import _clusterversion_rows, _ingresscontroller_rows, _namespace_rows, _node_rows
-from parsers.kube_network import _endpoints_rows, _endpointslice_rows, _netpol_rows, _route_rows, _service_rows
+from parsers.kube_network import (
+    VALUE_LOST,
+    _endpoints_rows,
+    _endpointslice_rows,
+    _netpol_rows,
+    _route_rows,
+    _service_rows,
+)
 from parsers.kube_objects import ObjectStore, Row, StoredObject, collect
 from parsers.kube_platform import (
     CONDITION_KINDS,
@@ -88,6 +95,10 @@ def build_frames(store: ObjectStore) -> dict[str, pd.DataFrame]:
             rows["pods"].extend(out[0])
             rows["containers"].extend(out[1])
             rows["container_ports"].extend(out[2])
+    for row in rows["service_ports"]:  # a value no Kubernetes object holds, read as missing: said where
+        lost = row.pop(VALUE_LOST, None)
+        if lost:
+            store.values_lost.append((row.get("input"), row.get("source"), row.get("line"), lost))
     frames = {}
     for name, frame_rows in rows.items():
         out_of_range: list[tuple[int, str]] = []

@@ -6,6 +6,8 @@ its weight), ``targetPort`` defaults to ``port``, an EndpointSlice ``ready: null
 
 from __future__ import annotations
 
+import re
+
 from parsers.kube_objects import Row, StoredObject, _b, _condition, _d, _i, _j, _l, _last_edited, _meta, _prov, _s, _ts
 
 ADMITTED = "Admitted"
@@ -96,11 +98,17 @@ def _service_rows(o: StoredObject) -> tuple[list[Row], list[Row]]:
         **_prov(o),
     }
     ports = []
-    for p in _l(spec.get("ports")):
+    for index, p in enumerate(_l(spec.get("ports"))):
         p = _d(p)
         target = p.get("targetPort", p.get("port"))
+        lost = None
+        if target is not None and not is_port_number_or_name(target):
+            lost = (f"Service {m.get('namespace')}/{m.get('name')} spec.ports[{index}].targetPort {str(target)[:80]!r} "
+                    "is neither a port number (1-65535) nor a port name: read as missing")
+            target = None
         ports.append(
             {
+                VALUE_LOST: lost,
                 "namespace": m.get("namespace"),
                 "service": m.get("name"),
                 "port_name": str(p.get("name") or ""),
@@ -113,6 +121,26 @@ def _service_rows(o: StoredObject) -> tuple[list[Row], list[Row]]:
             }
         )
     return [svc], ports
+
+
+# a row's key for what it could not hold (``parsers.kube.build_frames`` records it and drops the key)
+VALUE_LOST = "_value_lost"
+_PORT_NAME = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*")
+
+
+def is_port_number_or_name(value: object) -> bool:
+    """Whether a ``targetPort`` is one Kubernetes accepts: a number from 1 to 65535 (an integer, or its digits),
+    or a port name (IANA_SVC_NAME: at most 15 lower-case letters, digits and inner single hyphens, at least
+    one letter). The API server refuses any other, so another in a dump is damage or a hand edit."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 1 <= value <= 65535
+    if not isinstance(value, str):
+        return False
+    if value.isdigit():
+        return 1 <= int(value) <= 65535
+    return len(value) <= 15 and _PORT_NAME.fullmatch(value) is not None and any(c.isalpha() for c in value)
 
 
 def _endpoints_rows(o: StoredObject) -> list[Row]:

@@ -134,6 +134,34 @@ def test_malformed_objects_are_recorded_not_fatal():
     assert pd.isna(routes.loc["r", "service"])  # the shape was wrong: nothing invented, nothing crashed
 
 
+@pytest.mark.parametrize(("value", "accepted"), [
+    (8080, True), ("8080", True), (1, True), (65535, True), ("http", True), ("web-2", True), ("a" * 15, True),
+    (0, False), (-5, False), (65536, False), (99999999999999999999, False), ("99999999999999999999", False),
+    (float("nan"), False), (8080.0, False), (True, False), ([1, 2], False), ({"a": 1}, False), ("", False),
+    ("HTTP", False), ("a" * 16, False), ("-web", False), ("web-", False), ("we--b", False), ("123-", False),
+    ("12-3", False),
+])
+def test_a_target_port_is_a_number_or_a_name_kubernetes_accepts(value, accepted):
+    from parsers.kube_network import is_port_number_or_name
+
+    assert is_port_number_or_name(value) is accepted
+
+
+def test_a_target_port_no_kubernetes_object_holds_is_read_as_missing_and_said_where():
+    def service(name: str, target: object) -> dict:
+        return {"kind": "Service", "metadata": {"name": name, "namespace": "n", "uid": name},
+                "spec": {"ports": [{"name": "http", "port": 80, "targetPort": target}]}}
+
+    store = collect([(service("good", 8080), "i", "s.yaml", 1), (service("list", [1, 2]), "i", "s.yaml", 9),
+                     (service("nan", float("nan")), "i", "s.yaml", 17), (service("named", "web"), "i", "s.yaml", 25)])
+    ports = build_frames(store)["service_ports"].set_index("service")
+    assert ports.loc["good", "target_port"] == "8080" and ports.loc["named", "target_port"] == "web"
+    assert pd.isna(ports.loc["list", "target_port"]) and pd.isna(ports.loc["nan", "target_port"])
+    assert "_value_lost" not in ports.columns
+    assert sorted((line, reason.split(" is ")[0]) for _, _, line, reason in store.values_lost) == [
+        (9, "Service n/list spec.ports[0].targetPort '[1, 2]'"), (17, "Service n/nan spec.ports[0].targetPort 'nan'")]
+
+
 def test_ingresscontroller_and_clusterversion_from_the_must_gather_shape():
     img = next(p for p in MUST_GATHER.iterdir() if p.is_dir())
     frames, _ = frames_of(
