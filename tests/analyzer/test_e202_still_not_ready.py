@@ -33,3 +33,28 @@ def test_pods_still_not_ready_are_ongoing_when_the_window_holds_no_line(tmp_path
     assert finding["affected_requests"] == 0
     assert finding["status_at_collection"] == "ongoing" and finding["ended_at"] is None
     assert finding["explanation"].endswith("; the pods were still not ready at collection.")
+
+
+def test_pods_that_went_not_ready_at_different_times_are_each_dated(demo_dir: Path):
+    """On the demo case frontend's two pods went not ready at 08:38:40 and 08:41:12: the earliest alone would say
+    both failed from 08:38:40."""
+    from analyzer.run import analyze
+    from parsers.load_snapshot import load_snapshot
+
+    out = analyze(load_snapshot([str(demo_dir)]), tool_version="test").to_dict()
+    [finding] = [f for f in out["findings"] if f["code"] == "E202"]
+    assert finding["explanation"].startswith(
+        "Pods frontend-6f8d9c7b5-h2j4k (since 2026-11-20 08:38:40 UTC), frontend-6f8d9c7b5-r7t9w (since 2026-11-20 "
+        "08:41:12 UTC) are running but not ready; ")
+
+
+def test_one_time_for_pods_not_ready_since_the_same_moment():
+    import pandas as pd
+
+    from analyzer.rules.endpoints.e202_readiness_probe_failing import _not_ready_since
+
+    at = pd.Timestamp("2026-11-20T08:38:40Z")
+    both = pd.DataFrame({"name": ["a", "b"], "ready_since": [at, at]})
+    assert _not_ready_since(both) == "Pods a, b are running but not ready since 2026-11-20 08:38:40 UTC"
+    one = pd.DataFrame({"name": ["a"], "ready_since": [pd.NaT]})
+    assert _not_ready_since(one) == "Pod a is running but not ready"

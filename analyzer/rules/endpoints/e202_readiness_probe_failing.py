@@ -181,6 +181,21 @@ def _recovered_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
     )
 
 
+def _not_ready_since(failing: pd.DataFrame) -> str:
+    """"Pods a, b are running but not ready since T", each pod's own time when they differ (the earliest alone
+    would say every pod failed from then)."""
+    names = failing["name"].tolist()
+    since = failing["ready_since"].tolist()
+    dated = [t for t in since if pd.notna(t)]
+    if len(names) == 1 or len({pd.Timestamp(t) for t in dated}) <= 1 or len(dated) < len(names):
+        first = min(dated) if dated else None
+        return ((f"Pods {', '.join(names)} are" if len(names) > 1 else f"Pod {names[0]} is") + " running but not ready"
+                + (f" since {common.fmt_ts(pd.Timestamp(first).to_pydatetime())}" if first is not None else ""))
+    order = sorted(zip(since, names, strict=True), key=lambda pair: pd.Timestamp(pair[0]))
+    return "Pods " + ", ".join(f"{name} (since {common.fmt_ts(pd.Timestamp(t).to_pydatetime())})"
+                               for t, name in order) + " are running but not ready"
+
+
 def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) -> Finding:
     names = failing["name"].tolist()
     events = _probe_events(ctx, names)
@@ -235,9 +250,7 @@ def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) 
         service=common.first_service(route),
         title=f"{len(names)} of {total} pods fail their readiness probe ({probe})",
         explanation=(
-            (f"Pods {', '.join(names)} are" if len(names) > 1 else f"Pod {names[0]} is")
-            + " running but not ready"
-            + (f" since {common.fmt_ts(since.to_pydatetime())}" if pd.notna(since) else "")
+            _not_ready_since(failing)
             + f"; their readiness probe ({probe}) fails"
             + (f': "{last_msg}"' if last_msg else " (no Unhealthy event left in the archive to quote)")
             + f". Not-ready pods are not servers of the router's backend; {left} ready endpoint(s) remain for "
