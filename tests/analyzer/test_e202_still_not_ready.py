@@ -58,3 +58,20 @@ def test_one_time_for_pods_not_ready_since_the_same_moment():
     assert _not_ready_since(both) == "Pods a, b are running but not ready since 2026-11-20 08:38:40 UTC"
     one = pd.DataFrame({"name": ["a"], "ready_since": [pd.NaT]})
     assert _not_ready_since(one) == "Pod a is running but not ready"
+
+
+def test_a_window_that_opens_late_does_not_move_the_start_of_pods_still_not_ready(demo_dir: Path):
+    """Read from 08:50 (``--since``), the first 503 read is at 08:50:03; the pods are not ready without a break since
+    08:38:40 (the first failed probe 08:38:20): the fault began then, whatever the window."""
+    from datetime import UTC, datetime
+
+    from analyzer.run import analyze
+    from parsers.load_snapshot import load_snapshot
+
+    began = set()
+    for since in (None, datetime(2026, 11, 20, 8, 50, tzinfo=UTC)):
+        out = analyze(load_snapshot([str(demo_dir)], since=since), tool_version="test").to_dict()
+        [finding] = [f for f in out["findings"] if f["code"] == "E202"]
+        began.add(finding["began_at"])
+        assert "It began at 08:38:20 (the first failed probe or the pods' Ready transition)" in finding["explanation"]
+    assert began == {"2026-11-20T08:38:20Z"}

@@ -9,8 +9,10 @@ last event is `NodeNotReady`: that is E203's), cites their not-ready status, the
 remains, warning when others still serve. With access logs, counts the router's 503
 `<NOSRV>` on the route from the time the pods went not ready, and the 5xx answered by the
 failing pods' servers. The fault is dated (`began_at`) from the first `Unhealthy` event or
-the pods' `Ready` transition when it lies at most 10 minutes before the first such error; pods
-still not ready at collection are an incident still going on, whatever the route's later requests
+the pods' `Ready` transition when it lies at most 10 minutes before the first such error (pods
+still not ready at collection: from their earliest `Ready` transition, or the first `Unhealthy`
+event up to 10 minutes before it, however late the first line read); pods still not ready at
+collection are an incident still going on, whatever the route's later requests
 (the other pods answer those) and whether the lines read hold any of the route's. When the pods
 are ready again at collection, it still fires (warning) for a burst (2 or more) of 503
 `<NOSRV>` within two minutes of the span of their `Readiness probe failed` events: an outage
@@ -46,6 +48,7 @@ runbook-502.md step 3; router-facts.md §2 (only ready addresses become servers)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import pandas as pd
 
@@ -181,6 +184,18 @@ def _recovered_finding(ctx: Context, route: common.RouteRef) -> Finding | None:
     )
 
 
+def _not_ready_from(since: object, unhealthy: datetime | None) -> datetime | None:
+    """When pods still not ready began to be: their earliest ``Ready`` transition, or the first ``Unhealthy``
+    event of them when it lies at most :data:`analyzer.rules.common.LEAD_TIME` before it (the failed probes that
+    turned them not ready); None without a transition."""
+    if since is None or pd.isna(since):
+        return None
+    ready_at = pd.Timestamp(since).to_pydatetime()
+    if unhealthy is not None and ready_at - common.LEAD_TIME <= unhealthy <= ready_at:
+        return unhealthy
+    return ready_at
+
+
 def _not_ready_since(failing: pd.DataFrame) -> str:
     """"Pods a, b are running but not ready since T", each pod's own time when they differ (the earliest alone
     would say every pod failed from then)."""
@@ -233,9 +248,17 @@ def _probe_finding(ctx: Context, route: common.RouteRef, failing: pd.DataFrame) 
             "--failure-threshold=3   # only if the probe itself is wrong"
         )
     total = len(common.route_pods(ctx, route))
-    when, said = common.timing(ctx, route, facts, common.first_event(ctx, route.namespace, names, "Unhealthy"),
-                               since.to_pydatetime() if pd.notna(since) else None,
-                               source="the first failed probe or the pods' Ready transition")
+    unhealthy = common.first_event(ctx, route.namespace, names, "Unhealthy")
+    source = "the first failed probe or the pods' Ready transition"
+    when, said = common.timing(ctx, route, facts, unhealthy, since.to_pydatetime() if pd.notna(since) else None,
+                               source=source)
+    # not ready without a break since their Ready transition: the fault began then (or at the failed probes that
+    # led to it), however late the first line read (a --since, a log that starts later)
+    began = _not_ready_from(since, unhealthy)
+    if began is not None and when["began_at"] is not None and began < when["began_at"]:
+        when = {**when, "began_at": began}
+        said = common.timing_sentence(began, when["status_at_collection"], when["ended_at"], source,
+                                      common.unseen_end(ctx) if facts.get("last_seen") else None)
     # the pods are still not ready at collection: the route's later successes are the other pods', and neither
     # where the logs read stop nor a window without a line of the route says anything of the pods' state then
     if when["status_at_collection"] is not IncidentStatus.ONGOING:
