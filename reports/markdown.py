@@ -85,7 +85,9 @@ def _context(result: Result) -> list[str]:
     window = f"{code(start)} → {code(end)}" if start and end else "no access-log window"
     inputs = ", ".join(f"{code(i.path)} ({i.kind})" for i in result.inputs) or "none"
     if result.requests is None:
-        lines = [f"No access logs in the inputs: request counts and the error ledger are unknown, not zero. "
+        read = (f" ({plural(result.log_lines, 'line', sep=True)} read, none of them a router access-log line)"
+                if result.log_lines else "")
+        lines = [f"No access logs in the inputs: request counts and the error ledger are unknown, not zero{read}. "
                  f"Inputs: {inputs}."]
     else:
         unparsed = plural(result.log_lines_unparsed, "line", sep=True)

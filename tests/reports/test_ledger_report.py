@@ -66,6 +66,7 @@ def no_logs():
     result = sample_result()
     result.requests = result.status_counts = result.router_side_5xx = result.router_side_5xx_explained = None
     result.window_source = "collection-time"
+    result.log_lines = result.log_lines_unparsed = 0  # no access log: no access-log line was read either
     for r in result.routes:
         r.requests = r.errors = r.error_ledger = None
     return result

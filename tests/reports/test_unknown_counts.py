@@ -47,3 +47,32 @@ def test_markdown_and_html_say_unknown(unmeasured):
     measured = render_html(sample_result())
     assert "affected requests unknown" not in measured and "affected requests unknown" not in render_markdown(
         sample_result())
+
+
+def no_access_log(lines_read: int = 0):
+    """The sample as an archive without any router access log: nothing was measured, at all."""
+    result = sample_result()
+    result.requests, result.status_counts, result.window_source = None, None, "collection-time"
+    result.router_side_5xx = result.router_side_5xx_explained = None
+    result.log_lines, result.log_lines_unparsed, result.log_accounting = lines_read, 0, []
+    for route in result.routes:
+        route.requests, route.errors, route.error_ledger, route.router_errors = None, None, None, None
+    return result
+
+
+def test_without_access_logs_the_log_line_sentence_says_the_counts_are_unknown():
+    """Not "0 read, no access logs requests, 0 not understood": a sentence that says nothing was measured."""
+    from tests.reports.test_html import Page, squash
+
+    page = Page(render_html(no_access_log()))
+    [line] = page.find("p", id="log-lines")
+    assert squash(line.text) == ("No access logs in the inputs: request counts and the error ledger are unknown, "
+                                 "not zero.")
+    [line] = Page(render_html(no_access_log(lines_read=3))).find("p", id="log-lines")
+    assert squash(line.text) == ("No access logs in the inputs: request counts and the error ledger are unknown, "
+                                 "not zero (3 lines read, none of them a router access-log line).")
+    note = render_markdown(no_access_log(lines_read=3))
+    assert ("No access logs in the inputs: request counts and the error ledger are unknown, not zero "
+            "(3 lines read, none of them a router access-log line). Inputs:") in note
+    measured = Page(render_html(sample_result())).find("p", id="log-lines")
+    assert [squash(p.text) for p in measured] == ["Access-log lines: 6,843 read, 6,836 requests, 3 not understood."]
