@@ -284,6 +284,9 @@ class LedgerLines:
     labels: pd.Index  # the lines' labels in it, in frame order (the findings' claims are such labels)
     codes: np.ndarray  # per line, its route's position in ``routes`` (-1: none)
     routes: list[RouteKey]  # in name order (also routes whose lines were not wanted: no code points there)
+    # router-side 5xx of the frame that belong to no route at all (``openshift_default`` answers whose Host the
+    # log does not record or that name no route of the inputs): in no route's ledger, counted apart
+    no_route: int = 0
 
 
 TALLIED = ["ts", "status", "term", "server"]  # the columns a route's ledger counts its lines by
@@ -303,7 +306,7 @@ def ledger_lines(requests: pd.DataFrame, routes: pd.DataFrame, wanted: Iterable[
     codes, pairs = _route_pairs(keys)
     inside = _in_routes(codes, pairs, wanted)
     labels = keys.index[inside]
-    return LedgerLines(requests, labels, codes[inside], pairs)
+    return LedgerLines(requests, labels, codes[inside], pairs, no_route=int(mask.sum()) - len(keys))
 
 
 def _positions_of(index: pd.Index, labels: pd.Index) -> np.ndarray:

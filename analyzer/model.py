@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from analyzer.wording import NO_ACCESS_LOGS
+
 NO_CLAIMS = pd.Index([], dtype="int64")  # a finding that explains no log line (a static finding)
 
 
@@ -344,6 +346,10 @@ class RouteResult:
     # ``SC``), by termination state: the client saw its connection closed, not a 5xx, so they are not in the
     # error ledger; the verdict and the checklist read them (said in ``verdict_detail`` and the checks' details)
     tcp_failures: dict[str, int] = field(default_factory=dict)
+    # why ``requests``, ``errors`` and ``error_ledger`` are None, when they are: ``wording.NO_ACCESS_LOGS`` (the inputs
+    # hold none) or ``wording.NO_ROUTE_LINES`` (logs read, none of them this route's; ``analyzer.run``). What the
+    # HTML, the Markdown and the terminal write in place of the counts; not in the JSON, whose nulls say it
+    unmeasured: str = NO_ACCESS_LOGS
     # the requests its findings affect, each counted once (``analyzer.run``): what the HTML and Markdown rows and
     # the terminal say of the route and order routes by; not in the JSON, whose findings carry their own counts
     affected_requests: int = 0
@@ -394,6 +400,9 @@ class Result:
     window_source: str | None = None  # v1.1: access-log | collection-time
     router_side_5xx: int | None = None  # v1.1: over every route's ledger; None without access logs
     router_side_5xx_explained: int | None = None
+    # router-side 5xx of the logs that belong to no route (``openshift_default`` answers whose Host the log does not
+    # record, or names no route of the inputs): in no route's ledger; None without access logs
+    router_side_5xx_no_route: int | None = None
     # extensions
     unparsed_samples: list[dict[str, Any]] = field(default_factory=list)
     rule_errors: list[dict[str, str]] = field(default_factory=list)
@@ -422,6 +431,7 @@ class Result:
                 else {str(k): int(v) for k, v in self.status_counts.items()},
                 "router_side_5xx": self.router_side_5xx,
                 "router_side_5xx_explained": self.router_side_5xx_explained,
+                "router_side_5xx_no_route": self.router_side_5xx_no_route,
             },
             "routes": [r.to_dict() for r in self.routes],
             "findings": [f.to_dict() for f in self.findings],

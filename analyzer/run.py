@@ -25,6 +25,7 @@ from analyzer.rule import INPUTS, LOGS, Rule
 from analyzer.rules.common import reference_day, times_read_against
 from analyzer.scope import FrameSplits, ScopedSnapshot
 from analyzer.timeline import route_timeline
+from analyzer.wording import NO_ROUTE_LINES
 from parsers.snapshot import Snapshot
 from parsers.term_side import router_side_states
 
@@ -102,6 +103,7 @@ def analyze(
     # is a pass over every request row, and together they were the peak on a log of millions of 5xx
     _ = facts.access
     lines = ledger.ledger_lines(whole, snap.frame("routes"), keys)
+    no_route = lines.no_route  # router-side 5xx of no route: in no ledger, said apart (summary)
     ledger.settle(lines, findings)  # affected_requests by ownership
     findings = ledger.without_superseded(findings)
     number_findings(findings)  # so the order (and ids) follow what each finding finally owns
@@ -127,6 +129,10 @@ def analyze(
         route_results += mine
     route_results.sort(key=_route_order)
     ledger.mark_uncounted(findings, route_results, snap.has_access_logs)
+    if snap.has_access_logs:  # logs were read: a route without counts has no line in them (not "no logs")
+        for rr in route_results:
+            if rr.requests is None:
+                rr.unmeasured = NO_ROUTE_LINES
 
     # whole-log figures: every request parsed, also those of namespaces whose rows were not kept
     totals = snap.totals()
@@ -169,6 +175,7 @@ def analyze(
         window_source=window_source,
         router_side_5xx=sum(x.router_side_5xx for x in measured) if logs else None,
         router_side_5xx_explained=sum(x.explained for x in measured) if logs else None,
+        router_side_5xx_no_route=no_route if logs else None,
         unparsed_samples=snap.unparsed_samples,
         rule_errors=rule_errors,
         cluster=cluster_context(snap, set(route_namespaces)),

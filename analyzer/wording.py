@@ -9,6 +9,10 @@ requests can be read at a glance.
 
 from __future__ import annotations
 
+# Why a route's counts (requests, errors, error ledger) are null: they were not measured, which is not zero.
+NO_ACCESS_LOGS = "no access logs"  # the inputs hold no router access log at all
+NO_ROUTE_LINES = "no access-log line of this route"  # access logs were read, none of them a line of this route
+
 
 def number(n: int) -> str:
     """``n`` with its thousands grouped: ``2,699,998``."""

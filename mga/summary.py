@@ -88,10 +88,8 @@ def _skipped_line(skipped: list[Any]) -> tuple[str, str]:
 
 def _affected(result: Any, route: Any, findings: list[Any]) -> str:
     """The route's affected requests, or why they are unknown: a count is never 0 for lack of logs."""
-    if result.requests is None:
-        return "affected requests unknown (no access logs)"
-    if route.requests is None:
-        return "affected requests unknown (no access-log line of this route)"
+    if result.requests is None or route.requests is None:  # why, as the analysis says it (no logs, or none of its)
+        return f"affected requests unknown ({route.unmeasured})"
     return plural(route.affected_requests, "affected request", sep=True)  # each request once, as the reports say
 
 

@@ -29,7 +29,6 @@ MAX_DETAILED_ROUTES = 10
 MAX_FINDINGS_PER_ROUTE = 3
 MAX_EVIDENCE = 3
 MAX_EVIDENCE_CHARS = 300
-NO_LOGS = "no access logs"
 NOTE_CONTROLS = "\t\n"  # the note's own tabs and line breaks: every other control character is escaped
 
 
@@ -48,7 +47,7 @@ def render_markdown(result: Result) -> str:
             lead = _lead(r, findings)
             cause = code(lead.cause, cell=True) if lead else plain(_unknown_reason(r))
             if r.errors is None:
-                measured = f"{NO_LOGS} | | |"
+                measured = f"{plain(r.unmeasured)} | | |"
             else:
                 measured = f"{r.requests} | " + " | ".join(str(r.errors.get(s, 0)) for s in ("502", "503", "504"))
             out.append(f"| **{r.verdict}** | {code(f'{r.namespace}/{r.name}', cell=True)} | {measured} | {cause} |")
@@ -96,6 +95,10 @@ def _context(result: Result) -> list[str]:
         if result.router_side_5xx:
             lines.append(f"Router-side 5xx explained: {number(result.router_side_5xx_explained)} of "
                          f"{number(result.router_side_5xx)}.")
+        if result.router_side_5xx_no_route:
+            lines.append(f"{plural(result.router_side_5xx_no_route, 'router-side 5xx', 'router-side 5xx', sep=True)} "
+                         "of no route: answers of openshift\\_default whose Host header the access log does not "
+                         "record, or names no route of the inputs; no route's error ledger holds them.")
     if result.skipped:
         cut = sum(1 for s in result.skipped if s.offset is not None)
         many = len(result.skipped)
@@ -113,7 +116,7 @@ def _route(route: RouteResult, findings: dict[str, Finding], affected: int, by_i
     lines = ["", f"## {route.verdict}: {code(f'{route.namespace}/{route.name}')}", "",
              f"Host {code(route.host or 'none')}, {route.termination}, service(s) "
              f"{', '.join(code(s) for s in route.services) or 'none'}, endpoints {endpoints}, "
-             + (f"{NO_LOGS}." if route.requests is None
+             + (f"{plain(route.unmeasured)}." if route.requests is None
                 else f"{plural(route.requests, 'request', sep=True)} ({number(affected)} affected).")
              + (f" {plain(route.verdict_detail)}." if route.verdict_detail and not route.findings else ""), ""]
     lines += _ledger(route)

@@ -28,6 +28,7 @@ def test_default_backend_503s_with_the_route_host_are_the_route_s_and_its_findin
                                                     "requests": 12}]
     assert finding["affected_requests"] == 12
     assert out["summary"]["router_side_5xx"] == out["summary"]["router_side_5xx_explained"] == 12
+    assert out["summary"]["router_side_5xx_no_route"] == 0  # every default answer named the route
 
 
 def test_without_a_captured_host_the_default_lines_are_nobody_s(tmp_path: Path):
@@ -36,13 +37,19 @@ def test_without_a_captured_host_the_default_lines_are_nobody_s(tmp_path: Path):
     [route] = out["routes"]
     assert route["requests"] is None and route["error_ledger"] is None
     assert route["verdict"] == "broken"  # the finding still breaks it; nothing is counted as the route's
+    # the 12 router-side 503s are in the log but no route's: counted apart, not as "0 of 0 explained" alone
+    summary = out["summary"]
+    assert (summary["router_side_5xx"], summary["router_side_5xx_explained"]) == (0, 0)
+    assert summary["router_side_5xx_no_route"] == 12 and summary["status_counts"] == {"503": 12}
 
 
 def test_another_host_does_not_make_the_lines_the_route_s(tmp_path: Path):
     root = copy_scenario(tmp_path, "R101-fires-sharded-away")
     capture_host(root, "other.apps.lab-cluster.example.net")
-    [route] = result(root)["routes"]
+    out = result(root)
+    [route] = out["routes"]
     assert route["error_ledger"] is None
+    assert out["summary"]["router_side_5xx_no_route"] == 12  # a host no route of the inputs claims
 
 
 def test_unexplained_router_side_5xx_degrade_a_quiet_route_and_open_the_check_they_point_to(tmp_path: Path):

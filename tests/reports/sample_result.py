@@ -306,6 +306,7 @@ def sample_result() -> Result:
         window_source="access-log",
         router_side_5xx=449,
         router_side_5xx_explained=449,
+        router_side_5xx_no_route=0,
         unparsed_samples=[
             {"input": MG, "source": ROUTER_LOG, "line": 77, "reason": "truncated at the 1024-byte log limit",
              "text": f"{CLIENT_IPS[0]}:50911 [20/Nov/2026:08:31:07.552] fe_sni~ be_edge_http:payments:"

@@ -76,7 +76,7 @@ def test_summary_counts_come_from_the_result(report):
     assert report["summary"] == {
         "routes": 6, "routes_with_findings": 2, "log_lines": 6843, "log_lines_unparsed": 3, "requests": 6836,
         "status_counts": {"200": 6059, "302": 180, "404": 148, "503": 412, "504": 37},
-        "router_side_5xx": 449, "router_side_5xx_explained": 449,
+        "router_side_5xx": 449, "router_side_5xx_explained": 449, "router_side_5xx_no_route": 0,
     }
 
 
