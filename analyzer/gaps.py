@@ -8,11 +8,18 @@ would not read them as one plain word, and a value to fill in is an upper-case w
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable
+
 import pandas as pd
 
-from analyzer.model import Gap
+from analyzer.host_routes import unnamed_default_lines
+from analyzer.ledger import router_side_mask
+from analyzer.model import Gap, RouteResult
 from analyzer.shell_words import quote_names
 from analyzer.windows import logged_after_collection
+from analyzer.wording import plural
 from parsers.snapshot import Snapshot
 
 ENABLE_ACCESS_LOG = (
@@ -21,7 +28,9 @@ ENABLE_ACCESS_LOG = (
 )
 
 
-def find_gaps(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
+def find_gaps(snap: Snapshot, route_namespaces: list[str], routes: Iterable[RouteResult] = ()) -> list[Gap]:
+    """What to collect next, each with its command. ``routes``: the route results, to name the routes a gap
+    leaves without counts."""
     gaps: list[Gap] = []
     gaps.extend(
         Gap(
@@ -44,6 +53,7 @@ def find_gaps(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
     gaps.extend(_access_log_gaps(snap))
     gaps.extend(_objects_before_logs(snap, route_namespaces))
     gaps.extend(_namespace_gaps(snap, route_namespaces))
+    gaps.extend(_host_capture_gaps(snap, list(routes)))
     return gaps
 
 
@@ -132,3 +142,100 @@ def _namespace_gaps(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
             )
         )
     return gaps
+
+
+SHOWN_ROUTES = 5
+CAPTURED_HOST = {"name": "Host", "maxLength": 256}
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+_ROUTER_POD = re.compile(r"^router-(.+)-[a-z0-9]+-[a-z0-9]+$")  # router-<ingresscontroller>-<rs hash>-<pod hash>
+
+
+def _host_capture_gaps(snap: Snapshot, routes: list[RouteResult]) -> list[Gap]:
+    """The access log holds router-side 5xx of ``openshift_default`` that name no host: the log does not record
+    the Host header, so no route's ledger can count them (report-contract "Error ledger"). One gap per
+    IngressController whose router logged them, with the patch that captures the header."""
+    if not snap.has_access_logs:
+        return []
+    requests = snap.frame("requests")
+    unnamed = unnamed_default_lines(requests)
+    if not unnamed.any():
+        return []
+    lines = requests[unnamed.to_numpy() & router_side_mask(requests).to_numpy()]
+    if lines.empty:
+        return []
+    ics = snap.frame("ingresscontrollers")
+    by_ic = lines["router_pod"].astype("object").map(lambda pod: _ingresscontroller_of(pod, ics)).value_counts()
+    lost = _routes_without_router(snap, routes)
+    gaps = []
+    for ic, count in sorted(by_ic.items()):
+        why = ("openshift_default answers the requests for a host no router serves (a route not admitted or "
+               "sharded away, a host no route claims); only the Host header says which route was asked for, so "
+               "without it these lines are in no route's error ledger")
+        if lost:
+            shown = ", ".join(lost[:SHOWN_ROUTES]) + (f" and {len(lost) - SHOWN_ROUTES} more"
+                                                        if len(lost) > SHOWN_ROUTES else "")
+            one = len(lost) == 1
+            why += (f"; {'route' if one else 'routes'} {shown}, which no router admits, {'has' if one else 'have'} "
+                    f"no access-log line of {'its' if one else 'their'} own, and {'its' if one else 'their'} "
+                    "log checks stay unknown")
+        gaps.append(Gap(
+            what=(f"The access log of IngressController {ic} does not record the Host header: "
+                  f"{plural(int(count), 'router-side 5xx', 'router-side 5xx')} from openshift_default name no route"),
+            why_it_matters=why + ".",
+            how_to_collect=quote_names(_capture_host_command(ic, ics)
+                                       + "  # then reproduce the errors and collect the router logs again", [ic]),
+        ))
+    return gaps
+
+
+def _ingresscontroller_of(pod: object, ics: pd.DataFrame) -> str:
+    """The IngressController whose router pod ``pod`` is (``router-<name>-<hash>-<hash>``), ``default`` when unknown."""
+    if not isinstance(pod, str):
+        return "default"
+    names = sorted((str(n) for n in ics["name"].dropna()), key=len, reverse=True) if not ics.empty else []
+    found = next((n for n in names if pod.startswith(f"router-{n}-")), None)
+    if found is not None:
+        return found
+    match = _ROUTER_POD.match(pod)
+    return match.group(1) if match else "default"
+
+
+def _capture_host_command(ic: str, ics: pd.DataFrame) -> str:
+    """``oc patch`` adding Host to the IngressController's captured request headers (a merge patch replaces the
+    list: the headers it captures already are kept); with access logging off, the log is switched on too."""
+    row = ics[ics["name"] == ic] if not ics.empty else ics
+    access: dict = {}
+    headers: list = []
+    if not row.empty:
+        first = row.iloc[0]
+        on = first["access_logging"]
+        if not (on is True or (pd.notna(on) and bool(on))):
+            access["destination"] = {"type": "Container"}
+        captured = first["capture_headers"]
+        if isinstance(captured, str):
+            try:
+                headers = list((json.loads(captured) or {}).get("request") or [])
+            except (ValueError, AttributeError):
+                headers = []
+    # kept as they are only when plain (a name of letters, digits and dashes, an integer length): the command
+    # is pasted into a shell, inside single quotes, and a name from the archive must not end them
+    headers = [{"name": h["name"], "maxLength": h["maxLength"]} for h in headers
+               if isinstance(h, dict) and isinstance(h.get("name"), str) and _HEADER_NAME.match(h["name"])
+               and h["name"].lower() != "host" and type(h.get("maxLength")) is int]
+    access["httpCaptureHeaders"] = {"request": [*headers, CAPTURED_HOST]}
+    patch = json.dumps({"spec": {"logging": {"access": access}}}, separators=(",", ":"))
+    return f"oc patch ingresscontroller/{ic} -n openshift-ingress-operator --type=merge -p '{patch}'"
+
+
+def _routes_without_router(snap: Snapshot, routes: list[RouteResult]) -> list[str]:
+    """``ns/name`` of the routes without a line of their own that no router admits: their requests, if any, are
+    among the default answers."""
+    unmeasured = {(r.namespace, r.name) for r in routes if r.requests is None}
+    if not unmeasured:
+        return []
+    frame = snap.frame("routes")
+    out = []
+    for ns, name, admitted in zip(frame["namespace"], frame["name"], frame["admitted"], strict=True):
+        if (ns, name) in unmeasured and not (pd.notna(admitted) and bool(admitted)):
+            out.append(f"{ns}/{name}")
+    return sorted(set(out))

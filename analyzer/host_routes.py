@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 RouteKey = tuple[str, str]
@@ -79,6 +80,26 @@ def route_named(table: dict, headers: str | None, path: object) -> tuple[str | N
     key = _match(table, hosts, uri_path.split("?", 1)[0])
     claimed = next((h for h in hosts if h in table), None)
     return claimed or (hosts[0] if hosts else None), key
+
+
+def unnamed_default_lines(requests: pd.DataFrame) -> pd.Series:
+    """Which lines are ``openshift_default`` answers that name no host: no captured header, no absolute URI.
+
+    Nothing in such a line says which route was asked for (the default log format, without
+    ``httpCaptureHeaders``): it can be nobody's, whatever route its host was meant for.
+    """
+    out = np.zeros(len(requests), dtype=bool)
+    if requests.empty:
+        return pd.Series(out, index=requests.index, copy=False)
+    # compared as it is (a categorical on its few categories); only the default lines' texts are read
+    at = np.flatnonzero((requests["backend_kind"] == DEFAULT_BACKEND).fillna(False).to_numpy(dtype=bool))
+    named = np.zeros(len(at), dtype=bool)
+    if "request_headers" in requests:
+        named |= requests["request_headers"].iloc[at].notna().to_numpy(dtype=bool)
+    path = requests["path"].iloc[at].astype("string").str.lower()
+    named |= path.str.startswith("http").fillna(False).to_numpy(dtype=bool)
+    out[at[~named]] = True
+    return pd.Series(out, index=requests.index, copy=False)
 
 
 def default_line_routes(requests: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:

@@ -166,7 +166,7 @@ def analyze(
         window_end=window_end,
         routes=route_results,
         findings=findings,
-        gaps=find_gaps(snap, route_namespaces),
+        gaps=find_gaps(snap, route_namespaces, route_results),
         skipped=skipped,
         log_lines=snap.log_lines,
         log_lines_unparsed=snap.log_unparsed,
