@@ -16,7 +16,8 @@ import pandas as pd
 
 from analyzer.host_routes import unnamed_default_lines
 from analyzer.ledger import router_side_mask
-from analyzer.model import Gap, RouteResult
+from analyzer.model import CheckStatus, Gap, RouteResult
+from analyzer.rule import INPUTS, LOGS, RuleSkip
 from analyzer.shell_words import quote_names
 from analyzer.windows import logged_after_collection
 from analyzer.wording import plural
@@ -28,9 +29,11 @@ ENABLE_ACCESS_LOG = (
 )
 
 
-def find_gaps(snap: Snapshot, route_namespaces: list[str], routes: Iterable[RouteResult] = ()) -> list[Gap]:
-    """What to collect next, each with its command. ``routes``: the route results, to name the routes a gap
-    leaves without counts."""
+def find_gaps(snap: Snapshot, route_namespaces: list[str], routes: Iterable[RouteResult] = (),
+              skips: Iterable[RuleSkip] = ()) -> list[Gap]:
+    """What to collect next, each with its command: every check left ``unknown`` for want of an input has one.
+    ``routes``: the route results (the checks they left unknown, the routes a gap leaves without counts);
+    ``skips``: the rules not run for want of an input (a namespace collected without its pods, say)."""
     gaps: list[Gap] = []
     gaps.extend(
         Gap(
@@ -53,7 +56,9 @@ def find_gaps(snap: Snapshot, route_namespaces: list[str], routes: Iterable[Rout
     gaps.extend(_access_log_gaps(snap))
     gaps.extend(_objects_before_logs(snap, route_namespaces))
     gaps.extend(_namespace_gaps(snap, route_namespaces))
-    gaps.extend(_host_capture_gaps(snap, list(routes)))
+    routes = list(routes)
+    gaps.extend(_missing_input_gaps(snap, route_namespaces, routes, skips))
+    gaps.extend(_host_capture_gaps(snap, routes))
     return gaps
 
 
@@ -142,6 +147,67 @@ def _namespace_gaps(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
             )
         )
     return gaps
+
+
+# the route checks each input feeds (analyzer.checklist): what stays unknown without it
+INPUT_CHECKS: dict[str, tuple[str, ...]] = {
+    "routes": (),
+    "services": ("endpoints-populated", "service-port-matches"),
+    "endpoints": ("pods-ready", "endpoints-populated", "service-port-matches", "health-endpoint-ok"),
+    "pods": ("pods-ready", "service-port-matches", "health-endpoint-ok"),
+    "networkpolicies": ("network-policy-allows-router",),
+}
+INPUT_ORDER = ("routes", "services", "endpoints", "pods", "networkpolicies")
+SINCE = {"networkpolicies": "4.11"}  # the oc release from which `oc adm inspect ns/...` collects the input
+
+
+def _missing_input_gaps(snap: Snapshot, route_namespaces: list[str], routes: list[RouteResult],
+                        skips: Iterable[RuleSkip]) -> list[Gap]:
+    """Namespaces collected without some of the inputs the rules read (a must-gather's platform namespace without
+    its pods, an inspect by an oc too old for NetworkPolicies): the rules skipped there and the checks of their
+    routes left unknown, with the inspect that collects them. Namespaces with the same inputs missing share one
+    gap; a namespace not collected at all has its own (:func:`_namespace_gaps`), the access logs theirs."""
+    wanted = set(route_namespaces) & set(snap.collected_namespaces)
+    missing: dict[str, set[str]] = {}  # namespace -> inputs
+    codes: dict[str, set[str]] = {}  # namespace -> rules not run
+    for s in skips:
+        inputs = {name for name in s.inputs if name != LOGS}
+        if s.namespace not in wanted or not inputs:
+            continue
+        missing.setdefault(s.namespace, set()).update(inputs)
+        codes.setdefault(s.namespace, set()).add(s.code)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for ns, inputs in missing.items():
+        groups.setdefault(tuple(n for n in INPUT_ORDER if n in inputs), []).append(ns)
+    gaps = []
+    for inputs, namespaces in sorted(groups.items(), key=lambda g: sorted(g[1])):
+        namespaces.sort()
+        rules = sorted(set().union(*(codes[ns] for ns in namespaces)))
+        fed = {c for name in inputs for c in INPUT_CHECKS.get(name, ())}
+        unknown = sorted({c.check for r in routes if r.namespace in namespaces for c in r.checklist
+                          if c.check in fed and c.status == CheckStatus.UNKNOWN})
+        words = _and([INPUTS[name] for name in inputs])
+        one = len(namespaces) == 1
+        why = f"{'Rule' if len(rules) == 1 else 'Rules'} {_and(rules)} did not run there (see the skipped list)"
+        if unknown:
+            why += (f", and the checks of {'its' if one else 'their'} routes that read them stay unknown: "
+                    f"{_and(unknown)}")
+        since = [f"oc {SINCE[name]} or later collects {INPUTS[name]} too" for name in inputs if name in SINCE]
+        dest = f"inspect-{namespaces[0]}" if one else "inspect-namespaces"
+        how = (f"oc adm inspect {' '.join(f'ns/{ns}' for ns in namespaces)} --dest-dir={dest}  # "
+               + "".join(f"{s}; " for s in since) + "then pass it as another INPUT")
+        gaps.append(Gap(  # every input is named in the plural ("pods", "endpoints", "NetworkPolicies")
+            what=f"{words[:1].upper()}{words[1:]} of {'namespace' if one else 'namespaces'} {_and(namespaces)} "
+                 "were not collected",
+            why_it_matters=why + ".",
+            how_to_collect=quote_names(how, namespaces),
+        ))
+    return gaps
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 SHOWN_ROUTES = 5

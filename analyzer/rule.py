@@ -21,7 +21,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from analyzer.model import CAUSES, Evidence, Finding, Severity
@@ -42,6 +42,16 @@ INPUTS: dict[str, str] = {  # what a rule may need, and how the input is named i
     LOGS: "router access logs",
 }
 Need = str | tuple[str, ...]  # one input, or a tuple of inputs of which at least one must be present
+
+
+@dataclass(frozen=True)
+class RuleSkip:
+    """A rule not run in one namespace because an input it needs is missing there."""
+
+    code: str
+    missing: str  # in words: "pods", "pods or router access logs"
+    namespace: str
+    inputs: tuple[str, ...] = field(default=(), compare=False)  # the need's input names (INPUTS keys), none there
 SECTIONS = ("What it does", "Why it matters", "Example", "Remediation", "Known problems", "References")
 
 

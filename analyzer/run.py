@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from analyzer.gaps import find_gaps
 from analyzer.lookup import WholeLookups
 from analyzer.model import ErrorLedger, Finding, InputSummary, Result, RouteResult, Skipped
 from analyzer.registry import all_rules
-from analyzer.rule import INPUTS, LOGS, Rule
+from analyzer.rule import INPUTS, LOGS, Rule, RuleSkip
 from analyzer.rules.common import reference_day, times_read_against
 from analyzer.scope import FrameSplits, ScopedSnapshot
 from analyzer.timeline import route_timeline
@@ -166,7 +165,7 @@ def analyze(
         window_end=window_end,
         routes=route_results,
         findings=findings,
-        gaps=find_gaps(snap, route_namespaces, route_results),
+        gaps=find_gaps(snap, route_namespaces, route_results, rule_skips),
         skipped=skipped,
         log_lines=snap.log_lines,
         log_lines_unparsed=snap.log_unparsed,
@@ -202,22 +201,20 @@ def _summaries_by_namespace(snap: Snapshot) -> tuple[dict[str, pd.DataFrame], di
     return parts, rows
 
 
-@dataclass(frozen=True)
-class RuleSkip:
-    """A rule not run in one namespace because an input it needs is missing there."""
-
-    code: str
-    missing: str  # in words: "pods", "pods or router access logs"
-    namespace: str
+def missing_needs(ctx: Context, r: Rule) -> tuple[str, ...]:
+    """The first of the rule's `needs` the context lacks, as the input names of which none is there; () when it
+    has them all."""
+    for need in r.needs:
+        options = need if isinstance(need, tuple) else (need,)
+        if not any(ctx.has_input(name) for name in options):
+            return options
+    return ()
 
 
 def missing_input(ctx: Context, r: Rule) -> str | None:
     """The first of the rule's `needs` the context lacks, in words; None when it has them all."""
-    for need in r.needs:
-        options = need if isinstance(need, tuple) else (need,)
-        if not any(ctx.has_input(name) for name in options):
-            return " or ".join(INPUTS[name] for name in options)
-    return None
+    options = missing_needs(ctx, r)
+    return " or ".join(INPUTS[name] for name in options) if options else None
 
 
 def run_rules(ctx: Context, rules: list[Rule]) -> tuple[list[Finding], list[dict[str, str]], list[RuleSkip]]:
@@ -230,9 +227,10 @@ def run_rules(ctx: Context, rules: list[Rule]) -> tuple[list[Finding], list[dict
     errors: list[dict[str, str]] = []
     skips: list[RuleSkip] = []
     for r in rules:
-        missing = missing_input(ctx, r)
-        if missing is not None:
-            skips.append(RuleSkip(r.code, missing, str(getattr(ctx.snap, "namespace", ""))))
+        options = missing_needs(ctx, r)
+        if options:
+            skips.append(RuleSkip(r.code, " or ".join(INPUTS[name] for name in options),
+                                  str(getattr(ctx.snap, "namespace", "")), inputs=options))
             continue
         try:
             produced = r.run(ctx)

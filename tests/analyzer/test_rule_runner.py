@@ -163,3 +163,10 @@ def test_near_an_event_is_one_window():
                          "ts": [t0 + windows.NEAR_EVENT, t0 + windows.NEAR_EVENT + pd.Timedelta(seconds=1), t0, t0]})
     assert windows.near_disruption(rows, {"a": [t0]}).tolist() == [True, False, False, False]
     assert windows.near_disruption(rows.assign(pod="a"), {"a": [t0]}).tolist() == [True, False, True, True]
+
+
+def test_a_skip_names_the_inputs_it_lacked():
+    """What a gap reads to say which inputs to collect (the words are for the skipped list)."""
+    ctx_elsewhere = context(NO_LOGS, "no-such-namespace")
+    _, _, [skip] = run_rules(ctx_elsewhere, [made_up("Z906", needs=(("pods", LOGS),), func=never_called)])
+    assert skip.inputs == ("pods", LOGS) and skip.missing == "pods or router access logs"
