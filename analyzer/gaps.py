@@ -28,6 +28,11 @@ ENABLE_ACCESS_LOG = (
     """-p '{{"spec":{{"logging":{{"access":{{"destination":{{"type":"Container"}}}}}}}}}}'"""
 )
 
+# every line of the router pods' access logs: with a label selector `oc logs` shows the last 10 lines of each pod
+# unless --tail says otherwise
+ROUTER_LOGS = ("oc logs -n openshift-ingress -l ingresscontroller.operator.openshift.io/deployment-ingresscontroller="
+               "{ic} -c logs --timestamps --tail=-1 > {out}")
+
 
 def find_gaps(snap: Snapshot, route_namespaces: list[str], routes: Iterable[RouteResult] = (),
               skips: Iterable[RuleSkip] = ()) -> list[Gap]:
@@ -102,8 +107,7 @@ def _access_log_gaps(snap: Snapshot) -> list[Gap]:
         if ic["access_logging"] is True or (pd.notna(ic["access_logging"]) and bool(ic["access_logging"])):
             dest = ic["log_destination"] if pd.notna(ic["log_destination"]) else "Container"
             how = (
-                "oc logs -n openshift-ingress -l ingresscontroller.operator.openshift.io/deployment-ingresscontroller="
-                f"{ic['name']} -c logs --timestamps > access.log  # then: mga analyze ... --logs access.log"
+                ROUTER_LOGS.format(ic=ic["name"], out="access.log") + "  # then: mga analyze ... --logs access.log"
                 if dest == "Container"
                 else "# export the router's messages from the customer's syslog server and pass them with --logs"
             )

@@ -43,3 +43,17 @@ def test_without_routes_the_gap_says_what_to_fill_in():
     [gap] = [g for g in find_gaps(load_snapshot([]), []) if g.what == "No Route objects in the inputs"]
     assert gap.how_to_collect.startswith("oc adm inspect ns/NAMESPACE  # NAMESPACE: the application's namespace")
     assert not ANGLE.search(_code(gap.how_to_collect))
+
+
+def test_the_router_log_command_asks_for_every_line_of_each_router_pod(tmp_path: Path):
+    """With a label selector `oc logs` prints the last 10 lines of each pod unless --tail says otherwise: the
+    access log it collects must be whole."""
+    from tests.analyzer.scenario_helpers import copy_scenario, one_file, result
+
+    root = copy_scenario(tmp_path, "R101-fires-sharded-away")  # access logging on, to the container
+    one_file(root, "current.log").unlink()
+    [gap] = [g for g in result(root)["gaps"] if g["what"].startswith("Router access logs of IngressController")]
+    assert shlex.split(_code(gap["how_to_collect"])) == [
+        "oc", "logs", "-n", "openshift-ingress", "-l",
+        "ingresscontroller.operator.openshift.io/deployment-ingresscontroller=default", "-c", "logs", "--timestamps",
+        "--tail=-1", ">", "access.log"]
