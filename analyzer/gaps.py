@@ -63,7 +63,9 @@ def find_gaps(snap: Snapshot, route_namespaces: list[str], routes: Iterable[Rout
     gaps.extend(_namespace_gaps(snap, route_namespaces))
     routes = list(routes)
     gaps.extend(_missing_input_gaps(snap, route_namespaces, routes, skips))
-    gaps.extend(_host_capture_gaps(snap, routes))
+    host = _host_capture_gaps(snap, routes)
+    gaps.extend(host)
+    gaps.extend(_route_lines_gaps(snap, routes, without_router=bool(host)))
     return gaps
 
 
@@ -148,6 +150,7 @@ def _namespace_gaps(snap: Snapshot, route_namespaces: list[str]) -> list[Gap]:
                 ),
                 how_to_collect=quote_names(f"oc adm inspect ns/{ns} --dest-dir=inspect-{ns}  "
                                            "# then pass it as another INPUT", [ns]),
+                names=(ns,),
             )
         )
     return gaps
@@ -205,6 +208,7 @@ def _missing_input_gaps(snap: Snapshot, route_namespaces: list[str], routes: lis
                  "were not collected",
             why_it_matters=why + ".",
             how_to_collect=quote_names(how, namespaces),
+            names=tuple(namespaces),
         ))
     return gaps
 
@@ -254,6 +258,7 @@ def _host_capture_gaps(snap: Snapshot, routes: list[RouteResult]) -> list[Gap]:
             why_it_matters=why + ".",
             how_to_collect=quote_names(_capture_host_command(ic, ics)
                                        + "  # then reproduce the errors and collect the router logs again", [ic]),
+            names=(ic, *lost[:SHOWN_ROUTES]),
         ))
     return gaps
 
@@ -309,3 +314,51 @@ def _routes_without_router(snap: Snapshot, routes: list[RouteResult]) -> list[st
         if (ns, name) in unmeasured and not (pd.notna(admitted) and bool(admitted)):
             out.append(f"{ns}/{name}")
     return sorted(set(out))
+
+
+LOG_CHECKS = ("tls-matches-backend", "timeout-sufficient", "capacity-sufficient")  # read from the route's lines
+
+
+def _route_lines_gaps(snap: Snapshot, routes: list[RouteResult], *, without_router: bool) -> list[Gap]:
+    """Routes without any line in the access logs read (the logs are of other routers, or of a time without their
+    traffic): their log checks stay unknown. One gap per IngressController that admits them (``default`` for a
+    route no router admits), with the command that collects its routers' logs. With ``without_router`` the routes
+    no router admits are left out: the Host header gap (:func:`_host_capture_gaps`) names them."""
+    if not snap.has_access_logs:
+        return []
+    unmeasured = {(r.namespace, r.name): r for r in routes if r.requests is None}
+    if not unmeasured:
+        return []
+    frame = snap.frame("routes")
+    by_ic: dict[str, set[str]] = {}
+    unknown: dict[str, set[str]] = {}
+    for ns, name, routers in zip(frame["namespace"], frame["name"], frame["admitted_routers"], strict=True):
+        route = unmeasured.get((ns, name))
+        names = [n for n in routers.split(",") if n] if isinstance(routers, str) else []
+        if route is None or (without_router and not names):
+            continue
+        ic = names[0] if names else "default"
+        by_ic.setdefault(ic, set()).add(f"{ns}/{name}")
+        unknown.setdefault(ic, set()).update(c.check for c in route.checklist
+                                             if c.check in LOG_CHECKS and c.status == CheckStatus.UNKNOWN)
+    gaps = []
+    for ic, named in sorted(by_ic.items()):
+        listed = sorted(named)
+        one = len(listed) == 1
+        shown = ", ".join(listed[:SHOWN_ROUTES]) + (f" and {len(listed) - SHOWN_ROUTES} more"
+                                                      if len(listed) > SHOWN_ROUTES else "")
+        checks = [c for c in LOG_CHECKS if c in unknown[ic]]
+        why = (f"The access logs read are of other routers, or of a time without {'its' if one else 'their'} "
+               f"traffic: {'its' if one else 'their'} requests are not counted")
+        if checks:
+            why += f" and {'its' if one else 'their'} log checks stay unknown ({_and(checks)})"
+        out = f"access-{ic}.log"
+        gaps.append(Gap(
+            what=f"No access-log line of {'route' if one else f'{len(listed)} routes'} {shown} (IngressController "
+                 f"{ic}) in the logs read",
+            why_it_matters=why + ".",
+            how_to_collect=quote_names(ROUTER_LOGS.format(ic=ic, out=out) + "  # while requests for "
+                                       f"{'it' if one else 'them'} fail; then: mga analyze ... --logs {out}", [ic]),
+            names=(ic, *listed[:SHOWN_ROUTES]),
+        ))
+    return gaps

@@ -190,9 +190,12 @@ class Gap:
     what: str
     why_it_matters: str
     how_to_collect: str
+    # extension, not in the JSON: the names from the inputs (namespaces, routes) ``what`` and ``why_it_matters``
+    # hold, so the case note can set them as code, as it sets every other text from the archive
+    names: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"what": self.what, "why_it_matters": self.why_it_matters, "how_to_collect": self.how_to_collect}
 
 
 @dataclass(frozen=True)

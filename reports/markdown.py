@@ -13,6 +13,7 @@ is often read in a terminal.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from analyzer.model import Finding, Result, RouteResult, rfc3339
@@ -70,8 +71,26 @@ def render_markdown(result: Result) -> str:
     if result.gaps:
         out += ["", "## What to collect next", ""]
         for g in result.gaps:
-            out += [f"- **{plain(g.what)}**: {plain(g.why_it_matters)}", "", fence([g.how_to_collect]), ""]
+            out += [f"- **{named(g.what, g.names)}**: {named(g.why_it_matters, g.names)}", "",
+                    fence([g.how_to_collect]), ""]
     return clean("\n".join(_single_blank_lines(out)).strip() + "\n", keep=NOTE_CONTROLS)
+
+
+def named(text: str, names: tuple[str, ...]) -> str:
+    """Prose (escaped) with the names from the inputs it holds set as code spans, longest name first."""
+    wanted = sorted({n for n in names if n and n in text}, key=len, reverse=True)
+    if not wanted:
+        return plain(text)
+    parts = re.split("(" + "|".join(re.escape(n) for n in wanted) + ")", text)
+    return "".join(code(part) if i % 2 else _spaced(part) for i, part in enumerate(parts))
+
+
+def _spaced(text: str) -> str:
+    """:func:`plain` of a piece of a sentence, keeping one space where it began or ended with one."""
+    body = plain(text)
+    if not body:
+        return " " if text and text.isspace() else ""
+    return (" " if text[:1].isspace() else "") + body + (" " if text[-1:].isspace() else "")
 
 
 def _single_blank_lines(lines: list[str]) -> list[str]:

@@ -42,7 +42,8 @@ def test_the_html_and_the_note_say_what_to_collect_not_nothing(demo):
     assert f"Pods and NetworkPolicies of namespace {CANARY} were not collected" in gaps
     assert f"oc adm inspect ns/{CANARY} --dest-dir=inspect-{CANARY}" in gaps
     note = render_markdown(demo)
-    assert f"## What to collect next\n\n- **Pods and NetworkPolicies of namespace {CANARY} were not collected**" in note
+    assert (f"## What to collect next\n\n- **Pods and NetworkPolicies of namespace `{CANARY}` were not collected**: "
+            "Rules E201, E202, K601 and N401 did not run there") in note
 
 
 def test_without_gaps_the_page_does_not_claim_every_check_was_covered():

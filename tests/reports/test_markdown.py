@@ -192,3 +192,17 @@ def test_the_case_note_groups_large_counts_by_thousands():
     result.requests, result.log_lines_unparsed = 2699998, 1234
     note = render_markdown(result)
     assert ": 2,699,998 requests, 1,234 lines not understood. Inputs:" in note
+
+
+def test_names_from_the_inputs_in_a_gap_are_code_not_prose():
+    """A gap's sentence names namespaces and routes: the note sets them as code spans, as every other text from the
+    archive, so a name holding markup stays text in any Markdown viewer."""
+    from analyzer.model import Gap
+
+    result = sample_result()
+    odd = "shop/<img src=x onerror=alert(1)>"
+    result.gaps = [Gap(f"No access-log line of route {odd} (IngressController default) in the logs read",
+                       f"The route {odd} is *not* counted.", "oc logs ...", names=("default", odd))]
+    gaps = render_markdown(result).split("## What to collect next", 1)[1]
+    assert (f"- **No access-log line of route `{odd}` (IngressController `default`) in the logs read**: "
+            f"The route `{odd}` is \\*not\\* counted.") in gaps
