@@ -77,11 +77,13 @@ def render_markdown(result: Result) -> str:
 
 
 def named(text: str, names: tuple[str, ...]) -> str:
-    """Prose (escaped) with the names from the inputs it holds set as code spans, longest name first."""
+    """Prose (escaped) with the names from the inputs it holds set as code spans, longest name first; a name is
+    one where it stands alone, not inside a longer word (``default`` in ``openshift_default``)."""
     wanted = sorted({n for n in names if n and n in text}, key=len, reverse=True)
     if not wanted:
         return plain(text)
-    parts = re.split("(" + "|".join(re.escape(n) for n in wanted) + ")", text)
+    alone = "|".join(re.escape(n) for n in wanted)
+    parts = re.split(rf"(?<![\w-])({alone})(?![\w-])", text)
     return "".join(code(part) if i % 2 else _spaced(part) for i, part in enumerate(parts))
 
 

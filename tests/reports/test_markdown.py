@@ -202,7 +202,8 @@ def test_names_from_the_inputs_in_a_gap_are_code_not_prose():
     result = sample_result()
     odd = "shop/<img src=x onerror=alert(1)>"
     result.gaps = [Gap(f"No access-log line of route {odd} (IngressController default) in the logs read",
-                       f"The route {odd} is *not* counted.", "oc logs ...", names=("default", odd))]
+                       f"The route {odd} is *not* counted by openshift_default.", "oc logs ...",
+                       names=("default", odd))]
     gaps = render_markdown(result).split("## What to collect next", 1)[1]
     assert (f"- **No access-log line of route `{odd}` (IngressController `default`) in the logs read**: "
-            f"The route `{odd}` is \\*not\\* counted.") in gaps
+            f"The route `{odd}` is \\*not\\* counted by openshift\\_default.") in gaps
