@@ -39,7 +39,11 @@ def logs(
         list[str],
         typer.Argument(help="access-log files (plain, .gz, .xz or .bz2), inputs holding router logs, or - for stdin"),
     ],
-    fmt: Annotated[LogsFormat, typer.Option("--format", "-f", "-o", help="table | json | html")] = LogsFormat.table,
+    fmt: Annotated[
+        LogsFormat | None,
+        typer.Option("--format", "-f", "-o", help="table | json | html (default: what --output's extension names, "
+                     "else table)", show_default=False),
+    ] = None,
     output: Annotated[
         str | None,
         typer.Option("--output", help="write here instead of stdout (html: logs.html by default)", metavar="PATH"),
@@ -74,6 +78,7 @@ def logs(
         start, end = time_window(since, until)
         log_cap = parse_size(max_log_bytes, "--max-log-bytes")
         check_workers(engine, scheduler, workers)
+        fmt = _format_for(fmt, output)
         if output is None and fmt == LogsFormat.html:
             output = "logs.html"
         given = [p for p in paths if p != "-"]
@@ -115,6 +120,22 @@ def logs(
                     echo(f"wrote {target}", err=True)
             else:
                 sys.stdout.write(text)
+
+
+# the formats a file name's extension names (a table has none of its own)
+_EXTENSION_FORMATS = {".json": LogsFormat.json, ".html": LogsFormat.html, ".htm": LogsFormat.html}
+
+
+def _format_for(fmt: LogsFormat | None, output: str | None) -> LogsFormat:
+    """The format given, else the one ``--output``'s extension names (``r.json``: json), else the table; a format
+    given that the extension contradicts is a usage error (a table written into r.json, JSON into r.html)."""
+    named = None
+    if output is not None and output != "-" and not os.path.isdir(output):
+        named = _EXTENSION_FORMATS.get(os.path.splitext(output)[1].lower())
+    if fmt is not None and named is not None and named != fmt:
+        fail(f"--format {fmt.value} but --output {output} names {'a JSON' if named == LogsFormat.json else 'an HTML'}"
+             " file")
+    return fmt or named or LogsFormat.table
 
 
 @contextmanager

@@ -68,3 +68,18 @@ def test_logs_table_escapes_control_characters_from_log_fields(tmp_path):
     proc = run("logs", str(log))
     assert proc.returncode == 0, proc.stderr
     assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+
+
+def test_the_output_extension_names_the_format_when_none_is_given(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_text(DOCS_HTTP + "\n" + NOSRV + "\n")
+    as_json, as_html, as_text = tmp_path / "s.json", tmp_path / "s.HTML", tmp_path / "s.txt"
+    assert run("logs", str(log), "--output", str(as_json)).returncode == 0
+    assert json.loads(as_json.read_text())["requests"] == 2
+    assert run("logs", str(log), "--output", str(as_html)).returncode == 0
+    assert as_html.read_text().lstrip().lower().startswith("<!doctype html>")
+    assert run("logs", str(log), "--output", str(as_text)).returncode == 0
+    assert as_text.read_text().startswith("lines read 2, requests 2")
+    refused = run("logs", str(log), "-f", "table", "--output", str(tmp_path / "t.json"))
+    assert refused.returncode == 2 and not (tmp_path / "t.json").exists()
+    assert refused.stderr.strip().endswith(f"--format table but --output {tmp_path / 't.json'} names a JSON file")
