@@ -42,7 +42,7 @@ def summary_lines(result: Any, report_path: str) -> list[tuple[str, str]]:
     where = "report on stdout" if report_path == "-" else f"wrote {clean(report_path)}"
     lines.append(("", f"{plural(len(result.routes), 'route', sep=True)}: {number(len(bad))} broken or degraded, "
                       f"{number(healthy)} healthy, "
-                      f"{number(unknown)} unknown; {where}"))
+                      f"{number(unknown)} unknown{_why_unknown(result, unknown)}; {where}"))
     if not result.routes:
         lines.append(_no_route_line(result))
     if result.skipped:
@@ -60,6 +60,14 @@ def _next_step(finding: Any) -> tuple[str, str]:
     if finding.diagnostics:
         return "", f"  check: {clean(finding.diagnostics[0])}"
     return "", "  fix: none named: the report says what is known"
+
+
+def _why_unknown(result: Any, unknown: int) -> str:
+    """Why routes are ``unknown`` when one reason covers them: no access log in the inputs (the report's "what to
+    collect next" says how to get one); else nothing, each route's own reason being in the report."""
+    if unknown and getattr(result, "requests", 0) is None:
+        return " (no access logs in the inputs: the report says what to collect)"
+    return ""
 
 
 def _no_route_line(result: Any) -> tuple[str, str]:

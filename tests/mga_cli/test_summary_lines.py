@@ -25,9 +25,13 @@ def test_a_log_without_routes_points_to_mga_logs():
     assert out[1].endswith("(the 506 requests of the access logs alone: `mga logs`)")
 
 
-def test_routes_get_no_such_line():
+def test_routes_get_no_such_line_and_unknown_ones_say_why_when_no_access_log_was_read():
     route = SimpleNamespace(verdict="unknown", namespace="ns", name="r", findings=[], requests=None)
-    assert lines(routes=[route]) == ["1 route: 0 broken or degraded, 0 healthy, 1 unknown; wrote report.html"]
+    assert lines(routes=[route]) == ["1 route: 0 broken or degraded, 0 healthy, 1 unknown (no access logs in the "
+                                     "inputs: the report says what to collect); wrote report.html"]
+    # with access logs each unknown route has its own reason (no line of it, its namespace not collected)
+    assert lines(routes=[route], requests=12) == [
+        "1 route: 0 broken or degraded, 0 healthy, 1 unknown; wrote report.html"]
 
 
 def test_large_counts_are_grouped_by_thousands():
