@@ -5,10 +5,15 @@ capped per member, per run and by ratio). A compressed tar is one stream: it is 
 all of it, and a ``.tar.gz`` through ISA-L's reader (:mod:`parsers.gzip_reader`), five times the
 standard library's. A damage says where listing stopped: a decompression error, the ratio guard, or a
 block where a tar header should be that is not one (``tarfile`` takes that for the archive's end).
+
+A tar member's bytes are handed out up to the damage, as a ``.gz`` file's are: up to where the archive ends
+or its stream fails (:class:`TarMemberData`), so the lines of a log cut there are kept
+(:mod:`parsers.log_stream` records the cut, with the member's byte where reading stopped).
 """
 
 from __future__ import annotations
 
+import io
 import lzma
 import stat
 import tarfile
@@ -16,14 +21,16 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from parsers.byte_budget import RATIO_LIMIT, ByteBudget, ratio_allowance
 from parsers.gzip_reader import gzip_reader
 from parsers.sources import (
+    STREAM_CHUNK,
     InputError,
     InputSource,
     Member,
+    MemberCut,
     Within,
     _magic,
     _one_line,
@@ -207,7 +214,10 @@ class TarSource(InputSource):
                         f"the members after it were not listed")
 
     def _open_raw(self, member: Member) -> IO[bytes]:
-        fh = self._tar.extractfile(member.key)
+        info = member.key
+        if info.isfile() and not info.sparse:
+            return io.BufferedReader(TarMemberData(self._tar.fileobj, info.offset_data, info.size))
+        fh = self._tar.extractfile(info)  # a sparse file: its holes are ``tarfile``'s to fill
         if fh is None:
             raise OSError("not a regular file")
         return fh
@@ -276,3 +286,56 @@ class ZipSource(InputSource):
         if self._raw is not None:
             self._raw.close()
             self._raw = None
+
+
+class TarMemberData(io.RawIOBase):
+    """A tar member's bytes, read from the archive's (decompressed) stream one read of the stream at a time.
+
+    ``tarfile``'s own member reader asks the stream for every byte a read wants at once, and drops them all
+    when fewer come (the archive ends inside the member) or the stream fails part-way (a damaged compressed
+    block): a log member of a cut tar lost every line of the read that met the cut, all of them when that
+    read was its first. Here a read hands out what one read of the stream gave; the read after the last
+    good byte raises :class:`~parsers.sources.MemberCut` with the member's byte where the archive ends, or
+    the decompressor's own error, as a ``.gz`` file's reader does.
+    """
+
+    def __init__(self, stream: IO[bytes], start: int, size: int):
+        super().__init__()
+        self._stream, self._start, self._size = stream, start, size
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = min(max(0, base + offset), self._size)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")[: self._size - self._pos]
+        if not len(view):
+            return 0
+        at = self._start + self._pos
+        if self._stream.tell() != at:  # other members' reads share the stream
+            self._stream.seek(at)
+        read = getattr(self._stream, "readinto1", None) or self._stream.readinto  # type: ignore[attr-defined]
+        n = read(view)
+        if not n:
+            raise MemberCut(f"unexpected end of data: the archive ends at byte {self._pos} of this member's "
+                            f"{self._size} bytes", self._pos)
+        self._pos += n
+        return n
+
+    def readall(self) -> bytes:
+        out = bytearray()
+        piece = bytearray(min(STREAM_CHUNK, self._size - self._pos))
+        while n := self.readinto(piece):
+            out += memoryview(piece)[:n]
+        return bytes(out)

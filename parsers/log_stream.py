@@ -10,8 +10,8 @@ what guards them instead is checked here, while the bytes flow:
 - ``max_log_bytes``, when the user asks for one, cuts after that many decompressed bytes;
 - ``read_to`` ends the stream at that byte without a cut: the log's bytes after it are the first bytes of
   another input's log, read there (:mod:`parsers.log_overlaps`);
-- a damaged stream (trailing garbage after the gzip data, a truncated ``.gz``, a read error)
-  ends where the damage starts.
+- a damaged stream (trailing garbage after the gzip data, a truncated ``.gz``, a read error, an archive
+  that ends inside the member) ends where the damage starts.
 
 Every cut ends the stream cleanly, so the lines before it are parsed as usual; the reader then
 holds a :class:`LogStreamCut` with the reason and the decompressed byte ``offset`` where reading
@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import io
 import lzma
+import tarfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,7 +81,7 @@ class _GuardedReader(io.RawIOBase):
                 # past the limit: the stream ends after the last whole line, where the cut is said to be
                 n = bytes(view[:n]).rfind(b"\n") + 1 or n
                 self.cut = LogStreamCut(f"the log byte limit ({self._max} bytes) was reached", self.offset + n)
-        except (OSError, EOFError, zlib.error, lzma.LZMAError, MemberTooLarge, ValueError) as exc:
+        except (OSError, EOFError, zlib.error, lzma.LZMAError, MemberTooLarge, ValueError, tarfile.TarError) as exc:
             self.cut = LogStreamCut(f"damaged stream: {' '.join(str(exc).split())[:160]}", self.offset)
             return 0
         self.offset += n

@@ -53,6 +53,15 @@ class InputError(Exception):
     """An input that cannot be read at all. The message is one line, shown to the user as is."""
 
 
+class MemberCut(EOFError):
+    """The input ends inside a member's bytes (a cut archive): ``offset``, the member's byte where reading
+    stopped (counted from the member's first byte, as every member's offset is)."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.offset = offset
+
+
 @dataclass(frozen=True)
 class Member:
     """A regular file inside an input."""

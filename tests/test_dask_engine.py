@@ -12,6 +12,8 @@ import io
 import json
 import logging
 import shutil
+import tarfile
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +28,7 @@ from parsers import log_lines
 from parsers.load_snapshot import load_snapshot
 from parsers.log_groups import minute_groups
 from parsers.log_jobs import load_access_logs
-from tests.conftest import FIXTURES, make_tar
+from tests.conftest import FIXTURES, add_tar_bytes, make_tar
 
 distributed = pytest.importorskip("distributed", reason="the dask extra (mga[dask]) is not installed")
 
@@ -114,6 +116,40 @@ def test_a_damaged_gzip_keeps_what_was_read_and_where_it_stopped_like_the_local_
     assert "damaged stream" in entry["reason"] and "reading stopped at byte" in entry["reason"]
     frames, skipped = load_access_logs([str(gz)], runner=runner)
     assert len(frames.requests) == local["requests"] and [r for _, r in skipped] == [entry["reason"]]
+
+
+ROUTER_LOG = "mg/namespaces/openshift-ingress/pods/router-1/logs/logs/logs/current.log"
+
+
+def _tar_cut_inside_the_log(mixed_log: Path, path: Path, mode: str) -> int:
+    """The log as the one access log of a tar (``mode``), cut six tenths into it; the log's bytes it holds."""
+    data = mixed_log.read_bytes()
+    whole = path.with_name(f"whole-{path.name}")
+    with tarfile.open(whole, mode) as tf:
+        add_tar_bytes(tf, ROUTER_LOG, data)
+    with tarfile.open(whole) as tf:
+        start = tf.getmember(ROUTER_LOG).offset_data
+    packed = whole.read_bytes()
+    if mode == "w":
+        path.write_bytes(packed[: start + len(data) * 6 // 10])
+        return len(data) * 6 // 10
+    path.write_bytes(packed[: len(packed) * 6 // 10])
+    return len(zlib.decompressobj(31).decompress(path.read_bytes())) - start
+
+
+@pytest.mark.parametrize("name", ["case.tar", "case.tar.gz"])
+def test_an_archive_damaged_inside_its_log_keeps_what_was_read_and_where_it_stopped_like_the_local_engine(
+        client, mixed_log, tmp_path, name):
+    """A log member of an archive is streamed here and its chunks shipped: a tar cut inside it keeps every chunk
+    read before the cut, and the cut says the member's byte where reading stopped, as the local engine's does."""
+    path = tmp_path / name
+    held = _tar_cut_inside_the_log(mixed_log, path, "w:gz" if name.endswith(".gz") else "w")
+    local = statistics([str(path)])
+    remote = statistics([str(path)], runner=DaskChunks(client, 64 << 10))
+    assert local["requests"] > 5_000
+    assert remote == local
+    [entry] = [s for s in remote["skipped"] if s["source"] == ROUTER_LOG]
+    assert entry["reason"].endswith(f"(reading stopped at byte {held})")
 
 
 def test_max_log_bytes_cuts_a_plain_log_on_the_workers_like_the_local_engine(client, mixed_log):

@@ -3,13 +3,20 @@ something usable was read, exit 2 when nothing was."""
 
 from __future__ import annotations
 
+import json
+import lzma
 import os
 import subprocess
 import sys
 import tarfile
+import zipfile
+import zlib
 from pathlib import Path
 
-from tests.conftest import INSPECT_SHOP, make_tar
+import pytest
+
+from bench.gen_logs import generate
+from tests.conftest import INSPECT_SHOP, add_tar_bytes, make_tar
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,8 +58,6 @@ def test_archive_cut_before_anything_usable_exits_2_after_the_warning(tmp_path):
 
 def _zip_with_bad_crc(src: Path, dest: Path, bad: str) -> Path:
     """``src`` zipped uncompressed, one byte of member ``bad`` changed: its CRC no longer matches."""
-    import zipfile
-
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as zf:
         for path in sorted(src.rglob("*")):
             if path.is_file():
@@ -76,3 +81,80 @@ def test_a_zip_member_with_a_bad_crc_is_a_warning_not_a_silent_skip(tmp_path):
     [line] = proc.stderr.splitlines()
     assert line == (f"mga: warning: {bad}: unreadable: Bad CRC-32 for file {bad!r}; skipped, the other files "
                     "are read")
+
+
+# ------------------------------------------------------------------ an archive damaged inside an access log
+ROUTER_LOG = "must-gather/namespaces/openshift-ingress/pods/router-default-1/logs/logs/logs/current.log"
+
+
+def _case_with_a_router_log(tmp_path: Path, mode: str) -> tuple[Path, bytes, int]:
+    """The shop inspect, then a router access log of 3,000 generated lines (about 1 MB, most of the archive),
+    as one tar (``mode``); the archive, the log's bytes and the byte of the tar where the log's data starts."""
+    generate(3000, tmp_path / "current.log", seed=5)
+    log = (tmp_path / "current.log").read_bytes()
+    archive = tmp_path / f"case.tar{mode[1:].replace(':', '.')}"
+    make_tar(INSPECT_SHOP, archive.with_suffix(".inner.tar"), "w")
+    with tarfile.open(archive.with_suffix(".inner.tar")) as inner, tarfile.open(archive, mode) as tf:
+        for info in inner.getmembers():
+            tf.addfile(info, inner.extractfile(info) if info.isfile() else None)
+        add_tar_bytes(tf, ROUTER_LOG, log)
+    with tarfile.open(archive) as tf:
+        return archive, log, tf.getmember(ROUTER_LOG).offset_data
+
+
+def _cut_inside_the_log(archive: Path, mode: str, log: bytes, start: int) -> tuple[Path, int]:
+    """The archive cut half-way through the log; the cut archive and how many bytes of the log it still holds."""
+    packed = archive.read_bytes()
+    cut = archive.with_name(f"cut-{archive.name}")
+    if mode == "w":
+        cut.write_bytes(packed[: start + len(log) // 2])
+        return cut, len(log) // 2
+    cut.write_bytes(packed[: len(packed) * 6 // 10])
+    decompressor = zlib.decompressobj(31) if mode == "w:gz" else lzma.LZMADecompressor()
+    held = len(decompressor.decompress(cut.read_bytes())) - start
+    assert 0 < held < len(log)
+    return cut, held
+
+
+def _report(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("mode", ["w", "w:gz", "w:xz"], ids=["tar", "tar.gz", "tar.xz"])
+def test_an_archive_cut_inside_an_access_log_keeps_the_lines_before_the_cut_and_the_run_goes_on(tmp_path, mode):
+    """The log's lines before the cut are analyzed, a skipped entry says the log was cut and at which of its
+    bytes (within the member), and the other input is read: no internal error, exit 0."""
+    archive, log, start = _case_with_a_router_log(tmp_path, mode)
+    cut, held = _cut_inside_the_log(archive, mode, log, start)
+    proc = run("analyze", str(cut), str(INSPECT_SHOP), "-f", "json", "--output", str(tmp_path / "r.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert "internal error" not in proc.stderr
+    report = _report(tmp_path / "r.json")
+    assert log[:held].count(b"\n") <= report["summary"]["log_lines"] <= log[:held].count(b"\n") + 1
+    [entry] = [s for s in report["skipped"] if s["source"] == ROUTER_LOG]
+    assert entry["reason"].startswith("access log cut: damaged stream: ") and entry["offset"] == held
+    if mode == "w":
+        assert entry["reason"].endswith(f"the archive ends at byte {held} of this member's {len(log)} bytes")
+    assert {(r["namespace"], r["name"]) for r in report["routes"]} >= {("shop", "frontend"), ("shop", "api")}
+
+
+def test_mga_logs_and_batch_read_a_plain_tar_cut_inside_an_access_log_to_the_cut(tmp_path):
+    """``mga logs`` counts the lines before the cut and names the byte where reading stopped; ``mga batch``
+    writes the cut archive's report and goes on to the next input."""
+    archive, log, start = _case_with_a_router_log(tmp_path, "w")
+    cut, held = _cut_inside_the_log(archive, "w", log, start)
+    proc = run("logs", str(cut), "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    stats = json.loads(proc.stdout)
+    assert stats["requests"] >= log[:held].count(b"\n") - 1  # the line cut in its middle may not parse
+    [entry] = [s for s in stats["skipped"] if s["source"] == ROUTER_LOG]
+    assert "access log cut: damaged stream" in entry["reason"]
+    assert entry["reason"].endswith(f"(reading stopped at byte {held})")
+    out = tmp_path / "out"
+    proc = run("batch", str(cut), str(INSPECT_SHOP), "--engine", "local", "-f", "json", "-d", str(out))
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads((out / "index.json").read_text())["inputs"]
+    assert [row["input"] for row in rows] == [str(cut), str(INSPECT_SHOP)]
+    first = _report(Path(rows[0]["reports"]["json"]))
+    assert first["summary"]["log_lines"]
+    assert [s["offset"] for s in first["skipped"] if s["source"] == ROUTER_LOG] == [held]

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import gzip
 import io
+import lzma
 import os
+import random
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 
 from parsers.archive_sources import TarSource, ZipSource
 from parsers.inputs import open_input
+from parsers.log_chunks import open_log_member
+from parsers.log_stream import LogStreamCut
 from parsers.sources import DirectorySource, InputError
 from tests.conftest import INSPECT_SHOP, add_tar_bytes, make_tar, make_zip
 
@@ -228,3 +233,63 @@ def test_a_directory_that_cannot_be_listed_is_skipped_and_the_rest_listed(tmp_pa
     assert [m.name for m in src.members] == ["open/y.yaml"]
     [entry] = src.skipped
     assert entry.source == "locked" and entry.reason.startswith("directory not listed: ")
+
+
+# ------------------------------------------------------------------ members cut or failing their check
+LOG_MEMBER = "mg/namespaces/openshift-ingress/pods/router-1/logs/logs/logs/current.log"
+
+
+def _log_bytes(lines: int = 12_000) -> bytes:
+    """Lines that compress little (random hex): a compressed archive cut half-way is cut inside them."""
+    rng = random.Random(11)
+    return b"".join(b"%06d %s\n" % (i, rng.randbytes(16).hex().encode()) for i in range(lines))
+
+
+def _log_tar(path: Path, mode: str, log: bytes) -> int:
+    """A tar of an object file, the log, another object file; the log's data offset in the tar."""
+    with tarfile.open(path, mode) as tf:
+        add_tar_bytes(tf, "mg/namespaces/shop/core/services.yaml", b"kind: ServiceList\nitems: []\n")
+        add_tar_bytes(tf, LOG_MEMBER, log)
+        add_tar_bytes(tf, "mg/namespaces/shop/core/pods.yaml", b"kind: PodList\nitems: []\n")
+    with tarfile.open(path) as tf:
+        return tf.getmember(LOG_MEMBER).offset_data
+
+
+def _read_log(src, name: str = LOG_MEMBER) -> tuple[bytes, object]:
+    """The log member's bytes as the log readers stream them, and the cut they ended on (None: whole)."""
+    member = next(m for m in src.members if m.name == name)
+    got = bytearray()
+    try:
+        with open_log_member(src, member) as stream:
+            while chunk := stream.read(64 << 10):
+                got += chunk
+    except LogStreamCut as cut:
+        return bytes(got), cut
+    return bytes(got), None
+
+
+def _decompressed_prefix(data: bytes, mode: str) -> bytes:
+    """What a decompressor can give of a cut stream: everything before the cut."""
+    if mode == "w":
+        return data
+    return (zlib.decompressobj(31) if mode == "w:gz" else lzma.LZMADecompressor()).decompress(data)
+
+
+@pytest.mark.parametrize("mode", ["w", "w:gz", "w:xz"])
+def test_a_log_member_of_a_cut_tar_hands_out_every_byte_before_the_cut_and_says_where_in_it(tmp_path, mode):
+    """A tar cut inside an access log: the log's lines before the cut are read, and the cut's offset is the
+    member's byte where reading stopped (as for a ``.gz`` log cut on its own), not 0 and not a crash."""
+    log = _log_bytes()
+    whole = tmp_path / f"whole.tar{mode[1:].replace(':', '.')}"
+    start = _log_tar(whole, mode, log)
+    packed = whole.read_bytes()
+    cut_path = tmp_path / f"cut{whole.name[5:]}"
+    cut_path.write_bytes(packed[: start + len(log) // 2] if mode == "w" else packed[: len(packed) // 2])
+    reachable = _decompressed_prefix(cut_path.read_bytes(), mode)[start:start + len(log)]
+    assert 0 < len(reachable) < len(log)
+    src = open_input(cut_path)
+    got, cut = _read_log(src)
+    assert got == reachable  # every byte the archive holds of the member, none lost with the block it failed in
+    assert cut is not None and cut.offset == len(got)
+    assert "damaged stream" in cut.reason
+    src.close()
