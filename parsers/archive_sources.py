@@ -139,6 +139,8 @@ class TarSource(InputSource):
                     self._stop_listing_at(self._tar.offset)
                 if self.damaged:
                     break
+                if info.isfile():
+                    self._pass_data(info)
             if not self.damaged:
                 self._check_end()
         except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, *zlib_error()) as exc:
@@ -148,15 +150,32 @@ class TarSource(InputSource):
             self.damaged = f"archive damaged after {len(self.members)} members{last}: {_one_line(exc)}{at}"
             self._stream_error = True
 
+    def _pass_data(self, info: tarfile.TarInfo) -> None:
+        """Pass a compressed tar's member by reading the bytes the listing did not read, not by ``tarfile``'s
+        seek over them: they are decompressed either way, but a seek that meets a damage leaves the stream's
+        position where the seek started (the member's first byte), and a read where its good bytes end."""
+        stream = self._tar.fileobj
+        if self._stored is None or info.sparse or stream.tell() != info.offset_data:
+            return
+        data = TarMemberData(stream, info.offset_data, info.size)
+        scratch = bytearray(min(STREAM_CHUNK, info.size))
+        while data.readinto(scratch):
+            pass
+
     def _tar_position(self) -> int | None:
         """The byte of the tar (decompressed, as ``_check_end``'s) up to which the stream was read, or None.
 
         A decompressing reader (``lzma``, ``bz2``, ``gzip``) counts only the bytes it handed out, so
         after a damaged block this is where the good data ended; the damage itself lies after it, within
-        the one block the reader could not decompress.
+        the one block the reader could not decompress. A plain tar's file position may lie past its end (a
+        member cut short: ``tarfile`` seeks to where its header says the next one starts): reading stopped
+        where the file's bytes end.
         """
         try:
-            return int(self._tar.fileobj.tell())
+            position = int(self._tar.fileobj.tell())
+            if self._stored is None:  # a plain tar: ``tarfile`` seeks past its end without reading a byte there
+                position = min(position, self._size(self.path))
+            return position
         except (AttributeError, OSError, ValueError, TypeError):
             return None
 

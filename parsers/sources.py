@@ -210,13 +210,15 @@ class InputSource:
     def read_many(self, members: Iterable[Member], limit: int | None = None
                   ) -> Iterator[tuple[Member, bytes | None, str | None, int | None]]:
         """Read members (their first ``limit`` bytes when given) in archive order. Yields (member, data,
-        None, None) or (member, None, reason, offset): ``offset`` is the byte where reading stopped when
-        a byte limit cut it, else None."""
+        None, None) or (member, None, reason, offset): ``offset`` is the member's byte where reading stopped
+        when a byte limit or the archive's end cut it, else None."""
         for member in sorted(members, key=lambda m: m.order):
             try:
                 yield member, self.read(member, limit), None, None
             except MemberTooLarge as exc:
                 yield member, None, str(exc), exc.offset
+            except MemberCut as exc:  # the archive ends inside it: where, within the member
+                yield member, None, f"unreadable: {_one_line(exc)}", exc.offset
             except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, lzma.LZMAError, ValueError,
                     *zlib_error()) as exc:
                 yield member, None, f"unreadable: {_one_line(exc)}", None

@@ -123,7 +123,8 @@ def _report(path: Path) -> dict:
 @pytest.mark.parametrize("mode", ["w", "w:gz", "w:xz"], ids=["tar", "tar.gz", "tar.xz"])
 def test_an_archive_cut_inside_an_access_log_keeps_the_lines_before_the_cut_and_the_run_goes_on(tmp_path, mode):
     """The log's lines before the cut are analyzed, a skipped entry says the log was cut and at which of its
-    bytes (within the member), and the other input is read: no internal error, exit 0."""
+    bytes (within the member), the archive's own entry at which byte of the tar reading stopped (never past the
+    end of a plain tar), and the other input is read: no internal error, exit 0."""
     archive, log, start = _case_with_a_router_log(tmp_path, mode)
     cut, held = _cut_inside_the_log(archive, mode, log, start)
     proc = run("analyze", str(cut), str(INSPECT_SHOP), "-f", "json", "--output", str(tmp_path / "r.json"))
@@ -135,6 +136,9 @@ def test_an_archive_cut_inside_an_access_log_keeps_the_lines_before_the_cut_and_
     assert entry["reason"].startswith("access log cut: damaged stream: ") and entry["offset"] == held
     if mode == "w":
         assert entry["reason"].endswith(f"the archive ends at byte {held} of this member's {len(log)} bytes")
+    [damage] = [s for s in report["skipped"] if s["source"] == str(cut)]
+    assert damage["offset"] == start + held  # the byte of the (decompressed) tar where its bytes end
+    assert damage["reason"].endswith(f"reading stopped at byte {start + held} of the tar")
     assert {(r["namespace"], r["name"]) for r in report["routes"]} >= {("shop", "frontend"), ("shop", "api")}
 
 

@@ -278,7 +278,8 @@ def _decompressed_prefix(data: bytes, mode: str) -> bytes:
 @pytest.mark.parametrize("mode", ["w", "w:gz", "w:xz"])
 def test_a_log_member_of_a_cut_tar_hands_out_every_byte_before_the_cut_and_says_where_in_it(tmp_path, mode):
     """A tar cut inside an access log: the log's lines before the cut are read, and the cut's offset is the
-    member's byte where reading stopped (as for a ``.gz`` log cut on its own), not 0 and not a crash."""
+    member's byte where reading stopped (as for a ``.gz`` log cut on its own), not 0 and not a crash; the
+    listing's, the byte of the tar where its bytes end."""
     log = _log_bytes()
     whole = tmp_path / f"whole.tar{mode[1:].replace(':', '.')}"
     start = _log_tar(whole, mode, log)
@@ -292,4 +293,27 @@ def test_a_log_member_of_a_cut_tar_hands_out_every_byte_before_the_cut_and_says_
     assert got == reachable  # every byte the archive holds of the member, none lost with the block it failed in
     assert cut is not None and cut.offset == len(got)
     assert "damaged stream" in cut.reason
+    assert src.damaged_offset == start + len(got)  # the listing says the byte of the tar where its bytes end
     src.close()
+
+
+def test_a_plain_tar_cut_inside_a_member_says_the_listing_stopped_at_the_files_end(tmp_path):
+    """The listing's damage offset is where the bytes ran out, not the end the member's header declared (which
+    lies past the end of the file); the object file cut there is skipped with its own byte where reading
+    stopped, counted within the member, as a log's is."""
+    whole = tmp_path / "whole.tar"
+    with tarfile.open(whole, "w") as tf:
+        add_tar_bytes(tf, "mg/namespaces/shop/core/services.yaml", b"kind: ServiceList\nitems: []\n")
+        add_tar_bytes(tf, "mg/namespaces/shop/core/pods.yaml", b"kind: PodList\nitems:\n" + b"- {}\n" * 20_000)
+        add_tar_bytes(tf, "mg/namespaces/shop/core/events.yaml", b"kind: EventList\nitems: []\n")
+    with tarfile.open(whole) as tf:
+        start = tf.getmember("mg/namespaces/shop/core/pods.yaml").offset_data
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(whole.read_bytes()[: start + 50_000])
+    src = open_input(cut)
+    assert [m.name for m in src.members][-1] == "mg/namespaces/shop/core/pods.yaml"
+    assert src.damaged_offset == start + 50_000 == cut.stat().st_size
+    assert src.damaged.endswith(f"reading stopped at byte {start + 50_000} of the tar")
+    [(_member, data, reason, offset)] = list(src.read_many(src.members[-1:]))
+    assert data is None and offset == 50_000
+    assert reason.startswith("unreadable: unexpected end of data") and "50000" in reason
