@@ -6,8 +6,9 @@ all of it, and a ``.tar.gz`` through ISA-L's reader (:mod:`parsers.gzip_reader`)
 standard library's. A damage says where listing stopped: a decompression error, the ratio guard, or a
 block where a tar header should be that is not one (``tarfile`` takes that for the archive's end).
 
-A tar member's bytes are handed out up to the damage, as a ``.gz`` file's are: up to where the archive ends
-or its stream fails (:class:`TarMemberData`), so the lines of a log cut there are kept
+A member's bytes are handed out up to the damage, as a ``.gz`` file's are: a tar member's up to where the
+archive ends or its stream fails (:class:`TarMemberData`), a zip member's to its last byte before its
+CRC-32 is checked (:class:`ZipMemberData`), so the lines of a log cut there are kept
 (:mod:`parsers.log_stream` records the cut, with the member's byte where reading stopped).
 """
 
@@ -18,6 +19,7 @@ import lzma
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +32,7 @@ from parsers.sources import (
     InputError,
     InputSource,
     Member,
+    MemberChecksumError,
     MemberCut,
     Within,
     _magic,
@@ -285,7 +288,7 @@ class ZipSource(InputSource):
         self._sharing = Counter(m.key.header_offset for m in self.members)
 
     def _open_raw(self, member: Member) -> IO[bytes]:
-        return self._zip.open(member.key)
+        return ZipMemberData(self._zip.open(member.key), member.key.file_size)  # type: ignore[return-value]
 
     def compressed_size(self, member: Member) -> int | None:
         info = member.key
@@ -358,3 +361,85 @@ class TarMemberData(io.RawIOBase):
         while n := self.readinto(piece):
             out += memoryview(piece)[:n]
         return bytes(out)
+
+
+class ZipMemberData(io.BufferedIOBase):
+    """A zip member's bytes, its CRC-32 checked once the last of them was handed out.
+
+    ``zipfile`` checks the CRC-32 within the read that reaches the member's end and, when it fails, raises
+    instead of returning that read's bytes: a log member read in large pieces lost the lines of its last
+    piece (all of them when it was read in one). The bytes are the member's, only their check failed; here
+    they are all handed out, and the read after the last one raises
+    :class:`~parsers.sources.MemberChecksumError` (``zipfile``'s error and message): a log's reader records
+    it as a cut at the member's end, its lines kept but said to be unverified, and a member read whole is
+    unreadable as before. A seek reads up to its target (as ``zipfile``'s does), so every byte is checked.
+    """
+
+    def __init__(self, member: zipfile.ZipExtFile, size: int):
+        super().__init__()
+        self._member, self._size = member, size
+        self.name = member.name
+        self._expected: int | None = getattr(member, "_expected_crc", None)
+        if self._expected is not None:
+            member._expected_crc = None  # type: ignore[attr-defined]  # checked here, after the bytes are out
+        self._crc = 0
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._member.seekable()
+
+    def tell(self) -> int:
+        return self._pos
+
+    def _took(self, n: int, asked: int | None) -> int:
+        self._pos += n
+        if not n and asked != 0 and self._expected is not None and self._crc != self._expected:
+            raise MemberChecksumError(f"Bad CRC-32 for file {self.name!r}")
+        return n
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._member.read(size)
+        self._crc = zlib.crc32(data, self._crc)
+        self._took(len(data), size)
+        if size is None or size < 0:  # to the end in one read: checked now
+            self._took(0, None)
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        data = self._member.read1(size)
+        self._crc = zlib.crc32(data, self._crc)
+        self._took(len(data), size)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        n = self._member.readinto(view)
+        self._crc = zlib.crc32(view[:n], self._crc)
+        return self._took(n, len(view))
+
+    def readinto1(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._member.read1(len(view))
+        view[: len(data)] = data
+        self._crc = zlib.crc32(data, self._crc)
+        return self._took(len(data), len(view))
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if not self.seekable():
+            raise io.UnsupportedOperation("underlying stream is not seekable")
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        target = max(0, base + offset)
+        if target < self._pos:  # from the start again, as zipfile does
+            self._member.seek(0)
+            self._crc, self._pos = 0, 0
+        while self._pos < target and self.read(min(STREAM_CHUNK, target - self._pos)):
+            pass
+        return self._pos
+
+    def close(self) -> None:
+        if not self.closed:
+            self._member.close()
+        super().close()

@@ -11,7 +11,8 @@ what guards them instead is checked here, while the bytes flow:
 - ``read_to`` ends the stream at that byte without a cut: the log's bytes after it are the first bytes of
   another input's log, read there (:mod:`parsers.log_overlaps`);
 - a damaged stream (trailing garbage after the gzip data, a truncated ``.gz``, a read error, an archive
-  that ends inside the member) ends where the damage starts.
+  that ends inside the member) ends where the damage starts; a zip member that fails its CRC-32 once all
+  its bytes were read ends there too, its lines kept and said to be unverified.
 
 Every cut ends the stream cleanly, so the lines before it are parsed as usual; the reader then
 holds a :class:`LogStreamCut` with the reason and the decompressed byte ``offset`` where reading
@@ -24,13 +25,14 @@ import gzip
 import io
 import lzma
 import tarfile
+import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
 from parsers.byte_budget import RATIO_FLOOR, RATIO_LIMIT  # the members read whole use the same guard
-from parsers.sources import InputSource, Member, MemberTooLarge, sniff_compression
+from parsers.sources import InputSource, Member, MemberChecksumError, MemberTooLarge, sniff_compression
 
 STREAM_BUFFER = 1 << 20
 READ_SIZE = 1 << 20
@@ -81,7 +83,12 @@ class _GuardedReader(io.RawIOBase):
                 # past the limit: the stream ends after the last whole line, where the cut is said to be
                 n = bytes(view[:n]).rfind(b"\n") + 1 or n
                 self.cut = LogStreamCut(f"the log byte limit ({self._max} bytes) was reached", self.offset + n)
-        except (OSError, EOFError, zlib.error, lzma.LZMAError, MemberTooLarge, ValueError, tarfile.TarError) as exc:
+        except MemberChecksumError:  # every byte of the member was read: its lines are kept, unverified
+            self.cut = LogStreamCut("the member failed its CRC-32 check once all its bytes were read: its lines "
+                                    "are kept but may be damaged", self.offset)
+            return 0
+        except (OSError, EOFError, zlib.error, lzma.LZMAError, MemberTooLarge, ValueError, tarfile.TarError,
+                zipfile.BadZipFile) as exc:
             self.cut = LogStreamCut(f"damaged stream: {' '.join(str(exc).split())[:160]}", self.offset)
             return 0
         self.offset += n

@@ -62,6 +62,10 @@ class MemberCut(EOFError):
         self.offset = offset
 
 
+class MemberChecksumError(zipfile.BadZipFile):
+    """A member whose bytes were all read and do not match its recorded CRC-32 (zipfile's own message)."""
+
+
 @dataclass(frozen=True)
 class Member:
     """A regular file inside an input."""

@@ -13,6 +13,7 @@ import json
 import logging
 import shutil
 import tarfile
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -137,13 +138,26 @@ def _tar_cut_inside_the_log(mixed_log: Path, path: Path, mode: str) -> int:
     return len(zlib.decompressobj(31).decompress(path.read_bytes())) - start
 
 
-@pytest.mark.parametrize("name", ["case.tar", "case.tar.gz"])
+def _zip_failing_its_crc(mixed_log: Path, path: Path) -> int:
+    """The log as the one access log of a zip whose central directory records a wrong CRC-32 for it."""
+    data = mixed_log.read_bytes()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(ROUTER_LOG, data)
+    packed = bytearray(path.read_bytes())
+    packed[packed.find(b"PK\x01\x02") + 16] ^= 0xFF
+    path.write_bytes(bytes(packed))
+    return len(data)
+
+
+@pytest.mark.parametrize("name", ["case.tar", "case.tar.gz", "case.zip"])
 def test_an_archive_damaged_inside_its_log_keeps_what_was_read_and_where_it_stopped_like_the_local_engine(
         client, mixed_log, tmp_path, name):
-    """A log member of an archive is streamed here and its chunks shipped: a tar cut inside it keeps every chunk
-    read before the cut, and the cut says the member's byte where reading stopped, as the local engine's does."""
+    """A log member of an archive is streamed here and its chunks shipped: a tar cut inside it, or a zip member
+    failing its CRC-32, keeps every chunk read before the damage, and the cut says the member's byte where
+    reading stopped, as the local engine's does."""
     path = tmp_path / name
-    held = _tar_cut_inside_the_log(mixed_log, path, "w:gz" if name.endswith(".gz") else "w")
+    held = (_zip_failing_its_crc(mixed_log, path) if name.endswith(".zip")
+            else _tar_cut_inside_the_log(mixed_log, path, "w:gz" if name.endswith(".gz") else "w"))
     local = statistics([str(path)])
     remote = statistics([str(path)], runner=DaskChunks(client, 64 << 10))
     assert local["requests"] > 5_000

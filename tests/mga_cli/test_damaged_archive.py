@@ -162,3 +162,30 @@ def test_mga_logs_and_batch_read_a_plain_tar_cut_inside_an_access_log_to_the_cut
     first = _report(Path(rows[0]["reports"]["json"]))
     assert first["summary"]["log_lines"]
     assert [s["offset"] for s in first["skipped"] if s["source"] == ROUTER_LOG] == [held]
+
+
+@pytest.mark.parametrize("compression", ["stored", "deflated"])
+def test_a_zip_access_log_failing_its_crc_keeps_its_lines_and_says_they_may_be_damaged(tmp_path, compression):
+    """A CRC-32 is known once the member's last byte is read: the log's lines are all read and kept, and its
+    skipped entry says it failed its check (its lines may be damaged); the run goes on, exit 0."""
+    generate(3000, tmp_path / "current.log", seed=5)
+    log = (tmp_path / "current.log").read_bytes()
+    archive = tmp_path / "case.zip"
+    method = zipfile.ZIP_STORED if compression == "stored" else zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(archive, "w", method) as zf:
+        for path in sorted(INSPECT_SHOP.rglob("*")):
+            if path.is_file():
+                zf.write(path, f"inspect/{path.relative_to(INSPECT_SHOP).as_posix()}")
+        zf.writestr(ROUTER_LOG, log)
+    data = bytearray(archive.read_bytes())
+    at = data.find(b"PK\x01\x02")  # the central directory's entries: the CRC-32 at +16, the name at +46
+    while data[at + 46:at + 46 + int.from_bytes(data[at + 28:at + 30], "little")] != ROUTER_LOG.encode():
+        at = data.find(b"PK\x01\x02", at + 4)
+    data[at + 16] ^= 0xFF
+    archive.write_bytes(bytes(data))
+    proc = run("analyze", str(archive), "-f", "json", "--output", str(tmp_path / "r.json"))
+    assert proc.returncode == 0, proc.stderr
+    report = _report(tmp_path / "r.json")
+    assert report["summary"]["log_lines"] == log.count(b"\n")
+    [entry] = [s for s in report["skipped"] if s["source"] == ROUTER_LOG]
+    assert "CRC-32" in entry["reason"] and "may be damaged" in entry["reason"] and entry["offset"] == len(log)

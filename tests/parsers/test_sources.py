@@ -317,3 +317,38 @@ def test_a_plain_tar_cut_inside_a_member_says_the_listing_stopped_at_the_files_e
     [(_member, data, reason, offset)] = list(src.read_many(src.members[-1:]))
     assert data is None and offset == 50_000
     assert reason.startswith("unreadable: unexpected end of data") and "50000" in reason
+
+
+def _zip_with_bad_crc_recorded(path: Path, members: dict[str, bytes], bad: str, compression: int) -> None:
+    """A zip whose central directory records a wrong CRC-32 for ``bad`` (its bytes are intact)."""
+    with zipfile.ZipFile(path, "w", compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        name_len = int.from_bytes(data[at + 28:at + 30], "little")
+        if data[at + 46:at + 46 + name_len].decode() == bad:
+            data[at + 16] ^= 0xFF
+        at = data.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED], ids=["stored", "deflated"])
+def test_a_zip_log_member_failing_its_crc_keeps_its_lines_and_says_they_may_be_damaged(tmp_path, compression):
+    """A CRC is known at the member's end only: its bytes were all read, so its lines are kept, and the cut says
+    the member failed its check (its lines may be damaged). An object file failing its check is not kept."""
+    log = _log_bytes()
+    path = tmp_path / "case.zip"
+    members = {"mg/namespaces/shop/core/services.yaml": b"kind: ServiceList\nitems: []\n", LOG_MEMBER: log}
+    _zip_with_bad_crc_recorded(path, members, LOG_MEMBER, compression)
+    src = open_input(path)
+    got, cut = _read_log(src)
+    assert got == log
+    assert cut is not None and cut.offset == len(log)
+    assert "CRC-32" in cut.reason and "may be damaged" in cut.reason
+    [(_member, data, reason, _offset)] = list(src.read_many([m for m in src.members if m.name == LOG_MEMBER]))
+    assert data is None and reason == f"unreadable: Bad CRC-32 for file {LOG_MEMBER!r}"
+    services = next(m for m in src.members if m.name.endswith("services.yaml"))
+    assert src.read(services) == members["mg/namespaces/shop/core/services.yaml"]
+    src.close()
