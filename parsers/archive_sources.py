@@ -34,6 +34,7 @@ from parsers.sources import (
     Member,
     MemberChecksumError,
     MemberCut,
+    MemberUnreadable,
     Within,
     _magic,
     _one_line,
@@ -288,7 +289,14 @@ class ZipSource(InputSource):
         self._sharing = Counter(m.key.header_offset for m in self.members)
 
     def _open_raw(self, member: Member) -> IO[bytes]:
-        return ZipMemberData(self._zip.open(member.key), member.key.file_size)  # type: ignore[return-value]
+        info = member.key
+        try:
+            opened = self._zip.open(info)
+        except (RuntimeError, NotImplementedError, zipfile.BadZipFile) as exc:
+            # encrypted, a method zipfile lacks, a damaged local header: one unreadable file, the member named
+            # by its name (zipfile names it by its ZipInfo's repr when it is encrypted)
+            raise MemberUnreadable(str(exc).replace(repr(info), repr(info.filename))) from None
+        return ZipMemberData(opened, info.file_size)  # type: ignore[return-value]
 
     def compressed_size(self, member: Member) -> int | None:
         info = member.key

@@ -66,6 +66,12 @@ class MemberChecksumError(zipfile.BadZipFile):
     """A member whose bytes were all read and do not match its recorded CRC-32 (zipfile's own message)."""
 
 
+class MemberUnreadable(OSError):
+    """A member its archive's reader cannot open (a zip member encrypted, compressed by a method ``zipfile``
+    lacks, or whose own header is damaged), with the reader's message: an ``OSError``, so every reader of
+    members takes it for one unreadable file, as it takes a read error."""
+
+
 @dataclass(frozen=True)
 class Member:
     """A regular file inside an input."""

@@ -189,3 +189,57 @@ def test_a_zip_access_log_failing_its_crc_keeps_its_lines_and_says_they_may_be_d
     assert report["summary"]["log_lines"] == log.count(b"\n")
     [entry] = [s for s in report["skipped"] if s["source"] == ROUTER_LOG]
     assert "CRC-32" in entry["reason"] and "may be damaged" in entry["reason"] and entry["offset"] == len(log)
+
+
+def _central_entry(data: bytes | bytearray, name: str) -> int:
+    """Where ``name``'s entry of a zip's central directory starts (its name at +46, its length at +28)."""
+    at = data.find(b"PK\x01\x02")
+    while data[at + 46:at + 46 + int.from_bytes(data[at + 28:at + 30], "little")] != name.encode():
+        at = data.find(b"PK\x01\x02", at + 4)
+    return at
+
+
+def _encrypted(data: bytearray, at: int) -> None:
+    data[at + 8] |= 0x1  # the flag bit of an encrypted member
+
+
+def _imploded(data: bytearray, at: int) -> None:
+    data[at + 10:at + 12] = (6).to_bytes(2, "little")  # a compression method zipfile lacks
+
+
+def _bad_local_header(data: bytearray, at: int) -> None:
+    data[int.from_bytes(data[at + 42:at + 46], "little")] ^= 0xFF  # the member's own header's signature
+
+
+@pytest.mark.parametrize(("damage", "why"), [
+    (_encrypted, f"File {ROUTER_LOG!r} is encrypted, password required for extraction"),
+    (_imploded, "That compression method is not supported"),
+    (_bad_local_header, "Bad magic number for file header"),
+], ids=["encrypted", "imploded", "bad-local-header"])
+def test_a_zip_access_log_that_cannot_be_opened_is_skipped_and_the_other_logs_read(tmp_path, damage, why):
+    """A router log zipfile cannot open (encrypted, a method it lacks, a damaged local header) is one unreadable
+    file, in ``skipped`` with why: the other router log and the objects are read, exit 0 (it was an internal
+    error, exit 2)."""
+    generate(3000, tmp_path / "current.log", seed=5)
+    log = (tmp_path / "current.log").read_bytes()
+    other = ROUTER_LOG.replace("router-default-1", "router-default-2")
+    archive = tmp_path / "case.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(INSPECT_SHOP.rglob("*")):
+            if path.is_file():
+                zf.write(path, f"inspect/{path.relative_to(INSPECT_SHOP).as_posix()}")
+        zf.writestr(ROUTER_LOG, log)
+        zf.writestr(other, log[: log.rfind(b"\n", 0, len(log) // 3) + 1])  # another router's log: a third of it
+    data = bytearray(archive.read_bytes())
+    damage(data, _central_entry(data, ROUTER_LOG))
+    archive.write_bytes(bytes(data))
+    proc = run("analyze", str(archive), "-f", "json", "--output", str(tmp_path / "r.json"))
+    assert proc.returncode == 0, proc.stderr
+    report = _report(tmp_path / "r.json")
+    assert report["summary"]["log_lines"] == log[: len(log) // 3].count(b"\n")  # the other log's lines
+    assert [s["reason"] for s in report["skipped"] if s["source"] == ROUTER_LOG] == [f"access log unreadable: {why}"]
+    assert {(r["namespace"], r["name"]) for r in report["routes"]} >= {("shop", "frontend"), ("shop", "api")}
+    proc = run("logs", str(archive), "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    stats = json.loads(proc.stdout)
+    assert [s["reason"] for s in stats["skipped"] if s["source"] == ROUTER_LOG] == [f"access log unreadable: {why}"]
