@@ -5,7 +5,8 @@ Speed and safety (perf-baseline.md §2): libyaml's ``CSafeLoader`` when availabl
 split and loaded item by item, which bounds memory to one item and gives each item's start line
 for free; the cyclic GC is paused around loads because PyYAML's node graph makes full
 collections quadratic. Hostile documents (alias bombs, absurd nesting) are refused with a
-:class:`DocumentError` instead of hanging (the guards are :mod:`parsers.yaml_guards`).
+:class:`DocumentError` instead of hanging (the guards are :mod:`parsers.yaml_guards`), each List item
+and each document on its own: one hostile piece loses only itself.
 
 The items of such a List go through rapidyaml instead (:mod:`parsers.yaml_fast`, several times
 faster) when a scan of the items' text finds nothing rapidyaml could read otherwise than PyYAML;
@@ -31,6 +32,8 @@ from parsers.kube_objects import in_words
 from parsers.yaml_guards import (
     MAX_DEPTH,
     DocumentError,
+    nesting_error,
+    nesting_possible,
     reject_alias_bomb,
     reject_deep_nesting,
     reject_too_many_values,
@@ -108,6 +111,7 @@ def _load_all_nodes(
     (line, reason) to ``notes``; ``line_of`` turns a line of ``text`` into the file's.
     """
     docs = []
+    reject_deep_nesting(text)
     reject_too_many_values(text)
     aliases_possible = "&" in text  # no anchor, no alias: the expansion check cannot find anything
     loader = _GuardedLoader(text)
@@ -177,7 +181,6 @@ def _split_go_list(text: str) -> tuple[str, list[tuple[str, int]], str] | None:
 def _decode(data: bytes) -> str:
     if b"\x00" in data:
         raise DocumentError("contains NUL bytes: not a text document")
-    reject_deep_nesting(data)
     return data.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
@@ -187,10 +190,11 @@ def iter_objects(
     """Every Kubernetes object in a YAML/JSON file, Lists flattened, with its 1-based start line.
 
     Raises DocumentError when nothing of the file can be read. Short of that, what cannot be read
-    is left out and the rest kept: a List item or a document that is not valid YAML (the documents
-    after a bad one are read too: a ``---`` line always starts a document), an item or document
-    that is no mapping (a string, a number, null), ``items`` that is not a list. Each is appended
-    to ``problems`` (when given) with its line and the reason. Every mapping is yielded: whether it
+    is left out and the rest kept: a List item or a document that is not valid YAML or that a guard
+    refuses (nesting too deep, an alias bomb; the documents after a bad one are read too: a ``---``
+    line always starts a document), an item or document that is no mapping (a string, a number,
+    null), ``items`` that is not a list. Each is appended to ``problems`` (when given) with its line
+    and the reason. Every mapping is yielded: whether it
     is a usable Kubernetes object is :func:`parsers.kube_objects.collect`'s to say. What is read
     with a caveat (a YAML or JSON key written twice in one mapping: the last value kept, as
     Kubernetes does) is appended to ``caveats`` the same way; nothing is lost there.
@@ -199,7 +203,10 @@ def iter_objects(
     stripped = text.lstrip()
     if not stripped:
         return
+    deep_possible = nesting_possible(data)  # else no piece of the file needs the nesting check
     if stripped[0] in "{[" and (source.lower().endswith(".json") or stripped[0] == "{"):
+        if deep_possible:
+            reject_deep_nesting(text)  # JSON is read whole
         try:
             with _gc_paused():
                 doc = _load_json(text, caveats)
@@ -209,7 +216,7 @@ def iter_objects(
         else:
             yield from _flatten_json(doc, "", problems)
             return
-    yield from _iter_yaml(text, problems, caveats)
+    yield from _iter_yaml(text, problems, caveats, deep_possible)
 
 
 def _note(problems: Problems | None, line: int, reason: str) -> None:
@@ -252,7 +259,9 @@ def _is_list(doc: dict) -> bool:
     return isinstance(kind, str) and kind.endswith("List") and "items" in doc
 
 
-def _iter_yaml(text: str, problems: Problems | None, caveats: Problems | None) -> Iterator[tuple[dict, int]]:
+def _iter_yaml(
+    text: str, problems: Problems | None, caveats: Problems | None, deep_possible: bool
+) -> Iterator[tuple[dict, int]]:
     split = _split_go_list(text)
     with _gc_paused():
         if split is not None:
@@ -260,7 +269,7 @@ def _iter_yaml(text: str, problems: Problems | None, caveats: Problems | None) -
             # the list's own keys (apiVersion, kind, metadata): rapidyaml when its scan allows, as for items;
             # the lines of ``rest`` after the items' place are further down in the file
             above, removed, head_notes = items[0][1] - 2, 1 + body.count("\n"), []
-            head_docs = yaml_fast.load_item(rest) or _load_all_yaml(
+            head_docs = (None if deep_possible else yaml_fast.load_item(rest)) or _load_all_yaml(
                 rest, head_notes, lambda line: line if line <= above else line + removed
             )
             head = head_docs[0] if head_docs and isinstance(head_docs[0], dict) else {}
@@ -269,7 +278,7 @@ def _iter_yaml(text: str, problems: Problems | None, caveats: Problems | None) -
                     caveats.extend(head_notes)
                 first_error: DocumentError | None = None
                 read_any = False
-                for i, (docs, line, error) in enumerate(_item_docs(items, body, caveats)):
+                for i, (docs, line, error) in enumerate(_item_docs(items, body, caveats, deep_possible)):
                     if error is not None:
                         at = line + (error.line or 1) - 1
                         first_error = first_error or DocumentError(f"line {at}: {error.problem}", at, error.problem)
@@ -339,10 +348,13 @@ def _documents(
 
 
 def _item_docs(
-    items: list[tuple[str, int]], body: str, caveats: Problems | None
+    items: list[tuple[str, int]], body: str, caveats: Problems | None, deep_possible: bool
 ) -> Iterator[tuple[list[Any], int, DocumentError | None]]:
     """Each item's documents, start line and error (then no documents): rapidyaml when the scan found
-    nothing risky in it (and it has no duplicate key), else PyYAML, which notes duplicate keys in ``caveats``."""
+    nothing risky in it (and it has no duplicate key), else PyYAML, which notes duplicate keys in ``caveats``.
+
+    An item nested too deep goes to PyYAML too, whose guard refuses it: only ``deep_possible`` (else no
+    item can be) has each item checked."""
     if yaml_fast.ENABLED:
         starts = list(accumulate((len(text) for text, _ in items[:-1]), initial=0))
         risky = iter(yaml_fast.risky_offsets(body, starts))
@@ -355,7 +367,7 @@ def _item_docs(
         fast: list[int] = []  # the batch's items with no risky offset, read by rapidyaml together
         for i, (item_text, _) in enumerate(batch):
             end = offset + len(item_text)
-            if next_risky >= end:
+            if next_risky >= end and not (deep_possible and nesting_error(item_text)):
                 fast.append(i)
             while risky is not None and next_risky < end:
                 next_risky = next(risky, len(body))

@@ -15,11 +15,15 @@ import yaml
 
 MAX_EXPANDED_NODES = 5_000_000  # what aliases would expand to; real objects are far below
 MAX_DEPTH = 200
+# ``data.translate(_FLOW_DEPTH, _NOT_BRACKETS)``: every byte but the brackets deleted, then each opening
+# one +1 and each closing one -1 (as int8), in one C pass
 _FLOW_DEPTH = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
-_NOT_STEPS = bytes(sorted(set(range(256)) - set(b"[{]}\x01\xff")))  # deleted first: only the +1/-1 bytes are left
-_DEEP_INDENT = b" " * 400
-_DEEP_SEQUENCE = b"- " * 200
-_INDENTED_CONTENT_RE = re.compile(rb" *\S")  # the rest of an indentation run reaches content
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[{]}")))
+_BRACKET_CODES = tuple(b"[{]}")
+_CHUNK = 1 << 20
+_DEEP_INDENT = " " * 400
+_DEEP_SEQUENCE = "- " * 200
+_INDENTED_CONTENT_RE = re.compile(r" *\S")  # the rest of an indentation run reaches content
 # What one document may compose to. PyYAML builds a node object per value before any check can run
 # (about 350 bytes each): a 20 MB flow sequence of ``1,`` is 10 million of them, gigabytes. Counting
 # the separators that can start a value bounds the node count from above at C speed.
@@ -39,38 +43,85 @@ class DocumentError(ValueError):
         self.problem = problem or reason
 
 
-def reject_deep_nesting(data: bytes) -> None:
-    """Refuse nesting the C parser would recurse into until the stack overflows.
+def nesting_possible(data: bytes) -> bool:
+    """Whether some piece of ``data`` (a List item, a document, the whole) may nest deeper than ``MAX_DEPTH``.
 
-    Flow brackets are counted with a running sum (quotes ignored: a false alarm only costs a
-    skipped file that no real cluster writes), block nesting by absurd indentation.
+    False lets a caller load the pieces of a file without checking each: the largest rise of the
+    bracket depth summed over the whole file (from the lowest depth before each point, so whatever
+    piece starts where) bounds the depth of every piece, and a piece holds the block patterns only
+    where the file does. One C pass and a sum over the brackets alone, as the check of one piece.
     """
     import numpy as np
 
-    if b"[" in data or b"{" in data:
-        steps = data.translate(None, _NOT_STEPS).translate(_FLOW_DEPTH)  # one C pass, then a short string
-        brackets = np.frombuffer(steps, dtype=np.int8).astype(np.int32)  # the running sum only moves at brackets
-        if brackets.size and int(np.cumsum(brackets).max()) > MAX_DEPTH:
-            raise DocumentError(f"nesting deeper than {MAX_DEPTH} levels")
-    if _DEEP_SEQUENCE in data or _deeply_indented(data):
-        raise DocumentError(f"nesting deeper than {MAX_DEPTH} levels")
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH:
+        depth = np.cumsum(np.frombuffer(data.translate(_FLOW_DEPTH, _NOT_BRACKETS), dtype=np.int8), dtype=np.int32)
+        if int((depth - np.minimum(np.minimum.accumulate(depth), 0)).max()) > MAX_DEPTH:
+            return True
+    return _DEEP_SEQUENCE.encode() in data or _DEEP_INDENT.encode() in data
 
 
-def _deeply_indented(data: bytes) -> bool:
-    """A line indented by 400 spaces or more before its content.
+def nesting_error(text: str) -> DocumentError | None:
+    """The refusal of nesting the C parser would recurse into until the stack overflows, with its line, or None.
+
+    Flow brackets are counted with a running sum (quotes ignored: a false alarm only costs the piece,
+    which no real cluster writes), block nesting by absurd indentation. Only a text with more than
+    ``MAX_DEPTH`` opening brackets is summed, so most List items cost two counts and two searches.
+    """
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        data = text.encode("utf-8", "surrogatepass")
+        offset = _too_deep_bracket(data)
+        if offset >= 0:
+            return _too_deep(data.count(b"\n", 0, offset) + 1)
+    at = text.find(_DEEP_SEQUENCE)
+    if at < 0:
+        at = _deeply_indented(text)
+    return None if at < 0 else _too_deep(text.count("\n", 0, at) + 1)
+
+
+def _deeply_indented(text: str) -> int:
+    """The offset of a line indented by 400 spaces or more before its content, or -1.
 
     Only the runs of 400 spaces are looked at (substring search, then the rest of each run), so the
-    cost is the size of the file at memchr speed plus the runs themselves, whatever else it holds.
+    cost is the size of the text at memchr speed plus the runs themselves, whatever else it holds.
     """
-    if data.startswith(_DEEP_INDENT) and _INDENTED_CONTENT_RE.match(data):
-        return True
-    needle = b"\n" + _DEEP_INDENT
-    at = data.find(needle)
+    if text.startswith(_DEEP_INDENT) and _INDENTED_CONTENT_RE.match(text):
+        return 0
+    needle = "\n" + _DEEP_INDENT
+    at = text.find(needle)
     while at >= 0:
-        if _INDENTED_CONTENT_RE.match(data, at + 1):
-            return True
-        at = data.find(needle, at + len(needle))
-    return False
+        if _INDENTED_CONTENT_RE.match(text, at + 1):
+            return at + 1
+        at = text.find(needle, at + len(needle))  # a blank line of spaces is no nesting
+    return -1
+
+
+def reject_deep_nesting(text: str) -> None:
+    """Raise :func:`nesting_error`'s refusal of ``text``, if any."""
+    error = nesting_error(text)
+    if error is not None:
+        raise error
+
+
+def _too_deep(line: int) -> DocumentError:
+    problem = f"nesting deeper than {MAX_DEPTH} levels"
+    return DocumentError(f"line {line}: {problem}", line, problem)
+
+
+def _too_deep_bracket(data: bytes) -> int:
+    """The offset of the bracket at which the running depth first passes ``MAX_DEPTH``, or -1."""
+    import numpy as np
+
+    depth = np.cumsum(np.frombuffer(data.translate(_FLOW_DEPTH, _NOT_BRACKETS), dtype=np.int8), dtype=np.int32)
+    if not depth.size or int(depth.max()) <= MAX_DEPTH:
+        return -1
+    nth = int(np.argmax(depth > MAX_DEPTH))  # that many brackets come before it
+    for start in range(0, len(data), _CHUNK):  # where it is: brackets counted a chunk at a time
+        chunk = data[start : start + _CHUNK]
+        here = np.flatnonzero(np.isin(np.frombuffer(chunk, dtype=np.uint8), _BRACKET_CODES))
+        if nth < here.size:
+            return start + int(here[nth])
+        nth -= here.size
+    return -1  # not reached: the sum counted the same brackets
 
 
 def reject_alias_bomb(node: yaml.Node) -> None:

@@ -1,0 +1,83 @@
+"""One hostile or broken piece of a YAML or JSON file loses only itself: a List item, a document.
+
+The rest of the file is read, the piece left out is recorded with the line where it goes wrong
+and why, and both YAML loaders (rapidyaml where its scan allows, PyYAML) give the same objects,
+lines and records. A file is lost whole only when nothing of it can be read.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers import yaml_fast
+from parsers.yaml_docs import DocumentError, iter_objects
+
+
+@pytest.fixture(params=["rapidyaml", "pyyaml"])
+def loader(request, monkeypatch) -> str:
+    monkeypatch.setattr(yaml_fast, "ENABLED", request.param == "rapidyaml" and yaml_fast.AVAILABLE)
+    return request.param
+
+
+def _service(name: str, metadata: str = "") -> str:
+    return (f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: shop\n{metadata}"
+            "spec:\n  ports:\n  - port: 80\n")
+
+
+def _go_list(items: list[str]) -> str:
+    """``oc get -o yaml``'s List of ``items`` (each item's lines indented under its ``- ``)."""
+    body = "".join("- " + item.replace("\n", "\n  ").rstrip(" ") for item in items)
+    return "apiVersion: v1\nitems:\n" + body + "kind: List\nmetadata:\n  resourceVersion: \"\"\n"
+
+
+def _read(text: str | bytes, source: str = "s.yaml") -> tuple[list[tuple[str, int]], list[tuple[int, str]]]:
+    """(name, start line) of each object read, and the (line, reason) of each piece left out."""
+    problems: list[tuple[int, str]] = []
+    data = text.encode() if isinstance(text, str) else text
+    names = [(obj["metadata"]["name"], line) for obj, line in iter_objects(data, source, problems)]
+    return names, problems
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+# what nests deeper than 200 levels, as a key of an object's metadata, and a piece of the line where it does
+DEEP = {
+    "flow": "  deep: " + "[" * 250 + "]" * 250 + "\n",
+    "block": "".join("  " + "  " * i + "k:\n" for i in range(210)) + "  " * 211 + "v: 1\n",
+    "sequence": "  deep:\n  " + "- " * 250 + "x\n",
+}
+DEEP_AT = {"flow": "deep: [", "block": " " * 400, "sequence": "- - -"}
+
+
+@pytest.mark.parametrize("shape", list(DEEP))
+def test_nesting_too_deep_in_one_list_item_loses_that_item_only(loader, shape):
+    text = _go_list([_service("a"), _service("b", DEEP[shape]), _service("c")])
+    names, problems = _read(text)
+    assert [name for name, _ in names] == ["a", "c"]
+    deep_line = _line_of(text, DEEP_AT[shape])
+    assert problems == [(deep_line, "items[1] left out, not valid YAML: nesting deeper than 200 levels")]
+
+
+@pytest.mark.parametrize("shape", list(DEEP))
+def test_nesting_too_deep_in_one_document_loses_that_document_only(loader, shape):
+    text = "---\n" + _service("a") + "---\n" + _service("b", DEEP[shape]) + "---\n" + _service("c")
+    names, problems = _read(text)
+    assert names == [("a", 2), ("c", _line_of(text, "name: c") - 3)]
+    deep_line = _line_of(text, DEEP_AT[shape])
+    assert problems == [(deep_line, "document left out, not valid YAML: nesting deeper than 200 levels")]
+
+
+def test_brackets_left_open_in_several_items_text_do_not_add_up_to_a_refusal(loader):
+    """Each item is measured from its own start: 150 ``[`` quoted in each of three items are no nesting."""
+    opened = '  note: "' + "[" * 150 + '"\n'
+    names, problems = _read(_go_list([_service(n, opened) for n in "abc"]))
+    assert [name for name, _ in names] == ["a", "b", "c"] and problems == []
+
+
+def test_a_file_of_one_piece_nested_too_deep_is_lost_whole_with_the_line():
+    with pytest.raises(DocumentError, match=r"^line 8: nesting deeper than 200 levels$"):
+        _read(_go_list([_service("a", DEEP["flow"])]))
+    with pytest.raises(DocumentError, match=r"^line 6: nesting deeper than 200 levels$"):
+        _read(_service("a", DEEP["flow"]))
