@@ -130,7 +130,7 @@ def _load_all_nodes(
     except DocumentError:
         raise
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc) from None
+        raise _yaml_error(exc, text) from None
     except RecursionError:
         raise DocumentError(f"nesting deeper than {MAX_DEPTH} levels") from None
     finally:
@@ -138,10 +138,17 @@ def _load_all_nodes(
     return docs
 
 
-def _yaml_error(exc: yaml.YAMLError) -> DocumentError:
+def _yaml_error(exc: yaml.YAMLError, text: str) -> DocumentError:
     mark = getattr(exc, "problem_mark", None)
     problem = " ".join((getattr(exc, "problem", None) or str(exc)).split())
     line = mark.line + 1 if mark is not None else None
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses (NUL, a control character)
+        what = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        problem = f"unacceptable character {what}: {exc.reason}"
+        # libyaml says where as a byte of the text in UTF-8, PyYAML's own reader as a character
+        before = text.encode("utf-8", "surrogatepass")[: exc.position] if _BaseLoader is not yaml.SafeLoader \
+            else text[: exc.position]
+        line = before.count("\n" if isinstance(before, str) else b"\n") + 1
     where = f"line {line}: " if line is not None else ""
     return DocumentError(f"{where}{problem}"[:200], line, problem[:200])
 
@@ -179,8 +186,17 @@ def _split_go_list(text: str) -> tuple[str, list[tuple[str, int]], str] | None:
 
 
 def _decode(data: bytes) -> str:
-    if b"\x00" in data:
-        raise DocumentError("contains NUL bytes: not a text document")
+    """The text of a file, or a DocumentError for a binary one: a NUL byte before its first line break.
+
+    YAML and JSON start with a line of text (``---``, ``apiVersion: v1``, ``{``) while binary formats
+    hold a NUL in their first bytes (gzip, zip, xz, tar, ELF, PNG's first line, UTF-16 and UTF-32
+    text). A NUL further on is one character YAML refuses, as any control character: it loses the
+    List item or document that holds it, not the file (a run of them, as a crash leaves, is one such
+    place).
+    """
+    nul = data.find(b"\x00")
+    if nul >= 0 and data.find(b"\n", 0, nul) < 0:
+        raise DocumentError("contains NUL bytes before its first line break: binary, not a text document")
     return data.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 

@@ -60,7 +60,7 @@ ENABLED: bool = AVAILABLE and MODE == "fast"  # a module attribute so tests can 
 
 # Characters PyYAML's reader refuses or treats as line breaks (CR, NEL, LS, PS), and the BOM.
 _PRINTABLE_ASCII = b"\t\n" + bytes(range(0x20, 0x7F))
-_UNSAFE_CHARS = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_UNSAFE_CHARS = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]+")
 
 # The scan runs over "\n" + text, so that every line starts after a "\n". Each alternative of a
 # pattern starts with a literal character, which lets `re` skip ahead in C between candidates;
@@ -272,7 +272,11 @@ def _candidate_offsets(text: str, scan: str, blocks: _Blocks) -> Iterator[int]:
 
 
 def _char_offsets(text: str) -> list[int]:
-    """Offsets of characters PyYAML refuses; plain printable ASCII is told in one C pass over bytes."""
+    """Where each run of characters PyYAML refuses starts; plain printable ASCII is told in one C pass over bytes.
+
+    A run ends at a line break, so it lies in one piece (pieces start at lines), and the first offset
+    is enough to send that piece to PyYAML: a crash's megabytes of NUL bytes are one offset, not millions.
+    """
     if text.isascii() and not text.encode("ascii").translate(None, _PRINTABLE_ASCII):
         return []
     return [m.start() for m in _UNSAFE_CHARS.finditer(text)]

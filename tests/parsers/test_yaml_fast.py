@@ -364,3 +364,11 @@ def test_the_reused_json_buffer_gives_what_emit_json_gives(monkeypatch):
         tree = ryml.parse_in_arena(text, ryml.Tree())
         assert yaml_fast._emitted_json(tree) == ryml.emit_json(tree)
     assert len(yaml_fast._local.json_buffer) <= 100
+
+
+def test_a_run_of_refused_characters_is_one_risky_offset_in_the_piece_that_holds_it():
+    """A crash's run of NUL bytes (or any character PyYAML refuses) sends its item to PyYAML by one offset,
+    not one per character; the run ends at its line, so the next item stays on the fast path."""
+    first = "- kind: Pod\n  metadata:\n    name: a" + "\x00" * 1_000_000 + "\x01\r\n"
+    second = "- kind: Pod\n  metadata:\n    name: b\n"
+    assert yaml_fast.risky_offsets(first + second, [0, len(first)]) == [first.index("\x00")]

@@ -81,3 +81,40 @@ def test_a_file_of_one_piece_nested_too_deep_is_lost_whole_with_the_line():
         _read(_go_list([_service("a", DEEP["flow"])]))
     with pytest.raises(DocumentError, match=r"^line 6: nesting deeper than 200 levels$"):
         _read(_service("a", DEEP["flow"]))
+
+
+def test_a_nul_byte_in_one_value_loses_the_list_item_that_holds_it_only(loader):
+    text = _go_list([_service("a"), _service("b", "  labels:\n    app: we\x00b\n"), _service("c")])
+    names, problems = _read(text)
+    assert [name for name, _ in names] == ["a", "c"]
+    assert problems == [(_line_of(text, "\x00"), "items[1] left out, not valid YAML: unacceptable character #x0000: "
+                                                 "control characters are not allowed")]
+
+
+def test_a_nul_byte_in_one_document_loses_that_document_only(loader):
+    text = "---\n" + _service("a") + "---\n" + _service("b\x00") + "---\n" + _service("c")
+    names, problems = _read(text)
+    assert [name for name, _ in names] == ["a", "c"]
+    assert problems == [(_line_of(text, "\x00"), "document left out, not valid YAML: unacceptable character #x0000: "
+                                                 "control characters are not allowed")]
+
+
+def test_a_list_cut_by_a_run_of_nul_bytes_keeps_the_items_before_it(loader):
+    """A crash leaves a file's end as NUL bytes: the items before them are read, the one they cut is recorded."""
+    whole = _go_list([_service(n) for n in "abc"])
+    cut = whole.index("name: c") + 4
+    names, problems = _read(whole[:cut] + "\x00" * 100_000)
+    assert [name for name, _ in names] == ["a", "b"]
+    [(line, reason)] = problems
+    assert line == _line_of(whole, "name: c") and reason.startswith("items[2] left out, not valid YAML: ")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03kind: List\n", b"PK\x03\x04\x14\x00\x00\x00\x08\x00\nitems:\n",
+     "kind: List\n".encode("utf-16-le"), b"\x00" * 4096 + b"kind: List\n"],
+    ids=["gzip", "zip", "utf-16", "zeros-first"],
+)
+def test_a_nul_byte_before_the_first_line_break_is_a_binary_file_lost_whole(data):
+    with pytest.raises(DocumentError, match="NUL bytes before its first line break: binary, not a text document"):
+        _read(data)
