@@ -5,8 +5,9 @@ Speed and safety (perf-baseline.md §2): libyaml's ``CSafeLoader`` when availabl
 split and loaded item by item, which bounds memory to one item and gives each item's start line
 for free; the cyclic GC is paused around loads because PyYAML's node graph makes full
 collections quadratic. Hostile documents (alias bombs, absurd nesting) are refused with a
-:class:`DocumentError` instead of hanging (the guards are :mod:`parsers.yaml_guards`), each List item
-and each document on its own: one hostile piece loses only itself.
+:class:`DocumentError` instead of hanging (the guarded loader is :mod:`parsers.yaml_loader`, its guards
+:mod:`parsers.yaml_guards`), each List item and each document on its own: one hostile piece loses only
+itself.
 
 The items of such a List go through rapidyaml instead (:mod:`parsers.yaml_fast`, several times
 faster) when a scan of the items' text finds nothing rapidyaml could read otherwise than PyYAML;
@@ -17,11 +18,9 @@ everything with PyYAML; the default is rapidyaml where it is installed.
 
 from __future__ import annotations
 
-import gc
 import json
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any
 
@@ -29,41 +28,8 @@ import yaml
 
 from parsers import json_keys, yaml_fast
 from parsers.kube_objects import in_words
-from parsers.yaml_guards import (
-    MAX_DEPTH,
-    DocumentError,
-    nesting_error,
-    nesting_possible,
-    reject_alias_bomb,
-    reject_deep_nesting,
-    reject_too_many_values,
-)
-from parsers.yaml_keys import DuplicateKeyConstructor, duplicate_notes
-
-try:
-    _BaseLoader: type = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _BaseLoader = yaml.SafeLoader
-
-# (1-based line, reason) of each item or document of a file that was left out while the rest was read
-Problems = list[tuple[int, str]]
-
-
-class _GuardedLoader(DuplicateKeyConstructor, _BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader; documents are checked between composing and constructing, duplicate keys noted."""
-
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
-        """An integer, or its text when it is longer than Python converts (``sys.get_int_max_str_digits``).
-
-        One such value must not lose its document, let alone the run.
-        """
-        try:
-            return super().construct_yaml_int(node)
-        except ValueError:
-            return str(node.value)
-
-
-_GuardedLoader.add_constructor("tag:yaml.org,2002:int", _GuardedLoader.construct_yaml_int)
+from parsers.yaml_guards import DocumentError, nesting_error, nesting_possible, reject_deep_nesting
+from parsers.yaml_loader import Problems, gc_paused, load_all, load_all_nodes
 
 
 def _json_int(text: str) -> int | str:
@@ -85,72 +51,6 @@ def _load_json(text: str, caveats: Problems | None = None) -> Any:
         raise
     except ValueError:  # only the integer-string limit: the slower per-integer hook, for this file only
         return json_keys.loads(text, caveats, parse_int=_json_int)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _load_all_yaml(text: str, notes: Problems | None = None, line_of: Callable[[int], int] = int) -> list[Any]:
-    return [doc for doc, _ in _load_all_nodes(text, notes, line_of)]
-
-
-def _load_all_nodes(
-    text: str, notes: Problems | None = None, line_of: Callable[[int], int] = int
-) -> list[tuple[Any, yaml.Node]]:
-    """Every document of a YAML stream with its composed node (for line numbers), guarded against bombs.
-
-    A key written twice in one mapping keeps its last value (as Kubernetes does) and appends a
-    (line, reason) to ``notes``; ``line_of`` turns a line of ``text`` into the file's.
-    """
-    docs = []
-    reject_deep_nesting(text)
-    reject_too_many_values(text)
-    aliases_possible = "&" in text  # no anchor, no alias: the expansion check cannot find anything
-    loader = _GuardedLoader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            if aliases_possible:
-                reject_alias_bomb(node)
-            docs.append((loader.construct_document(node), node))
-            if loader.duplicate_keys:
-                if notes is not None:
-                    notes.extend(duplicate_notes(node, loader.duplicate_keys, line_of))
-                loader.duplicate_keys = []
-    except DocumentError:
-        raise
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, text) from None
-    except RecursionError:
-        raise DocumentError(f"nesting deeper than {MAX_DEPTH} levels") from None
-    finally:
-        loader.dispose()
-    return docs
-
-
-def _yaml_error(exc: yaml.YAMLError, text: str) -> DocumentError:
-    mark = getattr(exc, "problem_mark", None)
-    problem = " ".join((getattr(exc, "problem", None) or str(exc)).split())
-    line = mark.line + 1 if mark is not None else None
-    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses (NUL, a control character)
-        what = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
-        problem = f"unacceptable character {what}: {exc.reason}"
-        # libyaml says where as a byte of the text in UTF-8, PyYAML's own reader as a character
-        before = text.encode("utf-8", "surrogatepass")[: exc.position] if _BaseLoader is not yaml.SafeLoader \
-            else text[: exc.position]
-        line = before.count("\n" if isinstance(before, str) else b"\n") + 1
-    where = f"line {line}: " if line is not None else ""
-    return DocumentError(f"{where}{problem}"[:200], line, problem[:200])
 
 
 _ITEMS_RE = re.compile(r"^items:[ \t]*\n", re.MULTILINE)
@@ -224,7 +124,7 @@ def iter_objects(
         if deep_possible:
             reject_deep_nesting(text)  # JSON is read whole
         try:
-            with _gc_paused():
+            with gc_paused():
                 doc = _load_json(text, caveats)
         except (json.JSONDecodeError, RecursionError) as exc:
             if source.lower().endswith(".json"):
@@ -279,13 +179,13 @@ def _iter_yaml(
     text: str, problems: Problems | None, caveats: Problems | None, deep_possible: bool
 ) -> Iterator[tuple[dict, int]]:
     split = _split_go_list(text)
-    with _gc_paused():
+    with gc_paused():
         if split is not None:
             rest, items, body = split
             # the list's own keys (apiVersion, kind, metadata): rapidyaml when its scan allows, as for items;
             # the lines of ``rest`` after the items' place are further down in the file
             above, removed, head_notes = items[0][1] - 2, 1 + body.count("\n"), []
-            head_docs = (None if deep_possible else yaml_fast.load_item(rest)) or _load_all_yaml(
+            head_docs = (None if deep_possible else yaml_fast.load_item(rest)) or load_all(
                 rest, head_notes, lambda line: line if line <= above else line + removed
             )
             head = head_docs[0] if head_docs and isinstance(head_docs[0], dict) else {}
@@ -336,7 +236,7 @@ def _documents(
     """
     notes: Problems = []
     try:
-        loaded = [(doc, node, 0) for doc, node in _load_all_nodes(text, notes)]
+        loaded = [(doc, node, 0) for doc, node in load_all_nodes(text, notes)]
     except DocumentError:
         notes.clear()  # those of the documents before the error: noted again below
         starts = [0] + [m.start() for m in _DOCUMENT_START_RE.finditer(text) if m.start() > 0]
@@ -347,7 +247,7 @@ def _documents(
         for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
             base = text.count("\n", 0, begin)
             try:
-                piece = _load_all_nodes(text[begin:end], notes, lambda line, base=base: line + base)
+                piece = load_all_nodes(text[begin:end], notes, lambda line, base=base: line + base)
                 docs.extend((doc, node, base) for doc, node in piece)
             except DocumentError as exc:
                 bad.append((base + (exc.line or 1), f"document left out, not valid YAML: {exc.problem}"))
@@ -394,7 +294,7 @@ def _item_docs(
             error = None
             if docs is None:
                 try:
-                    docs = _load_all_yaml(item_text, caveats, lambda at, line=line: at + line - 1)
+                    docs = load_all(item_text, caveats, lambda at, line=line: at + line - 1)
                 except DocumentError as exc:
                     docs, error = [], exc
             yield docs, line, error

@@ -22,7 +22,7 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from parsers import yaml_docs, yaml_fast
+from parsers import yaml_docs, yaml_fast, yaml_loader
 from tests.conftest import FIXTURES, REALWORLD, REPO
 
 pytestmark = pytest.mark.skipif(not yaml_fast.ENABLED, reason="rapidyaml (ryml) is not installed or MGA_YAML=pyyaml")
@@ -42,7 +42,7 @@ def same(a, b) -> bool:
 
 
 def reference(text: str) -> list:
-    return yaml_docs._load_all_yaml(text)
+    return yaml_loader.load_all(text)
 
 
 def yaml_texts(root):
@@ -334,7 +334,7 @@ def test_an_item_with_a_duplicate_key_goes_to_pyyaml_which_notes_it():
     assert yaml_fast.load_item(item.replace("    host: a.example.com\n", "")) == [[{"kind": "Route", "spec": {
         "host": "b.example.com"}}]]
     notes: list[tuple[int, str]] = []
-    assert yaml_docs._load_all_yaml(item, notes) == [[{"kind": "Route", "spec": {"host": "b.example.com"}}]]
+    assert yaml_loader.load_all(item, notes) == [[{"kind": "Route", "spec": {"host": "b.example.com"}}]]
     assert notes == [(4, "duplicate key spec.host (also on line 3): the last value (b.example.com) is used, "
                          "as Kubernetes does")]
 
