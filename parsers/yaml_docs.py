@@ -110,10 +110,10 @@ def iter_objects(
     refuses (nesting too deep, an alias bomb; the documents after a bad one are read too: a ``---``
     line always starts a document), an item or document that is no mapping (a string, a number,
     null), ``items`` that is not a list. Each is appended to ``problems`` (when given) with its line
-    and the reason. Every mapping is yielded: whether it
-    is a usable Kubernetes object is :func:`parsers.kube_objects.collect`'s to say. What is read
-    with a caveat (a YAML or JSON key written twice in one mapping: the last value kept, as
-    Kubernetes does) is appended to ``caveats`` the same way; nothing is lost there.
+    and the reason. Every mapping is yielded: whether it is a usable Kubernetes object is
+    :func:`parsers.kube_objects.collect`'s to say. What is read with a caveat (a YAML or JSON key
+    written twice in one mapping: the last value kept, as Kubernetes does) is appended to
+    ``caveats`` the same way; nothing is lost there.
     """
     text = _decode(data)
     stripped = text.lstrip()
@@ -178,36 +178,104 @@ def _is_list(doc: dict) -> bool:
 def _iter_yaml(
     text: str, problems: Problems | None, caveats: Problems | None, deep_possible: bool
 ) -> Iterator[tuple[dict, int]]:
-    split = _split_go_list(text)
-    with gc_paused():
+    """The objects of a YAML stream, each document (a ``---`` line starts one) read on its own.
+
+    A go-yaml List is read item by item (:func:`_list_objects`); the documents between Lists are
+    loaded together, and again one by one should that fail (:func:`_documents`). What cannot be read
+    is noted and the rest kept; the first error is raised only when no piece of the file was read.
+    """
+    reading = _Reading()
+    spans = _document_spans(text)
+    run: list[tuple[int, int, int]] = []  # (begin, end, lines before) of documents that are no go-yaml List
+    for begin, end, base in spans:
+        piece = text[begin:end]  # the text itself when it is one document
+        split = _split_go_list(piece)
         if split is not None:
-            rest, items, body = split
-            # the list's own keys (apiVersion, kind, metadata): rapidyaml when its scan allows, as for items;
-            # the lines of ``rest`` after the items' place are further down in the file
-            above, removed, head_notes = items[0][1] - 2, 1 + body.count("\n"), []
+            if run:
+                yield from _stream_objects(text, run, problems, caveats, reading)
+                run = []
+            listed = _list_objects(split, base, problems, caveats, deep_possible, reading)
+            if listed is not None:
+                yield from listed
+                continue
+        run.append((begin, end, base))
+    if run:
+        yield from _stream_objects(text, run, problems, caveats, reading)
+    if reading.first_error is not None and not reading.read_any:
+        raise reading.first_error  # nothing could be read: the file is lost whole, as one error
+
+
+class _Reading:
+    """A file's reading so far: whether any piece of it was read, and the first piece that was not."""
+
+    def __init__(self) -> None:
+        self.read_any = False
+        self.first_error: DocumentError | None = None
+
+    def left_out(self, problems: Problems | None, line: int, where: str, problem: str) -> None:
+        _note(problems, line, f"{where} left out, not valid YAML: {problem}")
+        if self.first_error is None:
+            self.first_error = DocumentError(f"line {line}: {problem}"[:200], line, problem)
+
+
+def _list_objects(
+    split: tuple[str, list[tuple[str, int]], str], base: int, problems: Problems | None,
+    caveats: Problems | None, deep_possible: bool, reading: _Reading,
+) -> Iterator[tuple[dict, int]] | None:
+    """The objects of one go-yaml List document (``base`` lines above it), or None when it is no List.
+
+    Its own keys (apiVersion, kind, metadata) are read first: rapidyaml when its scan allows, as for
+    items. Should they not be valid YAML, that is noted and the items are read all the same.
+    """
+    rest, items, body = split
+    # the lines of ``rest`` after the items' place are further down in the document
+    above, removed, head_notes = items[0][1] - 2, 1 + body.count("\n"), []
+
+    def line_of(line: int) -> int:
+        return base + (line if line <= above else line + removed)
+
+    try:
+        with gc_paused():
             head_docs = (None if deep_possible else yaml_fast.load_item(rest)) or load_all(
-                rest, head_notes, lambda line: line if line <= above else line + removed
+                rest, head_notes, line_of
             )
-            head = head_docs[0] if head_docs and isinstance(head_docs[0], dict) else {}
-            if _is_list({**head, "items": None}) or not head.get("kind"):
-                if caveats is not None:  # else the whole text is loaded again below, and noted then
-                    caveats.extend(head_notes)
-                first_error: DocumentError | None = None
-                read_any = False
-                for i, (docs, line, error) in enumerate(_item_docs(items, body, caveats, deep_possible)):
-                    if error is not None:
-                        at = line + (error.line or 1) - 1
-                        first_error = first_error or DocumentError(f"line {at}: {error.problem}", at, error.problem)
-                        _note(problems, at, f"items[{i}] left out, not valid YAML: {error.problem}")
-                        continue
-                    read_any = True
-                    for seq in docs:
-                        for obj in seq if isinstance(seq, list) else [seq]:
-                            yield from _checked(obj, line, f"items[{i}]", problems)
-                if first_error is not None and not read_any:
-                    raise first_error  # no item could be read: the file is lost whole, as one error
-                return
-        docs = _documents(text, problems, caveats)
+    except DocumentError as exc:
+        reading.left_out(problems, line_of(exc.line or 1), "the List's own keys (its items read)", exc.problem)
+        head_docs = []
+    if len(head_docs) > 1:
+        return None  # another document after ``...``: read whole
+    head = head_docs[0] if head_docs and isinstance(head_docs[0], dict) else {}
+    if not (_is_list({**head, "items": None}) or not head.get("kind")):
+        return None  # go-yaml's layout but no List: read whole
+    if caveats is not None:
+        caveats.extend(head_notes)
+    return _item_objects(items, body, base, problems, caveats, deep_possible, reading)
+
+
+def _item_objects(
+    items: list[tuple[str, int]], body: str, base: int, problems: Problems | None, caveats: Problems | None,
+    deep_possible: bool, reading: _Reading,
+) -> Iterator[tuple[dict, int]]:
+    if base:
+        items = [(item_text, line + base) for item_text, line in items]
+    with gc_paused():
+        for i, (docs, line, error) in enumerate(_item_docs(items, body, caveats, deep_possible)):
+            if error is not None:
+                reading.left_out(problems, line + (error.line or 1) - 1, f"items[{i}]", error.problem)
+                continue
+            reading.read_any = True
+            for seq in docs:
+                for obj in seq if isinstance(seq, list) else [seq]:
+                    yield from _checked(obj, line, f"items[{i}]", problems)
+
+
+def _stream_objects(
+    text: str, run: list[tuple[int, int, int]], problems: Problems | None, caveats: Problems | None,
+    reading: _Reading,
+) -> Iterator[tuple[dict, int]]:
+    """The objects of consecutive documents that are no go-yaml List (``run``: their spans)."""
+    with gc_paused():
+        docs = _documents(text, run, problems, caveats, reading)
     for doc, node, base in docs:
         start = node.start_mark.line + 1
         if isinstance(doc, dict) and _is_list(doc):
@@ -221,43 +289,60 @@ def _iter_yaml(
             yield from _checked(doc, base + _first_key_line(node, start), "", problems)
 
 
-# where a document starts: a `---` line at column 0 (never inside a scalar, YAML 1.1 and 1.2), with
-# the directives (`%YAML`, `%TAG`) that belong to it
-_DOCUMENT_START_RE = re.compile(r"^(?:%[^\n]*\n)*---(?=[ \t\n]|$)", re.MULTILINE)
+# where a document starts: a `---` line at column 0 (never inside a scalar, YAML 1.1 and 1.2); `re` skips
+# to the literal line break, where a pattern starting with ``^`` would be tried at every character
+_DOCUMENT_START_RE = re.compile(r"\n(?=---(?:[ \t\r\n]|\Z))")
+
+
+def _document_spans(text: str) -> list[tuple[int, int, int]]:
+    """(begin, end, lines before) of each document's text: from a ``---`` line (with the directives,
+    ``%YAML`` and ``%TAG``, on the lines just above it, which belong to it) to the next one."""
+    starts = [0]
+    for found in _DOCUMENT_START_RE.finditer(text):
+        begin = found.end()
+        while begin > starts[-1]:
+            above = text.rfind("\n", 0, begin - 1) + 1
+            if not text.startswith("%", above):
+                break
+            begin = above
+        if begin > starts[-1]:
+            starts.append(begin)
+    spans, base = [], 0
+    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        spans.append((begin, end, base))
+        base += text.count("\n", begin, end)
+    return spans
 
 
 def _documents(
-    text: str, problems: Problems | None, caveats: Problems | None
+    text: str, run: list[tuple[int, int, int]], problems: Problems | None, caveats: Problems | None,
+    reading: _Reading,
 ) -> list[tuple[Any, yaml.Node, int]]:
-    """Every document of a stream with its node and the number of lines before its piece of text.
+    """Every document of consecutive spans of ``text`` with its node and the lines above its piece of text.
 
-    PyYAML cannot resume after an error, so when the stream fails it is loaded again document by
-    document, each bad one noted with its line; the error is raised only when no document loads.
+    PyYAML cannot resume after an error, so when they fail together they are loaded again document
+    by document, each bad one noted with its line.
     """
     notes: Problems = []
+    first, base = run[0][0], run[0][2]
     try:
-        loaded = [(doc, node, 0) for doc, node in load_all_nodes(text, notes)]
-    except DocumentError:
+        loaded = [(doc, node, base) for doc, node in
+                  load_all_nodes(text[first : run[-1][1]], notes, lambda line: line + base)]
+        reading.read_any = True
+    except DocumentError as exc:
         notes.clear()  # those of the documents before the error: noted again below
-        starts = [0] + [m.start() for m in _DOCUMENT_START_RE.finditer(text) if m.start() > 0]
-        if len(starts) < 2:
-            raise
-        docs: list[tuple[Any, yaml.Node, int]] = []
-        bad: Problems = []
-        for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
-            base = text.count("\n", 0, begin)
+        if len(run) == 1:
+            reading.left_out(problems, base + (exc.line or 1), "document", exc.problem)
+            return []
+        loaded = []
+        for begin, end, lines_above in run:
             try:
-                piece = load_all_nodes(text[begin:end], notes, lambda line, base=base: line + base)
-                docs.extend((doc, node, base) for doc, node in piece)
-            except DocumentError as exc:
-                bad.append((base + (exc.line or 1), f"document left out, not valid YAML: {exc.problem}"))
-        if not docs:
-            raise
-        for line, reason in bad:
-            _note(problems, line, reason)
-        if caveats is not None:
-            caveats.extend(notes)
-        return docs
+                piece = load_all_nodes(text[begin:end], notes, lambda line, b=lines_above: line + b)
+            except DocumentError as error:
+                reading.left_out(problems, lines_above + (error.line or 1), "document", error.problem)
+                continue
+            reading.read_any = True
+            loaded.extend((doc, node, lines_above) for doc, node in piece)
     if caveats is not None:
         caveats.extend(notes)
     return loaded

@@ -118,3 +118,41 @@ def test_a_list_cut_by_a_run_of_nul_bytes_keeps_the_items_before_it(loader):
 def test_a_nul_byte_before_the_first_line_break_is_a_binary_file_lost_whole(data):
     with pytest.raises(DocumentError, match="NUL bytes before its first line break: binary, not a text document"):
         _read(data)
+
+
+def test_a_bad_document_after_a_list_loses_that_document_only_with_its_line(loader):
+    text = "---\n" + _go_list([_service(n) for n in "abc"]) + "---\n: : : bad yaml [\n"
+    names, problems = _read(text)
+    assert names == [(n, _line_of(text, f"name: {n}") - 3) for n in "abc"]
+    assert problems == [(len(text.splitlines()), "document left out, not valid YAML: did not find expected key")]
+
+
+def test_documents_around_lists_are_read_each_with_its_lines(loader):
+    """A List, a Service, another List and a Service (``oc get`` outputs appended): every object, at its own
+    line (the documents after a List were dropped without a word)."""
+    text = ("---\n" + _go_list([_service("a"), _service("b")]) + "---\n" + _service("c") + "---\n"
+            + _go_list([_service("d")]) + "---\n" + _service("e"))
+    names, problems = _read(text)
+    assert names == [(n, _line_of(text, f"name: {n}") - 3) for n in "abcde"]
+    assert problems == []
+
+
+def test_a_list_whose_own_keys_are_not_valid_keeps_its_items_and_says_where(loader):
+    """A line that breaks the List's own keys (no ``---`` before it) loses nothing but those keys."""
+    text = _go_list([_service(n) for n in "ab"]) + ": : : bad yaml [\n"
+    names, problems = _read(text)
+    assert [name for name, _ in names] == ["a", "b"]
+    assert problems == [(len(text.splitlines()), "the List's own keys (its items read) left out, not valid YAML: "
+                                                 "did not find expected key")]
+
+
+def test_a_stream_of_nothing_readable_is_lost_whole_with_the_first_bad_line(loader):
+    text = "---\nkind: Service\nmetadata: {name: a\n---\n" + _go_list(["a: b: c\n"])
+    with pytest.raises(DocumentError, match=r"^line 4: did not find expected ',' or '}'$"):  # where libyaml stops
+        _read(text)
+
+
+def test_directives_belong_to_the_document_after_them(loader):
+    text = "---\n" + _go_list([_service("a")]) + "%YAML 1.1\n---\n" + _service("b")
+    names, problems = _read(text)
+    assert names == [("a", 4), ("b", _line_of(text, "name: b") - 3)] and problems == []
