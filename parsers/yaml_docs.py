@@ -285,6 +285,8 @@ def _stream_objects(
         elif isinstance(doc, list):
             for i, (item, child) in enumerate(zip(doc, node.value, strict=False)):
                 yield from _checked(item, base + child.start_mark.line + 1, f"[{i}]", problems)
+        elif doc is None and node.value:  # `null` or `~` written: not an empty document (a `---` alone)
+            _note(problems, base + start, "document left out: null, not an object")
         else:
             yield from _checked(doc, base + _first_key_line(node, start), "", problems)
 

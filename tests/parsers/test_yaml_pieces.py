@@ -156,3 +156,22 @@ def test_directives_belong_to_the_document_after_them(loader):
     text = "---\n" + _go_list([_service("a")]) + "%YAML 1.1\n---\n" + _service("b")
     names, problems = _read(text)
     assert names == [("a", 4), ("b", _line_of(text, "name: b") - 3)] and problems == []
+
+
+def test_documents_that_are_no_object_are_recorded_wherever_they_are(loader):
+    """A string, a number, a list and a null written as documents of a stream, after a List or alone, are each
+    recorded with their line; an empty document (a ``---`` line alone) holds nothing to record."""
+    text = ("---\n" + _go_list([_service("a")]) + "---\njust a string\n---\n42\n---\n- x\n---\nnull\n---\n~\n---\n"
+            "---\n" + _service("b"))
+    names, problems = _read(text)
+    assert [name for name, _ in names] == ["a", "b"]
+    assert problems == [
+        (_line_of(text, "just a string"), "document left out: a string, not an object"),
+        (_line_of(text, "42"), "document left out: a number, not an object"),
+        (_line_of(text, "- x"), "[0] left out: a string, not an object"),
+        (_line_of(text, "null"), "document left out: null, not an object"),
+        (_line_of(text, "~"), "document left out: null, not an object"),
+    ]
+    for alone in ("null\n", "---\n~\n"):
+        assert _read(alone) == ([], [(alone.count("\n"), "document left out: null, not an object")])
+    assert _read("---\n") == ([], []) and _read("# a comment\n") == ([], [])
