@@ -44,8 +44,10 @@ _DECODER = json.JSONDecoder(object_pairs_hook=unique_keys)
 
 
 def loads(text: str, notes: list[tuple[int, str]] | None = None,
-          parse_int: Callable[[str], Any] | None = None) -> Any:
+          parse_int: Callable[[str], Any] | None = None, first_line: int = 1) -> Any:
     """``json.loads(text)``; each key written twice in one object appended to ``notes`` as (line, reason).
+
+    ``first_line``: the line of the file where ``text`` starts (a value of several in one file).
 
     Raises what ``json.loads`` raises (``JSONDecodeError``, ``ValueError`` past the integer-string limit).
     """
@@ -56,11 +58,11 @@ def loads(text: str, notes: list[tuple[int, str]] | None = None,
         pass
     doc = json.loads(text, parse_int=parse_int)
     if notes is not None:
-        notes.extend(duplicate_notes(text))
+        notes.extend(duplicate_notes(text, first_line))
     return doc
 
 
-def duplicate_notes(text: str) -> list[tuple[int, str]]:
+def duplicate_notes(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     """(line, reason) of each key written twice in one object of the valid JSON ``text``.
 
     The note is at the line of the last key (its value is kept); the key path starts at the
@@ -70,7 +72,7 @@ def duplicate_notes(text: str) -> list[tuple[int, str]]:
     walker = _Walker(text)
     walker.value(_WS.match(text, 0).end(), "", root=True)
     newlines = [m.start() for m in re.finditer("\n", text)]
-    return sorted(duplicate_note(path, [bisect_right(newlines, at) + 1 for at in offsets], shown)
+    return sorted(duplicate_note(path, [bisect_right(newlines, at) + first_line for at in offsets], shown)
                   for path, offsets, shown in walker.found)
 
 

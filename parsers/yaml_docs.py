@@ -40,17 +40,18 @@ def _json_int(text: str) -> int | str:
         return text
 
 
-def _load_json(text: str, caveats: Problems | None = None) -> Any:
+def _load_json(text: str, caveats: Problems | None = None, first_line: int = 1) -> Any:
     """``json.loads``; a document with an integer too long to convert is loaded again with it kept as text.
 
-    A key written twice in one object keeps its last value and is noted in ``caveats``, as in YAML.
+    A key written twice in one object keeps its last value and is noted in ``caveats``, as in YAML, at
+    its line in the file (``text`` starts at ``first_line``).
     """
     try:
-        return json_keys.loads(text, caveats)
+        return json_keys.loads(text, caveats, first_line=first_line)
     except json.JSONDecodeError:
         raise
     except ValueError:  # only the integer-string limit: the slower per-integer hook, for this file only
-        return json_keys.loads(text, caveats, parse_int=_json_int)
+        return json_keys.loads(text, caveats, parse_int=_json_int, first_line=first_line)
 
 
 _ITEMS_RE = re.compile(r"^items:[ \t]*\n", re.MULTILINE)
@@ -123,14 +124,19 @@ def iter_objects(
     if stripped[0] in "{[" and (source.lower().endswith(".json") or stripped[0] == "{"):
         if deep_possible:
             reject_deep_nesting(text)  # JSON is read whole
+        values: list[tuple[Any, int]] | None = None  # None: YAML's to read
         try:
             with gc_paused():
-                doc = _load_json(text, caveats)
+                values = [(_load_json(text, caveats), 1)]
         except (json.JSONDecodeError, RecursionError) as exc:
             if source.lower().endswith(".json"):
-                raise DocumentError(f"invalid JSON: {' '.join(str(exc).split())[:160]}") from None
-        else:
-            yield from _flatten_json(doc, "", problems)
+                if not (isinstance(exc, json.JSONDecodeError) and exc.msg == "Extra data"):
+                    raise DocumentError(f"invalid JSON: {' '.join(str(exc).split())[:160]}") from None
+                with gc_paused():
+                    values = _json_values(text, problems, caveats)  # a whole value, then more text
+        if values is not None:
+            for doc, line in values:
+                yield from _flatten_json(doc, "", problems, line)
             return
     yield from _iter_yaml(text, problems, caveats, deep_possible)
 
@@ -158,16 +164,43 @@ def _list_items(doc: dict, line: int, problems: Problems | None) -> list[Any]:
     return []
 
 
-def _flatten_json(doc: Any, where: str, problems: Problems | None) -> Iterator[tuple[dict, int]]:
-    """A JSON document's objects (line 1: JSON is read whole, without positions)."""
+def _flatten_json(doc: Any, where: str, problems: Problems | None, line: int = 1) -> Iterator[tuple[dict, int]]:
+    """A JSON document's objects, at the line where it starts (JSON is read whole, without positions)."""
     if isinstance(doc, list):
         for i, item in enumerate(doc):
-            yield from _flatten_json(item, f"{where}[{i}]", problems)
+            yield from _flatten_json(item, f"{where}[{i}]", problems, line)
     elif isinstance(doc, dict) and _is_list(doc):
-        for i, item in enumerate(_list_items(doc, 1, problems)):
-            yield from _checked(item, 1, f"{where}.items[{i}]" if where else f"items[{i}]", problems)
+        for i, item in enumerate(_list_items(doc, line, problems)):
+            yield from _checked(item, line, f"{where}.items[{i}]" if where else f"items[{i}]", problems)
     else:
-        yield from _checked(doc, 1, where, problems)
+        yield from _checked(doc, line, where, problems)
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_ENDS = json.JSONDecoder(parse_int=str, parse_float=str)  # where a value ends, nothing converted
+
+
+def _json_values(text: str, problems: Problems | None, caveats: Problems | None) -> list[tuple[Any, int]]:
+    """Each complete JSON value of ``text`` with its first line, one after another (``oc get -o json``
+    outputs appended); from the first text that is no JSON value on, the rest of the file is noted,
+    with where it starts and its size, and left out. Called once ``json.loads`` found more after a value.
+    """
+    values: list[tuple[Any, int]] = []
+    at = _JSON_SPACE.match(text).end()  # type: ignore[union-attr]
+    while at < len(text):
+        line = text.count("\n", 0, at) + 1
+        try:
+            _, end = _JSON_ENDS.raw_decode(text, at)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            column = at - text.rfind("\n", 0, at)
+            size = len(text[at:].encode("utf-8", "surrogatepass"))
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nesting too deep"
+            _note(problems, line, f"the rest of the file from column {column} left out ({size} bytes), "
+                                  f"not a JSON value: {reason}")
+            break
+        values.append((_load_json(text[at:end], caveats, line), line))
+        at = _JSON_SPACE.match(text, end).end()  # type: ignore[union-attr]
+    return values
 
 
 def _is_list(doc: dict) -> bool:

@@ -175,3 +175,36 @@ def test_documents_that_are_no_object_are_recorded_wherever_they_are(loader):
     for alone in ("null\n", "---\n~\n"):
         assert _read(alone) == ([], [(alone.count("\n"), "document left out: null, not an object")])
     assert _read("---\n") == ([], []) and _read("# a comment\n") == ([], [])
+
+
+def _json_service(name: str) -> str:
+    return ('{\n    "apiVersion": "v1",\n    "kind": "Service",\n    "metadata": {\n        "name": "' + name
+            + '",\n        "namespace": "shop"\n    }\n}\n')
+
+
+def test_a_json_file_with_text_after_its_value_keeps_the_value_and_records_where_the_rest_starts():
+    text = '{"apiVersion": "v1", "kind": "List", "items": [' + _json_service("a") + "]}\n  garbage\x00\x00\n"
+    names, problems = _read(text, "services.json")
+    assert names == [("a", 1)]
+    assert problems == [(len(text.splitlines()), "the rest of the file from column 3 left out (10 bytes), "
+                                                 "not a JSON value: Expecting value")]
+
+
+def test_json_values_appended_one_after_another_are_each_read_at_their_line():
+    """``oc get -o json`` outputs appended: each value read, the objects at the line where their value starts;
+    a duplicate key in a later value is noted at its line in the file."""
+    second = _json_service("b").replace('"namespace": "shop"', '"namespace": "x",\n        "namespace": "shop"')
+    text = _json_service("a") + second + _json_service("c") + "{\n"
+    problems: list[tuple[int, str]] = []
+    caveats: list[tuple[int, str]] = []
+    got = [(o["metadata"]["name"], line) for o, line in iter_objects(text.encode(), "s.json", problems, caveats)]
+    assert got == [("a", 1), ("b", 9), ("c", 18)]
+    assert problems == [(26, "the rest of the file from column 1 left out (2 bytes), not a JSON value: "
+                             "Expecting property name enclosed in double quotes")]
+    assert caveats == [(15, "duplicate key metadata.namespace (also on line 14): the last value (shop) is used, "
+                            "as Kubernetes does")]
+
+
+def test_a_json_file_with_no_whole_value_is_still_lost_whole():
+    with pytest.raises(DocumentError, match=r"^invalid JSON: Expecting"):
+        _read(_json_service("a")[:-3], "s.json")
