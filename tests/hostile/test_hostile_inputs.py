@@ -341,6 +341,59 @@ def test_route_item_with_null_metadata_is_skipped_and_the_other_routes_read(tmp_
     assert listed.returncode == 0 and "frontend" in listed.stdout and "api" in listed.stdout
 
 
+
+SERVICES_YAML = (INSPECT_SHOP / NS / "core/services.yaml").read_text()
+_LIST_END = SERVICES_YAML.index("kind: ServiceList\n")
+EXTRA_ITEM = "- apiVersion: v1\n  kind: Service\n  metadata:\n    name: extra\n    namespace: shop\n"
+
+
+def _with_item(metadata: str) -> str:
+    """The fixture's services, and one more Service item whose metadata holds ``metadata``."""
+    return SERVICES_YAML[:_LIST_END] + EXTRA_ITEM + metadata + SERVICES_YAML[_LIST_END:]
+
+
+def _as_json_with_rest(text: str) -> str:
+    import yaml
+
+    return json.dumps(yaml.safe_load(text), indent=4) + "\n}garbage\n"
+
+
+# the damaged services file, its name, the text of the line where it goes wrong, and what skipped says there
+ONE_BAD_PIECE = {
+    "deep-nesting-item": (_with_item("    deep: " + "[" * 250 + "]" * 250 + "\n"), "core/services.yaml",
+                          "    deep: [", "items[3] left out, not valid YAML: nesting deeper than 200 levels"),
+    "nul-in-a-value": (_with_item("    labels: {app: ex\x00tra}\n"), "core/services.yaml", "    labels: {app:",
+                       "items[3] left out, not valid YAML: unacceptable character #x0000: control characters are "
+                       "not allowed"),
+    "bad-document-after-the-list": (SERVICES_YAML + "---\n: : : bad yaml [\n", "core/services.yaml",
+                                    ": : : bad yaml [", "document left out, not valid YAML: did not find expected key"),
+    "null-document-after-the-list": (SERVICES_YAML + "---\nnull\n", "core/services.yaml", "null",
+                                     "document left out: null, not an object"),
+    "json-with-text-after-it": (_as_json_with_rest(SERVICES_YAML), "core/services.json", "}garbage",
+                                "the rest of the file from column 1 left out (9 bytes), not a JSON value: "
+                                "Expecting value"),
+}
+
+
+@pytest.mark.parametrize("case", list(ONE_BAD_PIECE))
+def test_one_bad_item_or_document_of_the_services_loses_only_itself(tmp_path, work, baseline, case):
+    """A hostile or broken List item or document (or text after a JSON value) is skipped with its line and
+    why; the fixture's Services are all read: the verdicts and checklists are the fixture's own (without them
+    the service-port check of each route is unknown, "service ports not found")."""
+    text, rel, bad_line, reason = ONE_BAD_PIECE[case]
+    root = tmp_path / "inspect.local.1"
+    shutil.copytree(INSPECT_SHOP, root)
+    (root / NS / "core/services.yaml").unlink()
+    (root / NS / rel).write_bytes(text.encode())
+    report = analyze_json(root, work)
+    assert _verdicts(report) == _verdicts(baseline)
+    checklists = [{r["name"]: r["checklist"] for r in r["routes"]} for r in (report, baseline)]
+    assert checklists[0] == checklists[1]
+    line = next(i for i, at in enumerate(text.splitlines(), 1) if at.startswith(bad_line))
+    entries = [s["reason"] for s in report["skipped"] if s["source"] == f"{NS}/{rel}"]
+    assert entries == [f"line {line}: {reason}"]
+
+
 # ------------------------------------------------------------------ logs
 LOG_OK = (
     "2026-11-20T08:41:03.118204411Z 2026-11-20T08:41:03.118102+00:00 router-a router-a haproxy[812]: "
