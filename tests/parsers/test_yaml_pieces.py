@@ -208,3 +208,55 @@ def test_json_values_appended_one_after_another_are_each_read_at_their_line():
 def test_a_json_file_with_no_whole_value_is_still_lost_whole():
     with pytest.raises(DocumentError, match=r"^invalid JSON: Expecting"):
         _read(_json_service("a")[:-3], "s.json")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# items of a List and documents of a stream, each good (one Service, named) or bad (none)
+GOOD, BAD = "good", "bad"
+ITEMS = st.sampled_from([(GOOD, ""), (BAD, DEEP["flow"]), (BAD, DEEP["block"]), (BAD, "  x: \x00\n"),
+                         (BAD, "\tx: 1\n"), (GOOD, "  labels: {on: yes}\n")])  # `yes`: PyYAML's, not rapidyaml's
+DOCUMENTS = st.one_of(
+    st.lists(ITEMS, min_size=1, max_size=4).map(lambda items: ("list", items)),
+    ITEMS.map(lambda item: ("document", [item])),
+    st.sampled_from([(BAD, ": : : bad yaml [\n"), (BAD, "null\n"), (BAD, "42\n"), (GOOD, "")]).map(
+        lambda doc: ("other", [doc])),
+)
+
+
+def _stream(documents: list[tuple[str, list[tuple[str, str]]]]) -> tuple[str, int]:
+    """The YAML of ``documents`` and how many Services it holds that can be read."""
+    parts, good, n = [], 0, 0
+    for shape, pieces in documents:
+        if shape == "other":
+            [(kind, text)] = pieces
+            parts.append(text)
+            continue
+        services = []
+        for kind, metadata in pieces:
+            services.append(_service(f"s{n}", metadata))
+            good += kind == GOOD
+            n += 1
+        parts.append(_go_list(services) if shape == "list" else services[0])
+    return "".join("---\n" + part for part in parts), good
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(DOCUMENTS, min_size=1, max_size=5))
+def test_any_mix_of_good_and_bad_pieces_reads_every_good_object_the_same_on_both_loaders(documents):
+    text, good = _stream(documents)
+    results = []
+    for fast in (True, False):
+        yaml_fast.ENABLED = fast and yaml_fast.AVAILABLE
+        try:
+            results.append(_read(text))
+        except DocumentError as exc:
+            results.append(str(exc))
+        finally:
+            yaml_fast.ENABLED = yaml_fast.AVAILABLE and yaml_fast.MODE == "fast"
+    assert results[0] == results[1]
+    if good:
+        names, problems = results[0]
+        assert len(names) == good
+        assert len(problems) >= sum(kind == BAD for _, pieces in documents for kind, _ in pieces)
