@@ -321,8 +321,15 @@ def verdict(rr: RouteResult, findings: list[Finding], *, collected: bool, has_lo
         reasons.append(f"namespace {rr.namespace} was not collected")
     if not has_logs:
         failing = any(c.status == CheckStatus.FAIL for c in rr.checklist)
-        reasons.append("no access logs to confirm" if failing or not collected
-                       else "configuration checks pass; no access logs to confirm")
+        # a check unknown for another reason than the missing logs (NetworkPolicies not collected) did not pass
+        unsure = [c.check for c in rr.checklist if c.status == CheckStatus.UNKNOWN and c.detail != NO_LOGS]
+        if failing or not collected:
+            reasons.append("no access logs to confirm")
+        elif unsure:
+            reasons.append(f"configuration checks pass but {', '.join(unsure)} {'is' if len(unsure) == 1 else 'are'} "
+                           "unknown; no access logs to confirm")
+        else:
+            reasons.append("configuration checks pass; no access logs to confirm")
     else:
         reasons.append("no access-log line of this route in the window (logs of other routers only, or no traffic)")
     return Verdict.UNKNOWN, "; ".join(reasons)

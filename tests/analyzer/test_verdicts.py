@@ -79,6 +79,13 @@ def test_without_any_access_log_the_route_is_unknown_never_healthy():
     assert detail == "configuration checks pass; no access logs to confirm"
 
 
+def test_without_logs_a_check_unknown_for_want_of_an_input_is_named_not_counted_as_passing():
+    rr = route()
+    rr.checklist[5] = CheckResult(CHECKS[5], CheckStatus.UNKNOWN, "NetworkPolicies of the namespace were not collected")
+    assert judge(rr, logs=False) == (Verdict.UNKNOWN, f"configuration checks pass but {CHECKS[5]} is unknown; "
+                                                      "no access logs to confirm")
+
+
 def test_without_logs_and_a_failing_check_the_detail_does_not_claim_the_checks_pass():
     rr = route()
     rr.checklist[0] = CheckResult(CHECKS[0], CheckStatus.FAIL, "x")
