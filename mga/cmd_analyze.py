@@ -7,7 +7,6 @@ keys, the output path and the redaction map (contract v1.1: exit 2, one line).
 from __future__ import annotations
 
 import json
-import os
 from typing import Annotated
 
 import typer
@@ -17,7 +16,14 @@ from mga.checks import require_filters_match, require_usable, warn_empty_window
 from mga.console import fail, guarded, progress_bar, refuse_empty_paths, time_window, warn
 from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, check_workers, log_runner
 from mga.limits import MaxBytesOpt, MaxLogBytesOpt, parse_size
-from mga.outputs import check_output, check_redact_map, write_errors_refused, write_private, write_report
+from mga.outputs import (
+    check_output,
+    check_redact_map,
+    chosen_format,
+    write_errors_refused,
+    write_private,
+    write_report,
+)
 from mga.render import FailOn, ReportFormat, exit_code, render
 
 InputsArg = Annotated[
@@ -50,20 +56,6 @@ def check_redaction_options(*, redact: bool, redact_namespaces: bool, redact_map
 OC_FORMATS = frozenset({"yaml", "wide", "table", "name", "jsonpath", "go-template", "custom-columns", "text"})
 
 
-# the report formats a file name's extension names, and how an error says them
-EXTENSION_FORMATS = {".json": ReportFormat.json, ".md": ReportFormat.md, ".markdown": ReportFormat.md,
-                     ".html": ReportFormat.html, ".htm": ReportFormat.html}
-FORMAT_NAMES = {ReportFormat.json: "a JSON", ReportFormat.md: "a Markdown", ReportFormat.html: "an HTML"}
-
-
-def format_named_by(output: str | None) -> ReportFormat | None:
-    """The report format the file name ``output`` names by its extension (``r.json``: json), else None: for
-    stdout (``-``), an existing directory (``report.<format>`` is written in it) or another extension."""
-    if output is None or output == "-" or os.path.isdir(output):
-        return None
-    return EXTENSION_FORMATS.get(os.path.splitext(output)[1].lower())
-
-
 def _format_and_path(fmt: ReportFormat | None, o: str | None, output: str | None) -> tuple[ReportFormat, str | None]:
     """``-o`` is the output format as in ``oc``; ``-o PATH`` still works for a release, with a warning.
 
@@ -86,10 +78,8 @@ def _format_and_path(fmt: ReportFormat | None, o: str | None, output: str | None
             if output is not None:
                 fail("-o PATH and --output both given")
             output, output_option = o, "-o"
-    named = format_named_by(output)
-    if fmt is not None and named is not None and named != fmt:
-        fail(f"{fmt_option} {fmt.value} but {output_option} {output} names {FORMAT_NAMES[named]} file")
-    return fmt or named or ReportFormat.html, output
+    return chosen_format(fmt, output, ReportFormat, ReportFormat.html, format_option=fmt_option,
+                         output_option=output_option), output
 
 
 def analyze(

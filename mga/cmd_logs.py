@@ -23,7 +23,7 @@ from mga.checks import require_log_lines, warn_empty_window
 from mga.console import clean_lines, echo, fail, guarded, progress_bar, refuse_empty_paths, time_window, warn
 from mga.engine import Engine, EngineOpt, SchedulerOpt, WorkersOpt, check_workers, log_runner
 from mga.limits import MaxLogBytesOpt, parse_size
-from mga.outputs import check_output, write_errors_refused, write_report
+from mga.outputs import check_output, chosen_format, write_errors_refused, write_report
 
 STDIN = "standard input"  # how ``-`` is named in messages and reports
 
@@ -78,7 +78,7 @@ def logs(
         start, end = time_window(since, until)
         log_cap = parse_size(max_log_bytes, "--max-log-bytes")
         check_workers(engine, scheduler, workers)
-        fmt = _format_for(fmt, output)
+        fmt = chosen_format(fmt, output, LogsFormat, LogsFormat.table)  # a table has no extension of its own
         if output is None and fmt == LogsFormat.html:
             output = "logs.html"
         given = [p for p in paths if p != "-"]
@@ -120,22 +120,6 @@ def logs(
                     echo(f"wrote {target}", err=True)
             else:
                 sys.stdout.write(text)
-
-
-# the formats a file name's extension names (a table has none of its own)
-_EXTENSION_FORMATS = {".json": LogsFormat.json, ".html": LogsFormat.html, ".htm": LogsFormat.html}
-
-
-def _format_for(fmt: LogsFormat | None, output: str | None) -> LogsFormat:
-    """The format given, else the one ``--output``'s extension names (``r.json``: json), else the table; a format
-    given that the extension contradicts is a usage error (a table written into r.json, JSON into r.html)."""
-    named = None
-    if output is not None and output != "-" and not os.path.isdir(output):
-        named = _EXTENSION_FORMATS.get(os.path.splitext(output)[1].lower())
-    if fmt is not None and named is not None and named != fmt:
-        fail(f"--format {fmt.value} but --output {output} names {'a JSON' if named == LogsFormat.json else 'an HTML'}"
-             " file")
-    return fmt or named or LogsFormat.table
 
 
 @contextmanager

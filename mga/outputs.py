@@ -16,10 +16,33 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 from mga.console import fail
+
+F = TypeVar("F", bound=StrEnum)
+
+
+# the report format a file name's extension names (by the format's word), and how a usage error says the file
+EXTENSION_FORMATS = {".json": "json", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+FILE_KINDS = {"json": "a JSON", "md": "a Markdown", "html": "an HTML"}
+
+
+def chosen_format(given: F | None, output: str | None, formats: type[F], default: F, *,
+                  format_option: str = "--format", output_option: str = "--output") -> F:
+    """The format ``given``, else the one of ``formats`` the file name ``output`` names by its extension
+    (``r.json``: json), else ``default``; a format given that the extension contradicts is a usage error (exit 2:
+    JSON written into r.md, a table into r.json). Stdout (``-``), an existing directory (``report.<format>`` is
+    written in it) and other extensions name none."""
+    word = None
+    if output is not None and output != "-" and not os.path.isdir(output):
+        word = EXTENSION_FORMATS.get(os.path.splitext(output)[1].lower())
+    named = formats(word) if word is not None and word in formats.__members__ else None
+    if given is not None and named is not None and named != given:
+        fail(f"{format_option} {given.value} but {output_option} {output} names {FILE_KINDS[named.value]} file")
+    return given or named or default
 
 
 def _same_file(a: Path, b: Path) -> bool:

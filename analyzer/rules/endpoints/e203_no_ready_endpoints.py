@@ -36,7 +36,9 @@ Deployment `replicas: 0` behind the route and `be_edge_http:finance:reports/<NOS
 Scale the workload up, fix scheduling or the node, or look at what happened during the burst.
 A transient outage whose pods were created or deleted around it (replicas replaced together, by
 a rollout or a drain) gets the changes that keep one serving: `maxUnavailable: 0` and a
-PodDisruptionBudget with `minAvailable: 1`; with no such change in the archive, none is guessed.
+PodDisruptionBudget with `minAvailable: 1`; with no such change in the archive, none is guessed, nor
+for a scale to 0 and back (its `ScalingReplicaSet` events): no rollout or drain setting keeps a replica
+then.
 
 ## Known problems
 
